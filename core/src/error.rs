@@ -1,0 +1,59 @@
+//! The one error type of the core: every way input can be wrong, named for where it went wrong.
+
+use thiserror::Error;
+
+/// What went wrong, and where. Variants carry the field or value at fault so a message shown to
+/// a person, or a counter of a peer's bad input, can say exactly why something was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum Error {
+    #[error("event is {bytes} bytes, more than the {max}-byte limit")]
+    EventTooLarge { bytes: usize, max: usize },
+    #[error("event is not well-formed JSON of the expected shape: {reason}")]
+    MalformedEvent { reason: String },
+    #[error("event format version {version} is not supported (this implementation reads version 1)")]
+    UnsupportedVersion { version: u32 },
+    #[error("unknown event type {type_name:?}")]
+    UnknownType { type_name: String },
+    #[error("content of a {type_name} event is malformed: {reason}")]
+    MalformedContent { type_name: &'static str, reason: String },
+    #[error("{field} is not valid base64")]
+    MalformedBase64 { field: &'static str },
+    #[error("{field} must be a 32-byte public key, got {len} bytes")]
+    WrongKeyLength { field: &'static str, len: usize },
+    #[error("{field} is not a valid ed25519 public key")]
+    InvalidKey { field: &'static str },
+    #[error("signature must be 64 bytes, got {len} bytes")]
+    WrongSignatureLength { len: usize },
+    #[error("{field} must be 64 lowercase hex characters (a SHA-256 id)")]
+    MalformedId { field: &'static str },
+    #[error("id does not match the event's content: claimed {claimed}, computed {computed}")]
+    IdMismatch { claimed: String, computed: String },
+    #[error("signature does not verify against the author's key")]
+    BadSignature,
+    #[error("post text is empty")]
+    EmptyText,
+    #[error("post text has {chars} characters, more than the {max}-character limit")]
+    TextTooLong { chars: usize, max: usize },
+    #[error("post mentions {count} keys, more than the limit of {max}")]
+    TooManyMentions { count: usize, max: usize },
+    #[error("timestamp {timestamp} is more than {max_skew_ms} ms ahead of now ({now})")]
+    TimestampInFuture { timestamp: u64, now: u64, max_skew_ms: u64 },
+    #[error("timestamp {timestamp} is beyond the largest allowed value")]
+    TimestampOutOfRange { timestamp: u64 },
+    #[error("followee is not a valid public key: {reason}")]
+    InvalidFollowee { reason: String },
+    #[error("a key cannot follow or unfollow itself")]
+    SelfFollow,
+    #[error("backup file is damaged or not a Phemossa backup: {reason}")]
+    DamagedBackup { reason: String },
+    #[error("wrong passphrase for this backup file")]
+    WrongPassphrase,
+    #[error("passphrase is too short: at least {min} characters")]
+    WeakPassphrase { min: usize },
+    #[error("line {line} of {setting} is invalid: {reason}")]
+    InvalidSetting { setting: &'static str, line: usize, reason: String },
+    #[error("port message is malformed: {reason}")]
+    MalformedMessage { reason: String },
+    #[error("feed cursor is malformed: {reason}")]
+    MalformedCursor { reason: String },
+}

@@ -1,0 +1,79 @@
+//! The event model: what a validated event is, and the three kinds this version knows.
+//!
+//! An [`Event`] value exists only after validation ([`Event::from_json`]) or signing
+//! ([`Event::create`]), so holding one proves its id, signature and limits were checked.
+
+mod canonical;
+mod create;
+mod validate;
+mod wire;
+
+pub use canonical::canonical_bytes;
+pub use wire::RawEvent;
+
+use crate::keys::{EventId, PublicKey, Signature};
+
+/// A signed, content-addressed event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub id: EventId,
+    pub author: PublicKey,
+    /// Milliseconds since the Unix epoch, as the author's clock said.
+    pub timestamp: u64,
+    pub signature: Signature,
+    pub content: Content,
+}
+
+/// What an event says. The type name travels as the JSON `type` field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Content {
+    Post(Post),
+    Follow { followee: PublicKey },
+    Unfollow { followee: PublicKey },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Post {
+    pub text: String,
+    pub mentions: Vec<PublicKey>,
+    pub reply_to: Option<EventId>,
+}
+
+impl Content {
+    /// The `type` name on the wire.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Content::Post(_) => "post",
+            Content::Follow { .. } => "follow",
+            Content::Unfollow { .. } => "unfollow",
+        }
+    }
+
+    /// The one-byte type code in the canonical encoding.
+    pub(crate) fn type_code(&self) -> u8 {
+        match self {
+            Content::Post(_) => 1,
+            Content::Follow { .. } => 2,
+            Content::Unfollow { .. } => 3,
+        }
+    }
+}
+
+impl Event {
+    /// The event as its wire JSON: the form stored, exchanged and hashed into test vectors.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(&RawEvent::from(self)).expect("an event always serialises")
+    }
+
+    pub fn as_post(&self) -> Option<&Post> {
+        match &self.content {
+            Content::Post(post) => Some(post),
+            _ => None,
+        }
+    }
+
+    /// The key feeds sort by, newest first: timestamp, then id to break ties.
+    pub fn feed_key(&self) -> (u64, EventId) {
+        (self.timestamp, self.id)
+    }
+}

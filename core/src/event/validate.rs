@@ -1,0 +1,167 @@
+//! Validation of untrusted events: every check, in an order that rejects cheap faults first and
+//! leaves the expensive signature check for last.
+
+use ed25519_dalek::Verifier as _;
+
+use super::canonical::compute_id;
+use super::wire::{FollowJson, PostJson, RawEvent};
+use super::{Content, Event, Post};
+use crate::keys::{EventId, PublicKey, Signature};
+use crate::limits::{
+    EVENT_VERSION, MAX_CLOCK_SKEW_MS, MAX_EVENT_BYTES, MAX_MENTIONS, MAX_POST_CHARS,
+    MAX_TIMESTAMP_MS,
+};
+use crate::Error;
+
+impl Event {
+    /// Parses and fully validates one event from its JSON bytes, as received from anyone.
+    /// `now_ms` is the validator's clock, used to refuse events dated too far ahead.
+    pub fn from_json(bytes: &[u8], now_ms: u64) -> Result<Event, Error> {
+        if bytes.len() > MAX_EVENT_BYTES {
+            return Err(Error::EventTooLarge {
+                bytes: bytes.len(),
+                max: MAX_EVENT_BYTES,
+            });
+        }
+        let raw: RawEvent = serde_json::from_slice(bytes).map_err(|e| Error::MalformedEvent {
+            reason: e.to_string(),
+        })?;
+        raw.validate(now_ms)
+    }
+}
+
+impl RawEvent {
+    /// Checks everything but the byte size, which only the caller holding the bytes knows.
+    pub fn validate(&self, now_ms: u64) -> Result<Event, Error> {
+        let event = self.decode_unverified(now_ms)?;
+        let computed = compute_id(&event.author, event.timestamp, &event.content);
+        if computed != event.id {
+            return Err(Error::IdMismatch {
+                claimed: event.id.to_hex(),
+                computed: computed.to_hex(),
+            });
+        }
+        let signature = ed25519_dalek::Signature::from_bytes(event.signature.as_bytes());
+        event
+            .author
+            .verifying_key()
+            .verify(event.id.as_bytes(), &signature)
+            .map_err(|_| Error::BadSignature)?;
+        Ok(event)
+    }
+
+    /// Decodes every field and checks every rule except the id hash and the signature.
+    fn decode_unverified(&self, now_ms: u64) -> Result<Event, Error> {
+        if self.v != EVENT_VERSION {
+            return Err(Error::UnsupportedVersion { version: self.v });
+        }
+        let content = parse_content(&self.kind, self.content.get())?;
+        let author = PublicKey::from_base64(&self.author, "author")?;
+        let signature = Signature::from_base64(&self.signature)?;
+        let id = EventId::from_hex(&self.id, "id")?;
+        check_content(&author, &content)?;
+        check_timestamp(self.timestamp, now_ms)?;
+        Ok(Event {
+            id,
+            author,
+            timestamp: self.timestamp,
+            signature,
+            content,
+        })
+    }
+}
+
+fn parse_content(kind: &str, json: &str) -> Result<Content, Error> {
+    let malformed = |type_name: &'static str, e: serde_json::Error| Error::MalformedContent {
+        type_name,
+        reason: e.to_string(),
+    };
+    match kind {
+        "post" => {
+            let post: PostJson = serde_json::from_str(json).map_err(|e| malformed("post", e))?;
+            if post.mentions.len() > MAX_MENTIONS {
+                return Err(Error::TooManyMentions {
+                    count: post.mentions.len(),
+                    max: MAX_MENTIONS,
+                });
+            }
+            let mentions = post
+                .mentions
+                .iter()
+                .map(|m| PublicKey::from_base64(m, "mention"))
+                .collect::<Result<Vec<_>, _>>()?;
+            let reply_to = post
+                .reply_to
+                .as_deref()
+                .map(|id| EventId::from_hex(id, "reply_to"))
+                .transpose()?;
+            Ok(Content::Post(Post {
+                text: post.text,
+                mentions,
+                reply_to,
+            }))
+        }
+        "follow" | "unfollow" => {
+            let type_name = if kind == "follow" { "follow" } else { "unfollow" };
+            let follow: FollowJson =
+                serde_json::from_str(json).map_err(|e| malformed(type_name, e))?;
+            let followee = PublicKey::from_base64(&follow.followee, "followee").map_err(|e| {
+                Error::InvalidFollowee {
+                    reason: e.to_string(),
+                }
+            })?;
+            Ok(if kind == "follow" {
+                Content::Follow { followee }
+            } else {
+                Content::Unfollow { followee }
+            })
+        }
+        other => Err(Error::UnknownType {
+            type_name: other.chars().take(64).collect(),
+        }),
+    }
+}
+
+/// The rules on content that both signing and validation enforce.
+pub(super) fn check_content(author: &PublicKey, content: &Content) -> Result<(), Error> {
+    match content {
+        Content::Post(post) => {
+            if post.text.trim().is_empty() {
+                return Err(Error::EmptyText);
+            }
+            let chars = post.text.chars().count();
+            if chars > MAX_POST_CHARS {
+                return Err(Error::TextTooLong {
+                    chars,
+                    max: MAX_POST_CHARS,
+                });
+            }
+            if post.mentions.len() > MAX_MENTIONS {
+                return Err(Error::TooManyMentions {
+                    count: post.mentions.len(),
+                    max: MAX_MENTIONS,
+                });
+            }
+        }
+        Content::Follow { followee } | Content::Unfollow { followee } => {
+            if followee == author {
+                return Err(Error::SelfFollow);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_timestamp(timestamp: u64, now_ms: u64) -> Result<(), Error> {
+    if timestamp > MAX_TIMESTAMP_MS {
+        return Err(Error::TimestampOutOfRange { timestamp });
+    }
+    if timestamp > now_ms.saturating_add(MAX_CLOCK_SKEW_MS) {
+        return Err(Error::TimestampInFuture {
+            timestamp,
+            now: now_ms,
+            max_skew_ms: MAX_CLOCK_SKEW_MS,
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,70 @@
+//! The JSON wire form of an event, exactly as it is stored and exchanged, before validation.
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use super::{Content, Event};
+use crate::keys::PublicKey;
+
+/// An event as untrusted JSON. Unknown fields and duplicate keys are refused, so the JSON holds
+/// nothing the signature does not cover. `content` stays raw until `type` says how to read it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEvent {
+    pub v: u32,
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub author: String,
+    pub timestamp: u64,
+    pub signature: String,
+    pub content: Box<RawValue>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PostJson {
+    pub text: String,
+    #[serde(default)]
+    pub mentions: Vec<String>,
+    #[serde(default)]
+    pub reply_to: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FollowJson {
+    pub followee: String,
+}
+
+fn content_json(content: &Content) -> String {
+    let followee_json = |followee: &PublicKey| FollowJson {
+        followee: followee.to_base64(),
+    };
+    let encoded = match content {
+        Content::Post(post) => serde_json::to_string(&PostJson {
+            text: post.text.clone(),
+            mentions: post.mentions.iter().map(PublicKey::to_base64).collect(),
+            reply_to: post.reply_to.map(|id| id.to_hex()),
+        }),
+        Content::Follow { followee } | Content::Unfollow { followee } => {
+            serde_json::to_string(&followee_json(followee))
+        }
+    };
+    encoded.expect("content always serialises")
+}
+
+impl From<&Event> for RawEvent {
+    fn from(event: &Event) -> Self {
+        RawEvent {
+            v: crate::limits::EVENT_VERSION,
+            id: event.id.to_hex(),
+            kind: event.content.type_name().to_owned(),
+            author: event.author.to_base64(),
+            timestamp: event.timestamp,
+            signature: event.signature.to_base64(),
+            content: RawValue::from_string(content_json(&event.content))
+                .expect("serde_json output is valid JSON"),
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! A user's signing identity: an ed25519 key pair made from 32 secret bytes the caller supplies.
+
+use std::fmt;
+
+use ed25519_dalek::{Signer as _, SigningKey};
+use zeroize::Zeroizing;
+
+use crate::keys::{EventId, PublicKey, Signature};
+
+/// The secret half of an identity. Its `Debug` never prints the secret.
+#[derive(Clone)]
+pub struct Identity {
+    signing_key: SigningKey,
+}
+
+impl Identity {
+    /// Builds the identity from a 32-byte secret seed, which the caller draws from a CSPRNG.
+    pub fn from_seed(seed: [u8; 32]) -> Self {
+        Self {
+            signing_key: SigningKey::from_bytes(&seed),
+        }
+    }
+
+    /// The secret seed, for persisting or sealing into a backup; wiped from memory when dropped.
+    pub fn seed(&self) -> Zeroizing<[u8; 32]> {
+        Zeroizing::new(self.signing_key.to_bytes())
+    }
+
+    pub fn public_key(&self) -> PublicKey {
+        PublicKey::from_bytes(self.signing_key.verifying_key().to_bytes(), "own key")
+            .expect("a signing key's public half is always a valid point")
+    }
+
+    pub(crate) fn sign_id(&self, id: &EventId) -> Signature {
+        Signature::from_bytes(self.signing_key.sign(id.as_bytes()).to_bytes())
+    }
+}
+
+impl fmt::Debug for Identity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Identity({})", self.public_key())
+    }
+}

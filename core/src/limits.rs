@@ -1,0 +1,23 @@
+//! The documented limits every implementation enforces (see docs/protocol.md, "Limits").
+
+/// Largest accepted JSON encoding of one event, in bytes. Checked before parsing, so an
+/// oversized input costs nothing but its length. It is kept under 8 KiB so an event fits in one
+/// small frame on every transport (WebRTC data channels fragment badly above 16 KiB).
+pub const MAX_EVENT_BYTES: usize = 8 * 1024;
+
+/// Most characters (Unicode scalar values) a post's text may have.
+pub const MAX_POST_CHARS: usize = 1000;
+
+/// Most public keys one post may mention.
+pub const MAX_MENTIONS: usize = 20;
+
+/// How far an event's timestamp may lie ahead of the validator's clock, in milliseconds.
+/// Clocks drift; anything further ahead is refused so nobody can pin a post to the top of feeds.
+pub const MAX_CLOCK_SKEW_MS: u64 = 10 * 60 * 1000;
+
+/// Timestamps are milliseconds since the Unix epoch and must stay exact in a JavaScript number
+/// (IndexedDB keys are doubles): at most 2^53 - 1.
+pub const MAX_TIMESTAMP_MS: u64 = (1 << 53) - 1;
+
+/// The only event format version this implementation reads and writes.
+pub const EVENT_VERSION: u32 = 1;

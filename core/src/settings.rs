@@ -1,0 +1,175 @@
+//! Network settings a person enters on the options page, parsed and validated line by line.
+//!
+//! Each setting is text with one entry per line; blank lines and lines starting with `#` are
+//! ignored. An invalid line is refused with its line number, so the page can say which one.
+
+use multiaddr::{Multiaddr, Protocol};
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+
+/// Stored under this key in `chrome.storage.local`.
+pub const STORAGE_KEY: &str = "phemossa.network";
+const MAX_ENTRIES: usize = 32;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkSettings {
+    /// Relay multiaddrs a browser can dial, each ending in `/p2p/<peer id>`.
+    pub bootstrap: Vec<String>,
+    /// `stun:` or `stuns:` URLs.
+    pub stun: Vec<String>,
+    pub turn: Vec<TurnServer>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TurnServer {
+    pub url: String,
+    pub username: String,
+    pub credential: String,
+}
+
+impl NetworkSettings {
+    /// Parses the three text boxes of the options page.
+    pub fn parse(bootstrap: &str, stun: &str, turn: &str) -> Result<Self, Error> {
+        Ok(Self {
+            bootstrap: entries(bootstrap, "Bootstrap addresses", parse_bootstrap)?,
+            stun: entries(stun, "STUN servers", parse_stun)?,
+            turn: entries(turn, "TURN servers", parse_turn)?,
+        })
+    }
+
+    /// The text boxes' contents for these settings (the inverse of [`NetworkSettings::parse`]).
+    pub fn to_lines(&self) -> (String, String, String) {
+        let turn = self
+            .turn
+            .iter()
+            .map(|t| format!("{} {} {}", t.url, t.username, t.credential))
+            .collect::<Vec<_>>();
+        (self.bootstrap.join("\n"), self.stun.join("\n"), turn.join("\n"))
+    }
+}
+
+fn entries<T>(
+    text: &str,
+    setting: &'static str,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<Vec<T>, Error> {
+    let mut out = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let invalid = |reason: String| Error::InvalidSetting {
+            setting,
+            line: index + 1,
+            reason,
+        };
+        if out.len() == MAX_ENTRIES {
+            return Err(invalid(format!("at most {MAX_ENTRIES} entries")));
+        }
+        out.push(parse(line).map_err(|reason| invalid(format!("{line:?}: {reason}")))?);
+    }
+    Ok(out)
+}
+
+fn parse_bootstrap(line: &str) -> Result<String, String> {
+    let addr: Multiaddr = line.parse().map_err(|e| format!("not a multiaddr ({e})"))?;
+    let protocols: Vec<Protocol<'_>> = addr.iter().collect();
+    if !matches!(protocols.last(), Some(Protocol::P2p(_))) {
+        return Err("must end with /p2p/<peer id> of the relay".into());
+    }
+    let browser_dialable = protocols.iter().any(|p| {
+        matches!(
+            p,
+            Protocol::Ws(_) | Protocol::Wss(_) | Protocol::WebRTCDirect | Protocol::WebTransport
+        )
+    });
+    if !browser_dialable {
+        return Err("a browser can dial only /ws, /wss, /webrtc-direct or /webtransport".into());
+    }
+    Ok(addr.to_string())
+}
+
+fn parse_ice_url(url: &str, schemes: &[&str]) -> Result<(), String> {
+    let (scheme, rest) = url
+        .split_once(':')
+        .ok_or_else(|| format!("must start with {}:", schemes.join(": or ")))?;
+    if !schemes.contains(&scheme) {
+        return Err(format!("must start with {}:", schemes.join(": or ")));
+    }
+    let host_port = rest.split('?').next().unwrap_or_default();
+    let (host, port) = match host_port.rsplit_once(':') {
+        Some((host, port)) if !host.ends_with(']') || host.starts_with('[') => (host, Some(port)),
+        _ => (host_port, None),
+    };
+    if host.is_empty() || host.contains(char::is_whitespace) || host.contains('/') {
+        return Err("has no valid host".into());
+    }
+    if let Some(port) = port {
+        port.parse::<u16>()
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or("has an invalid port")?;
+    }
+    Ok(())
+}
+
+fn parse_stun(line: &str) -> Result<String, String> {
+    parse_ice_url(line, &["stun", "stuns"])?;
+    Ok(line.to_owned())
+}
+
+fn parse_turn(line: &str) -> Result<TurnServer, String> {
+    let mut parts = line.split_whitespace();
+    let (Some(url), Some(username), Some(credential), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err("write: turn:host:port username credential".into());
+    };
+    parse_ice_url(url, &["turn", "turns"])?;
+    Ok(TurnServer {
+        url: url.into(),
+        username: username.into(),
+        credential: credential.into(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RELAY: &str =
+        "/ip4/127.0.0.1/tcp/4001/ws/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN";
+
+    #[test]
+    fn valid_settings_parse_and_round_trip() {
+        let settings = NetworkSettings::parse(
+            &format!("# relays\n{RELAY}\n\n"),
+            "stun:stun.example.org:3478",
+            "turn:turn.example.org:3478?transport=udp alice s3cret",
+        )
+        .unwrap();
+        assert_eq!(settings.bootstrap, vec![RELAY.to_string()]);
+        assert_eq!(settings.turn[0].username, "alice");
+        let (b, s, t) = settings.to_lines();
+        assert_eq!(NetworkSettings::parse(&b, &s, &t).unwrap(), settings);
+    }
+
+    #[test]
+    fn invalid_lines_are_named() {
+        let error = NetworkSettings::parse(&format!("{RELAY}\n/ip4/1.2.3.4/tcp/1"), "", "")
+            .unwrap_err();
+        match error {
+            Error::InvalidSetting { setting, line, .. } => {
+                assert_eq!((setting, line), ("Bootstrap addresses", 2))
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(NetworkSettings::parse("hello", "", "").is_err());
+        assert!(NetworkSettings::parse("/ip4/127.0.0.1/tcp/1/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN", "", "").is_err(), "tcp is not browser-dialable");
+        assert!(NetworkSettings::parse("", "http://x", "").is_err());
+        assert!(NetworkSettings::parse("", "stun:host:99999", "").is_err());
+        assert!(NetworkSettings::parse("", "", "turn:host:3478 onlyuser").is_err());
+    }
+}
