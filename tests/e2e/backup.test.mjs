@@ -1,0 +1,67 @@
+// backup.test.mjs: export an encrypted identity backup on one profile and restore it on a fresh one.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { SLOW_TIMEOUT, TEST_TIMEOUT, expectAlert, readPublicKey, until, withSessions } from './helpers.mjs';
+
+const PASSPHRASE = 'correct horse battery staple';
+
+/** The confirmation shown after a backup decrypts: an alertdialog or a dialog. */
+const confirmation = (page) => page.getByRole('alertdialog').or(page.getByRole('dialog')).first();
+
+async function exportBackup(session, page) {
+  await page.getByLabel('Backup passphrase', { exact: true }).fill(PASSPHRASE);
+  await page.getByLabel('Repeat passphrase', { exact: true }).fill(PASSPHRASE);
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: SLOW_TIMEOUT }),
+    page.getByRole('button', { name: 'Export backup' }).click(),
+  ]);
+  const name = download.suggestedFilename();
+  assert.match(name, /^phemossa-identity-[\w-]+\.json$/, 'the backup file name');
+  const file = path.join(session.profileDir, name); // deleted with the profile
+  await download.saveAs(file);
+  const body = await readFile(file, 'utf8');
+  assert.doesNotThrow(() => JSON.parse(body), 'the backup file must be JSON');
+  assert.ok(!body.includes(PASSPHRASE), 'the backup file must not contain the passphrase');
+  return file;
+}
+
+async function restore(page, file, passphrase) {
+  await page.getByLabel('Backup file', { exact: true }).setInputFiles(file);
+  await page.getByLabel('Passphrase for backup file', { exact: true }).fill(passphrase);
+  await page.getByRole('button', { name: 'Restore backup' }).click();
+}
+
+async function confirmationFor(page, key) {
+  await until('a confirmation dialog naming the backed-up key',
+    () => confirmation(page).innerText({ timeout: 1000 }), (t) => t.includes(key.slice(0, 8)), SLOW_TIMEOUT);
+  return confirmation(page);
+}
+
+test('an exported backup restores the same identity on a fresh profile', { timeout: 2 * TEST_TIMEOUT }, () =>
+  withSessions(2, async (first, second) => {
+    const options1 = await first.options();
+    const key1 = await readPublicKey(options1);
+    const file = await exportBackup(first, options1);
+
+    const options2 = await second.options();
+    const key2 = await readPublicKey(options2);
+    assert.notEqual(key2, key1, 'a fresh profile must get its own identity');
+
+    await restore(options2, file, 'not the passphrase');
+    await expectAlert(options2, /wrong passphrase/i, SLOW_TIMEOUT);
+    assert.equal(await readPublicKey(options2), key2, 'a wrong passphrase must leave the identity unchanged');
+
+    await restore(options2, file, PASSPHRASE);
+    await (await confirmationFor(options2, key1)).getByRole('button', { name: 'Cancel' }).click();
+    await confirmation(options2).waitFor({ state: 'hidden' });
+    assert.equal(await readPublicKey(options2), key2, 'Cancel must leave the identity unchanged');
+
+    await restore(options2, file, PASSPHRASE);
+    await (await confirmationFor(options2, key1)).getByRole('button', { name: 'Replace identity' }).click();
+    await until('the options page to show the restored key',
+      () => options2.getByLabel('Your public key', { exact: true }).first().innerText({ timeout: 1000 }),
+      (t) => t.includes(key1));
+    assert.equal(await readPublicKey(await second.popup()), key1, 'the popup should show the restored key');
+  }));
