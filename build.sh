@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# build.sh: builds the unpacked Chrome extension into dist/, installing missing tools first.
+# Usage: ./build.sh             install what is missing, then build dist/
+#        ./build.sh --tools-only  only install what is missing (used by test.sh)
+# Env:   PHEMOSSA_SKIP_WASM_OPT=1  skip wasm-opt (faster dev loop, bigger wasm)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+START=$SECONDS
+
+WASM_BINDGEN_VERSION=0.2.130
+TARGET=wasm32-unknown-unknown
+CRATES=(phemossa_background phemossa_popup phemossa_options)   # cdylib lib names
+DIST="$ROOT/dist"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+say() { printf '\n== %s\n' "$*"; }
+
+install_tools() {
+  if ! rustup target list --installed | grep -qx "$TARGET"; then
+    say "Installing rustup target $TARGET"
+    rustup target add "$TARGET"
+  fi
+
+  if [[ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]]; then
+    say "Installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (takes a few minutes)"
+    # No --locked: its lockfile pins a webpki-roots that fails to build.
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+  fi
+
+  # npm ci only when node_modules is missing or package-lock.json changed since the last install.
+  local stamp="$ROOT/tests/node_modules/.phemossa-lock.sha256"
+  local want
+  want="$(sha256sum "$ROOT/tests/package-lock.json" | cut -d' ' -f1)"
+  if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+    say "Installing node tools (npm ci in tests/: playwright-core, web-ext, binaryen)"
+    (cd "$ROOT/tests" && npm ci --no-audit --no-fund)
+    echo "$want" > "$stamp"
+  fi
+}
+
+install_tools
+if [[ "${1:-}" == "--tools-only" ]]; then
+  exit 0
+fi
+
+say "Compiling wasm crates (release)"
+# One invocation so shared dependencies compile once.
+cargo build --release --target "$TARGET" -p phemossa-background -p phemossa-popup -p phemossa-options
+
+say "Assembling $DIST"
+rm -rf "$DIST"
+mkdir -p "$DIST/pkg"
+
+for lib in "${CRATES[@]}"; do
+  wasm-bindgen --target web --no-typescript --out-dir "$DIST/pkg" "target/$TARGET/release/$lib.wasm"
+  if [[ "${PHEMOSSA_SKIP_WASM_OPT:-0}" == "1" ]]; then
+    echo "skipping wasm-opt for $lib (PHEMOSSA_SKIP_WASM_OPT=1)"
+  else
+    # Explicit features only: --all-features output is rejected by Chromium.
+    tests/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-reference-types \
+      --enable-nontrapping-float-to-int --enable-sign-ext --enable-multivalue \
+      "$DIST/pkg/${lib}_bg.wasm" -o "$DIST/pkg/${lib}_bg.wasm"
+  fi
+done
+
+cp manifest.json "$DIST/"
+cp background/static/service_worker.js background/static/offscreen.html background/static/offscreen.js "$DIST/"
+for page in popup options; do
+  cp "$page/static/$page.html" "$page/static/$page.js" "$DIST/"
+  if [[ -f "$page/static/$page.css" ]]; then
+    cp "$page/static/$page.css" "$DIST/"
+  else
+    echo "note: $page/static/$page.css not found; the $page page will be unstyled"
+  fi
+done
+mkdir -p "$DIST/icons"
+cp icons/*.png "$DIST/icons/"
+
+# Relay: a native relay crate (relay/) arrives in a later issue; its build step goes here.
+
+say "Done in $((SECONDS - START)) s"
+ls -l "$DIST/pkg"/*.wasm
+cat <<EOF
+
+The unpacked extension is in: $DIST
+Load it in Chrome/Chromium: open chrome://extensions, turn on "Developer mode",
+click "Load unpacked" and choose that dist/ folder.
+EOF
