@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# test.sh: the single command that runs every Phemossa test, installing what is missing first.
+# Stops at the first failing step (non-zero exit) and prints a timing summary either way.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+export PATH="$HOME/.cargo/bin:$PATH"
+export CI="${CI:-true}"
+
+STEP_NAMES=()
+STEP_TIMES=()
+TOTAL_START=$SECONDS
+CURRENT=""
+
+summary() {
+  local rc=$?
+  printf '\n== Summary\n'
+  local i
+  for i in "${!STEP_NAMES[@]}"; do
+    printf '  %-42s %5s s\n' "${STEP_NAMES[$i]}" "${STEP_TIMES[$i]}"
+  done
+  if [[ $rc -ne 0 && -n "$CURRENT" ]]; then
+    printf '  FAILED: %s (exit %d)\n' "$CURRENT" "$rc"
+  fi
+  printf '  %-42s %5s s\n' "total" "$((SECONDS - TOTAL_START))"
+  [[ $rc -eq 0 ]] && echo "All tests passed."
+}
+trap summary EXIT
+
+# step NAME CMD...: announce, run, time; any failure ends the script (set -e).
+step() {
+  local name="$1"; shift
+  CURRENT="$name"
+  printf '\n==== %s\n' "$name"
+  local start=$SECONDS
+  "$@" < /dev/null
+  STEP_NAMES+=("$name")
+  STEP_TIMES+=("$((SECONDS - start))")
+  CURRENT=""
+}
+
+as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
+
+install_missing() {
+  if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/chromedriver ]]; then
+    as_root apt-get update
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver
+  fi
+  cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+  cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
+  ./build.sh --tools-only   # rustup target, wasm-bindgen-cli, node tools
+}
+
+wasm_browser_tests() {
+  # wasm-bindgen-test-runner 0.2.130 reads Chrome capabilities from this file (it adds
+  # headless, no-sandbox and disable-dev-shm-usage itself).
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  CHROMEDRIVER=/usr/bin/chromedriver \
+  WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/tests/webdriver.json" \
+  WASM_BINDGEN_TEST_DRIVER_TIMEOUT=30 \
+  WASM_BINDGEN_TEST_TIMEOUT=120 \
+    cargo test --target wasm32-unknown-unknown -p phemossa-background
+}
+
+step "Install missing tools"            install_missing
+step "cargo fmt --check"                cargo fmt --all -- --check
+step "clippy (native: core)"            cargo clippy -p phemossa-core --all-targets -- -D warnings
+step "clippy (wasm: webext, ui, bg)"    cargo clippy --target wasm32-unknown-unknown -p phemossa-webext \
+                                          -p phemossa-background -p phemossa-popup -p phemossa-options \
+                                          --all-targets -- -D warnings
+step "cargo test (core, native)"        cargo test -p phemossa-core
+step "wasm tests (background, Chromium)" wasm_browser_tests
+step "build dist/"                      ./build.sh
+step "web-ext lint"                     tests/node_modules/.bin/web-ext lint --source-dir dist --no-config-discovery
+step "end-to-end tests (Playwright)"    node --test --test-concurrency=1 tests/e2e/
