@@ -57,3 +57,37 @@ pub enum Error {
     #[error("feed cursor is malformed: {reason}")]
     MalformedCursor { reason: String },
 }
+
+impl Error {
+    /// A stable, machine-readable name for the kind of error: used in test vectors, counters of
+    /// a peer's bad input, and logs. Never changes once published.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::EventTooLarge { .. } => "event_too_large",
+            Error::MalformedEvent { .. } => "malformed_event",
+            Error::UnsupportedVersion { .. } => "unsupported_version",
+            Error::UnknownType { .. } => "unknown_type",
+            Error::MalformedContent { .. } => "malformed_content",
+            Error::MalformedBase64 { .. } => "malformed_base64",
+            Error::WrongKeyLength { .. } => "wrong_key_length",
+            Error::InvalidKey { .. } => "invalid_key",
+            Error::WrongSignatureLength { .. } => "wrong_signature_length",
+            Error::MalformedId { .. } => "malformed_id",
+            Error::IdMismatch { .. } => "id_mismatch",
+            Error::BadSignature { .. } => "bad_signature",
+            Error::EmptyText { .. } => "empty_text",
+            Error::TextTooLong { .. } => "text_too_long",
+            Error::TooManyMentions { .. } => "too_many_mentions",
+            Error::TimestampInFuture { .. } => "timestamp_in_future",
+            Error::TimestampOutOfRange { .. } => "timestamp_out_of_range",
+            Error::InvalidFollowee { .. } => "invalid_followee",
+            Error::SelfFollow { .. } => "self_follow",
+            Error::DamagedBackup { .. } => "damaged_backup",
+            Error::WrongPassphrase { .. } => "wrong_passphrase",
+            Error::WeakPassphrase { .. } => "weak_passphrase",
+            Error::InvalidSetting { .. } => "invalid_setting",
+            Error::MalformedMessage { .. } => "malformed_message",
+            Error::MalformedCursor { .. } => "malformed_cursor",
+        }
+    }
+}

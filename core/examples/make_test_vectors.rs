@@ -1,0 +1,141 @@
+//! Writes docs/test-vectors.json: events from fixed seeds, valid and invalid, with the verdict
+//! each implementation must reach. Run: `cargo run -p phemossa-core --example make_test_vectors`.
+//!
+//! Invalid events are made by signing content directly (bypassing `Event::create`'s checks) or
+//! by editing valid JSON, so each fails for exactly the reason its vector names.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use ed25519_dalek::{Signer as _, SigningKey};
+use phemossa_core::event::canonical_bytes;
+use phemossa_core::{Content, Event, Identity, Post};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+/// The validator clock every vector is judged at: 2026-01-01T00:00:00Z.
+const NOW_MS: u64 = 1_767_225_600_000;
+
+fn identity(n: u8) -> Identity {
+    Identity::from_seed([n; 32])
+}
+
+fn post(text: &str) -> Content {
+    Content::Post(Post {
+        text: text.into(),
+        mentions: vec![],
+        reply_to: None,
+    })
+}
+
+/// Signs any content, even content `Event::create` would refuse, and returns its wire JSON.
+fn sign_unchecked(seed: u8, timestamp: u64, content: &Content) -> Value {
+    let key = SigningKey::from_bytes(&[seed; 32]);
+    let author = identity(seed).public_key();
+    let id: [u8; 32] = Sha256::digest(canonical_bytes(&author, timestamp, content)).into();
+    let signature = key.sign(&id).to_bytes();
+    let content_json = match content {
+        Content::Post(p) => json!({"text": p.text, "mentions": [], "reply_to": null}),
+        Content::Follow { followee } | Content::Unfollow { followee } => {
+            json!({"followee": followee.to_base64()})
+        }
+    };
+    json!({
+        "v": 1, "id": hex::encode(id), "type": content.type_name(), "author": author.to_base64(),
+        "timestamp": timestamp, "signature": STANDARD.encode(signature), "content": content_json,
+    })
+}
+
+fn valid(name: &str, event: &Event) -> Value {
+    json!({
+        "name": name,
+        "event": event.to_json(),
+        "verdict": "valid",
+        "canonical_hex": hex::encode(canonical_bytes(&event.author, event.timestamp, &event.content)),
+        "id": event.id.to_hex(),
+    })
+}
+
+fn invalid(name: &str, event: String, error: &str) -> Value {
+    json!({"name": name, "event": event, "verdict": "invalid", "error": error})
+}
+
+fn main() {
+    let alice = identity(1);
+    let bob = identity(2);
+    let t = NOW_MS - 60_000;
+    let hello = Event::create(&alice, t, post("Hello, Phemossa!")).unwrap();
+    let reply = Event::create(
+        &bob,
+        t + 1_000,
+        Content::Post(Post {
+            text: "Welcome, @alice 👋 — ça va?".into(),
+            mentions: vec![alice.public_key()],
+            reply_to: Some(hello.id),
+        }),
+    )
+    .unwrap();
+    let follow = Event::create(&bob, t + 2_000, Content::Follow { followee: alice.public_key() }).unwrap();
+    let unfollow =
+        Event::create(&bob, t + 3_000, Content::Unfollow { followee: alice.public_key() }).unwrap();
+    let max_text = Event::create(&alice, t + 4_000, post(&"é".repeat(1000))).unwrap();
+    let skewed_ok = Event::create(&alice, NOW_MS + 600_000, post("exactly at the skew limit")).unwrap();
+
+    let base: Value = serde_json::from_str(&hello.to_json()).unwrap();
+    let edit = |f: &dyn Fn(&mut Value)| {
+        let mut v = base.clone();
+        f(&mut v);
+        v.to_string()
+    };
+    let not_a_point = {
+        let mut bytes = [0u8; 32];
+        bytes[0] = 2;
+        STANDARD.encode(bytes)
+    };
+    let big_text = "x".repeat(9000);
+
+    let vectors = vec![
+        valid("post", &hello),
+        valid("post with mention, reply and non-ASCII text", &reply),
+        valid("follow", &follow),
+        valid("unfollow", &unfollow),
+        valid("post of exactly 1000 characters (2000 UTF-8 bytes)", &max_text),
+        valid("timestamp exactly 10 minutes ahead of the clock", &skewed_ok),
+        invalid("text changed after signing", edit(&|v| v["content"]["text"] = json!("Hello, world!")), "id_mismatch"),
+        invalid("signature by another key", {
+            let forged = Event::create(&bob, t, post("Hello, Phemossa!")).unwrap();
+            edit(&|v| v["signature"] = json!(forged.signature.to_base64()))
+        }, "bad_signature"),
+        invalid("author is not base64", edit(&|v| v["author"] = json!("!!!!")), "malformed_base64"),
+        invalid("author is 31 bytes", edit(&|v| v["author"] = json!(STANDARD.encode([1u8; 31]))), "wrong_key_length"),
+        invalid("signature is 63 bytes", edit(&|v| v["signature"] = json!(STANDARD.encode([1u8; 63]))), "wrong_signature_length"),
+        invalid("unknown type", edit(&|v| v["type"] = json!("reaction")), "unknown_type"),
+        invalid("unsupported version", edit(&|v| v["v"] = json!(2)), "unsupported_version"),
+        invalid("text of 1001 characters", sign_unchecked(1, t, &post(&"a".repeat(1001))).to_string(), "text_too_long"),
+        invalid("empty text", sign_unchecked(1, t, &post("   ")).to_string(), "empty_text"),
+        invalid("encoded event over 8192 bytes", edit(&|v| v["content"]["text"] = json!(big_text)), "event_too_large"),
+        invalid("timestamp too far in the future", sign_unchecked(1, NOW_MS + 600_001, &post("from the future")).to_string(), "timestamp_in_future"),
+        invalid("follow of a key that is not a curve point", {
+            let mut v: Value = serde_json::from_str(&follow.to_json()).unwrap();
+            v["content"]["followee"] = json!(not_a_point);
+            v.to_string()
+        }, "invalid_followee"),
+        invalid("follow of a 16-byte key", {
+            let mut v: Value = serde_json::from_str(&follow.to_json()).unwrap();
+            v["content"]["followee"] = json!(STANDARD.encode([7u8; 16]));
+            v.to_string()
+        }, "invalid_followee"),
+        invalid("self-follow", sign_unchecked(2, t, &Content::Follow { followee: bob.public_key() }).to_string(), "self_follow"),
+        invalid("id in uppercase hex", edit(&|v| v["id"] = json!(hello.id.to_hex().to_uppercase())), "malformed_id"),
+        invalid("extra field in content", edit(&|v| v["content"]["admin"] = json!(true)), "malformed_content"),
+        invalid("extra top-level field", edit(&|v| v["sig2"] = json!("")), "malformed_event"),
+        invalid("not JSON", "{\"v\":1,".to_string(), "malformed_event"),
+        invalid("timestamp as a string", edit(&|v| v["timestamp"] = json!("1767225540000")), "malformed_event"),
+    ];
+    let doc = json!({
+        "description": "Phemossa event test vectors. Judge each `event` (a JSON text) with the validator clock at `now_ms`; valid events must reproduce `canonical_hex` and `id` byte for byte; invalid ones must be refused for the reason `error` names (see docs/protocol.md, Validation).",
+        "seeds": "Ed25519 secret seeds are 32 bytes of the same value: alice = 0x01 repeated, bob = 0x02 repeated.",
+        "now_ms": NOW_MS,
+        "vectors": vectors,
+    });
+    println!("{}", serde_json::to_string_pretty(&doc).unwrap());
+}
