@@ -1,0 +1,53 @@
+//! Identity backups over the port: export sealed under a passphrase, inspect without changing
+//! anything, and restore, which replaces the identity (stored first, then swapped in memory).
+
+use phemossa_core::api::{ApiError, BackupFile, IdentityInfo, Push, Response};
+use phemossa_core::backup::{self, SealParams};
+
+use crate::follows::FollowState;
+use crate::system::Background;
+use crate::{clock, random};
+
+impl Background {
+    /// The identity sealed under `passphrase` (fresh random salt and nonce), as a file.
+    pub(crate) fn export_backup(&self, passphrase: &str) -> Result<Response, ApiError> {
+        let params = SealParams::new(random::array()?, random::array()?, clock::now_ms());
+        let identity = self.identity.borrow().clone();
+        let contents = backup::seal(&identity, passphrase, &params)?;
+        Ok(Response::Backup(BackupFile {
+            file_name: backup::file_name(&identity.public_key()),
+            contents,
+        }))
+    }
+
+    /// Whose identity the backup holds, checked with the passphrase; nothing changes.
+    pub(crate) fn inspect_backup(
+        &self,
+        text: &str,
+        passphrase: &str,
+    ) -> Result<Response, ApiError> {
+        let identity = backup::open(text, passphrase)?;
+        Ok(Response::BackupInspected(IdentityInfo::new(
+            identity.public_key(),
+        )))
+    }
+
+    /// Replaces the identity with the backup's. A wrong passphrase or damaged file changes
+    /// nothing; so does a storage failure, since memory is swapped only after the write.
+    pub(crate) async fn restore_backup(
+        &self,
+        text: &str,
+        passphrase: &str,
+    ) -> Result<Response, ApiError> {
+        let identity = backup::open(text, passphrase)?;
+        let public_key = identity.public_key();
+        let follows = FollowState::load(&self.storage, &public_key).await?;
+        self.identity_store.replace(&identity).await?;
+        *self.identity.borrow_mut() = identity;
+        *self.follows.borrow_mut() = follows;
+        let info = IdentityInfo::new(public_key);
+        self.subscribers.push(Push::Identity(info.clone()));
+        self.push_following_changed();
+        Ok(Response::Restored(info))
+    }
+}

@@ -1,0 +1,11 @@
+//! The thin IndexedDB layer every store of this crate uses: opening a database with a declared
+//! schema, turning `idb` errors into [`BackgroundError`](crate::BackgroundError)s that say which
+//! operation failed and why, and moving serde records in and out of IndexedDB.
+
+mod convert;
+mod open;
+mod request;
+
+pub use convert::{from_js, to_js};
+pub use open::{open, IndexSpec, StoreSpec};
+pub use request::{commit, failed};

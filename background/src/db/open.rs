@@ -1,0 +1,86 @@
+//! Opening a database at a version with a declared schema. The upgrade only ever adds what is
+//! missing (stores, then indexes): it never deletes a store or an index, unlike the builders of
+//! `rexie` and `idb`, which drop every store a version does not list.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use idb::event::VersionChangeEvent;
+use idb::{Database, DatabaseEvent, Event, Factory, KeyPath, ObjectStoreParams, Request};
+
+use super::request::describe;
+use crate::BackgroundError;
+
+/// An object store and its indexes, as a schema version has them.
+pub struct StoreSpec {
+    pub name: &'static str,
+    pub key_path: &'static str,
+    pub indexes: &'static [IndexSpec],
+}
+
+/// An index; a one-element key path is a plain (non-array) key path.
+pub struct IndexSpec {
+    pub name: &'static str,
+    pub key_path: &'static [&'static str],
+}
+
+/// Opens (creating or upgrading as needed) database `name` at `version` with `stores`.
+pub async fn open(
+    name: &str,
+    version: u32,
+    stores: &'static [StoreSpec],
+) -> Result<Database, BackgroundError> {
+    let fail = |reason: String| BackgroundError::OpenDatabase {
+        database: name.to_owned(),
+        reason,
+    };
+    let factory = Factory::new().map_err(|e| fail(describe(&e)))?;
+    let mut request = factory
+        .open(name, Some(version))
+        .map_err(|e| fail(describe(&e)))?;
+    let upgrade_error = Rc::new(RefCell::new(None));
+    let slot = Rc::clone(&upgrade_error);
+    request.on_upgrade_needed(move |event| {
+        if let Err(error) = upgrade(&event, stores) {
+            // Aborting the version change makes the open fail; the reason is reported below.
+            *slot.borrow_mut() = Some(format!("schema upgrade: {}", describe(&error)));
+            if let Some(transaction) = event.target().ok().and_then(|r| r.transaction()) {
+                let _ = transaction.abort();
+            }
+        }
+    });
+    request.await.map_err(|error| {
+        let reason = upgrade_error.borrow_mut().take();
+        fail(reason.unwrap_or_else(|| describe(&error)))
+    })
+}
+
+fn upgrade(event: &VersionChangeEvent, stores: &[StoreSpec]) -> Result<(), idb::Error> {
+    let request = event.target()?;
+    let database = event.database()?;
+    let transaction = request
+        .transaction()
+        .ok_or(idb::Error::TransactionNotFound)?;
+    let existing = database.store_names();
+    for spec in stores {
+        let store = if existing.iter().any(|name| name == spec.name) {
+            transaction.object_store(spec.name)?
+        } else {
+            let mut params = ObjectStoreParams::new();
+            params.key_path(Some(KeyPath::new_single(spec.key_path)));
+            database.create_object_store(spec.name, params)?
+        };
+        let indexes = store.index_names();
+        for index in spec.indexes {
+            if indexes.iter().any(|name| name == index.name) {
+                continue;
+            }
+            let key_path = match index.key_path {
+                [single] => KeyPath::new_single(single),
+                many => KeyPath::new_array(many.iter().copied()),
+            };
+            store.create_index(index.name, key_path, None)?;
+        }
+    }
+    Ok(())
+}

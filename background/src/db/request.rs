@@ -1,0 +1,81 @@
+//! Errors with context, and committing. `idb`'s errors name the failing call but not our
+//! operation, and a quota failure often shows only as the transaction's `error` after an abort
+//! at commit time, so every transaction is committed through [`commit`], which reads it.
+
+use idb::{Transaction, TransactionResult};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{DomException, IdbTransaction};
+
+use crate::BackgroundError;
+
+const QUOTA_EXCEEDED: &str = "QuotaExceededError";
+
+/// Maps an `idb` error from `operation` to ours; a quota error becomes `QuotaExceeded`.
+pub fn failed(operation: &'static str) -> impl Fn(idb::Error) -> BackgroundError {
+    move |error| match dom_exception(&error) {
+        Some(dom) => from_dom(operation, &dom),
+        None => BackgroundError::Database {
+            operation,
+            reason: describe(&error),
+        },
+    }
+}
+
+/// Waits for `transaction` to commit; an abort is an error carrying the transaction's reason.
+pub async fn commit(
+    transaction: Transaction,
+    operation: &'static str,
+) -> Result<(), BackgroundError> {
+    let raw: IdbTransaction = JsValue::from(transaction).unchecked_into();
+    let outcome = Transaction::from(raw.clone()).await;
+    match (outcome, raw.error()) {
+        (Ok(TransactionResult::Committed), _) => Ok(()),
+        (_, Some(dom)) => Err(from_dom(operation, &dom)),
+        (Ok(TransactionResult::Aborted), None) => Err(BackgroundError::Database {
+            operation,
+            reason: "the transaction was aborted".into(),
+        }),
+        (Err(error), None) => Err(failed(operation)(error)),
+    }
+}
+
+fn from_dom(operation: &'static str, dom: &DomException) -> BackgroundError {
+    if dom.name() == QUOTA_EXCEEDED {
+        BackgroundError::QuotaExceeded { operation }
+    } else {
+        BackgroundError::Database {
+            operation,
+            reason: format!("{}: {}", dom.name(), dom.message()),
+        }
+    }
+}
+
+fn dom_exception(error: &idb::Error) -> Option<DomException> {
+    use idb::Error as E;
+    let value = match error {
+        E::DomException(dom) => return Some(dom.clone()),
+        E::AddFailed(v)
+        | E::UpdateFailed(v)
+        | E::GetFailed(v)
+        | E::GetKeyFailed(v)
+        | E::GetAllFailed(v)
+        | E::CountFailed(v)
+        | E::OpenCursorFailed(v)
+        | E::CursorContinueFailed(v)
+        | E::TransactionOpenFailed(v)
+        | E::TransactionCommitError(v)
+        | E::IndexedDbOpenFailed(v)
+        | E::ObjectStoreCreateFailed(v)
+        | E::IndexCreateFailed(v) => v,
+        _ => return None,
+    };
+    value.dyn_ref::<DomException>().cloned()
+}
+
+/// Words for an `idb` error, with the DOMException's name and message when there is one.
+pub fn describe(error: &idb::Error) -> String {
+    match dom_exception(error) {
+        Some(dom) => format!("{error} ({}: {})", dom.name(), dom.message()),
+        None => error.to_string(),
+    }
+}

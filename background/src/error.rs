@@ -1,0 +1,47 @@
+//! The one error type of the background: what went wrong, and in which operation.
+
+use phemossa_core::api::ApiError;
+use phemossa_webext::WebextError;
+use thiserror::Error;
+
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum BackgroundError {
+    #[error("{what} needs a browser window, and this context has none")]
+    NoWindow { what: &'static str },
+    #[error("crypto.getRandomValues failed: {reason}")]
+    Random { reason: String },
+    #[error("opening IndexedDB database {database:?} failed: {reason}")]
+    OpenDatabase { database: String, reason: String },
+    #[error("IndexedDB {operation} failed: {reason}")]
+    Database {
+        operation: &'static str,
+        reason: String,
+    },
+    #[error("IndexedDB {operation} was refused: the browser's storage quota is used up")]
+    QuotaExceeded { operation: &'static str },
+    #[error("a stored {store} record is unreadable: {reason}")]
+    CorruptRecord { store: &'static str, reason: String },
+    #[error("refused: {0}")]
+    Refused(#[from] phemossa_core::Error),
+    #[error("the extension port is unavailable: {0}")]
+    Port(#[from] WebextError),
+}
+
+impl From<BackgroundError> for ApiError {
+    fn from(error: BackgroundError) -> Self {
+        match error {
+            BackgroundError::QuotaExceeded { .. } => ApiError::StorageFull,
+            BackgroundError::Refused(error) => ApiError::from(error),
+            BackgroundError::OpenDatabase { .. }
+            | BackgroundError::Database { .. }
+            | BackgroundError::CorruptRecord { .. } => ApiError::Storage {
+                reason: error.to_string(),
+            },
+            BackgroundError::NoWindow { .. }
+            | BackgroundError::Random { .. }
+            | BackgroundError::Port(_) => ApiError::Internal {
+                reason: error.to_string(),
+            },
+        }
+    }
+}

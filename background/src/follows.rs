@@ -1,0 +1,119 @@
+//! The follow system: the user's follow graph, loaded from their stored follow records at start,
+//! and the Follow / Unfollow requests that sign, store and apply new follow events.
+
+use std::collections::HashMap;
+
+use phemossa_core::api::{ApiError, FollowingEntry, Push, Response};
+use phemossa_core::{Content, Event, FollowGraph, FollowRecord, PublicKey};
+
+use crate::storage::Storage;
+use crate::system::Background;
+use crate::{clock, BackgroundError};
+
+/// The user's follow graph, and the newest timestamp of each edge's records, so a new event for
+/// an edge is always dated after every earlier one (LWW needs that even when the clock has not
+/// moved or moved back).
+#[derive(Debug, Default)]
+pub struct FollowState {
+    graph: FollowGraph,
+    newest: HashMap<PublicKey, u64>,
+}
+
+impl FollowState {
+    /// The state from `me`'s stored follow records.
+    pub async fn load(storage: &Storage, me: &PublicKey) -> Result<Self, BackgroundError> {
+        let mut state = Self::default();
+        for record in storage.follow_records(me).await? {
+            state.apply(record);
+        }
+        Ok(state)
+    }
+
+    /// Applies a record of this user's; returns whether who they follow changed.
+    pub fn apply(&mut self, record: FollowRecord) -> bool {
+        let newest = self.newest.entry(record.followee).or_default();
+        *newest = (*newest).max(record.timestamp);
+        self.graph.apply(record)
+    }
+
+    pub fn is_following(&self, me: &PublicKey, key: &PublicKey) -> bool {
+        self.graph.is_following(me, key)
+    }
+
+    pub fn graph(&self) -> &FollowGraph {
+        &self.graph
+    }
+
+    /// A timestamp for a new event on the edge to `followee`: now, or just after the edge's
+    /// newest record. Reserved at once, so concurrent requests get distinct, ordered times.
+    fn reserve_timestamp(&mut self, followee: PublicKey, now: u64) -> u64 {
+        let newest = self.newest.entry(followee).or_default();
+        let timestamp = now.max(newest.saturating_add(1));
+        *newest = timestamp;
+        timestamp
+    }
+
+    pub fn entries(&self, me: &PublicKey) -> Vec<FollowingEntry> {
+        self.graph
+            .following_records(me)
+            .map(|record| FollowingEntry {
+                public_key: record.followee,
+                short: record.followee.short(),
+                since: record.timestamp,
+            })
+            .collect()
+    }
+}
+
+impl Background {
+    pub fn following(&self) -> Vec<FollowingEntry> {
+        self.follows.borrow().entries(&self.public_key())
+    }
+
+    /// Follows (`follows`) or unfollows the key typed as `text`; answers the new following list.
+    pub(crate) async fn set_following(
+        &self,
+        text: &str,
+        follows: bool,
+    ) -> Result<Response, ApiError> {
+        // People paste keys with stray spaces or a newline; the key itself has none.
+        let followee = PublicKey::from_base64(text.trim(), "public key")?;
+        let identity = self.identity.borrow().clone();
+        let me = identity.public_key();
+        if followee == me {
+            return Err(ApiError::FollowSelf);
+        }
+        if self.follows.borrow().is_following(&me, &followee) == follows {
+            return Ok(Response::Following(self.following()));
+        }
+        let timestamp = self
+            .follows
+            .borrow_mut()
+            .reserve_timestamp(followee, clock::now_ms());
+        let content = if follows {
+            Content::Follow { followee }
+        } else {
+            Content::Unfollow { followee }
+        };
+        let event = Event::create(&identity, timestamp, content)?;
+        self.storage.insert(&event).await?;
+        let record = FollowRecord {
+            id: event.id,
+            follower: me,
+            followee,
+            timestamp,
+            follows,
+        };
+        // A restore may have swapped the identity while the event was being stored.
+        if self.public_key() == me && self.follows.borrow_mut().apply(record) {
+            self.push_following_changed();
+        }
+        Ok(Response::Following(self.following()))
+    }
+
+    /// Tells subscribers the following list and so the feed changed.
+    pub(crate) fn push_following_changed(&self) {
+        self.subscribers.push(Push::Following(self.following()));
+        self.subscribers.push(Push::FeedReset);
+    }
+}

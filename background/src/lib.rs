@@ -1,0 +1,46 @@
+//! Phemossa's background, run by the extension's offscreen document: the user's identity,
+//! event storage in IndexedDB, the follow system, the feed engine and the port API the popup and
+//! options pages use. Decisions about what is valid or in the feed are `phemossa-core`'s; this
+//! crate drives IndexedDB, `crypto.getRandomValues`, `Date.now()` and the ports.
+
+mod backup;
+mod clock;
+mod db;
+mod error;
+mod feed;
+mod follows;
+pub mod identity;
+mod ingest;
+mod orchestrator;
+mod port;
+mod random;
+pub mod storage;
+mod subscribers;
+mod system;
+
+use wasm_bindgen::prelude::*;
+
+pub use error::BackgroundError;
+pub use identity::IdentityStore;
+pub use ingest::IngestReport;
+pub use storage::Storage;
+pub use subscribers::PushSink;
+pub use system::{Background, Config};
+
+/// Runs when the offscreen document loads the module.
+#[wasm_bindgen(start)]
+pub fn start() {
+    wasm_bindgen_futures::spawn_local(orchestrator::run());
+}
+
+/// Words for a JS exception or value, for error messages.
+pub(crate) fn js_reason(value: &JsValue) -> String {
+    if let Some(error) = value.dyn_ref::<js_sys::Error>() {
+        return format!(
+            "{}: {}",
+            String::from(error.name()),
+            String::from(error.message())
+        );
+    }
+    value.as_string().unwrap_or_else(|| format!("{value:?}"))
+}

@@ -1,0 +1,32 @@
+//! Start-up order: identity → storage → follow system → feed engine (all in
+//! `Background::start`), then the port server, and last the answer to the service worker's
+//! pings, which it takes to mean "ready": by then every port is accepted and answered.
+
+use std::rc::Rc;
+
+use web_sys::console;
+
+use crate::port::{self, Backend};
+use crate::system::{Background, Config};
+
+pub async fn run() {
+    if phemossa_webext::chrome::runtime().is_err() {
+        // Loaded outside the extension (e.g. by the wasm test harness): nothing to serve.
+        console::info_1(&"phemossa: no chrome.runtime here; the background does not start".into());
+        return;
+    }
+    let backend = match Background::start(&Config::default()).await {
+        Ok(background) => Backend::Ready(background),
+        Err(error) => {
+            console::error_1(&format!("phemossa: the background failed to start: {error}").into());
+            Backend::Failed(error)
+        }
+    };
+    if let Err(error) = port::serve(Rc::new(backend)) {
+        console::error_1(&format!("phemossa: cannot accept UI ports: {error}").into());
+        return;
+    }
+    if let Err(error) = phemossa_webext::server::answer_pings() {
+        console::error_1(&format!("phemossa: cannot answer readiness pings: {error}").into());
+    }
+}

@@ -1,0 +1,121 @@
+//! Feed pages through the `feed` index (author, type, timestamp, id): for each author, the newest
+//! `limit + 1` posts strictly older than the cursor, read backwards from the cursor, then merged
+//! by `core::feed::merge_page`. A page costs at most `limit + 1` records per author.
+
+use idb::{CursorDirection, KeyRange, Query, TransactionMode};
+use js_sys::Array;
+use phemossa_core::feed::{merge_page, FeedOrdered, Page};
+use phemossa_core::{EventId, FeedCursor, PublicKey};
+use wasm_bindgen::JsValue;
+
+use super::records::EventRecord;
+use super::schema::{EVENTS, FEED};
+use super::Storage;
+use crate::{db, BackgroundError};
+
+const OP: &str = "reading a feed page";
+const POST: &str = "post";
+
+/// A stored post, as the feed needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPost {
+    pub id: EventId,
+    pub author: PublicKey,
+    pub timestamp: u64,
+    pub text: String,
+    pub mentions: Vec<PublicKey>,
+    pub reply_to: Option<EventId>,
+}
+
+impl FeedOrdered for StoredPost {
+    fn feed_key(&self) -> (u64, EventId) {
+        (self.timestamp, self.id)
+    }
+}
+
+impl Storage {
+    /// The page of posts by `authors` strictly older than `before`, newest first.
+    pub async fn feed_page(
+        &self,
+        authors: &[PublicKey],
+        before: Option<FeedCursor>,
+        limit: usize,
+    ) -> Result<Page<StoredPost>, BackgroundError> {
+        let transaction = self
+            .db
+            .transaction(&[EVENTS], TransactionMode::ReadOnly)
+            .map_err(db::failed(OP))?;
+        let index = transaction
+            .object_store(EVENTS)
+            .map_err(db::failed(OP))?
+            .index(FEED)
+            .map_err(db::failed(OP))?;
+        let mut sources = Vec::with_capacity(authors.len());
+        for author in authors {
+            let range = author_range(author, before)?;
+            let opened = index
+                .open_cursor(Some(Query::KeyRange(range)), Some(CursorDirection::Prev))
+                .map_err(db::failed(OP))?
+                .await
+                .map_err(db::failed(OP))?;
+            let mut posts = Vec::new();
+            if let Some(cursor) = opened {
+                let mut cursor = cursor.into_managed();
+                while let Some(value) = cursor.value().map_err(db::failed(OP))? {
+                    posts.push(stored_post(&value)?);
+                    if posts.len() > limit {
+                        break;
+                    }
+                    cursor.next(None).await.map_err(db::failed(OP))?;
+                }
+            }
+            sources.push(posts);
+        }
+        Ok(merge_page(sources, before, limit))
+    }
+}
+
+/// `[author, "post"] ..= [author, "post", +∞]`, or `.. [author, "post", cursor.timestamp,
+/// cursor.id)` (upper bound excluded) after a cursor. Ids are lowercase hex, whose string order
+/// is their byte order, so the index orders ties on timestamp exactly as the feed does.
+fn author_range(
+    author: &PublicKey,
+    before: Option<FeedCursor>,
+) -> Result<KeyRange, BackgroundError> {
+    let author = JsValue::from_str(&author.to_base64());
+    let post = JsValue::from_str(POST);
+    let lower = Array::of2(&author, &post);
+    let (upper, upper_open) = match before {
+        // Timestamps are at most 2^53 - 1, so the f64 is exact.
+        Some(cursor) => (
+            Array::of4(
+                &author,
+                &post,
+                &JsValue::from_f64(cursor.timestamp as f64),
+                &JsValue::from_str(&cursor.id.to_hex()),
+            ),
+            true,
+        ),
+        None => (
+            Array::of3(&author, &post, &JsValue::from_f64(f64::INFINITY)),
+            false,
+        ),
+    };
+    KeyRange::bound(&lower, &upper, Some(false), Some(upper_open)).map_err(db::failed(OP))
+}
+
+fn stored_post(value: &JsValue) -> Result<StoredPost, BackgroundError> {
+    let record: EventRecord = db::from_js(value, EVENTS)?;
+    let post = record.post.ok_or_else(|| BackgroundError::CorruptRecord {
+        store: EVENTS,
+        reason: format!("post {} has no post fields", record.id),
+    })?;
+    Ok(StoredPost {
+        id: record.id,
+        author: record.author,
+        timestamp: record.timestamp,
+        text: post.text,
+        mentions: post.mentions,
+        reply_to: post.reply_to,
+    })
+}

@@ -1,0 +1,40 @@
+//! Event storage in IndexedDB: validated events, the follow records derived from them, and
+//! running totals, written together in one transaction per event; feed pages are read through
+//! the `feed` index, a bounded number of records per author, never by loading every event.
+
+mod feed;
+mod read;
+mod records;
+mod schema;
+mod write;
+
+use idb::Database;
+
+pub use feed::StoredPost;
+pub use schema::{DATABASE, STORES, VERSION};
+
+use crate::{db, BackgroundError};
+
+/// An open connection to the event database.
+pub struct Storage {
+    db: Database,
+}
+
+impl Storage {
+    /// Opens (creating or upgrading) the event database named `name`.
+    pub async fn open(name: &str) -> Result<Self, BackgroundError> {
+        Ok(Self {
+            db: db::open(name, VERSION, &STORES).await?,
+        })
+    }
+
+    /// Closes the connection once its running transactions have finished.
+    pub fn close(&self) {
+        self.db.close();
+    }
+
+    /// The names of the object stores, as the browser reports them (sorted).
+    pub fn store_names(&self) -> Vec<String> {
+        self.db.store_names()
+    }
+}

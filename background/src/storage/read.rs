@@ -1,0 +1,98 @@
+//! Reads other than the feed: one event's JSON, a key's follow records, the totals.
+
+use idb::{Query, TransactionMode};
+use phemossa_core::api::StorageStats;
+use phemossa_core::{EventId, FollowRecord, PublicKey};
+use wasm_bindgen::JsValue;
+
+use super::records::{EventRecord, StatsRecord, STATS_KEY};
+use super::schema::{BY_FOLLOWER, EVENTS, FOLLOWS, META};
+use super::Storage;
+use crate::{db, BackgroundError};
+
+impl Storage {
+    /// The stored wire JSON of event `id`, if it is stored.
+    pub async fn event_json(&self, id: &EventId) -> Result<Option<String>, BackgroundError> {
+        const OP: &str = "reading an event";
+        let transaction = self
+            .db
+            .transaction(&[EVENTS], TransactionMode::ReadOnly)
+            .map_err(db::failed(OP))?;
+        let value = transaction
+            .object_store(EVENTS)
+            .map_err(db::failed(OP))?
+            .get(JsValue::from_str(&id.to_hex()))
+            .map_err(db::failed(OP))?
+            .await
+            .map_err(db::failed(OP))?;
+        match value {
+            Some(value) => Ok(Some(db::from_js::<EventRecord>(&value, EVENTS)?.json)),
+            None => Ok(None),
+        }
+    }
+
+    /// Every follow and unfollow record `follower` wrote, in no particular order.
+    pub async fn follow_records(
+        &self,
+        follower: &PublicKey,
+    ) -> Result<Vec<FollowRecord>, BackgroundError> {
+        const OP: &str = "reading follow records";
+        let transaction = self
+            .db
+            .transaction(&[FOLLOWS], TransactionMode::ReadOnly)
+            .map_err(db::failed(OP))?;
+        let values = transaction
+            .object_store(FOLLOWS)
+            .map_err(db::failed(OP))?
+            .index(BY_FOLLOWER)
+            .map_err(db::failed(OP))?
+            .get_all(
+                Some(Query::Key(JsValue::from_str(&follower.to_base64()))),
+                None,
+            )
+            .map_err(db::failed(OP))?
+            .await
+            .map_err(db::failed(OP))?;
+        values
+            .iter()
+            .map(|value| db::from_js(value, FOLLOWS))
+            .collect()
+    }
+
+    /// Totals over the stored events, from the running counters (no scan).
+    pub async fn stats(&self) -> Result<StorageStats, BackgroundError> {
+        const OP: &str = "reading storage statistics";
+        let transaction = self
+            .db
+            .transaction(&[META], TransactionMode::ReadOnly)
+            .map_err(db::failed(OP))?;
+        let value = transaction
+            .object_store(META)
+            .map_err(db::failed(OP))?
+            .get(JsValue::from_str(STATS_KEY))
+            .map_err(db::failed(OP))?
+            .await
+            .map_err(db::failed(OP))?;
+        match value {
+            Some(value) => Ok(db::from_js::<StatsRecord>(&value, META)?.stats()),
+            None => Ok(StorageStats::default()),
+        }
+    }
+
+    /// How many events are stored, counted by the browser (a check on the running totals).
+    pub async fn count_events(&self) -> Result<u64, BackgroundError> {
+        const OP: &str = "counting events";
+        let transaction = self
+            .db
+            .transaction(&[EVENTS], TransactionMode::ReadOnly)
+            .map_err(db::failed(OP))?;
+        let count = transaction
+            .object_store(EVENTS)
+            .map_err(db::failed(OP))?
+            .count(None)
+            .map_err(db::failed(OP))?
+            .await
+            .map_err(db::failed(OP))?;
+        Ok(u64::from(count))
+    }
+}

@@ -1,0 +1,84 @@
+//! The shapes of stored records. An event record keeps the wire JSON (what peers are sent) and,
+//! for posts, the decoded post fields: a feed page is then built from the records alone, since
+//! re-parsing the JSON through `Event::from_json` would re-verify every signature on every page.
+
+use phemossa_core::api::StorageStats;
+use phemossa_core::{Content, Event, EventId, PublicKey};
+use serde::{Deserialize, Serialize};
+
+/// One row of `events`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EventRecord {
+    pub id: EventId,
+    pub author: PublicKey,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub timestamp: u64,
+    /// The event's wire JSON, `Event::to_json()`.
+    pub json: String,
+    /// Bytes of `json`.
+    pub size: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post: Option<PostFields>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PostFields {
+    pub text: String,
+    pub mentions: Vec<PublicKey>,
+    pub reply_to: Option<EventId>,
+}
+
+impl EventRecord {
+    pub fn from_event(event: &Event) -> Self {
+        let json = event.to_json();
+        let post = match &event.content {
+            Content::Post(post) => Some(PostFields {
+                text: post.text.clone(),
+                mentions: post.mentions.clone(),
+                reply_to: post.reply_to,
+            }),
+            Content::Follow { .. } | Content::Unfollow { .. } => None,
+        };
+        Self {
+            id: event.id,
+            author: event.author,
+            kind: event.content.type_name().to_owned(),
+            timestamp: event.timestamp,
+            size: json.len() as u64,
+            json,
+            post,
+        }
+    }
+}
+
+/// The one row of `meta`: totals over `events`, kept exact by updating them in each insert.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct StatsRecord {
+    pub key: String,
+    pub events: u64,
+    pub posts: u64,
+    pub authors: u64,
+    pub bytes: u64,
+}
+
+pub const STATS_KEY: &str = "stats";
+
+impl StatsRecord {
+    pub fn add(&mut self, record: &EventRecord, new_author: bool) {
+        self.key = STATS_KEY.to_owned();
+        self.events += 1;
+        self.posts += u64::from(record.post.is_some());
+        self.authors += u64::from(new_author);
+        self.bytes += record.size;
+    }
+
+    pub fn stats(&self) -> StorageStats {
+        StorageStats {
+            events: self.events,
+            posts: self.posts,
+            authors: self.authors,
+            bytes: self.bytes,
+        }
+    }
+}

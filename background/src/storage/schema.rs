@@ -1,0 +1,77 @@
+//! The event database's schema. Every store of every version is listed here; an upgrade only
+//! adds what is missing (see `db::open`), so data written by an older version is never dropped.
+
+use crate::db::{IndexSpec, StoreSpec};
+
+pub const DATABASE: &str = "phemossa";
+pub const VERSION: u32 = 1;
+
+pub const EVENTS: &str = "events";
+pub const FOLLOWS: &str = "follows";
+pub const PEERS: &str = "peers";
+pub const META: &str = "meta";
+
+/// `events` index of each author's events, for counting distinct authors.
+pub const BY_AUTHOR: &str = "author";
+/// `events` index (author, type, timestamp, id): an author's posts in feed order.
+pub const FEED: &str = "feed";
+/// `follows` index of the records a key wrote.
+pub const BY_FOLLOWER: &str = "follower";
+
+pub static STORES: [StoreSpec; 4] = [
+    StoreSpec {
+        name: EVENTS,
+        key_path: "id",
+        indexes: &[
+            IndexSpec {
+                name: BY_AUTHOR,
+                key_path: &["author"],
+            },
+            IndexSpec {
+                name: "timestamp",
+                key_path: &["timestamp"],
+            },
+            IndexSpec {
+                name: "author_timestamp",
+                key_path: &["author", "timestamp"],
+            },
+            IndexSpec {
+                name: FEED,
+                key_path: &["author", "type", "timestamp", "id"],
+            },
+        ],
+    },
+    StoreSpec {
+        name: FOLLOWS,
+        key_path: "id",
+        indexes: &[
+            IndexSpec {
+                name: BY_FOLLOWER,
+                key_path: &["follower"],
+            },
+            IndexSpec {
+                name: "followee",
+                key_path: &["followee"],
+            },
+            IndexSpec {
+                name: "timestamp",
+                key_path: &["timestamp"],
+            },
+        ],
+    },
+    // Filled by the networking work: known peers, by when they were last seen.
+    StoreSpec {
+        name: PEERS,
+        key_path: "peerId",
+        indexes: &[IndexSpec {
+            name: "lastSeen",
+            key_path: &["lastSeen"],
+        }],
+    },
+    // Running totals (one record, key "stats"), updated in each insert's transaction.
+    StoreSpec {
+        name: META,
+        key_path: "key",
+        indexes: &[],
+    },
+];

@@ -1,0 +1,109 @@
+//! The running background: identity, storage, follow graph and subscribers, started in that
+//! order, and the dispatch of each port request to the part that answers it.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use phemossa_core::api::{ApiError, IdentityInfo, Request, Response};
+use phemossa_core::{Identity, PublicKey};
+
+use crate::follows::FollowState;
+use crate::identity::{self, IdentityStore};
+use crate::storage::{self, Storage};
+use crate::subscribers::{PushSink, Subscribers};
+use crate::BackgroundError;
+
+/// Which databases to use: the product's by default, unique ones in tests.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub identity_db: String,
+    pub storage_db: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            identity_db: identity::DATABASE.into(),
+            storage_db: storage::DATABASE.into(),
+        }
+    }
+}
+
+pub struct Background {
+    pub(crate) identity_store: IdentityStore,
+    pub(crate) identity: RefCell<Identity>,
+    pub(crate) storage: Storage,
+    pub(crate) follows: RefCell<FollowState>,
+    pub(crate) subscribers: Subscribers,
+    pub(crate) rejected: Cell<u64>,
+}
+
+impl Background {
+    /// Starts identity, then storage, then the follow system (the feed engine has no state).
+    pub async fn start(config: &Config) -> Result<Rc<Self>, BackgroundError> {
+        let identity_store = IdentityStore::open(&config.identity_db).await?;
+        let identity = identity_store.load_or_create().await?;
+        let storage = Storage::open(&config.storage_db).await?;
+        let follows = FollowState::load(&storage, &identity.public_key()).await?;
+        Ok(Rc::new(Self {
+            identity_store,
+            identity: RefCell::new(identity),
+            storage,
+            follows: RefCell::new(follows),
+            subscribers: Subscribers::default(),
+            rejected: Cell::new(0),
+        }))
+    }
+
+    pub fn public_key(&self) -> PublicKey {
+        self.identity.borrow().public_key()
+    }
+
+    pub fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
+    /// How many events from elsewhere failed validation since start.
+    pub fn rejected(&self) -> u64 {
+        self.rejected.get()
+    }
+
+    /// Closes both databases (tests reopen them); requests after this fail with storage errors.
+    pub fn close(&self) {
+        self.identity_store.close();
+        self.storage.close();
+    }
+
+    /// Forgets a closed port's subscriptions.
+    pub fn unsubscribe(&self, sink_id: u64) {
+        self.subscribers.remove(sink_id);
+    }
+
+    /// Answers one request from the page behind `from`.
+    pub async fn handle(
+        &self,
+        request: Request,
+        from: &Rc<dyn PushSink>,
+    ) -> Result<Response, ApiError> {
+        match request {
+            Request::GetIdentity => Ok(Response::Identity(IdentityInfo::new(self.public_key()))),
+            Request::GetFeed { before, limit } => self.feed_page(before, limit).await,
+            Request::Post { text, reply_to } => self.post(text, reply_to.as_deref()).await,
+            Request::Follow { public_key } => self.set_following(&public_key, true).await,
+            Request::Unfollow { public_key } => self.set_following(&public_key, false).await,
+            Request::GetFollowing => Ok(Response::Following(self.following())),
+            Request::GetStats => Ok(Response::Stats(self.storage.stats().await?)),
+            Request::ExportBackup { passphrase } => self.export_backup(&passphrase),
+            Request::InspectBackup { backup, passphrase } => {
+                self.inspect_backup(&backup, &passphrase)
+            }
+            Request::RestoreBackup { backup, passphrase } => {
+                self.restore_backup(&backup, &passphrase).await
+            }
+            Request::Subscribe { topics } => {
+                self.subscribers.subscribe(from, &topics);
+                Ok(Response::Subscribed)
+            }
+        }
+    }
+}

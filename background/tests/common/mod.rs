@@ -1,0 +1,101 @@
+//! Helpers shared by the browser tests: unique database names, signed test events, a push
+//! recorder standing in for a UI port.
+
+#![allow(dead_code)]
+
+use std::cell::RefCell;
+
+use phemossa_background::{Config, PushSink};
+use phemossa_core::api::{Push, ServerMessage};
+use phemossa_core::{Content, Event, Identity, Post, PublicKey};
+
+/// A database name no other test (or earlier run in the same profile) uses.
+pub fn unique_name(label: &str) -> String {
+    let nonce = (js_sys::Math::random() * 1e12) as u64;
+    format!("test-{label}-{}-{nonce}", js_sys::Date::now() as u64)
+}
+
+pub fn unique_config(label: &str) -> Config {
+    Config {
+        identity_db: unique_name(&format!("{label}-identity")),
+        storage_db: unique_name(&format!("{label}-events")),
+    }
+}
+
+/// Deletes a database once its connections are closed, so test profiles stay small.
+pub async fn delete_database(name: &str) {
+    let factory = idb::Factory::new().expect("indexedDB exists");
+    factory
+        .delete(name)
+        .expect("delete request")
+        .await
+        .expect("database deleted");
+}
+
+pub async fn delete_config(config: &Config) {
+    delete_database(&config.identity_db).await;
+    delete_database(&config.storage_db).await;
+}
+
+pub fn identity(n: u8) -> Identity {
+    Identity::from_seed([n; 32])
+}
+
+/// A fixed past instant (2025-01-01), far from every validation limit.
+pub const T0: u64 = 1_735_689_600_000;
+
+pub fn post(author: &Identity, timestamp: u64, text: &str) -> Event {
+    let content = Content::Post(Post {
+        text: text.into(),
+        mentions: vec![],
+        reply_to: None,
+    });
+    Event::create(author, timestamp, content).expect("valid post")
+}
+
+pub fn follow(author: &Identity, timestamp: u64, followee: PublicKey, follows: bool) -> Event {
+    let content = if follows {
+        Content::Follow { followee }
+    } else {
+        Content::Unfollow { followee }
+    };
+    Event::create(author, timestamp, content).expect("valid follow event")
+}
+
+/// Records every message a "port" is sent.
+pub struct Recorder {
+    pub id: u64,
+    pub messages: RefCell<Vec<ServerMessage>>,
+}
+
+impl Recorder {
+    pub fn new(id: u64) -> Self {
+        Self {
+            id,
+            messages: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// The pushes received so far, emptying the record.
+    pub fn take_pushes(&self) -> Vec<Push> {
+        self.messages
+            .borrow_mut()
+            .drain(..)
+            .filter_map(|message| match message {
+                ServerMessage::Push { push } => Some(push),
+                ServerMessage::Response { .. } => None,
+            })
+            .collect()
+    }
+}
+
+impl PushSink for Recorder {
+    fn id(&self) -> u64 {
+        self.id
+    }
+
+    fn send(&self, message: &ServerMessage) -> bool {
+        self.messages.borrow_mut().push(message.clone());
+        true
+    }
+}

@@ -1,0 +1,225 @@
+//! Browser tests of the IndexedDB layer: the identity store and the event storage.
+
+mod common;
+
+use std::collections::HashSet;
+
+use common::*;
+use phemossa_background::{IdentityStore, Storage};
+use phemossa_core::feed::{feed_authors, page_in_memory};
+use phemossa_core::{Event, FeedCursor, FollowGraph, FollowRecord};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen_test]
+async fn identity_is_created_once_and_persists_across_reopen() {
+    let name = unique_name("identity");
+    let store = IdentityStore::open(&name).await.unwrap();
+    let first = store.load_or_create().await.unwrap().public_key();
+    store.close();
+
+    let store = IdentityStore::open(&name).await.unwrap();
+    assert_eq!(store.load_or_create().await.unwrap().public_key(), first);
+
+    let replacement = identity(9);
+    store.replace(&replacement).await.unwrap();
+    store.close();
+    let store = IdentityStore::open(&name).await.unwrap();
+    assert_eq!(
+        store.load_or_create().await.unwrap().public_key(),
+        replacement.public_key()
+    );
+    store.close();
+    delete_database(&name).await;
+
+    // A fresh database draws a fresh random key.
+    let other = unique_name("identity");
+    let store = IdentityStore::open(&other).await.unwrap();
+    let second = store.load_or_create().await.unwrap().public_key();
+    assert_ne!(second, first);
+    store.close();
+    delete_database(&other).await;
+}
+
+#[wasm_bindgen_test]
+async fn schema_has_every_store_and_data_survives_close_and_reopen() {
+    let name = unique_name("reopen");
+    let storage = Storage::open(&name).await.unwrap();
+    assert_eq!(
+        storage.store_names(),
+        ["events", "follows", "meta", "peers"]
+    );
+    let alice = identity(1);
+    let event = post(&alice, T0, "kept across reopen");
+    assert!(storage.insert(&event).await.unwrap());
+    let stats = storage.stats().await.unwrap();
+    storage.close();
+
+    for _ in 0..2 {
+        let storage = Storage::open(&name).await.unwrap();
+        assert_eq!(
+            storage.store_names(),
+            ["events", "follows", "meta", "peers"]
+        );
+        assert_eq!(
+            storage.event_json(&event.id).await.unwrap(),
+            Some(event.to_json())
+        );
+        assert_eq!(storage.stats().await.unwrap(), stats);
+        storage.close();
+    }
+    delete_database(&name).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_stored_event_reads_back_as_the_same_event() {
+    let name = unique_name("roundtrip");
+    let storage = Storage::open(&name).await.unwrap();
+    let event = post(&identity(1), T0, "Hello, Phemossa! ✓");
+    assert_eq!(storage.event_json(&event.id).await.unwrap(), None);
+    assert!(storage.insert(&event).await.unwrap());
+    let json = storage
+        .event_json(&event.id)
+        .await
+        .unwrap()
+        .expect("stored");
+    assert_eq!(json, event.to_json());
+    let now = js_sys::Date::now() as u64;
+    assert_eq!(Event::from_json(json.as_bytes(), now).unwrap(), event);
+    storage.close();
+    delete_database(&name).await;
+}
+
+#[wasm_bindgen_test]
+async fn inserting_the_same_event_twice_changes_nothing() {
+    let name = unique_name("duplicate");
+    let storage = Storage::open(&name).await.unwrap();
+    let alice = identity(1);
+    let event = follow(&alice, T0, identity(2).public_key(), true);
+    assert!(storage.insert(&event).await.unwrap());
+    let stats = storage.stats().await.unwrap();
+    assert!(!storage.insert(&event).await.unwrap(), "second insert");
+    assert_eq!(storage.count_events().await.unwrap(), 1);
+    assert_eq!(storage.stats().await.unwrap(), stats);
+    assert_eq!(
+        storage
+            .follow_records(&alice.public_key())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    storage.close();
+    delete_database(&name).await;
+}
+
+#[wasm_bindgen_test]
+async fn stats_count_events_posts_authors_and_bytes() {
+    let name = unique_name("stats");
+    let storage = Storage::open(&name).await.unwrap();
+    let (alice, bob) = (identity(1), identity(2));
+    let events = [
+        post(&alice, T0, "one"),
+        post(&alice, T0 + 1, "two"),
+        follow(&alice, T0 + 2, bob.public_key(), true),
+        post(&bob, T0 + 3, "three"),
+    ];
+    for event in &events {
+        assert!(storage.insert(event).await.unwrap());
+    }
+    let stats = storage.stats().await.unwrap();
+    assert_eq!(stats.events, 4);
+    assert_eq!(stats.posts, 3);
+    assert_eq!(stats.authors, 2);
+    let bytes: usize = events.iter().map(|e| e.to_json().len()).sum();
+    assert_eq!(stats.bytes, bytes as u64);
+    assert_eq!(storage.count_events().await.unwrap(), 4);
+    storage.close();
+    delete_database(&name).await;
+}
+
+#[wasm_bindgen_test]
+async fn follow_records_are_stored_with_their_event_and_read_by_follower() {
+    let name = unique_name("follows");
+    let storage = Storage::open(&name).await.unwrap();
+    let (alice, bob, carol) = (identity(1), identity(2), identity(3));
+    let events = [
+        follow(&alice, T0, bob.public_key(), true),
+        follow(&alice, T0 + 5, bob.public_key(), false),
+        follow(&carol, T0, bob.public_key(), true),
+    ];
+    for event in &events {
+        storage.insert(event).await.unwrap();
+    }
+    let mut records = storage.follow_records(&alice.public_key()).await.unwrap();
+    records.sort_by_key(|r| r.timestamp);
+    let expected: Vec<FollowRecord> = events[..2]
+        .iter()
+        .map(|e| FollowRecord::from_event(e).unwrap())
+        .collect();
+    assert_eq!(records, expected);
+    let graph = FollowGraph::from_records(records);
+    assert!(graph.following(&alice.public_key()).is_empty());
+    storage.close();
+    delete_database(&name).await;
+}
+
+/// Posts by four authors with many equal timestamps (within and across authors); `me` follows
+/// `friend`, followed and then unfollowed `former`, and never followed `stranger`.
+fn feed_fixture() -> (phemossa_core::Identity, Vec<Event>) {
+    let (me, friend, former, stranger) = (identity(1), identity(2), identity(3), identity(4));
+    let mut events = Vec::new();
+    for (author, count) in [(&me, 7u64), (&friend, 11), (&former, 5), (&stranger, 6)] {
+        for i in 0..count {
+            events.push(post(author, T0 + i / 3, &format!("post {i}")));
+        }
+    }
+    events.push(follow(&me, T0, friend.public_key(), true));
+    events.push(follow(&me, T0, former.public_key(), true));
+    events.push(follow(&me, T0 + 1, former.public_key(), false));
+    // Store in an order unlike feed order.
+    events.reverse();
+    events.rotate_left(5);
+    (me, events)
+}
+
+#[wasm_bindgen_test]
+async fn feed_pages_through_the_index_equal_the_in_memory_reference() {
+    let name = unique_name("feed");
+    let storage = Storage::open(&name).await.unwrap();
+    let (me, events) = feed_fixture();
+    for event in &events {
+        storage.insert(event).await.unwrap();
+    }
+    let me = me.public_key();
+    let graph = FollowGraph::from_records(events.iter().filter_map(FollowRecord::from_event));
+    let authors = feed_authors(&me, &graph);
+    assert_eq!(authors.len(), 2, "friend and me");
+
+    for limit in [1usize, 4, 5, 100] {
+        let mut cursor: Option<FeedCursor> = None;
+        let mut seen = Vec::new();
+        loop {
+            let page = storage.feed_page(&authors, cursor, limit).await.unwrap();
+            let expected = page_in_memory(&events, &me, &graph, cursor, limit);
+            let ids: Vec<_> = page.items.iter().map(|p| p.id).collect();
+            let expected_ids: Vec<_> = expected.items.iter().map(|e| e.id).collect();
+            assert_eq!(ids, expected_ids, "limit {limit}, after {cursor:?}");
+            assert_eq!(page.next, expected.next, "limit {limit}, after {cursor:?}");
+            seen.extend(ids);
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(
+            seen.len(),
+            7 + 11,
+            "limit {limit}: every post of me and friend once"
+        );
+        assert_eq!(seen.iter().collect::<HashSet<_>>().len(), seen.len());
+    }
+    storage.close();
+    delete_database(&name).await;
+}
