@@ -74,11 +74,25 @@ fn main() {
         }),
     )
     .unwrap();
-    let follow = Event::create(&bob, t + 2_000, Content::Follow { followee: alice.public_key() }).unwrap();
-    let unfollow =
-        Event::create(&bob, t + 3_000, Content::Unfollow { followee: alice.public_key() }).unwrap();
+    let follow = Event::create(
+        &bob,
+        t + 2_000,
+        Content::Follow {
+            followee: alice.public_key(),
+        },
+    )
+    .unwrap();
+    let unfollow = Event::create(
+        &bob,
+        t + 3_000,
+        Content::Unfollow {
+            followee: alice.public_key(),
+        },
+    )
+    .unwrap();
     let max_text = Event::create(&alice, t + 4_000, post(&"é".repeat(1000))).unwrap();
-    let skewed_ok = Event::create(&alice, NOW_MS + 600_000, post("exactly at the skew limit")).unwrap();
+    let skewed_ok =
+        Event::create(&alice, NOW_MS + 600_000, post("exactly at the skew limit")).unwrap();
 
     let base: Value = serde_json::from_str(&hello.to_json()).unwrap();
     let edit = |f: &dyn Fn(&mut Value)| {
@@ -98,38 +112,123 @@ fn main() {
         valid("post with mention, reply and non-ASCII text", &reply),
         valid("follow", &follow),
         valid("unfollow", &unfollow),
-        valid("post of exactly 1000 characters (2000 UTF-8 bytes)", &max_text),
-        valid("timestamp exactly 10 minutes ahead of the clock", &skewed_ok),
-        invalid("text changed after signing", edit(&|v| v["content"]["text"] = json!("Hello, world!")), "id_mismatch"),
-        invalid("signature by another key", {
-            let forged = Event::create(&bob, t, post("Hello, Phemossa!")).unwrap();
-            edit(&|v| v["signature"] = json!(forged.signature.to_base64()))
-        }, "bad_signature"),
-        invalid("author is not base64", edit(&|v| v["author"] = json!("!!!!")), "malformed_base64"),
-        invalid("author is 31 bytes", edit(&|v| v["author"] = json!(STANDARD.encode([1u8; 31]))), "wrong_key_length"),
-        invalid("signature is 63 bytes", edit(&|v| v["signature"] = json!(STANDARD.encode([1u8; 63]))), "wrong_signature_length"),
-        invalid("unknown type", edit(&|v| v["type"] = json!("reaction")), "unknown_type"),
-        invalid("unsupported version", edit(&|v| v["v"] = json!(2)), "unsupported_version"),
-        invalid("text of 1001 characters", sign_unchecked(1, t, &post(&"a".repeat(1001))).to_string(), "text_too_long"),
-        invalid("empty text", sign_unchecked(1, t, &post("   ")).to_string(), "empty_text"),
-        invalid("encoded event over 8192 bytes", edit(&|v| v["content"]["text"] = json!(big_text)), "event_too_large"),
-        invalid("timestamp too far in the future", sign_unchecked(1, NOW_MS + 600_001, &post("from the future")).to_string(), "timestamp_in_future"),
-        invalid("follow of a key that is not a curve point", {
-            let mut v: Value = serde_json::from_str(&follow.to_json()).unwrap();
-            v["content"]["followee"] = json!(not_a_point);
-            v.to_string()
-        }, "invalid_followee"),
-        invalid("follow of a 16-byte key", {
-            let mut v: Value = serde_json::from_str(&follow.to_json()).unwrap();
-            v["content"]["followee"] = json!(STANDARD.encode([7u8; 16]));
-            v.to_string()
-        }, "invalid_followee"),
-        invalid("self-follow", sign_unchecked(2, t, &Content::Follow { followee: bob.public_key() }).to_string(), "self_follow"),
-        invalid("id in uppercase hex", edit(&|v| v["id"] = json!(hello.id.to_hex().to_uppercase())), "malformed_id"),
-        invalid("extra field in content", edit(&|v| v["content"]["admin"] = json!(true)), "malformed_content"),
-        invalid("extra top-level field", edit(&|v| v["sig2"] = json!("")), "malformed_event"),
+        valid(
+            "post of exactly 1000 characters (2000 UTF-8 bytes)",
+            &max_text,
+        ),
+        valid(
+            "timestamp exactly 10 minutes ahead of the clock",
+            &skewed_ok,
+        ),
+        invalid(
+            "text changed after signing",
+            edit(&|v| v["content"]["text"] = json!("Hello, world!")),
+            "id_mismatch",
+        ),
+        invalid(
+            "signature by another key",
+            {
+                let forged = Event::create(&bob, t, post("Hello, Phemossa!")).unwrap();
+                edit(&|v| v["signature"] = json!(forged.signature.to_base64()))
+            },
+            "bad_signature",
+        ),
+        invalid(
+            "author is not base64",
+            edit(&|v| v["author"] = json!("!!!!")),
+            "malformed_base64",
+        ),
+        invalid(
+            "author is 31 bytes",
+            edit(&|v| v["author"] = json!(STANDARD.encode([1u8; 31]))),
+            "wrong_key_length",
+        ),
+        invalid(
+            "signature is 63 bytes",
+            edit(&|v| v["signature"] = json!(STANDARD.encode([1u8; 63]))),
+            "wrong_signature_length",
+        ),
+        invalid(
+            "unknown type",
+            edit(&|v| v["type"] = json!("reaction")),
+            "unknown_type",
+        ),
+        invalid(
+            "unsupported version",
+            edit(&|v| v["v"] = json!(2)),
+            "unsupported_version",
+        ),
+        invalid(
+            "text of 1001 characters",
+            sign_unchecked(1, t, &post(&"a".repeat(1001))).to_string(),
+            "text_too_long",
+        ),
+        invalid(
+            "empty text",
+            sign_unchecked(1, t, &post("   ")).to_string(),
+            "empty_text",
+        ),
+        invalid(
+            "encoded event over 8192 bytes",
+            edit(&|v| v["content"]["text"] = json!(big_text)),
+            "event_too_large",
+        ),
+        invalid(
+            "timestamp too far in the future",
+            sign_unchecked(1, NOW_MS + 600_001, &post("from the future")).to_string(),
+            "timestamp_in_future",
+        ),
+        invalid(
+            "follow of a key that is not a curve point",
+            {
+                let mut v: Value = serde_json::from_str(&follow.to_json()).unwrap();
+                v["content"]["followee"] = json!(not_a_point);
+                v.to_string()
+            },
+            "invalid_followee",
+        ),
+        invalid(
+            "follow of a 16-byte key",
+            {
+                let mut v: Value = serde_json::from_str(&follow.to_json()).unwrap();
+                v["content"]["followee"] = json!(STANDARD.encode([7u8; 16]));
+                v.to_string()
+            },
+            "invalid_followee",
+        ),
+        invalid(
+            "self-follow",
+            sign_unchecked(
+                2,
+                t,
+                &Content::Follow {
+                    followee: bob.public_key(),
+                },
+            )
+            .to_string(),
+            "self_follow",
+        ),
+        invalid(
+            "id in uppercase hex",
+            edit(&|v| v["id"] = json!(hello.id.to_hex().to_uppercase())),
+            "malformed_id",
+        ),
+        invalid(
+            "extra field in content",
+            edit(&|v| v["content"]["admin"] = json!(true)),
+            "malformed_content",
+        ),
+        invalid(
+            "extra top-level field",
+            edit(&|v| v["sig2"] = json!("")),
+            "malformed_event",
+        ),
         invalid("not JSON", "{\"v\":1,".to_string(), "malformed_event"),
-        invalid("timestamp as a string", edit(&|v| v["timestamp"] = json!("1767225540000")), "malformed_event"),
+        invalid(
+            "timestamp as a string",
+            edit(&|v| v["timestamp"] = json!("1767225540000")),
+            "malformed_event",
+        ),
     ];
     let doc = json!({
         "description": "Phemossa event test vectors. Judge each `event` (a JSON text) with the validator clock at `now_ms`; valid events must reproduce `canonical_hex` and `id` byte for byte; invalid ones must be refused for the reason `error` names (see docs/protocol.md, Validation).",

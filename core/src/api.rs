@@ -191,18 +191,33 @@ pub struct BackupFile {
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum ApiError {
     EmptyPost,
-    PostTooLong { chars: usize, max: usize },
-    InvalidPublicKey { reason: String },
+    PostTooLong {
+        chars: usize,
+        max: usize,
+    },
+    InvalidPublicKey {
+        reason: String,
+    },
     FollowSelf,
-    WeakPassphrase { min: usize },
+    WeakPassphrase {
+        min: usize,
+    },
     WrongPassphrase,
-    DamagedBackup { reason: String },
+    DamagedBackup {
+        reason: String,
+    },
     /// The browser refused to store more (quota). Nothing stored before was lost.
     StorageFull,
-    Storage { reason: String },
+    Storage {
+        reason: String,
+    },
     NotReady,
-    InvalidRequest { reason: String },
-    Internal { reason: String },
+    InvalidRequest {
+        reason: String,
+    },
+    Internal {
+        reason: String,
+    },
 }
 
 impl fmt::Display for ApiError {
@@ -321,7 +336,10 @@ mod tests {
             id: 1,
             request: Request::GetIdentity,
         };
-        assert_eq!(unit.to_json(), r#"{"id":1,"request":{"method":"get_identity"}}"#);
+        assert_eq!(
+            unit.to_json(),
+            r#"{"id":1,"request":{"method":"get_identity"}}"#
+        );
     }
 
     #[test]

@@ -88,11 +88,7 @@ fn damaged(reason: impl Into<String>) -> Error {
     }
 }
 
-fn derive_key(
-    passphrase: &str,
-    salt: &[u8],
-    kdf: &KdfJson,
-) -> Result<Zeroizing<[u8; 32]>, Error> {
+fn derive_key(passphrase: &str, salt: &[u8], kdf: &KdfJson) -> Result<Zeroizing<[u8; 32]>, Error> {
     let params = Params::new(kdf.memory_kib, kdf.iterations, kdf.parallelism, Some(32))
         .map_err(|e| damaged(format!("KDF parameters: {e}")))?;
     let mut key = Zeroizing::new([0u8; 32]);
@@ -100,6 +96,10 @@ fn derive_key(
         .hash_password_into(passphrase.as_bytes(), salt, key.as_mut())
         .map_err(|e| damaged(format!("KDF: {e}")))?;
     Ok(key)
+}
+
+fn cipher(key: &[u8; 32]) -> Result<XChaCha20Poly1305, Error> {
+    XChaCha20Poly1305::new_from_slice(key).map_err(|_| damaged("cipher key has the wrong length"))
 }
 
 /// Everything but the ciphertext, bound to it as associated data.
@@ -157,9 +157,9 @@ pub fn seal(identity: &Identity, passphrase: &str, params: &SealParams) -> Resul
     let key = derive_key(passphrase, &params.salt, &file.kdf)?;
     let aad = associated_data(&file);
     let seed = identity.seed();
-    let ciphertext = XChaCha20Poly1305::new(key.as_ref().into())
+    let ciphertext = cipher(&key)?
         .encrypt(
-            XNonce::from_slice(&params.nonce),
+            &XNonce::from(params.nonce),
             Payload {
                 msg: seed.as_ref(),
                 aad: &aad,
@@ -174,12 +174,15 @@ pub fn seal(identity: &Identity, passphrase: &str, params: &SealParams) -> Resul
 /// Reads the public key a backup claims to hold, without the passphrase.
 pub fn claimed_public_key(text: &str) -> Result<PublicKey, Error> {
     let file = parse(text)?;
-    PublicKey::from_base64(&file.public_key, "backup public key").map_err(|e| damaged(e.to_string()))
+    PublicKey::from_base64(&file.public_key, "backup public key")
+        .map_err(|e| damaged(e.to_string()))
 }
 
 fn parse(text: &str) -> Result<BackupJson, Error> {
     if text.len() > MAX_BACKUP_BYTES {
-        return Err(damaged(format!("file is larger than {MAX_BACKUP_BYTES} bytes")));
+        return Err(damaged(format!(
+            "file is larger than {MAX_BACKUP_BYTES} bytes"
+        )));
     }
     let file: BackupJson =
         serde_json::from_str(text).map_err(|e| damaged(format!("not backup JSON: {e}")))?;
@@ -199,7 +202,9 @@ fn parse(text: &str) -> Result<BackupJson, Error> {
         return Err(damaged("KDF parameters out of range"));
     }
     if checksum(&file) != file.checksum {
-        return Err(damaged("checksum does not match: the file was changed or truncated"));
+        return Err(damaged(
+            "checksum does not match: the file was changed or truncated",
+        ));
     }
     Ok(file)
 }
@@ -215,13 +220,16 @@ pub fn open(text: &str, passphrase: &str) -> Result<Identity, Error> {
     let salt = decode(&file.kdf.salt, "salt")?;
     let nonce = decode(&file.cipher.nonce, "nonce")?;
     let ciphertext = decode(&file.ciphertext, "ciphertext")?;
-    if nonce.len() != 24 || salt.len() < 8 {
-        return Err(damaged("salt or nonce has the wrong length"));
+    let nonce: [u8; 24] = nonce
+        .try_into()
+        .map_err(|_| damaged("nonce has the wrong length"))?;
+    if salt.len() < 8 {
+        return Err(damaged("salt is too short"));
     }
     let key = derive_key(passphrase, &salt, &file.kdf)?;
-    let seed = XChaCha20Poly1305::new(key.as_ref().into())
+    let seed = cipher(&key)?
         .decrypt(
-            XNonce::from_slice(&nonce),
+            &XNonce::from(nonce),
             Payload {
                 msg: &ciphertext,
                 aad: &associated_data(&file),
@@ -275,13 +283,19 @@ mod tests {
         let restored = open(&text, "correct horse").unwrap();
         assert_eq!(restored.public_key(), identity.public_key());
         assert_eq!(claimed_public_key(&text).unwrap(), identity.public_key());
-        assert!(!text.contains(&STANDARD.encode([42u8; 32])), "seed in clear");
+        assert!(
+            !text.contains(&STANDARD.encode([42u8; 32])),
+            "seed in clear"
+        );
     }
 
     #[test]
     fn wrong_passphrase_is_told_apart_from_damage() {
         let text = seal(&Identity::from_seed([42; 32]), "correct horse", &cheap(1)).unwrap();
-        assert_eq!(open(&text, "wrong horse!").unwrap_err(), Error::WrongPassphrase);
+        assert_eq!(
+            open(&text, "wrong horse!").unwrap_err(),
+            Error::WrongPassphrase
+        );
         let damaged_text = text.replacen("\"created\": 1", "\"created\": 2", 1);
         assert!(matches!(
             open(&damaged_text, "correct horse"),

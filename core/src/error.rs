@@ -10,12 +10,17 @@ pub enum Error {
     EventTooLarge { bytes: usize, max: usize },
     #[error("event is not well-formed JSON of the expected shape: {reason}")]
     MalformedEvent { reason: String },
-    #[error("event format version {version} is not supported (this implementation reads version 1)")]
+    #[error(
+        "event format version {version} is not supported (this implementation reads version 1)"
+    )]
     UnsupportedVersion { version: u32 },
     #[error("unknown event type {type_name:?}")]
     UnknownType { type_name: String },
     #[error("content of a {type_name} event is malformed: {reason}")]
-    MalformedContent { type_name: &'static str, reason: String },
+    MalformedContent {
+        type_name: &'static str,
+        reason: String,
+    },
     #[error("{field} is not valid base64")]
     MalformedBase64 { field: &'static str },
     #[error("{field} must be a 32-byte public key, got {len} bytes")]
@@ -37,7 +42,11 @@ pub enum Error {
     #[error("post mentions {count} keys, more than the limit of {max}")]
     TooManyMentions { count: usize, max: usize },
     #[error("timestamp {timestamp} is more than {max_skew_ms} ms ahead of now ({now})")]
-    TimestampInFuture { timestamp: u64, now: u64, max_skew_ms: u64 },
+    TimestampInFuture {
+        timestamp: u64,
+        now: u64,
+        max_skew_ms: u64,
+    },
     #[error("timestamp {timestamp} is beyond the largest allowed value")]
     TimestampOutOfRange { timestamp: u64 },
     #[error("followee is not a valid public key: {reason}")]
@@ -51,7 +60,11 @@ pub enum Error {
     #[error("passphrase is too short: at least {min} characters")]
     WeakPassphrase { min: usize },
     #[error("line {line} of {setting} is invalid: {reason}")]
-    InvalidSetting { setting: &'static str, line: usize, reason: String },
+    InvalidSetting {
+        setting: &'static str,
+        line: usize,
+        reason: String,
+    },
     #[error("port message is malformed: {reason}")]
     MalformedMessage { reason: String },
     #[error("feed cursor is malformed: {reason}")]
@@ -74,16 +87,16 @@ impl Error {
             Error::WrongSignatureLength { .. } => "wrong_signature_length",
             Error::MalformedId { .. } => "malformed_id",
             Error::IdMismatch { .. } => "id_mismatch",
-            Error::BadSignature { .. } => "bad_signature",
-            Error::EmptyText { .. } => "empty_text",
+            Error::BadSignature => "bad_signature",
+            Error::EmptyText => "empty_text",
             Error::TextTooLong { .. } => "text_too_long",
             Error::TooManyMentions { .. } => "too_many_mentions",
             Error::TimestampInFuture { .. } => "timestamp_in_future",
             Error::TimestampOutOfRange { .. } => "timestamp_out_of_range",
             Error::InvalidFollowee { .. } => "invalid_followee",
-            Error::SelfFollow { .. } => "self_follow",
+            Error::SelfFollow => "self_follow",
             Error::DamagedBackup { .. } => "damaged_backup",
-            Error::WrongPassphrase { .. } => "wrong_passphrase",
+            Error::WrongPassphrase => "wrong_passphrase",
             Error::WeakPassphrase { .. } => "weak_passphrase",
             Error::InvalidSetting { .. } => "invalid_setting",
             Error::MalformedMessage { .. } => "malformed_message",

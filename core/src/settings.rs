@@ -45,7 +45,11 @@ impl NetworkSettings {
             .iter()
             .map(|t| format!("{} {} {}", t.url, t.username, t.credential))
             .collect::<Vec<_>>();
-        (self.bootstrap.join("\n"), self.stun.join("\n"), turn.join("\n"))
+        (
+            self.bootstrap.join("\n"),
+            self.stun.join("\n"),
+            turn.join("\n"),
+        )
     }
 }
 
@@ -158,8 +162,8 @@ mod tests {
 
     #[test]
     fn invalid_lines_are_named() {
-        let error = NetworkSettings::parse(&format!("{RELAY}\n/ip4/1.2.3.4/tcp/1"), "", "")
-            .unwrap_err();
+        let error =
+            NetworkSettings::parse(&format!("{RELAY}\n/ip4/1.2.3.4/tcp/1"), "", "").unwrap_err();
         match error {
             Error::InvalidSetting { setting, line, .. } => {
                 assert_eq!((setting, line), ("Bootstrap addresses", 2))
@@ -167,7 +171,15 @@ mod tests {
             other => panic!("unexpected {other:?}"),
         }
         assert!(NetworkSettings::parse("hello", "", "").is_err());
-        assert!(NetworkSettings::parse("/ip4/127.0.0.1/tcp/1/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN", "", "").is_err(), "tcp is not browser-dialable");
+        assert!(
+            NetworkSettings::parse(
+                "/ip4/127.0.0.1/tcp/1/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN",
+                "",
+                ""
+            )
+            .is_err(),
+            "tcp is not browser-dialable"
+        );
         assert!(NetworkSettings::parse("", "http://x", "").is_err());
         assert!(NetworkSettings::parse("", "stun:host:99999", "").is_err());
         assert!(NetworkSettings::parse("", "", "turn:host:3478 onlyuser").is_err());

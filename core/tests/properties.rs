@@ -14,20 +14,28 @@ fn identity(n: u8) -> Identity {
 
 fn arb_content() -> impl Strategy<Value = Content> {
     prop_oneof![
-        ("\\PC{1,300}", proptest::option::of(any::<[u8; 32]>()), 0usize..4).prop_filter_map(
-            "non-blank text",
-            |(text, reply, mentions)| {
+        (
+            "\\PC{1,300}",
+            proptest::option::of(any::<[u8; 32]>()),
+            0usize..4
+        )
+            .prop_filter_map("non-blank text", |(text, reply, mentions)| {
                 (!text.trim().is_empty()).then(|| {
                     Content::Post(Post {
                         text,
-                        mentions: (0..mentions).map(|n| identity(n as u8 + 50).public_key()).collect(),
+                        mentions: (0..mentions)
+                            .map(|n| identity(n as u8 + 50).public_key())
+                            .collect(),
                         reply_to: reply.map(phemossa_core::EventId::from_bytes),
                     })
                 })
-            }
-        ),
-        (2u8..6).prop_map(|n| Content::Follow { followee: identity(n).public_key() }),
-        (2u8..6).prop_map(|n| Content::Unfollow { followee: identity(n).public_key() }),
+            }),
+        (2u8..6).prop_map(|n| Content::Follow {
+            followee: identity(n).public_key()
+        }),
+        (2u8..6).prop_map(|n| Content::Unfollow {
+            followee: identity(n).public_key()
+        }),
     ]
 }
 

@@ -25,19 +25,30 @@ fn every_vector_gets_its_verdict() {
             "valid" => {
                 let event = verdict.unwrap_or_else(|e| panic!("{name}: refused: {e}"));
                 let canonical = canonical_bytes(&event.author, event.timestamp, &event.content);
-                assert_eq!(hex::encode(canonical), vector["canonical_hex"].as_str().unwrap(), "{name}");
+                assert_eq!(
+                    hex::encode(canonical),
+                    vector["canonical_hex"].as_str().unwrap(),
+                    "{name}"
+                );
                 assert_eq!(event.id.to_hex(), vector["id"].as_str().unwrap(), "{name}");
                 assert_eq!(event.to_json(), json, "{name}: wire form is not reproduced");
                 valid += 1;
             }
             "invalid" => {
                 let error = verdict.err().unwrap_or_else(|| panic!("{name}: accepted"));
-                assert_eq!(error.code(), vector["error"].as_str().unwrap(), "{name}: {error}");
+                assert_eq!(
+                    error.code(),
+                    vector["error"].as_str().unwrap(),
+                    "{name}: {error}"
+                );
             }
             other => panic!("{name}: unknown verdict {other}"),
         }
     }
-    assert!(valid >= 4 && valid < vectors.len(), "both kinds are present");
+    assert!(
+        valid >= 4 && valid < vectors.len(),
+        "both kinds are present"
+    );
 }
 
 #[test]

@@ -102,7 +102,11 @@ fn parse_content(kind: &str, json: &str) -> Result<Content, Error> {
             }))
         }
         "follow" | "unfollow" => {
-            let type_name = if kind == "follow" { "follow" } else { "unfollow" };
+            let type_name = if kind == "follow" {
+                "follow"
+            } else {
+                "unfollow"
+            };
             let follow: FollowJson =
                 serde_json::from_str(json).map_err(|e| malformed(type_name, e))?;
             let followee = PublicKey::from_base64(&follow.followee, "followee").map_err(|e| {
