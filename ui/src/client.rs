@@ -1,0 +1,71 @@
+//! The pages' use of the background's [`PortClient`]: one client per page (shared through the
+//! Dioxus context), requests that wait out the background's start, and pushes as a stream read
+//! inside the page's own task (so signals are only written from Dioxus tasks).
+
+use std::time::Duration;
+
+use dioxus::prelude::*;
+use futures_channel::mpsc::{unbounded, UnboundedReceiver};
+use futures_util::StreamExt;
+use phemossa_core::api::{ApiError, Push, Request, Response};
+use phemossa_webext::PortClient;
+
+/// How long a page keeps asking while the background answers "not ready", in total.
+const READY_WAIT: Duration = Duration::from_secs(20);
+const READY_POLL: Duration = Duration::from_millis(250);
+
+/// Creates the page's one port client; call in the root component.
+pub fn use_client_provider() -> PortClient {
+    use_context_provider(PortClient::new)
+}
+
+/// The port client the root component provided.
+pub fn use_client() -> PortClient {
+    use_context()
+}
+
+/// Sends `request`, asking again while the background says it is still starting.
+pub async fn request_when_ready(
+    client: &PortClient,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let attempts = READY_WAIT.as_millis() / READY_POLL.as_millis();
+    let mut attempt = 0;
+    loop {
+        match client.request(request.clone()).await {
+            Err(ApiError::NotReady) if attempt < attempts => {
+                attempt += 1;
+                gloo_timers::future::sleep(READY_POLL).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// The error for a response of the wrong kind (a background of another version, or a bug).
+pub fn unexpected(response: Response) -> ApiError {
+    let kind = format!("{response:?}");
+    let kind = kind.split(['(', ' ', '{']).next().unwrap_or("unknown");
+    ApiError::Internal {
+        reason: format!("the background gave an unexpected answer ({kind})"),
+    }
+}
+
+/// The pushes the client receives, in order.
+pub struct Pushes(UnboundedReceiver<Push>);
+
+impl Pushes {
+    /// Starts collecting `client`'s pushes. Call once per page.
+    pub fn new(client: &PortClient) -> Self {
+        let (sender, receiver) = unbounded();
+        client.on_push(move |push| {
+            // Fails only once the page's receiving task has ended, when nobody needs it.
+            let _ = sender.unbounded_send(push);
+        });
+        Self(receiver)
+    }
+
+    pub async fn next(&mut self) -> Option<Push> {
+        self.0.next().await
+    }
+}

@@ -1,0 +1,146 @@
+//! Components both pages use.
+
+use std::time::Duration;
+
+use dioxus::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+/// How long the Copy button says "Copied".
+const COPIED_FOR: Duration = Duration::from_secs(2);
+
+/// An error said in words, announced to screen readers; nothing when `message` is `None`.
+#[component]
+pub fn Alert(message: Option<String>, id: Option<String>) -> Element {
+    rsx! {
+        if let Some(message) = message {
+            p { class: "alert", role: "alert", id, "{message}" }
+        }
+    }
+}
+
+/// A polite live region: always in the document (so changes are announced), empty when idle.
+#[component]
+pub fn Status(message: Option<String>, #[props(default)] busy: bool) -> Element {
+    rsx! {
+        p {
+            class: if busy { "status busy" } else { "status" },
+            role: "status",
+            if let Some(message) = message {
+                "{message}"
+            }
+        }
+    }
+}
+
+/// Shown until the background answers: "Starting Phemossa…", or the error and a Retry button.
+#[component]
+pub fn Starting(error: Option<String>, on_retry: EventHandler<()>) -> Element {
+    rsx! {
+        div { class: "card startup",
+            if let Some(error) = error {
+                p { class: "alert", role: "alert", "{error}" }
+                button {
+                    r#type: "button",
+                    class: "button",
+                    onclick: move |_| on_retry.call(()),
+                    "Retry"
+                }
+            } else {
+                p { class: "status busy", role: "status", "Starting Phemossa…" }
+            }
+        }
+    }
+}
+
+#[derive(Clone, PartialEq)]
+enum CopyState {
+    Idle,
+    Copied,
+    Failed(String),
+}
+
+/// The user's public key, in full, with a Copy button. `compact` shows it on one line, cut with
+/// an ellipsis (the full key stays in the text, the tooltip and the clipboard).
+#[component]
+pub fn PublicKeyField(public_key: String, #[props(default)] compact: bool) -> Element {
+    let mut state = use_signal(|| CopyState::Idle);
+    let mut copies = use_signal(|| 0u32);
+    let key = public_key.clone();
+    let copy = move |_| {
+        let key = key.clone();
+        spawn(async move {
+            match copy_text(&key).await {
+                Ok(()) => {
+                    state.set(CopyState::Copied);
+                    let this_copy = copies() + 1;
+                    copies.set(this_copy);
+                    gloo_timers::future::sleep(COPIED_FOR).await;
+                    if copies() == this_copy {
+                        state.set(CopyState::Idle);
+                    }
+                }
+                Err(reason) => state.set(CopyState::Failed(format!(
+                    "Copying failed ({reason}). Select the key and copy it by hand."
+                ))),
+            }
+        });
+    };
+    let copied = state() == CopyState::Copied;
+    let error = match state() {
+        CopyState::Failed(message) => Some(message),
+        _ => None,
+    };
+    rsx! {
+        div { class: if compact { "key-field compact" } else { "key-field" },
+            span { class: "key-label", "Your public key" }
+            div { class: "key-row",
+                code {
+                    class: "key",
+                    aria_label: "Your public key",
+                    title: "{public_key}",
+                    "{public_key}"
+                }
+                button {
+                    r#type: "button",
+                    class: "button secondary small",
+                    onclick: copy,
+                    if copied {
+                        "Copied"
+                    } else {
+                        "Copy"
+                    }
+                }
+            }
+            span { class: "sr-only", role: "status",
+                if copied {
+                    "Public key copied to the clipboard"
+                }
+            }
+            Alert { message: error }
+        }
+    }
+}
+
+async fn copy_text(text: &str) -> Result<(), String> {
+    let navigator = web_sys::window().ok_or("no window")?.navigator();
+    let has_clipboard = js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard"))
+        .map(|c| !c.is_undefined())
+        .unwrap_or(false);
+    if !has_clipboard {
+        return Err("this browser offers no clipboard here".into());
+    }
+    JsFuture::from(navigator.clipboard().write_text(text))
+        .await
+        .map(|_| ())
+        .map_err(|error| js_error_text(&error))
+}
+
+/// What a JavaScript exception or rejection says, for a message to a person.
+pub fn js_error_text(error: &JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| "the browser refused".into())
+}

@@ -1,0 +1,142 @@
+//! Client-side rules for posts and the feed, pure so they are unit-tested natively. The
+//! background stays the authority; these let a page answer at once, in the same words.
+
+use std::cmp::Reverse;
+
+use phemossa_core::api::{ApiError, FeedItem};
+use phemossa_core::limits::MAX_POST_CHARS;
+
+/// Characters as the core counts them (Unicode scalar values).
+pub fn post_chars(text: &str) -> usize {
+    text.chars().count()
+}
+
+/// The error the background would give for this post text, if any.
+pub fn check_post(text: &str) -> Result<(), ApiError> {
+    if text.trim().is_empty() {
+        return Err(ApiError::EmptyPost);
+    }
+    let chars = post_chars(text);
+    if chars > MAX_POST_CHARS {
+        return Err(ApiError::PostTooLong {
+            chars,
+            max: MAX_POST_CHARS,
+        });
+    }
+    Ok(())
+}
+
+/// What the character counter says and how loudly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counter {
+    pub text: String,
+    pub level: CounterLevel,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CounterLevel {
+    Normal,
+    /// Within [`WARN_REMAINING`] characters of the limit.
+    Near,
+    Over,
+}
+
+/// From this many characters left, the counter warns.
+pub const WARN_REMAINING: usize = 100;
+
+pub fn counter(text: &str) -> Counter {
+    let chars = post_chars(text);
+    if chars > MAX_POST_CHARS {
+        let over = chars - MAX_POST_CHARS;
+        Counter {
+            text: format!(
+                "{over} character{} over the limit of {MAX_POST_CHARS}",
+                if over == 1 { "" } else { "s" }
+            ),
+            level: CounterLevel::Over,
+        }
+    } else if MAX_POST_CHARS - chars <= WARN_REMAINING {
+        let left = MAX_POST_CHARS - chars;
+        Counter {
+            text: format!("{left} character{} left", if left == 1 { "" } else { "s" }),
+            level: CounterLevel::Near,
+        }
+    } else {
+        Counter {
+            text: format!("{chars}/{MAX_POST_CHARS}"),
+            level: CounterLevel::Normal,
+        }
+    }
+}
+
+/// Merges `new` into `items`: one entry per id (a newer copy replaces the old), newest first
+/// by (timestamp, id) descending, the feed's order.
+pub fn merge_feed(items: &mut Vec<FeedItem>, new: impl IntoIterator<Item = FeedItem>) {
+    for item in new {
+        match items.iter_mut().find(|existing| existing.id == item.id) {
+            Some(existing) => *existing = item,
+            None => items.push(item),
+        }
+    }
+    items.sort_by_key(|item| Reverse((item.timestamp, item.id)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use phemossa_core::{EventId, Identity};
+
+    fn item(timestamp: u64, id: u8, text: &str) -> FeedItem {
+        let author = Identity::from_seed([1; 32]).public_key();
+        FeedItem {
+            id: EventId::from_bytes([id; 32]),
+            author,
+            author_short: author.short(),
+            timestamp,
+            text: text.into(),
+            mentions: vec![],
+            reply_to: None,
+            own: true,
+        }
+    }
+
+    #[test]
+    fn posts_are_checked_like_the_background_does() {
+        assert_eq!(check_post(""), Err(ApiError::EmptyPost));
+        assert_eq!(check_post(" \n\t"), Err(ApiError::EmptyPost));
+        assert!(check_post("hi").is_ok());
+        assert!(check_post(&"é".repeat(MAX_POST_CHARS)).is_ok());
+        let too_long = check_post(&"x".repeat(MAX_POST_CHARS + 1)).unwrap_err();
+        assert!(too_long.to_string().contains("too long"));
+        assert!(check_post("").unwrap_err().to_string().contains("empty"));
+    }
+
+    #[test]
+    fn counter_warns_near_and_over_the_limit() {
+        assert_eq!(counter("abc").level, CounterLevel::Normal);
+        assert_eq!(counter("abc").text, "3/1000");
+        let near = counter(&"x".repeat(MAX_POST_CHARS - 1));
+        assert_eq!(
+            (near.level, near.text.as_str()),
+            (CounterLevel::Near, "1 character left")
+        );
+        let over = counter(&"x".repeat(MAX_POST_CHARS + 2));
+        assert_eq!(over.level, CounterLevel::Over);
+        assert!(over.text.starts_with("2 characters over"));
+    }
+
+    #[test]
+    fn merging_dedupes_and_keeps_newest_first() {
+        let mut feed = vec![item(20, 2, "b"), item(10, 1, "a")];
+        merge_feed(
+            &mut feed,
+            vec![
+                item(30, 3, "c"),
+                item(20, 2, "b again"),
+                item(20, 9, "same time"),
+            ],
+        );
+        let order: Vec<_> = feed.iter().map(|i| i.text.as_str()).collect();
+        assert_eq!(order, ["c", "same time", "b again", "a"]);
+    }
+}
