@@ -79,3 +79,52 @@ pub fn describe(error: &idb::Error) -> String {
         None => error.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use phemossa_core::api::ApiError;
+    use wasm_bindgen_test::*;
+
+    use super::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    fn dom(name: &str) -> DomException {
+        DomException::new_with_message_and_name("from the test", name).expect("DOMException")
+    }
+
+    #[wasm_bindgen_test]
+    fn a_quota_error_becomes_storage_full_wherever_it_shows() {
+        let from_request =
+            failed("storing an event")(idb::Error::DomException(dom(QUOTA_EXCEEDED)));
+        assert_eq!(
+            from_request,
+            BackgroundError::QuotaExceeded {
+                operation: "storing an event"
+            }
+        );
+        let thrown = failed("storing an event")(idb::Error::AddFailed(dom(QUOTA_EXCEEDED).into()));
+        assert_eq!(ApiError::from(thrown), ApiError::StorageFull);
+        // At commit time the quota error is the aborted transaction's error.
+        assert_eq!(
+            ApiError::from(from_dom("storing an event", &dom(QUOTA_EXCEEDED))),
+            ApiError::StorageFull
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn other_errors_keep_the_operation_and_the_browsers_words() {
+        let error = failed("reading a feed page")(idb::Error::DomException(dom("DataError")));
+        assert_eq!(
+            error,
+            BackgroundError::Database {
+                operation: "reading a feed page",
+                reason: "DataError: from the test".into()
+            }
+        );
+        let ApiError::Storage { reason } = ApiError::from(error) else {
+            panic!("a database error is a storage error");
+        };
+        assert!(reason.contains("reading a feed page") && reason.contains("DataError"));
+    }
+}
