@@ -13,6 +13,7 @@ WASM_BINDGEN_VERSION=0.2.130
 TARGET=wasm32-unknown-unknown
 CRATES=(phemossa_background phemossa_popup phemossa_options)   # cdylib lib names
 DIST="$ROOT/dist"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 export PATH="$HOME/.cargo/bin:$PATH"
 
 say() { printf '\n== %s\n' "$*"; }
@@ -54,7 +55,7 @@ rm -rf "$DIST"
 mkdir -p "$DIST/pkg"
 
 for lib in "${CRATES[@]}"; do
-  wasm-bindgen --target web --no-typescript --out-dir "$DIST/pkg" "target/$TARGET/release/$lib.wasm"
+  wasm-bindgen --target web --no-typescript --out-dir "$DIST/pkg" "$TARGET_DIR/$TARGET/release/$lib.wasm"
   if [[ "${PHEMOSSA_SKIP_WASM_OPT:-0}" == "1" ]]; then
     echo "skipping wasm-opt for $lib (PHEMOSSA_SKIP_WASM_OPT=1)"
   else
