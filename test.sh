@@ -65,11 +65,16 @@ wasm_browser_tests() {
 
 step "Install missing tools"            install_missing
 step "cargo fmt --check"                cargo fmt --all -- --check
-step "clippy (native: core)"            cargo clippy -p phemossa-core --all-targets -- -D warnings
-# Every workspace crate except the native ones is a wasm crate (webext, ui, background, popup, options).
-# When the native relay crate arrives, add `--exclude phemossa-relay` here and clippy it natively above.
+# Native crates are linted natively; every other workspace crate is a wasm crate (webext, ui,
+# background, popup, options) and is linted for wasm32. The relay crate is native once it exists.
+NATIVE=(phemossa-core)
+METADATA="$(cargo metadata --no-deps --format-version 1 2>/dev/null || true)"
+[[ "$METADATA" == *'"name":"phemossa-relay"'* ]] && NATIVE+=(phemossa-relay)
+NATIVE_P=() NATIVE_EXCLUDE=()
+for crate in "${NATIVE[@]}"; do NATIVE_P+=(-p "$crate"); NATIVE_EXCLUDE+=(--exclude "$crate"); done
+step "clippy (native: ${NATIVE[*]})"    cargo clippy "${NATIVE_P[@]}" --all-targets -- -D warnings
 step "clippy (wasm crates)"             cargo clippy --target wasm32-unknown-unknown --workspace \
-                                          --exclude phemossa-core --all-targets -- -D warnings
+                                          "${NATIVE_EXCLUDE[@]}" --all-targets -- -D warnings
 step "cargo test (core, native)"        cargo test -p phemossa-core
 step "wasm tests (background, Chromium)" wasm_browser_tests
 step "build dist/"                      ./build.sh
