@@ -250,7 +250,7 @@ fn Composer(feed: Signal<FeedState>) -> Element {
                     },
                 }
                 div { class: "compose-footer",
-                    span { id: "post-hint", class: "hint", "Ctrl+Enter to post" }
+                    span { id: "post-hint", class: "hint", "{shortcut_hint()}" }
                     span { id: "post-counter", class: counter_class, "{count.text}" }
                     button {
                         r#type: "submit",
@@ -484,6 +484,18 @@ fn FeedView(feed: Signal<FeedState>) -> Element {
                 Alert { message: older_error() }
             }
         }
+    }
+}
+
+/// How to post from the keyboard, in the words of this computer's keyboard.
+fn shortcut_hint() -> &'static str {
+    let mac = web_sys::window()
+        .and_then(|w| w.navigator().platform().ok())
+        .is_some_and(|platform| platform.starts_with("Mac"));
+    if mac {
+        "⌘+Enter to post"
+    } else {
+        "Ctrl+Enter to post"
     }
 }
 
