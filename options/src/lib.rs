@@ -573,7 +573,12 @@ fn StorageSection() -> Element {
                     }
                     div {
                         dt { "Size" }
-                        dd { "{size_text(s.bytes)}" }
+                        dd {
+                            "{human_bytes(s.bytes)}"
+                            if s.bytes >= 1024 {
+                                span { class: "exact", "{group_digits(s.bytes)} bytes" }
+                            }
+                        }
                     }
                 }
             }
@@ -592,15 +597,6 @@ fn StorageSection() -> Element {
                 }
             }
         }
-    }
-}
-
-/// "12.3 KB (12,595 bytes)", or just "512 bytes".
-fn size_text(bytes: u64) -> String {
-    if bytes < 1024 {
-        human_bytes(bytes)
-    } else {
-        format!("{} ({} bytes)", human_bytes(bytes), group_digits(bytes))
     }
 }
 
@@ -646,7 +642,7 @@ fn NetworkSection() -> Element {
                     _ => None,
                 };
                 invalid.set(field);
-                error.set(Some(refused.to_string()));
+                error.set(Some(sentence(&refused.to_string())));
                 if let Some(field) = field {
                     focus_later(field_id(field));
                 }
@@ -716,6 +712,15 @@ fn NetworkSection() -> Element {
                 }
             }
         }
+    }
+}
+
+/// `text` with its first letter capitalised, to stand as a sentence on its own.
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
