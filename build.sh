@@ -9,7 +9,12 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$ROOT"
 START=$SECONDS
 
-WASM_BINDGEN_VERSION=0.2.130
+# The wasm-bindgen CLI must equal the wasm-bindgen crate, which the root Cargo.toml pins exactly (=X.Y.Z).
+WASM_BINDGEN_VERSION="$(sed -n 's/^wasm-bindgen *= *"=\([0-9.]*\)".*/\1/p' Cargo.toml)"
+if [[ -z "$WASM_BINDGEN_VERSION" ]]; then
+  echo 'build.sh: Cargo.toml must pin wasm-bindgen exactly (wasm-bindgen = "=X.Y.Z")' >&2
+  exit 1
+fi
 TARGET=wasm32-unknown-unknown
 CRATES=(phemossa_background phemossa_popup phemossa_options)   # cdylib lib names
 DIST="$ROOT/dist"

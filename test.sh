@@ -53,7 +53,7 @@ install_missing() {
 }
 
 wasm_browser_tests() {
-  # wasm-bindgen-test-runner 0.2.130 reads Chrome capabilities from this file (it adds
+  # wasm-bindgen-test-runner (0.2.108 and 0.2.130 alike) reads Chrome capabilities from this file (it adds
   # headless, no-sandbox and disable-dev-shm-usage itself).
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   CHROMEDRIVER=/usr/bin/chromedriver \
