@@ -1,6 +1,7 @@
 //! The one error type of the extension plumbing.
 
 use thiserror::Error;
+use wasm_bindgen::JsCast;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum WebextError {
@@ -18,9 +19,9 @@ pub enum WebextError {
 
 impl WebextError {
     pub(crate) fn browser(call: &'static str, error: wasm_bindgen::JsValue) -> Self {
-        let reason = js_sys::Error::try_from(error.clone())
+        let reason = error
+            .dyn_ref::<js_sys::Error>()
             .map(|e| String::from(e.message()))
-            .ok()
             .or_else(|| error.as_string())
             .unwrap_or_else(|| format!("{error:?}"));
         WebextError::Browser { call, reason }

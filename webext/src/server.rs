@@ -19,6 +19,9 @@ thread_local! {
     static NEXT_CONNECTION_ID: Cell<u64> = const { Cell::new(1) };
 }
 
+/// Listeners that must live exactly as long as their port.
+type Listeners = RefCell<Vec<Closure<dyn FnMut(JsValue)>>>;
+
 /// One UI page's port. Clones share it.
 #[derive(Clone)]
 pub struct PortConnection {
@@ -29,7 +32,7 @@ struct ConnectionInner {
     id: u64,
     port: Port,
     open: Cell<bool>,
-    listeners: RefCell<Vec<Closure<dyn FnMut(JsValue)>>>,
+    listeners: Listeners,
 }
 
 impl PortConnection {
