@@ -68,7 +68,9 @@ impl PortClient {
                 }
             }
         }
-        self.request(Request::Subscribe { topics }).await.map(|_| ())
+        self.request(Request::Subscribe { topics })
+            .await
+            .map(|_| ())
     }
 
     /// Sends one request and waits for its response.
@@ -182,9 +184,9 @@ fn deliver(inner: &Rc<RefCell<Inner>>, message: JsValue) {
                 handler(push.clone());
             }
         }
-        Err(error) => {
-            web_sys::console::warn_1(&format!("phemossa: bad message from background: {error}").into())
-        }
+        Err(error) => web_sys::console::warn_1(
+            &format!("phemossa: bad message from background: {error}").into(),
+        ),
     }
 }
 

@@ -31,8 +31,12 @@ pub async fn load() -> Result<NetworkSettings, WebextError> {
 pub async fn save(settings: &NetworkSettings) -> Result<(), WebextError> {
     let items = js_sys::Object::new();
     let text = serde_json::to_string(settings).expect("settings always serialise");
-    js_sys::Reflect::set(&items, &JsValue::from_str(STORAGE_KEY), &JsValue::from_str(&text))
-        .map_err(|e| WebextError::browser("Reflect.set", e))?;
+    js_sys::Reflect::set(
+        &items,
+        &JsValue::from_str(STORAGE_KEY),
+        &JsValue::from_str(&text),
+    )
+    .map_err(|e| WebextError::browser("Reflect.set", e))?;
     let promise = chrome::local_storage()?
         .set(&items)
         .map_err(|e| WebextError::browser("chrome.storage.local.set", e))?;
