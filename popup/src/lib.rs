@@ -105,8 +105,9 @@ fn App() -> Element {
                             PublicKeyField { public_key: info.public_key.to_string(), compact: true }
                         }
                         Composer { feed }
-                        FollowingView { following }
+                        // Reading comes first: the feed sits right under the composer.
                         FeedView { feed }
+                        FollowingView { following }
                     },
                     (Phase::Failed(error), _) => rsx! {
                         Starting { error, on_retry: connect }
