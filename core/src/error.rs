@@ -69,6 +69,22 @@ pub enum Error {
     MalformedMessage { reason: String },
     #[error("feed cursor is malformed: {reason}")]
     MalformedCursor { reason: String },
+    #[error("sync message is {bytes} bytes, more than the {max}-byte limit")]
+    SyncMessageTooLarge { bytes: usize, max: usize },
+    #[error("sync message is malformed: {reason}")]
+    MalformedSyncMessage { reason: String },
+    #[error("unknown sync message kind {kind}")]
+    UnknownSyncMessage { kind: u64 },
+    #[error("sync message lists {count} ids, more than the limit of {max}")]
+    TooManyIds { count: usize, max: usize },
+    #[error("sync message carries {count} events, more than the limit of {max}")]
+    TooManyEvents { count: usize, max: usize },
+    #[error("sync scope names {count} authors, more than the limit of {max}")]
+    TooManyAuthors { count: usize, max: usize },
+    #[error("peer sent what was not asked for: {reason}")]
+    UnexpectedSyncMessage { reason: String },
+    #[error("peer did not answer after {attempts} attempts")]
+    SyncTimeout { attempts: u32 },
 }
 
 impl Error {
@@ -101,6 +117,14 @@ impl Error {
             Error::InvalidSetting { .. } => "invalid_setting",
             Error::MalformedMessage { .. } => "malformed_message",
             Error::MalformedCursor { .. } => "malformed_cursor",
+            Error::SyncMessageTooLarge { .. } => "sync_message_too_large",
+            Error::MalformedSyncMessage { .. } => "malformed_sync_message",
+            Error::UnknownSyncMessage { .. } => "unknown_sync_message",
+            Error::TooManyIds { .. } => "too_many_ids",
+            Error::TooManyEvents { .. } => "too_many_events",
+            Error::TooManyAuthors { .. } => "too_many_authors",
+            Error::UnexpectedSyncMessage { .. } => "unexpected_sync_message",
+            Error::SyncTimeout { .. } => "sync_timeout",
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod identity;
 pub mod keys;
 pub mod limits;
 pub mod settings;
+pub mod sync;
 
 pub use error::Error;
 pub use event::{Content, Event, Post};

@@ -1,0 +1,17 @@
+//! Sync protocol v1, "plain id exchange", as sans-IO state machines: the driver (the wasm
+//! background) feeds them bytes and time and carries out what they ask; nothing here does IO.
+//!
+//! - [`message`]: the five messages and their CBOR encoding.
+//! - [`limits`]: sizes every peer enforces.
+//! - [`session`]: the per-peer sync state machine (pull ids, fetch what is missing, answer).
+//! - [`gossip`]: batching, the seen-cache and gossipsub's message id.
+//! - [`peer_score`]: counting a peer's bad input and deciding when to disconnect.
+//! - [`memory`]: an in-memory store and driver, for tests and the cost example.
+
+pub mod limits;
+pub mod message;
+
+pub use message::{Cursor, Message, Scope};
+
+/// The request-response protocol id of sync v1.
+pub const SYNC_PROTOCOL: &str = "/phemossa/sync/1.0.0";
