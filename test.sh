@@ -63,15 +63,45 @@ wasm_browser_tests() {
     cargo test --target wasm32-unknown-unknown -p phemossa-background
 }
 
+fuzz_smoke() {
+  # Every decoder of outside input has a libFuzzer target in core/fuzz. No nightly toolchain can be
+  # installed here, so cargo-fuzz runs on stable with RUSTC_BOOTSTRAP and without sanitizers.
+  cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked
+  local target
+  (
+    cd core
+    RUSTC_BOOTSTRAP=1 cargo fuzz build -s none
+    for target in $(cargo fuzz list); do
+      echo "-- $target: ${FUZZ_SECONDS}s"
+      RUSTC_BOOTSTRAP=1 cargo fuzz run -s none "$target" -- -max_total_time="$FUZZ_SECONDS" -max_len=8192 2>&1 \
+        | grep -E '^(Done|#[0-9]+ +DONE)|ERROR|panicked' || true
+      # libFuzzer leaves a crash-* or leak-* file in artifacts/ for every failure it finds.
+      if compgen -G "fuzz/artifacts/$target/*" >/dev/null; then
+        echo "fuzz target $target found a failing input: core/fuzz/artifacts/$target/" >&2
+        return 1
+      fi
+    done
+  )
+}
+FUZZ_SECONDS="${PHEMOSSA_FUZZ_SECONDS:-10}"
+
+relay_lint() {
+  cargo fmt --manifest-path relay/Cargo.toml --all -- --check
+  cargo clippy --manifest-path relay/Cargo.toml --locked --all-targets -- -D warnings
+}
+
 step "Install missing tools"            install_missing
 step "cargo fmt --check"                cargo fmt --all -- --check
 # phemossa-core is native; every other root-workspace crate (webext, ui, background, popup, options)
-# is wasm. relay/ is a cargo workspace of its own (libp2p pins another wasm-bindgen): its clippy and
-# tests get their own steps here, run from relay/, when the relay issue lands.
+# is wasm. relay/ is a native cargo workspace of its own, checked in its own steps.
 step "clippy (native: core)"            cargo clippy -p phemossa-core --all-targets -- -D warnings
 step "clippy (wasm crates)"             cargo clippy --target wasm32-unknown-unknown --workspace \
                                           --exclude phemossa-core --all-targets -- -D warnings
-step "cargo test (core, native)"        cargo test -p phemossa-core
+step "cargo test (core, ui; native)"    cargo test -p phemossa-core -p phemossa-ui
+step "fuzz smoke (core decoders)"       fuzz_smoke
+step "fmt + clippy (relay, native)"     relay_lint
+# --release: build.sh's release build of the relay then reuses these compiled dependencies.
+step "cargo test (relay, native)"       cargo test --release --locked --manifest-path relay/Cargo.toml
 step "wasm tests (background, Chromium)" wasm_browser_tests
 step "build dist/"                      ./build.sh
 step "web-ext lint"                     tests/node_modules/.bin/web-ext lint --source-dir dist --no-config-discovery
