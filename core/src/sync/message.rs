@@ -20,6 +20,17 @@ pub struct Scope {
     pub since: Option<u64>,
 }
 
+impl Scope {
+    /// Whether an event by `author` at `timestamp` belongs to this scope.
+    pub fn admits(&self, author: &PublicKey, timestamp: u64) -> bool {
+        self.since.is_none_or(|since| timestamp >= since)
+            && self
+                .authors
+                .as_ref()
+                .is_none_or(|authors| authors.contains(author))
+    }
+}
+
 /// A position in the (timestamp, id) order ids are listed in: the last item of a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Cursor {

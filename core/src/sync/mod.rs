@@ -9,9 +9,14 @@
 //! - [`memory`]: an in-memory store and driver, for tests and the cost example.
 
 pub mod limits;
+pub mod memory;
 pub mod message;
+pub mod peer_score;
+pub mod session;
 
 pub use message::{Cursor, Message, Scope};
+pub use peer_score::PeerScore;
+pub use session::{Output, Progress, QueryId, Session, SessionConfig};
 
 /// The request-response protocol id of sync v1.
 pub const SYNC_PROTOCOL: &str = "/phemossa/sync/1.0.0";

@@ -1,0 +1,552 @@
+//! The per-peer sync state machine: pulls what a peer has and we lack, and answers its pulls.
+//!
+//! Sans-IO: the driver feeds it message bytes, answers to its store queries and the time, and
+//! polls [`Output`]s. The local store is never held in memory; the machine asks for one page of
+//! ids, one batch of lookups or one batch of events at a time (the store is async IndexedDB).
+//! A pull lists the peer's ids page by page in (timestamp, id) order, asks the store which are
+//! missing, fetches those, validates every event and only then hands it over to be stored. Both
+//! peers pull, so after one pull each way both hold the union (within the scopes asked).
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use super::limits::{MAX_IDS_PER_MESSAGE, MAX_SYNC_MESSAGE_BYTES};
+use super::message::{Cursor, Message, Scope};
+use super::peer_score::PeerScore;
+use crate::keys::EventId;
+use crate::{Error, Event};
+
+/// Tunables of a session; the defaults are what docs/protocol.md §8.5 names.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    /// How long a request may go unanswered before it is sent again.
+    pub request_timeout_ms: u64,
+    /// Sends of one request before the pull is abandoned with `sync_timeout`.
+    pub max_attempts: u32,
+    /// Ids asked for in one event-request.
+    pub event_batch: usize,
+    /// Ids listed in one sync-response this side sends (at most `MAX_IDS_PER_MESSAGE`).
+    pub id_page: usize,
+    /// Inbound requests of this peer being answered at once; more are dropped and counted.
+    pub max_inbound_pending: usize,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            request_timeout_ms: 10_000,
+            max_attempts: 3,
+            event_batch: 128,
+            id_page: MAX_IDS_PER_MESSAGE,
+            max_inbound_pending: 4,
+        }
+    }
+}
+
+/// Names one store query so its answer can be matched to it.
+pub type QueryId = u64;
+
+/// How far a pull has got, for the UI.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Ids the peer listed.
+    pub listed: u64,
+    /// Of those, ids the local store lacked.
+    pub missing: u64,
+    /// Events received, validated and handed over to be stored.
+    pub received: u64,
+    /// Missing ids the peer then said it does not hold, or never delivered.
+    pub unavailable: u64,
+}
+
+/// What the driver must do next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    /// Send as a new request on `/phemossa/sync/1.0.0`.
+    Request(Vec<u8>),
+    /// Send as the response to the inbound request whose `req` was `to`.
+    Respond {
+        to: u64,
+        bytes: Vec<u8>,
+    },
+    /// List local ids in `scope` strictly after `after` in (timestamp, id) order, at most
+    /// `limit`; answer with [`Session::answer_ids`].
+    ListIds {
+        query: QueryId,
+        scope: Scope,
+        after: Option<Cursor>,
+        limit: usize,
+    },
+    /// Say which of `ids` the store lacks; answer with [`Session::answer_missing`].
+    FindMissing {
+        query: QueryId,
+        ids: Vec<EventId>,
+    },
+    /// Load the wire JSON of those of `ids` the store holds; answer with
+    /// [`Session::answer_events`].
+    LoadEvents {
+        query: QueryId,
+        ids: Vec<EventId>,
+    },
+    /// A validated event to store (idempotently, by id).
+    Store(Event),
+    Progress(Progress),
+    /// The pull ended: every listed, missing id was fetched or is unavailable; or it failed.
+    Finished(Result<Progress, Error>),
+    /// The peer sent something that was dropped; already counted in [`Session::score`].
+    Misbehaved(Error),
+    /// The peer passed the misbehaviour threshold; close the connection.
+    Disconnect,
+}
+
+/// A request in flight, kept whole so it can be sent again.
+#[derive(Debug)]
+struct InFlight {
+    req: u64,
+    message: Message,
+    deadline: u64,
+    attempts: u32,
+}
+
+/// Where listing the peer's ids stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Listing {
+    /// The next page starts after this cursor (`None`: from the beginning).
+    More(Option<Cursor>),
+    Done,
+}
+
+#[derive(Debug)]
+struct Pull {
+    scope: Scope,
+    /// Every page before this cursor is fully fetched: a new pull may start here.
+    checkpoint: Option<Cursor>,
+    listing: Listing,
+    want: VecDeque<EventId>,
+    asked: HashSet<EventId>,
+    in_flight: Option<InFlight>,
+    finding: Option<QueryId>,
+    progress: Progress,
+}
+
+/// What an inbound request awaits from the store.
+#[derive(Debug)]
+enum Inbound {
+    Ids { req: u64 },
+    Events { req: u64, ids: Vec<EventId> },
+}
+
+/// Sync with one peer: at most one pull of ours, and answers to the peer's pulls.
+#[derive(Debug, Default)]
+pub struct Session {
+    config: SessionConfig,
+    pull: Option<Pull>,
+    inbound: HashMap<QueryId, Inbound>,
+    next_req: u64,
+    next_query: QueryId,
+    /// Requests given up on by a retry, whose late answers are ignored without blame.
+    retired: VecDeque<u64>,
+    score: PeerScore,
+    disconnect_sent: bool,
+    outputs: VecDeque<Output>,
+}
+
+impl Session {
+    pub fn new(config: SessionConfig) -> Self {
+        Self {
+            config,
+            ..Self::default()
+        }
+    }
+
+    /// Starts pulling the peer's events in `scope`, from `after` (a [`Self::checkpoint`] of an
+    /// interrupted pull, or `None` for all). Returns false if a pull is already running.
+    pub fn start(&mut self, scope: Scope, after: Option<Cursor>, now_ms: u64) -> bool {
+        if self.pull.is_some() {
+            return false;
+        }
+        self.pull = Some(Pull {
+            scope,
+            checkpoint: after,
+            listing: Listing::More(after),
+            want: VecDeque::new(),
+            asked: HashSet::new(),
+            in_flight: None,
+            finding: None,
+            progress: Progress::default(),
+        });
+        self.advance(now_ms);
+        true
+    }
+
+    pub fn is_pulling(&self) -> bool {
+        self.pull.is_some()
+    }
+
+    /// Where a new pull can resume if this one is interrupted.
+    pub fn checkpoint(&self) -> Option<Cursor> {
+        self.pull.as_ref().and_then(|p| p.checkpoint)
+    }
+
+    /// The bad input counted so far.
+    pub fn score(&self) -> &PeerScore {
+        &self.score
+    }
+
+    /// When [`Self::handle_timeout`] should next be called, if anything is waiting.
+    pub fn next_deadline(&self) -> Option<u64> {
+        self.pull
+            .as_ref()
+            .and_then(|p| p.in_flight.as_ref())
+            .map(|f| f.deadline)
+    }
+
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.outputs.pop_front()
+    }
+
+    /// Feeds one message the peer sent (request or response).
+    pub fn handle_message(&mut self, bytes: &[u8], now_ms: u64) {
+        let message = match Message::decode(bytes) {
+            Ok(message) => message,
+            Err(error) => {
+                self.score.malformed_message(&error);
+                return self.blame(error);
+            }
+        };
+        match message {
+            Message::SyncRequest { req, scope, after } => {
+                if let Some(query) = self.accept_inbound(Inbound::Ids { req }) {
+                    self.outputs.push_back(Output::ListIds {
+                        query,
+                        scope,
+                        after,
+                        limit: self.config.id_page.clamp(1, MAX_IDS_PER_MESSAGE),
+                    });
+                }
+            }
+            Message::EventRequest { req, ids } => {
+                let inbound = Inbound::Events {
+                    req,
+                    ids: ids.clone(),
+                };
+                if let Some(query) = self.accept_inbound(inbound) {
+                    self.outputs.push_back(Output::LoadEvents { query, ids });
+                }
+            }
+            Message::SyncResponse { req, ids, next } => {
+                if self.take_answer(req, |m| matches!(m, Message::SyncRequest { .. })) {
+                    self.on_id_page(ids, next, now_ms);
+                }
+            }
+            Message::EventResponse {
+                req,
+                events,
+                unknown,
+            } => {
+                if self.take_answer(req, |m| matches!(m, Message::EventRequest { .. })) {
+                    self.on_events(events, unknown, now_ms);
+                }
+            }
+            Message::NewEvent { .. } => self.unexpected("new-event belongs on gossip"),
+        }
+    }
+
+    /// Sends again, or gives up on, a request past its deadline.
+    pub fn handle_timeout(&mut self, now_ms: u64) {
+        let Some(pull) = self.pull.as_mut() else {
+            return;
+        };
+        let Some(flight) = pull.in_flight.as_mut() else {
+            return;
+        };
+        if flight.deadline > now_ms {
+            return;
+        }
+        if flight.attempts >= self.config.max_attempts {
+            let attempts = flight.attempts;
+            return self.finish(Err(Error::SyncTimeout { attempts }));
+        }
+        self.retired.push_back(flight.req);
+        if self.retired.len() > 16 {
+            self.retired.pop_front();
+        }
+        self.next_req += 1;
+        flight.req = self.next_req;
+        flight.attempts += 1;
+        flight.deadline = now_ms + self.config.request_timeout_ms;
+        let message = with_req(&flight.message, flight.req);
+        flight.message = message.clone();
+        self.outputs.push_back(Output::Request(message.encode()));
+    }
+
+    /// The store's answer to [`Output::ListIds`]: the ids in order with their timestamps, and
+    /// whether more follow.
+    pub fn answer_ids(&mut self, query: QueryId, page: Vec<Cursor>, more: bool) {
+        let Some(Inbound::Ids { req }) = self.inbound.remove(&query) else {
+            return;
+        };
+        let next = if more { page.last().copied() } else { None };
+        let ids = page
+            .into_iter()
+            .take(MAX_IDS_PER_MESSAGE)
+            .map(|c| c.id)
+            .collect();
+        let bytes = Message::SyncResponse { req, ids, next }.encode();
+        self.outputs.push_back(Output::Respond { to: req, bytes });
+    }
+
+    /// The store's answer to [`Output::FindMissing`].
+    pub fn answer_missing(&mut self, query: QueryId, missing: Vec<EventId>, now_ms: u64) {
+        let Some(pull) = self.pull.as_mut() else {
+            return;
+        };
+        if pull.finding != Some(query) {
+            return;
+        }
+        pull.finding = None;
+        pull.progress.missing += missing.len() as u64;
+        pull.want.extend(missing);
+        self.outputs.push_back(Output::Progress(pull.progress));
+        self.advance(now_ms);
+    }
+
+    /// The store's answer to [`Output::LoadEvents`]: the wire JSON of the events it holds.
+    pub fn answer_events(&mut self, query: QueryId, found: Vec<(EventId, Vec<u8>)>) {
+        let Some(Inbound::Events { req, ids }) = self.inbound.remove(&query) else {
+            return;
+        };
+        let bytes = pack_event_response(req, &ids, found);
+        self.outputs.push_back(Output::Respond { to: req, bytes });
+    }
+
+    fn accept_inbound(&mut self, inbound: Inbound) -> Option<QueryId> {
+        if self.inbound.len() >= self.config.max_inbound_pending {
+            self.unexpected("too many concurrent requests");
+            return None;
+        }
+        self.next_query += 1;
+        self.inbound.insert(self.next_query, inbound);
+        Some(self.next_query)
+    }
+
+    /// Matches a response to the request in flight; blames the peer if it answers nothing.
+    fn take_answer(&mut self, req: u64, kind: impl Fn(&Message) -> bool) -> bool {
+        let matches = self
+            .pull
+            .as_ref()
+            .and_then(|p| p.in_flight.as_ref())
+            .is_some_and(|f| f.req == req && kind(&f.message));
+        if matches {
+            if let Some(pull) = self.pull.as_mut() {
+                pull.in_flight = None;
+            }
+            return true;
+        }
+        if !self.retired.contains(&req) {
+            self.unexpected("response to no request in flight");
+        }
+        false
+    }
+
+    fn on_id_page(&mut self, ids: Vec<EventId>, next: Option<Cursor>, now_ms: u64) {
+        let Some(pull) = self.pull.as_mut() else {
+            return;
+        };
+        let Listing::More(after) = pull.listing else {
+            return;
+        };
+        // A cursor that does not move forward would make the pull loop forever.
+        if next.is_some_and(|n| after.is_some_and(|a| n <= a)) {
+            self.unexpected("sync-response cursor does not advance");
+            return self.finish(Err(Error::UnexpectedSyncMessage {
+                reason: "sync-response cursor does not advance".into(),
+            }));
+        }
+        pull.checkpoint = after;
+        pull.listing = next.map_or(Listing::Done, |n| Listing::More(Some(n)));
+        pull.progress.listed += ids.len() as u64;
+        if !ids.is_empty() {
+            self.next_query += 1;
+            pull.finding = Some(self.next_query);
+            self.outputs.push_back(Output::FindMissing {
+                query: self.next_query,
+                ids,
+            });
+        }
+        self.advance(now_ms);
+    }
+
+    fn on_events(&mut self, events: Vec<Vec<u8>>, unknown: Vec<EventId>, now_ms: u64) {
+        let mut blamed = Vec::new();
+        let mut stored = Vec::new();
+        let Some(pull) = self.pull.as_mut() else {
+            return;
+        };
+        for bytes in events {
+            match Event::from_json(&bytes, now_ms) {
+                Err(error) => {
+                    self.score.invalid_event(&error);
+                    blamed.push(error);
+                }
+                Ok(event) if !pull.asked.contains(&event.id) => {
+                    blamed.push(unexpected_error("event that was not requested"));
+                }
+                Ok(event) if !pull.scope.admits(&event.author, event.timestamp) => {
+                    blamed.push(unexpected_error("event outside the requested scope"));
+                }
+                Ok(event) => {
+                    pull.asked.remove(&event.id);
+                    stored.push(event);
+                }
+            }
+        }
+        let mut gone = 0;
+        for id in unknown {
+            if pull.asked.remove(&id) {
+                gone += 1;
+            }
+        }
+        // Ids neither delivered nor declared unknown did not fit: ask again, unless the
+        // response made no progress at all, which would make the pull loop forever.
+        let progressed = !stored.is_empty() || gone > 0;
+        let left: Vec<EventId> = pull.asked.drain().collect();
+        if progressed {
+            for id in left {
+                pull.want.push_front(id);
+            }
+        } else {
+            gone += left.len();
+            if !left.is_empty() {
+                blamed.push(unexpected_error(
+                    "event-response without any requested event",
+                ));
+            }
+        }
+        pull.progress.received += stored.len() as u64;
+        pull.progress.unavailable += gone as u64;
+        let progress = pull.progress;
+        self.outputs.extend(stored.into_iter().map(Output::Store));
+        self.outputs.push_back(Output::Progress(progress));
+        for error in blamed {
+            if error.code() == "unexpected_sync_message" {
+                self.score.unexpected();
+            }
+            self.blame(error);
+        }
+        self.advance(now_ms);
+    }
+
+    /// Sends the pull's next request, or finishes it when nothing is left.
+    fn advance(&mut self, now_ms: u64) {
+        let Some(pull) = self.pull.as_mut() else {
+            return;
+        };
+        if pull.in_flight.is_some() || pull.finding.is_some() {
+            return;
+        }
+        let message = if !pull.want.is_empty() {
+            let n = pull
+                .want
+                .len()
+                .min(self.config.event_batch.clamp(1, MAX_IDS_PER_MESSAGE));
+            let ids: Vec<EventId> = pull.want.drain(..n).collect();
+            pull.asked.extend(ids.iter().copied());
+            Message::EventRequest { req: 0, ids }
+        } else if let Listing::More(after) = pull.listing {
+            Message::SyncRequest {
+                req: 0,
+                scope: pull.scope.clone(),
+                after,
+            }
+        } else {
+            let progress = pull.progress;
+            return self.finish(Ok(progress));
+        };
+        self.next_req += 1;
+        let message = with_req(&message, self.next_req);
+        self.outputs.push_back(Output::Request(message.encode()));
+        pull.in_flight = Some(InFlight {
+            req: self.next_req,
+            message,
+            deadline: now_ms + self.config.request_timeout_ms,
+            attempts: 1,
+        });
+    }
+
+    fn finish(&mut self, result: Result<Progress, Error>) {
+        self.pull = None;
+        self.outputs.push_back(Output::Finished(result));
+    }
+
+    fn unexpected(&mut self, reason: &str) {
+        self.score.unexpected();
+        self.blame(unexpected_error(reason));
+    }
+
+    /// Reports dropped input (already counted) and disconnects past the threshold.
+    fn blame(&mut self, error: Error) {
+        self.outputs.push_back(Output::Misbehaved(error));
+        if self.score.should_disconnect() && !self.disconnect_sent {
+            self.disconnect_sent = true;
+            self.outputs.push_back(Output::Disconnect);
+        }
+    }
+}
+
+fn unexpected_error(reason: &str) -> Error {
+    Error::UnexpectedSyncMessage {
+        reason: reason.into(),
+    }
+}
+
+/// The same request under a new `req`.
+fn with_req(message: &Message, req: u64) -> Message {
+    let mut message = message.clone();
+    match &mut message {
+        Message::SyncRequest { req: r, .. }
+        | Message::SyncResponse { req: r, .. }
+        | Message::EventRequest { req: r, .. }
+        | Message::EventResponse { req: r, .. } => *r = req,
+        Message::NewEvent { .. } => {}
+    }
+    message
+}
+
+/// Bytes one id or one event's framing adds to an event-response, at most.
+const ID_COST: usize = 34;
+const EVENT_FRAMING: usize = 3;
+/// The array header, kind and a 9-byte `req`, with room to spare.
+const RESPONSE_OVERHEAD: usize = 32;
+
+/// An event-response holding as many of the found events as fit the message limit (always at
+/// least one), listing the requested ids the store lacks as unknown. Found events left out are
+/// in neither list, so the requester asks for them again.
+fn pack_event_response(req: u64, ids: &[EventId], found: Vec<(EventId, Vec<u8>)>) -> Vec<u8> {
+    let requested: HashSet<EventId> = ids.iter().copied().collect();
+    let found: Vec<(EventId, Vec<u8>)> = found
+        .into_iter()
+        .filter(|(id, _)| requested.contains(id))
+        .collect();
+    let held: HashSet<EventId> = found.iter().map(|(id, _)| *id).collect();
+    let unknown: Vec<EventId> = ids
+        .iter()
+        .filter(|id| !held.contains(id))
+        .copied()
+        .collect();
+    let mut budget = MAX_SYNC_MESSAGE_BYTES - RESPONSE_OVERHEAD - unknown.len() * ID_COST;
+    let mut events = Vec::new();
+    for (_, json) in found {
+        let cost = json.len() + EVENT_FRAMING;
+        if cost > budget || events.len() == super::limits::MAX_EVENTS_PER_MESSAGE {
+            break;
+        }
+        budget -= cost;
+        events.push(json);
+    }
+    Message::EventResponse {
+        req,
+        events,
+        unknown,
+    }
+    .encode()
+}
