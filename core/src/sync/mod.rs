@@ -8,12 +8,14 @@
 //! - [`peer_score`]: counting a peer's bad input and deciding when to disconnect.
 //! - [`memory`]: an in-memory store and driver, for tests and the cost example.
 
+pub mod gossip;
 pub mod limits;
 pub mod memory;
 pub mod message;
 pub mod peer_score;
 pub mod session;
 
+pub use gossip::{author_topic, message_id, Batcher, SeenCache};
 pub use message::{Cursor, Message, Scope};
 pub use peer_score::PeerScore;
 pub use session::{Output, Progress, QueryId, Session, SessionConfig};
