@@ -34,7 +34,11 @@ fn sign_unchecked(seed: u8, timestamp: u64, content: &Content) -> Value {
     let id: [u8; 32] = Sha256::digest(canonical_bytes(&author, timestamp, content)).into();
     let signature = key.sign(&id).to_bytes();
     let content_json = match content {
-        Content::Post(p) => json!({"text": p.text, "mentions": [], "reply_to": null}),
+        Content::Post(p) => json!({
+            "text": p.text,
+            "mentions": p.mentions.iter().map(|m| m.to_base64()).collect::<Vec<_>>(),
+            "reply_to": p.reply_to.map(|id| id.to_hex()),
+        }),
         Content::Follow { followee } | Content::Unfollow { followee } => {
             json!({"followee": followee.to_base64()})
         }
@@ -91,6 +95,7 @@ fn main() {
     )
     .unwrap();
     let max_text = Event::create(&alice, t + 4_000, post(&"é".repeat(1000))).unwrap();
+    let bom_only = Event::create(&alice, t + 5_000, post("\u{feff}")).unwrap();
     let skewed_ok =
         Event::create(&alice, NOW_MS + 600_000, post("exactly at the skew limit")).unwrap();
 
@@ -119,6 +124,10 @@ fn main() {
         valid(
             "timestamp exactly 10 minutes ahead of the clock",
             &skewed_ok,
+        ),
+        valid(
+            "text of U+FEFF alone (not Unicode White_Space, so not empty)",
+            &bom_only,
         ),
         invalid(
             "text changed after signing",
@@ -228,6 +237,91 @@ fn main() {
             "timestamp as a string",
             edit(&|v| v["timestamp"] = json!("1767225540000")),
             "malformed_event",
+        ),
+        invalid(
+            "forged post by the small-order identity key (R = base point, s = 1)",
+            {
+                // Under the identity point, [s]B = R + [k]A holds for any message when R = B
+                // and s = 1: a non-strict verifier accepts this without any secret key.
+                let mut author = [0u8; 32];
+                author[0] = 1;
+                let mut signature =
+                    hex::decode("5866666666666666666666666666666666666666666666666666666666666666")
+                        .unwrap();
+                let mut s = [0u8; 32];
+                s[0] = 1;
+                signature.extend_from_slice(&s);
+                edit(&|v| {
+                    v["author"] = json!(STANDARD.encode(author));
+                    v["signature"] = json!(STANDARD.encode(&signature));
+                })
+            },
+            "invalid_key",
+        ),
+        invalid(
+            "author is not on the curve",
+            edit(&|v| v["author"] = json!(not_a_point)),
+            "invalid_key",
+        ),
+        invalid(
+            "author is a non-canonical encoding (y = p + 1)",
+            {
+                let mut bytes = [0xffu8; 32];
+                bytes[0] = 0xee;
+                bytes[31] = 0x7f;
+                edit(&|v| v["author"] = json!(STANDARD.encode(bytes)))
+            },
+            "invalid_key",
+        ),
+        invalid(
+            "author base64 without padding",
+            edit(&|v| {
+                let unpadded = v["author"]
+                    .as_str()
+                    .unwrap()
+                    .trim_end_matches('=')
+                    .to_string();
+                v["author"] = json!(unpadded);
+            }),
+            "malformed_base64",
+        ),
+        invalid(
+            "21 mentions",
+            sign_unchecked(
+                1,
+                t,
+                &Content::Post(Post {
+                    text: "too many friends".into(),
+                    mentions: (0..21).map(|n| identity(n + 10).public_key()).collect(),
+                    reply_to: None,
+                }),
+            )
+            .to_string(),
+            "too_many_mentions",
+        ),
+        invalid(
+            "timestamp of 2^53",
+            sign_unchecked(1, 1 << 53, &post("far, far future")).to_string(),
+            "timestamp_out_of_range",
+        ),
+        invalid(
+            "duplicate top-level key",
+            hello
+                .to_json()
+                .replacen("{\"v\":1,", "{\"v\":1,\"v\":1,", 1),
+            "malformed_event",
+        ),
+        invalid(
+            "duplicate key inside content",
+            hello
+                .to_json()
+                .replacen("{\"text\":", "{\"text\":\"x\",\"text\":", 1),
+            "malformed_content",
+        ),
+        invalid(
+            "content is not an object",
+            edit(&|v| v["content"] = json!(5)),
+            "malformed_content",
         ),
     ];
     let doc = json!({

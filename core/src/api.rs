@@ -16,8 +16,13 @@ use crate::Error;
 /// The `name` of every UI port; other connects are not for the background.
 pub const PORT_NAME: &str = "phemossa-ui";
 
-/// Largest port message either side accepts, in bytes of JSON.
+/// Largest request a page may send the background, in bytes of JSON.
 pub const MAX_PORT_MESSAGE_BYTES: usize = 256 * 1024;
+
+/// Largest message the background may send a page, in bytes of JSON. A full feed page
+/// (`MAX_FEED_PAGE` posts of 1,000 characters, each character up to 6 bytes when JSON escapes
+/// it, plus 20 mentions) stays well under this.
+pub const MAX_SERVER_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
 
 /// Most feed items one page request may ask for.
 pub const MAX_FEED_PAGE: u32 = 100;
@@ -279,13 +284,10 @@ impl From<Error> for ApiError {
 }
 
 /// Parses one message from its JSON text, refusing oversized or malformed input.
-fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Error> {
-    if text.len() > MAX_PORT_MESSAGE_BYTES {
+fn decode<T: serde::de::DeserializeOwned>(text: &str, max_bytes: usize) -> Result<T, Error> {
+    if text.len() > max_bytes {
         return Err(Error::MalformedMessage {
-            reason: format!(
-                "{} bytes, more than the {MAX_PORT_MESSAGE_BYTES}-byte limit",
-                text.len()
-            ),
+            reason: format!("{} bytes, more than the {max_bytes}-byte limit", text.len()),
         });
     }
     serde_json::from_str(text).map_err(|e| Error::MalformedMessage {
@@ -299,7 +301,7 @@ impl ClientMessage {
     }
 
     pub fn from_json(text: &str) -> Result<Self, Error> {
-        decode(text)
+        decode(text, MAX_PORT_MESSAGE_BYTES)
     }
 }
 
@@ -309,7 +311,19 @@ impl ServerMessage {
     }
 
     pub fn from_json(text: &str) -> Result<Self, Error> {
-        decode(text)
+        decode(text, MAX_SERVER_MESSAGE_BYTES)
+    }
+
+    /// The `id` of a response that could not be decoded whole, so the page can fail that one
+    /// request instead of waiting for it forever.
+    pub fn response_id(text: &str) -> Option<u64> {
+        #[derive(Deserialize)]
+        struct IdOnly {
+            kind: String,
+            id: u64,
+        }
+        let head: IdOnly = serde_json::from_str(text).ok()?;
+        (head.kind == "response").then_some(head.id)
     }
 }
 
@@ -382,6 +396,47 @@ mod tests {
             ClientMessage::from_json(&huge),
             Err(Error::MalformedMessage { .. })
         ));
+    }
+
+    #[test]
+    fn a_full_feed_page_of_worst_case_posts_fits_a_server_message() {
+        let identity = crate::Identity::from_seed([1; 32]);
+        let item = FeedItem {
+            id: EventId::from_bytes([7; 32]),
+            author: identity.public_key(),
+            author_short: identity.public_key().short(),
+            timestamp: 1,
+            // A control character JSON-escapes to six bytes: the worst case per character.
+            text: "\u{1}".repeat(crate::limits::MAX_POST_CHARS),
+            mentions: vec![identity.public_key(); crate::limits::MAX_MENTIONS],
+            reply_to: Some(EventId::from_bytes([8; 32])),
+            own: false,
+        };
+        let page = ServerMessage::Response {
+            id: 1,
+            result: Ok(Response::FeedPage(FeedPage {
+                items: vec![item; MAX_FEED_PAGE as usize],
+                next: None,
+            })),
+        };
+        let json = page.to_json();
+        assert!(
+            json.len() > MAX_PORT_MESSAGE_BYTES,
+            "the case is really large"
+        );
+        assert_eq!(ServerMessage::from_json(&json).unwrap(), page);
+    }
+
+    #[test]
+    fn an_undecodable_response_still_yields_its_id() {
+        let text = r#"{"kind":"response","id":42,"result":{"Ok":{"type":"from_the_future"}}}"#;
+        assert!(ServerMessage::from_json(text).is_err());
+        assert_eq!(ServerMessage::response_id(text), Some(42));
+        assert_eq!(
+            ServerMessage::response_id(r#"{"kind":"push","id":1}"#),
+            None
+        );
+        assert_eq!(ServerMessage::response_id("garbage"), None);
     }
 
     #[test]

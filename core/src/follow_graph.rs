@@ -122,10 +122,8 @@ impl FollowGraph {
     }
 }
 
-/// The smallest key in `PublicKey` order, for range scans. The all-zero bytes decode to a point,
-/// so it is a valid key.
 fn min_key() -> PublicKey {
-    PublicKey::from_bytes([0; 32], "range bound").expect("the zero encoding is a curve point")
+    PublicKey::RANGE_MIN
 }
 
 #[cfg(test)]

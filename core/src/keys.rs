@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::Error;
 
-/// An ed25519 public key that decodes to a point on the curve.
+/// An ed25519 public key: the canonical encoding of a curve point of large order.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PublicKey([u8; 32]);
 
@@ -30,11 +30,22 @@ fn decode_base64(text: &str, field: &'static str) -> Result<Vec<u8>, Error> {
 }
 
 impl PublicKey {
-    /// Checks the bytes are a valid curve point, so a stored key can always verify.
+    /// Accepts only the canonical encoding of a point of large order. A small-order ("weak")
+    /// key lets anyone forge signatures that verify under it, and a non-canonical encoding would
+    /// give one point two author names, so both are refused as `invalid_key`.
     pub fn from_bytes(bytes: [u8; 32], field: &'static str) -> Result<Self, Error> {
-        ed25519_dalek::VerifyingKey::from_bytes(&bytes).map_err(|_| Error::InvalidKey { field })?;
+        let key = ed25519_dalek::VerifyingKey::from_bytes(&bytes)
+            .map_err(|_| Error::InvalidKey { field })?;
+        let canonical = key.to_edwards().compress().to_bytes() == bytes;
+        if key.is_weak() || !canonical {
+            return Err(Error::InvalidKey { field });
+        }
         Ok(Self(bytes))
     }
+
+    /// The smallest value in `PublicKey` order, used only as a bound for range scans: it is
+    /// not a valid key and must never be stored or verified against.
+    pub(crate) const RANGE_MIN: PublicKey = PublicKey([0; 32]);
 
     pub fn from_base64(text: &str, field: &'static str) -> Result<Self, Error> {
         let bytes = decode_base64(text, field)?;
@@ -210,6 +221,29 @@ mod tests {
             PublicKey::from_base64(&text, "k"),
             Err(Error::InvalidKey { field: "k" })
         );
+    }
+
+    #[test]
+    fn public_key_rejects_weak_and_non_canonical_encodings() {
+        // The identity point (y = 1) has order 1: any "signature" could be made to verify.
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        assert_eq!(
+            PublicKey::from_bytes(identity, "k"),
+            Err(Error::InvalidKey { field: "k" })
+        );
+        // y = p + 1 (p = 2^255 - 19) is a second, non-canonical encoding of the identity point;
+        // so is y = 1 with the sign bit set.
+        let mut non_canonical = [0xff; 32];
+        non_canonical[0] = 0xee;
+        non_canonical[31] = 0x7f;
+        assert!(PublicKey::from_bytes(non_canonical, "k").is_err());
+        let mut signed_identity = identity;
+        signed_identity[31] = 0x80;
+        assert!(PublicKey::from_bytes(signed_identity, "k").is_err());
+        // A real key still passes.
+        let real = crate::Identity::from_seed([9; 32]).public_key();
+        assert_eq!(PublicKey::from_bytes(*real.as_bytes(), "k"), Ok(real));
     }
 
     #[test]

@@ -1,8 +1,6 @@
 //! Validation of untrusted events: every check, in an order that rejects cheap faults first and
 //! leaves the expensive signature check for last.
 
-use ed25519_dalek::Verifier as _;
-
 use super::canonical::compute_id;
 use super::wire::{FollowJson, PostJson, RawEvent};
 use super::{Content, Event, Post};
@@ -42,10 +40,12 @@ impl RawEvent {
             });
         }
         let signature = ed25519_dalek::Signature::from_bytes(event.signature.as_bytes());
+        // Strict verification (RFC 8032 with canonical S and no small-order R) so that every
+        // implementation following docs/protocol.md agrees on which signatures are valid.
         event
             .author
             .verifying_key()
-            .verify(event.id.as_bytes(), &signature)
+            .verify_strict(event.id.as_bytes(), &signature)
             .map_err(|_| Error::BadSignature)?;
         Ok(event)
     }
