@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use super::limits::{MAX_EVENTS_PER_MESSAGE, MAX_SYNC_MESSAGE_BYTES};
 use super::message::Message;
-use super::peer_score::PeerScore;
+use super::peer_score::{is_excusable, PeerScore};
 use crate::event::RawEvent;
 use crate::keys::{EventId, PublicKey};
 use crate::{Error, Event};
@@ -245,7 +245,7 @@ pub enum Acceptance {
     Accept,
     /// Nothing new, but nothing wrong: do not forward, do not penalise.
     Ignore,
-    /// Malformed, or an invalid or misplaced event: do not forward, penalise the sender.
+    /// Malformed, or an invalid (not excusably) or misplaced event: do not forward, penalise.
     Reject,
 }
 
@@ -313,7 +313,9 @@ pub fn receive(
             }
         }
     }
-    received.acceptance = if !received.errors.is_empty() {
+    // Events an honest relay may pass on (newer formats, an author's clock ahead) are dropped
+    // without making gossipsub penalise the sender.
+    received.acceptance = if received.errors.iter().any(|e| !is_excusable(e)) {
         Acceptance::Reject
     } else if received.events.is_empty() {
         Acceptance::Ignore
@@ -453,5 +455,23 @@ mod tests {
         let junk = receive(b"\xff", &topic, NOW, &mut seen, &mut score);
         assert_eq!(junk.acceptance, Acceptance::Reject);
         assert_eq!(score.total_invalid(), 3);
+
+        let ahead = Event::create(
+            &Identity::from_seed([1; 32]),
+            NOW + 3_600_000,
+            Content::Post(Post {
+                text: "from the future".into(),
+                mentions: vec![],
+                reply_to: None,
+            }),
+        )
+        .unwrap();
+        let skewed = Message::NewEvent {
+            events: vec![ahead.to_json().into_bytes()],
+        }
+        .encode();
+        let excused = receive(&skewed, &topic, NOW, &mut seen, &mut score);
+        assert_eq!(excused.acceptance, Acceptance::Ignore);
+        assert!(excused.events.is_empty());
     }
 }

@@ -14,6 +14,11 @@ pub const DISCONNECT_THRESHOLD: u32 = 10;
 /// ahead of ours. They are counted and dropped, but never lead to a disconnect.
 const EXCUSABLE: [&str; 3] = ["timestamp_in_future", "unsupported_version", "unknown_type"];
 
+/// Whether an error is one an honest peer can cause (see [`EXCUSABLE`]).
+pub fn is_excusable(error: &Error) -> bool {
+    EXCUSABLE.contains(&error.code())
+}
+
 /// What one peer has sent that was dropped.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PeerScore {
