@@ -17,6 +17,10 @@ use crate::{clock, BackgroundError};
 pub struct FollowState {
     graph: FollowGraph,
     newest: HashMap<PublicKey, u64>,
+    /// Edges with a follow or unfollow still being stored: its timestamp and whether it follows.
+    /// Requests decide against this, not the graph, so one arriving while another's write is in
+    /// flight sees the state that write will leave.
+    in_flight: HashMap<PublicKey, (u64, bool)>,
 }
 
 impl FollowState {
@@ -40,17 +44,38 @@ impl FollowState {
         self.graph.is_following(me, key)
     }
 
+    /// Whether `me` follows `key` once the writes under way are stored.
+    fn will_follow(&self, me: &PublicKey, key: &PublicKey) -> bool {
+        match self.in_flight.get(key) {
+            Some((_, follows)) => *follows,
+            None => self.is_following(me, key),
+        }
+    }
+
     pub fn graph(&self) -> &FollowGraph {
         &self.graph
     }
 
     /// A timestamp for a new event on the edge to `followee`: now, or just after the edge's
     /// newest record. Reserved at once, so concurrent requests get distinct, ordered times.
-    fn reserve_timestamp(&mut self, followee: PublicKey, now: u64) -> u64 {
+    fn reserve_timestamp(&mut self, followee: PublicKey, now: u64, follows: bool) -> u64 {
         let newest = self.newest.entry(followee).or_default();
         let timestamp = now.max(newest.saturating_add(1));
         *newest = timestamp;
+        self.in_flight.insert(followee, (timestamp, follows));
         timestamp
+    }
+
+    /// The write reserved at `timestamp` is stored (or failed): stop deciding against it, unless
+    /// a later request has reserved the edge since.
+    fn settle(&mut self, followee: PublicKey, timestamp: u64) {
+        if self
+            .in_flight
+            .get(&followee)
+            .is_some_and(|(t, _)| *t == timestamp)
+        {
+            self.in_flight.remove(&followee);
+        }
     }
 
     pub fn entries(&self, me: &PublicKey) -> Vec<FollowingEntry> {
@@ -83,20 +108,24 @@ impl Background {
         if followee == me {
             return Err(ApiError::FollowSelf);
         }
-        if self.follows.borrow().is_following(&me, &followee) == follows {
+        if self.follows.borrow().will_follow(&me, &followee) == follows {
             return Ok(Response::Following(self.following()));
         }
-        let timestamp = self
-            .follows
-            .borrow_mut()
-            .reserve_timestamp(followee, clock::now_ms());
+        let timestamp =
+            self.follows
+                .borrow_mut()
+                .reserve_timestamp(followee, clock::now_ms(), follows);
         let content = if follows {
             Content::Follow { followee }
         } else {
             Content::Unfollow { followee }
         };
-        let event = Event::create(&identity, timestamp, content)?;
-        self.storage.insert(&event).await?;
+        let stored = match Event::create(&identity, timestamp, content) {
+            Ok(event) => self.storage.insert(&event).await.map(|_| event),
+            Err(error) => Err(error.into()),
+        };
+        self.follows.borrow_mut().settle(followee, timestamp);
+        let event = stored?;
         let record = FollowRecord {
             id: event.id,
             follower: me,

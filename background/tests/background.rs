@@ -453,3 +453,50 @@ async fn backups_export_inspect_and_restore() {
     delete_config(&source_config).await;
     delete_config(&target_config).await;
 }
+
+/// A follow sent while an unfollow of the same key is still being stored must see the state
+/// that unfollow will leave, so the last request sent decides, and both are stored.
+#[wasm_bindgen_test]
+async fn overlapping_follow_requests_are_decided_in_the_order_sent() {
+    let config = unique_config("follow-race");
+    let background = Background::start(&config).await.unwrap();
+    let recorder = Rc::new(Recorder::new(7));
+    let port = sink(&recorder);
+    let friend_key = identity(2).public_key().to_base64();
+    let follow = || Request::Follow {
+        public_key: friend_key.clone(),
+    };
+    ask(&background, &port, follow()).await.unwrap();
+    let stats_before = match ask(&background, &port, Request::GetStats).await {
+        Ok(Response::Stats(stats)) => stats,
+        other => panic!("expected stats, got {other:?}"),
+    };
+
+    // Both start before either is stored: the join polls the unfollow first, up to its write.
+    let unfollow = ask(
+        &background,
+        &port,
+        Request::Unfollow {
+            public_key: friend_key.clone(),
+        },
+    );
+    let refollow = ask(&background, &port, follow());
+    let (unfollowed, refollowed) = futures::join!(unfollow, refollow);
+    unfollowed.unwrap();
+    refollowed.unwrap();
+
+    assert_eq!(
+        following(&background, &port).await,
+        vec![identity(2).public_key()],
+        "the follow sent last must win"
+    );
+    let stats_after = match ask(&background, &port, Request::GetStats).await {
+        Ok(Response::Stats(stats)) => stats,
+        other => panic!("expected stats, got {other:?}"),
+    };
+    assert_eq!(
+        stats_after.events,
+        stats_before.events + 2,
+        "both the unfollow and the follow are stored"
+    );
+}

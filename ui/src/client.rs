@@ -1,7 +1,9 @@
 //! The pages' use of the background's [`PortClient`]: one client per page (shared through the
-//! Dioxus context), requests that wait out the background's start, and pushes as a stream read
-//! inside the page's own task (so signals are only written from Dioxus tasks).
+//! Dioxus context), requests that wait out the background's start, answers of the wrong kind
+//! put in words, and pushes read inside the page's own task (so signals are only written from
+//! Dioxus tasks).
 
+use std::future::Future;
 use std::time::Duration;
 
 use dioxus::prelude::*;
@@ -51,12 +53,38 @@ pub fn unexpected(response: Response) -> ApiError {
     }
 }
 
+/// In words, why `answer` is not the one a page asked for: the background's refusal, or an
+/// answer of the wrong kind (see [`unexpected`]).
+pub fn failure_text(answer: Result<Response, ApiError>) -> String {
+    match answer {
+        Ok(other) => unexpected(other).to_string(),
+        Err(refused) => refused.to_string(),
+    }
+}
+
+/// Hands each push `client` receives to `handle`, in order, each once the one before it is
+/// handled. Call once per page, in the root component.
+pub fn use_pushes<F>(client: &PortClient, mut handle: impl FnMut(Push) -> F + 'static)
+where
+    F: Future<Output = ()> + 'static,
+{
+    let client = client.clone();
+    use_hook(move || {
+        let mut pushes = Pushes::new(&client);
+        spawn(async move {
+            while let Some(push) = pushes.next().await {
+                handle(push).await;
+            }
+        });
+    });
+}
+
 /// The pushes the client receives, in order.
-pub struct Pushes(UnboundedReceiver<Push>);
+struct Pushes(UnboundedReceiver<Push>);
 
 impl Pushes {
-    /// Starts collecting `client`'s pushes. Call once per page.
-    pub fn new(client: &PortClient) -> Self {
+    /// Starts collecting `client`'s pushes.
+    fn new(client: &PortClient) -> Self {
         let (sender, receiver) = unbounded();
         client.on_push(move |push| {
             // Fails only once the page's receiving task has ended, when nobody needs it.
@@ -65,7 +93,22 @@ impl Pushes {
         Self(receiver)
     }
 
-    pub async fn next(&mut self) -> Option<Push> {
+    async fn next(&mut self) -> Option<Push> {
         self.0.next().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_are_put_in_words() {
+        assert_eq!(
+            failure_text(Err(ApiError::NotReady)),
+            ApiError::NotReady.to_string()
+        );
+        let wrong_kind = failure_text(Ok(Response::Following(vec![])));
+        assert!(wrong_kind.contains("unexpected answer (Following)"));
     }
 }

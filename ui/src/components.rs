@@ -33,19 +33,27 @@ pub fn Status(message: Option<String>, #[props(default)] busy: bool) -> Element 
     }
 }
 
+/// An error said in words, announced to screen readers, and a Retry button.
+#[component]
+pub fn RetryAlert(error: String, on_retry: EventHandler<()>) -> Element {
+    rsx! {
+        Alert { message: error }
+        button {
+            r#type: "button",
+            class: "button",
+            onclick: move |_| on_retry.call(()),
+            "Retry"
+        }
+    }
+}
+
 /// Shown until the background answers: "Starting Phemossa…", or the error and a Retry button.
 #[component]
 pub fn Starting(error: Option<String>, on_retry: EventHandler<()>) -> Element {
     rsx! {
         div { class: "card startup",
             if let Some(error) = error {
-                p { class: "alert", role: "alert", "{error}" }
-                button {
-                    r#type: "button",
-                    class: "button",
-                    onclick: move |_| on_retry.call(()),
-                    "Retry"
-                }
+                RetryAlert { error, on_retry }
             } else {
                 p { class: "status busy", role: "status", "Starting Phemossa…" }
             }
@@ -133,11 +141,11 @@ async fn copy_text(text: &str) -> Result<(), String> {
     JsFuture::from(navigator.clipboard().write_text(text))
         .await
         .map(|_| ())
-        .map_err(|error| js_error_text(&error))
+        .map_err(js_error_text)
 }
 
 /// What a JavaScript exception or rejection says, for a message to a person.
-pub fn js_error_text(error: &JsValue) -> String {
+pub fn js_error_text(error: JsValue) -> String {
     error
         .dyn_ref::<js_sys::Error>()
         .map(|e| String::from(e.message()))

@@ -10,6 +10,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use futures_channel::oneshot;
+use futures_util::future::Either;
 use phemossa_core::api::{
     ApiError, ClientMessage, Push, Request, Response, ServerMessage, Topic, PORT_NAME,
 };
@@ -22,6 +23,9 @@ use crate::WebextError;
 /// Message the service worker answers once the offscreen document is up and listening.
 pub const ENSURE_OFFSCREEN: &str = "phemossa/ensure-offscreen";
 const ENSURE_ATTEMPTS: u32 = 5;
+/// How long a page waits for any answer. Generous: sealing a backup runs Argon2 in wasm, which
+/// takes seconds on a slow machine; a background that stays silent this long is stuck.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(90);
 
 type Pending = HashMap<u64, oneshot::Sender<Result<Response, ApiError>>>;
 type PushHandler = Rc<dyn Fn(Push)>;
@@ -90,9 +94,21 @@ impl PortClient {
             self.drop_connection();
             return Err(unavailable(WebextError::browser("port.postMessage", error)));
         }
-        receiver
-            .await
-            .unwrap_or_else(|_| Err(unavailable(WebextError::Disconnected)))
+        let timeout = gloo_timers::future::sleep(REQUEST_TIMEOUT);
+        match futures_util::future::select(receiver, std::pin::pin!(timeout)).await {
+            Either::Left((answer, _)) => {
+                answer.unwrap_or_else(|_| Err(unavailable(WebextError::Disconnected)))
+            }
+            Either::Right(((), _)) => {
+                self.inner.borrow_mut().pending.remove(&id);
+                Err(ApiError::Internal {
+                    reason: format!(
+                        "the background did not answer within {} seconds",
+                        REQUEST_TIMEOUT.as_secs()
+                    ),
+                })
+            }
+        }
     }
 
     async fn port(&self) -> Result<Port, WebextError> {
@@ -184,9 +200,19 @@ fn deliver(inner: &Rc<RefCell<Inner>>, message: JsValue) {
                 handler(push.clone());
             }
         }
-        Err(error) => web_sys::console::warn_1(
-            &format!("phemossa: bad message from background: {error}").into(),
-        ),
+        Err(error) => {
+            web_sys::console::warn_1(
+                &format!("phemossa: bad message from background: {error}").into(),
+            );
+            // Fail the request it answered, if that much can be read, rather than leave it hanging.
+            let sender = ServerMessage::response_id(&text)
+                .and_then(|id| inner.borrow_mut().pending.remove(&id));
+            if let Some(sender) = sender {
+                let _ = sender.send(Err(ApiError::Internal {
+                    reason: format!("the background's answer could not be read ({error})"),
+                }));
+            }
+        }
     }
 }
 

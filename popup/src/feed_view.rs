@@ -1,0 +1,108 @@
+//! The feed section: posts newest first, "Load older posts" while there are more, and the
+//! loading, empty and error states.
+
+use dioxus::prelude::*;
+use phemossa_core::api::{Request, Response};
+use phemossa_ui::feed::merge_feed;
+use phemossa_ui::{failure_text, use_client, Alert, RetryAlert, Status, TimeAgo};
+
+use crate::feed::{load_first_page, FeedState, PAGE};
+
+/// The feed, newest first, with "Load older posts" when there are more.
+#[component]
+pub fn FeedView(feed: Signal<FeedState>) -> Element {
+    let client = use_client();
+    let mut loading_older = use_signal(|| false);
+    let mut older_error = use_signal(|| None::<String>);
+
+    let older_client = client.clone();
+    let load_older = move |_| {
+        let (Some(before), generation) = ({
+            let f = feed.peek();
+            (f.next, f.generation)
+        }) else {
+            return;
+        };
+        if loading_older() {
+            return;
+        }
+        loading_older.set(true);
+        older_error.set(None);
+        let client = older_client.clone();
+        spawn(async move {
+            let result = client
+                .request(Request::GetFeed {
+                    before: Some(before),
+                    limit: PAGE,
+                })
+                .await;
+            loading_older.set(false);
+            if feed.peek().generation != generation {
+                return; // the feed was reloaded from the top meanwhile
+            }
+            match result {
+                Ok(Response::FeedPage(page)) => feed.with_mut(|f| {
+                    merge_feed(&mut f.items, page.items);
+                    f.next = page.next;
+                }),
+                other => older_error.set(Some(failure_text(other))),
+            }
+        });
+    };
+    let retry = move |()| {
+        feed.with_mut(|f| f.error = None);
+        spawn(load_first_page(client.clone(), feed, true));
+    };
+
+    let state = feed();
+    rsx! {
+        section { class: "feed", aria_labelledby: "feed-heading",
+            h2 { id: "feed-heading", "Feed" }
+            if let Some(error) = state.error.clone() {
+                div { class: "card",
+                    RetryAlert { error, on_retry: retry }
+                }
+            } else if !state.loaded {
+                Status { message: "Loading…".to_string(), busy: true }
+            } else if state.items.is_empty() {
+                div { class: "card empty-state",
+                    p { class: "empty-title", "No posts yet" }
+                    p { class: "hint",
+                        "Follow someone with their public key above, or write your first post."
+                    }
+                }
+            } else {
+                ul { class: "posts", role: "list", aria_label: "Feed",
+                    for item in state.items.iter() {
+                        li { key: "{item.id}", class: if item.own { "post card own" } else { "post card" },
+                            div { class: "post-meta",
+                                if item.own {
+                                    span { class: "author", title: "{item.author}", "You" }
+                                } else {
+                                    span { class: "author", title: "{item.author}", "{item.author_short}" }
+                                }
+                                span { class: "dot", aria_hidden: "true", "·" }
+                                TimeAgo { ms: item.timestamp }
+                            }
+                            p { class: "post-text", "{item.text}" }
+                        }
+                    }
+                }
+            }
+            if state.next.is_some() && state.error.is_none() {
+                button {
+                    r#type: "button",
+                    class: "button secondary wide",
+                    disabled: loading_older(),
+                    aria_busy: loading_older(),
+                    onclick: load_older,
+                    "Load older posts"
+                }
+                if loading_older() {
+                    Status { message: "Loading older posts…".to_string(), busy: true }
+                }
+                Alert { message: older_error() }
+            }
+        }
+    }
+}
