@@ -32,3 +32,17 @@ test('a post appears in the feed; empty and too-long posts are refused', { timeo
     await until('"No posts yet" to disappear once there is a post',
       () => page.getByText('No posts yet').filter({ visible: true }).count(), (n) => n === 0);
   }));
+
+test('post text is shown as text, never run as HTML', { timeout: TEST_TIMEOUT }, () =>
+  withSession(async (session) => {
+    const page = await session.popup();
+    await readPublicKey(page);
+    const markup = `<img src=x onerror="document.title='pwned'"><b>bold</b> ${Date.now()}`;
+    await page.getByRole('textbox', { name: 'New post' }).fill(markup);
+    await page.getByRole('button', { name: 'Post', exact: true }).click();
+    await until('the markup to appear literally in the feed',
+      () => listItems(page, 'Feed'), (list) => list.some((t) => t.includes(markup)));
+    const feed = page.getByRole('list', { name: 'Feed' });
+    assert.equal(await feed.locator('img, b').count(), 0, 'no element was made from the post text');
+    assert.notEqual(await page.title(), 'pwned', 'no script ran');
+  }));
