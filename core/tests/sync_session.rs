@@ -311,7 +311,7 @@ proptest! {
         first.b.session.start(scope.clone(), None, NOW);
         let mut n = 0;
         let mut drops = drops.into_iter();
-        let mut keep = |_: Direction, _: &[u8]| !drops.next().unwrap_or(false);
+        let mut keep = |_: Direction, _: &mut Vec<u8>| !drops.next().unwrap_or(false);
         while stop_after.is_none_or(|s| n < s) && first.step(&mut keep) {
             n += 1;
         }
@@ -335,5 +335,44 @@ proptest! {
         prop_assert_eq!(outside(&second.b.store), outside(&b0));
         prop_assert!(matches!(second.a.finished, Some(Ok(_))));
         prop_assert_eq!(second.a.session.score().total_invalid(), 0);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Whatever a peer garbles, nothing but the genuine events is ever stored, nothing panics,
+    /// and both pulls end.
+    #[test]
+    fn garbled_messages_never_store_anything_invalid(
+        a in vec(any::<bool>(), UNIVERSE),
+        b in vec(any::<bool>(), UNIVERSE),
+        flips in vec((any::<bool>(), any::<usize>(), any::<u8>()), 0..300),
+    ) {
+        let mut link = link(store(&a), store(&b));
+        link.a.session.start(Scope::default(), None, NOW);
+        link.b.session.start(Scope::default(), None, NOW);
+        let mut flips = flips.into_iter();
+        let mut garble = |_: Direction, bytes: &mut Vec<u8>| {
+            if let Some((true, at, value)) = flips.next() {
+                if !bytes.is_empty() {
+                    let at = at % bytes.len();
+                    bytes[at] ^= value | 1;
+                }
+            }
+            true
+        };
+        let mut steps = 0;
+        while link.step(&mut garble) {
+            steps += 1;
+            prop_assert!(steps < 100_000, "the pulls end");
+        }
+        let genuine: std::collections::HashSet<EventId> = universe().iter().map(|e| e.id).collect();
+        for peer in [&link.a, &link.b] {
+            for id in peer.store.ids_in(&Scope::default()) {
+                prop_assert!(genuine.contains(&id));
+            }
+            prop_assert!(peer.finished.is_some());
+        }
     }
 }

@@ -181,13 +181,13 @@ impl Link {
         }
     }
 
-    /// Delivers (or, if `keep` says no, drops) one message in flight. When nothing is in
-    /// flight, advances the clock to the next deadline and fires timeouts. Returns false once
-    /// neither side has anything left to do.
-    pub fn step(&mut self, keep: &mut impl FnMut(Direction, &[u8]) -> bool) -> bool {
+    /// Delivers one message in flight, after `fault` has had a chance to alter it (or drop it
+    /// by returning false). When nothing is in flight, advances the clock to the next deadline
+    /// and fires timeouts. Returns false once neither side has anything left to do.
+    pub fn step(&mut self, fault: &mut impl FnMut(Direction, &mut Vec<u8>) -> bool) -> bool {
         self.collect();
-        if let Some((direction, bytes)) = self.in_flight.pop_front() {
-            if keep(direction, &bytes) {
+        if let Some((direction, mut bytes)) = self.in_flight.pop_front() {
+            if fault(direction, &mut bytes) {
                 self.traffic.messages += 1;
                 self.traffic.bytes += bytes.len() as u64;
                 let to = match direction {

@@ -281,16 +281,15 @@ impl Session {
 
     /// The store's answer to [`Output::ListIds`]: the ids in order with their timestamps, and
     /// whether more follow.
-    pub fn answer_ids(&mut self, query: QueryId, page: Vec<Cursor>, more: bool) {
+    pub fn answer_ids(&mut self, query: QueryId, mut page: Vec<Cursor>, more: bool) {
         let Some(Inbound::Ids { req }) = self.inbound.remove(&query) else {
             return;
         };
+        // A page longer than a message may carry continues on the next page, not lost.
+        let more = more || page.len() > MAX_IDS_PER_MESSAGE;
+        page.truncate(MAX_IDS_PER_MESSAGE);
         let next = if more { page.last().copied() } else { None };
-        let ids = page
-            .into_iter()
-            .take(MAX_IDS_PER_MESSAGE)
-            .map(|c| c.id)
-            .collect();
+        let ids = page.into_iter().map(|c| c.id).collect();
         let bytes = Message::SyncResponse { req, ids, next }.encode();
         self.outputs.push_back(Output::Respond { to: req, bytes });
     }
