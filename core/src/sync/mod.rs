@@ -3,7 +3,8 @@
 //!
 //! - [`message`]: the five messages and their CBOR encoding.
 //! - [`limits`]: sizes every peer enforces.
-//! - [`session`]: the per-peer sync state machine (pull ids, fetch what is missing, answer).
+//! - [`session`]: the per-peer sync state machine (pull ids, fetch what is missing); its
+//!   responder half, answering the peer's pulls from the store, is in `respond`.
 //! - [`gossip`]: batching, the seen-cache and gossipsub's message id.
 //! - [`peer_score`]: counting a peer's bad input and deciding when to disconnect.
 //! - [`memory`]: an in-memory store and driver, for tests and the cost example.
@@ -13,6 +14,7 @@ pub mod limits;
 pub mod memory;
 pub mod message;
 pub mod peer_score;
+mod respond;
 pub mod session;
 
 pub use gossip::{author_topic, message_id, Batcher, SeenCache};

@@ -5,13 +5,15 @@
 //! ids, one batch of lookups or one batch of events at a time (the store is async IndexedDB).
 //! A pull lists the peer's ids page by page in (timestamp, id) order, asks the store which are
 //! missing, fetches those, validates every event and only then hands it over to be stored. Both
-//! peers pull, so after one pull each way both hold the union (within the scopes asked).
+//! peers pull, so after one pull each way both hold the union (within the scopes asked). The
+//! answering of the peer's pulls is in `respond.rs`.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use super::limits::{MAX_IDS_PER_MESSAGE, MAX_SYNC_MESSAGE_BYTES};
+use super::limits::MAX_IDS_PER_MESSAGE;
 use super::message::{Cursor, Message, Scope};
 use super::peer_score::PeerScore;
+use super::respond::Inbound;
 use crate::keys::EventId;
 use crate::{Error, Event};
 
@@ -128,26 +130,19 @@ struct Pull {
     progress: Progress,
 }
 
-/// What an inbound request awaits from the store.
-#[derive(Debug)]
-enum Inbound {
-    Ids { req: u64 },
-    Events { req: u64, ids: Vec<EventId> },
-}
-
 /// Sync with one peer: at most one pull of ours, and answers to the peer's pulls.
 #[derive(Debug, Default)]
 pub struct Session {
-    config: SessionConfig,
+    pub(super) config: SessionConfig,
     pull: Option<Pull>,
-    inbound: HashMap<QueryId, Inbound>,
+    pub(super) inbound: HashMap<QueryId, Inbound>,
     next_req: u64,
-    next_query: QueryId,
+    pub(super) next_query: QueryId,
     /// Requests given up on by a retry, whose late answers are ignored without blame.
     retired: VecDeque<u64>,
     score: PeerScore,
     disconnect_sent: bool,
-    outputs: VecDeque<Output>,
+    pub(super) outputs: VecDeque<Output>,
 }
 
 impl Session {
@@ -214,25 +209,8 @@ impl Session {
             }
         };
         match message {
-            Message::SyncRequest { req, scope, after } => {
-                if let Some(query) = self.accept_inbound(Inbound::Ids { req }) {
-                    self.outputs.push_back(Output::ListIds {
-                        query,
-                        scope,
-                        after,
-                        limit: self.config.id_page.clamp(1, MAX_IDS_PER_MESSAGE),
-                    });
-                }
-            }
-            Message::EventRequest { req, ids } => {
-                let inbound = Inbound::Events {
-                    req,
-                    ids: ids.clone(),
-                };
-                if let Some(query) = self.accept_inbound(inbound) {
-                    self.outputs.push_back(Output::LoadEvents { query, ids });
-                }
-            }
+            Message::SyncRequest { req, scope, after } => self.on_sync_request(req, scope, after),
+            Message::EventRequest { req, ids } => self.on_event_request(req, ids),
             Message::SyncResponse { req, ids, next } => {
                 if self.take_answer(req, |m| matches!(m, Message::SyncRequest { .. })) {
                     self.on_id_page(ids, next, now_ms);
@@ -279,21 +257,6 @@ impl Session {
         self.outputs.push_back(Output::Request(message.encode()));
     }
 
-    /// The store's answer to [`Output::ListIds`]: the ids in order with their timestamps, and
-    /// whether more follow.
-    pub fn answer_ids(&mut self, query: QueryId, mut page: Vec<Cursor>, more: bool) {
-        let Some(Inbound::Ids { req }) = self.inbound.remove(&query) else {
-            return;
-        };
-        // A page longer than a message may carry continues on the next page, not lost.
-        let more = more || page.len() > MAX_IDS_PER_MESSAGE;
-        page.truncate(MAX_IDS_PER_MESSAGE);
-        let next = if more { page.last().copied() } else { None };
-        let ids = page.into_iter().map(|c| c.id).collect();
-        let bytes = Message::SyncResponse { req, ids, next }.encode();
-        self.outputs.push_back(Output::Respond { to: req, bytes });
-    }
-
     /// The store's answer to [`Output::FindMissing`].
     pub fn answer_missing(&mut self, query: QueryId, missing: Vec<EventId>, now_ms: u64) {
         let Some(pull) = self.pull.as_mut() else {
@@ -307,25 +270,6 @@ impl Session {
         pull.want.extend(missing);
         self.outputs.push_back(Output::Progress(pull.progress));
         self.advance(now_ms);
-    }
-
-    /// The store's answer to [`Output::LoadEvents`]: the wire JSON of the events it holds.
-    pub fn answer_events(&mut self, query: QueryId, found: Vec<(EventId, Vec<u8>)>) {
-        let Some(Inbound::Events { req, ids }) = self.inbound.remove(&query) else {
-            return;
-        };
-        let bytes = pack_event_response(req, &ids, found);
-        self.outputs.push_back(Output::Respond { to: req, bytes });
-    }
-
-    fn accept_inbound(&mut self, inbound: Inbound) -> Option<QueryId> {
-        if self.inbound.len() >= self.config.max_inbound_pending {
-            self.unexpected("too many concurrent requests");
-            return None;
-        }
-        self.next_query += 1;
-        self.inbound.insert(self.next_query, inbound);
-        Some(self.next_query)
     }
 
     /// Matches a response to the request in flight; blames the peer if it answers nothing.
@@ -477,7 +421,7 @@ impl Session {
         self.outputs.push_back(Output::Finished(result));
     }
 
-    fn unexpected(&mut self, reason: &str) {
+    pub(super) fn unexpected(&mut self, reason: &str) {
         self.score.unexpected();
         self.blame(unexpected_error(reason));
     }
@@ -509,43 +453,4 @@ fn with_req(message: &Message, req: u64) -> Message {
         Message::NewEvent { .. } => {}
     }
     message
-}
-
-/// Bytes one id or one event's framing adds to an event-response, at most.
-const ID_COST: usize = 34;
-const EVENT_FRAMING: usize = 3;
-/// The array header, kind and a 9-byte `req`, with room to spare.
-const RESPONSE_OVERHEAD: usize = 32;
-
-/// An event-response holding as many of the found events as fit the message limit (always at
-/// least one), listing the requested ids the store lacks as unknown. Found events left out are
-/// in neither list, so the requester asks for them again.
-fn pack_event_response(req: u64, ids: &[EventId], found: Vec<(EventId, Vec<u8>)>) -> Vec<u8> {
-    let requested: HashSet<EventId> = ids.iter().copied().collect();
-    let found: Vec<(EventId, Vec<u8>)> = found
-        .into_iter()
-        .filter(|(id, _)| requested.contains(id))
-        .collect();
-    let held: HashSet<EventId> = found.iter().map(|(id, _)| *id).collect();
-    let unknown: Vec<EventId> = ids
-        .iter()
-        .filter(|id| !held.contains(id))
-        .copied()
-        .collect();
-    let mut budget = MAX_SYNC_MESSAGE_BYTES - RESPONSE_OVERHEAD - unknown.len() * ID_COST;
-    let mut events = Vec::new();
-    for (_, json) in found {
-        let cost = json.len() + EVENT_FRAMING;
-        if cost > budget || events.len() == super::limits::MAX_EVENTS_PER_MESSAGE {
-            break;
-        }
-        budget -= cost;
-        events.push(json);
-    }
-    Message::EventResponse {
-        req,
-        events,
-        unknown,
-    }
-    .encode()
 }
