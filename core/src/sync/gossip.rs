@@ -1,20 +1,20 @@
-//! What the gossipsub driver needs from the core: per-author topics, batching of outgoing new
-//! events, a seen-cache so each event is taken at most once, gossipsub's message id, and the
-//! verdict on an incoming gossip message. All fed time; nothing here reads a clock.
+//! What the gossipsub driver needs from the core: per-author topics, gossipsub's message id and
+//! the verdict on an incoming gossip message; with [`Batcher`] (outgoing batches) and
+//! [`SeenCache`] (each event taken at most once) re-exported from their own files. All fed
+//! time; nothing here reads a clock.
 //!
 //! No loops: this node publishes only events it authored; it never republishes what it receives.
 //! Gossipsub forwards each message once by its message id; copies of an event arriving in other
 //! messages (or by sync) are dropped by the seen-cache.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
-
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
-use super::limits::{MAX_EVENTS_PER_MESSAGE, MAX_SYNC_MESSAGE_BYTES};
+pub use super::batcher::{Batch, BatchConfig, Batcher};
 use super::message::Message;
 use super::peer_score::{is_excusable, PeerScore};
+pub use super::seen_cache::SeenCache;
 use crate::event::RawEvent;
 use crate::keys::{EventId, PublicKey};
 use crate::{Error, Event};
@@ -51,191 +51,6 @@ pub fn message_id(data: &[u8]) -> Vec<u8> {
         }
     }
     Sha256::digest(data).to_vec()
-}
-
-/// When a batch is sent.
-#[derive(Debug, Clone)]
-pub struct BatchConfig {
-    /// Flush at this many events.
-    pub max_events: usize,
-    /// Flush before the events' JSON would pass this many bytes.
-    pub max_bytes: usize,
-    /// Flush this long after the first event of a batch was queued.
-    pub max_delay_ms: u64,
-}
-
-impl Default for BatchConfig {
-    fn default() -> Self {
-        Self {
-            max_events: 32,
-            max_bytes: 16 * 1024,
-            max_delay_ms: 200,
-        }
-    }
-}
-
-/// A new-event message ready to publish on `topic`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Batch {
-    pub topic: String,
-    pub data: Vec<u8>,
-}
-
-#[derive(Debug, Default)]
-struct Pending {
-    events: Vec<Vec<u8>>,
-    bytes: usize,
-    first_at: u64,
-}
-
-/// Collects outgoing new events per author topic and says when to publish them.
-#[derive(Debug, Default)]
-pub struct Batcher {
-    config: BatchConfig,
-    pending: BTreeMap<PublicKey, Pending>,
-}
-
-/// Room each event's byte-string header and the message's own framing take, at most.
-const FRAMING: usize = 16;
-
-impl Batcher {
-    pub fn new(config: BatchConfig) -> Self {
-        Self {
-            config,
-            pending: BTreeMap::new(),
-        }
-    }
-
-    /// Queues one of our own new events; returns the batches this fills.
-    pub fn push(&mut self, event: &Event, now_ms: u64) -> Vec<Batch> {
-        let json = event.to_json().into_bytes();
-        let max_bytes = self.config.max_bytes.min(MAX_SYNC_MESSAGE_BYTES - FRAMING);
-        let max_events = self.config.max_events.clamp(1, MAX_EVENTS_PER_MESSAGE);
-        let mut out = Vec::new();
-        let pending = self.pending.entry(event.author).or_default();
-        if !pending.events.is_empty() && pending.bytes + json.len() + FRAMING > max_bytes {
-            out.push(take(&event.author, pending));
-        }
-        if pending.events.is_empty() {
-            pending.first_at = now_ms;
-        }
-        pending.bytes += json.len() + FRAMING;
-        pending.events.push(json);
-        if pending.events.len() >= max_events || pending.bytes >= max_bytes {
-            out.push(take(&event.author, pending));
-        }
-        self.pending.retain(|_, p| !p.events.is_empty());
-        out
-    }
-
-    /// Batches whose delay has run out by `now_ms`.
-    pub fn poll(&mut self, now_ms: u64) -> Vec<Batch> {
-        let delay = self.config.max_delay_ms;
-        let out = self
-            .pending
-            .iter_mut()
-            .filter(|(_, p)| now_ms >= p.first_at.saturating_add(delay))
-            .map(|(author, p)| take(author, p))
-            .collect();
-        self.pending.retain(|_, p| !p.events.is_empty());
-        out
-    }
-
-    /// Everything queued, now (on shutdown or when the first peer subscribes).
-    pub fn flush(&mut self) -> Vec<Batch> {
-        let out = self
-            .pending
-            .iter_mut()
-            .map(|(author, p)| take(author, p))
-            .collect();
-        self.pending.clear();
-        out
-    }
-
-    /// When [`Self::poll`] next has something to publish.
-    pub fn next_deadline(&self) -> Option<u64> {
-        self.pending
-            .values()
-            .map(|p| p.first_at.saturating_add(self.config.max_delay_ms))
-            .min()
-    }
-}
-
-fn take(author: &PublicKey, pending: &mut Pending) -> Batch {
-    let events = std::mem::take(&mut pending.events);
-    pending.bytes = 0;
-    Batch {
-        topic: author_topic(author),
-        data: Message::NewEvent { events }.encode(),
-    }
-}
-
-/// Ids seen recently, each remembered for a while and at most `capacity` at once, so an event
-/// is taken (and forwarded) at most once however many copies arrive.
-#[derive(Debug)]
-pub struct SeenCache {
-    capacity: usize,
-    ttl_ms: u64,
-    expiry: HashMap<EventId, u64>,
-    order: VecDeque<(u64, EventId)>,
-}
-
-impl SeenCache {
-    /// Defaults: 10,000 ids for 10 minutes, longer than gossipsub's own 60 s duplicate cache.
-    pub fn new(capacity: usize, ttl_ms: u64) -> Self {
-        Self {
-            capacity: capacity.max(1),
-            ttl_ms,
-            expiry: HashMap::new(),
-            order: VecDeque::new(),
-        }
-    }
-
-    /// Records `id`; true if it was not seen within the time to live.
-    pub fn insert(&mut self, id: EventId, now_ms: u64) -> bool {
-        self.expire(now_ms);
-        if self.expiry.contains_key(&id) {
-            return false;
-        }
-        if self.expiry.len() >= self.capacity {
-            if let Some((_, oldest)) = self.order.pop_front() {
-                self.expiry.remove(&oldest);
-            }
-        }
-        let expires = now_ms.saturating_add(self.ttl_ms);
-        self.expiry.insert(id, expires);
-        self.order.push_back((expires, id));
-        true
-    }
-
-    pub fn contains(&mut self, id: &EventId, now_ms: u64) -> bool {
-        self.expire(now_ms);
-        self.expiry.contains_key(id)
-    }
-
-    pub fn len(&self) -> usize {
-        self.expiry.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.expiry.is_empty()
-    }
-
-    fn expire(&mut self, now_ms: u64) {
-        while let Some(&(expires, id)) = self.order.front() {
-            if expires > now_ms {
-                break;
-            }
-            self.order.pop_front();
-            self.expiry.remove(&id);
-        }
-    }
-}
-
-impl Default for SeenCache {
-    fn default() -> Self {
-        Self::new(10_000, 10 * 60 * 1000)
-    }
 }
 
 /// What to tell gossipsub about a message (its `MessageAcceptance`).
@@ -326,13 +141,13 @@ pub fn receive(
 }
 
 #[cfg(test)]
-mod tests {
+pub(in crate::sync) mod tests {
     use super::*;
     use crate::{Content, Identity, Post};
 
     const NOW: u64 = 1_767_225_600_000;
 
-    fn post(seed: u8, n: u64) -> Event {
+    pub(in crate::sync) fn post(seed: u8, n: u64) -> Event {
         let content = Content::Post(Post {
             text: format!("post {n}"),
             mentions: vec![],
@@ -350,68 +165,6 @@ mod tests {
         assert_eq!(topic_author(&topic), Some(key));
         assert_eq!(topic_author("phemossa/v1/author/AAAA"), None);
         assert_eq!(topic_author("other"), None);
-    }
-
-    #[test]
-    fn batcher_flushes_on_count_bytes_and_time() {
-        let mut batcher = Batcher::new(BatchConfig {
-            max_events: 3,
-            max_bytes: 100_000,
-            max_delay_ms: 50,
-        });
-        assert!(batcher.push(&post(1, 1), NOW).is_empty());
-        assert!(batcher.push(&post(1, 2), NOW + 1).is_empty());
-        let full = batcher.push(&post(1, 3), NOW + 2);
-        assert_eq!(full.len(), 1);
-        let Ok(Message::NewEvent { events }) = Message::decode(&full[0].data) else {
-            panic!()
-        };
-        assert_eq!(events.len(), 3);
-
-        assert!(batcher.push(&post(1, 4), NOW + 10).is_empty());
-        assert_eq!(batcher.next_deadline(), Some(NOW + 60));
-        assert!(batcher.poll(NOW + 59).is_empty());
-        assert_eq!(batcher.poll(NOW + 60).len(), 1);
-        assert_eq!(batcher.next_deadline(), None);
-
-        let one = post(1, 5).to_json().len();
-        let mut small = Batcher::new(BatchConfig {
-            max_events: 100,
-            max_bytes: 2 * (one + FRAMING) + 1,
-            max_delay_ms: 50,
-        });
-        assert!(small.push(&post(1, 5), NOW).is_empty());
-        assert!(small.push(&post(1, 6), NOW).is_empty());
-        assert_eq!(
-            small.push(&post(1, 7), NOW).len(),
-            1,
-            "the third would pass max_bytes"
-        );
-        assert_eq!(small.flush().len(), 1);
-    }
-
-    #[test]
-    fn batches_are_per_author_topic() {
-        let mut batcher = Batcher::default();
-        batcher.push(&post(1, 1), NOW);
-        batcher.push(&post(2, 1), NOW);
-        let batches = batcher.flush();
-        let topics: Vec<_> = batches.iter().map(|b| b.topic.clone()).collect();
-        assert_eq!(topics.len(), 2);
-        assert_ne!(topics[0], topics[1]);
-    }
-
-    #[test]
-    fn seen_cache_dedups_expires_and_stays_bounded() {
-        let mut seen = SeenCache::new(2, 100);
-        let id = |n| EventId::from_bytes([n; 32]);
-        assert!(seen.insert(id(1), 0));
-        assert!(!seen.insert(id(1), 50));
-        assert!(seen.insert(id(1), 100), "expired after its time to live");
-        assert!(seen.insert(id(2), 100));
-        assert!(seen.insert(id(3), 100));
-        assert_eq!(seen.len(), 2, "the oldest made room");
-        assert!(!seen.contains(&id(1), 100));
     }
 
     #[test]

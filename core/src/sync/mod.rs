@@ -5,16 +5,19 @@
 //! - [`limits`]: sizes every peer enforces.
 //! - [`session`]: the per-peer sync state machine (pull ids, fetch what is missing); its
 //!   responder half, answering the peer's pulls from the store, is in `respond`.
-//! - [`gossip`]: batching, the seen-cache and gossipsub's message id.
+//! - [`gossip`]: author topics, gossipsub's message id and the verdict on a gossip message,
+//!   with the batcher and seen-cache (files `batcher`, `seen_cache`) re-exported.
 //! - [`peer_score`]: counting a peer's bad input and deciding when to disconnect.
 //! - [`memory`]: an in-memory store and driver, for tests and the cost example.
 
+mod batcher;
 pub mod gossip;
 pub mod limits;
 pub mod memory;
 pub mod message;
 pub mod peer_score;
 mod respond;
+mod seen_cache;
 pub mod session;
 
 pub use gossip::{author_topic, message_id, Batcher, SeenCache};
