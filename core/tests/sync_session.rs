@@ -182,6 +182,11 @@ fn malformed_messages_past_the_threshold_disconnect() {
         1
     );
     assert_eq!(session.score().total_invalid(), 10);
+
+    // Reconnecting does not wipe the record: one more bad message disconnects again.
+    let mut again = Session::with_score(SessionConfig::default(), session.score().clone());
+    again.handle_message(&[0xff], NOW);
+    assert!(outputs(&mut again).contains(&Output::Disconnect));
 }
 
 #[test]

@@ -153,6 +153,16 @@ impl Session {
         }
     }
 
+    /// A session for a peer seen before, keeping its count of bad input: a peer must not wipe
+    /// its record by reconnecting. The driver keeps scores by peer id across connections.
+    pub fn with_score(config: SessionConfig, score: PeerScore) -> Self {
+        Self {
+            config,
+            score,
+            ..Self::default()
+        }
+    }
+
     /// Starts pulling the peer's events in `scope`, from `after` (a [`Self::checkpoint`] of an
     /// interrupted pull, or `None` for all). Returns false if a pull is already running.
     pub fn start(&mut self, scope: Scope, after: Option<Cursor>, now_ms: u64) -> bool {
