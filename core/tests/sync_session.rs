@@ -297,7 +297,7 @@ fn arb_scope() -> impl Strategy<Value = Scope> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(256))]
 
     /// Faults (dropped messages, a stop mid-way) then a fresh session: both stores end equal
     /// within the scope, holding exactly the union, and nothing outside it was fetched.
@@ -344,7 +344,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(256))]
 
     /// Whatever a peer garbles, nothing but the genuine events is ever stored, nothing panics,
     /// and both pulls end.
