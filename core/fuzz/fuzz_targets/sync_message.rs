@@ -19,5 +19,11 @@ fuzz_target!(|data: &[u8]| {
     while session.poll_output().is_some() {}
     let _ = gossip::message_id(data);
     let topic = "phemossa/v1/author/iojj3XQJ8ZX9UtstPLpdcspnCb8dlBIb83SIAbQPb1w";
-    let _ = gossip::receive(data, topic, NOW, &mut SeenCache::default(), &mut PeerScore::default());
+    let _ = gossip::receive(
+        data,
+        topic,
+        NOW,
+        &mut SeenCache::default(),
+        &mut PeerScore::default(),
+    );
 });
