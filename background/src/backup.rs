@@ -1,8 +1,12 @@
 //! Identity backups over the port: export sealed under a passphrase, inspect without changing
-//! anything, and restore, which replaces the identity (stored first, then swapped in memory).
+//! anything, and restore, which replaces the identity (stored first, then swapped in memory)
+//! only if it is still the one the person was shown.
+
+use std::cell::Cell;
 
 use phemossa_core::api::{ApiError, BackupFile, IdentityInfo, Push, Response};
 use phemossa_core::backup::{self, SealParams};
+use phemossa_core::PublicKey;
 
 use crate::follows::FollowState;
 use crate::system::Background;
@@ -32,13 +36,22 @@ impl Background {
         )))
     }
 
-    /// Replaces the identity with the backup's. A wrong passphrase or damaged file changes
-    /// nothing; so does a storage failure, since memory is swapped only after the write.
+    /// Replaces the identity `replaces` with the backup's. A wrong passphrase or damaged file
+    /// changes nothing; so does a storage failure, since memory is swapped only after the write.
+    /// If `replaces` is not the current identity, or another restore is under way (it will
+    /// change the identity), nothing is replaced: the person confirmed replacing another key.
     pub(crate) async fn restore_backup(
         &self,
         text: &str,
         passphrase: &str,
+        replaces: &PublicKey,
     ) -> Result<Response, ApiError> {
+        let Some(_restoring) = Restoring::claim(&self.restoring) else {
+            return Err(ApiError::IdentityChanged);
+        };
+        if *replaces != self.public_key() {
+            return Err(ApiError::IdentityChanged);
+        }
         let identity = backup::open(text, passphrase)?;
         let public_key = identity.public_key();
         let follows = FollowState::load(&self.storage, &public_key).await?;
@@ -49,5 +62,20 @@ impl Background {
         self.subscribers.push(Push::Identity(info.clone()));
         self.push_following_changed();
         Ok(Response::Restored(info))
+    }
+}
+
+/// The one restore under way; released when dropped, whether the restore finished or failed.
+struct Restoring<'a>(&'a Cell<bool>);
+
+impl<'a> Restoring<'a> {
+    fn claim(flag: &'a Cell<bool>) -> Option<Self> {
+        (!flag.replace(true)).then_some(Self(flag))
+    }
+}
+
+impl Drop for Restoring<'_> {
+    fn drop(&mut self) {
+        self.0.set(false);
     }
 }

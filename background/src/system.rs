@@ -36,6 +36,8 @@ pub struct Background {
     pub(crate) follows: RefCell<FollowState>,
     pub(crate) subscribers: Subscribers,
     pub(crate) rejected: Cell<u64>,
+    /// A restore is replacing the identity; another must not decide against the old one.
+    pub(crate) restoring: Cell<bool>,
 }
 
 impl Background {
@@ -52,6 +54,7 @@ impl Background {
             follows: RefCell::new(follows),
             subscribers: Subscribers::default(),
             rejected: Cell::new(0),
+            restoring: Cell::new(false),
         }))
     }
 
@@ -97,9 +100,11 @@ impl Background {
             Request::InspectBackup { backup, passphrase } => {
                 self.inspect_backup(&backup, &passphrase)
             }
-            Request::RestoreBackup { backup, passphrase } => {
-                self.restore_backup(&backup, &passphrase).await
-            }
+            Request::RestoreBackup {
+                backup,
+                passphrase,
+                replaces,
+            } => self.restore_backup(&backup, &passphrase, &replaces).await,
             Request::Subscribe { topics } => {
                 self.subscribers.subscribe(from, &topics);
                 Ok(Response::Subscribed)

@@ -388,6 +388,7 @@ async fn backups_export_inspect_and_restore() {
     let damaged = Request::RestoreBackup {
         backup: file.contents.replacen("\"created\": ", "\"created\": 1", 1),
         passphrase: "correct horse battery".into(),
+        replaces: target_key,
     };
     assert!(matches!(
         ask(&target, &port, damaged).await,
@@ -400,13 +401,30 @@ async fn backups_export_inspect_and_restore() {
     );
     assert!(recorder.take_pushes().is_empty());
 
-    let restore = Request::RestoreBackup {
+    let restore = |replaces: PublicKey| Request::RestoreBackup {
         backup: file.contents.clone(),
         passphrase: "correct horse battery".into(),
+        replaces,
     };
+    // The page confirmed replacing a key that is not the current one (another tab restored).
+    assert_eq!(
+        ask(&target, &port, restore(identity(9).public_key())).await,
+        Err(ApiError::IdentityChanged)
+    );
+    assert_eq!(
+        target.public_key(),
+        target_key,
+        "a stale confirmation changes nothing"
+    );
+    assert_eq!(
+        following(&target, &port).await,
+        vec![identity(5).public_key()]
+    );
+    assert!(recorder.take_pushes().is_empty());
+
     let info = IdentityInfo::new(source_key);
     assert_eq!(
-        ask(&target, &port, restore).await,
+        ask(&target, &port, restore(target_key)).await,
         Ok(Response::Restored(info.clone()))
     );
     assert_eq!(target.public_key(), source_key);
@@ -419,6 +437,13 @@ async fn backups_export_inspect_and_restore() {
         ]
     );
     assert!(following(&target, &port).await.is_empty());
+    // A second confirmation of the dialog opened before that restore names the old key.
+    assert_eq!(
+        ask(&target, &port, restore(target_key)).await,
+        Err(ApiError::IdentityChanged)
+    );
+    assert_eq!(target.public_key(), source_key);
+    assert!(recorder.take_pushes().is_empty());
     let posted = ask(
         &target,
         &port,

@@ -68,10 +68,13 @@ pub enum Request {
         backup: String,
         passphrase: String,
     },
-    /// Replaces the identity with the one in the backup. Sent only after the person confirmed.
+    /// Replaces the identity with the one in the backup. Sent only after the person confirmed;
+    /// `replaces` is the identity they were shown as the one to be replaced, and the restore is
+    /// refused ([`ApiError::IdentityChanged`]) if it is no longer the current one.
     RestoreBackup {
         backup: String,
         passphrase: String,
+        replaces: PublicKey,
     },
     /// Asks for [`Push`]es on these topics for as long as the port is open.
     Subscribe {
@@ -211,6 +214,9 @@ pub enum ApiError {
     DamagedBackup {
         reason: String,
     },
+    /// A restore named an identity to replace that is no longer the current one (another page
+    /// restored a backup meanwhile). Nothing was replaced.
+    IdentityChanged,
     /// The browser refused to store more (quota). Nothing stored before was lost.
     StorageFull,
     Storage {
@@ -248,6 +254,10 @@ impl fmt::Display for ApiError {
             ApiError::DamagedBackup { reason } => write!(
                 f,
                 "This file is damaged or is not a Phemossa backup ({reason}). Nothing was changed."
+            ),
+            ApiError::IdentityChanged => write!(
+                f,
+                "Your identity changed since you opened this backup (another tab restored one). Nothing was replaced; check the keys and try again."
             ),
             ApiError::StorageFull => write!(
                 f,
@@ -458,5 +468,47 @@ mod tests {
         assert!(ApiError::WrongPassphrase
             .to_string()
             .contains("Wrong passphrase"));
+        assert_eq!(
+            ApiError::IdentityChanged.to_string(),
+            "Your identity changed since you opened this backup (another tab restored one). \
+             Nothing was replaced; check the keys and try again."
+        );
+    }
+
+    #[test]
+    fn a_restore_names_the_identity_it_replaces() {
+        let replaces = crate::Identity::from_seed([1; 32]).public_key();
+        let message = ClientMessage {
+            id: 12,
+            request: Request::RestoreBackup {
+                backup: "{}".into(),
+                passphrase: "correct horse battery".into(),
+                replaces,
+            },
+        };
+        let json = message.to_json();
+        assert_eq!(
+            json,
+            format!(
+                r#"{{"id":12,"request":{{"method":"restore_backup","params":{{"backup":"{{}}","passphrase":"correct horse battery","replaces":"{replaces}"}}}}}}"#
+            )
+        );
+        assert_eq!(ClientMessage::from_json(&json).unwrap(), message);
+        // A page that does not say which identity it replaces is refused, never obeyed.
+        let unnamed = r#"{"id":12,"request":{"method":"restore_backup","params":{"backup":"{}","passphrase":"correct horse battery"}}}"#;
+        assert!(matches!(
+            ClientMessage::from_json(unnamed),
+            Err(Error::MalformedMessage { .. })
+        ));
+        let refused = ServerMessage::Response {
+            id: 12,
+            result: Err(ApiError::IdentityChanged),
+        };
+        let json = refused.to_json();
+        assert_eq!(
+            json,
+            r#"{"kind":"response","id":12,"result":{"Err":{"code":"identity_changed"}}}"#
+        );
+        assert_eq!(ServerMessage::from_json(&json).unwrap(), refused);
     }
 }

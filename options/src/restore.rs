@@ -97,9 +97,11 @@ pub fn RestoreSection(identity: Signal<Option<IdentityInfo>>) -> Element {
         busy.set(true);
         let client = client.clone();
         spawn(async move {
+            // The key the dialog showed: the background refuses if it is no longer current.
             let request = Request::RestoreBackup {
                 backup: restore.backup,
                 passphrase: restore.passphrase,
+                replaces: restore.current.public_key,
             };
             let result = client.request(request).await;
             pending.set(None);

@@ -1,4 +1,5 @@
-// backup.test.mjs: export an encrypted identity backup on one profile and restore it on a fresh one.
+// backup.test.mjs: export an encrypted identity backup on one profile and restore it on a fresh one; a
+// confirmation left open while another tab restored replaces nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -58,8 +59,18 @@ test('an exported backup restores the same identity on a fresh profile', { timeo
     await confirmation(options2).waitFor({ state: 'hidden' });
     assert.equal(await readPublicKey(options2), key2, 'Cancel must leave the identity unchanged');
 
+    // This tab's question names key2 as the one replaced; meanwhile another tab restores key1.
     await restore(options2, file, PASSPHRASE);
-    await (await confirmationFor(options2, key1)).getByRole('button', { name: 'Replace identity' }).click();
+    const stale = await confirmationFor(options2, key1);
+    const options3 = await second.options();
+    await restore(options3, file, PASSPHRASE);
+    await (await confirmationFor(options3, key1)).getByRole('button', { name: 'Replace identity' }).click();
+    await until('the other tab to show the restored key',
+      () => options3.getByLabel('Your public key', { exact: true }).first().innerText({ timeout: 1000 }),
+      (t) => t.includes(key1));
+    await stale.getByRole('button', { name: 'Replace identity' }).click();
+    await expectAlert(options2, /identity changed since you opened this backup/i, SLOW_TIMEOUT);
+
     await until('the options page to show the restored key',
       () => options2.getByLabel('Your public key', { exact: true }).first().innerText({ timeout: 1000 }),
       (t) => t.includes(key1));
