@@ -7,7 +7,7 @@ use phemossa_core::Error;
 use phemossa_ui::{focus_later, Alert, Status};
 use phemossa_webext::settings_store;
 
-use crate::network_field::{field_id, NetworkField};
+use crate::network_field::{field_id, NetworkField, ERROR_ID};
 
 #[component]
 pub fn NetworkSection() -> Element {
@@ -116,7 +116,7 @@ pub fn NetworkSection() -> Element {
                             "Save network settings"
                         }
                     }
-                    Alert { message: error() }
+                    Alert { message: error(), id: ERROR_ID }
                     Status { message: status() }
                 }
             }

@@ -1,7 +1,10 @@
-//! One of the Network section's text boxes, with its label and hint, and the element ids the
-//! boxes have.
+//! One of the Network section's text boxes, with its label, hint and (while it is at fault) the
+//! section's error, and the element ids the boxes and the error have.
 
 use dioxus::prelude::*;
+
+/// The element id of the section's error, which describes the box at fault.
+pub const ERROR_ID: &str = "network-error";
 
 /// The element id of a setting's text box (its label, as `NetworkSettings::parse` names it).
 pub fn field_id(label: &str) -> &'static str {
@@ -13,6 +16,7 @@ pub fn field_id(label: &str) -> &'static str {
 }
 
 /// A labelled text box for one setting, a line per entry; `on_edit` hears of every change.
+/// `invalid` marks it at fault and ties the section's error (id [`ERROR_ID`]) to it.
 #[component]
 pub fn NetworkField(
     label: &'static str,
@@ -34,7 +38,8 @@ pub fn NetworkField(
                 autocomplete: "off",
                 value: "{value}",
                 aria_invalid: invalid,
-                aria_describedby: "{hint_id}",
+                // While this box is the one at fault, the error says why.
+                aria_describedby: if invalid { "{hint_id} {ERROR_ID}" } else { "{hint_id}" },
                 oninput: move |event: FormEvent| {
                     value.set(event.value());
                     on_edit.call(());

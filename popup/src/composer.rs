@@ -66,8 +66,12 @@ pub fn Composer(feed: Signal<FeedState>) -> Element {
                     placeholder: "What would you like to say?",
                     value: "{draft}",
                     readonly: posting(),
-                    aria_invalid: count.level == CounterLevel::Over,
-                    aria_describedby: "post-counter post-hint",
+                    aria_invalid: count.level == CounterLevel::Over || error().is_some(),
+                    aria_describedby: if error().is_some() {
+                        "post-counter post-hint post-error"
+                    } else {
+                        "post-counter post-hint"
+                    },
                     oninput: move |event: FormEvent| {
                         draft.set(event.value());
                         error.set(None);
@@ -91,7 +95,7 @@ pub fn Composer(feed: Signal<FeedState>) -> Element {
                         "Post"
                     }
                 }
-                Alert { message: error() }
+                Alert { message: error(), id: "post-error" }
             }
         }
     }

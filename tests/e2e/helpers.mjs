@@ -190,6 +190,12 @@ export async function readPublicKey(page) {
   return text.match(KEY_RE)[0];
 }
 
+/** The text of what describes the element (its aria-describedby targets, in order), as a screen reader reads it after the name. */
+export function describedBy(locator) {
+  return locator.evaluate((el) => (el.getAttribute('aria-describedby') ?? '').split(/\s+/).filter(Boolean)
+    .map((id) => document.getElementById(id)?.textContent ?? '').join(' '));
+}
+
 /** Waits for an alert (role="alert") whose text matches `pattern`; returns its text. */
 export async function expectAlert(page, pattern, timeout = TIMEOUT) {
   const all = await until(`an alert matching ${pattern}`,

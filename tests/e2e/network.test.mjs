@@ -1,6 +1,8 @@
-// network.test.mjs: network settings refuse an invalid bootstrap address and keep a valid one across a reload.
+// network.test.mjs: network settings refuse an invalid bootstrap address (the error tied to its box) and keep a
+// valid one across a reload.
 import { test } from 'node:test';
-import { TEST_TIMEOUT, expectAlert, until, withSession } from './helpers.mjs';
+import assert from 'node:assert/strict';
+import { TEST_TIMEOUT, describedBy, expectAlert, until, withSession } from './helpers.mjs';
 
 const VALID = '/ip4/127.0.0.1/tcp/4001/ws/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN';
 const INVALID = 'not-a-multiaddr';
@@ -15,7 +17,11 @@ test('network settings validate bootstrap addresses and persist', { timeout: TES
 
     await bootstrap.fill(`${VALID}\n${INVALID}`);
     await save.click();
-    await expectAlert(page, new RegExp(`${INVALID}|line 2`, 'i')); // the alert names the bad line
+    const refused = await expectAlert(page, new RegExp(`${INVALID}|line 2`, 'i')); // the alert names the bad line
+    assert.equal(await bootstrap.getAttribute('aria-invalid'), 'true', 'the box at fault is marked invalid');
+    assert.ok((await describedBy(bootstrap)).includes(refused), 'the error describes the box at fault');
+    const stun = page.getByRole('textbox', { name: 'STUN servers' });
+    assert.ok(!(await describedBy(stun)).includes(refused), 'the error describes only the box at fault');
 
     await bootstrap.fill(VALID);
     await save.click();

@@ -1,7 +1,8 @@
-// posts.test.mjs: posting from the popup puts the post in the feed; empty and too-long posts are refused.
+// posts.test.mjs: posting from the popup puts the post in the feed; empty and too-long posts are refused,
+// with the error tied to the post box.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TEST_TIMEOUT, expectAlert, listItems, readPublicKey, until, withSession } from './helpers.mjs';
+import { TEST_TIMEOUT, describedBy, expectAlert, listItems, readPublicKey, until, withSession } from './helpers.mjs';
 
 test('a post appears in the feed; empty and too-long posts are refused', { timeout: TEST_TIMEOUT }, () =>
   withSession(async (session) => {
@@ -13,7 +14,9 @@ test('a post appears in the feed; empty and too-long posts are refused', { timeo
 
     await box.fill('');
     await post.click();
-    await expectAlert(page, /empty/i);
+    const refused = await expectAlert(page, /empty/i);
+    assert.equal(await box.getAttribute('aria-invalid'), 'true', 'the refused post box is marked invalid');
+    assert.ok((await describedBy(box)).includes(refused), 'the error describes the post box');
 
     await box.fill('x'.repeat(1001));
     assert.equal((await box.inputValue()).length, 1001,

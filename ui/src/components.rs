@@ -8,6 +8,8 @@ use wasm_bindgen_futures::JsFuture;
 
 /// How long the Copy button says "Copied".
 const COPIED_FOR: Duration = Duration::from_secs(2);
+/// The id of the "Your public key" label; a page shows its own key once.
+const KEY_LABEL_ID: &str = "public-key-label";
 
 /// An error said in words, announced to screen readers; nothing when `message` is `None`.
 #[component]
@@ -101,11 +103,14 @@ pub fn PublicKeyField(public_key: String, #[props(default)] compact: bool) -> El
     };
     rsx! {
         div { class: if compact { "key-field compact" } else { "key-field" },
-            span { class: "key-label", "Your public key" }
+            span { id: KEY_LABEL_ID, class: "key-label", "Your public key" }
             div { class: "key-row",
-                code {
-                    class: "key",
-                    aria_label: "Your public key",
+                // An <output> may be named (a <code> may not), so the visible label names it.
+                // Not a live region: a changed key is announced by whatever changed it.
+                output {
+                    class: "key mono",
+                    aria_labelledby: KEY_LABEL_ID,
+                    aria_live: "off",
                     title: "{public_key}",
                     "{public_key}"
                 }
