@@ -1,7 +1,10 @@
 //! Who you follow: loading the list, following by public key, and unfollowing.
 
+use std::collections::HashSet;
+
 use dioxus::prelude::*;
 use phemossa_core::api::{FollowingEntry, Request, Response};
+use phemossa_core::PublicKey;
 use phemossa_ui::{failure_text, use_client, Alert, Status, TimeAgo};
 use phemossa_webext::PortClient;
 
@@ -57,7 +60,13 @@ pub fn FollowingView(following: Signal<Option<Vec<FollowingEntry>>>) -> Element 
         });
     });
 
+    // Keys whose Unfollow is under way: their buttons wait, so a double click sends one.
+    let mut unfollowing = use_signal(HashSet::<PublicKey>::new);
     let unfollow = use_callback(move |entry: FollowingEntry| {
+        if unfollowing.peek().contains(&entry.public_key) {
+            return;
+        }
+        unfollowing.write().insert(entry.public_key);
         let client = client.clone();
         error.set(None);
         spawn(async move {
@@ -68,6 +77,7 @@ pub fn FollowingView(following: Signal<Option<Vec<FollowingEntry>>>) -> Element 
                 Ok(Response::Following(entries)) => following.set(Some(entries)),
                 other => error.set(Some(failure_text(other))),
             }
+            unfollowing.write().remove(&entry.public_key);
         });
     });
 
@@ -88,6 +98,8 @@ pub fn FollowingView(following: Signal<Option<Vec<FollowingEntry>>>) -> Element 
                         spellcheck: "false",
                         placeholder: "44 characters ending in =",
                         value: "{key_input}",
+                        aria_invalid: error().is_some(),
+                        aria_describedby: if error().is_some() { "follow-error" },
                         oninput: move |event: FormEvent| {
                             key_input.set(event.value());
                             error.set(None);
@@ -101,7 +113,7 @@ pub fn FollowingView(following: Signal<Option<Vec<FollowingEntry>>>) -> Element 
                         "Follow"
                     }
                 }
-                Alert { message: error() }
+                Alert { message: error(), id: "follow-error" }
             }
             {match following() {
                 None => rsx! {
@@ -124,6 +136,8 @@ pub fn FollowingView(following: Signal<Option<Vec<FollowingEntry>>>) -> Element 
                                     class: "button secondary small",
                                     aria_label: "Unfollow {entry.short}",
                                     title: "Unfollow {entry.public_key}",
+                                    disabled: unfollowing.read().contains(&entry.public_key),
+                                    aria_busy: unfollowing.read().contains(&entry.public_key),
                                     onclick: {
                                         let entry = entry.clone();
                                         move |_| unfollow.call(entry.clone())
