@@ -1,9 +1,10 @@
-//! The Storage section: how many events, posts and authors this browser keeps, and their size.
+//! The Storage section: how many events, posts and authors this browser keeps, and their size,
+//! loaded again on Refresh and after the background restarts.
 
 use dioxus::prelude::*;
 use phemossa_core::api::{Request, Response, StorageStats};
 use phemossa_ui::format::{group_digits, human_bytes};
-use phemossa_ui::{failure_text, use_client, Alert, Status};
+use phemossa_ui::{failure_text, use_client, use_reconnects, Alert, Status};
 
 #[component]
 pub fn StorageSection() -> Element {
@@ -28,6 +29,11 @@ pub fn StorageSection() -> Element {
         });
     });
     use_hook(move || refresh.call(()));
+    // After the background restarted the counts may have changed unseen.
+    use_reconnects(&use_client(), move || {
+        refresh.call(());
+        async {}
+    });
 
     rsx! {
         section { class: "card", aria_labelledby: "storage-heading",

@@ -2,7 +2,8 @@
 //!
 //! Everything goes through the background's port ([`phemossa_webext::PortClient`]); the popup
 //! keeps only what it shows. It subscribes to feed, following and identity pushes, so posts that
-//! arrive while it is open appear without a reload.
+//! arrive while it is open appear without a reload, and loads everything again after the
+//! background restarts (pushes sent meanwhile are lost).
 //!
 //! This file starts the popup and lays it out; each part of it has a module of its own.
 
@@ -39,8 +40,10 @@ fn App() -> Element {
     let mut feed = use_signal(FeedState::default);
     let mut following = use_signal(|| None::<Vec<FollowingEntry>>);
 
+    // Also after the background restarted: then what is shown may be stale, so it is replaced.
     let connection = use_connection(&client, TOPICS, move |client| {
-        spawn(load_first_page(client.clone(), feed, false));
+        let reload = feed.peek().loaded;
+        spawn(load_first_page(client.clone(), feed, reload));
         spawn(load_following(client, following));
     });
     let mut identity = connection.identity;

@@ -1,13 +1,15 @@
 //! How a page starts: its root component mounted into `<div id="app">`, and the handshake with
 //! the background (the identity, then the page's subscriptions) that gates what the page shows,
-//! with "Starting Phemossa…" until it answers and Retry when it fails.
+//! with "Starting Phemossa…" until it answers and Retry when it fails; after the background
+//! restarts, the identity and the page's data are loaded again.
 
 use dioxus::prelude::*;
 use phemossa_core::api::{ApiError, IdentityInfo, Request, Response, Topic};
 use phemossa_webext::PortClient;
 
-use crate::client::{request_when_ready, unexpected};
+use crate::client::{failure_text, request_when_ready, unexpected};
 use crate::components::Starting;
+use crate::reconnect::use_reconnects;
 
 /// Mounts `app` into the page's `<div id="app">`; call from the page's `#[wasm_bindgen(start)]`.
 pub fn launch(app: fn() -> Element) {
@@ -52,6 +54,9 @@ impl Connection {
 
 /// Connects the page through `client` at once (and again on Retry): learns the identity, waiting
 /// while the background starts, subscribes to `topics`, then calls `on_ready` with the client.
+/// After every reconnect that follows a lost connection (the background restarted, and pushes
+/// sent meanwhile are lost) it learns the identity again and calls `on_ready` again, for the
+/// page to reload what it shows.
 pub fn use_connection(
     client: &PortClient,
     topics: &'static [Topic],
@@ -60,6 +65,26 @@ pub fn use_connection(
     let mut phase = use_signal(|| Phase::Starting);
     let mut identity = use_signal(|| None::<IdentityInfo>);
     let on_ready = use_callback(on_ready);
+    let reload_client = client.clone();
+    use_reconnects(client, move || {
+        let client = reload_client.clone();
+        async move {
+            if *phase.peek() != Phase::Ready {
+                return; // a handshake under way, or Retry, loads everything anyway
+            }
+            match request_when_ready(&client, Request::GetIdentity).await {
+                Ok(Response::Identity(info)) => identity.set(Some(info)),
+                other => web_sys::console::warn_1(
+                    &format!(
+                        "phemossa: reloading the identity failed: {}",
+                        failure_text(other)
+                    )
+                    .into(),
+                ),
+            }
+            on_ready.call(client);
+        }
+    });
     let client = client.clone();
     let connect = use_callback(move |()| {
         let client = client.clone();

@@ -1,8 +1,10 @@
 //! The pages' side of the port: typed requests with awaited responses, and pushes.
 //!
 //! The client connects lazily and reconnects after the background goes away (the offscreen
-//! document can be closed and recreated): the next request asks the service worker to ensure the
-//! document exists, reconnects, and renews the page's subscriptions.
+//! document can be closed and recreated): at once if the page subscribed to pushes, else on the
+//! next request, it asks the service worker to ensure the document exists, reconnects, renews
+//! the page's subscriptions and tells the page (see [`PortClient::on_reconnect`]), since pushes
+//! sent while it was away are lost.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -15,20 +17,25 @@ use phemossa_core::api::{
     ApiError, ClientMessage, Push, Request, Response, ServerMessage, Topic, PORT_NAME,
 };
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
 use crate::chrome::{self, Port};
+pub use crate::ensure::{ensure_background, ENSURE_OFFSCREEN};
 use crate::WebextError;
 
-/// Message the service worker answers once the offscreen document is up and listening.
-pub const ENSURE_OFFSCREEN: &str = "phemossa/ensure-offscreen";
-const ENSURE_ATTEMPTS: u32 = 5;
 /// How long a page waits for any answer. Generous: sealing a backup runs Argon2 in wasm, which
 /// takes seconds on a slow machine; a background that stays silent this long is stuck.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(90);
+/// When a page with subscriptions tries to reconnect after losing the port, counted from the
+/// loss; after the last, the page's next request tries again.
+const RECONNECT_DELAYS: [Duration; 3] = [
+    Duration::from_millis(200),
+    Duration::from_secs(1),
+    Duration::from_secs(5),
+];
 
 type Pending = HashMap<u64, oneshot::Sender<Result<Response, ApiError>>>;
 type PushHandler = Rc<dyn Fn(Push)>;
+type ReconnectHandler = Rc<dyn Fn()>;
 
 /// A cheap, clonable handle; clones share one port.
 #[derive(Clone, Default)]
@@ -42,7 +49,12 @@ struct Inner {
     next_id: u64,
     pending: Pending,
     push_handlers: Vec<PushHandler>,
+    reconnect_handlers: Vec<ReconnectHandler>,
     topics: Vec<Topic>,
+    /// A port was opened before, so the next one is a reconnect.
+    connected_before: bool,
+    /// A task is trying to reconnect after the port was lost.
+    reconnecting: bool,
 }
 
 /// A live port and the listeners that must live exactly as long as it.
@@ -60,6 +72,16 @@ impl PortClient {
     /// Calls `handler` with every push for the topics this page subscribed to.
     pub fn on_push(&self, handler: impl Fn(Push) + 'static) {
         self.inner.borrow_mut().push_handlers.push(Rc::new(handler));
+    }
+
+    /// Calls `handler` after every reconnect that follows a lost port (never on the first
+    /// connect), once the subscriptions are renewed: pushes sent while the port was down are
+    /// lost, so the page should reload what it shows.
+    pub fn on_reconnect(&self, handler: impl Fn() + 'static) {
+        self.inner
+            .borrow_mut()
+            .reconnect_handlers
+            .push(Rc::new(handler));
     }
 
     /// Subscribes to `topics`, now and again after every reconnect.
@@ -121,15 +143,51 @@ impl PortClient {
             return Ok(connection.port.clone());
         }
         let port = self.open_port()?;
-        let topics = self.inner.borrow().topics.clone();
-        if !topics.is_empty() {
+        let (topics, reconnected) = {
+            let mut inner = self.inner.borrow_mut();
+            let reconnected = std::mem::replace(&mut inner.connected_before, true);
+            (inner.topics.clone(), reconnected)
+        };
+        if !topics.is_empty() || reconnected {
             let client = self.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                // A failure surfaces on the page's next request, which reconnects again.
-                let _ = client.request(Request::Subscribe { topics }).await;
+                if !topics.is_empty() {
+                    // A failure drops the port, and the next connect renews (and tells) again.
+                    if client.request(Request::Subscribe { topics }).await.is_err() {
+                        return;
+                    }
+                }
+                if reconnected {
+                    let handlers = client.inner.borrow().reconnect_handlers.clone();
+                    for handler in handlers {
+                        handler();
+                    }
+                }
             });
         }
         Ok(port)
+    }
+
+    /// After the port was lost, reconnects a page that wants pushes, without waiting for its
+    /// next request: otherwise it would miss every push until the person did something.
+    fn reconnect_soon(&self) {
+        {
+            let mut inner = self.inner.borrow_mut();
+            if inner.topics.is_empty() || inner.reconnecting {
+                return;
+            }
+            inner.reconnecting = true;
+        }
+        let client = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            for delay in RECONNECT_DELAYS {
+                gloo_timers::future::sleep(delay).await;
+                if client.port().await.is_ok() {
+                    break;
+                }
+            }
+            client.inner.borrow_mut().reconnecting = false;
+        });
     }
 
     fn open_port(&self) -> Result<Port, WebextError> {
@@ -163,7 +221,8 @@ impl PortClient {
         Ok(port)
     }
 
-    /// Forgets the port and fails every request still waiting on it.
+    /// Forgets the port, fails every request still waiting on it, and reconnects soon if the
+    /// page wants pushes.
     fn drop_connection(&self) {
         let (connection, pending) = {
             let mut inner = self.inner.borrow_mut();
@@ -178,6 +237,7 @@ impl PortClient {
                 connection.port.disconnect();
                 drop(connection);
             });
+            self.reconnect_soon();
         }
     }
 }
@@ -220,44 +280,4 @@ fn unavailable(error: WebextError) -> ApiError {
     ApiError::Internal {
         reason: format!("cannot reach the background ({error})"),
     }
-}
-
-/// Asks the service worker to make sure the offscreen document runs, retrying briefly: right
-/// after install or a browser start the worker itself may still be starting.
-pub async fn ensure_background() -> Result<(), WebextError> {
-    let runtime = chrome::runtime()?;
-    let mut last_reason = String::new();
-    for attempt in 0..ENSURE_ATTEMPTS {
-        if attempt > 0 {
-            gloo_timers::future::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
-        }
-        let message = js_sys::Object::new();
-        js_sys::Reflect::set(&message, &"type".into(), &ENSURE_OFFSCREEN.into())
-            .map_err(|e| WebextError::browser("Reflect.set", e))?;
-        let reply = match runtime.send_message(&message) {
-            Ok(promise) => JsFuture::from(promise).await,
-            Err(error) => Err(error),
-        };
-        match reply {
-            Ok(reply) => {
-                let ok = js_sys::Reflect::get(&reply, &"ok".into())
-                    .ok()
-                    .and_then(|v| v.as_bool())
-                    .unwrap_or(false);
-                if ok {
-                    return Ok(());
-                }
-                last_reason = js_sys::Reflect::get(&reply, &"error".into())
-                    .ok()
-                    .and_then(|v| v.as_string())
-                    .unwrap_or_else(|| "the service worker gave no reason".into());
-            }
-            Err(error) => {
-                last_reason = WebextError::browser("chrome.runtime.sendMessage", error).to_string()
-            }
-        }
-    }
-    Err(WebextError::BackgroundUnavailable {
-        reason: last_reason,
-    })
 }

@@ -4,6 +4,7 @@
 
 pub mod chrome;
 pub mod client;
+mod ensure;
 pub mod error;
 pub mod server;
 pub mod settings_store;
