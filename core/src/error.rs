@@ -85,6 +85,16 @@ pub enum Error {
     UnexpectedSyncMessage { reason: String },
     #[error("peer did not answer after {attempts} attempts")]
     SyncTimeout { attempts: u32 },
+    #[error("pull stopped at the per-pull limit of {max} {what}")]
+    PullTooLong { what: &'static str, max: u64 },
+    #[error(
+        "sync cursor timestamp {timestamp} is more than {max_skew_ms} ms ahead of now ({now})"
+    )]
+    SyncCursorInFuture {
+        timestamp: u64,
+        now: u64,
+        max_skew_ms: u64,
+    },
 }
 
 impl Error {
@@ -125,6 +135,8 @@ impl Error {
             Error::TooManyAuthors { .. } => "too_many_authors",
             Error::UnexpectedSyncMessage { .. } => "unexpected_sync_message",
             Error::SyncTimeout { .. } => "sync_timeout",
+            Error::PullTooLong { .. } => "pull_too_long",
+            Error::SyncCursorInFuture { .. } => "sync_cursor_in_future",
         }
     }
 }

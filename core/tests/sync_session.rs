@@ -3,9 +3,11 @@
 
 use std::sync::OnceLock;
 
+use phemossa_core::limits::MAX_CLOCK_SKEW_MS;
+use phemossa_core::sync::limits::{MAX_IDS_PER_MESSAGE, MAX_IDS_PER_PULL, MAX_MISSING_PER_PULL};
 use phemossa_core::sync::memory::{Direction, Link, MemoryStore, Peer};
-use phemossa_core::sync::{Cursor, Message, Output, Scope, Session, SessionConfig};
-use phemossa_core::{Content, Event, EventId, Identity, Post};
+use phemossa_core::sync::{Cursor, Message, Output, Progress, Scope, Session, SessionConfig};
+use phemossa_core::{Content, Error, Event, EventId, Identity, Post};
 use proptest::collection::vec;
 use proptest::prelude::*;
 
@@ -255,6 +257,170 @@ fn a_cursor_that_does_not_advance_ends_the_pull() {
     let out = outputs(&mut session);
     assert!(out.iter().any(|o| matches!(o, Output::Finished(Err(_)))));
     assert_eq!(session.score().unexpected, 1);
+}
+
+/// How a scripted hostile responder answers the store queries of the session under test.
+#[derive(Clone, Copy)]
+enum Store {
+    /// The store holds every listed id: nothing is asked for.
+    HoldsAll,
+    /// The store lacks every listed id: all are asked for, and the peer says it has none.
+    LacksAll,
+}
+
+/// The `n`th fake id a hostile peer lists: distinct for every `n`.
+fn fake_id(n: u64) -> EventId {
+    let mut bytes = [0xee; 32];
+    bytes[..8].copy_from_slice(&n.to_be_bytes());
+    EventId::from_bytes(bytes)
+}
+
+/// Drives `session` against a peer that lists endless fake ids, full pages with advancing
+/// cursors stamped `stamp(page)`, and answers every event-request with "unknown". Returns how
+/// the pull finished, or `None` if it was still going after `max_steps` requests.
+fn pull_from_endless_peer(
+    session: &mut Session,
+    store: Store,
+    stamp: impl Fn(u64) -> u64,
+    max_steps: u64,
+) -> Option<Result<Progress, Error>> {
+    session.start(Scope::default(), None, NOW);
+    let mut listed = 0u64;
+    let mut page = 0u64;
+    for _ in 0..max_steps {
+        let mut replies = Vec::new();
+        while let Some(output) = session.poll_output() {
+            match output {
+                Output::Finished(result) => return Some(result),
+                Output::FindMissing { query, ids } => {
+                    let missing = match store {
+                        Store::HoldsAll => vec![],
+                        Store::LacksAll => ids,
+                    };
+                    session.answer_missing(query, missing, NOW);
+                }
+                Output::Request(bytes) => replies.push(match Message::decode(&bytes).unwrap() {
+                    Message::SyncRequest { req, .. } => {
+                        let ids: Vec<EventId> = (listed..listed + MAX_IDS_PER_MESSAGE as u64)
+                            .map(fake_id)
+                            .collect();
+                        listed += ids.len() as u64;
+                        page += 1;
+                        let next = Some(Cursor {
+                            timestamp: stamp(page),
+                            id: *ids.last().unwrap(),
+                        });
+                        Message::SyncResponse { req, ids, next }
+                    }
+                    Message::EventRequest { req, ids } => Message::EventResponse {
+                        req,
+                        events: vec![],
+                        unknown: ids,
+                    },
+                    other => panic!("unexpected request {other:?}"),
+                }),
+                _ => {}
+            }
+        }
+        for reply in replies {
+            session.handle_message(&reply.encode(), NOW);
+        }
+    }
+    None
+}
+
+/// Cursor timestamps an honest-looking peer could send: advancing, in the past.
+fn past(page: u64) -> u64 {
+    NOW - 1_000_000_000 + page
+}
+
+#[test]
+fn endless_listing_ends_at_the_per_pull_id_limit_without_blame() {
+    let mut session = Session::new(SessionConfig::default());
+    let steps = MAX_IDS_PER_PULL / MAX_IDS_PER_MESSAGE as u64 + 100;
+    let result = pull_from_endless_peer(&mut session, Store::HoldsAll, past, steps);
+    let Some(Err(error)) = result else {
+        panic!("the pull must end with an error, got {result:?}")
+    };
+    assert_eq!(error.code(), "pull_too_long");
+    assert_eq!(session.score().total_invalid(), 0, "not blamed");
+    // The next pull resumes after the last page that was fully handled.
+    let full_pages = MAX_IDS_PER_PULL / MAX_IDS_PER_MESSAGE as u64;
+    let resume = session.checkpoint().expect("a checkpoint to resume from");
+    assert_eq!(resume.timestamp, past(full_pages));
+    assert_eq!(
+        resume.id,
+        fake_id(full_pages * MAX_IDS_PER_MESSAGE as u64 - 1)
+    );
+}
+
+#[test]
+fn endless_unknown_ids_end_at_the_per_pull_missing_limit_without_blame() {
+    let config = SessionConfig {
+        max_missing_per_pull: 10_000,
+        ..SessionConfig::default()
+    };
+    let mut session = Session::new(config);
+    let result = pull_from_endless_peer(&mut session, Store::LacksAll, past, 10_000);
+    let Some(Err(error)) = result else {
+        panic!("the pull must end with an error, got {result:?}")
+    };
+    assert_eq!(error.code(), "pull_too_long");
+    assert_eq!(session.score().total_invalid(), 0, "not blamed");
+    assert!(session.checkpoint().is_some());
+    // A new pull starts afresh and clears the old resume point once it runs.
+    assert!(session.start(Scope::default(), session.checkpoint(), NOW));
+}
+
+#[test]
+fn the_default_missing_limit_bounds_a_pull() {
+    let mut session = Session::new(SessionConfig::default());
+    let pages = MAX_MISSING_PER_PULL / MAX_IDS_PER_MESSAGE as u64 + 1;
+    let event_requests = MAX_MISSING_PER_PULL / 128 + pages;
+    let result = pull_from_endless_peer(
+        &mut session,
+        Store::LacksAll,
+        past,
+        event_requests + pages + 10,
+    );
+    assert!(
+        matches!(&result, Some(Err(e)) if e.code() == "pull_too_long"),
+        "{result:?}"
+    );
+}
+
+#[test]
+fn a_cursor_far_in_the_future_is_refused_and_counted() {
+    let mut session = Session::new(SessionConfig::default());
+    let ahead = |page: u64| NOW + MAX_CLOCK_SKEW_MS + page;
+    let result = pull_from_endless_peer(&mut session, Store::HoldsAll, ahead, 10);
+    let Some(Err(error)) = result else {
+        panic!("the pull must end with an error, got {result:?}")
+    };
+    assert_eq!(error.code(), "sync_cursor_in_future");
+    assert_eq!(session.score().unexpected, 1);
+    assert!(session.score().inexcusable() > 0);
+}
+
+#[test]
+fn a_cursor_within_the_clock_skew_limit_is_accepted() {
+    let config = SessionConfig {
+        max_ids_per_pull: 3 * MAX_IDS_PER_MESSAGE as u64,
+        ..SessionConfig::default()
+    };
+    let mut session = Session::new(config);
+    let result = pull_from_endless_peer(
+        &mut session,
+        Store::HoldsAll,
+        |_| NOW + MAX_CLOCK_SKEW_MS,
+        10,
+    );
+    // Same timestamp, advancing ids: only the id limit stops it, without blame.
+    assert!(
+        matches!(&result, Some(Err(e)) if e.code() == "pull_too_long"),
+        "{result:?}"
+    );
+    assert_eq!(session.score().total_invalid(), 0);
 }
 
 #[test]

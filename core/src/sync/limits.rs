@@ -16,3 +16,14 @@ pub const MAX_EVENTS_PER_MESSAGE: usize = 256;
 
 /// Most authors a sync scope may name.
 pub const MAX_AUTHORS_PER_SCOPE: usize = 1_000;
+
+/// Most ids one pull lets the peer list. Far above the 100,000-event stores the project targets,
+/// so an honest pull never reaches it; it stops a peer that lists fake ids forever. Past it the
+/// pull ends with `pull_too_long` and is not counted against the peer: a new pull may resume
+/// from the checkpoint (docs/protocol.md §8.3, §8.4).
+pub const MAX_IDS_PER_PULL: u64 = 2_000_000;
+
+/// Most missing ids one pull asks the peer for. Five times the 100,000-event stores the project
+/// targets; a larger honest backlog is fetched over several pulls, each resuming from the last
+/// one's checkpoint. Past it the pull ends with `pull_too_long`, not counted against the peer.
+pub const MAX_MISSING_PER_PULL: u64 = 500_000;

@@ -10,11 +10,12 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use super::limits::MAX_IDS_PER_MESSAGE;
+use super::limits::{MAX_IDS_PER_MESSAGE, MAX_IDS_PER_PULL, MAX_MISSING_PER_PULL};
 use super::message::{Cursor, Message, Scope};
 use super::peer_score::PeerScore;
 use super::respond::Inbound;
 use crate::keys::EventId;
+use crate::limits::MAX_CLOCK_SKEW_MS;
 use crate::{Error, Event};
 
 /// Tunables of a session; the defaults are what docs/protocol.md §8.5 names.
@@ -30,6 +31,10 @@ pub struct SessionConfig {
     pub id_page: usize,
     /// Inbound requests of this peer being answered at once; more are dropped and counted.
     pub max_inbound_pending: usize,
+    /// Ids one pull lets the peer list before it ends with `pull_too_long`.
+    pub max_ids_per_pull: u64,
+    /// Missing ids one pull asks for before it ends with `pull_too_long`.
+    pub max_missing_per_pull: u64,
 }
 
 impl Default for SessionConfig {
@@ -40,6 +45,8 @@ impl Default for SessionConfig {
             event_batch: 128,
             id_page: MAX_IDS_PER_MESSAGE,
             max_inbound_pending: 4,
+            max_ids_per_pull: MAX_IDS_PER_PULL,
+            max_missing_per_pull: MAX_MISSING_PER_PULL,
         }
     }
 }
@@ -135,6 +142,8 @@ struct Pull {
 pub struct Session {
     pub(super) config: SessionConfig,
     pull: Option<Pull>,
+    /// Where the last pull stopped when it ended at a per-pull limit: the next may resume here.
+    resume: Option<Cursor>,
     pub(super) inbound: HashMap<QueryId, Inbound>,
     next_req: u64,
     pub(super) next_query: QueryId,
@@ -169,6 +178,7 @@ impl Session {
         if self.pull.is_some() {
             return false;
         }
+        self.resume = None;
         self.pull = Some(Pull {
             scope,
             checkpoint: after,
@@ -187,9 +197,13 @@ impl Session {
         self.pull.is_some()
     }
 
-    /// Where a new pull can resume if this one is interrupted.
+    /// Where a new pull can resume if this one is interrupted; after a pull that ended with
+    /// `pull_too_long`, where that pull stopped.
     pub fn checkpoint(&self) -> Option<Cursor> {
-        self.pull.as_ref().and_then(|p| p.checkpoint)
+        match &self.pull {
+            Some(pull) => pull.checkpoint,
+            None => self.resume,
+        }
     }
 
     /// The bad input counted so far.
@@ -276,6 +290,10 @@ impl Session {
             return;
         }
         pull.finding = None;
+        let max = self.config.max_missing_per_pull;
+        if pull.progress.missing + missing.len() as u64 > max {
+            return self.stop_at_limit("missing ids", max);
+        }
         pull.progress.missing += missing.len() as u64;
         pull.want.extend(missing);
         self.outputs.push_back(Output::Progress(pull.progress));
@@ -316,6 +334,24 @@ impl Session {
             }));
         }
         pull.checkpoint = after;
+        // Ids only carry a timestamp in the cursor: one far ahead of our clock is no honest
+        // store's position (events that far ahead are refused, §4), only a way to list forever.
+        if let Some(cursor) =
+            next.filter(|n| n.timestamp > now_ms.saturating_add(MAX_CLOCK_SKEW_MS))
+        {
+            let error = Error::SyncCursorInFuture {
+                timestamp: cursor.timestamp,
+                now: now_ms,
+                max_skew_ms: MAX_CLOCK_SKEW_MS,
+            };
+            self.score.unexpected();
+            self.blame(error.clone());
+            return self.finish(Err(error));
+        }
+        let max = self.config.max_ids_per_pull;
+        if pull.progress.listed + ids.len() as u64 > max {
+            return self.stop_at_limit("listed ids", max);
+        }
         pull.listing = next.map_or(Listing::Done, |n| Listing::More(Some(n)));
         pull.progress.listed += ids.len() as u64;
         if !ids.is_empty() {
@@ -424,6 +460,13 @@ impl Session {
             deadline: now_ms + self.config.request_timeout_ms,
             attempts: 1,
         });
+    }
+
+    /// Ends a pull that reached a per-pull limit, without blame: the peer may just hold a lot.
+    /// The page in progress is not fetched, so its start is where the next pull resumes.
+    fn stop_at_limit(&mut self, what: &'static str, max: u64) {
+        self.resume = self.pull.as_ref().and_then(|p| p.checkpoint);
+        self.finish(Err(Error::PullTooLong { what, max }));
     }
 
     fn finish(&mut self, result: Result<Progress, Error>) {
