@@ -30,6 +30,10 @@ pub struct PeerScore {
     pub unexpected: u32,
     /// Events received again that were already seen; normal in gossip, shown but never punished.
     pub duplicates: u32,
+    /// Id-page cursors dated beyond our clock-skew allowance. A peer whose clock runs ahead of
+    /// ours sends these honestly (as it sends `timestamp_in_future` events), so they are shown
+    /// but never lead to a disconnect.
+    pub cursors_in_future: u32,
 }
 
 impl PeerScore {
@@ -51,11 +55,15 @@ impl PeerScore {
         self.duplicates += 1;
     }
 
+    pub fn cursor_in_future(&mut self) {
+        self.cursors_in_future += 1;
+    }
+
     /// Everything dropped, for the "invalid messages" column of the options page.
     pub fn total_invalid(&self) -> u32 {
         let malformed: u32 = self.malformed_messages.values().sum();
         let invalid: u32 = self.invalid_events.values().sum();
-        malformed + invalid + self.unexpected
+        malformed + invalid + self.unexpected + self.cursors_in_future
     }
 
     /// The part of [`Self::total_invalid`] only a faulty or hostile peer produces.

@@ -334,8 +334,9 @@ impl Session {
             }));
         }
         pull.checkpoint = after;
-        // Ids only carry a timestamp in the cursor: one far ahead of our clock is no honest
-        // store's position (events that far ahead are refused, §4), only a way to list forever.
+        // A cursor far ahead of our clock cannot be fetched from (its events would be refused,
+        // §4) and could be a way to list forever, so the pull ends. It is counted but excused:
+        // a peer whose clock runs ahead of ours sends it honestly.
         if let Some(cursor) =
             next.filter(|n| n.timestamp > now_ms.saturating_add(MAX_CLOCK_SKEW_MS))
         {
@@ -344,7 +345,7 @@ impl Session {
                 now: now_ms,
                 max_skew_ms: MAX_CLOCK_SKEW_MS,
             };
-            self.score.unexpected();
+            self.score.cursor_in_future();
             self.blame(error.clone());
             return self.finish(Err(error));
         }
