@@ -376,16 +376,22 @@ mod tests {
             ok.to_json(),
             r#"{"kind":"response","id":3,"result":{"Ok":{"type":"subscribed"}}}"#
         );
-        let err = ServerMessage::Response {
-            id: 4,
-            result: Err(ApiError::EmptyPost),
-        };
-        let json = err.to_json();
-        assert_eq!(
-            json,
-            r#"{"kind":"response","id":4,"result":{"Err":{"code":"empty_post"}}}"#
+        assert_error_json(
+            4,
+            ApiError::EmptyPost,
+            r#"{"kind":"response","id":4,"result":{"Err":{"code":"empty_post"}}}"#,
         );
-        assert_eq!(ServerMessage::from_json(&json).unwrap(), err);
+    }
+
+    /// An error response has exactly `expected` as its JSON and decodes back to itself.
+    fn assert_error_json(id: u64, error: ApiError, expected: &str) {
+        let message = ServerMessage::Response {
+            id,
+            result: Err(error),
+        };
+        let json = message.to_json();
+        assert_eq!(json, expected);
+        assert_eq!(ServerMessage::from_json(&json).unwrap(), message);
     }
 
     #[test]
@@ -500,15 +506,10 @@ mod tests {
             ClientMessage::from_json(unnamed),
             Err(Error::MalformedMessage { .. })
         ));
-        let refused = ServerMessage::Response {
-            id: 12,
-            result: Err(ApiError::IdentityChanged),
-        };
-        let json = refused.to_json();
-        assert_eq!(
-            json,
-            r#"{"kind":"response","id":12,"result":{"Err":{"code":"identity_changed"}}}"#
+        assert_error_json(
+            12,
+            ApiError::IdentityChanged,
+            r#"{"kind":"response","id":12,"result":{"Err":{"code":"identity_changed"}}}"#,
         );
-        assert_eq!(ServerMessage::from_json(&json).unwrap(), refused);
     }
 }
