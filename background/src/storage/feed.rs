@@ -2,7 +2,7 @@
 //! `limit + 1` posts strictly older than the cursor, read backwards from the cursor, then merged
 //! by `core::feed::merge_page`. A page costs at most `limit + 1` records per author.
 
-use idb::{CursorDirection, KeyRange, Query, TransactionMode};
+use idb::{CursorDirection, KeyRange, Query};
 use js_sys::Array;
 use phemossa_core::feed::{merge_page, FeedOrdered, Page};
 use phemossa_core::{EventId, FeedCursor, PublicKey};
@@ -41,13 +41,8 @@ impl Storage {
         before: Option<FeedCursor>,
         limit: usize,
     ) -> Result<Page<StoredPost>, BackgroundError> {
-        let transaction = self
-            .db
-            .transaction(&[EVENTS], TransactionMode::ReadOnly)
-            .map_err(db::failed(OP))?;
-        let index = transaction
-            .object_store(EVENTS)
-            .map_err(db::failed(OP))?
+        let index = self
+            .read_only(EVENTS, OP)?
             .index(FEED)
             .map_err(db::failed(OP))?;
         let mut sources = Vec::with_capacity(authors.len());

@@ -8,7 +8,7 @@ mod records;
 mod schema;
 mod write;
 
-use idb::Database;
+use idb::{Database, ObjectStore, TransactionMode};
 
 pub use feed::StoredPost;
 pub use schema::{DATABASE, STORES, VERSION};
@@ -36,5 +36,17 @@ impl Storage {
     /// The names of the object stores, as the browser reports them (sorted).
     pub fn store_names(&self) -> Vec<String> {
         self.db.store_names()
+    }
+}
+
+impl Storage {
+    /// `store` in a new read-only transaction. Dropping idb's transaction wrapper aborts nothing:
+    /// the browser keeps the transaction open while requests are made on the store it returns.
+    fn read_only(&self, store: &str, op: &'static str) -> Result<ObjectStore, BackgroundError> {
+        self.db
+            .transaction(&[store], TransactionMode::ReadOnly)
+            .map_err(db::failed(op))?
+            .object_store(store)
+            .map_err(db::failed(op))
     }
 }

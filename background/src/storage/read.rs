@@ -1,6 +1,6 @@
 //! Reads other than the feed: one event's JSON, a key's follow records, the totals.
 
-use idb::{Query, TransactionMode};
+use idb::Query;
 use phemossa_core::api::StorageStats;
 use phemossa_core::{EventId, FollowRecord, PublicKey};
 use wasm_bindgen::JsValue;
@@ -14,13 +14,8 @@ impl Storage {
     /// The stored wire JSON of event `id`, if it is stored.
     pub async fn event_json(&self, id: &EventId) -> Result<Option<String>, BackgroundError> {
         const OP: &str = "reading an event";
-        let transaction = self
-            .db
-            .transaction(&[EVENTS], TransactionMode::ReadOnly)
-            .map_err(db::failed(OP))?;
-        let value = transaction
-            .object_store(EVENTS)
-            .map_err(db::failed(OP))?
+        let value = self
+            .read_only(EVENTS, OP)?
             .get(JsValue::from_str(&id.to_hex()))
             .map_err(db::failed(OP))?
             .await
@@ -37,13 +32,8 @@ impl Storage {
         follower: &PublicKey,
     ) -> Result<Vec<FollowRecord>, BackgroundError> {
         const OP: &str = "reading follow records";
-        let transaction = self
-            .db
-            .transaction(&[FOLLOWS], TransactionMode::ReadOnly)
-            .map_err(db::failed(OP))?;
-        let values = transaction
-            .object_store(FOLLOWS)
-            .map_err(db::failed(OP))?
+        let values = self
+            .read_only(FOLLOWS, OP)?
             .index(BY_FOLLOWER)
             .map_err(db::failed(OP))?
             .get_all(
@@ -62,13 +52,8 @@ impl Storage {
     /// Totals over the stored events, from the running counters (no scan).
     pub async fn stats(&self) -> Result<StorageStats, BackgroundError> {
         const OP: &str = "reading storage statistics";
-        let transaction = self
-            .db
-            .transaction(&[META], TransactionMode::ReadOnly)
-            .map_err(db::failed(OP))?;
-        let value = transaction
-            .object_store(META)
-            .map_err(db::failed(OP))?
+        let value = self
+            .read_only(META, OP)?
             .get(JsValue::from_str(STATS_KEY))
             .map_err(db::failed(OP))?
             .await
@@ -82,13 +67,8 @@ impl Storage {
     /// How many events are stored, counted by the browser (a check on the running totals).
     pub async fn count_events(&self) -> Result<u64, BackgroundError> {
         const OP: &str = "counting events";
-        let transaction = self
-            .db
-            .transaction(&[EVENTS], TransactionMode::ReadOnly)
-            .map_err(db::failed(OP))?;
-        let count = transaction
-            .object_store(EVENTS)
-            .map_err(db::failed(OP))?
+        let count = self
+            .read_only(EVENTS, OP)?
             .count(None)
             .map_err(db::failed(OP))?
             .await
