@@ -23,6 +23,8 @@ pub enum BackgroundError {
     CorruptRecord { store: &'static str, reason: String },
     #[error("refused: {0}")]
     Refused(#[from] phemossa_core::Error),
+    #[error("the network failed: {reason}")]
+    Network { reason: String },
     #[error("the extension port is unavailable: {0}")]
     Port(#[from] WebextError),
 }
@@ -39,6 +41,7 @@ impl From<BackgroundError> for ApiError {
             },
             BackgroundError::NoWindow { .. }
             | BackgroundError::Random { .. }
+            | BackgroundError::Network { .. }
             | BackgroundError::Port(_) => ApiError::Internal {
                 reason: error.to_string(),
             },

@@ -46,6 +46,7 @@ impl Background {
         });
         let event = Event::create(&identity, clock::now_ms(), content)?;
         self.storage.insert(&event).await?;
+        self.announce(&event);
         let item = item_of_event(&event, &self.public_key()).ok_or_else(|| ApiError::Internal {
             reason: "a signed post is not a post".into(),
         })?;

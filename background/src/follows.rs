@@ -126,6 +126,7 @@ impl Background {
         };
         self.follows.borrow_mut().settle(followee, timestamp);
         let event = stored?;
+        self.announce(&event);
         let record = FollowRecord {
             id: event.id,
             follower: me,
@@ -144,5 +145,6 @@ impl Background {
     pub(crate) fn push_following_changed(&self) {
         self.subscribers.push(Push::Following(self.following()));
         self.subscribers.push(Push::FeedReset);
+        self.follows_changed_for_network();
     }
 }

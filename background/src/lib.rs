@@ -11,6 +11,7 @@ mod feed;
 mod follows;
 pub mod identity;
 mod ingest;
+pub mod network;
 mod orchestrator;
 mod port;
 mod random;

@@ -1,11 +1,12 @@
 //! Start-up order: identity → storage → follow system → feed engine (all in
-//! `Background::start`), then the port server, and last the answer to the service worker's
+//! `Background::start`), then the network node, then the port server, and last the answer to the service worker's
 //! pings, which it takes to mean "ready": by then every port is accepted and answered.
 
 use std::rc::Rc;
 
 use web_sys::console;
 
+use crate::network;
 use crate::port::{self, Backend};
 use crate::system::{Background, Config};
 
@@ -16,7 +17,19 @@ pub async fn run() {
         return;
     }
     let backend = match Background::start(&Config::default()).await {
-        Ok(background) => Backend::Ready(background),
+        Ok(background) => {
+            // The node starts after the UI's data is ready; a failure leaves the rest working.
+            match network::start(&background).await {
+                Ok(handle) => background.attach_network(handle),
+                Err(error) => {
+                    console::error_1(
+                        &format!("phemossa: the network failed to start: {error}").into(),
+                    );
+                    background.network_failed(error.to_string());
+                }
+            }
+            Backend::Ready(background)
+        }
         Err(error) => {
             console::error_1(&format!("phemossa: the background failed to start: {error}").into());
             Backend::Failed(error)

@@ -66,5 +66,6 @@ fn topic_of(push: &Push) -> Topic {
         Push::FeedAdded(_) | Push::FeedReset => Topic::Feed,
         Push::Following(_) => Topic::Following,
         Push::Identity(_) => Topic::Identity,
+        Push::Network(_) => Topic::Network,
     }
 }

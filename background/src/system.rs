@@ -9,6 +9,7 @@ use phemossa_core::{Identity, PublicKey};
 
 use crate::follows::FollowState;
 use crate::identity::{self, IdentityStore};
+use crate::network::NetworkHandle;
 use crate::storage::{self, Storage};
 use crate::subscribers::{PushSink, Subscribers};
 use crate::BackgroundError;
@@ -38,6 +39,9 @@ pub struct Background {
     pub(crate) rejected: Cell<u64>,
     /// A restore is replacing the identity; another must not decide against the old one.
     pub(crate) restoring: Cell<bool>,
+    /// The libp2p node, once started (never in the wasm tests, which have no extension).
+    pub(crate) network: RefCell<Option<NetworkHandle>>,
+    pub(crate) network_failure: RefCell<Option<String>>,
 }
 
 impl Background {
@@ -55,6 +59,8 @@ impl Background {
             subscribers: Subscribers::default(),
             rejected: Cell::new(0),
             restoring: Cell::new(false),
+            network: RefCell::new(None),
+            network_failure: RefCell::new(None),
         }))
     }
 
@@ -75,6 +81,11 @@ impl Background {
     pub fn close(&self) {
         self.identity_store.close();
         self.storage.close();
+    }
+
+    /// Sends `push` to the pages subscribed to its topic.
+    pub(crate) fn push(&self, push: phemossa_core::api::Push) {
+        self.subscribers.push(push);
     }
 
     /// Forgets a closed port's subscriptions.
@@ -105,6 +116,9 @@ impl Background {
                 passphrase,
                 replaces,
             } => self.restore_backup(&backup, &passphrase, &replaces).await,
+            Request::GetNetwork => Ok(Response::Network(self.network_status())),
+            Request::GetNetworkSettings => self.network_settings().await,
+            Request::SetNetworkSettings { settings } => self.set_network_settings(settings).await,
             Request::Subscribe { topics } => {
                 self.subscribers.subscribe(from, &topics);
                 Ok(Response::Subscribed)

@@ -12,13 +12,37 @@ use crate::Error;
 pub const STORAGE_KEY: &str = "phemossa.network";
 const MAX_ENTRIES: usize = 32;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NetworkSettings {
     /// Relay multiaddrs a browser can dial, each ending in `/p2p/<peer id>`.
     pub bootstrap: Vec<String>,
     /// `stun:` or `stuns:` URLs.
     pub stun: Vec<String>,
     pub turn: Vec<TurnServer>,
+    /// Most peers (not counting relays) connected at once.
+    #[serde(default = "default_max_peers")]
+    pub max_peers: u16,
+}
+
+/// Peers connected at once unless the settings say otherwise: enough for a sync to find every
+/// followed author's events among friends, few enough for a relay's circuit limits.
+pub const DEFAULT_MAX_PEERS: u16 = 32;
+/// The most the settings accept: each peer costs a relay circuit and a gossip mesh slot.
+pub const MAX_MAX_PEERS: u16 = 256;
+
+fn default_max_peers() -> u16 {
+    DEFAULT_MAX_PEERS
+}
+
+impl Default for NetworkSettings {
+    fn default() -> Self {
+        Self {
+            bootstrap: Vec::new(),
+            stun: Vec::new(),
+            turn: Vec::new(),
+            max_peers: DEFAULT_MAX_PEERS,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,7 +59,34 @@ impl NetworkSettings {
             bootstrap: entries(bootstrap, "Bootstrap addresses", parse_bootstrap)?,
             stun: entries(stun, "STUN servers", parse_stun)?,
             turn: entries(turn, "TURN servers", parse_turn)?,
+            max_peers: DEFAULT_MAX_PEERS,
         })
+    }
+
+    /// The same settings with the peer cap typed as `text`, checked to be 1..=256.
+    pub fn with_max_peers(mut self, text: &str) -> Result<Self, Error> {
+        let invalid = |reason: String| Error::InvalidSetting {
+            setting: "Most peers",
+            line: 1,
+            reason,
+        };
+        let value: u16 = text
+            .trim()
+            .parse()
+            .map_err(|_| invalid(format!("{:?} is not a whole number", text.trim())))?;
+        if !(1..=MAX_MAX_PEERS).contains(&value) {
+            return Err(invalid(format!(
+                "{value} is not between 1 and {MAX_MAX_PEERS}"
+            )));
+        }
+        self.max_peers = value;
+        Ok(self)
+    }
+
+    /// Checks settings that arrived whole (over the port) as if typed: the same rules apply.
+    pub fn validated(&self) -> Result<Self, Error> {
+        let (bootstrap, stun, turn) = self.to_lines();
+        Self::parse(&bootstrap, &stun, &turn)?.with_max_peers(&self.max_peers.to_string())
     }
 
     /// The text boxes' contents for these settings (the inverse of [`NetworkSettings::parse`]).
@@ -183,5 +234,47 @@ mod tests {
         assert!(NetworkSettings::parse("", "http://x", "").is_err());
         assert!(NetworkSettings::parse("", "stun:host:99999", "").is_err());
         assert!(NetworkSettings::parse("", "", "turn:host:3478 onlyuser").is_err());
+    }
+
+    #[test]
+    fn peer_cap_is_checked_like_a_typed_setting() {
+        let base = NetworkSettings::parse(RELAY, "", "").unwrap();
+        assert_eq!(base.max_peers, DEFAULT_MAX_PEERS);
+        assert_eq!(base.clone().with_max_peers(" 8 ").unwrap().max_peers, 8);
+        for bad in ["0", "257", "-1", "many", ""] {
+            let error = base.clone().with_max_peers(bad).unwrap_err();
+            assert!(
+                matches!(
+                    error,
+                    Error::InvalidSetting {
+                        setting: "Most peers",
+                        ..
+                    }
+                ),
+                "{bad:?}: {error:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn settings_from_a_port_are_validated_again() {
+        let good = NetworkSettings::parse(RELAY, "stun:stun.example.org:3478", "").unwrap();
+        assert_eq!(good.validated().unwrap(), good);
+        let mut forged = good.clone();
+        forged.bootstrap.push("/ip4/1.2.3.4/tcp/1/ws".into());
+        assert!(
+            forged.validated().is_err(),
+            "a relay without /p2p/ must be refused"
+        );
+        let mut too_many = good;
+        too_many.max_peers = 1000;
+        assert!(too_many.validated().is_err());
+    }
+
+    #[test]
+    fn settings_saved_before_the_peer_cap_existed_get_the_default() {
+        let old: NetworkSettings =
+            serde_json::from_str(r#"{"bootstrap":[],"stun":[],"turn":[]}"#).unwrap();
+        assert_eq!(old.max_peers, DEFAULT_MAX_PEERS);
     }
 }

@@ -192,6 +192,24 @@ fn malformed_messages_past_the_threshold_disconnect() {
 }
 
 #[test]
+fn bad_gossip_counted_on_the_session_shares_its_threshold() {
+    let mut session = Session::new(SessionConfig::default());
+    for n in 0..9u8 {
+        session.handle_message(&[0xff, n], NOW);
+    }
+    assert!(!session.check_score(), "nine is under the threshold");
+    let error = Error::BadSignature;
+    session.score_mut().invalid_event(&error);
+    assert!(session.check_score(), "the tenth, from gossip, passes it");
+    assert!(session.check_score(), "and it stays passed");
+    let disconnects = outputs(&mut session)
+        .into_iter()
+        .filter(|o| matches!(o, Output::Disconnect))
+        .count();
+    assert_eq!(disconnects, 1, "the driver is told once");
+}
+
+#[test]
 fn unanswered_requests_are_retried_then_abandoned() {
     let mut session = Session::new(SessionConfig::default());
     session.start(Scope::default(), None, NOW);

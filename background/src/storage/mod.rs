@@ -3,14 +3,17 @@
 //! the `feed` index, a bounded number of records per author, never by loading every event.
 
 mod feed;
+mod meta;
 mod read;
 mod records;
 mod schema;
+mod sync;
 mod write;
 
 use idb::{Database, ObjectStore, TransactionMode};
 
 pub use feed::StoredPost;
+pub use meta::PeerRecord;
 pub use schema::{DATABASE, STORES, VERSION};
 
 use crate::{db, BackgroundError};

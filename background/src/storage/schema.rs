@@ -15,6 +15,10 @@ pub const META: &str = "meta";
 pub const BY_AUTHOR: &str = "author";
 /// `events` index (author, type, timestamp, id): an author's posts in feed order.
 pub const FEED: &str = "feed";
+/// `events` index (timestamp): every event in (timestamp, id) order, for unscoped syncs.
+pub const TIMESTAMP: &str = "timestamp";
+/// `events` index (author, timestamp): an author's events in (timestamp, id) order, for syncs.
+pub const AUTHOR_TIMESTAMP: &str = "author_timestamp";
 /// `follows` index of the records a key wrote.
 pub const BY_FOLLOWER: &str = "follower";
 
@@ -28,11 +32,11 @@ pub static STORES: [StoreSpec; 4] = [
                 key_path: &["author"],
             },
             IndexSpec {
-                name: "timestamp",
+                name: TIMESTAMP,
                 key_path: &["timestamp"],
             },
             IndexSpec {
-                name: "author_timestamp",
+                name: AUTHOR_TIMESTAMP,
                 key_path: &["author", "timestamp"],
             },
             IndexSpec {

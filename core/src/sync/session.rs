@@ -211,6 +211,23 @@ impl Session {
         &self.score
     }
 
+    /// The same count, for bad input this peer sent outside the session (on gossip), so one
+    /// threshold covers everything the peer sends.
+    pub fn score_mut(&mut self) -> &mut PeerScore {
+        &mut self.score
+    }
+
+    /// Whether the peer has passed the misbehaviour threshold; emits [`Output::Disconnect`]
+    /// once if so (for bad input counted through [`Self::score_mut`]).
+    pub fn check_score(&mut self) -> bool {
+        let exceeded = self.score.should_disconnect();
+        if exceeded && !self.disconnect_sent {
+            self.disconnect_sent = true;
+            self.outputs.push_back(Output::Disconnect);
+        }
+        exceeded
+    }
+
     /// When [`Self::handle_timeout`] should next be called, if anything is waiting.
     pub fn next_deadline(&self) -> Option<u64> {
         self.pull
@@ -483,10 +500,7 @@ impl Session {
     /// Reports dropped input (already counted) and disconnects past the threshold.
     fn blame(&mut self, error: Error) {
         self.outputs.push_back(Output::Misbehaved(error));
-        if self.score.should_disconnect() && !self.disconnect_sent {
-            self.disconnect_sent = true;
-            self.outputs.push_back(Output::Disconnect);
-        }
+        self.check_score();
     }
 }
 

@@ -5,12 +5,18 @@
 //! [`ServerMessage::Response`] carrying the same `id`, and pushes [`Push`]es to pages that
 //! subscribed. Secret keys never appear in any of these types. Specified in docs/api.md.
 
+mod network;
+
 use std::fmt;
 
+pub use network::{
+    ConnectionKind, NetworkState, NetworkStatus, PeerInfo, RelayInfo, RelayState, SyncProgress,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::feed::FeedCursor;
 use crate::keys::{EventId, PublicKey};
+use crate::settings::NetworkSettings;
 use crate::Error;
 
 /// The `name` of every UI port; other connects are not for the background.
@@ -76,6 +82,14 @@ pub enum Request {
         passphrase: String,
         replaces: PublicKey,
     },
+    /// The network's state, relays and peers.
+    GetNetwork,
+    /// The saved relays and STUN/TURN servers.
+    GetNetworkSettings,
+    /// Saves and applies new network settings (the background checks them again).
+    SetNetworkSettings {
+        settings: NetworkSettings,
+    },
     /// Asks for [`Push`]es on these topics for as long as the port is open.
     Subscribe {
         topics: Vec<Topic>,
@@ -88,6 +102,7 @@ pub enum Topic {
     Feed,
     Following,
     Identity,
+    Network,
 }
 
 /// Everything the background sends on a port.
@@ -114,6 +129,8 @@ pub enum Response {
     Backup(BackupFile),
     BackupInspected(IdentityInfo),
     Restored(IdentityInfo),
+    Network(NetworkStatus),
+    NetworkSettings(NetworkSettings),
     Subscribed,
 }
 
@@ -127,6 +144,8 @@ pub enum Push {
     FeedReset,
     Following(Vec<FollowingEntry>),
     Identity(IdentityInfo),
+    /// The network's state changed (throttled while a sync runs).
+    Network(NetworkStatus),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

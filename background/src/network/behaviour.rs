@@ -1,0 +1,108 @@
+//! The browser node's libp2p stack: WebSocket and WebRTC-direct transports to relays, circuit
+//! relay client, identify, ping, rendezvous discovery, gossipsub for new events and
+//! request-response for sync, and the swarm built from them.
+
+use std::time::Duration;
+
+use libp2p::core::upgrade::Version;
+use libp2p::core::Transport as _;
+use libp2p::identity::Keypair;
+use libp2p::swarm::NetworkBehaviour;
+use libp2p::{
+    gossipsub, identify, noise, ping, relay, rendezvous, request_response, webrtc_websys,
+    websocket_websys, yamux, StreamProtocol, Swarm, SwarmBuilder,
+};
+use phemossa_core::sync::limits::MAX_SYNC_MESSAGE_BYTES;
+use phemossa_core::sync::{message_id, SYNC_PROTOCOL};
+
+use super::codec::SyncCodec;
+use crate::BackgroundError;
+
+/// What this node tells peers it speaks, in identify.
+pub const PROTOCOL_VERSION: &str = "/phemossa/1.0.0";
+
+/// Room gossipsub's envelope (signature, key, sequence number, topic) takes around a message.
+const GOSSIP_ENVELOPE_BYTES: usize = 1024;
+
+/// How long a connection without open streams or mesh membership is kept. Long, because peers
+/// are few and each reconnect through a relay costs a circuit and a sync.
+const IDLE_CONNECTION_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+#[derive(NetworkBehaviour)]
+pub struct Node {
+    pub relay: relay::client::Behaviour,
+    pub identify: identify::Behaviour,
+    pub ping: ping::Behaviour,
+    pub rendezvous: rendezvous::client::Behaviour,
+    pub gossipsub: gossipsub::Behaviour,
+    pub sync: request_response::Behaviour<SyncCodec>,
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Builds the swarm on the device key `key`.
+pub fn build_swarm(key: Keypair) -> Result<Swarm<Node>, BackgroundError> {
+    let failed = |reason: String| BackgroundError::Network { reason };
+    let swarm = SwarmBuilder::with_existing_identity(key)
+        .with_wasm_bindgen()
+        .with_other_transport(|key| webrtc_websys::Transport::new(webrtc_websys::Config::new(key)))
+        .map_err(|e| failed(format!("WebRTC transport: {e}")))?
+        .with_other_transport(|key| -> Result<_, BoxError> {
+            Ok(websocket_websys::Transport::default()
+                .upgrade(Version::V1Lazy)
+                .authenticate(noise::Config::new(key)?)
+                .multiplex(yamux::Config::default()))
+        })
+        .map_err(|e| failed(format!("WebSocket transport: {e}")))?
+        .with_relay_client(noise::Config::new, yamux::Config::default)
+        .map_err(|e| failed(format!("relay client: {e}")))?
+        .with_behaviour(|key, relay| -> Result<Node, BoxError> {
+            Ok(Node {
+                relay,
+                identify: identify::Behaviour::new(
+                    identify::Config::new(PROTOCOL_VERSION.into(), key.public())
+                        .with_agent_version(format!("phemossa/{}", env!("CARGO_PKG_VERSION"))),
+                ),
+                ping: ping::Behaviour::new(ping::Config::new()),
+                rendezvous: rendezvous::client::Behaviour::new(key.clone()),
+                gossipsub: gossipsub::Behaviour::new(
+                    gossipsub::MessageAuthenticity::Signed(key.clone()),
+                    gossip_config()?,
+                )?,
+                sync: request_response::Behaviour::with_codec(
+                    SyncCodec,
+                    [(
+                        StreamProtocol::new(SYNC_PROTOCOL),
+                        request_response::ProtocolSupport::Full,
+                    )],
+                    request_response::Config::default()
+                        .with_request_timeout(Duration::from_secs(30)),
+                ),
+            })
+        })
+        .map_err(|e| failed(format!("behaviour: {e}")))?
+        .with_swarm_config(|c| c.with_idle_connection_timeout(IDLE_CONNECTION_TIMEOUT))
+        .build();
+    Ok(swarm)
+}
+
+/// Gossipsub for a small network of browsers: a mesh of 1–6 peers per topic, every message
+/// checked by the application before it is forwarded, ids from the event id so the same event
+/// is one message whoever publishes it.
+fn gossip_config() -> Result<gossipsub::Config, BoxError> {
+    Ok(gossipsub::ConfigBuilder::default()
+        .mesh_n_low(1)
+        .mesh_n(3)
+        .mesh_n_high(6)
+        .mesh_outbound_min(1)
+        .gossip_lazy(3)
+        .heartbeat_interval(Duration::from_secs(1))
+        .flood_publish(true)
+        .max_transmit_size(MAX_SYNC_MESSAGE_BYTES + GOSSIP_ENVELOPE_BYTES)
+        .validation_mode(gossipsub::ValidationMode::Strict)
+        .validate_messages()
+        .message_id_fn(|message: &gossipsub::Message| {
+            gossipsub::MessageId::from(message_id(&message.data))
+        })
+        .build()?)
+}

@@ -1,0 +1,653 @@
+//! The node's one task: owns the swarm and the relay and peer tables, and turns swarm events,
+//! commands from the background, finished store work and the clock into what the protocols
+//! ask for. Every handler is synchronous; store work runs in its own tasks (`store_work`).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use futures::channel::mpsc::{self, UnboundedReceiver};
+use futures::{FutureExt as _, StreamExt as _};
+use futures_timer::Delay;
+use libp2p::core::ConnectedPoint;
+use libp2p::multiaddr::Protocol;
+use libp2p::swarm::dial_opts::DialOpts;
+use libp2p::swarm::SwarmEvent;
+use libp2p::{gossipsub, relay, rendezvous, request_response, PeerId, Swarm};
+use phemossa_core::api::{ConnectionKind, NetworkStatus, Push};
+use phemossa_core::settings::NetworkSettings;
+use phemossa_core::sync::gossip::{receive, Acceptance};
+use phemossa_core::sync::limits::MAX_AUTHORS_PER_SCOPE;
+use phemossa_core::sync::{Message, Output, Scope};
+use web_sys::console;
+
+use super::behaviour::{Node, NodeEvent};
+use super::gossip::Gossip;
+use super::peers::Peers;
+use super::relays::{relays_of, Relay};
+use super::store_work::{Done, StoreWork};
+use super::{status, Command};
+use crate::clock;
+use crate::storage::PeerRecord;
+use crate::system::Background;
+
+const TICK: Duration = Duration::from_millis(250);
+/// Rendezvous registrations live this long on the relay; renewed at half of it, so a closed
+/// browser drops out of discovery within a minute or two.
+const REGISTRATION_TTL_S: u64 = 120;
+const DISCOVER_EVERY_MS: u64 = 10_000;
+/// Status pushes to pages at most this often (a sync changes it for every event).
+const PUSH_EVERY_MS: u64 = 500;
+const SAVE_PEERS_EVERY_MS: u64 = 30_000;
+/// The rendezvous namespace every Phemossa node registers in (the relay serves it).
+const RENDEZVOUS_NAMESPACE: &str = "phemossa";
+/// Events from one peer stored in one go.
+const STORE_BATCH: usize = 64;
+
+pub struct Driver {
+    swarm: Swarm<Node>,
+    background: Rc<Background>,
+    work: StoreWork,
+    done: Option<UnboundedReceiver<Done>>,
+    status: Rc<RefCell<NetworkStatus>>,
+    local_peer_id: PeerId,
+    settings: NetworkSettings,
+    relays: Vec<Relay>,
+    peers: Peers,
+    gossip: Gossip,
+    changed: bool,
+    pushed_at: u64,
+    saved_at: u64,
+}
+
+impl Driver {
+    pub fn new(
+        swarm: Swarm<Node>,
+        background: Rc<Background>,
+        status: Rc<RefCell<NetworkStatus>>,
+        settings: NetworkSettings,
+        known: Vec<PeerRecord>,
+    ) -> Self {
+        let (done_tx, done_rx) = mpsc::unbounded();
+        let local_peer_id = *swarm.local_peer_id();
+        Self {
+            swarm,
+            work: StoreWork {
+                background: Rc::clone(&background),
+                done: done_tx,
+            },
+            background,
+            done: Some(done_rx),
+            status,
+            local_peer_id,
+            relays: relays_of(&settings.bootstrap),
+            settings,
+            peers: Peers::from_records(known),
+            gossip: Gossip::new(),
+            changed: true,
+            pushed_at: 0,
+            saved_at: 0,
+        }
+    }
+
+    pub async fn run(mut self, mut commands: UnboundedReceiver<Command>) {
+        let Some(mut done) = self.done.take() else {
+            return;
+        };
+        self.follows_changed();
+        self.on_tick();
+        let mut tick = Delay::new(TICK).fuse();
+        loop {
+            futures::select! {
+                event = self.swarm.select_next_some() => self.on_swarm_event(event),
+                command = commands.next() => match command {
+                    Some(command) => self.on_command(command),
+                    None => break,
+                },
+                finished = done.next() => {
+                    if let Some(finished) = finished {
+                        self.on_done(finished);
+                    }
+                }
+                _ = tick => {
+                    self.on_tick();
+                    tick = Delay::new(TICK).fuse();
+                }
+            }
+        }
+    }
+
+    fn on_command(&mut self, command: Command) {
+        let now = clock::now_ms();
+        match command {
+            Command::Publish(event) => {
+                let gossipsub = &mut self.swarm.behaviour_mut().gossipsub;
+                self.gossip.publish(gossipsub, &event, now);
+            }
+            Command::FollowsChanged => self.follows_changed(),
+            Command::Settings(settings) => {
+                for relay in &self.relays {
+                    if let Some(listener) = relay.listener {
+                        self.swarm.remove_listener(listener);
+                    }
+                }
+                self.relays = relays_of(&settings.bootstrap);
+                self.settings = settings;
+                self.changed = true;
+                self.on_tick();
+            }
+        }
+    }
+
+    /// The authors this node syncs and subscribes to: the user and everyone the user follows.
+    fn authors(&self) -> Vec<phemossa_core::PublicKey> {
+        let mut authors = vec![self.background.public_key()];
+        authors.extend(
+            self.background
+                .following()
+                .into_iter()
+                .map(|f| f.public_key),
+        );
+        authors
+    }
+
+    fn scope(&self) -> Scope {
+        let mut authors = self.authors();
+        // A scope names at most this many authors; the rest are synced as the list changes.
+        authors.truncate(MAX_AUTHORS_PER_SCOPE);
+        Scope {
+            authors: Some(authors),
+            since: None,
+        }
+    }
+
+    fn follows_changed(&mut self) {
+        let authors = self.authors();
+        let gossipsub = &mut self.swarm.behaviour_mut().gossipsub;
+        self.gossip.follow(gossipsub, &authors);
+        for peer_id in self.peers.connected_ids() {
+            self.start_pull(peer_id);
+        }
+    }
+
+    fn start_pull(&mut self, peer_id: PeerId) {
+        let scope = self.scope();
+        let Some(peer) = self.peers.get_mut(&peer_id) else {
+            return;
+        };
+        if peer.banned {
+            return;
+        }
+        if !peer.session.start(scope, None, clock::now_ms()) {
+            peer.repull = true;
+        }
+        self.drain(peer_id);
+    }
+
+    fn on_tick(&mut self) {
+        let now = clock::now_ms();
+        self.tend_relays(now);
+        let gossipsub = &mut self.swarm.behaviour_mut().gossipsub;
+        self.gossip.flush_due(gossipsub, now);
+        for peer_id in self.peers.connected_ids() {
+            if let Some(peer) = self.peers.get_mut(&peer_id) {
+                peer.session.handle_timeout(now);
+            }
+            self.drain(peer_id);
+            self.flush_store(peer_id, true);
+        }
+        if now.saturating_sub(self.saved_at) >= SAVE_PEERS_EVERY_MS {
+            self.saved_at = now;
+            self.save_peers();
+        }
+        if self.changed && now.saturating_sub(self.pushed_at) >= PUSH_EVERY_MS {
+            self.changed = false;
+            self.pushed_at = now;
+            let status = status::build(
+                &self.local_peer_id.to_string(),
+                &self.relays,
+                &self.peers,
+                now,
+            );
+            *self.status.borrow_mut() = status.clone();
+            self.background.push(Push::Network(status));
+        }
+    }
+
+    /// Starts due reservations, abandons stuck ones, and keeps rendezvous registration and
+    /// discovery going on relays that hold a slot.
+    fn tend_relays(&mut self, now: u64) {
+        for index in 0..self.relays.len() {
+            let relay = &mut self.relays[index];
+            if relay.timed_out(now) {
+                if let Some(listener) = relay.listener.take() {
+                    self.swarm.remove_listener(listener);
+                }
+                relay.failed("the relay did not grant a slot in time".into(), now);
+                self.changed = true;
+            }
+            let relay = &mut self.relays[index];
+            if relay.due(now) {
+                match self.swarm.listen_on(relay.circuit_addr()) {
+                    Ok(listener) => relay.started(listener, now),
+                    Err(error) => relay.failed(format!("cannot listen through it: {error}"), now),
+                }
+                self.changed = true;
+            }
+            let relay = &mut self.relays[index];
+            if relay.state != phemossa_core::api::RelayState::Reserved {
+                continue;
+            }
+            let relay_id = relay.peer_id;
+            let namespace = rendezvous::Namespace::from_static(RENDEZVOUS_NAMESPACE);
+            if relay
+                .registered_at
+                .is_none_or(|at| now.saturating_sub(at) >= REGISTRATION_TTL_S * 1000 / 2)
+            {
+                relay.registered_at = Some(now);
+                if let Err(error) = self.swarm.behaviour_mut().rendezvous.register(
+                    namespace.clone(),
+                    relay_id,
+                    Some(REGISTRATION_TTL_S),
+                ) {
+                    console::warn_1(&format!("phemossa: rendezvous registration: {error}").into());
+                    self.relays[index].registered_at = None;
+                }
+            }
+            let relay = &mut self.relays[index];
+            if relay
+                .discovered_at
+                .is_none_or(|at| now.saturating_sub(at) >= DISCOVER_EVERY_MS)
+            {
+                relay.discovered_at = Some(now);
+                self.swarm.behaviour_mut().rendezvous.discover(
+                    Some(namespace),
+                    None,
+                    None,
+                    relay_id,
+                );
+            }
+        }
+    }
+
+    fn is_relay(&self, peer_id: &PeerId) -> bool {
+        self.relays.iter().any(|r| r.peer_id == *peer_id)
+    }
+
+    fn on_swarm_event(&mut self, event: SwarmEvent<NodeEvent>) {
+        let now = clock::now_ms();
+        match event {
+            SwarmEvent::Behaviour(NodeEvent::Relay(event)) => self.on_relay(event),
+            SwarmEvent::Behaviour(NodeEvent::Rendezvous(event)) => self.on_rendezvous(event),
+            SwarmEvent::Behaviour(NodeEvent::Gossipsub(event)) => self.on_gossip(event),
+            SwarmEvent::Behaviour(NodeEvent::Sync(event)) => self.on_sync(event),
+            SwarmEvent::Behaviour(NodeEvent::Identify(_) | NodeEvent::Ping(_)) => {}
+            SwarmEvent::ConnectionEstablished {
+                peer_id,
+                connection_id,
+                endpoint,
+                ..
+            } => {
+                if self.is_relay(&peer_id) {
+                    return;
+                }
+                let cap = usize::from(self.settings.max_peers);
+                let over_cap = self.peers.connected_count() >= cap
+                    && !self.peers.get_mut(&peer_id).is_some_and(|p| p.connected());
+                let peer = self.peers.entry(peer_id);
+                if peer.banned || over_cap {
+                    self.swarm.close_connection(connection_id);
+                    return;
+                }
+                let address = endpoint.get_remote_address().clone();
+                peer.kind = Some(kind_of(&endpoint));
+                peer.address = Some(address.to_string());
+                peer.last_seen = now;
+                peer.connections += 1;
+                peer.missed = 0;
+                peer.unsaved = true;
+                self.changed = true;
+                if peer.connections == 1 {
+                    self.start_pull(peer_id);
+                }
+            }
+            SwarmEvent::ConnectionClosed {
+                peer_id,
+                num_established,
+                ..
+            } => {
+                if self.is_relay(&peer_id) {
+                    if num_established == 0 {
+                        self.relay_lost(peer_id, "the connection to the relay closed", now);
+                    }
+                    return;
+                }
+                if let Some(peer) = self.peers.get_mut(&peer_id) {
+                    peer.connections = peer.connections.saturating_sub(1);
+                    peer.last_seen = now;
+                    if num_established == 0 {
+                        peer.connections = 0;
+                        peer.disconnected();
+                        let record = peer.record(&peer_id);
+                        peer.unsaved = false;
+                        self.work.save_peer(record);
+                    }
+                    self.changed = true;
+                }
+            }
+            SwarmEvent::ListenerClosed {
+                listener_id,
+                reason,
+                ..
+            } => {
+                let why = match reason {
+                    Ok(()) => "the relay closed the slot".to_owned(),
+                    Err(error) => format!("the slot was lost: {error}"),
+                };
+                if let Some(relay) = self
+                    .relays
+                    .iter_mut()
+                    .find(|r| r.listener == Some(listener_id))
+                {
+                    relay.failed(why, now);
+                    self.changed = true;
+                }
+            }
+            SwarmEvent::OutgoingConnectionError {
+                peer_id: Some(peer_id),
+                error,
+                ..
+            } if self.is_relay(&peer_id) => {
+                self.relay_lost(peer_id, &format!("cannot reach the relay: {error}"), now);
+            }
+            _ => {}
+        }
+    }
+
+    /// The relay `peer_id` went away: drop its slot and retry after a backoff.
+    fn relay_lost(&mut self, peer_id: PeerId, reason: &str, now: u64) {
+        for relay in self.relays.iter_mut().filter(|r| r.peer_id == peer_id) {
+            if let Some(listener) = relay.listener.take() {
+                self.swarm.remove_listener(listener);
+            }
+            if !matches!(relay.state, phemossa_core::api::RelayState::Waiting { .. }) {
+                relay.failed(reason.to_owned(), now);
+                self.changed = true;
+            }
+        }
+    }
+
+    fn on_relay(&mut self, event: relay::client::Event) {
+        if let relay::client::Event::ReservationReqAccepted { relay_peer_id, .. } = event {
+            for relay in self
+                .relays
+                .iter_mut()
+                .filter(|r| r.peer_id == relay_peer_id)
+            {
+                relay.reserved();
+            }
+            self.changed = true;
+            self.on_tick();
+        }
+    }
+
+    fn on_rendezvous(&mut self, event: rendezvous::client::Event) {
+        match event {
+            rendezvous::client::Event::Discovered { registrations, .. } => {
+                for registration in registrations {
+                    let peer_id = registration.record.peer_id();
+                    let addresses = registration.record.addresses().to_vec();
+                    self.maybe_dial(peer_id, addresses);
+                }
+            }
+            rendezvous::client::Event::RegisterFailed { error, .. } => {
+                console::warn_1(
+                    &format!("phemossa: rendezvous refused registration: {error:?}").into(),
+                );
+                for relay in &mut self.relays {
+                    relay.registered_at = None;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Dials a discovered peer unless connected, banned or at the cap. Of two peers that find
+    /// each other, the one with the smaller id dials, so they meet over one connection; the other
+    /// dials too if the first has not after a few discovery rounds.
+    fn maybe_dial(&mut self, peer_id: PeerId, addresses: Vec<libp2p::Multiaddr>) {
+        if peer_id == self.local_peer_id || self.is_relay(&peer_id) || addresses.is_empty() {
+            return;
+        }
+        let cap = usize::from(self.settings.max_peers);
+        let at_cap = self.peers.connected_count() >= cap;
+        let local = self.local_peer_id;
+        let peer = self.peers.entry(peer_id);
+        if peer.banned || peer.connected() || at_cap {
+            return;
+        }
+        peer.missed += 1;
+        if local > peer_id && peer.missed < 3 {
+            return;
+        }
+        let dial = DialOpts::peer_id(peer_id).addresses(addresses).build();
+        if let Err(error) = self.swarm.dial(dial) {
+            console::info_1(&format!("phemossa: dialing {peer_id}: {error}").into());
+        }
+    }
+
+    fn on_gossip(&mut self, event: gossipsub::Event) {
+        let gossipsub::Event::Message {
+            propagation_source,
+            message_id,
+            message,
+        } = event
+        else {
+            return;
+        };
+        let now = clock::now_ms();
+        let topic = message.topic.to_string();
+        let peer = self.peers.entry(propagation_source);
+        peer.last_seen = now;
+        let received = receive(
+            &message.data,
+            &topic,
+            now,
+            &mut self.gossip.seen,
+            peer.session.score_mut(),
+        );
+        let acceptance = match received.acceptance {
+            Acceptance::Accept => gossipsub::MessageAcceptance::Accept,
+            Acceptance::Ignore => gossipsub::MessageAcceptance::Ignore,
+            Acceptance::Reject => gossipsub::MessageAcceptance::Reject,
+        };
+        peer.to_store.extend(received.events);
+        peer.session.check_score();
+        self.swarm
+            .behaviour_mut()
+            .gossipsub
+            .report_message_validation_result(&message_id, &propagation_source, acceptance);
+        self.changed = true;
+        self.drain(propagation_source);
+        self.flush_store(propagation_source, true);
+    }
+
+    fn on_sync(&mut self, event: request_response::Event<Vec<u8>, Vec<u8>>) {
+        let now = clock::now_ms();
+        let request_response::Event::Message { peer, message, .. } = event else {
+            return;
+        };
+        let entry = self.peers.entry(peer);
+        entry.last_seen = now;
+        match message {
+            request_response::Message::Request {
+                request, channel, ..
+            } => {
+                // The session decodes and judges the request; its `req` is peeked here only to
+                // know which answer goes on this channel.
+                if let Some(req) = Message::decode(&request).ok().and_then(|m| m.req()) {
+                    entry.await_response(req, channel);
+                }
+                entry.session.handle_message(&request, now);
+            }
+            request_response::Message::Response { response, .. } => {
+                entry.session.handle_message(&response, now);
+            }
+        }
+        self.drain(peer);
+    }
+
+    fn on_done(&mut self, done: Done) {
+        let now = clock::now_ms();
+        let peer_id = match &done {
+            Done::Ids { peer, .. }
+            | Done::Missing { peer, .. }
+            | Done::Loaded { peer, .. }
+            | Done::Stored { peer, .. } => *peer,
+        };
+        let Some(peer) = self.peers.get_mut(&peer_id) else {
+            return;
+        };
+        match done {
+            Done::Ids { query, result, .. } => match result {
+                Ok((page, more)) => peer.session.answer_ids(query, page, more),
+                Err(error) => log_store_error(&error),
+            },
+            Done::Missing { query, result, .. } => match result {
+                Ok(missing) => peer.session.answer_missing(query, missing, now),
+                Err(error) => log_store_error(&error),
+            },
+            Done::Loaded { query, result, .. } => match result {
+                Ok(found) => peer.session.answer_events(query, found),
+                Err(error) => log_store_error(&error),
+            },
+            Done::Stored { stored, .. } => {
+                peer.events_received += stored as u64;
+                peer.unsaved |= stored > 0;
+                self.changed = true;
+            }
+        }
+        self.drain(peer_id);
+    }
+
+    /// Carries out what `peer_id`'s session asks for.
+    fn drain(&mut self, peer_id: PeerId) {
+        let mut flush = false;
+        loop {
+            let Some(peer) = self.peers.get_mut(&peer_id) else {
+                return;
+            };
+            let Some(output) = peer.session.poll_output() else {
+                break;
+            };
+            match output {
+                Output::Request(bytes) => {
+                    self.swarm
+                        .behaviour_mut()
+                        .sync
+                        .send_request(&peer_id, bytes);
+                }
+                Output::Respond { to, bytes } => {
+                    if let Some(channel) = peer.take_channel(to) {
+                        // Fails only if the peer gave up on the request; it asks again.
+                        let _ = self
+                            .swarm
+                            .behaviour_mut()
+                            .sync
+                            .send_response(channel, bytes);
+                    }
+                }
+                Output::ListIds {
+                    query,
+                    scope,
+                    after,
+                    limit,
+                } => self.work.list_ids(peer_id, query, scope, after, limit),
+                Output::FindMissing { query, ids } => self.work.find_missing(peer_id, query, ids),
+                Output::LoadEvents { query, ids } => self.work.load_events(peer_id, query, ids),
+                Output::Store(event) => {
+                    self.gossip.seen.insert(event.id, clock::now_ms());
+                    peer.to_store.push(event);
+                    flush |= peer.to_store.len() >= STORE_BATCH;
+                }
+                Output::Progress(progress) => {
+                    peer.progress = Some(progress);
+                    self.changed = true;
+                }
+                Output::Finished(result) => {
+                    peer.progress = None;
+                    flush = true;
+                    if let Err(error) = result {
+                        console::info_1(
+                            &format!("phemossa: sync with {peer_id} ended: {error}").into(),
+                        );
+                    }
+                    if std::mem::take(&mut peer.repull) {
+                        self.start_pull(peer_id);
+                    }
+                    self.changed = true;
+                }
+                Output::Misbehaved(error) => {
+                    console::info_1(
+                        &format!("phemossa: dropped input from {peer_id}: {error}").into(),
+                    );
+                    self.changed = true;
+                }
+                Output::Disconnect => self.ban(peer_id),
+            }
+        }
+        self.flush_store(peer_id, flush);
+    }
+
+    fn flush_store(&mut self, peer_id: PeerId, now: bool) {
+        let Some(peer) = self.peers.get_mut(&peer_id) else {
+            return;
+        };
+        if now && !peer.to_store.is_empty() {
+            let events = std::mem::take(&mut peer.to_store);
+            self.work.store(peer_id, events);
+        }
+    }
+
+    /// Disconnects a peer past the misbehaviour threshold and refuses it until restart.
+    fn ban(&mut self, peer_id: PeerId) {
+        console::warn_1(
+            &format!("phemossa: disconnecting {peer_id}: too much invalid input").into(),
+        );
+        let peer = self.peers.entry(peer_id);
+        peer.banned = true;
+        peer.unsaved = true;
+        peer.to_store.clear();
+        self.swarm
+            .behaviour_mut()
+            .gossipsub
+            .blacklist_peer(&peer_id);
+        let _ = self.swarm.disconnect_peer_id(peer_id);
+        self.changed = true;
+    }
+
+    fn save_peers(&mut self) {
+        for (peer_id, peer) in self.peers.by_id.iter_mut() {
+            if peer.unsaved {
+                peer.unsaved = false;
+                self.work.save_peer(peer.record(peer_id));
+            }
+        }
+    }
+}
+
+fn kind_of(endpoint: &ConnectedPoint) -> ConnectionKind {
+    if endpoint
+        .get_remote_address()
+        .iter()
+        .any(|p| p == Protocol::P2pCircuit)
+    {
+        ConnectionKind::Relayed
+    } else {
+        ConnectionKind::Direct
+    }
+}
+
+fn log_store_error(error: &crate::BackgroundError) {
+    console::error_1(&format!("phemossa: a store query for a sync failed: {error}").into());
+}

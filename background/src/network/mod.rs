@@ -1,0 +1,102 @@
+//! The browser's libp2p node: reserves slots on the relays in the network settings, meets
+//! peers through rendezvous, syncs with each (core's sync session, answered from IndexedDB) and
+//! gossips new events. It runs as one task that owns the swarm; the rest of the background talks
+//! to it through a [`NetworkHandle`] and reads its state from the shared [`NetworkStatus`].
+
+mod behaviour;
+mod codec;
+mod driver;
+mod gossip;
+mod peers;
+mod relays;
+mod requests;
+mod status;
+mod store_work;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use futures::channel::mpsc;
+use libp2p::identity::Keypair;
+use phemossa_core::api::{NetworkState, NetworkStatus};
+use phemossa_core::settings::NetworkSettings;
+use phemossa_core::Event;
+
+use crate::system::Background;
+use crate::BackgroundError;
+
+/// What the rest of the background asks of the running node.
+pub(crate) enum Command {
+    /// The user made this event: gossip it.
+    Publish(Event),
+    /// Whom the user follows (or who the user is) changed: resubscribe and pull again.
+    FollowsChanged,
+    /// New settings were saved: reconnect to the new relays.
+    Settings(NetworkSettings),
+}
+
+/// The background's way to the node; commands are dropped if the node is not running.
+#[derive(Clone)]
+pub struct NetworkHandle {
+    commands: mpsc::UnboundedSender<Command>,
+    status: Rc<RefCell<NetworkStatus>>,
+}
+
+impl NetworkHandle {
+    pub(crate) fn send(&self, command: Command) {
+        // A closed channel means the node stopped; its status already says why.
+        let _ = self.commands.unbounded_send(command);
+    }
+
+    pub fn status(&self) -> NetworkStatus {
+        self.status.borrow().clone()
+    }
+}
+
+/// Starts the node for `background` with its saved settings and device key.
+pub async fn start(background: &Rc<Background>) -> Result<NetworkHandle, BackgroundError> {
+    let storage = background.storage();
+    let settings = storage.network_settings().await?;
+    let key = device_key(background).await?;
+    let status = Rc::new(RefCell::new(NetworkStatus {
+        local_peer_id: key.public().to_peer_id().to_string(),
+        ..NetworkStatus::default()
+    }));
+    let known = storage.peer_records().await?;
+    let swarm = match behaviour::build_swarm(key) {
+        Ok(swarm) => swarm,
+        Err(error) => {
+            status.borrow_mut().state = NetworkState::Failed {
+                reason: error.to_string(),
+            };
+            return Err(error);
+        }
+    };
+    let (commands, receiver) = mpsc::unbounded();
+    let handle = NetworkHandle {
+        commands,
+        status: Rc::clone(&status),
+    };
+    let driver = driver::Driver::new(swarm, Rc::clone(background), status, settings, known);
+    wasm_bindgen_futures::spawn_local(driver.run(receiver));
+    Ok(handle)
+}
+
+/// The device's libp2p key: made once and kept, so the peer id stays the same across restarts.
+/// It is not the user's identity key: two devices of one person are two peers.
+async fn device_key(background: &Background) -> Result<Keypair, BackgroundError> {
+    let storage = background.storage();
+    if let Some(bytes) = storage.device_key().await? {
+        if let Ok(key) = Keypair::from_protobuf_encoding(&bytes) {
+            return Ok(key);
+        }
+    }
+    let key = Keypair::generate_ed25519();
+    let bytes = key
+        .to_protobuf_encoding()
+        .map_err(|e| BackgroundError::Network {
+            reason: format!("encoding the device key: {e}"),
+        })?;
+    storage.save_device_key(&bytes).await?;
+    Ok(key)
+}

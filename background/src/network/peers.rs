@@ -1,0 +1,161 @@
+//! Every peer this node has seen: its sync session (which holds its misbehaviour score), its
+//! open connections, the responses it awaits, and what the options page shows of it.
+
+use std::collections::{HashMap, VecDeque};
+
+use libp2p::request_response::ResponseChannel;
+use libp2p::PeerId;
+use phemossa_core::api::{ConnectionKind, PeerInfo, SyncProgress};
+use phemossa_core::sync::{Progress, Session, SessionConfig};
+use phemossa_core::Event;
+
+use crate::storage::PeerRecord;
+
+/// Inbound requests awaiting an answer, per peer. The session answers at most a few at once
+/// and drops the rest; their channels are dropped oldest first past this.
+const MAX_OPEN_CHANNELS: usize = 16;
+
+pub struct Peer {
+    pub session: Session,
+    pub connections: usize,
+    pub address: Option<String>,
+    pub kind: Option<ConnectionKind>,
+    pub events_received: u64,
+    /// Invalid input counted in earlier runs (the session counts this run's).
+    pub invalid_before: u64,
+    pub last_seen: u64,
+    pub banned: bool,
+    /// The follow set changed during a pull: pull again when it ends.
+    pub repull: bool,
+    pub progress: Option<Progress>,
+    /// Validated events waiting to be stored.
+    pub to_store: Vec<Event>,
+    /// Times rendezvous listed this peer while no connection to it was open.
+    pub missed: u32,
+    channels: VecDeque<(u64, ResponseChannel<Vec<u8>>)>,
+    /// Something the `peers` store should learn.
+    pub unsaved: bool,
+}
+
+impl Peer {
+    fn new() -> Self {
+        Self {
+            session: Session::new(SessionConfig::default()),
+            connections: 0,
+            address: None,
+            kind: None,
+            events_received: 0,
+            invalid_before: 0,
+            last_seen: 0,
+            banned: false,
+            repull: false,
+            progress: None,
+            to_store: Vec::new(),
+            missed: 0,
+            channels: VecDeque::new(),
+            unsaved: false,
+        }
+    }
+
+    pub fn connected(&self) -> bool {
+        self.connections > 0
+    }
+
+    pub fn invalid(&self) -> u64 {
+        self.invalid_before + u64::from(self.session.score().total_invalid())
+    }
+
+    /// Keeps the channel to answer inbound request `req` on.
+    pub fn await_response(&mut self, req: u64, channel: ResponseChannel<Vec<u8>>) {
+        if self.channels.len() == MAX_OPEN_CHANNELS {
+            self.channels.pop_front();
+        }
+        self.channels.push_back((req, channel));
+    }
+
+    pub fn take_channel(&mut self, req: u64) -> Option<ResponseChannel<Vec<u8>>> {
+        let at = self.channels.iter().position(|(r, _)| *r == req)?;
+        self.channels.remove(at).map(|(_, channel)| channel)
+    }
+
+    /// The last connection closed: in-flight sync state is void, the score stays.
+    pub fn disconnected(&mut self) {
+        let score = self.session.score().clone();
+        self.session = Session::with_score(SessionConfig::default(), score);
+        self.channels.clear();
+        self.progress = None;
+        self.repull = false;
+        self.unsaved = true;
+    }
+
+    pub fn record(&self, peer_id: &PeerId) -> PeerRecord {
+        PeerRecord {
+            peer_id: peer_id.to_string(),
+            address: self.address.clone(),
+            events_received: self.events_received,
+            invalid_messages: self.invalid(),
+            last_seen: self.last_seen,
+        }
+    }
+
+    pub fn info(&self, peer_id: &PeerId) -> PeerInfo {
+        PeerInfo {
+            peer_id: peer_id.to_string(),
+            address: self.address.clone(),
+            connection: self.kind,
+            connected: self.connected(),
+            events_received: self.events_received,
+            invalid_messages: self.invalid(),
+            last_seen: self.last_seen,
+            banned: self.banned,
+            sync: self.progress.map(|p| SyncProgress {
+                listed: p.listed,
+                missing: p.missing,
+                received: p.received,
+            }),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct Peers {
+    pub by_id: HashMap<PeerId, Peer>,
+}
+
+impl Peers {
+    /// Peers remembered from earlier runs, shown as not connected.
+    pub fn from_records(records: Vec<PeerRecord>) -> Self {
+        let mut peers = Self::default();
+        for record in records {
+            let Ok(peer_id) = record.peer_id.parse::<PeerId>() else {
+                continue;
+            };
+            let peer = peers.entry(peer_id);
+            peer.address = record.address;
+            peer.events_received = record.events_received;
+            peer.invalid_before = record.invalid_messages;
+            peer.last_seen = record.last_seen;
+        }
+        peers
+    }
+
+    pub fn entry(&mut self, peer_id: PeerId) -> &mut Peer {
+        self.by_id.entry(peer_id).or_insert_with(Peer::new)
+    }
+
+    pub fn get_mut(&mut self, peer_id: &PeerId) -> Option<&mut Peer> {
+        self.by_id.get_mut(peer_id)
+    }
+
+    pub fn connected_count(&self) -> usize {
+        self.by_id.values().filter(|p| p.connected()).count()
+    }
+
+    pub fn connected_ids(&self) -> Vec<PeerId> {
+        self.by_id
+            .iter()
+            .filter(|(_, p)| p.connected())
+            .map(|(id, _)| *id)
+            .collect()
+    }
+}

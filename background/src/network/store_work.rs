@@ -1,0 +1,119 @@
+//! IndexedDB work the node asks for, run as separate tasks so the swarm loop never waits on the
+//! database; each reports back to the loop as a [`Done`].
+
+use std::rc::Rc;
+
+use futures::channel::mpsc::UnboundedSender;
+use libp2p::PeerId;
+use phemossa_core::sync::{Cursor, QueryId, Scope};
+use phemossa_core::{Event, EventId};
+use web_sys::console;
+
+use crate::storage::PeerRecord;
+use crate::system::Background;
+use crate::BackgroundError;
+
+pub enum Done {
+    Ids {
+        peer: PeerId,
+        query: QueryId,
+        result: Result<(Vec<Cursor>, bool), BackgroundError>,
+    },
+    Missing {
+        peer: PeerId,
+        query: QueryId,
+        result: Result<Vec<EventId>, BackgroundError>,
+    },
+    Loaded {
+        peer: PeerId,
+        query: QueryId,
+        result: Result<Vec<(EventId, Vec<u8>)>, BackgroundError>,
+    },
+    /// Events from `peer` were stored; `stored` of them were new.
+    Stored { peer: PeerId, stored: usize },
+}
+
+#[derive(Clone)]
+pub struct StoreWork {
+    pub background: Rc<Background>,
+    pub done: UnboundedSender<Done>,
+}
+
+impl StoreWork {
+    fn spawn(&self, work: impl AsyncFnOnce(&Background) -> Option<Done> + 'static) {
+        let this = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Some(done) = work(&this.background).await {
+                // The loop is gone only if the node stopped; the answer is moot then.
+                let _ = this.done.unbounded_send(done);
+            }
+        });
+    }
+
+    pub fn list_ids(
+        &self,
+        peer: PeerId,
+        query: QueryId,
+        scope: Scope,
+        after: Option<Cursor>,
+        limit: usize,
+    ) {
+        self.spawn(async move |bg: &Background| {
+            let result = bg.storage().list_ids(&scope, after, limit).await;
+            Some(Done::Ids {
+                peer,
+                query,
+                result,
+            })
+        });
+    }
+
+    pub fn find_missing(&self, peer: PeerId, query: QueryId, ids: Vec<EventId>) {
+        self.spawn(async move |bg: &Background| {
+            let result = bg.storage().missing_ids(&ids).await;
+            Some(Done::Missing {
+                peer,
+                query,
+                result,
+            })
+        });
+    }
+
+    pub fn load_events(&self, peer: PeerId, query: QueryId, ids: Vec<EventId>) {
+        self.spawn(async move |bg: &Background| {
+            let result = bg.storage().load_json(&ids).await;
+            Some(Done::Loaded {
+                peer,
+                query,
+                result,
+            })
+        });
+    }
+
+    /// Stores validated events from `peer` (they update the feed of every open page).
+    pub fn store(&self, peer: PeerId, events: Vec<Event>) {
+        self.spawn(
+            async move |bg: &Background| match bg.ingest(&events).await {
+                Ok(report) => Some(Done::Stored {
+                    peer,
+                    stored: report.stored,
+                }),
+                Err(error) => {
+                    console::error_1(
+                        &format!("phemossa: storing events from {peer}: {error}").into(),
+                    );
+                    None
+                }
+            },
+        );
+    }
+
+    pub fn save_peer(&self, record: PeerRecord) {
+        self.spawn(async move |bg: &Background| {
+            if let Err(error) = bg.storage().save_peer(&record).await {
+                console::warn_1(&format!("phemossa: remembering a peer: {error}").into());
+            }
+            None
+        });
+    }
+}

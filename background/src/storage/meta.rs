@@ -1,0 +1,115 @@
+//! Small named records in the `meta` store (network settings, the device's libp2p key) and the
+//! `peers` store's one row per peer seen.
+
+use phemossa_core::settings::NetworkSettings;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
+
+use super::schema::{META, PEERS};
+use super::Storage;
+use crate::{db, BackgroundError};
+
+const NETWORK_KEY: &str = "network";
+const DEVICE_KEY: &str = "device_key";
+
+#[derive(Serialize, Deserialize)]
+struct Named<T> {
+    key: String,
+    value: T,
+}
+
+/// What is remembered of a peer between runs (`peers` store, keyed by peer id).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PeerRecord {
+    pub peer_id: String,
+    pub address: Option<String>,
+    pub events_received: u64,
+    pub invalid_messages: u64,
+    /// Ms since the epoch.
+    pub last_seen: u64,
+}
+
+impl Storage {
+    /// The saved network settings; empty ones if none were ever saved.
+    pub async fn network_settings(&self) -> Result<NetworkSettings, BackgroundError> {
+        Ok(self.named(NETWORK_KEY).await?.unwrap_or_default())
+    }
+
+    pub async fn save_network_settings(
+        &self,
+        settings: &NetworkSettings,
+    ) -> Result<(), BackgroundError> {
+        self.put_named(NETWORK_KEY, settings).await
+    }
+
+    /// The device's libp2p key, protobuf-encoded, if one was made.
+    pub async fn device_key(&self) -> Result<Option<Vec<u8>>, BackgroundError> {
+        self.named(DEVICE_KEY).await
+    }
+
+    pub async fn save_device_key(&self, protobuf: &[u8]) -> Result<(), BackgroundError> {
+        self.put_named(DEVICE_KEY, &protobuf.to_vec()).await
+    }
+
+    /// Every peer remembered from earlier runs.
+    pub async fn peer_records(&self) -> Result<Vec<PeerRecord>, BackgroundError> {
+        const OP: &str = "reading known peers";
+        let values = self
+            .read_only(PEERS, OP)?
+            .get_all(None, None)
+            .map_err(db::failed(OP))?
+            .await
+            .map_err(db::failed(OP))?;
+        values.iter().map(|v| db::from_js(v, PEERS)).collect()
+    }
+
+    pub async fn save_peer(&self, record: &PeerRecord) -> Result<(), BackgroundError> {
+        self.put(PEERS, &db::to_js(record, PEERS)?, "saving a peer")
+            .await
+    }
+
+    async fn named<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, BackgroundError> {
+        const OP: &str = "reading a setting";
+        let value = self
+            .read_only(META, OP)?
+            .get(JsValue::from_str(key))
+            .map_err(db::failed(OP))?
+            .await
+            .map_err(db::failed(OP))?;
+        match value {
+            Some(value) => Ok(Some(db::from_js::<Named<T>>(&value, META)?.value)),
+            None => Ok(None),
+        }
+    }
+
+    async fn put_named<T: Serialize>(&self, key: &str, value: &T) -> Result<(), BackgroundError> {
+        let record = Named {
+            key: key.to_owned(),
+            value,
+        };
+        self.put(META, &db::to_js(&record, META)?, "saving a setting")
+            .await
+    }
+
+    async fn put(
+        &self,
+        store: &str,
+        value: &JsValue,
+        op: &'static str,
+    ) -> Result<(), BackgroundError> {
+        let transaction = self
+            .db
+            .transaction(&[store], idb::TransactionMode::ReadWrite)
+            .map_err(db::failed(op))?;
+        transaction
+            .object_store(store)
+            .map_err(db::failed(op))?
+            .put(value, None)
+            .map_err(db::failed(op))?
+            .await
+            .map_err(db::failed(op))?;
+        db::commit(transaction, op).await
+    }
+}

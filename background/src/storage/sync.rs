@@ -1,0 +1,176 @@
+//! The three store queries a sync session asks for: a page of ids in (timestamp, id) order
+//! within a scope, which of some ids are missing, and the wire JSON of some events. Ids are read
+//! through key cursors on the `author_timestamp` and `timestamp` indexes, never by loading
+//! records, and each query costs at most `limit + 1` index entries per author.
+
+use idb::{CursorDirection, KeyRange, Query};
+use js_sys::Array;
+use phemossa_core::sync::{Cursor, Scope};
+use phemossa_core::{EventId, PublicKey};
+use wasm_bindgen::{JsCast as _, JsValue};
+
+use super::records::EventRecord;
+use super::schema::{AUTHOR_TIMESTAMP, EVENTS, TIMESTAMP};
+use super::Storage;
+use crate::{db, BackgroundError};
+
+const LIST_OP: &str = "listing event ids for a sync";
+const FIND_OP: &str = "looking up event ids for a sync";
+const LOAD_OP: &str = "loading events for a sync";
+
+impl Storage {
+    /// Up to `limit` ids in `scope` strictly after `after`, in (timestamp, id) order, and
+    /// whether more follow.
+    pub async fn list_ids(
+        &self,
+        scope: &Scope,
+        after: Option<Cursor>,
+        limit: usize,
+    ) -> Result<(Vec<Cursor>, bool), BackgroundError> {
+        let from = scope
+            .since
+            .unwrap_or(0)
+            .max(after.map_or(0, |c| c.timestamp));
+        let mut found = match &scope.authors {
+            Some(authors) => {
+                let mut all = Vec::new();
+                for author in authors {
+                    let range = author_range(author, from)?;
+                    all.extend(self.scan(AUTHOR_TIMESTAMP, range, after, limit).await?);
+                }
+                all
+            }
+            None => {
+                let range = KeyRange::lower_bound(&JsValue::from_f64(from as f64), Some(false))
+                    .map_err(db::failed(LIST_OP))?;
+                self.scan(TIMESTAMP, range, after, limit).await?
+            }
+        };
+        found.sort_unstable();
+        found.dedup();
+        let more = found.len() > limit;
+        found.truncate(limit);
+        Ok((found, more))
+    }
+
+    /// Up to `limit + 1` entries of `index` in `range` that come strictly after `after`.
+    async fn scan(
+        &self,
+        index: &str,
+        range: KeyRange,
+        after: Option<Cursor>,
+        limit: usize,
+    ) -> Result<Vec<Cursor>, BackgroundError> {
+        let opened = self
+            .read_only(EVENTS, LIST_OP)?
+            .index(index)
+            .map_err(db::failed(LIST_OP))?
+            .open_key_cursor(Some(Query::KeyRange(range)), Some(CursorDirection::Next))
+            .map_err(db::failed(LIST_OP))?
+            .await
+            .map_err(db::failed(LIST_OP))?;
+        let mut out = Vec::new();
+        let Some(cursor) = opened else {
+            return Ok(out);
+        };
+        let mut cursor = cursor.into_managed();
+        while let (Some(key), Some(primary)) = (
+            cursor.key().map_err(db::failed(LIST_OP))?,
+            cursor.primary_key().map_err(db::failed(LIST_OP))?,
+        ) {
+            let entry = Cursor {
+                timestamp: timestamp_of(&key)?,
+                id: id_of(&primary)?,
+            };
+            if after.is_none_or(|after| entry > after) {
+                out.push(entry);
+                if out.len() > limit {
+                    break;
+                }
+            }
+            cursor.next(None).await.map_err(db::failed(LIST_OP))?;
+        }
+        Ok(out)
+    }
+
+    /// Those of `ids` that are not stored, in the order given.
+    pub async fn missing_ids(&self, ids: &[EventId]) -> Result<Vec<EventId>, BackgroundError> {
+        let store = self.read_only(EVENTS, FIND_OP)?;
+        // Every request is made before the first is awaited, so the transaction serves them in
+        // one go instead of one event-loop turn each.
+        let mut requests = Vec::with_capacity(ids.len());
+        for id in ids {
+            let request = store
+                .get_key(JsValue::from_str(&id.to_hex()))
+                .map_err(db::failed(FIND_OP))?;
+            requests.push((*id, request));
+        }
+        let mut missing = Vec::new();
+        for (id, request) in requests {
+            if request.await.map_err(db::failed(FIND_OP))?.is_none() {
+                missing.push(id);
+            }
+        }
+        Ok(missing)
+    }
+
+    /// The wire JSON of those of `ids` that are stored.
+    pub async fn load_json(
+        &self,
+        ids: &[EventId],
+    ) -> Result<Vec<(EventId, Vec<u8>)>, BackgroundError> {
+        let store = self.read_only(EVENTS, LOAD_OP)?;
+        let mut requests = Vec::with_capacity(ids.len());
+        for id in ids {
+            let request = store
+                .get(JsValue::from_str(&id.to_hex()))
+                .map_err(db::failed(LOAD_OP))?;
+            requests.push((*id, request));
+        }
+        let mut found = Vec::new();
+        for (id, request) in requests {
+            if let Some(value) = request.await.map_err(db::failed(LOAD_OP))? {
+                let record: EventRecord = db::from_js(&value, EVENTS)?;
+                found.push((id, record.json.into_bytes()));
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// `[author, from] ..= [author, +∞]` on the `author_timestamp` index.
+fn author_range(author: &PublicKey, from: u64) -> Result<KeyRange, BackgroundError> {
+    let author = JsValue::from_str(&author.to_base64());
+    // Timestamps are at most 2^53 - 1, so the f64 is exact.
+    let lower = Array::of2(&author, &JsValue::from_f64(from as f64));
+    let upper = Array::of2(&author, &JsValue::from_f64(f64::INFINITY));
+    KeyRange::bound(&lower, &upper, Some(false), Some(false)).map_err(db::failed(LIST_OP))
+}
+
+/// The timestamp in an index key: the key itself (`timestamp` index) or its last item
+/// (`author_timestamp`).
+fn timestamp_of(key: &JsValue) -> Result<u64, BackgroundError> {
+    let value = match key.dyn_ref::<Array>() {
+        Some(array) => array.get(array.length().saturating_sub(1)),
+        None => key.clone(),
+    };
+    value
+        .as_f64()
+        .filter(|t| t.fract() == 0.0 && *t >= 0.0)
+        .map(|t| t as u64)
+        .ok_or_else(|| corrupt(format!("index key {key:?} has no timestamp")))
+}
+
+fn id_of(primary: &JsValue) -> Result<EventId, BackgroundError> {
+    let text = primary
+        .as_string()
+        .ok_or_else(|| corrupt(format!("event key {primary:?} is not text")))?;
+    EventId::from_hex(&text, "stored event id").map_err(|e| corrupt(e.to_string()))
+}
+
+fn corrupt(reason: String) -> BackgroundError {
+    BackgroundError::CorruptRecord {
+        store: EVENTS,
+        reason,
+    }
+}
