@@ -299,9 +299,8 @@ impl Driver {
                     self.swarm.close_connection(connection_id);
                     return;
                 }
-                let address = endpoint.get_remote_address().clone();
                 peer.kind = Some(kind_of(&endpoint));
-                peer.address = Some(address.to_string());
+                peer.address = Some(address_of(&endpoint, peer_id).to_string());
                 peer.last_seen = now;
                 peer.connections += 1;
                 peer.missed = 0;
@@ -636,12 +635,35 @@ impl Driver {
     }
 }
 
+/// Where the peer is: the address dialed, or for an inbound circuit the relay's circuit
+/// address it came through (the remote address of a relayed inbound connection names only the
+/// peer).
+fn address_of(endpoint: &ConnectedPoint, peer_id: PeerId) -> libp2p::Multiaddr {
+    match endpoint {
+        ConnectedPoint::Dialer { address, .. } => address.clone(),
+        ConnectedPoint::Listener { local_addr, .. } if is_circuit(local_addr) => local_addr
+            .iter()
+            .take_while(|p| *p != Protocol::P2pCircuit)
+            .collect::<libp2p::Multiaddr>()
+            .with(Protocol::P2pCircuit)
+            .with(Protocol::P2p(peer_id)),
+        ConnectedPoint::Listener { send_back_addr, .. } => send_back_addr.clone(),
+    }
+}
+
+fn is_circuit(addr: &libp2p::Multiaddr) -> bool {
+    addr.iter().any(|p| p == Protocol::P2pCircuit)
+}
+
 fn kind_of(endpoint: &ConnectedPoint) -> ConnectionKind {
-    if endpoint
-        .get_remote_address()
-        .iter()
-        .any(|p| p == Protocol::P2pCircuit)
-    {
+    let through_relay = match endpoint {
+        ConnectedPoint::Dialer { address, .. } => is_circuit(address),
+        ConnectedPoint::Listener {
+            local_addr,
+            send_back_addr,
+        } => is_circuit(local_addr) || is_circuit(send_back_addr),
+    };
+    if through_relay {
         ConnectionKind::Relayed
     } else {
         ConnectionKind::Direct
