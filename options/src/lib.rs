@@ -1,9 +1,10 @@
-//! The options page: the identity and its encrypted backup and restore, what storage holds, and
-//! the network settings.
+//! The options page: the identity and its encrypted backup and restore, what storage holds, the
+//! network settings and the peers met through them.
 //!
-//! Identity, backups and statistics go through the background's port; network settings are
-//! saved in `chrome.storage.local` (through `phemossa_webext::settings_store`), where the
-//! background reads them.
+//! Everything goes through the background's port: network settings too, which the background
+//! keeps in its IndexedDB and applies (its offscreen document cannot read `chrome.storage`).
+//! The page subscribes to identity and network pushes, and loads the network status again after
+//! the background restarts.
 //!
 //! This file starts the page and lays out its sections; each section has a module of its own.
 
@@ -13,23 +14,27 @@ mod download;
 mod identity;
 mod network;
 mod network_field;
+mod peer_table;
+mod peers;
 mod restore;
 mod restore_confirm;
 mod storage;
 
 use dioxus::prelude::*;
 use phemossa_core::api::{Push, Topic};
-use phemossa_ui::{use_client_provider, use_connection, use_pushes};
+use phemossa_ui::{use_client_provider, use_connection, use_network_watch, use_pushes};
 use wasm_bindgen::prelude::*;
 
 use crate::backup::BackupSection;
 use crate::identity::IdentitySection;
 use crate::network::NetworkSection;
+use crate::peers::PeersSection;
 use crate::restore::RestoreSection;
 use crate::storage::StorageSection;
 
-/// The pushes the page follows: a restore elsewhere changes the identity shown here.
-const TOPICS: &[Topic] = &[Topic::Identity];
+/// The pushes the page follows: a restore elsewhere changes the identity shown here, and the
+/// Peers section shows the network live.
+const TOPICS: &[Topic] = &[Topic::Identity, Topic::Network];
 
 #[wasm_bindgen(start)]
 fn start() {
@@ -39,12 +44,19 @@ fn start() {
 #[component]
 fn App() -> Element {
     let client = use_client_provider();
-    let connection = use_connection(&client, TOPICS, |_| {});
+    phemossa_ui::use_clock_provider();
+    let network = use_network_watch();
+    // On connect and after every reconnect (pushes sent while the port was down are lost).
+    let connection = use_connection(&client, TOPICS, move |client| {
+        spawn(network.load(client));
+    });
     let mut identity = connection.identity;
 
     use_pushes(&client, move |push| {
-        if let Push::Identity(info) = push {
-            identity.set(Some(info));
+        match push {
+            Push::Identity(info) => identity.set(Some(info)),
+            Push::Network(status) => network.pushed(status),
+            _ => {}
         }
         async {}
     });
@@ -61,8 +73,9 @@ fn App() -> Element {
                     BackupSection {}
                     RestoreSection { identity }
                     StorageSection {}
+                    NetworkSection {}
+                    PeersSection { network }
                 })}
-                NetworkSection {}
             }
         }
     }

@@ -1,40 +1,61 @@
-//! The Network section: relays to meet peers through and STUN and TURN servers, checked and
-//! saved in `chrome.storage.local`, where the background reads them.
+//! The Network section: relays to meet peers through and STUN and TURN servers, checked here,
+//! then saved and applied by the background (which keeps them in its IndexedDB: the offscreen
+//! document cannot read `chrome.storage`).
 
 use dioxus::prelude::*;
-use phemossa_core::settings::NetworkSettings;
+use phemossa_core::api::{Request, Response};
+use phemossa_core::settings::{NetworkSettings, DEFAULT_MAX_PEERS, MAX_MAX_PEERS};
 use phemossa_core::Error;
-use phemossa_ui::{focus_later, Alert, Status};
-use phemossa_webext::settings_store;
+use phemossa_ui::{
+    failure_text, focus_later, use_client, use_reconnects, Alert, RetryAlert, Status,
+};
 
-use crate::network_field::{field_id, NetworkField, ERROR_ID};
+use crate::network_field::{field_id, MaxPeersField, NetworkField, ERROR_ID};
 
 #[component]
 pub fn NetworkSection() -> Element {
+    let client = use_client();
     let mut loaded = use_signal(|| false);
+    let mut load_error = use_signal(|| None::<String>);
     let mut bootstrap = use_signal(String::new);
     let mut stun = use_signal(String::new);
     let mut turn = use_signal(String::new);
+    let mut max_peers = use_signal(|| DEFAULT_MAX_PEERS.to_string());
     let mut error = use_signal(|| None::<String>);
     let mut invalid = use_signal(|| None::<&'static str>);
     let mut status = use_signal(|| None::<String>);
     let mut saving = use_signal(|| false);
 
-    use_hook(move || {
+    let load_client = client.clone();
+    let load = use_callback(move |()| {
+        load_error.set(None);
+        let client = load_client.clone();
         spawn(async move {
-            match settings_store::load().await {
-                Ok(settings) => {
+            match client.request(Request::GetNetworkSettings).await {
+                Ok(Response::NetworkSettings(settings)) => {
                     let (b, s, t) = settings.to_lines();
                     bootstrap.set(b);
                     stun.set(s);
                     turn.set(t);
+                    max_peers.set(settings.max_peers.to_string());
+                    loaded.set(true);
                 }
-                Err(reason) => error.set(Some(format!(
-                    "Your saved network settings could not be read ({reason}). Saving replaces them."
+                // No form until the saved settings are known, so saving cannot blank them.
+                other => load_error.set(Some(format!(
+                    "Your saved network settings could not be loaded. {}",
+                    failure_text(other)
                 ))),
             }
-            loaded.set(true);
         });
+    });
+    use_hook(move || load.call(()));
+    // A load that failed because the background went away is tried again once it is back;
+    // settings already shown are left alone, since they may be half edited.
+    use_reconnects(&client, move || {
+        if load_error.peek().is_some() {
+            load.call(());
+        }
+        async {}
     });
 
     let save = move |event: FormEvent| {
@@ -43,7 +64,9 @@ pub fn NetworkSection() -> Element {
             return;
         }
         status.set(None);
-        let settings = match NetworkSettings::parse(&bootstrap(), &stun(), &turn()) {
+        let parsed = NetworkSettings::parse(&bootstrap(), &stun(), &turn())
+            .and_then(|settings| settings.with_max_peers(&max_peers()));
+        let settings = match parsed {
             Ok(settings) => settings,
             Err(refused) => {
                 let field = match &refused {
@@ -61,10 +84,14 @@ pub fn NetworkSection() -> Element {
         invalid.set(None);
         error.set(None);
         saving.set(true);
+        let client = client.clone();
         spawn(async move {
-            match settings_store::save(&settings).await {
-                Ok(()) => status.set(Some("Saved".into())),
-                Err(reason) => error.set(Some(format!("Saving failed: {reason}."))),
+            match client
+                .request(Request::SetNetworkSettings { settings })
+                .await
+            {
+                Ok(Response::NetworkSettings(_)) => status.set(Some("Saved".into())),
+                other => error.set(Some(failure_text(other))),
             }
             saving.set(false);
         });
@@ -80,12 +107,15 @@ pub fn NetworkSection() -> Element {
             h2 { id: "network-heading", "Network" }
             p {
                 "Phemossa uses these to reach other browsers: relays to meet peers through, and STUN and TURN servers to connect through firewalls. "
-                "Networking between browsers is still arriving; what you save here is kept and used as soon as it does."
+                "Saving applies them at once; the Peers section below shows what comes of it."
             }
-            if !loaded() {
+            if let Some(error) = load_error() {
+                RetryAlert { error, on_retry: move |()| load.call(()) }
+            } else if !loaded() {
                 Status { message: "Loading network settings…".to_owned(), busy: true }
             } else {
-                form { onsubmit: save,
+                // Checked by NetworkSettings' rules, with their words, not the browser's own bubbles.
+                form { novalidate: true, onsubmit: save,
                     NetworkField {
                         label: "Bootstrap addresses",
                         hint: "One relay multiaddr per line, ending in /p2p/ and the relay's peer id, e.g. /dns4/relay.example.org/tcp/443/wss/p2p/12D3KooW…",
@@ -108,16 +138,27 @@ pub fn NetworkSection() -> Element {
                         on_edit: move |_| edited(),
                     }
                     p { class: "hint", "Blank lines and lines starting with # are ignored." }
+                    MaxPeersField {
+                        value: max_peers,
+                        max: MAX_MAX_PEERS,
+                        default: DEFAULT_MAX_PEERS,
+                        invalid: invalid() == Some("Most peers"),
+                        on_edit: move |_| edited(),
+                    }
                     div { class: "actions",
                         button {
                             r#type: "submit",
                             class: "button primary",
                             disabled: saving(),
+                            aria_busy: saving(),
                             "Save network settings"
                         }
                     }
                     Alert { message: error(), id: ERROR_ID }
-                    Status { message: status() }
+                    Status {
+                        message: if saving() { Some("Saving…".to_owned()) } else { status() },
+                        busy: saving(),
+                    }
                 }
             }
         }

@@ -1,5 +1,6 @@
-//! One of the Network section's text boxes, with its label, hint and (while it is at fault) the
-//! section's error, and the element ids the boxes and the error have.
+//! The Network section's boxes (a text box per list of servers, a number box for the peer cap),
+//! each with its label, hint and (while it is at fault) the section's error, and the element ids
+//! the boxes and the error have.
 
 use dioxus::prelude::*;
 
@@ -11,6 +12,7 @@ pub fn field_id(label: &str) -> &'static str {
     match label {
         "Bootstrap addresses" => "network-bootstrap",
         "STUN servers" => "network-stun",
+        "Most peers" => "network-max-peers",
         _ => "network-turn",
     }
 }
@@ -46,6 +48,43 @@ pub fn NetworkField(
                 },
             }
             p { id: "{hint_id}", class: "hint", "{hint}" }
+        }
+    }
+}
+
+/// The "Most peers" box: a whole number from 1 to `max`.
+#[component]
+pub fn MaxPeersField(
+    value: Signal<String>,
+    max: u16,
+    default: u16,
+    invalid: bool,
+    on_edit: EventHandler<()>,
+) -> Element {
+    let id = field_id("Most peers");
+    let hint_id = format!("{id}-hint");
+    rsx! {
+        div { class: "field",
+            label { r#for: id, class: "field-label", "Most peers" }
+            input {
+                id,
+                class: "narrow",
+                r#type: "number",
+                inputmode: "numeric",
+                min: 1,
+                max,
+                step: 1,
+                value: "{value}",
+                aria_invalid: invalid,
+                aria_describedby: if invalid { "{hint_id} {ERROR_ID}" } else { "{hint_id}" },
+                oninput: move |event: FormEvent| {
+                    value.set(event.value());
+                    on_edit.call(());
+                },
+            }
+            p { id: "{hint_id}", class: "hint",
+                "Browsers connected at once, not counting relays: 1 to {max} ({default} unless you change it)."
+            }
         }
     }
 }

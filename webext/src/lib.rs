@@ -1,13 +1,12 @@
-//! The extension plumbing every Phemossa page shares: bindings to `chrome.runtime` and
-//! `chrome.storage`, the typed port client the popup and options pages use, and the port server
-//! the background uses. Messages are the JSON of `phemossa_core::api`.
+//! The extension plumbing every Phemossa page shares: bindings to `chrome.runtime`, the typed
+//! port client the popup and options pages use, and the port server the background uses.
+//! Messages are the JSON of `phemossa_core::api`.
 
 pub mod chrome;
 pub mod client;
 mod ensure;
 pub mod error;
 pub mod server;
-pub mod settings_store;
 
 pub use client::PortClient;
 pub use error::WebextError;

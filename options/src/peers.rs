@@ -1,0 +1,96 @@
+//! The Peers section: how the network stands, the browsers this one has met and the relays it
+//! meets them through, kept current by Network pushes while the page is open.
+
+use dioxus::prelude::*;
+use phemossa_core::api::{NetworkStatus, RelayInfo, RelayState};
+use phemossa_ui::format::group_digits;
+use phemossa_ui::network::{relay_text, state_text, state_tone};
+use phemossa_ui::{use_client, Alert, NetworkWatch, RetryAlert, Status, SyncBar};
+
+use crate::peer_table::PeerTable;
+
+#[component]
+pub fn PeersSection(network: NetworkWatch) -> Element {
+    let client = use_client();
+    let retry = move |()| {
+        spawn(network.load(client.clone()));
+    };
+    rsx! {
+        section { class: "card peers", aria_labelledby: "peers-heading",
+            h2 { id: "peers-heading", "Peers" }
+            {match (network.status(), network.error()) {
+                (Some(status), error) => rsx! {
+                    NetworkDetails { status }
+                    Alert { message: error }
+                },
+                (None, Some(error)) => rsx! {
+                    RetryAlert { error, on_retry: retry }
+                },
+                (None, None) => rsx! {
+                    Status { message: "Loading…".to_owned(), busy: true }
+                },
+            }}
+        }
+    }
+}
+
+#[component]
+fn NetworkDetails(status: NetworkStatus) -> Element {
+    let tone = state_tone(&status);
+    rsx! {
+        p { class: "network-state",
+            span { class: "net-dot {tone}", aria_hidden: "true" }
+            "{state_text(&status.state)}"
+        }
+        if let Some(sync) = status.sync {
+            SyncBar { sync }
+        }
+        if status.peers.is_empty() {
+            p { class: "empty",
+                "No peers yet. Browsers you exchange posts with appear here as soon as a relay introduces them."
+            }
+        } else {
+            PeerTable { peers: status.peers.clone() }
+        }
+        if !status.relays.is_empty() {
+            h3 { class: "subheading", "Relays" }
+            ul { class: "relays", role: "list", aria_label: "Relays",
+                for relay in status.relays.iter() {
+                    RelayItem { key: "{relay.address}", relay: relay.clone() }
+                }
+            }
+        }
+        dl { class: "network-facts",
+            if !status.local_peer_id.is_empty() {
+                div {
+                    dt { "This browser's peer id" }
+                    dd { code { class: "peer-id", "{status.local_peer_id}" } }
+                }
+            }
+            if status.invalid_total > 0 {
+                div {
+                    dt { "Invalid messages dropped" }
+                    dd { "{group_digits(status.invalid_total)}" }
+                }
+            }
+        }
+    }
+}
+
+#[component]
+fn RelayItem(relay: RelayInfo) -> Element {
+    let tone = match relay.state {
+        RelayState::Reserved => "ok",
+        RelayState::Connecting => "pending",
+        RelayState::Waiting { .. } => "bad",
+    };
+    rsx! {
+        li { class: "relay",
+            code { class: "relay-address", "{relay.address}" }
+            span { class: "relay-state",
+                span { class: "net-dot {tone}", aria_hidden: "true" }
+                "{relay_text(&relay.state)}"
+            }
+        }
+    }
+}
