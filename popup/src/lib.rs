@@ -1,9 +1,10 @@
-//! The toolbar popup: your public key, a box to post, the feed, and who you follow.
+//! The toolbar popup: a line saying how the network stands, your public key, a box to post, the
+//! feed, and who you follow.
 //!
 //! Everything goes through the background's port ([`phemossa_webext::PortClient`]); the popup
-//! keeps only what it shows. It subscribes to feed, following and identity pushes, so posts that
-//! arrive while it is open appear without a reload, and loads everything again after the
-//! background restarts (pushes sent meanwhile are lost).
+//! keeps only what it shows. It subscribes to feed, following, identity and network pushes, so
+//! posts that arrive while it is open appear without a reload, and loads everything again after
+//! the background restarts (pushes sent meanwhile are lost).
 //!
 //! This file starts the popup and lays it out; each part of it has a module of its own.
 
@@ -11,22 +12,31 @@ mod composer;
 mod feed;
 mod feed_view;
 mod following_view;
+mod network_line;
 mod options_page;
 
 use dioxus::prelude::*;
 use phemossa_core::api::{FollowingEntry, Push, Topic};
 use phemossa_ui::feed::merge_feed;
-use phemossa_ui::{use_client_provider, use_connection, use_pushes, PublicKeyField};
+use phemossa_ui::{
+    use_client_provider, use_connection, use_network_watch, use_pushes, PublicKeyField,
+};
 use wasm_bindgen::prelude::*;
 
 use crate::composer::Composer;
 use crate::feed::{load_first_page, FeedState};
 use crate::feed_view::FeedView;
 use crate::following_view::{load_following, FollowingView};
+use crate::network_line::NetworkLine;
 use crate::options_page::open_options_page;
 
 /// The pushes the popup shows as they come.
-const TOPICS: &[Topic] = &[Topic::Feed, Topic::Following, Topic::Identity];
+const TOPICS: &[Topic] = &[
+    Topic::Feed,
+    Topic::Following,
+    Topic::Identity,
+    Topic::Network,
+];
 
 #[wasm_bindgen(start)]
 fn start() {
@@ -39,12 +49,14 @@ fn App() -> Element {
     phemossa_ui::use_clock_provider();
     let mut feed = use_signal(FeedState::default);
     let mut following = use_signal(|| None::<Vec<FollowingEntry>>);
+    let network = use_network_watch();
 
     // Also after the background restarted: then what is shown may be stale, so it is replaced.
     let connection = use_connection(&client, TOPICS, move |client| {
         let reload = feed.peek().loaded;
         spawn(load_first_page(client.clone(), feed, reload));
-        spawn(load_following(client, following));
+        spawn(load_following(client.clone(), following));
+        spawn(network.load(client));
     });
     let mut identity = connection.identity;
 
@@ -57,6 +69,7 @@ fn App() -> Element {
                 Push::FeedReset => load_first_page(client, feed, true).await,
                 Push::Following(entries) => following.set(Some(entries)),
                 Push::Identity(info) => identity.set(Some(info)),
+                Push::Network(status) => network.pushed(status),
             }
         }
     });
@@ -72,6 +85,7 @@ fn App() -> Element {
                     "Settings"
                 }
             }
+            NetworkLine { network }
             main { class: "popup",
                 {connection.gate(|info| rsx! {
                     section { class: "card", aria_label: "Your identity",
