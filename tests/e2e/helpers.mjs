@@ -207,3 +207,8 @@ export async function expectAlert(page, pattern, timeout = TIMEOUT) {
 export function listItems(page, name) {
   return texts(page.getByRole('list', { name, exact: true }).getByRole('listitem'));
 }
+
+/** The region (a section named by its heading) with exactly this accessible name. */
+export function region(page, name) {
+  return page.getByRole('region', { name, exact: true });
+}
