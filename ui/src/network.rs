@@ -89,15 +89,17 @@ pub fn peer_state_text(peer: &PeerInfo) -> &'static str {
     }
 }
 
-/// A peer id cut to its start and end, "12D3KooWAbCd…wXyZ", for narrow columns (the full id
-/// goes in the tooltip).
+/// A peer id cut to its start and end, "12D3KooW…swrRJsNK", for narrow columns (the full id
+/// goes in the tooltip). Most ids share their start, so the end is what tells them apart.
 pub fn short_peer_id(peer_id: &str) -> String {
+    const HEAD: usize = 8;
+    const TAIL: usize = 8;
     let chars: Vec<char> = peer_id.chars().collect();
-    if chars.len() <= 18 {
+    if chars.len() <= HEAD + TAIL + 1 {
         return peer_id.to_owned();
     }
-    let head: String = chars[..12].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
+    let head: String = chars[..HEAD].iter().collect();
+    let tail: String = chars[chars.len() - TAIL..].iter().collect();
     format!("{head}…{tail}")
 }
 
@@ -234,7 +236,7 @@ mod tests {
         assert_eq!(peer_state_text(&p), "Connected");
         p.banned = true;
         assert_eq!(peer_state_text(&p), "Banned");
-        assert_eq!(short_peer_id(&p.peer_id), "12D3KooWDpJ7…nXTN");
+        assert_eq!(short_peer_id(&p.peer_id), "12D3KooW…4kx6nXTN");
         assert_eq!(short_peer_id("short"), "short");
         let relayed = format!(
             "/ip4/10.0.0.1/tcp/4001/ws/p2p/{0}/p2p-circuit/p2p/{0}",
@@ -242,7 +244,7 @@ mod tests {
         );
         assert_eq!(
             short_address(&relayed),
-            "/ip4/10.0.0.1/tcp/4001/ws/p2p/12D3KooWDpJ7…nXTN/p2p-circuit/p2p/12D3KooWDpJ7…nXTN"
+            "/ip4/10.0.0.1/tcp/4001/ws/p2p/12D3KooW…4kx6nXTN/p2p-circuit/p2p/12D3KooW…4kx6nXTN"
         );
         assert_eq!(connection_text(Some(ConnectionKind::Relayed)), "Relayed");
         assert_eq!(connection_text(None), "—");
