@@ -304,6 +304,7 @@ impl Driver {
                 peer.last_seen = now;
                 peer.connections += 1;
                 peer.missed = 0;
+                peer.connected_now();
                 peer.unsaved = true;
                 self.changed = true;
                 if peer.connections == 1 {
@@ -356,8 +357,12 @@ impl Driver {
                 peer_id: Some(peer_id),
                 error,
                 ..
-            } if self.is_relay(&peer_id) => {
-                self.relay_lost(peer_id, &format!("cannot reach the relay: {error}"), now);
+            } => {
+                if self.is_relay(&peer_id) {
+                    self.relay_lost(peer_id, &format!("cannot reach the relay: {error}"), now);
+                } else if let Some(peer) = self.peers.get_mut(&peer_id) {
+                    peer.dial_failed(now);
+                }
             }
             _ => {}
         }
@@ -422,7 +427,7 @@ impl Driver {
         let at_cap = self.peers.connected_count() >= cap;
         let local = self.local_peer_id;
         let peer = self.peers.entry(peer_id);
-        if peer.banned || peer.connected() || at_cap {
+        if !peer.may_dial(clock::now_ms()) || at_cap {
             return;
         }
         peer.missed += 1;

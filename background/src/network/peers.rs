@@ -15,6 +15,9 @@ use crate::storage::PeerRecord;
 /// and drops the rest; their channels are dropped oldest first past this.
 const MAX_OPEN_CHANNELS: usize = 16;
 
+const FIRST_REDIAL_MS: u64 = 1_000;
+const MAX_REDIAL_MS: u64 = 5 * 60 * 1000;
+
 pub struct Peer {
     pub session: Session,
     pub connections: usize,
@@ -32,6 +35,9 @@ pub struct Peer {
     pub to_store: Vec<Event>,
     /// Times rendezvous listed this peer while no connection to it was open.
     pub missed: u32,
+    /// Dials that failed in a row, and when the next may start.
+    dial_failures: u32,
+    next_dial_at: u64,
     channels: VecDeque<(u64, ResponseChannel<Vec<u8>>)>,
     /// Something the `peers` store should learn.
     pub unsaved: bool,
@@ -52,9 +58,28 @@ impl Peer {
             progress: None,
             to_store: Vec::new(),
             missed: 0,
+            dial_failures: 0,
+            next_dial_at: 0,
             channels: VecDeque::new(),
             unsaved: false,
         }
+    }
+
+    /// A dial failed: wait before the next, doubling from 2 s up to 5 minutes, so a peer
+    /// that left (its rendezvous registration outlives it) is not dialed every round.
+    pub fn dial_failed(&mut self, now: u64) {
+        self.dial_failures += 1;
+        let delay = (FIRST_REDIAL_MS << self.dial_failures.min(8)).min(MAX_REDIAL_MS);
+        self.next_dial_at = now + delay;
+    }
+
+    pub fn may_dial(&self, now: u64) -> bool {
+        !self.banned && !self.connected() && now >= self.next_dial_at
+    }
+
+    pub fn connected_now(&mut self) {
+        self.dial_failures = 0;
+        self.next_dial_at = 0;
     }
 
     pub fn connected(&self) -> bool {

@@ -16,7 +16,12 @@ pub fn build(local_peer_id: &str, relays: &[Relay], peers: &Peers, now: u64) -> 
     } else {
         NetworkState::Connecting
     };
-    let mut listed: Vec<_> = peers.by_id.iter().collect();
+    // Peers only ever discovered, never reached, are not worth a row.
+    let mut listed: Vec<_> = peers
+        .by_id
+        .iter()
+        .filter(|(_, p)| p.last_seen > 0)
+        .collect();
     listed.sort_by_key(|(_, p)| {
         (
             std::cmp::Reverse(p.connected()),
