@@ -22,7 +22,7 @@ async function createIfMissing() {
     await chrome.offscreen.createDocument({
       url: OFFSCREEN_URL,
       reasons: ['WEB_RTC'],
-      justification: 'Runs the Phemossa peer-to-peer node (WebRTC connections to peers and local storage).',
+      justification: 'Runs the Phemossa peer-to-peer node (WebRTC connections to relays and peers).',
     });
   } catch (err) {
     // Another path (e.g. an earlier worker instance) may have created it meanwhile.

@@ -2,14 +2,13 @@
 //!
 //! Each setting is text with one entry per line; blank lines and lines starting with `#` are
 //! ignored. An invalid line is refused with its line number, so the page can say which one.
+//! The background keeps the settings in its IndexedDB and checks them again when they arrive.
 
 use multiaddr::{Multiaddr, Protocol};
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
 
-/// Stored under this key in `chrome.storage.local`.
-pub const STORAGE_KEY: &str = "phemossa.network";
 const MAX_ENTRIES: usize = 32;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,8 +12,6 @@ extern "C" {
     pub type Chrome;
     #[wasm_bindgen(method, getter)]
     pub fn runtime(this: &Chrome) -> Option<Runtime>;
-    #[wasm_bindgen(method, getter)]
-    pub fn storage(this: &Chrome) -> Option<Storage>;
 
     pub type Runtime;
     #[wasm_bindgen(method, catch)]
@@ -45,16 +43,6 @@ extern "C" {
     pub fn on_message(this: &Port) -> ChromeEvent;
     #[wasm_bindgen(method, getter, js_name = onDisconnect)]
     pub fn on_disconnect(this: &Port) -> ChromeEvent;
-
-    pub type Storage;
-    #[wasm_bindgen(method, getter)]
-    pub fn local(this: &Storage) -> StorageArea;
-
-    pub type StorageArea;
-    #[wasm_bindgen(method, catch)]
-    pub fn get(this: &StorageArea, keys: &JsValue) -> Result<Promise, JsValue>;
-    #[wasm_bindgen(method, catch)]
-    pub fn set(this: &StorageArea, items: &JsValue) -> Result<Promise, JsValue>;
 }
 
 /// The global `chrome` object, if this code runs inside an extension.
@@ -69,11 +57,4 @@ pub fn chrome() -> Result<Chrome, WebextError> {
 
 pub fn runtime() -> Result<Runtime, WebextError> {
     chrome()?.runtime().ok_or(WebextError::NoExtensionContext)
-}
-
-pub fn local_storage() -> Result<StorageArea, WebextError> {
-    Ok(chrome()?
-        .storage()
-        .ok_or(WebextError::NoExtensionContext)?
-        .local())
 }
