@@ -1,0 +1,24 @@
+//! `phemossa-hostile-peer`: a native libp2p peer that speaks Phemossa's sync and gossip wire
+//! contract (docs/protocol.md §8) and misbehaves on purpose, so tests can prove that browsers
+//! count, drop and disconnect bad peers. See README.md.
+//!
+//! - [`cli`]: flags → [`Config`]
+//! - [`forge`]: forged events and malformed messages, from core's real encodings
+//! - [`responder`]: lying answers to a victim's sync requests
+//! - [`codec`]: the raw-bytes request-response codec of `/phemossa/sync/1.0.0`
+//! - [`node`]: the libp2p node and its event loop
+//! - [`report`]: one JSON line per notable thing
+#![cfg(not(target_arch = "wasm32"))]
+
+pub mod cli;
+pub mod codec;
+pub mod error;
+pub mod forge;
+pub mod node;
+pub mod report;
+pub mod responder;
+
+pub use cli::{Args, Config};
+pub use error::Error;
+pub use node::run;
+pub use report::{Report, Stdout};

@@ -1,0 +1,678 @@
+//! The libp2p side: reach the relay over its address, reserve a circuit slot, register and
+//! discover in rendezvous, dial victims through the relay, and misbehave on the sync protocol
+//! and on the victim author's gossip topic until the victims hang up. Speaks exactly the
+//! browser node's wire contract (see docs/protocol.md §8); only the content is bad.
+
+use std::{
+    collections::HashMap,
+    future::Future,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use libp2p::{
+    futures::StreamExt,
+    gossipsub, identify,
+    identity::Keypair,
+    multiaddr::Protocol,
+    noise, ping, relay, rendezvous, request_response,
+    swarm::{
+        dial_opts::{DialOpts, PeerCondition},
+        ConnectionError, NetworkBehaviour, SwarmEvent,
+    },
+    tcp, yamux, Multiaddr, PeerId, StreamProtocol, Swarm, SwarmBuilder,
+};
+use phemossa_core::sync::{
+    author_topic, limits::MAX_SYNC_MESSAGE_BYTES, message_id, SYNC_PROTOCOL,
+};
+use serde_json::json;
+
+use crate::{
+    cli::Config,
+    codec::SyncCodec,
+    error::Error,
+    forge::{malformed_request, ForgedKind, Forger, MalformedKind},
+    report::Report,
+    responder::{Answered, Responder},
+};
+
+/// The rendezvous namespace browsers register and discover under.
+pub const RENDEZVOUS_NAMESPACE: &str = "phemossa";
+/// Registration TTL: the relay's minimum, so this peer drops out of discovery soon after it stops.
+pub const RENDEZVOUS_TTL_SECS: u64 = 60;
+/// What this node tells peers it speaks, in identify: the same as the browser node.
+pub const PROTOCOL_VERSION: &str = "/phemossa/1.0.0";
+/// Room gossipsub's envelope takes around a message, as the browser node allows.
+const GOSSIP_ENVELOPE_BYTES: usize = 1024;
+/// Connections stay open until the victim closes them: this peer never idles one out first.
+const IDLE_CONNECTION_TIMEOUT: Duration = Duration::from_secs(3600);
+/// After losing the relay, wait this long before reserving again.
+const RELAY_RETRY: Duration = Duration::from_secs(2);
+
+#[derive(NetworkBehaviour)]
+struct Behaviour {
+    relay: relay::client::Behaviour,
+    identify: identify::Behaviour,
+    ping: ping::Behaviour,
+    rendezvous: rendezvous::client::Behaviour,
+    gossipsub: gossipsub::Behaviour,
+    sync: request_response::Behaviour<SyncCodec>,
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+fn gossip_config() -> Result<gossipsub::Config, BoxError> {
+    Ok(gossipsub::ConfigBuilder::default()
+        .mesh_n_low(1)
+        .mesh_n(3)
+        .mesh_n_high(6)
+        .mesh_outbound_min(1)
+        .gossip_lazy(3)
+        .heartbeat_interval(Duration::from_secs(1))
+        .flood_publish(true)
+        .max_transmit_size(MAX_SYNC_MESSAGE_BYTES + GOSSIP_ENVELOPE_BYTES)
+        .validation_mode(gossipsub::ValidationMode::Strict)
+        // Messages from others are held and ignored: this peer forwards nothing.
+        .validate_messages()
+        .message_id_fn(|message: &gossipsub::Message| {
+            gossipsub::MessageId::from(message_id(&message.data))
+        })
+        .build()?)
+}
+
+async fn build_swarm(key: Keypair) -> Result<Swarm<Behaviour>, Error> {
+    let failed = |what: &str, e: &dyn std::fmt::Display| Error::Build(format!("{what}: {e}"));
+    let swarm = SwarmBuilder::with_existing_identity(key)
+        .with_tokio()
+        .with_tcp(
+            tcp::Config::default(),
+            noise::Config::new,
+            yamux::Config::default,
+        )
+        .map_err(|e| failed("tcp", &e))?
+        .with_dns()
+        .map_err(|e| failed("dns", &e))?
+        .with_websocket(noise::Config::new, yamux::Config::default)
+        .await
+        .map_err(|e| failed("websocket", &e))?
+        .with_relay_client(noise::Config::new, yamux::Config::default)
+        .map_err(|e| failed("relay client", &e))?
+        .with_behaviour(|key, relay| -> Result<Behaviour, BoxError> {
+            Ok(Behaviour {
+                relay,
+                identify: identify::Behaviour::new(
+                    identify::Config::new(PROTOCOL_VERSION.into(), key.public())
+                        .with_agent_version(
+                            concat!("phemossa-hostile-peer/", env!("CARGO_PKG_VERSION")).into(),
+                        ),
+                ),
+                ping: ping::Behaviour::new(ping::Config::new()),
+                rendezvous: rendezvous::client::Behaviour::new(key.clone()),
+                gossipsub: gossipsub::Behaviour::new(
+                    gossipsub::MessageAuthenticity::Signed(key.clone()),
+                    gossip_config()?,
+                )?,
+                sync: request_response::Behaviour::with_codec(
+                    SyncCodec,
+                    [(
+                        StreamProtocol::new(SYNC_PROTOCOL),
+                        request_response::ProtocolSupport::Full,
+                    )],
+                    request_response::Config::default()
+                        .with_request_timeout(Duration::from_secs(30)),
+                ),
+            })
+        })
+        .map_err(|e| failed("behaviour", &e))?
+        .with_swarm_config(|c| c.with_idle_connection_timeout(IDLE_CONNECTION_TIMEOUT))
+        .build();
+    Ok(swarm)
+}
+
+/// What this peer knows about one other peer (never the relay).
+#[derive(Debug, Default)]
+struct PeerState {
+    /// Connections open now.
+    connections: u32,
+    /// Whether this is a peer to misbehave towards (`--target`, or every peer without it).
+    victim: bool,
+    /// Per connection round: malformed requests sent, forged gossip messages sent to it.
+    malformed_sent: u32,
+    gossip_sent: u32,
+    /// Subscribed to the victim author's topic.
+    subscribed: bool,
+    /// The forged store it is shown when it pulls, made on its first sync-request.
+    responder: Option<Responder>,
+    /// Times it closed every connection to this peer.
+    closed_by_peer: u32,
+    /// Dial in progress.
+    dialing: bool,
+}
+
+/// The hostile peer, running.
+struct Node<'r, R: Report> {
+    swarm: Swarm<Behaviour>,
+    config: Config,
+    report: &'r mut R,
+    forger: Forger,
+    topic: gossipsub::IdentTopic,
+    namespace: rendezvous::Namespace,
+    peers: HashMap<PeerId, PeerState>,
+    /// The relayed address the relay confirmed (reservation accepted); None while there is none.
+    reserved: Option<Multiaddr>,
+    registered: bool,
+    /// When to try reserving again after losing the relay.
+    relay_retry: Option<tokio::time::Instant>,
+}
+
+/// Milliseconds since the Unix epoch, as the victim's clock will roughly agree.
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Runs the hostile peer until `shutdown` resolves (then `Ok`), reporting to `report`.
+/// Fails only if it cannot start.
+pub async fn run<R: Report>(
+    config: Config,
+    shutdown: impl Future<Output = ()>,
+    report: &mut R,
+) -> Result<(), Error> {
+    let key = Keypair::generate_ed25519();
+    let peer_id = key.public().to_peer_id();
+    let forger = Forger::new(rand::random(), config.victim_author);
+    let swarm = build_swarm(key).await?;
+    let topic = gossipsub::IdentTopic::new(author_topic(&config.victim_author));
+    report.report(json!({
+        "peer_id": peer_id.to_string(),
+        "relay": config.relay.to_string(),
+        "topic": topic.to_string(),
+        "victim_author": config.victim_author.to_base64(),
+    }));
+    let mut node = Node {
+        swarm,
+        config,
+        report,
+        forger,
+        topic,
+        namespace: rendezvous::Namespace::from_static(RENDEZVOUS_NAMESPACE),
+        peers: HashMap::new(),
+        reserved: None,
+        registered: false,
+        relay_retry: None,
+    };
+    node.swarm
+        .behaviour_mut()
+        .gossipsub
+        .subscribe(&node.topic)
+        .map_err(|e| Error::Build(format!("gossipsub subscribe: {e}")))?;
+    node.reserve()?;
+
+    let mut tick = tokio::time::interval(node.config.interval);
+    let mut discover = tokio::time::interval(node.config.discover_interval);
+    let mut renew = tokio::time::interval(Duration::from_secs(RENDEZVOUS_TTL_SECS / 2));
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => return Ok(()),
+            event = node.swarm.select_next_some() => node.on_event(event),
+            _ = tick.tick() => node.misbehave(),
+            _ = discover.tick() => node.discover(),
+            _ = renew.tick() => node.register(),
+        }
+        if node
+            .relay_retry
+            .is_some_and(|at| tokio::time::Instant::now() >= at)
+        {
+            node.relay_retry = None;
+            node.reserve()?;
+        }
+    }
+}
+
+fn is_relayed(addr: &Multiaddr) -> bool {
+    addr.iter().any(|p| matches!(p, Protocol::P2pCircuit))
+}
+
+impl<R: Report> Node<'_, R> {
+    fn circuit_to_relay(&self) -> Multiaddr {
+        self.config.relay.clone().with(Protocol::P2pCircuit)
+    }
+
+    /// Listening on `<relay>/p2p-circuit` dials the relay and reserves a slot.
+    fn reserve(&mut self) -> Result<(), Error> {
+        let addr = self.circuit_to_relay();
+        self.swarm
+            .listen_on(addr.clone())
+            .map_err(|e| Error::Listen {
+                addr,
+                reason: e.to_string(),
+            })?;
+        Ok(())
+    }
+
+    fn register(&mut self) {
+        if self.reserved.is_none() {
+            return;
+        }
+        let ttl = Some(RENDEZVOUS_TTL_SECS);
+        if let Err(e) = self.swarm.behaviour_mut().rendezvous.register(
+            self.namespace.clone(),
+            self.config.relay_id,
+            ttl,
+        ) {
+            self.report
+                .report(json!({ "register_failed": e.to_string() }));
+        }
+    }
+
+    fn discover(&mut self) {
+        if !self.registered {
+            return;
+        }
+        self.swarm.behaviour_mut().rendezvous.discover(
+            Some(self.namespace.clone()),
+            None,
+            None,
+            self.config.relay_id,
+        );
+    }
+
+    fn is_victim(&self, peer: &PeerId) -> bool {
+        self.config.target.is_none_or(|target| target == *peer)
+    }
+
+    fn peer(&mut self, peer: PeerId) -> &mut PeerState {
+        let victim = self.is_victim(&peer);
+        self.peers.entry(peer).or_insert_with(|| PeerState {
+            victim,
+            ..PeerState::default()
+        })
+    }
+
+    fn dial(&mut self, peer: PeerId) {
+        let redials = self.config.redials;
+        let state = self.peer(peer);
+        if state.connections > 0 || state.dialing || !state.victim {
+            return;
+        }
+        if state.closed_by_peer > redials {
+            return;
+        }
+        state.dialing = true;
+        let redial = state.closed_by_peer > 0;
+        let addr = self.circuit_to_relay().with(Protocol::P2p(peer));
+        let opts = DialOpts::peer_id(peer)
+            .addresses(vec![addr.clone()])
+            .condition(PeerCondition::DisconnectedAndNotDialing)
+            .build();
+        match self.swarm.dial(opts) {
+            Ok(()) => self.report.report(json!({
+                "dialing": peer.to_string(), "addr": addr.to_string(), "redial": redial,
+            })),
+            Err(e) => {
+                self.peer(peer).dialing = false;
+                self.report
+                    .report(json!({ "dial_failed": peer.to_string(), "error": e.to_string() }));
+            }
+        }
+    }
+
+    /// One round of misbehaviour: a malformed request to each connected victim that has not
+    /// had its share, and one forged gossip message if a victim on the topic has not had its.
+    fn misbehave(&mut self) {
+        let author = self.config.victim_author;
+        let (max_malformed, max_gossip) = (self.config.malformed, self.config.gossip);
+        let mut requests = Vec::new();
+        let mut gossip_to = Vec::new();
+        let mut first_gossip = false;
+        for (peer, state) in &mut self.peers {
+            if !state.victim || state.connections == 0 {
+                continue;
+            }
+            if state.malformed_sent < max_malformed {
+                let n = u64::from(state.malformed_sent);
+                state.malformed_sent += 1;
+                requests.push((*peer, n));
+            }
+            if state.subscribed && state.gossip_sent < max_gossip {
+                first_gossip |= state.gossip_sent == 0;
+                gossip_to.push(*peer);
+            }
+        }
+        for (peer, n) in requests {
+            let kind = MalformedKind::cycle(n);
+            let bytes = malformed_request(kind, n, author);
+            let len = bytes.len();
+            self.swarm.behaviour_mut().sync.send_request(&peer, bytes);
+            self.report.report(json!({
+                "sent": "malformed_request", "kind": kind.name(), "bytes": len,
+                "peer": peer.to_string(), "n": n + 1,
+            }));
+        }
+        if !gossip_to.is_empty() {
+            self.publish_forged(first_gossip, &gossip_to);
+        }
+    }
+
+    /// Publishes one forged new-event on the victim author's topic: a wrong id for a victim's
+    /// first, bad signatures after.
+    fn publish_forged(&mut self, first: bool, to: &[PeerId]) {
+        let kind = if first {
+            ForgedKind::WrongId
+        } else {
+            ForgedKind::BadSignature
+        };
+        let (data, event) = match self.forger.gossip(kind, now_ms()) {
+            Ok(forged) => forged,
+            Err(e) => {
+                self.report.report(json!({ "forge_failed": e.to_string() }));
+                return;
+            }
+        };
+        match self
+            .swarm
+            .behaviour_mut()
+            .gossipsub
+            .publish(self.topic.clone(), data)
+        {
+            Ok(_) => {
+                for peer in to {
+                    self.peer(*peer).gossip_sent += 1;
+                }
+                self.report.report(json!({
+                    "sent": "forged_gossip", "kind": kind.name(),
+                    "id": event.claimed_id.to_hex(), "topic": self.topic.to_string(),
+                    "peers": to.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+                }));
+            }
+            Err(e) => self
+                .report
+                .report(json!({ "publish_failed": e.to_string(), "kind": kind.name() })),
+        }
+    }
+
+    fn on_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
+        match event {
+            SwarmEvent::NewListenAddr { address, .. } => {
+                self.report
+                    .report(json!({ "listening": address.to_string() }));
+            }
+            SwarmEvent::ExternalAddrConfirmed { address } if is_relayed(&address) => {
+                // The reservation stands: rendezvous registers external addresses, and this
+                // relayed one is the only one this peer has.
+                let first = self.reserved.is_none();
+                self.reserved = Some(address.clone());
+                self.report
+                    .report(json!({ "reserved": address.to_string() }));
+                if first {
+                    self.register();
+                }
+            }
+            SwarmEvent::ListenerClosed {
+                addresses, reason, ..
+            } => {
+                self.reserved = None;
+                self.registered = false;
+                self.report.report(json!({
+                    "relay_listener_closed": addresses.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+                    "reason": format!("{reason:?}"),
+                }));
+                self.relay_retry = Some(tokio::time::Instant::now() + RELAY_RETRY);
+            }
+            SwarmEvent::ConnectionEstablished {
+                peer_id,
+                endpoint,
+                num_established,
+                ..
+            } => {
+                if peer_id == self.config.relay_id {
+                    self.report
+                        .report(json!({ "relay_connected": peer_id.to_string() }));
+                    return;
+                }
+                let state = self.peer(peer_id);
+                state.dialing = false;
+                state.connections = num_established.get();
+                let victim = state.victim;
+                self.report.report(json!({
+                    "connected": peer_id.to_string(),
+                    "addr": endpoint.get_remote_address().to_string(),
+                    "dialer": endpoint.is_dialer(),
+                    "victim": victim,
+                }));
+                if !victim {
+                    // With --target, bystanders get nothing: not even a connection.
+                    let _ = self.swarm.disconnect_peer_id(peer_id);
+                }
+            }
+            SwarmEvent::ConnectionClosed {
+                peer_id,
+                num_established,
+                cause,
+                ..
+            } => self.on_closed(peer_id, num_established, cause),
+            SwarmEvent::OutgoingConnectionError { peer_id, error, .. } => {
+                if let Some(peer) = peer_id {
+                    if peer != self.config.relay_id {
+                        self.peer(peer).dialing = false;
+                    }
+                }
+                self.report.report(json!({
+                    "dial_failed": peer_id.map(|p| p.to_string()), "error": error.to_string(),
+                }));
+            }
+            SwarmEvent::Behaviour(event) => self.on_behaviour(event),
+            _ => {}
+        }
+    }
+
+    fn on_closed(&mut self, peer: PeerId, remaining: u32, cause: Option<ConnectionError>) {
+        if peer == self.config.relay_id {
+            self.report.report(json!({
+                "relay_disconnected": peer.to_string(),
+                "cause": cause.map(|c| c.to_string()),
+            }));
+            return;
+        }
+        let state = self.peer(peer);
+        state.connections = remaining;
+        if remaining > 0 {
+            return;
+        }
+        // A new connection starts a new round of misbehaviour.
+        state.malformed_sent = 0;
+        state.gossip_sent = 0;
+        state.subscribed = false;
+        state.responder = None;
+        let victim = state.victim;
+        let line = match cause {
+            // This peer never closes a connection actively (bystanders aside): an IO error is
+            // the remote hanging up.
+            Some(ConnectionError::IO(e)) => {
+                state.closed_by_peer += 1;
+                json!({ "disconnected_by": peer.to_string(), "cause": e.to_string(), "victim": victim })
+            }
+            Some(ConnectionError::KeepAliveTimeout) => json!({ "idle_closed": peer.to_string() }),
+            None => json!({ "closed": peer.to_string(), "victim": victim }),
+        };
+        self.report.report(line);
+    }
+
+    fn on_behaviour(&mut self, event: BehaviourEvent) {
+        match event {
+            BehaviourEvent::Relay(relay::client::Event::ReservationReqAccepted {
+                relay_peer_id,
+                renewal: false,
+                ..
+            }) => {
+                self.report
+                    .report(json!({ "reservation_accepted": relay_peer_id.to_string() }));
+            }
+            BehaviourEvent::Rendezvous(event) => self.on_rendezvous(event),
+            BehaviourEvent::Gossipsub(event) => self.on_gossip(event),
+            BehaviourEvent::Sync(event) => self.on_sync(event),
+            _ => {}
+        }
+    }
+
+    fn on_rendezvous(&mut self, event: rendezvous::client::Event) {
+        match event {
+            rendezvous::client::Event::Registered { ttl, .. } => {
+                let first = !self.registered;
+                self.registered = true;
+                if first {
+                    self.report
+                        .report(json!({ "registered": RENDEZVOUS_NAMESPACE, "ttl": ttl }));
+                    self.discover();
+                }
+            }
+            rendezvous::client::Event::RegisterFailed { error, .. } => {
+                self.report
+                    .report(json!({ "register_failed": format!("{error:?}") }));
+            }
+            rendezvous::client::Event::Discovered { registrations, .. } => {
+                let me = *self.swarm.local_peer_id();
+                for registration in registrations {
+                    let peer = registration.record.peer_id();
+                    if peer == me || peer == self.config.relay_id {
+                        continue;
+                    }
+                    let known = self.peers.contains_key(&peer);
+                    if !known {
+                        self.report
+                            .report(json!({ "discovered": peer.to_string() }));
+                    }
+                    self.dial(peer);
+                }
+            }
+            rendezvous::client::Event::DiscoverFailed { error, .. } => {
+                self.report
+                    .report(json!({ "discover_failed": format!("{error:?}") }));
+            }
+            _ => {}
+        }
+    }
+
+    fn on_gossip(&mut self, event: gossipsub::Event) {
+        match event {
+            gossipsub::Event::Subscribed { peer_id, topic, .. } if topic == self.topic.hash() => {
+                self.peer(peer_id).subscribed = true;
+                self.report.report(json!({
+                    "subscribed": peer_id.to_string(), "topic": topic.to_string(),
+                }));
+            }
+            gossipsub::Event::Unsubscribed { peer_id, topic } if topic == self.topic.hash() => {
+                self.peer(peer_id).subscribed = false;
+            }
+            gossipsub::Event::Message {
+                propagation_source,
+                message_id,
+                ..
+            } => {
+                // Held by validate_messages; ignoring it means it is never forwarded.
+                self.swarm
+                    .behaviour_mut()
+                    .gossipsub
+                    .report_message_validation_result(
+                        &message_id,
+                        &propagation_source,
+                        gossipsub::MessageAcceptance::Ignore,
+                    );
+            }
+            gossipsub::Event::GossipsubNotSupported { peer_id } => {
+                self.report
+                    .report(json!({ "gossipsub_not_supported": peer_id.to_string() }));
+            }
+            _ => {}
+        }
+    }
+
+    fn on_sync(&mut self, event: request_response::Event<Vec<u8>, Vec<u8>>) {
+        match event {
+            request_response::Event::Message {
+                peer,
+                message:
+                    request_response::Message::Request {
+                        request, channel, ..
+                    },
+                ..
+            } => {
+                if !self.is_victim(&peer) {
+                    // Dropping the channel leaves a bystander's request unanswered.
+                    self.report
+                        .report(json!({ "ignored_request_from": peer.to_string() }));
+                    return;
+                }
+                let (count, now) = (self.config.forged_events, now_ms());
+                let state = self.peers.entry(peer).or_insert_with(|| PeerState {
+                    victim: true,
+                    ..PeerState::default()
+                });
+                if state.responder.is_none() {
+                    match Responder::new(&mut self.forger, count, now) {
+                        Ok(responder) => state.responder = Some(responder),
+                        Err(e) => {
+                            self.report.report(json!({ "forge_failed": e.to_string() }));
+                            return;
+                        }
+                    }
+                }
+                let Some(responder) = state.responder.as_ref() else {
+                    return;
+                };
+                let (response, answered) = responder.answer(&request);
+                if self
+                    .swarm
+                    .behaviour_mut()
+                    .sync
+                    .send_response(channel, response)
+                    .is_err()
+                {
+                    self.report.report(
+                        json!({ "response_dropped": peer.to_string(), "reason": "stream closed" }),
+                    );
+                    return;
+                }
+                let peer = peer.to_string();
+                self.report.report(match answered {
+                    Answered::SyncRequest { forged_ids } => json!({
+                        "answered": "sync_request", "forged_ids": forged_ids, "peer": peer,
+                    }),
+                    Answered::EventRequest {
+                        forged_events,
+                        bad_signature,
+                        wrong_id,
+                    } => json!({
+                        "sent": "forged_events", "count": forged_events,
+                        "bad_signature": bad_signature, "wrong_id": wrong_id, "peer": peer,
+                    }),
+                    Answered::Other { reason } => json!({
+                        "sent": "garbage_response", "because": reason, "peer": peer,
+                    }),
+                });
+            }
+            request_response::Event::Message {
+                peer,
+                message: request_response::Message::Response { response, .. },
+                ..
+            } => {
+                self.report.report(json!({
+                    "response": peer.to_string(), "bytes": response.len(),
+                }));
+            }
+            request_response::Event::OutboundFailure { peer, error, .. } => {
+                self.report.report(json!({
+                    "request_failed": peer.to_string(), "error": error.to_string(),
+                }));
+            }
+            request_response::Event::InboundFailure { peer, error, .. } => {
+                self.report.report(json!({
+                    "inbound_failed": peer.to_string(), "error": error.to_string(),
+                }));
+            }
+            request_response::Event::ResponseSent { .. } => {}
+        }
+    }
+}
