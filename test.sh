@@ -47,6 +47,11 @@ install_missing() {
     as_root apt-get update
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver
   fi
+  # tests/netns/run.sh: unshare (util-linux) and ip (iproute2) make the end-to-end tests' namespace.
+  if ! command -v ip >/dev/null || ! command -v unshare >/dev/null; then
+    as_root apt-get update
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends iproute2 util-linux
+  fi
   cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
   cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
   ./build.sh --tools-only   # rustup target, wasm-bindgen-cli, node tools
@@ -85,9 +90,18 @@ fuzz_smoke() {
 }
 FUZZ_SECONDS="${PHEMOSSA_FUZZ_SECONDS:-10}"
 
+# --workspace: the relay's workspace also holds hostile-peer/, the misbehaving peer the
+# end-to-end tests run.
 relay_lint() {
   cargo fmt --manifest-path relay/Cargo.toml --all -- --check
-  cargo clippy --manifest-path relay/Cargo.toml --locked --all-targets -- -D warnings
+  cargo clippy --manifest-path relay/Cargo.toml --locked --workspace --all-targets -- -D warnings
+}
+
+# --release: build.sh's release build of the relay then reuses these compiled dependencies; the
+# end-to-end tests run the hostile peer's release binary.
+relay_tests() {
+  cargo test --release --locked --manifest-path relay/Cargo.toml --workspace
+  cargo build --release --locked --manifest-path relay/Cargo.toml -p phemossa-hostile-peer
 }
 
 step "Install missing tools"            install_missing
@@ -100,9 +114,9 @@ step "clippy (wasm crates)"             cargo clippy --target wasm32-unknown-unk
 step "cargo test (core, ui; native)"    cargo test -p phemossa-core -p phemossa-ui
 step "fuzz smoke (core decoders)"       fuzz_smoke
 step "fmt + clippy (relay, native)"     relay_lint
-# --release: build.sh's release build of the relay then reuses these compiled dependencies.
-step "cargo test (relay, native)"       cargo test --release --locked --manifest-path relay/Cargo.toml
+step "cargo test (relay, native)"       relay_tests
 step "wasm tests (background, Chromium)" wasm_browser_tests
 step "build dist/"                      ./build.sh
 step "web-ext lint"                     tests/node_modules/.bin/web-ext lint --source-dir dist --no-config-discovery
-step "end-to-end tests (Playwright)"    node --test --test-concurrency=1 tests/e2e/
+# In a network namespace of their own (root needed), so browser traffic never leaves this machine.
+step "end-to-end tests (Playwright)"    tests/netns/run.sh node --test --test-concurrency=1 tests/e2e/

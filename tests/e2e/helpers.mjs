@@ -29,16 +29,18 @@ export function randomPublicKey() {
 
 /** One running browser on one profile, with the extension loaded. */
 export class Session {
-  constructor(profileDir) {
+  /** `extraArgs`: Chromium flags added after the usual ones, on every launch of this session. */
+  constructor(profileDir, { extraArgs = [] } = {}) {
     this.profileDir = profileDir;
+    this.extraArgs = extraArgs;
     this.context = null;
     this.extensionId = null;
     this.errors = []; // console errors and uncaught exceptions from every page
   }
 
-  /** Launches Chromium on a new (or the given) profile directory. */
-  static async start(profileDir) {
-    const session = new Session(profileDir ?? (await newProfileDir()));
+  /** Launches Chromium on a new (or the given) profile directory; `options` as the constructor's. */
+  static async start(profileDir, options) {
+    const session = new Session(profileDir ?? (await newProfileDir()), options);
     await session.launch();
     return session;
   }
@@ -53,6 +55,7 @@ export class Session {
         '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
         '--no-first-run', '--disable-sync', '--disable-quic',
         `--disable-extensions-except=${DIST}`, `--load-extension=${DIST}`,
+        ...this.extraArgs,
       ],
     });
     this.context.setDefaultTimeout(TIMEOUT);

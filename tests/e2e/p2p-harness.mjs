@@ -1,0 +1,335 @@
+// p2p-harness.mjs: plumbing for the multi-browser tests, which run inside the network namespace
+// tests/netns/run.sh makes: a relay and a hostile peer as child processes, browsers able to
+// gather WebRTC candidates there, and the options page's bootstrap box. Everything started for a
+// test is stopped when that test ends (t.after); when it fails, each process's stderr and each
+// browser's console errors are appended to the failure.
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Session, TIMEOUT, until } from './helpers.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const RELAY_BIN = process.env.PHEMOSSA_RELAY_BIN
+  || path.join(ROOT, 'relay/target/release/phemossa-relay');
+export const HOSTILE_BIN = process.env.PHEMOSSA_HOSTILE_BIN
+  || path.join(ROOT, 'relay/target/release/phemossa-hostile-peer');
+
+/** The namespace's addresses (tests/netns/run.sh): services listen on v0's, the route leaves by v1's. */
+export const NETNS_IP = '10.77.0.1';
+export const NETNS_GATEWAY = '10.77.0.2';
+const NETNS_LINKS = ['lo', 'v0', 'v1'];
+
+/** Chromium hides host ICE candidates behind mDNS names by default; nothing resolves them here. */
+export const BROWSER_ARGS = ['--disable-features=WebRtcHideLocalIpsWithMdns'];
+
+const STOP_GRACE_MS = 5_000;   // SIGTERM, then SIGKILL after this
+const START_TIMEOUT = 30_000;  // a relay's address file, a hostile peer's first line
+const STDERR_LINES = 300;      // kept per process for failure reports
+
+/**
+ * What the namespace looks like from here: local IPv4 addresses, link names, and the default
+ * route, read from os.networkInterfaces() and `ip -j route`.
+ */
+export function namespaceState() {
+  const links = Object.keys(os.networkInterfaces()).sort();
+  const addresses = Object.values(os.networkInterfaces()).flat().filter((a) => a.family === 'IPv4').map((a) => a.address);
+  let routes = [];
+  try {
+    routes = JSON.parse(execFileSync('ip', ['-j', 'route', 'show', 'table', 'all'], { encoding: 'utf8' }));
+  } catch {
+    // no iproute2: the link check below still holds
+  }
+  return { inside: process.env.PHEMOSSA_NETNS === '1', links, addresses, routes };
+}
+
+/**
+ * Throws unless this process runs in the test namespace with nothing but lo, v0 and v1, so that
+ * no test traffic can leave this machine.
+ */
+export function assertInNamespace() {
+  const state = namespaceState();
+  const stray = state.links.filter((l) => !NETNS_LINKS.includes(l));
+  if (!state.inside || !state.addresses.includes(NETNS_IP) || stray.length) {
+    throw new Error('the peer-to-peer tests must run inside the test network namespace, so that no '
+      + 'traffic leaves this machine: run them as root through tests/netns/run.sh, e.g. '
+      + '`tests/netns/run.sh node --test tests/e2e/netns.test.mjs` '
+      + `(PHEMOSSA_NETNS=${process.env.PHEMOSSA_NETNS ?? 'unset'}; links: ${state.links.join(', ')}; `
+      + `IPv4: ${state.addresses.join(', ')})`);
+  }
+}
+
+/** Per test: what to stop at its end and report on its failure. */
+const registries = new WeakMap();
+
+function registry(t) {
+  if (!t || typeof t.after !== 'function') {
+    throw new TypeError('pass the test context (the `t` of test(name, async (t) => …)) as the first argument');
+  }
+  let reg = registries.get(t);
+  if (!reg) {
+    reg = { processes: [], sessions: [], dirs: [] };
+    registries.set(t, reg);
+    t.after(async () => {
+      // Report while the browsers are still up (their logs come from the live offscreen document).
+      if (t.passed === false) await attachDiagnostics(t, reg);
+      for (const s of reg.sessions) await s.close().catch(() => {});
+      for (const p of reg.processes.reverse()) await p.stop().catch(() => {});
+      for (const d of reg.dirs) await rm(d, { recursive: true, force: true }).catch(() => {});
+    });
+  }
+  return reg;
+}
+
+async function attachDiagnostics(t, reg) {
+  const parts = [];
+  for (const p of reg.processes) parts.push(p.report());
+  for (const s of reg.sessions) {
+    const report = await s.diagnostics().catch((e) => `\n(no diagnostics: ${e.message})`);
+    parts.push(`\n-- browser ${s.name}:${report}`);
+  }
+  const text = parts.join('');
+  const cause = t.error?.cause;
+  if (cause instanceof Error) cause.message += text;
+  else t.diagnostic(text);
+}
+
+/** A child process with its stdout lines and the tail of its stderr kept. */
+class Child {
+  constructor(name, bin, args) {
+    if (!existsSync(bin)) {
+      throw new Error(`${bin} is missing: build it with \`cargo build --release --manifest-path relay/Cargo.toml --workspace\``);
+    }
+    this.name = name;
+    this.bin = bin;
+    this.args = args;
+    this.stderr = [];
+    this.lines = [];
+    this.listeners = new Set();
+    this.proc = null;
+    this.exited = null;
+  }
+
+  start() {
+    const proc = spawn(this.bin, this.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = proc;
+    this.exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+    this.exited.then(({ code, signal }) => {
+      this.stderr.push(`(${this.name} exited: ${signal ?? `code ${code}`})`);
+      this.notify();
+    });
+    proc.once('error', (err) => this.stderr.push(`(${this.name} failed to start: ${err.message})`));
+    let out = '';
+    proc.stdout.setEncoding('utf8').on('data', (chunk) => {
+      out += chunk;
+      const lines = out.split('\n');
+      out = lines.pop();
+      for (const line of lines) if (line.trim()) this.lines.push(line);
+      this.notify();
+    });
+    let err = '';
+    proc.stderr.setEncoding('utf8').on('data', (chunk) => {
+      err += chunk;
+      const lines = err.split('\n');
+      err = lines.pop();
+      this.stderr.push(...lines);
+      if (this.stderr.length > STDERR_LINES) this.stderr.splice(0, this.stderr.length - STDERR_LINES);
+    });
+  }
+
+  get running() {
+    return this.proc !== null && this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
+  notify() {
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Resolves with the first stdout line `accept` holds for (past ones included); rejects on exit or timeout. */
+  waitForLine(what, accept, timeout = START_TIMEOUT) {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const line = this.lines.find(accept);
+        if (line !== undefined) return done(() => resolve(line));
+        if (!this.running) return done(() => reject(new Error(`${this.name} exited before ${what}${this.report()}`)));
+        return undefined;
+      };
+      const timer = setTimeout(() => done(() => reject(new Error(
+        `timed out after ${timeout} ms waiting for ${what}; the ${this.name}'s last lines:\n  ${
+          this.lines.slice(-20).join('\n  ') || '(none)'}`))), timeout);
+      const done = (settle) => {
+        clearTimeout(timer);
+        this.listeners.delete(check);
+        settle();
+      };
+      this.listeners.add(check);
+      check();
+    });
+  }
+
+  /** SIGTERM, then SIGKILL if it is still there after the grace period; resolves once it is gone. */
+  async stop() {
+    if (!this.running) return this.exited;
+    this.proc.kill('SIGTERM');
+    const timer = setTimeout(() => this.proc.kill('SIGKILL'), STOP_GRACE_MS);
+    const result = await this.exited;
+    clearTimeout(timer);
+    return result;
+  }
+
+  /** Its command line, last stdout lines and stderr tail, for a failure message. */
+  report() {
+    const out = this.lines.length ? `\n stdout (last ${Math.min(this.lines.length, 40)} lines):\n  ${
+      this.lines.slice(-40).join('\n  ')}` : '';
+    const err = this.stderr.length ? this.stderr.join('\n  ') : '(nothing)';
+    return `\n-- ${this.name} (${[this.bin, ...this.args].join(' ')})${out}\n stderr:\n  ${err}`;
+  }
+}
+
+/**
+ * Starts the relay in the namespace on fixed ports (WebSocket `wsPort`, WebRTC-direct
+ * `webrtcPort`) with its key and certificate kept in `dir` (a fresh temporary directory unless
+ * given), so restart() brings back the same addresses. Resolves once its address file is written.
+ *
+ * Returns { addrs, wsAddr, webrtcAddr, peerId, dir, kill(), restart() }; `addrs` are the address
+ * file's lines (full multiaddrs ending in /p2p/<id>).
+ */
+export async function startRelay(t, { dir, wsPort = 4001, webrtcPort = 4002 } = {}) {
+  assertInNamespace();
+  const reg = registry(t);
+  if (!dir) {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'phemossa-relay-'));
+    reg.dirs.push(dir);
+  }
+  const addrsFile = path.join(dir, 'relay.addrs');
+  const child = new Child('relay', RELAY_BIN, [
+    '--listen', `/ip4/${NETNS_IP}/tcp/${wsPort}/ws`,
+    '--listen', `/ip4/${NETNS_IP}/udp/${webrtcPort}/webrtc-direct`,
+    '--key-file', path.join(dir, 'node.key'),
+    '--cert-file', path.join(dir, 'webrtc.pem'),
+    '--addrs-file', addrsFile,
+  ]);
+  reg.processes.push(child);
+
+  const relay = {
+    dir,
+    addrs: [],
+    wsAddr: null,
+    webrtcAddr: null,
+    peerId: null,
+    /** Stops it (SIGTERM; it removes its address file and exits 0); resolves with { code, signal }. */
+    kill: () => child.stop(),
+    /** Stops it and starts it again; throws if it comes back with other addresses. */
+    async restart() {
+      const before = relay.addrs;
+      await child.stop();
+      await launch();
+      if (JSON.stringify(relay.addrs) !== JSON.stringify(before)) {
+        throw new Error(`the relay came back with other addresses:\n  before: ${before.join('\n          ')}\n  after:  ${relay.addrs.join('\n          ')}`);
+      }
+      return relay.addrs;
+    },
+    stderr: () => child.stderr.join('\n'),
+  };
+
+  async function launch() {
+    // The relay deletes a stale address file first, but do not let one be read before it does.
+    await rm(addrsFile, { force: true });
+    child.start();
+    const addrs = await until('the relay to write its address file', async () => {
+      if (!child.running) throw new Error(`the relay exited${child.report()}`);
+      return (await readFile(addrsFile, 'utf8').catch(() => '')).split('\n').map((l) => l.trim()).filter(Boolean);
+    }, (list) => list.length >= 2 || !child.running, START_TIMEOUT).catch((err) => {
+      err.message += child.report();
+      throw err;
+    });
+    if (!child.running) throw new Error(`the relay exited${child.report()}`);
+    relay.addrs = addrs;
+    relay.wsAddr = addrs.find((a) => a.includes('/ws/')) ?? null;
+    relay.webrtcAddr = addrs.find((a) => a.includes('/webrtc-direct/')) ?? null;
+    relay.peerId = addrs[0].split('/p2p/').pop();
+  }
+
+  await launch();
+  return relay;
+}
+
+/**
+ * Starts the hostile peer against `relay` (an object from startRelay, or a multiaddr string with
+ * /p2p/), attacking `victimAuthor`'s topic (a base64 public key a victim follows), only `target`
+ * (a peer id) if given. `args` adds flags (e.g. ['--malformed', '0']); see
+ * relay/hostile-peer/README.md. Resolves once it has reported its peer id.
+ *
+ * Returns { peerId, lines (parsed JSON objects so far), disconnected (a promise of the first
+ * {"disconnected_by": …} line; rejects if the peer exits first), waitFor(what, accept, timeout),
+ * kill() }.
+ */
+export async function startHostilePeer(t, { relay, victimAuthor, target, args = [] } = {}) {
+  assertInNamespace();
+  const reg = registry(t);
+  const relayAddr = typeof relay === 'string' ? relay : relay?.wsAddr;
+  if (!relayAddr) throw new TypeError('startHostilePeer needs { relay } (startRelay\'s result or its /ws address)');
+  if (!victimAuthor) throw new TypeError('startHostilePeer needs { victimAuthor } (a base64 public key the victim follows)');
+  const child = new Child('hostile peer', HOSTILE_BIN, [
+    '--relay', relayAddr, '--victim-author', victimAuthor, ...(target ? ['--target', target] : []), ...args,
+  ]);
+  reg.processes.push(child);
+  child.start();
+
+  const parse = (line) => {
+    try {
+      return JSON.parse(line);
+    } catch {
+      return {};
+    }
+  };
+  const waitFor = (what, accept, timeout = START_TIMEOUT) => child.waitForLine(what, (l) => accept(parse(l)), timeout)
+    .then(parse);
+  const first = await waitFor('the hostile peer to report its peer id', (l) => typeof l.peer_id === 'string');
+  const disconnected = waitFor('a peer to disconnect the hostile peer',
+    (l) => typeof l.disconnected_by === 'string' && (!target || l.disconnected_by === target), 24 * 3600_000);
+  disconnected.catch(() => {}); // rejected only if it exits first; whoever awaits it sees that
+  return {
+    peerId: first.peer_id,
+    get lines() {
+      return child.lines.map(parse);
+    },
+    disconnected,
+    waitFor,
+    /** SIGTERM (it exits 0), SIGKILL after 5 s; resolves with { code, signal }. */
+    kill: () => child.stop(),
+  };
+}
+
+/**
+ * A browser with the extension, on a fresh profile (or `profileDir`), able to use WebRTC in the
+ * namespace; closed (profile deleted) when the test ends. `name` labels its failure report.
+ */
+export async function launchBrowser(t, name, { profileDir, extraArgs = [] } = {}) {
+  assertInNamespace();
+  const reg = registry(t);
+  const session = await Session.start(profileDir, { extraArgs: [...BROWSER_ARGS, ...extraArgs] });
+  session.name = name;
+  reg.sessions.push(session);
+  return session;
+}
+
+/**
+ * Saves `addr` (or several, one per line) as the browser's bootstrap addresses through its
+ * options page, as a person would, and waits for the Network section to say "Saved".
+ */
+export async function setBootstrap(session, addr) {
+  const page = await session.options();
+  try {
+    const network = page.getByRole('region', { name: 'Network', exact: true });
+    await network.getByRole('textbox', { name: 'Bootstrap addresses', exact: true })
+      .fill([addr].flat().join('\n'));
+    await network.getByRole('button', { name: 'Save network settings' }).click();
+    await until('the Network section to say "Saved"', () => network.getByRole('status').allInnerTexts(),
+      (list) => list.some((text) => /^\s*Saved\s*$/.test(text)), TIMEOUT);
+  } finally {
+    await page.close().catch(() => {});
+  }
+}
