@@ -397,11 +397,26 @@ impl Driver {
 
     fn on_rendezvous(&mut self, event: rendezvous::client::Event) {
         match event {
-            rendezvous::client::Event::Discovered { registrations, .. } => {
+            rendezvous::client::Event::Discovered {
+                registrations,
+                rendezvous_node,
+                ..
+            } => {
+                // Peers registered at a relay are reached through our own connection to that
+                // relay (by the bootstrap address we hold a slot on), not through whichever of
+                // its transports their record lists: one connection to the relay serves all.
+                let Some(via) = self
+                    .relays
+                    .iter()
+                    .find(|r| r.peer_id == rendezvous_node)
+                    .map(|r| r.circuit_addr())
+                else {
+                    return;
+                };
                 for registration in registrations {
                     let peer_id = registration.record.peer_id();
-                    let addresses = registration.record.addresses().to_vec();
-                    self.maybe_dial(peer_id, addresses);
+                    let address = via.clone().with(Protocol::P2p(peer_id));
+                    self.maybe_dial(peer_id, vec![address]);
                 }
             }
             rendezvous::client::Event::RegisterFailed { error, .. } => {

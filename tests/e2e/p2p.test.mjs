@@ -1,0 +1,125 @@
+// p2p.test.mjs: three browsers and a relay inside the test's network namespace. Posts reach
+// followers by sync and live by gossip, history comes from whoever has it, unfollow and restart
+// keep the right state, a hostile peer is counted and cut off, and a relay restart heals itself.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TEST_TIMEOUT, listItems, readPublicKey, until } from './helpers.mjs';
+import { launchBrowser, setBootstrap, startHostilePeer, startRelay } from './p2p-harness.mjs';
+
+const SYNC_TIMEOUT = 10_000; // the issue's bound for a follower to see posts
+const HEAL_TIMEOUT = 60_000; // relay restart: backoff, new slot, rediscovery, resync
+
+async function post(page, text) {
+  await page.getByRole('textbox', { name: 'New post' }).fill(text);
+  await page.getByRole('button', { name: 'Post', exact: true }).click();
+  await until(`own feed to show "${text}"`, () => listItems(page, 'Feed'), (l) => l.some((t) => t.includes(text)));
+}
+
+async function follow(page, key) {
+  await page.getByRole('textbox', { name: 'Public key to follow' }).fill(key);
+  await page.getByRole('button', { name: 'Follow', exact: true }).click();
+  await until(`"Following" to list ${key}`, () => listItems(page, 'Following'),
+    (l) => l.some((t) => t.includes(key.slice(0, 8))));
+}
+
+async function unfollow(page, key) {
+  const item = page.getByRole('list', { name: 'Following', exact: true })
+    .getByRole('listitem').filter({ hasText: key.slice(0, 8) });
+  await item.getByRole('button', { name: /^Unfollow/ }).click();
+  await until(`"Following" to drop ${key}`, () => listItems(page, 'Following'),
+    (l) => !l.some((t) => t.includes(key.slice(0, 8))));
+}
+
+const feedHas = (page, texts, timeout = SYNC_TIMEOUT) => until(`the feed to show ${JSON.stringify(texts)}`,
+  () => listItems(page, 'Feed'), (l) => texts.every((x) => l.some((t) => t.includes(x))), timeout);
+
+/** The options page's row for `peerId` in the "Peers" table, as text. */
+function peerRow(options, peerId) {
+  return options.getByRole('table', { name: 'Peers' }).getByRole('row').filter({ hasText: peerId.slice(-8) });
+}
+
+test('three browsers follow and read each other through a relay', { timeout: 6 * TEST_TIMEOUT }, async (t) => {
+  const relay = await startRelay(t);
+  const a = await launchBrowser(t, 'A');
+  const b = await launchBrowser(t, 'B');
+  await setBootstrap(a, relay.wsAddr);
+  await setBootstrap(b, relay.wsAddr);
+  const tag = Date.now();
+
+  // A posts three times; B follows A and sees them by sync.
+  const aPopup = await a.popup();
+  const aKey = await readPublicKey(aPopup);
+  const early = [1, 2, 3].map((n) => `A's post ${n} (${tag})`);
+  for (const text of early) await post(aPopup, text);
+  const bPopup = await b.popup();
+  const bKey = await readPublicKey(bPopup);
+  await follow(bPopup, aKey);
+  await feedHas(bPopup, early);
+
+  // A posts again: it reaches B's open popup live, by gossip.
+  const live = `A's live post (${tag})`;
+  await post(aPopup, live);
+  await feedHas(bPopup, [live]);
+
+  // A closes its browser; C starts, follows A, and gets A's history from B.
+  await a.close();
+  const c = await launchBrowser(t, 'C');
+  await setBootstrap(c, relay.wsAddr);
+  const cPopup = await c.popup();
+  const cKey = await readPublicKey(cPopup);
+  await follow(cPopup, aKey);
+  await feedHas(cPopup, [...early, live]);
+
+  // B and C follow each other; the relay dies and comes back; they reconnect on their own and
+  // a post made after the restart reaches the other side.
+  await follow(cPopup, bKey);
+  await follow(bPopup, cKey);
+  await relay.restart();
+  const healed = `B after the relay restart (${tag})`;
+  await post(bPopup, healed);
+  await feedHas(cPopup, [healed], HEAL_TIMEOUT);
+
+  // B unfollows A: A's posts leave B's feed, C's and B's own stay.
+  await unfollow(bPopup, aKey);
+  await until("A's posts to leave B's feed", () => listItems(bPopup, 'Feed'),
+    (l) => !l.some((x) => x.includes(`A's `)) && l.some((x) => x.includes(healed)));
+
+  // B's browser restarts: follows and feed are intact and it reconnects.
+  await b.relaunch();
+  const bAgain = await b.popup();
+  assert.equal(await readPublicKey(bAgain), bKey, 'B keeps its identity');
+  const following = await until('B to list its follows', () => listItems(bAgain, 'Following'), (l) => l.length > 0);
+  assert.ok(following.some((x) => x.includes(cKey.slice(0, 8))), 'B still follows C');
+  assert.ok(!following.some((x) => x.includes(aKey.slice(0, 8))), 'B still does not follow A');
+  await feedHas(bAgain, [healed]);
+  const cLater = `C after B restarted (${tag})`;
+  await post(cPopup, cLater);
+  await feedHas(bAgain, [cLater], HEAL_TIMEOUT);
+
+  // A hostile peer sends B garbage and forged events on C's topic: counted, dropped, cut off.
+  const eventsBefore = await storedEvents(b);
+  const hostile = await startHostilePeer(t, { relay, victimAuthor: cKey });
+  await hostile.disconnected;
+  const options = await b.options();
+  const row = peerRow(options, hostile.peerId);
+  await until('B to list the hostile peer as banned with its invalid input counted',
+    () => row.innerText({ timeout: 1000 }).catch(() => ''), (text) => /Banned/.test(text))
+    .catch(async (error) => {
+      const shown = await options.getByRole('region', { name: 'Peers' }).innerText().catch((e) => `(unreadable: ${e.message})`);
+      throw new Error(`${error.message}\nB's Peers section shows:\n${shown}`);
+    });
+  const invalid = Number((await row.getByRole('cell').nth(4).innerText()).replace(/\D/g, ''));
+  assert.ok(invalid >= 10, `B counted ${invalid} invalid messages from the hostile peer, expected at least 10`);
+  const feed = await listItems(bAgain, 'Feed');
+  assert.ok(!feed.some((x) => x.includes('forged')), `no forged post may reach B's feed: ${JSON.stringify(feed)}`);
+  assert.equal(await storedEvents(b), eventsBefore, 'B stored nothing the hostile peer sent');
+});
+
+/** Events in B's store, from the options page's storage section. */
+async function storedEvents(session) {
+  const options = await session.options();
+  const text = await until('the storage counts', () => options.getByRole('region', { name: 'Storage' }).innerText().catch(() => ''),
+    (x) => /Events\s+[\d,]+/i.test(x));
+  await options.close();
+  return Number(text.match(/Events\s+([\d,]+)/i)[1].replaceAll(',', ''));
+}
