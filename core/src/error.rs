@@ -95,6 +95,14 @@ pub enum Error {
         now: u64,
         max_skew_ms: u64,
     },
+    #[error("set reconciliation message is malformed: {reason}")]
+    MalformedReconciliation { reason: String },
+    #[error("peer reconciles with negentropy protocol version {version:#04x}, not 0x61")]
+    UnsupportedReconciliationVersion { version: u8 },
+    #[error("peer refused to go on with the reconciliation")]
+    ReconciliationRefused,
+    #[error("{count} events in the sync scope, more than the {max} one reconciliation holds")]
+    ReconcileSetTooLarge { count: usize, max: usize },
 }
 
 impl Error {
@@ -137,6 +145,10 @@ impl Error {
             Error::SyncTimeout { .. } => "sync_timeout",
             Error::PullTooLong { .. } => "pull_too_long",
             Error::SyncCursorInFuture { .. } => "sync_cursor_in_future",
+            Error::MalformedReconciliation { .. } => "malformed_reconciliation",
+            Error::UnsupportedReconciliationVersion { .. } => "unsupported_reconciliation_version",
+            Error::ReconciliationRefused => "reconciliation_refused",
+            Error::ReconcileSetTooLarge { .. } => "reconcile_set_too_large",
         }
     }
 }

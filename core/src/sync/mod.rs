@@ -9,6 +9,7 @@
 //!   with the batcher and seen-cache (files `batcher`, `seen_cache`) re-exported.
 //! - [`peer_score`]: counting a peer's bad input and deciding when to disconnect.
 //! - [`memory`]: an in-memory store and driver, for tests and the cost example.
+//! - [`reconcile`]: sync v2, range-based set reconciliation, beside v1 under its own protocol id.
 
 mod batcher;
 pub mod gossip;
@@ -16,6 +17,7 @@ pub mod limits;
 pub mod memory;
 pub mod message;
 pub mod peer_score;
+pub mod reconcile;
 mod respond;
 mod seen_cache;
 pub mod session;
@@ -23,6 +25,7 @@ pub mod session;
 pub use gossip::{author_topic, message_id, Batcher, SeenCache};
 pub use message::{Cursor, Message, Scope};
 pub use peer_score::PeerScore;
+pub use reconcile::{ReconcileConfig, ReconcileMessage, Reconciler, SYNC_V2_PROTOCOL};
 pub use session::{Output, Progress, QueryId, Session, SessionConfig};
 
 /// The request-response protocol id of sync v1.
