@@ -55,6 +55,14 @@ test('three browsers follow and read each other through a relay', { timeout: 6 *
   const bKey = await readPublicKey(bPopup);
   await follow(bPopup, aKey);
   await feedHas(bPopup, early);
+  await until("B's popup to say it is connected", () => bPopup.getByRole('status', { name: 'Network' }).innerText(),
+    (text) => /Connected to \d+ peers?/.test(text));
+  const aOptions = await a.options();
+  const bRow = aOptions.getByRole('table', { name: 'Peers' }).getByRole('row').filter({ hasText: 'Relayed' });
+  const bRowText = await until("A's options page to list B as a relayed peer", () => bRow.first().innerText({ timeout: 1000 }).catch(() => ''),
+    (text) => /Connected/.test(text));
+  assert.match(bRowText, /p2p-circuit/, `a relayed peer's address names the circuit: ${bRowText}`);
+  await aOptions.close();
 
   // A posts again: it reaches B's open popup live, by gossip.
   const live = `A's live post (${tag})`;
@@ -98,7 +106,8 @@ test('three browsers follow and read each other through a relay', { timeout: 6 *
 
   // A hostile peer sends B garbage and forged events on C's topic: counted, dropped, cut off.
   const eventsBefore = await storedEvents(b);
-  const hostile = await startHostilePeer(t, { relay, victimAuthor: cKey });
+  const bPeerId = await ownPeerId(b);
+  const hostile = await startHostilePeer(t, { relay, victimAuthor: cKey, target: bPeerId });
   await hostile.disconnected;
   const options = await b.options();
   const row = peerRow(options, hostile.peerId);
@@ -114,6 +123,16 @@ test('three browsers follow and read each other through a relay', { timeout: 6 *
   assert.ok(!feed.some((x) => x.includes('forged')), `no forged post may reach B's feed: ${JSON.stringify(feed)}`);
   assert.equal(await storedEvents(b), eventsBefore, 'B stored nothing the hostile peer sent');
 });
+
+/** This browser's libp2p peer id, as its options page shows it. */
+async function ownPeerId(session) {
+  const options = await session.options();
+  const id = await until("the options page to show this browser's peer id",
+    () => options.locator('dt', { hasText: "This browser's peer id" }).locator('xpath=following-sibling::dd[1]').innerText({ timeout: 1000 }).catch(() => ''),
+    (text) => /^12D3KooW\w{44}$/.test(text.trim()));
+  await options.close();
+  return id.trim();
+}
 
 /** Events in B's store, from the options page's storage section. */
 async function storedEvents(session) {

@@ -518,15 +518,18 @@ impl Driver {
 
     fn on_done(&mut self, done: Done) {
         let now = clock::now_ms();
-        let peer_id = match &done {
-            Done::Ids { peer, .. }
-            | Done::Missing { peer, .. }
-            | Done::Loaded { peer, .. }
-            | Done::Stored { peer, .. } => *peer,
+        let (peer_id, generation) = match &done {
+            Done::Ids { peer, .. } | Done::Missing { peer, .. } | Done::Loaded { peer, .. } => {
+                (peer.0, Some(peer.1))
+            }
+            Done::Stored { peer, .. } => (*peer, None),
         };
         let Some(peer) = self.peers.get_mut(&peer_id) else {
             return;
         };
+        if generation.is_some_and(|g| g != peer.generation) {
+            return;
+        }
         match done {
             Done::Ids { query, result, .. } => match result {
                 Ok((page, more)) => peer.session.answer_ids(query, page, more),
@@ -560,12 +563,15 @@ impl Driver {
                 break;
             };
             match output {
-                Output::Request(bytes) => {
+                // Only over an open connection: request-response would otherwise dial the peer
+                // on every address any behaviour knows, not through our relay.
+                Output::Request(bytes) if peer.connected() => {
                     self.swarm
                         .behaviour_mut()
                         .sync
                         .send_request(&peer_id, bytes);
                 }
+                Output::Request(_) => {}
                 Output::Respond { to, bytes } => {
                     if let Some(channel) = peer.take_channel(to) {
                         // Fails only if the peer gave up on the request; it asks again.
@@ -581,9 +587,18 @@ impl Driver {
                     scope,
                     after,
                     limit,
-                } => self.work.list_ids(peer_id, query, scope, after, limit),
-                Output::FindMissing { query, ids } => self.work.find_missing(peer_id, query, ids),
-                Output::LoadEvents { query, ids } => self.work.load_events(peer_id, query, ids),
+                } => {
+                    let asker = (peer_id, peer.generation);
+                    self.work.list_ids(asker, query, scope, after, limit);
+                }
+                Output::FindMissing { query, ids } => {
+                    self.work
+                        .find_missing((peer_id, peer.generation), query, ids);
+                }
+                Output::LoadEvents { query, ids } => {
+                    self.work
+                        .load_events((peer_id, peer.generation), query, ids);
+                }
                 Output::Store(event) => {
                     self.gossip.seen.insert(event.id, clock::now_ms());
                     peer.to_store.push(event);

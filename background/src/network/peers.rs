@@ -41,6 +41,10 @@ pub struct Peer {
     channels: VecDeque<(u64, ResponseChannel<Vec<u8>>)>,
     /// Something the `peers` store should learn.
     pub unsaved: bool,
+    /// Counts this peer's connections-worth of sessions: store answers carry the generation
+    /// they were asked in, and an answer meant for an earlier session is dropped, since a new
+    /// session reuses query ids.
+    pub generation: u64,
 }
 
 impl Peer {
@@ -62,6 +66,7 @@ impl Peer {
             next_dial_at: 0,
             channels: VecDeque::new(),
             unsaved: false,
+            generation: 0,
         }
     }
 
@@ -107,6 +112,7 @@ impl Peer {
     pub fn disconnected(&mut self) {
         let score = self.session.score().clone();
         self.session = Session::with_score(SessionConfig::default(), score);
+        self.generation += 1;
         self.channels.clear();
         self.progress = None;
         self.repull = false;

@@ -13,19 +13,22 @@ use crate::storage::PeerRecord;
 use crate::system::Background;
 use crate::BackgroundError;
 
+/// Which session of which peer asked: the peer, and its session generation.
+pub type Asker = (PeerId, u64);
+
 pub enum Done {
     Ids {
-        peer: PeerId,
+        peer: Asker,
         query: QueryId,
         result: Result<(Vec<Cursor>, bool), BackgroundError>,
     },
     Missing {
-        peer: PeerId,
+        peer: Asker,
         query: QueryId,
         result: Result<Vec<EventId>, BackgroundError>,
     },
     Loaded {
-        peer: PeerId,
+        peer: Asker,
         query: QueryId,
         result: Result<Vec<(EventId, Vec<u8>)>, BackgroundError>,
     },
@@ -52,7 +55,7 @@ impl StoreWork {
 
     pub fn list_ids(
         &self,
-        peer: PeerId,
+        peer: Asker,
         query: QueryId,
         scope: Scope,
         after: Option<Cursor>,
@@ -68,7 +71,7 @@ impl StoreWork {
         });
     }
 
-    pub fn find_missing(&self, peer: PeerId, query: QueryId, ids: Vec<EventId>) {
+    pub fn find_missing(&self, peer: Asker, query: QueryId, ids: Vec<EventId>) {
         self.spawn(async move |bg: &Background| {
             let result = bg.storage().missing_ids(&ids).await;
             Some(Done::Missing {
@@ -79,7 +82,7 @@ impl StoreWork {
         });
     }
 
-    pub fn load_events(&self, peer: PeerId, query: QueryId, ids: Vec<EventId>) {
+    pub fn load_events(&self, peer: Asker, query: QueryId, ids: Vec<EventId>) {
         self.spawn(async move |bg: &Background| {
             let result = bg.storage().load_json(&ids).await;
             Some(Done::Loaded {
