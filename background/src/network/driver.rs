@@ -41,6 +41,8 @@ const PUSH_EVERY_MS: u64 = 500;
 const SAVE_PEERS_EVERY_MS: u64 = 30_000;
 /// The rendezvous namespace every Phemossa node registers in (the relay serves it).
 const RENDEZVOUS_NAMESPACE: &str = "phemossa";
+/// Peers remembered at most (connected and banned ones are always kept).
+const MAX_KNOWN_PEERS: usize = 1_000;
 /// Events from one peer stored in one go.
 const STORE_BATCH: usize = 64;
 
@@ -199,6 +201,7 @@ impl Driver {
         if now.saturating_sub(self.saved_at) >= SAVE_PEERS_EVERY_MS {
             self.saved_at = now;
             self.save_peers();
+            self.peers.prune(MAX_KNOWN_PEERS);
         }
         if self.changed && now.saturating_sub(self.pushed_at) >= PUSH_EVERY_MS {
             self.changed = false;

@@ -178,6 +178,25 @@ impl Peers {
         self.by_id.get_mut(peer_id)
     }
 
+    /// Forgets the longest-unseen peers past `max` entries, never a connected or banned one, so
+    /// a flood of discovered ids cannot grow the table without bound.
+    pub fn prune(&mut self, max: usize) {
+        let excess = self.by_id.len().saturating_sub(max);
+        if excess == 0 {
+            return;
+        }
+        let mut idle: Vec<(u64, PeerId)> = self
+            .by_id
+            .iter()
+            .filter(|(_, p)| !p.connected() && !p.banned)
+            .map(|(id, p)| (p.last_seen, *id))
+            .collect();
+        idle.sort_unstable();
+        for (_, id) in idle.into_iter().take(excess) {
+            self.by_id.remove(&id);
+        }
+    }
+
     pub fn connected_count(&self) -> usize {
         self.by_id.values().filter(|p| p.connected()).count()
     }
