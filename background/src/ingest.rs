@@ -11,6 +11,10 @@ use crate::feed::item_of_event;
 use crate::system::Background;
 use crate::{clock, BackgroundError};
 
+/// Events stored in one IndexedDB transaction: large enough that commits do not dominate,
+/// small enough that a page's feed push is not held up long behind a big sync.
+pub const INGEST_BATCH: usize = 256;
+
 /// What became of a batch of events.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IngestReport {
@@ -41,34 +45,38 @@ impl Background {
         Ok(report)
     }
 
-    /// Stores the validated `events` that are new; pushes `FeedAdded` for new posts in the
-    /// user's feed, and `Following` + `FeedReset` when the user's own follow events (made on
-    /// another device) change whom they follow. A storage failure stops the batch; what was
-    /// stored before it stays stored and is announced.
+    /// Stores the validated `events` that are new, [`INGEST_BATCH`] to a transaction; pushes
+    /// `FeedAdded` for new posts in the user's feed, and `Following` + `FeedReset` when the
+    /// user's own follow events (made on another device) change whom they follow. A storage
+    /// failure stops at its batch; the batches stored before it stay stored and are announced.
     pub async fn ingest(&self, events: &[Event]) -> Result<IngestReport, BackgroundError> {
         let mut report = IngestReport::default();
         let mut added = Vec::new();
         let mut following_changed = false;
         let mut failure = None;
-        for event in events {
-            match self.storage.insert(event).await {
-                Ok(false) => report.duplicates += 1,
-                Ok(true) => {
-                    report.stored += 1;
-                    let me = self.public_key();
-                    if let Some(record) = FollowRecord::from_event(event) {
-                        if record.follower == me {
-                            following_changed |= self.follows.borrow_mut().apply(record);
-                        }
-                    } else if event.author == me
-                        || self.follows.borrow().is_following(&me, &event.author)
-                    {
-                        added.extend(item_of_event(event, &me));
-                    }
-                }
+        for batch in events.chunks(INGEST_BATCH) {
+            let stored = match self.storage.insert_all(batch).await {
+                Ok(stored) => stored,
                 Err(error) => {
                     failure = Some(error);
                     break;
+                }
+            };
+            let me = self.public_key();
+            for (event, new) in batch.iter().zip(stored) {
+                if !new {
+                    report.duplicates += 1;
+                    continue;
+                }
+                report.stored += 1;
+                if let Some(record) = FollowRecord::from_event(event) {
+                    if record.follower == me {
+                        following_changed |= self.follows.borrow_mut().apply(record);
+                    }
+                } else if event.author == me
+                    || self.follows.borrow().is_following(&me, &event.author)
+                {
+                    added.extend(item_of_event(event, &me));
                 }
             }
         }

@@ -140,6 +140,39 @@ async fn stats_count_events_posts_authors_and_bytes() {
 }
 
 #[wasm_bindgen_test]
+async fn a_batch_stores_each_new_event_once_in_one_transaction() {
+    let name = unique_name("batch");
+    let storage = Storage::open(&name).await.unwrap();
+    let (alice, bob, carol) = (identity(1), identity(2), identity(3));
+    let earlier = post(&alice, T0, "stored before");
+    assert!(storage.insert(&earlier).await.unwrap());
+    let fresh = post(&bob, T0 + 1, "new author");
+    let follow_event = follow(&carol, T0 + 2, bob.public_key(), true);
+    let batch = [
+        earlier.clone(),
+        fresh.clone(),
+        follow_event.clone(),
+        fresh.clone(),
+        post(&bob, T0 + 3, "same author again"),
+    ];
+    let stored = storage.insert_all(&batch).await.unwrap();
+    assert_eq!(stored, [false, true, true, false, true]);
+    let stats = storage.stats().await.unwrap();
+    assert_eq!(stats.events, 4, "one earlier plus three new");
+    assert_eq!(stats.posts, 3);
+    assert_eq!(
+        stats.authors, 3,
+        "bob counted once though he is new twice in the batch"
+    );
+    assert_eq!(storage.count_events().await.unwrap(), 4);
+    let records = storage.follow_records(&carol.public_key()).await.unwrap();
+    assert_eq!(records, [FollowRecord::from_event(&follow_event).unwrap()]);
+    assert!(storage.insert_all(&[]).await.unwrap().is_empty());
+    storage.close();
+    delete_database(&name).await;
+}
+
+#[wasm_bindgen_test]
 async fn follow_records_are_stored_with_their_event_and_read_by_follower() {
     let name = unique_name("follows");
     let storage = Storage::open(&name).await.unwrap();
