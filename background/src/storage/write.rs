@@ -3,6 +3,8 @@
 //! requests. One commit per batch rather than per event is what makes a sync's ingest fast; the
 //! batch is all or nothing, so a quota error loses nothing stored before it.
 
+use std::collections::HashSet;
+
 use idb::{Query, TransactionMode};
 use phemossa_core::{Event, FollowRecord};
 use wasm_bindgen::JsValue;
@@ -44,41 +46,67 @@ impl Storage {
             Some(value) => db::from_js(&value, META)?,
             None => StatsRecord::default(),
         };
-        let by_author = store.index(BY_AUTHOR).map_err(db::failed(OP))?;
-        let mut new = Vec::with_capacity(events.len());
+        // Every request of a step is queued before the first is awaited: the transaction runs
+        // them in order anyway, and awaiting each alone costs a trip through the event loop.
+        let mut seen = HashSet::new();
+        let mut lookups = Vec::with_capacity(events.len());
         for event in events {
-            // Read-write transactions on a store run one at a time, and reads see this
-            // transaction's own writes, so neither check can race or miss a batch-mate.
-            let existing = store
-                .get_key(JsValue::from_str(&event.id.to_hex()))
-                .map_err(db::failed(OP))?
-                .await
-                .map_err(db::failed(OP))?;
-            if existing.is_some() {
-                new.push(false);
-                continue;
-            }
-            let author = JsValue::from_str(&event.author.to_base64());
-            let earlier_by_author = by_author
-                .count(Some(Query::Key(author)))
-                .map_err(db::failed(OP))?
-                .await
-                .map_err(db::failed(OP))?;
-            let record = EventRecord::from_event(event);
-            store
-                .add(&db::to_js(&record, EVENTS)?, None)
-                .map_err(db::failed(OP))?
-                .await
-                .map_err(db::failed(OP))?;
-            if let Some(follow) = FollowRecord::from_event(event) {
-                follows
-                    .add(&db::to_js(&follow, FOLLOWS)?, None)
-                    .map_err(db::failed(OP))?
-                    .await
+            // A repeated id within the batch is stored once, as the first copy.
+            let lookup = if seen.insert(event.id) {
+                Some(
+                    store
+                        .get_key(JsValue::from_str(&event.id.to_hex()))
+                        .map_err(db::failed(OP))?,
+                )
+            } else {
+                None
+            };
+            lookups.push(lookup);
+        }
+        let mut new = Vec::with_capacity(events.len());
+        for lookup in lookups {
+            new.push(match lookup {
+                Some(request) => request.await.map_err(db::failed(OP))?.is_none(),
+                None => false,
+            });
+        }
+        let by_author = store.index(BY_AUTHOR).map_err(db::failed(OP))?;
+        let mut author_counts = Vec::new();
+        let mut authors = HashSet::new();
+        for (event, _) in events.iter().zip(&new).filter(|(_, new)| **new) {
+            if authors.insert(event.author) {
+                let key = JsValue::from_str(&event.author.to_base64());
+                let count = by_author
+                    .count(Some(Query::Key(key)))
                     .map_err(db::failed(OP))?;
+                author_counts.push((event.author, count));
             }
-            stats.add(&record, earlier_by_author == 0);
-            new.push(true);
+        }
+        let mut known_authors = HashSet::new();
+        for (author, count) in author_counts {
+            if count.await.map_err(db::failed(OP))? > 0 {
+                known_authors.insert(author);
+            }
+        }
+        let mut writes = Vec::new();
+        for (event, _) in events.iter().zip(&new).filter(|(_, new)| **new) {
+            let record = EventRecord::from_event(event);
+            writes.push(
+                store
+                    .add(&db::to_js(&record, EVENTS)?, None)
+                    .map_err(db::failed(OP))?,
+            );
+            if let Some(follow) = FollowRecord::from_event(event) {
+                writes.push(
+                    follows
+                        .add(&db::to_js(&follow, FOLLOWS)?, None)
+                        .map_err(db::failed(OP))?,
+                );
+            }
+            stats.add(&record, known_authors.insert(event.author));
+        }
+        for write in writes {
+            write.await.map_err(db::failed(OP))?;
         }
         meta.put(&db::to_js(&stats, META)?, None)
             .map_err(db::failed(OP))?
