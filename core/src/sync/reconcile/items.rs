@@ -1,6 +1,7 @@
 //! Building one reconciliation's item set from store pages: the driver lists the (timestamp, id)
 //! items in scope page by page (v1's `ListIds` query), and they become a sealed negentropy
-//! storage, bounded by [`MAX_RECONCILE_ITEMS`](super::limits::MAX_RECONCILE_ITEMS).
+//! storage of (seconds, id) items, bounded by
+//! [`MAX_RECONCILE_ITEMS`](super::limits::MAX_RECONCILE_ITEMS).
 
 use negentropy::{Id, NegentropyStorageVector};
 
@@ -66,7 +67,9 @@ impl Loading {
         let last = page.last().copied();
         for item in page {
             // Only a sealed storage refuses inserts, and this one is sealed below, once.
-            let _ = self.items.insert(item.timestamp, to_negentropy(&item.id));
+            let _ = self
+                .items
+                .insert(seconds(item.timestamp), to_negentropy(&item.id));
         }
         match last {
             // A page that says more follow but holds nothing would make loading loop forever.
@@ -88,6 +91,13 @@ impl Loading {
             }
         }
     }
+}
+
+/// The negentropy timestamp of an event: its timestamp in whole seconds, as NIP-77 uses. Both
+/// sides order items by (seconds, id), which is all negentropy needs; and hoytech's JavaScript
+/// negentropy reads varints as 32-bit integers, so millisecond timestamps would break it.
+pub(super) fn seconds(timestamp_ms: u64) -> u64 {
+    timestamp_ms / 1000
 }
 
 pub(super) fn to_negentropy(id: &EventId) -> Id {
