@@ -25,7 +25,7 @@ pub mod session;
 pub use gossip::{author_topic, message_id, Batcher, SeenCache};
 pub use message::{Cursor, Message, Scope};
 pub use peer_score::PeerScore;
-pub use reconcile::{ReconcileConfig, ReconcileMessage, Reconciler, SYNC_V2_PROTOCOL};
+pub use reconcile::{ReconcileConfig, ReconcileMessage, Reconciler, SyncMachine, SYNC_V2_PROTOCOL};
 pub use session::{Output, Progress, QueryId, Session, SessionConfig};
 
 /// The request-response protocol id of sync v1.

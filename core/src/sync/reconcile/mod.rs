@@ -8,16 +8,19 @@
 //! - [`session`]: the per-peer state machine, [`Reconciler`], driven like v1's `Session` and
 //!   emitting the same outputs; our side is in `initiator`, answering the peer in `responder`,
 //!   item sets are built from store pages in `items`.
+//! - [`machine`]: [`SyncMachine`], one interface over v1's `Session` and v2's `Reconciler`.
 //! - [`memory`]: an in-memory store and link, for tests and the cost example.
 
 mod initiator;
 mod items;
 pub mod limits;
+pub mod machine;
 pub mod memory;
 pub mod message;
 mod responder;
 pub mod session;
 
+pub use machine::SyncMachine;
 pub use message::ReconcileMessage;
 pub use session::{ReconcileConfig, Reconciler};
 
