@@ -102,7 +102,7 @@ test('three browsers follow and read each other through a relay', { timeout: 6 *
   await feedHas(bAgain, [healed]);
   const cLater = `C after B restarted (${tag})`;
   await post(cPopup, cLater);
-  await feedHas(bAgain, [cLater], HEAL_TIMEOUT);
+  await withPeersShown(feedHas(bAgain, [cLater], HEAL_TIMEOUT), b, c);
 
   // A hostile peer sends B garbage and forged events on C's topic: counted, dropped, cut off.
   const eventsBefore = await storedEvents(b);
@@ -123,6 +123,22 @@ test('three browsers follow and read each other through a relay', { timeout: 6 *
   assert.ok(!feed.some((x) => x.includes('forged')), `no forged post may reach B's feed: ${JSON.stringify(feed)}`);
   assert.equal(await storedEvents(b), eventsBefore, 'B stored nothing the hostile peer sent');
 });
+
+/** `promise`, with each session's Peers section added to its failure message. */
+async function withPeersShown(promise, ...sessions) {
+  try {
+    return await promise;
+  } catch (error) {
+    for (const session of sessions) {
+      const options = await session.options().catch(() => null);
+      const shown = options
+        ? await options.getByRole('region', { name: 'Peers' }).innerText({ timeout: 5000 }).catch((e) => `(unreadable: ${e.message})`)
+        : '(no options page)';
+      error.message += `\n${session.name}'s Peers section shows:\n${shown}`;
+    }
+    throw error;
+  }
+}
 
 /** This browser's libp2p peer id, as its options page shows it. */
 async function ownPeerId(session) {

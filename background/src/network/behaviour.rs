@@ -13,7 +13,7 @@ use libp2p::{
     websocket_websys, yamux, StreamProtocol, Swarm, SwarmBuilder,
 };
 use phemossa_core::sync::limits::MAX_SYNC_MESSAGE_BYTES;
-use phemossa_core::sync::{message_id, SYNC_PROTOCOL};
+use phemossa_core::sync::{message_id, SYNC_PROTOCOL, SYNC_V2_PROTOCOL};
 
 use super::codec::SyncCodec;
 use crate::BackgroundError;
@@ -35,7 +35,11 @@ pub struct Node {
     pub ping: ping::Behaviour,
     pub rendezvous: rendezvous::client::Behaviour,
     pub gossipsub: gossipsub::Behaviour,
+    /// Sync v1, the plain id exchange: still answered, and used with peers without v2.
     pub sync: request_response::Behaviour<SyncCodec>,
+    /// Sync v2, set reconciliation. A behaviour of its own, so each stream's protocol is known
+    /// from the behaviour it arrives on.
+    pub sync_v2: request_response::Behaviour<SyncCodec>,
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -59,9 +63,15 @@ pub fn build_swarm(key: Keypair) -> Result<Swarm<Node>, BackgroundError> {
         .with_behaviour(|key, relay| -> Result<Node, BoxError> {
             Ok(Node {
                 relay,
+                // No address cache: identify would otherwise add every address a peer lists to
+                // each dial of it, so redialing a relay raced its WebSocket address against its
+                // WebRTC-direct one, and a relayed path over WebRTC-direct breaks on large
+                // messages (rust-libp2p 6557) and tears down badly (6551). Dials use exactly
+                // the addresses this node chose.
                 identify: identify::Behaviour::new(
                     identify::Config::new(PROTOCOL_VERSION.into(), key.public())
-                        .with_agent_version(format!("phemossa/{}", env!("CARGO_PKG_VERSION"))),
+                        .with_agent_version(format!("phemossa/{}", env!("CARGO_PKG_VERSION")))
+                        .with_cache_size(0),
                 ),
                 ping: ping::Behaviour::new(ping::Config::new()),
                 rendezvous: rendezvous::client::Behaviour::new(key.clone()),
@@ -69,21 +79,25 @@ pub fn build_swarm(key: Keypair) -> Result<Swarm<Node>, BackgroundError> {
                     gossipsub::MessageAuthenticity::Signed(key.clone()),
                     gossip_config()?,
                 )?,
-                sync: request_response::Behaviour::with_codec(
-                    SyncCodec,
-                    [(
-                        StreamProtocol::new(SYNC_PROTOCOL),
-                        request_response::ProtocolSupport::Full,
-                    )],
-                    request_response::Config::default()
-                        .with_request_timeout(Duration::from_secs(30)),
-                ),
+                sync: sync_behaviour(SYNC_PROTOCOL),
+                sync_v2: sync_behaviour(SYNC_V2_PROTOCOL),
             })
         })
         .map_err(|e| failed(format!("behaviour: {e}")))?
         .with_swarm_config(|c| c.with_idle_connection_timeout(IDLE_CONNECTION_TIMEOUT))
         .build();
     Ok(swarm)
+}
+
+fn sync_behaviour(protocol: &'static str) -> request_response::Behaviour<SyncCodec> {
+    request_response::Behaviour::with_codec(
+        SyncCodec,
+        [(
+            StreamProtocol::new(protocol),
+            request_response::ProtocolSupport::Full,
+        )],
+        request_response::Config::default().with_request_timeout(Duration::from_secs(30)),
+    )
 }
 
 /// Gossipsub for a small network of browsers: a mesh of 1–6 peers per topic, every message

@@ -13,17 +13,17 @@ use libp2p::core::ConnectedPoint;
 use libp2p::multiaddr::Protocol;
 use libp2p::swarm::dial_opts::DialOpts;
 use libp2p::swarm::SwarmEvent;
-use libp2p::{gossipsub, relay, rendezvous, request_response, PeerId, Swarm};
+use libp2p::{gossipsub, identify, relay, rendezvous, request_response, PeerId, Swarm};
 use phemossa_core::api::{ConnectionKind, NetworkStatus, Push};
 use phemossa_core::settings::NetworkSettings;
 use phemossa_core::sync::gossip::{receive, Acceptance};
 use phemossa_core::sync::limits::MAX_AUTHORS_PER_SCOPE;
-use phemossa_core::sync::{Message, Output, Scope};
+use phemossa_core::sync::{Output, Scope, SYNC_V2_PROTOCOL};
 use web_sys::console;
 
 use super::behaviour::{Node, NodeEvent};
 use super::gossip::Gossip;
-use super::peers::Peers;
+use super::peers::{Peers, Version};
 use super::relays::{relays_of, Relay};
 use super::store_work::{Done, StoreWork};
 use super::{status, Command};
@@ -41,6 +41,9 @@ const PUSH_EVERY_MS: u64 = 500;
 const SAVE_PEERS_EVERY_MS: u64 = 30_000;
 /// The rendezvous namespace every Phemossa node registers in (the relay serves it).
 const RENDEZVOUS_NAMESPACE: &str = "phemossa";
+/// How long a new connection's pull waits for identify to say whether the peer speaks sync v2;
+/// after that it runs on v1.
+const IDENTIFY_WAIT_MS: u64 = 3_000;
 /// Peers remembered at most (connected and banned ones are always kept).
 const MAX_KNOWN_PEERS: usize = 1_000;
 /// Events from one peer stored in one go.
@@ -177,13 +180,18 @@ impl Driver {
         let Some(peer) = self.peers.get_mut(&peer_id) else {
             return;
         };
-        if peer.banned {
+        if peer.banned || !peer.connected() {
             return;
         }
-        if !peer.session.start(scope, None, clock::now_ms()) {
+        if peer.supports_v2.is_none() {
+            peer.pull_pending = true;
+            return;
+        }
+        let version = peer.pull_version();
+        if !peer.machine(version).start(scope, clock::now_ms()) {
             peer.repull = true;
         }
-        self.drain(peer_id);
+        self.drain(peer_id, version);
     }
 
     fn on_tick(&mut self) {
@@ -192,10 +200,22 @@ impl Driver {
         let gossipsub = &mut self.swarm.behaviour_mut().gossipsub;
         self.gossip.flush_due(gossipsub, now);
         for peer_id in self.peers.connected_ids() {
+            let mut start = false;
             if let Some(peer) = self.peers.get_mut(&peer_id) {
-                peer.session.handle_timeout(now);
+                for version in [Version::V1, Version::V2] {
+                    peer.machine(version).handle_timeout(now);
+                }
+                if peer.pull_pending && now.saturating_sub(peer.connected_at) > IDENTIFY_WAIT_MS {
+                    peer.supports_v2.get_or_insert(false);
+                    peer.pull_pending = false;
+                    start = true;
+                }
             }
-            self.drain(peer_id);
+            if start {
+                self.start_pull(peer_id);
+            }
+            self.drain(peer_id, Version::V1);
+            self.drain(peer_id, Version::V2);
             self.flush_store(peer_id, true);
         }
         if now.saturating_sub(self.saved_at) >= SAVE_PEERS_EVERY_MS {
@@ -283,8 +303,10 @@ impl Driver {
             SwarmEvent::Behaviour(NodeEvent::Relay(event)) => self.on_relay(event),
             SwarmEvent::Behaviour(NodeEvent::Rendezvous(event)) => self.on_rendezvous(event),
             SwarmEvent::Behaviour(NodeEvent::Gossipsub(event)) => self.on_gossip(event),
-            SwarmEvent::Behaviour(NodeEvent::Sync(event)) => self.on_sync(event),
-            SwarmEvent::Behaviour(NodeEvent::Identify(_) | NodeEvent::Ping(_)) => {}
+            SwarmEvent::Behaviour(NodeEvent::Sync(event)) => self.on_sync(event, Version::V1),
+            SwarmEvent::Behaviour(NodeEvent::SyncV2(event)) => self.on_sync(event, Version::V2),
+            SwarmEvent::Behaviour(NodeEvent::Identify(event)) => self.on_identify(event),
+            SwarmEvent::Behaviour(NodeEvent::Ping(_)) => {}
             SwarmEvent::ConnectionEstablished {
                 peer_id,
                 connection_id,
@@ -306,6 +328,9 @@ impl Driver {
                 peer.address = Some(address_of(&endpoint, peer_id).to_string());
                 peer.last_seen = now;
                 peer.connections += 1;
+                if peer.connections == 1 {
+                    peer.connected_at = now;
+                }
                 peer.missed = 0;
                 peer.connected_now();
                 peer.unsaved = true;
@@ -476,7 +501,7 @@ impl Driver {
             &topic,
             now,
             &mut self.gossip.seen,
-            peer.session.score_mut(),
+            peer.machine(Version::V1).score_mut(),
         );
         let acceptance = match received.acceptance {
             Acceptance::Accept => gossipsub::MessageAcceptance::Accept,
@@ -484,105 +509,131 @@ impl Driver {
             Acceptance::Reject => gossipsub::MessageAcceptance::Reject,
         };
         peer.to_store.extend(received.events);
-        peer.session.check_score();
+        let banned = peer.past_threshold();
         self.swarm
             .behaviour_mut()
             .gossipsub
             .report_message_validation_result(&message_id, &propagation_source, acceptance);
         self.changed = true;
-        self.drain(propagation_source);
+        if banned {
+            self.ban(propagation_source);
+        }
         self.flush_store(propagation_source, true);
     }
 
-    fn on_sync(&mut self, event: request_response::Event<Vec<u8>, Vec<u8>>) {
+    fn on_identify(&mut self, event: identify::Event) {
+        let identify::Event::Received { peer_id, info, .. } = event else {
+            return;
+        };
+        if self.is_relay(&peer_id) {
+            return;
+        }
+        let Some(peer) = self.peers.get_mut(&peer_id) else {
+            return;
+        };
+        let speaks_v2 = info
+            .protocols
+            .iter()
+            .any(|p| p.as_ref() == SYNC_V2_PROTOCOL);
+        peer.supports_v2 = Some(speaks_v2);
+        if std::mem::take(&mut peer.pull_pending) {
+            self.start_pull(peer_id);
+        }
+    }
+
+    fn on_sync(&mut self, event: request_response::Event<Vec<u8>, Vec<u8>>, version: Version) {
         let now = clock::now_ms();
         let request_response::Event::Message { peer, message, .. } = event else {
             return;
         };
         let entry = self.peers.entry(peer);
         entry.last_seen = now;
+        let machine = entry.machine(version);
         match message {
             request_response::Message::Request {
                 request, channel, ..
             } => {
-                // The session decodes and judges the request; its `req` is peeked here only to
+                // The machine decodes and judges the request; its `req` is peeked here only to
                 // know which answer goes on this channel.
-                if let Some(req) = Message::decode(&request).ok().and_then(|m| m.req()) {
-                    entry.await_response(req, channel);
+                let req = machine.request_req(&request);
+                machine.handle_message(&request, now);
+                if let Some(req) = req {
+                    entry.await_response(version, req, channel);
                 }
-                entry.session.handle_message(&request, now);
             }
             request_response::Message::Response { response, .. } => {
-                entry.session.handle_message(&response, now);
+                machine.handle_message(&response, now);
             }
         }
-        self.drain(peer);
+        self.drain(peer, version);
     }
 
     fn on_done(&mut self, done: Done) {
         let now = clock::now_ms();
-        let (peer_id, generation) = match &done {
+        let (peer_id, asked) = match &done {
             Done::Ids { peer, .. } | Done::Missing { peer, .. } | Done::Loaded { peer, .. } => {
-                (peer.0, Some(peer.1))
+                (peer.0, Some((peer.1, peer.2)))
             }
             Done::Stored { peer, .. } => (*peer, None),
         };
         let Some(peer) = self.peers.get_mut(&peer_id) else {
             return;
         };
-        if generation.is_some_and(|g| g != peer.generation) {
-            return;
-        }
+        let version = match asked {
+            Some((generation, _)) if generation != peer.generation => return,
+            Some((_, version)) => version,
+            None => {
+                if let Done::Stored { stored, .. } = done {
+                    peer.events_received += stored as u64;
+                    peer.unsaved |= stored > 0;
+                    self.changed = true;
+                }
+                return;
+            }
+        };
+        let machine = peer.machine(version);
         match done {
             Done::Ids { query, result, .. } => match result {
-                Ok((page, more)) => peer.session.answer_ids(query, page, more),
+                Ok((page, more)) => machine.answer_ids(query, page, more),
                 Err(error) => log_store_error(&error),
             },
             Done::Missing { query, result, .. } => match result {
-                Ok(missing) => peer.session.answer_missing(query, missing, now),
+                Ok(missing) => machine.answer_missing(query, missing, now),
                 Err(error) => log_store_error(&error),
             },
             Done::Loaded { query, result, .. } => match result {
-                Ok(found) => peer.session.answer_events(query, found),
+                Ok(found) => machine.answer_events(query, found),
                 Err(error) => log_store_error(&error),
             },
-            Done::Stored { stored, .. } => {
-                peer.events_received += stored as u64;
-                peer.unsaved |= stored > 0;
-                self.changed = true;
-            }
+            Done::Stored { .. } => {}
         }
-        self.drain(peer_id);
+        self.drain(peer_id, version);
     }
 
-    /// Carries out what `peer_id`'s session asks for.
-    fn drain(&mut self, peer_id: PeerId) {
+    /// Carries out what `peer_id`'s machine for `version` asks for.
+    fn drain(&mut self, peer_id: PeerId, version: Version) {
         let mut flush = false;
         loop {
             let Some(peer) = self.peers.get_mut(&peer_id) else {
                 return;
             };
-            let Some(output) = peer.session.poll_output() else {
+            let generation = peer.generation;
+            let connected = peer.connected();
+            let Some(output) = peer.machine(version).poll_output() else {
                 break;
             };
+            let asker = (peer_id, generation, version);
             match output {
                 // Only over an open connection: request-response would otherwise dial the peer
                 // on every address any behaviour knows, not through our relay.
-                Output::Request(bytes) if peer.connected() => {
-                    self.swarm
-                        .behaviour_mut()
-                        .sync
-                        .send_request(&peer_id, bytes);
+                Output::Request(bytes) if connected => {
+                    self.behaviour(version).send_request(&peer_id, bytes);
                 }
                 Output::Request(_) => {}
                 Output::Respond { to, bytes } => {
-                    if let Some(channel) = peer.take_channel(to) {
+                    if let Some(channel) = peer.take_channel(version, to) {
                         // Fails only if the peer gave up on the request; it asks again.
-                        let _ = self
-                            .swarm
-                            .behaviour_mut()
-                            .sync
-                            .send_response(channel, bytes);
+                        let _ = self.behaviour(version).send_response(channel, bytes);
                     }
                 }
                 Output::ListIds {
@@ -590,18 +641,9 @@ impl Driver {
                     scope,
                     after,
                     limit,
-                } => {
-                    let asker = (peer_id, peer.generation);
-                    self.work.list_ids(asker, query, scope, after, limit);
-                }
-                Output::FindMissing { query, ids } => {
-                    self.work
-                        .find_missing((peer_id, peer.generation), query, ids);
-                }
-                Output::LoadEvents { query, ids } => {
-                    self.work
-                        .load_events((peer_id, peer.generation), query, ids);
-                }
+                } => self.work.list_ids(asker, query, scope, after, limit),
+                Output::FindMissing { query, ids } => self.work.find_missing(asker, query, ids),
+                Output::LoadEvents { query, ids } => self.work.load_events(asker, query, ids),
                 Output::Store(event) => {
                     self.gossip.seen.insert(event.id, clock::now_ms());
                     peer.to_store.push(event);
@@ -629,11 +671,24 @@ impl Driver {
                         &format!("phemossa: dropped input from {peer_id}: {error}").into(),
                     );
                     self.changed = true;
+                    if peer.past_threshold() {
+                        self.ban(peer_id);
+                    }
                 }
                 Output::Disconnect => self.ban(peer_id),
             }
         }
         self.flush_store(peer_id, flush);
+    }
+
+    fn behaviour(
+        &mut self,
+        version: Version,
+    ) -> &mut request_response::Behaviour<super::codec::SyncCodec> {
+        match version {
+            Version::V1 => &mut self.swarm.behaviour_mut().sync,
+            Version::V2 => &mut self.swarm.behaviour_mut().sync_v2,
+        }
     }
 
     fn flush_store(&mut self, peer_id: PeerId, now: bool) {
@@ -648,6 +703,9 @@ impl Driver {
 
     /// Disconnects a peer past the misbehaviour threshold and refuses it until restart.
     fn ban(&mut self, peer_id: PeerId) {
+        if self.peers.get_mut(&peer_id).is_some_and(|p| p.banned) {
+            return;
+        }
         console::warn_1(
             &format!("phemossa: disconnecting {peer_id}: too much invalid input").into(),
         );

@@ -6,7 +6,10 @@ use std::collections::{HashMap, VecDeque};
 use libp2p::request_response::ResponseChannel;
 use libp2p::PeerId;
 use phemossa_core::api::{ConnectionKind, PeerInfo, SyncProgress};
-use phemossa_core::sync::{Progress, Session, SessionConfig};
+use phemossa_core::sync::peer_score::DISCONNECT_THRESHOLD;
+use phemossa_core::sync::{
+    Progress, ReconcileConfig, Reconciler, Session, SessionConfig, SyncMachine,
+};
 use phemossa_core::Event;
 
 use crate::storage::PeerRecord;
@@ -18,8 +21,25 @@ const MAX_OPEN_CHANNELS: usize = 16;
 const FIRST_REDIAL_MS: u64 = 1_000;
 const MAX_REDIAL_MS: u64 = 5 * 60 * 1000;
 
+/// Which sync protocol a message or a store answer belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    /// `/phemossa/sync/1.0.0`, the plain id exchange.
+    V1,
+    /// `/phemossa/sync/2.0.0`, set reconciliation.
+    V2,
+}
+
+/// A peer's two sync machines: each answers the peer's requests on its own protocol, and our
+/// pull runs on v2 when the peer's identify lists it, else on v1.
 pub struct Peer {
-    pub session: Session,
+    v1: Session,
+    v2: Reconciler,
+    /// Whether the peer speaks sync v2, from identify; `None` until it says.
+    pub supports_v2: Option<bool>,
+    /// A pull waits for identify to tell which protocol to use.
+    pub pull_pending: bool,
+    pub connected_at: u64,
     pub connections: usize,
     pub address: Option<String>,
     pub kind: Option<ConnectionKind>,
@@ -38,7 +58,7 @@ pub struct Peer {
     /// Dials that failed in a row, and when the next may start.
     dial_failures: u32,
     next_dial_at: u64,
-    channels: VecDeque<(u64, ResponseChannel<Vec<u8>>)>,
+    channels: VecDeque<(Version, u64, ResponseChannel<Vec<u8>>)>,
     /// Something the `peers` store should learn.
     pub unsaved: bool,
     /// Counts this peer's connections-worth of sessions: store answers carry the generation
@@ -50,7 +70,11 @@ pub struct Peer {
 impl Peer {
     fn new() -> Self {
         Self {
-            session: Session::new(SessionConfig::default()),
+            v1: Session::new(SessionConfig::default()),
+            v2: Reconciler::new(ReconcileConfig::default()),
+            supports_v2: None,
+            pull_pending: false,
+            connected_at: 0,
             connections: 0,
             address: None,
             kind: None,
@@ -91,28 +115,62 @@ impl Peer {
         self.connections > 0
     }
 
-    pub fn invalid(&self) -> u64 {
-        self.invalid_before + u64::from(self.session.score().total_invalid())
+    pub fn machine(&mut self, version: Version) -> &mut dyn SyncMachine {
+        match version {
+            Version::V1 => &mut self.v1,
+            Version::V2 => &mut self.v2,
+        }
     }
 
-    /// Keeps the channel to answer inbound request `req` on.
-    pub fn await_response(&mut self, req: u64, channel: ResponseChannel<Vec<u8>>) {
+    /// The protocol our pull from this peer runs on.
+    pub fn pull_version(&self) -> Version {
+        if self.supports_v2 == Some(true) {
+            Version::V2
+        } else {
+            Version::V1
+        }
+    }
+
+    pub fn invalid(&self) -> u64 {
+        self.invalid_before
+            + u64::from(self.v1.score().total_invalid())
+            + u64::from(self.v2.score().total_invalid())
+    }
+
+    /// Whether the peer's bad input on both protocols and gossip together has reached the
+    /// disconnect threshold (docs/protocol.md §8.6).
+    pub fn past_threshold(&self) -> bool {
+        self.v1.score().inexcusable() + self.v2.score().inexcusable() >= DISCONNECT_THRESHOLD
+    }
+
+    /// Keeps the channel to answer inbound request `req` of protocol `version` on.
+    pub fn await_response(
+        &mut self,
+        version: Version,
+        req: u64,
+        channel: ResponseChannel<Vec<u8>>,
+    ) {
         if self.channels.len() == MAX_OPEN_CHANNELS {
             self.channels.pop_front();
         }
-        self.channels.push_back((req, channel));
+        self.channels.push_back((version, req, channel));
     }
 
-    pub fn take_channel(&mut self, req: u64) -> Option<ResponseChannel<Vec<u8>>> {
-        let at = self.channels.iter().position(|(r, _)| *r == req)?;
-        self.channels.remove(at).map(|(_, channel)| channel)
+    pub fn take_channel(&mut self, version: Version, req: u64) -> Option<ResponseChannel<Vec<u8>>> {
+        let at = self
+            .channels
+            .iter()
+            .position(|(v, r, _)| *v == version && *r == req)?;
+        self.channels.remove(at).map(|(_, _, channel)| channel)
     }
 
     /// The last connection closed: in-flight sync state is void, the score stays.
     pub fn disconnected(&mut self) {
-        let score = self.session.score().clone();
-        self.session = Session::with_score(SessionConfig::default(), score);
+        let (v1_score, v2_score) = (self.v1.score().clone(), self.v2.score().clone());
+        self.v1 = Session::with_score(SessionConfig::default(), v1_score);
+        self.v2 = Reconciler::with_score(ReconcileConfig::default(), v2_score);
         self.generation += 1;
+        self.pull_pending = false;
         self.channels.clear();
         self.progress = None;
         self.repull = false;

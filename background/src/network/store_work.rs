@@ -13,8 +13,10 @@ use crate::storage::PeerRecord;
 use crate::system::Background;
 use crate::BackgroundError;
 
-/// Which session of which peer asked: the peer, and its session generation.
-pub type Asker = (PeerId, u64);
+use super::peers::Version;
+
+/// Which machine of which peer asked: the peer, its session generation, and the protocol.
+pub type Asker = (PeerId, u64, Version);
 
 pub enum Done {
     Ids {
