@@ -87,6 +87,22 @@ const RESPONSE_OVERHEAD: usize = 32;
 /// least one), listing the requested ids the store lacks as unknown. Found events left out are
 /// in neither list, so the requester asks for them again.
 fn pack_event_response(req: u64, ids: &[EventId], found: Vec<(EventId, Vec<u8>)>) -> Vec<u8> {
+    let (events, unknown) = pack_events(ids, found);
+    Message::EventResponse {
+        req,
+        events,
+        unknown,
+    }
+    .encode()
+}
+
+/// The events and unknown ids of an event-response to a request for `ids` (§8.4), for v1's and
+/// v2's messages alike: found events that were asked for, as many as fit beside the unknown
+/// ids, and the asked-for ids the store does not hold.
+pub(in crate::sync) fn pack_events(
+    ids: &[EventId],
+    found: Vec<(EventId, Vec<u8>)>,
+) -> (Vec<Vec<u8>>, Vec<EventId>) {
     let requested: HashSet<EventId> = ids.iter().copied().collect();
     let found: Vec<(EventId, Vec<u8>)> = found
         .into_iter()
@@ -108,12 +124,7 @@ fn pack_event_response(req: u64, ids: &[EventId], found: Vec<(EventId, Vec<u8>)>
         budget -= cost;
         events.push(json);
     }
-    Message::EventResponse {
-        req,
-        events,
-        unknown,
-    }
-    .encode()
+    (events, unknown)
 }
 
 #[cfg(test)]

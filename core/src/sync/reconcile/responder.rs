@@ -4,8 +4,6 @@
 //! A negentropy responder keeps no state between rounds but its item set, so any round of the
 //! peer's open reconciliation can be answered, in any order, and retries are harmless.
 
-use std::collections::HashSet;
-
 use negentropy::{Negentropy, NegentropyStorageVector};
 
 use super::items::{Loaded, Loading};
@@ -13,8 +11,8 @@ use super::limits::MAX_LOADS_PER_MINUTE;
 use super::message::ReconcileMessage;
 use super::session::Reconciler;
 use crate::keys::EventId;
-use crate::sync::limits::{MAX_EVENTS_PER_MESSAGE, MAX_SYNC_MESSAGE_BYTES};
 use crate::sync::message::{Cursor, Scope};
+use crate::sync::respond::pack_events;
 use crate::sync::session::{Output, QueryId};
 use crate::Error;
 
@@ -229,36 +227,10 @@ fn respond(items: &NegentropyStorageVector, frame: u64, query: &[u8]) -> Result<
         })
 }
 
-/// Bytes one id or one event's framing adds to an event-response, at most.
-const ID_COST: usize = 34;
-const EVENT_FRAMING: usize = 3;
-/// The array header, kind and a 9-byte `req`, with room to spare.
-const RESPONSE_OVERHEAD: usize = 32;
-
 /// An event-response as v1 packs it (§8.4): as many found events as fit, at least one, the
 /// requested ids the store lacks as unknown; found events left out are asked for again.
 fn pack_event_response(req: u64, ids: &[EventId], found: Vec<(EventId, Vec<u8>)>) -> Vec<u8> {
-    let requested: HashSet<EventId> = ids.iter().copied().collect();
-    let found: Vec<(EventId, Vec<u8>)> = found
-        .into_iter()
-        .filter(|(id, _)| requested.contains(id))
-        .collect();
-    let held: HashSet<EventId> = found.iter().map(|(id, _)| *id).collect();
-    let unknown: Vec<EventId> = ids
-        .iter()
-        .filter(|id| !held.contains(id))
-        .copied()
-        .collect();
-    let mut budget = MAX_SYNC_MESSAGE_BYTES - RESPONSE_OVERHEAD - unknown.len() * ID_COST;
-    let mut events = Vec::new();
-    for (_, json) in found {
-        let cost = json.len() + EVENT_FRAMING;
-        if cost > budget || events.len() == MAX_EVENTS_PER_MESSAGE {
-            break;
-        }
-        budget -= cost;
-        events.push(json);
-    }
+    let (events, unknown) = pack_events(ids, found);
     ReconcileMessage::EventResponse {
         req,
         events,
@@ -271,6 +243,7 @@ fn pack_event_response(req: u64, ids: &[EventId], found: Vec<(EventId, Vec<u8>)>
 mod tests {
     use super::*;
     use crate::limits::MAX_EVENT_BYTES;
+    use crate::sync::limits::MAX_SYNC_MESSAGE_BYTES;
 
     #[test]
     fn an_event_response_fits_the_limit_and_carries_at_least_one_event() {
