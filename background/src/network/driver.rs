@@ -41,6 +41,9 @@ const PUSH_EVERY_MS: u64 = 500;
 const SAVE_PEERS_EVERY_MS: u64 = 30_000;
 /// The rendezvous namespace every Phemossa node registers in (the relay serves it).
 const RENDEZVOUS_NAMESPACE: &str = "phemossa";
+/// After a failed pull (the peer refused, being busy, or did not answer), the next try waits
+/// this long.
+const RETRY_PULL_MS: u64 = 15_000;
 /// How long a new connection's pull waits for identify to say whether the peer speaks sync v2;
 /// after that it runs on v1.
 const IDENTIFY_WAIT_MS: u64 = 3_000;
@@ -208,6 +211,10 @@ impl Driver {
                 if peer.pull_pending && now.saturating_sub(peer.connected_at) > IDENTIFY_WAIT_MS {
                     peer.supports_v2.get_or_insert(false);
                     peer.pull_pending = false;
+                    start = true;
+                }
+                if peer.retry_pull_at.is_some_and(|at| now >= at) {
+                    peer.retry_pull_at = None;
                     start = true;
                 }
             }
@@ -660,6 +667,7 @@ impl Driver {
                         console::info_1(
                             &format!("phemossa: sync with {peer_id} ended: {error}").into(),
                         );
+                        peer.retry_pull_at = Some(clock::now_ms() + RETRY_PULL_MS);
                     }
                     if std::mem::take(&mut peer.repull) {
                         self.start_pull(peer_id);

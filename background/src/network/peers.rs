@@ -50,6 +50,8 @@ pub struct Peer {
     pub banned: bool,
     /// The follow set changed during a pull: pull again when it ends.
     pub repull: bool,
+    /// A pull that failed (refused by a busy peer, timed out) is tried again at this time.
+    pub retry_pull_at: Option<u64>,
     pub progress: Option<Progress>,
     /// Validated events waiting to be stored.
     pub to_store: Vec<Event>,
@@ -83,6 +85,7 @@ impl Peer {
             last_seen: 0,
             banned: false,
             repull: false,
+            retry_pull_at: None,
             progress: None,
             to_store: Vec::new(),
             missed: 0,
@@ -174,6 +177,7 @@ impl Peer {
         self.channels.clear();
         self.progress = None;
         self.repull = false;
+        self.retry_pull_at = None;
         self.unsaved = true;
     }
 
