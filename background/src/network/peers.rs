@@ -271,3 +271,102 @@ impl Peers {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use phemossa_core::sync::Scope;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    /// Feeds `peer`'s machine for `version` `n` undecodable messages.
+    fn garbage(peer: &mut Peer, version: Version, n: u8) {
+        for i in 0..n {
+            peer.machine(version).handle_message(&[0xff, i], 0);
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn bad_input_on_both_protocols_adds_up_to_one_threshold() {
+        let mut peer = Peer::new();
+        garbage(&mut peer, Version::V1, 5);
+        garbage(&mut peer, Version::V2, 4);
+        assert!(!peer.past_threshold(), "nine in all");
+        assert_eq!(peer.invalid(), 9);
+        garbage(&mut peer, Version::V2, 1);
+        assert!(
+            peer.past_threshold(),
+            "the tenth passes it, whichever protocol"
+        );
+
+        // Reconnecting keeps the count, and adds what earlier runs remembered.
+        peer.disconnected();
+        peer.invalid_before = 3;
+        assert!(peer.past_threshold());
+        assert_eq!(peer.invalid(), 13);
+    }
+
+    #[wasm_bindgen_test]
+    fn a_pull_runs_on_v2_only_when_the_peer_said_it_speaks_it() {
+        let mut peer = Peer::new();
+        assert_eq!(peer.pull_version(), Version::V1);
+        peer.supports_v2 = Some(false);
+        assert_eq!(peer.pull_version(), Version::V1);
+        peer.supports_v2 = Some(true);
+        assert_eq!(peer.pull_version(), Version::V2);
+        assert!(peer.machine(Version::V2).start(Scope::default(), 0));
+        assert!(peer.machine(Version::V2).is_pulling());
+        assert!(!peer.machine(Version::V1).is_pulling());
+        let generation = peer.generation;
+        peer.disconnected();
+        assert_eq!(
+            peer.generation,
+            generation + 1,
+            "old store answers are told apart"
+        );
+        assert!(
+            !peer.machine(Version::V2).is_pulling(),
+            "a new connection starts afresh"
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn redials_back_off_and_a_connection_resets_them() {
+        let mut peer = Peer::new();
+        assert!(peer.may_dial(0));
+        peer.dial_failed(1_000);
+        assert!(!peer.may_dial(1_000 + 1_999) && peer.may_dial(1_000 + 2_000));
+        for _ in 0..20 {
+            peer.dial_failed(1_000);
+        }
+        assert!(
+            peer.may_dial(1_000 + MAX_REDIAL_MS),
+            "capped at five minutes"
+        );
+        peer.connected_now();
+        assert!(peer.may_dial(1_000));
+        peer.banned = true;
+        assert!(!peer.may_dial(u64::MAX), "a banned peer is never dialed");
+    }
+
+    #[wasm_bindgen_test]
+    fn pruning_forgets_the_longest_unseen_idle_peers_only() {
+        let mut peers = Peers::default();
+        let ids: Vec<PeerId> = (0..6).map(|_| PeerId::random()).collect();
+        for (n, id) in ids.iter().enumerate() {
+            peers.entry(*id).last_seen = n as u64;
+        }
+        peers.entry(ids[0]).connections = 1;
+        peers.entry(ids[1]).banned = true;
+        peers.prune(3);
+        let mut kept: Vec<PeerId> = peers.by_id.keys().copied().collect();
+        kept.sort();
+        let mut expected = vec![ids[0], ids[1], ids[5]];
+        expected.sort();
+        assert_eq!(
+            kept, expected,
+            "connected, banned, then the most recently seen"
+        );
+    }
+}

@@ -109,3 +109,73 @@ impl Relay {
 pub fn relays_of(bootstrap: &[String]) -> Vec<Relay> {
     bootstrap.iter().filter_map(|a| Relay::new(a)).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    const RELAY: &str =
+        "/ip4/10.77.0.1/tcp/4001/ws/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN";
+
+    fn retry_in(relay: &Relay) -> u64 {
+        match relay.state {
+            RelayState::Waiting { retry_in_ms, .. } => retry_in_ms,
+            _ => panic!("not waiting: {:?}", relay.state),
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn only_addresses_naming_a_relay_peer_become_relays() {
+        let relays = relays_of(&[
+            RELAY.into(),
+            "/ip4/10.77.0.1/tcp/4001/ws".into(),
+            "not an address".into(),
+        ]);
+        assert_eq!(relays.len(), 1);
+        assert_eq!(
+            relays[0].peer_id.to_string(),
+            RELAY.rsplit('/').next().unwrap()
+        );
+        assert!(relays[0]
+            .circuit_addr()
+            .to_string()
+            .ends_with("/p2p-circuit"));
+        assert!(relays[0].due(0), "a new relay is tried at once");
+    }
+
+    #[wasm_bindgen_test]
+    fn failures_back_off_doubling_to_a_cap_and_a_slot_resets_them() {
+        let mut relay = Relay::new(RELAY).unwrap();
+        let mut delays = Vec::new();
+        for _ in 0..8 {
+            relay.failed("down".into(), 1_000);
+            delays.push(retry_in(&relay));
+        }
+        assert_eq!(
+            delays,
+            [1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000, 30_000]
+        );
+        assert!(!relay.due(1_000 + 29_999) && relay.due(1_000 + 30_000));
+        relay.reserved();
+        relay.failed("down again".into(), 50_000);
+        assert_eq!(
+            retry_in(&relay),
+            1_000,
+            "a granted slot starts the backoff over"
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn an_attempt_without_a_slot_times_out() {
+        let mut relay = Relay::new(RELAY).unwrap();
+        relay.state = RelayState::Connecting;
+        relay.since_or_retry_at = 10_000;
+        assert!(!relay.timed_out(10_000 + RESERVE_TIMEOUT_MS));
+        assert!(relay.timed_out(10_000 + RESERVE_TIMEOUT_MS + 1));
+        relay.reserved();
+        assert!(!relay.timed_out(u64::MAX), "a held slot never times out");
+    }
+}
