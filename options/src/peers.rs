@@ -45,6 +45,9 @@ fn NetworkDetails(status: NetworkStatus) -> Element {
         if let Some(sync) = status.sync {
             SyncBar { sync }
         }
+        if let Some(problem) = status.storage_problem.clone() {
+            Alert { message: Some(format!("Posts from peers are not being saved: {problem}")) }
+        }
         if status.peers.is_empty() {
             p { class: "empty",
                 "No peers yet. Browsers you exchange posts with appear here as soon as a relay introduces them."

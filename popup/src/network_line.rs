@@ -3,7 +3,7 @@
 
 use dioxus::prelude::*;
 use phemossa_ui::network::{state_tone, summary};
-use phemossa_ui::{NetworkWatch, SyncBar};
+use phemossa_ui::{Alert, NetworkWatch, SyncBar};
 
 /// "Connected to 2 peers" and the like, kept current by the page's Network pushes.
 #[component]
@@ -14,7 +14,8 @@ pub fn NetworkLine(network: NetworkWatch) -> Element {
         (None, Some(error)) => ("bad", "Network status unavailable".to_owned(), Some(error)),
         (None, None) => ("off", "Checking the network…".to_owned(), None),
     };
-    let sync = status.and_then(|s| s.sync);
+    let sync = status.as_ref().and_then(|s| s.sync);
+    let storage_problem = status.and_then(|s| s.storage_problem);
     rsx! {
         div { class: "netline",
             // A live region named "Network": changes of state are announced, sync steps are not.
@@ -24,6 +25,9 @@ pub fn NetworkLine(network: NetworkWatch) -> Element {
             }
             if let Some(sync) = sync {
                 SyncBar { sync }
+            }
+            if let Some(problem) = storage_problem {
+                Alert { message: Some(format!("Posts from peers are not being saved: {problem}")) }
             }
         }
     }

@@ -63,6 +63,8 @@ pub struct Driver {
     relays: Vec<Relay>,
     peers: Peers,
     gossip: Gossip,
+    /// Why the last store of received events failed, until one succeeds.
+    storage_problem: Option<String>,
     changed: bool,
     pushed_at: u64,
     saved_at: u64,
@@ -92,6 +94,7 @@ impl Driver {
             settings,
             peers: Peers::from_records(known),
             gossip: Gossip::new(),
+            storage_problem: None,
             changed: true,
             pushed_at: 0,
             saved_at: 0,
@@ -233,12 +236,13 @@ impl Driver {
         if self.changed && now.saturating_sub(self.pushed_at) >= PUSH_EVERY_MS {
             self.changed = false;
             self.pushed_at = now;
-            let status = status::build(
+            let mut status = status::build(
                 &self.local_peer_id.to_string(),
                 &self.relays,
                 &self.peers,
                 now,
             );
+            status.storage_problem = self.storage_problem.clone();
             *self.status.borrow_mut() = status.clone();
             self.background.push(Push::Network(status));
         }
@@ -581,7 +585,16 @@ impl Driver {
             Done::Ids { peer, .. } | Done::Missing { peer, .. } | Done::Loaded { peer, .. } => {
                 (peer.0, Some((peer.1, peer.2)))
             }
-            Done::Stored { peer, .. } => (*peer, None),
+            Done::Stored { peer, .. } => {
+                self.storage_problem = None;
+                (*peer, None)
+            }
+            Done::StoreFailed { problem } => {
+                // The events are not lost to the network: the next pull asks for them again.
+                self.storage_problem = Some(problem.clone());
+                self.changed = true;
+                return;
+            }
         };
         let Some(peer) = self.peers.get_mut(&peer_id) else {
             return;
@@ -612,7 +625,7 @@ impl Driver {
                 Ok(found) => machine.answer_events(query, found),
                 Err(error) => log_store_error(&error),
             },
-            Done::Stored { .. } => {}
+            Done::Stored { .. } | Done::StoreFailed { .. } => {}
         }
         self.drain(peer_id, version);
     }

@@ -44,6 +44,7 @@ pub fn build(local_peer_id: &str, relays: &[Relay], peers: &Peers, now: u64) -> 
         local_peer_id: local_peer_id.to_owned(),
         relays: relays.iter().map(|r| r.info(now)).collect(),
         invalid_total: peers.by_id.values().map(|p| p.invalid()).sum(),
+        storage_problem: None,
         peers: listed
             .into_iter()
             .take(MAX_PEERS_SHOWN)

@@ -36,6 +36,8 @@ pub enum Done {
     },
     /// Events from `peer` were stored; `stored` of them were new.
     Stored { peer: PeerId, stored: usize },
+    /// Events from a peer could not be stored; `problem` says why, for the person.
+    StoreFailed { problem: String },
 }
 
 #[derive(Clone)]
@@ -107,7 +109,8 @@ impl StoreWork {
                     console::error_1(
                         &format!("phemossa: storing events from {peer}: {error}").into(),
                     );
-                    None
+                    let problem = phemossa_core::api::ApiError::from(error).to_string();
+                    Some(Done::StoreFailed { problem })
                 }
             },
         );

@@ -14,8 +14,13 @@ pub struct NetworkStatus {
     pub peers: Vec<PeerInfo>,
     /// Pulls running now, summed over peers; `None` when none is running.
     pub sync: Option<SyncProgress>,
-    /// Malformed messages and invalid events received from all peers since start.
+    /// Malformed messages and invalid events received from all peers (as the peers table
+    /// counts them).
     pub invalid_total: u64,
+    /// Why events received from peers could not be stored, in words, until a later store
+    /// succeeds (typically: the browser's storage is full). Nothing stored before is lost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_problem: Option<String>,
 }
 
 impl NetworkStatus {
