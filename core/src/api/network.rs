@@ -109,3 +109,46 @@ impl SyncProgress {
         self.received += other.received;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_storage_problem_is_sent_only_when_there_is_one() {
+        let mut status = NetworkStatus::default();
+        let json = serde_json::to_string(&status).unwrap();
+        assert!(!json.contains("storage_problem"), "{json}");
+        assert_eq!(
+            serde_json::from_str::<NetworkStatus>(&json).unwrap(),
+            status
+        );
+
+        status.storage_problem = Some("The browser's storage for Phemossa is full.".into());
+        let json = serde_json::to_string(&status).unwrap();
+        assert_eq!(
+            serde_json::from_str::<NetworkStatus>(&json).unwrap(),
+            status
+        );
+    }
+
+    #[test]
+    fn connected_peers_counts_only_open_connections() {
+        let peer = |connected| PeerInfo {
+            peer_id: "p".into(),
+            address: None,
+            connection: None,
+            connected,
+            events_received: 0,
+            invalid_messages: 0,
+            last_seen: 0,
+            banned: false,
+            sync: None,
+        };
+        let status = NetworkStatus {
+            peers: vec![peer(true), peer(false), peer(true)],
+            ..NetworkStatus::default()
+        };
+        assert_eq!(status.connected_peers(), 2);
+    }
+}
