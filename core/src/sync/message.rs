@@ -113,17 +113,7 @@ impl Message {
             Message::SyncRequest { req, scope, after } => vec![
                 uint(SYNC_REQUEST),
                 uint(*req),
-                Value::Array(vec![
-                    match &scope.authors {
-                        None => Value::Null,
-                        Some(keys) => Value::Array(
-                            keys.iter()
-                                .map(|k| Value::Bytes(k.as_bytes().to_vec()))
-                                .collect(),
-                        ),
-                    },
-                    scope.since.map_or(Value::Null, uint),
-                ]),
+                scope_value(scope),
                 cursor_value(after),
             ],
             Message::SyncResponse { req, ids, next } => vec![
@@ -185,14 +175,32 @@ impl Message {
     }
 }
 
-fn malformed(reason: impl Into<String>) -> Error {
+// The CBOR helpers below are shared with sync v2's messages (`reconcile::message`), which use
+// the same error, the same integers and the same scope encoding.
+
+pub(in crate::sync) fn malformed(reason: impl Into<String>) -> Error {
     Error::MalformedSyncMessage {
         reason: reason.into(),
     }
 }
 
-fn uint(n: u64) -> Value {
+pub(in crate::sync) fn uint(n: u64) -> Value {
     Value::Integer(n.into())
+}
+
+/// A scope as `[authors or null, since or null]` (§8.2).
+pub(in crate::sync) fn scope_value(scope: &Scope) -> Value {
+    Value::Array(vec![
+        match &scope.authors {
+            None => Value::Null,
+            Some(keys) => Value::Array(
+                keys.iter()
+                    .map(|k| Value::Bytes(k.as_bytes().to_vec()))
+                    .collect(),
+            ),
+        },
+        scope.since.map_or(Value::Null, uint),
+    ])
 }
 
 fn id_list(ids: &[EventId]) -> Value {
@@ -217,20 +225,23 @@ fn cursor_value(cursor: &Option<Cursor>) -> Value {
     }
 }
 
-fn array(value: Value, field: &str) -> Result<Vec<Value>, Error> {
+pub(in crate::sync) fn array(value: Value, field: &str) -> Result<Vec<Value>, Error> {
     match value {
         Value::Array(items) => Ok(items),
         _ => Err(malformed(format!("{field} is not an array"))),
     }
 }
 
-fn next_item(items: &mut impl Iterator<Item = Value>, field: &str) -> Result<Value, Error> {
+pub(in crate::sync) fn next_item(
+    items: &mut impl Iterator<Item = Value>,
+    field: &str,
+) -> Result<Value, Error> {
     items
         .next()
         .ok_or_else(|| malformed(format!("{field} is missing")))
 }
 
-fn as_uint(value: Value, field: &str) -> Result<u64, Error> {
+pub(in crate::sync) fn as_uint(value: Value, field: &str) -> Result<u64, Error> {
     match value {
         Value::Integer(n) => {
             u64::try_from(n).map_err(|_| malformed(format!("{field} is negative")))
@@ -239,7 +250,10 @@ fn as_uint(value: Value, field: &str) -> Result<u64, Error> {
     }
 }
 
-fn take_uint(items: &mut impl Iterator<Item = Value>, field: &str) -> Result<u64, Error> {
+pub(in crate::sync) fn take_uint(
+    items: &mut impl Iterator<Item = Value>,
+    field: &str,
+) -> Result<u64, Error> {
     as_uint(next_item(items, field)?, field)
 }
 
@@ -296,7 +310,7 @@ fn cursor_from(value: Value) -> Result<Option<Cursor>, Error> {
     Ok(Some(Cursor { timestamp, id }))
 }
 
-fn scope_from(value: Value) -> Result<Scope, Error> {
+pub(in crate::sync) fn scope_from(value: Value) -> Result<Scope, Error> {
     let mut items = array(value, "scope")?.into_iter();
     let authors = next_item(&mut items, "authors")?;
     let authors = if authors.is_null() {

@@ -7,9 +7,11 @@
 
 use ciborium::value::Value;
 
-use crate::keys::{EventId, PublicKey};
-use crate::sync::limits::{MAX_AUTHORS_PER_SCOPE, MAX_SYNC_MESSAGE_BYTES};
-use crate::sync::message::{Message, Scope};
+use crate::keys::EventId;
+use crate::sync::limits::MAX_SYNC_MESSAGE_BYTES;
+use crate::sync::message::{
+    array, malformed, next_item, scope_from, scope_value, take_uint, uint, Message, Scope,
+};
 use crate::Error;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -185,99 +187,11 @@ fn from_v1(message: Message) -> Result<ReconcileMessage, Error> {
     }
 }
 
-fn malformed(reason: impl Into<String>) -> Error {
-    Error::MalformedSyncMessage {
-        reason: reason.into(),
-    }
-}
-
-fn uint(n: u64) -> Value {
-    Value::Integer(n.into())
-}
-
-fn scope_value(scope: &Scope) -> Value {
-    Value::Array(vec![
-        match &scope.authors {
-            None => Value::Null,
-            Some(keys) => Value::Array(
-                keys.iter()
-                    .map(|k| Value::Bytes(k.as_bytes().to_vec()))
-                    .collect(),
-            ),
-        },
-        scope.since.map_or(Value::Null, uint),
-    ])
-}
-
-fn array(value: Value, field: &str) -> Result<Vec<Value>, Error> {
-    match value {
-        Value::Array(items) => Ok(items),
-        _ => Err(malformed(format!("{field} is not an array"))),
-    }
-}
-
-fn next_item(items: &mut impl Iterator<Item = Value>, field: &str) -> Result<Value, Error> {
-    items
-        .next()
-        .ok_or_else(|| malformed(format!("{field} is missing")))
-}
-
-fn as_uint(value: Value, field: &str) -> Result<u64, Error> {
-    match value {
-        Value::Integer(n) => {
-            u64::try_from(n).map_err(|_| malformed(format!("{field} is negative")))
-        }
-        _ => Err(malformed(format!("{field} is not an unsigned integer"))),
-    }
-}
-
-fn take_uint(items: &mut impl Iterator<Item = Value>, field: &str) -> Result<u64, Error> {
-    as_uint(next_item(items, field)?, field)
-}
-
 fn take_bytes(items: &mut impl Iterator<Item = Value>, field: &str) -> Result<Vec<u8>, Error> {
     match next_item(items, field)? {
         Value::Bytes(b) => Ok(b),
         _ => Err(malformed(format!("{field} is not a byte string"))),
     }
-}
-
-/// The scope exactly as v1 reads it (§8.2).
-fn scope_from(value: Value) -> Result<Scope, Error> {
-    let mut items = array(value, "scope")?.into_iter();
-    let authors = match next_item(&mut items, "authors")? {
-        Value::Null => None,
-        authors => {
-            let keys = array(authors, "authors")?;
-            if keys.len() > MAX_AUTHORS_PER_SCOPE {
-                return Err(Error::TooManyAuthors {
-                    count: keys.len(),
-                    max: MAX_AUTHORS_PER_SCOPE,
-                });
-            }
-            let keys = keys
-                .into_iter()
-                .map(|v| match v {
-                    Value::Bytes(b) => {
-                        let bytes: [u8; 32] = b
-                            .try_into()
-                            .map_err(|_| malformed("author is not 32 bytes"))?;
-                        PublicKey::from_bytes(bytes, "scope author")
-                    }
-                    _ => Err(malformed("author is not a byte string")),
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            Some(keys)
-        }
-    };
-    let since = match next_item(&mut items, "since")? {
-        Value::Null => None,
-        since => Some(as_uint(since, "since")?),
-    };
-    if items.next().is_some() {
-        return Err(malformed("scope has extra items"));
-    }
-    Ok(Scope { authors, since })
 }
 
 #[cfg(test)]
