@@ -12,6 +12,7 @@
 //! - [`reconcile`]: sync v2, range-based set reconciliation, beside v1 under its own protocol id.
 
 mod batcher;
+mod fetched;
 pub mod gossip;
 pub mod limits;
 pub mod memory;

@@ -8,6 +8,7 @@
 //! peers pull, so after one pull each way both hold the union (within the scopes asked). The
 //! answering of the peer's pulls is in `respond.rs`.
 
+use super::fetched::take_fetched;
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use super::limits::{MAX_IDS_PER_MESSAGE, MAX_IDS_PER_PULL, MAX_MISSING_PER_PULL};
@@ -384,57 +385,25 @@ impl Session {
     }
 
     fn on_events(&mut self, events: Vec<Vec<u8>>, unknown: Vec<EventId>, now_ms: u64) {
-        let mut blamed = Vec::new();
-        let mut stored = Vec::new();
         let Some(pull) = self.pull.as_mut() else {
             return;
         };
-        for bytes in events {
-            match Event::from_json(&bytes, now_ms) {
-                Err(error) => {
-                    self.score.invalid_event(&error);
-                    blamed.push(error);
-                }
-                Ok(event) if !pull.asked.contains(&event.id) => {
-                    blamed.push(unexpected_error("event that was not requested"));
-                }
-                Ok(event) if !pull.scope.admits(&event.author, event.timestamp) => {
-                    blamed.push(unexpected_error("event outside the requested scope"));
-                }
-                Ok(event) => {
-                    pull.asked.remove(&event.id);
-                    stored.push(event);
-                }
-            }
-        }
-        let mut gone = 0;
-        for id in unknown {
-            if pull.asked.remove(&id) {
-                gone += 1;
-            }
-        }
-        // Ids neither delivered nor declared unknown did not fit: ask again, unless the
-        // response made no progress at all, which would make the pull loop forever.
-        let progressed = !stored.is_empty() || gone > 0;
-        let left: Vec<EventId> = pull.asked.drain().collect();
-        if progressed {
-            for id in left {
-                pull.want.push_front(id);
-            }
-        } else {
-            gone += left.len();
-            if !left.is_empty() {
-                blamed.push(unexpected_error(
-                    "event-response without any requested event",
-                ));
-            }
-        }
-        pull.progress.received += stored.len() as u64;
-        pull.progress.unavailable += gone as u64;
+        let fetched = take_fetched(
+            events,
+            unknown,
+            &mut pull.asked,
+            &mut pull.want,
+            &pull.scope,
+            &mut self.score,
+            now_ms,
+        );
+        pull.progress.received += fetched.stored.len() as u64;
+        pull.progress.unavailable += fetched.unavailable;
         let progress = pull.progress;
-        self.outputs.extend(stored.into_iter().map(Output::Store));
+        self.outputs
+            .extend(fetched.stored.into_iter().map(Output::Store));
         self.outputs.push_back(Output::Progress(progress));
-        for error in blamed {
+        for error in fetched.blamed {
             if error.code() == "unexpected_sync_message" {
                 self.score.unexpected();
             }

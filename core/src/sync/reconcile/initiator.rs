@@ -3,6 +3,7 @@
 //! lacks, and fetch, validate and store those. The ids the peer lacks need nothing from us:
 //! the peer runs its own reconciliation and pulls them.
 
+use crate::sync::fetched::take_fetched;
 use std::collections::{HashSet, VecDeque};
 
 use negentropy::{Negentropy, NegentropyStorageVector};
@@ -14,7 +15,7 @@ use crate::keys::EventId;
 use crate::sync::limits::MAX_IDS_PER_MESSAGE;
 use crate::sync::message::{Cursor, Scope};
 use crate::sync::session::{Output, Progress, QueryId};
-use crate::{Error, Event};
+use crate::Error;
 
 /// One reconciliation of ours. `Progress` counts as v1's does: `listed` is ids the peer named
 /// as ones we lack, `missing` those the store confirmed missing.
@@ -181,47 +182,25 @@ impl Reconciler {
 
     /// Validates fetched events as v1 does (§8.4) and hands over the good ones to be stored.
     pub(super) fn on_events(&mut self, events: Vec<Vec<u8>>, unknown: Vec<EventId>, now_ms: u64) {
-        let mut blamed = Vec::new();
-        let mut stored = Vec::new();
         let Some(pull) = self.pull.as_mut() else {
             return;
         };
-        for bytes in events {
-            match Event::from_json(&bytes, now_ms) {
-                Err(error) => {
-                    self.score.invalid_event(&error);
-                    blamed.push(error);
-                }
-                Ok(event) if !pull.asked.contains(&event.id) => {
-                    blamed.push(unexpected("event that was not requested"));
-                }
-                Ok(event) if !pull.scope.admits(&event.author, event.timestamp) => {
-                    blamed.push(unexpected("event outside the requested scope"));
-                }
-                Ok(event) => {
-                    pull.asked.remove(&event.id);
-                    stored.push(event);
-                }
-            }
-        }
-        let mut gone = unknown.iter().filter(|id| pull.asked.remove(id)).count();
-        // Ids neither delivered nor declared unknown did not fit: ask again, unless the
-        // response made no progress at all, which would make the pull loop forever.
-        let left: Vec<EventId> = pull.asked.drain().collect();
-        if !stored.is_empty() || gone > 0 {
-            for id in left {
-                pull.want.push_front(id);
-            }
-        } else if !left.is_empty() {
-            gone += left.len();
-            blamed.push(unexpected("event-response without any requested event"));
-        }
-        pull.progress.received += stored.len() as u64;
-        pull.progress.unavailable += gone as u64;
+        let fetched = take_fetched(
+            events,
+            unknown,
+            &mut pull.asked,
+            &mut pull.want,
+            &pull.scope,
+            &mut self.score,
+            now_ms,
+        );
+        pull.progress.received += fetched.stored.len() as u64;
+        pull.progress.unavailable += fetched.unavailable;
         let progress = pull.progress;
-        self.outputs.extend(stored.into_iter().map(Output::Store));
+        self.outputs
+            .extend(fetched.stored.into_iter().map(Output::Store));
         self.outputs.push_back(Output::Progress(progress));
-        for error in blamed {
+        for error in fetched.blamed {
             if error.code() == "unexpected_sync_message" {
                 self.score.unexpected();
             }
@@ -275,11 +254,5 @@ impl Pull {
     fn stop(&mut self, error: Error) {
         self.next = None;
         self.stop.get_or_insert(error);
-    }
-}
-
-fn unexpected(reason: &str) -> Error {
-    Error::UnexpectedSyncMessage {
-        reason: reason.into(),
     }
 }
