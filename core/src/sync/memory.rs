@@ -67,7 +67,8 @@ impl MemoryStore {
         (page, false)
     }
 
-    fn load(&self, ids: &[EventId]) -> Vec<(EventId, Vec<u8>)> {
+    /// Answers [`Output::LoadEvents`].
+    pub fn load(&self, ids: &[EventId]) -> Vec<(EventId, Vec<u8>)> {
         ids.iter()
             .filter_map(|id| {
                 let timestamp = *self.by_id.get(id)?;

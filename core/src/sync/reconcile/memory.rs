@@ -2,81 +2,14 @@
 //! message, for tests, the test vectors and the cost example; the extension's driver does the
 //! same over libp2p and IndexedDB.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::ops::Bound;
+use std::collections::VecDeque;
 
 use super::session::{ReconcileConfig, Reconciler};
-use crate::keys::EventId;
-use crate::sync::message::{Cursor, Scope};
 use crate::sync::session::{Output, Progress};
-use crate::{Error, Event};
+use crate::Error;
 
-/// Events by (timestamp, id), as the IndexedDB store indexes them.
-#[derive(Debug, Clone, Default)]
-pub struct Store {
-    events: BTreeMap<Cursor, Event>,
-    by_id: HashMap<EventId, u64>,
-}
-
-impl Store {
-    pub fn insert(&mut self, event: Event) {
-        if self.by_id.insert(event.id, event.timestamp).is_none() {
-            let key = Cursor {
-                timestamp: event.timestamp,
-                id: event.id,
-            };
-            self.events.insert(key, event);
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        self.events.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.events.is_empty()
-    }
-
-    pub fn contains(&self, id: &EventId) -> bool {
-        self.by_id.contains_key(id)
-    }
-
-    /// The ids in `scope`, in (timestamp, id) order.
-    pub fn ids_in(&self, scope: &Scope) -> Vec<EventId> {
-        self.events
-            .values()
-            .filter(|e| scope.admits(&e.author, e.timestamp))
-            .map(|e| e.id)
-            .collect()
-    }
-
-    /// Answers [`Output::ListIds`].
-    pub fn list(&self, scope: &Scope, after: Option<Cursor>, limit: usize) -> (Vec<Cursor>, bool) {
-        let start = after.map_or(Bound::Unbounded, Bound::Excluded);
-        let mut page = Vec::new();
-        for (key, event) in self.events.range((start, Bound::Unbounded)) {
-            if !scope.admits(&event.author, event.timestamp) {
-                continue;
-            }
-            if page.len() == limit {
-                return (page, true);
-            }
-            page.push(*key);
-        }
-        (page, false)
-    }
-
-    /// Answers [`Output::LoadEvents`].
-    pub fn load(&self, ids: &[EventId]) -> Vec<(EventId, Vec<u8>)> {
-        ids.iter()
-            .filter_map(|id| {
-                let timestamp = *self.by_id.get(id)?;
-                let event = self.events.get(&Cursor { timestamp, id: *id })?;
-                Some((*id, event.to_json().into_bytes()))
-            })
-            .collect()
-    }
-}
+/// The same in-memory store v1's tests use: events by (timestamp, id), as IndexedDB indexes them.
+pub use crate::sync::memory::MemoryStore as Store;
 
 /// One side of an in-memory link.
 #[derive(Debug, Default)]
