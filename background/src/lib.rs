@@ -3,6 +3,7 @@
 //! options pages use. Decisions about what is valid or in the feed are `phemossa-core`'s; this
 //! crate drives IndexedDB, `crypto.getRandomValues`, `Date.now()` and the ports.
 
+mod archive;
 mod backup;
 mod clock;
 mod db;
@@ -15,6 +16,7 @@ pub mod network;
 mod orchestrator;
 mod port;
 mod random;
+mod retention;
 pub mod storage;
 mod subscribers;
 mod system;

@@ -18,6 +18,7 @@ pub async fn run() {
     }
     let backend = match Background::start(&Config::default()).await {
         Ok(background) => {
+            background.start_pruning();
             // The node starts after the UI's data is ready; a failure leaves the rest working.
             match network::start(&background).await {
                 Ok(handle) => background.attach_network(handle),

@@ -39,6 +39,8 @@ pub struct Background {
     pub(crate) rejected: Cell<u64>,
     /// A restore is replacing the identity; another must not decide against the old one.
     pub(crate) restoring: Cell<bool>,
+    /// A retention pass is running; another waits for the next turn.
+    pub(crate) pruning: Cell<bool>,
     /// The libp2p node, once started (never in the wasm tests, which have no extension).
     pub(crate) network: RefCell<Option<NetworkHandle>>,
     pub(crate) network_failure: RefCell<Option<String>>,
@@ -59,6 +61,7 @@ impl Background {
             subscribers: Subscribers::default(),
             rejected: Cell::new(0),
             restoring: Cell::new(false),
+            pruning: Cell::new(false),
             network: RefCell::new(None),
             network_failure: RefCell::new(None),
         }))
@@ -106,7 +109,11 @@ impl Background {
             Request::Follow { public_key } => self.set_following(&public_key, true).await,
             Request::Unfollow { public_key } => self.set_following(&public_key, false).await,
             Request::GetFollowing => Ok(Response::Following(self.following())),
-            Request::GetStats => Ok(Response::Stats(self.storage.stats().await?)),
+            Request::GetStats => {
+                let mut stats = self.storage.stats().await?;
+                stats.wasm_memory_bytes = crate::archive::wasm_memory_bytes();
+                Ok(Response::Stats(stats))
+            }
             Request::ExportBackup { passphrase } => self.export_backup(&passphrase),
             Request::InspectBackup { backup, passphrase } => {
                 self.inspect_backup(&backup, &passphrase)
@@ -119,6 +126,13 @@ impl Background {
             Request::GetNetwork => Ok(Response::Network(self.network_status())),
             Request::GetNetworkSettings => self.network_settings().await,
             Request::SetNetworkSettings { settings } => self.set_network_settings(settings).await,
+            Request::GetRetention => self.retention().await,
+            Request::SetRetention { retention } => self.set_retention(retention).await,
+            Request::ImportEvents { events, first_line } => {
+                self.import_events(events, first_line).await
+            }
+            Request::ExportEvents { after, limit } => self.export_events(after, limit).await,
+            Request::MeasureVerification { events } => self.measure_verification(events),
             Request::Subscribe { topics } => {
                 self.subscribers.subscribe(from, &topics);
                 Ok(Response::Subscribed)

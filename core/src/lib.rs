@@ -14,6 +14,7 @@ pub mod follow_graph;
 pub mod identity;
 pub mod keys;
 pub mod limits;
+pub mod retention;
 pub mod settings;
 pub mod sync;
 

@@ -1,6 +1,7 @@
 //! Small named records in the `meta` store (network settings, the device's libp2p key) and the
 //! `peers` store's one row per peer seen.
 
+use phemossa_core::retention::RetentionSettings;
 use phemossa_core::settings::NetworkSettings;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -12,6 +13,7 @@ use crate::{db, BackgroundError};
 
 const NETWORK_KEY: &str = "network";
 const DEVICE_KEY: &str = "device_key";
+const RETENTION_KEY: &str = "retention";
 
 #[derive(Serialize, Deserialize)]
 struct Named<T> {
@@ -42,6 +44,18 @@ impl Storage {
         settings: &NetworkSettings,
     ) -> Result<(), BackgroundError> {
         self.put_named(NETWORK_KEY, settings).await
+    }
+
+    /// The saved retention limits; the defaults if none were ever saved.
+    pub async fn retention_settings(&self) -> Result<RetentionSettings, BackgroundError> {
+        Ok(self.named(RETENTION_KEY).await?.unwrap_or_default())
+    }
+
+    pub async fn save_retention_settings(
+        &self,
+        settings: &RetentionSettings,
+    ) -> Result<(), BackgroundError> {
+        self.put_named(RETENTION_KEY, settings).await
     }
 
     /// The device's libp2p key, protobuf-encoded, if one was made.

@@ -4,6 +4,8 @@
 
 mod feed;
 mod meta;
+mod pages;
+mod prune;
 mod read;
 mod records;
 mod schema;
@@ -14,6 +16,7 @@ use idb::{Database, ObjectStore, TransactionMode};
 
 pub use feed::StoredPost;
 pub use meta::PeerRecord;
+pub use records::EventRecord;
 pub use schema::{DATABASE, STORES, VERSION};
 
 use crate::{db, BackgroundError};

@@ -60,6 +60,9 @@ pub struct StatsRecord {
     pub posts: u64,
     pub authors: u64,
     pub bytes: u64,
+    /// Events removed by retention, ever (records from before retention existed have none).
+    #[serde(default)]
+    pub pruned: u64,
 }
 
 pub const STATS_KEY: &str = "stats";
@@ -73,12 +76,24 @@ impl StatsRecord {
         self.bytes += record.size;
     }
 
+    /// Takes out a pruned event; `author_emptied` when none of its author's events are left.
+    pub fn remove(&mut self, record: &EventRecord, author_emptied: bool) {
+        self.key = STATS_KEY.to_owned();
+        self.events = self.events.saturating_sub(1);
+        self.posts = self.posts.saturating_sub(u64::from(record.post.is_some()));
+        self.authors = self.authors.saturating_sub(u64::from(author_emptied));
+        self.bytes = self.bytes.saturating_sub(record.size);
+        self.pruned += 1;
+    }
+
     pub fn stats(&self) -> StorageStats {
         StorageStats {
             events: self.events,
             posts: self.posts,
             authors: self.authors,
             bytes: self.bytes,
+            pruned: self.pruned,
+            wasm_memory_bytes: 0,
         }
     }
 }

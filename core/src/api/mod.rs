@@ -5,10 +5,15 @@
 //! [`ServerMessage::Response`] carrying the same `id`, and pushes [`Push`]es to pages that
 //! subscribed. Secret keys never appear in any of these types. Specified in docs/api.md.
 
+mod archive;
 mod network;
 
 use std::fmt;
 
+pub use archive::{
+    EventsPage, ImportReport, VerificationTiming, MAX_EXPORT_PAGE, MAX_EXPORT_PAGE_BYTES,
+    MAX_IMPORT_EVENTS, MAX_IMPORT_REASONS,
+};
 pub use network::{
     ConnectionKind, NetworkState, NetworkStatus, PeerInfo, RelayInfo, RelayState, SyncProgress,
 };
@@ -16,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::feed::FeedCursor;
 use crate::keys::{EventId, PublicKey};
+use crate::retention::RetentionSettings;
 use crate::settings::NetworkSettings;
 use crate::Error;
 
@@ -90,6 +96,28 @@ pub enum Request {
     SetNetworkSettings {
         settings: NetworkSettings,
     },
+    /// How much is kept of authors the user does not follow.
+    GetRetention,
+    /// Saves new retention limits (checked again) and prunes to them at once.
+    SetRetention {
+        retention: RetentionSettings,
+    },
+    /// Validates and stores events from an archive, at most [`MAX_IMPORT_EVENTS`] at a time.
+    ImportEvents {
+        events: Vec<String>,
+        /// The archive line of `events[0]`, so refusals name the line.
+        #[serde(default = "first_line")]
+        first_line: u64,
+    },
+    /// A page of stored events in id order, after the id `after` when given.
+    ExportEvents {
+        after: Option<EventId>,
+        limit: u32,
+    },
+    /// Times the signature checks of `events` (a diagnostic; nothing is stored).
+    MeasureVerification {
+        events: Vec<String>,
+    },
     /// Asks for [`Push`]es on these topics for as long as the port is open.
     Subscribe {
         topics: Vec<Topic>,
@@ -131,6 +159,10 @@ pub enum Response {
     Restored(IdentityInfo),
     Network(NetworkStatus),
     NetworkSettings(NetworkSettings),
+    Retention(RetentionSettings),
+    Imported(ImportReport),
+    Events(EventsPage),
+    VerificationTiming(VerificationTiming),
     Subscribed,
 }
 
@@ -204,6 +236,12 @@ pub struct StorageStats {
     pub authors: u64,
     /// Bytes of stored event JSON.
     pub bytes: u64,
+    /// Events removed by retention since this browser started storing.
+    #[serde(default)]
+    pub pruned: u64,
+    /// Bytes of the background's WebAssembly memory (filled in by the background when asked).
+    #[serde(default)]
+    pub wasm_memory_bytes: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -310,6 +348,10 @@ impl From<Error> for ApiError {
             },
         }
     }
+}
+
+fn first_line() -> u64 {
+    1
 }
 
 /// Parses one message from its JSON text, refusing oversized or malformed input.
