@@ -428,6 +428,38 @@ mod tests {
     }
 
     #[test]
+    fn archive_and_retention_requests_read_as_documented() {
+        let import = ClientMessage::from_json(
+            r#"{"id":19,"request":{"method":"import_events","params":{"events":["x"]}}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            import.request,
+            Request::ImportEvents {
+                events: vec!["x".into()],
+                first_line: 1
+            },
+            "first_line defaults to 1"
+        );
+        let retention = ClientMessage::from_json(
+            r#"{"id":18,"request":{"method":"set_retention","params":{"retention":{"others_days":7,"others_mb":20}}}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            retention.request,
+            Request::SetRetention {
+                retention: RetentionSettings {
+                    others_days: 7,
+                    others_mb: 20
+                }
+            }
+        );
+        let old_stats: StorageStats =
+            serde_json::from_str(r#"{"events":1,"posts":1,"authors":1,"bytes":9}"#).unwrap();
+        assert_eq!((old_stats.pruned, old_stats.wasm_memory_bytes), (0, 0));
+    }
+
+    #[test]
     fn responses_carry_results_and_errors() {
         let ok = ServerMessage::Response {
             id: 3,
