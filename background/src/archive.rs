@@ -31,7 +31,7 @@ impl Background {
         let mut valid = Vec::with_capacity(events.len());
         let mut report = ImportReport::default();
         for (index, json) in events.iter().enumerate() {
-            match Event::from_json(json.as_bytes(), now) {
+            match Event::from_json_remembering(json.as_bytes(), now, &self.verified) {
                 Ok(event) => valid.push(event),
                 Err(error) => {
                     report.rejected += 1;

@@ -5,6 +5,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use phemossa_core::api::{ApiError, IdentityInfo, Request, Response};
+use phemossa_core::event::VerifiedIds;
 use phemossa_core::{Identity, PublicKey};
 
 use crate::follows::FollowState;
@@ -39,6 +40,8 @@ pub struct Background {
     pub(crate) rejected: Cell<u64>,
     /// A restore is replacing the identity; another must not decide against the old one.
     pub(crate) restoring: Cell<bool>,
+    /// Signatures already checked, shared by imports, every sync session and gossip.
+    pub(crate) verified: VerifiedIds,
     /// A retention pass is running; another waits for the next turn.
     pub(crate) pruning: Cell<bool>,
     /// The libp2p node, once started (never in the wasm tests, which have no extension).
@@ -61,6 +64,7 @@ impl Background {
             subscribers: Subscribers::default(),
             rejected: Cell::new(0),
             restoring: Cell::new(false),
+            verified: VerifiedIds::default(),
             pruning: Cell::new(false),
             network: RefCell::new(None),
             network_failure: RefCell::new(None),

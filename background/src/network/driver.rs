@@ -16,7 +16,7 @@ use libp2p::swarm::SwarmEvent;
 use libp2p::{gossipsub, identify, relay, rendezvous, request_response, PeerId, Swarm};
 use phemossa_core::api::{ConnectionKind, NetworkStatus, Push};
 use phemossa_core::settings::NetworkSettings;
-use phemossa_core::sync::gossip::{receive, Acceptance};
+use phemossa_core::sync::gossip::{receive_remembering, Acceptance};
 use phemossa_core::sync::limits::MAX_AUTHORS_PER_SCOPE;
 use phemossa_core::sync::{Output, Scope, SYNC_V2_PROTOCOL};
 use web_sys::console;
@@ -86,14 +86,14 @@ impl Driver {
                 background: Rc::clone(&background),
                 done: done_tx,
             },
-            background,
             done: Some(done_rx),
             status,
             local_peer_id,
             relays: relays_of(&settings.bootstrap),
             settings,
-            peers: Peers::from_records(known),
+            peers: Peers::from_records(known, background.verified.clone()),
             gossip: Gossip::new(),
+            background,
             storage_problem: None,
             changed: true,
             pushed_at: 0,
@@ -505,13 +505,15 @@ impl Driver {
         };
         let now = clock::now_ms();
         let topic = message.topic.to_string();
+        let verified = self.peers.verified.clone();
         let peer = self.peers.entry(propagation_source);
         peer.last_seen = now;
-        let received = receive(
+        let received = receive_remembering(
             &message.data,
             &topic,
             now,
             &mut self.gossip.seen,
+            &verified,
             peer.machine(Version::V1).score_mut(),
         );
         let acceptance = match received.acceptance {

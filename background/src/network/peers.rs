@@ -6,6 +6,7 @@ use std::collections::{HashMap, VecDeque};
 use libp2p::request_response::ResponseChannel;
 use libp2p::PeerId;
 use phemossa_core::api::{ConnectionKind, PeerInfo, SyncProgress};
+use phemossa_core::event::VerifiedIds;
 use phemossa_core::sync::peer_score::DISCONNECT_THRESHOLD;
 use phemossa_core::sync::{
     Progress, ReconcileConfig, Reconciler, Session, SessionConfig, SyncMachine,
@@ -67,13 +68,15 @@ pub struct Peer {
     /// they were asked in, and an answer meant for an earlier session is dropped, since a new
     /// session reuses query ids.
     pub generation: u64,
+    /// The node's memory of checked signatures, shared by every peer's sessions and gossip.
+    verified: VerifiedIds,
 }
 
 impl Peer {
-    fn new() -> Self {
+    fn new(verified: &VerifiedIds) -> Self {
         Self {
-            v1: Session::new(SessionConfig::default()),
-            v2: Reconciler::new(ReconcileConfig::default()),
+            v1: Session::new(v1_config(verified)),
+            v2: Reconciler::new(v2_config(verified)),
             supports_v2: None,
             pull_pending: false,
             connected_at: 0,
@@ -94,6 +97,7 @@ impl Peer {
             channels: VecDeque::new(),
             unsaved: false,
             generation: 0,
+            verified: verified.clone(),
         }
     }
 
@@ -170,8 +174,8 @@ impl Peer {
     /// The last connection closed: in-flight sync state is void, the score stays.
     pub fn disconnected(&mut self) {
         let (v1_score, v2_score) = (self.v1.score().clone(), self.v2.score().clone());
-        self.v1 = Session::with_score(SessionConfig::default(), v1_score);
-        self.v2 = Reconciler::with_score(ReconcileConfig::default(), v2_score);
+        self.v1 = Session::with_score(v1_config(&self.verified), v1_score);
+        self.v2 = Reconciler::with_score(v2_config(&self.verified), v2_score);
         self.generation += 1;
         self.pull_pending = false;
         self.channels.clear();
@@ -210,15 +214,34 @@ impl Peer {
     }
 }
 
+fn v1_config(verified: &VerifiedIds) -> SessionConfig {
+    SessionConfig {
+        verified: verified.clone(),
+        ..SessionConfig::default()
+    }
+}
+
+fn v2_config(verified: &VerifiedIds) -> ReconcileConfig {
+    ReconcileConfig {
+        verified: verified.clone(),
+        ..ReconcileConfig::default()
+    }
+}
+
 #[derive(Default)]
 pub struct Peers {
     pub by_id: HashMap<PeerId, Peer>,
+    /// Signatures already checked, by any peer's sync or gossip.
+    pub verified: VerifiedIds,
 }
 
 impl Peers {
     /// Peers remembered from earlier runs, shown as not connected.
-    pub fn from_records(records: Vec<PeerRecord>) -> Self {
-        let mut peers = Self::default();
+    pub fn from_records(records: Vec<PeerRecord>, verified: VerifiedIds) -> Self {
+        let mut peers = Self {
+            by_id: HashMap::new(),
+            verified,
+        };
         for record in records {
             let Ok(peer_id) = record.peer_id.parse::<PeerId>() else {
                 continue;
@@ -233,7 +256,10 @@ impl Peers {
     }
 
     pub fn entry(&mut self, peer_id: PeerId) -> &mut Peer {
-        self.by_id.entry(peer_id).or_insert_with(Peer::new)
+        let verified = &self.verified;
+        self.by_id
+            .entry(peer_id)
+            .or_insert_with(|| Peer::new(verified))
     }
 
     pub fn get_mut(&mut self, peer_id: &PeerId) -> Option<&mut Peer> {
@@ -289,7 +315,7 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn bad_input_on_both_protocols_adds_up_to_one_threshold() {
-        let mut peer = Peer::new();
+        let mut peer = Peer::new(&VerifiedIds::default());
         garbage(&mut peer, Version::V1, 5);
         garbage(&mut peer, Version::V2, 4);
         assert!(!peer.past_threshold(), "nine in all");
@@ -309,7 +335,7 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn a_pull_runs_on_v2_only_when_the_peer_said_it_speaks_it() {
-        let mut peer = Peer::new();
+        let mut peer = Peer::new(&VerifiedIds::default());
         assert_eq!(peer.pull_version(), Version::V1);
         peer.supports_v2 = Some(false);
         assert_eq!(peer.pull_version(), Version::V1);
@@ -333,7 +359,7 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn redials_back_off_and_a_connection_resets_them() {
-        let mut peer = Peer::new();
+        let mut peer = Peer::new(&VerifiedIds::default());
         assert!(peer.may_dial(0));
         peer.dial_failed(1_000);
         assert!(!peer.may_dial(1_000 + 1_999) && peer.may_dial(1_000 + 2_000));

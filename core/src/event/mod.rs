@@ -6,9 +6,11 @@
 mod canonical;
 mod create;
 mod validate;
+mod verified;
 mod wire;
 
 pub use canonical::canonical_bytes;
+pub use verified::{VerifiedIds, DEFAULT_VERIFIED_CAPACITY};
 pub use wire::RawEvent;
 
 use crate::keys::{EventId, PublicKey, Signature};

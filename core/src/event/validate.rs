@@ -2,6 +2,7 @@
 //! leaves the expensive signature check for last.
 
 use super::canonical::compute_id;
+use super::verified::VerifiedIds;
 use super::wire::{FollowJson, PostJson, RawEvent};
 use super::{Content, Event, Post};
 use crate::keys::{EventId, PublicKey, Signature};
@@ -15,6 +16,24 @@ impl Event {
     /// Parses and fully validates one event from its JSON bytes, as received from anyone.
     /// `now_ms` is the validator's clock, used to refuse events dated too far ahead.
     pub fn from_json(bytes: &[u8], now_ms: u64) -> Result<Event, Error> {
+        Self::parse_and_validate(bytes, now_ms, None)
+    }
+
+    /// As [`Event::from_json`], skipping the signature check for a pair `verified` remembers
+    /// and remembering the pairs it checks.
+    pub fn from_json_remembering(
+        bytes: &[u8],
+        now_ms: u64,
+        verified: &VerifiedIds,
+    ) -> Result<Event, Error> {
+        Self::parse_and_validate(bytes, now_ms, Some(verified))
+    }
+
+    fn parse_and_validate(
+        bytes: &[u8],
+        now_ms: u64,
+        verified: Option<&VerifiedIds>,
+    ) -> Result<Event, Error> {
         if bytes.len() > MAX_EVENT_BYTES {
             return Err(Error::EventTooLarge {
                 bytes: bytes.len(),
@@ -24,7 +43,7 @@ impl Event {
         let raw: RawEvent = serde_json::from_slice(bytes).map_err(|e| Error::MalformedEvent {
             reason: e.to_string(),
         })?;
-        raw.validate(now_ms)
+        raw.validate_with(now_ms, verified)
     }
 }
 
@@ -49,6 +68,10 @@ impl Event {
 impl RawEvent {
     /// Checks everything but the byte size, which only the caller holding the bytes knows.
     pub fn validate(&self, now_ms: u64) -> Result<Event, Error> {
+        self.validate_with(now_ms, None)
+    }
+
+    fn validate_with(&self, now_ms: u64, verified: Option<&VerifiedIds>) -> Result<Event, Error> {
         let event = self.decode_unverified(now_ms)?;
         let computed = compute_id(&event.author, event.timestamp, &event.content);
         if computed != event.id {
@@ -57,7 +80,14 @@ impl RawEvent {
                 computed: computed.to_hex(),
             });
         }
-        event.check_signature()?;
+        match verified {
+            Some(verified) if verified.contains(&event.id, &event.signature) => {}
+            Some(verified) => {
+                event.check_signature()?;
+                verified.remember(event.id, event.signature);
+            }
+            None => event.check_signature()?,
+        }
         Ok(event)
     }
 

@@ -6,8 +6,17 @@ use std::collections::{HashSet, VecDeque};
 
 use super::message::Scope;
 use super::peer_score::PeerScore;
+use crate::event::VerifiedIds;
 use crate::keys::EventId;
 use crate::{Error, Event};
+
+/// What an event-response is judged against, and whom its faults are counted against.
+pub(in crate::sync) struct Judge<'a> {
+    pub scope: &'a Scope,
+    pub score: &'a mut PeerScore,
+    pub verified: &'a VerifiedIds,
+    pub now_ms: u64,
+}
 
 /// What one event-response brought.
 pub(in crate::sync) struct Fetched {
@@ -29,14 +38,18 @@ pub(in crate::sync) fn take_fetched(
     unknown: Vec<EventId>,
     asked: &mut HashSet<EventId>,
     want: &mut VecDeque<EventId>,
-    scope: &Scope,
-    score: &mut PeerScore,
-    now_ms: u64,
+    judge: Judge<'_>,
 ) -> Fetched {
+    let Judge {
+        scope,
+        score,
+        verified,
+        now_ms,
+    } = judge;
     let mut blamed = Vec::new();
     let mut stored = Vec::new();
     for bytes in events {
-        match Event::from_json(&bytes, now_ms) {
+        match Event::from_json_remembering(&bytes, now_ms, verified) {
             Err(error) => {
                 score.invalid_event(&error);
                 blamed.push(error);

@@ -15,7 +15,7 @@ pub use super::batcher::{Batch, BatchConfig, Batcher};
 use super::message::Message;
 use super::peer_score::{is_excusable, PeerScore};
 pub use super::seen_cache::SeenCache;
-use crate::event::RawEvent;
+use crate::event::{RawEvent, VerifiedIds};
 use crate::keys::{EventId, PublicKey};
 use crate::{Error, Event};
 
@@ -83,6 +83,19 @@ pub fn receive(
     seen: &mut SeenCache,
     score: &mut PeerScore,
 ) -> Received {
+    receive_remembering(data, topic, now_ms, seen, &VerifiedIds::default(), score)
+}
+
+/// As [`receive`], skipping the signature checks `verified` remembers (the node's one memory,
+/// shared with its sync sessions).
+pub fn receive_remembering(
+    data: &[u8],
+    topic: &str,
+    now_ms: u64,
+    seen: &mut SeenCache,
+    verified: &VerifiedIds,
+    score: &mut PeerScore,
+) -> Received {
     let mut received = Received {
         acceptance: Acceptance::Ignore,
         events: Vec::new(),
@@ -108,7 +121,7 @@ pub fn receive(
     };
     let author = topic_author(topic);
     for json in events {
-        match Event::from_json(&json, now_ms) {
+        match Event::from_json_remembering(&json, now_ms, verified) {
             Err(error) => {
                 score.invalid_event(&error);
                 received.errors.push(error);

@@ -8,13 +8,14 @@
 //! peers pull, so after one pull each way both hold the union (within the scopes asked). The
 //! answering of the peer's pulls is in `respond.rs`.
 
-use super::fetched::take_fetched;
+use super::fetched::{take_fetched, Judge};
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use super::limits::{MAX_IDS_PER_MESSAGE, MAX_IDS_PER_PULL, MAX_MISSING_PER_PULL};
 use super::message::{Cursor, Message, Scope};
 use super::peer_score::PeerScore;
 use super::respond::Inbound;
+use crate::event::VerifiedIds;
 use crate::keys::EventId;
 use crate::limits::MAX_CLOCK_SKEW_MS;
 use crate::{Error, Event};
@@ -36,6 +37,8 @@ pub struct SessionConfig {
     pub max_ids_per_pull: u64,
     /// Missing ids one pull asks for before it ends with `pull_too_long`.
     pub max_missing_per_pull: u64,
+    /// Signatures already checked; a node shares one among all its sessions and its gossip.
+    pub verified: VerifiedIds,
 }
 
 impl Default for SessionConfig {
@@ -48,6 +51,7 @@ impl Default for SessionConfig {
             max_inbound_pending: 4,
             max_ids_per_pull: MAX_IDS_PER_PULL,
             max_missing_per_pull: MAX_MISSING_PER_PULL,
+            verified: VerifiedIds::default(),
         }
     }
 }
@@ -393,9 +397,12 @@ impl Session {
             unknown,
             &mut pull.asked,
             &mut pull.want,
-            &pull.scope,
-            &mut self.score,
-            now_ms,
+            Judge {
+                scope: &pull.scope,
+                score: &mut self.score,
+                verified: &self.config.verified,
+                now_ms,
+            },
         );
         pull.progress.received += fetched.stored.len() as u64;
         pull.progress.unavailable += fetched.unavailable;

@@ -3,7 +3,7 @@
 //! lacks, and fetch, validate and store those. The ids the peer lacks need nothing from us:
 //! the peer runs its own reconciliation and pulls them.
 
-use crate::sync::fetched::take_fetched;
+use crate::sync::fetched::{take_fetched, Judge};
 use std::collections::{HashSet, VecDeque};
 
 use negentropy::{Negentropy, NegentropyStorageVector};
@@ -190,9 +190,12 @@ impl Reconciler {
             unknown,
             &mut pull.asked,
             &mut pull.want,
-            &pull.scope,
-            &mut self.score,
-            now_ms,
+            Judge {
+                scope: &pull.scope,
+                score: &mut self.score,
+                verified: &self.config.verified,
+                now_ms,
+            },
         );
         pull.progress.received += fetched.stored.len() as u64;
         pull.progress.unavailable += fetched.unavailable;

@@ -15,6 +15,7 @@ use super::limits::{
 };
 use super::message::ReconcileMessage;
 use super::responder::{Held, Inbound};
+use crate::event::VerifiedIds;
 use crate::sync::limits::MAX_MISSING_PER_PULL;
 use crate::sync::message::Cursor;
 use crate::sync::peer_score::PeerScore;
@@ -44,6 +45,8 @@ pub struct ReconcileConfig {
     pub max_inbound_pending: usize,
     /// How long an item set loaded for the peer's reconciliation is kept after its last use.
     pub held_idle_ms: u64,
+    /// Signatures already checked; a node shares one among all its sessions and its gossip.
+    pub verified: VerifiedIds,
 }
 
 impl Default for ReconcileConfig {
@@ -59,6 +62,7 @@ impl Default for ReconcileConfig {
             max_missing: MAX_MISSING_PER_PULL,
             max_inbound_pending: 4,
             held_idle_ms: 30_000,
+            verified: VerifiedIds::default(),
         }
     }
 }
