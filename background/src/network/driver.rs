@@ -193,6 +193,16 @@ impl Driver {
             peer.pull_pending = true;
             return;
         }
+        if !peer.is_pulling() && !self.peers.pull_slot_free() {
+            if let Some(peer) = self.peers.get_mut(&peer_id) {
+                peer.pull_queued = true;
+            }
+            return;
+        }
+        let Some(peer) = self.peers.get_mut(&peer_id) else {
+            return;
+        };
+        peer.pull_queued = false;
         let version = peer.pull_version();
         if !peer.machine(version).start(scope, clock::now_ms()) {
             peer.repull = true;
@@ -220,6 +230,7 @@ impl Driver {
                     peer.retry_pull_at = None;
                     start = true;
                 }
+                start |= peer.pull_queued;
             }
             if start {
                 self.start_pull(peer_id);
