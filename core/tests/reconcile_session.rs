@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashSet};
 use std::sync::OnceLock;
 
 use phemossa_core::sync::reconcile::memory::{Direction, Link, Peer, Store};
-use phemossa_core::sync::reconcile::{ReconcileConfig, ReconcileMessage, Reconciler};
+use phemossa_core::sync::reconcile::{HeldBudget, ReconcileConfig, ReconcileMessage, Reconciler};
 use phemossa_core::sync::{Output, Scope};
 use phemossa_core::{Content, Error, Event, EventId, Identity, Post};
 use proptest::collection::vec;
@@ -119,6 +119,37 @@ fn equal_stores_take_one_round_trip() {
     assert_eq!(link.a_to_b.messages, 1);
     assert_eq!(link.b_to_a.messages, 1);
     assert_eq!(link.a.finished, Some(Ok(Default::default())));
+}
+
+#[test]
+fn a_full_node_budget_refuses_without_blame_and_a_later_reconciliation_succeeds() {
+    let all = vec![true; UNIVERSE];
+    let none = vec![false; UNIVERSE];
+    let budget = HeldBudget::with_cap(UNIVERSE);
+    let held_elsewhere = budget.reserve(1).expect("fits");
+    let responder = ReconcileConfig {
+        held_budget: budget.clone(),
+        ..small_config()
+    };
+    let mut link = Link::new(
+        Peer::new(store(&none), small_config()),
+        Peer::new(store(&all), responder),
+        NOW,
+    );
+    link.a.session.start(Scope::default(), NOW);
+    link.run();
+    assert_eq!(link.a.finished, Some(Err(Error::ReconciliationRefused)));
+    assert!(link.a.misbehaved.is_empty() && link.b.misbehaved.is_empty());
+    assert!(in_scope(&link.a.store, &Scope::default()).is_empty());
+    assert_eq!(budget.in_use(), 1, "an over-budget set is not kept");
+
+    drop(held_elsewhere);
+    link.a.finished = None;
+    link.a.session.start(Scope::default(), link.now_ms);
+    link.run();
+    assert_eq!(in_scope(&link.a.store, &Scope::default()).len(), UNIVERSE);
+    assert!(matches!(link.a.finished, Some(Ok(_))));
+    assert_eq!(budget.in_use(), 0, "the held set is given back once idle");
 }
 
 /// Everything a lone session asks its driver, answered from `store`; returns the messages.

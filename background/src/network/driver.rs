@@ -23,7 +23,7 @@ use web_sys::console;
 
 use super::behaviour::{Node, NodeEvent};
 use super::gossip::Gossip;
-use super::peers::{Peers, Version};
+use super::peers::{NodeShared, Peers, Version};
 use super::relays::{relays_of, Relay};
 use super::store_work::{Done, StoreWork};
 use super::{status, Command};
@@ -91,7 +91,13 @@ impl Driver {
             local_peer_id,
             relays: relays_of(&settings.bootstrap),
             settings,
-            peers: Peers::from_records(known, background.verified.clone()),
+            peers: Peers::from_records(
+                known,
+                NodeShared {
+                    verified: background.verified.clone(),
+                    ..NodeShared::default()
+                },
+            ),
             gossip: Gossip::new(),
             background,
             storage_problem: None,
@@ -516,7 +522,7 @@ impl Driver {
         };
         let now = clock::now_ms();
         let topic = message.topic.to_string();
-        let verified = self.peers.verified.clone();
+        let verified = self.peers.shared.verified.clone();
         let peer = self.peers.entry(propagation_source);
         peer.last_seen = now;
         let received = receive_remembering(

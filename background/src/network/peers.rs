@@ -8,6 +8,7 @@ use libp2p::PeerId;
 use phemossa_core::api::{ConnectionKind, PeerInfo, SyncProgress};
 use phemossa_core::event::VerifiedIds;
 use phemossa_core::sync::peer_score::DISCONNECT_THRESHOLD;
+use phemossa_core::sync::reconcile::HeldBudget;
 use phemossa_core::sync::{
     Progress, ReconcileConfig, Reconciler, Session, SessionConfig, SyncMachine,
 };
@@ -70,15 +71,15 @@ pub struct Peer {
     /// they were asked in, and an answer meant for an earlier session is dropped, since a new
     /// session reuses query ids.
     pub generation: u64,
-    /// The node's memory of checked signatures, shared by every peer's sessions and gossip.
-    verified: VerifiedIds,
+    /// What every peer's sessions share with the node's others.
+    shared: NodeShared,
 }
 
 impl Peer {
-    fn new(verified: &VerifiedIds) -> Self {
+    fn new(shared: &NodeShared) -> Self {
         Self {
-            v1: Session::new(v1_config(verified)),
-            v2: Reconciler::new(v2_config(verified)),
+            v1: Session::new(v1_config(shared)),
+            v2: Reconciler::new(v2_config(shared)),
             supports_v2: None,
             pull_pending: false,
             connected_at: 0,
@@ -100,7 +101,7 @@ impl Peer {
             channels: VecDeque::new(),
             unsaved: false,
             generation: 0,
-            verified: verified.clone(),
+            shared: shared.clone(),
         }
     }
 
@@ -182,8 +183,8 @@ impl Peer {
     /// The last connection closed: in-flight sync state is void, the score stays.
     pub fn disconnected(&mut self) {
         let (v1_score, v2_score) = (self.v1.score().clone(), self.v2.score().clone());
-        self.v1 = Session::with_score(v1_config(&self.verified), v1_score);
-        self.v2 = Reconciler::with_score(v2_config(&self.verified), v2_score);
+        self.v1 = Session::with_score(v1_config(&self.shared), v1_score);
+        self.v2 = Reconciler::with_score(v2_config(&self.shared), v2_score);
         self.generation += 1;
         self.pull_pending = false;
         self.channels.clear();
@@ -223,16 +224,25 @@ impl Peer {
     }
 }
 
-fn v1_config(verified: &VerifiedIds) -> SessionConfig {
+/// What all of a node's sessions share: the memory of checked signatures (also gossip's and
+/// imports') and the budget of items held for peers' reconciliations.
+#[derive(Debug, Clone, Default)]
+pub struct NodeShared {
+    pub verified: VerifiedIds,
+    pub held_budget: HeldBudget,
+}
+
+fn v1_config(shared: &NodeShared) -> SessionConfig {
     SessionConfig {
-        verified: verified.clone(),
+        verified: shared.verified.clone(),
         ..SessionConfig::default()
     }
 }
 
-fn v2_config(verified: &VerifiedIds) -> ReconcileConfig {
+fn v2_config(shared: &NodeShared) -> ReconcileConfig {
     ReconcileConfig {
-        verified: verified.clone(),
+        verified: shared.verified.clone(),
+        held_budget: shared.held_budget.clone(),
         ..ReconcileConfig::default()
     }
 }
@@ -245,16 +255,15 @@ pub const MAX_CONCURRENT_PULLS: usize = 2;
 #[derive(Default)]
 pub struct Peers {
     pub by_id: HashMap<PeerId, Peer>,
-    /// Signatures already checked, by any peer's sync or gossip.
-    pub verified: VerifiedIds,
+    pub shared: NodeShared,
 }
 
 impl Peers {
     /// Peers remembered from earlier runs, shown as not connected.
-    pub fn from_records(records: Vec<PeerRecord>, verified: VerifiedIds) -> Self {
+    pub fn from_records(records: Vec<PeerRecord>, shared: NodeShared) -> Self {
         let mut peers = Self {
             by_id: HashMap::new(),
-            verified,
+            shared,
         };
         for record in records {
             let Ok(peer_id) = record.peer_id.parse::<PeerId>() else {
@@ -270,10 +279,10 @@ impl Peers {
     }
 
     pub fn entry(&mut self, peer_id: PeerId) -> &mut Peer {
-        let verified = &self.verified;
+        let shared = &self.shared;
         self.by_id
             .entry(peer_id)
-            .or_insert_with(|| Peer::new(verified))
+            .or_insert_with(|| Peer::new(shared))
     }
 
     pub fn get_mut(&mut self, peer_id: &PeerId) -> Option<&mut Peer> {
@@ -334,7 +343,7 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn bad_input_on_both_protocols_adds_up_to_one_threshold() {
-        let mut peer = Peer::new(&VerifiedIds::default());
+        let mut peer = Peer::new(&NodeShared::default());
         garbage(&mut peer, Version::V1, 5);
         garbage(&mut peer, Version::V2, 4);
         assert!(!peer.past_threshold(), "nine in all");
@@ -354,7 +363,7 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn a_pull_runs_on_v2_only_when_the_peer_said_it_speaks_it() {
-        let mut peer = Peer::new(&VerifiedIds::default());
+        let mut peer = Peer::new(&NodeShared::default());
         assert_eq!(peer.pull_version(), Version::V1);
         peer.supports_v2 = Some(false);
         assert_eq!(peer.pull_version(), Version::V1);
@@ -378,7 +387,7 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn redials_back_off_and_a_connection_resets_them() {
-        let mut peer = Peer::new(&VerifiedIds::default());
+        let mut peer = Peer::new(&NodeShared::default());
         assert!(peer.may_dial(0));
         peer.dial_failed(1_000);
         assert!(!peer.may_dial(1_000 + 1_999) && peer.may_dial(1_000 + 2_000));

@@ -8,9 +8,11 @@
 //! - [`session`]: the per-peer state machine, [`Reconciler`], driven like v1's `Session` and
 //!   emitting the same outputs; our side is in `initiator`, answering the peer in `responder`,
 //!   item sets are built from store pages in `items`.
+//! - [`budget`]: the node-wide cap on item sets held for peers.
 //! - [`machine`]: [`SyncMachine`], one interface over v1's `Session` and v2's `Reconciler`.
 //! - [`memory`]: an in-memory store and link, for tests and the cost example.
 
+pub mod budget;
 mod initiator;
 mod items;
 pub mod limits;
@@ -20,6 +22,7 @@ pub mod message;
 mod responder;
 pub mod session;
 
+pub use budget::HeldBudget;
 pub use machine::SyncMachine;
 pub use message::ReconcileMessage;
 pub use session::{ReconcileConfig, Reconciler};

@@ -4,8 +4,9 @@
 //! A negentropy responder keeps no state between rounds but its item set, so any round of the
 //! peer's open reconciliation can be answered, in any order, and retries are harmless.
 
-use negentropy::{Negentropy, NegentropyStorageVector};
+use negentropy::{Negentropy, NegentropyStorageBase as _, NegentropyStorageVector};
 
+use super::budget::Reservation;
 use super::items::{Loaded, Loading};
 use super::limits::MAX_LOADS_PER_MINUTE;
 use super::message::ReconcileMessage;
@@ -35,9 +36,17 @@ enum HeldState {
         loading: Loading,
         waiting: Vec<(u64, Vec<u8>)>,
     },
-    Ready(NegentropyStorageVector),
+    /// Loaded, with its items counted in the node's budget until dropped.
+    Ready {
+        items: NegentropyStorageVector,
+        /// Held only to be dropped with the items.
+        _reservation: Reservation,
+    },
     /// The scope holds too many items: every round is refused.
     TooLarge,
+    /// The node's budget was full when it loaded: rounds are refused, and the next
+    /// reconcile-open loads again.
+    OverBudget,
 }
 
 impl Held {
@@ -75,7 +84,11 @@ impl Reconciler {
 
     /// A reconcile-open: loads the item set for `scope` unless it is the one held, then answers.
     pub(super) fn on_open(&mut self, req: u64, scope: Scope, negentropy: Vec<u8>) {
-        if self.held.as_ref().is_none_or(|held| held.scope != scope) {
+        let reload = self
+            .held
+            .as_ref()
+            .is_none_or(|held| held.scope != scope || matches!(held.state, HeldState::OverBudget));
+        if reload {
             let now = self.now_ms;
             self.loads.retain(|at| at.saturating_add(60_000) > now);
             if self.loads.len() >= MAX_LOADS_PER_MINUTE {
@@ -115,12 +128,12 @@ impl Reconciler {
         };
         held.expires = self.now_ms.saturating_add(idle);
         let answer = match &mut held.state {
-            HeldState::TooLarge => return self.refuse(req),
+            HeldState::TooLarge | HeldState::OverBudget => return self.refuse(req),
             HeldState::Loading { waiting, .. } if pending < self.config.max_inbound_pending => {
                 return waiting.push((req, negentropy));
             }
             HeldState::Loading { .. } => return self.unexpected("too many concurrent requests"),
-            HeldState::Ready(items) => respond(items, frame, &negentropy),
+            HeldState::Ready { items, .. } => respond(items, frame, &negentropy),
         };
         self.answer_round(req, answer);
     }
@@ -161,11 +174,23 @@ impl Reconciler {
                 self.outputs.push_back(output);
             }
             (_, Loaded::Done(items)) => {
+                // A sealed storage always knows its size.
+                let count = items.size().unwrap_or(usize::MAX);
+                let Some(reservation) = self.config.held_budget.reserve(count) else {
+                    held.state = HeldState::OverBudget;
+                    for (req, _) in waiting {
+                        self.refuse(req);
+                    }
+                    return;
+                };
                 let answers: Vec<_> = waiting
                     .into_iter()
                     .map(|(req, negentropy)| (req, respond(&items, frame, &negentropy)))
                     .collect();
-                held.state = HeldState::Ready(items);
+                held.state = HeldState::Ready {
+                    items,
+                    _reservation: reservation,
+                };
                 for (req, answer) in answers {
                     self.answer_round(req, answer);
                 }

@@ -9,6 +9,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
+use super::budget::HeldBudget;
 use super::initiator::Pull;
 use super::limits::{
     ITEM_PAGE, MAX_RECONCILE_ITEMS, MAX_ROUNDS_PER_RECONCILE, NEGENTROPY_FRAME_LIMIT,
@@ -47,6 +48,8 @@ pub struct ReconcileConfig {
     pub held_idle_ms: u64,
     /// Signatures already checked; a node shares one among all its sessions and its gossip.
     pub verified: VerifiedIds,
+    /// Items held for peers, counted across all of a node's sessions.
+    pub held_budget: HeldBudget,
 }
 
 impl Default for ReconcileConfig {
@@ -63,6 +66,7 @@ impl Default for ReconcileConfig {
             max_inbound_pending: 4,
             held_idle_ms: 30_000,
             verified: VerifiedIds::default(),
+            held_budget: HeldBudget::default(),
         }
     }
 }
