@@ -1,5 +1,6 @@
-//! The options page: the identity and its encrypted backup and restore, what storage holds, the
-//! network settings and the peers met through them.
+//! The options page: the identity and its encrypted backup and restore, what storage holds (with
+//! its retention limits, and events exported and imported as files), the network settings and
+//! the peers met through them.
 //!
 //! Everything goes through the background's port: network settings too, which the background
 //! keeps in its IndexedDB and applies (its offscreen document cannot read `chrome.storage`).
@@ -11,13 +12,19 @@
 mod backup;
 mod backup_file;
 mod download;
+mod export_events;
+mod file_input;
 mod identity;
+mod import_events;
+mod import_summary;
 mod network;
 mod network_field;
 mod peer_table;
 mod peers;
 mod restore;
 mod restore_confirm;
+mod retention;
+mod retention_field;
 mod storage;
 
 use dioxus::prelude::*;

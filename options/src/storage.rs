@@ -1,10 +1,16 @@
-//! The Storage section: how many events, posts and authors this browser keeps, and their size,
-//! loaded again on Refresh and after the background restarts.
+//! The Storage section: how many events, posts and authors this browser keeps, their size, how
+//! many retention has removed and the background's memory, loaded again on Refresh, after the
+//! background restarts, and after retention or an import changed them; then the Retention,
+//! Export events and Import events parts, each in a module of its own.
 
 use dioxus::prelude::*;
 use phemossa_core::api::{Request, Response, StorageStats};
 use phemossa_ui::format::{group_digits, human_bytes};
 use phemossa_ui::{failure_text, use_client, use_reconnects, Alert, Status};
+
+use crate::export_events::ExportEvents;
+use crate::import_events::ImportEvents;
+use crate::retention::RetentionForm;
 
 #[component]
 pub fn StorageSection() -> Element {
@@ -12,18 +18,27 @@ pub fn StorageSection() -> Element {
     let mut stats = use_signal(|| None::<StorageStats>);
     let mut error = use_signal(|| None::<String>);
     let mut loading = use_signal(|| false);
+    // Asked for while a load ran, whose counts may predate the change: load once more after it.
+    let mut again = use_signal(|| false);
 
     let refresh = use_callback(move |()| {
         if loading() {
+            again.set(true);
             return;
         }
         loading.set(true);
         error.set(None);
         let client = client.clone();
         spawn(async move {
-            match client.request(Request::GetStats).await {
-                Ok(Response::Stats(latest)) => stats.set(Some(latest)),
-                other => error.set(Some(failure_text(other))),
+            loop {
+                again.set(false);
+                match client.request(Request::GetStats).await {
+                    Ok(Response::Stats(latest)) => stats.set(Some(latest)),
+                    other => error.set(Some(failure_text(other))),
+                }
+                if !*again.peek() {
+                    break;
+                }
             }
             loading.set(false);
         });
@@ -38,7 +53,9 @@ pub fn StorageSection() -> Element {
     rsx! {
         section { class: "card", aria_labelledby: "storage-heading",
             h2 { id: "storage-heading", "Storage" }
-            p { class: "hint", "What this browser keeps for Phemossa: your events and those of people you follow." }
+            p { class: "hint",
+                "What this browser keeps for Phemossa: your events, those of people you follow, and for a while those of others."
+            }
             if let Some(s) = stats() {
                 dl { class: "stats",
                     div {
@@ -62,6 +79,19 @@ pub fn StorageSection() -> Element {
                             }
                         }
                     }
+                    div {
+                        dt { "Pruned" }
+                        dd {
+                            "{group_digits(s.pruned)}"
+                            span { class: "exact", "events removed by retention" }
+                        }
+                    }
+                    if s.wasm_memory_bytes > 0 {
+                        div {
+                            dt { "Memory in use" }
+                            dd { "{human_bytes(s.wasm_memory_bytes)}" }
+                        }
+                    }
                 }
             }
             Status {
@@ -78,6 +108,9 @@ pub fn StorageSection() -> Element {
                     "Refresh"
                 }
             }
+            RetentionForm { on_saved: move |()| refresh.call(()) }
+            ExportEvents {}
+            ImportEvents { on_imported: move |()| refresh.call(()) }
         }
     }
 }

@@ -2,9 +2,10 @@
 //! background (with the "Starting Phemossa…" gate and Retry, and reloads after it restarts), the
 //! public key with its Copy button, relative times that stay current, alert and status messages,
 //! the network status and sync progress, and helpers around the background's port client. Pure
-//! rules (formatting, post checks, feed merging, the network in words) live in [`format`],
-//! [`feed`] and [`network`] and are tested natively.
+//! rules (formatting, post checks, feed merging, the network in words, event archives) live in
+//! [`format`], [`feed`], [`network`] and [`archive`] and are tested natively.
 
+pub mod archive;
 pub mod feed;
 pub mod format;
 pub mod network;
