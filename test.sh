@@ -118,5 +118,7 @@ step "cargo test (relay, native)"       relay_tests
 step "wasm tests (background, Chromium)" wasm_browser_tests
 step "build dist/"                      ./build.sh
 step "web-ext lint"                     tests/node_modules/.bin/web-ext lint --source-dir dist --no-config-discovery
+# The event generator the end-to-end tests load browsers with (target/release/examples/gen_events).
+step "build the event generator"        cargo build --release -p phemossa-core --example gen_events
 # In a network namespace of their own (root needed), so browser traffic never leaves this machine.
 step "end-to-end tests (Playwright)"    tests/netns/run.sh node --test --test-concurrency=1 tests/e2e/

@@ -4,7 +4,7 @@
 // then times single live posts (gossipsub). Prints a table; nothing is asserted.
 //
 //   ./build.sh && tests/netns/run.sh node tests/bench/p2p-sync.bench.mjs [N ...]   (as root)
-import { launchBrowser, setBootstrap, startRelay } from '../e2e/p2p-harness.mjs';
+import { launchBrowser, portClient, setBootstrap, startRelay } from '../e2e/p2p-harness.mjs';
 
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const SIZES = sizes.length ? sizes : [100, 1000];
@@ -14,31 +14,6 @@ const LIVE_SAMPLES = 10;
 function context() {
   const cleanups = [];
   return { after: (fn) => cleanups.push(fn), passed: true, cleanup: async () => { for (const fn of cleanups) await fn(); } };
-}
-
-/** Sends requests over the UI port from an extension page, as the popup does. */
-async function portClient(session) {
-  const page = await session.options();
-  await page.evaluate(() => {
-    const port = chrome.runtime.connect({ name: 'phemossa-ui' });
-    const waiting = new Map();
-    let next = 1;
-    port.onMessage.addListener((text) => {
-      const message = JSON.parse(text);
-      if (message.kind === 'response') waiting.get(message.id)?.(message.result);
-    });
-    window.phemossaRequest = (request) => new Promise((resolve) => {
-      const id = next++;
-      waiting.set(id, resolve);
-      port.postMessage(JSON.stringify({ id, request }));
-    });
-  });
-  const request = async (request) => {
-    const result = await page.evaluate((r) => window.phemossaRequest(r), request);
-    if (!result.Ok) throw new Error(`${request.method} failed: ${JSON.stringify(result)}`);
-    return result.Ok.data;
-  };
-  return { page, request };
 }
 
 async function waitFor(read, accept, timeoutMs) {

@@ -3,7 +3,7 @@
 // gather WebRTC candidates there, and the options page's bootstrap box. Everything started for a
 // test is stopped when that test ends (t.after); when it fails, each process's stderr and each
 // browser's console errors are appended to the failure.
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -16,6 +16,9 @@ export const RELAY_BIN = process.env.PHEMOSSA_RELAY_BIN
   || path.join(ROOT, 'relay/target/release/phemossa-relay');
 export const HOSTILE_BIN = process.env.PHEMOSSA_HOSTILE_BIN
   || path.join(ROOT, 'relay/target/release/phemossa-hostile-peer');
+/** The event generator (core/examples/gen_events.rs); test.sh builds it before the e2e tests. */
+export const GEN_EVENTS_BIN = process.env.PHEMOSSA_GEN_EVENTS_BIN
+  || path.join(path.resolve(ROOT, process.env.CARGO_TARGET_DIR || 'target'), 'release/examples/gen_events');
 
 /** The namespace's addresses (tests/netns/run.sh): services listen on v0's, the route leaves by v1's. */
 export const NETNS_IP = '10.77.0.1';
@@ -332,4 +335,68 @@ export async function setBootstrap(session, addr) {
   } finally {
     await page.close().catch(() => {});
   }
+}
+
+/**
+ * Sends requests over the UI port from an extension page, as the popup does: returns
+ * { page, request(r) }, where request resolves with the response's data and throws on an error.
+ * `pushes` lists every push the port received, as { at (ms since the epoch), push }, once the
+ * page subscribed to their topic (request({ method: 'subscribe', params: { topics: [...] } })).
+ */
+export async function portClient(session) {
+  const page = await session.options();
+  await page.evaluate(async () => {
+    // As the pages do (webext/src/ensure.rs): the background must be up before a port reaches it.
+    let reply;
+    for (let attempt = 0; attempt < 10 && !reply?.ok; attempt++) {
+      if (attempt) await new Promise((r) => setTimeout(r, 200 * attempt));
+      reply = await chrome.runtime.sendMessage({ type: 'phemossa/ensure-offscreen' }).catch((e) => ({ error: e.message }));
+    }
+    if (!reply?.ok) throw new Error(`the background did not start: ${JSON.stringify(reply)}`);
+    const port = chrome.runtime.connect({ name: 'phemossa-ui' });
+    const waiting = new Map();
+    let next = 1;
+    window.phemossaPushes = [];
+    port.onMessage.addListener((text) => {
+      const message = JSON.parse(text);
+      if (message.kind === 'response') waiting.get(message.id)?.(message.result);
+      else if (message.kind === 'push') window.phemossaPushes.push({ at: Date.now(), push: message.push });
+    });
+    window.phemossaRequest = (request) => new Promise((resolve) => {
+      const id = next++;
+      waiting.set(id, resolve);
+      port.postMessage(JSON.stringify({ id, request }));
+    });
+  });
+  const request = async (request) => {
+    const result = await page.evaluate((r) => window.phemossaRequest(r), request);
+    if (!result.Ok) throw new Error(`${request.method} failed: ${JSON.stringify(result)}`);
+    return result.Ok.data;
+  };
+  const pushes = () => page.evaluate(() => window.phemossaPushes);
+  return { page, request, pushes };
+}
+
+/**
+ * Runs the event generator: `count` signed posts by `authors` authors whose keys derive from
+ * `seed`, numbered from `first`. Resolves with { lines (one event's wire JSON each), authors
+ * (base64 public keys) }. Timestamps go back one a second from now, rounded to the minute: make
+ * every set a test compares in one run (or one run, split).
+ */
+export function generateEvents(count, { authors = 1, seed = 7, first = 0 } = {}) {
+  if (!existsSync(GEN_EVENTS_BIN)) {
+    throw new Error(`${GEN_EVENTS_BIN} is missing: build it with \`cargo build --release -p phemossa-core --example gen_events\` (test.sh does)`);
+  }
+  return new Promise((resolve, reject) => {
+    execFile(GEN_EVENTS_BIN, [count, authors, seed, first].map(String), { maxBuffer: 1024 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) return reject(new Error(`${GEN_EVENTS_BIN} failed: ${error.message}\n${stderr}`));
+        const lines = stdout.split('\n').filter((l) => l.trim());
+        const keys = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+        if (lines.length !== count || keys.length !== authors) {
+          return reject(new Error(`${GEN_EVENTS_BIN} wrote ${lines.length} events and ${keys.length} authors, expected ${count} and ${authors}`));
+        }
+        return resolve({ lines, authors: keys });
+      });
+  });
 }
