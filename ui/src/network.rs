@@ -122,10 +122,12 @@ pub fn short_address(address: &str) -> String {
         .join("/")
 }
 
-/// "Syncing: received 3 of 10", or, before anything is known to be missing, "Syncing: comparing
-/// 250 events".
+/// "Syncing: received 3 of 10"; before anything is known to be missing, "Syncing: comparing
+/// 250 events", or "Syncing: comparing with a peer" before any are listed.
 pub fn sync_text(sync: &SyncProgress) -> String {
-    if sync.missing == 0 {
+    if sync.missing == 0 && sync.listed == 0 {
+        "Syncing: comparing with a peer".to_owned()
+    } else if sync.missing == 0 {
         format!(
             "Syncing: comparing {}",
             plural(sync.listed, "event", "events")
@@ -260,5 +262,10 @@ mod tests {
             ..SyncProgress::default()
         };
         assert_eq!(sync_text(&comparing), "Syncing: comparing 250 events");
+        assert_eq!(
+            sync_text(&SyncProgress::default()),
+            "Syncing: comparing with a peer",
+            "a pull that has only started says so, not \"comparing 0 events\""
+        );
     }
 }

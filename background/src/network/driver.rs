@@ -18,7 +18,7 @@ use phemossa_core::api::{ConnectionKind, NetworkStatus, Push};
 use phemossa_core::settings::NetworkSettings;
 use phemossa_core::sync::gossip::{receive_remembering, Acceptance};
 use phemossa_core::sync::limits::MAX_AUTHORS_PER_SCOPE;
-use phemossa_core::sync::{Output, Scope, SYNC_V2_PROTOCOL};
+use phemossa_core::sync::{Output, Progress, Scope, SYNC_V2_PROTOCOL};
 use web_sys::console;
 
 use super::behaviour::{Node, NodeEvent};
@@ -210,7 +210,13 @@ impl Driver {
         };
         peer.pull_queued = false;
         let version = peer.pull_version();
-        if !peer.machine(version).start(scope, clock::now_ms()) {
+        let now = clock::now_ms();
+        if peer.machine(version).start(scope, now) {
+            // Shown at once, past the push throttle: a pull of a few differences can start and
+            // end between two throttled pushes, and the person would never see it run.
+            peer.progress = Some(Progress::default());
+            self.push_status(now);
+        } else {
             peer.repull = true;
         }
         self.drain(peer_id, version);
@@ -251,18 +257,23 @@ impl Driver {
             self.peers.prune(MAX_KNOWN_PEERS);
         }
         if self.changed && now.saturating_sub(self.pushed_at) >= PUSH_EVERY_MS {
-            self.changed = false;
-            self.pushed_at = now;
-            let mut status = status::build(
-                &self.local_peer_id.to_string(),
-                &self.relays,
-                &self.peers,
-                now,
-            );
-            status.storage_problem = self.storage_problem.clone();
-            *self.status.borrow_mut() = status.clone();
-            self.background.push(Push::Network(status));
+            self.push_status(now);
         }
+    }
+
+    /// Builds the status, keeps it for `get_network`, and pushes it to subscribed pages.
+    fn push_status(&mut self, now: u64) {
+        self.changed = false;
+        self.pushed_at = now;
+        let mut status = status::build(
+            &self.local_peer_id.to_string(),
+            &self.relays,
+            &self.peers,
+            now,
+        );
+        status.storage_problem = self.storage_problem.clone();
+        *self.status.borrow_mut() = status.clone();
+        self.background.push(Push::Network(status));
     }
 
     /// Starts due reservations, abandons stuck ones, and keeps rendezvous registration and
