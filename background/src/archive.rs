@@ -27,6 +27,7 @@ impl Background {
                 ),
             });
         }
+        let started = precise_now_ms();
         let now = clock::now_ms();
         let mut valid = Vec::with_capacity(events.len());
         let mut report = ImportReport::default();
@@ -46,6 +47,7 @@ impl Background {
         let ingested = self.ingest(&valid).await?;
         report.stored = ingested.stored as u64;
         report.duplicates = ingested.duplicates as u64;
+        report.micros = ((precise_now_ms() - started) * 1000.0).round() as u64;
         Ok(Response::Imported(report))
     }
 

@@ -291,6 +291,7 @@ mod tests {
                     duplicates: 1,
                     rejected: 3,
                     reasons: vec!["r".into(); 3],
+                    micros: 0,
                 },
             );
         }

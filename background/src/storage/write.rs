@@ -88,29 +88,21 @@ impl Storage {
                 known_authors.insert(author);
             }
         }
-        let mut writes = Vec::new();
+        // The writes are not awaited one by one: a failed one aborts the transaction with its
+        // error, which the commit reports; awaiting each would cost a wake-up per event.
         for (event, _) in events.iter().zip(&new).filter(|(_, new)| **new) {
             let record = EventRecord::from_event(event);
-            writes.push(
-                store
-                    .add(&db::to_js(&record, EVENTS)?, None)
-                    .map_err(db::failed(OP))?,
-            );
+            store
+                .add(&db::to_js(&record, EVENTS)?, None)
+                .map_err(db::failed(OP))?;
             if let Some(follow) = FollowRecord::from_event(event) {
-                writes.push(
-                    follows
-                        .add(&db::to_js(&follow, FOLLOWS)?, None)
-                        .map_err(db::failed(OP))?,
-                );
+                follows
+                    .add(&db::to_js(&follow, FOLLOWS)?, None)
+                    .map_err(db::failed(OP))?;
             }
             stats.add(&record, known_authors.insert(event.author));
         }
-        for write in writes {
-            write.await.map_err(db::failed(OP))?;
-        }
         meta.put(&db::to_js(&stats, META)?, None)
-            .map_err(db::failed(OP))?
-            .await
             .map_err(db::failed(OP))?;
         db::commit(transaction, OP).await?;
         Ok(new)

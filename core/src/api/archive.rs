@@ -30,6 +30,9 @@ pub struct ImportReport {
     pub rejected: u64,
     /// Why, for the first few refused lines: "line N: reason".
     pub reasons: Vec<String>,
+    /// Microseconds the background spent on the request, validation and storing included.
+    #[serde(default)]
+    pub micros: u64,
 }
 
 /// One page of an export, in event id order.
