@@ -5,9 +5,8 @@
 //
 //   ./build.sh && cargo build --release -p phemossa-core --example gen_events
 //   node tests/bench/store.bench.mjs [total=100000] [ingest-measured=50000]
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { readPublicKey, withSession } from '../e2e/helpers.mjs';
+import { generateEvents, portClient } from '../e2e/p2p-harness.mjs';
+import { withSession } from '../e2e/helpers.mjs';
 
 const TOTAL = Number(process.argv[2] || 100_000);
 const MEASURED = Number(process.argv[3] || 50_000);
@@ -16,17 +15,9 @@ const AUTHORS = 8;
 const CHUNK = 500; // MAX_IMPORT_EVENTS
 const FEED_SAMPLES = 30;
 const FEED_PAGE = 30; // what the popup asks for
-const GEN = new URL('../../target/release/examples/gen_events', import.meta.url).pathname;
 
-if (!existsSync(GEN)) {
-  console.error(`missing ${GEN}: cargo build --release -p phemossa-core --example gen_events`);
-  process.exit(2);
-}
 const started = Date.now();
-const generated = spawnSync(GEN, [String(TOTAL), String(AUTHORS), '11'], { maxBuffer: 1 << 30, encoding: 'utf8' });
-if (generated.status !== 0) throw new Error(`gen_events failed: ${generated.stderr}`);
-const lines = generated.stdout.split('\n').filter((l) => l.length > 0);
-const keys = generated.stderr.trim().split('\n');
+const { lines, authors: keys } = await generateEvents(TOTAL, { authors: AUTHORS, seed: 11 });
 console.error(`generated ${lines.length} events by ${keys.length} authors in ${Date.now() - started} ms`);
 
 const chunks = (from, to) => {
@@ -38,27 +29,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const mb = (bytes) => (bytes / (1024 * 1024)).toFixed(1);
 
 await withSession(async (session) => {
-  const page = await session.options();
-  await readPublicKey(page); // the background is up and answering ports
-  await page.evaluate(() => {
-    const port = chrome.runtime.connect({ name: 'phemossa-ui' });
-    const waiting = new Map();
-    let next = 1;
-    port.onMessage.addListener((text) => {
-      const message = JSON.parse(text);
-      if (message.kind === 'response') waiting.get(message.id)?.(message.result);
-    });
-    window.phemossaRequest = (request) => new Promise((resolve) => {
-      const id = next++;
-      waiting.set(id, resolve);
-      port.postMessage(JSON.stringify({ id, request }));
-    });
-  });
-  const request = async (r) => {
-    const result = await page.evaluate((x) => window.phemossaRequest(x), r);
-    if (!result.Ok) throw new Error(`${r.method} failed: ${JSON.stringify(result)}`);
-    return result.Ok.data;
-  };
+  const { page, request } = await portClient(session);
   // Timed inside the page, so Playwright's own round trip is not counted.
   const timedImport = (events, first) => page.evaluate(async ({ events, first }) => {
     const t0 = performance.now();
