@@ -1,0 +1,232 @@
+//! libp2p WebRTC browser-to-browser (`/webrtc`), as specified in libp2p/specs
+//! [`webrtc/webrtc.md`] with the data-channel framing of [`webrtc/README.md`] ("Multiplexing").
+//!
+//! Two browsers that already share an authenticated relayed connection exchange an SDP offer, an
+//! SDP answer and their ICE candidates over a `/webrtc-signaling/0.0.1` stream on it, and then
+//! talk over an `RTCPeerConnection` directly. Every libp2p stream is one `RTCDataChannel` whose
+//! messages carry length-prefixed protobuf frames, so that streams can be half-closed (`FIN`,
+//! `FIN_ACK`), have their reading stopped (`STOP_SENDING`) and be reset (`RESET_STREAM`).
+//!
+//! This crate holds the parts that do no IO and so run, and are tested, on any target:
+//!
+//! - [`signal`]: the signaling message codec and one state machine per role (initiator =
+//!   outbound side of the relayed connection, responder = inbound side).
+//! - [`frame`]: the data-channel frame codec and a per-stream state machine for the read and
+//!   write halves.
+//!
+//! Both are sans-IO: the caller feeds them bytes, local events and the time (milliseconds from
+//! any monotonic origin of its choosing), and polls them for what to do next. Neither ever
+//! panics on remote input; anything malformed or out of order becomes an [`Error`].
+//!
+//! The browser layer (`RTCPeerConnection`, `RTCDataChannel`, the libp2p `Transport` and
+//! `StreamMuxer`) is to come, on `wasm32` only.
+//!
+//! [`webrtc/webrtc.md`]: https://github.com/libp2p/specs/blob/master/webrtc/webrtc.md
+//! [`webrtc/README.md`]: https://github.com/libp2p/specs/blob/master/webrtc/README.md
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod frame;
+mod length_prefix;
+mod proto;
+pub mod signal;
+
+use std::fmt;
+
+use signal::{BrowserStep, MessageType, Phase};
+
+/// Which of the two wire formats an error was found in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Codec {
+    /// `/webrtc-signaling/0.0.1` messages on the relayed connection.
+    Signaling,
+    /// `webrtc.pb.Message` frames on a data channel.
+    Frame,
+}
+
+impl fmt::Display for Codec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Codec::Signaling => "signaling message",
+            Codec::Frame => "data-channel frame",
+        })
+    }
+}
+
+/// Which end of a connection or stream something came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    /// This node.
+    Local,
+    /// The peer.
+    Remote,
+}
+
+impl fmt::Display for Side {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Side::Local => "local",
+            Side::Remote => "remote",
+        })
+    }
+}
+
+/// Everything that can go wrong in this crate. Each variant says what went wrong and where.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    // --- Both codecs -----------------------------------------------------------------------
+    /// The unsigned-varint length prefix is not minimal, or longer than the 9 bytes the
+    /// multiformats spec allows.
+    #[error("{codec}: the length prefix is not a valid unsigned varint")]
+    MalformedLength {
+        /// The wire format.
+        codec: Codec,
+    },
+    /// A received message announces more bytes than allowed. For frames `len` and `max` count
+    /// the length prefix too (the spec's 16 KiB are "including their length prefix"); for
+    /// signaling messages they count the protobuf body only.
+    #[error("{codec}: received a message of {len} bytes, more than the maximum of {max}")]
+    MessageTooLarge {
+        /// The wire format.
+        codec: Codec,
+        /// Announced size.
+        len: u64,
+        /// Configured maximum.
+        max: usize,
+    },
+    /// A message this node was asked to send is larger than allowed; nothing was sent.
+    #[error("{codec}: refusing to send a message of {len} bytes, more than the maximum of {max}")]
+    OutboundTooLarge {
+        /// The wire format.
+        codec: Codec,
+        /// Size the message would have.
+        len: usize,
+        /// Configured maximum.
+        max: usize,
+    },
+    /// The message body is not valid protobuf for the schema (truncated field, wrong wire
+    /// type, …).
+    #[error("{codec}: malformed protobuf: {reason}")]
+    MalformedProtobuf {
+        /// The wire format.
+        codec: Codec,
+        /// What the protobuf decoder said.
+        reason: String,
+    },
+    /// The byte stream ended part way through a message.
+    #[error("{codec}: the stream ended inside a message ({buffered} bytes of it received)")]
+    Truncated {
+        /// The wire format.
+        codec: Codec,
+        /// Bytes of the unfinished message that had arrived.
+        buffered: usize,
+    },
+
+    // --- Signaling -------------------------------------------------------------------------
+    /// A signaling message without its `type` field. Type 0 (SDP_OFFER) must be on the wire
+    /// explicitly (`08 00`); js-libp2p refuses a message without it too.
+    #[error("signaling: message has no type field")]
+    MissingType,
+    /// A signaling message whose `type` is none of SDP_OFFER, SDP_ANSWER, ICE_CANDIDATE.
+    #[error("signaling: unknown message type {0}")]
+    UnknownType(i32),
+    /// An SDP_OFFER or SDP_ANSWER with no (or empty) `data`.
+    #[error("signaling: {kind} carries no SDP")]
+    MissingData {
+        /// Type of the message.
+        kind: MessageType,
+    },
+    /// `data` is not UTF-8 (it is a protobuf `string`).
+    #[error("signaling: the data of a {kind} is not valid UTF-8")]
+    InvalidUtf8 {
+        /// Type of the message.
+        kind: MessageType,
+    },
+    /// A well-formed message at a point where the exchange does not allow it: an answer
+    /// before our offer, a second offer, a candidate before the offer at the responder, …
+    #[error("signaling: unexpected {got} while {phase}")]
+    UnexpectedMessage {
+        /// Type of the message received.
+        got: MessageType,
+        /// Where the exchange was.
+        phase: Phase,
+    },
+    /// An ICE_CANDIDATE whose data is not the JSON of `RTCIceCandidate.toJSON()`.
+    #[error("signaling: {origin} ICE candidate is invalid: {reason}")]
+    BadCandidate {
+        /// Whether the peer sent it or the local browser produced it.
+        origin: Side,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The peer sent more ICE candidates than the configured maximum.
+    #[error("signaling: the peer sent more than {max} ICE candidates")]
+    TooManyCandidates {
+        /// Configured maximum.
+        max: usize,
+    },
+    /// The peer closed the signaling stream before sending its SDP.
+    #[error("signaling: the peer closed the stream before sending its {waiting_for}")]
+    ClosedBeforeDescription {
+        /// The message that was still missing.
+        waiting_for: MessageType,
+    },
+    /// The caller reported a local event that cannot happen at this point (a bug in the
+    /// caller, or the wrong role).
+    #[error("signaling: local event `{event}` is not allowed while {phase}")]
+    UnexpectedLocalEvent {
+        /// The event.
+        event: &'static str,
+        /// Where the exchange was.
+        phase: Phase,
+    },
+    /// A browser call the exchange depends on failed (for example `setRemoteDescription`
+    /// refused the peer's SDP).
+    #[error("signaling: the browser failed to {step}: {reason}")]
+    BrowserRefused {
+        /// The call that failed.
+        step: BrowserStep,
+        /// The browser's error message.
+        reason: String,
+    },
+    /// The peer connection reached `failed`: no candidate pair worked.
+    #[error("signaling: ICE failed")]
+    IceFailed,
+    /// The peer connection was closed before it connected.
+    #[error("signaling: the peer connection was closed before it connected")]
+    PeerConnectionClosed,
+    /// The attempt did not finish within its deadline.
+    #[error("signaling: gave up after {after_ms} ms while {phase}")]
+    Timeout {
+        /// Where the exchange was.
+        phase: Phase,
+        /// The configured attempt timeout.
+        after_ms: u64,
+    },
+
+    // --- Streams over data channels --------------------------------------------------------
+    /// A write after this node closed its write half (sent `FIN`).
+    #[error("stream: write after the write half was closed")]
+    WriteClosed,
+    /// A write after the peer sent `STOP_SENDING`: it discards anything more.
+    #[error("stream: the peer sent STOP_SENDING and reads no more")]
+    StoppedByRemote,
+    /// The stream was reset (`RESET_STREAM`).
+    #[error("stream: reset by the {by} side")]
+    Reset {
+        /// Who reset it.
+        by: Side,
+    },
+    /// The peer sent more than the configured read buffer while nothing read it; the stream
+    /// was reset.
+    #[error("stream: more than {max} unread bytes received; stream reset")]
+    ReadBufferFull {
+        /// Configured maximum.
+        max: usize,
+    },
+    /// The data channel closed without the peer having sent `FIN` first.
+    #[error("stream: the data channel closed before the peer finished writing")]
+    ChannelClosed,
+}
