@@ -13,11 +13,15 @@
 //! - `RESET_STREAM`: abrupt end; buffered data may be discarded.
 //!
 //! [`encode_frame`], [`encode_data`], [`decode_frame`] and [`FrameDecoder`] are the codec;
-//! the sans-IO state of one stream's read and write halves is to come.
+//! [`StreamState`] is the sans-IO state of one stream's read and write halves.
 
 mod codec;
+mod stream;
+#[cfg(test)]
+mod tests;
 
 pub use codec::{decode_frame, encode_data, encode_frame, encoded_len, max_payload, FrameDecoder};
+pub use stream::{Output, ReadOutcome, ReadState, StreamState, WriteState};
 
 /// The spec's limit: "Encoded messages including their length prefix MUST NOT exceed 16kiB".
 pub const MAX_FRAME_LEN: usize = 16 * 1024;
