@@ -62,23 +62,19 @@ impl Storage {
         for delete in deletes {
             delete.await.map_err(db::failed(OP))?;
         }
-        // Counted after the deletes, in the same transaction, so the totals stay exact even if
-        // an author's new event was stored since the scan.
+        // Looked up after the deletes, in the same transaction, so the totals stay exact even
+        // if an author's new event was stored since the scan.
         let by_author = events.index(BY_AUTHOR).map_err(db::failed(OP))?;
         let authors: HashSet<_> = records.iter().map(|r| r.author).collect();
-        let mut counts = Vec::with_capacity(authors.len());
+        let mut lookups = Vec::with_capacity(authors.len());
         for author in authors {
             let key = JsValue::from_str(&author.to_base64());
-            counts.push((
-                author,
-                by_author
-                    .count(Some(Query::Key(key)))
-                    .map_err(db::failed(OP))?,
-            ));
+            let first = by_author.get_key(Query::Key(key)).map_err(db::failed(OP))?;
+            lookups.push((author, first));
         }
         let mut emptied = HashSet::new();
-        for (author, count) in counts {
-            if count.await.map_err(db::failed(OP))? == 0 {
+        for (author, first) in lookups {
+            if first.await.map_err(db::failed(OP))?.is_none() {
                 emptied.insert(author);
             }
         }
