@@ -151,9 +151,10 @@ impl StreamState {
 
     /// One message received on the data channel. A malformed or oversized frame, or more
     /// unread data than allowed, resets the stream (`RESET_STREAM` is sent) and is returned;
-    /// both halves then fail with it. Input after a reset is ignored.
+    /// both halves then fail with it. Input after a reset, or once the channel is to be
+    /// closed, is ignored.
     pub fn handle_channel_message(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        if self.channel_closed || self.is_reset() {
+        if self.close_emitted || self.is_reset() {
             return Ok(());
         }
         self.decoder.push(bytes);
@@ -266,9 +267,10 @@ impl StreamState {
     }
 
     /// Resets the stream: sends `RESET_STREAM`, fails both halves with
-    /// [`Error::Reset`] by [`Side::Local`], and asks for the channel to be closed.
+    /// [`Error::Reset`] by [`Side::Local`], and asks for the channel to be closed. Does
+    /// nothing once the channel is closed or to be closed.
     pub fn reset(&mut self) {
-        if self.channel_closed || self.is_reset() {
+        if self.close_emitted || self.is_reset() {
             return;
         }
         self.fail_locally(Error::Reset { by: Side::Local });
@@ -334,9 +336,7 @@ impl StreamState {
     fn fail_locally(&mut self, error: Error) -> Error {
         self.buffer.clear();
         self.outputs.clear();
-        if !self.channel_closed {
-            self.send_flag(Flag::ResetStream);
-        }
+        self.send_flag(Flag::ResetStream);
         self.read = ReadState::Failed(error.clone());
         self.write = WriteState::Failed(error.clone());
         self.maybe_close_channel();
@@ -344,7 +344,8 @@ impl StreamState {
     }
 
     fn send_flag(&mut self, flag: Flag) {
-        if self.channel_closed {
+        // Nothing may follow the request to close the channel.
+        if self.close_emitted {
             return;
         }
         // A flag-only frame is 3 bytes, always within MIN_FRAME_LEN.

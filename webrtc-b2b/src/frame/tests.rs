@@ -257,10 +257,20 @@ fn the_channel_closes_once_fin_and_fin_ack_are_both_seen() {
     drain(&mut s);
     s.handle_timeout(DEFAULT_FIN_ACK_TIMEOUT_MS);
     assert_eq!(drain(&mut s), [Output::CloseChannel]);
-    // Only once.
+    // Only once, and nothing follows it: later input, even malformed, and a reset are moot.
     s.handle_channel_message(&FIN).unwrap();
     s.handle_timeout(u64::MAX);
+    assert_eq!(s.handle_channel_message(&[0xff; 4]), Ok(()));
+    s.reset();
+    s.close_read();
     assert_eq!(drain(&mut s), []);
+    assert_eq!(
+        s.write_state(),
+        &WriteState::Closed {
+            acknowledged: false
+        }
+    );
+    assert_eq!(s.read(&mut [0; 4]), Ok(ReadOutcome::Eof));
 }
 
 /// The spec's example: A writes and closes, B acknowledges, writes and closes, A acknowledges.
