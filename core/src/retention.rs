@@ -11,6 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::keys::{EventId, PublicKey};
+use crate::settings::whole_number;
 use crate::Error;
 
 /// Days of others' events kept unless the settings say otherwise: a month, long enough to serve
@@ -46,8 +47,12 @@ impl RetentionSettings {
     /// Parses the two fields of the options page.
     pub fn parse(days: &str, megabytes: &str) -> Result<Self, Error> {
         Ok(Self {
-            others_days: whole_number(days, "Keep others' events for (days)", MAX_OTHERS_DAYS)?,
-            others_mb: whole_number(megabytes, "Keep others' events up to (MB)", MAX_OTHERS_MB)?,
+            others_days: whole_number(days, "Keep others' events for (days)", 1..=MAX_OTHERS_DAYS)?,
+            others_mb: whole_number(
+                megabytes,
+                "Keep others' events up to (MB)",
+                1..=MAX_OTHERS_MB,
+            )?,
         })
     }
 
@@ -64,22 +69,6 @@ impl RetentionSettings {
     pub fn max_bytes(&self) -> u64 {
         u64::from(self.others_mb) * MB
     }
-}
-
-fn whole_number(text: &str, setting: &'static str, max: u32) -> Result<u32, Error> {
-    let invalid = |reason: String| Error::InvalidSetting {
-        setting,
-        line: 1,
-        reason,
-    };
-    let value: u32 = text
-        .trim()
-        .parse()
-        .map_err(|_| invalid(format!("{:?} is not a whole number", text.trim())))?;
-    if !(1..=max).contains(&value) {
-        return Err(invalid(format!("{value} is not between 1 and {max}")));
-    }
-    Ok(value)
 }
 
 /// One stored event as pruning sees it.

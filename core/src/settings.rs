@@ -64,21 +64,7 @@ impl NetworkSettings {
 
     /// The same settings with the peer cap typed as `text`, checked to be 1..=256.
     pub fn with_max_peers(mut self, text: &str) -> Result<Self, Error> {
-        let invalid = |reason: String| Error::InvalidSetting {
-            setting: "Most peers",
-            line: 1,
-            reason,
-        };
-        let value: u16 = text
-            .trim()
-            .parse()
-            .map_err(|_| invalid(format!("{:?} is not a whole number", text.trim())))?;
-        if !(1..=MAX_MAX_PEERS).contains(&value) {
-            return Err(invalid(format!(
-                "{value} is not between 1 and {MAX_MAX_PEERS}"
-            )));
-        }
-        self.max_peers = value;
+        self.max_peers = whole_number(text, "Most peers", 1..=MAX_MAX_PEERS)?;
         Ok(self)
     }
 
@@ -101,6 +87,34 @@ impl NetworkSettings {
             turn.join("\n"),
         )
     }
+}
+
+/// A one-line setting typed as a whole number within `range`.
+pub(crate) fn whole_number<T>(
+    text: &str,
+    setting: &'static str,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<T, Error>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display,
+{
+    let invalid = |reason: String| Error::InvalidSetting {
+        setting,
+        line: 1,
+        reason,
+    };
+    let value: T = text
+        .trim()
+        .parse()
+        .map_err(|_| invalid(format!("{:?} is not a whole number", text.trim())))?;
+    if !range.contains(&value) {
+        return Err(invalid(format!(
+            "{value} is not between {} and {}",
+            range.start(),
+            range.end()
+        )));
+    }
+    Ok(value)
 }
 
 fn entries<T>(

@@ -19,12 +19,12 @@ mod import_events;
 mod import_summary;
 mod network;
 mod network_field;
+mod number_field;
 mod peer_table;
 mod peers;
 mod restore;
 mod restore_confirm;
 mod retention;
-mod retention_field;
 mod storage;
 
 use dioxus::prelude::*;

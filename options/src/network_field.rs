@@ -4,6 +4,8 @@
 
 use dioxus::prelude::*;
 
+use crate::number_field::NumberField;
+
 /// The element id of the section's error, which describes the box at fault.
 pub const ERROR_ID: &str = "network-error";
 
@@ -61,30 +63,18 @@ pub fn MaxPeersField(
     invalid: bool,
     on_edit: EventHandler<()>,
 ) -> Element {
-    let id = field_id("Most peers");
-    let hint_id = format!("{id}-hint");
     rsx! {
-        div { class: "field",
-            label { r#for: id, class: "field-label", "Most peers" }
-            input {
-                id,
-                class: "narrow",
-                r#type: "number",
-                inputmode: "numeric",
-                min: 1,
-                max,
-                step: 1,
-                value: "{value}",
-                aria_invalid: invalid,
-                aria_describedby: if invalid { "{hint_id} {ERROR_ID}" } else { "{hint_id}" },
-                oninput: move |event: FormEvent| {
-                    value.set(event.value());
-                    on_edit.call(());
-                },
-            }
-            p { id: "{hint_id}", class: "hint",
+        NumberField {
+            id: field_id("Most peers"),
+            label: "Most peers",
+            hint: format!(
                 "Browsers connected at once, not counting relays: 1 to {max} ({default} unless you change it)."
-            }
+            ),
+            max: u32::from(max),
+            value,
+            invalid,
+            error_id: ERROR_ID,
+            on_edit,
         }
     }
 }

@@ -13,7 +13,7 @@ use phemossa_ui::{
     failure_text, focus_later, use_client, use_reconnects, Alert, RetryAlert, Status,
 };
 
-use crate::retention_field::RetentionField;
+use crate::number_field::NumberField;
 
 const DAYS_ID: &str = "retention-days";
 const MB_ID: &str = "retention-mb";
@@ -115,7 +115,7 @@ pub fn RetentionForm(on_saved: EventHandler<()>) -> Element {
                         "Your own events and those of people you follow are always kept. "
                         "Events of anyone else (people you stopped following, or imported events) are removed, oldest first, once they pass either limit."
                     }
-                    RetentionField {
+                    NumberField {
                         id: DAYS_ID,
                         label: DAYS_LABEL,
                         hint: format!(
@@ -128,7 +128,7 @@ pub fn RetentionForm(on_saved: EventHandler<()>) -> Element {
                         error_id: ERROR_ID,
                         on_edit: move |_| edited(),
                     }
-                    RetentionField {
+                    NumberField {
                         id: MB_ID,
                         label: MB_LABEL,
                         hint: format!(

@@ -7,7 +7,7 @@ use idb::{Query, TransactionMode};
 use phemossa_core::EventId;
 use wasm_bindgen::JsValue;
 
-use super::records::{EventRecord, StatsRecord, STATS_KEY};
+use super::records::{EventRecord, StatsRecord};
 use super::schema::{BY_AUTHOR, EVENTS, FOLLOWS, META};
 use super::Storage;
 use crate::{db, BackgroundError};
@@ -27,15 +27,7 @@ impl Storage {
         let events = transaction.object_store(EVENTS).map_err(db::failed(OP))?;
         let follows = transaction.object_store(FOLLOWS).map_err(db::failed(OP))?;
         let meta = transaction.object_store(META).map_err(db::failed(OP))?;
-        let stats_value = meta
-            .get(JsValue::from_str(STATS_KEY))
-            .map_err(db::failed(OP))?
-            .await
-            .map_err(db::failed(OP))?;
-        let mut stats: StatsRecord = match stats_value {
-            Some(value) => db::from_js(&value, META)?,
-            None => StatsRecord::default(),
-        };
+        let mut stats = StatsRecord::read(&meta, OP).await?;
         let mut reads = Vec::with_capacity(ids.len());
         for id in ids {
             let key = JsValue::from_str(&id.to_hex());

@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 
-use idb::{Query, TransactionMode};
+use idb::{ObjectStore, Query, TransactionMode};
 use phemossa_core::{Event, FollowRecord};
 use wasm_bindgen::JsValue;
 
@@ -15,6 +15,24 @@ use super::Storage;
 use crate::{db, BackgroundError};
 
 const OP: &str = "storing events";
+
+impl StatsRecord {
+    /// The totals as `meta` holds them in a write transaction (zero before the first event).
+    pub(super) async fn read(
+        meta: &ObjectStore,
+        op: &'static str,
+    ) -> Result<StatsRecord, BackgroundError> {
+        let stored = meta
+            .get(JsValue::from_str(STATS_KEY))
+            .map_err(db::failed(op))?
+            .await
+            .map_err(db::failed(op))?;
+        match stored {
+            Some(value) => db::from_js(&value, META),
+            None => Ok(StatsRecord::default()),
+        }
+    }
+}
 
 impl Storage {
     /// Stores `event`; returns `false` (and changes nothing) when its id is already stored.
@@ -37,15 +55,7 @@ impl Storage {
         let store = transaction.object_store(EVENTS).map_err(db::failed(OP))?;
         let follows = transaction.object_store(FOLLOWS).map_err(db::failed(OP))?;
         let meta = transaction.object_store(META).map_err(db::failed(OP))?;
-        let stored_stats = meta
-            .get(JsValue::from_str(STATS_KEY))
-            .map_err(db::failed(OP))?
-            .await
-            .map_err(db::failed(OP))?;
-        let mut stats: StatsRecord = match stored_stats {
-            Some(value) => db::from_js(&value, META)?,
-            None => StatsRecord::default(),
-        };
+        let mut stats = StatsRecord::read(&meta, OP).await?;
         // Every request of a step is queued before the first is awaited: the transaction runs
         // them in order anyway, and awaiting each alone costs a trip through the event loop.
         let mut seen = HashSet::new();

@@ -1,12 +1,12 @@
-//! One box of the Retention form: a whole number with its label and hint, marked at fault (and
-//! described by the form's error) while it is the one refused.
+//! A whole-number box with its label and hint, marked at fault (and described by its form's
+//! error) while it is the one refused: the Retention limits and the Network section's peer cap.
 
 use dioxus::prelude::*;
 
 /// A labelled number box from 1 to `max`; `on_edit` hears of every change. `invalid` marks it at
 /// fault and ties the error with element id `error_id` to it.
 #[component]
-pub fn RetentionField(
+pub fn NumberField(
     id: &'static str,
     label: &'static str,
     hint: String,
