@@ -107,11 +107,18 @@ relay_tests() {
 step "Install missing tools"            install_missing
 step "cargo fmt --check"                cargo fmt --all -- --check
 # phemossa-core is native; every other root-workspace crate (webext, ui, background, popup, options)
-# is wasm. relay/ is a native cargo workspace of its own, checked in its own steps.
-step "clippy (native: core)"            cargo clippy -p phemossa-core --all-targets -- -D warnings
+# is wasm. phemossa-webrtc-b2b is both: its sans-IO core and tests run natively (proptest needs an
+# OS random source), its library must also build for the browser. relay/ is a native cargo
+# workspace of its own, checked in its own steps.
+step "clippy (native: core, webrtc-b2b)" cargo clippy -p phemossa-core -p phemossa-webrtc-b2b \
+                                          --all-targets -- -D warnings
 step "clippy (wasm crates)"             cargo clippy --target wasm32-unknown-unknown --workspace \
-                                          --exclude phemossa-core --all-targets -- -D warnings
-step "cargo test (core, ui; native)"    cargo test -p phemossa-core -p phemossa-ui
+                                          --exclude phemossa-core --exclude phemossa-webrtc-b2b \
+                                          --all-targets -- -D warnings
+step "clippy (wasm: webrtc-b2b library)" cargo clippy --target wasm32-unknown-unknown \
+                                          -p phemossa-webrtc-b2b --lib -- -D warnings
+step "cargo test (core, ui, webrtc-b2b; native)" \
+                                        cargo test -p phemossa-core -p phemossa-ui -p phemossa-webrtc-b2b
 step "fuzz smoke (core decoders)"       fuzz_smoke
 step "fmt + clippy (relay, native)"     relay_lint
 step "cargo test (relay, native)"       relay_tests
