@@ -45,41 +45,29 @@ impl Storage {
             .read_only(EVENTS, OP)?
             .index(FEED)
             .map_err(db::failed(OP))?;
-        // Every author's cursor walks at once: the transaction serves their steps interleaved,
-        // so a page waits for about `limit` steps rather than `limit` steps per author.
-        let reads = authors
-            .iter()
-            .map(|author| newest_posts(&index, author, before, limit));
-        let sources = futures::future::try_join_all(reads).await?;
+        let mut sources = Vec::with_capacity(authors.len());
+        for author in authors {
+            let range = author_range(author, before)?;
+            let opened = index
+                .open_cursor(Some(Query::KeyRange(range)), Some(CursorDirection::Prev))
+                .map_err(db::failed(OP))?
+                .await
+                .map_err(db::failed(OP))?;
+            let mut posts = Vec::new();
+            if let Some(cursor) = opened {
+                let mut cursor = cursor.into_managed();
+                while let Some(value) = cursor.value().map_err(db::failed(OP))? {
+                    posts.push(stored_post(&value)?);
+                    if posts.len() > limit {
+                        break;
+                    }
+                    cursor.next(None).await.map_err(db::failed(OP))?;
+                }
+            }
+            sources.push(posts);
+        }
         Ok(merge_page(sources, before, limit))
     }
-}
-
-/// Up to `limit + 1` of `author`'s posts strictly older than `before`, newest first.
-async fn newest_posts(
-    index: &idb::Index,
-    author: &PublicKey,
-    before: Option<FeedCursor>,
-    limit: usize,
-) -> Result<Vec<StoredPost>, BackgroundError> {
-    let range = author_range(author, before)?;
-    let opened = index
-        .open_cursor(Some(Query::KeyRange(range)), Some(CursorDirection::Prev))
-        .map_err(db::failed(OP))?
-        .await
-        .map_err(db::failed(OP))?;
-    let mut posts = Vec::new();
-    if let Some(cursor) = opened {
-        let mut cursor = cursor.into_managed();
-        while let Some(value) = cursor.value().map_err(db::failed(OP))? {
-            posts.push(stored_post(&value)?);
-            if posts.len() > limit {
-                break;
-            }
-            cursor.next(None).await.map_err(db::failed(OP))?;
-        }
-    }
-    Ok(posts)
 }
 
 /// `[author, "post"] ..= [author, "post", +∞]`, or `.. [author, "post", cursor.timestamp,
