@@ -13,7 +13,7 @@ pub struct Config {
 
 /// This project's (background/src/network/behaviour.rs).
 pub const PROJECT: Config = Config {
-    mesh_n_low: 1,
+    mesh_n_low: 2,
     mesh_n: 3,
     mesh_n_high: 6,
     mesh_outbound_min: 1,
