@@ -6,7 +6,8 @@
 use std::sync::{Arc, Mutex};
 
 /// Items held for peers at once unless told otherwise: 16 MB, four peers over 100,000 events.
-/// A peer beyond it is refused without blame and retries later (§9.6).
+/// A peer beyond it is refused without blame and retries later (§9.6); a set alone is always
+/// held, so a large scope is served when nothing else is.
 pub const DEFAULT_HELD_ITEMS: usize = 400_000;
 
 /// A handle on one node's budget; clones share it.
@@ -37,10 +38,13 @@ impl HeldBudget {
         }
     }
 
-    /// Takes `items` if they fit under the cap.
+    /// Takes `items` if they fit under the cap, or if nothing else is held: one set of any size
+    /// a reconciliation may hold (`MAX_RECONCILE_ITEMS`) can always be served, one at a time.
     pub fn reserve(&self, items: usize) -> Option<Reservation> {
         let mut in_use = lock(&self.in_use);
-        let after = in_use.checked_add(items).filter(|n| *n <= self.cap)?;
+        let after = in_use
+            .checked_add(items)
+            .filter(|n| *n <= self.cap || *in_use == 0)?;
         *in_use = after;
         Some(Reservation {
             in_use: Arc::clone(&self.in_use),
@@ -84,6 +88,10 @@ mod tests {
         assert_eq!(budget.in_use(), 4);
         drop(second);
         assert_eq!(budget.in_use(), 0);
+        let alone = budget.reserve(25).expect("over the cap, but nothing else is held");
+        assert!(budget.reserve(1).is_none(), "beyond the cap, nothing more");
+        drop(alone);
+        let _one = budget.reserve(1).expect("fits");
         assert!(budget.reserve(usize::MAX).is_none(), "no overflow");
     }
 }
