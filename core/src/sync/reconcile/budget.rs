@@ -88,7 +88,9 @@ mod tests {
         assert_eq!(budget.in_use(), 4);
         drop(second);
         assert_eq!(budget.in_use(), 0);
-        let alone = budget.reserve(25).expect("over the cap, but nothing else is held");
+        let alone = budget
+            .reserve(25)
+            .expect("over the cap, but nothing else is held");
         assert!(budget.reserve(1).is_none(), "beyond the cap, nothing more");
         drop(alone);
         let _one = budget.reserve(1).expect("fits");
