@@ -79,6 +79,10 @@ pub struct Limits {
     pub rendezvous_max_ttl: u64,
 }
 
+/// Registrations one browser holds at once: the general namespace and two overlapping windows
+/// of eight author namespaces (core's `sync::discovery`).
+const REGISTRATIONS_PER_BROWSER: usize = 17;
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {
@@ -169,11 +173,18 @@ impl Limits {
         config
     }
 
-    /// The rendezvous server configuration.
+    /// The rendezvous server configuration. A browser holds up to 16 registrations at once
+    /// (the general namespace and two overlapping windows of author namespaces), so the total
+    /// follows the reservations instead of libp2p's default of 10,000.
     pub fn rendezvous_config(&self) -> rendezvous::server::Config {
         rendezvous::server::Config::default()
             .with_min_ttl(self.rendezvous_min_ttl)
             .with_max_ttl(self.rendezvous_max_ttl)
+            .with_max_registration_total(
+                self.max_reservations
+                    .saturating_mul(REGISTRATIONS_PER_BROWSER)
+                    .max(10_000),
+            )
     }
 
     /// The connection limits.

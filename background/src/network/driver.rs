@@ -16,6 +16,7 @@ use libp2p::swarm::SwarmEvent;
 use libp2p::{gossipsub, identify, relay, rendezvous, request_response, PeerId, Swarm};
 use phemossa_core::api::{ConnectionKind, NetworkStatus, Push};
 use phemossa_core::settings::NetworkSettings;
+use phemossa_core::sync::discovery::{author_namespaces, is_author_namespace, GENERAL_NAMESPACE};
 use phemossa_core::sync::gossip::{receive_remembering, Acceptance};
 use phemossa_core::sync::limits::MAX_AUTHORS_PER_SCOPE;
 use phemossa_core::sync::{Output, Progress, Scope, SYNC_V2_PROTOCOL};
@@ -39,8 +40,9 @@ const DISCOVER_EVERY_MS: u64 = 10_000;
 /// Status pushes to pages at most this often (a sync changes it for every event).
 const PUSH_EVERY_MS: u64 = 500;
 const SAVE_PEERS_EVERY_MS: u64 = 30_000;
-/// The rendezvous namespace every Phemossa node registers in (the relay serves it).
-const RENDEZVOUS_NAMESPACE: &str = "phemossa";
+/// Connections kept free for peers found in author namespaces (followers of the same authors):
+/// peers from the general namespace stop being dialed this far below the cap.
+const AUTHOR_PEER_SLOTS: usize = 8;
 /// After a failed pull (the peer refused, being busy, or did not answer), the next try waits
 /// this long.
 const RETRY_PULL_MS: u64 = 15_000;
@@ -301,19 +303,32 @@ impl Driver {
                 continue;
             }
             let relay_id = relay.peer_id;
-            let namespace = rendezvous::Namespace::from_static(RENDEZVOUS_NAMESPACE);
+            let renew_ms = REGISTRATION_TTL_S * 1000 / 2;
             if relay
                 .registered_at
-                .is_none_or(|at| now.saturating_sub(at) >= REGISTRATION_TTL_S * 1000 / 2)
+                .is_none_or(|at| now.saturating_sub(at) >= renew_ms)
             {
                 relay.registered_at = Some(now);
-                if let Err(error) = self.swarm.behaviour_mut().rendezvous.register(
-                    namespace.clone(),
-                    relay_id,
-                    Some(REGISTRATION_TTL_S),
-                ) {
-                    console::warn_1(&format!("phemossa: rendezvous registration: {error}").into());
-                    self.relays[index].registered_at = None;
+                // A new window of followed authors each renewal; the last window's
+                // registrations run out a TTL later.
+                let round = now / renew_ms;
+                let mut namespaces = vec![GENERAL_NAMESPACE.to_owned()];
+                namespaces.extend(self.author_namespaces(round));
+                for namespace in namespaces {
+                    let Ok(namespace) = rendezvous::Namespace::new(namespace) else {
+                        continue;
+                    };
+                    if let Err(error) = self.swarm.behaviour_mut().rendezvous.register(
+                        namespace,
+                        relay_id,
+                        Some(REGISTRATION_TTL_S),
+                    ) {
+                        console::warn_1(
+                            &format!("phemossa: rendezvous registration: {error}").into(),
+                        );
+                        self.relays[index].registered_at = None;
+                        break;
+                    }
                 }
             }
             let relay = &mut self.relays[index];
@@ -322,14 +337,36 @@ impl Driver {
                 .is_none_or(|at| now.saturating_sub(at) >= DISCOVER_EVERY_MS)
             {
                 relay.discovered_at = Some(now);
-                self.swarm.behaviour_mut().rendezvous.discover(
-                    Some(namespace),
-                    None,
-                    None,
-                    relay_id,
-                );
+                // The general namespace every round, and one author namespace in turn, so a
+                // relay answers two lookups per node per round however many authors it follows.
+                let window = self.author_namespaces(now / renew_ms);
+                let turn = (now / DISCOVER_EVERY_MS) % window.len() as u64;
+                let author = window[turn as usize].clone();
+                for namespace in [GENERAL_NAMESPACE.to_owned(), author] {
+                    if let Ok(namespace) = rendezvous::Namespace::new(namespace) {
+                        self.swarm.behaviour_mut().rendezvous.discover(
+                            Some(namespace),
+                            None,
+                            None,
+                            relay_id,
+                        );
+                    }
+                }
             }
         }
+    }
+
+    /// The author namespaces of rotation `round` (discovery.rs): ours and a window of those we
+    /// follow. Never empty.
+    fn author_namespaces(&self, round: u64) -> Vec<String> {
+        let me = self.background.public_key();
+        let followed: Vec<_> = self
+            .background
+            .following()
+            .into_iter()
+            .map(|f| f.public_key)
+            .collect();
+        author_namespaces(&me, &followed, round)
     }
 
     fn is_relay(&self, peer_id: &PeerId) -> bool {
@@ -483,15 +520,20 @@ impl Driver {
                 for registration in registrations {
                     let peer_id = registration.record.peer_id();
                     let address = via.clone().with(Protocol::P2p(peer_id));
-                    self.maybe_dial(peer_id, vec![address]);
+                    let follows_ours = is_author_namespace(&registration.namespace.to_string());
+                    self.maybe_dial(peer_id, vec![address], follows_ours);
                 }
             }
             rendezvous::client::Event::RegisterFailed { error, .. } => {
                 console::warn_1(
                     &format!("phemossa: rendezvous refused registration: {error:?}").into(),
                 );
+                // Registered again in 10 s (not on the next tick: a relay that refuses one
+                // namespace would otherwise be asked for all of them four times a second).
+                let renew_ms = REGISTRATION_TTL_S * 1000 / 2;
+                let retry_at = clock::now_ms().saturating_sub(renew_ms) + 10_000;
                 for relay in &mut self.relays {
-                    relay.registered_at = None;
+                    relay.registered_at = Some(retry_at);
                 }
             }
             _ => {}
@@ -500,12 +542,24 @@ impl Driver {
 
     /// Dials a discovered peer unless connected, banned or at the cap. Of two peers that find
     /// each other, the one with the smaller id dials, so they meet over one connection; the other
-    /// dials too if the first has not after a few discovery rounds.
-    fn maybe_dial(&mut self, peer_id: PeerId, addresses: Vec<libp2p::Multiaddr>) {
+    /// dials too if the first has not after a few discovery rounds. Peers found in an author
+    /// namespace (`follows_ours`) may take the last [`AUTHOR_PEER_SLOTS`] connections; others
+    /// may not, so random peers never crowd out those who follow the same authors.
+    fn maybe_dial(
+        &mut self,
+        peer_id: PeerId,
+        addresses: Vec<libp2p::Multiaddr>,
+        follows_ours: bool,
+    ) {
         if peer_id == self.local_peer_id || self.is_relay(&peer_id) || addresses.is_empty() {
             return;
         }
         let cap = usize::from(self.settings.max_peers);
+        let cap = if follows_ours {
+            cap
+        } else {
+            cap.saturating_sub(AUTHOR_PEER_SLOTS.min(cap / 4)).max(1)
+        };
         let at_cap = self.peers.connected_count() >= cap;
         let local = self.local_peer_id;
         let peer = self.peers.entry(peer_id);

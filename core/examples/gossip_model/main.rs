@@ -44,6 +44,8 @@ use net::{FULL, GRAFT, IDONTWANT, IHAVE, IWANT, PRUNE};
 use sim::{Case, EventResult, Setup};
 
 const EVENTS: usize = 20;
+/// Connections the driver keeps for peers found in author namespaces (AUTHOR_PEER_SLOTS).
+const AUTHOR_SLOTS: usize = 8;
 /// The driver's default connection cap (core::settings DEFAULT_MAX_PEERS).
 const MAX_PEERS: usize = 32;
 /// Rows of more peers than this run core's verdict on one message in `EVENTS` per peer (each
@@ -57,16 +59,21 @@ fn main() {
         mesh_n_low: 1,
         ..PROJECT
     };
+    // (config, peers, % subscribed, long post, author slots): author slots 0 are random
+    // connections only; 8 is the driver's author namespaces (core's sync::discovery).
     let rows = [
-        (PROJECT, 1_000, 100, false),
-        (PROJECT, 1_000, 10, false),
-        (PROJECT, 1_000, 100, true),
-        (PROJECT, 10_000, 100, false),
-        (PROJECT, 10_000, 10, false),
-        (PROJECT, 10_000, 1, false),
-        (PROJECT, 10_000, 100, true),
-        (variant, 10_000, 100, false),
-        (variant, 10_000, 10, false),
+        (PROJECT, 1_000, 100, false, 0),
+        (PROJECT, 1_000, 10, false, 0),
+        (PROJECT, 1_000, 100, true, 0),
+        (PROJECT, 10_000, 100, false, 0),
+        (PROJECT, 10_000, 10, false, 0),
+        (PROJECT, 10_000, 1, false, 0),
+        (PROJECT, 10_000, 100, true, 0),
+        (variant, 10_000, 100, false, 0),
+        (variant, 10_000, 10, false, 0),
+        (PROJECT, 1_000, 10, false, AUTHOR_SLOTS),
+        (PROJECT, 10_000, 10, false, AUTHOR_SLOTS),
+        (PROJECT, 10_000, 1, false, AUTHOR_SLOTS),
     ];
     // An argument (a peer count) runs only the rows of that size.
     let only: Option<usize> = std::env::args().nth(1).and_then(|a| a.parse().ok());
@@ -77,7 +84,7 @@ fn main() {
     let total = Instant::now();
     let mut done = Vec::new();
     let mut verdicts = 0;
-    for &(config, peers, subscribe_percent, long_post) in &rows {
+    for &(config, peers, subscribe_percent, long_post, author_slots) in &rows {
         if only.is_some_and(|n| n != peers) {
             continue;
         }
@@ -98,6 +105,7 @@ fn main() {
             } else {
                 EVENTS
             },
+            author_slots,
         };
         let started = Instant::now();
         let (setup, results, run) = sim::run(&case);
@@ -121,12 +129,12 @@ type Row = (Case, Setup, Vec<EventResult>, f64);
 fn label(case: &Case) -> String {
     let post = if case.long_post { "long" } else { "short" };
     format!(
-        "{:>6} {:>4}% {:>5} {:>3}",
-        case.peers, case.subscribe_percent, post, case.config.mesh_n_low
+        "{:>6} {:>4}% {:>5} {:>3} {:>4}",
+        case.peers, case.subscribe_percent, post, case.config.mesh_n_low, case.author_slots
     )
 }
 
-const LABEL: &str = " peers  subs  post low";
+const LABEL: &str = " peers  subs  post low auth";
 
 fn print_setup(rows: &[Row]) {
     println!();

@@ -35,6 +35,9 @@ pub struct Case {
     pub seed: u64,
     /// Each peer runs core's verdict on one message in this many.
     pub verdict_every: usize,
+    /// Connections a follower first makes to other followers found in the author's rendezvous
+    /// namespace; 0 for random connections only.
+    pub author_slots: usize,
 }
 
 /// The network before the first event.
@@ -143,10 +146,21 @@ impl Model {
 /// Runs one case: the setup, each event's figures, and how many verdicts core ran.
 pub fn run(case: &Case) -> (Setup, Vec<EventResult>, u64) {
     let mut rng = SplitMix64::new(case.seed);
-    let graph = Graph::random(case.peers, case.max_peers, &mut rng);
-    let subscribed: Vec<bool> = (0..case.peers)
-        .map(|_| rng.below(100) < case.subscribe_percent)
-        .collect();
+    let draw = |rng: &mut SplitMix64| -> Vec<bool> {
+        (0..case.peers)
+            .map(|_| rng.below(100) < case.subscribe_percent)
+            .collect()
+    };
+    // Random-only rows draw the graph first, as they always have, so their figures stay put.
+    let (graph, subscribed) = if case.author_slots == 0 {
+        let graph = Graph::random(case.peers, case.max_peers, &mut rng);
+        (graph, draw(&mut rng))
+    } else {
+        let subscribed = draw(&mut rng);
+        let graph =
+            Graph::with_author_slots(&subscribed, case.max_peers, case.author_slots, &mut rng);
+        (graph, subscribed)
+    };
     let nodes: Vec<Node> = graph
         .ends
         .iter()

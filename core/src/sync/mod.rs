@@ -7,11 +7,13 @@
 //!   responder half, answering the peer's pulls from the store, is in `respond`.
 //! - [`gossip`]: author topics, gossipsub's message id and the verdict on a gossip message,
 //!   with the batcher and seen-cache (files `batcher`, `seen_cache`) re-exported.
+//! - [`discovery`]: the rendezvous namespaces a node registers in and looks up.
 //! - [`peer_score`]: counting a peer's bad input and deciding when to disconnect.
 //! - [`memory`]: an in-memory store and driver, for tests and the cost example.
 //! - [`reconcile`]: sync v2, range-based set reconciliation, beside v1 under its own protocol id.
 
 mod batcher;
+pub mod discovery;
 mod fetched;
 pub mod gossip;
 pub mod limits;
