@@ -69,24 +69,27 @@ wasm_browser_tests() {
 }
 
 fuzz_smoke() {
-  # Every decoder of outside input has a libFuzzer target in core/fuzz. No nightly toolchain can be
-  # installed here, so cargo-fuzz runs on stable with RUSTC_BOOTSTRAP and without sanitizers.
+  # Every decoder of outside input has a libFuzzer target in core/fuzz or webrtc-b2b/fuzz. No
+  # nightly toolchain can be installed here, so cargo-fuzz runs on stable with RUSTC_BOOTSTRAP and
+  # without sanitizers.
   cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked
-  local target
-  (
-    cd core
-    RUSTC_BOOTSTRAP=1 cargo fuzz build -s none
-    for target in $(cargo fuzz list); do
-      echo "-- $target: ${FUZZ_SECONDS}s"
-      RUSTC_BOOTSTRAP=1 cargo fuzz run -s none "$target" -- -max_total_time="$FUZZ_SECONDS" -max_len=8192 2>&1 \
-        | grep -E '^(Done|#[0-9]+ +DONE)|ERROR|panicked' || true
-      # libFuzzer leaves a crash-* or leak-* file in artifacts/ for every failure it finds.
-      if compgen -G "fuzz/artifacts/$target/*" >/dev/null; then
-        echo "fuzz target $target found a failing input: core/fuzz/artifacts/$target/" >&2
-        return 1
-      fi
-    done
-  )
+  local crate target
+  for crate in core webrtc-b2b; do
+    (
+      cd "$crate"
+      RUSTC_BOOTSTRAP=1 cargo fuzz build -s none
+      for target in $(cargo fuzz list); do
+        echo "-- $crate/$target: ${FUZZ_SECONDS}s"
+        RUSTC_BOOTSTRAP=1 cargo fuzz run -s none "$target" -- -max_total_time="$FUZZ_SECONDS" -max_len=8192 2>&1 \
+          | grep -E '^(Done|#[0-9]+ +DONE)|ERROR|panicked' || true
+        # libFuzzer leaves a crash-* or leak-* file in artifacts/ for every failure it finds.
+        if compgen -G "fuzz/artifacts/$target/*" >/dev/null; then
+          echo "fuzz target $target found a failing input: $crate/fuzz/artifacts/$target/" >&2
+          return 1
+        fi
+      done
+    ) || return 1
+  done
 }
 FUZZ_SECONDS="${PHEMOSSA_FUZZ_SECONDS:-10}"
 
@@ -119,7 +122,7 @@ step "clippy (wasm: webrtc-b2b library)" cargo clippy --target wasm32-unknown-un
                                           -p phemossa-webrtc-b2b --lib -- -D warnings
 step "cargo test (core, ui, webrtc-b2b; native)" \
                                         cargo test -p phemossa-core -p phemossa-ui -p phemossa-webrtc-b2b
-step "fuzz smoke (core decoders)"       fuzz_smoke
+step "fuzz smoke (peer-input decoders)" fuzz_smoke
 step "fmt + clippy (relay, native)"     relay_lint
 step "cargo test (relay, native)"       relay_tests
 step "wasm tests (background, Chromium)" wasm_browser_tests
