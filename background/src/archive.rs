@@ -28,26 +28,24 @@ impl Background {
             });
         }
         let started = precise_now_ms();
-        let now = clock::now_ms();
-        let mut valid = Vec::with_capacity(events.len());
-        let mut report = ImportReport::default();
-        for (index, json) in events.iter().enumerate() {
-            match Event::from_json_remembering(json.as_bytes(), now, &self.verified) {
-                Ok(event) => valid.push(event),
-                Err(error) => {
-                    report.rejected += 1;
-                    if report.reasons.len() < MAX_IMPORT_REASONS {
-                        let line = first_line.saturating_add(index as u64);
-                        report.reasons.push(format!("line {line}: {error}"));
-                    }
-                }
-            }
-        }
-        self.rejected.set(self.rejected.get() + report.rejected);
-        let ingested = self.ingest(&valid).await?;
-        report.stored = ingested.stored as u64;
-        report.duplicates = ingested.duplicates as u64;
-        report.micros = ((precise_now_ms() - started) * 1000.0).round() as u64;
+        let messages: Vec<Vec<u8>> = events.into_iter().map(String::into_bytes).collect();
+        let ingested = self.ingest_json(&messages).await?;
+        let reasons = ingested
+            .rejected
+            .iter()
+            .take(MAX_IMPORT_REASONS)
+            .map(|(index, error)| {
+                let line = first_line.saturating_add(*index as u64);
+                format!("line {line}: {error}")
+            })
+            .collect();
+        let report = ImportReport {
+            stored: ingested.stored as u64,
+            duplicates: ingested.duplicates as u64,
+            rejected: ingested.rejected.len() as u64,
+            reasons,
+            micros: ((precise_now_ms() - started) * 1000.0).round() as u64,
+        };
         Ok(Response::Imported(report))
     }
 

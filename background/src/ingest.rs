@@ -22,20 +22,21 @@ pub struct IngestReport {
     pub stored: usize,
     /// Already stored before.
     pub duplicates: usize,
-    /// Refused by validation, with why; never stored.
-    pub rejected: Vec<phemossa_core::Error>,
+    /// Refused by validation, each with its index in the input and why; never stored.
+    pub rejected: Vec<(usize, phemossa_core::Error)>,
 }
 
 impl Background {
-    /// Validates each event's JSON bytes against the clock, counts the refusals (see
-    /// [`Background::rejected`]) and ingests the valid ones.
+    /// Validates each event's JSON bytes against the clock (skipping signature checks the
+    /// node's memory already holds), counts the refusals (see [`Background::rejected`]) and
+    /// ingests the valid ones.
     pub async fn ingest_json(&self, messages: &[Vec<u8>]) -> Result<IngestReport, BackgroundError> {
         let now = clock::now_ms();
         let (mut valid, mut rejected) = (Vec::new(), Vec::new());
-        for bytes in messages {
-            match Event::from_json(bytes, now) {
+        for (index, bytes) in messages.iter().enumerate() {
+            match Event::from_json_remembering(bytes, now, &self.verified) {
                 Ok(event) => valid.push(event),
-                Err(error) => rejected.push(error),
+                Err(error) => rejected.push((index, error)),
             }
         }
         self.rejected

@@ -313,7 +313,7 @@ async fn ingest_stores_valid_events_and_counts_refused_ones() {
     ];
     let report = background.ingest_json(&messages).await.unwrap();
     assert_eq!(report.stored, 1);
-    let codes: Vec<_> = report.rejected.iter().map(|e| e.code()).collect();
+    let codes: Vec<_> = report.rejected.iter().map(|(_, e)| e.code()).collect();
     assert_eq!(
         codes,
         ["bad_signature", "malformed_event", "timestamp_in_future"]
