@@ -36,6 +36,7 @@ const TICK: Duration = Duration::from_millis(250);
 /// Rendezvous registrations live this long on the relay; renewed at half of it, so a closed
 /// browser drops out of discovery within a minute or two.
 const REGISTRATION_TTL_S: u64 = 120;
+const RENEW_REGISTRATION_MS: u64 = REGISTRATION_TTL_S * 1000 / 2;
 const DISCOVER_EVERY_MS: u64 = 10_000;
 /// Status pushes to pages at most this often (a sync changes it for every event).
 const PUSH_EVERY_MS: u64 = 500;
@@ -303,15 +304,14 @@ impl Driver {
                 continue;
             }
             let relay_id = relay.peer_id;
-            let renew_ms = REGISTRATION_TTL_S * 1000 / 2;
             if relay
                 .registered_at
-                .is_none_or(|at| now.saturating_sub(at) >= renew_ms)
+                .is_none_or(|at| now.saturating_sub(at) >= RENEW_REGISTRATION_MS)
             {
                 relay.registered_at = Some(now);
                 // A new window of followed authors each renewal; the last window's
                 // registrations run out a TTL later.
-                let round = now / renew_ms;
+                let round = now / RENEW_REGISTRATION_MS;
                 let mut namespaces = vec![GENERAL_NAMESPACE.to_owned()];
                 namespaces.extend(self.author_namespaces(round));
                 for namespace in namespaces {
@@ -339,7 +339,7 @@ impl Driver {
                 relay.discovered_at = Some(now);
                 // The general namespace every round, and one author namespace in turn, so a
                 // relay answers two lookups per node per round however many authors it follows.
-                let window = self.author_namespaces(now / renew_ms);
+                let window = self.author_namespaces(now / RENEW_REGISTRATION_MS);
                 let turn = (now / DISCOVER_EVERY_MS) % window.len() as u64;
                 let author = window[turn as usize].clone();
                 for namespace in [GENERAL_NAMESPACE.to_owned(), author] {
@@ -530,8 +530,7 @@ impl Driver {
                 );
                 // Registered again in 10 s (not on the next tick: a relay that refuses one
                 // namespace would otherwise be asked for all of them four times a second).
-                let renew_ms = REGISTRATION_TTL_S * 1000 / 2;
-                let retry_at = clock::now_ms().saturating_sub(renew_ms) + 10_000;
+                let retry_at = clock::now_ms().saturating_sub(RENEW_REGISTRATION_MS) + 10_000;
                 for relay in &mut self.relays {
                     relay.registered_at = Some(retry_at);
                 }
