@@ -18,8 +18,10 @@
 //! any monotonic origin of its choosing), and polls them for what to do next. Neither ever
 //! panics on remote input; anything malformed or out of order becomes an [`Error`].
 //!
-//! The browser layer (`RTCPeerConnection`, `RTCDataChannel`, the libp2p `Transport` and
-//! `StreamMuxer`) is to come, on `wasm32` only.
+//! On `wasm32`, the browser layer drives them with `RTCPeerConnection` and `RTCDataChannel`
+//! and plugs into libp2p: [`new`] makes a `Transport` (listen on `/webrtc`, dial
+//! `/webrtc/p2p/<peer>`) and the `NetworkBehaviour` it shares state with, which opens and
+//! accepts the signaling streams on relayed connections. [`address`] holds the address rules.
 //!
 //! [`webrtc/webrtc.md`]: https://github.com/libp2p/specs/blob/master/webrtc/webrtc.md
 //! [`webrtc/README.md`]: https://github.com/libp2p/specs/blob/master/webrtc/README.md
@@ -27,14 +29,61 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod address;
+#[cfg(target_arch = "wasm32")]
+mod browser;
 pub mod frame;
 mod length_prefix;
 mod proto;
 pub mod signal;
 
+#[cfg(target_arch = "wasm32")]
+pub use browser::{
+    new, Attempt, Behaviour, Connection, Handler, InboundSignaling, Stream, StreamRequest,
+    Transport,
+};
+
 use std::fmt;
 
 use signal::{BrowserStep, MessageType, Phase};
+
+/// Everything a node's `/webrtc` needs to know.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Config {
+    /// STUN and TURN servers for every new peer connection. None: host candidates only.
+    pub ice_servers: Vec<IceServer>,
+    /// Limits and the deadline of each signaling attempt.
+    pub signaling: signal::Config,
+    /// Limits of each stream.
+    pub stream: frame::StreamConfig,
+}
+
+/// One entry of `RTCConfiguration.iceServers`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IceServer {
+    /// `stun:`, `turn:` or `turns:` URLs.
+    pub urls: Vec<String>,
+    /// TURN user name.
+    pub username: Option<String>,
+    /// TURN password.
+    pub credential: Option<String>,
+}
+
+/// The path a direct connection took: its selected ICE candidate pair, from
+/// `RTCPeerConnection.getStats()`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathInfo {
+    /// `candidateType` of our end: `host`, `srflx`, `prflx` or `relay` (TURN).
+    pub local_type: String,
+    /// `candidateType` of the peer's end.
+    pub remote_type: String,
+    /// The peer's address as the browser reports it (may be hidden or an mDNS name).
+    pub remote_address: Option<String>,
+    /// `udp` or `tcp`.
+    pub protocol: Option<String>,
+    /// The pair's current round-trip time.
+    pub rtt_ms: Option<u32>,
+}
 
 /// Which of the two wire formats an error was found in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -204,6 +253,25 @@ pub enum Error {
         phase: Phase,
         /// The configured attempt timeout.
         after_ms: u64,
+    },
+
+    /// A dial for a peer this node has no relayed connection to: signaling needs one.
+    #[error("no relayed connection to {peer} to signal over")]
+    NoRelayedConnection {
+        /// The peer dialed.
+        peer: String,
+    },
+    /// The peer did not accept a `/webrtc-signaling/0.0.1` stream.
+    #[error("the peer refused the signaling stream: {reason}")]
+    SignalingRefused {
+        /// What the stream negotiation said.
+        reason: String,
+    },
+    /// An established direct connection ended because its peer connection failed or closed.
+    #[error("the direct connection {}", if *.failed { "failed (ICE or DTLS)" } else { "was closed" })]
+    PeerConnectionEnded {
+        /// `failed` rather than `closed`.
+        failed: bool,
     },
 
     // --- Streams over data channels --------------------------------------------------------

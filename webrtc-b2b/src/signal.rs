@@ -167,6 +167,8 @@ impl fmt::Display for Phase {
 /// `addIceCandidate` is not one: like js-libp2p, a candidate the browser refuses is skipped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BrowserStep {
+    /// `new RTCPeerConnection(…)`: typically an ICE server URL the browser refuses.
+    CreatePeerConnection,
     /// `createOffer()` (or creating the `init` data channel before it).
     CreateOffer,
     /// `createAnswer()`.
@@ -180,6 +182,7 @@ pub enum BrowserStep {
 impl fmt::Display for BrowserStep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
+            BrowserStep::CreatePeerConnection => "create the peer connection",
             BrowserStep::CreateOffer => "create the offer",
             BrowserStep::CreateAnswer => "create the answer",
             BrowserStep::SetLocalDescription => "set the local description",

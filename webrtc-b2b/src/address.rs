@@ -1,0 +1,137 @@
+//! The multiaddrs of `/webrtc`: what a node listens on, what it advertises, and what may be
+//! dialed (libp2p/specs `webrtc/webrtc.md`, "Addressing").
+
+use libp2p_core::multiaddr::{Multiaddr, Protocol};
+use libp2p_identity::PeerId;
+
+/// The address a node listens on to accept direct connections: `/webrtc`.
+pub fn listen_address() -> Multiaddr {
+    Multiaddr::empty().with(Protocol::WebRTC)
+}
+
+/// Whether `addr` goes through a circuit relay.
+pub fn is_relayed(addr: &Multiaddr) -> bool {
+    addr.iter().any(|p| p == Protocol::P2pCircuit)
+}
+
+/// Whether `addr` is a browser-to-browser WebRTC address (and not through a relay).
+pub fn is_direct(addr: &Multiaddr) -> bool {
+    addr.iter().any(|p| p == Protocol::WebRTC) && !is_relayed(addr)
+}
+
+/// The `/webrtc` address to advertise for a reserved relay address: `<relay>/p2p-circuit` (and
+/// an optional trailing `/p2p/<me>`) becomes `<relay>/p2p-circuit/webrtc` (and `/p2p/<me>`).
+/// `None` for an address that is not a relayed one, or already a `/webrtc` one.
+pub fn webrtc_address(relayed: &Multiaddr) -> Option<Multiaddr> {
+    if !is_relayed(relayed) || relayed.iter().any(|p| p == Protocol::WebRTC) {
+        return None;
+    }
+    let mut parts: Vec<Protocol<'_>> = relayed.iter().collect();
+    let me = match parts.last() {
+        Some(Protocol::P2p(peer)) => {
+            let peer = *peer;
+            parts.pop();
+            Some(peer)
+        }
+        _ => None,
+    };
+    if parts.last() != Some(&Protocol::P2pCircuit) {
+        return None;
+    }
+    let mut addr: Multiaddr = parts.into_iter().collect();
+    addr.push(Protocol::WebRTC);
+    if let Some(me) = me {
+        addr.push(Protocol::P2p(me));
+    }
+    Some(addr)
+}
+
+/// The peer a `/webrtc` dial is for: `/webrtc/p2p/<peer>` (signal over the relayed connection
+/// already open to the peer) or the spec's `<relay>/p2p-circuit/webrtc/p2p/<peer>`. `None` for
+/// anything else.
+pub fn dial_target(addr: &Multiaddr) -> Option<PeerId> {
+    let parts: Vec<Protocol<'_>> = addr.iter().collect();
+    let [.., Protocol::WebRTC, Protocol::P2p(peer)] = parts.as_slice() else {
+        return None;
+    };
+    let before = &parts[..parts.len() - 2];
+    let valid_prefix = before.is_empty() || before.last() == Some(&Protocol::P2pCircuit);
+    valid_prefix.then_some(*peer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn peer(seed: u8) -> PeerId {
+        // An identity multihash of 32 bytes is a valid peer id (as for ed25519 keys).
+        let mut bytes = vec![0x00, 0x24, 0x08, 0x01, 0x12, 0x20];
+        bytes.extend([seed; 32]);
+        PeerId::from_bytes(&bytes).expect("valid identity peer id")
+    }
+
+    fn circuit(relay: PeerId) -> Multiaddr {
+        format!("/ip4/10.77.0.1/tcp/4001/ws/p2p/{relay}/p2p-circuit")
+            .parse()
+            .expect("valid multiaddr")
+    }
+
+    #[test]
+    fn advertises_webrtc_after_the_circuit() {
+        let (relay, me) = (peer(1), peer(2));
+        let confirmed = circuit(relay).with(Protocol::P2p(me));
+        let expected = circuit(relay)
+            .with(Protocol::WebRTC)
+            .with(Protocol::P2p(me));
+        assert_eq!(webrtc_address(&confirmed), Some(expected));
+        assert_eq!(
+            webrtc_address(&circuit(relay)),
+            Some(circuit(relay).with(Protocol::WebRTC))
+        );
+    }
+
+    #[test]
+    fn advertises_nothing_for_other_addresses() {
+        let relay = peer(1);
+        let plain: Multiaddr = format!("/ip4/10.77.0.1/tcp/4001/ws/p2p/{relay}")
+            .parse()
+            .unwrap();
+        assert_eq!(webrtc_address(&plain), None);
+        let already = circuit(relay).with(Protocol::WebRTC);
+        assert_eq!(webrtc_address(&already), None);
+        // Something after the circuit other than /p2p: not a reservation address.
+        let odd = circuit(relay).with(Protocol::Ws("/".into()));
+        assert_eq!(webrtc_address(&odd), None);
+    }
+
+    #[test]
+    fn dials_both_address_forms_and_nothing_else() {
+        let (relay, target) = (peer(1), peer(3));
+        let short = listen_address().with(Protocol::P2p(target));
+        assert_eq!(dial_target(&short), Some(target));
+        let spec = circuit(relay)
+            .with(Protocol::WebRTC)
+            .with(Protocol::P2p(target));
+        assert_eq!(dial_target(&spec), Some(target));
+        assert_eq!(
+            dial_target(&circuit(relay).with(Protocol::P2p(target))),
+            None
+        );
+        assert_eq!(dial_target(&listen_address()), None);
+        let direct_ip: Multiaddr = format!("/ip4/10.0.0.1/webrtc/p2p/{target}")
+            .parse()
+            .unwrap();
+        assert_eq!(dial_target(&direct_ip), None);
+    }
+
+    #[test]
+    fn tells_direct_from_relayed() {
+        let (relay, target) = (peer(1), peer(3));
+        assert!(is_direct(&listen_address().with(Protocol::P2p(target))));
+        let spec = circuit(relay)
+            .with(Protocol::WebRTC)
+            .with(Protocol::P2p(target));
+        assert!(!is_direct(&spec));
+        assert!(is_relayed(&spec));
+    }
+}

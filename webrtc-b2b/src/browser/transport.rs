@@ -1,0 +1,179 @@
+//! The libp2p `Transport` for `/webrtc`: listening on `/webrtc` lets peers open signaling
+//! streams to this node (each becomes an incoming connection); dialing `/webrtc/p2p/<peer>`
+//! signals over the relayed connection already open to that peer.
+//!
+//! The transport does no IO of its own to reach a peer: the [`super::Behaviour`] it shares
+//! its state with finds the relayed connection and opens or accepts the signaling stream.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+
+use futures::channel::oneshot;
+use libp2p_core::multiaddr::{Multiaddr, Protocol};
+use libp2p_core::transport::{DialOpts, ListenerId, TransportError, TransportEvent};
+use libp2p_identity::PeerId;
+use libp2p_swarm::Stream as SignalingStream;
+use send_wrapper::SendWrapper;
+
+use super::attempt;
+use super::connection::Connection;
+use super::handler::StreamRequest;
+use super::registry::{lock, Registry};
+use crate::address::{dial_target, listen_address};
+use crate::signal::Role;
+use crate::{Config, Error};
+
+/// State the transport and the behaviour share.
+pub(crate) struct Shared {
+    pub(crate) config: Config,
+    pub(crate) listener: Option<ListenerId>,
+    listener_events: VecDeque<TransportEvent<Attempt, Error>>,
+    /// Signaling streams peers opened, waiting to become incoming connections.
+    incoming: VecDeque<(PeerId, SignalingStream)>,
+    transport_waker: Option<Waker>,
+    /// Dials waiting for the behaviour to open their signaling stream.
+    pub(crate) dials: VecDeque<(PeerId, StreamRequest)>,
+    pub(crate) behaviour_waker: Option<Waker>,
+    pub(crate) registry: Registry,
+}
+
+impl Shared {
+    pub(crate) fn new(config: Config) -> Self {
+        Self {
+            config,
+            listener: None,
+            listener_events: VecDeque::new(),
+            incoming: VecDeque::new(),
+            transport_waker: None,
+            dials: VecDeque::new(),
+            behaviour_waker: None,
+            registry: Registry::default(),
+        }
+    }
+
+    pub(crate) fn push_incoming(&mut self, peer: PeerId, stream: SignalingStream) {
+        self.incoming.push_back((peer, stream));
+        if let Some(waker) = self.transport_waker.take() {
+            waker.wake();
+        }
+    }
+}
+
+/// A connection attempt in progress; resolves to the peer and the direct connection.
+pub type Attempt = Pin<Box<dyn Future<Output = Result<(PeerId, Connection), Error>> + Send>>;
+
+/// See the module documentation.
+pub struct Transport {
+    pub(crate) shared: Arc<Mutex<Shared>>,
+}
+
+fn attempt<F>(future: F) -> Attempt
+where
+    F: Future<Output = Result<(PeerId, Connection), Error>> + 'static,
+{
+    Box::pin(SendWrapper::new(future))
+}
+
+impl libp2p_core::Transport for Transport {
+    type Output = (PeerId, Connection);
+    type Error = Error;
+    type ListenerUpgrade = Attempt;
+    type Dial = Attempt;
+
+    fn listen_on(&mut self, id: ListenerId, addr: Multiaddr) -> Result<(), TransportError<Error>> {
+        if addr != listen_address() {
+            return Err(TransportError::MultiaddrNotSupported(addr));
+        }
+        let mut shared = lock(&self.shared);
+        if let Some(previous) = shared.listener.replace(id) {
+            shared
+                .listener_events
+                .push_back(TransportEvent::ListenerClosed {
+                    listener_id: previous,
+                    reason: Ok(()),
+                });
+        }
+        shared
+            .listener_events
+            .push_back(TransportEvent::NewAddress {
+                listener_id: id,
+                listen_addr: addr,
+            });
+        if let Some(waker) = shared.transport_waker.take() {
+            waker.wake();
+        }
+        Ok(())
+    }
+
+    fn remove_listener(&mut self, id: ListenerId) -> bool {
+        let mut shared = lock(&self.shared);
+        if shared.listener != Some(id) {
+            return false;
+        }
+        shared.listener = None;
+        shared.incoming.clear();
+        shared
+            .listener_events
+            .push_back(TransportEvent::ListenerClosed {
+                listener_id: id,
+                reason: Ok(()),
+            });
+        if let Some(waker) = shared.transport_waker.take() {
+            waker.wake();
+        }
+        true
+    }
+
+    fn dial(&mut self, addr: Multiaddr, _: DialOpts) -> Result<Attempt, TransportError<Error>> {
+        let Some(peer) = dial_target(&addr) else {
+            return Err(TransportError::MultiaddrNotSupported(addr));
+        };
+        let (reply, stream) = oneshot::channel();
+        let (config, registry) = {
+            let mut shared = lock(&self.shared);
+            shared.dials.push_back((peer, StreamRequest(reply)));
+            if let Some(waker) = shared.behaviour_waker.take() {
+                waker.wake();
+            }
+            (shared.config.clone(), shared.registry.clone())
+        };
+        Ok(attempt(async move {
+            let stream = stream.await.map_err(|_| Error::NoRelayedConnection {
+                peer: peer.to_string(),
+            })??;
+            let connection = attempt::run(Role::Initiator, stream, peer, config, registry).await?;
+            Ok((peer, connection))
+        }))
+    }
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<TransportEvent<Attempt, Error>> {
+        let mut shared = lock(&self.shared);
+        if let Some(event) = shared.listener_events.pop_front() {
+            return Poll::Ready(event);
+        }
+        if let Some(listener_id) = shared.listener {
+            if let Some((peer, stream)) = shared.incoming.pop_front() {
+                let config = shared.config.clone();
+                let registry = shared.registry.clone();
+                let upgrade = attempt(async move {
+                    let connection =
+                        attempt::run(Role::Responder, stream, peer, config, registry).await?;
+                    Ok((peer, connection))
+                });
+                return Poll::Ready(TransportEvent::Incoming {
+                    listener_id,
+                    upgrade,
+                    local_addr: listen_address(),
+                    send_back_addr: Multiaddr::empty()
+                        .with(Protocol::WebRTC)
+                        .with(Protocol::P2p(peer)),
+                });
+            }
+        }
+        shared.transport_waker = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
