@@ -1,5 +1,6 @@
 //! The browser node's libp2p stack: WebSocket and WebRTC-direct transports to relays, circuit
-//! relay client, identify, ping, rendezvous discovery, gossipsub for new events and
+//! relay client, direct browser-to-browser WebRTC (`/webrtc`, signaled over relayed
+//! connections), identify, ping, rendezvous discovery, gossipsub for new events and
 //! request-response for sync, and the swarm built from them.
 
 use std::time::Duration;
@@ -31,6 +32,8 @@ const IDLE_CONNECTION_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 #[derive(NetworkBehaviour)]
 pub struct Node {
     pub relay: relay::client::Behaviour,
+    /// Upgrades relayed connections to direct ones (`webrtc-b2b`).
+    pub webrtc: webrtc_b2b::Behaviour,
     pub identify: identify::Behaviour,
     pub ping: ping::Behaviour,
     pub rendezvous: rendezvous::client::Behaviour,
@@ -47,10 +50,16 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// Builds the swarm on the device key `key`.
 pub fn build_swarm(key: Keypair) -> Result<Swarm<Node>, BackgroundError> {
     let failed = |reason: String| BackgroundError::Network { reason };
-    let swarm = SwarmBuilder::with_existing_identity(key)
+    // ICE servers are set from the network settings by the driver.
+    let (direct_transport, direct) = webrtc_b2b::new(webrtc_b2b::Config::default());
+    // The relay client's transport is put first by the builder; it refuses `/webrtc/p2p/<peer>`
+    // (no circuit), which is the only form this node dials, so the order does not matter here.
+    let mut swarm = SwarmBuilder::with_existing_identity(key)
         .with_wasm_bindgen()
         .with_other_transport(|key| webrtc_websys::Transport::new(webrtc_websys::Config::new(key)))
         .map_err(|e| failed(format!("WebRTC transport: {e}")))?
+        .with_other_transport(|_| direct_transport)
+        .map_err(|e| failed(format!("browser-to-browser WebRTC transport: {e}")))?
         .with_other_transport(|key| -> Result<_, BoxError> {
             Ok(websocket_websys::Transport::default()
                 .upgrade(Version::V1Lazy)
@@ -63,6 +72,7 @@ pub fn build_swarm(key: Keypair) -> Result<Swarm<Node>, BackgroundError> {
         .with_behaviour(|key, relay| -> Result<Node, BoxError> {
             Ok(Node {
                 relay,
+                webrtc: direct,
                 // No address cache: identify would otherwise add every address a peer lists to
                 // each dial of it, so redialing a relay raced its WebSocket address against its
                 // WebRTC-direct one, and a relayed path over WebRTC-direct breaks on large
@@ -86,6 +96,11 @@ pub fn build_swarm(key: Keypair) -> Result<Swarm<Node>, BackgroundError> {
         .map_err(|e| failed(format!("behaviour: {e}")))?
         .with_swarm_config(|c| c.with_idle_connection_timeout(IDLE_CONNECTION_TIMEOUT))
         .build();
+    // Accept direct connections from peers that signal over a relayed connection; this also
+    // advertises `<relay>/p2p-circuit/webrtc` beside each reservation.
+    swarm
+        .listen_on(webrtc_b2b::address::listen_address())
+        .map_err(|e| failed(format!("listening on /webrtc: {e}")))?;
     Ok(swarm)
 }
 

@@ -11,16 +11,17 @@ use futures::{FutureExt as _, StreamExt as _};
 use futures_timer::Delay;
 use libp2p::core::ConnectedPoint;
 use libp2p::multiaddr::Protocol;
-use libp2p::swarm::dial_opts::DialOpts;
+use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
 use libp2p::swarm::SwarmEvent;
 use libp2p::{gossipsub, identify, relay, rendezvous, request_response, PeerId, Swarm};
-use phemossa_core::api::{ConnectionKind, NetworkStatus, Push};
+use phemossa_core::api::{CandidateType, ConnectionKind, NetworkStatus, PathInfo, Push};
 use phemossa_core::settings::NetworkSettings;
 use phemossa_core::sync::discovery::{author_namespaces, is_author_namespace, GENERAL_NAMESPACE};
 use phemossa_core::sync::gossip::{receive_remembering, Acceptance};
 use phemossa_core::sync::limits::MAX_AUTHORS_PER_SCOPE;
 use phemossa_core::sync::{Output, Progress, Scope, SYNC_V2_PROTOCOL};
 use web_sys::console;
+use webrtc_b2b::address::is_direct;
 
 use super::behaviour::{Node, NodeEvent};
 use super::gossip::Gossip;
@@ -54,6 +55,11 @@ const IDENTIFY_WAIT_MS: u64 = 3_000;
 const MAX_KNOWN_PEERS: usize = 1_000;
 /// Events from one peer stored in one go.
 const STORE_BATCH: usize = 64;
+/// How often the path of each direct connection is read from the browser's statistics.
+const READ_PATHS_EVERY_MS: u64 = 5_000;
+
+/// Path readings of direct connections, filled by the tasks that read the browser's statistics.
+type PathReadings = Rc<RefCell<Vec<(PeerId, Option<PathInfo>)>>>;
 
 pub struct Driver {
     swarm: Swarm<Node>,
@@ -71,6 +77,10 @@ pub struct Driver {
     changed: bool,
     pushed_at: u64,
     saved_at: u64,
+    /// Paths of direct connections read from the browser's statistics (asynchronously, so
+    /// they arrive here and are picked up on the next tick).
+    paths: PathReadings,
+    paths_read_at: u64,
 }
 
 impl Driver {
@@ -83,6 +93,11 @@ impl Driver {
     ) -> Self {
         let (done_tx, done_rx) = mpsc::unbounded();
         let local_peer_id = *swarm.local_peer_id();
+        let mut swarm = swarm;
+        swarm
+            .behaviour_mut()
+            .webrtc
+            .set_ice_servers(ice_servers(&settings));
         Self {
             swarm,
             work: StoreWork {
@@ -107,6 +122,8 @@ impl Driver {
             changed: true,
             pushed_at: 0,
             saved_at: 0,
+            paths: Rc::default(),
+            paths_read_at: 0,
         }
     }
 
@@ -152,6 +169,11 @@ impl Driver {
                     }
                 }
                 self.relays = relays_of(&settings.bootstrap);
+                // New attempts use them; direct connections already up are kept.
+                self.swarm
+                    .behaviour_mut()
+                    .webrtc
+                    .set_ice_servers(ice_servers(&settings));
                 self.settings = settings;
                 self.changed = true;
                 self.on_tick();
@@ -250,10 +272,18 @@ impl Driver {
             if start {
                 self.start_pull(peer_id);
             }
+            if self
+                .peers
+                .get_mut(&peer_id)
+                .is_some_and(|p| p.links.due(now))
+            {
+                self.start_direct(peer_id, now);
+            }
             self.drain(peer_id, Version::V1);
             self.drain(peer_id, Version::V2);
             self.flush_store(peer_id, true);
         }
+        self.tend_paths(now);
         if now.saturating_sub(self.saved_at) >= SAVE_PEERS_EVERY_MS {
             self.saved_at = now;
             self.save_peers();
@@ -400,8 +430,12 @@ impl Driver {
                     self.swarm.close_connection(connection_id);
                     return;
                 }
-                peer.kind = Some(kind_of(&endpoint));
-                peer.address = Some(address_of(&endpoint, peer_id).to_string());
+                let kind = kind_of(&endpoint);
+                peer.links.opened(connection_id, kind, endpoint.is_dialer());
+                if kind == ConnectionKind::Direct || peer.address.is_none() || peer.connections == 0
+                {
+                    peer.address = Some(address_of(&endpoint, peer_id).to_string());
+                }
                 peer.last_seen = now;
                 peer.connections += 1;
                 if peer.connections == 1 {
@@ -417,6 +451,7 @@ impl Driver {
             }
             SwarmEvent::ConnectionClosed {
                 peer_id,
+                connection_id,
                 num_established,
                 ..
             } => {
@@ -428,9 +463,11 @@ impl Driver {
                 }
                 if let Some(peer) = self.peers.get_mut(&peer_id) {
                     peer.connections = peer.connections.saturating_sub(1);
+                    peer.links.closed(connection_id);
                     peer.last_seen = now;
                     if num_established == 0 {
                         peer.connections = 0;
+                        peer.links.clear();
                         peer.disconnected();
                         let record = peer.record(&peer_id);
                         peer.unsaved = false;
@@ -459,16 +496,103 @@ impl Driver {
             }
             SwarmEvent::OutgoingConnectionError {
                 peer_id: Some(peer_id),
+                connection_id,
                 error,
-                ..
             } => {
-                if self.is_relay(&peer_id) {
+                let direct = self
+                    .peers
+                    .get_mut(&peer_id)
+                    .filter(|p| p.links.is_our_dial(connection_id));
+                if let Some(peer) = direct {
+                    // The relayed connection stays; the attempt is retried after a backoff.
+                    console::info_1(
+                        &format!("phemossa: no direct connection to {peer_id}: {error}").into(),
+                    );
+                    peer.links
+                        .failed(Some(connection_id), error.to_string(), now);
+                    self.changed = true;
+                } else if self.is_relay(&peer_id) {
                     self.relay_lost(peer_id, &format!("cannot reach the relay: {error}"), now);
                 } else if let Some(peer) = self.peers.get_mut(&peer_id) {
                     peer.dial_failed(now);
                 }
             }
+            SwarmEvent::IncomingConnection { send_back_addr, .. } => {
+                if let Some(peer) =
+                    direct_peer(&send_back_addr).and_then(|p| self.peers.get_mut(&p))
+                {
+                    peer.links.peer_initiated();
+                }
+            }
+            SwarmEvent::IncomingConnectionError {
+                send_back_addr,
+                error,
+                ..
+            } => {
+                if let Some(peer_id) = direct_peer(&send_back_addr) {
+                    console::info_1(
+                        &format!("phemossa: no direct connection from {peer_id}: {error}").into(),
+                    );
+                    if let Some(peer) = self.peers.get_mut(&peer_id) {
+                        peer.links.failed(None, error.to_string(), now);
+                        self.changed = true;
+                    }
+                }
+            }
             _ => {}
+        }
+    }
+
+    /// Starts a direct connection attempt to `peer_id`, signaled over the relayed connection.
+    fn start_direct(&mut self, peer_id: PeerId, now: u64) {
+        let address = webrtc_b2b::address::listen_address().with(Protocol::P2p(peer_id));
+        // `Always`: the default condition refuses to dial a peer that is already connected,
+        // and this peer is, through the relay.
+        let dial = DialOpts::peer_id(peer_id)
+            .addresses(vec![address])
+            .condition(PeerCondition::Always)
+            .build();
+        let connection = dial.connection_id();
+        let result = self.swarm.dial(dial);
+        let Some(peer) = self.peers.get_mut(&peer_id) else {
+            return;
+        };
+        match result {
+            Ok(()) => peer.links.dialing(connection, now),
+            Err(error) => {
+                peer.links.failed(None, error.to_string(), now);
+            }
+        }
+        self.changed = true;
+    }
+
+    /// Reads the path of each direct connection every few seconds, and takes the readings
+    /// that have arrived since the last tick.
+    fn tend_paths(&mut self, now: u64) {
+        for (peer_id, path) in self.paths.borrow_mut().drain(..) {
+            if let Some(peer) = self.peers.get_mut(&peer_id) {
+                if peer.links.has_direct() && peer.links.path != path {
+                    peer.links.path = path;
+                    self.changed = true;
+                }
+            }
+        }
+        if now.saturating_sub(self.paths_read_at) < READ_PATHS_EVERY_MS {
+            return;
+        }
+        self.paths_read_at = now;
+        for (peer_id, peer) in &self.peers.by_id {
+            if !peer.links.has_direct() {
+                continue;
+            }
+            let Some(reading) = self.swarm.behaviour().webrtc.path(peer_id) else {
+                continue;
+            };
+            let (peer_id, paths) = (*peer_id, Rc::clone(&self.paths));
+            wasm_bindgen_futures::spawn_local(async move {
+                let path = reading.await.and_then(path_info);
+                paths.borrow_mut().push((peer_id, path));
+            });
         }
     }
 
@@ -616,11 +740,32 @@ impl Driver {
     }
 
     fn on_identify(&mut self, event: identify::Event) {
-        let identify::Event::Received { peer_id, info, .. } = event else {
+        let identify::Event::Received {
+            peer_id,
+            info,
+            connection_id,
+        } = event
+        else {
             return;
         };
         if self.is_relay(&peer_id) {
             return;
+        }
+        let Some(peer) = self.peers.get_mut(&peer_id) else {
+            return;
+        };
+        let speaks_signaling = info
+            .protocols
+            .iter()
+            .any(|p| p.as_ref() == webrtc_b2b::signal::PROTOCOL);
+        peer.links
+            .identified(connection_id, speaks_signaling, clock::now_ms());
+        if peer.links.is_direct(connection_id) {
+            // The direct connection works end to end: stop sending anything through the
+            // relay (request-response would spread requests over both) and free the circuit.
+            for relayed in peer.links.relayed() {
+                self.swarm.close_connection(relayed);
+            }
         }
         let Some(peer) = self.peers.get_mut(&peer_id) else {
             return;
@@ -868,6 +1013,44 @@ fn kind_of(endpoint: &ConnectedPoint) -> ConnectionKind {
     } else {
         ConnectionKind::Direct
     }
+}
+
+/// The peer an inbound `/webrtc` attempt is from (its send-back address is
+/// `/webrtc/p2p/<peer>`).
+fn direct_peer(send_back_addr: &libp2p::Multiaddr) -> Option<PeerId> {
+    if !is_direct(send_back_addr) {
+        return None;
+    }
+    match send_back_addr.iter().last() {
+        Some(Protocol::P2p(peer_id)) => Some(peer_id),
+        _ => None,
+    }
+}
+
+/// The network settings' STUN and TURN servers as ICE servers.
+fn ice_servers(settings: &NetworkSettings) -> Vec<webrtc_b2b::IceServer> {
+    let stun = settings.stun.iter().map(|url| webrtc_b2b::IceServer {
+        urls: vec![url.clone()],
+        username: None,
+        credential: None,
+    });
+    let turn = settings.turn.iter().map(|server| webrtc_b2b::IceServer {
+        urls: vec![server.url.clone()],
+        username: Some(server.username.clone()),
+        credential: Some(server.credential.clone()),
+    });
+    stun.chain(turn).collect()
+}
+
+/// The API's form of a path; `None` if the browser named a candidate type it should not.
+fn path_info(path: webrtc_b2b::PathInfo) -> Option<PathInfo> {
+    Some(PathInfo {
+        local_type: CandidateType::from_stats(&path.local_type)?,
+        remote_type: CandidateType::from_stats(&path.remote_type)?,
+        remote_address: path.remote_address,
+        protocol: path.protocol,
+        rtt_ms: path.rtt_ms,
+    })
 }
 
 fn log_store_error(error: &crate::BackgroundError) {

@@ -5,6 +5,7 @@
 
 mod behaviour;
 mod codec;
+mod direct;
 mod driver;
 mod gossip;
 mod peers;

@@ -5,7 +5,7 @@ use std::collections::{HashMap, VecDeque};
 
 use libp2p::request_response::ResponseChannel;
 use libp2p::PeerId;
-use phemossa_core::api::{ConnectionKind, PeerInfo, SyncProgress};
+use phemossa_core::api::{PeerInfo, SyncProgress};
 use phemossa_core::event::VerifiedIds;
 use phemossa_core::sync::peer_score::DISCONNECT_THRESHOLD;
 use phemossa_core::sync::reconcile::HeldBudget;
@@ -14,6 +14,7 @@ use phemossa_core::sync::{
 };
 use phemossa_core::Event;
 
+use super::direct::Links;
 use crate::storage::PeerRecord;
 
 /// Inbound requests awaiting an answer, per peer. The session answers at most a few at once
@@ -44,7 +45,8 @@ pub struct Peer {
     pub connected_at: u64,
     pub connections: usize,
     pub address: Option<String>,
-    pub kind: Option<ConnectionKind>,
+    /// Its open connections, which are direct, and the effort to make one direct.
+    pub links: Links,
     pub events_received: u64,
     /// Invalid input counted in earlier runs (the session counts this run's).
     pub invalid_before: u64,
@@ -85,7 +87,7 @@ impl Peer {
             connected_at: 0,
             connections: 0,
             address: None,
-            kind: None,
+            links: Links::default(),
             events_received: 0,
             invalid_before: 0,
             last_seen: 0,
@@ -205,11 +207,13 @@ impl Peer {
         }
     }
 
-    pub fn info(&self, peer_id: &PeerId) -> PeerInfo {
+    pub fn info(&self, peer_id: &PeerId, now: u64) -> PeerInfo {
         PeerInfo {
             peer_id: peer_id.to_string(),
             address: self.address.clone(),
-            connection: self.kind,
+            connection: self.links.kind(),
+            path: self.links.path.clone(),
+            direct: self.links.state(now),
             connected: self.connected(),
             events_received: self.events_received,
             invalid_messages: self.invalid(),

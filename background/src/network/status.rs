@@ -48,7 +48,7 @@ pub fn build(local_peer_id: &str, relays: &[Relay], peers: &Peers, now: u64) -> 
         peers: listed
             .into_iter()
             .take(MAX_PEERS_SHOWN)
-            .map(|(id, peer)| peer.info(id))
+            .map(|(id, peer)| peer.info(id, now))
             .collect(),
         sync,
     }
