@@ -215,3 +215,30 @@ export function listItems(page, name) {
 export function region(page, name) {
   return page.getByRole('region', { name, exact: true });
 }
+
+/** How long a follower may take to see a post (the bound issue 2 set). */
+export const SYNC_TIMEOUT = 10_000;
+
+export async function post(page, text) {
+  await page.getByRole('textbox', { name: 'New post' }).fill(text);
+  await page.getByRole('button', { name: 'Post', exact: true }).click();
+  await until(`own feed to show "${text}"`, () => listItems(page, 'Feed'), (l) => l.some((t) => t.includes(text)));
+}
+
+export async function follow(page, key) {
+  await page.getByRole('textbox', { name: 'Public key to follow' }).fill(key);
+  await page.getByRole('button', { name: 'Follow', exact: true }).click();
+  await until(`"Following" to list ${key}`, () => listItems(page, 'Following'),
+    (l) => l.some((t) => t.includes(key.slice(0, 8))));
+}
+
+export async function unfollow(page, key) {
+  const item = page.getByRole('list', { name: 'Following', exact: true })
+    .getByRole('listitem').filter({ hasText: key.slice(0, 8) });
+  await item.getByRole('button', { name: /^Unfollow/ }).click();
+  await until(`"Following" to drop ${key}`, () => listItems(page, 'Following'),
+    (l) => !l.some((t) => t.includes(key.slice(0, 8))));
+}
+
+export const feedHas = (page, texts, timeout = SYNC_TIMEOUT) => until(`the feed to show ${JSON.stringify(texts)}`,
+  () => listItems(page, 'Feed'), (l) => texts.every((x) => l.some((t) => t.includes(x))), timeout);
