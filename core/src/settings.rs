@@ -21,6 +21,10 @@ pub struct NetworkSettings {
     /// Most peers (not counting relays) connected at once.
     #[serde(default = "default_max_peers")]
     pub max_peers: u16,
+    /// Seconds a direct (browser-to-browser WebRTC) connection attempt may take; after that
+    /// the peer stays reached through the relay, and direct is tried again later.
+    #[serde(default = "default_direct_timeout_s")]
+    pub direct_timeout_s: u16,
 }
 
 /// Peers connected at once unless the settings say otherwise: enough for a sync to find every
@@ -33,6 +37,18 @@ fn default_max_peers() -> u16 {
     DEFAULT_MAX_PEERS
 }
 
+/// Long enough for ICE through a TURN server on a slow link; a js-libp2p peer gives up after
+/// about 10 s anyway.
+pub const DEFAULT_DIRECT_TIMEOUT_S: u16 = 15;
+/// Below 3 s even two browsers on one machine may not finish; above 2 minutes a failure would
+/// go unnoticed for too long.
+pub const MIN_DIRECT_TIMEOUT_S: u16 = 3;
+pub const MAX_DIRECT_TIMEOUT_S: u16 = 120;
+
+fn default_direct_timeout_s() -> u16 {
+    DEFAULT_DIRECT_TIMEOUT_S
+}
+
 impl Default for NetworkSettings {
     fn default() -> Self {
         Self {
@@ -40,6 +56,7 @@ impl Default for NetworkSettings {
             stun: Vec::new(),
             turn: Vec::new(),
             max_peers: DEFAULT_MAX_PEERS,
+            direct_timeout_s: DEFAULT_DIRECT_TIMEOUT_S,
         }
     }
 }
@@ -59,6 +76,7 @@ impl NetworkSettings {
             stun: entries(stun, "STUN servers", parse_stun)?,
             turn: entries(turn, "TURN servers", parse_turn)?,
             max_peers: DEFAULT_MAX_PEERS,
+            direct_timeout_s: DEFAULT_DIRECT_TIMEOUT_S,
         })
     }
 
@@ -68,10 +86,23 @@ impl NetworkSettings {
         Ok(self)
     }
 
+    /// The same settings with the direct connection timeout typed as `text`, checked to be
+    /// 3..=120 seconds.
+    pub fn with_direct_timeout(mut self, text: &str) -> Result<Self, Error> {
+        self.direct_timeout_s = whole_number(
+            text,
+            "Direct connection timeout",
+            MIN_DIRECT_TIMEOUT_S..=MAX_DIRECT_TIMEOUT_S,
+        )?;
+        Ok(self)
+    }
+
     /// Checks settings that arrived whole (over the port) as if typed: the same rules apply.
     pub fn validated(&self) -> Result<Self, Error> {
         let (bootstrap, stun, turn) = self.to_lines();
-        Self::parse(&bootstrap, &stun, &turn)?.with_max_peers(&self.max_peers.to_string())
+        Self::parse(&bootstrap, &stun, &turn)?
+            .with_max_peers(&self.max_peers.to_string())?
+            .with_direct_timeout(&self.direct_timeout_s.to_string())
     }
 
     /// The text boxes' contents for these settings (the inverse of [`NetworkSettings::parse`]).
@@ -270,6 +301,30 @@ mod tests {
     }
 
     #[test]
+    fn direct_timeout_is_checked_like_a_typed_setting() {
+        let base = NetworkSettings::parse(RELAY, "", "").unwrap();
+        assert_eq!(base.direct_timeout_s, DEFAULT_DIRECT_TIMEOUT_S);
+        let set = base.clone().with_direct_timeout(" 5 ").unwrap();
+        assert_eq!(set.direct_timeout_s, 5);
+        for bad in ["2", "121", "0", "-3", "soon", ""] {
+            let error = base.clone().with_direct_timeout(bad).unwrap_err();
+            assert!(
+                matches!(
+                    error,
+                    Error::InvalidSetting {
+                        setting: "Direct connection timeout",
+                        ..
+                    }
+                ),
+                "{bad:?}: {error:?}"
+            );
+        }
+        let mut forged = base;
+        forged.direct_timeout_s = 1;
+        assert!(forged.validated().is_err());
+    }
+
+    #[test]
     fn settings_from_a_port_are_validated_again() {
         let good = NetworkSettings::parse(RELAY, "stun:stun.example.org:3478", "").unwrap();
         assert_eq!(good.validated().unwrap(), good);
@@ -289,5 +344,6 @@ mod tests {
         let old: NetworkSettings =
             serde_json::from_str(r#"{"bootstrap":[],"stun":[],"turn":[]}"#).unwrap();
         assert_eq!(old.max_peers, DEFAULT_MAX_PEERS);
+        assert_eq!(old.direct_timeout_s, DEFAULT_DIRECT_TIMEOUT_S);
     }
 }

@@ -9,14 +9,17 @@ pub fn listen_address() -> Multiaddr {
     Multiaddr::empty().with(Protocol::WebRTC)
 }
 
-/// Whether `addr` goes through a circuit relay.
+/// Whether `addr` is a connection through a circuit relay (and not the `/webrtc` connection
+/// signaled over one, whose address encapsulates the circuit's).
 pub fn is_relayed(addr: &Multiaddr) -> bool {
-    addr.iter().any(|p| p == Protocol::P2pCircuit)
+    addr.iter().any(|p| p == Protocol::P2pCircuit) && !is_direct(addr)
 }
 
-/// Whether `addr` is a browser-to-browser WebRTC address (and not through a relay).
+/// Whether `addr` is a browser-to-browser WebRTC address: `/webrtc/p2p/<peer>`, or the spec's
+/// `<relay>/p2p-circuit/webrtc/p2p/<peer>`, which names the connection after the relayed one
+/// it was signaled over.
 pub fn is_direct(addr: &Multiaddr) -> bool {
-    addr.iter().any(|p| p == Protocol::WebRTC) && !is_relayed(addr)
+    addr.iter().any(|p| p == Protocol::WebRTC)
 }
 
 /// The `/webrtc` address to advertise for a reserved relay address: `<relay>/p2p-circuit` (and
@@ -44,6 +47,29 @@ pub fn webrtc_address(relayed: &Multiaddr) -> Option<Multiaddr> {
         addr.push(Protocol::P2p(me));
     }
     Some(addr)
+}
+
+/// The spec's `/webrtc` address of a peer reached over a relayed connection, from that
+/// connection's local and remote addresses (`<relay>/p2p-circuit` and `/p2p/<peer>` when the
+/// peer dialed us, the dialed `<relay>/p2p-circuit/p2p/<peer>` when we dialed it).
+pub fn peer_webrtc_address(
+    peer: PeerId,
+    local_addr: &Multiaddr,
+    remote_addr: &Multiaddr,
+) -> Option<Multiaddr> {
+    let circuit = [remote_addr, local_addr]
+        .into_iter()
+        .find(|addr| addr.iter().any(|p| p == Protocol::P2pCircuit))?;
+    let through: Multiaddr = circuit
+        .iter()
+        .take_while(|p| *p != Protocol::P2pCircuit)
+        .collect();
+    Some(
+        through
+            .with(Protocol::P2pCircuit)
+            .with(Protocol::WebRTC)
+            .with(Protocol::P2p(peer)),
+    )
 }
 
 /// The peer a `/webrtc` dial is for: `/webrtc/p2p/<peer>` (signal over the relayed connection
@@ -125,13 +151,40 @@ mod tests {
     }
 
     #[test]
+    fn names_a_peer_after_its_relayed_connection() {
+        let (relay, target) = (peer(1), peer(3));
+        let expected = circuit(relay)
+            .with(Protocol::WebRTC)
+            .with(Protocol::P2p(target));
+        let inbound_remote = Multiaddr::empty().with(Protocol::P2p(target));
+        assert_eq!(
+            peer_webrtc_address(target, &circuit(relay), &inbound_remote),
+            Some(expected.clone())
+        );
+        let dialed = circuit(relay).with(Protocol::P2p(target));
+        assert_eq!(
+            peer_webrtc_address(target, &Multiaddr::empty(), &dialed),
+            Some(expected)
+        );
+        let plain: Multiaddr = "/ip4/10.77.0.1/tcp/4001/ws".parse().unwrap();
+        assert_eq!(peer_webrtc_address(target, &plain, &inbound_remote), None);
+    }
+
+    #[test]
     fn tells_direct_from_relayed() {
         let (relay, target) = (peer(1), peer(3));
         assert!(is_direct(&listen_address().with(Protocol::P2p(target))));
         let spec = circuit(relay)
             .with(Protocol::WebRTC)
             .with(Protocol::P2p(target));
-        assert!(!is_direct(&spec));
-        assert!(is_relayed(&spec));
+        assert!(is_direct(&spec));
+        assert!(!is_relayed(&spec));
+        let relayed = circuit(relay).with(Protocol::P2p(target));
+        assert!(is_relayed(&relayed));
+        assert!(!is_direct(&relayed));
+        let webrtc_direct: Multiaddr = format!("/ip4/10.77.0.1/udp/4002/webrtc-direct/p2p/{relay}")
+            .parse()
+            .unwrap();
+        assert!(!is_direct(&webrtc_direct) && !is_relayed(&webrtc_direct));
     }
 }

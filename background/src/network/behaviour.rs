@@ -50,16 +50,27 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// Builds the swarm on the device key `key`.
 pub fn build_swarm(key: Keypair) -> Result<Swarm<Node>, BackgroundError> {
     let failed = |reason: String| BackgroundError::Network { reason };
-    // ICE servers are set from the network settings by the driver.
+    // ICE servers and the attempt timeout come from the network settings (the driver).
     let (direct_transport, direct) = webrtc_b2b::new(webrtc_b2b::Config::default());
-    // The relay client's transport is put first by the builder; it refuses `/webrtc/p2p/<peer>`
-    // (no circuit), which is the only form this node dials, so the order does not matter here.
+    let (relay_transport, relay) = relay::client::new(key.public().to_peer_id());
+    // Transports are tried in the order they are added, and an address goes to the first that
+    // takes it. `/webrtc` must come before the relay client (which would take
+    // `…/p2p-circuit/webrtc/p2p/<peer>` for a plain circuit), and the relay client before the
+    // WebSocket transport (which ignores everything after `/ws`, circuits included). Hence the
+    // relay client is built here rather than by `with_relay_client`, which puts it first.
     let mut swarm = SwarmBuilder::with_existing_identity(key)
         .with_wasm_bindgen()
-        .with_other_transport(|key| webrtc_websys::Transport::new(webrtc_websys::Config::new(key)))
-        .map_err(|e| failed(format!("WebRTC transport: {e}")))?
         .with_other_transport(|_| direct_transport)
         .map_err(|e| failed(format!("browser-to-browser WebRTC transport: {e}")))?
+        .with_other_transport(|key| -> Result<_, BoxError> {
+            Ok(relay_transport
+                .upgrade(Version::V1Lazy)
+                .authenticate(noise::Config::new(key)?)
+                .multiplex(yamux::Config::default()))
+        })
+        .map_err(|e| failed(format!("relay client: {e}")))?
+        .with_other_transport(|key| webrtc_websys::Transport::new(webrtc_websys::Config::new(key)))
+        .map_err(|e| failed(format!("WebRTC transport: {e}")))?
         .with_other_transport(|key| -> Result<_, BoxError> {
             Ok(websocket_websys::Transport::default()
                 .upgrade(Version::V1Lazy)
@@ -67,9 +78,7 @@ pub fn build_swarm(key: Keypair) -> Result<Swarm<Node>, BackgroundError> {
                 .multiplex(yamux::Config::default()))
         })
         .map_err(|e| failed(format!("WebSocket transport: {e}")))?
-        .with_relay_client(noise::Config::new, yamux::Config::default)
-        .map_err(|e| failed(format!("relay client: {e}")))?
-        .with_behaviour(|key, relay| -> Result<Node, BoxError> {
+        .with_behaviour(|key| -> Result<Node, BoxError> {
             Ok(Node {
                 relay,
                 webrtc: direct,

@@ -16,11 +16,19 @@ use phemossa_core::sync::direct::DirectAttempts;
 /// before it starts itself.
 pub const INITIATE_GRACE_MS: u64 = 5_000;
 
+/// A relayed connection is closed, once a direct one works, no sooner than this after it
+/// opened and after this node last changed its gossip subscriptions. Gossipsub hands a peer's
+/// messages to whichever of its connections asks first, and what a closing connection holds
+/// is lost: above all the subscriptions it sends once per peer, without which the peer never
+/// forwards a followed author's posts here.
+pub const RELAYED_SETTLE_MS: u64 = 10_000;
+
 #[derive(Debug, Clone, Copy)]
 struct Link {
     kind: ConnectionKind,
     /// This node dialed it.
     dialed: bool,
+    opened_at: u64,
 }
 
 /// See the module documentation.
@@ -35,14 +43,29 @@ pub struct Links {
     initiate_at: Option<u64>,
     /// Our attempt in flight.
     dial: Option<ConnectionId>,
+    /// Identify ran over a direct connection: it carries protocols end to end.
+    direct_identified: bool,
     attempts: DirectAttempts,
     /// The path of the direct connection, from the browser's statistics.
     pub path: Option<PathInfo>,
 }
 
 impl Links {
-    pub fn opened(&mut self, connection: ConnectionId, kind: ConnectionKind, dialed: bool) {
-        self.open.insert(connection, Link { kind, dialed });
+    pub fn opened(
+        &mut self,
+        connection: ConnectionId,
+        kind: ConnectionKind,
+        dialed: bool,
+        now: u64,
+    ) {
+        self.open.insert(
+            connection,
+            Link {
+                kind,
+                dialed,
+                opened_at: now,
+            },
+        );
         self.last_kind = self.kind();
         if kind == ConnectionKind::Direct {
             self.attempts.succeeded();
@@ -61,6 +84,7 @@ impl Links {
         }
         if !self.has_direct() {
             self.path = None;
+            self.direct_identified = false;
         }
     }
 
@@ -70,6 +94,7 @@ impl Links {
         self.speaks_signaling = false;
         self.initiate_at = None;
         self.dial = None;
+        self.direct_identified = false;
         self.path = None;
     }
 
@@ -87,22 +112,32 @@ impl Links {
         }
     }
 
-    /// Whether `connection` is one of the direct ones.
-    pub fn is_direct(&self, connection: ConnectionId) -> bool {
-        self.open
-            .get(&connection)
-            .is_some_and(|l| l.kind == ConnectionKind::Direct)
-    }
-
     pub fn has_direct(&self) -> bool {
         self.open.values().any(|l| l.kind == ConnectionKind::Direct)
     }
 
-    /// The relayed connections, to close once a direct one is up.
-    pub fn relayed(&self) -> Vec<ConnectionId> {
+    fn has_relayed(&self) -> bool {
+        self.open
+            .values()
+            .any(|l| l.kind == ConnectionKind::Relayed)
+    }
+
+    /// The relayed connections to close now: a direct connection has been identified, and
+    /// each has settled ([`RELAYED_SETTLE_MS`] since it opened and since
+    /// `subscriptions_changed_at`). Closing them stops request-response from spreading
+    /// requests over both paths and frees the relay's circuit.
+    pub fn relayed_to_close(&self, now: u64, subscriptions_changed_at: u64) -> Vec<ConnectionId> {
+        if !self.direct_identified
+            || now < subscriptions_changed_at.saturating_add(RELAYED_SETTLE_MS)
+        {
+            return Vec::new();
+        }
         self.open
             .iter()
-            .filter(|(_, l)| l.kind == ConnectionKind::Relayed)
+            .filter(|(_, l)| {
+                l.kind == ConnectionKind::Relayed
+                    && now >= l.opened_at.saturating_add(RELAYED_SETTLE_MS)
+            })
             .map(|(id, _)| *id)
             .collect()
     }
@@ -112,6 +147,9 @@ impl Links {
         let Some(link) = self.open.get(&connection).copied() else {
             return;
         };
+        if link.kind == ConnectionKind::Direct {
+            self.direct_identified = true;
+        }
         if link.kind != ConnectionKind::Relayed || !speaks || self.has_direct() {
             return;
         }
@@ -132,7 +170,7 @@ impl Links {
         self.speaks_signaling
             && self.dial.is_none()
             && !self.has_direct()
-            && !self.relayed().is_empty()
+            && self.has_relayed()
             && self.initiate_at.is_some_and(|at| now >= at)
             && self.attempts.due(now)
     }

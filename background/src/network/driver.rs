@@ -81,6 +81,8 @@ pub struct Driver {
     /// they arrive here and are picked up on the next tick).
     paths: PathReadings,
     paths_read_at: u64,
+    /// When this node last changed its gossip subscriptions (see `RELAYED_SETTLE_MS`).
+    subscriptions_changed_at: u64,
 }
 
 impl Driver {
@@ -94,10 +96,7 @@ impl Driver {
         let (done_tx, done_rx) = mpsc::unbounded();
         let local_peer_id = *swarm.local_peer_id();
         let mut swarm = swarm;
-        swarm
-            .behaviour_mut()
-            .webrtc
-            .set_ice_servers(ice_servers(&settings));
+        configure_direct(&mut swarm, &settings);
         Self {
             swarm,
             work: StoreWork {
@@ -124,6 +123,7 @@ impl Driver {
             saved_at: 0,
             paths: Rc::default(),
             paths_read_at: 0,
+            subscriptions_changed_at: 0,
         }
     }
 
@@ -169,11 +169,7 @@ impl Driver {
                     }
                 }
                 self.relays = relays_of(&settings.bootstrap);
-                // New attempts use them; direct connections already up are kept.
-                self.swarm
-                    .behaviour_mut()
-                    .webrtc
-                    .set_ice_servers(ice_servers(&settings));
+                configure_direct(&mut self.swarm, &settings);
                 self.settings = settings;
                 self.changed = true;
                 self.on_tick();
@@ -204,6 +200,7 @@ impl Driver {
     }
 
     fn follows_changed(&mut self) {
+        self.subscriptions_changed_at = clock::now_ms();
         let authors = self.authors();
         let gossipsub = &mut self.swarm.behaviour_mut().gossipsub;
         self.gossip.follow(gossipsub, &authors);
@@ -278,6 +275,13 @@ impl Driver {
                 .is_some_and(|p| p.links.due(now))
             {
                 self.start_direct(peer_id, now);
+            }
+            let settled = self
+                .peers
+                .get_mut(&peer_id)
+                .map(|p| p.links.relayed_to_close(now, self.subscriptions_changed_at));
+            for relayed in settled.unwrap_or_default() {
+                self.swarm.close_connection(relayed);
             }
             self.drain(peer_id, Version::V1);
             self.drain(peer_id, Version::V2);
@@ -431,7 +435,8 @@ impl Driver {
                     return;
                 }
                 let kind = kind_of(&endpoint);
-                peer.links.opened(connection_id, kind, endpoint.is_dialer());
+                peer.links
+                    .opened(connection_id, kind, endpoint.is_dialer(), now);
                 if kind == ConnectionKind::Direct || peer.address.is_none() || peer.connections == 0
                 {
                     peer.address = Some(address_of(&endpoint, peer_id).to_string());
@@ -545,7 +550,9 @@ impl Driver {
 
     /// Starts a direct connection attempt to `peer_id`, signaled over the relayed connection.
     fn start_direct(&mut self, peer_id: PeerId, now: u64) {
-        let address = webrtc_b2b::address::listen_address().with(Protocol::P2p(peer_id));
+        let Some(address) = self.swarm.behaviour().webrtc.direct_address(&peer_id) else {
+            return;
+        };
         // `Always`: the default condition refuses to dial a peer that is already connected,
         // and this peer is, through the relay.
         let dial = DialOpts::peer_id(peer_id)
@@ -760,16 +767,7 @@ impl Driver {
             .any(|p| p.as_ref() == webrtc_b2b::signal::PROTOCOL);
         peer.links
             .identified(connection_id, speaks_signaling, clock::now_ms());
-        if peer.links.is_direct(connection_id) {
-            // The direct connection works end to end: stop sending anything through the
-            // relay (request-response would spread requests over both) and free the circuit.
-            for relayed in peer.links.relayed() {
-                self.swarm.close_connection(relayed);
-            }
-        }
-        let Some(peer) = self.peers.get_mut(&peer_id) else {
-            return;
-        };
+
         let speaks_v2 = info
             .protocols
             .iter()
@@ -1001,17 +999,17 @@ fn is_circuit(addr: &libp2p::Multiaddr) -> bool {
 }
 
 fn kind_of(endpoint: &ConnectedPoint) -> ConnectionKind {
-    let through_relay = match endpoint {
-        ConnectedPoint::Dialer { address, .. } => is_circuit(address),
+    let direct = match endpoint {
+        ConnectedPoint::Dialer { address, .. } => is_direct(address),
         ConnectedPoint::Listener {
             local_addr,
             send_back_addr,
-        } => is_circuit(local_addr) || is_circuit(send_back_addr),
+        } => is_direct(local_addr) || is_direct(send_back_addr),
     };
-    if through_relay {
-        ConnectionKind::Relayed
-    } else {
+    if direct {
         ConnectionKind::Direct
+    } else {
+        ConnectionKind::Relayed
     }
 }
 
@@ -1025,6 +1023,14 @@ fn direct_peer(send_back_addr: &libp2p::Multiaddr) -> Option<PeerId> {
         Some(Protocol::P2p(peer_id)) => Some(peer_id),
         _ => None,
     }
+}
+
+/// Gives direct connection attempts started from now on the settings' ICE servers and
+/// timeout; connections already up are kept.
+fn configure_direct(swarm: &mut Swarm<Node>, settings: &NetworkSettings) {
+    let webrtc = &mut swarm.behaviour_mut().webrtc;
+    webrtc.set_ice_servers(ice_servers(settings));
+    webrtc.set_attempt_timeout_ms(u64::from(settings.direct_timeout_s) * 1000);
 }
 
 /// The network settings' STUN and TURN servers as ICE servers.

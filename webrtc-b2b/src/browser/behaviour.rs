@@ -7,6 +7,7 @@ use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
+use libp2p_core::multiaddr::Protocol;
 use libp2p_core::transport::PortUse;
 use libp2p_core::{Endpoint, Multiaddr};
 use libp2p_identity::PeerId;
@@ -19,14 +20,15 @@ use super::handler::{Handler, InboundSignaling, StreamRequest};
 use super::registry::lock;
 use super::stats::{path_of, PathInfo};
 use super::transport::Shared;
-use crate::address::{is_relayed, webrtc_address};
+use crate::address::{is_relayed, listen_address, peer_webrtc_address, webrtc_address};
 use crate::{Error, IceServer};
 
 /// See the module documentation. Made with its [`super::Transport`] by [`crate::new`].
 pub struct Behaviour {
     shared: Arc<Mutex<Shared>>,
-    /// Open relayed connections per peer, oldest first.
-    relayed: HashMap<PeerId, Vec<ConnectionId>>,
+    /// Open relayed connections per peer, oldest first, each with the peer's `/webrtc`
+    /// address through it (the name a direct connection signaled over it gets).
+    relayed: HashMap<PeerId, Vec<(ConnectionId, Multiaddr)>>,
     queued: VecDeque<ToSwarm<Infallible, StreamRequest>>,
 }
 
@@ -55,6 +57,15 @@ impl Behaviour {
         self.relayed.get(peer).is_some_and(|c| !c.is_empty())
     }
 
+    /// The address to dial for a direct connection to `peer`: the spec's
+    /// `<relay>/p2p-circuit/webrtc/p2p/<peer>` through the newest relayed connection to it.
+    /// Naming the direct connection after an IP-based address matters: identify reports it to
+    /// the peer as the observed address, and js-libp2p refuses identify otherwise.
+    pub fn direct_address(&self, peer: &PeerId) -> Option<Multiaddr> {
+        let (_, addr) = self.relayed.get(peer)?.last()?;
+        Some(addr.clone())
+    }
+
     /// The path the newest direct connection to `peer` took, from the browser's statistics;
     /// `None` now if there is no direct connection, or later if the statistics have no
     /// selected candidate pair yet.
@@ -70,9 +81,21 @@ impl Behaviour {
         relayed && lock(&self.shared).listener.is_some()
     }
 
-    fn track(&mut self, peer: PeerId, connection: ConnectionId, relayed: bool) -> Handler {
+    fn track(
+        &mut self,
+        peer: PeerId,
+        connection: ConnectionId,
+        local: &Multiaddr,
+        remote: &Multiaddr,
+    ) -> Handler {
+        let relayed = is_relayed(local) || is_relayed(remote);
         if relayed {
-            self.relayed.entry(peer).or_default().push(connection);
+            if let Some(addr) = peer_webrtc_address(peer, local, remote) {
+                self.relayed
+                    .entry(peer)
+                    .or_default()
+                    .push((connection, addr));
+            }
         }
         Handler::new(self.accepts_inbound(relayed))
     }
@@ -91,8 +114,7 @@ impl NetworkBehaviour for Behaviour {
     ) -> Result<THandler<Self>, ConnectionDenied> {
         // An inbound circuit names the relay in the local address and only the peer in the
         // remote one.
-        let relayed = is_relayed(local_addr) || is_relayed(remote_addr);
-        Ok(self.track(peer, connection, relayed))
+        Ok(self.track(peer, connection, local_addr, remote_addr))
     }
 
     fn handle_established_outbound_connection(
@@ -103,14 +125,14 @@ impl NetworkBehaviour for Behaviour {
         _: Endpoint,
         _: PortUse,
     ) -> Result<THandler<Self>, ConnectionDenied> {
-        Ok(self.track(peer, connection, is_relayed(addr)))
+        Ok(self.track(peer, connection, &Multiaddr::empty(), addr))
     }
 
     fn on_swarm_event(&mut self, event: FromSwarm) {
         match event {
             FromSwarm::ConnectionClosed(closed) => {
                 if let Some(list) = self.relayed.get_mut(&closed.peer_id) {
-                    list.retain(|c| *c != closed.connection_id);
+                    list.retain(|(c, _)| *c != closed.connection_id);
                     if list.is_empty() {
                         self.relayed.remove(&closed.peer_id);
                     }
@@ -135,10 +157,16 @@ impl NetworkBehaviour for Behaviour {
     fn on_connection_handler_event(
         &mut self,
         peer: PeerId,
-        _: ConnectionId,
+        connection: ConnectionId,
         InboundSignaling(stream): THandlerOutEvent<Self>,
     ) {
-        lock(&self.shared).push_incoming(peer, stream);
+        let name = self
+            .relayed
+            .get(&peer)
+            .and_then(|list| list.iter().find(|(c, _)| *c == connection))
+            .map(|(_, addr)| addr.clone())
+            .unwrap_or_else(|| listen_address().with(Protocol::P2p(peer)));
+        lock(&self.shared).push_incoming(peer, stream, name);
     }
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<ToSwarm<Infallible, THandlerInEvent<Self>>> {
@@ -150,7 +178,7 @@ impl NetworkBehaviour for Behaviour {
         for (peer, request) in dials {
             // The newest relayed connection: an older one may be on its way out.
             match self.relayed.get(&peer).and_then(|list| list.last()) {
-                Some(&connection) => self.queued.push_back(ToSwarm::NotifyHandler {
+                Some(&(connection, _)) => self.queued.push_back(ToSwarm::NotifyHandler {
                     peer_id: peer,
                     handler: NotifyHandler::One(connection),
                     event: request,

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
 use futures::channel::oneshot;
-use libp2p_core::multiaddr::{Multiaddr, Protocol};
+use libp2p_core::multiaddr::Multiaddr;
 use libp2p_core::transport::{DialOpts, ListenerId, TransportError, TransportEvent};
 use libp2p_identity::PeerId;
 use libp2p_swarm::Stream as SignalingStream;
@@ -31,8 +31,9 @@ pub(crate) struct Shared {
     pub(crate) config: Config,
     pub(crate) listener: Option<ListenerId>,
     listener_events: VecDeque<TransportEvent<Attempt, Error>>,
-    /// Signaling streams peers opened, waiting to become incoming connections.
-    incoming: VecDeque<(PeerId, SignalingStream)>,
+    /// Signaling streams peers opened, waiting to become incoming connections, with the
+    /// address each connection is to be known by.
+    incoming: VecDeque<(PeerId, SignalingStream, Multiaddr)>,
     transport_waker: Option<Waker>,
     /// Dials waiting for the behaviour to open their signaling stream.
     pub(crate) dials: VecDeque<(PeerId, StreamRequest)>,
@@ -54,8 +55,8 @@ impl Shared {
         }
     }
 
-    pub(crate) fn push_incoming(&mut self, peer: PeerId, stream: SignalingStream) {
-        self.incoming.push_back((peer, stream));
+    pub(crate) fn push_incoming(&mut self, peer: PeerId, stream: SignalingStream, name: Multiaddr) {
+        self.incoming.push_back((peer, stream, name));
         if let Some(waker) = self.transport_waker.take() {
             waker.wake();
         }
@@ -95,16 +96,12 @@ impl libp2p_core::Transport for Transport {
                     listener_id: previous,
                     reason: Ok(()),
                 });
+            if let Some(waker) = shared.transport_waker.take() {
+                waker.wake();
+            }
         }
-        shared
-            .listener_events
-            .push_back(TransportEvent::NewAddress {
-                listener_id: id,
-                listen_addr: addr,
-            });
-        if let Some(waker) = shared.transport_waker.take() {
-            waker.wake();
-        }
+        // No `NewAddress`: a bare `/webrtc` is not dialable, so it must not be a listen address
+        // identify tells peers of; the behaviour advertises the dialable ones, per relay.
         Ok(())
     }
 
@@ -155,7 +152,7 @@ impl libp2p_core::Transport for Transport {
             return Poll::Ready(event);
         }
         if let Some(listener_id) = shared.listener {
-            if let Some((peer, stream)) = shared.incoming.pop_front() {
+            if let Some((peer, stream, send_back_addr)) = shared.incoming.pop_front() {
                 let config = shared.config.clone();
                 let registry = shared.registry.clone();
                 let upgrade = attempt(async move {
@@ -167,9 +164,7 @@ impl libp2p_core::Transport for Transport {
                     listener_id,
                     upgrade,
                     local_addr: listen_address(),
-                    send_back_addr: Multiaddr::empty()
-                        .with(Protocol::WebRTC)
-                        .with(Protocol::P2p(peer)),
+                    send_back_addr,
                 });
             }
         }
