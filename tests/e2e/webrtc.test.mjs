@@ -1,0 +1,81 @@
+// webrtc.test.mjs: two browsers that meet through the relay upgrade to a direct WebRTC
+// connection (`/webrtc`, signaled over the relayed one), and keep exchanging posts once the relay
+// is gone. Runs inside the test's network namespace like the other multi-browser tests.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SYNC_TIMEOUT, TEST_TIMEOUT, feedHas, follow, post, readPublicKey, until } from './helpers.mjs';
+import { NETNS_IP, launchBrowser, portClient, setBootstrap, startRelay } from './p2p-harness.mjs';
+
+const DIRECT_TIMEOUT = 30_000; // relay reservation, discovery, relayed dial, identify, signaling, ICE
+
+/** `peerId`'s entry in a `get_network` answer, if it is connected. */
+const connected = (network, peerId) => network.peers.find((p) => p.peer_id === peerId && p.connected);
+
+/**
+ * Waits until `client`'s node lists `peerId` as connected directly with a known path, and
+ * returns that entry; a failure says what the node listed instead.
+ */
+async function directPeer(client, name, peerId) {
+  let last;
+  try {
+    return await until(`${name} to list ${peerId} as connected directly, with its path`,
+      async () => {
+        last = await client.request({ method: 'get_network' });
+        return connected(last, peerId);
+      },
+      (peer) => peer?.connection === 'direct' && peer.path != null, DIRECT_TIMEOUT);
+  } catch (error) {
+    error.message += `\n${name}'s peers: ${JSON.stringify(last?.peers ?? null, null, 1)}`;
+    throw error;
+  }
+}
+
+test('two browsers connect directly over WebRTC and keep talking without the relay', { timeout: 3 * TEST_TIMEOUT }, async (t) => {
+  const relay = await startRelay(t);
+  const a = await launchBrowser(t, 'A');
+  const b = await launchBrowser(t, 'B');
+  await setBootstrap(a, relay.wsAddr);
+  await setBootstrap(b, relay.wsAddr);
+  const ca = await portClient(a);
+  const cb = await portClient(b);
+  const aId = (await ca.request({ method: 'get_network' })).local_peer_id;
+  const bId = (await cb.request({ method: 'get_network' })).local_peer_id;
+
+  // Both sides see a direct connection, and the browser's statistics (the path) show that the
+  // selected candidate pair joins the two browsers inside the namespace, not a TURN relay.
+  const bSeenByA = await directPeer(ca, 'A', bId);
+  const aSeenByB = await directPeer(cb, 'B', aId);
+  for (const [who, peer] of [['A', bSeenByA], ['B', aSeenByB]]) {
+    const { path } = peer;
+    t.diagnostic(`${who} sees its peer at ${peer.address} over ${JSON.stringify(path)}`);
+    assert.ok(['host', 'prflx', 'srflx'].includes(path.local_type), `${who}'s local candidate is ${path.local_type}`);
+    assert.ok(['host', 'prflx', 'srflx'].includes(path.remote_type), `${who}'s remote candidate is ${path.remote_type}`);
+    assert.equal(path.protocol, 'udp', `${who}'s path runs over ${path.protocol}`);
+    if (path.remote_address) {
+      assert.ok(path.remote_address.startsWith(NETNS_IP.split('.').slice(0, 3).join('.') + '.'),
+        `${who}'s peer is at ${path.remote_address}, expected the namespace's own network`);
+    }
+    assert.match(peer.address, /\/p2p-circuit\/webrtc\/p2p\//, `${who} lists the direct connection's address: ${peer.address}`);
+    assert.equal(peer.direct ?? null, null, `${who} reports no pending direct attempt once direct`);
+  }
+
+  // B follows A; then the relay stops for good.
+  const aPopup = await a.popup();
+  const bPopup = await b.popup();
+  const aKey = await readPublicKey(aPopup);
+  await follow(bPopup, aKey);
+  const tag = Date.now();
+  const before = `A before the relay stops (${tag})`;
+  await post(aPopup, before);
+  await feedHas(bPopup, [before]);
+  await relay.kill();
+  await until("A to notice that the relay is gone", () => ca.request({ method: 'get_network' }),
+    (network) => network.relays.every((r) => r.state.state !== 'reserved'), DIRECT_TIMEOUT);
+
+  // A posts; B gets it over the direct connection alone.
+  const after = `A after the relay stopped (${tag})`;
+  await post(aPopup, after);
+  await feedHas(bPopup, [after], SYNC_TIMEOUT);
+  const still = connected(await cb.request({ method: 'get_network' }), aId);
+  assert.equal(still?.connection, 'direct', `B still lists A as direct: ${JSON.stringify(still)}`);
+});
