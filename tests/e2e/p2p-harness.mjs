@@ -320,6 +320,16 @@ export async function launchBrowser(t, name, { profileDir, extraArgs = [] } = {}
 }
 
 /**
+ * Has the test close `session` when it ends and add its report to the test's failure, as it does
+ * for launchBrowser's sessions: anything with a `name`, `close()` and `diagnostics()` (which
+ * resolves with text). Returns `session`.
+ */
+export function trackSession(t, session) {
+  registry(t).sessions.push(session);
+  return session;
+}
+
+/**
  * Saves `addr` (or several, one per line) as the browser's bootstrap addresses through its
  * options page, as a person would, and waits for the Network section to say "Saved".
  */
