@@ -161,14 +161,8 @@ mod tests {
     fn peer(connected: bool) -> PeerInfo {
         PeerInfo {
             peer_id: "12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN".into(),
-            address: None,
-            connection: None,
             connected,
-            events_received: 0,
-            invalid_messages: 0,
-            last_seen: 0,
-            banned: false,
-            sync: None,
+            ..PeerInfo::default()
         }
     }
 

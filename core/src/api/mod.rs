@@ -15,7 +15,8 @@ pub use archive::{
     MAX_IMPORT_EVENTS, MAX_IMPORT_REASONS,
 };
 pub use network::{
-    ConnectionKind, NetworkState, NetworkStatus, PeerInfo, RelayInfo, RelayState, SyncProgress,
+    CandidateType, ConnectionKind, DirectState, NetworkState, NetworkStatus, PathInfo, PeerInfo,
+    RelayInfo, RelayState, SyncProgress,
 };
 use serde::{Deserialize, Serialize};
 

@@ -1,5 +1,7 @@
 //! What the background tells pages about the peer-to-peer network: its state, the relays it
-//! holds slots on, each peer it knows and how a sync with it is going.
+//! holds slots on, each peer it knows, how it is connected to it (directly, over which ICE
+//! candidate pair, or through a relay while a direct connection is tried) and how a sync with it
+//! is going.
 
 use serde::{Deserialize, Serialize};
 
@@ -68,11 +70,91 @@ pub enum RelayState {
 pub enum ConnectionKind {
     /// Through a relay's circuit.
     Relayed,
-    /// Straight to the peer (WebRTC).
+    /// A `/webrtc` connection between the two browsers. A TURN server carrying its packets
+    /// still counts as direct: [`PathInfo`] then names a `relay` candidate.
     Direct,
 }
 
+/// The kind of an ICE candidate, as WebRTC's `RTCIceCandidateStats.candidateType` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CandidateType {
+    /// An address of the browser's own machine (in Chrome often an mDNS `.local` name).
+    Host,
+    /// Server reflexive: the address a STUN server saw, outside the NAT.
+    Srflx,
+    /// Peer reflexive: an address the other side saw during the connectivity checks.
+    Prflx,
+    /// An address on a TURN server, which forwards every packet.
+    Relay,
+}
+
+impl CandidateType {
+    /// Reads a `candidateType` from `getStats()`; `None` for anything else (it is the browser's
+    /// text, so it is not trusted to be one of the four).
+    pub fn from_stats(value: &str) -> Option<Self> {
+        match value {
+            "host" => Some(Self::Host),
+            "srflx" => Some(Self::Srflx),
+            "prflx" => Some(Self::Prflx),
+            "relay" => Some(Self::Relay),
+            _ => None,
+        }
+    }
+
+    /// The name `getStats()` and this API's JSON use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Host => "host",
+            Self::Srflx => "srflx",
+            Self::Prflx => "prflx",
+            Self::Relay => "relay",
+        }
+    }
+}
+
+/// The path a direct connection takes: its selected ICE candidate pair, read from
+/// `RTCPeerConnection.getStats()`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PathInfo {
+    pub local_type: CandidateType,
+    pub remote_type: CandidateType,
+    /// The remote candidate's address and port, "203.0.113.7:50000" (or an mDNS name), when the
+    /// browser discloses it.
+    #[serde(default)]
+    pub remote_address: Option<String>,
+    /// "udp" or "tcp", as the browser reports it.
+    #[serde(default)]
+    pub protocol: Option<String>,
+    /// The pair's current round-trip time, in ms, once one was measured.
+    #[serde(default)]
+    pub rtt_ms: Option<u32>,
+}
+
+impl PathInfo {
+    /// Whether a TURN server forwards the traffic (either end's candidate is a `relay` one).
+    pub fn via_turn(&self) -> bool {
+        self.local_type == CandidateType::Relay || self.remote_type == CandidateType::Relay
+    }
+}
+
+/// What the node is doing about a direct connection to a peer it reaches only through a relay.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectState {
+    /// A direct connection is being set up now (signaling or ICE running).
+    pub attempting: bool,
+    /// Attempts that failed in a row; reset when one succeeds.
+    pub failures: u32,
+    /// When the next attempt starts, in ms from now; `None` while attempting, or when no
+    /// attempt failed yet.
+    #[serde(default)]
+    pub retry_in_ms: Option<u64>,
+    /// Why the last attempt failed, in words.
+    #[serde(default)]
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PeerInfo {
     pub peer_id: String,
     /// The address of the current (or last) connection.
@@ -89,6 +171,15 @@ pub struct PeerInfo {
     pub banned: bool,
     /// Our pull from this peer, while it runs.
     pub sync: Option<SyncProgress>,
+    /// The selected ICE candidate pair of the direct connection, while one is open and its
+    /// stats were read. Absent in messages from older backgrounds.
+    #[serde(default)]
+    pub path: Option<PathInfo>,
+    /// While the peer is reached only through a relay and a direct connection is attempted or
+    /// awaited: how that stands. `None` when direct, or when no direct connection is tried
+    /// (the peer does not offer WebRTC signaling). Absent in messages from older backgrounds.
+    #[serde(default)]
+    pub direct: Option<DirectState>,
 }
 
 /// How far pulls have got, in events.
@@ -136,19 +227,96 @@ mod tests {
     fn connected_peers_counts_only_open_connections() {
         let peer = |connected| PeerInfo {
             peer_id: "p".into(),
-            address: None,
-            connection: None,
             connected,
-            events_received: 0,
-            invalid_messages: 0,
-            last_seen: 0,
-            banned: false,
-            sync: None,
+            ..PeerInfo::default()
         };
         let status = NetworkStatus {
             peers: vec![peer(true), peer(false), peer(true)],
             ..NetworkStatus::default()
         };
         assert_eq!(status.connected_peers(), 2);
+    }
+
+    #[test]
+    fn a_peer_from_an_older_background_has_no_path_and_no_direct_state() {
+        let json = r#"{"peer_id":"p","address":null,"connection":"relayed","connected":true,"events_received":1,"invalid_messages":0,"last_seen":5,"banned":false,"sync":null}"#;
+        let peer: PeerInfo = serde_json::from_str(json).unwrap();
+        assert_eq!(peer.connection, Some(ConnectionKind::Relayed));
+        assert_eq!(peer.path, None);
+        assert_eq!(peer.direct, None);
+    }
+
+    #[test]
+    fn path_and_direct_state_round_trip_in_the_documented_form() {
+        let peer = PeerInfo {
+            peer_id: "p".into(),
+            connection: Some(ConnectionKind::Direct),
+            connected: true,
+            path: Some(PathInfo {
+                local_type: CandidateType::Srflx,
+                remote_type: CandidateType::Relay,
+                remote_address: Some("203.0.113.7:3478".into()),
+                protocol: Some("udp".into()),
+                rtt_ms: Some(42),
+            }),
+            direct: Some(DirectState {
+                attempting: false,
+                failures: 2,
+                retry_in_ms: Some(40_000),
+                last_error: Some("ICE failed".into()),
+            }),
+            ..PeerInfo::default()
+        };
+        let json = serde_json::to_string(&peer).unwrap();
+        assert!(
+            json.contains(r#""path":{"local_type":"srflx","remote_type":"relay","remote_address":"203.0.113.7:3478","protocol":"udp","rtt_ms":42}"#),
+            "{json}"
+        );
+        assert!(
+            json.contains(r#""direct":{"attempting":false,"failures":2,"retry_in_ms":40000,"last_error":"ICE failed"}"#),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<PeerInfo>(&json).unwrap(), peer);
+    }
+
+    #[test]
+    fn a_path_may_leave_out_what_the_browser_did_not_report() {
+        let path: PathInfo =
+            serde_json::from_str(r#"{"local_type":"host","remote_type":"prflx"}"#).unwrap();
+        assert_eq!(path.remote_address, None);
+        assert_eq!(path.rtt_ms, None);
+        assert!(!path.via_turn());
+    }
+
+    #[test]
+    fn candidate_types_are_read_from_stats_by_their_webrtc_names() {
+        for kind in [
+            CandidateType::Host,
+            CandidateType::Srflx,
+            CandidateType::Prflx,
+            CandidateType::Relay,
+        ] {
+            assert_eq!(CandidateType::from_stats(kind.as_str()), Some(kind));
+            assert_eq!(
+                serde_json::to_string(&kind).unwrap(),
+                format!("\"{}\"", kind.as_str())
+            );
+        }
+        assert_eq!(CandidateType::from_stats("Relay"), None);
+        assert_eq!(CandidateType::from_stats(""), None);
+    }
+
+    #[test]
+    fn turn_on_either_end_makes_a_path_via_turn() {
+        let path = |local_type, remote_type| PathInfo {
+            local_type,
+            remote_type,
+            remote_address: None,
+            protocol: None,
+            rtt_ms: None,
+        };
+        assert!(path(CandidateType::Relay, CandidateType::Host).via_turn());
+        assert!(path(CandidateType::Srflx, CandidateType::Relay).via_turn());
+        assert!(!path(CandidateType::Srflx, CandidateType::Prflx).via_turn());
     }
 }
