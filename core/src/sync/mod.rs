@@ -9,10 +9,13 @@
 //!   with the batcher and seen-cache (files `batcher`, `seen_cache`) re-exported.
 //! - [`discovery`]: the rendezvous namespaces a node registers in and looks up.
 //! - [`peer_score`]: counting a peer's bad input and deciding when to disconnect.
+//! - [`direct`]: when to try a direct WebRTC connection to a relayed peer, and again after one
+//!   failed.
 //! - [`memory`]: an in-memory store and driver, for tests and the cost example.
 //! - [`reconcile`]: sync v2, range-based set reconciliation, beside v1 under its own protocol id.
 
 mod batcher;
+pub mod direct;
 pub mod discovery;
 mod fetched;
 pub mod gossip;
@@ -25,6 +28,7 @@ mod respond;
 mod seen_cache;
 pub mod session;
 
+pub use direct::DirectAttempts;
 pub use gossip::{author_topic, message_id, Batcher, SeenCache};
 pub use message::{Cursor, Message, Scope};
 pub use peer_score::PeerScore;
