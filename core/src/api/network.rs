@@ -319,4 +319,33 @@ mod tests {
         assert!(path(CandidateType::Srflx, CandidateType::Relay).via_turn());
         assert!(!path(CandidateType::Srflx, CandidateType::Prflx).via_turn());
     }
+
+    #[test]
+    fn the_documented_network_response_reads_as_documented() {
+        use crate::api::{Response, ServerMessage};
+        let doc = include_str!("../../../docs/api.md");
+        let line = doc
+            .lines()
+            .find(|l| l.starts_with(r#"{"kind":"response","id":14,"#))
+            .expect("docs/api.md shows a get_network response");
+        let ServerMessage::Response {
+            result: Ok(Response::Network(status)),
+            ..
+        } = ServerMessage::from_json(line).unwrap()
+        else {
+            panic!("not a network response: {line}");
+        };
+        let peer = &status.peers[0];
+        assert_eq!(peer.connection, Some(ConnectionKind::Relayed));
+        assert_eq!(peer.path, None);
+        assert_eq!(
+            peer.direct,
+            Some(DirectState {
+                attempting: false,
+                failures: 2,
+                retry_in_ms: Some(40_000),
+                last_error: Some("ICE failed: no candidate pair succeeded".into()),
+            })
+        );
+    }
 }
