@@ -20,7 +20,7 @@ pub fn PeersSection(network: NetworkWatch) -> Element {
             h2 { id: "peers-heading", "Peers" }
             {match (network.status(), network.error()) {
                 (Some(status), error) => rsx! {
-                    NetworkDetails { status }
+                    NetworkDetails { status, received_at: network.received_at() }
                     Alert { message: error }
                 },
                 (None, Some(error)) => rsx! {
@@ -35,7 +35,7 @@ pub fn PeersSection(network: NetworkWatch) -> Element {
 }
 
 #[component]
-fn NetworkDetails(status: NetworkStatus) -> Element {
+fn NetworkDetails(status: NetworkStatus, received_at: u64) -> Element {
     let tone = state_tone(&status);
     rsx! {
         p { class: "network-state",
@@ -53,7 +53,7 @@ fn NetworkDetails(status: NetworkStatus) -> Element {
                 "No peers yet. Browsers you exchange posts with appear here as soon as a relay introduces them."
             }
         } else {
-            PeerTable { peers: status.peers.clone() }
+            PeerTable { peers: status.peers.clone(), received_at }
         }
         if !status.relays.is_empty() {
             h3 { class: "subheading", "Relays" }

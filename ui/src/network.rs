@@ -2,7 +2,8 @@
 //! page's state, relay and peer texts, and sync progress. Pure, so unit-tested natively.
 
 use phemossa_core::api::{
-    ConnectionKind, NetworkState, NetworkStatus, PeerInfo, RelayState, SyncProgress,
+    CandidateType, ConnectionKind, DirectState, NetworkState, NetworkStatus, PathInfo, PeerInfo,
+    RelayState, SyncProgress,
 };
 
 use crate::format::{group_digits, plural};
@@ -76,6 +77,112 @@ pub fn connection_text(kind: Option<ConnectionKind>) -> &'static str {
         Some(ConnectionKind::Direct) => "Direct",
         None => "—",
     }
+}
+
+/// How a peer is connected, for the options page's Connection column: "Direct",
+/// "Direct (via TURN)", "Relayed — trying direct…", "Relayed — direct retry in 40 s",
+/// "Relayed — retrying direct soon", "Relayed", or "—" when it was never connected.
+///
+/// `waited_ms` is how long ago the status arrived, taken off its `retry_in_ms` so the countdown
+/// stays true between pushes. A peer no longer connected shows only how it was connected: what
+/// the node was trying then no longer applies.
+pub fn connection_label(peer: &PeerInfo, waited_ms: u64) -> String {
+    match peer.connection {
+        None => "—".to_owned(),
+        Some(ConnectionKind::Direct) => {
+            if peer.path.as_ref().is_some_and(PathInfo::via_turn) {
+                "Direct (via TURN)".to_owned()
+            } else {
+                "Direct".to_owned()
+            }
+        }
+        Some(ConnectionKind::Relayed) => match live_direct_state(peer) {
+            Some(DirectState {
+                attempting: true, ..
+            }) => "Relayed — trying direct…".to_owned(),
+            Some(DirectState {
+                retry_in_ms: Some(ms),
+                ..
+            }) => match ms.saturating_sub(waited_ms) {
+                0 => "Relayed — retrying direct soon".to_owned(),
+                left => format!("Relayed — direct retry in {}", short_duration(left)),
+            },
+            _ => "Relayed".to_owned(),
+        },
+    }
+}
+
+/// Whether [`connection_label`] counts down, so the page should show it with a ticking clock.
+pub fn connection_counts_down(peer: &PeerInfo) -> bool {
+    peer.connection == Some(ConnectionKind::Relayed)
+        && live_direct_state(peer).is_some_and(|d| !d.attempting && d.retry_in_ms.is_some())
+}
+
+/// The line under the label, when there is more to say: a direct peer's path
+/// ("203.0.113.7:3478 · UDP · RTT 42 ms"), or why direct attempts to a relayed peer failed
+/// ("Direct attempt failed: ICE failed", "3 direct attempts failed; last: ICE failed").
+pub fn connection_detail(peer: &PeerInfo) -> Option<String> {
+    if !peer.connected {
+        return None;
+    }
+    match peer.connection? {
+        ConnectionKind::Direct => peer.path.as_ref().and_then(path_text),
+        ConnectionKind::Relayed => peer.direct.as_ref().and_then(direct_failure_text),
+    }
+}
+
+/// What is known of a direct connection's path, joined by " · ": the remote address, the
+/// protocol and the round-trip time; `None` if the browser reported none of them.
+pub fn path_text(path: &PathInfo) -> Option<String> {
+    let parts: Vec<String> = [
+        path.remote_address.clone(),
+        path.protocol.as_deref().map(str::to_uppercase),
+        path.rtt_ms
+            .map(|ms| format!("RTT {} ms", group_digits(u64::from(ms)))),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|part| !part.is_empty())
+    .collect();
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
+/// The selected candidate pair in words, for the path's tooltip: "This browser: behind NAT
+/// (srflx); the peer: TURN server (relay)".
+pub fn candidate_pair_text(path: &PathInfo) -> String {
+    format!(
+        "This browser: {}; the peer: {}",
+        candidate_text(path.local_type),
+        candidate_text(path.remote_type)
+    )
+}
+
+fn candidate_text(kind: CandidateType) -> String {
+    let words = match kind {
+        CandidateType::Host => "own address",
+        CandidateType::Srflx => "address outside its NAT, via STUN",
+        CandidateType::Prflx => "address seen by the other side",
+        CandidateType::Relay => "TURN server",
+    };
+    format!("{words} ({})", kind.as_str())
+}
+
+/// Why direct attempts failed, if any did: "Direct attempt failed: why", or "3 direct attempts
+/// failed; last: why".
+pub fn direct_failure_text(direct: &DirectState) -> Option<String> {
+    let error = direct.last_error.as_deref().filter(|e| !e.is_empty());
+    match (direct.failures, error) {
+        (0, None) => None,
+        (0 | 1, Some(error)) => Some(format!("Direct attempt failed: {error}")),
+        (1, None) => Some("Direct attempt failed".to_owned()),
+        (n, Some(error)) => Some(format!("{n} direct attempts failed; last: {error}")),
+        (n, None) => Some(format!("{n} direct attempts failed")),
+    }
+}
+
+/// The peer's direct-connection state, if it is connected (through a relay) and has one.
+fn live_direct_state(peer: &PeerInfo) -> Option<&DirectState> {
+    peer.direct.as_ref().filter(|_| peer.connected)
 }
 
 /// "Banned", "Connected" or "Not connected".
@@ -224,6 +331,179 @@ mod tests {
         assert_eq!(short_duration(0), "1 s");
         assert_eq!(short_duration(90_000), "2 min");
         assert_eq!(short_duration(3_600_000), "1 h");
+    }
+
+    fn path(local_type: CandidateType, remote_type: CandidateType) -> PathInfo {
+        PathInfo {
+            local_type,
+            remote_type,
+            remote_address: Some("203.0.113.7:50000".into()),
+            protocol: Some("udp".into()),
+            rtt_ms: Some(42),
+        }
+    }
+
+    fn direct_peer(path: Option<PathInfo>) -> PeerInfo {
+        PeerInfo {
+            connection: Some(ConnectionKind::Direct),
+            path,
+            ..peer(true)
+        }
+    }
+
+    fn relayed_peer(direct: Option<DirectState>) -> PeerInfo {
+        PeerInfo {
+            connection: Some(ConnectionKind::Relayed),
+            direct,
+            ..peer(true)
+        }
+    }
+
+    fn waiting(retry_in_ms: u64, failures: u32, last_error: Option<&str>) -> DirectState {
+        DirectState {
+            attempting: false,
+            failures,
+            retry_in_ms: Some(retry_in_ms),
+            last_error: last_error.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn direct_peers_say_whether_turn_carries_them() {
+        use CandidateType::*;
+        assert_eq!(connection_label(&direct_peer(None), 0), "Direct");
+        let plain = direct_peer(Some(path(Srflx, Prflx)));
+        assert_eq!(connection_label(&plain, 0), "Direct");
+        for (local, remote) in [(Relay, Host), (Host, Relay), (Relay, Relay)] {
+            let turn = direct_peer(Some(path(local, remote)));
+            assert_eq!(connection_label(&turn, 0), "Direct (via TURN)");
+        }
+        assert!(!connection_counts_down(&plain));
+    }
+
+    #[test]
+    fn direct_peers_show_their_path() {
+        let peer = direct_peer(Some(path(CandidateType::Host, CandidateType::Srflx)));
+        assert_eq!(
+            connection_detail(&peer).as_deref(),
+            Some("203.0.113.7:50000 · UDP · RTT 42 ms")
+        );
+        let partial = PathInfo {
+            remote_address: None,
+            protocol: Some("tcp".into()),
+            rtt_ms: None,
+            ..path(CandidateType::Host, CandidateType::Host)
+        };
+        assert_eq!(path_text(&partial).as_deref(), Some("TCP"));
+        let bare = PathInfo {
+            remote_address: None,
+            protocol: None,
+            rtt_ms: None,
+            ..partial
+        };
+        assert_eq!(path_text(&bare), None);
+        assert_eq!(connection_detail(&direct_peer(None)), None);
+        assert_eq!(
+            candidate_pair_text(&path(CandidateType::Srflx, CandidateType::Relay)),
+            "This browser: address outside its NAT, via STUN (srflx); the peer: TURN server (relay)"
+        );
+    }
+
+    #[test]
+    fn relayed_peers_say_what_is_done_about_a_direct_connection() {
+        assert_eq!(connection_label(&relayed_peer(None), 0), "Relayed");
+        assert_eq!(connection_detail(&relayed_peer(None)), None);
+        assert_eq!(
+            connection_label(&relayed_peer(Some(DirectState::default())), 0),
+            "Relayed"
+        );
+
+        let trying = relayed_peer(Some(DirectState {
+            attempting: true,
+            ..DirectState::default()
+        }));
+        assert_eq!(connection_label(&trying, 0), "Relayed — trying direct…");
+        assert!(!connection_counts_down(&trying));
+
+        let retry = relayed_peer(Some(waiting(40_000, 1, Some("ICE failed"))));
+        assert_eq!(
+            connection_label(&retry, 0),
+            "Relayed — direct retry in 40 s"
+        );
+        assert_eq!(
+            connection_detail(&retry).as_deref(),
+            Some("Direct attempt failed: ICE failed")
+        );
+        assert!(connection_counts_down(&retry));
+    }
+
+    #[test]
+    fn the_retry_counts_down_from_when_the_status_arrived() {
+        let retry = relayed_peer(Some(waiting(40_000, 2, None)));
+        assert_eq!(
+            connection_label(&retry, 15_500),
+            "Relayed — direct retry in 25 s"
+        );
+        assert_eq!(
+            connection_label(&retry, 40_000),
+            "Relayed — retrying direct soon"
+        );
+        let long = relayed_peer(Some(waiting(600_000, 6, None)));
+        assert_eq!(
+            connection_label(&long, 0),
+            "Relayed — direct retry in 10 min"
+        );
+    }
+
+    #[test]
+    fn a_retry_that_is_still_trying_keeps_showing_earlier_failures() {
+        let retrying = relayed_peer(Some(DirectState {
+            attempting: true,
+            failures: 3,
+            retry_in_ms: None,
+            last_error: Some("timed out".into()),
+        }));
+        assert_eq!(connection_label(&retrying, 0), "Relayed — trying direct…");
+        assert_eq!(
+            connection_detail(&retrying).as_deref(),
+            Some("3 direct attempts failed; last: timed out")
+        );
+    }
+
+    #[test]
+    fn direct_failures_in_words() {
+        let failure = |failures, error: Option<&str>| {
+            direct_failure_text(&DirectState {
+                failures,
+                last_error: error.map(Into::into),
+                ..DirectState::default()
+            })
+        };
+        assert_eq!(failure(0, None), None);
+        assert_eq!(failure(0, Some("")), None);
+        assert_eq!(failure(1, None).as_deref(), Some("Direct attempt failed"));
+        assert_eq!(
+            failure(1, Some("no route")).as_deref(),
+            Some("Direct attempt failed: no route")
+        );
+        assert_eq!(
+            failure(2, None).as_deref(),
+            Some("2 direct attempts failed")
+        );
+    }
+
+    #[test]
+    fn a_peer_no_longer_connected_shows_only_how_it_was_connected() {
+        let mut gone = relayed_peer(Some(waiting(40_000, 1, Some("ICE failed"))));
+        gone.connected = false;
+        assert_eq!(connection_label(&gone, 0), "Relayed");
+        assert_eq!(connection_detail(&gone), None);
+        assert!(!connection_counts_down(&gone));
+        let mut was_direct = direct_peer(Some(path(CandidateType::Relay, CandidateType::Host)));
+        was_direct.connected = false;
+        assert_eq!(connection_label(&was_direct, 0), "Direct (via TURN)");
+        assert_eq!(connection_detail(&was_direct), None);
+        assert_eq!(connection_label(&peer(false), 0), "—");
     }
 
     #[test]

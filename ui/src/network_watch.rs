@@ -6,12 +6,16 @@ use phemossa_core::api::{NetworkStatus, Request, Response};
 use phemossa_webext::PortClient;
 
 use crate::client::failure_text;
+use crate::time::now_ms;
 
 /// The page's copy of the network status; cheap to copy, shared by the parts that show it.
 #[derive(Clone, Copy, PartialEq)]
 pub struct NetworkWatch {
     status: Signal<Option<NetworkStatus>>,
     error: Signal<Option<String>>,
+    /// When the status arrived, ms since the epoch on this page's clock: its `retry_in_ms`
+    /// waits count from then.
+    received_at: Signal<u64>,
     /// Pushes seen so far, so an answer that a push overtook is dropped as stale.
     pushes: Signal<u64>,
 }
@@ -22,6 +26,7 @@ pub fn use_network_watch() -> NetworkWatch {
     NetworkWatch {
         status: use_signal(|| None),
         error: use_signal(|| None),
+        received_at: use_signal(|| 0),
         pushes: use_signal(|| 0),
     }
 }
@@ -32,6 +37,11 @@ impl NetworkWatch {
         (self.status)()
     }
 
+    /// When the latest status arrived (ms since the epoch), to count its waits down from.
+    pub fn received_at(&self) -> u64 {
+        (self.received_at)()
+    }
+
     /// Why the last request for the status failed, until a newer status arrives.
     pub fn error(&self) -> Option<String> {
         (self.error)()
@@ -40,6 +50,7 @@ impl NetworkWatch {
     /// Takes a pushed status: it is newer than any answer still on its way.
     pub fn pushed(mut self, status: NetworkStatus) {
         *self.pushes.write() += 1;
+        self.received_at.set(now_ms());
         self.status.set(Some(status));
         self.error.set(None);
     }
@@ -53,6 +64,7 @@ impl NetworkWatch {
         }
         match answer {
             Ok(Response::Network(status)) => {
+                self.received_at.set(now_ms());
                 self.status.set(Some(status));
                 self.error.set(None);
             }
