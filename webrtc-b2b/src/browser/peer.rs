@@ -17,7 +17,7 @@ use web_sys::{
     RtcPeerConnectionIceEvent, RtcPeerConnectionState,
 };
 
-use super::channel::Channel;
+use super::channel::{now_ms, Channel};
 use crate::frame::StreamConfig;
 use crate::signal::PeerConnectionState;
 use crate::IceServer;
@@ -25,6 +25,13 @@ use crate::IceServer;
 /// The label of the data channel the initiator opens only so that its offer has an
 /// application section (webrtc.md, step 2); it never carries a stream.
 pub(crate) const INIT_LABEL: &str = "init";
+
+/// How long an established connection may stay `disconnected` (no answer to ICE consent
+/// checks) before it is given up. Chrome goes from `disconnected` to `failed` only after some
+/// 30 s, and meanwhile the dead connection keeps taking messages meant for the peer (gossipsub
+/// hands them to any of the peer's connections), so a peer whose browser restarted would miss
+/// them although a fresh connection to it is up.
+pub(crate) const DISCONNECTED_GRACE_MS: u64 = 5_000;
 
 /// What the signaling attempt must learn from the browser.
 #[derive(Debug)]
@@ -49,6 +56,10 @@ struct Shared {
     /// Wakes whoever waits for the connection to fail or close.
     state_waker: Option<Waker>,
     state: Option<PeerConnectionState>,
+    /// Since when `connectionState` has been `disconnected`.
+    disconnected_since: Option<u64>,
+    /// The DTLS transport closed (the peer closed its end) or failed.
+    transport_ended: bool,
 }
 
 impl Shared {
@@ -76,12 +87,29 @@ impl Drop for InitChannel {
     }
 }
 
+/// The DTLS transport under the data channels (`pc.sctp.transport`) and its handler.
+struct DtlsWatch {
+    transport: web_sys::EventTarget,
+    _on_state: Handler<Event>,
+}
+
+impl Drop for DtlsWatch {
+    fn drop(&mut self) {
+        let _ = js_sys::Reflect::set(
+            &self.transport,
+            &JsValue::from_str("onstatechange"),
+            &JsValue::NULL,
+        );
+    }
+}
+
 /// An `RTCPeerConnection` with its handlers. Dropping it closes the peer connection.
 pub(crate) struct Peer {
     pc: RtcPeerConnection,
     shared: Rc<RefCell<Shared>>,
     stream_config: StreamConfig,
     init: Option<InitChannel>,
+    dtls: Option<DtlsWatch>,
     _on_candidate: Handler<RtcPeerConnectionIceEvent>,
     _on_state: Handler<Event>,
     _on_channel: Handler<RtcDataChannelEvent>,
@@ -119,6 +147,12 @@ impl Peer {
                 let state = state_of(pc.connection_state());
                 let mut shared = shared.borrow_mut();
                 shared.state = Some(state);
+                shared.disconnected_since = match state {
+                    PeerConnectionState::Disconnected => {
+                        shared.disconnected_since.or(Some(now_ms()))
+                    }
+                    _ => None,
+                };
                 shared.push_event(PeerEvent::State(state));
                 if let Some(waker) = shared.state_waker.take() {
                     waker.wake();
@@ -151,6 +185,7 @@ impl Peer {
             shared,
             stream_config,
             init: None,
+            dtls: None,
             _on_candidate: on_candidate,
             _on_state: on_state,
             _on_channel: on_channel,
@@ -213,6 +248,44 @@ impl Peer {
         self.init = None;
     }
 
+    /// Watches the DTLS transport of the established connection: a peer that closes its end
+    /// sends a DTLS close, which ends the connection at once instead of after ICE gives up.
+    pub(crate) fn watch_transport(&mut self) {
+        let transport = js_sys::Reflect::get(self.pc.as_ref(), &JsValue::from_str("sctp"))
+            .ok()
+            .filter(|sctp| sctp.is_object())
+            .and_then(|sctp| js_sys::Reflect::get(&sctp, &JsValue::from_str("transport")).ok())
+            .and_then(|t| t.dyn_into::<web_sys::EventTarget>().ok());
+        let Some(transport) = transport else {
+            return;
+        };
+        let on_state = {
+            let shared = self.shared.clone();
+            let watched = transport.clone();
+            Closure::<dyn FnMut(Event)>::new(move |_: Event| {
+                let state = js_sys::Reflect::get(&watched, &JsValue::from_str("state"))
+                    .ok()
+                    .and_then(|s| s.as_string());
+                if matches!(state.as_deref(), Some("closed" | "failed")) {
+                    let mut shared = shared.borrow_mut();
+                    shared.transport_ended = true;
+                    if let Some(waker) = shared.state_waker.take() {
+                        waker.wake();
+                    }
+                }
+            })
+        };
+        let _ = js_sys::Reflect::set(
+            &transport,
+            &JsValue::from_str("onstatechange"),
+            on_state.as_ref(),
+        );
+        self.dtls = Some(DtlsWatch {
+            transport,
+            _on_state: on_state,
+        });
+    }
+
     /// A data channel the peer opened, if one is waiting.
     pub(crate) fn poll_inbound(&self, waker: &Waker) -> Option<Channel> {
         let mut shared = self.shared.borrow_mut();
@@ -228,18 +301,26 @@ impl Peer {
         Channel::new(self.pc.create_data_channel(""), self.stream_config.clone())
     }
 
-    /// `Some` once the peer connection has failed or closed; else registers `waker`.
-    pub(crate) fn poll_ended(&self, waker: &Waker) -> Option<PeerConnectionState> {
+    /// `Some` once the peer connection has failed or closed, its DTLS transport has ended,
+    /// or it has been `disconnected` for [`DISCONNECTED_GRACE_MS`] by `now_ms`; else
+    /// registers `waker` (the caller must poll again in time to see the grace run out).
+    pub(crate) fn poll_ended(&self, waker: &Waker, now_ms: u64) -> Option<PeerConnectionState> {
         let mut shared = self.shared.borrow_mut();
         match shared.state {
             Some(state @ (PeerConnectionState::Failed | PeerConnectionState::Closed)) => {
-                Some(state)
+                return Some(state);
             }
-            _ => {
-                shared.state_waker = Some(waker.clone());
-                None
-            }
+            _ if shared.transport_ended => return Some(PeerConnectionState::Closed),
+            _ => {}
         }
+        if shared
+            .disconnected_since
+            .is_some_and(|since| now_ms.saturating_sub(since) >= DISCONNECTED_GRACE_MS)
+        {
+            return Some(PeerConnectionState::Failed);
+        }
+        shared.state_waker = Some(waker.clone());
+        None
     }
 }
 
@@ -249,6 +330,7 @@ impl Drop for Peer {
         self.pc.set_onconnectionstatechange(None);
         self.pc.set_ondatachannel(None);
         self.init = None;
+        self.dtls = None;
         // Channels the swarm never took are reset with the rest by closing the connection.
         self.shared.borrow_mut().inbound.clear();
         self.pc.close();
