@@ -76,16 +76,19 @@ impl Links {
         }
     }
 
-    pub fn closed(&mut self, connection: ConnectionId) {
-        if let Some(link) = self.open.remove(&connection) {
-            if self.open.is_empty() {
-                self.last_kind = Some(link.kind);
-            }
+    /// `connection` closed; whether it was one of this peer's (not forgotten by [`Self::clear`]).
+    pub fn closed(&mut self, connection: ConnectionId) -> bool {
+        let Some(link) = self.open.remove(&connection) else {
+            return false;
+        };
+        if self.open.is_empty() {
+            self.last_kind = Some(link.kind);
         }
         if !self.has_direct() {
             self.path = None;
             self.direct_identified = false;
         }
+        true
     }
 
     /// Forgets every connection (the last one closed).
@@ -110,6 +113,15 @@ impl Links {
                 .map(|link| link.kind)
                 .or(self.last_kind)
         }
+    }
+
+    /// The direct connections.
+    pub fn direct(&self) -> Vec<ConnectionId> {
+        self.open
+            .iter()
+            .filter(|(_, l)| l.kind == ConnectionKind::Direct)
+            .map(|(id, _)| *id)
+            .collect()
     }
 
     pub fn has_direct(&self) -> bool {

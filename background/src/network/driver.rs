@@ -435,6 +435,21 @@ impl Driver {
                     return;
                 }
                 let kind = kind_of(&endpoint);
+                // Nodes do not dial a peer they are connected to, so a new relayed connection
+                // beside a direct one means the peer lost the direct one: it restarted, or its
+                // side of the peer connection died. Ours is dead then, but would take up to
+                // ICE's timeout to say so, swallowing what gossipsub hands it meanwhile; and the
+                // peer's sync sessions are new ones.
+                let stale = if kind == ConnectionKind::Relayed {
+                    peer.links.direct()
+                } else {
+                    Vec::new()
+                };
+                if !stale.is_empty() {
+                    peer.disconnected();
+                    peer.connections = 0;
+                    peer.links.clear();
+                }
                 peer.links
                     .opened(connection_id, kind, endpoint.is_dialer(), now);
                 if kind == ConnectionKind::Direct || peer.address.is_none() || peer.connections == 0
@@ -453,6 +468,9 @@ impl Driver {
                 if peer.connections == 1 {
                     self.start_pull(peer_id);
                 }
+                for dead in stale {
+                    self.swarm.close_connection(dead);
+                }
             }
             SwarmEvent::ConnectionClosed {
                 peer_id,
@@ -467,8 +485,10 @@ impl Driver {
                     return;
                 }
                 if let Some(peer) = self.peers.get_mut(&peer_id) {
-                    peer.connections = peer.connections.saturating_sub(1);
-                    peer.links.closed(connection_id);
+                    // A connection already given up as stale was no longer counted.
+                    if peer.links.closed(connection_id) {
+                        peer.connections = peer.connections.saturating_sub(1);
+                    }
                     peer.last_seen = now;
                     if num_established == 0 {
                         peer.connections = 0;
