@@ -4,13 +4,16 @@
 
 use dioxus::prelude::*;
 use phemossa_core::api::{Request, Response};
-use phemossa_core::settings::{NetworkSettings, DEFAULT_MAX_PEERS, MAX_MAX_PEERS};
+use phemossa_core::settings::{
+    NetworkSettings, DEFAULT_DIRECT_TIMEOUT_S, DEFAULT_MAX_PEERS, MAX_DIRECT_TIMEOUT_S,
+    MAX_MAX_PEERS, MIN_DIRECT_TIMEOUT_S,
+};
 use phemossa_core::Error;
 use phemossa_ui::{
     failure_text, focus_later, use_client, use_reconnects, Alert, RetryAlert, Status,
 };
 
-use crate::network_field::{field_id, MaxPeersField, NetworkField, ERROR_ID};
+use crate::network_field::{field_id, DirectTimeoutField, MaxPeersField, NetworkField, ERROR_ID};
 
 #[component]
 pub fn NetworkSection() -> Element {
@@ -21,6 +24,7 @@ pub fn NetworkSection() -> Element {
     let mut stun = use_signal(String::new);
     let mut turn = use_signal(String::new);
     let mut max_peers = use_signal(|| DEFAULT_MAX_PEERS.to_string());
+    let mut direct_timeout = use_signal(|| DEFAULT_DIRECT_TIMEOUT_S.to_string());
     let mut error = use_signal(|| None::<String>);
     let mut invalid = use_signal(|| None::<&'static str>);
     let mut status = use_signal(|| None::<String>);
@@ -38,6 +42,7 @@ pub fn NetworkSection() -> Element {
                     stun.set(s);
                     turn.set(t);
                     max_peers.set(settings.max_peers.to_string());
+                    direct_timeout.set(settings.direct_timeout_s.to_string());
                     loaded.set(true);
                 }
                 // No form until the saved settings are known, so saving cannot blank them.
@@ -65,7 +70,8 @@ pub fn NetworkSection() -> Element {
         }
         status.set(None);
         let parsed = NetworkSettings::parse(&bootstrap(), &stun(), &turn())
-            .and_then(|settings| settings.with_max_peers(&max_peers()));
+            .and_then(|settings| settings.with_max_peers(&max_peers()))
+            .and_then(|settings| settings.with_direct_timeout(&direct_timeout()));
         let settings = match parsed {
             Ok(settings) => settings,
             Err(refused) => {
@@ -143,6 +149,14 @@ pub fn NetworkSection() -> Element {
                         max: MAX_MAX_PEERS,
                         default: DEFAULT_MAX_PEERS,
                         invalid: invalid() == Some("Most peers"),
+                        on_edit: move |_| edited(),
+                    }
+                    DirectTimeoutField {
+                        value: direct_timeout,
+                        min: MIN_DIRECT_TIMEOUT_S,
+                        max: MAX_DIRECT_TIMEOUT_S,
+                        default: DEFAULT_DIRECT_TIMEOUT_S,
+                        invalid: invalid() == Some("Direct connection timeout"),
                         on_edit: move |_| edited(),
                     }
                     div { class: "actions",

@@ -1,4 +1,5 @@
-//! The Network section's boxes (a text box per list of servers, a number box for the peer cap),
+//! The Network section's boxes (a text box per list of servers, number boxes for the peer cap
+//! and the direct connection timeout),
 //! each with its label, hint and (while it is at fault) the section's error, and the element ids
 //! the boxes and the error have.
 
@@ -15,6 +16,7 @@ pub fn field_id(label: &str) -> &'static str {
         "Bootstrap addresses" => "network-bootstrap",
         "STUN servers" => "network-stun",
         "Most peers" => "network-max-peers",
+        "Direct connection timeout" => "network-direct-timeout",
         _ => "network-turn",
     }
 }
@@ -70,6 +72,33 @@ pub fn MaxPeersField(
             hint: format!(
                 "Browsers connected at once, not counting relays: 1 to {max} ({default} unless you change it)."
             ),
+            max: u32::from(max),
+            value,
+            invalid,
+            error_id: ERROR_ID,
+            on_edit,
+        }
+    }
+}
+
+/// The "Direct connection timeout" box: whole seconds from `min` to `max`.
+#[component]
+pub fn DirectTimeoutField(
+    value: Signal<String>,
+    min: u16,
+    max: u16,
+    default: u16,
+    invalid: bool,
+    on_edit: EventHandler<()>,
+) -> Element {
+    rsx! {
+        NumberField {
+            id: field_id("Direct connection timeout"),
+            label: "Direct connection timeout",
+            hint: format!(
+                "Seconds a direct connection to a browser may take to set up, {min} to {max} ({default} unless you change it). After that the peer stays reached through the relay, and direct is tried again later."
+            ),
+            min: u32::from(min),
             max: u32::from(max),
             value,
             invalid,

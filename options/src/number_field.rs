@@ -3,13 +3,14 @@
 
 use dioxus::prelude::*;
 
-/// A labelled number box from 1 to `max`; `on_edit` hears of every change. `invalid` marks it at
-/// fault and ties the error with element id `error_id` to it.
+/// A labelled number box from `min` (1 unless given) to `max`; `on_edit` hears of every change.
+/// `invalid` marks it at fault and ties the error with element id `error_id` to it.
 #[component]
 pub fn NumberField(
     id: &'static str,
     label: &'static str,
     hint: String,
+    #[props(default = 1)] min: u32,
     max: u32,
     value: Signal<String>,
     invalid: bool,
@@ -25,7 +26,7 @@ pub fn NumberField(
                 class: "narrow",
                 r#type: "number",
                 inputmode: "numeric",
-                min: 1,
+                min,
                 max,
                 step: 1,
                 value: "{value}",
