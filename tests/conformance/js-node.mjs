@@ -88,6 +88,13 @@ export async function startNode({ relayAddr, iceServers = [] } = {}) {
       webRTC({ rtcConfiguration: { iceServers } }),
       circuitRelayTransport(),
     ],
+    // js-libp2p's defaults (6 s an address, 10 s a dial) cover relay, signaling, ICE and DTLS
+    // together; on a shared CI machine under load that flakes even between two js nodes. The
+    // conformance cases check behaviour, not speed: the times seen are in their diagnostics.
+    connectionManager: {
+      dialTimeout: 20_000,
+      addressDialTimeout: 15_000,
+    },
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     // Everything in the test lives on 10.77.0.x and 127.0.0.1 over plain ws: allow it.
