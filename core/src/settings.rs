@@ -25,6 +25,24 @@ pub struct NetworkSettings {
     /// the peer stays reached through the relay, and direct is tried again later.
     #[serde(default = "default_direct_timeout_s")]
     pub direct_timeout_s: u16,
+    /// Whether and how this browser connects to other browsers directly.
+    #[serde(default)]
+    pub direct: DirectConnections,
+}
+
+/// Whether this browser connects to other browsers directly (WebRTC) or only through relays.
+/// A direct connection shows each browser the other's IP address; a TURN server hides it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DirectConnections {
+    /// Whenever ICE finds a path; peers learn this browser's IP address.
+    #[default]
+    Allowed,
+    /// Only through the TURN servers set here: peers see the TURN server's address, never
+    /// this browser's. Needs at least one TURN server.
+    TurnOnly,
+    /// Never: everything goes through the relay, which sees only encrypted traffic.
+    Off,
 }
 
 /// Peers connected at once unless the settings say otherwise: enough for a sync to find every
@@ -57,6 +75,7 @@ impl Default for NetworkSettings {
             turn: Vec::new(),
             max_peers: DEFAULT_MAX_PEERS,
             direct_timeout_s: DEFAULT_DIRECT_TIMEOUT_S,
+            direct: DirectConnections::Allowed,
         }
     }
 }
@@ -77,6 +96,7 @@ impl NetworkSettings {
             turn: entries(turn, "TURN servers", parse_turn)?,
             max_peers: DEFAULT_MAX_PEERS,
             direct_timeout_s: DEFAULT_DIRECT_TIMEOUT_S,
+            direct: DirectConnections::Allowed,
         })
     }
 
@@ -97,12 +117,27 @@ impl NetworkSettings {
         Ok(self)
     }
 
+    /// The same settings with direct connections `direct`; only through TURN needs a TURN
+    /// server (the error then names the TURN box, where the fix goes).
+    pub fn with_direct(mut self, direct: DirectConnections) -> Result<Self, Error> {
+        if direct == DirectConnections::TurnOnly && self.turn.is_empty() {
+            return Err(Error::InvalidSetting {
+                setting: "TURN servers",
+                line: 1,
+                reason: "direct connections only through TURN need at least one TURN server".into(),
+            });
+        }
+        self.direct = direct;
+        Ok(self)
+    }
+
     /// Checks settings that arrived whole (over the port) as if typed: the same rules apply.
     pub fn validated(&self) -> Result<Self, Error> {
         let (bootstrap, stun, turn) = self.to_lines();
         Self::parse(&bootstrap, &stun, &turn)?
             .with_max_peers(&self.max_peers.to_string())?
-            .with_direct_timeout(&self.direct_timeout_s.to_string())
+            .with_direct_timeout(&self.direct_timeout_s.to_string())?
+            .with_direct(self.direct)
     }
 
     /// The text boxes' contents for these settings (the inverse of [`NetworkSettings::parse`]).
@@ -325,6 +360,37 @@ mod tests {
     }
 
     #[test]
+    fn direct_connections_only_through_turn_need_a_turn_server() {
+        let base = NetworkSettings::parse(RELAY, "", "").unwrap();
+        assert_eq!(base.direct, DirectConnections::Allowed);
+        let error = base
+            .clone()
+            .with_direct(DirectConnections::TurnOnly)
+            .unwrap_err();
+        assert!(
+            matches!(
+                error,
+                Error::InvalidSetting {
+                    setting: "TURN servers",
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        let off = base.clone().with_direct(DirectConnections::Off).unwrap();
+        assert_eq!(off.direct, DirectConnections::Off);
+        let with_turn =
+            NetworkSettings::parse(RELAY, "", "turn:turn.example.org:3478 alice s3cret").unwrap();
+        let turn_only = with_turn.with_direct(DirectConnections::TurnOnly).unwrap();
+        assert_eq!(turn_only.validated().unwrap(), turn_only);
+        let mut forged = base;
+        forged.direct = DirectConnections::TurnOnly;
+        assert!(forged.validated().is_err());
+        let json = serde_json::to_string(&turn_only).unwrap();
+        assert!(json.contains(r#""direct":"turn_only""#), "{json}");
+    }
+
+    #[test]
     fn settings_from_a_port_are_validated_again() {
         let good = NetworkSettings::parse(RELAY, "stun:stun.example.org:3478", "").unwrap();
         assert_eq!(good.validated().unwrap(), good);
@@ -345,5 +411,6 @@ mod tests {
             serde_json::from_str(r#"{"bootstrap":[],"stun":[],"turn":[]}"#).unwrap();
         assert_eq!(old.max_peers, DEFAULT_MAX_PEERS);
         assert_eq!(old.direct_timeout_s, DEFAULT_DIRECT_TIMEOUT_S);
+        assert_eq!(old.direct, DirectConnections::Allowed);
     }
 }

@@ -5,15 +5,17 @@
 use dioxus::prelude::*;
 use phemossa_core::api::{Request, Response};
 use phemossa_core::settings::{
-    NetworkSettings, DEFAULT_DIRECT_TIMEOUT_S, DEFAULT_MAX_PEERS, MAX_DIRECT_TIMEOUT_S,
-    MAX_MAX_PEERS, MIN_DIRECT_TIMEOUT_S,
+    DirectConnections, NetworkSettings, DEFAULT_DIRECT_TIMEOUT_S, DEFAULT_MAX_PEERS,
+    MAX_DIRECT_TIMEOUT_S, MAX_MAX_PEERS, MIN_DIRECT_TIMEOUT_S,
 };
 use phemossa_core::Error;
 use phemossa_ui::{
     failure_text, focus_later, use_client, use_reconnects, Alert, RetryAlert, Status,
 };
 
-use crate::network_field::{field_id, DirectTimeoutField, MaxPeersField, NetworkField, ERROR_ID};
+use crate::network_field::{
+    field_id, DirectConnectionsField, DirectTimeoutField, MaxPeersField, NetworkField, ERROR_ID,
+};
 
 #[component]
 pub fn NetworkSection() -> Element {
@@ -25,6 +27,7 @@ pub fn NetworkSection() -> Element {
     let mut turn = use_signal(String::new);
     let mut max_peers = use_signal(|| DEFAULT_MAX_PEERS.to_string());
     let mut direct_timeout = use_signal(|| DEFAULT_DIRECT_TIMEOUT_S.to_string());
+    let mut direct = use_signal(DirectConnections::default);
     let mut error = use_signal(|| None::<String>);
     let mut invalid = use_signal(|| None::<&'static str>);
     let mut status = use_signal(|| None::<String>);
@@ -43,6 +46,7 @@ pub fn NetworkSection() -> Element {
                     turn.set(t);
                     max_peers.set(settings.max_peers.to_string());
                     direct_timeout.set(settings.direct_timeout_s.to_string());
+                    direct.set(settings.direct);
                     loaded.set(true);
                 }
                 // No form until the saved settings are known, so saving cannot blank them.
@@ -71,7 +75,8 @@ pub fn NetworkSection() -> Element {
         status.set(None);
         let parsed = NetworkSettings::parse(&bootstrap(), &stun(), &turn())
             .and_then(|settings| settings.with_max_peers(&max_peers()))
-            .and_then(|settings| settings.with_direct_timeout(&direct_timeout()));
+            .and_then(|settings| settings.with_direct_timeout(&direct_timeout()))
+            .and_then(|settings| settings.with_direct(direct()));
         let settings = match parsed {
             Ok(settings) => settings,
             Err(refused) => {
@@ -151,6 +156,7 @@ pub fn NetworkSection() -> Element {
                         invalid: invalid() == Some("Most peers"),
                         on_edit: move |_| edited(),
                     }
+                    DirectConnectionsField { value: direct, on_edit: move |_| edited() }
                     DirectTimeoutField {
                         value: direct_timeout,
                         min: MIN_DIRECT_TIMEOUT_S,

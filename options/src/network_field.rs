@@ -1,9 +1,11 @@
 //! The Network section's boxes (a text box per list of servers, number boxes for the peer cap
-//! and the direct connection timeout),
+//! and the direct connection timeout, a choice of direct connections),
 //! each with its label, hint and (while it is at fault) the section's error, and the element ids
 //! the boxes and the error have.
 
 use dioxus::prelude::*;
+
+use phemossa_core::settings::DirectConnections;
 
 use crate::number_field::NumberField;
 
@@ -104,6 +106,54 @@ pub fn DirectTimeoutField(
             invalid,
             error_id: ERROR_ID,
             on_edit,
+        }
+    }
+}
+
+/// The "Direct connections" choice: allowed, only through TURN (hiding this browser's address),
+/// or off. A radio group, so each choice is announced with its consequence.
+#[component]
+pub fn DirectConnectionsField(
+    value: Signal<DirectConnections>,
+    on_edit: EventHandler<()>,
+) -> Element {
+    const CHOICES: [(DirectConnections, &str, &str); 3] = [
+        (
+            DirectConnections::Allowed,
+            "Allowed",
+            "Faster, and keeps working when the relay is down; peers see your IP address.",
+        ),
+        (
+            DirectConnections::TurnOnly,
+            "Only through my TURN servers",
+            "Peers see the TURN server's address, never yours. Needs a TURN server above.",
+        ),
+        (
+            DirectConnections::Off,
+            "Off",
+            "Everything goes through the relay, which sees only encrypted traffic.",
+        ),
+    ];
+    rsx! {
+        fieldset { class: "field choices",
+            legend { class: "field-label", "Direct connections to other browsers" }
+            for (choice, label, hint) in CHOICES {
+                div { class: "choice",
+                    input {
+                        r#type: "radio",
+                        id: "network-direct-{choice:?}",
+                        name: "network-direct",
+                        checked: value() == choice,
+                        aria_describedby: "network-direct-{choice:?}-hint",
+                        onchange: move |_| {
+                            value.set(choice);
+                            on_edit.call(());
+                        },
+                    }
+                    label { r#for: "network-direct-{choice:?}", "{label}" }
+                    p { id: "network-direct-{choice:?}-hint", class: "hint", "{hint}" }
+                }
+            }
         }
     }
 }

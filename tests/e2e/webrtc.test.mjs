@@ -79,3 +79,72 @@ test('two browsers connect directly over WebRTC and keep talking without the rel
   const still = connected(await cb.request({ method: 'get_network' }), aId);
   assert.equal(still?.connection, 'direct', `B still lists A as direct: ${JSON.stringify(still)}`);
 });
+
+/**
+ * Through the options page, as a person would: direct connections only through `turn` (one
+ * TURN server line), giving up after `seconds`; then saves.
+ */
+async function directOnlyThroughTurn(session, turn, seconds) {
+  const page = await session.options();
+  try {
+    const network = page.getByRole('region', { name: 'Network', exact: true });
+    await network.getByRole('textbox', { name: 'TURN servers', exact: true }).fill(turn);
+    await network.getByRole('radio', { name: 'Only through my TURN servers' }).check();
+    await network.getByRole('spinbutton', { name: 'Direct connection timeout' }).fill(String(seconds));
+    await network.getByRole('button', { name: 'Save network settings' }).click();
+    await until('the Network section to say "Saved"', () => network.getByRole('status').allInnerTexts(),
+      (list) => list.some((text) => /^\s*Saved\s*$/.test(text)));
+  } finally {
+    await page.close().catch(() => {});
+  }
+}
+
+test('when no direct path works, peers stay relayed, keep talking and retry direct later', { timeout: 3 * TEST_TIMEOUT }, async (t) => {
+  const relay = await startRelay(t);
+  const a = await launchBrowser(t, 'A');
+  const b = await launchBrowser(t, 'B');
+  // Both may connect directly only through a TURN server, and the one they have does not
+  // answer (nothing listens on that port in the namespace): no ICE candidate pair can exist.
+  const deadTurn = `turn:${NETNS_IP}:3478 phemossa test-only`;
+  for (const session of [a, b]) {
+    await directOnlyThroughTurn(session, deadTurn, 3);
+    await setBootstrap(session, relay.wsAddr);
+  }
+  const ca = await portClient(a);
+  const cb = await portClient(b);
+  const aId = (await ca.request({ method: 'get_network' })).local_peer_id;
+  const bId = (await cb.request({ method: 'get_network' })).local_peer_id;
+
+  // Each side gives up on direct after the 3 s set, keeps the relayed connection and says
+  // when it will try again, and why the last attempt failed.
+  for (const [name, client, peerId] of [['A', ca, bId], ['B', cb, aId]]) {
+    let last;
+    const peer = await until(`${name} to list its peer as relayed, with a failed direct attempt and a retry`,
+      async () => {
+        last = await client.request({ method: 'get_network' });
+        return connected(last, peerId);
+      },
+      (p) => p?.connection === 'relayed' && p.direct?.failures >= 1 && p.direct.retry_in_ms > 0,
+      DIRECT_TIMEOUT).catch((error) => {
+      error.message += `\n${name}'s peers: ${JSON.stringify(last?.peers ?? null, null, 1)}`;
+      throw error;
+    });
+    assert.ok(peer.direct.last_error, `${name} says why direct failed: ${JSON.stringify(peer.direct)}`);
+    assert.equal(peer.path ?? null, null, `${name} reports no direct path`);
+  }
+
+  // The options page says so in words.
+  const options = await a.options();
+  const row = options.getByRole('table', { name: 'Peers' }).getByRole('row').filter({ hasText: bId.slice(-8) });
+  await until("A's Peers table to show B as relayed with a direct retry", () => row.innerText({ timeout: 1000 }).catch(() => ''),
+    (text) => /Relayed/.test(text) && /retry/i.test(text));
+  await options.close();
+
+  // Posts still flow through the relay.
+  const aPopup = await a.popup();
+  const bPopup = await b.popup();
+  await follow(bPopup, await readPublicKey(aPopup));
+  const text = `A over the relay (${Date.now()})`;
+  await post(aPopup, text);
+  await feedHas(bPopup, [text]);
+});

@@ -52,6 +52,9 @@ use signal::{BrowserStep, MessageType, Phase};
 pub struct Config {
     /// STUN and TURN servers for every new peer connection. None: host candidates only.
     pub ice_servers: Vec<IceServer>,
+    /// Use TURN candidates only (`iceTransportPolicy: "relay"`), so that the peer never learns
+    /// this browser's address. Without a TURN server no attempt can succeed.
+    pub relay_only: bool,
     /// Limits and the deadline of each signaling attempt.
     pub signaling: signal::Config,
     /// Limits of each stream.
@@ -267,6 +270,9 @@ pub enum Error {
         /// What the stream negotiation said.
         reason: String,
     },
+    /// Direct connections are switched off on this node.
+    #[error("direct connections are switched off")]
+    Disabled,
     /// An established direct connection ended because its peer connection failed or closed.
     #[error("the direct connection {}", if *.failed { "failed (ICE or DTLS)" } else { "was closed" })]
     PeerConnectionEnded {

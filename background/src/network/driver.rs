@@ -15,7 +15,7 @@ use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
 use libp2p::swarm::SwarmEvent;
 use libp2p::{gossipsub, identify, relay, rendezvous, request_response, PeerId, Swarm};
 use phemossa_core::api::{CandidateType, ConnectionKind, NetworkStatus, PathInfo, Push};
-use phemossa_core::settings::NetworkSettings;
+use phemossa_core::settings::{DirectConnections, NetworkSettings};
 use phemossa_core::sync::discovery::{author_namespaces, is_author_namespace, GENERAL_NAMESPACE};
 use phemossa_core::sync::gossip::{receive_remembering, Acceptance};
 use phemossa_core::sync::limits::MAX_AUTHORS_PER_SCOPE;
@@ -170,6 +170,15 @@ impl Driver {
                 }
                 self.relays = relays_of(&settings.bootstrap);
                 configure_direct(&mut self.swarm, &settings);
+                if settings.direct == DirectConnections::Off {
+                    // Switched off: peers are reached through the relay again (rendezvous and
+                    // the redial bring the relayed connections back).
+                    for peer in self.peers.by_id.values() {
+                        for direct in peer.links.direct() {
+                            self.swarm.close_connection(direct);
+                        }
+                    }
+                }
                 self.settings = settings;
                 self.changed = true;
                 self.on_tick();
@@ -273,6 +282,7 @@ impl Driver {
                 .peers
                 .get_mut(&peer_id)
                 .is_some_and(|p| p.links.due(now))
+                && self.settings.direct != DirectConnections::Off
             {
                 self.start_direct(peer_id, now);
             }
@@ -1051,6 +1061,8 @@ fn configure_direct(swarm: &mut Swarm<Node>, settings: &NetworkSettings) {
     let webrtc = &mut swarm.behaviour_mut().webrtc;
     webrtc.set_ice_servers(ice_servers(settings));
     webrtc.set_attempt_timeout_ms(u64::from(settings.direct_timeout_s) * 1000);
+    webrtc.set_relay_only(settings.direct == DirectConnections::TurnOnly);
+    webrtc.set_enabled(settings.direct != DirectConnections::Off);
 }
 
 /// The network settings' STUN and TURN servers as ICE servers.

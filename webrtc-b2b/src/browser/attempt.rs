@@ -36,11 +36,14 @@ pub(crate) async fn run(
     config: Config,
     registry: Registry,
 ) -> Result<Connection, Error> {
-    let mut peer = Peer::new(&config.ice_servers, config.stream.clone()).map_err(|reason| {
-        Error::BrowserRefused {
-            step: BrowserStep::CreatePeerConnection,
-            reason,
-        }
+    let mut peer = Peer::new(
+        &config.ice_servers,
+        config.relay_only,
+        config.stream.clone(),
+    )
+    .map_err(|reason| Error::BrowserRefused {
+        step: BrowserStep::CreatePeerConnection,
+        reason,
     })?;
     let mut signaling = Signaling::new(role, config.signaling.clone(), now_ms());
     let (mut reader, mut writer) = stream.split();

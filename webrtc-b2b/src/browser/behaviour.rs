@@ -47,6 +47,19 @@ impl Behaviour {
         lock(&self.shared).config.ice_servers = servers;
     }
 
+    /// Uses TURN candidates only, hiding this browser's address from peers (see
+    /// [`crate::Config::relay_only`]).
+    pub fn set_relay_only(&mut self, relay_only: bool) {
+        lock(&self.shared).config.relay_only = relay_only;
+    }
+
+    /// Allows or forbids direct connections. While forbidden, peers' signaling streams are
+    /// reset, dials fail with [`Error::Disabled`], and no `/webrtc` address is advertised;
+    /// direct connections already up are left to the caller to close.
+    pub fn set_enabled(&mut self, enabled: bool) {
+        lock(&self.shared).enabled = enabled;
+    }
+
     /// How long an attempt may take before the relayed connection is kept instead.
     pub fn set_attempt_timeout_ms(&mut self, timeout_ms: u64) {
         lock(&self.shared).config.signaling.attempt_timeout_ms = timeout_ms;
@@ -78,7 +91,8 @@ impl Behaviour {
     }
 
     fn accepts_inbound(&self, relayed: bool) -> bool {
-        relayed && lock(&self.shared).listener.is_some()
+        let shared = lock(&self.shared);
+        relayed && shared.listener.is_some() && shared.enabled
     }
 
     fn track(
@@ -138,9 +152,7 @@ impl NetworkBehaviour for Behaviour {
                     }
                 }
             }
-            FromSwarm::ExternalAddrConfirmed(confirmed)
-                if lock(&self.shared).listener.is_some() =>
-            {
+            FromSwarm::ExternalAddrConfirmed(confirmed) if self.accepts_inbound(true) => {
                 if let Some(addr) = webrtc_address(confirmed.addr) {
                     self.queued.push_back(ToSwarm::ExternalAddrConfirmed(addr));
                 }
@@ -166,7 +178,11 @@ impl NetworkBehaviour for Behaviour {
             .and_then(|list| list.iter().find(|(c, _)| *c == connection))
             .map(|(_, addr)| addr.clone())
             .unwrap_or_else(|| listen_address().with(Protocol::P2p(peer)));
-        lock(&self.shared).push_incoming(peer, stream, name);
+        let mut shared = lock(&self.shared);
+        if shared.enabled {
+            shared.push_incoming(peer, stream, name);
+        }
+        // Otherwise the stream is dropped, which resets it: the peer's attempt ends at once.
     }
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<ToSwarm<Infallible, THandlerInEvent<Self>>> {

@@ -13,8 +13,8 @@ use std::task::Waker;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
-    Event, RtcConfiguration, RtcDataChannel, RtcDataChannelEvent, RtcPeerConnection,
-    RtcPeerConnectionIceEvent, RtcPeerConnectionState,
+    Event, RtcConfiguration, RtcDataChannel, RtcDataChannelEvent, RtcIceTransportPolicy,
+    RtcPeerConnection, RtcPeerConnectionIceEvent, RtcPeerConnectionState,
 };
 
 use super::channel::{now_ms, Channel};
@@ -119,10 +119,14 @@ impl Peer {
     /// A new peer connection using `ice_servers` (none: host candidates only).
     pub(crate) fn new(
         ice_servers: &[IceServer],
+        relay_only: bool,
         stream_config: StreamConfig,
     ) -> Result<Self, String> {
         let config = RtcConfiguration::new();
         config.set_ice_servers(&ice_servers_js(ice_servers));
+        if relay_only {
+            config.set_ice_transport_policy(RtcIceTransportPolicy::Relay);
+        }
         let pc = RtcPeerConnection::new_with_configuration(&config).map_err(describe)?;
         let shared = Rc::new(RefCell::new(Shared::default()));
 

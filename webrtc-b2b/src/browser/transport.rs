@@ -29,6 +29,9 @@ use crate::{Config, Error};
 /// State the transport and the behaviour share.
 pub(crate) struct Shared {
     pub(crate) config: Config,
+    /// Whether direct connections are allowed at all; while not, peers' signaling streams are
+    /// refused and dials fail.
+    pub(crate) enabled: bool,
     pub(crate) listener: Option<ListenerId>,
     listener_events: VecDeque<TransportEvent<Attempt, Error>>,
     /// Signaling streams peers opened, waiting to become incoming connections, with the
@@ -45,6 +48,7 @@ impl Shared {
     pub(crate) fn new(config: Config) -> Self {
         Self {
             config,
+            enabled: true,
             listener: None,
             listener_events: VecDeque::new(),
             incoming: VecDeque::new(),
@@ -131,6 +135,9 @@ impl libp2p_core::Transport for Transport {
         let (reply, stream) = oneshot::channel();
         let (config, registry) = {
             let mut shared = lock(&self.shared);
+            if !shared.enabled {
+                return Err(TransportError::Other(Error::Disabled));
+            }
             shared.dials.push_back((peer, StreamRequest(reply)));
             if let Some(waker) = shared.behaviour_waker.take() {
                 waker.wake();
