@@ -172,7 +172,7 @@ async function assertWebrtcWithPhemossa(js, phemossa, conn) {
   return { rtt, peer };
 }
 
-test('case 1 [needs Phemossa /webrtc, issue 4]: js dials Phemossa\'s /webrtc address through the relay', { timeout: TEST_TIMEOUT }, async (t) => {
+test('case 1: js dials Phemossa\'s /webrtc address through the relay', { timeout: TEST_TIMEOUT }, async (t) => {
   const relay = await startRelay(t);
   const phemossa = await startPhemossa(t, relay);
   const js = await startJsPage(t, 'js', { url: served.url, relayAddr: relay.wsAddr });
@@ -185,7 +185,7 @@ test('case 1 [needs Phemossa /webrtc, issue 4]: js dials Phemossa\'s /webrtc add
   t.diagnostic(`js→Phemossa ${conn.remoteAddr}, rtt ${rtt.toFixed(1)} ms; Phemossa lists js at ${peer.address}`);
 });
 
-test('case 2 [needs Phemossa /webrtc, issue 4]: js dials Phemossa\'s circuit address, Phemossa starts the signaling', { timeout: TEST_TIMEOUT }, async (t) => {
+test('case 2: js dials Phemossa\'s circuit address, Phemossa starts the signaling', { timeout: TEST_TIMEOUT }, async (t) => {
   const relay = await startRelay(t);
   const phemossa = await startPhemossa(t, relay);
   const js = await startJsPage(t, 'js', { url: served.url, relayAddr: relay.wsAddr });

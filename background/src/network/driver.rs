@@ -1043,7 +1043,7 @@ fn kind_of(endpoint: &ConnectedPoint) -> ConnectionKind {
     }
 }
 
-/// The peer an inbound `/webrtc` attempt is from (its send-back address is
+/// The peer an inbound `/webrtc` attempt is from (its send-back address ends in
 /// `/webrtc/p2p/<peer>`).
 fn direct_peer(send_back_addr: &libp2p::Multiaddr) -> Option<PeerId> {
     if !is_direct(send_back_addr) {
