@@ -221,3 +221,119 @@ impl Links {
         Some(self.attempts.state(now))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    fn id(n: usize) -> ConnectionId {
+        ConnectionId::new_unchecked(n)
+    }
+
+    #[wasm_bindgen_test]
+    fn the_dialer_of_the_relayed_connection_starts_at_once_the_other_side_after_the_grace() {
+        let mut dialer = Links::default();
+        dialer.opened(id(1), ConnectionKind::Relayed, true, 1_000);
+        assert!(
+            !dialer.due(1_000),
+            "nothing before identify says the peer can signal"
+        );
+        dialer.identified(id(1), true, 1_000);
+        assert!(dialer.due(1_000));
+
+        let mut listener = Links::default();
+        listener.opened(id(1), ConnectionKind::Relayed, false, 1_000);
+        listener.identified(id(1), true, 1_000);
+        assert!(!listener.due(1_000 + INITIATE_GRACE_MS - 1));
+        assert!(listener.due(1_000 + INITIATE_GRACE_MS));
+        listener.peer_initiated();
+        assert!(
+            !listener.due(1_000 + INITIATE_GRACE_MS),
+            "the peer drives the attempt it started"
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn a_peer_without_signaling_is_never_dialed_directly() {
+        let mut links = Links::default();
+        links.opened(id(1), ConnectionKind::Relayed, true, 0);
+        links.identified(id(1), false, 0);
+        assert!(!links.due(u64::MAX / 2));
+        assert_eq!(links.state(0), None);
+    }
+
+    #[wasm_bindgen_test]
+    fn a_failed_attempt_keeps_the_relay_and_waits_out_the_backoff() {
+        let mut links = Links::default();
+        links.opened(id(1), ConnectionKind::Relayed, true, 0);
+        links.identified(id(1), true, 0);
+        links.dialing(id(3), 0);
+        assert!(!links.due(0), "one attempt at a time");
+        assert!(links.is_our_dial(id(3)));
+        assert!(links.failed(Some(id(3)), "ICE failed".into(), 15_000));
+        assert_eq!(links.kind(), Some(ConnectionKind::Relayed));
+        let state = links
+            .state(15_000)
+            .expect("the effort is shown while relayed");
+        assert_eq!(state.failures, 1);
+        assert_eq!(state.last_error.as_deref(), Some("ICE failed"));
+        assert!(!links.due(15_000 + 29_999));
+        assert!(links.due(15_000 + 30_000));
+        // A failure of the peer's attempt is not ours, but also counts.
+        assert!(!links.failed(None, "timeout".into(), 50_000));
+        assert_eq!(links.state(50_000).map(|s| s.failures), Some(2));
+    }
+
+    #[wasm_bindgen_test]
+    fn relayed_connections_close_only_once_direct_is_identified_and_settled() {
+        let mut links = Links::default();
+        links.opened(id(1), ConnectionKind::Relayed, true, 0);
+        links.identified(id(1), true, 0);
+        links.dialing(id(3), 0);
+        links.opened(id(2), ConnectionKind::Direct, true, 2_000);
+        assert_eq!(links.kind(), Some(ConnectionKind::Direct));
+        assert!(!links.due(2_000), "no attempt once direct");
+        assert_eq!(links.state(2_000), None, "nothing to show once direct");
+        assert!(
+            links.relayed_to_close(60_000, 0).is_empty(),
+            "not before identify ran over it"
+        );
+        links.identified(id(2), true, 2_500);
+        assert!(links.relayed_to_close(RELAYED_SETTLE_MS - 1, 0).is_empty());
+        assert!(
+            links
+                .relayed_to_close(RELAYED_SETTLE_MS, RELAYED_SETTLE_MS - 1)
+                .is_empty(),
+            "not right after a subscription change"
+        );
+        assert_eq!(links.relayed_to_close(RELAYED_SETTLE_MS, 0), vec![id(1)]);
+        assert!(links.closed(id(1)));
+        assert!(!links.closed(id(1)), "a connection is closed once");
+        assert_eq!(links.direct(), vec![id(2)]);
+    }
+
+    #[wasm_bindgen_test]
+    fn losing_the_direct_connection_shows_the_last_kind_and_forgets_the_path() {
+        let mut links = Links::default();
+        links.opened(id(2), ConnectionKind::Direct, false, 0);
+        links.path = Some(PathInfo {
+            local_type: phemossa_core::api::CandidateType::Host,
+            remote_type: phemossa_core::api::CandidateType::Host,
+            remote_address: None,
+            protocol: Some("udp".into()),
+            rtt_ms: Some(1),
+        });
+        assert!(links.closed(id(2)));
+        assert_eq!(links.path, None);
+        assert_eq!(links.kind(), Some(ConnectionKind::Direct));
+        links.clear();
+        assert_eq!(
+            links.kind(),
+            Some(ConnectionKind::Direct),
+            "the last kind is kept for the row"
+        );
+    }
+}
