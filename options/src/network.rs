@@ -14,7 +14,7 @@ use phemossa_ui::{
 };
 
 use crate::network_field::{
-    field_id, DirectConnectionsField, DirectTimeoutField, MaxPeersField, NetworkField, ERROR_ID,
+    field_id, DirectConnectionsField, NetworkField, NumberSetting, ERROR_ID,
 };
 
 #[component]
@@ -149,19 +149,26 @@ pub fn NetworkSection() -> Element {
                         on_edit: move |_| edited(),
                     }
                     p { class: "hint", "Blank lines and lines starting with # are ignored." }
-                    MaxPeersField {
-                        value: max_peers,
+                    NumberSetting {
+                        label: "Most peers",
+                        hint: format!(
+                            "Browsers connected at once, not counting relays: 1 to {MAX_MAX_PEERS} ({DEFAULT_MAX_PEERS} unless you change it)."
+                        ),
+                        min: 1,
                         max: MAX_MAX_PEERS,
-                        default: DEFAULT_MAX_PEERS,
+                        value: max_peers,
                         invalid: invalid() == Some("Most peers"),
                         on_edit: move |_| edited(),
                     }
                     DirectConnectionsField { value: direct, on_edit: move |_| edited() }
-                    DirectTimeoutField {
-                        value: direct_timeout,
+                    NumberSetting {
+                        label: "Direct connection timeout",
+                        hint: format!(
+                            "Seconds a direct connection to a browser may take to set up, {MIN_DIRECT_TIMEOUT_S} to {MAX_DIRECT_TIMEOUT_S} ({DEFAULT_DIRECT_TIMEOUT_S} unless you change it). After that the peer stays reached through the relay, and direct is tried again later."
+                        ),
                         min: MIN_DIRECT_TIMEOUT_S,
                         max: MAX_DIRECT_TIMEOUT_S,
-                        default: DEFAULT_DIRECT_TIMEOUT_S,
+                        value: direct_timeout,
                         invalid: invalid() == Some("Direct connection timeout"),
                         on_edit: move |_| edited(),
                     }

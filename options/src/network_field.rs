@@ -58,48 +58,23 @@ pub fn NetworkField(
     }
 }
 
-/// The "Most peers" box: a whole number from 1 to `max`.
+/// A whole-number setting of the section ("Most peers", "Direct connection timeout"): `label`
+/// names it as `NetworkSettings`' errors do, so an error can mark it and move focus to it.
 #[component]
-pub fn MaxPeersField(
-    value: Signal<String>,
-    max: u16,
-    default: u16,
-    invalid: bool,
-    on_edit: EventHandler<()>,
-) -> Element {
-    rsx! {
-        NumberField {
-            id: field_id("Most peers"),
-            label: "Most peers",
-            hint: format!(
-                "Browsers connected at once, not counting relays: 1 to {max} ({default} unless you change it)."
-            ),
-            max: u32::from(max),
-            value,
-            invalid,
-            error_id: ERROR_ID,
-            on_edit,
-        }
-    }
-}
-
-/// The "Direct connection timeout" box: whole seconds from `min` to `max`.
-#[component]
-pub fn DirectTimeoutField(
-    value: Signal<String>,
+pub fn NumberSetting(
+    label: &'static str,
+    hint: String,
     min: u16,
     max: u16,
-    default: u16,
+    value: Signal<String>,
     invalid: bool,
     on_edit: EventHandler<()>,
 ) -> Element {
     rsx! {
         NumberField {
-            id: field_id("Direct connection timeout"),
-            label: "Direct connection timeout",
-            hint: format!(
-                "Seconds a direct connection to a browser may take to set up, {min} to {max} ({default} unless you change it). After that the peer stays reached through the relay, and direct is tried again later."
-            ),
+            id: field_id(label),
+            label,
+            hint,
             min: u32::from(min),
             max: u32::from(max),
             value,

@@ -388,6 +388,28 @@ export async function portClient(session) {
 }
 
 /**
+ * A relay and two browsers, A and B, with it as their bootstrap address, and a port client on
+ * each: the start of most two-browser tests and benchmarks. `direct` ("allowed", "turn_only",
+ * "off") is saved as both browsers' direct connections setting first, if given.
+ */
+export async function startPair(t, { direct } = {}) {
+  const relay = await startRelay(t);
+  const a = await launchBrowser(t, 'A');
+  const b = await launchBrowser(t, 'B');
+  const ca = await portClient(a);
+  const cb = await portClient(b);
+  for (const [session, client] of [[a, ca], [b, cb]]) {
+    if (direct) {
+      // Before any relay is known, so that no connection is made under the default.
+      const settings = await client.request({ method: 'get_network_settings' });
+      await client.request({ method: 'set_network_settings', params: { settings: { ...settings, direct } } });
+    }
+    await setBootstrap(session, relay.wsAddr);
+  }
+  return { relay, a, b, ca, cb };
+}
+
+/**
  * Runs the event generator: `count` signed posts by `authors` authors whose keys derive from
  * `seed`, numbered from `first`. Resolves with { lines (one event's wire JSON each), authors
  * (base64 public keys) }. Timestamps go back one a second from now, rounded to the minute: make

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SYNC_TIMEOUT, TEST_TIMEOUT, feedHas, follow, post, readPublicKey, until } from './helpers.mjs';
-import { NETNS_IP, launchBrowser, portClient, setBootstrap, startRelay } from './p2p-harness.mjs';
+import { NETNS_IP, launchBrowser, portClient, setBootstrap, startPair, startRelay } from './p2p-harness.mjs';
 
 const DIRECT_TIMEOUT = 30_000; // relay reservation, discovery, relayed dial, identify, signaling, ICE
 
@@ -31,13 +31,7 @@ async function directPeer(client, name, peerId) {
 }
 
 test('two browsers connect directly over WebRTC and keep talking without the relay', { timeout: 3 * TEST_TIMEOUT }, async (t) => {
-  const relay = await startRelay(t);
-  const a = await launchBrowser(t, 'A');
-  const b = await launchBrowser(t, 'B');
-  await setBootstrap(a, relay.wsAddr);
-  await setBootstrap(b, relay.wsAddr);
-  const ca = await portClient(a);
-  const cb = await portClient(b);
+  const { relay, a, b, ca, cb } = await startPair(t);
   const aId = (await ca.request({ method: 'get_network' })).local_peer_id;
   const bId = (await cb.request({ method: 'get_network' })).local_peer_id;
 
