@@ -77,7 +77,7 @@ impl Links {
     }
 
     /// `connection` closed; whether it was one of this peer's (not forgotten by [`Self::clear`]).
-    pub fn closed(&mut self, connection: ConnectionId) -> bool {
+    pub fn closed(&mut self, connection: ConnectionId, now: u64) -> bool {
         let Some(link) = self.open.remove(&connection) else {
             return false;
         };
@@ -87,6 +87,19 @@ impl Links {
         if !self.has_direct() {
             self.path = None;
             self.direct_identified = false;
+            // The direct connection went while a relayed one is still up: try again, by the
+            // same rule as after identify (identify does not run again on that connection).
+            let dialed = self
+                .open
+                .values()
+                .find(|l| l.kind == ConnectionKind::Relayed)
+                .map(|l| l.dialed);
+            if link.kind == ConnectionKind::Direct && self.speaks_signaling && self.dial.is_none() {
+                if let Some(dialed) = dialed {
+                    let wait = if dialed { 0 } else { INITIATE_GRACE_MS };
+                    self.initiate_at = Some(now + wait);
+                }
+            }
         }
         true
     }
@@ -310,8 +323,11 @@ mod tests {
             "not right after a subscription change"
         );
         assert_eq!(links.relayed_to_close(RELAYED_SETTLE_MS, 0), vec![id(1)]);
-        assert!(links.closed(id(1)));
-        assert!(!links.closed(id(1)), "a connection is closed once");
+        assert!(links.closed(id(1), RELAYED_SETTLE_MS));
+        assert!(
+            !links.closed(id(1), RELAYED_SETTLE_MS),
+            "a connection is closed once"
+        );
         assert_eq!(links.direct(), vec![id(2)]);
     }
 
@@ -326,7 +342,7 @@ mod tests {
             protocol: Some("udp".into()),
             rtt_ms: Some(1),
         });
-        assert!(links.closed(id(2)));
+        assert!(links.closed(id(2), 0));
         assert_eq!(links.path, None);
         assert_eq!(links.kind(), Some(ConnectionKind::Direct));
         links.clear();
@@ -334,6 +350,22 @@ mod tests {
             links.kind(),
             Some(ConnectionKind::Direct),
             "the last kind is kept for the row"
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn a_direct_connection_lost_beside_a_relayed_one_is_tried_again() {
+        let mut links = Links::default();
+        links.opened(id(1), ConnectionKind::Relayed, true, 0);
+        links.identified(id(1), true, 0);
+        links.dialing(id(3), 0);
+        links.opened(id(3), ConnectionKind::Direct, true, 1_000);
+        assert!(!links.due(2_000));
+        assert!(links.closed(id(3), 2_000));
+        assert_eq!(links.kind(), Some(ConnectionKind::Relayed));
+        assert!(
+            links.due(2_000),
+            "the dialer of the relayed connection tries again at once"
         );
     }
 }

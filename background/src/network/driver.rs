@@ -496,7 +496,7 @@ impl Driver {
                 }
                 if let Some(peer) = self.peers.get_mut(&peer_id) {
                     // A connection already given up as stale was no longer counted.
-                    if peer.links.closed(connection_id) {
+                    if peer.links.closed(connection_id, now) {
                         peer.connections = peer.connections.saturating_sub(1);
                     }
                     peer.last_seen = now;
