@@ -30,6 +30,7 @@
 #![warn(missing_docs)]
 
 pub mod address;
+pub mod admission;
 #[cfg(target_arch = "wasm32")]
 mod browser;
 pub mod frame;

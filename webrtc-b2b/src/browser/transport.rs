@@ -23,6 +23,7 @@ use super::connection::Connection;
 use super::handler::StreamRequest;
 use super::registry::{lock, Registry};
 use crate::address::{dial_target, listen_address};
+use crate::admission::{Admission, Ticket};
 use crate::signal::Role;
 use crate::{Config, Error};
 
@@ -35,8 +36,10 @@ pub(crate) struct Shared {
     pub(crate) listener: Option<ListenerId>,
     listener_events: VecDeque<TransportEvent<Attempt, Error>>,
     /// Signaling streams peers opened, waiting to become incoming connections, with the
-    /// address each connection is to be known by.
-    incoming: VecDeque<(PeerId, SignalingStream, Multiaddr)>,
+    /// address each connection is to be known by and the attempt's place.
+    incoming: VecDeque<(PeerId, SignalingStream, Multiaddr, Ticket)>,
+    /// Limits the attempts peers may start here.
+    pub(crate) admission: Admission,
     transport_waker: Option<Waker>,
     /// Dials waiting for the behaviour to open their signaling stream.
     pub(crate) dials: VecDeque<(PeerId, StreamRequest)>,
@@ -52,6 +55,7 @@ impl Shared {
             listener: None,
             listener_events: VecDeque::new(),
             incoming: VecDeque::new(),
+            admission: Admission::default(),
             transport_waker: None,
             dials: VecDeque::new(),
             behaviour_waker: None,
@@ -59,8 +63,13 @@ impl Shared {
         }
     }
 
+    /// Queues a peer's signaling stream, if the limits on running attempts allow another;
+    /// otherwise drops it, which resets it.
     pub(crate) fn push_incoming(&mut self, peer: PeerId, stream: SignalingStream, name: Multiaddr) {
-        self.incoming.push_back((peer, stream, name));
+        let Some(ticket) = self.admission.admit(peer) else {
+            return;
+        };
+        self.incoming.push_back((peer, stream, name, ticket));
         if let Some(waker) = self.transport_waker.take() {
             waker.wake();
         }
@@ -159,10 +168,12 @@ impl libp2p_core::Transport for Transport {
             return Poll::Ready(event);
         }
         if let Some(listener_id) = shared.listener {
-            if let Some((peer, stream, send_back_addr)) = shared.incoming.pop_front() {
+            if let Some((peer, stream, send_back_addr, ticket)) = shared.incoming.pop_front() {
                 let config = shared.config.clone();
                 let registry = shared.registry.clone();
                 let upgrade = attempt(async move {
+                    // Holds the attempt's place until it ends, whichever way.
+                    let _ticket = ticket;
                     let connection =
                         attempt::run(Role::Responder, stream, peer, config, registry).await?;
                     Ok((peer, connection))
