@@ -89,6 +89,20 @@ pub struct PathInfo {
     pub rtt_ms: Option<u32>,
 }
 
+/// What the [`Behaviour`] tells the swarm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// An attempt with `peer` ended because the peer broke the signaling protocol (see
+    /// [`Error::is_peer_fault`]): for the application to count against the peer. Attempts that
+    /// fail for other reasons (ICE, the deadline) only show as failed dials and upgrades.
+    SignalingFault {
+        /// The peer.
+        peer: libp2p_identity::PeerId,
+        /// What it did.
+        error: Error,
+    },
+}
+
 /// Which of the two wire formats an error was found in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Codec {
@@ -122,6 +136,27 @@ impl fmt::Display for Side {
             Side::Local => "local",
             Side::Remote => "remote",
         })
+    }
+}
+
+impl Error {
+    /// Whether the peer broke the protocol: malformed, oversized, out-of-order or unknown
+    /// input, as opposed to a failure nobody is to blame for (ICE, the deadline, the browser,
+    /// the connection going away).
+    pub fn is_peer_fault(&self) -> bool {
+        match self {
+            Error::MalformedLength { .. }
+            | Error::MessageTooLarge { .. }
+            | Error::MalformedProtobuf { .. }
+            | Error::MissingType
+            | Error::UnknownType(_)
+            | Error::MissingData { .. }
+            | Error::InvalidUtf8 { .. }
+            | Error::UnexpectedMessage { .. }
+            | Error::TooManyCandidates { .. } => true,
+            Error::BadCandidate { origin, .. } => *origin == Side::Remote,
+            _ => false,
+        }
     }
 }
 

@@ -427,6 +427,21 @@ impl Driver {
             SwarmEvent::Behaviour(NodeEvent::SyncV2(event)) => self.on_sync(event, Version::V2),
             SwarmEvent::Behaviour(NodeEvent::Identify(event)) => self.on_identify(event),
             SwarmEvent::Behaviour(NodeEvent::Ping(_)) => {}
+            SwarmEvent::Behaviour(NodeEvent::Webrtc(webrtc_b2b::Event::SignalingFault {
+                peer,
+                error,
+            })) => {
+                // Malformed or out-of-order signaling: the attempt is over and nothing else
+                // is affected; it counts with the peer's other invalid input.
+                console::warn_1(
+                    &format!("phemossa: {peer} broke direct signaling: {error}").into(),
+                );
+                if let Some(peer) = self.peers.get_mut(&peer) {
+                    peer.signaling_faults += 1;
+                    peer.unsaved = true;
+                    self.changed = true;
+                }
+            }
             SwarmEvent::ConnectionEstablished {
                 peer_id,
                 connection_id,

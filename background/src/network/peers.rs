@@ -50,6 +50,8 @@ pub struct Peer {
     pub events_received: u64,
     /// Invalid input counted in earlier runs (the session counts this run's).
     pub invalid_before: u64,
+    /// Direct connection attempts this peer broke the signaling protocol in, this run.
+    pub signaling_faults: u64,
     pub last_seen: u64,
     pub banned: bool,
     /// The follow set changed during a pull: pull again when it ends.
@@ -90,6 +92,7 @@ impl Peer {
             links: Links::default(),
             events_received: 0,
             invalid_before: 0,
+            signaling_faults: 0,
             last_seen: 0,
             banned: false,
             repull: false,
@@ -151,6 +154,7 @@ impl Peer {
 
     pub fn invalid(&self) -> u64 {
         self.invalid_before
+            + self.signaling_faults
             + u64::from(self.v1.score().total_invalid())
             + u64::from(self.v2.score().total_invalid())
     }

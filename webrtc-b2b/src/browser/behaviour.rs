@@ -3,7 +3,6 @@
 //! to the transport, and advertises a `/webrtc` address beside each relay reservation.
 
 use std::collections::{HashMap, VecDeque};
-use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
@@ -21,7 +20,7 @@ use super::registry::lock;
 use super::stats::{path_of, PathInfo};
 use super::transport::Shared;
 use crate::address::{is_relayed, listen_address, peer_webrtc_address, webrtc_address};
-use crate::{Error, IceServer};
+use crate::{Error, Event, IceServer};
 
 /// See the module documentation. Made with its [`super::Transport`] by [`crate::new`].
 pub struct Behaviour {
@@ -29,7 +28,7 @@ pub struct Behaviour {
     /// Open relayed connections per peer, oldest first, each with the peer's `/webrtc`
     /// address through it (the name a direct connection signaled over it gets).
     relayed: HashMap<PeerId, Vec<(ConnectionId, Multiaddr)>>,
-    queued: VecDeque<ToSwarm<Infallible, StreamRequest>>,
+    queued: VecDeque<ToSwarm<Event, StreamRequest>>,
 }
 
 impl Behaviour {
@@ -117,7 +116,7 @@ impl Behaviour {
 
 impl NetworkBehaviour for Behaviour {
     type ConnectionHandler = Handler;
-    type ToSwarm = Infallible;
+    type ToSwarm = Event;
 
     fn handle_established_inbound_connection(
         &mut self,
@@ -185,10 +184,14 @@ impl NetworkBehaviour for Behaviour {
         // Otherwise the stream is dropped, which resets it: the peer's attempt ends at once.
     }
 
-    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<ToSwarm<Infallible, THandlerInEvent<Self>>> {
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<ToSwarm<Event, THandlerInEvent<Self>>> {
         let dials: Vec<_> = {
             let mut shared = lock(&self.shared);
             shared.behaviour_waker = Some(cx.waker().clone());
+            let faults = std::mem::take(&mut shared.faults);
+            self.queued.extend(faults.into_iter().map(|(peer, error)| {
+                ToSwarm::GenerateEvent(Event::SignalingFault { peer, error })
+            }));
             shared.dials.drain(..).collect()
         };
         for (peer, request) in dials {

@@ -45,6 +45,8 @@ pub(crate) struct Shared {
     pub(crate) dials: VecDeque<(PeerId, StreamRequest)>,
     pub(crate) behaviour_waker: Option<Waker>,
     pub(crate) registry: Registry,
+    /// Attempts that ended by the peer's fault, for the behaviour to report.
+    pub(crate) faults: VecDeque<(PeerId, Error)>,
 }
 
 impl Shared {
@@ -60,6 +62,7 @@ impl Shared {
             dials: VecDeque::new(),
             behaviour_waker: None,
             registry: Registry::default(),
+            faults: VecDeque::new(),
         }
     }
 
@@ -72,6 +75,27 @@ impl Shared {
         self.incoming.push_back((peer, stream, name, ticket));
         if let Some(waker) = self.transport_waker.take() {
             waker.wake();
+        }
+    }
+}
+
+/// Passes on how an attempt with `peer` ended, first noting a fault of the peer's.
+fn report(
+    shared: &Mutex<Shared>,
+    peer: PeerId,
+    outcome: Result<Connection, Error>,
+) -> Result<(PeerId, Connection), Error> {
+    match outcome {
+        Ok(connection) => Ok((peer, connection)),
+        Err(error) => {
+            if error.is_peer_fault() {
+                let mut shared = lock(shared);
+                shared.faults.push_back((peer, error.clone()));
+                if let Some(waker) = shared.behaviour_waker.take() {
+                    waker.wake();
+                }
+            }
+            Err(error)
         }
     }
 }
@@ -153,12 +177,13 @@ impl libp2p_core::Transport for Transport {
             }
             (shared.config.clone(), shared.registry.clone())
         };
+        let shared = self.shared.clone();
         Ok(attempt(async move {
             let stream = stream.await.map_err(|_| Error::NoRelayedConnection {
                 peer: peer.to_string(),
             })??;
-            let connection = attempt::run(Role::Initiator, stream, peer, config, registry).await?;
-            Ok((peer, connection))
+            let outcome = attempt::run(Role::Initiator, stream, peer, config, registry).await;
+            report(&shared, peer, outcome)
         }))
     }
 
@@ -171,12 +196,13 @@ impl libp2p_core::Transport for Transport {
             if let Some((peer, stream, send_back_addr, ticket)) = shared.incoming.pop_front() {
                 let config = shared.config.clone();
                 let registry = shared.registry.clone();
+                let reporting = self.shared.clone();
                 let upgrade = attempt(async move {
                     // Holds the attempt's place until it ends, whichever way.
                     let _ticket = ticket;
-                    let connection =
-                        attempt::run(Role::Responder, stream, peer, config, registry).await?;
-                    Ok((peer, connection))
+                    let outcome =
+                        attempt::run(Role::Responder, stream, peer, config, registry).await;
+                    report(&reporting, peer, outcome)
                 });
                 return Poll::Ready(TransportEvent::Incoming {
                     listener_id,

@@ -960,3 +960,45 @@ fn errors_say_what_and_where() {
         "signaling: gave up after 15000 ms while exchanging ICE candidates"
     );
 }
+
+/// The error a finished attempt gave up with.
+fn given_up(s: &mut Signaling) -> Error {
+    match drain(s).pop() {
+        Some(Action::GiveUp(error)) => error,
+        other => panic!("expected GiveUp last, got {other:?}"),
+    }
+}
+
+#[test]
+fn protocol_breaches_are_the_peers_fault_and_failures_of_the_path_are_not() {
+    // An answer sent to a responder: out of order.
+    let mut s = responder();
+    s.handle_remote_bytes(&wire(Message::answer(ANSWER)));
+    assert!(given_up(&mut s).is_peer_fault());
+
+    // Bytes that are not a protobuf message.
+    let mut s = responder();
+    s.handle_remote_bytes(&[0x03, 0xff, 0xff, 0xff]);
+    assert!(given_up(&mut s).is_peer_fault());
+
+    // A candidate that is not JSON, from the peer.
+    let mut s = responder_exchanging();
+    s.handle_remote_bytes(&wire(Message::candidate("not json")));
+    assert!(given_up(&mut s).is_peer_fault());
+
+    // ICE failing and the deadline passing are nobody's fault.
+    let mut s = responder_exchanging();
+    s.handle_connection_state(PeerConnectionState::Failed);
+    assert!(!given_up(&mut s).is_peer_fault());
+    let mut s = responder();
+    let deadline = s.next_deadline().expect("an attempt has a deadline");
+    s.handle_timeout(deadline);
+    assert!(!given_up(&mut s).is_peer_fault());
+
+    // Nor is a candidate our own browser produced badly.
+    let local = Error::BadCandidate {
+        origin: Side::Local,
+        reason: "x".into(),
+    };
+    assert!(!local.is_peer_fault());
+}
