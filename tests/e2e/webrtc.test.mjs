@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SYNC_TIMEOUT, TEST_TIMEOUT, feedHas, follow, post, readPublicKey, until } from './helpers.mjs';
-import { NETNS_IP, launchBrowser, portClient, setBootstrap, startPair, startRelay } from './p2p-harness.mjs';
+import { NETNS_IP, launchBrowser, portClient, setBootstrap, startHostilePeer, startPair, startRelay } from './p2p-harness.mjs';
 
 const DIRECT_TIMEOUT = 30_000; // relay reservation, discovery, relayed dial, identify, signaling, ICE
 
@@ -141,4 +141,40 @@ test('when no direct path works, peers stay relayed, keep talking and retry dire
   const text = `A over the relay (${Date.now()})`;
   await post(aPopup, text);
   await feedHas(bPopup, [text]);
+});
+
+test('a peer that breaks the signaling protocol is counted, and nothing else is affected', { timeout: 3 * TEST_TIMEOUT }, async (t) => {
+  const { relay, ca, cb } = await startPair(t);
+  const aId = (await ca.request({ method: 'get_network' })).local_peer_id;
+  const bId = (await cb.request({ method: 'get_network' })).local_peer_id;
+  await directPeer(cb, 'B', aId);
+
+  // The hostile peer reaches B through the relay and opens three signaling streams, each
+  // broken another way (an answer first, bytes that are no protobuf, a length past the limit),
+  // and does nothing else wrong.
+  const aKey = (await ca.request({ method: 'get_identity' })).public_key;
+  const hostile = await startHostilePeer(t, {
+    relay, victimAuthor: aKey, target: bId,
+    args: ['--malformed', '0', '--gossip', '0', '--forged-events', '0', '--bad-signaling', '3', '--interval-ms', '500'],
+  });
+  await hostile.waitFor('the hostile peer to send its third broken signaling stream',
+    (l) => l.sent === 'bad_signaling' && l.n === 3, 60_000);
+
+  // B counts each as invalid input from that peer, where the Peers table shows it.
+  let last;
+  const seen = await until('B to count the three broken attempts against the hostile peer',
+    async () => {
+      last = await cb.request({ method: 'get_network' });
+      return last.peers.find((p) => p.peer_id === hostile.peerId);
+    },
+    (p) => p?.invalid_messages >= 3, DIRECT_TIMEOUT).catch((error) => {
+    error.message += `\nB's peers: ${JSON.stringify(last?.peers ?? null, null, 1)}`;
+    throw error;
+  });
+  assert.equal(seen.connection, 'relayed', 'the hostile peer never got a direct connection');
+
+  // Only those attempts ended: B's direct connection to A is untouched.
+  const a = connected(await cb.request({ method: 'get_network' }), aId);
+  assert.equal(a?.connection, 'direct', `B still lists A as direct: ${JSON.stringify(a)}`);
+  assert.equal(a.invalid_messages, 0, 'A is not blamed');
 });

@@ -36,6 +36,11 @@ pub struct Args {
     /// signature).
     #[arg(long, default_value_t = 4)]
     pub forged_events: usize,
+    /// Broken `/webrtc-signaling/0.0.1` streams to open to each victim per connection (an
+    /// answer where an offer must come first, bytes that are no protobuf, a length past the
+    /// limit, in turn), as if to start a direct connection.
+    #[arg(long, default_value_t = 0)]
+    pub bad_signaling: u32,
     /// Pause between two malformed requests, and between two forged gossip messages.
     #[arg(long, default_value_t = 250)]
     pub interval_ms: u64,
@@ -58,6 +63,7 @@ pub struct Config {
     pub target: Option<PeerId>,
     pub malformed: u32,
     pub gossip: u32,
+    pub bad_signaling: u32,
     pub forged_events: usize,
     pub interval: Duration,
     pub redials: u32,
@@ -95,6 +101,7 @@ impl Args {
             target: self.target,
             malformed: self.malformed,
             gossip: self.gossip,
+            bad_signaling: self.bad_signaling,
             forged_events: self.forged_events,
             interval: Duration::from_millis(self.interval_ms),
             redials: self.redials,

@@ -178,3 +178,84 @@ pub fn random_garbage() -> Vec<u8> {
         }
     }
 }
+
+/// What a broken `/webrtc-signaling/0.0.1` stream carries (libp2p/specs `webrtc/webrtc.md`:
+/// unsigned-varint length, then `Message { type = 1; data = 2 }`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadSignaling {
+    /// A well-formed SDP_ANSWER where the offer must come first: out of order.
+    AnswerFirst,
+    /// A length of 3 and three bytes that are no protobuf message.
+    NotProtobuf,
+    /// A length of 1 MiB, past any limit, and no body.
+    Oversized,
+}
+
+impl BadSignaling {
+    /// The kind for the `n`th stream (from 0): the three in turn.
+    pub fn cycle(n: u64) -> Self {
+        match n % 3 {
+            0 => BadSignaling::AnswerFirst,
+            1 => BadSignaling::NotProtobuf,
+            _ => BadSignaling::Oversized,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            BadSignaling::AnswerFirst => "answer_first",
+            BadSignaling::NotProtobuf => "not_protobuf",
+            BadSignaling::Oversized => "oversized",
+        }
+    }
+
+    /// The bytes written to the stream.
+    pub fn bytes(self) -> Vec<u8> {
+        match self {
+            BadSignaling::AnswerFirst => {
+                let sdp = b"v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n";
+                // type = 1 (SDP_ANSWER), data = the SDP; every length here is below 128, so
+                // each varint is one byte.
+                let mut body = vec![0x08, 0x01, 0x12, sdp.len() as u8];
+                body.extend_from_slice(sdp);
+                let mut bytes = vec![body.len() as u8];
+                bytes.extend(body);
+                bytes
+            }
+            BadSignaling::NotProtobuf => vec![0x03, 0xff, 0xff, 0xff],
+            // 1 MiB as an unsigned varint: 0x80 0x80 0x40.
+            BadSignaling::Oversized => vec![0x80, 0x80, 0x40],
+        }
+    }
+}
+
+#[cfg(test)]
+mod bad_signaling_tests {
+    use super::*;
+
+    #[test]
+    fn the_answer_is_framed_as_the_spec_says() {
+        let bytes = BadSignaling::AnswerFirst.bytes();
+        assert_eq!(
+            usize::from(bytes[0]),
+            bytes.len() - 1,
+            "the prefix is the body's length"
+        );
+        assert_eq!(&bytes[1..3], &[0x08, 0x01], "type = SDP_ANSWER");
+        assert_eq!(usize::from(bytes[4]), bytes.len() - 5, "data's length");
+    }
+
+    #[test]
+    fn the_kinds_come_in_turn() {
+        let kinds: Vec<_> = (0..4).map(BadSignaling::cycle).collect();
+        assert_eq!(
+            kinds,
+            [
+                BadSignaling::AnswerFirst,
+                BadSignaling::NotProtobuf,
+                BadSignaling::Oversized,
+                BadSignaling::AnswerFirst
+            ]
+        );
+    }
+}

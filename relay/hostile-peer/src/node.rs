@@ -30,7 +30,7 @@ use crate::{
     cli::Config,
     codec::SyncCodec,
     error::Error,
-    forge::{malformed_request, ForgedKind, Forger, MalformedKind},
+    forge::{malformed_request, BadSignaling, ForgedKind, Forger, MalformedKind},
     report::Report,
     responder::{Answered, Responder},
 };
@@ -39,6 +39,8 @@ use crate::{
 pub const RENDEZVOUS_NAMESPACE: &str = "phemossa";
 /// Registration TTL: the relay's minimum, so this peer drops out of discovery soon after it stops.
 pub const RENDEZVOUS_TTL_SECS: u64 = 60;
+/// The browser-to-browser WebRTC signaling protocol (libp2p/specs `webrtc/webrtc.md`).
+const SIGNALING_PROTOCOL: &str = "/webrtc-signaling/0.0.1";
 /// What this node tells peers it speaks, in identify: the same as the browser node.
 pub const PROTOCOL_VERSION: &str = "/phemossa/1.0.0";
 /// Room gossipsub's envelope takes around a message, as the browser node allows.
@@ -56,6 +58,9 @@ struct Behaviour {
     rendezvous: rendezvous::client::Behaviour,
     gossipsub: gossipsub::Behaviour,
     sync: request_response::Behaviour<SyncCodec>,
+    /// Opens `/webrtc-signaling/0.0.1` streams and writes broken signaling into them. The raw
+    /// codec writes the bytes as they are and closes; the victim is to reset the stream.
+    signaling: request_response::Behaviour<SyncCodec>,
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -120,6 +125,15 @@ async fn build_swarm(key: Keypair) -> Result<Swarm<Behaviour>, Error> {
                     request_response::Config::default()
                         .with_request_timeout(Duration::from_secs(30)),
                 ),
+                signaling: request_response::Behaviour::with_codec(
+                    SyncCodec,
+                    [(
+                        StreamProtocol::new(SIGNALING_PROTOCOL),
+                        request_response::ProtocolSupport::Outbound,
+                    )],
+                    request_response::Config::default()
+                        .with_request_timeout(Duration::from_secs(10)),
+                ),
             })
         })
         .map_err(|e| failed("behaviour", &e))?
@@ -138,6 +152,7 @@ struct PeerState {
     /// Per connection round: malformed requests sent, forged gossip messages sent to it.
     malformed_sent: u32,
     gossip_sent: u32,
+    signaling_sent: u32,
     /// Subscribed to the victim author's topic.
     subscribed: bool,
     /// The forged store it is shown when it pulls, made on its first sync-request.
@@ -324,7 +339,9 @@ impl<R: Report> Node<'_, R> {
     fn misbehave(&mut self) {
         let author = self.config.victim_author;
         let (max_malformed, max_gossip) = (self.config.malformed, self.config.gossip);
+        let max_signaling = self.config.bad_signaling;
         let mut requests = Vec::new();
+        let mut signaling = Vec::new();
         let mut gossip_to = Vec::new();
         let mut first_gossip = false;
         for (peer, state) in &mut self.peers {
@@ -335,6 +352,11 @@ impl<R: Report> Node<'_, R> {
                 let n = u64::from(state.malformed_sent);
                 state.malformed_sent += 1;
                 requests.push((*peer, n));
+            }
+            if state.signaling_sent < max_signaling {
+                let n = u64::from(state.signaling_sent);
+                state.signaling_sent += 1;
+                signaling.push((*peer, n));
             }
             if state.subscribed && state.gossip_sent < max_gossip {
                 first_gossip |= state.gossip_sent == 0;
@@ -348,6 +370,19 @@ impl<R: Report> Node<'_, R> {
             self.swarm.behaviour_mut().sync.send_request(&peer, bytes);
             self.report.report(json!({
                 "sent": "malformed_request", "kind": kind.name(), "bytes": len,
+                "peer": peer.to_string(), "n": n + 1,
+            }));
+        }
+        for (peer, n) in signaling {
+            let kind = BadSignaling::cycle(n);
+            let bytes = kind.bytes();
+            let len = bytes.len();
+            self.swarm
+                .behaviour_mut()
+                .signaling
+                .send_request(&peer, bytes);
+            self.report.report(json!({
+                "sent": "bad_signaling", "kind": kind.name(), "bytes": len,
                 "peer": peer.to_string(), "n": n + 1,
             }));
         }
@@ -484,6 +519,7 @@ impl<R: Report> Node<'_, R> {
         // A new connection starts a new round of misbehaviour.
         state.malformed_sent = 0;
         state.gossip_sent = 0;
+        state.signaling_sent = 0;
         state.subscribed = false;
         state.responder = None;
         let victim = state.victim;

@@ -148,6 +148,7 @@ async fn a_victim_sees_every_kind_of_bad_input_and_the_tool_reports_the_hang_up(
         target: Some(victim_id),
         malformed: 9,
         gossip: 5,
+        bad_signaling: 0,
         forged_events: 4,
         interval_ms: 100,
         redials: 1,
