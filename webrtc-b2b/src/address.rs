@@ -88,13 +88,7 @@ pub fn dial_target(addr: &Multiaddr) -> Option<PeerId> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn peer(seed: u8) -> PeerId {
-        // An identity multihash of 32 bytes is a valid peer id (as for ed25519 keys).
-        let mut bytes = vec![0x00, 0x24, 0x08, 0x01, 0x12, 0x20];
-        bytes.extend([seed; 32]);
-        PeerId::from_bytes(&bytes).expect("valid identity peer id")
-    }
+    use crate::test_peer as peer;
 
     fn circuit(relay: PeerId) -> Multiaddr {
         format!("/ip4/10.77.0.1/tcp/4001/ws/p2p/{relay}/p2p-circuit")

@@ -80,12 +80,7 @@ fn lock(mutex: &Mutex<Counts>) -> MutexGuard<'_, Counts> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn peer(seed: u8) -> PeerId {
-        let mut bytes = vec![0x00, 0x24, 0x08, 0x01, 0x12, 0x20];
-        bytes.extend([seed; 32]);
-        PeerId::from_bytes(&bytes).expect("valid identity peer id")
-    }
+    use crate::test_peer as peer;
 
     #[test]
     fn one_attempt_per_peer_at_a_time() {

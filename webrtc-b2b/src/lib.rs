@@ -48,6 +48,15 @@ use std::fmt;
 
 use signal::{BrowserStep, MessageType, Phase};
 
+/// A valid peer id for tests: the identity multihash of a 32-byte key (as for ed25519 keys)
+/// made of `seed` bytes.
+#[cfg(test)]
+pub(crate) fn test_peer(seed: u8) -> libp2p_identity::PeerId {
+    let mut bytes = vec![0x00, 0x24, 0x08, 0x01, 0x12, 0x20];
+    bytes.extend([seed; 32]);
+    libp2p_identity::PeerId::from_bytes(&bytes).expect("valid identity peer id")
+}
+
 /// Everything a node's `/webrtc` needs to know.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Config {
