@@ -25,7 +25,11 @@ export const NETNS_IP = '10.77.0.1';
 export const NETNS_GATEWAY = '10.77.0.2';
 const NETNS_LINKS = ['lo', 'v0', 'v1'];
 
-/** Chromium hides host ICE candidates behind mDNS names by default; nothing resolves them here. */
+/**
+ * Chromium hides host ICE candidates behind mDNS names by default. Those do resolve inside the
+ * namespace (two browsers there connect either way), but plain addresses keep the tests and
+ * the paths they assert independent of multicast DNS.
+ */
 export const BROWSER_ARGS = ['--disable-features=WebRtcHideLocalIpsWithMdns'];
 
 const STOP_GRACE_MS = 5_000;   // SIGTERM, then SIGKILL after this
