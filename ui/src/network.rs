@@ -87,28 +87,27 @@ pub fn connection_text(kind: Option<ConnectionKind>) -> &'static str {
 /// stays true between pushes. A peer no longer connected shows only how it was connected: what
 /// the node was trying then no longer applies.
 pub fn connection_label(peer: &PeerInfo, waited_ms: u64) -> String {
-    match peer.connection {
-        None => "—".to_owned(),
-        Some(ConnectionKind::Direct) => {
-            if peer.path.as_ref().is_some_and(PathInfo::via_turn) {
-                "Direct (via TURN)".to_owned()
-            } else {
-                "Direct".to_owned()
-            }
+    match (peer.connection, live_direct_state(peer)) {
+        (Some(ConnectionKind::Direct), _) if peer.path.as_ref().is_some_and(PathInfo::via_turn) => {
+            "Direct (via TURN)".to_owned()
         }
-        Some(ConnectionKind::Relayed) => match live_direct_state(peer) {
+        (
+            Some(ConnectionKind::Relayed),
             Some(DirectState {
                 attempting: true, ..
-            }) => "Relayed — trying direct…".to_owned(),
+            }),
+        ) => "Relayed — trying direct…".to_owned(),
+        (
+            Some(ConnectionKind::Relayed),
             Some(DirectState {
                 retry_in_ms: Some(ms),
                 ..
-            }) => match ms.saturating_sub(waited_ms) {
-                0 => "Relayed — retrying direct soon".to_owned(),
-                left => format!("Relayed — direct retry in {}", short_duration(left)),
-            },
-            _ => "Relayed".to_owned(),
+            }),
+        ) => match ms.saturating_sub(waited_ms) {
+            0 => "Relayed — retrying direct soon".to_owned(),
+            left => format!("Relayed — direct retry in {}", short_duration(left)),
         },
+        (kind, _) => connection_text(kind).to_owned(),
     }
 }
 
