@@ -187,7 +187,7 @@ impl NetworkBehaviour for Behaviour {
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<ToSwarm<Event, THandlerInEvent<Self>>> {
         let dials: Vec<_> = {
             let mut shared = lock(&self.shared);
-            shared.behaviour_waker = Some(cx.waker().clone());
+            shared.behaviour_waker.register(cx.waker());
             let faults = std::mem::take(&mut shared.faults);
             self.queued.extend(faults.into_iter().map(|(peer, error)| {
                 ToSwarm::GenerateEvent(Event::SignalingFault { peer, error })

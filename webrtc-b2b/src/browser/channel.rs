@@ -10,9 +10,10 @@ use std::cell::RefCell;
 use std::io;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use futures::task::AtomicWaker;
 use futures::{AsyncRead, AsyncWrite, FutureExt};
 use futures_timer::Delay;
 use send_wrapper::SendWrapper;
@@ -35,18 +36,36 @@ struct Inner {
     channel: RtcDataChannel,
     state: StreamState,
     open: bool,
-    read_waker: Option<Waker>,
-    write_waker: Option<Waker>,
+    read_waker: AtomicWaker,
+    write_waker: AtomicWaker,
+    /// `close()` is scheduled (once the queue drains).
+    closing: bool,
 }
 
 impl Inner {
-    fn wake_all(&mut self) {
-        if let Some(waker) = self.read_waker.take() {
-            waker.wake();
+    fn wake_all(&self) {
+        self.read_waker.wake();
+        self.write_waker.wake();
+    }
+
+    /// Closes the channel once what was sent on it has left the browser (`close()` right away
+    /// may drop queued messages in some browsers). Scheduled once, however often asked.
+    fn close_when_drained(&mut self) {
+        if std::mem::replace(&mut self.closing, true) {
+            return;
         }
-        if let Some(waker) = self.write_waker.take() {
-            waker.wake();
-        }
+        let channel = self.channel.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let mut waited = Duration::ZERO;
+            while channel.ready_state() == RtcDataChannelState::Open
+                && channel.buffered_amount() > 0
+                && waited < DRAIN_LIMIT
+            {
+                Delay::new(DRAIN_POLL).await;
+                waited += DRAIN_POLL;
+            }
+            channel.close();
+        });
     }
 
     /// Carries out what the stream state asks for.
@@ -59,7 +78,7 @@ impl Inner {
                         self.state.handle_channel_closed();
                     }
                 }
-                Output::CloseChannel => close_when_drained(self.channel.clone()),
+                Output::CloseChannel => self.close_when_drained(),
             }
         }
     }
@@ -86,8 +105,9 @@ impl Channel {
             channel: channel.clone(),
             state: StreamState::new(config),
             open,
-            read_waker: None,
-            write_waker: None,
+            read_waker: AtomicWaker::new(),
+            write_waker: AtomicWaker::new(),
+            closing: false,
         }));
 
         let on_open = {
@@ -129,9 +149,7 @@ impl Channel {
         let on_low = {
             let inner = inner.clone();
             Closure::<dyn FnMut(Event)>::new(move |_: Event| {
-                if let Some(waker) = inner.borrow_mut().write_waker.take() {
-                    waker.wake();
-                }
+                inner.borrow().write_waker.wake();
             })
         };
         channel.set_onopen(Some(on_open.as_ref().unchecked_ref()));
@@ -154,7 +172,7 @@ impl Channel {
             Ok(ReadOutcome::Data(n)) => Poll::Ready(Ok(n)),
             Ok(ReadOutcome::Eof) => Poll::Ready(Ok(0)),
             Ok(ReadOutcome::Pending) => {
-                inner.read_waker = Some(cx.waker().clone());
+                inner.read_waker.register(cx.waker());
                 Poll::Pending
             }
             Err(error) => Poll::Ready(Err(io_error(error))),
@@ -167,7 +185,7 @@ impl Channel {
             return Poll::Ready(Err(error));
         }
         if !inner.open || inner.channel.buffered_amount() > HIGH_WATER {
-            inner.write_waker = Some(cx.waker().clone());
+            inner.write_waker.register(cx.waker());
             return Poll::Pending;
         }
         let written = inner.state.write(buf).map_err(io_error)?;
@@ -182,7 +200,7 @@ impl Channel {
             match inner.state.write_state().clone() {
                 WriteState::Open | WriteState::Stopped => {
                     if !inner.open {
-                        inner.write_waker = Some(cx.waker().clone());
+                        inner.write_waker.register(cx.waker());
                         return Poll::Pending;
                     }
                     inner.state.close_write(now_ms()).map_err(io_error)?;
@@ -193,7 +211,7 @@ impl Channel {
                         Delay::new(Duration::from_millis(deadline_ms.saturating_sub(now_ms())))
                     });
                     if timer.poll_unpin(cx).is_pending() {
-                        inner.write_waker = Some(cx.waker().clone());
+                        inner.write_waker.register(cx.waker());
                         return Poll::Pending;
                     }
                     self.fin_ack_timer = None;
@@ -224,28 +242,12 @@ impl Drop for Channel {
         let read_done = matches!(inner.state.read(&mut []), Ok(ReadOutcome::Eof));
         if write_done && read_done {
             inner.flush();
-            close_when_drained(channel);
+            inner.close_when_drained();
         } else {
             inner.state.reset();
             inner.flush();
         }
     }
-}
-
-/// Closes `channel` once what was sent on it has left the browser: `close()` right away may
-/// drop queued messages in some browsers.
-fn close_when_drained(channel: RtcDataChannel) {
-    wasm_bindgen_futures::spawn_local(async move {
-        let mut waited = Duration::ZERO;
-        while channel.ready_state() == RtcDataChannelState::Open
-            && channel.buffered_amount() > 0
-            && waited < DRAIN_LIMIT
-        {
-            Delay::new(DRAIN_POLL).await;
-            waited += DRAIN_POLL;
-        }
-        channel.close();
-    });
 }
 
 fn write_error(state: &WriteState) -> Option<io::Error> {

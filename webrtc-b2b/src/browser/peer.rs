@@ -10,6 +10,8 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 use std::task::Waker;
 
+use futures::task::AtomicWaker;
+
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
@@ -46,29 +48,54 @@ pub(crate) enum PeerEvent {
     InitClosed,
 }
 
+/// A queue filled by browser callbacks and drained by one task, which a push wakes.
+struct Queue<T> {
+    items: VecDeque<T>,
+    waker: AtomicWaker,
+}
+
+impl<T> Default for Queue<T> {
+    fn default() -> Self {
+        Self {
+            items: VecDeque::new(),
+            waker: AtomicWaker::new(),
+        }
+    }
+}
+
+impl<T> Queue<T> {
+    fn push(&mut self, item: T) {
+        self.items.push_back(item);
+        self.waker.wake();
+    }
+
+    /// The oldest item, or `None` with `waker` registered to hear of the next push.
+    fn pop(&mut self, waker: &Waker) -> Option<T> {
+        let item = self.items.pop_front();
+        if item.is_none() {
+            self.waker.register(waker);
+        }
+        item
+    }
+
+    fn clear(&mut self) {
+        self.items.clear();
+        self.waker.take();
+    }
+}
+
 #[derive(Default)]
 struct Shared {
-    events: VecDeque<PeerEvent>,
-    events_waker: Option<Waker>,
+    events: Queue<PeerEvent>,
     /// Data channels the peer opened, other than `init`, each already listening.
-    inbound: VecDeque<Channel>,
-    inbound_waker: Option<Waker>,
+    inbound: Queue<Channel>,
     /// Wakes whoever waits for the connection to fail or close.
-    state_waker: Option<Waker>,
+    state_waker: AtomicWaker,
     state: Option<PeerConnectionState>,
     /// Since when `connectionState` has been `disconnected`.
     disconnected_since: Option<u64>,
     /// The DTLS transport closed (the peer closed its end) or failed.
     transport_ended: bool,
-}
-
-impl Shared {
-    fn push_event(&mut self, event: PeerEvent) {
-        self.events.push_back(event);
-        if let Some(waker) = self.events_waker.take() {
-            waker.wake();
-        }
-    }
 }
 
 type Handler<T> = Closure<dyn FnMut(T)>;
@@ -138,7 +165,7 @@ impl Peer {
                         .candidate()
                         .and_then(|c| js_sys::JSON::stringify(&c.to_json()).ok())
                         .and_then(|s| s.as_string());
-                    shared.borrow_mut().push_event(PeerEvent::Candidate(json));
+                    shared.borrow_mut().events.push(PeerEvent::Candidate(json));
                 },
             )
         };
@@ -157,10 +184,8 @@ impl Peer {
                     }
                     _ => None,
                 };
-                shared.push_event(PeerEvent::State(state));
-                if let Some(waker) = shared.state_waker.take() {
-                    waker.wake();
-                }
+                shared.events.push(PeerEvent::State(state));
+                shared.state_waker.wake();
             })
         };
         pc.set_onconnectionstatechange(Some(on_state.as_ref().unchecked_ref()));
@@ -175,11 +200,7 @@ impl Peer {
                     return;
                 }
                 let channel = Channel::new(channel, stream_config.clone());
-                let mut shared = shared.borrow_mut();
-                shared.inbound.push_back(channel);
-                if let Some(waker) = shared.inbound_waker.take() {
-                    waker.wake();
-                }
+                shared.borrow_mut().inbound.push(channel);
             })
         };
         pc.set_ondatachannel(Some(on_channel.as_ref().unchecked_ref()));
@@ -206,13 +227,13 @@ impl Peer {
         let on_open = {
             let shared = self.shared.clone();
             Closure::<dyn FnMut(Event)>::new(move |_: Event| {
-                shared.borrow_mut().push_event(PeerEvent::InitOpen);
+                shared.borrow_mut().events.push(PeerEvent::InitOpen);
             })
         };
         let on_close = {
             let shared = self.shared.clone();
             Closure::<dyn FnMut(Event)>::new(move |_: Event| {
-                shared.borrow_mut().push_event(PeerEvent::InitClosed);
+                shared.borrow_mut().events.push(PeerEvent::InitClosed);
             })
         };
         channel.set_onopen(Some(on_open.as_ref().unchecked_ref()));
@@ -234,21 +255,13 @@ impl Peer {
     /// The next browser event for the signaling attempt, or `None` (and `waker` is woken when
     /// one arrives).
     pub(crate) fn poll_event(&self, waker: &Waker) -> Option<PeerEvent> {
-        let mut shared = self.shared.borrow_mut();
-        let event = shared.events.pop_front();
-        if event.is_none() {
-            shared.events_waker = Some(waker.clone());
-        }
-        event
+        self.shared.borrow_mut().events.pop(waker)
     }
 
     /// Stops queueing events for the attempt, which has ended.
     pub(crate) fn end_attempt(&mut self) {
         self.pc.set_onicecandidate(None);
-        let mut shared = self.shared.borrow_mut();
-        shared.events.clear();
-        shared.events_waker = None;
-        drop(shared);
+        self.shared.borrow_mut().events.clear();
         self.init = None;
     }
 
@@ -273,9 +286,7 @@ impl Peer {
                 if matches!(state.as_deref(), Some("closed" | "failed")) {
                     let mut shared = shared.borrow_mut();
                     shared.transport_ended = true;
-                    if let Some(waker) = shared.state_waker.take() {
-                        waker.wake();
-                    }
+                    shared.state_waker.wake();
                 }
             })
         };
@@ -292,12 +303,7 @@ impl Peer {
 
     /// A data channel the peer opened, if one is waiting.
     pub(crate) fn poll_inbound(&self, waker: &Waker) -> Option<Channel> {
-        let mut shared = self.shared.borrow_mut();
-        let channel = shared.inbound.pop_front();
-        if channel.is_none() {
-            shared.inbound_waker = Some(waker.clone());
-        }
-        channel
+        self.shared.borrow_mut().inbound.pop(waker)
     }
 
     /// Opens a data channel for a new outbound stream.
@@ -309,7 +315,7 @@ impl Peer {
     /// or it has been `disconnected` for [`DISCONNECTED_GRACE_MS`] by `now_ms`; else
     /// registers `waker` (the caller must poll again in time to see the grace run out).
     pub(crate) fn poll_ended(&self, waker: &Waker, now_ms: u64) -> Option<PeerConnectionState> {
-        let mut shared = self.shared.borrow_mut();
+        let shared = self.shared.borrow();
         match shared.state {
             Some(state @ (PeerConnectionState::Failed | PeerConnectionState::Closed)) => {
                 return Some(state);
@@ -323,7 +329,7 @@ impl Peer {
         {
             return Some(PeerConnectionState::Failed);
         }
-        shared.state_waker = Some(waker.clone());
+        shared.state_waker.register(waker);
         None
     }
 }

@@ -9,7 +9,9 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
+
+use futures::task::AtomicWaker;
 
 use futures::channel::oneshot;
 use libp2p_core::multiaddr::Multiaddr;
@@ -40,10 +42,10 @@ pub(crate) struct Shared {
     incoming: VecDeque<(PeerId, SignalingStream, Multiaddr, Ticket)>,
     /// Limits the attempts peers may start here.
     pub(crate) admission: Admission,
-    transport_waker: Option<Waker>,
+    transport_waker: AtomicWaker,
     /// Dials waiting for the behaviour to open their signaling stream.
     pub(crate) dials: VecDeque<(PeerId, StreamRequest)>,
-    pub(crate) behaviour_waker: Option<Waker>,
+    pub(crate) behaviour_waker: AtomicWaker,
     pub(crate) registry: Registry,
     /// Attempts that ended by the peer's fault, for the behaviour to report.
     pub(crate) faults: VecDeque<(PeerId, Error)>,
@@ -58,9 +60,9 @@ impl Shared {
             listener_events: VecDeque::new(),
             incoming: VecDeque::new(),
             admission: Admission::default(),
-            transport_waker: None,
+            transport_waker: AtomicWaker::new(),
             dials: VecDeque::new(),
-            behaviour_waker: None,
+            behaviour_waker: AtomicWaker::new(),
             registry: Registry::default(),
             faults: VecDeque::new(),
         }
@@ -73,9 +75,17 @@ impl Shared {
             return;
         };
         self.incoming.push_back((peer, stream, name, ticket));
-        if let Some(waker) = self.transport_waker.take() {
-            waker.wake();
-        }
+        self.transport_waker.wake();
+    }
+
+    /// Tells the swarm that listener `id` is gone.
+    fn listener_closed(&mut self, id: ListenerId) {
+        self.listener_events
+            .push_back(TransportEvent::ListenerClosed {
+                listener_id: id,
+                reason: Ok(()),
+            });
+        self.transport_waker.wake();
     }
 }
 
@@ -91,9 +101,7 @@ fn report(
             if error.is_peer_fault() {
                 let mut shared = lock(shared);
                 shared.faults.push_back((peer, error.clone()));
-                if let Some(waker) = shared.behaviour_waker.take() {
-                    waker.wake();
-                }
+                shared.behaviour_waker.wake();
             }
             Err(error)
         }
@@ -127,15 +135,7 @@ impl libp2p_core::Transport for Transport {
         }
         let mut shared = lock(&self.shared);
         if let Some(previous) = shared.listener.replace(id) {
-            shared
-                .listener_events
-                .push_back(TransportEvent::ListenerClosed {
-                    listener_id: previous,
-                    reason: Ok(()),
-                });
-            if let Some(waker) = shared.transport_waker.take() {
-                waker.wake();
-            }
+            shared.listener_closed(previous);
         }
         // No `NewAddress`: a bare `/webrtc` is not dialable, so it must not be a listen address
         // identify tells peers of; the behaviour advertises the dialable ones, per relay.
@@ -149,15 +149,7 @@ impl libp2p_core::Transport for Transport {
         }
         shared.listener = None;
         shared.incoming.clear();
-        shared
-            .listener_events
-            .push_back(TransportEvent::ListenerClosed {
-                listener_id: id,
-                reason: Ok(()),
-            });
-        if let Some(waker) = shared.transport_waker.take() {
-            waker.wake();
-        }
+        shared.listener_closed(id);
         true
     }
 
@@ -172,9 +164,7 @@ impl libp2p_core::Transport for Transport {
                 return Err(TransportError::Other(Error::Disabled));
             }
             shared.dials.push_back((peer, StreamRequest(reply)));
-            if let Some(waker) = shared.behaviour_waker.take() {
-                waker.wake();
-            }
+            shared.behaviour_waker.wake();
             (shared.config.clone(), shared.registry.clone())
         };
         let shared = self.shared.clone();
@@ -212,7 +202,7 @@ impl libp2p_core::Transport for Transport {
                 });
             }
         }
-        shared.transport_waker = Some(cx.waker().clone());
+        shared.transport_waker.register(cx.waker());
         Poll::Pending
     }
 }
