@@ -72,10 +72,11 @@ pub fn peer_webrtc_address(
     )
 }
 
-/// The peer a `/webrtc` dial is for: `/webrtc/p2p/<peer>` (signal over the relayed connection
-/// already open to the peer) or the spec's `<relay>/p2p-circuit/webrtc/p2p/<peer>`. `None` for
+/// The peer a `/webrtc` address names: `/webrtc/p2p/<peer>` (signal over the relayed connection
+/// already open to the peer) or the spec's `<relay>/p2p-circuit/webrtc/p2p/<peer>`. These are
+/// the addresses the transport dials and the names it gives incoming connections. `None` for
 /// anything else.
-pub fn dial_target(addr: &Multiaddr) -> Option<PeerId> {
+pub fn webrtc_peer(addr: &Multiaddr) -> Option<PeerId> {
     let parts: Vec<Protocol<'_>> = addr.iter().collect();
     let [.., Protocol::WebRTC, Protocol::P2p(peer)] = parts.as_slice() else {
         return None;
@@ -128,20 +129,20 @@ mod tests {
     fn dials_both_address_forms_and_nothing_else() {
         let (relay, target) = (peer(1), peer(3));
         let short = listen_address().with(Protocol::P2p(target));
-        assert_eq!(dial_target(&short), Some(target));
+        assert_eq!(webrtc_peer(&short), Some(target));
         let spec = circuit(relay)
             .with(Protocol::WebRTC)
             .with(Protocol::P2p(target));
-        assert_eq!(dial_target(&spec), Some(target));
+        assert_eq!(webrtc_peer(&spec), Some(target));
         assert_eq!(
-            dial_target(&circuit(relay).with(Protocol::P2p(target))),
+            webrtc_peer(&circuit(relay).with(Protocol::P2p(target))),
             None
         );
-        assert_eq!(dial_target(&listen_address()), None);
+        assert_eq!(webrtc_peer(&listen_address()), None);
         let direct_ip: Multiaddr = format!("/ip4/10.0.0.1/webrtc/p2p/{target}")
             .parse()
             .unwrap();
-        assert_eq!(dial_target(&direct_ip), None);
+        assert_eq!(webrtc_peer(&direct_ip), None);
     }
 
     #[test]

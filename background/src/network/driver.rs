@@ -21,7 +21,7 @@ use phemossa_core::sync::gossip::{receive_remembering, Acceptance};
 use phemossa_core::sync::limits::MAX_AUTHORS_PER_SCOPE;
 use phemossa_core::sync::{Output, Progress, Scope, SYNC_V2_PROTOCOL};
 use web_sys::console;
-use webrtc_b2b::address::is_direct;
+use webrtc_b2b::address::{is_direct, webrtc_peer};
 
 use super::behaviour::{Node, NodeEvent};
 use super::gossip::Gossip;
@@ -569,7 +569,7 @@ impl Driver {
             }
             SwarmEvent::IncomingConnection { send_back_addr, .. } => {
                 if let Some(peer) =
-                    direct_peer(&send_back_addr).and_then(|p| self.peers.get_mut(&p))
+                    webrtc_peer(&send_back_addr).and_then(|p| self.peers.get_mut(&p))
                 {
                     peer.links.peer_initiated();
                 }
@@ -579,7 +579,7 @@ impl Driver {
                 error,
                 ..
             } => {
-                if let Some(peer_id) = direct_peer(&send_back_addr) {
+                if let Some(peer_id) = webrtc_peer(&send_back_addr) {
                     console::info_1(
                         &format!("phemossa: no direct connection from {peer_id}: {error}").into(),
                     );
@@ -1055,18 +1055,6 @@ fn kind_of(endpoint: &ConnectedPoint) -> ConnectionKind {
         ConnectionKind::Direct
     } else {
         ConnectionKind::Relayed
-    }
-}
-
-/// The peer an inbound `/webrtc` attempt is from (its send-back address ends in
-/// `/webrtc/p2p/<peer>`).
-fn direct_peer(send_back_addr: &libp2p::Multiaddr) -> Option<PeerId> {
-    if !is_direct(send_back_addr) {
-        return None;
-    }
-    match send_back_addr.iter().last() {
-        Some(Protocol::P2p(peer_id)) => Some(peer_id),
-        _ => None,
     }
 }
 

@@ -24,7 +24,7 @@ use super::attempt;
 use super::connection::Connection;
 use super::handler::StreamRequest;
 use super::registry::{lock, Registry};
-use crate::address::{dial_target, listen_address};
+use crate::address::{listen_address, webrtc_peer};
 use crate::admission::{Admission, Ticket};
 use crate::signal::Role;
 use crate::{Config, Error};
@@ -154,7 +154,7 @@ impl libp2p_core::Transport for Transport {
     }
 
     fn dial(&mut self, addr: Multiaddr, _: DialOpts) -> Result<Attempt, TransportError<Error>> {
-        let Some(peer) = dial_target(&addr) else {
+        let Some(peer) = webrtc_peer(&addr) else {
             return Err(TransportError::MultiaddrNotSupported(addr));
         };
         let (reply, stream) = oneshot::channel();
