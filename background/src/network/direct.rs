@@ -66,7 +66,6 @@ impl Links {
                 opened_at: now,
             },
         );
-        self.last_kind = self.kind();
         if kind == ConnectionKind::Direct {
             self.attempts.succeeded();
             if self.dial == Some(connection) {
@@ -89,15 +88,13 @@ impl Links {
             self.direct_identified = false;
             // The direct connection went while a relayed one is still up: try again, by the
             // same rule as after identify (identify does not run again on that connection).
-            let dialed = self
-                .open
-                .values()
-                .find(|l| l.kind == ConnectionKind::Relayed)
-                .map(|l| l.dialed);
             if link.kind == ConnectionKind::Direct && self.speaks_signaling && self.dial.is_none() {
-                if let Some(dialed) = dialed {
-                    let wait = if dialed { 0 } else { INITIATE_GRACE_MS };
-                    self.initiate_at = Some(now + wait);
+                let relayed = self
+                    .open
+                    .values()
+                    .find(|l| l.kind == ConnectionKind::Relayed);
+                if let Some(&relayed) = relayed {
+                    self.schedule_initiation(relayed, now);
                 }
             }
         }
@@ -180,9 +177,15 @@ impl Links {
         }
         self.speaks_signaling = true;
         if self.initiate_at.is_none() && self.dial.is_none() {
-            let wait = if link.dialed { 0 } else { INITIATE_GRACE_MS };
-            self.initiate_at = Some(now + wait);
+            self.schedule_initiation(link, now);
         }
+    }
+
+    /// When to start an attempt over `relayed`: at once if this node dialed it (the spec's
+    /// initiator), else after [`INITIATE_GRACE_MS`], to let the peer start first.
+    fn schedule_initiation(&mut self, relayed: Link, now: u64) {
+        let wait = if relayed.dialed { 0 } else { INITIATE_GRACE_MS };
+        self.initiate_at = Some(now + wait);
     }
 
     /// The peer started an attempt: it drives this one.

@@ -472,8 +472,6 @@ impl Driver {
                 };
                 if !stale.is_empty() {
                     peer.disconnected();
-                    peer.connections = 0;
-                    peer.links.clear();
                 }
                 peer.links
                     .opened(connection_id, kind, endpoint.is_dialer(), now);
@@ -516,8 +514,6 @@ impl Driver {
                     }
                     peer.last_seen = now;
                     if num_established == 0 {
-                        peer.connections = 0;
-                        peer.links.clear();
                         peer.disconnected();
                         let record = peer.record(&peer_id);
                         peer.unsaved = false;

@@ -186,8 +186,11 @@ impl Peer {
         self.channels.remove(at).map(|(_, _, channel)| channel)
     }
 
-    /// The last connection closed: in-flight sync state is void, the score stays.
+    /// The last connection closed (or the rest were found stale): no connection is counted or
+    /// tracked any more, in-flight sync state is void, the score stays.
     pub fn disconnected(&mut self) {
+        self.connections = 0;
+        self.links.clear();
         let (v1_score, v2_score) = (self.v1.score().clone(), self.v2.score().clone());
         self.v1 = Session::with_score(v1_config(&self.shared), v1_score);
         self.v2 = Reconciler::with_score(v2_config(&self.shared), v2_score);
