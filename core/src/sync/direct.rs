@@ -73,15 +73,6 @@ impl DirectAttempts {
         self.started_at.is_some()
     }
 
-    /// Whether the attempt under way started `timeout_ms` or more before `now`. A backstop for
-    /// an attempt whose end the driver never heard of: the signaling machine's own
-    /// `attempt_timeout_ms` (15 s by default) should end it first. The driver then calls
-    /// [`failed`](Self::failed).
-    pub fn timed_out(&self, now: u64, timeout_ms: u64) -> bool {
-        self.started_at
-            .is_some_and(|at| now.saturating_sub(at) >= timeout_ms)
-    }
-
     /// Failed attempts in a row.
     pub fn failures(&self) -> u32 {
         self.failures
@@ -123,8 +114,6 @@ mod tests {
         let state = attempts.state(2_000);
         assert!(state.attempting);
         assert_eq!(state.retry_in_ms, None);
-        assert!(!attempts.timed_out(15_999, 15_000));
-        assert!(attempts.timed_out(16_000, 15_000));
     }
 
     #[test]
