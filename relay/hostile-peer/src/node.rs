@@ -84,6 +84,20 @@ fn gossip_config() -> Result<gossipsub::Config, BoxError> {
         .build()?)
 }
 
+/// Request-response with raw bytes both ways on `protocol`, giving up on an answer after
+/// `timeout_secs`.
+fn raw_bytes(
+    protocol: &'static str,
+    support: request_response::ProtocolSupport,
+    timeout_secs: u64,
+) -> request_response::Behaviour<SyncCodec> {
+    request_response::Behaviour::with_codec(
+        SyncCodec,
+        [(StreamProtocol::new(protocol), support)],
+        request_response::Config::default().with_request_timeout(Duration::from_secs(timeout_secs)),
+    )
+}
+
 async fn build_swarm(key: Keypair) -> Result<Swarm<Behaviour>, Error> {
     let failed = |what: &str, e: &dyn std::fmt::Display| Error::Build(format!("{what}: {e}"));
     let swarm = SwarmBuilder::with_existing_identity(key)
@@ -116,23 +130,11 @@ async fn build_swarm(key: Keypair) -> Result<Swarm<Behaviour>, Error> {
                     gossipsub::MessageAuthenticity::Signed(key.clone()),
                     gossip_config()?,
                 )?,
-                sync: request_response::Behaviour::with_codec(
-                    SyncCodec,
-                    [(
-                        StreamProtocol::new(SYNC_PROTOCOL),
-                        request_response::ProtocolSupport::Full,
-                    )],
-                    request_response::Config::default()
-                        .with_request_timeout(Duration::from_secs(30)),
-                ),
-                signaling: request_response::Behaviour::with_codec(
-                    SyncCodec,
-                    [(
-                        StreamProtocol::new(SIGNALING_PROTOCOL),
-                        request_response::ProtocolSupport::Outbound,
-                    )],
-                    request_response::Config::default()
-                        .with_request_timeout(Duration::from_secs(10)),
+                sync: raw_bytes(SYNC_PROTOCOL, request_response::ProtocolSupport::Full, 30),
+                signaling: raw_bytes(
+                    SIGNALING_PROTOCOL,
+                    request_response::ProtocolSupport::Outbound,
+                    10,
                 ),
             })
         })
