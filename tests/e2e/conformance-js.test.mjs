@@ -100,9 +100,10 @@ async function phemossaView(client) {
  * js-libp2p 3.3.x's identify() throws (AddressManager.addObservedAddr → getNetConfig) when the
  * peer's identify message carries an observedAddr that does not start with an IP or DNS
  * component, and then drops the whole result. rust-libp2p's identify sends the connection's
- * remote address as observedAddr: `/p2p/<js>` on an inbound relayed circuit, and whatever
- * Phemossa's /webrtc transport names the connection by (`/webrtc/p2p/<js>` inbound, `/webrtc`
- * outbound in the first version), so js never learns what Phemossa speaks there.
+ * remote address as observedAddr: `/p2p/<js>` on an inbound relayed circuit, and on /webrtc
+ * whatever Phemossa names the connection by. Phemossa names it by the circuit form
+ * `<relay>/p2p-circuit/webrtc/p2p/<js>` for this reason (its first version used `/webrtc/p2p/<js>`
+ * and js identified nothing); the hint says so if that ever regresses.
  */
 const OBSERVED_ADDR_HINT = 'js-libp2p rejects an identify whose observedAddr does not start with /ip4, /ip6 or /dns*; '
   + "rust-libp2p sends the connection's remote address there, so Phemossa's /webrtc transport must name the "

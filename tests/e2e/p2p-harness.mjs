@@ -334,21 +334,28 @@ export function trackSession(t, session) {
 }
 
 /**
- * Saves `addr` (or several, one per line) as the browser's bootstrap addresses through its
- * options page, as a person would, and waits for the Network section to say "Saved".
+ * Edits the options page's Network section as a person would: `fill(network)` sets the fields
+ * (`network` is the section's region), then the settings are saved and the section must say
+ * "Saved".
  */
-export async function setBootstrap(session, addr) {
+export async function editNetworkSettings(session, fill) {
   const page = await session.options();
   try {
     const network = page.getByRole('region', { name: 'Network', exact: true });
-    await network.getByRole('textbox', { name: 'Bootstrap addresses', exact: true })
-      .fill([addr].flat().join('\n'));
+    await fill(network);
     await network.getByRole('button', { name: 'Save network settings' }).click();
     await until('the Network section to say "Saved"', () => network.getByRole('status').allInnerTexts(),
       (list) => list.some((text) => /^\s*Saved\s*$/.test(text)), TIMEOUT);
   } finally {
     await page.close().catch(() => {});
   }
+}
+
+/** Saves `addr` (or several, one per line) as the browser's bootstrap addresses. */
+export function setBootstrap(session, addr) {
+  return editNetworkSettings(session, (network) => network
+    .getByRole('textbox', { name: 'Bootstrap addresses', exact: true })
+    .fill([addr].flat().join('\n')));
 }
 
 /**

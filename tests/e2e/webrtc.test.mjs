@@ -4,7 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SYNC_TIMEOUT, TEST_TIMEOUT, feedHas, follow, post, readPublicKey, until } from './helpers.mjs';
-import { NETNS_IP, launchBrowser, portClient, setBootstrap, startHostilePeer, startPair, startRelay } from './p2p-harness.mjs';
+import {
+  NETNS_IP, editNetworkSettings, launchBrowser, portClient, setBootstrap, startHostilePeer, startPair, startRelay,
+} from './p2p-harness.mjs';
 
 const DIRECT_TIMEOUT = 30_000; // relay reservation, discovery, relayed dial, identify, signaling, ICE
 
@@ -78,19 +80,12 @@ test('two browsers connect directly over WebRTC and keep talking without the rel
  * Through the options page, as a person would: direct connections only through `turn` (one
  * TURN server line), giving up after `seconds`; then saves.
  */
-async function directOnlyThroughTurn(session, turn, seconds) {
-  const page = await session.options();
-  try {
-    const network = page.getByRole('region', { name: 'Network', exact: true });
+function directOnlyThroughTurn(session, turn, seconds) {
+  return editNetworkSettings(session, async (network) => {
     await network.getByRole('textbox', { name: 'TURN servers', exact: true }).fill(turn);
     await network.getByRole('radio', { name: 'Only through my TURN servers' }).check();
     await network.getByRole('spinbutton', { name: 'Direct connection timeout' }).fill(String(seconds));
-    await network.getByRole('button', { name: 'Save network settings' }).click();
-    await until('the Network section to say "Saved"', () => network.getByRole('status').allInnerTexts(),
-      (list) => list.some((text) => /^\s*Saved\s*$/.test(text)));
-  } finally {
-    await page.close().catch(() => {});
-  }
+  });
 }
 
 test('when no direct path works, peers stay relayed, keep talking and retry direct later', { timeout: 3 * TEST_TIMEOUT }, async (t) => {
