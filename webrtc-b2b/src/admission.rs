@@ -3,9 +3,11 @@
 //! opens signaling streams in a loop must not be able to use them all up.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use libp2p_identity::PeerId;
+
+use crate::lock;
 
 /// Attempts one peer may have running here at once. A well-behaved peer runs one; both sides
 /// starting at the same moment is the other side's attempt, not a second one of this peer's.
@@ -67,14 +69,6 @@ impl Drop for Ticket {
             }
         }
     }
-}
-
-/// Each change to the counts is one statement, so a poisoned lock still holds consistent
-/// counts.
-fn lock(mutex: &Mutex<Counts>) -> MutexGuard<'_, Counts> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]

@@ -57,6 +57,16 @@ pub(crate) fn test_peer(seed: u8) -> libp2p_identity::PeerId {
     libp2p_identity::PeerId::from_bytes(&bytes).expect("valid identity peer id")
 }
 
+/// Locks state shared between the transport, the behaviour and their futures. wasm is
+/// single-threaded, so the lock is never contended; every change made under it is a single
+/// step (a push, a counter, a map entry), so a lock poisoned by a panic still holds consistent
+/// state and is used as it is.
+pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// Everything a node's `/webrtc` needs to know.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Config {

@@ -16,10 +16,10 @@ use libp2p_swarm::{
 };
 
 use super::handler::{Handler, InboundSignaling, StreamRequest};
-use super::registry::lock;
 use super::stats::{path_of, PathInfo};
 use super::transport::Shared;
 use crate::address::{is_relayed, listen_address, peer_webrtc_address, webrtc_address};
+use crate::lock;
 use crate::{Error, Event, IceServer};
 
 /// See the module documentation. Made with its [`super::Transport`] by [`crate::new`].

@@ -8,6 +8,8 @@ use libp2p_identity::PeerId;
 use send_wrapper::SendWrapper;
 use web_sys::RtcPeerConnection;
 
+use crate::lock;
+
 #[derive(Default)]
 struct Entries {
     next: u64,
@@ -63,12 +65,4 @@ impl Drop for Registration {
             }
         }
     }
-}
-
-/// wasm is single-threaded, so the lock is never contended; a panic while holding it cannot
-/// leave the maps half-updated (each change is one call), so a poisoned lock is still usable.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -23,9 +23,10 @@ use send_wrapper::SendWrapper;
 use super::attempt;
 use super::connection::Connection;
 use super::handler::StreamRequest;
-use super::registry::{lock, Registry};
+use super::registry::Registry;
 use crate::address::{listen_address, webrtc_peer};
 use crate::admission::{Admission, Ticket};
+use crate::lock;
 use crate::signal::Role;
 use crate::{Config, Error};
 
