@@ -69,12 +69,13 @@ wasm_browser_tests() {
 }
 
 fuzz_smoke() {
-  # Every decoder of outside input has a libFuzzer target in core/fuzz or webrtc-b2b/fuzz. No
+  # Every decoder of outside input has a libFuzzer target in fuzz/ or webrtc-b2b/fuzz. No
   # nightly toolchain can be installed here, so cargo-fuzz runs on stable with RUSTC_BOOTSTRAP and
   # without sanitizers.
   cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked
   local crate target
-  for crate in core webrtc-b2b; do
+  # fuzz/ (at the root) covers phemossa-core, -sync, -gossip and -api; webrtc-b2b/fuzz its own crate.
+  for crate in . webrtc-b2b; do
     (
       cd "$crate"
       RUSTC_BOOTSTRAP=1 cargo fuzz build -s none
@@ -109,19 +110,22 @@ relay_tests() {
 
 step "Install missing tools"            install_missing
 step "cargo fmt --check"                cargo fmt --all -- --check
-# phemossa-core is native; every other root-workspace crate (webext, ui, background, popup, options)
-# is wasm. phemossa-webrtc-b2b is both: its sans-IO core and tests run natively (proptest needs an
+# The pure crates (core, sync, gossip, node, api) are native; every other root-workspace crate
+# (webext, ui, background, popup, options) is wasm. phemossa-webrtc-b2b is both: its sans-IO core and tests run natively (proptest needs an
 # OS random source), its library must also build for the browser. relay/ is a native cargo
 # workspace of its own, checked in its own steps.
-step "clippy (native: core, webrtc-b2b)" cargo clippy -p phemossa-core -p phemossa-webrtc-b2b \
+PURE_CRATES=(-p phemossa-core -p phemossa-sync -p phemossa-gossip -p phemossa-node -p phemossa-api)
+step "clippy (native: pure crates, webrtc-b2b)" cargo clippy "${PURE_CRATES[@]}" -p phemossa-webrtc-b2b \
                                           --all-targets -- -D warnings
 step "clippy (wasm crates)"             cargo clippy --target wasm32-unknown-unknown --workspace \
-                                          --exclude phemossa-core --exclude phemossa-webrtc-b2b \
+                                          --exclude phemossa-core --exclude phemossa-sync \
+                                          --exclude phemossa-gossip --exclude phemossa-node \
+                                          --exclude phemossa-api --exclude phemossa-webrtc-b2b \
                                           --all-targets -- -D warnings
 step "clippy (wasm: webrtc-b2b library)" cargo clippy --target wasm32-unknown-unknown \
                                           -p phemossa-webrtc-b2b --lib -- -D warnings
-step "cargo test (core, ui, webrtc-b2b; native)" \
-                                        cargo test -p phemossa-core -p phemossa-ui -p phemossa-webrtc-b2b
+step "cargo test (pure crates, ui, webrtc-b2b; native)" \
+                                        cargo test "${PURE_CRATES[@]}" -p phemossa-ui -p phemossa-webrtc-b2b
 step "fuzz smoke (peer-input decoders)" fuzz_smoke
 step "fmt + clippy (relay, native)"     relay_lint
 step "cargo test (relay, native)"       relay_tests

@@ -2,7 +2,7 @@
 //! like anything from a peer), exporting stored events a page at a time, and timing this
 //! device's signature checks so an ingest can be compared with them.
 
-use phemossa_core::api::{
+use phemossa_api::{
     ApiError, EventsPage, ImportReport, Response, VerificationTiming, MAX_EXPORT_PAGE,
     MAX_EXPORT_PAGE_BYTES, MAX_IMPORT_EVENTS, MAX_IMPORT_REASONS,
 };

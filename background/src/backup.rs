@@ -4,7 +4,7 @@
 
 use std::cell::Cell;
 
-use phemossa_core::api::{ApiError, BackupFile, IdentityInfo, Push, Response};
+use phemossa_api::{ApiError, BackupFile, IdentityInfo, Push, Response};
 use phemossa_core::backup::{self, SealParams};
 use phemossa_core::PublicKey;
 

@@ -1,6 +1,6 @@
 //! The one error type of the background: what went wrong, and in which operation.
 
-use phemossa_core::api::ApiError;
+use phemossa_api::ApiError;
 use phemossa_webext::WebextError;
 use thiserror::Error;
 

@@ -1,6 +1,6 @@
 //! The feed engine: feed pages for the user, and publishing the user's posts.
 
-use phemossa_core::api::{ApiError, FeedItem, FeedPage, Push, Response, MAX_FEED_PAGE};
+use phemossa_api::{ApiError, FeedItem, FeedPage, Push, Response, MAX_FEED_PAGE};
 use phemossa_core::feed::feed_authors;
 use phemossa_core::{Content, Event, EventId, FeedCursor, Post, PublicKey};
 

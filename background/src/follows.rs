@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use phemossa_core::api::{ApiError, FollowingEntry, Push, Response};
+use phemossa_api::{ApiError, FollowingEntry, Push, Response};
 use phemossa_core::{Content, Event, FollowGraph, FollowRecord, PublicKey};
 
 use crate::storage::Storage;

@@ -3,7 +3,7 @@
 
 use std::cmp::Reverse;
 
-use phemossa_core::api::Push;
+use phemossa_api::Push;
 use phemossa_core::feed::FeedOrdered;
 use phemossa_core::{Event, FollowRecord};
 

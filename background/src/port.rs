@@ -4,7 +4,7 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use phemossa_core::api::{ApiError, ClientMessage, ServerMessage};
+use phemossa_api::{ApiError, ClientMessage, ServerMessage};
 use phemossa_webext::{PortConnection, WebextError};
 
 use crate::subscribers::PushSink;

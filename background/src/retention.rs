@@ -4,7 +4,7 @@
 use std::rc::Rc;
 use std::time::Duration;
 
-use phemossa_core::api::{ApiError, Response};
+use phemossa_api::{ApiError, Response};
 use phemossa_core::retention::{plan_prune, RetentionSettings, StoredEvent};
 use phemossa_core::EventId;
 use web_sys::console;

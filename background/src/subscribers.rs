@@ -4,7 +4,7 @@ use std::cell::RefCell;
 use std::collections::HashSet;
 use std::rc::Rc;
 
-use phemossa_core::api::{Push, ServerMessage, Topic};
+use phemossa_api::{Push, ServerMessage, Topic};
 
 /// Somewhere pushes can be sent: a UI port in the product, a recorder in tests.
 pub trait PushSink {

@@ -4,7 +4,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use phemossa_core::api::{ApiError, IdentityInfo, Request, Response};
+use phemossa_api::{ApiError, IdentityInfo, Request, Response};
 use phemossa_core::event::VerifiedIds;
 use phemossa_core::{Identity, PublicKey};
 
@@ -91,7 +91,7 @@ impl Background {
     }
 
     /// Sends `push` to the pages subscribed to its topic.
-    pub(crate) fn push(&self, push: phemossa_core::api::Push) {
+    pub(crate) fn push(&self, push: phemossa_api::Push) {
         self.subscribers.push(push);
     }
 

@@ -7,8 +7,8 @@ use std::collections::HashSet;
 use std::rc::Rc;
 
 use common::*;
+use phemossa_api::{ApiError, ImportReport, Request, Response, StorageStats};
 use phemossa_background::{Background, PushSink};
-use phemossa_core::api::{ApiError, ImportReport, Request, Response, StorageStats};
 use phemossa_core::retention::RetentionSettings;
 use phemossa_core::Event;
 use wasm_bindgen_test::*;
@@ -80,7 +80,7 @@ async fn imports_store_valid_lines_name_refused_ones_and_count_duplicates() {
     assert_eq!((again.stored, again.duplicates, again.rejected), (0, 2, 0));
 
     let too_many = Request::ImportEvents {
-        events: vec![first.to_json(); phemossa_core::api::MAX_IMPORT_EVENTS + 1],
+        events: vec![first.to_json(); phemossa_api::MAX_IMPORT_EVENTS + 1],
         first_line: 1,
     };
     assert!(matches!(

@@ -6,10 +6,8 @@ mod common;
 use std::rc::Rc;
 
 use common::*;
+use phemossa_api::{ApiError, FeedItem, FeedPage, IdentityInfo, Push, Request, Response, Topic};
 use phemossa_background::{Background, PushSink};
-use phemossa_core::api::{
-    ApiError, FeedItem, FeedPage, IdentityInfo, Push, Request, Response, Topic,
-};
 use phemossa_core::{backup, Event, PublicKey};
 use wasm_bindgen_test::*;
 

@@ -8,9 +8,9 @@ use common::*;
 use phemossa_background::storage::PeerRecord;
 use phemossa_background::Storage;
 use phemossa_core::settings::NetworkSettings;
-use phemossa_core::sync::memory::MemoryStore;
-use phemossa_core::sync::{Cursor, Scope};
 use phemossa_core::{Event, EventId};
+use phemossa_sync::testing::v1::MemoryStore;
+use phemossa_sync::{Cursor, Scope};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);

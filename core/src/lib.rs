@@ -1,11 +1,14 @@
 //! Phemossa's core: everything that decides what is true, with no IO.
 //!
 //! Events are signed, content-addressed records; this crate encodes them canonically, validates
-//! untrusted input, derives the follow graph and the feed, seals identity backups, and defines the
-//! typed messages the extension's pages exchange with the background. Callers supply bytes, time
-//! and randomness; nothing here touches a clock, a disk, a network or a browser.
+//! untrusted input, derives the follow graph and the feed, plans retention, seals identity
+//! backups and parses the settings a person types. Callers supply bytes, time and randomness;
+//! nothing here touches a clock, a disk, a network or a browser.
+//!
+//! [`Error`] is the one code space of the protocol's refusals (docs/protocol.md §6): the sync,
+//! gossip, node and api crates above this one report through it too, so a code such as
+//! `bad_signature` means the same wherever it is counted.
 
-pub mod api;
 pub mod backup;
 pub mod error;
 pub mod event;
@@ -16,7 +19,6 @@ pub mod keys;
 pub mod limits;
 pub mod retention;
 pub mod settings;
-pub mod sync;
 
 pub use error::Error;
 pub use event::{Content, Event, Post};

@@ -2,7 +2,7 @@
 //! as a download.
 
 use dioxus::prelude::*;
-use phemossa_core::api::{ApiError, Request, Response};
+use phemossa_api::{ApiError, Request, Response};
 use phemossa_core::backup::MIN_PASSPHRASE_CHARS;
 use phemossa_ui::{failure_text, focus_later, use_client, Alert, Status};
 

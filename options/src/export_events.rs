@@ -2,7 +2,7 @@
 //! a page at a time with the count shown, saved as a JSON Lines file (one event per line).
 
 use dioxus::prelude::*;
-use phemossa_core::api::{Request, Response, MAX_EXPORT_PAGE};
+use phemossa_api::{Request, Response, MAX_EXPORT_PAGE};
 use phemossa_ui::archive::export_file_name;
 use phemossa_ui::format::{group_digits, plural};
 use phemossa_ui::{failure_text, use_client, Alert, Status};

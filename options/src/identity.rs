@@ -1,7 +1,7 @@
 //! The Identity section: your public key, to share, with its Copy button.
 
 use dioxus::prelude::*;
-use phemossa_core::api::IdentityInfo;
+use phemossa_api::IdentityInfo;
 use phemossa_ui::PublicKeyField;
 
 #[component]

@@ -3,7 +3,7 @@
 //! shown, and what came of them summed up.
 
 use dioxus::prelude::*;
-use phemossa_core::api::{Request, Response};
+use phemossa_api::{Request, Response};
 use phemossa_ui::archive::{plan_import, ImportStep, ImportTally};
 use phemossa_ui::format::group_digits;
 use phemossa_ui::{failure_text, focus_later, use_client, Alert, Status};

@@ -28,7 +28,7 @@ mod retention;
 mod storage;
 
 use dioxus::prelude::*;
-use phemossa_core::api::{Push, Topic};
+use phemossa_api::{Push, Topic};
 use phemossa_ui::{use_client_provider, use_connection, use_network_watch, use_pushes};
 use wasm_bindgen::prelude::*;
 

@@ -3,7 +3,7 @@
 //! document cannot read `chrome.storage`).
 
 use dioxus::prelude::*;
-use phemossa_core::api::{Request, Response};
+use phemossa_api::{Request, Response};
 use phemossa_core::settings::{
     DirectConnections, NetworkSettings, DEFAULT_DIRECT_TIMEOUT_S, DEFAULT_MAX_PEERS,
     MAX_DIRECT_TIMEOUT_S, MAX_MAX_PEERS, MIN_DIRECT_TIMEOUT_S,

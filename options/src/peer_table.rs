@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use dioxus::prelude::*;
-use phemossa_core::api::PeerInfo;
+use phemossa_api::PeerInfo;
 use phemossa_ui::format::group_digits;
 use phemossa_ui::network::{
     candidate_pair_text, connection_counts_down, connection_detail, connection_label,

@@ -2,7 +2,7 @@
 //! meets them through, kept current by Network pushes while the page is open.
 
 use dioxus::prelude::*;
-use phemossa_core::api::{NetworkStatus, RelayInfo, RelayState};
+use phemossa_api::{NetworkStatus, RelayInfo, RelayState};
 use phemossa_ui::format::group_digits;
 use phemossa_ui::network::{relay_text, state_text, state_tone};
 use phemossa_ui::{use_client, Alert, NetworkWatch, RetryAlert, Status, SyncBar};

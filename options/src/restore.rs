@@ -2,7 +2,7 @@
 //! first, then the identity replaced once the person confirms.
 
 use dioxus::prelude::*;
-use phemossa_core::api::{ApiError, IdentityInfo, Request, Response};
+use phemossa_api::{ApiError, IdentityInfo, Request, Response};
 use phemossa_core::backup::MAX_BACKUP_BYTES;
 use phemossa_ui::format::group_digits;
 use phemossa_ui::{failure_text, focus_later, use_client, Alert, Status};

@@ -3,7 +3,7 @@
 //! saved by the background, which prunes to the new limits at once.
 
 use dioxus::prelude::*;
-use phemossa_core::api::{Request, Response};
+use phemossa_api::{Request, Response};
 use phemossa_core::retention::{
     RetentionSettings, DEFAULT_OTHERS_DAYS, DEFAULT_OTHERS_MB, MAX_OTHERS_DAYS, MAX_OTHERS_MB,
 };

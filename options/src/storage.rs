@@ -4,7 +4,7 @@
 //! Export events and Import events parts, each in a module of its own.
 
 use dioxus::prelude::*;
-use phemossa_core::api::{Request, Response, StorageStats};
+use phemossa_api::{Request, Response, StorageStats};
 use phemossa_ui::format::{group_digits, human_bytes};
 use phemossa_ui::{failure_text, use_client, use_reconnects, Alert, Status};
 

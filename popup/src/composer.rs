@@ -2,7 +2,7 @@
 //! (Cmd+Enter) posts too.
 
 use dioxus::prelude::*;
-use phemossa_core::api::{Request, Response};
+use phemossa_api::{Request, Response};
 use phemossa_ui::feed::{check_post, counter, merge_feed, CounterLevel};
 use phemossa_ui::{failure_text, use_client, Alert};
 

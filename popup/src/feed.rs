@@ -1,7 +1,7 @@
 //! The feed as the popup holds it, and loading its newest page.
 
 use dioxus::prelude::*;
-use phemossa_core::api::{FeedItem, Request, Response};
+use phemossa_api::{FeedItem, Request, Response};
 use phemossa_core::FeedCursor;
 use phemossa_ui::failure_text;
 use phemossa_ui::feed::merge_feed;

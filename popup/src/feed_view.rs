@@ -2,7 +2,7 @@
 //! loading, empty and error states.
 
 use dioxus::prelude::*;
-use phemossa_core::api::{Request, Response};
+use phemossa_api::{Request, Response};
 use phemossa_ui::feed::merge_feed;
 use phemossa_ui::{failure_text, use_client, Alert, RetryAlert, Status, TimeAgo};
 

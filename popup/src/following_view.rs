@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use dioxus::prelude::*;
-use phemossa_core::api::{FollowingEntry, Request, Response};
+use phemossa_api::{FollowingEntry, Request, Response};
 use phemossa_core::PublicKey;
 use phemossa_ui::{failure_text, use_client, Alert, Status, TimeAgo};
 use phemossa_webext::PortClient;

@@ -16,7 +16,7 @@ mod network_line;
 mod options_page;
 
 use dioxus::prelude::*;
-use phemossa_core::api::{FollowingEntry, Push, Topic};
+use phemossa_api::{FollowingEntry, Push, Topic};
 use phemossa_ui::feed::merge_feed;
 use phemossa_ui::{
     use_client_provider, use_connection, use_network_watch, use_pushes, PublicKeyField,

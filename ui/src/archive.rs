@@ -2,7 +2,7 @@
 //! natively: cutting a file into `import_events` requests that fit the port, adding up what the
 //! background made of them, and naming an export's file.
 
-use phemossa_core::api::{ImportReport, MAX_IMPORT_EVENTS, MAX_PORT_MESSAGE_BYTES};
+use phemossa_api::{ImportReport, MAX_IMPORT_EVENTS, MAX_PORT_MESSAGE_BYTES};
 use phemossa_core::limits::MAX_EVENT_BYTES;
 use phemossa_core::Error;
 
@@ -166,7 +166,7 @@ pub fn export_file_name(year: u32, month: u32, day: u32) -> String {
 
 #[cfg(test)]
 mod tests {
-    use phemossa_core::api::{ClientMessage, Request};
+    use phemossa_api::{ClientMessage, Request};
 
     use super::*;
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 use dioxus::prelude::*;
 use futures_channel::mpsc::{unbounded, UnboundedReceiver};
 use futures_util::StreamExt;
-use phemossa_core::api::{ApiError, Push, Request, Response};
+use phemossa_api::{ApiError, Push, Request, Response};
 use phemossa_webext::PortClient;
 
 /// How long a page keeps asking while the background answers "not ready", in total.

@@ -3,7 +3,7 @@
 
 use std::cmp::Reverse;
 
-use phemossa_core::api::{ApiError, FeedItem};
+use phemossa_api::{ApiError, FeedItem};
 use phemossa_core::limits::MAX_POST_CHARS;
 
 /// Characters as the core counts them (Unicode scalar values).

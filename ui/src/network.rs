@@ -1,7 +1,7 @@
 //! The network's state put in words for the pages: the popup's one-line summary, the options
 //! page's state, relay and peer texts, and sync progress. Pure, so unit-tested natively.
 
-use phemossa_core::api::{
+use phemossa_api::{
     CandidateType, ConnectionKind, DirectState, NetworkState, NetworkStatus, PathInfo, PeerInfo,
     RelayState, SyncProgress,
 };

@@ -2,7 +2,7 @@
 //! background restarts, and replaced by every `Network` push in between.
 
 use dioxus::prelude::*;
-use phemossa_core::api::{NetworkStatus, Request, Response};
+use phemossa_api::{NetworkStatus, Request, Response};
 use phemossa_webext::PortClient;
 
 use crate::client::failure_text;

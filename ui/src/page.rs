@@ -4,7 +4,7 @@
 //! restarts, the identity and the page's data are loaded again.
 
 use dioxus::prelude::*;
-use phemossa_core::api::{ApiError, IdentityInfo, Request, Response, Topic};
+use phemossa_api::{ApiError, IdentityInfo, Request, Response, Topic};
 use phemossa_webext::PortClient;
 
 use crate::client::{failure_text, request_when_ready, unexpected};

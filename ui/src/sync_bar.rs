@@ -1,7 +1,7 @@
 //! A running sync in words and as a `<progress>` bar: "Syncing: received 3 of 10".
 
 use dioxus::prelude::*;
-use phemossa_core::api::SyncProgress;
+use phemossa_api::SyncProgress;
 
 use crate::network::{short_sync_text, sync_text};
 

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use futures_channel::oneshot;
 use futures_util::future::Either;
-use phemossa_core::api::{
+use phemossa_api::{
     ApiError, ClientMessage, Push, Request, Response, ServerMessage, Topic, PORT_NAME,
 };
 use wasm_bindgen::prelude::*;

@@ -1,6 +1,6 @@
 //! The extension plumbing every Phemossa page shares: bindings to `chrome.runtime`, the typed
 //! port client the popup and options pages use, and the port server the background uses.
-//! Messages are the JSON of `phemossa_core::api`.
+//! Messages are the JSON of `phemossa_api`.
 
 pub mod chrome;
 pub mod client;

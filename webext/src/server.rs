@@ -5,7 +5,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::Function;
-use phemossa_core::api::{ClientMessage, ServerMessage, PORT_NAME};
+use phemossa_api::{ClientMessage, ServerMessage, PORT_NAME};
 use wasm_bindgen::prelude::*;
 
 use crate::chrome::{self, Port};

@@ -82,7 +82,7 @@ pub fn describe(error: &idb::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    use phemossa_core::api::ApiError;
+    use phemossa_api::ApiError;
     use wasm_bindgen_test::*;
 
     use super::*;

@@ -13,8 +13,9 @@ use libp2p::{
     gossipsub, identify, noise, ping, relay, rendezvous, request_response, webrtc_websys,
     websocket_websys, yamux, StreamProtocol, Swarm, SwarmBuilder,
 };
-use phemossa_core::sync::limits::MAX_SYNC_MESSAGE_BYTES;
-use phemossa_core::sync::{message_id, SYNC_PROTOCOL, SYNC_V2_PROTOCOL};
+use phemossa_gossip::message_id;
+use phemossa_sync::limits::MAX_SYNC_MESSAGE_BYTES;
+use phemossa_sync::{SYNC_PROTOCOL, SYNC_V2_PROTOCOL};
 
 use super::codec::SyncCodec;
 use crate::BackgroundError;

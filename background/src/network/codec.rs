@@ -9,7 +9,7 @@ use std::io;
 
 use futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use libp2p::StreamProtocol;
-use phemossa_core::sync::limits::MAX_SYNC_MESSAGE_BYTES;
+use phemossa_sync::limits::MAX_SYNC_MESSAGE_BYTES;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SyncCodec;

@@ -9,8 +9,8 @@
 use std::collections::HashMap;
 
 use libp2p::swarm::ConnectionId;
-use phemossa_core::api::{ConnectionKind, DirectState, PathInfo};
-use phemossa_core::sync::direct::DirectAttempts;
+use phemossa_api::{ConnectionKind, DirectState, PathInfo};
+use phemossa_node::direct::DirectAttempts;
 
 /// How long the listening side of a relayed connection waits for the peer to start signaling
 /// before it starts itself.
@@ -339,8 +339,8 @@ mod tests {
         let mut links = Links::default();
         links.opened(id(2), ConnectionKind::Direct, false, 0);
         links.path = Some(PathInfo {
-            local_type: phemossa_core::api::CandidateType::Host,
-            remote_type: phemossa_core::api::CandidateType::Host,
+            local_type: phemossa_api::CandidateType::Host,
+            remote_type: phemossa_api::CandidateType::Host,
             remote_address: None,
             protocol: Some("udp".into()),
             rtt_ms: Some(1),

@@ -14,12 +14,12 @@ use libp2p::multiaddr::Protocol;
 use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
 use libp2p::swarm::SwarmEvent;
 use libp2p::{gossipsub, identify, relay, rendezvous, request_response, PeerId, Swarm};
-use phemossa_core::api::{CandidateType, ConnectionKind, NetworkStatus, PathInfo, Push};
+use phemossa_api::{CandidateType, ConnectionKind, NetworkStatus, PathInfo, Push};
 use phemossa_core::settings::{DirectConnections, NetworkSettings};
-use phemossa_core::sync::discovery::{author_namespaces, is_author_namespace, GENERAL_NAMESPACE};
-use phemossa_core::sync::gossip::{receive_remembering, Acceptance};
-use phemossa_core::sync::limits::MAX_AUTHORS_PER_SCOPE;
-use phemossa_core::sync::{Output, Progress, Scope, SYNC_V2_PROTOCOL};
+use phemossa_gossip::{receive_remembering, Acceptance};
+use phemossa_node::discovery::{author_namespaces, is_author_namespace, GENERAL_NAMESPACE};
+use phemossa_sync::limits::MAX_AUTHORS_PER_SCOPE;
+use phemossa_sync::{Output, Progress, Scope, SYNC_V2_PROTOCOL};
 use web_sys::console;
 use webrtc_b2b::address::{is_direct, webrtc_peer};
 
@@ -344,7 +344,7 @@ impl Driver {
                 self.changed = true;
             }
             let relay = &mut self.relays[index];
-            if relay.state != phemossa_core::api::RelayState::Reserved {
+            if relay.state != phemossa_api::RelayState::Reserved {
                 continue;
             }
             let relay_id = relay.peer_id;
@@ -650,7 +650,7 @@ impl Driver {
             if let Some(listener) = relay.listener.take() {
                 self.swarm.remove_listener(listener);
             }
-            if !matches!(relay.state, phemossa_core::api::RelayState::Waiting { .. }) {
+            if !matches!(relay.state, phemossa_api::RelayState::Waiting { .. }) {
                 relay.failed(reason.to_owned(), now);
                 self.changed = true;
             }

@@ -5,9 +5,9 @@
 use std::collections::BTreeSet;
 
 use libp2p::gossipsub::{self, IdentTopic, PublishError};
-use phemossa_core::sync::gossip::BatchConfig;
-use phemossa_core::sync::{author_topic, Batcher, SeenCache};
 use phemossa_core::{Event, PublicKey};
+use phemossa_gossip::BatchConfig;
+use phemossa_gossip::{author_topic, Batcher, SeenCache};
 use web_sys::console;
 
 /// Event ids remembered as seen, and for how long (docs/protocol.md §8.5): longer than

@@ -19,7 +19,7 @@ use std::rc::Rc;
 
 use futures::channel::mpsc;
 use libp2p::identity::Keypair;
-use phemossa_core::api::{NetworkState, NetworkStatus};
+use phemossa_api::{NetworkState, NetworkStatus};
 use phemossa_core::settings::NetworkSettings;
 use phemossa_core::Event;
 

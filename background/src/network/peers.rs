@@ -5,14 +5,12 @@ use std::collections::{HashMap, VecDeque};
 
 use libp2p::request_response::ResponseChannel;
 use libp2p::PeerId;
-use phemossa_core::api::{PeerInfo, SyncProgress};
+use phemossa_api::{PeerInfo, SyncProgress};
 use phemossa_core::event::VerifiedIds;
-use phemossa_core::sync::peer_score::DISCONNECT_THRESHOLD;
-use phemossa_core::sync::reconcile::HeldBudget;
-use phemossa_core::sync::{
-    Progress, ReconcileConfig, Reconciler, Session, SessionConfig, SyncMachine,
-};
 use phemossa_core::Event;
+use phemossa_sync::peer_score::DISCONNECT_THRESHOLD;
+use phemossa_sync::v2::HeldBudget;
+use phemossa_sync::{Progress, ReconcileConfig, Reconciler, Session, SessionConfig, SyncMachine};
 
 use super::direct::Links;
 use crate::storage::PeerRecord;
@@ -340,7 +338,7 @@ impl Peers {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use phemossa_core::sync::Scope;
+    use phemossa_sync::Scope;
     use wasm_bindgen_test::*;
 
     wasm_bindgen_test_configure!(run_in_browser);
@@ -439,7 +437,7 @@ mod tests {
     fn at_most_two_pulls_run_at_once() {
         let mut peers = Peers::default();
         let ids: Vec<PeerId> = (0..3).map(|_| PeerId::random()).collect();
-        let scope = phemossa_core::sync::Scope {
+        let scope = phemossa_sync::Scope {
             authors: None,
             since: None,
         };

@@ -4,7 +4,7 @@
 use libp2p::core::transport::ListenerId;
 use libp2p::multiaddr::Protocol;
 use libp2p::{Multiaddr, PeerId};
-use phemossa_core::api::{RelayInfo, RelayState};
+use phemossa_api::{RelayInfo, RelayState};
 
 /// First retry delay; doubled per failed attempt up to [`MAX_BACKOFF_MS`].
 const FIRST_BACKOFF_MS: u64 = 1_000;

@@ -1,7 +1,7 @@
 //! The port requests about the network, and the hooks by which the rest of the background tells
 //! the node about new events and follow changes.
 
-use phemossa_core::api::{ApiError, NetworkState, NetworkStatus, Response};
+use phemossa_api::{ApiError, NetworkState, NetworkStatus, Response};
 use phemossa_core::settings::NetworkSettings;
 use phemossa_core::Event;
 

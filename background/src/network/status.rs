@@ -1,6 +1,6 @@
 //! The node's state as pages see it ([`NetworkStatus`]), rebuilt from the relay and peer tables.
 
-use phemossa_core::api::{NetworkState, NetworkStatus, RelayState, SyncProgress};
+use phemossa_api::{NetworkState, NetworkStatus, RelayState, SyncProgress};
 
 use super::peers::Peers;
 use super::relays::Relay;

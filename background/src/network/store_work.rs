@@ -5,8 +5,8 @@ use std::rc::Rc;
 
 use futures::channel::mpsc::UnboundedSender;
 use libp2p::PeerId;
-use phemossa_core::sync::{Cursor, QueryId, Scope};
 use phemossa_core::{Event, EventId};
+use phemossa_sync::{Cursor, QueryId, Scope};
 use web_sys::console;
 
 use crate::storage::PeerRecord;
@@ -109,7 +109,7 @@ impl StoreWork {
                     console::error_1(
                         &format!("phemossa: storing events from {peer}: {error}").into(),
                     );
-                    let problem = phemossa_core::api::ApiError::from(error).to_string();
+                    let problem = phemossa_api::ApiError::from(error).to_string();
                     Some(Done::StoreFailed { problem })
                 }
             },

@@ -1,7 +1,7 @@
 //! Reads other than the feed: one event's JSON, a key's follow records, the totals.
 
 use idb::Query;
-use phemossa_core::api::StorageStats;
+use phemossa_api::StorageStats;
 use phemossa_core::{EventId, FollowRecord, PublicKey};
 use wasm_bindgen::JsValue;
 

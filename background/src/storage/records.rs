@@ -2,7 +2,7 @@
 //! for posts, the decoded post fields: a feed page is then built from the records alone, since
 //! re-parsing the JSON through `Event::from_json` would re-verify every signature on every page.
 
-use phemossa_core::api::StorageStats;
+use phemossa_api::StorageStats;
 use phemossa_core::{Content, Event, EventId, PublicKey};
 use serde::{Deserialize, Serialize};
 

@@ -5,8 +5,8 @@
 
 use idb::{CursorDirection, KeyRange, Query};
 use js_sys::Array;
-use phemossa_core::sync::{Cursor, Scope};
 use phemossa_core::{EventId, PublicKey};
+use phemossa_sync::{Cursor, Scope};
 use wasm_bindgen::{JsCast as _, JsValue};
 
 use super::records::EventRecord;

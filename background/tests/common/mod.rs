@@ -5,8 +5,8 @@
 
 use std::cell::RefCell;
 
+use phemossa_api::{Push, ServerMessage};
 use phemossa_background::{Config, PushSink};
-use phemossa_core::api::{Push, ServerMessage};
 use phemossa_core::{Content, Event, Identity, Post, PublicKey};
 
 /// A database name no other test (or earlier run in the same profile) uses.

@@ -8,7 +8,7 @@ use std::io;
 
 use libp2p::futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use libp2p::StreamProtocol;
-use phemossa_core::sync::limits::MAX_SYNC_MESSAGE_BYTES;
+use phemossa_sync::limits::MAX_SYNC_MESSAGE_BYTES;
 
 /// Raw-bytes codec; request-response closes the write half after each write.
 #[derive(Debug, Clone, Copy, Default)]

@@ -3,9 +3,9 @@
 //! decode. Everything starts from core's real encodings, so only the intended fault is wrong.
 
 use phemossa_core::event::{canonical_bytes, RawEvent};
-use phemossa_core::sync::limits::MAX_SYNC_MESSAGE_BYTES;
-use phemossa_core::sync::{Message, Scope};
 use phemossa_core::{Content, Event, EventId, Identity, Post, PublicKey};
+use phemossa_sync::limits::MAX_SYNC_MESSAGE_BYTES;
+use phemossa_sync::{Message, Scope};
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 

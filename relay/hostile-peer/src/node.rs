@@ -21,9 +21,7 @@ use libp2p::{
     },
     tcp, yamux, Multiaddr, PeerId, StreamProtocol, Swarm, SwarmBuilder,
 };
-use phemossa_core::sync::{
-    author_topic, limits::MAX_SYNC_MESSAGE_BYTES, message_id, SYNC_PROTOCOL,
-};
+use phemossa_sync::{author_topic, limits::MAX_SYNC_MESSAGE_BYTES, message_id, SYNC_PROTOCOL};
 use serde_json::json;
 
 use crate::{

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use phemossa_core::sync::{Cursor, Message};
 use phemossa_core::EventId;
+use phemossa_sync::{Cursor, Message};
 
 use crate::error::Error;
 use crate::forge::{random_garbage, ForgedEvent, ForgedKind, Forger};

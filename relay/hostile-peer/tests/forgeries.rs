@@ -3,14 +3,15 @@
 //! well-formed, so a victim reaches the events and judges them.
 #![cfg(not(target_arch = "wasm32"))]
 
-use phemossa_core::sync::limits::MAX_SYNC_MESSAGE_BYTES;
-use phemossa_core::sync::{message_id, Message, Scope};
 use phemossa_core::{Error, Event, Identity, PublicKey};
+use phemossa_gossip::message_id;
 use phemossa_hostile_peer::codec::{read_message, write_message};
 use phemossa_hostile_peer::forge::{
     malformed_request, random_garbage, ForgedKind, Forger, MalformedKind,
 };
 use phemossa_hostile_peer::responder::{Answered, Responder};
+use phemossa_sync::limits::MAX_SYNC_MESSAGE_BYTES;
+use phemossa_sync::{Message, Scope};
 
 const NOW: u64 = 1_750_000_000_000;
 

@@ -16,12 +16,13 @@ use libp2p::{
     swarm::{NetworkBehaviour, SwarmEvent},
     tcp, yamux, Multiaddr, PeerId, StreamProtocol, Swarm, SwarmBuilder,
 };
-use phemossa_core::sync::gossip::{receive, Acceptance};
-use phemossa_core::sync::{author_topic, message_id, Message, PeerScore, Scope, SeenCache};
 use phemossa_core::{Event, Identity};
+use phemossa_gossip::{author_topic, message_id, SeenCache};
+use phemossa_gossip::{receive, Acceptance};
 use phemossa_hostile_peer::codec::SyncCodec;
 use phemossa_hostile_peer::Args;
 use phemossa_relay::{Config as RelayConfig, Relay};
+use phemossa_sync::{Message, PeerScore, Scope};
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
@@ -89,7 +90,7 @@ async fn victim() -> Swarm<Victim> {
             sync: request_response::Behaviour::with_codec(
                 SyncCodec,
                 [(
-                    StreamProtocol::new(phemossa_core::sync::SYNC_PROTOCOL),
+                    StreamProtocol::new(phemossa_sync::SYNC_PROTOCOL),
                     request_response::ProtocolSupport::Full,
                 )],
                 request_response::Config::default(),

@@ -1,0 +1,609 @@
+//! The port protocol between the extension's pages (popup, options) and the background.
+//!
+//! Pages connect with `chrome.runtime.connect({name: PORT_NAME})` and exchange JSON text, one
+//! message per `postMessage`: a page sends [`ClientMessage`]s, the background answers each with a
+//! [`ServerMessage::Response`] carrying the same `id`, and pushes [`Push`]es to pages that
+//! subscribed. Secret keys never appear in any of these types. Specified in docs/api.md.
+
+mod archive;
+mod network;
+
+use std::fmt;
+
+pub use archive::{
+    EventsPage, ImportReport, VerificationTiming, MAX_EXPORT_PAGE, MAX_EXPORT_PAGE_BYTES,
+    MAX_IMPORT_EVENTS, MAX_IMPORT_REASONS,
+};
+pub use network::{
+    CandidateType, ConnectionKind, DirectState, NetworkState, NetworkStatus, PathInfo, PeerInfo,
+    RelayInfo, RelayState, SyncProgress,
+};
+use serde::{Deserialize, Serialize};
+
+use phemossa_core::feed::FeedCursor;
+use phemossa_core::keys::{EventId, PublicKey};
+use phemossa_core::retention::RetentionSettings;
+use phemossa_core::settings::NetworkSettings;
+use phemossa_core::Error;
+
+/// The `name` of every UI port; other connects are not for the background.
+pub const PORT_NAME: &str = "phemossa-ui";
+
+/// Largest request a page may send the background, in bytes of JSON.
+pub const MAX_PORT_MESSAGE_BYTES: usize = 256 * 1024;
+
+/// Largest message the background may send a page, in bytes of JSON. A full feed page
+/// (`MAX_FEED_PAGE` posts of 1,000 characters, each character up to 6 bytes when JSON escapes
+/// it, plus 20 mentions) stays well under this.
+pub const MAX_SERVER_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
+
+/// Most feed items one page request may ask for.
+pub const MAX_FEED_PAGE: u32 = 100;
+
+/// A request from a page, tagged with an id the response will carry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientMessage {
+    pub id: u64,
+    pub request: Request,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "method", content = "params", rename_all = "snake_case")]
+pub enum Request {
+    GetIdentity,
+    /// A page of the feed, strictly older than `before` when given.
+    GetFeed {
+        before: Option<FeedCursor>,
+        limit: u32,
+    },
+    /// Publishes a post signed by the user's identity.
+    Post {
+        text: String,
+        #[serde(default)]
+        reply_to: Option<String>,
+    },
+    /// `public_key` is the text the person typed, validated by the background.
+    Follow {
+        public_key: String,
+    },
+    Unfollow {
+        public_key: String,
+    },
+    GetFollowing,
+    GetStats,
+    /// Seals the identity under `passphrase` into a backup file. The page asks the person first.
+    ExportBackup {
+        passphrase: String,
+    },
+    /// Opens a backup without using it, so the page can ask "replace X with Y?".
+    InspectBackup {
+        backup: String,
+        passphrase: String,
+    },
+    /// Replaces the identity with the one in the backup. Sent only after the person confirmed;
+    /// `replaces` is the identity they were shown as the one to be replaced, and the restore is
+    /// refused ([`ApiError::IdentityChanged`]) if it is no longer the current one.
+    RestoreBackup {
+        backup: String,
+        passphrase: String,
+        replaces: PublicKey,
+    },
+    /// The network's state, relays and peers.
+    GetNetwork,
+    /// The saved relays and STUN/TURN servers.
+    GetNetworkSettings,
+    /// Saves and applies new network settings (the background checks them again).
+    SetNetworkSettings {
+        settings: NetworkSettings,
+    },
+    /// How much is kept of authors the user does not follow.
+    GetRetention,
+    /// Saves new retention limits (checked again) and prunes to them at once.
+    SetRetention {
+        retention: RetentionSettings,
+    },
+    /// Validates and stores events from an archive, at most [`MAX_IMPORT_EVENTS`] at a time.
+    ImportEvents {
+        events: Vec<String>,
+        /// The archive line of `events[0]`, so refusals name the line.
+        #[serde(default = "first_line")]
+        first_line: u64,
+    },
+    /// A page of stored events in id order, after the id `after` when given.
+    ExportEvents {
+        after: Option<EventId>,
+        limit: u32,
+    },
+    /// Times the signature checks of `events` (a diagnostic; nothing is stored).
+    MeasureVerification {
+        events: Vec<String>,
+    },
+    /// Asks for [`Push`]es on these topics for as long as the port is open.
+    Subscribe {
+        topics: Vec<Topic>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Topic {
+    Feed,
+    Following,
+    Identity,
+    Network,
+}
+
+/// Everything the background sends on a port.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ServerMessage {
+    Response {
+        id: u64,
+        result: Result<Response, ApiError>,
+    },
+    Push {
+        push: Push,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum Response {
+    Identity(IdentityInfo),
+    FeedPage(FeedPage),
+    Posted(FeedItem),
+    Following(Vec<FollowingEntry>),
+    Stats(StorageStats),
+    Backup(BackupFile),
+    BackupInspected(IdentityInfo),
+    Restored(IdentityInfo),
+    Network(NetworkStatus),
+    NetworkSettings(NetworkSettings),
+    Retention(RetentionSettings),
+    Imported(ImportReport),
+    Events(EventsPage),
+    VerificationTiming(VerificationTiming),
+    Subscribed,
+}
+
+/// Unrequested news for subscribed pages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum Push {
+    /// New posts that belong in the feed; pages merge them in by feed order.
+    FeedAdded(Vec<FeedItem>),
+    /// The feed's membership changed (follow, unfollow, new identity): reload from the top.
+    FeedReset,
+    Following(Vec<FollowingEntry>),
+    Identity(IdentityInfo),
+    /// The network's state changed (throttled while a sync runs).
+    Network(NetworkStatus),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityInfo {
+    pub public_key: PublicKey,
+    pub short: String,
+}
+
+impl IdentityInfo {
+    pub fn new(public_key: PublicKey) -> Self {
+        Self {
+            short: public_key.short(),
+            public_key,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedItem {
+    pub id: EventId,
+    pub author: PublicKey,
+    pub author_short: String,
+    /// Milliseconds since the Unix epoch.
+    pub timestamp: u64,
+    pub text: String,
+    pub mentions: Vec<PublicKey>,
+    pub reply_to: Option<EventId>,
+    /// Whether the user wrote it.
+    pub own: bool,
+}
+
+impl phemossa_core::feed::FeedOrdered for FeedItem {
+    fn feed_key(&self) -> (u64, EventId) {
+        (self.timestamp, self.id)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedPage {
+    pub items: Vec<FeedItem>,
+    pub next: Option<FeedCursor>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowingEntry {
+    pub public_key: PublicKey,
+    pub short: String,
+    /// When the deciding follow event was made, ms since the epoch.
+    pub since: u64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StorageStats {
+    pub events: u64,
+    pub posts: u64,
+    pub authors: u64,
+    /// Bytes of stored event JSON.
+    pub bytes: u64,
+    /// Events removed by retention since this browser started storing.
+    #[serde(default)]
+    pub pruned: u64,
+    /// Bytes of the background's WebAssembly memory (filled in by the background when asked).
+    #[serde(default)]
+    pub wasm_memory_bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupFile {
+    pub file_name: String,
+    /// The sealed backup, JSON text (see docs/protocol.md, "Identity backup").
+    pub contents: String,
+}
+
+/// Why a request failed, in terms a page can show a person. `Display` gives the words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum ApiError {
+    EmptyPost,
+    PostTooLong {
+        chars: usize,
+        max: usize,
+    },
+    InvalidPublicKey {
+        reason: String,
+    },
+    FollowSelf,
+    WeakPassphrase {
+        min: usize,
+    },
+    WrongPassphrase,
+    DamagedBackup {
+        reason: String,
+    },
+    /// A restore named an identity to replace that is no longer the current one (another page
+    /// restored a backup meanwhile). Nothing was replaced.
+    IdentityChanged,
+    /// The browser refused to store more (quota). Nothing stored before was lost.
+    StorageFull,
+    Storage {
+        reason: String,
+    },
+    NotReady,
+    InvalidRequest {
+        reason: String,
+    },
+    Internal {
+        reason: String,
+    },
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::EmptyPost => write!(f, "Your post is empty. Write something first."),
+            ApiError::PostTooLong { chars, max } => write!(
+                f,
+                "Your post is too long: {chars} characters, and the limit is {max}."
+            ),
+            ApiError::InvalidPublicKey { reason } => write!(
+                f,
+                "That is not a valid public key ({reason}). A public key is 44 characters of base64 ending in \"=\"."
+            ),
+            ApiError::FollowSelf => write!(f, "You cannot follow yourself."),
+            ApiError::WeakPassphrase { min } => {
+                write!(f, "Choose a passphrase of at least {min} characters.")
+            }
+            ApiError::WrongPassphrase => write!(
+                f,
+                "Wrong passphrase for this backup file. Nothing was changed."
+            ),
+            ApiError::DamagedBackup { reason } => write!(
+                f,
+                "This file is damaged or is not a Phemossa backup ({reason}). Nothing was changed."
+            ),
+            ApiError::IdentityChanged => write!(
+                f,
+                "Your identity changed since you opened this backup (another tab restored one). Nothing was replaced; check the keys and try again."
+            ),
+            ApiError::StorageFull => write!(
+                f,
+                "The browser's storage for Phemossa is full. Nothing already saved was lost; free disk space or raise the site storage limit, then try again."
+            ),
+            ApiError::Storage { reason } => write!(f, "Saving failed: {reason}."),
+            ApiError::NotReady => write!(f, "Phemossa is still starting. Try again in a moment."),
+            ApiError::InvalidRequest { reason } => write!(f, "That request was refused: {reason}."),
+            ApiError::Internal { reason } => write!(f, "Something went wrong inside Phemossa: {reason}."),
+        }
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(error: Error) -> Self {
+        match error {
+            Error::EmptyText => ApiError::EmptyPost,
+            Error::TextTooLong { chars, max } => ApiError::PostTooLong { chars, max },
+            Error::MalformedBase64 { .. }
+            | Error::WrongKeyLength { .. }
+            | Error::InvalidKey { .. }
+            | Error::InvalidFollowee { .. } => ApiError::InvalidPublicKey {
+                reason: error.to_string(),
+            },
+            Error::SelfFollow => ApiError::FollowSelf,
+            Error::WeakPassphrase { min } => ApiError::WeakPassphrase { min },
+            Error::WrongPassphrase => ApiError::WrongPassphrase,
+            Error::DamagedBackup { reason } => ApiError::DamagedBackup { reason },
+            other => ApiError::InvalidRequest {
+                reason: other.to_string(),
+            },
+        }
+    }
+}
+
+fn first_line() -> u64 {
+    1
+}
+
+/// Parses one message from its JSON text, refusing oversized or malformed input.
+fn decode<T: serde::de::DeserializeOwned>(text: &str, max_bytes: usize) -> Result<T, Error> {
+    if text.len() > max_bytes {
+        return Err(Error::MalformedMessage {
+            reason: format!("{} bytes, more than the {max_bytes}-byte limit", text.len()),
+        });
+    }
+    serde_json::from_str(text).map_err(|e| Error::MalformedMessage {
+        reason: e.to_string(),
+    })
+}
+
+impl ClientMessage {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("client messages always serialise")
+    }
+
+    pub fn from_json(text: &str) -> Result<Self, Error> {
+        decode(text, MAX_PORT_MESSAGE_BYTES)
+    }
+}
+
+impl ServerMessage {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("server messages always serialise")
+    }
+
+    pub fn from_json(text: &str) -> Result<Self, Error> {
+        decode(text, MAX_SERVER_MESSAGE_BYTES)
+    }
+
+    /// The `id` of a response that could not be decoded whole, so the page can fail that one
+    /// request instead of waiting for it forever.
+    pub fn response_id(text: &str) -> Option<u64> {
+        #[derive(Deserialize)]
+        struct IdOnly {
+            kind: String,
+            id: u64,
+        }
+        let head: IdOnly = serde_json::from_str(text).ok()?;
+        (head.kind == "response").then_some(head.id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_round_trip_as_documented_json() {
+        let message = ClientMessage {
+            id: 7,
+            request: Request::Post {
+                text: "hello".into(),
+                reply_to: None,
+            },
+        };
+        let json = message.to_json();
+        assert_eq!(
+            json,
+            r#"{"id":7,"request":{"method":"post","params":{"text":"hello","reply_to":null}}}"#
+        );
+        assert_eq!(ClientMessage::from_json(&json).unwrap(), message);
+        let unit = ClientMessage {
+            id: 1,
+            request: Request::GetIdentity,
+        };
+        assert_eq!(
+            unit.to_json(),
+            r#"{"id":1,"request":{"method":"get_identity"}}"#
+        );
+    }
+
+    #[test]
+    fn archive_and_retention_requests_read_as_documented() {
+        let import = ClientMessage::from_json(
+            r#"{"id":19,"request":{"method":"import_events","params":{"events":["x"]}}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            import.request,
+            Request::ImportEvents {
+                events: vec!["x".into()],
+                first_line: 1
+            },
+            "first_line defaults to 1"
+        );
+        let retention = ClientMessage::from_json(
+            r#"{"id":18,"request":{"method":"set_retention","params":{"retention":{"others_days":7,"others_mb":20}}}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            retention.request,
+            Request::SetRetention {
+                retention: RetentionSettings {
+                    others_days: 7,
+                    others_mb: 20
+                }
+            }
+        );
+        let old_stats: StorageStats =
+            serde_json::from_str(r#"{"events":1,"posts":1,"authors":1,"bytes":9}"#).unwrap();
+        assert_eq!((old_stats.pruned, old_stats.wasm_memory_bytes), (0, 0));
+    }
+
+    #[test]
+    fn responses_carry_results_and_errors() {
+        let ok = ServerMessage::Response {
+            id: 3,
+            result: Ok(Response::Subscribed),
+        };
+        assert_eq!(
+            ok.to_json(),
+            r#"{"kind":"response","id":3,"result":{"Ok":{"type":"subscribed"}}}"#
+        );
+        assert_error_json(
+            4,
+            ApiError::EmptyPost,
+            r#"{"kind":"response","id":4,"result":{"Err":{"code":"empty_post"}}}"#,
+        );
+    }
+
+    /// An error response has exactly `expected` as its JSON and decodes back to itself.
+    fn assert_error_json(id: u64, error: ApiError, expected: &str) {
+        let message = ServerMessage::Response {
+            id,
+            result: Err(error),
+        };
+        let json = message.to_json();
+        assert_eq!(json, expected);
+        assert_eq!(ServerMessage::from_json(&json).unwrap(), message);
+    }
+
+    #[test]
+    fn malformed_and_oversized_messages_are_typed_errors() {
+        assert!(matches!(
+            ClientMessage::from_json("{\"id\":1}"),
+            Err(Error::MalformedMessage { .. })
+        ));
+        assert!(matches!(
+            ClientMessage::from_json(r#"{"id":1,"request":{"method":"steal_key"}}"#),
+            Err(Error::MalformedMessage { .. })
+        ));
+        let huge = format!(
+            r#"{{"id":1,"request":{{"method":"post","params":{{"text":"{}"}}}}}}"#,
+            "a".repeat(MAX_PORT_MESSAGE_BYTES)
+        );
+        assert!(matches!(
+            ClientMessage::from_json(&huge),
+            Err(Error::MalformedMessage { .. })
+        ));
+    }
+
+    #[test]
+    fn a_full_feed_page_of_worst_case_posts_fits_a_server_message() {
+        let identity = phemossa_core::Identity::from_seed([1; 32]);
+        let item = FeedItem {
+            id: EventId::from_bytes([7; 32]),
+            author: identity.public_key(),
+            author_short: identity.public_key().short(),
+            timestamp: 1,
+            // A control character JSON-escapes to six bytes: the worst case per character.
+            text: "\u{1}".repeat(phemossa_core::limits::MAX_POST_CHARS),
+            mentions: vec![identity.public_key(); phemossa_core::limits::MAX_MENTIONS],
+            reply_to: Some(EventId::from_bytes([8; 32])),
+            own: false,
+        };
+        let page = ServerMessage::Response {
+            id: 1,
+            result: Ok(Response::FeedPage(FeedPage {
+                items: vec![item; MAX_FEED_PAGE as usize],
+                next: None,
+            })),
+        };
+        let json = page.to_json();
+        assert!(
+            json.len() > MAX_PORT_MESSAGE_BYTES,
+            "the case is really large"
+        );
+        assert_eq!(ServerMessage::from_json(&json).unwrap(), page);
+    }
+
+    #[test]
+    fn an_undecodable_response_still_yields_its_id() {
+        let text = r#"{"kind":"response","id":42,"result":{"Ok":{"type":"from_the_future"}}}"#;
+        assert!(ServerMessage::from_json(text).is_err());
+        assert_eq!(ServerMessage::response_id(text), Some(42));
+        assert_eq!(
+            ServerMessage::response_id(r#"{"kind":"push","id":1}"#),
+            None
+        );
+        assert_eq!(ServerMessage::response_id("garbage"), None);
+    }
+
+    #[test]
+    fn core_errors_map_to_words_a_person_can_act_on() {
+        let error = ApiError::from(Error::TextTooLong {
+            chars: 1200,
+            max: 1000,
+        });
+        assert!(error.to_string().contains("too long"));
+        let error = ApiError::from(Error::WrongKeyLength {
+            field: "followee",
+            len: 3,
+        });
+        assert!(error.to_string().contains("not a valid public key"));
+        assert!(ApiError::from(Error::SelfFollow)
+            .to_string()
+            .contains("yourself"));
+        assert!(ApiError::EmptyPost.to_string().contains("empty"));
+        assert!(ApiError::WrongPassphrase
+            .to_string()
+            .contains("Wrong passphrase"));
+        assert_eq!(
+            ApiError::IdentityChanged.to_string(),
+            "Your identity changed since you opened this backup (another tab restored one). \
+             Nothing was replaced; check the keys and try again."
+        );
+    }
+
+    #[test]
+    fn a_restore_names_the_identity_it_replaces() {
+        let replaces = phemossa_core::Identity::from_seed([1; 32]).public_key();
+        let message = ClientMessage {
+            id: 12,
+            request: Request::RestoreBackup {
+                backup: "{}".into(),
+                passphrase: "correct horse battery".into(),
+                replaces,
+            },
+        };
+        let json = message.to_json();
+        assert_eq!(
+            json,
+            format!(
+                r#"{{"id":12,"request":{{"method":"restore_backup","params":{{"backup":"{{}}","passphrase":"correct horse battery","replaces":"{replaces}"}}}}}}"#
+            )
+        );
+        assert_eq!(ClientMessage::from_json(&json).unwrap(), message);
+        // A page that does not say which identity it replaces is refused, never obeyed.
+        let unnamed = r#"{"id":12,"request":{"method":"restore_backup","params":{"backup":"{}","passphrase":"correct horse battery"}}}"#;
+        assert!(matches!(
+            ClientMessage::from_json(unnamed),
+            Err(Error::MalformedMessage { .. })
+        ));
+        assert_error_json(
+            12,
+            ApiError::IdentityChanged,
+            r#"{"kind":"response","id":12,"result":{"Err":{"code":"identity_changed"}}}"#,
+        );
+    }
+}

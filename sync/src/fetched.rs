@@ -1,0 +1,90 @@
+//! Taking in an event-response to a pull's event-request, shared by sync v1 and v2 (§8.4):
+//! validate each event, keep only those asked for and in scope, settle the ids the peer says it
+//! lacks, and queue again the ids that did not fit.
+
+use std::collections::{HashSet, VecDeque};
+
+use super::message::Scope;
+use super::peer_score::PeerScore;
+use phemossa_core::event::VerifiedIds;
+use phemossa_core::keys::EventId;
+use phemossa_core::{Error, Event};
+
+/// What an event-response is judged against, and whom its faults are counted against.
+pub(crate) struct Judge<'a> {
+    pub scope: &'a Scope,
+    pub score: &'a mut PeerScore,
+    pub verified: &'a VerifiedIds,
+    pub now_ms: u64,
+}
+
+/// What one event-response brought.
+pub(crate) struct Fetched {
+    /// Valid events that were asked for and are in scope, to be stored.
+    pub stored: Vec<Event>,
+    /// Asked-for ids that will not come: declared unknown, or dropped by a response that
+    /// brought nothing.
+    pub unavailable: u64,
+    /// What the peer did wrong; invalid events are already counted in the score, the
+    /// `unexpected_sync_message` ones are for the caller to count and report.
+    pub blamed: Vec<Error>,
+}
+
+/// Judges `events` and `unknown` against the ids `asked` for; ids neither delivered nor
+/// declared unknown go back to the front of `want`, unless the response made no progress at
+/// all, which would make the pull loop forever.
+pub(crate) fn take_fetched(
+    events: Vec<Vec<u8>>,
+    unknown: Vec<EventId>,
+    asked: &mut HashSet<EventId>,
+    want: &mut VecDeque<EventId>,
+    judge: Judge<'_>,
+) -> Fetched {
+    let Judge {
+        scope,
+        score,
+        verified,
+        now_ms,
+    } = judge;
+    let mut blamed = Vec::new();
+    let mut stored = Vec::new();
+    for bytes in events {
+        match Event::from_json_remembering(&bytes, now_ms, verified) {
+            Err(error) => {
+                score.invalid_event(&error);
+                blamed.push(error);
+            }
+            Ok(event) if !asked.contains(&event.id) => {
+                blamed.push(unexpected("event that was not requested"));
+            }
+            Ok(event) if !scope.admits(&event.author, event.timestamp) => {
+                blamed.push(unexpected("event outside the requested scope"));
+            }
+            Ok(event) => {
+                asked.remove(&event.id);
+                stored.push(event);
+            }
+        }
+    }
+    let mut gone = unknown.iter().filter(|id| asked.remove(id)).count();
+    let left: Vec<EventId> = asked.drain().collect();
+    if !stored.is_empty() || gone > 0 {
+        for id in left {
+            want.push_front(id);
+        }
+    } else if !left.is_empty() {
+        gone += left.len();
+        blamed.push(unexpected("event-response without any requested event"));
+    }
+    Fetched {
+        stored,
+        unavailable: gone as u64,
+        blamed,
+    }
+}
+
+fn unexpected(reason: &str) -> Error {
+    Error::UnexpectedSyncMessage {
+        reason: reason.into(),
+    }
+}

@@ -1,0 +1,34 @@
+//! Phemossa's sync protocols as sans-IO state machines: a driver (the browser's background, the
+//! hostile peer, a test) feeds them bytes and time and carries out what they ask; nothing here
+//! does IO or reads a clock (docs/protocol.md §8–§9).
+//!
+//! - [`message`]: the wire both versions share: v1's five messages and their CBOR encoding
+//!   (v2 fetches with v1's event-request and event-response).
+//! - [`limits`]: sizes every peer enforces.
+//! - [`v1`]: plain id exchange, the per-peer [`Session`].
+//! - [`v2`]: range-based set reconciliation, the per-peer [`Reconciler`], under its own
+//!   protocol id.
+//! - [`machine`]: [`SyncMachine`], one interface over both, so a driver holds either.
+//! - `fetched`: the fetch stage both versions share (taking the events a pull asked for).
+//! - [`peer_score`]: counting a peer's bad input and deciding when to disconnect.
+//! - `testing` (feature `testing`): an in-memory store and links that run two sessions against
+//!   each other, for tests, the vectors and the cost examples.
+
+mod fetched;
+pub mod limits;
+pub mod machine;
+pub mod message;
+pub mod peer_score;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+pub mod v1;
+pub mod v2;
+
+pub use machine::SyncMachine;
+pub use message::{Cursor, Message, Scope};
+pub use peer_score::PeerScore;
+pub use v1::session::{Output, Progress, QueryId, Session, SessionConfig};
+pub use v2::{ReconcileConfig, ReconcileMessage, Reconciler, SYNC_V2_PROTOCOL};
+
+/// The request-response protocol id of sync v1.
+pub const SYNC_PROTOCOL: &str = "/phemossa/sync/1.0.0";

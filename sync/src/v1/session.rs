@@ -1,0 +1,500 @@
+//! The per-peer sync state machine: pulls what a peer has and we lack, and answers its pulls.
+//!
+//! Sans-IO: the driver feeds it message bytes, answers to its store queries and the time, and
+//! polls [`Output`]s. The local store is never held in memory; the machine asks for one page of
+//! ids, one batch of lookups or one batch of events at a time (the store is async IndexedDB).
+//! A pull lists the peer's ids page by page in (timestamp, id) order, asks the store which are
+//! missing, fetches those, validates every event and only then hands it over to be stored. Both
+//! peers pull, so after one pull each way both hold the union (within the scopes asked). The
+//! answering of the peer's pulls is in `respond.rs`.
+
+use crate::fetched::{take_fetched, Judge};
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use super::respond::Inbound;
+use crate::limits::{MAX_IDS_PER_MESSAGE, MAX_IDS_PER_PULL, MAX_MISSING_PER_PULL};
+use crate::message::{Cursor, Message, Scope};
+use crate::peer_score::PeerScore;
+use phemossa_core::event::VerifiedIds;
+use phemossa_core::keys::EventId;
+use phemossa_core::limits::MAX_CLOCK_SKEW_MS;
+use phemossa_core::{Error, Event};
+
+/// Tunables of a session; the defaults are what docs/protocol.md §8.5 names.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    /// How long a request may go unanswered before it is sent again.
+    pub request_timeout_ms: u64,
+    /// Sends of one request before the pull is abandoned with `sync_timeout`.
+    pub max_attempts: u32,
+    /// Ids asked for in one event-request.
+    pub event_batch: usize,
+    /// Ids listed in one sync-response this side sends (at most `MAX_IDS_PER_MESSAGE`).
+    pub id_page: usize,
+    /// Inbound requests of this peer being answered at once; more are dropped and counted.
+    pub max_inbound_pending: usize,
+    /// Ids one pull lets the peer list before it ends with `pull_too_long`.
+    pub max_ids_per_pull: u64,
+    /// Missing ids one pull asks for before it ends with `pull_too_long`.
+    pub max_missing_per_pull: u64,
+    /// Signatures already checked; a node shares one among all its sessions and its gossip.
+    pub verified: VerifiedIds,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            request_timeout_ms: 10_000,
+            max_attempts: 3,
+            event_batch: 128,
+            id_page: MAX_IDS_PER_MESSAGE,
+            max_inbound_pending: 4,
+            max_ids_per_pull: MAX_IDS_PER_PULL,
+            max_missing_per_pull: MAX_MISSING_PER_PULL,
+            verified: VerifiedIds::default(),
+        }
+    }
+}
+
+/// Names one store query so its answer can be matched to it.
+pub type QueryId = u64;
+
+/// How far a pull has got, for the UI.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Ids the peer listed.
+    pub listed: u64,
+    /// Of those, ids the local store lacked.
+    pub missing: u64,
+    /// Events received, validated and handed over to be stored.
+    pub received: u64,
+    /// Missing ids the peer then said it does not hold, or never delivered.
+    pub unavailable: u64,
+}
+
+/// What the driver must do next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    /// Send as a new request on `/phemossa/sync/1.0.0`.
+    Request(Vec<u8>),
+    /// Send as the response to the inbound request whose `req` was `to`.
+    Respond {
+        to: u64,
+        bytes: Vec<u8>,
+    },
+    /// List local ids in `scope` strictly after `after` in (timestamp, id) order, at most
+    /// `limit`; answer with [`Session::answer_ids`].
+    ListIds {
+        query: QueryId,
+        scope: Scope,
+        after: Option<Cursor>,
+        limit: usize,
+    },
+    /// Say which of `ids` the store lacks; answer with [`Session::answer_missing`].
+    FindMissing {
+        query: QueryId,
+        ids: Vec<EventId>,
+    },
+    /// Load the wire JSON of those of `ids` the store holds; answer with
+    /// [`Session::answer_events`].
+    LoadEvents {
+        query: QueryId,
+        ids: Vec<EventId>,
+    },
+    /// A validated event to store (idempotently, by id).
+    Store(Event),
+    Progress(Progress),
+    /// The pull ended: every listed, missing id was fetched or is unavailable; or it failed.
+    Finished(Result<Progress, Error>),
+    /// The peer sent something that was dropped; already counted in [`Session::score`].
+    Misbehaved(Error),
+    /// The peer passed the misbehaviour threshold; close the connection.
+    Disconnect,
+}
+
+/// A request in flight, kept whole so it can be sent again.
+#[derive(Debug)]
+struct InFlight {
+    req: u64,
+    message: Message,
+    deadline: u64,
+    attempts: u32,
+}
+
+/// Where listing the peer's ids stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Listing {
+    /// The next page starts after this cursor (`None`: from the beginning).
+    More(Option<Cursor>),
+    Done,
+}
+
+#[derive(Debug)]
+struct Pull {
+    scope: Scope,
+    /// Every page before this cursor is fully fetched: a new pull may start here.
+    checkpoint: Option<Cursor>,
+    listing: Listing,
+    want: VecDeque<EventId>,
+    asked: HashSet<EventId>,
+    in_flight: Option<InFlight>,
+    finding: Option<QueryId>,
+    progress: Progress,
+}
+
+/// Sync with one peer: at most one pull of ours, and answers to the peer's pulls.
+#[derive(Debug, Default)]
+pub struct Session {
+    pub(super) config: SessionConfig,
+    pull: Option<Pull>,
+    /// Where the last pull stopped when it ended at a per-pull limit: the next may resume here.
+    resume: Option<Cursor>,
+    pub(super) inbound: HashMap<QueryId, Inbound>,
+    next_req: u64,
+    pub(super) next_query: QueryId,
+    /// Requests given up on by a retry, whose late answers are ignored without blame.
+    retired: VecDeque<u64>,
+    score: PeerScore,
+    disconnect_sent: bool,
+    pub(super) outputs: VecDeque<Output>,
+}
+
+impl Session {
+    pub fn new(config: SessionConfig) -> Self {
+        Self {
+            config,
+            ..Self::default()
+        }
+    }
+
+    /// A session for a peer seen before, keeping its count of bad input: a peer must not wipe
+    /// its record by reconnecting. The driver keeps scores by peer id across connections.
+    pub fn with_score(config: SessionConfig, score: PeerScore) -> Self {
+        Self {
+            config,
+            score,
+            ..Self::default()
+        }
+    }
+
+    /// Starts pulling the peer's events in `scope`, from `after` (a [`Self::checkpoint`] of an
+    /// interrupted pull, or `None` for all). Returns false if a pull is already running.
+    pub fn start(&mut self, scope: Scope, after: Option<Cursor>, now_ms: u64) -> bool {
+        if self.pull.is_some() {
+            return false;
+        }
+        self.resume = None;
+        self.pull = Some(Pull {
+            scope,
+            checkpoint: after,
+            listing: Listing::More(after),
+            want: VecDeque::new(),
+            asked: HashSet::new(),
+            in_flight: None,
+            finding: None,
+            progress: Progress::default(),
+        });
+        self.advance(now_ms);
+        true
+    }
+
+    pub fn is_pulling(&self) -> bool {
+        self.pull.is_some()
+    }
+
+    /// Where a new pull can resume if this one is interrupted; after a pull that ended with
+    /// `pull_too_long`, where that pull stopped.
+    pub fn checkpoint(&self) -> Option<Cursor> {
+        match &self.pull {
+            Some(pull) => pull.checkpoint,
+            None => self.resume,
+        }
+    }
+
+    /// The bad input counted so far.
+    pub fn score(&self) -> &PeerScore {
+        &self.score
+    }
+
+    /// The same count, for bad input this peer sent outside the session (on gossip), so one
+    /// threshold covers everything the peer sends.
+    pub fn score_mut(&mut self) -> &mut PeerScore {
+        &mut self.score
+    }
+
+    /// Whether the peer has passed the misbehaviour threshold; emits [`Output::Disconnect`]
+    /// once if so (for bad input counted through [`Self::score_mut`]).
+    pub fn check_score(&mut self) -> bool {
+        let exceeded = self.score.should_disconnect();
+        if exceeded && !self.disconnect_sent {
+            self.disconnect_sent = true;
+            self.outputs.push_back(Output::Disconnect);
+        }
+        exceeded
+    }
+
+    /// When [`Self::handle_timeout`] should next be called, if anything is waiting.
+    pub fn next_deadline(&self) -> Option<u64> {
+        self.pull
+            .as_ref()
+            .and_then(|p| p.in_flight.as_ref())
+            .map(|f| f.deadline)
+    }
+
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.outputs.pop_front()
+    }
+
+    /// Feeds one message the peer sent (request or response).
+    pub fn handle_message(&mut self, bytes: &[u8], now_ms: u64) {
+        let message = match Message::decode(bytes) {
+            Ok(message) => message,
+            Err(error) => {
+                self.score.malformed_message(&error);
+                return self.blame(error);
+            }
+        };
+        match message {
+            Message::SyncRequest { req, scope, after } => self.on_sync_request(req, scope, after),
+            Message::EventRequest { req, ids } => self.on_event_request(req, ids),
+            Message::SyncResponse { req, ids, next } => {
+                if self.take_answer(req, |m| matches!(m, Message::SyncRequest { .. })) {
+                    self.on_id_page(ids, next, now_ms);
+                }
+            }
+            Message::EventResponse {
+                req,
+                events,
+                unknown,
+            } => {
+                if self.take_answer(req, |m| matches!(m, Message::EventRequest { .. })) {
+                    self.on_events(events, unknown, now_ms);
+                }
+            }
+            Message::NewEvent { .. } => self.unexpected("new-event belongs on gossip"),
+        }
+    }
+
+    /// Sends again, or gives up on, a request past its deadline.
+    pub fn handle_timeout(&mut self, now_ms: u64) {
+        let Some(pull) = self.pull.as_mut() else {
+            return;
+        };
+        let Some(flight) = pull.in_flight.as_mut() else {
+            return;
+        };
+        if flight.deadline > now_ms {
+            return;
+        }
+        if flight.attempts >= self.config.max_attempts {
+            let attempts = flight.attempts;
+            return self.finish(Err(Error::SyncTimeout { attempts }));
+        }
+        self.retired.push_back(flight.req);
+        if self.retired.len() > 16 {
+            self.retired.pop_front();
+        }
+        self.next_req += 1;
+        flight.req = self.next_req;
+        flight.attempts += 1;
+        flight.deadline = now_ms + self.config.request_timeout_ms;
+        let message = with_req(&flight.message, flight.req);
+        flight.message = message.clone();
+        self.outputs.push_back(Output::Request(message.encode()));
+    }
+
+    /// The store's answer to [`Output::FindMissing`].
+    pub fn answer_missing(&mut self, query: QueryId, missing: Vec<EventId>, now_ms: u64) {
+        let Some(pull) = self.pull.as_mut() else {
+            return;
+        };
+        if pull.finding != Some(query) {
+            return;
+        }
+        pull.finding = None;
+        let max = self.config.max_missing_per_pull;
+        if pull.progress.missing + missing.len() as u64 > max {
+            return self.stop_at_limit("missing ids", max);
+        }
+        pull.progress.missing += missing.len() as u64;
+        pull.want.extend(missing);
+        self.outputs.push_back(Output::Progress(pull.progress));
+        self.advance(now_ms);
+    }
+
+    /// Matches a response to the request in flight; blames the peer if it answers nothing.
+    fn take_answer(&mut self, req: u64, kind: impl Fn(&Message) -> bool) -> bool {
+        let matches = self
+            .pull
+            .as_ref()
+            .and_then(|p| p.in_flight.as_ref())
+            .is_some_and(|f| f.req == req && kind(&f.message));
+        if matches {
+            if let Some(pull) = self.pull.as_mut() {
+                pull.in_flight = None;
+            }
+            return true;
+        }
+        if !self.retired.contains(&req) {
+            self.unexpected("response to no request in flight");
+        }
+        false
+    }
+
+    fn on_id_page(&mut self, ids: Vec<EventId>, next: Option<Cursor>, now_ms: u64) {
+        let Some(pull) = self.pull.as_mut() else {
+            return;
+        };
+        let Listing::More(after) = pull.listing else {
+            return;
+        };
+        // A cursor that does not move forward would make the pull loop forever.
+        if next.is_some_and(|n| after.is_some_and(|a| n <= a)) {
+            self.unexpected("sync-response cursor does not advance");
+            return self.finish(Err(Error::UnexpectedSyncMessage {
+                reason: "sync-response cursor does not advance".into(),
+            }));
+        }
+        pull.checkpoint = after;
+        // A cursor far ahead of our clock cannot be fetched from (its events would be refused,
+        // §4) and could be a way to list forever, so the pull ends. It is counted but excused:
+        // a peer whose clock runs ahead of ours sends it honestly.
+        if let Some(cursor) =
+            next.filter(|n| n.timestamp > now_ms.saturating_add(MAX_CLOCK_SKEW_MS))
+        {
+            let error = Error::SyncCursorInFuture {
+                timestamp: cursor.timestamp,
+                now: now_ms,
+                max_skew_ms: MAX_CLOCK_SKEW_MS,
+            };
+            self.score.cursor_in_future();
+            self.blame(error.clone());
+            return self.finish(Err(error));
+        }
+        let max = self.config.max_ids_per_pull;
+        if pull.progress.listed + ids.len() as u64 > max {
+            return self.stop_at_limit("listed ids", max);
+        }
+        pull.listing = next.map_or(Listing::Done, |n| Listing::More(Some(n)));
+        pull.progress.listed += ids.len() as u64;
+        if !ids.is_empty() {
+            self.next_query += 1;
+            pull.finding = Some(self.next_query);
+            self.outputs.push_back(Output::FindMissing {
+                query: self.next_query,
+                ids,
+            });
+        }
+        self.advance(now_ms);
+    }
+
+    fn on_events(&mut self, events: Vec<Vec<u8>>, unknown: Vec<EventId>, now_ms: u64) {
+        let Some(pull) = self.pull.as_mut() else {
+            return;
+        };
+        let fetched = take_fetched(
+            events,
+            unknown,
+            &mut pull.asked,
+            &mut pull.want,
+            Judge {
+                scope: &pull.scope,
+                score: &mut self.score,
+                verified: &self.config.verified,
+                now_ms,
+            },
+        );
+        pull.progress.received += fetched.stored.len() as u64;
+        pull.progress.unavailable += fetched.unavailable;
+        let progress = pull.progress;
+        self.outputs
+            .extend(fetched.stored.into_iter().map(Output::Store));
+        self.outputs.push_back(Output::Progress(progress));
+        for error in fetched.blamed {
+            if error.code() == "unexpected_sync_message" {
+                self.score.unexpected();
+            }
+            self.blame(error);
+        }
+        self.advance(now_ms);
+    }
+
+    /// Sends the pull's next request, or finishes it when nothing is left.
+    fn advance(&mut self, now_ms: u64) {
+        let Some(pull) = self.pull.as_mut() else {
+            return;
+        };
+        if pull.in_flight.is_some() || pull.finding.is_some() {
+            return;
+        }
+        let message = if !pull.want.is_empty() {
+            let n = pull
+                .want
+                .len()
+                .min(self.config.event_batch.clamp(1, MAX_IDS_PER_MESSAGE));
+            let ids: Vec<EventId> = pull.want.drain(..n).collect();
+            pull.asked.extend(ids.iter().copied());
+            Message::EventRequest { req: 0, ids }
+        } else if let Listing::More(after) = pull.listing {
+            Message::SyncRequest {
+                req: 0,
+                scope: pull.scope.clone(),
+                after,
+            }
+        } else {
+            let progress = pull.progress;
+            return self.finish(Ok(progress));
+        };
+        self.next_req += 1;
+        let message = with_req(&message, self.next_req);
+        self.outputs.push_back(Output::Request(message.encode()));
+        pull.in_flight = Some(InFlight {
+            req: self.next_req,
+            message,
+            deadline: now_ms + self.config.request_timeout_ms,
+            attempts: 1,
+        });
+    }
+
+    /// Ends a pull that reached a per-pull limit, without blame: the peer may just hold a lot.
+    /// The page in progress is not fetched, so its start is where the next pull resumes.
+    fn stop_at_limit(&mut self, what: &'static str, max: u64) {
+        self.resume = self.pull.as_ref().and_then(|p| p.checkpoint);
+        self.finish(Err(Error::PullTooLong { what, max }));
+    }
+
+    fn finish(&mut self, result: Result<Progress, Error>) {
+        self.pull = None;
+        self.outputs.push_back(Output::Finished(result));
+    }
+
+    pub(super) fn unexpected(&mut self, reason: &str) {
+        self.score.unexpected();
+        self.blame(unexpected_error(reason));
+    }
+
+    /// Reports dropped input (already counted) and disconnects past the threshold.
+    fn blame(&mut self, error: Error) {
+        self.outputs.push_back(Output::Misbehaved(error));
+        self.check_score();
+    }
+}
+
+fn unexpected_error(reason: &str) -> Error {
+    Error::UnexpectedSyncMessage {
+        reason: reason.into(),
+    }
+}
+
+/// The same request under a new `req`.
+fn with_req(message: &Message, req: u64) -> Message {
+    let mut message = message.clone();
+    match &mut message {
+        Message::SyncRequest { req: r, .. }
+        | Message::SyncResponse { req: r, .. }
+        | Message::EventRequest { req: r, .. }
+        | Message::EventResponse { req: r, .. } => *r = req,
+        Message::NewEvent { .. } => {}
+    }
+    message
+}

@@ -1,0 +1,261 @@
+//! Our reconciliation with the peer: load our item set in scope, run negentropy as initiator
+//! until the peer's differences are known, ask the store which of the ids the peer holds it
+//! lacks, and fetch, validate and store those. The ids the peer lacks need nothing from us:
+//! the peer runs its own reconciliation and pulls them.
+
+use crate::fetched::{take_fetched, Judge};
+use std::collections::{HashSet, VecDeque};
+
+use negentropy::{Negentropy, NegentropyStorageVector};
+
+use super::items::{from_negentropy, Loaded, Loading};
+use super::message::ReconcileMessage;
+use super::session::{InFlight, Reconciler};
+use crate::limits::MAX_IDS_PER_MESSAGE;
+use crate::message::{Cursor, Scope};
+use crate::v1::session::{Output, Progress, QueryId};
+use phemossa_core::keys::EventId;
+use phemossa_core::Error;
+
+/// One reconciliation of ours. `Progress` counts as v1's does: `listed` is ids the peer named
+/// as ones we lack, `missing` those the store confirmed missing.
+#[derive(Debug)]
+pub(super) struct Pull {
+    pub scope: Scope,
+    /// Our item set while it is being listed from the store.
+    pub loading: Option<Loading>,
+    negentropy: Option<Negentropy<'static, NegentropyStorageVector>>,
+    /// The negentropy message to send next; `None` once reconciliation is over.
+    next: Option<Vec<u8>>,
+    /// Whether the reconcile-open has been sent (later rounds are reconcile-next).
+    opened: bool,
+    rounds: u32,
+    /// Why reconciliation stopped early: the pull fetches what it found, then ends with this.
+    stop: Option<Error>,
+    want: VecDeque<EventId>,
+    asked: HashSet<EventId>,
+    pub in_flight: Option<InFlight>,
+    finding: Option<QueryId>,
+    progress: Progress,
+}
+
+impl Reconciler {
+    /// Starts reconciling `scope` with the peer, then fetching what we lack. Returns false if a
+    /// reconciliation is already running. There is no checkpoint: after an interruption a new
+    /// reconciliation finds only what is still missing.
+    pub fn start(&mut self, scope: Scope, now_ms: u64) -> bool {
+        if self.pull.is_some() {
+            return false;
+        }
+        self.now_ms = self.now_ms.max(now_ms);
+        let query = self.new_query();
+        let (loading, output) = Loading::start(scope.clone(), query, self.config.item_page);
+        self.outputs.push_back(output);
+        self.pull = Some(Pull {
+            scope,
+            loading: Some(loading),
+            negentropy: None,
+            next: None,
+            opened: false,
+            rounds: 0,
+            stop: None,
+            want: VecDeque::new(),
+            asked: HashSet::new(),
+            in_flight: None,
+            finding: None,
+            progress: Progress::default(),
+        });
+        true
+    }
+
+    /// The store's answer to [`Output::FindMissing`].
+    pub fn answer_missing(&mut self, query: QueryId, missing: Vec<EventId>, now_ms: u64) {
+        let Some(pull) = self.pull.as_mut() else {
+            return;
+        };
+        if pull.finding != Some(query) {
+            return;
+        }
+        pull.finding = None;
+        pull.progress.missing += missing.len() as u64;
+        pull.want.extend(missing);
+        self.outputs.push_back(Output::Progress(pull.progress));
+        self.advance(now_ms);
+    }
+
+    pub(super) fn on_own_items(&mut self, page: Vec<Cursor>, more: bool) {
+        let query = self.new_query();
+        let (limit, max, frame) = (
+            self.config.item_page,
+            self.config.max_items,
+            self.config.frame_limit.max(4096),
+        );
+        let Some(pull) = self.pull.as_mut() else {
+            return;
+        };
+        let Some(loading) = pull.loading.take() else {
+            return;
+        };
+        let (loading, loaded) = loading.page(page, more, query, limit, max);
+        pull.loading = loading;
+        let items = match loaded {
+            Loaded::More(output) => return self.outputs.push_back(output),
+            Loaded::TooLarge(error) => return self.finish(Err(error)),
+            Loaded::Done(items) => items,
+        };
+        // Neither fails on a fresh instance over a sealed storage with a limit of 4,096 or more.
+        let first = Negentropy::owned(items, frame).and_then(|mut negentropy| {
+            let first = negentropy.initiate()?;
+            pull.negentropy = Some(negentropy);
+            Ok(first)
+        });
+        match first {
+            Ok(first) => {
+                pull.next = Some(first);
+                let now = self.now_ms;
+                self.advance(now);
+            }
+            Err(error) => self.finish(Err(Error::MalformedReconciliation {
+                reason: error.to_string(),
+            })),
+        }
+    }
+
+    /// The peer's negentropy message: the next round, the ids it holds that we lack, or the end.
+    pub(super) fn on_response(&mut self, negentropy: Option<Vec<u8>>, now_ms: u64) {
+        let (max_rounds, max_missing) = (self.config.max_rounds, self.config.max_missing);
+        let Some(pull) = self.pull.as_mut() else {
+            return;
+        };
+        let Some(bytes) = negentropy else {
+            pull.stop(Error::ReconciliationRefused);
+            return self.advance(now_ms);
+        };
+        let Some(machine) = pull.negentropy.as_mut() else {
+            return;
+        };
+        pull.rounds += 1;
+        let mut have = Vec::new();
+        let mut need = Vec::new();
+        match machine.reconcile_with_ids(&bytes, &mut have, &mut need) {
+            Ok(next) if next.is_some() && pull.rounds >= max_rounds => {
+                pull.stop(Error::PullTooLong {
+                    what: "reconcile rounds",
+                    max: u64::from(max_rounds),
+                });
+            }
+            Ok(next) => pull.next = next,
+            Err(negentropy::Error::UnsupportedProtocolVersion) => {
+                // A peer on a newer negentropy version answers with its version alone: honest.
+                let version = bytes.first().copied().unwrap_or_default();
+                pull.stop(Error::UnsupportedReconciliationVersion { version });
+            }
+            Err(error) => {
+                let error = Error::MalformedReconciliation {
+                    reason: error.to_string(),
+                };
+                pull.stop(error.clone());
+                self.score.malformed_message(&error);
+                self.blame(error);
+                return self.advance(now_ms);
+            }
+        }
+        let room = max_missing.saturating_sub(pull.progress.listed);
+        if need.len() as u64 > room {
+            need.truncate(room as usize);
+            pull.stop(Error::PullTooLong {
+                what: "missing ids",
+                max: max_missing,
+            });
+        }
+        pull.progress.listed += need.len() as u64;
+        if !need.is_empty() {
+            let ids = need.iter().map(from_negentropy).collect();
+            let query = self.new_query();
+            if let Some(pull) = self.pull.as_mut() {
+                pull.finding = Some(query);
+            }
+            self.outputs.push_back(Output::FindMissing { query, ids });
+        }
+        self.advance(now_ms);
+    }
+
+    /// Validates fetched events as v1 does (§8.4) and hands over the good ones to be stored.
+    pub(super) fn on_events(&mut self, events: Vec<Vec<u8>>, unknown: Vec<EventId>, now_ms: u64) {
+        let Some(pull) = self.pull.as_mut() else {
+            return;
+        };
+        let fetched = take_fetched(
+            events,
+            unknown,
+            &mut pull.asked,
+            &mut pull.want,
+            Judge {
+                scope: &pull.scope,
+                score: &mut self.score,
+                verified: &self.config.verified,
+                now_ms,
+            },
+        );
+        pull.progress.received += fetched.stored.len() as u64;
+        pull.progress.unavailable += fetched.unavailable;
+        let progress = pull.progress;
+        self.outputs
+            .extend(fetched.stored.into_iter().map(Output::Store));
+        self.outputs.push_back(Output::Progress(progress));
+        for error in fetched.blamed {
+            if error.code() == "unexpected_sync_message" {
+                self.score.unexpected();
+            }
+            self.blame(error);
+        }
+        self.advance(now_ms);
+    }
+
+    /// Sends the next request: a full batch of ids to fetch first (so they never pile up),
+    /// then the next reconcile round, then the rest to fetch; or finishes when nothing is left.
+    pub(super) fn advance(&mut self, now_ms: u64) {
+        let batch = self.config.event_batch.clamp(1, MAX_IDS_PER_MESSAGE);
+        let Some(pull) = self.pull.as_mut() else {
+            return;
+        };
+        if pull.loading.is_some() || pull.in_flight.is_some() || pull.finding.is_some() {
+            return;
+        }
+        let message = if pull.want.len() >= batch || (pull.next.is_none() && !pull.want.is_empty())
+        {
+            let n = pull.want.len().min(batch);
+            let ids: Vec<EventId> = pull.want.drain(..n).collect();
+            pull.asked.extend(ids.iter().copied());
+            ReconcileMessage::EventRequest { req: 0, ids }
+        } else if let Some(negentropy) = pull.next.take() {
+            if std::mem::replace(&mut pull.opened, true) {
+                ReconcileMessage::Next { req: 0, negentropy }
+            } else {
+                let scope = pull.scope.clone();
+                ReconcileMessage::Open {
+                    req: 0,
+                    scope,
+                    negentropy,
+                }
+            }
+        } else {
+            let result = pull.stop.take().map_or(Ok(pull.progress), Err);
+            return self.finish(result);
+        };
+        self.send(message, now_ms);
+    }
+
+    pub(super) fn finish(&mut self, result: Result<Progress, Error>) {
+        self.pull = None;
+        self.outputs.push_back(Output::Finished(result));
+    }
+}
+
+impl Pull {
+    /// Ends reconciliation early, keeping the first reason given.
+    fn stop(&mut self, error: Error) {
+        self.next = None;
+        self.stop.get_or_insert(error);
+    }
+}

@@ -1,0 +1,302 @@
+//! The per-peer sync v2 state machine: reconciles a scope with the peer and fetches what it
+//! lacks, and answers the peer's reconciliations and fetches.
+//!
+//! Sans-IO, driven exactly like v1's [`Session`](crate::Session): the driver feeds it
+//! message bytes, store answers and the time, and carries out the same [`Output`]s. The driver
+//! keeps no state of its own beyond the request-response channels, so switching a peer from
+//! v1 to v2 swaps the machine and the protocol id, nothing else. Our reconciliation is in
+//! `initiator.rs`, the answering of the peer's in `responder.rs`.
+
+use std::collections::{HashMap, VecDeque};
+
+use super::budget::HeldBudget;
+use super::initiator::Pull;
+use super::limits::{
+    ITEM_PAGE, MAX_RECONCILE_ITEMS, MAX_ROUNDS_PER_RECONCILE, NEGENTROPY_FRAME_LIMIT,
+};
+use super::message::ReconcileMessage;
+use super::responder::{Held, Inbound};
+use crate::limits::MAX_MISSING_PER_PULL;
+use crate::message::Cursor;
+use crate::peer_score::PeerScore;
+use crate::v1::session::{Output, QueryId};
+use phemossa_core::event::VerifiedIds;
+use phemossa_core::Error;
+
+/// Tunables of a v2 session; the defaults are what docs/protocol.md §9.4 names.
+#[derive(Debug, Clone)]
+pub struct ReconcileConfig {
+    /// How long a request may go unanswered before it is sent again.
+    pub request_timeout_ms: u64,
+    /// Sends of one request before the reconciliation is abandoned with `sync_timeout`.
+    pub max_attempts: u32,
+    /// Ids asked for in one event-request.
+    pub event_batch: usize,
+    /// Items asked of the store per page while loading an item set.
+    pub item_page: usize,
+    /// Most items one reconciliation holds, ours or the one we answer with.
+    pub max_items: usize,
+    /// Largest negentropy message written (at least 4,096).
+    pub frame_limit: u64,
+    /// Round trips of one reconciliation before it stops with `pull_too_long`.
+    pub max_rounds: u32,
+    /// Ids the peer may name as missing in one reconciliation before it stops there.
+    pub max_missing: u64,
+    /// Inbound requests of this peer waiting at once; more are dropped and counted.
+    pub max_inbound_pending: usize,
+    /// How long an item set loaded for the peer's reconciliation is kept after its last use.
+    pub held_idle_ms: u64,
+    /// Signatures already checked; a node shares one among all its sessions and its gossip.
+    pub verified: VerifiedIds,
+    /// Items held for peers, counted across all of a node's sessions.
+    pub held_budget: HeldBudget,
+}
+
+impl Default for ReconcileConfig {
+    fn default() -> Self {
+        Self {
+            request_timeout_ms: 10_000,
+            max_attempts: 3,
+            event_batch: 128,
+            item_page: ITEM_PAGE,
+            max_items: MAX_RECONCILE_ITEMS,
+            frame_limit: NEGENTROPY_FRAME_LIMIT,
+            max_rounds: MAX_ROUNDS_PER_RECONCILE,
+            max_missing: MAX_MISSING_PER_PULL,
+            max_inbound_pending: 4,
+            held_idle_ms: 30_000,
+            verified: VerifiedIds::default(),
+            held_budget: HeldBudget::default(),
+        }
+    }
+}
+
+/// A request of ours in flight, kept whole so it can be sent again.
+#[derive(Debug)]
+pub(super) struct InFlight {
+    pub req: u64,
+    pub message: ReconcileMessage,
+    pub deadline: u64,
+    pub attempts: u32,
+}
+
+/// Sync v2 with one peer: at most one reconciliation of ours, and answers to the peer's.
+#[derive(Debug, Default)]
+pub struct Reconciler {
+    pub(super) config: ReconcileConfig,
+    pub(super) pull: Option<Pull>,
+    /// The item set loaded for the peer's reconciliation.
+    pub(super) held: Option<Held>,
+    /// The peer's event-requests waiting for the store.
+    pub(super) inbound: HashMap<QueryId, Inbound>,
+    /// When item sets were loaded for the peer, for [`super::limits::MAX_LOADS_PER_MINUTE`].
+    pub(super) loads: VecDeque<u64>,
+    /// The latest time fed in.
+    pub(super) now_ms: u64,
+    next_req: u64,
+    next_query: QueryId,
+    /// Requests given up on by a retry, whose late answers are ignored without blame.
+    retired: VecDeque<u64>,
+    pub(super) score: PeerScore,
+    disconnect_sent: bool,
+    pub(super) outputs: VecDeque<Output>,
+}
+
+impl Reconciler {
+    pub fn new(config: ReconcileConfig) -> Self {
+        Self {
+            config,
+            ..Self::default()
+        }
+    }
+
+    /// A session for a peer seen before, keeping its count of bad input (as v1's).
+    pub fn with_score(config: ReconcileConfig, score: PeerScore) -> Self {
+        Self {
+            config,
+            score,
+            ..Self::default()
+        }
+    }
+
+    pub fn is_pulling(&self) -> bool {
+        self.pull.is_some()
+    }
+
+    /// The bad input counted so far.
+    pub fn score(&self) -> &PeerScore {
+        &self.score
+    }
+
+    /// The same count, for bad input this peer sent on gossip.
+    pub fn score_mut(&mut self) -> &mut PeerScore {
+        &mut self.score
+    }
+
+    /// Whether the peer has passed the misbehaviour threshold; emits [`Output::Disconnect`]
+    /// once if so.
+    pub fn check_score(&mut self) -> bool {
+        let exceeded = self.score.should_disconnect();
+        if exceeded && !self.disconnect_sent {
+            self.disconnect_sent = true;
+            self.outputs.push_back(Output::Disconnect);
+        }
+        exceeded
+    }
+
+    /// When [`Self::handle_timeout`] should next be called, if anything is waiting.
+    pub fn next_deadline(&self) -> Option<u64> {
+        let flight = self
+            .pull
+            .as_ref()
+            .and_then(|p| p.in_flight.as_ref())
+            .map(|f| f.deadline);
+        let held = self.held.as_ref().and_then(Held::expiry);
+        flight.into_iter().chain(held).min()
+    }
+
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.outputs.pop_front()
+    }
+
+    /// Feeds one message the peer sent on `/phemossa/sync/2.0.0` (request or response).
+    pub fn handle_message(&mut self, bytes: &[u8], now_ms: u64) {
+        self.now_ms = self.now_ms.max(now_ms);
+        let message = match ReconcileMessage::decode(bytes) {
+            Ok(message) => message,
+            Err(error) => {
+                self.score.malformed_message(&error);
+                return self.blame(error);
+            }
+        };
+        match message {
+            ReconcileMessage::Open {
+                req,
+                scope,
+                negentropy,
+            } => self.on_open(req, scope, negentropy),
+            ReconcileMessage::Next { req, negentropy } => self.on_round(req, negentropy),
+            ReconcileMessage::EventRequest { req, ids } => self.on_event_request(req, ids),
+            ReconcileMessage::Response { req, negentropy } => {
+                let reconciling = |m: &ReconcileMessage| {
+                    matches!(
+                        m,
+                        ReconcileMessage::Open { .. } | ReconcileMessage::Next { .. }
+                    )
+                };
+                if self.take_answer(req, reconciling) {
+                    self.on_response(negentropy, now_ms);
+                }
+            }
+            ReconcileMessage::EventResponse {
+                req,
+                events,
+                unknown,
+            } => {
+                let fetching =
+                    |m: &ReconcileMessage| matches!(m, ReconcileMessage::EventRequest { .. });
+                if self.take_answer(req, fetching) {
+                    self.on_events(events, unknown, now_ms);
+                }
+            }
+        }
+    }
+
+    /// Sends again, or gives up on, a request past its deadline; forgets an idle item set.
+    pub fn handle_timeout(&mut self, now_ms: u64) {
+        self.now_ms = self.now_ms.max(now_ms);
+        if self
+            .held
+            .as_ref()
+            .and_then(Held::expiry)
+            .is_some_and(|at| at <= now_ms)
+        {
+            self.held = None;
+        }
+        let Some(flight) = self.pull.as_mut().and_then(|p| p.in_flight.as_mut()) else {
+            return;
+        };
+        if flight.deadline > now_ms {
+            return;
+        }
+        if flight.attempts >= self.config.max_attempts {
+            let attempts = flight.attempts;
+            return self.finish(Err(Error::SyncTimeout { attempts }));
+        }
+        self.retired.push_back(flight.req);
+        if self.retired.len() > 16 {
+            self.retired.pop_front();
+        }
+        self.next_req += 1;
+        flight.req = self.next_req;
+        flight.attempts += 1;
+        flight.deadline = now_ms + self.config.request_timeout_ms;
+        flight.message = flight.message.clone().with_req(flight.req);
+        self.outputs
+            .push_back(Output::Request(flight.message.encode()));
+    }
+
+    /// The store's answer to [`Output::ListIds`]: one page of the items in scope, in order, and
+    /// whether more follow.
+    pub fn answer_ids(&mut self, query: QueryId, page: Vec<Cursor>, more: bool) {
+        let ours = self
+            .pull
+            .as_ref()
+            .and_then(|p| p.loading.as_ref())
+            .is_some_and(|l| l.query == query);
+        if ours {
+            return self.on_own_items(page, more);
+        }
+        if self.held.as_ref().and_then(Held::loading_query) == Some(query) {
+            self.on_held_items(page, more);
+        }
+    }
+
+    /// Sends `message` as our one request in flight.
+    pub(super) fn send(&mut self, message: ReconcileMessage, now_ms: u64) {
+        self.next_req += 1;
+        let message = message.with_req(self.next_req);
+        self.outputs.push_back(Output::Request(message.encode()));
+        if let Some(pull) = self.pull.as_mut() {
+            pull.in_flight = Some(InFlight {
+                req: self.next_req,
+                message,
+                deadline: now_ms + self.config.request_timeout_ms,
+                attempts: 1,
+            });
+        }
+    }
+
+    pub(super) fn new_query(&mut self) -> QueryId {
+        self.next_query += 1;
+        self.next_query
+    }
+
+    /// Matches a response to the request in flight; blames the peer if it answers nothing.
+    fn take_answer(&mut self, req: u64, kind: impl Fn(&ReconcileMessage) -> bool) -> bool {
+        let in_flight = self
+            .pull
+            .as_mut()
+            .and_then(|p| p.in_flight.take_if(|f| f.req == req && kind(&f.message)));
+        if in_flight.is_some() {
+            return true;
+        }
+        if !self.retired.contains(&req) {
+            self.unexpected("response to no request in flight");
+        }
+        false
+    }
+
+    pub(super) fn unexpected(&mut self, reason: &str) {
+        self.score.unexpected();
+        self.blame(Error::UnexpectedSyncMessage {
+            reason: reason.into(),
+        });
+    }
+
+    /// Reports dropped input (already counted) and disconnects past the threshold.
+    pub(super) fn blame(&mut self, error: Error) {
+        self.outputs.push_back(Output::Misbehaved(error));
+        self.check_score();
+    }
+}
