@@ -3,6 +3,7 @@
 use phemossa_api::ApiError;
 use phemossa_webext::WebextError;
 use thiserror::Error;
+use wasm_bindgen::{JsCast as _, JsValue};
 
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum BackgroundError {
@@ -47,4 +48,16 @@ impl From<BackgroundError> for ApiError {
             },
         }
     }
+}
+
+/// Words for a JS exception or value, for error messages.
+pub fn js_reason(value: &JsValue) -> String {
+    if let Some(error) = value.dyn_ref::<js_sys::Error>() {
+        return format!(
+            "{}: {}",
+            String::from(error.name()),
+            String::from(error.message())
+        );
+    }
+    value.as_string().unwrap_or_else(|| format!("{value:?}"))
 }

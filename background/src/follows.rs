@@ -6,9 +6,10 @@ use std::collections::HashMap;
 use phemossa_api::{ApiError, FollowingEntry, Push, Response};
 use phemossa_core::{Content, Event, FollowGraph, FollowRecord, PublicKey};
 
+use crate::clock;
+use crate::error::BackgroundError;
 use crate::storage::Storage;
 use crate::system::Background;
-use crate::{clock, BackgroundError};
 
 /// The user's follow graph, and the newest timestamp of each edge's records, so a new event for
 /// an edge is always dated after every earlier one (LWW needs that even when the clock has not

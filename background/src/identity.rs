@@ -9,7 +9,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use zeroize::Zeroizing;
 
 use crate::db::{self, StoreSpec};
-use crate::{random, BackgroundError};
+use crate::error::BackgroundError;
+use crate::random;
 
 /// The database the product uses; tests pass their own names.
 pub const DATABASE: &str = "phemossa-identity";
@@ -94,7 +95,7 @@ fn encode(identity: &Identity) -> Result<JsValue, BackgroundError> {
         Reflect::set(&record, &JsValue::from_str(key), value).map_err(|e| {
             BackgroundError::CorruptRecord {
                 store: STORE,
-                reason: crate::js_reason(&e),
+                reason: crate::error::js_reason(&e),
             }
         })
     };

@@ -7,9 +7,10 @@ use phemossa_api::Push;
 use phemossa_core::feed::FeedOrdered;
 use phemossa_core::{Event, FollowRecord};
 
+use crate::clock;
+use crate::error::BackgroundError;
 use crate::feed::item_of_event;
 use crate::system::Background;
-use crate::{clock, BackgroundError};
 
 /// Events stored in one IndexedDB transaction: large enough that commits do not dominate,
 /// small enough that a page's feed push is not held up long behind a big sync.

@@ -35,15 +35,3 @@ pub use system::{Background, Config};
 pub fn start() {
     wasm_bindgen_futures::spawn_local(orchestrator::run());
 }
-
-/// Words for a JS exception or value, for error messages.
-pub(crate) fn js_reason(value: &JsValue) -> String {
-    if let Some(error) = value.dyn_ref::<js_sys::Error>() {
-        return format!(
-            "{}: {}",
-            String::from(error.name()),
-            String::from(error.message())
-        );
-    }
-    value.as_string().unwrap_or_else(|| format!("{value:?}"))
-}

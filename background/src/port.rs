@@ -7,9 +7,9 @@ use std::rc::Rc;
 use phemossa_api::{ApiError, ClientMessage, ServerMessage};
 use phemossa_webext::{PortConnection, WebextError};
 
+use crate::error::BackgroundError;
 use crate::subscribers::PushSink;
 use crate::system::Background;
-use crate::BackgroundError;
 
 /// What answers requests: the started background, or why it failed to start (then every request
 /// gets that error, so pages can say what is wrong instead of waiting).

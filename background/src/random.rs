@@ -1,6 +1,6 @@
 //! Secret randomness: fills buffers from the browser's CSPRNG, `crypto.getRandomValues`.
 
-use crate::BackgroundError;
+use crate::error::BackgroundError;
 
 /// Fills `bytes` (at most 65,536 of them, the browser's limit per call) with random bytes.
 pub fn fill(bytes: &mut [u8]) -> Result<(), BackgroundError> {
@@ -8,12 +8,12 @@ pub fn fill(bytes: &mut [u8]) -> Result<(), BackgroundError> {
         what: "crypto.getRandomValues",
     })?;
     let crypto = window.crypto().map_err(|e| BackgroundError::Random {
-        reason: crate::js_reason(&e),
+        reason: crate::error::js_reason(&e),
     })?;
     crypto
         .get_random_values_with_u8_array(bytes)
         .map_err(|e| BackgroundError::Random {
-            reason: crate::js_reason(&e),
+            reason: crate::error::js_reason(&e),
         })?;
     Ok(())
 }

@@ -9,8 +9,9 @@ use phemossa_core::retention::{plan_prune, RetentionSettings, StoredEvent};
 use phemossa_core::EventId;
 use web_sys::console;
 
+use crate::clock;
+use crate::error::BackgroundError;
 use crate::system::Background;
-use crate::{clock, BackgroundError};
 
 /// Time between pruning passes; events age out slowly, so an hour is precise enough.
 pub const PRUNE_INTERVAL: Duration = Duration::from_secs(60 * 60);

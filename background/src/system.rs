@@ -8,12 +8,12 @@ use phemossa_api::{ApiError, IdentityInfo, Request, Response};
 use phemossa_core::event::VerifiedIds;
 use phemossa_core::{Identity, PublicKey};
 
+use crate::error::BackgroundError;
 use crate::follows::FollowState;
 use crate::identity::{self, IdentityStore};
 use crate::network::NetworkHandle;
 use crate::storage::{self, Storage};
 use crate::subscribers::{PushSink, Subscribers};
-use crate::BackgroundError;
 
 /// Which databases to use: the product's by default, unique ones in tests.
 #[derive(Debug, Clone)]

@@ -5,7 +5,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::JsValue;
 
-use crate::BackgroundError;
+use crate::error::BackgroundError;
 
 /// The JS object for `record`, bound for `store`.
 pub fn to_js<T: Serialize>(record: &T, store: &'static str) -> Result<JsValue, BackgroundError> {
@@ -15,7 +15,7 @@ pub fn to_js<T: Serialize>(record: &T, store: &'static str) -> Result<JsValue, B
     })?;
     js_sys::JSON::parse(&text).map_err(|e| BackgroundError::CorruptRecord {
         store,
-        reason: format!("cannot encode: {}", crate::js_reason(&e)),
+        reason: format!("cannot encode: {}", crate::error::js_reason(&e)),
     })
 }
 
@@ -26,7 +26,7 @@ pub fn from_js<T: DeserializeOwned>(
 ) -> Result<T, BackgroundError> {
     let corrupt = |reason: String| BackgroundError::CorruptRecord { store, reason };
     let text = js_sys::JSON::stringify(value)
-        .map_err(|e| corrupt(crate::js_reason(&e)))?
+        .map_err(|e| corrupt(crate::error::js_reason(&e)))?
         .as_string()
         .ok_or_else(|| corrupt("not JSON-serialisable".into()))?;
     serde_json::from_str(&text).map_err(|e| corrupt(e.to_string()))

@@ -1,5 +1,5 @@
 //! The thin IndexedDB layer every store of this crate uses: opening a database with a declared
-//! schema, turning `idb` errors into [`BackgroundError`](crate::BackgroundError)s that say which
+//! schema, turning `idb` errors into [`BackgroundError`](crate::error::BackgroundError)s that say which
 //! operation failed and why, and moving serde records in and out of IndexedDB.
 
 mod convert;

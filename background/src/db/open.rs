@@ -9,7 +9,7 @@ use idb::event::VersionChangeEvent;
 use idb::{Database, DatabaseEvent, Event, Factory, KeyPath, ObjectStoreParams, Request};
 
 use super::request::describe;
-use crate::BackgroundError;
+use crate::error::BackgroundError;
 
 /// An object store and its indexes, as a schema version has them.
 pub struct StoreSpec {

@@ -6,7 +6,7 @@ use idb::{Transaction, TransactionResult};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{DomException, IdbTransaction};
 
-use crate::BackgroundError;
+use crate::error::BackgroundError;
 
 const QUOTA_EXCEEDED: &str = "QuotaExceededError";
 

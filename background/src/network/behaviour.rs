@@ -18,7 +18,7 @@ use phemossa_sync::limits::MAX_SYNC_MESSAGE_BYTES;
 use phemossa_sync::{SYNC_PROTOCOL, SYNC_V2_PROTOCOL};
 
 use super::codec::SyncCodec;
-use crate::BackgroundError;
+use crate::error::BackgroundError;
 
 /// What this node tells peers it speaks, in identify.
 pub const PROTOCOL_VERSION: &str = "/phemossa/1.0.0";

@@ -1090,6 +1090,6 @@ fn path_info(path: webrtc_b2b::PathInfo) -> Option<PathInfo> {
     })
 }
 
-fn log_store_error(error: &crate::BackgroundError) {
+fn log_store_error(error: &crate::error::BackgroundError) {
     console::error_1(&format!("phemossa: a store query for a sync failed: {error}").into());
 }

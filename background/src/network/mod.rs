@@ -23,8 +23,8 @@ use phemossa_api::{NetworkState, NetworkStatus};
 use phemossa_core::settings::NetworkSettings;
 use phemossa_core::Event;
 
+use crate::error::BackgroundError;
 use crate::system::Background;
-use crate::BackgroundError;
 
 /// What the rest of the background asks of the running node.
 pub(crate) enum Command {

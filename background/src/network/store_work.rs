@@ -9,9 +9,9 @@ use phemossa_core::{Event, EventId};
 use phemossa_sync::{Cursor, QueryId, Scope};
 use web_sys::console;
 
+use crate::error::BackgroundError;
 use crate::storage::PeerRecord;
 use crate::system::Background;
-use crate::BackgroundError;
 
 use super::peers::Version;
 

@@ -8,10 +8,11 @@ use phemossa_core::feed::{merge_page, FeedOrdered, Page};
 use phemossa_core::{EventId, FeedCursor, PublicKey};
 use wasm_bindgen::JsValue;
 
+use super::connection::Storage;
 use super::records::EventRecord;
 use super::schema::{EVENTS, FEED};
-use super::Storage;
-use crate::{db, BackgroundError};
+use crate::db;
+use crate::error::BackgroundError;
 
 const OP: &str = "reading a feed page";
 const POST: &str = "post";

@@ -7,9 +7,10 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 
+use super::connection::Storage;
 use super::schema::{META, PEERS};
-use super::Storage;
-use crate::{db, BackgroundError};
+use crate::db;
+use crate::error::BackgroundError;
 
 const NETWORK_KEY: &str = "network";
 const DEVICE_KEY: &str = "device_key";

@@ -5,10 +5,11 @@ use idb::{KeyRange, Query};
 use phemossa_core::EventId;
 use wasm_bindgen::JsValue;
 
+use super::connection::Storage;
 use super::records::EventRecord;
 use super::schema::EVENTS;
-use super::Storage;
-use crate::{db, BackgroundError};
+use crate::db;
+use crate::error::BackgroundError;
 
 const OP: &str = "reading stored events";
 

@@ -7,10 +7,11 @@ use idb::{Query, TransactionMode};
 use phemossa_core::EventId;
 use wasm_bindgen::JsValue;
 
+use super::connection::Storage;
 use super::records::{EventRecord, StatsRecord};
 use super::schema::{BY_AUTHOR, EVENTS, FOLLOWS, META};
-use super::Storage;
-use crate::{db, BackgroundError};
+use crate::db;
+use crate::error::BackgroundError;
 
 const OP: &str = "pruning events";
 

@@ -5,10 +5,11 @@ use phemossa_api::StorageStats;
 use phemossa_core::{EventId, FollowRecord, PublicKey};
 use wasm_bindgen::JsValue;
 
+use super::connection::Storage;
 use super::records::{EventRecord, StatsRecord, STATS_KEY};
 use super::schema::{BY_FOLLOWER, EVENTS, FOLLOWS, META};
-use super::Storage;
-use crate::{db, BackgroundError};
+use crate::db;
+use crate::error::BackgroundError;
 
 impl Storage {
     /// The stored wire JSON of event `id`, if it is stored.

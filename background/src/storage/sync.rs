@@ -9,10 +9,11 @@ use phemossa_core::{EventId, PublicKey};
 use phemossa_sync::{Cursor, Scope};
 use wasm_bindgen::{JsCast as _, JsValue};
 
+use super::connection::Storage;
 use super::records::EventRecord;
 use super::schema::{AUTHOR_TIMESTAMP, EVENTS, TIMESTAMP};
-use super::Storage;
-use crate::{db, BackgroundError};
+use crate::db;
+use crate::error::BackgroundError;
 
 const LIST_OP: &str = "listing event ids for a sync";
 const FIND_OP: &str = "looking up event ids for a sync";

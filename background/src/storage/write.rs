@@ -9,10 +9,11 @@ use idb::{ObjectStore, Query, TransactionMode};
 use phemossa_core::{Event, FollowRecord};
 use wasm_bindgen::JsValue;
 
+use super::connection::Storage;
 use super::records::{EventRecord, StatsRecord, STATS_KEY};
 use super::schema::{BY_AUTHOR, EVENTS, FOLLOWS, META};
-use super::Storage;
-use crate::{db, BackgroundError};
+use crate::db;
+use crate::error::BackgroundError;
 
 const OP: &str = "storing events";
 

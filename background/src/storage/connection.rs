@@ -1,0 +1,49 @@
+//! The `Storage` handle itself: an open connection to the event database, opened with the
+//! declared schema, and the read-only transaction every reader starts from. Its operations live
+//! in the sibling files, one concern each.
+
+use idb::{Database, ObjectStore, TransactionMode};
+
+use super::schema::{STORES, VERSION};
+use crate::db;
+use crate::error::BackgroundError;
+
+/// An open connection to the event database.
+pub struct Storage {
+    pub(super) db: Database,
+}
+
+impl Storage {
+    /// Opens (creating or upgrading) the event database named `name`.
+    pub async fn open(name: &str) -> Result<Self, BackgroundError> {
+        Ok(Self {
+            db: db::open(name, VERSION, &STORES).await?,
+        })
+    }
+
+    /// Closes the connection once its running transactions have finished.
+    pub fn close(&self) {
+        self.db.close();
+    }
+
+    /// The names of the object stores, as the browser reports them (sorted).
+    pub fn store_names(&self) -> Vec<String> {
+        self.db.store_names()
+    }
+}
+
+impl Storage {
+    /// `store` in a new read-only transaction. Dropping idb's transaction wrapper aborts nothing:
+    /// the browser keeps the transaction open while requests are made on the store it returns.
+    pub(super) fn read_only(
+        &self,
+        store: &str,
+        op: &'static str,
+    ) -> Result<ObjectStore, BackgroundError> {
+        self.db
+            .transaction(&[store], TransactionMode::ReadOnly)
+            .map_err(db::failed(op))?
+            .object_store(store)
+            .map_err(db::failed(op))
+    }
+}
