@@ -115,13 +115,13 @@ step "docs name only paths that exist"   tests/docs-paths.sh
 # (webext, ui, background, popup, options) is wasm. phemossa-webrtc-b2b is both: its sans-IO core and tests run natively (proptest needs an
 # OS random source), its library must also build for the browser. relay/ is a native cargo
 # workspace of its own, checked in its own steps.
-PURE_CRATES=(-p phemossa-core -p phemossa-sync -p phemossa-gossip -p phemossa-node -p phemossa-api)
+PURE_CRATES=(-p phemossa-core -p phemossa-sync -p phemossa-gossip -p phemossa-node -p phemossa-api -p phemossa-net)
 step "clippy (native: pure crates, webrtc-b2b)" cargo clippy "${PURE_CRATES[@]}" -p phemossa-webrtc-b2b \
                                           --all-targets -- -D warnings
 step "clippy (wasm crates)"             cargo clippy --target wasm32-unknown-unknown --workspace \
                                           --exclude phemossa-core --exclude phemossa-sync \
                                           --exclude phemossa-gossip --exclude phemossa-node \
-                                          --exclude phemossa-api --exclude phemossa-webrtc-b2b \
+                                          --exclude phemossa-api --exclude phemossa-net --exclude phemossa-webrtc-b2b \
                                           --all-targets -- -D warnings
 step "clippy (wasm: webrtc-b2b library)" cargo clippy --target wasm32-unknown-unknown \
                                           -p phemossa-webrtc-b2b --lib -- -D warnings

@@ -12,6 +12,7 @@ use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 mod batcher;
+pub mod params;
 mod seen_cache;
 
 pub use batcher::{Batch, BatchConfig, Batcher};

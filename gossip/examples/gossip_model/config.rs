@@ -1,24 +1,11 @@
 //! The gossipsub parameters in model time: this project's mesh settings, and
 //! libp2p-gossipsub 0.50.1's defaults for everything the project leaves alone.
 
-/// The mesh parameters a row runs with.
-#[derive(Debug, Clone, Copy)]
-pub struct Config {
-    pub mesh_n_low: usize,
-    pub mesh_n: usize,
-    pub mesh_n_high: usize,
-    pub mesh_outbound_min: usize,
-    pub gossip_lazy: usize,
-}
+/// The mesh parameters a row runs with: the nodes' own type, so a row can vary one of them.
+pub use phemossa_gossip::params::MeshParams as Config;
 
-/// This project's (background/src/network/behaviour.rs).
-pub const PROJECT: Config = Config {
-    mesh_n_low: 2,
-    mesh_n: 3,
-    mesh_n_high: 6,
-    mesh_outbound_min: 1,
-    gossip_lazy: 3,
-};
+/// This project's, as every node runs them (`phemossa_gossip::params::MESH`).
+pub const PROJECT: Config = phemossa_gossip::params::MESH;
 
 /// libp2p's default: IHAVE goes to max(gossip_lazy, 0.25 × non-mesh subscribed peers).
 pub const GOSSIP_FACTOR: f64 = 0.25;

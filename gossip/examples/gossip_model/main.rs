@@ -116,7 +116,7 @@ fn main() {
     print_delivery(&done);
     print_cost(&done);
     println!(
-        "core's verdict (sync::gossip::receive) ran on {verdicts} first copies and accepted all"
+        "the gossip verdict (phemossa_gossip::receive) ran on {verdicts} first copies and accepted all"
     );
     println!(
         "wall time, all rows: {:.1} s",

@@ -1,6 +1,6 @@
 //! What the model gossips, made by core's real code: a signed post from `Event::create`,
 //! batched and encoded by core's `Batcher` exactly as the background publishes it, its
-//! gossipsub message id from `core::sync::message_id`, and core's verdict (`gossip::receive`)
+//! gossipsub message id from `phemossa_gossip::message_id`, and its verdict (`phemossa_gossip::receive`)
 //! that receiving peers run on the copy gossipsub hands them (their first).
 
 use phemossa_core::{Content, Event, Identity, Post};

@@ -5,13 +5,12 @@
 //! - [`cli`]: flags → [`Config`]
 //! - [`forge`]: forged events and malformed messages, from core's real encodings
 //! - [`responder`]: lying answers to a victim's sync requests
-//! - [`codec`]: the raw-bytes request-response codec of `/phemossa/sync/1.0.0`
+//! - the sync codec and gossip configuration come from `phemossa-net`, the browser's own
 //! - [`node`]: the libp2p node and its event loop
 //! - [`report`]: one JSON line per notable thing
 #![cfg(not(target_arch = "wasm32"))]
 
 pub mod cli;
-pub mod codec;
 pub mod error;
 pub mod forge;
 pub mod node;

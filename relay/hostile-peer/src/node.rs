@@ -21,12 +21,13 @@ use libp2p::{
     },
     tcp, yamux, Multiaddr, PeerId, StreamProtocol, Swarm, SwarmBuilder,
 };
-use phemossa_sync::{author_topic, limits::MAX_SYNC_MESSAGE_BYTES, message_id, SYNC_PROTOCOL};
+use phemossa_gossip::author_topic;
+use phemossa_net::{gossip_config, SyncCodec};
+use phemossa_sync::SYNC_PROTOCOL;
 use serde_json::json;
 
 use crate::{
     cli::Config,
-    codec::SyncCodec,
     error::Error,
     forge::{malformed_request, BadSignaling, ForgedKind, Forger, MalformedKind},
     report::Report,
@@ -41,8 +42,6 @@ pub const RENDEZVOUS_TTL_SECS: u64 = 60;
 const SIGNALING_PROTOCOL: &str = "/webrtc-signaling/0.0.1";
 /// What this node tells peers it speaks, in identify: the same as the browser node.
 pub const PROTOCOL_VERSION: &str = "/phemossa/1.0.0";
-/// Room gossipsub's envelope takes around a message, as the browser node allows.
-const GOSSIP_ENVELOPE_BYTES: usize = 1024;
 /// Connections stay open until the victim closes them: this peer never idles one out first.
 const IDLE_CONNECTION_TIMEOUT: Duration = Duration::from_secs(3600);
 /// After losing the relay, wait this long before reserving again.
@@ -62,25 +61,6 @@ struct Behaviour {
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-fn gossip_config() -> Result<gossipsub::Config, BoxError> {
-    Ok(gossipsub::ConfigBuilder::default()
-        .mesh_n_low(1)
-        .mesh_n(3)
-        .mesh_n_high(6)
-        .mesh_outbound_min(1)
-        .gossip_lazy(3)
-        .heartbeat_interval(Duration::from_secs(1))
-        .flood_publish(true)
-        .max_transmit_size(MAX_SYNC_MESSAGE_BYTES + GOSSIP_ENVELOPE_BYTES)
-        .validation_mode(gossipsub::ValidationMode::Strict)
-        // Messages from others are held and ignored: this peer forwards nothing.
-        .validate_messages()
-        .message_id_fn(|message: &gossipsub::Message| {
-            gossipsub::MessageId::from(message_id(&message.data))
-        })
-        .build()?)
-}
 
 /// Request-response with raw bytes both ways on `protocol`, giving up on an answer after
 /// `timeout_secs`.

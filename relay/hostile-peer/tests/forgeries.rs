@@ -5,11 +5,11 @@
 
 use phemossa_core::{Error, Event, Identity, PublicKey};
 use phemossa_gossip::message_id;
-use phemossa_hostile_peer::codec::{read_message, write_message};
 use phemossa_hostile_peer::forge::{
     malformed_request, random_garbage, ForgedKind, Forger, MalformedKind,
 };
 use phemossa_hostile_peer::responder::{Answered, Responder};
+use phemossa_net::sync_codec::{read_message, write_message};
 use phemossa_sync::limits::MAX_SYNC_MESSAGE_BYTES;
 use phemossa_sync::{Message, Scope};
 

@@ -19,8 +19,8 @@ use libp2p::{
 use phemossa_core::{Event, Identity};
 use phemossa_gossip::{author_topic, message_id, SeenCache};
 use phemossa_gossip::{receive, Acceptance};
-use phemossa_hostile_peer::codec::SyncCodec;
 use phemossa_hostile_peer::Args;
+use phemossa_net::SyncCodec;
 use phemossa_relay::{Config as RelayConfig, Relay};
 use phemossa_sync::{Message, PeerScore, Scope};
 use serde_json::Value;
@@ -71,20 +71,8 @@ async fn victim() -> Swarm<Victim> {
             ping: ping::Behaviour::new(ping::Config::new()),
             gossipsub: gossipsub::Behaviour::new(
                 gossipsub::MessageAuthenticity::Signed(key.clone()),
-                gossipsub::ConfigBuilder::default()
-                    .mesh_n_low(1)
-                    .mesh_n(3)
-                    .mesh_n_high(6)
-                    .mesh_outbound_min(1)
-                    .gossip_lazy(3)
-                    .heartbeat_interval(Duration::from_millis(500))
-                    .validation_mode(gossipsub::ValidationMode::Strict)
-                    .validate_messages()
-                    .message_id_fn(|m: &gossipsub::Message| {
-                        gossipsub::MessageId::from(message_id(&m.data))
-                    })
-                    .build()
-                    .unwrap(),
+                // The browser node's own configuration: this victim stands in for it.
+                phemossa_net::gossip_config().unwrap(),
             )
             .unwrap(),
             sync: request_response::Behaviour::with_codec(

@@ -1,8 +1,9 @@
-//! The request-response codec of `/phemossa/sync/1.0.0`, byte for byte what the browser node
-//! speaks: the requester writes one message (core's CBOR bytes) and closes its write half; the
-//! responder reads to end of stream (at most 64 KiB; see [`read_message`] for what happens
-//! past that), answers with one message and closes.
-//! Requests and responses are raw bytes, so this peer can also write what no codec would.
+//! The request-response codec of sync v1 (`/phemossa/sync/1.0.0`) and v2
+//! (`/phemossa/sync/2.0.0`): one message per stream each way, as raw bytes (already CBOR, from
+//! `phemossa_sync`), the writer closing its write half after it (docs/protocol.md §8.2).
+//!
+//! Raw bytes, not decoded messages: the session decodes, so the session decides what a bad
+//! message costs the peer, and a test peer can write what no codec would.
 
 use std::io;
 
@@ -17,9 +18,9 @@ pub struct SyncCodec;
 /// Reads one message to end of stream, but never more than one byte past the 64 KiB limit.
 ///
 /// An oversized message comes back as those first 65,537 bytes rather than as an error, so
-/// `Message::decode` refuses it (`sync_message_too_large`) where the application can count it:
-/// libp2p-request-response 0.30 reports a failed `read_request` to nobody (the request id is
-/// not pending yet, so it only logs at debug level), and the peer would go unpunished.
+/// the session's decoder refuses it (`sync_message_too_large`) where the application can count
+/// it: libp2p-request-response 0.30 reports a failed `read_request` to nobody (the request id
+/// is not pending yet, so it only logs at debug level), and the peer would go unpunished.
 pub async fn read_message<T: AsyncRead + Unpin + Send>(io: &mut T) -> io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
     io.take(MAX_SYNC_MESSAGE_BYTES as u64 + 1)
@@ -28,7 +29,7 @@ pub async fn read_message<T: AsyncRead + Unpin + Send>(io: &mut T) -> io::Result
     Ok(bytes)
 }
 
-/// Writes one message as is, oversized or not: the hostile peer decides what goes out.
+/// Writes one message as it is, oversized or not: the caller's encoder enforces the limit.
 pub async fn write_message<T: AsyncWrite + Unpin + Send>(
     io: &mut T,
     bytes: &[u8],
@@ -78,5 +79,31 @@ impl libp2p::request_response::Codec for SyncCodec {
         T: AsyncWrite + Unpin + Send,
     {
         write_message(io, &response).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use libp2p::futures::executor::block_on;
+    use libp2p::futures::io::Cursor;
+
+    use super::*;
+
+    #[test]
+    fn an_oversized_message_is_read_one_byte_past_the_limit_for_the_decoder_to_refuse() {
+        let mut io = Cursor::new(vec![0u8; MAX_SYNC_MESSAGE_BYTES * 2]);
+        let read = block_on(read_message(&mut io)).expect("reading from memory cannot fail");
+        assert_eq!(read.len(), MAX_SYNC_MESSAGE_BYTES + 1);
+    }
+
+    #[test]
+    fn a_message_round_trips_as_its_bytes() {
+        let mut io = Cursor::new(Vec::new());
+        block_on(write_message(&mut io, b"\xa1\x00\x01")).expect("writing to memory");
+        io.set_position(0);
+        assert_eq!(
+            block_on(read_message(&mut io)).expect("read"),
+            b"\xa1\x00\x01"
+        );
     }
 }

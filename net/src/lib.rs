@@ -1,0 +1,22 @@
+//! The libp2p pieces every Phemossa node shares, so the browser node (`background/`), the
+//! hostile test peer (`relay/hostile-peer/`) and any native tool speak one wire with one set
+//! of parameters instead of mirrored copies that drift apart:
+//!
+//! - [`sync_codec`]: the request-response codec of sync v1 and v2 (docs/protocol.md §8.2).
+//! - [`gossip_config`]: gossipsub's configuration from `phemossa_gossip::params`.
+//!
+//! It holds no transports and no behaviours of its own: each node builds its swarm itself.
+
+pub mod gossip_config;
+pub mod sync_codec;
+
+pub use gossip_config::gossip_config;
+pub use sync_codec::SyncCodec;
+
+/// What can go wrong building the shared pieces.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// gossipsub refused the configuration (its builder checks the mesh numbers' order).
+    #[error("gossipsub refused the configuration: {0}")]
+    GossipConfig(String),
+}
