@@ -25,6 +25,7 @@ mod peers;
 mod restore;
 mod restore_confirm;
 mod retention;
+mod settings_form;
 mod storage;
 
 use dioxus::prelude::*;

@@ -9,11 +9,9 @@ use phemossa_core::retention::{
 };
 use phemossa_core::Error;
 use phemossa_ui::format::group_digits;
-use phemossa_ui::{
-    failure_text, focus_later, use_client, use_reconnects, Alert, RetryAlert, Status,
-};
 
 use crate::number_field::NumberField;
+use crate::settings_form::{use_settings_form, Refusal, Settings};
 
 const DAYS_ID: &str = "retention-days";
 const MB_ID: &str = "retention-mb";
@@ -21,142 +19,80 @@ const ERROR_ID: &str = "retention-error";
 const DAYS_LABEL: &str = "Keep events of people you don't follow for (days)";
 const MB_LABEL: &str = "Keep events of people you don't follow up to (MB)";
 
+static RETENTION: Settings<RetentionSettings> = Settings {
+    get: Request::GetRetention,
+    read: |response| match response {
+        Response::Retention(settings) => Some(*settings),
+        _ => None,
+    },
+    set: |retention| Request::SetRetention { retention },
+    load_failed: "The retention limits could not be loaded.",
+    loading: "Loading retention limits…",
+    save: "Save retention",
+    saving: "Saving and pruning…",
+    error_id: ERROR_ID,
+};
+
 #[component]
 pub fn RetentionForm(on_saved: EventHandler<()>) -> Element {
-    let client = use_client();
-    let mut loaded = use_signal(|| false);
-    let mut load_error = use_signal(|| None::<String>);
     let mut days = use_signal(String::new);
     let mut mb = use_signal(String::new);
-    let mut error = use_signal(|| None::<String>);
-    let mut invalid = use_signal(|| None::<&'static str>);
-    let mut status = use_signal(|| None::<String>);
-    let mut saving = use_signal(|| false);
 
     let mut show = move |settings: RetentionSettings| {
         days.set(settings.others_days.to_string());
         mb.set(settings.others_mb.to_string());
     };
-    let load_client = client.clone();
-    let load = use_callback(move |()| {
-        load_error.set(None);
-        let client = load_client.clone();
-        spawn(async move {
-            match client.request(Request::GetRetention).await {
-                Ok(Response::Retention(settings)) => {
-                    show(settings);
-                    loaded.set(true);
-                }
-                // No form until the saved limits are known, so saving cannot replace them blindly.
-                other => load_error.set(Some(format!(
-                    "The retention limits could not be loaded. {}",
-                    failure_text(other)
-                ))),
+    let parse = move || {
+        RetentionSettings::parse(&days(), &mb()).map_err(|refused| {
+            let (field, message) = refusal(&refused, &days(), &mb());
+            Refusal {
+                field: Some(field),
+                message,
             }
-        });
-    });
-    use_hook(move || load.call(()));
-    use_reconnects(&client, move || {
-        if load_error.peek().is_some() {
-            load.call(());
-        }
-        async {}
-    });
-
-    let save = move |event: FormEvent| {
-        event.prevent_default();
-        if saving() {
-            return;
-        }
-        status.set(None);
-        let retention = match RetentionSettings::parse(&days(), &mb()) {
-            Ok(retention) => retention,
-            Err(refused) => {
-                let (field, message) = refusal(&refused, &days(), &mb());
-                invalid.set(Some(field));
-                error.set(Some(message));
-                focus_later(field);
-                return;
-            }
-        };
-        invalid.set(None);
-        error.set(None);
-        saving.set(true);
-        let client = client.clone();
-        spawn(async move {
-            match client.request(Request::SetRetention { retention }).await {
-                Ok(Response::Retention(saved)) => {
-                    show(saved);
-                    status.set(Some("Saved".into()));
-                    on_saved.call(());
-                }
-                other => error.set(Some(failure_text(other))),
-            }
-            saving.set(false);
-        });
+        })
     };
-    let mut edited = move || {
-        status.set(None);
-        error.set(None);
-        invalid.set(None);
+    // The limits as saved, and the Storage statistics loaded again, since saving prunes.
+    let saved = move |settings| {
+        show(settings);
+        on_saved.call(());
     };
+    let form = use_settings_form(&RETENTION, show, parse, saved);
 
     rsx! {
         section { aria_labelledby: "retention-heading",
             h3 { id: "retention-heading", class: "subheading", "Retention" }
-            if let Some(error) = load_error() {
-                RetryAlert { error, on_retry: move |()| load.call(()) }
-            } else if !loaded() {
-                Status { message: "Loading retention limits…".to_owned(), busy: true }
-            } else {
-                // Checked by RetentionSettings' rules, in words, not the browser's own bubbles.
-                form { novalidate: true, onsubmit: save,
-                    p { class: "hint",
-                        "Your own events and those of people you follow are always kept. "
-                        "Events of anyone else (people you stopped following, or imported events) are removed, oldest first, once they pass either limit."
-                    }
-                    NumberField {
-                        id: DAYS_ID,
-                        label: DAYS_LABEL,
-                        hint: format!(
-                            "1 to {} days ({DEFAULT_OTHERS_DAYS} unless you change it).",
-                            group_digits(MAX_OTHERS_DAYS.into())
-                        ),
-                        max: MAX_OTHERS_DAYS,
-                        value: days,
-                        invalid: invalid() == Some(DAYS_ID),
-                        error_id: ERROR_ID,
-                        on_edit: move |_| edited(),
-                    }
-                    NumberField {
-                        id: MB_ID,
-                        label: MB_LABEL,
-                        hint: format!(
-                            "1 to {} MB of event data, 1 MB being 1,000,000 bytes ({DEFAULT_OTHERS_MB} unless you change it).",
-                            group_digits(MAX_OTHERS_MB.into())
-                        ),
-                        max: MAX_OTHERS_MB,
-                        value: mb,
-                        invalid: invalid() == Some(MB_ID),
-                        error_id: ERROR_ID,
-                        on_edit: move |_| edited(),
-                    }
-                    div { class: "actions",
-                        button {
-                            r#type: "submit",
-                            class: "button primary",
-                            disabled: saving(),
-                            aria_busy: saving(),
-                            "Save retention"
-                        }
-                    }
-                    Alert { message: error(), id: ERROR_ID }
-                    Status {
-                        message: if saving() { Some("Saving and pruning…".to_owned()) } else { status() },
-                        busy: saving(),
-                    }
+            {form.view(rsx! {
+                p { class: "hint",
+                    "Your own events and those of people you follow are always kept. "
+                    "Events of anyone else (people you stopped following, or imported events) are removed, oldest first, once they pass either limit."
                 }
-            }
+                NumberField {
+                    id: DAYS_ID,
+                    label: DAYS_LABEL,
+                    hint: format!(
+                        "1 to {} days ({DEFAULT_OTHERS_DAYS} unless you change it).",
+                        group_digits(MAX_OTHERS_DAYS.into())
+                    ),
+                    max: MAX_OTHERS_DAYS,
+                    value: days,
+                    invalid: form.invalid(DAYS_ID),
+                    error_id: ERROR_ID,
+                    on_edit: move |_| form.edited(),
+                }
+                NumberField {
+                    id: MB_ID,
+                    label: MB_LABEL,
+                    hint: format!(
+                        "1 to {} MB of event data, 1 MB being 1,000,000 bytes ({DEFAULT_OTHERS_MB} unless you change it).",
+                        group_digits(MAX_OTHERS_MB.into())
+                    ),
+                    max: MAX_OTHERS_MB,
+                    value: mb,
+                    invalid: form.invalid(MB_ID),
+                    error_id: ERROR_ID,
+                    on_edit: move |_| form.edited(),
+                }
+            })}
         }
     }
 }
