@@ -1,16 +1,21 @@
-//! Events from elsewhere (peers, in the networking work): validate, store the new ones, update
-//! the follow graph, and push to subscribers what changed in the user's feed.
+//! Events from elsewhere (peers, via the node's store work, and imported files): validate, store
+//! the new ones, update the follow graph, and push to subscribers what changed in the user's feed.
 
+use std::cell::Cell;
 use std::cmp::Reverse;
+use std::rc::Rc;
 
 use phemossa_api::Push;
+use phemossa_core::event::VerifiedIds;
 use phemossa_core::feed::FeedOrdered;
 use phemossa_core::{Event, FollowRecord};
 
+use crate::changes::Changes;
 use crate::clock;
 use crate::error::BackgroundError;
-use crate::feed::item_of_event;
-use crate::system::Background;
+use crate::feed_items::item_of_event;
+use crate::storage::Storage;
+use crate::user::User;
 
 /// Events stored in one IndexedDB transaction: large enough that commits do not dominate,
 /// small enough that a page's feed push is not held up long behind a big sync.
@@ -27,9 +32,40 @@ pub struct IngestReport {
     pub rejected: Vec<(usize, phemossa_core::Error)>,
 }
 
-impl Background {
+/// Where events from elsewhere go in: the user, storage and `Changes` they update, and the
+/// memory of signatures already checked.
+pub struct Ingest {
+    storage: Rc<Storage>,
+    user: Rc<User>,
+    changes: Rc<Changes>,
+    /// Signatures already checked, shared by imports, every sync session and gossip.
+    verified: VerifiedIds,
+    rejected: Cell<u64>,
+}
+
+impl Ingest {
+    pub fn new(storage: Rc<Storage>, user: Rc<User>, changes: Rc<Changes>) -> Self {
+        Self {
+            storage,
+            user,
+            changes,
+            verified: VerifiedIds::default(),
+            rejected: Cell::new(0),
+        }
+    }
+
+    /// The signatures already checked, for the node's sync sessions and gossip to share.
+    pub fn verified(&self) -> &VerifiedIds {
+        &self.verified
+    }
+
+    /// How many events from elsewhere failed validation since start.
+    pub fn rejected(&self) -> u64 {
+        self.rejected.get()
+    }
+
     /// Validates each event's JSON bytes against the clock (skipping signature checks the
-    /// node's memory already holds), counts the refusals (see [`Background::rejected`]) and
+    /// node's memory already holds), counts the refusals (see [`Ingest::rejected`]) and
     /// ingests the valid ones.
     pub async fn ingest_json(&self, messages: &[Vec<u8>]) -> Result<IngestReport, BackgroundError> {
         let now = clock::now_ms();
@@ -64,7 +100,7 @@ impl Background {
                     break;
                 }
             };
-            let me = self.public_key();
+            let me = self.user.public_key();
             for (event, new) in batch.iter().zip(stored) {
                 if !new {
                     report.duplicates += 1;
@@ -73,10 +109,14 @@ impl Background {
                 report.stored += 1;
                 if let Some(record) = FollowRecord::from_event(event) {
                     if record.follower == me {
-                        following_changed |= self.follows.borrow_mut().apply(record);
+                        following_changed |= self.user.follows().borrow_mut().apply(record);
                     }
                 } else if event.author == me
-                    || self.follows.borrow().is_following(&me, &event.author)
+                    || self
+                        .user
+                        .follows()
+                        .borrow()
+                        .is_following(&me, &event.author)
                 {
                     added.extend(item_of_event(event, &me));
                 }
@@ -84,10 +124,10 @@ impl Background {
         }
         if !added.is_empty() {
             added.sort_by_key(|item| Reverse(item.feed_key()));
-            self.subscribers.push(Push::FeedAdded(added));
+            self.changes.push(Push::FeedAdded(added));
         }
         if following_changed {
-            self.push_following_changed();
+            self.changes.following_changed();
         }
         match failure {
             Some(error) => Err(error),

@@ -7,14 +7,14 @@ use std::rc::Rc;
 use phemossa_api::{ApiError, ClientMessage, ServerMessage};
 use phemossa_webext::{PortConnection, WebextError};
 
+use crate::app::App;
 use crate::error::BackgroundError;
 use crate::subscribers::PushSink;
-use crate::system::Background;
 
 /// What answers requests: the started background, or why it failed to start (then every request
 /// gets that error, so pages can say what is wrong instead of waiting).
 pub enum Backend {
-    Ready(Rc<Background>),
+    Ready(Rc<App>),
     Failed(BackgroundError),
 }
 
@@ -46,9 +46,7 @@ fn accept(backend: &Rc<Backend>, unreadable: &Rc<Cell<u64>>, connection: PortCon
                 let sink = Rc::clone(&sink);
                 wasm_bindgen_futures::spawn_local(async move {
                     let result = match &*backend {
-                        Backend::Ready(background) => {
-                            background.handle(message.request, &sink).await
-                        }
+                        Backend::Ready(app) => app.handle(message.request, &sink).await,
                         Backend::Failed(error) => Err(ApiError::from(error.clone())),
                     };
                     sink.send(&ServerMessage::Response {
@@ -72,8 +70,8 @@ fn accept(backend: &Rc<Backend>, unreadable: &Rc<Cell<u64>>, connection: PortCon
     let backend = Rc::clone(backend);
     let id = connection.id();
     connection.on_disconnect(move || {
-        if let Backend::Ready(background) = &*backend {
-            background.unsubscribe(id);
+        if let Backend::Ready(app) = &*backend {
+            app.unsubscribe(id);
         }
     });
 }

@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use common::*;
 use phemossa_api::{ApiError, ImportReport, Request, Response, StorageStats};
-use phemossa_background::{Background, PushSink};
+use phemossa_background::{App, PushSink};
 use phemossa_core::retention::RetentionSettings;
 use phemossa_core::Event;
 use wasm_bindgen_test::*;
@@ -21,7 +21,7 @@ fn port() -> Rc<dyn PushSink> {
     Rc::new(Recorder::new(1)) as Rc<dyn PushSink>
 }
 
-async fn import(background: &Background, events: &[&Event], extra: &[&str]) -> ImportReport {
+async fn import(background: &App, events: &[&Event], extra: &[&str]) -> ImportReport {
     let mut lines: Vec<String> = events.iter().map(|e| e.to_json()).collect();
     lines.extend(extra.iter().map(|s| s.to_string()));
     let request = Request::ImportEvents {
@@ -34,7 +34,7 @@ async fn import(background: &Background, events: &[&Event], extra: &[&str]) -> I
     }
 }
 
-async fn stats(background: &Background) -> StorageStats {
+async fn stats(background: &App) -> StorageStats {
     match background.handle(Request::GetStats, &port()).await {
         Ok(Response::Stats(stats)) => stats,
         other => panic!("expected stats, got {other:?}"),
@@ -48,7 +48,7 @@ fn now() -> u64 {
 #[wasm_bindgen_test]
 async fn imports_store_valid_lines_name_refused_ones_and_count_duplicates() {
     let config = unique_config("import");
-    let background = Background::start(&config).await.unwrap();
+    let background = App::start(&config).await.unwrap();
     let alice = identity(1);
     let (first, second) = (post(&alice, T0, "one"), post(&alice, T0 + 1, "two"));
     let mut forged = serde_json::from_str::<serde_json::Value>(&first.to_json()).unwrap();
@@ -94,7 +94,7 @@ async fn imports_store_valid_lines_name_refused_ones_and_count_duplicates() {
 #[wasm_bindgen_test]
 async fn an_export_pages_through_every_event_once() {
     let config = unique_config("export");
-    let background = Background::start(&config).await.unwrap();
+    let background = App::start(&config).await.unwrap();
     let alice = identity(2);
     let events: Vec<Event> = (0..25)
         .map(|i| post(&alice, T0 + i, &format!("exported {i}")))
@@ -129,7 +129,7 @@ async fn an_export_pages_through_every_event_once() {
 #[wasm_bindgen_test]
 async fn retention_prunes_only_old_events_of_authors_not_followed() {
     let config = unique_config("retention");
-    let background = Background::start(&config).await.unwrap();
+    let background = App::start(&config).await.unwrap();
     let (friend, stranger) = (identity(3), identity(4));
     let answer = background
         .handle(

@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use common::*;
 use phemossa_api::{ApiError, FeedItem, FeedPage, IdentityInfo, Push, Request, Response, Topic};
-use phemossa_background::{Background, PushSink};
+use phemossa_background::{App, PushSink};
 use phemossa_core::{backup, Event, PublicKey};
 use wasm_bindgen_test::*;
 
@@ -18,14 +18,14 @@ fn sink(recorder: &Rc<Recorder>) -> Rc<dyn PushSink> {
 }
 
 async fn ask(
-    background: &Background,
+    background: &App,
     from: &Rc<dyn PushSink>,
     request: Request,
 ) -> Result<Response, ApiError> {
     background.handle(request, from).await
 }
 
-async fn feed(background: &Background, from: &Rc<dyn PushSink>, limit: u32) -> FeedPage {
+async fn feed(background: &App, from: &Rc<dyn PushSink>, limit: u32) -> FeedPage {
     match ask(
         background,
         from,
@@ -41,14 +41,14 @@ async fn feed(background: &Background, from: &Rc<dyn PushSink>, limit: u32) -> F
     }
 }
 
-async fn following(background: &Background, from: &Rc<dyn PushSink>) -> Vec<PublicKey> {
+async fn following(background: &App, from: &Rc<dyn PushSink>) -> Vec<PublicKey> {
     match ask(background, from, Request::GetFollowing).await {
         Ok(Response::Following(list)) => list.into_iter().map(|e| e.public_key).collect(),
         other => panic!("expected following, got {other:?}"),
     }
 }
 
-async fn subscribed(background: &Background, recorder: &Rc<Recorder>) {
+async fn subscribed(background: &App, recorder: &Rc<Recorder>) {
     let topics = vec![Topic::Feed, Topic::Following, Topic::Identity];
     let answer = ask(background, &sink(recorder), Request::Subscribe { topics }).await;
     assert_eq!(answer, Ok(Response::Subscribed));
@@ -57,7 +57,7 @@ async fn subscribed(background: &Background, recorder: &Rc<Recorder>) {
 #[wasm_bindgen_test]
 async fn identity_is_stable_across_restarts() {
     let config = unique_config("restart");
-    let background = Background::start(&config).await.unwrap();
+    let background = App::start(&config).await.unwrap();
     let port = sink(&Rc::new(Recorder::new(1)));
     let first = ask(&background, &port, Request::GetIdentity).await.unwrap();
     assert_eq!(
@@ -65,7 +65,7 @@ async fn identity_is_stable_across_restarts() {
         Response::Identity(IdentityInfo::new(background.public_key()))
     );
     background.close();
-    let background = Background::start(&config).await.unwrap();
+    let background = App::start(&config).await.unwrap();
     assert_eq!(
         ask(&background, &port, Request::GetIdentity).await.unwrap(),
         first
@@ -77,7 +77,7 @@ async fn identity_is_stable_across_restarts() {
 #[wasm_bindgen_test]
 async fn posts_are_validated_stored_answered_and_pushed() {
     let config = unique_config("post");
-    let background = Background::start(&config).await.unwrap();
+    let background = App::start(&config).await.unwrap();
     let recorder = Rc::new(Recorder::new(1));
     let port = sink(&recorder);
     subscribed(&background, &recorder).await;
@@ -143,7 +143,7 @@ async fn posts_are_validated_stored_answered_and_pushed() {
 #[wasm_bindgen_test]
 async fn feed_limit_is_clamped_to_one_through_the_maximum() {
     let config = unique_config("clamp");
-    let background = Background::start(&config).await.unwrap();
+    let background = App::start(&config).await.unwrap();
     let port = sink(&Rc::new(Recorder::new(1)));
     for text in ["a", "b", "c"] {
         let request = Request::Post {
@@ -165,7 +165,7 @@ async fn feed_limit_is_clamped_to_one_through_the_maximum() {
 #[wasm_bindgen_test]
 async fn follow_and_unfollow_change_following_feed_and_pushes() {
     let config = unique_config("follow");
-    let background = Background::start(&config).await.unwrap();
+    let background = App::start(&config).await.unwrap();
     let recorder = Rc::new(Recorder::new(7));
     let port = sink(&recorder);
     subscribed(&background, &recorder).await;
@@ -245,7 +245,7 @@ async fn follow_and_unfollow_change_following_feed_and_pushes() {
 
     // The graph is rebuilt from storage on the next start.
     background.close();
-    let background = Background::start(&config).await.unwrap();
+    let background = App::start(&config).await.unwrap();
     assert_eq!(following(&background, &port).await, vec![friend_key]);
     background.close();
     delete_config(&config).await;
@@ -254,7 +254,7 @@ async fn follow_and_unfollow_change_following_feed_and_pushes() {
 #[wasm_bindgen_test]
 async fn follow_refuses_bad_keys_and_self() {
     let config = unique_config("badkeys");
-    let background = Background::start(&config).await.unwrap();
+    let background = App::start(&config).await.unwrap();
     let port = sink(&Rc::new(Recorder::new(1)));
     for text in [
         "",
@@ -290,7 +290,7 @@ async fn follow_refuses_bad_keys_and_self() {
 #[wasm_bindgen_test]
 async fn ingest_stores_valid_events_and_counts_refused_ones() {
     let config = unique_config("ingest");
-    let background = Background::start(&config).await.unwrap();
+    let background = App::start(&config).await.unwrap();
     let stranger = identity(3);
     let valid = post(&stranger, T0, "valid");
     let json = valid.to_json();
@@ -333,8 +333,8 @@ async fn ingest_stores_valid_events_and_counts_refused_ones() {
 #[wasm_bindgen_test]
 async fn backups_export_inspect_and_restore() {
     let (source_config, target_config) = (unique_config("source"), unique_config("target"));
-    let source = Background::start(&source_config).await.unwrap();
-    let target = Background::start(&target_config).await.unwrap();
+    let source = App::start(&source_config).await.unwrap();
+    let target = App::start(&target_config).await.unwrap();
     let recorder = Rc::new(Recorder::new(3));
     let port = sink(&recorder);
     let (source_key, target_key) = (source.public_key(), target.public_key());
@@ -458,7 +458,7 @@ async fn backups_export_inspect_and_restore() {
 
     // The restored identity is the one loaded on the next start.
     target.close();
-    let target = Background::start(&target_config).await.unwrap();
+    let target = App::start(&target_config).await.unwrap();
     assert_eq!(target.public_key(), source_key);
     let now = js_sys::Date::now() as u64;
     let json = target
@@ -482,7 +482,7 @@ async fn backups_export_inspect_and_restore() {
 #[wasm_bindgen_test]
 async fn overlapping_follow_requests_are_decided_in_the_order_sent() {
     let config = unique_config("follow-race");
-    let background = Background::start(&config).await.unwrap();
+    let background = App::start(&config).await.unwrap();
     let recorder = Rc::new(Recorder::new(7));
     let port = sink(&recorder);
     let friend_key = identity(2).public_key().to_base64();

@@ -25,13 +25,16 @@ use webrtc_b2b::address::{is_direct, webrtc_peer};
 
 use super::behaviour::{Node, NodeEvent};
 use super::gossip::Gossip;
+use super::handle::Command;
 use super::peers::{NodeShared, Peers, Version};
 use super::relays::{relays_of, Relay};
+use super::services::Services;
+use super::status;
 use super::store_work::{Done, StoreWork};
-use super::{status, Command};
 use crate::clock;
 use crate::storage::PeerRecord;
-use crate::system::Background;
+use crate::subscribers::Subscribers;
+use crate::user::User;
 
 const TICK: Duration = Duration::from_millis(250);
 /// Rendezvous registrations live this long on the relay; renewed at half of it, so a closed
@@ -63,7 +66,10 @@ type PathReadings = Rc<RefCell<Vec<(PeerId, Option<PathInfo>)>>>;
 
 pub struct Driver {
     swarm: Swarm<Node>,
-    background: Rc<Background>,
+    /// Whose events to sync and subscribe to.
+    user: Rc<User>,
+    /// Pages subscribed to the network status.
+    subscribers: Rc<Subscribers>,
     work: StoreWork,
     done: Option<UnboundedReceiver<Done>>,
     status: Rc<RefCell<NetworkStatus>>,
@@ -88,7 +94,7 @@ pub struct Driver {
 impl Driver {
     pub fn new(
         swarm: Swarm<Node>,
-        background: Rc<Background>,
+        services: Services,
         status: Rc<RefCell<NetworkStatus>>,
         settings: NetworkSettings,
         known: Vec<PeerRecord>,
@@ -100,7 +106,8 @@ impl Driver {
         Self {
             swarm,
             work: StoreWork {
-                background: Rc::clone(&background),
+                storage: services.storage,
+                ingest: Rc::clone(&services.ingest),
                 done: done_tx,
             },
             done: Some(done_rx),
@@ -111,12 +118,13 @@ impl Driver {
             peers: Peers::from_records(
                 known,
                 NodeShared {
-                    verified: background.verified.clone(),
+                    verified: services.ingest.verified().clone(),
                     ..NodeShared::default()
                 },
             ),
             gossip: Gossip::new(),
-            background,
+            user: services.user,
+            subscribers: services.subscribers,
             storage_problem: None,
             changed: true,
             pushed_at: 0,
@@ -188,13 +196,8 @@ impl Driver {
 
     /// The authors this node syncs and subscribes to: the user and everyone the user follows.
     fn authors(&self) -> Vec<phemossa_core::PublicKey> {
-        let mut authors = vec![self.background.public_key()];
-        authors.extend(
-            self.background
-                .following()
-                .into_iter()
-                .map(|f| f.public_key),
-        );
+        let mut authors = vec![self.user.public_key()];
+        authors.extend(self.user.following().into_iter().map(|f| f.public_key));
         authors
     }
 
@@ -320,7 +323,7 @@ impl Driver {
         );
         status.storage_problem = self.storage_problem.clone();
         *self.status.borrow_mut() = status.clone();
-        self.background.push(Push::Network(status));
+        self.subscribers.push(Push::Network(status));
     }
 
     /// Starts due reservations, abandons stuck ones, and keeps rendezvous registration and
@@ -403,9 +406,9 @@ impl Driver {
     /// The author namespaces of rotation `round` (discovery.rs): ours and a window of those we
     /// follow. Never empty.
     fn author_namespaces(&self, round: u64) -> Vec<String> {
-        let me = self.background.public_key();
+        let me = self.user.public_key();
         let followed: Vec<_> = self
-            .background
+            .user
             .following()
             .into_iter()
             .map(|f| f.public_key)

@@ -8,9 +8,10 @@ mod codec;
 mod direct;
 mod driver;
 mod gossip;
+pub mod handle;
 mod peers;
 mod relays;
-mod requests;
+pub mod services;
 mod status;
 mod store_work;
 
@@ -20,45 +21,17 @@ use std::rc::Rc;
 use futures::channel::mpsc;
 use libp2p::identity::Keypair;
 use phemossa_api::{NetworkState, NetworkStatus};
-use phemossa_core::settings::NetworkSettings;
-use phemossa_core::Event;
 
 use crate::error::BackgroundError;
-use crate::system::Background;
+use crate::storage::Storage;
+use handle::NetworkHandle;
+pub use services::Services;
 
-/// What the rest of the background asks of the running node.
-pub(crate) enum Command {
-    /// The user made this event: gossip it.
-    Publish(Event),
-    /// Whom the user follows (or who the user is) changed: resubscribe and pull again.
-    FollowsChanged,
-    /// New settings were saved: reconnect to the new relays.
-    Settings(NetworkSettings),
-}
-
-/// The background's way to the node; commands are dropped if the node is not running.
-#[derive(Clone)]
-pub struct NetworkHandle {
-    commands: mpsc::UnboundedSender<Command>,
-    status: Rc<RefCell<NetworkStatus>>,
-}
-
-impl NetworkHandle {
-    pub(crate) fn send(&self, command: Command) {
-        // A closed channel means the node stopped; its status already says why.
-        let _ = self.commands.unbounded_send(command);
-    }
-
-    pub fn status(&self) -> NetworkStatus {
-        self.status.borrow().clone()
-    }
-}
-
-/// Starts the node for `background` with its saved settings and device key.
-pub async fn start(background: &Rc<Background>) -> Result<NetworkHandle, BackgroundError> {
-    let storage = background.storage();
+/// Starts the node with the saved settings and device key.
+pub async fn start(services: Services) -> Result<NetworkHandle, BackgroundError> {
+    let storage = &services.storage;
     let settings = storage.network_settings().await?;
-    let key = device_key(background).await?;
+    let key = device_key(storage).await?;
     let status = Rc::new(RefCell::new(NetworkStatus {
         local_peer_id: key.public().to_peer_id().to_string(),
         ..NetworkStatus::default()
@@ -74,19 +47,15 @@ pub async fn start(background: &Rc<Background>) -> Result<NetworkHandle, Backgro
         }
     };
     let (commands, receiver) = mpsc::unbounded();
-    let handle = NetworkHandle {
-        commands,
-        status: Rc::clone(&status),
-    };
-    let driver = driver::Driver::new(swarm, Rc::clone(background), status, settings, known);
+    let handle = NetworkHandle::new(commands, Rc::clone(&status));
+    let driver = driver::Driver::new(swarm, services, status, settings, known);
     wasm_bindgen_futures::spawn_local(driver.run(receiver));
     Ok(handle)
 }
 
 /// The device's libp2p key: made once and kept, so the peer id stays the same across restarts.
 /// It is not the user's identity key: two devices of one person are two peers.
-async fn device_key(background: &Background) -> Result<Keypair, BackgroundError> {
-    let storage = background.storage();
+async fn device_key(storage: &Storage) -> Result<Keypair, BackgroundError> {
     if let Some(bytes) = storage.device_key().await? {
         if let Ok(key) = Keypair::from_protobuf_encoding(&bytes) {
             return Ok(key);

@@ -10,8 +10,8 @@ use phemossa_sync::{Cursor, QueryId, Scope};
 use web_sys::console;
 
 use crate::error::BackgroundError;
-use crate::storage::PeerRecord;
-use crate::system::Background;
+use crate::ingest::Ingest;
+use crate::storage::{PeerRecord, Storage};
 
 use super::peers::Version;
 
@@ -42,15 +42,17 @@ pub enum Done {
 
 #[derive(Clone)]
 pub struct StoreWork {
-    pub background: Rc<Background>,
+    pub storage: Rc<Storage>,
+    /// Received events go in here, as imported ones do.
+    pub ingest: Rc<Ingest>,
     pub done: UnboundedSender<Done>,
 }
 
 impl StoreWork {
-    fn spawn(&self, work: impl AsyncFnOnce(&Background) -> Option<Done> + 'static) {
+    fn spawn(&self, work: impl AsyncFnOnce(&StoreWork) -> Option<Done> + 'static) {
         let this = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            if let Some(done) = work(&this.background).await {
+            if let Some(done) = work(&this).await {
                 // The loop is gone only if the node stopped; the answer is moot then.
                 let _ = this.done.unbounded_send(done);
             }
@@ -65,8 +67,8 @@ impl StoreWork {
         after: Option<Cursor>,
         limit: usize,
     ) {
-        self.spawn(async move |bg: &Background| {
-            let result = bg.storage().list_ids(&scope, after, limit).await;
+        self.spawn(async move |w: &StoreWork| {
+            let result = w.storage.list_ids(&scope, after, limit).await;
             Some(Done::Ids {
                 peer,
                 query,
@@ -76,8 +78,8 @@ impl StoreWork {
     }
 
     pub fn find_missing(&self, peer: Asker, query: QueryId, ids: Vec<EventId>) {
-        self.spawn(async move |bg: &Background| {
-            let result = bg.storage().missing_ids(&ids).await;
+        self.spawn(async move |w: &StoreWork| {
+            let result = w.storage.missing_ids(&ids).await;
             Some(Done::Missing {
                 peer,
                 query,
@@ -87,8 +89,8 @@ impl StoreWork {
     }
 
     pub fn load_events(&self, peer: Asker, query: QueryId, ids: Vec<EventId>) {
-        self.spawn(async move |bg: &Background| {
-            let result = bg.storage().load_json(&ids).await;
+        self.spawn(async move |w: &StoreWork| {
+            let result = w.storage.load_json(&ids).await;
             Some(Done::Loaded {
                 peer,
                 query,
@@ -100,7 +102,7 @@ impl StoreWork {
     /// Stores validated events from `peer` (they update the feed of every open page).
     pub fn store(&self, peer: PeerId, events: Vec<Event>) {
         self.spawn(
-            async move |bg: &Background| match bg.ingest(&events).await {
+            async move |w: &StoreWork| match w.ingest.ingest(&events).await {
                 Ok(report) => Some(Done::Stored {
                     peer,
                     stored: report.stored,
@@ -117,8 +119,8 @@ impl StoreWork {
     }
 
     pub fn save_peer(&self, record: PeerRecord) {
-        self.spawn(async move |bg: &Background| {
-            if let Err(error) = bg.storage().save_peer(&record).await {
+        self.spawn(async move |w: &StoreWork| {
+            if let Err(error) = w.storage.save_peer(&record).await {
                 console::warn_1(&format!("phemossa: remembering a peer: {error}").into());
             }
             None

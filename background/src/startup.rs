@@ -1,14 +1,14 @@
-//! Start-up order: identity → storage → follow system → feed engine (all in
-//! `Background::start`), then the network node, then the port server, and last the answer to the service worker's
-//! pings, which it takes to mean "ready": by then every port is accepted and answered.
+//! Start-up order: identity → storage → follow system → feed engine (all in `App::start`), then
+//! pruning, then the network node, then the port server, and last the answer to the service
+//! worker's pings, which it takes to mean "ready": by then every port is accepted and answered.
 
 use std::rc::Rc;
 
 use web_sys::console;
 
+use crate::app::{App, Config};
 use crate::network;
 use crate::port::{self, Backend};
-use crate::system::{Background, Config};
 
 pub async fn run() {
     if phemossa_webext::chrome::runtime().is_err() {
@@ -16,20 +16,20 @@ pub async fn run() {
         console::info_1(&"phemossa: no chrome.runtime here; the background does not start".into());
         return;
     }
-    let backend = match Background::start(&Config::default()).await {
-        Ok(background) => {
-            background.start_pruning();
+    let backend = match App::start(&Config::default()).await {
+        Ok(app) => {
+            app.start_pruning();
             // The node starts after the UI's data is ready; a failure leaves the rest working.
-            match network::start(&background).await {
-                Ok(handle) => background.attach_network(handle),
+            match network::start(app.network_services()).await {
+                Ok(handle) => app.attach_network(handle),
                 Err(error) => {
                     console::error_1(
                         &format!("phemossa: the network failed to start: {error}").into(),
                     );
-                    background.network_failed(error.to_string());
+                    app.network_failed(error.to_string());
                 }
             }
-            Backend::Ready(background)
+            Backend::Ready(app)
         }
         Err(error) => {
             console::error_1(&format!("phemossa: the background failed to start: {error}").into());

@@ -1,17 +1,19 @@
-//! Retention in the running background: keeps the limits, and prunes others' events to them at
-//! start, every hour, and whenever the limits change (docs/protocol.md §10).
+//! Pruning others' events to the retention limits at start, every hour, and whenever the limits
+//! change (docs/protocol.md §10). The requests that read and save the limits are
+//! `handlers/retention.rs`.
 
+use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use phemossa_api::{ApiError, Response};
-use phemossa_core::retention::{plan_prune, RetentionSettings, StoredEvent};
+use phemossa_core::retention::{plan_prune, StoredEvent};
 use phemossa_core::EventId;
 use web_sys::console;
 
 use crate::clock;
 use crate::error::BackgroundError;
-use crate::system::Background;
+use crate::storage::Storage;
+use crate::user::User;
 
 /// Time between pruning passes; events age out slowly, so an hour is precise enough.
 pub const PRUNE_INTERVAL: Duration = Duration::from_secs(60 * 60);
@@ -20,33 +22,32 @@ const SCAN_PAGE: u32 = 1_000;
 /// Events deleted per transaction, so a long prune never holds the database for long.
 const DELETE_BATCH: usize = 500;
 
-impl Background {
-    pub(crate) async fn retention(&self) -> Result<Response, ApiError> {
-        Ok(Response::Retention(
-            self.storage.retention_settings().await?,
-        ))
-    }
+/// Runs pruning passes, one at a time.
+pub struct Pruner {
+    storage: Rc<Storage>,
+    user: Rc<User>,
+    /// A pass is running; another waits for the next turn.
+    running: Cell<bool>,
+}
 
-    /// Saves `settings` after checking them again, then prunes to them.
-    pub(crate) async fn set_retention(
-        &self,
-        settings: RetentionSettings,
-    ) -> Result<Response, ApiError> {
-        let settings = settings.validated().map_err(ApiError::from)?;
-        self.storage.save_retention_settings(&settings).await?;
-        self.prune().await?;
-        Ok(Response::Retention(settings))
+impl Pruner {
+    pub fn new(storage: Rc<Storage>, user: Rc<User>) -> Self {
+        Self {
+            storage,
+            user,
+            running: Cell::new(false),
+        }
     }
 
     /// One pruning pass: scans every stored event, keeps the user's own and followed authors',
     /// and deletes the rest that are too old or beyond the size limit. Returns how many went.
     /// A pass already running makes this one return 0 at once.
     pub async fn prune(&self) -> Result<u64, BackgroundError> {
-        if self.pruning.replace(true) {
+        if self.running.replace(true) {
             return Ok(0);
         }
         let result = self.prune_pass().await;
-        self.pruning.set(false);
+        self.running.set(false);
         result
     }
 
@@ -61,7 +62,7 @@ impl Background {
             let full = page.len() as u32 == SCAN_PAGE;
             others.extend(
                 page.iter()
-                    .filter(|record| !self.keeps(&record.author))
+                    .filter(|record| !self.user.keeps(&record.author))
                     .map(|record| StoredEvent {
                         id: record.id,
                         author: record.author,
@@ -76,7 +77,7 @@ impl Background {
         // Judged again now, after the awaits: a follow made during the scan keeps its author.
         let plan = plan_prune(
             &others,
-            |author| self.keeps(author),
+            |author| self.user.keeps(author),
             &settings,
             clock::now_ms(),
         );
@@ -87,18 +88,12 @@ impl Background {
         Ok(removed)
     }
 
-    /// Whose events are never pruned: the user's own and those of whom they follow.
-    fn keeps(&self, author: &phemossa_core::PublicKey) -> bool {
-        let me = self.public_key();
-        *author == me || self.follows.borrow().is_following(&me, author)
-    }
-
     /// Prunes now and then every [`PRUNE_INTERVAL`], for as long as the background runs.
-    pub fn start_pruning(self: &Rc<Self>) {
-        let background = Rc::clone(self);
+    pub fn start(self: &Rc<Self>) {
+        let pruner = Rc::clone(self);
         wasm_bindgen_futures::spawn_local(async move {
             loop {
-                match background.prune().await {
+                match pruner.prune().await {
                     Ok(0) => {}
                     Ok(n) => console::info_1(&format!("phemossa: pruned {n} events").into()),
                     Err(error) => {

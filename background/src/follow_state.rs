@@ -1,15 +1,14 @@
-//! The follow system: the user's follow graph, loaded from their stored follow records at start,
-//! and the Follow / Unfollow requests that sign, store and apply new follow events.
+//! Whom the user follows, in memory: the follow graph loaded from their stored follow records,
+//! and the bookkeeping that keeps the timestamps of new follow events ordered while their writes
+//! are in flight. The Follow / Unfollow requests that use it are `handlers/follows.rs`.
 
 use std::collections::HashMap;
 
-use phemossa_api::{ApiError, FollowingEntry, Push, Response};
-use phemossa_core::{Content, Event, FollowGraph, FollowRecord, PublicKey};
+use phemossa_api::FollowingEntry;
+use phemossa_core::{FollowGraph, FollowRecord, PublicKey};
 
-use crate::clock;
 use crate::error::BackgroundError;
 use crate::storage::Storage;
-use crate::system::Background;
 
 /// The user's follow graph, and the newest timestamp of each edge's records, so a new event for
 /// an edge is always dated after every earlier one (LWW needs that even when the clock has not
@@ -46,7 +45,7 @@ impl FollowState {
     }
 
     /// Whether `me` follows `key` once the writes under way are stored.
-    fn will_follow(&self, me: &PublicKey, key: &PublicKey) -> bool {
+    pub fn will_follow(&self, me: &PublicKey, key: &PublicKey) -> bool {
         match self.in_flight.get(key) {
             Some((_, follows)) => *follows,
             None => self.is_following(me, key),
@@ -59,7 +58,7 @@ impl FollowState {
 
     /// A timestamp for a new event on the edge to `followee`: now, or just after the edge's
     /// newest record. Reserved at once, so concurrent requests get distinct, ordered times.
-    fn reserve_timestamp(&mut self, followee: PublicKey, now: u64, follows: bool) -> u64 {
+    pub fn reserve_timestamp(&mut self, followee: PublicKey, now: u64, follows: bool) -> u64 {
         let newest = self.newest.entry(followee).or_default();
         let timestamp = now.max(newest.saturating_add(1));
         *newest = timestamp;
@@ -69,7 +68,7 @@ impl FollowState {
 
     /// The write reserved at `timestamp` is stored (or failed): stop deciding against it, unless
     /// a later request has reserved the edge since.
-    fn settle(&mut self, followee: PublicKey, timestamp: u64) {
+    pub fn settle(&mut self, followee: PublicKey, timestamp: u64) {
         if self
             .in_flight
             .get(&followee)
@@ -88,64 +87,5 @@ impl FollowState {
                 since: record.timestamp,
             })
             .collect()
-    }
-}
-
-impl Background {
-    pub fn following(&self) -> Vec<FollowingEntry> {
-        self.follows.borrow().entries(&self.public_key())
-    }
-
-    /// Follows (`follows`) or unfollows the key typed as `text`; answers the new following list.
-    pub(crate) async fn set_following(
-        &self,
-        text: &str,
-        follows: bool,
-    ) -> Result<Response, ApiError> {
-        // People paste keys with stray spaces or a newline; the key itself has none.
-        let followee = PublicKey::from_base64(text.trim(), "public key")?;
-        let identity = self.identity.borrow().clone();
-        let me = identity.public_key();
-        if followee == me {
-            return Err(ApiError::FollowSelf);
-        }
-        if self.follows.borrow().will_follow(&me, &followee) == follows {
-            return Ok(Response::Following(self.following()));
-        }
-        let timestamp =
-            self.follows
-                .borrow_mut()
-                .reserve_timestamp(followee, clock::now_ms(), follows);
-        let content = if follows {
-            Content::Follow { followee }
-        } else {
-            Content::Unfollow { followee }
-        };
-        let stored = match Event::create(&identity, timestamp, content) {
-            Ok(event) => self.storage.insert(&event).await.map(|_| event),
-            Err(error) => Err(error.into()),
-        };
-        self.follows.borrow_mut().settle(followee, timestamp);
-        let event = stored?;
-        self.announce(&event);
-        let record = FollowRecord {
-            id: event.id,
-            follower: me,
-            followee,
-            timestamp,
-            follows,
-        };
-        // A restore may have swapped the identity while the event was being stored.
-        if self.public_key() == me && self.follows.borrow_mut().apply(record) {
-            self.push_following_changed();
-        }
-        Ok(Response::Following(self.following()))
-    }
-
-    /// Tells subscribers the following list and so the feed changed.
-    pub(crate) fn push_following_changed(&self) {
-        self.subscribers.push(Push::Following(self.following()));
-        self.subscribers.push(Push::FeedReset);
-        self.follows_changed_for_network();
     }
 }

@@ -1,0 +1,196 @@
+//! The running background: it starts and owns the services (the user, storage, subscribers, the
+//! link to the node, ingest and pruning) and hands each port request to the handler that answers
+//! it, with only the services that handler uses.
+
+use std::rc::Rc;
+
+use phemossa_api::{ApiError, IdentityInfo, Request, Response};
+use phemossa_core::{Event, PublicKey};
+
+use crate::changes::Changes;
+use crate::error::BackgroundError;
+use crate::follow_state::FollowState;
+use crate::handlers::{archive, backup, feed, follows, network, post, retention, stats};
+use crate::identity::{self, IdentityStore};
+use crate::ingest::{Ingest, IngestReport};
+use crate::network::handle::{NetworkHandle, NodeLink};
+use crate::network::services::Services;
+use crate::pruning::Pruner;
+use crate::storage::{self, Storage};
+use crate::subscribers::{PushSink, Subscribers};
+use crate::user::User;
+
+/// Which databases to use: the product's by default, unique ones in tests.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub identity_db: String,
+    pub storage_db: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            identity_db: identity::DATABASE.into(),
+            storage_db: storage::DATABASE.into(),
+        }
+    }
+}
+
+pub struct App {
+    user: Rc<User>,
+    storage: Rc<Storage>,
+    subscribers: Rc<Subscribers>,
+    /// The libp2p node, once started (never in the wasm tests, which have no extension).
+    node: Rc<NodeLink>,
+    changes: Rc<Changes>,
+    ingest: Rc<Ingest>,
+    pruner: Rc<Pruner>,
+}
+
+impl App {
+    /// Starts identity, then storage, then the follow system (the feed engine has no state).
+    pub async fn start(config: &Config) -> Result<Rc<Self>, BackgroundError> {
+        let identity_store = IdentityStore::open(&config.identity_db).await?;
+        let identity = identity_store.load_or_create().await?;
+        let storage = Rc::new(Storage::open(&config.storage_db).await?);
+        let follows = FollowState::load(&storage, &identity.public_key()).await?;
+        let user = Rc::new(User::new(identity_store, identity, follows));
+        let subscribers = Rc::new(Subscribers::default());
+        let node = Rc::new(NodeLink::default());
+        let changes = Rc::new(Changes::new(
+            Rc::clone(&user),
+            Rc::clone(&subscribers),
+            Rc::clone(&node),
+        ));
+        let ingest = Rc::new(Ingest::new(
+            Rc::clone(&storage),
+            Rc::clone(&user),
+            Rc::clone(&changes),
+        ));
+        let pruner = Rc::new(Pruner::new(Rc::clone(&storage), Rc::clone(&user)));
+        Ok(Rc::new(Self {
+            user,
+            storage,
+            subscribers,
+            node,
+            changes,
+            ingest,
+            pruner,
+        }))
+    }
+
+    pub fn public_key(&self) -> PublicKey {
+        self.user.public_key()
+    }
+
+    pub fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
+    /// How many events from elsewhere failed validation since start.
+    pub fn rejected(&self) -> u64 {
+        self.ingest.rejected()
+    }
+
+    /// Closes both databases (tests reopen them); requests after this fail with storage errors.
+    pub fn close(&self) {
+        self.user.close();
+        self.storage.close();
+    }
+
+    /// Forgets a closed port's subscriptions.
+    pub fn unsubscribe(&self, sink_id: u64) {
+        self.subscribers.remove(sink_id);
+    }
+
+    /// See [`Ingest::ingest_json`].
+    pub async fn ingest_json(&self, messages: &[Vec<u8>]) -> Result<IngestReport, BackgroundError> {
+        self.ingest.ingest_json(messages).await
+    }
+
+    /// See [`Ingest::ingest`].
+    pub async fn ingest(&self, events: &[Event]) -> Result<IngestReport, BackgroundError> {
+        self.ingest.ingest(events).await
+    }
+
+    /// One pruning pass (see [`Pruner::prune`]).
+    pub async fn prune(&self) -> Result<u64, BackgroundError> {
+        self.pruner.prune().await
+    }
+
+    /// Prunes now and then every hour, for as long as the background runs.
+    pub fn start_pruning(&self) {
+        self.pruner.start();
+    }
+
+    /// What the node is handed: the services it uses, not the whole app.
+    pub fn network_services(&self) -> Services {
+        Services {
+            storage: Rc::clone(&self.storage),
+            user: Rc::clone(&self.user),
+            ingest: Rc::clone(&self.ingest),
+            subscribers: Rc::clone(&self.subscribers),
+        }
+    }
+
+    /// Hands the running node to the background (once, at start-up).
+    pub fn attach_network(&self, handle: NetworkHandle) {
+        self.node.attach(handle);
+    }
+
+    /// Records why the node could not start, for the pages to show.
+    pub fn network_failed(&self, reason: String) {
+        self.node.failed(reason);
+    }
+
+    /// Answers one request from the page behind `from`.
+    pub async fn handle(
+        &self,
+        request: Request,
+        from: &Rc<dyn PushSink>,
+    ) -> Result<Response, ApiError> {
+        let (user, storage, changes) = (&*self.user, &*self.storage, &*self.changes);
+        match request {
+            Request::GetIdentity => Ok(Response::Identity(IdentityInfo::new(self.public_key()))),
+            Request::GetFeed { before, limit } => feed::page(user, storage, before, limit).await,
+            Request::Post { text, reply_to } => {
+                post::publish(user, storage, changes, text, reply_to.as_deref()).await
+            }
+            Request::Follow { public_key } => {
+                follows::set_following(user, storage, changes, &public_key, true).await
+            }
+            Request::Unfollow { public_key } => {
+                follows::set_following(user, storage, changes, &public_key, false).await
+            }
+            Request::GetFollowing => Ok(follows::following(user)),
+            Request::GetStats => stats::stats(storage).await,
+            Request::ExportBackup { passphrase } => backup::export(user, &passphrase),
+            Request::InspectBackup { backup, passphrase } => backup::inspect(&backup, &passphrase),
+            Request::RestoreBackup {
+                backup,
+                passphrase,
+                replaces,
+            } => backup::restore(user, storage, changes, &backup, &passphrase, &replaces).await,
+            Request::GetNetwork => Ok(Response::Network(network::status(&self.node))),
+            Request::GetNetworkSettings => network::settings(storage).await,
+            Request::SetNetworkSettings { settings } => {
+                network::set_settings(storage, &self.node, settings).await
+            }
+            Request::GetRetention => retention::get(storage).await,
+            Request::SetRetention { retention } => {
+                retention::set(storage, &self.pruner, retention).await
+            }
+            Request::ImportEvents { events, first_line } => {
+                archive::import_events(&self.ingest, events, first_line).await
+            }
+            Request::ExportEvents { after, limit } => {
+                archive::export_events(storage, after, limit).await
+            }
+            Request::MeasureVerification { events } => archive::measure_verification(events),
+            Request::Subscribe { topics } => {
+                self.subscribers.subscribe(from, &topics);
+                Ok(Response::Subscribed)
+            }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! Telling the rest what changed: pushes to the pages subscribed to it, and to the node the
+//! user's new events and follow changes. Handlers and ingest report here, so none of them needs
+//! to know who listens.
+
+use std::rc::Rc;
+
+use phemossa_api::Push;
+use phemossa_core::Event;
+
+use crate::network::handle::{Command, NodeLink};
+use crate::subscribers::Subscribers;
+use crate::user::User;
+
+pub struct Changes {
+    user: Rc<User>,
+    subscribers: Rc<Subscribers>,
+    node: Rc<NodeLink>,
+}
+
+impl Changes {
+    pub fn new(user: Rc<User>, subscribers: Rc<Subscribers>, node: Rc<NodeLink>) -> Self {
+        Self {
+            user,
+            subscribers,
+            node,
+        }
+    }
+
+    /// Sends `push` to the pages subscribed to its topic.
+    pub fn push(&self, push: Push) {
+        self.subscribers.push(push);
+    }
+
+    /// Gossips an event the user just made.
+    pub fn announce(&self, event: &Event) {
+        self.node.send(Command::Publish(event.clone()));
+    }
+
+    /// Tells subscribers the following list and so the feed changed, and the node whom to
+    /// follow now.
+    pub fn following_changed(&self) {
+        self.subscribers
+            .push(Push::Following(self.user.following()));
+        self.subscribers.push(Push::FeedReset);
+        self.node.send(Command::FollowsChanged);
+    }
+}

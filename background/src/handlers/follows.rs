@@ -1,0 +1,63 @@
+//! Follow, Unfollow and GetFollowing: sign, store and apply a follow event of the user's, and
+//! answer the following list.
+
+use phemossa_api::{ApiError, Response};
+use phemossa_core::{Content, Event, FollowRecord, PublicKey};
+
+use crate::changes::Changes;
+use crate::clock;
+use crate::storage::Storage;
+use crate::user::User;
+
+/// The people the user follows.
+pub fn following(user: &User) -> Response {
+    Response::Following(user.following())
+}
+
+/// Follows (`follows`) or unfollows the key typed as `text`; answers the new following list.
+pub async fn set_following(
+    user: &User,
+    storage: &Storage,
+    changes: &Changes,
+    text: &str,
+    follows: bool,
+) -> Result<Response, ApiError> {
+    // People paste keys with stray spaces or a newline; the key itself has none.
+    let followee = PublicKey::from_base64(text.trim(), "public key")?;
+    let identity = user.identity();
+    let me = identity.public_key();
+    if followee == me {
+        return Err(ApiError::FollowSelf);
+    }
+    if user.follows().borrow().will_follow(&me, &followee) == follows {
+        return Ok(following(user));
+    }
+    let timestamp =
+        user.follows()
+            .borrow_mut()
+            .reserve_timestamp(followee, clock::now_ms(), follows);
+    let content = if follows {
+        Content::Follow { followee }
+    } else {
+        Content::Unfollow { followee }
+    };
+    let stored = match Event::create(&identity, timestamp, content) {
+        Ok(event) => storage.insert(&event).await.map(|_| event),
+        Err(error) => Err(error.into()),
+    };
+    user.follows().borrow_mut().settle(followee, timestamp);
+    let event = stored?;
+    changes.announce(&event);
+    let record = FollowRecord {
+        id: event.id,
+        follower: me,
+        followee,
+        timestamp,
+        follows,
+    };
+    // A restore may have swapped the identity while the event was being stored.
+    if user.public_key() == me && user.follows().borrow_mut().apply(record) {
+        changes.following_changed();
+    }
+    Ok(following(user))
+}

@@ -1,0 +1,12 @@
+//! The answers to the port's requests, one file per concern. Each handler takes only the
+//! services it uses (the user, storage, `Changes`, …), never the whole `App`, which dispatches to
+//! them (`app.rs`).
+
+pub mod archive;
+pub mod backup;
+pub mod feed;
+pub mod follows;
+pub mod network;
+pub mod post;
+pub mod retention;
+pub mod stats;

@@ -1,0 +1,28 @@
+//! GetStats: what this browser holds (from the storage totals) and how much memory the
+//! background's WebAssembly uses.
+
+use phemossa_api::{ApiError, Response};
+use wasm_bindgen::JsCast as _;
+
+use crate::storage::Storage;
+
+/// The storage totals, with the module's memory filled in.
+pub async fn stats(storage: &Storage) -> Result<Response, ApiError> {
+    let mut stats = storage.stats().await?;
+    stats.wasm_memory_bytes = wasm_memory_bytes();
+    Ok(Response::Stats(stats))
+}
+
+/// Bytes of this module's WebAssembly memory (it only grows).
+pub fn wasm_memory_bytes() -> u64 {
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map(|memory| {
+            memory
+                .buffer()
+                .dyn_into::<js_sys::ArrayBuffer>()
+                .map(|buffer| u64::from(buffer.byte_length()))
+                .unwrap_or(0)
+        })
+        .unwrap_or(0)
+}
