@@ -1,4 +1,5 @@
-//! The one error type of the background: what went wrong, and in which operation.
+//! The one error type of the background: what went wrong, and in which operation; and the words
+//! for a JS exception that its messages carry.
 
 use phemossa_api::ApiError;
 use phemossa_webext::WebextError;

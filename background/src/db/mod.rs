@@ -1,6 +1,6 @@
 //! The thin IndexedDB layer every store of this crate uses: opening a database with a declared
-//! schema, turning `idb` errors into [`BackgroundError`](crate::error::BackgroundError)s that say which
-//! operation failed and why, and moving serde records in and out of IndexedDB.
+//! schema, turning `idb` errors into [`BackgroundError`](crate::error::BackgroundError)s that
+//! say which operation failed and why, and moving serde records in and out of IndexedDB.
 
 mod convert;
 mod open;

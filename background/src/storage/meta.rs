@@ -1,5 +1,5 @@
-//! Small named records in the `meta` store (network settings, the device's libp2p key) and the
-//! `peers` store's one row per peer seen.
+//! Small named records in the `meta` store (network and retention settings, the device's libp2p
+//! key) and the `peers` store's one row per peer seen.
 
 use phemossa_core::retention::RetentionSettings;
 use phemossa_core::settings::NetworkSettings;

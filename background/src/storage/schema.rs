@@ -63,7 +63,8 @@ pub static STORES: [StoreSpec; 4] = [
             },
         ],
     },
-    // Filled by the networking work: known peers, by when they were last seen.
+    // Peers the node has met, kept across restarts (`network/store_work.rs` saves them,
+    // `network::start` reads them back), by when they were last seen.
     StoreSpec {
         name: PEERS,
         key_path: "peerId",
@@ -72,7 +73,8 @@ pub static STORES: [StoreSpec; 4] = [
             key_path: &["lastSeen"],
         }],
     },
-    // Running totals (one record, key "stats"), updated in each insert's transaction.
+    // Running totals (one record, key "stats"), updated in each insert's transaction, and the
+    // named records of `storage/meta.rs`: network and retention settings, the device key.
     StoreSpec {
         name: META,
         key_path: "key",
