@@ -87,6 +87,12 @@ pub enum Error {
     SyncTimeout { attempts: u32 },
     #[error("pull stopped at the per-pull limit of {max} {what}")]
     PullTooLong { what: &'static str, max: u64 },
+    #[error("sync-response lists no ids but names a next cursor")]
+    EmptySyncPage,
+    #[error("pull stopped at its deadline, {max_ms} ms after it started")]
+    PullDeadline { max_ms: u64 },
+    #[error("pull stopped after {idle_ms} ms without progress, to free its slot")]
+    PullStalled { idle_ms: u64 },
     #[error(
         "sync cursor timestamp {timestamp} is more than {max_skew_ms} ms ahead of now ({now})"
     )]
@@ -144,6 +150,9 @@ impl Error {
             Error::UnexpectedSyncMessage { .. } => "unexpected_sync_message",
             Error::SyncTimeout { .. } => "sync_timeout",
             Error::PullTooLong { .. } => "pull_too_long",
+            Error::EmptySyncPage => "empty_sync_page",
+            Error::PullDeadline { .. } => "pull_deadline",
+            Error::PullStalled { .. } => "pull_stalled",
             Error::SyncCursorInFuture { .. } => "sync_cursor_in_future",
             Error::MalformedReconciliation { .. } => "malformed_reconciliation",
             Error::UnsupportedReconciliationVersion { .. } => "unsupported_reconciliation_version",

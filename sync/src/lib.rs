@@ -15,6 +15,7 @@
 //!   each other, for tests, the vectors and the cost examples.
 
 mod fetched;
+mod flight;
 pub mod limits;
 pub mod machine;
 pub mod message;

@@ -27,3 +27,36 @@ pub const MAX_IDS_PER_PULL: u64 = 2_000_000;
 /// targets; a larger honest backlog is fetched over several pulls, each resuming from the last
 /// one's checkpoint. Past it the pull ends with `pull_too_long`, not counted against the peer.
 pub const MAX_MISSING_PER_PULL: u64 = 500_000;
+
+/// How long a request of a pull may go unanswered before it is sent again under a new `req`
+/// (docs/protocol.md §8.4). An answer through a relay circuit takes well under a second; 10 s
+/// leaves room for a busy store on the other side.
+pub const REQUEST_TIMEOUT_MS: u64 = 10_000;
+
+/// Sends of one request (the first and two resends, at 0 s, 10 s and 20 s) before the pull
+/// ends with `sync_timeout`, 30 s after the first send.
+pub const MAX_SENDS: u32 = 3;
+
+/// How long a requester keeps a request's stream open for its answer: every send's stream
+/// stays open until the pull gives up on the request (30 s after the first send), so an answer
+/// to any send is still read. Drivers set their request-response timeout to this.
+pub const STREAM_TIMEOUT_MS: u64 = REQUEST_TIMEOUT_MS * MAX_SENDS as u64;
+
+/// How long after a request was last sent an answer to it is ignored without blame once it is
+/// no longer in flight (its pull ended, or gave up): twice [`STREAM_TIMEOUT_MS`], for answers
+/// already on their way when the stream closed and for timers that fire late in a suspended
+/// worker. After that a response to it counts as unexpected.
+pub const LATE_ANSWER_WINDOW_MS: u64 = 2 * STREAM_TIMEOUT_MS;
+
+/// How long one pull (v1) or run (v2) may take, from its start. An honest pull of 100,000
+/// events takes about 850 requests (67 pages and 782 event batches); through a relay at a few
+/// hundred ms each that is a few minutes. Past it the pull ends with `pull_deadline`, not
+/// counted (a peer may just be slow): its slot is freed, and the next pull goes on from the
+/// checkpoint (v1) or finds only what is still missing (v2).
+pub const PULL_DEADLINE_MS: u64 = 5 * 60_000;
+
+/// Requests one pull or run may send, resends not counted. The honest pull of 100,000 events
+/// above takes about 850; a peer listing one id per page would otherwise make 2,000,000
+/// requests before [`MAX_IDS_PER_PULL`]. Past it the pull ends with `pull_too_long`, not
+/// counted, like the other per-pull limits.
+pub const MAX_REQUESTS_PER_PULL: u32 = 4_096;

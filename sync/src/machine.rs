@@ -9,6 +9,7 @@ use crate::v2::session::Reconciler;
 use crate::v2::SYNC_V2_PROTOCOL;
 use crate::SYNC_PROTOCOL;
 use phemossa_core::keys::EventId;
+use phemossa_core::Error;
 
 /// What a driver does with a sync state machine; each method is the machine's own, documented
 /// there ([`Session`] for v1, [`Reconciler`] for v2).
@@ -21,6 +22,8 @@ pub trait SyncMachine: std::fmt::Debug {
     /// Starts pulling what the peer holds in `scope` (v1: from the start, no checkpoint).
     fn start(&mut self, scope: Scope, now_ms: u64) -> bool;
     fn is_pulling(&self) -> bool;
+    /// Ends our pull in progress with `reason`, without blame (a slot taken back, §8.7).
+    fn stop(&mut self, reason: Error);
     fn handle_message(&mut self, bytes: &[u8], now_ms: u64);
     fn handle_timeout(&mut self, now_ms: u64);
     fn next_deadline(&self) -> Option<u64>;
@@ -37,6 +40,9 @@ macro_rules! forward {
     () => {
         fn is_pulling(&self) -> bool {
             Self::is_pulling(self)
+        }
+        fn stop(&mut self, reason: Error) {
+            Self::stop(self, reason)
         }
         fn handle_message(&mut self, bytes: &[u8], now_ms: u64) {
             Self::handle_message(self, bytes, now_ms)

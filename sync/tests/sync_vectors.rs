@@ -126,3 +126,40 @@ fn invalid_vectors_are_refused_with_their_code() {
         );
     }
 }
+
+#[test]
+fn puller_refusals_end_the_pull_with_their_code_and_blame() {
+    use phemossa_sync::{Output, Session};
+    let doc = vectors();
+    let refused = doc["refused_by_puller"].as_array().unwrap();
+    assert!(refused.len() >= 3);
+    for vector in refused {
+        let name = vector["name"].as_str().unwrap();
+        let now = vector["now"].as_u64().unwrap();
+        let response = message(&vector["response"]);
+        let bytes = hex::decode(vector["hex"].as_str().unwrap()).unwrap();
+        assert_eq!(response.encode(), bytes, "{name}: encoding");
+        let mut session = Session::default();
+        assert!(session.start(Scope::default(), cursor(&vector["after"]), now));
+        let first = std::iter::from_fn(|| session.poll_output()).next();
+        let Some(Output::Request(request)) = first else {
+            panic!("{name}: a first request, got {first:?}")
+        };
+        assert_eq!(Message::decode(&request).unwrap().req(), Some(1), "{name}");
+        session.handle_message(&bytes, now);
+        let outputs: Vec<Output> = std::iter::from_fn(|| session.poll_output()).collect();
+        let ended = outputs.iter().find_map(|o| match o {
+            Output::Finished(Err(error)) => Some(error.code()),
+            _ => None,
+        });
+        assert_eq!(ended, vector["error"].as_str(), "{name}: {outputs:?}");
+        let score = session.score();
+        let (total, toward) = (score.total_invalid(), score.inexcusable());
+        match vector["blame"].as_str().unwrap() {
+            "counted" => assert_eq!((total, toward), (1, 1), "{name}"),
+            "shown" => assert_eq!((total, toward), (1, 0), "{name}"),
+            "none" => assert_eq!(total, 0, "{name}"),
+            other => panic!("{name}: unknown blame {other}"),
+        }
+    }
+}

@@ -9,10 +9,14 @@
 //! answering of the peer's pulls is in `respond.rs`.
 
 use crate::fetched::{take_fetched, Judge};
+use crate::flight::{RecentSends, Spent};
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use super::respond::Inbound;
-use crate::limits::{MAX_IDS_PER_MESSAGE, MAX_IDS_PER_PULL, MAX_MISSING_PER_PULL};
+use crate::limits::{
+    LATE_ANSWER_WINDOW_MS, MAX_IDS_PER_MESSAGE, MAX_IDS_PER_PULL, MAX_MISSING_PER_PULL,
+    MAX_REQUESTS_PER_PULL, MAX_SENDS, PULL_DEADLINE_MS, REQUEST_TIMEOUT_MS,
+};
 use crate::message::{Cursor, Message, Scope};
 use crate::peer_score::PeerScore;
 use phemossa_core::event::VerifiedIds;
@@ -20,7 +24,7 @@ use phemossa_core::keys::EventId;
 use phemossa_core::limits::MAX_CLOCK_SKEW_MS;
 use phemossa_core::{Error, Event};
 
-/// Tunables of a session; the defaults are what docs/protocol.md §8.5 names.
+/// Tunables of a session; the defaults are what docs/protocol.md §8.3–§8.4 name.
 #[derive(Debug, Clone)]
 pub struct SessionConfig {
     /// How long a request may go unanswered before it is sent again.
@@ -37,6 +41,12 @@ pub struct SessionConfig {
     pub max_ids_per_pull: u64,
     /// Missing ids one pull asks for before it ends with `pull_too_long`.
     pub max_missing_per_pull: u64,
+    /// How long one pull may run before it ends with `pull_deadline`.
+    pub pull_deadline_ms: u64,
+    /// Requests one pull may send (resends not counted) before it ends with `pull_too_long`.
+    pub max_requests_per_pull: u32,
+    /// How long after its send an answer to a request no longer in flight is excused.
+    pub late_answer_window_ms: u64,
     /// Signatures already checked; a node shares one among all its sessions and its gossip.
     pub verified: VerifiedIds,
 }
@@ -44,13 +54,16 @@ pub struct SessionConfig {
 impl Default for SessionConfig {
     fn default() -> Self {
         Self {
-            request_timeout_ms: 10_000,
-            max_attempts: 3,
+            request_timeout_ms: REQUEST_TIMEOUT_MS,
+            max_attempts: MAX_SENDS,
             event_batch: 128,
             id_page: MAX_IDS_PER_MESSAGE,
             max_inbound_pending: 4,
             max_ids_per_pull: MAX_IDS_PER_PULL,
             max_missing_per_pull: MAX_MISSING_PER_PULL,
+            pull_deadline_ms: PULL_DEADLINE_MS,
+            max_requests_per_pull: MAX_REQUESTS_PER_PULL,
+            late_answer_window_ms: LATE_ANSWER_WINDOW_MS,
             verified: VerifiedIds::default(),
         }
     }
@@ -116,6 +129,8 @@ pub enum Output {
 #[derive(Debug)]
 struct InFlight {
     req: u64,
+    /// The `req`s of its earlier sends: the same question, so an answer to any is taken.
+    earlier: Vec<u64>,
     message: Message,
     deadline: u64,
     attempts: u32,
@@ -140,6 +155,7 @@ struct Pull {
     in_flight: Option<InFlight>,
     finding: Option<QueryId>,
     progress: Progress,
+    spent: Spent,
 }
 
 /// Sync with one peer: at most one pull of ours, and answers to the peer's pulls.
@@ -152,8 +168,8 @@ pub struct Session {
     pub(super) inbound: HashMap<QueryId, Inbound>,
     next_req: u64,
     pub(super) next_query: QueryId,
-    /// Requests given up on by a retry, whose late answers are ignored without blame.
-    retired: VecDeque<u64>,
+    /// Our recent sends, whose late answers are ignored without blame.
+    recent: RecentSends,
     score: PeerScore,
     disconnect_sent: bool,
     pub(super) outputs: VecDeque<Output>,
@@ -193,9 +209,20 @@ impl Session {
             in_flight: None,
             finding: None,
             progress: Progress::default(),
+            spent: Spent::new(now_ms),
         });
         self.advance(now_ms);
         true
+    }
+
+    /// Ends the pull in progress with `reason`, without blame (the node took its slot back,
+    /// §8.7). Where it stood is kept as [`Self::checkpoint`]; answers to its requests that
+    /// arrive later are excused like any late answer.
+    pub fn stop(&mut self, reason: Error) {
+        if self.pull.is_some() {
+            self.resume = self.pull.as_ref().and_then(|p| p.checkpoint);
+            self.finish(Err(reason));
+        }
     }
 
     pub fn is_pulling(&self) -> bool {
@@ -235,10 +262,10 @@ impl Session {
 
     /// When [`Self::handle_timeout`] should next be called, if anything is waiting.
     pub fn next_deadline(&self) -> Option<u64> {
-        self.pull
-            .as_ref()
-            .and_then(|p| p.in_flight.as_ref())
-            .map(|f| f.deadline)
+        let pull = self.pull.as_ref()?;
+        let end = pull.spent.deadline(self.config.pull_deadline_ms);
+        let resend = pull.in_flight.as_ref().map(|f| f.deadline);
+        Some(resend.map_or(end, |at| at.min(end)))
     }
 
     pub fn poll_output(&mut self) -> Option<Output> {
@@ -258,7 +285,7 @@ impl Session {
             Message::SyncRequest { req, scope, after } => self.on_sync_request(req, scope, after),
             Message::EventRequest { req, ids } => self.on_event_request(req, ids),
             Message::SyncResponse { req, ids, next } => {
-                if self.take_answer(req, |m| matches!(m, Message::SyncRequest { .. })) {
+                if self.take_answer(req, now_ms, |m| matches!(m, Message::SyncRequest { .. })) {
                     self.on_id_page(ids, next, now_ms);
                 }
             }
@@ -267,7 +294,7 @@ impl Session {
                 events,
                 unknown,
             } => {
-                if self.take_answer(req, |m| matches!(m, Message::EventRequest { .. })) {
+                if self.take_answer(req, now_ms, |m| matches!(m, Message::EventRequest { .. })) {
                     self.on_events(events, unknown, now_ms);
                 }
             }
@@ -275,11 +302,15 @@ impl Session {
         }
     }
 
-    /// Sends again, or gives up on, a request past its deadline.
+    /// Ends a pull past its deadline; sends again, or gives up on, a request past its own.
     pub fn handle_timeout(&mut self, now_ms: u64) {
         let Some(pull) = self.pull.as_mut() else {
             return;
         };
+        if now_ms >= pull.spent.deadline(self.config.pull_deadline_ms) {
+            let max_ms = self.config.pull_deadline_ms;
+            return self.stop(Error::PullDeadline { max_ms });
+        }
         let Some(flight) = pull.in_flight.as_mut() else {
             return;
         };
@@ -290,11 +321,9 @@ impl Session {
             let attempts = flight.attempts;
             return self.finish(Err(Error::SyncTimeout { attempts }));
         }
-        self.retired.push_back(flight.req);
-        if self.retired.len() > 16 {
-            self.retired.pop_front();
-        }
+        flight.earlier.push(flight.req);
         self.next_req += 1;
+        self.recent.sent(self.next_req, now_ms);
         flight.req = self.next_req;
         flight.attempts += 1;
         flight.deadline = now_ms + self.config.request_timeout_ms;
@@ -322,20 +351,27 @@ impl Session {
         self.advance(now_ms);
     }
 
-    /// Matches a response to the request in flight; blames the peer if it answers nothing.
-    fn take_answer(&mut self, req: u64, kind: impl Fn(&Message) -> bool) -> bool {
+    /// Matches a response to the request in flight, under any `req` it was sent with; ignores
+    /// a late answer to a request sent within the window; blames the peer for anything else.
+    fn take_answer(&mut self, req: u64, now_ms: u64, kind: impl Fn(&Message) -> bool) -> bool {
         let matches = self
             .pull
             .as_ref()
             .and_then(|p| p.in_flight.as_ref())
-            .is_some_and(|f| f.req == req && kind(&f.message));
+            .is_some_and(|f| (f.req == req || f.earlier.contains(&req)) && kind(&f.message));
         if matches {
             if let Some(pull) = self.pull.as_mut() {
                 pull.in_flight = None;
             }
             return true;
         }
-        if !self.retired.contains(&req) {
+        let in_flight = self
+            .pull
+            .as_ref()
+            .and_then(|p| p.in_flight.as_ref())
+            .is_some_and(|f| f.req == req || f.earlier.contains(&req));
+        let window = self.config.late_answer_window_ms;
+        if in_flight || !self.recent.excused(req, now_ms, window) {
             self.unexpected("response to no request in flight");
         }
         false
@@ -348,6 +384,13 @@ impl Session {
         let Listing::More(after) = pull.listing else {
             return;
         };
+        // `next` is the last listed id when more follow (§8.2): an empty page has none, and
+        // answering it would let a peer keep a pull going forever without listing anything.
+        if ids.is_empty() && next.is_some() {
+            self.score.unexpected();
+            self.blame(Error::EmptySyncPage);
+            return self.finish(Err(Error::EmptySyncPage));
+        }
         // A cursor that does not move forward would make the pull loop forever.
         if next.is_some_and(|n| after.is_some_and(|a| n <= a)) {
             self.unexpected("sync-response cursor does not advance");
@@ -427,6 +470,18 @@ impl Session {
         if pull.in_flight.is_some() || pull.finding.is_some() {
             return;
         }
+        let (deadline_ms, max_requests) = (
+            self.config.pull_deadline_ms,
+            self.config.max_requests_per_pull,
+        );
+        let more = !pull.want.is_empty() || matches!(pull.listing, Listing::More(_));
+        if let Some(reason) = more
+            .then(|| pull.spent.exhausted(now_ms, deadline_ms, max_requests))
+            .flatten()
+        {
+            return self.stop(reason);
+        }
+        pull.spent.requests += 1;
         let message = if !pull.want.is_empty() {
             let n = pull
                 .want
@@ -446,10 +501,12 @@ impl Session {
             return self.finish(Ok(progress));
         };
         self.next_req += 1;
+        self.recent.sent(self.next_req, now_ms);
         let message = with_req(&message, self.next_req);
         self.outputs.push_back(Output::Request(message.encode()));
         pull.in_flight = Some(InFlight {
             req: self.next_req,
+            earlier: Vec::new(),
             message,
             deadline: now_ms + self.config.request_timeout_ms,
             attempts: 1,

@@ -4,6 +4,7 @@
 //! the peer runs its own reconciliation and pulls them.
 
 use crate::fetched::{take_fetched, Judge};
+use crate::flight::Spent;
 use std::collections::{HashSet, VecDeque};
 
 use negentropy::{Negentropy, NegentropyStorageVector};
@@ -37,6 +38,7 @@ pub(super) struct Pull {
     pub in_flight: Option<InFlight>,
     finding: Option<QueryId>,
     progress: Progress,
+    pub spent: Spent,
 }
 
 impl Reconciler {
@@ -64,8 +66,17 @@ impl Reconciler {
             in_flight: None,
             finding: None,
             progress: Progress::default(),
+            spent: Spent::new(self.now_ms),
         });
         true
+    }
+
+    /// Ends the run in progress with `reason`, without blame (the node took its slot back,
+    /// §8.7). Answers to its requests that arrive later are excused like any late answer.
+    pub fn stop(&mut self, reason: Error) {
+        if self.pull.is_some() {
+            self.finish(Err(reason));
+        }
     }
 
     /// The store's answer to [`Output::FindMissing`].
@@ -216,11 +227,19 @@ impl Reconciler {
     /// then the next reconcile round, then the rest to fetch; or finishes when nothing is left.
     pub(super) fn advance(&mut self, now_ms: u64) {
         let batch = self.config.event_batch.clamp(1, MAX_IDS_PER_MESSAGE);
+        let (deadline_ms, max_requests) = (self.config.pull_deadline_ms, self.config.max_requests);
         let Some(pull) = self.pull.as_mut() else {
             return;
         };
         if pull.loading.is_some() || pull.in_flight.is_some() || pull.finding.is_some() {
             return;
+        }
+        let more = !pull.want.is_empty() || pull.next.is_some();
+        if let Some(reason) = more
+            .then(|| pull.spent.exhausted(now_ms, deadline_ms, max_requests))
+            .flatten()
+        {
+            return self.stop(reason);
         }
         let message = if pull.want.len() >= batch || (pull.next.is_none() && !pull.want.is_empty())
         {

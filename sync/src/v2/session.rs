@@ -16,7 +16,11 @@ use super::limits::{
 };
 use super::message::ReconcileMessage;
 use super::responder::{Held, Inbound};
-use crate::limits::MAX_MISSING_PER_PULL;
+use crate::flight::RecentSends;
+use crate::limits::{
+    LATE_ANSWER_WINDOW_MS, MAX_MISSING_PER_PULL, MAX_REQUESTS_PER_PULL, MAX_SENDS,
+    PULL_DEADLINE_MS, REQUEST_TIMEOUT_MS,
+};
 use crate::message::Cursor;
 use crate::peer_score::PeerScore;
 use crate::v1::session::{Output, QueryId};
@@ -42,6 +46,12 @@ pub struct ReconcileConfig {
     pub max_rounds: u32,
     /// Ids the peer may name as missing in one reconciliation before it stops there.
     pub max_missing: u64,
+    /// How long one run may take before it ends with `pull_deadline`.
+    pub pull_deadline_ms: u64,
+    /// Requests one run may send (resends not counted) before it ends with `pull_too_long`.
+    pub max_requests: u32,
+    /// How long after its send an answer to a request no longer in flight is excused.
+    pub late_answer_window_ms: u64,
     /// Inbound requests of this peer waiting at once; more are dropped and counted.
     pub max_inbound_pending: usize,
     /// How long an item set loaded for the peer's reconciliation is kept after its last use.
@@ -55,14 +65,17 @@ pub struct ReconcileConfig {
 impl Default for ReconcileConfig {
     fn default() -> Self {
         Self {
-            request_timeout_ms: 10_000,
-            max_attempts: 3,
+            request_timeout_ms: REQUEST_TIMEOUT_MS,
+            max_attempts: MAX_SENDS,
             event_batch: 128,
             item_page: ITEM_PAGE,
             max_items: MAX_RECONCILE_ITEMS,
             frame_limit: NEGENTROPY_FRAME_LIMIT,
             max_rounds: MAX_ROUNDS_PER_RECONCILE,
             max_missing: MAX_MISSING_PER_PULL,
+            pull_deadline_ms: PULL_DEADLINE_MS,
+            max_requests: MAX_REQUESTS_PER_PULL,
+            late_answer_window_ms: LATE_ANSWER_WINDOW_MS,
             max_inbound_pending: 4,
             held_idle_ms: 30_000,
             verified: VerifiedIds::default(),
@@ -75,6 +88,8 @@ impl Default for ReconcileConfig {
 #[derive(Debug)]
 pub(super) struct InFlight {
     pub req: u64,
+    /// The `req`s of its earlier sends: the same question, so an answer to any is taken.
+    pub earlier: Vec<u64>,
     pub message: ReconcileMessage,
     pub deadline: u64,
     pub attempts: u32,
@@ -95,8 +110,8 @@ pub struct Reconciler {
     pub(super) now_ms: u64,
     next_req: u64,
     next_query: QueryId,
-    /// Requests given up on by a retry, whose late answers are ignored without blame.
-    retired: VecDeque<u64>,
+    /// Our recent sends, whose late answers are ignored without blame.
+    recent: RecentSends,
     pub(super) score: PeerScore,
     disconnect_sent: bool,
     pub(super) outputs: VecDeque<Output>,
@@ -151,8 +166,12 @@ impl Reconciler {
             .as_ref()
             .and_then(|p| p.in_flight.as_ref())
             .map(|f| f.deadline);
+        let end = self
+            .pull
+            .as_ref()
+            .map(|p| p.spent.deadline(self.config.pull_deadline_ms));
         let held = self.held.as_ref().and_then(Held::expiry);
-        flight.into_iter().chain(held).min()
+        flight.into_iter().chain(end).chain(held).min()
     }
 
     pub fn poll_output(&mut self) -> Option<Output> {
@@ -184,7 +203,7 @@ impl Reconciler {
                         ReconcileMessage::Open { .. } | ReconcileMessage::Next { .. }
                     )
                 };
-                if self.take_answer(req, reconciling) {
+                if self.take_answer(req, now_ms, reconciling) {
                     self.on_response(negentropy, now_ms);
                 }
             }
@@ -195,14 +214,15 @@ impl Reconciler {
             } => {
                 let fetching =
                     |m: &ReconcileMessage| matches!(m, ReconcileMessage::EventRequest { .. });
-                if self.take_answer(req, fetching) {
+                if self.take_answer(req, now_ms, fetching) {
                     self.on_events(events, unknown, now_ms);
                 }
             }
         }
     }
 
-    /// Sends again, or gives up on, a request past its deadline; forgets an idle item set.
+    /// Ends a run past its deadline; sends again, or gives up on, a request past its own;
+    /// forgets an idle item set.
     pub fn handle_timeout(&mut self, now_ms: u64) {
         self.now_ms = self.now_ms.max(now_ms);
         if self
@@ -212,6 +232,16 @@ impl Reconciler {
             .is_some_and(|at| at <= now_ms)
         {
             self.held = None;
+        }
+        let deadline_ms = self.config.pull_deadline_ms;
+        if self
+            .pull
+            .as_ref()
+            .is_some_and(|p| now_ms >= p.spent.deadline(deadline_ms))
+        {
+            return self.stop(Error::PullDeadline {
+                max_ms: deadline_ms,
+            });
         }
         let Some(flight) = self.pull.as_mut().and_then(|p| p.in_flight.as_mut()) else {
             return;
@@ -223,11 +253,9 @@ impl Reconciler {
             let attempts = flight.attempts;
             return self.finish(Err(Error::SyncTimeout { attempts }));
         }
-        self.retired.push_back(flight.req);
-        if self.retired.len() > 16 {
-            self.retired.pop_front();
-        }
+        flight.earlier.push(flight.req);
         self.next_req += 1;
+        self.recent.sent(self.next_req, now_ms);
         flight.req = self.next_req;
         flight.attempts += 1;
         flight.deadline = now_ms + self.config.request_timeout_ms;
@@ -255,11 +283,14 @@ impl Reconciler {
     /// Sends `message` as our one request in flight.
     pub(super) fn send(&mut self, message: ReconcileMessage, now_ms: u64) {
         self.next_req += 1;
+        self.recent.sent(self.next_req, now_ms);
         let message = message.with_req(self.next_req);
         self.outputs.push_back(Output::Request(message.encode()));
         if let Some(pull) = self.pull.as_mut() {
+            pull.spent.requests += 1;
             pull.in_flight = Some(InFlight {
                 req: self.next_req,
+                earlier: Vec::new(),
                 message,
                 deadline: now_ms + self.config.request_timeout_ms,
                 attempts: 1,
@@ -272,16 +303,29 @@ impl Reconciler {
         self.next_query
     }
 
-    /// Matches a response to the request in flight; blames the peer if it answers nothing.
-    fn take_answer(&mut self, req: u64, kind: impl Fn(&ReconcileMessage) -> bool) -> bool {
-        let in_flight = self
+    /// Matches a response to the request in flight, under any `req` it was sent with; ignores
+    /// a late answer to a request sent within the window; blames the peer for anything else.
+    fn take_answer(
+        &mut self,
+        req: u64,
+        now_ms: u64,
+        kind: impl Fn(&ReconcileMessage) -> bool,
+    ) -> bool {
+        let sent_as = |f: &InFlight| f.req == req || f.earlier.contains(&req);
+        let taken = self
             .pull
             .as_mut()
-            .and_then(|p| p.in_flight.take_if(|f| f.req == req && kind(&f.message)));
-        if in_flight.is_some() {
+            .and_then(|p| p.in_flight.take_if(|f| sent_as(f) && kind(&f.message)));
+        if taken.is_some() {
             return true;
         }
-        if !self.retired.contains(&req) {
+        let in_flight = self
+            .pull
+            .as_ref()
+            .and_then(|p| p.in_flight.as_ref())
+            .is_some_and(sent_as);
+        let window = self.config.late_answer_window_ms;
+        if in_flight || !self.recent.excused(req, now_ms, window) {
             self.unexpected("response to no request in flight");
         }
         false
