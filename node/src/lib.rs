@@ -5,8 +5,13 @@
 //! - [`discovery`]: the rendezvous namespaces a node registers in and looks up.
 //! - [`direct`]: when to try a direct WebRTC connection to a relayed peer, and again after one
 //!   failed, and how that stands for the pages ([`direct::DirectState`]).
+//! - [`pulls`]: which peers may pull now: two slots shared by v1 and v2 pulls, given out
+//!   oldest-waiting first, taken back from stalled pulls, and the retry rule
+//!   ([`pulls::PullScheduler`]).
 
 pub mod direct;
 pub mod discovery;
+pub mod pulls;
 
 pub use direct::{DirectAttempts, DirectState};
+pub use pulls::PullScheduler;

@@ -1,0 +1,183 @@
+//! The pull scheduler (docs/protocol.md §8.7 "Pull slots" and "Retries"): two slots shared by
+//! every pull, given to the peer waiting longest, taken back from pulls that make no progress,
+//! and a retry rule that a follow change cannot turn into a loop. Time is virtual.
+
+use phemossa_node::pulls::{
+    retry_delay_ms, PullScheduler, FIRST_RETRY_MS, MAX_RETRY_MS, PULL_SLOTS, STALL_MS,
+};
+use proptest::prelude::*;
+
+#[test]
+fn a_free_slot_goes_to_the_peer_waiting_longest() {
+    let mut pulls = PullScheduler::default();
+    pulls.connected(9, 0);
+    pulls.connected(8, 1);
+    assert_eq!(pulls.grant(1), vec![9, 8]);
+    pulls.connected(7, 2);
+    pulls.connected(6, 3);
+    assert!(pulls.grant(3).is_empty(), "both slots are held");
+    pulls.finished(9, true, 10);
+    assert_eq!(pulls.grant(10), vec![7], "7 waited longer than 6");
+    pulls.finished(8, true, 11);
+    assert_eq!(pulls.grant(11), vec![6]);
+    assert_eq!(pulls.pulling(), PULL_SLOTS);
+}
+
+#[test]
+fn a_follow_change_during_a_failing_pull_waits_for_the_retry() {
+    let mut pulls = PullScheduler::default();
+    pulls.connected(1, 0);
+    assert_eq!(pulls.grant(0), vec![1]);
+    pulls.follows_changed(5);
+    pulls.finished(1, false, 8);
+    assert!(
+        pulls.grant(8).is_empty(),
+        "a failed pull is not restarted at once"
+    );
+    // More follow changes while it waits change nothing but the scope of the retry.
+    pulls.follows_changed(9);
+    pulls.follows_changed(10);
+    assert!(pulls.grant(8 + FIRST_RETRY_MS - 1).is_empty());
+    assert_eq!(
+        pulls.grant(8 + FIRST_RETRY_MS),
+        vec![1],
+        "retried 15 s later"
+    );
+    // It fails again: the wait doubles, follow changes or not.
+    let failed_at = 8 + FIRST_RETRY_MS + 100;
+    pulls.finished(1, false, failed_at);
+    pulls.follows_changed(failed_at + 1);
+    assert!(pulls.grant(failed_at + 2 * FIRST_RETRY_MS - 1).is_empty());
+    assert_eq!(pulls.grant(failed_at + 2 * FIRST_RETRY_MS), vec![1]);
+}
+
+#[test]
+fn a_follow_change_during_a_successful_pull_pulls_once_more() {
+    let mut pulls = PullScheduler::default();
+    pulls.connected(1, 0);
+    assert_eq!(pulls.grant(0), vec![1]);
+    pulls.follows_changed(5);
+    pulls.follows_changed(6);
+    pulls.finished(1, true, 8);
+    assert_eq!(pulls.grant(8), vec![1], "one more pull, for the new scope");
+    pulls.finished(1, true, 9);
+    assert!(pulls.grant(9).is_empty(), "and only one");
+}
+
+#[test]
+fn slots_held_by_silent_pulls_are_taken_back() {
+    let mut pulls = PullScheduler::default();
+    pulls.connected(1, 0);
+    pulls.connected(2, 0);
+    pulls.connected(3, 0);
+    assert_eq!(pulls.grant(0), vec![1, 2]);
+    pulls.progressed(2, 60_000);
+    assert!(pulls.reclaim(STALL_MS - 1).is_empty());
+    assert_eq!(pulls.reclaim(STALL_MS), vec![1], "no progress for 120 s");
+    assert_eq!(pulls.grant(STALL_MS), vec![3]);
+    assert_eq!(pulls.reclaim(60_000 + STALL_MS), vec![2]);
+    // A reclaimed pull counts as failed: it is retried later, behind those already waiting.
+    pulls.finished(1, false, STALL_MS + 5);
+    assert!(pulls.grant(STALL_MS + 10).is_empty());
+    assert_eq!(pulls.grant(STALL_MS + FIRST_RETRY_MS), vec![1]);
+}
+
+#[test]
+fn the_retry_wait_doubles_up_to_five_minutes_and_resets_on_success() {
+    assert_eq!(retry_delay_ms(1), 15_000);
+    assert_eq!(retry_delay_ms(2), 30_000);
+    assert_eq!(retry_delay_ms(5), 240_000);
+    assert_eq!(retry_delay_ms(6), MAX_RETRY_MS);
+    assert_eq!(retry_delay_ms(u32::MAX), MAX_RETRY_MS);
+    let mut pulls = PullScheduler::default();
+    pulls.connected(1, 0);
+    let mut now = 0;
+    for failures in 1..=3 {
+        assert_eq!(pulls.grant(now), vec![1]);
+        pulls.finished(1, false, now);
+        now += retry_delay_ms(failures);
+    }
+    assert_eq!(pulls.grant(now), vec![1]);
+    pulls.finished(1, true, now);
+    pulls.want(1, now);
+    assert_eq!(pulls.grant(now), vec![1]);
+    pulls.finished(1, false, now);
+    assert!(pulls.grant(now + FIRST_RETRY_MS - 1).is_empty());
+    assert_eq!(pulls.grant(now + FIRST_RETRY_MS), vec![1], "back to 15 s");
+}
+
+#[test]
+fn a_disconnected_peer_gives_its_slot_back() {
+    let mut pulls = PullScheduler::default();
+    pulls.connected(1, 0);
+    pulls.connected(2, 0);
+    pulls.connected(3, 0);
+    assert_eq!(pulls.grant(0), vec![1, 2]);
+    pulls.disconnected(&1);
+    assert_eq!(pulls.grant(1), vec![3]);
+    pulls.finished(1, false, 2);
+    assert_eq!(
+        pulls.pulling(),
+        2,
+        "a late finish of a gone peer changes nothing"
+    );
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Connect(u8),
+    Disconnect(u8),
+    FollowsChanged,
+    Finish(u8, bool),
+    Progress(u8),
+    Wait(u64),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        (0u8..8).prop_map(Op::Connect),
+        (0u8..8).prop_map(Op::Disconnect),
+        Just(Op::FollowsChanged),
+        ((0u8..8), any::<bool>()).prop_map(|(p, ok)| Op::Finish(p, ok)),
+        (0u8..8).prop_map(Op::Progress),
+        (0u64..200_000).prop_map(Op::Wait),
+    ]
+}
+
+proptest! {
+    /// Whatever happens, at most two pulls run; and once pulls stop making progress (silent
+    /// peers), every connected peer that wants a pull gets a slot within a bounded time.
+    #[test]
+    fn slots_are_bounded_and_every_waiting_peer_gets_one(ops in proptest::collection::vec(op(), 0..60)) {
+        let mut pulls = PullScheduler::default();
+        let mut now = 0u64;
+        for op in ops {
+            match op {
+                Op::Connect(p) => pulls.connected(p, now),
+                Op::Disconnect(p) => pulls.disconnected(&p),
+                Op::FollowsChanged => pulls.follows_changed(now),
+                Op::Finish(p, ok) => pulls.finished(p, ok, now),
+                Op::Progress(p) => pulls.progressed(p, now),
+                Op::Wait(ms) => now += ms,
+            }
+            pulls.reclaim(now);
+            pulls.grant(now);
+            prop_assert!(pulls.pulling() <= PULL_SLOTS);
+        }
+        // From here every pull is silent: no progress, no finish. Every peer that wants a pull
+        // must still be granted one.
+        let mut owed: std::collections::BTreeSet<u8> = pulls.wanting().into_iter().collect();
+        let bound = now + (owed.len() as u64 + 2) * (STALL_MS + MAX_RETRY_MS);
+        while !owed.is_empty() && now <= bound {
+            now += 1_000;
+            for p in pulls.reclaim(now) {
+                pulls.finished(p, false, now);
+            }
+            for p in pulls.grant(now) {
+                owed.remove(&p);
+            }
+            prop_assert!(pulls.pulling() <= PULL_SLOTS);
+        }
+        prop_assert!(owed.is_empty(), "never granted: {owed:?}");
+    }
+}
