@@ -86,7 +86,7 @@ pub fn use_settings_form<T: 'static>(
         load_error.set(None);
         let client = load_client.clone();
         spawn(async move {
-            match answer(client.request(settings.get.clone()).await, settings.read) {
+            match value_in(client.request(settings.get.clone()).await, settings.read) {
                 Ok(value) => {
                     show.call(value);
                     loaded.set(true);
@@ -126,7 +126,7 @@ pub fn use_settings_form<T: 'static>(
         saving.set(true);
         let client = client.clone();
         spawn(async move {
-            match answer(client.request((settings.set)(value)).await, settings.read) {
+            match value_in(client.request((settings.set)(value)).await, settings.read) {
                 Ok(value) => {
                     saved.call(value);
                     status.set(Some("Saved".into()));
@@ -151,7 +151,7 @@ pub fn use_settings_form<T: 'static>(
 }
 
 /// The value `read` finds in `answer`, or why there is none, in words.
-fn answer<T>(
+fn value_in<T>(
     answer: Result<Response, phemossa_api::ApiError>,
     read: fn(&Response) -> Option<T>,
 ) -> Result<T, String> {
