@@ -13,18 +13,13 @@ use libp2p::{
     gossipsub, identify, noise, ping, relay, rendezvous, request_response, webrtc_websys,
     websocket_websys, yamux, StreamProtocol, Swarm, SwarmBuilder,
 };
-use phemossa_gossip::message_id;
-use phemossa_sync::limits::MAX_SYNC_MESSAGE_BYTES;
+use phemossa_net::{gossip_config, SyncCodec};
 use phemossa_sync::{SYNC_PROTOCOL, SYNC_V2_PROTOCOL};
 
-use super::codec::SyncCodec;
 use crate::error::BackgroundError;
 
 /// What this node tells peers it speaks, in identify.
 pub const PROTOCOL_VERSION: &str = "/phemossa/1.0.0";
-
-/// Room gossipsub's envelope (signature, key, sequence number, topic) takes around a message.
-const GOSSIP_ENVELOPE_BYTES: usize = 1024;
 
 /// How long a connection without open streams or mesh membership is kept. Long, because peers
 /// are few and each reconnect through a relay costs a circuit and a sync.
@@ -123,27 +118,4 @@ fn sync_behaviour(protocol: &'static str) -> request_response::Behaviour<SyncCod
         )],
         request_response::Config::default().with_request_timeout(Duration::from_secs(30)),
     )
-}
-
-/// Gossipsub for a small network of browsers: a mesh of 2–6 peers per topic (with 1, a peer
-/// grafts only while its mesh is empty and meshes fall into islands that only lazy gossip
-/// reaches: the gossip model in docs/benchmarks.md), every message
-/// checked by the application before it is forwarded, ids from the event id so the same event
-/// is one message whoever publishes it.
-fn gossip_config() -> Result<gossipsub::Config, BoxError> {
-    Ok(gossipsub::ConfigBuilder::default()
-        .mesh_n_low(2)
-        .mesh_n(3)
-        .mesh_n_high(6)
-        .mesh_outbound_min(1)
-        .gossip_lazy(3)
-        .heartbeat_interval(Duration::from_secs(1))
-        .flood_publish(true)
-        .max_transmit_size(MAX_SYNC_MESSAGE_BYTES + GOSSIP_ENVELOPE_BYTES)
-        .validation_mode(gossipsub::ValidationMode::Strict)
-        .validate_messages()
-        .message_id_fn(|message: &gossipsub::Message| {
-            gossipsub::MessageId::from(message_id(&message.data))
-        })
-        .build()?)
 }

@@ -975,7 +975,7 @@ impl Driver {
     fn behaviour(
         &mut self,
         version: Version,
-    ) -> &mut request_response::Behaviour<super::codec::SyncCodec> {
+    ) -> &mut request_response::Behaviour<phemossa_net::SyncCodec> {
         match version {
             Version::V1 => &mut self.swarm.behaviour_mut().sync,
             Version::V2 => &mut self.swarm.behaviour_mut().sync_v2,
