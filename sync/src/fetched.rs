@@ -6,6 +6,7 @@ use std::collections::{HashSet, VecDeque};
 
 use super::message::Scope;
 use super::peer_score::PeerScore;
+use crate::v1::session::{Output, Progress};
 use phemossa_core::event::VerifiedIds;
 use phemossa_core::keys::EventId;
 use phemossa_core::{Error, Event};
@@ -28,6 +29,29 @@ pub(crate) struct Fetched {
     /// What the peer did wrong; invalid events are already counted in the score, the
     /// `unexpected_sync_message` ones are for the caller to count and report.
     pub blamed: Vec<Error>,
+}
+
+impl Fetched {
+    /// Adds what came to the pull's `progress`, queues the events to be stored and the new
+    /// progress as outputs, counts unexpected messages in `score`, and returns the faults for
+    /// the session to report: the part of taking a response that v1 and v2 do alike.
+    pub(crate) fn record(
+        self,
+        progress: &mut Progress,
+        outputs: &mut VecDeque<Output>,
+        score: &mut PeerScore,
+    ) -> Vec<Error> {
+        progress.received += self.stored.len() as u64;
+        progress.unavailable += self.unavailable;
+        outputs.extend(self.stored.into_iter().map(Output::Store));
+        outputs.push_back(Output::Progress(*progress));
+        for error in &self.blamed {
+            if error.code() == "unexpected_sync_message" {
+                score.unexpected();
+            }
+        }
+        self.blamed
+    }
 }
 
 /// Judges `events` and `unknown` against the ids `asked` for; ids neither delivered nor

@@ -74,22 +74,12 @@ const NEW_EVENT: u64 = 4;
 impl Message {
     /// The CBOR bytes of this message.
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::new();
-        ciborium::ser::into_writer(&self.to_value(), &mut out)
-            .expect("writing CBOR into a Vec cannot fail");
-        out
+        cbor_bytes(&self.to_value())
     }
 
     /// Decodes and checks one message from a peer; never panics on any input.
     pub fn decode(bytes: &[u8]) -> Result<Message, Error> {
-        if bytes.len() > MAX_SYNC_MESSAGE_BYTES {
-            return Err(Error::SyncMessageTooLarge {
-                bytes: bytes.len(),
-                max: MAX_SYNC_MESSAGE_BYTES,
-            });
-        }
-        let value: Value =
-            ciborium::de::from_reader(bytes).map_err(|e| malformed(e.to_string()))?;
+        let value = cbor_value(bytes)?;
         let message = Message::from_value(value)?;
         if message.encode() != bytes {
             return Err(malformed("not the canonical encoding (or trailing bytes)"));
@@ -177,6 +167,25 @@ impl Message {
 
 // The CBOR helpers below are shared with sync v2's messages (`reconcile::message`), which use
 // the same error, the same integers and the same scope encoding.
+
+/// The CBOR bytes of `value`, for the messages of both sync versions.
+pub(crate) fn cbor_bytes(value: &Value) -> Vec<u8> {
+    let mut out = Vec::new();
+    ciborium::ser::into_writer(value, &mut out).expect("writing CBOR into a Vec cannot fail");
+    out
+}
+
+/// Parses a message of either sync version from a peer into a CBOR value, refusing one over
+/// [`MAX_SYNC_MESSAGE_BYTES`] before parsing anything of it.
+pub(crate) fn cbor_value(bytes: &[u8]) -> Result<Value, Error> {
+    if bytes.len() > MAX_SYNC_MESSAGE_BYTES {
+        return Err(Error::SyncMessageTooLarge {
+            bytes: bytes.len(),
+            max: MAX_SYNC_MESSAGE_BYTES,
+        });
+    }
+    ciborium::de::from_reader(bytes).map_err(|e| malformed(e.to_string()))
+}
 
 pub(crate) fn malformed(reason: impl Into<String>) -> Error {
     Error::MalformedSyncMessage {

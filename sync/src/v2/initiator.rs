@@ -208,16 +208,8 @@ impl Reconciler {
                 now_ms,
             },
         );
-        pull.progress.received += fetched.stored.len() as u64;
-        pull.progress.unavailable += fetched.unavailable;
-        let progress = pull.progress;
-        self.outputs
-            .extend(fetched.stored.into_iter().map(Output::Store));
-        self.outputs.push_back(Output::Progress(progress));
-        for error in fetched.blamed {
-            if error.code() == "unexpected_sync_message" {
-                self.score.unexpected();
-            }
+        let blamed = fetched.record(&mut pull.progress, &mut self.outputs, &mut self.score);
+        for error in blamed {
             self.blame(error);
         }
         self.advance(now_ms);

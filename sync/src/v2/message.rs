@@ -7,9 +7,9 @@
 
 use ciborium::value::Value;
 
-use crate::limits::MAX_SYNC_MESSAGE_BYTES;
 use crate::message::{
-    array, malformed, next_item, scope_from, scope_value, take_uint, uint, Message, Scope,
+    array, cbor_bytes, cbor_value, malformed, next_item, scope_from, scope_value, take_uint, uint,
+    Message, Scope,
 };
 use phemossa_core::keys::EventId;
 use phemossa_core::Error;
@@ -89,22 +89,12 @@ impl ReconcileMessage {
                 negentropy.clone().map_or(Value::Null, Value::Bytes),
             ],
         };
-        let mut out = Vec::new();
-        ciborium::ser::into_writer(&Value::Array(items), &mut out)
-            .expect("writing CBOR into a Vec cannot fail");
-        out
+        cbor_bytes(&Value::Array(items))
     }
 
     /// Decodes and checks one message from a peer; never panics on any input.
     pub fn decode(bytes: &[u8]) -> Result<ReconcileMessage, Error> {
-        if bytes.len() > MAX_SYNC_MESSAGE_BYTES {
-            return Err(Error::SyncMessageTooLarge {
-                bytes: bytes.len(),
-                max: MAX_SYNC_MESSAGE_BYTES,
-            });
-        }
-        let value: Value =
-            ciborium::de::from_reader(bytes).map_err(|e| malformed(e.to_string()))?;
+        let value = cbor_value(bytes)?;
         let mut items = array(value, "message")?.into_iter();
         let message = match take_uint(&mut items, "kind")? {
             EVENT_REQUEST | EVENT_RESPONSE => return from_v1(Message::decode(bytes)?),

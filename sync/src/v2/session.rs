@@ -138,6 +138,10 @@ impl Reconciler {
         self.pull.is_some()
     }
 
+    // score, score_mut and check_score repeat v1's `Session` on purpose: each machine keeps the
+    // peer's score while it lives, so the driver reads one count per peer whichever version it
+    // runs. The node issue (issue 12) moves the score onto the peer, and these go with it.
+
     /// The bad input counted so far.
     pub fn score(&self) -> &PeerScore {
         &self.score
