@@ -14,6 +14,7 @@ use libp2p::{
     websocket_websys, yamux, StreamProtocol, Swarm, SwarmBuilder,
 };
 use phemossa_net::{gossip_config, SyncCodec};
+use phemossa_sync::limits::STREAM_TIMEOUT_MS;
 use phemossa_sync::{SYNC_PROTOCOL, SYNC_V2_PROTOCOL};
 
 use crate::error::BackgroundError;
@@ -116,6 +117,9 @@ fn sync_behaviour(protocol: &'static str) -> request_response::Behaviour<SyncCod
             StreamProtocol::new(protocol),
             request_response::ProtocolSupport::Full,
         )],
-        request_response::Config::default().with_request_timeout(Duration::from_secs(30)),
+        // Every send's stream stays open until the pull gives up on the request, so an answer
+        // to any send of it is still read (docs/protocol.md §8.4).
+        request_response::Config::default()
+            .with_request_timeout(Duration::from_millis(STREAM_TIMEOUT_MS)),
     )
 }
