@@ -16,8 +16,11 @@ use libp2p::swarm::SwarmEvent;
 use libp2p::{gossipsub, identify, relay, rendezvous, request_response, PeerId, Swarm};
 use phemossa_api::{CandidateType, ConnectionKind, NetworkStatus, PathInfo, Push};
 use phemossa_core::settings::{DirectConnections, NetworkSettings};
+use phemossa_core::Error;
 use phemossa_gossip::{receive_remembering, Acceptance};
 use phemossa_node::discovery::{author_namespaces, is_author_namespace, GENERAL_NAMESPACE};
+use phemossa_node::pulls::STALL_MS;
+use phemossa_node::PullScheduler;
 use phemossa_sync::limits::MAX_AUTHORS_PER_SCOPE;
 use phemossa_sync::{Output, Progress, Scope, SYNC_V2_PROTOCOL};
 use web_sys::console;
@@ -48,9 +51,6 @@ const SAVE_PEERS_EVERY_MS: u64 = 30_000;
 /// Connections kept free for peers found in author namespaces (followers of the same authors):
 /// peers from the general namespace stop being dialed this far below the cap.
 const AUTHOR_PEER_SLOTS: usize = 8;
-/// After a failed pull (the peer refused, being busy, or did not answer), the next try waits
-/// this long.
-const RETRY_PULL_MS: u64 = 15_000;
 /// How long a new connection's pull waits for identify to say whether the peer speaks sync v2;
 /// after that it runs on v1.
 const IDENTIFY_WAIT_MS: u64 = 3_000;
@@ -77,6 +77,9 @@ pub struct Driver {
     settings: NetworkSettings,
     relays: Vec<Relay>,
     peers: Peers,
+    /// Which connected peers may pull now, and whose pull to take back (docs/protocol.md
+    /// §8.7): every slot, queue and retry decision is the scheduler's.
+    pulls: PullScheduler<PeerId>,
     gossip: Gossip,
     /// Why the last store of received events failed, until one succeeds.
     storage_problem: Option<String>,
@@ -122,6 +125,7 @@ impl Driver {
                     ..NodeShared::default()
                 },
             ),
+            pulls: PullScheduler::default(),
             gossip: Gossip::new(),
             user: services.user,
             subscribers: services.subscribers,
@@ -212,48 +216,56 @@ impl Driver {
     }
 
     fn follows_changed(&mut self) {
-        self.subscriptions_changed_at = clock::now_ms();
+        let now = clock::now_ms();
+        self.subscriptions_changed_at = now;
         let authors = self.authors();
         let gossipsub = &mut self.swarm.behaviour_mut().gossipsub;
         self.gossip.follow(gossipsub, &authors);
-        for peer_id in self.peers.connected_ids() {
-            self.start_pull(peer_id);
-        }
+        self.pulls.follows_changed(now);
+        self.start_granted(now);
     }
 
-    fn start_pull(&mut self, peer_id: PeerId) {
-        let scope = self.scope();
+    /// A new connection's pull may start: at once if the peer's sync version is known, else
+    /// once identify says it (or after [`IDENTIFY_WAIT_MS`]).
+    fn connection_opened(&mut self, peer_id: PeerId, now: u64) {
         let Some(peer) = self.peers.get_mut(&peer_id) else {
             return;
         };
-        if peer.banned || !peer.connected() {
-            return;
-        }
         if peer.supports_v2.is_none() {
             peer.pull_pending = true;
             return;
         }
-        if !peer.is_pulling() && !self.peers.pull_slot_free() {
-            if let Some(peer) = self.peers.get_mut(&peer_id) {
-                peer.pull_queued = true;
+        self.pulls.connected(peer_id, now);
+        self.start_granted(now);
+    }
+
+    /// Starts the pulls the scheduler gives a slot now, each on the peer's sync version.
+    fn start_granted(&mut self, now: u64) {
+        let granted = self.pulls.grant(now);
+        if granted.is_empty() {
+            return;
+        }
+        let scope = self.scope();
+        for peer_id in granted {
+            let Some(peer) = self
+                .peers
+                .get_mut(&peer_id)
+                .filter(|p| p.connected() && !p.banned)
+            else {
+                // Gone without the scheduler hearing of it: the slot is not held.
+                self.pulls.disconnected(&peer_id);
+                continue;
+            };
+            let version = peer.pull_version();
+            // False only if a pull already runs on it, which then holds the slot.
+            if peer.machine(version).start(scope.clone(), now) {
+                // Shown at once, past the push throttle: a pull of a few differences can start
+                // and end between two throttled pushes, and the person would never see it run.
+                peer.progress = Some(Progress::default());
+                self.push_status(now);
             }
-            return;
+            self.drain(peer_id, version);
         }
-        let Some(peer) = self.peers.get_mut(&peer_id) else {
-            return;
-        };
-        peer.pull_queued = false;
-        let version = peer.pull_version();
-        let now = clock::now_ms();
-        if peer.machine(version).start(scope, now) {
-            // Shown at once, past the push throttle: a pull of a few differences can start and
-            // end between two throttled pushes, and the person would never see it run.
-            peer.progress = Some(Progress::default());
-            self.push_status(now);
-        } else {
-            peer.repull = true;
-        }
-        self.drain(peer_id, version);
     }
 
     fn on_tick(&mut self) {
@@ -262,24 +274,16 @@ impl Driver {
         let gossipsub = &mut self.swarm.behaviour_mut().gossipsub;
         self.gossip.flush_due(gossipsub, now);
         for peer_id in self.peers.connected_ids() {
-            let mut start = false;
             if let Some(peer) = self.peers.get_mut(&peer_id) {
+                // Resends, giving up on a request, and the pull's deadline.
                 for version in [Version::V1, Version::V2] {
                     peer.machine(version).handle_timeout(now);
                 }
                 if peer.pull_pending && now.saturating_sub(peer.connected_at) > IDENTIFY_WAIT_MS {
                     peer.supports_v2.get_or_insert(false);
                     peer.pull_pending = false;
-                    start = true;
+                    self.pulls.connected(peer_id, now);
                 }
-                if peer.retry_pull_at.is_some_and(|at| now >= at) {
-                    peer.retry_pull_at = None;
-                    start = true;
-                }
-                start |= peer.pull_queued;
-            }
-            if start {
-                self.start_pull(peer_id);
             }
             if self
                 .peers
@@ -300,6 +304,12 @@ impl Driver {
             self.drain(peer_id, Version::V2);
             self.flush_store(peer_id, true);
         }
+        // Slots of pulls that stopped moving forward are taken back (not blamed on the peer),
+        // then free slots, and retries that are due, are handed out.
+        for peer_id in self.pulls.reclaim(now) {
+            self.stop_pull(peer_id, Error::PullStalled { idle_ms: STALL_MS });
+        }
+        self.start_granted(now);
         self.tend_paths(now);
         if now.saturating_sub(self.saved_at) >= SAVE_PEERS_EVERY_MS {
             self.saved_at = now;
@@ -474,7 +484,10 @@ impl Driver {
                     Vec::new()
                 };
                 if !stale.is_empty() {
+                    // Its machines start afresh: the slot of a pull they ran is free, and the
+                    // new connection is owed a pull like any (below).
                     peer.disconnected();
+                    self.pulls.disconnected(&peer_id);
                 }
                 peer.links
                     .opened(connection_id, kind, endpoint.is_dialer(), now);
@@ -492,7 +505,7 @@ impl Driver {
                 peer.unsaved = true;
                 self.changed = true;
                 if peer.connections == 1 {
-                    self.start_pull(peer_id);
+                    self.connection_opened(peer_id, now);
                 }
                 for dead in stale {
                     self.swarm.close_connection(dead);
@@ -518,6 +531,7 @@ impl Driver {
                     peer.last_seen = now;
                     if num_established == 0 {
                         peer.disconnected();
+                        self.pulls.disconnected(&peer_id);
                         let record = peer.record(&peer_id);
                         peer.unsaved = false;
                         self.work.save_peer(record);
@@ -818,7 +832,9 @@ impl Driver {
             .any(|p| p.as_ref() == SYNC_V2_PROTOCOL);
         peer.supports_v2 = Some(speaks_v2);
         if std::mem::take(&mut peer.pull_pending) {
-            self.start_pull(peer_id);
+            let now = clock::now_ms();
+            self.pulls.connected(peer_id, now);
+            self.start_granted(now);
         }
     }
 
@@ -889,7 +905,13 @@ impl Driver {
             },
             Done::Missing { query, result, .. } => match result {
                 Ok(missing) => machine.answer_missing(query, missing, now),
-                Err(error) => log_store_error(&error),
+                Err(error) => {
+                    log_store_error(&error);
+                    // Only our pull asks which ids are missing, and it cannot go on without
+                    // the answer: ended now, not blamed on the peer, its slot is free and the
+                    // scheduler retries it after a wait.
+                    machine.stop(Error::PullStalled { idle_ms: 0 });
+                }
             },
             Done::Loaded { query, result, .. } => match result {
                 Ok(found) => machine.answer_events(query, found),
@@ -941,20 +963,22 @@ impl Driver {
                 }
                 Output::Progress(progress) => {
                     peer.progress = Some(progress);
+                    self.pulls.progressed(peer_id, clock::now_ms());
                     self.changed = true;
                 }
                 Output::Finished(result) => {
                     peer.progress = None;
                     flush = true;
-                    if let Err(error) = result {
+                    if let Err(error) = &result {
                         console::info_1(
                             &format!("phemossa: sync with {peer_id} ended: {error}").into(),
                         );
-                        peer.retry_pull_at = Some(clock::now_ms() + RETRY_PULL_MS);
                     }
-                    if std::mem::take(&mut peer.repull) {
-                        self.start_pull(peer_id);
-                    }
+                    // The slot is free: a retry, a pull owed meanwhile, or a waiting peer's
+                    // pull takes it, as the scheduler decides.
+                    let now = clock::now_ms();
+                    self.pulls.finished(peer_id, result.is_ok(), now);
+                    self.start_granted(now);
                     self.changed = true;
                 }
                 Output::Misbehaved(error) => {
@@ -970,6 +994,21 @@ impl Driver {
             }
         }
         self.flush_store(peer_id, flush);
+    }
+
+    /// Ends `peer_id`'s pull, on whichever version runs it, with `reason` (not blamed on the
+    /// peer), and carries out what that leaves to do.
+    fn stop_pull(&mut self, peer_id: PeerId, reason: Error) {
+        let Some(peer) = self.peers.get_mut(&peer_id) else {
+            return;
+        };
+        for version in [Version::V1, Version::V2] {
+            if peer.machine(version).is_pulling() {
+                peer.machine(version).stop(reason.clone());
+            }
+        }
+        self.drain(peer_id, Version::V1);
+        self.drain(peer_id, Version::V2);
     }
 
     fn behaviour(
@@ -1002,6 +1041,7 @@ impl Driver {
         );
         let peer = self.peers.entry(peer_id);
         peer.banned = true;
+        self.pulls.disconnected(&peer_id);
         peer.unsaved = true;
         peer.to_store.clear();
         self.swarm

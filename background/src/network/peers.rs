@@ -52,12 +52,6 @@ pub struct Peer {
     pub signaling_faults: u64,
     pub last_seen: u64,
     pub banned: bool,
-    /// The follow set changed during a pull: pull again when it ends.
-    pub repull: bool,
-    /// A pull that failed (refused by a busy peer, timed out) is tried again at this time.
-    pub retry_pull_at: Option<u64>,
-    /// A pull waits for one of the [`MAX_CONCURRENT_PULLS`] slots.
-    pub pull_queued: bool,
     pub progress: Option<Progress>,
     /// Validated events waiting to be stored.
     pub to_store: Vec<Event>,
@@ -93,9 +87,6 @@ impl Peer {
             signaling_faults: 0,
             last_seen: 0,
             banned: false,
-            repull: false,
-            retry_pull_at: None,
-            pull_queued: false,
             progress: None,
             to_store: Vec::new(),
             missed: 0,
@@ -127,11 +118,6 @@ impl Peer {
 
     pub fn connected(&self) -> bool {
         self.connections > 0
-    }
-
-    /// Whether a pull of ours (either version) is running with this peer.
-    pub fn is_pulling(&self) -> bool {
-        SyncMachine::is_pulling(&self.v1) || SyncMachine::is_pulling(&self.v2)
     }
 
     pub fn machine(&mut self, version: Version) -> &mut dyn SyncMachine {
@@ -185,7 +171,9 @@ impl Peer {
     }
 
     /// The last connection closed (or the rest were found stale): no connection is counted or
-    /// tracked any more, in-flight sync state is void, the score stays.
+    /// tracked any more, in-flight sync state is void, the score stays. The driver frees the
+    /// peer's pull slot with it (`PullScheduler::disconnected`), or a pull reset here would
+    /// hold its slot with nothing running.
     pub fn disconnected(&mut self) {
         self.connections = 0;
         self.links.clear();
@@ -196,9 +184,6 @@ impl Peer {
         self.pull_pending = false;
         self.channels.clear();
         self.progress = None;
-        self.repull = false;
-        self.pull_queued = false;
-        self.retry_pull_at = None;
         self.unsaved = true;
     }
 
@@ -255,11 +240,6 @@ fn v2_config(shared: &NodeShared) -> ReconcileConfig {
         ..ReconcileConfig::default()
     }
 }
-
-/// Pulls of ours running at once. Each holds our item set in scope (40 bytes an event under
-/// v2), and the first pull finds nearly everything, so more at once would cost memory (32 peers
-/// connecting after a day offline, at 100,000 events, would hold 128 MB) for no gain.
-pub const MAX_CONCURRENT_PULLS: usize = 2;
 
 #[derive(Default)]
 pub struct Peers {
@@ -319,11 +299,6 @@ impl Peers {
 
     pub fn connected_count(&self) -> usize {
         self.by_id.values().filter(|p| p.connected()).count()
-    }
-
-    /// Whether another pull may start now.
-    pub fn pull_slot_free(&self) -> bool {
-        self.by_id.values().filter(|p| p.is_pulling()).count() < MAX_CONCURRENT_PULLS
     }
 
     pub fn connected_ids(&self) -> Vec<PeerId> {
@@ -431,25 +406,5 @@ mod tests {
             kept, expected,
             "connected, banned, then the most recently seen"
         );
-    }
-
-    #[wasm_bindgen_test]
-    fn at_most_two_pulls_run_at_once() {
-        let mut peers = Peers::default();
-        let ids: Vec<PeerId> = (0..3).map(|_| PeerId::random()).collect();
-        let scope = phemossa_sync::Scope {
-            authors: None,
-            since: None,
-        };
-        for id in &ids[..MAX_CONCURRENT_PULLS] {
-            assert!(peers.pull_slot_free());
-            assert!(peers
-                .entry(*id)
-                .machine(Version::V2)
-                .start(scope.clone(), 1));
-        }
-        assert!(!peers.pull_slot_free(), "both slots taken");
-        peers.entry(ids[0]).disconnected();
-        assert!(peers.pull_slot_free(), "a closed connection frees its slot");
     }
 }
