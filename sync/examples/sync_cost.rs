@@ -34,12 +34,12 @@ fn pull(puller: &MemoryStore, holder: &MemoryStore) -> (u64, u64, u64, u64) {
     );
     link.a.session.start(Scope::default(), None, NOW);
     link.run();
+    let t = link.traffic();
     let progress = link
         .a
         .finished
         .expect("the pull ends")
         .expect("the pull succeeds");
-    let t = link.traffic;
     (t.bytes, t.messages, t.messages / 2, progress.received)
 }
 

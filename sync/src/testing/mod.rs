@@ -2,5 +2,7 @@
 //! examples can run two real sessions against each other message by message. Behind the
 //! `testing` feature: no production driver links them.
 
+mod link;
+mod store;
 pub mod v1;
 pub mod v2;
