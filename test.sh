@@ -111,7 +111,7 @@ relay_tests() {
 step "Install missing tools"            install_missing
 step "cargo fmt --check"                cargo fmt --all -- --check
 step "docs name only paths that exist"   tests/docs-paths.sh
-# The pure crates (core, sync, gossip, node, api) are native; every other root-workspace crate
+# The pure crates (core, sync, gossip, node, api, net) are native; every other root-workspace crate
 # (webext, ui, background, popup, options) is wasm. phemossa-webrtc-b2b is both: its sans-IO core and tests run natively (proptest needs an
 # OS random source), its library must also build for the browser. relay/ is a native cargo
 # workspace of its own, checked in its own steps.

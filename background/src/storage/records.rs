@@ -53,6 +53,8 @@ impl EventRecord {
 }
 
 /// The one row of `meta`: totals over `events`, kept exact by updating them in each insert.
+/// Its counts repeat `phemossa_api::StorageStats` on purpose: this is the stored schema, which
+/// must not change when the port's type does (that one also carries what is measured when asked).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct StatsRecord {
     pub key: String,

@@ -1,5 +1,5 @@
 //! Benchmark 5 of issue 5, "many peers": a deterministic discrete-event model of gossipsub as
-//! this project configures it (libp2p-gossipsub 0.50.1; background/src/network/behaviour.rs:
+//! this project configures it (libp2p-gossipsub 0.50.1; net/src/gossip_config.rs from gossip/src/params.rs:
 //! mesh_n_low 2, mesh_n 3, mesh_n_high 6, mesh_outbound_min 1, gossip_lazy 3, heartbeat 1 s,
 //! flood_publish, validate_messages with ids from core; libp2p defaults for the rest), run over
 //! 1,000 and 10,000 peers, fed by core's real message code (`payload.rs`: a signed post,

@@ -1,5 +1,5 @@
 //! One peer's gossipsub router for the one topic, doing what libp2p-gossipsub 0.50.1's
-//! `Behaviour` does with this project's config (background/src/network/behaviour.rs): GRAFT on
+//! `Behaviour` does with this project's config (net/src/gossip_config.rs): GRAFT on
 //! a subscription while the mesh is below mesh_n_low, the heartbeat's mesh upkeep, lazy gossip
 //! (IHAVE), IWANT answers, GRAFT/PRUNE with backoff, IDONTWANT for large messages, and
 //! forwarding each message id once to the mesh. Function by function it follows `behaviour.rs`
