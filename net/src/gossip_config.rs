@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use libp2p::gossipsub;
+use libp2p::identity::Keypair;
 use phemossa_gossip::message_id;
 use phemossa_gossip::params::{HEARTBEAT_MS, MAX_TRANSMIT_BYTES, MESH};
 
@@ -37,6 +38,16 @@ pub fn gossip_config() -> Result<gossipsub::Config, Error> {
         .map_err(|e| Error::GossipConfig(e.to_string()))
 }
 
+/// The gossipsub behaviour every node runs: [`gossip_config`], each message signed by `key`
+/// (strict validation refuses unsigned ones).
+pub fn gossipsub(key: &Keypair) -> Result<gossipsub::Behaviour, Error> {
+    gossipsub::Behaviour::new(
+        gossipsub::MessageAuthenticity::Signed(key.clone()),
+        gossip_config()?,
+    )
+    .map_err(|e| Error::Gossipsub(e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,6 +66,11 @@ mod tests {
         );
         assert_eq!(config.max_transmit_size(), MAX_TRANSMIT_BYTES);
         assert!(config.validate_messages());
+    }
+
+    #[test]
+    fn the_behaviour_starts_with_an_ed25519_key() {
+        assert!(gossipsub(&Keypair::generate_ed25519()).is_ok());
     }
 
     #[test]

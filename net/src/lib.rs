@@ -3,15 +3,20 @@
 //! of parameters instead of mirrored copies that drift apart:
 //!
 //! - [`sync_codec`]: the request-response codec of sync v1 and v2 (docs/protocol.md §8.2).
-//! - [`gossip_config`]: gossipsub's configuration from `phemossa_gossip::params`.
+//! - [`gossip_config`]: gossipsub's configuration from `phemossa_gossip::params`, and the
+//!   behaviour built from it.
+//! - [`PROTOCOL_VERSION`]: what a Phemossa node says it speaks, in identify.
 //!
 //! It holds no transports and no behaviours of its own: each node builds its swarm itself.
 
 pub mod gossip_config;
 pub mod sync_codec;
 
-pub use gossip_config::gossip_config;
+pub use gossip_config::{gossip_config, gossipsub};
 pub use sync_codec::SyncCodec;
+
+/// What a Phemossa node tells peers it speaks, in identify (docs/protocol.md §8.1).
+pub const PROTOCOL_VERSION: &str = "/phemossa/1.0.0";
 
 /// What can go wrong building the shared pieces.
 #[derive(Debug, thiserror::Error)]
@@ -19,4 +24,7 @@ pub enum Error {
     /// gossipsub refused the configuration (its builder checks the mesh numbers' order).
     #[error("gossipsub refused the configuration: {0}")]
     GossipConfig(String),
+    /// gossipsub refused to start with the configuration and key.
+    #[error("gossipsub could not start: {0}")]
+    Gossipsub(String),
 }

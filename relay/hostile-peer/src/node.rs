@@ -22,7 +22,7 @@ use libp2p::{
     tcp, yamux, Multiaddr, PeerId, StreamProtocol, Swarm, SwarmBuilder,
 };
 use phemossa_gossip::author_topic;
-use phemossa_net::{gossip_config, SyncCodec};
+use phemossa_net::{SyncCodec, PROTOCOL_VERSION};
 use phemossa_sync::SYNC_PROTOCOL;
 use serde_json::json;
 
@@ -40,8 +40,6 @@ pub const RENDEZVOUS_NAMESPACE: &str = "phemossa";
 pub const RENDEZVOUS_TTL_SECS: u64 = 60;
 /// The browser-to-browser WebRTC signaling protocol (libp2p/specs `webrtc/webrtc.md`).
 const SIGNALING_PROTOCOL: &str = "/webrtc-signaling/0.0.1";
-/// What this node tells peers it speaks, in identify: the same as the browser node.
-pub const PROTOCOL_VERSION: &str = "/phemossa/1.0.0";
 /// Connections stay open until the victim closes them: this peer never idles one out first.
 const IDLE_CONNECTION_TIMEOUT: Duration = Duration::from_secs(3600);
 /// After losing the relay, wait this long before reserving again.
@@ -104,10 +102,7 @@ async fn build_swarm(key: Keypair) -> Result<Swarm<Behaviour>, Error> {
                 ),
                 ping: ping::Behaviour::new(ping::Config::new()),
                 rendezvous: rendezvous::client::Behaviour::new(key.clone()),
-                gossipsub: gossipsub::Behaviour::new(
-                    gossipsub::MessageAuthenticity::Signed(key.clone()),
-                    gossip_config()?,
-                )?,
+                gossipsub: phemossa_net::gossipsub(key)?,
                 sync: raw_bytes(SYNC_PROTOCOL, request_response::ProtocolSupport::Full, 30),
                 signaling: raw_bytes(
                     SIGNALING_PROTOCOL,

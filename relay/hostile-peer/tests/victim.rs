@@ -17,7 +17,7 @@ use libp2p::{
     tcp, yamux, Multiaddr, PeerId, StreamProtocol, Swarm, SwarmBuilder,
 };
 use phemossa_core::{Event, Identity};
-use phemossa_gossip::{author_topic, message_id, SeenCache};
+use phemossa_gossip::{author_topic, SeenCache};
 use phemossa_gossip::{receive, Acceptance};
 use phemossa_hostile_peer::Args;
 use phemossa_net::SyncCodec;
@@ -65,7 +65,7 @@ async fn victim() -> Swarm<Victim> {
             relay,
             rendezvous: rendezvous::client::Behaviour::new(key.clone()),
             identify: identify::Behaviour::new(identify::Config::new(
-                "/phemossa/1.0.0".into(),
+                phemossa_net::PROTOCOL_VERSION.into(),
                 key.public(),
             )),
             ping: ping::Behaviour::new(ping::Config::new()),
