@@ -38,6 +38,8 @@ const TOPICS: &[Topic] = &[
     Topic::Network,
 ];
 
+// Starts as the options page does (`phemossa_ui::launch`, the port client, the shared clock):
+// three calls each page must make, already shared in phemossa-ui; the pages differ after them.
 #[wasm_bindgen(start)]
 fn start() {
     phemossa_ui::launch(App)

@@ -6,7 +6,8 @@ fn main() -> std::process::ExitCode {
     native::main()
 }
 
-/// Native-only, like the relay: on wasm32 this binary is an empty stub.
+/// Native-only, like the relay: on wasm32 this binary is an empty stub. (The same few lines as
+/// `relay/src/main.rs`: each binary needs its own `main`.)
 #[cfg(target_arch = "wasm32")]
 fn main() {}
 

@@ -74,6 +74,8 @@ fn raw_bytes(
     )
 }
 
+// Starts like the relay's `build_swarm` (tokio, TCP with noise and yamux): libp2p's builder
+// takes its transports one call at a time, and the two nodes part ways from the next call on.
 async fn build_swarm(key: Keypair) -> Result<Swarm<Behaviour>, Error> {
     let failed = |what: &str, e: &dyn std::fmt::Display| Error::Build(format!("{what}: {e}"));
     let swarm = SwarmBuilder::with_existing_identity(key)

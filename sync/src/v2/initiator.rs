@@ -192,6 +192,9 @@ impl Reconciler {
     }
 
     /// Validates fetched events as v1 does (§8.4) and hands over the good ones to be stored.
+    // The same lines as v1's `Session::on_events`: the work is shared (`take_fetched`,
+    // `Fetched::record`), but each machine's pull is its own struct, so each passes its own
+    // fields. One per-peer session shell for both versions is the node issue's (issue 12).
     pub(super) fn on_events(&mut self, events: Vec<Vec<u8>>, unknown: Vec<EventId>, now_ms: u64) {
         let Some(pull) = self.pull.as_mut() else {
             return;
