@@ -52,6 +52,11 @@ install_missing() {
     as_root apt-get update
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends iproute2 util-linux
   fi
+  # tests/module-cycles.py
+  if ! command -v python3 >/dev/null; then
+    as_root apt-get update
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3
+  fi
   cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
   cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
   ./build.sh --tools-only   # rustup target, wasm-bindgen-cli, node tools
@@ -94,6 +99,16 @@ fuzz_smoke() {
 }
 FUZZ_SECONDS="${PHEMOSSA_FUZZ_SECONDS:-10}"
 
+# Every crate's files import each other one way only (tests/module-cycles.py says what counts).
+module_loops() {
+  local src failed=0
+  for src in */src relay/hostile-peer/src; do
+    printf '%-24s ' "$src"
+    python3 tests/module-cycles.py "$src" | paste -sd ' ' || failed=1
+  done
+  return "$failed"
+}
+
 # --workspace: the relay's workspace also holds hostile-peer/, the misbehaving peer the
 # end-to-end tests run.
 relay_lint() {
@@ -111,6 +126,7 @@ relay_tests() {
 step "Install missing tools"            install_missing
 step "cargo fmt --check"                cargo fmt --all -- --check
 step "docs name only paths that exist"   tests/docs-paths.sh
+step "no import loops between files"    module_loops
 # The pure crates (core, sync, gossip, node, api, net) are native; every other root-workspace crate
 # (webext, ui, background, popup, options) is wasm. phemossa-webrtc-b2b is both: its sans-IO core and tests run natively (proptest needs an
 # OS random source), its library must also build for the browser. relay/ is a native cargo

@@ -23,7 +23,6 @@ mod number_field;
 mod peer_table;
 mod peers;
 mod restore;
-mod restore_confirm;
 mod retention;
 mod settings_form;
 mod storage;

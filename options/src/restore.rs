@@ -8,7 +8,9 @@ use phemossa_ui::format::group_digits;
 use phemossa_ui::{failure_text, focus_later, use_client, Alert, Status};
 
 use crate::backup_file::{self, chosen_file, clear_chosen_file, read_text};
-use crate::restore_confirm::ConfirmReplace;
+mod confirm;
+
+use confirm::ConfirmReplace;
 
 /// A backup that decrypted, waiting for the person to confirm the replacement.
 #[derive(Clone, PartialEq)]

@@ -6,7 +6,7 @@ use std::collections::{HashSet, VecDeque};
 
 use super::message::Scope;
 use super::peer_score::PeerScore;
-use crate::v1::session::{Output, Progress};
+use crate::output::{Output, Progress};
 use phemossa_core::event::VerifiedIds;
 use phemossa_core::keys::EventId;
 use phemossa_core::{Error, Event};

@@ -19,6 +19,7 @@ mod flight;
 pub mod limits;
 pub mod machine;
 pub mod message;
+pub mod output;
 pub mod peer_score;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -27,8 +28,9 @@ pub mod v2;
 
 pub use machine::SyncMachine;
 pub use message::{Cursor, Message, Scope};
+pub use output::{Output, Progress, QueryId};
 pub use peer_score::PeerScore;
-pub use v1::session::{Output, Progress, QueryId, Session, SessionConfig};
+pub use v1::session::{Session, SessionConfig};
 pub use v2::{ReconcileConfig, ReconcileMessage, Reconciler, SYNC_V2_PROTOCOL};
 
 /// The request-response protocol id of sync v1.

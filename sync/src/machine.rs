@@ -2,8 +2,9 @@
 //! `Box<dyn SyncMachine>` and picks v1 or v2 by the protocol the peer supports, nothing else.
 
 use crate::message::{Cursor, Message, Scope};
+use crate::output::{Output, QueryId};
 use crate::peer_score::PeerScore;
-use crate::v1::session::{Output, QueryId, Session};
+use crate::v1::session::Session;
 use crate::v2::message::ReconcileMessage;
 use crate::v2::session::Reconciler;
 use crate::v2::SYNC_V2_PROTOCOL;

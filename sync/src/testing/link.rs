@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 
 use super::store::MemoryStore;
 use crate::machine::SyncMachine;
-use crate::v1::session::{Output, Progress};
+use crate::output::{Output, Progress};
 use phemossa_core::Error;
 
 /// One side of an in-memory link.

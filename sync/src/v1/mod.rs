@@ -3,7 +3,7 @@
 //!
 //! - [`session`]: the per-peer state machine, both halves; the driver's vocabulary
 //!   ([`Output`](session::Output), [`QueryId`](session::QueryId)) that v2 shares is here too.
-//! - `respond`: the responder half, answering the peer's pulls from the store.
+//!   Its responder half, answering the peer's pulls from the store, is the child module
+//!   `session/respond.rs`: a part of the session, so it may use the session's state.
 
-pub(crate) mod respond;
 pub mod session;

@@ -12,17 +12,21 @@ use crate::fetched::{take_fetched, Judge};
 use crate::flight::{RecentSends, Spent};
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use super::respond::Inbound;
+pub(crate) mod respond;
+
+use respond::Inbound;
+
 use crate::limits::{
     LATE_ANSWER_WINDOW_MS, MAX_IDS_PER_MESSAGE, MAX_IDS_PER_PULL, MAX_MISSING_PER_PULL,
     MAX_REQUESTS_PER_PULL, MAX_SENDS, PULL_DEADLINE_MS, REQUEST_TIMEOUT_MS,
 };
 use crate::message::{Cursor, Message, Scope};
+pub use crate::output::{Output, Progress, QueryId};
 use crate::peer_score::PeerScore;
 use phemossa_core::event::VerifiedIds;
 use phemossa_core::keys::EventId;
 use phemossa_core::limits::MAX_CLOCK_SKEW_MS;
-use phemossa_core::{Error, Event};
+use phemossa_core::Error;
 
 /// Tunables of a session; the defaults are what docs/protocol.md §8.3–§8.4 name.
 #[derive(Debug, Clone)]
@@ -69,62 +73,6 @@ impl Default for SessionConfig {
     }
 }
 
-/// Names one store query so its answer can be matched to it.
-pub type QueryId = u64;
-
-/// How far a pull has got, for the UI.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Progress {
-    /// Ids the peer listed.
-    pub listed: u64,
-    /// Of those, ids the local store lacked.
-    pub missing: u64,
-    /// Events received, validated and handed over to be stored.
-    pub received: u64,
-    /// Missing ids the peer then said it does not hold, or never delivered.
-    pub unavailable: u64,
-}
-
-/// What the driver must do next.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Output {
-    /// Send as a new request on `/phemossa/sync/1.0.0`.
-    Request(Vec<u8>),
-    /// Send as the response to the inbound request whose `req` was `to`.
-    Respond {
-        to: u64,
-        bytes: Vec<u8>,
-    },
-    /// List local ids in `scope` strictly after `after` in (timestamp, id) order, at most
-    /// `limit`; answer with [`Session::answer_ids`].
-    ListIds {
-        query: QueryId,
-        scope: Scope,
-        after: Option<Cursor>,
-        limit: usize,
-    },
-    /// Say which of `ids` the store lacks; answer with [`Session::answer_missing`].
-    FindMissing {
-        query: QueryId,
-        ids: Vec<EventId>,
-    },
-    /// Load the wire JSON of those of `ids` the store holds; answer with
-    /// [`Session::answer_events`].
-    LoadEvents {
-        query: QueryId,
-        ids: Vec<EventId>,
-    },
-    /// A validated event to store (idempotently, by id).
-    Store(Event),
-    Progress(Progress),
-    /// The pull ended: every listed, missing id was fetched or is unavailable; or it failed.
-    Finished(Result<Progress, Error>),
-    /// The peer sent something that was dropped; already counted in [`Session::score`].
-    Misbehaved(Error),
-    /// The peer passed the misbehaviour threshold; close the connection.
-    Disconnect,
-}
-
 /// A request in flight, kept whole so it can be sent again.
 #[derive(Debug)]
 struct InFlight {
@@ -161,18 +109,18 @@ struct Pull {
 /// Sync with one peer: at most one pull of ours, and answers to the peer's pulls.
 #[derive(Debug, Default)]
 pub struct Session {
-    pub(super) config: SessionConfig,
+    config: SessionConfig,
     pull: Option<Pull>,
     /// Where the last pull stopped when it ended at a per-pull limit: the next may resume here.
     resume: Option<Cursor>,
-    pub(super) inbound: HashMap<QueryId, Inbound>,
+    inbound: HashMap<QueryId, Inbound>,
     next_req: u64,
-    pub(super) next_query: QueryId,
+    next_query: QueryId,
     /// Our recent sends, whose late answers are ignored without blame.
     recent: RecentSends,
     score: PeerScore,
     disconnect_sent: bool,
-    pub(super) outputs: VecDeque<Output>,
+    outputs: VecDeque<Output>,
 }
 
 impl Session {

@@ -6,7 +6,7 @@
 use negentropy::{Id, NegentropyStorageVector};
 
 use crate::message::{Cursor, Scope};
-use crate::v1::session::{Output, QueryId};
+use crate::output::{Output, QueryId};
 use phemossa_core::keys::EventId;
 use phemossa_core::Error;
 

@@ -6,16 +6,15 @@
 //! - [`message`]: the v2 messages and their CBOR encoding.
 //! - [`limits`]: the limits v2 adds to v1's.
 //! - [`session`]: the per-peer state machine, [`Reconciler`], driven like v1's `Session` and
-//!   emitting the same outputs; our side is in `initiator`, answering the peer in `responder`,
-//!   item sets are built from store pages in `items`.
+//!   emitting the same outputs; its halves are its child modules `session/initiator.rs` (our
+//!   side) and `session/responder.rs` (answering the peer); item sets are built from store
+//!   pages in `items`.
 //! - [`budget`]: the node-wide cap on item sets held for peers.
 
 pub mod budget;
-mod initiator;
 mod items;
 pub mod limits;
 pub mod message;
-mod responder;
 pub mod session;
 
 pub use budget::HeldBudget;

@@ -10,22 +10,25 @@
 use std::collections::{HashMap, VecDeque};
 
 use super::budget::HeldBudget;
-use super::initiator::Pull;
+mod initiator;
+mod responder;
+
 use super::limits::{
     ITEM_PAGE, MAX_RECONCILE_ITEMS, MAX_ROUNDS_PER_RECONCILE, NEGENTROPY_FRAME_LIMIT,
 };
 use super::message::ReconcileMessage;
-use super::responder::{Held, Inbound};
 use crate::flight::RecentSends;
 use crate::limits::{
     LATE_ANSWER_WINDOW_MS, MAX_MISSING_PER_PULL, MAX_REQUESTS_PER_PULL, MAX_SENDS,
     PULL_DEADLINE_MS, REQUEST_TIMEOUT_MS,
 };
 use crate::message::Cursor;
+use crate::output::{Output, QueryId};
 use crate::peer_score::PeerScore;
-use crate::v1::session::{Output, QueryId};
+use initiator::Pull;
 use phemossa_core::event::VerifiedIds;
 use phemossa_core::Error;
+use responder::{Held, Inbound};
 
 /// Tunables of a v2 session; the defaults are what docs/protocol.md §9.4 names.
 #[derive(Debug, Clone)]
@@ -98,23 +101,23 @@ pub(super) struct InFlight {
 /// Sync v2 with one peer: at most one reconciliation of ours, and answers to the peer's.
 #[derive(Debug, Default)]
 pub struct Reconciler {
-    pub(super) config: ReconcileConfig,
-    pub(super) pull: Option<Pull>,
+    config: ReconcileConfig,
+    pull: Option<Pull>,
     /// The item set loaded for the peer's reconciliation.
-    pub(super) held: Option<Held>,
+    held: Option<Held>,
     /// The peer's event-requests waiting for the store.
-    pub(super) inbound: HashMap<QueryId, Inbound>,
+    inbound: HashMap<QueryId, Inbound>,
     /// When item sets were loaded for the peer, for [`super::limits::MAX_LOADS_PER_MINUTE`].
-    pub(super) loads: VecDeque<u64>,
+    loads: VecDeque<u64>,
     /// The latest time fed in.
-    pub(super) now_ms: u64,
+    now_ms: u64,
     next_req: u64,
     next_query: QueryId,
     /// Our recent sends, whose late answers are ignored without blame.
     recent: RecentSends,
-    pub(super) score: PeerScore,
+    score: PeerScore,
     disconnect_sent: bool,
-    pub(super) outputs: VecDeque<Output>,
+    outputs: VecDeque<Output>,
 }
 
 impl Reconciler {

@@ -9,12 +9,12 @@ use std::collections::{HashSet, VecDeque};
 
 use negentropy::{Negentropy, NegentropyStorageVector};
 
-use super::items::{from_negentropy, Loaded, Loading};
-use super::message::ReconcileMessage;
-use super::session::{InFlight, Reconciler};
+use super::{InFlight, Reconciler};
 use crate::limits::MAX_IDS_PER_MESSAGE;
 use crate::message::{Cursor, Scope};
-use crate::v1::session::{Output, Progress, QueryId};
+use crate::output::{Output, Progress, QueryId};
+use crate::v2::items::{from_negentropy, Loaded, Loading};
+use crate::v2::message::ReconcileMessage;
 use phemossa_core::keys::EventId;
 use phemossa_core::Error;
 

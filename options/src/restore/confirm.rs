@@ -3,7 +3,7 @@
 
 use dioxus::prelude::*;
 
-use crate::restore::PendingRestore;
+use super::PendingRestore;
 
 /// Asks whether the identity in `restore` should replace the current one.
 #[component]

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use super::session::{Output, QueryId, Session};
+use super::{Output, QueryId, Session};
 use crate::limits::{MAX_EVENTS_PER_MESSAGE, MAX_IDS_PER_MESSAGE, MAX_SYNC_MESSAGE_BYTES};
 use crate::message::{Cursor, Message, Scope};
 use phemossa_core::keys::EventId;

@@ -6,14 +6,14 @@
 
 use negentropy::{Negentropy, NegentropyStorageBase as _, NegentropyStorageVector};
 
-use super::budget::Reservation;
-use super::items::{Loaded, Loading};
-use super::limits::MAX_LOADS_PER_MINUTE;
-use super::message::ReconcileMessage;
-use super::session::Reconciler;
+use super::Reconciler;
 use crate::message::{Cursor, Scope};
-use crate::v1::respond::pack_events;
-use crate::v1::session::{Output, QueryId};
+use crate::output::{Output, QueryId};
+use crate::v1::session::respond::pack_events;
+use crate::v2::budget::Reservation;
+use crate::v2::items::{Loaded, Loading};
+use crate::v2::limits::MAX_LOADS_PER_MINUTE;
+use crate::v2::message::ReconcileMessage;
 use phemossa_core::keys::EventId;
 use phemossa_core::Error;
 

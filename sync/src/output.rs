@@ -1,0 +1,63 @@
+//! What a sync machine of either version asks its driver to do ([`Output`]), the store queries
+//! it names ([`QueryId`]) and how far a pull has got ([`Progress`]): the vocabulary every
+//! driver speaks, whichever version runs.
+
+use crate::message::{Cursor, Scope};
+use phemossa_core::keys::EventId;
+use phemossa_core::{Error, Event};
+
+/// Names one store query so its answer can be matched to it.
+pub type QueryId = u64;
+
+/// How far a pull has got, for the UI.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Ids the peer listed.
+    pub listed: u64,
+    /// Of those, ids the local store lacked.
+    pub missing: u64,
+    /// Events received, validated and handed over to be stored.
+    pub received: u64,
+    /// Missing ids the peer then said it does not hold, or never delivered.
+    pub unavailable: u64,
+}
+
+/// What the driver must do next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    /// Send as a new request on `/phemossa/sync/1.0.0`.
+    Request(Vec<u8>),
+    /// Send as the response to the inbound request whose `req` was `to`.
+    Respond {
+        to: u64,
+        bytes: Vec<u8>,
+    },
+    /// List local ids in `scope` strictly after `after` in (timestamp, id) order, at most
+    /// `limit`; answer with [`Session::answer_ids`].
+    ListIds {
+        query: QueryId,
+        scope: Scope,
+        after: Option<Cursor>,
+        limit: usize,
+    },
+    /// Say which of `ids` the store lacks; answer with [`Session::answer_missing`].
+    FindMissing {
+        query: QueryId,
+        ids: Vec<EventId>,
+    },
+    /// Load the wire JSON of those of `ids` the store holds; answer with
+    /// [`Session::answer_events`].
+    LoadEvents {
+        query: QueryId,
+        ids: Vec<EventId>,
+    },
+    /// A validated event to store (idempotently, by id).
+    Store(Event),
+    Progress(Progress),
+    /// The pull ended: every listed, missing id was fetched or is unavailable; or it failed.
+    Finished(Result<Progress, Error>),
+    /// The peer sent something that was dropped; already counted in [`Session::score`].
+    Misbehaved(Error),
+    /// The peer passed the misbehaviour threshold; close the connection.
+    Disconnect,
+}
