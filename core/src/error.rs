@@ -93,6 +93,10 @@ pub enum Error {
     PullDeadline { max_ms: u64 },
     #[error("pull stopped after {idle_ms} ms without progress, to free its slot")]
     PullStalled { idle_ms: u64 },
+    /// This node's own store failed a read a pull needed: the pull ends, is retried like any
+    /// failed pull, and nothing is counted against the peer, who did nothing wrong.
+    #[error("pull stopped: this browser's storage failed ({reason})")]
+    LocalStoreFailed { reason: String },
     #[error(
         "sync cursor timestamp {timestamp} is more than {max_skew_ms} ms ahead of now ({now})"
     )]
@@ -153,6 +157,7 @@ impl Error {
             Error::EmptySyncPage => "empty_sync_page",
             Error::PullDeadline { .. } => "pull_deadline",
             Error::PullStalled { .. } => "pull_stalled",
+            Error::LocalStoreFailed { .. } => "local_store_failed",
             Error::SyncCursorInFuture { .. } => "sync_cursor_in_future",
             Error::MalformedReconciliation { .. } => "malformed_reconciliation",
             Error::UnsupportedReconciliationVersion { .. } => "unsupported_reconciliation_version",

@@ -910,7 +910,9 @@ impl Driver {
                     // Only our pull asks which ids are missing, and it cannot go on without
                     // the answer: ended now, not blamed on the peer, its slot is free and the
                     // scheduler retries it after a wait.
-                    machine.stop(Error::PullStalled { idle_ms: 0 });
+                    machine.stop(Error::LocalStoreFailed {
+                        reason: error.to_string(),
+                    });
                 }
             },
             Done::Loaded { query, result, .. } => match result {
