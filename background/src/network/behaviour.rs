@@ -13,14 +13,12 @@ use libp2p::{
     gossipsub, identify, noise, ping, relay, rendezvous, request_response, webrtc_websys,
     websocket_websys, yamux, StreamProtocol, Swarm, SwarmBuilder,
 };
-use phemossa_net::{gossip_config, SyncCodec};
+use phemossa_net::SyncCodec;
+use phemossa_net::PROTOCOL_VERSION;
 use phemossa_sync::limits::STREAM_TIMEOUT_MS;
 use phemossa_sync::{SYNC_PROTOCOL, SYNC_V2_PROTOCOL};
 
 use crate::error::BackgroundError;
-
-/// What this node tells peers it speaks, in identify.
-pub const PROTOCOL_VERSION: &str = "/phemossa/1.0.0";
 
 /// How long a connection without open streams or mesh membership is kept. Long, because peers
 /// are few and each reconnect through a relay costs a circuit and a sync.
@@ -91,10 +89,7 @@ pub fn build_swarm(key: Keypair) -> Result<Swarm<Node>, BackgroundError> {
                 ),
                 ping: ping::Behaviour::new(ping::Config::new()),
                 rendezvous: rendezvous::client::Behaviour::new(key.clone()),
-                gossipsub: gossipsub::Behaviour::new(
-                    gossipsub::MessageAuthenticity::Signed(key.clone()),
-                    gossip_config()?,
-                )?,
+                gossipsub: phemossa_net::gossipsub(key)?,
                 sync: sync_behaviour(SYNC_PROTOCOL),
                 sync_v2: sync_behaviour(SYNC_V2_PROTOCOL),
             })
