@@ -99,6 +99,12 @@ pub(super) struct InFlight {
 }
 
 /// Sync v2 with one peer: at most one reconciliation of ours, and answers to the peer's.
+///
+/// Its request bookkeeping (the fields from `next_req` on, `handle_message`'s decode-and-count
+/// preamble, `handle_timeout`'s resend and `send`) repeats v1's `Session` line for line, over
+/// v2's own message type: what they share is already shared (`crate::flight`, the fetch stage,
+/// the driver vocabulary), and the rest waits for the one per-peer session shell both versions
+/// will run in (the node issue, issue 12), which holds these once.
 #[derive(Debug, Default)]
 pub struct Reconciler {
     config: ReconcileConfig,
