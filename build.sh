@@ -84,11 +84,13 @@ done
 mkdir -p "$DIST/icons"
 cp icons/*.png "$DIST/icons/"
 
-# The relay is native and a cargo workspace of its own; its release build shares dependencies
-# with test.sh's `cargo test --release` of it, so a test run compiles them once.
-say "Building the native relay (relay/)"
-cargo build --release --locked --manifest-path relay/Cargo.toml
-RELAY_BIN="$ROOT/relay/target/release/phemossa-relay"
+# The relay, and the hostile peer the end-to-end tests run, are native: built in the root
+# Cargo.toml's `native` profile (release without wasm's size tuning and LTO), into target/native/.
+# The same profile and packages as test.sh's `cargo test` of them, so a test run compiles their
+# dependencies once.
+say "Building the native relay and hostile peer (relay/, relay/hostile-peer/)"
+cargo build --profile native --locked -p phemossa-relay -p phemossa-hostile-peer
+RELAY_BIN="$TARGET_DIR/native/phemossa-relay"
 
 say "Done in $((SECONDS - START)) s"
 ls -l "$DIST/pkg"/*.wasm

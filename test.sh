@@ -109,30 +109,26 @@ module_loops() {
   return "$failed"
 }
 
-# --workspace: the relay's workspace also holds hostile-peer/, the misbehaving peer the
-# end-to-end tests run.
-relay_lint() {
-  cargo fmt --manifest-path relay/Cargo.toml --all -- --check
-  cargo clippy --manifest-path relay/Cargo.toml --locked --workspace --all-targets -- -D warnings
-}
-
-# --release: build.sh's release build of the relay then reuses these compiled dependencies; the
-# end-to-end tests run the hostile peer's release binary.
+# The relay and the hostile peer (the misbehaving peer the end-to-end tests run) in the native
+# profile (root Cargo.toml: release without wasm's size tuning and LTO). build.sh's build of both
+# binaries, in the same profile and with the same packages, then reuses these compiled
+# dependencies, so a test run compiles them once.
 relay_tests() {
-  cargo test --release --locked --manifest-path relay/Cargo.toml --workspace
-  cargo build --release --locked --manifest-path relay/Cargo.toml -p phemossa-hostile-peer
+  cargo test --profile native --locked -p phemossa-relay -p phemossa-hostile-peer
 }
 
 step "Install missing tools"            install_missing
 step "cargo fmt --check"                cargo fmt --all -- --check
 step "docs name only paths that exist"   tests/docs-paths.sh
 step "no import loops between files"    module_loops
-# The pure crates (core, sync, gossip, node, api, net) are native; every other root-workspace crate
-# (webext, ui, background, popup, options) is wasm. phemossa-webrtc-b2b is both: its sans-IO core and tests run natively (proptest needs an
-# OS random source), its library must also build for the browser. relay/ is a native cargo
-# workspace of its own, checked in its own steps.
+# The pure crates (core, sync, gossip, node, api, net) are native; so are the relay and the hostile
+# peer (native-only, empty on wasm32, so the wasm step's --workspace checks them as empty crates).
+# Every other crate (webext, ui, background, popup, options) is wasm. phemossa-webrtc-b2b is both:
+# its sans-IO core and tests run natively (proptest needs an OS random source), its library must
+# also build for the browser.
 PURE_CRATES=(-p phemossa-core -p phemossa-sync -p phemossa-gossip -p phemossa-node -p phemossa-api -p phemossa-net)
-step "clippy (native: pure crates, webrtc-b2b)" cargo clippy "${PURE_CRATES[@]}" -p phemossa-webrtc-b2b \
+NATIVE_TOOLS=(-p phemossa-relay -p phemossa-hostile-peer)
+step "clippy (native crates)"           cargo clippy "${PURE_CRATES[@]}" -p phemossa-webrtc-b2b "${NATIVE_TOOLS[@]}" \
                                           --all-targets -- -D warnings
 step "clippy (wasm crates)"             cargo clippy --target wasm32-unknown-unknown --workspace \
                                           --exclude phemossa-core --exclude phemossa-sync \
@@ -144,8 +140,7 @@ step "clippy (wasm: webrtc-b2b library)" cargo clippy --target wasm32-unknown-un
 step "cargo test (pure crates, ui, webrtc-b2b; native)" \
                                         cargo test "${PURE_CRATES[@]}" -p phemossa-ui -p phemossa-webrtc-b2b
 step "fuzz smoke (peer-input decoders)" fuzz_smoke
-step "fmt + clippy (relay, native)"     relay_lint
-step "cargo test (relay, native)"       relay_tests
+step "cargo test (relay, hostile peer; native)" relay_tests
 step "wasm tests (background, Chromium)" wasm_browser_tests
 step "build dist/"                      ./build.sh
 step "web-ext lint"                     tests/node_modules/.bin/web-ext lint --source-dir dist --no-config-discovery

@@ -13,9 +13,9 @@ import { Session, TIMEOUT, until } from './helpers.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const RELAY_BIN = process.env.PHEMOSSA_RELAY_BIN
-  || path.join(ROOT, 'relay/target/release/phemossa-relay');
+  || path.join(path.resolve(ROOT, process.env.CARGO_TARGET_DIR || 'target'), 'native/phemossa-relay');
 export const HOSTILE_BIN = process.env.PHEMOSSA_HOSTILE_BIN
-  || path.join(ROOT, 'relay/target/release/phemossa-hostile-peer');
+  || path.join(path.resolve(ROOT, process.env.CARGO_TARGET_DIR || 'target'), 'native/phemossa-hostile-peer');
 /** The event generator (core/examples/gen_events.rs); test.sh builds it before the e2e tests. */
 export const GEN_EVENTS_BIN = process.env.PHEMOSSA_GEN_EVENTS_BIN
   || path.join(path.resolve(ROOT, process.env.CARGO_TARGET_DIR || 'target'), 'release/examples/gen_events');
@@ -107,7 +107,7 @@ async function attachDiagnostics(t, reg) {
 class Child {
   constructor(name, bin, args) {
     if (!existsSync(bin)) {
-      throw new Error(`${bin} is missing: build it with \`cargo build --release --manifest-path relay/Cargo.toml --workspace\``);
+      throw new Error(`${bin} is missing: build it with \`cargo build --profile native -p phemossa-relay -p phemossa-hostile-peer\``);
     }
     this.name = name;
     this.bin = bin;
