@@ -35,6 +35,10 @@ pub trait SyncMachine: std::fmt::Debug {
     fn score(&self) -> &PeerScore;
     fn score_mut(&mut self) -> &mut PeerScore;
     fn check_score(&mut self) -> bool;
+    /// This node stored (or dropped) events since: what it answers from must be listed
+    /// afresh. v1 lists from the store on every request; v2 marks its held item set stale
+    /// ([`Reconciler::store_changed`]).
+    fn store_changed(&mut self) {}
 }
 
 macro_rules! forward {
@@ -111,6 +115,10 @@ impl SyncMachine for Reconciler {
 
     fn start(&mut self, scope: Scope, now_ms: u64) -> bool {
         Reconciler::start(self, scope, now_ms)
+    }
+
+    fn store_changed(&mut self) {
+        Reconciler::store_changed(self)
     }
 
     forward!();

@@ -121,6 +121,52 @@ fn equal_stores_take_one_round_trip() {
     assert_eq!(link.a.finished, Some(Ok(Default::default())));
 }
 
+/// Steps `link` until A's pull has finished, without running the clock on to what comes after
+/// (B's held set expiring): the next pull comes while B still holds the set.
+fn until_a_finished(link: &mut Link) {
+    link.a.finished = None;
+    loop {
+        // Collected first: a step with nothing in flight runs the clock to the next deadline.
+        link.collect();
+        if link.a.finished.is_some() || !link.step(&mut |_, _| true) {
+            break;
+        }
+    }
+    assert!(link.a.finished.is_some(), "A's pull never ended");
+}
+
+#[test]
+fn a_new_reconciliation_after_the_store_changed_sees_what_arrived() {
+    let all = vec![true; UNIVERSE];
+    let mut link = link(store(&all), store(&all));
+    link.a.session.start(Scope::default(), NOW);
+    until_a_finished(&mut link);
+    // B stores an event (from gossip, its user, an import) while it still holds A's set.
+    let new = Event::create(
+        &identity(1),
+        NOW + 1,
+        Content::Post(Post {
+            text: "arrived after the first reconciliation".into(),
+            mentions: vec![],
+            reply_to: None,
+        }),
+    )
+    .unwrap();
+    link.b.store.insert(new.clone());
+    link.b.session.store_changed();
+    assert!(link.a.session.start(Scope::default(), link.now_ms));
+    until_a_finished(&mut link);
+    assert!(
+        link.a.store.contains(&new.id),
+        "the second reconciliation was answered from a set listed before the event arrived"
+    );
+    assert_eq!(
+        link.a.finished.clone().unwrap().unwrap().received,
+        1,
+        "and fetched only it"
+    );
+}
+
 #[test]
 fn a_full_node_budget_refuses_without_blame_and_a_later_reconciliation_succeeds() {
     let all = vec![true; UNIVERSE];

@@ -1,5 +1,6 @@
-//! The responder half: answering the peer's reconciliation from an item set loaded once per
-//! scope and kept while it is in use, and the peer's event-requests from the store.
+//! The responder half: answering the peer's reconciliation from an item set loaded for its
+//! scope and kept while it is in use (listed afresh by the next reconcile-open once the store
+//! changed), and the peer's event-requests from the store.
 //!
 //! A negentropy responder keeps no state between rounds but its item set, so any round of the
 //! peer's open reconciliation can be answered, in any order, and retries are harmless.
@@ -25,6 +26,10 @@ const MAX_EVENTS_LOADED: usize = 128;
 pub(super) struct Held {
     scope: Scope,
     state: HeldState,
+    /// The store changed since this set's listing began: a new reconcile-open lists it
+    /// again, or it would never show the peer what arrived meanwhile (§9.4). Rounds of the
+    /// open reconciliation are still answered from it.
+    stale: bool,
     /// When it is forgotten if unused (not while loading).
     expires: u64,
 }
@@ -82,12 +87,24 @@ impl Reconciler {
         self.outputs.push_back(Output::Respond { to: req, bytes });
     }
 
-    /// A reconcile-open: loads the item set for `scope` unless it is the one held, then answers.
+    /// This node's store changed (events stored or dropped): the held item set no longer
+    /// shows it all, and the next reconcile-open lists the scope afresh. A set still loading
+    /// is stale too, since pages already listed missed the change.
+    pub fn store_changed(&mut self) {
+        if let Some(held) = self.held.as_mut() {
+            held.stale = true;
+        }
+    }
+
+    /// A reconcile-open: loads the item set for `scope` unless it is the one held and the
+    /// store has not changed since its listing began (or it is still loading, which a
+    /// resent open must not restart), then answers.
     pub(super) fn on_open(&mut self, req: u64, scope: Scope, negentropy: Vec<u8>) {
-        let reload = self
-            .held
-            .as_ref()
-            .is_none_or(|held| held.scope != scope || matches!(held.state, HeldState::OverBudget));
+        let reload = self.held.as_ref().is_none_or(|held| {
+            held.scope != scope
+                || matches!(held.state, HeldState::OverBudget)
+                || (held.stale && !matches!(held.state, HeldState::Loading { .. }))
+        });
         if reload {
             let now = self.now_ms;
             self.loads.retain(|at| at.saturating_add(60_000) > now);
@@ -113,6 +130,7 @@ impl Reconciler {
                     loading,
                     waiting: Vec::new(),
                 },
+                stale: false,
                 expires: now,
             });
         }
