@@ -2,6 +2,8 @@
 //! shared by every pull of this node, v1 or v2; a free slot goes to the peer that has waited
 //! longest; a slot held by a pull that makes no progress is taken back; and a pull that failed
 //! is retried after a wait that a follow change cannot shorten, so nothing restarts in a loop.
+//! When one of a peer's connections closes while another stays open, the peer is owed a
+//! catch-up pull (§8.8), first in line, of the authors the two share.
 //!
 //! Sans-IO, one [`PullScheduler`] per node, keyed by peer id. The driver tells it what
 //! happened, with the time, and asks it whom to start ([`PullScheduler::grant`]) and whose
@@ -26,6 +28,30 @@ pub const MAX_RETRY_MS: u64 = 5 * 60_000;
 /// so this only catches a peer that answers without ever moving forward; 120 s leaves an
 /// honest v2 reconciliation, whose rounds report nothing until they find ids, dozens of rounds.
 pub const STALL_MS: u64 = 120_000;
+
+/// How long after one of a peer's connections closed (another staying open) its catch-up pull
+/// is due. Both ends see a relay's or a circuit's death within a round trip of each other, and
+/// until the peer has seen it too, its own dying connection may still swallow what it sends us
+/// (gossipsub hands a peer's messages to whichever of its connections asks first). 2 s is many
+/// round trips on any path that still carries a direct connection, and what the person waits.
+pub const CATCH_UP_DELAY_MS: u64 = 2_000;
+
+/// What a granted pull covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PullScope {
+    /// Everything this node syncs: a first pull, a follow change, a retry.
+    Full,
+    /// Only a catch-up after a connection closed (§8.8): the authors whose gossip that
+    /// connection could have carried, the ones both peers subscribe to.
+    CatchUp,
+}
+
+/// A pull [`PullScheduler::grant_pulls`] starts now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant<P> {
+    pub peer: P,
+    pub scope: PullScope,
+}
 
 /// The wait after `failures` failed pulls in a row: none before any failed, then
 /// [`FIRST_RETRY_MS`], doubling with every further failure up to [`MAX_RETRY_MS`].
@@ -58,6 +84,25 @@ struct Peer {
     state: State,
     /// Failed pulls in a row.
     failures: u32,
+    /// The next pull must cover everything (it is owed for a connection, a follow change or
+    /// a retry). Without it, a pull owed only for a catch-up is a [`PullScope::CatchUp`].
+    owes_full: bool,
+    /// A catch-up is owed; the next pull goes ahead of ordinary ones.
+    owes_catch_up: bool,
+    /// A connection closed; a catch-up is due from then ([`CATCH_UP_DELAY_MS`]).
+    catch_up_at: Option<u64>,
+}
+
+impl Peer {
+    fn new() -> Self {
+        Self {
+            state: State::Idle,
+            failures: 0,
+            owes_full: false,
+            owes_catch_up: false,
+            catch_up_at: None,
+        }
+    }
 }
 
 /// The pull slots of one node and the peers that want them.
@@ -77,10 +122,7 @@ impl<P> Default for PullScheduler<P> {
 impl<P: Ord + Clone> PullScheduler<P> {
     /// A peer connected: it is owed a pull (§8.7, on every new connection).
     pub fn connected(&mut self, peer: P, now: u64) {
-        self.peers.entry(peer.clone()).or_insert(Peer {
-            state: State::Idle,
-            failures: 0,
-        });
+        self.peers.entry(peer.clone()).or_insert_with(Peer::new);
         self.want(peer, now);
     }
 
@@ -97,6 +139,7 @@ impl<P: Ord + Clone> PullScheduler<P> {
         let Some(entry) = self.peers.get_mut(&peer) else {
             return;
         };
+        entry.owes_full = true;
         entry.state = match entry.state {
             State::Idle => State::Waiting { since: now },
             State::Pulling {
@@ -119,37 +162,77 @@ impl<P: Ord + Clone> PullScheduler<P> {
         }
     }
 
-    /// The peers whose pull starts now, each given a slot: those waiting longest first (ties
-    /// by peer id), while slots are free. The driver starts each one's pull (v1 or v2).
+    /// One of the peer's connections closed and another stays open (§8.8): whatever the closed
+    /// one held is lost, so the peer owes a catch-up pull, due [`CATCH_UP_DELAY_MS`] from now.
+    /// When due it goes ahead of ordinary waiting pulls; it does not wait out a failure's retry
+    /// time (a closed connection is news, not a retry, so connections alone bound how often it
+    /// runs); and a pull running then is followed by one more. Several closes before it is due
+    /// make one catch-up. A peer the scheduler does not know (not yet identified) is ignored:
+    /// its first pull is still to come.
+    pub fn connection_lost(&mut self, peer: &P, now: u64) {
+        if let Some(entry) = self.peers.get_mut(peer) {
+            entry
+                .catch_up_at
+                .get_or_insert(now.saturating_add(CATCH_UP_DELAY_MS));
+        }
+    }
+
+    /// The peers whose pull starts now, as [`Self::grant_pulls`] says, without their scope.
     pub fn grant(&mut self, now: u64) -> Vec<P> {
+        self.grant_pulls(now).into_iter().map(|g| g.peer).collect()
+    }
+
+    /// The pulls that start now, each given a slot: catch-ups first, then those waiting
+    /// longest (ties by peer id), while slots are free. The driver starts each one's pull (v1
+    /// or v2) over `scope`.
+    pub fn grant_pulls(&mut self, now: u64) -> Vec<Grant<P>> {
         for entry in self.peers.values_mut() {
+            if let Some(due) = entry.catch_up_at.filter(|due| *due <= now) {
+                entry.catch_up_at = None;
+                entry.owes_catch_up = true;
+                entry.state = match entry.state {
+                    State::Idle | State::Cooling { .. } => State::Waiting { since: due },
+                    State::Waiting { since } => State::Waiting { since },
+                    State::Pulling {
+                        last_progress,
+                        again,
+                    } => State::Pulling {
+                        last_progress,
+                        again: again.or(Some(due)),
+                    },
+                };
+            }
             if let State::Cooling { until } = entry.state {
                 if until <= now {
                     entry.state = State::Waiting { since: until };
                 }
             }
         }
-        let mut waiting: Vec<(u64, P)> = self
+        let mut waiting: Vec<(bool, u64, P)> = self
             .peers
             .iter()
             .filter_map(|(peer, entry)| match entry.state {
-                State::Waiting { since } => Some((since, peer.clone())),
+                State::Waiting { since } => Some((!entry.owes_catch_up, since, peer.clone())),
                 _ => None,
             })
             .collect();
         waiting.sort();
         let free = PULL_SLOTS.saturating_sub(self.pulling());
-        let granted: Vec<P> = waiting
-            .into_iter()
-            .take(free)
-            .map(|(_, peer)| peer)
-            .collect();
-        for peer in &granted {
-            if let Some(entry) = self.peers.get_mut(peer) {
+        let mut granted = Vec::new();
+        for (_, _, peer) in waiting.into_iter().take(free) {
+            if let Some(entry) = self.peers.get_mut(&peer) {
+                let scope = if entry.owes_full {
+                    PullScope::Full
+                } else {
+                    PullScope::CatchUp
+                };
+                entry.owes_full = false;
+                entry.owes_catch_up = false;
                 entry.state = State::Pulling {
                     last_progress: now,
                     again: None,
                 };
+                granted.push(Grant { peer, scope });
             }
         }
         granted
@@ -182,9 +265,17 @@ impl<P: Ord + Clone> PullScheduler<P> {
             entry.failures = 0;
             entry.state = again.map_or(State::Idle, |since| State::Waiting { since });
         } else {
+            // The retry covers everything, whatever the failed pull was for.
+            entry.owes_full = true;
             entry.failures = entry.failures.saturating_add(1);
             let until = now.saturating_add(retry_delay_ms(entry.failures));
-            entry.state = State::Cooling { until };
+            entry.state = if entry.owes_catch_up {
+                // A connection closed during the pull that failed: the catch-up is not put
+                // off by the failure (see `connection_lost`), and covers everything.
+                State::Waiting { since: now }
+            } else {
+                State::Cooling { until }
+            };
         }
     }
 
@@ -215,12 +306,15 @@ impl<P: Ord + Clone> PullScheduler<P> {
             .count()
     }
 
-    /// Peers owed a pull that do not hold a slot: waiting, or waiting to retry.
+    /// Peers owed a pull that do not hold a slot: waiting, waiting to retry, or owed a
+    /// catch-up that is not due yet.
     pub fn wanting(&self) -> Vec<P> {
         self.peers
             .iter()
             .filter(|(_, entry)| {
                 matches!(entry.state, State::Waiting { .. } | State::Cooling { .. })
+                    || (entry.catch_up_at.is_some()
+                        && !matches!(entry.state, State::Pulling { .. }))
             })
             .map(|(peer, _)| peer.clone())
             .collect()
@@ -231,12 +325,15 @@ impl<P: Ord + Clone> PullScheduler<P> {
     pub fn next_wake(&self) -> Option<u64> {
         self.peers
             .values()
-            .filter_map(|entry| match entry.state {
-                State::Cooling { until } => Some(until),
-                State::Pulling { last_progress, .. } => {
-                    Some(last_progress.saturating_add(STALL_MS))
-                }
-                State::Idle | State::Waiting { .. } => None,
+            .filter_map(|entry| {
+                let state = match entry.state {
+                    State::Cooling { until } => Some(until),
+                    State::Pulling { last_progress, .. } => {
+                        Some(last_progress.saturating_add(STALL_MS))
+                    }
+                    State::Idle | State::Waiting { .. } => None,
+                };
+                state.into_iter().chain(entry.catch_up_at).min()
             })
             .min()
     }

@@ -1,9 +1,11 @@
 //! The pull scheduler (docs/protocol.md §8.7 "Pull slots" and "Retries"): two slots shared by
 //! every pull, given to the peer waiting longest, taken back from pulls that make no progress,
-//! and a retry rule that a follow change cannot turn into a loop. Time is virtual.
+//! and a retry rule that a follow change cannot turn into a loop; and (§8.8) the catch-up pull
+//! owed when one of a peer's two connections closes. Time is virtual.
 
 use phemossa_node::pulls::{
-    retry_delay_ms, PullScheduler, FIRST_RETRY_MS, MAX_RETRY_MS, PULL_SLOTS, STALL_MS,
+    retry_delay_ms, Grant, PullScheduler, PullScope, CATCH_UP_DELAY_MS, FIRST_RETRY_MS,
+    MAX_RETRY_MS, PULL_SLOTS, STALL_MS,
 };
 use proptest::prelude::*;
 
@@ -123,6 +125,140 @@ fn a_disconnected_peer_gives_its_slot_back() {
     );
 }
 
+fn catch_up(peer: u8) -> Grant<u8> {
+    Grant {
+        peer,
+        scope: PullScope::CatchUp,
+    }
+}
+
+fn full(peer: u8) -> Grant<u8> {
+    Grant {
+        peer,
+        scope: PullScope::Full,
+    }
+}
+
+/// Peer 1 has pulled and is idle; peers 2 and 3 hold the slots.
+fn idle_one_and_two_busy() -> PullScheduler<u8> {
+    let mut pulls = PullScheduler::default();
+    pulls.connected(1, 0);
+    assert_eq!(pulls.grant_pulls(0), vec![full(1)]);
+    pulls.finished(1, true, 10);
+    pulls.connected(2, 20);
+    pulls.connected(3, 20);
+    assert_eq!(pulls.grant(20), vec![2, 3]);
+    pulls
+}
+
+#[test]
+fn a_lost_connection_is_followed_by_a_catch_up_pull_first_in_line() {
+    let mut pulls = idle_one_and_two_busy();
+    pulls.connected(4, 30);
+    pulls.connection_lost(&1, 100);
+    assert_eq!(pulls.next_wake(), Some(100 + CATCH_UP_DELAY_MS));
+    pulls.finished(2, true, 101);
+    assert_eq!(
+        pulls.grant_pulls(101),
+        vec![full(4)],
+        "not due yet: the waiting peer takes the free slot"
+    );
+    pulls.finished(3, true, 102);
+    pulls.connected(5, 103);
+    pulls.finished(4, true, 104);
+    assert_eq!(
+        pulls.grant_pulls(100 + CATCH_UP_DELAY_MS),
+        vec![catch_up(1), full(5)],
+        "due: ahead of peer 5, which waited longer, and scoped to the catch-up"
+    );
+}
+
+#[test]
+fn several_losses_before_it_is_due_make_one_catch_up() {
+    let mut pulls = PullScheduler::default();
+    pulls.connected(1, 0);
+    pulls.grant(0);
+    pulls.finished(1, true, 1);
+    pulls.connection_lost(&1, 10);
+    pulls.connection_lost(&1, 500);
+    pulls.connection_lost(&1, 10 + CATCH_UP_DELAY_MS - 1);
+    assert!(pulls.grant(10 + CATCH_UP_DELAY_MS - 1).is_empty());
+    assert_eq!(
+        pulls.grant_pulls(10 + CATCH_UP_DELAY_MS),
+        vec![catch_up(1)],
+        "due from the first loss"
+    );
+    pulls.finished(1, true, 3_000);
+    assert!(pulls.grant(100_000).is_empty(), "and no second one");
+}
+
+#[test]
+fn a_loss_during_a_pull_pulls_once_more_after_it() {
+    let mut pulls = PullScheduler::default();
+    pulls.connected(1, 0);
+    pulls.grant(0);
+    pulls.connection_lost(&1, 5);
+    assert!(
+        pulls.grant(5 + CATCH_UP_DELAY_MS).is_empty(),
+        "it is pulling"
+    );
+    pulls.finished(1, true, 5 + CATCH_UP_DELAY_MS + 1);
+    assert_eq!(
+        pulls.grant_pulls(5 + CATCH_UP_DELAY_MS + 1),
+        vec![catch_up(1)],
+        "the pull that ran may have passed what was lost"
+    );
+}
+
+#[test]
+fn a_catch_up_does_not_wait_out_a_failed_pulls_retry() {
+    let mut pulls = PullScheduler::default();
+    pulls.connected(1, 0);
+    pulls.grant(0);
+    pulls.finished(1, false, 10);
+    pulls.connection_lost(&1, 20);
+    assert_eq!(
+        pulls.grant_pulls(20 + CATCH_UP_DELAY_MS),
+        vec![full(1)],
+        "at once, and over everything, since the retry it replaces was owed too"
+    );
+    // A loss during a pull that then fails: the catch-up follows at once, not after the wait.
+    pulls.connection_lost(&1, 3_000);
+    assert!(pulls.grant(3_000 + CATCH_UP_DELAY_MS).is_empty());
+    pulls.finished(1, false, 3_000 + CATCH_UP_DELAY_MS + 1);
+    assert_eq!(
+        pulls.grant_pulls(3_000 + CATCH_UP_DELAY_MS + 1),
+        vec![full(1)]
+    );
+}
+
+#[test]
+fn a_catch_up_owed_with_a_follow_change_covers_everything() {
+    let mut pulls = idle_one_and_two_busy();
+    pulls.connection_lost(&1, 100);
+    pulls.follows_changed(101);
+    pulls.finished(2, true, 102);
+    assert_eq!(
+        pulls.grant_pulls(100 + CATCH_UP_DELAY_MS),
+        vec![full(1)],
+        "the one free slot: peer 1's catch-up goes ahead of peer 2's owed pull, over the new scope"
+    );
+    assert_eq!(pulls.wanting(), vec![2]);
+}
+
+#[test]
+fn a_loss_on_an_unknown_or_gone_peer_changes_nothing() {
+    let mut pulls = PullScheduler::default();
+    pulls.connection_lost(&1, 0);
+    assert!(pulls.grant(CATCH_UP_DELAY_MS).is_empty());
+    pulls.connected(2, 0);
+    pulls.grant(0);
+    pulls.connection_lost(&2, 1);
+    pulls.disconnected(&2);
+    assert!(pulls.grant(CATCH_UP_DELAY_MS + 1).is_empty());
+    assert_eq!(pulls.next_wake(), None);
+}
+
 #[derive(Debug, Clone)]
 enum Op {
     Connect(u8),
@@ -130,6 +266,7 @@ enum Op {
     FollowsChanged,
     Finish(u8, bool),
     Progress(u8),
+    ConnectionLost(u8),
     Wait(u64),
 }
 
@@ -140,13 +277,15 @@ fn op() -> impl Strategy<Value = Op> {
         Just(Op::FollowsChanged),
         ((0u8..8), any::<bool>()).prop_map(|(p, ok)| Op::Finish(p, ok)),
         (0u8..8).prop_map(Op::Progress),
+        (0u8..8).prop_map(Op::ConnectionLost),
         (0u64..200_000).prop_map(Op::Wait),
     ]
 }
 
 proptest! {
     /// Whatever happens, at most two pulls run; and once pulls stop making progress (silent
-    /// peers), every connected peer that wants a pull gets a slot within a bounded time.
+    /// peers), every connected peer that wants a pull (catch-ups included) gets a slot within
+    /// a bounded time.
     #[test]
     fn slots_are_bounded_and_every_waiting_peer_gets_one(ops in proptest::collection::vec(op(), 0..60)) {
         let mut pulls = PullScheduler::default();
@@ -158,6 +297,7 @@ proptest! {
                 Op::FollowsChanged => pulls.follows_changed(now),
                 Op::Finish(p, ok) => pulls.finished(p, ok, now),
                 Op::Progress(p) => pulls.progressed(p, now),
+                Op::ConnectionLost(p) => pulls.connection_lost(&p, now),
                 Op::Wait(ms) => now += ms,
             }
             pulls.reclaim(now);
