@@ -31,7 +31,13 @@ impl Changes {
         self.subscribers.push(push);
     }
 
-    /// Gossips an event the user just made.
+    /// Tells the node that events were stored, so that peers' next reconciliations see them.
+    pub fn stored(&self) {
+        self.node.send(Command::StoreChanged);
+    }
+
+    /// Gossips an event the user just made (stored already: the node treats it as a store
+    /// change too).
     pub fn announce(&self, event: &Event) {
         self.node.send(Command::Publish(event.clone()));
     }

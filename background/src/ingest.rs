@@ -126,6 +126,9 @@ impl Ingest {
             added.sort_by_key(|item| Reverse(item.feed_key()));
             self.changes.push(Push::FeedAdded(added));
         }
+        if report.stored > 0 {
+            self.changes.stored();
+        }
         if following_changed {
             self.changes.following_changed();
         }

@@ -19,8 +19,8 @@ use phemossa_core::settings::{DirectConnections, NetworkSettings};
 use phemossa_core::Error;
 use phemossa_gossip::{receive_remembering, Acceptance};
 use phemossa_node::discovery::{author_namespaces, is_author_namespace, GENERAL_NAMESPACE};
-use phemossa_node::pulls::STALL_MS;
-use phemossa_node::PullScheduler;
+use phemossa_node::pulls::{CATCH_UP_DELAY_MS, STALL_MS};
+use phemossa_node::{PullScheduler, PullScope};
 use phemossa_sync::limits::MAX_AUTHORS_PER_SCOPE;
 use phemossa_sync::{Output, Progress, Scope, SYNC_V2_PROTOCOL};
 use web_sys::console;
@@ -170,10 +170,16 @@ impl Driver {
         let now = clock::now_ms();
         match command {
             Command::Publish(event) => {
+                self.store_changed();
                 let gossipsub = &mut self.swarm.behaviour_mut().gossipsub;
                 self.gossip.publish(gossipsub, &event, now);
             }
-            Command::FollowsChanged => self.follows_changed(),
+            Command::FollowsChanged => {
+                // The user's follow event was stored.
+                self.store_changed();
+                self.follows_changed();
+            }
+            Command::StoreChanged => self.store_changed(),
             Command::Settings(settings) => {
                 for relay in &self.relays {
                     if let Some(listener) = relay.listener {
@@ -215,6 +221,43 @@ impl Driver {
         }
     }
 
+    /// A catch-up's scope (§8.8): the authors whose gossip a closed connection to `peer_id`
+    /// could have carried either way, the ones both this node and the peer subscribe to (a
+    /// node forwards only topics it subscribes to, and is sent only those). If gossipsub knows
+    /// none of the peer's subscriptions, they may be what was lost: everything, then.
+    fn catch_up_scope(&self, peer_id: &PeerId) -> Scope {
+        let theirs: Vec<phemossa_core::PublicKey> = self
+            .swarm
+            .behaviour()
+            .gossipsub
+            .all_peers()
+            .filter(|(peer, _)| *peer == peer_id)
+            .flat_map(|(_, topics)| topics)
+            .filter_map(|topic| phemossa_gossip::topic_author(topic.as_str()))
+            .collect();
+        let mut shared: Vec<phemossa_core::PublicKey> = self
+            .authors()
+            .into_iter()
+            .filter(|author| theirs.contains(author))
+            .collect();
+        if shared.is_empty() {
+            return self.scope();
+        }
+        shared.truncate(MAX_AUTHORS_PER_SCOPE);
+        Scope {
+            authors: Some(shared),
+            since: None,
+        }
+    }
+
+    /// Events were stored: every peer's next reconciliation is answered from a fresh listing
+    /// (§9.4), or a catch-up right after a post would be answered from the set listed before it.
+    fn store_changed(&mut self) {
+        for peer in self.peers.by_id.values_mut() {
+            peer.machine(Version::V2).store_changed();
+        }
+    }
+
     fn follows_changed(&mut self) {
         let now = clock::now_ms();
         self.subscriptions_changed_at = now;
@@ -241,12 +284,27 @@ impl Driver {
 
     /// Starts the pulls the scheduler gives a slot now, each on the peer's sync version.
     fn start_granted(&mut self, now: u64) {
-        let granted = self.pulls.grant(now);
+        let granted = self.pulls.grant_pulls(now);
         if granted.is_empty() {
             return;
         }
-        let scope = self.scope();
-        for peer_id in granted {
+        let full = self.scope();
+        for grant in granted {
+            let peer_id = grant.peer;
+            let scope = match grant.scope {
+                PullScope::Full => full.clone(),
+                PullScope::CatchUp => {
+                    let scope = self.catch_up_scope(&peer_id);
+                    console::info_1(
+                        &format!(
+                            "phemossa: catching up with {peer_id} on {} authors",
+                            scope.authors.as_ref().map_or(0, Vec::len)
+                        )
+                        .into(),
+                    );
+                    scope
+                }
+            };
             let Some(peer) = self
                 .peers
                 .get_mut(&peer_id)
@@ -258,7 +316,7 @@ impl Driver {
             };
             let version = peer.pull_version();
             // False only if a pull already runs on it, which then holds the slot.
-            if peer.machine(version).start(scope.clone(), now) {
+            if peer.machine(version).start(scope, now) {
                 // Shown at once, past the push throttle: a pull of a few differences can start
                 // and end between two throttled pushes, and the person would never see it run.
                 peer.progress = Some(Progress::default());
@@ -535,6 +593,19 @@ impl Driver {
                         let record = peer.record(&peer_id);
                         peer.unsaved = false;
                         self.work.save_peer(record);
+                    } else if !peer.banned {
+                        // Another connection stays: what gossipsub had handed the closed one
+                        // (one send queue per peer, drained by whichever connection asks
+                        // first) is lost on both sides. A catch-up pull over the one that
+                        // stays repairs it (§8.8); the peer runs its own the other way.
+                        console::info_1(
+                            &format!(
+                                "phemossa: a connection to {peer_id} closed, another stays: \
+                                 catching up in {CATCH_UP_DELAY_MS} ms"
+                            )
+                            .into(),
+                        );
+                        self.pulls.connection_lost(&peer_id, now);
                     }
                     self.changed = true;
                 }
@@ -971,10 +1042,13 @@ impl Driver {
                 Output::Finished(result) => {
                     peer.progress = None;
                     flush = true;
-                    if let Err(error) = &result {
-                        console::info_1(
+                    match &result {
+                        Err(error) => console::info_1(
                             &format!("phemossa: sync with {peer_id} ended: {error}").into(),
-                        );
+                        ),
+                        Ok(done) => console::debug_1(
+                            &format!("phemossa: sync with {peer_id} finished: {done:?}").into(),
+                        ),
                     }
                     // The slot is free: a retry, a pull owed meanwhile, or a waiting peer's
                     // pull takes it, as the scheduler decides.

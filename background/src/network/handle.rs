@@ -17,6 +17,9 @@ pub enum Command {
     Publish(Event),
     /// Whom the user follows (or who the user is) changed: resubscribe and pull again.
     FollowsChanged,
+    /// Events were stored (from peers, an import, another of the user's devices): what the
+    /// node answers peers' reconciliations from is listed afresh for their next one.
+    StoreChanged,
     /// New settings were saved: reconnect to the new relays.
     Settings(NetworkSettings),
 }
