@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 export const DIST = process.env.PHEMOSSA_DIST
   || path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist');
 export const CHROMIUM = process.env.PHEMOSSA_CHROMIUM || '/usr/bin/chromium';
+/** PHEMOSSA_E2E_VERBOSE=1: failure reports also carry the offscreen document's info lines. */
+const VERBOSE = process.env.PHEMOSSA_E2E_VERBOSE === '1';
 export const TIMEOUT = 20_000;        // UI reactions
 export const SLOW_TIMEOUT = 90_000;   // passphrase hashing (argon2 in wasm) on a slow machine
 export const TEST_TIMEOUT = 240_000;  // whole test, browser launches included
@@ -115,7 +117,7 @@ export class Session {
     let where = '';
     cdp.on('Target.receivedMessageFromTarget', ({ message }) => {
       const { method, params } = JSON.parse(message);
-      if (method === 'Runtime.consoleAPICalled' && (params.type === 'error' || params.type === 'warning')) {
+      if (method === 'Runtime.consoleAPICalled' && (params.type === 'error' || params.type === 'warning' || (VERBOSE && (params.type === 'info' || params.type === 'debug')))) {
         lines.push(`[${params.type} ${where}] ${params.args.map((a) => a.value ?? a.description).join(' ')}`);
       } else if (method === 'Runtime.exceptionThrown') {
         const d = params.exceptionDetails;

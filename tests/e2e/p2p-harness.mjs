@@ -186,6 +186,13 @@ class Child {
     return result;
   }
 
+  /** SIGKILL at once, as a crash or an OOM kill would end it; resolves once it is gone. */
+  async crash() {
+    if (!this.running) return this.exited;
+    this.proc.kill('SIGKILL');
+    return this.exited;
+  }
+
   /** Its command line, last stdout lines and stderr tail, for a failure message. */
   report() {
     const out = this.lines.length ? `\n stdout (last ${Math.min(this.lines.length, 40)} lines):\n  ${
@@ -200,7 +207,7 @@ class Child {
  * `webrtcPort`) with its key and certificate kept in `dir` (a fresh temporary directory unless
  * given), so restart() brings back the same addresses. Resolves once its address file is written.
  *
- * Returns { addrs, wsAddr, webrtcAddr, peerId, dir, kill(), restart() }; `addrs` are the address
+ * Returns { addrs, wsAddr, webrtcAddr, peerId, dir, kill(), crash(), restart() }; `addrs` are the address
  * file's lines (full multiaddrs ending in /p2p/<id>).
  */
 export async function startRelay(t, { dir, wsPort = 4001, webrtcPort = 4002 } = {}) {
@@ -228,6 +235,8 @@ export async function startRelay(t, { dir, wsPort = 4001, webrtcPort = 4002 } = 
     peerId: null,
     /** Stops it (SIGTERM; it removes its address file and exits 0); resolves with { code, signal }. */
     kill: () => child.stop(),
+    /** Kills it with SIGKILL: no goodbye to anyone, its sockets reset by the kernel. */
+    crash: () => child.crash(),
     /** Stops it and starts it again; throws if it comes back with other addresses. */
     async restart() {
       const before = relay.addrs;
