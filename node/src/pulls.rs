@@ -3,7 +3,9 @@
 //! longest; a slot held by a pull that makes no progress is taken back; and a pull that failed
 //! is retried after a wait that a follow change cannot shorten, so nothing restarts in a loop.
 //! When one of a peer's connections closes while another stays open, the peer is owed a
-//! catch-up pull (§8.8), first in line, of the authors the two share.
+//! catch-up pull (§8.8), first in line, of the authors the two share. And whatever gossip lost
+//! in other ways is repaired by anti-entropy: a peer is pulled again 15 minutes after its last
+//! pull ended, and every idle peer at once when the node wakes from sleep.
 //!
 //! Sans-IO, one [`PullScheduler`] per node, keyed by peer id. The driver tells it what
 //! happened, with the time, and asks it whom to start ([`PullScheduler::grant`]) and whose
@@ -35,6 +37,18 @@ pub const STALL_MS: u64 = 120_000;
 /// (gossipsub hands a peer's messages to whichever of its connections asks first). 2 s is many
 /// round trips on any path that still carries a direct connection, and what the person waits.
 pub const CATCH_UP_DELAY_MS: u64 = 2_000;
+
+/// A connected peer is pulled again this long after its last pull ended (§8.7, "Anti-entropy"):
+/// gossip loses what no catch-up sees (a subscription lost with a closed connection, a message
+/// a mesh peer dropped under load, a forged copy that made the real one a duplicate), and with
+/// v2 a pull of two equal sets is one round trip. 15 minutes bounds how long such a loss lasts
+/// at a cost of four pulls an hour per peer.
+pub const ANTI_ENTROPY_MS: u64 = 15 * 60_000;
+
+/// A gap this long between two of the driver's ticks (each 250 ms) means the node was asleep:
+/// timers do not run in a suspended machine or a frozen browser, and 60 s is far past any
+/// delay a busy page puts on a timer.
+pub const WAKE_GAP_MS: u64 = 60_000;
 
 /// What a granted pull covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,6 +105,8 @@ struct Peer {
     owes_catch_up: bool,
     /// A connection closed; a catch-up is due from then ([`CATCH_UP_DELAY_MS`]).
     catch_up_at: Option<u64>,
+    /// When its last pull ended, for anti-entropy ([`ANTI_ENTROPY_MS`]).
+    last_done: Option<u64>,
 }
 
 impl Peer {
@@ -101,6 +117,7 @@ impl Peer {
             owes_full: false,
             owes_catch_up: false,
             catch_up_at: None,
+            last_done: None,
         }
     }
 }
@@ -109,12 +126,15 @@ impl Peer {
 #[derive(Debug, Clone)]
 pub struct PullScheduler<P> {
     peers: BTreeMap<P, Peer>,
+    /// The driver's last tick, to see it wake ([`WAKE_GAP_MS`]).
+    ticked_at: Option<u64>,
 }
 
 impl<P> Default for PullScheduler<P> {
     fn default() -> Self {
         Self {
             peers: BTreeMap::new(),
+            ticked_at: None,
         }
     }
 }
@@ -177,6 +197,33 @@ impl<P: Ord + Clone> PullScheduler<P> {
         }
     }
 
+    /// The driver's timer fired. If the last tick was more than [`WAKE_GAP_MS`] ago the node
+    /// was asleep, and [`Self::woke`] says what follows.
+    pub fn tick(&mut self, now: u64) {
+        let slept = self
+            .ticked_at
+            .is_some_and(|at| now.saturating_sub(at) > WAKE_GAP_MS);
+        self.ticked_at = Some(now);
+        if slept {
+            self.woke(now);
+        }
+    }
+
+    /// The node was asleep (its clock jumped past its timers, as a laptop lid or a frozen
+    /// browser makes it): gossip sent meanwhile is lost, so every idle peer is owed a full
+    /// pull now, in turn for a slot. Peers already waiting keep their place.
+    pub fn woke(&mut self, now: u64) {
+        let idle: Vec<P> = self
+            .peers
+            .iter()
+            .filter(|(_, entry)| entry.state == State::Idle)
+            .map(|(peer, _)| peer.clone())
+            .collect();
+        for peer in idle {
+            self.want(peer, now);
+        }
+    }
+
     /// The peers whose pull starts now, as [`Self::grant_pulls`] says, without their scope.
     pub fn grant(&mut self, now: u64) -> Vec<P> {
         self.grant_pulls(now).into_iter().map(|g| g.peer).collect()
@@ -187,6 +234,14 @@ impl<P: Ord + Clone> PullScheduler<P> {
     /// or v2) over `scope`.
     pub fn grant_pulls(&mut self, now: u64) -> Vec<Grant<P>> {
         for entry in self.peers.values_mut() {
+            if let Some(due) = entry
+                .last_done
+                .map(|done| done.saturating_add(ANTI_ENTROPY_MS))
+                .filter(|due| *due <= now && entry.state == State::Idle)
+            {
+                entry.owes_full = true;
+                entry.state = State::Waiting { since: due };
+            }
             if let Some(due) = entry.catch_up_at.filter(|due| *due <= now) {
                 entry.catch_up_at = None;
                 entry.owes_catch_up = true;
@@ -261,6 +316,7 @@ impl<P: Ord + Clone> PullScheduler<P> {
         let State::Pulling { again, .. } = entry.state else {
             return;
         };
+        entry.last_done = Some(now);
         if ok {
             entry.failures = 0;
             entry.state = again.map_or(State::Idle, |since| State::Waiting { since });
@@ -331,7 +387,10 @@ impl<P: Ord + Clone> PullScheduler<P> {
                     State::Pulling { last_progress, .. } => {
                         Some(last_progress.saturating_add(STALL_MS))
                     }
-                    State::Idle | State::Waiting { .. } => None,
+                    State::Idle => entry
+                        .last_done
+                        .map(|done| done.saturating_add(ANTI_ENTROPY_MS)),
+                    State::Waiting { .. } => None,
                 };
                 state.into_iter().chain(entry.catch_up_at).min()
             })

@@ -4,8 +4,8 @@
 //! owed when one of a peer's two connections closes. Time is virtual.
 
 use phemossa_node::pulls::{
-    retry_delay_ms, Grant, PullScheduler, PullScope, CATCH_UP_DELAY_MS, FIRST_RETRY_MS,
-    MAX_RETRY_MS, PULL_SLOTS, STALL_MS,
+    retry_delay_ms, Grant, PullScheduler, PullScope, ANTI_ENTROPY_MS, CATCH_UP_DELAY_MS,
+    FIRST_RETRY_MS, MAX_RETRY_MS, PULL_SLOTS, STALL_MS, WAKE_GAP_MS,
 };
 use proptest::prelude::*;
 
@@ -259,6 +259,66 @@ fn a_loss_on_an_unknown_or_gone_peer_changes_nothing() {
     assert_eq!(pulls.next_wake(), None);
 }
 
+#[test]
+fn an_idle_peer_is_pulled_again_fifteen_minutes_after_its_last_pull() {
+    let mut pulls = PullScheduler::default();
+    pulls.connected(1, 0);
+    pulls.grant(0);
+    pulls.finished(1, true, 100);
+    assert_eq!(pulls.next_wake(), Some(100 + ANTI_ENTROPY_MS));
+    assert!(pulls.grant(100 + ANTI_ENTROPY_MS - 1).is_empty());
+    assert_eq!(
+        pulls.grant_pulls(100 + ANTI_ENTROPY_MS),
+        vec![full(1)],
+        "over everything: gossip may have lost anything"
+    );
+    // Counted from when that pull ended, not from when it started.
+    pulls.finished(1, true, 200 + ANTI_ENTROPY_MS);
+    assert!(pulls.grant(100 + 2 * ANTI_ENTROPY_MS).is_empty());
+    assert_eq!(pulls.grant(200 + 2 * ANTI_ENTROPY_MS), vec![1]);
+}
+
+#[test]
+fn waking_from_sleep_owes_every_idle_peer_a_pull() {
+    let mut pulls = PullScheduler::default();
+    for peer in [1, 2, 3] {
+        pulls.connected(peer, 0);
+    }
+    assert_eq!(pulls.grant(0), vec![1, 2]);
+    pulls.finished(1, true, 10);
+    pulls.finished(2, false, 10);
+    assert_eq!(pulls.grant(10), vec![3]);
+    pulls.woke(20);
+    assert_eq!(
+        pulls.grant_pulls(20),
+        vec![full(1)],
+        "1 was idle; 2 waits out its retry; 3 is still pulling"
+    );
+}
+
+#[test]
+fn a_gap_between_ticks_is_a_wake() {
+    let mut pulls = PullScheduler::default();
+    pulls.connected(1, 0);
+    pulls.grant(0);
+    pulls.finished(1, true, 10);
+    let mut now = 10;
+    for _ in 0..100 {
+        now += 250;
+        pulls.tick(now);
+    }
+    assert!(pulls.grant(now).is_empty(), "ticks in time: nothing owed");
+    now += WAKE_GAP_MS;
+    pulls.tick(now);
+    assert!(
+        pulls.grant(now).is_empty(),
+        "a gap of exactly the limit is not a sleep"
+    );
+    now += WAKE_GAP_MS + 1;
+    pulls.tick(now);
+    assert_eq!(pulls.grant(now), vec![1], "woke: pulled again at once");
+}
+
 #[derive(Debug, Clone)]
 enum Op {
     Connect(u8),
@@ -267,6 +327,7 @@ enum Op {
     Finish(u8, bool),
     Progress(u8),
     ConnectionLost(u8),
+    Woke,
     Wait(u64),
 }
 
@@ -278,6 +339,7 @@ fn op() -> impl Strategy<Value = Op> {
         ((0u8..8), any::<bool>()).prop_map(|(p, ok)| Op::Finish(p, ok)),
         (0u8..8).prop_map(Op::Progress),
         (0u8..8).prop_map(Op::ConnectionLost),
+        Just(Op::Woke),
         (0u64..200_000).prop_map(Op::Wait),
     ]
 }
@@ -298,6 +360,7 @@ proptest! {
                 Op::Finish(p, ok) => pulls.finished(p, ok, now),
                 Op::Progress(p) => pulls.progressed(p, now),
                 Op::ConnectionLost(p) => pulls.connection_lost(&p, now),
+                Op::Woke => pulls.woke(now),
                 Op::Wait(ms) => now += ms,
             }
             pulls.reclaim(now);

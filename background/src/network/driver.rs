@@ -328,6 +328,8 @@ impl Driver {
 
     fn on_tick(&mut self) {
         let now = clock::now_ms();
+        // A long gap since the last tick means the machine slept: peers are pulled again.
+        self.pulls.tick(now);
         self.tend_relays(now);
         let gossipsub = &mut self.swarm.behaviour_mut().gossipsub;
         self.gossip.flush_due(gossipsub, now);
