@@ -35,9 +35,10 @@ pub trait SyncMachine: std::fmt::Debug {
     fn score(&self) -> &PeerScore;
     fn score_mut(&mut self) -> &mut PeerScore;
     fn check_score(&mut self) -> bool;
-    /// This node stored (or dropped) events since: what it answers from must be listed
-    /// afresh. v1 lists from the store on every request; v2 marks its held item set stale
-    /// ([`Reconciler::store_changed`]).
+    /// This node stored events: what it answers from must be listed afresh. v1 lists from
+    /// the store on every request; v2 marks its held item set stale
+    /// ([`Reconciler::store_changed`]). Events that retention dropped need no call: asked
+    /// for, they are answered as unavailable.
     fn store_changed(&mut self) {}
 }
 

@@ -87,9 +87,9 @@ impl Reconciler {
         self.outputs.push_back(Output::Respond { to: req, bytes });
     }
 
-    /// This node's store changed (events stored or dropped): the held item set no longer
-    /// shows it all, and the next reconcile-open lists the scope afresh. A set still loading
-    /// is stale too, since pages already listed missed the change.
+    /// This node stored events: the held item set no longer shows them all, and the next
+    /// reconcile-open lists the scope afresh. A set still loading is stale too, since pages
+    /// already listed missed the new events.
     pub fn store_changed(&mut self) {
         if let Some(held) = self.held.as_mut() {
             held.stale = true;
