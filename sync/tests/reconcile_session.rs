@@ -401,6 +401,39 @@ fn opening_reconciliations_over_and_over_is_refused_without_blame() {
 }
 
 #[test]
+fn opening_the_same_scope_again_on_a_busy_node_is_answered_not_refused() {
+    // A node storing events all the time marks the held set stale before every open; past
+    // six listings a minute it answers from the set it holds rather than refusing the peer.
+    let mut session = Reconciler::new(small_config());
+    let mut store = store(&[true; UNIVERSE]);
+    let mut outputs = Vec::new();
+    for req in 0..10 {
+        session.store_changed();
+        let open = ReconcileMessage::Open {
+            req,
+            scope: Scope::default(),
+            negentropy: vec![0x61],
+        };
+        session.handle_message(&open.encode(), NOW);
+        outputs.extend(drive(&mut session, &mut store, NOW));
+    }
+    let answered = responses(&outputs)
+        .iter()
+        .filter(|m| {
+            matches!(
+                m,
+                ReconcileMessage::Response {
+                    negentropy: Some(_),
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(answered, 10, "every open answered");
+    assert_eq!(session.score().total_invalid(), 0);
+}
+
+#[test]
 fn a_scope_too_large_is_a_typed_error_on_both_sides() {
     let config = ReconcileConfig {
         max_items: 10,

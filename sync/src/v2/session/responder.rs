@@ -109,6 +109,15 @@ impl Reconciler {
             let now = self.now_ms;
             self.loads.retain(|at| at.saturating_add(60_000) > now);
             if self.loads.len() >= MAX_LOADS_PER_MINUTE {
+                // Only stale, not another scope: an answer from the set held is better than
+                // none, and a busy node storing events all the time must not refuse a peer
+                // that merely opens again.
+                let stale_only = self.held.as_ref().is_some_and(|held| {
+                    held.scope == scope && matches!(held.state, HeldState::Ready { .. })
+                });
+                if stale_only {
+                    return self.on_round(req, negentropy);
+                }
                 return self.refuse(req);
             }
             self.loads.push_back(now);
