@@ -6,12 +6,12 @@
 //! - [`direct`]: when to try a direct WebRTC connection to a relayed peer, and again after one
 //!   failed, and how that stands for the pages ([`direct::DirectState`]).
 //! - [`pulls`]: which peers may pull now: two slots shared by v1 and v2 pulls, given out
-//!   oldest-waiting first, taken back from stalled pulls, the retry rule, and the catch-up
-//!   pull owed when one of a peer's connections closes ([`pulls::PullScheduler`]).
+//!   oldest-waiting first, taken back from stalled pulls, the retry rule, the catch-ups owed
+//!   when one of a peer's connections closes, and anti-entropy ([`pulls::PullScheduler`]).
 
 pub mod direct;
 pub mod discovery;
 pub mod pulls;
 
 pub use direct::{DirectAttempts, DirectState};
-pub use pulls::{Grant, PullScheduler, PullScope};
+pub use pulls::PullScheduler;

@@ -2,10 +2,11 @@
 //! shared by every pull of this node, v1 or v2; a free slot goes to the peer that has waited
 //! longest; a slot held by a pull that makes no progress is taken back; and a pull that failed
 //! is retried after a wait that a follow change cannot shorten, so nothing restarts in a loop.
-//! When one of a peer's connections closes while another stays open, the peer is owed a
-//! catch-up pull (§8.8), first in line, of the authors the two share. And whatever gossip lost
-//! in other ways is repaired by anti-entropy: a peer is pulled again 15 minutes after its last
-//! pull ended, and every idle peer at once when the node wakes from sleep.
+//! When one of a peer's connections closes while another stays open, the peer is owed
+//! catch-up pulls (§8.8), 2 s and 30 s later, one at a time ahead of the queue and at least
+//! 20 s apart. And whatever gossip lost in other ways is repaired by anti-entropy (§8.7): every
+//! 15 minutes the idle peer pulled longest ago is pulled again, and every idle peer at once
+//! when the node wakes from sleep.
 //!
 //! Sans-IO, one [`PullScheduler`] per node, keyed by peer id. The driver tells it what
 //! happened, with the time, and asks it whom to start ([`PullScheduler::grant`]) and whose
@@ -31,41 +32,34 @@ pub const MAX_RETRY_MS: u64 = 5 * 60_000;
 /// honest v2 reconciliation, whose rounds report nothing until they find ids, dozens of rounds.
 pub const STALL_MS: u64 = 120_000;
 
-/// How long after one of a peer's connections closed (another staying open) its catch-up pull
-/// is due. Both ends see a relay's or a circuit's death within a round trip of each other, and
-/// until the peer has seen it too, its own dying connection may still swallow what it sends us
-/// (gossipsub hands a peer's messages to whichever of its connections asks first). 2 s is many
-/// round trips on any path that still carries a direct connection, and what the person waits.
-pub const CATCH_UP_DELAY_MS: u64 = 2_000;
+/// When the catch-ups after a lost connection are due (§8.8): one of a peer's connections
+/// closed while another stays open, and whatever the closed one had taken is lost.
+/// - 2 s: both ends see a relay's or a circuit's death within a round trip of each other, and
+///   until the peer has seen it too, its dying connection may still swallow what it sends us
+///   (gossipsub hands a peer's messages to whichever of its connections asks first). 2 s is many
+///   round trips on any path that still carries a connection, and what the person waits.
+/// - 30 s: when a relay host just vanishes, or a WebRTC path dies, each end sees it on its own
+///   timers, and the peer's side may close up to about 30 s after ours (Chrome's ICE failure);
+///   what it sent into its dead connection meanwhile is caught by the second.
+pub const CATCH_UP_AFTER_MS: [u64; 2] = [2_000, 30_000];
 
-/// A connected peer is pulled again this long after its last pull ended (§8.7, "Anti-entropy"):
-/// gossip loses what no catch-up sees (a subscription lost with a closed connection, a message
-/// a mesh peer dropped under load, a forged copy that made the real one a duplicate), and with
-/// v2 a pull of two equal sets is one round trip. 15 minutes bounds how long such a loss lasts
-/// at a cost of four pulls an hour per peer.
+/// A peer's catch-ups are at least this far apart, however often its connections close: a
+/// peer that opens and closes connections on purpose gets at most one catch-up every 20 s
+/// (three a minute), and only one catch-up at a time goes ahead of the waiting peers.
+pub const CATCH_UP_MIN_GAP_MS: u64 = 20_000;
+
+/// Anti-entropy (§8.7): every this often, the connected idle peer whose last pull ended
+/// longest ago is owed a pull. Gossip loses what no catch-up sees (a subscription lost with a
+/// closed connection, a message a mesh peer dropped under load, a forged copy that made the
+/// real one a duplicate); 15 minutes bounds how long such a loss lasts, for four pulls an hour
+/// by the whole node (each, with v2 and nothing missing, one round trip and one listing of the
+/// scope on each side), however many peers it has.
 pub const ANTI_ENTROPY_MS: u64 = 15 * 60_000;
 
 /// A gap this long between two of the driver's ticks (each 250 ms) means the node was asleep:
-/// timers do not run in a suspended machine or a frozen browser, and 60 s is far past any
-/// delay a busy page puts on a timer.
-pub const WAKE_GAP_MS: u64 = 60_000;
-
-/// What a granted pull covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PullScope {
-    /// Everything this node syncs: a first pull, a follow change, a retry.
-    Full,
-    /// Only a catch-up after a connection closed (§8.8): the authors whose gossip that
-    /// connection could have carried, the ones both peers subscribe to.
-    CatchUp,
-}
-
-/// A pull [`PullScheduler::grant_pulls`] starts now.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Grant<P> {
-    pub peer: P,
-    pub scope: PullScope,
-}
+/// timers do not run in a suspended machine. 3 minutes, because Chrome's intensive throttling
+/// may align a hidden page's timers to one a minute, which must not read as sleep.
+pub const WAKE_GAP_MS: u64 = 3 * 60_000;
 
 /// The wait after `failures` failed pulls in a row: none before any failed, then
 /// [`FIRST_RETRY_MS`], doubling with every further failure up to [`MAX_RETRY_MS`].
@@ -93,18 +87,19 @@ enum State {
     Cooling { until: u64 },
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Peer {
     state: State,
     /// Failed pulls in a row.
     failures: u32,
-    /// The next pull must cover everything (it is owed for a connection, a follow change or
-    /// a retry). Without it, a pull owed only for a catch-up is a [`PullScope::CatchUp`].
-    owes_full: bool,
-    /// A catch-up is owed; the next pull goes ahead of ordinary ones.
+    /// A catch-up fell due: the next pull is one, and may go ahead of ordinary ones.
     owes_catch_up: bool,
-    /// A connection closed; a catch-up is due from then ([`CATCH_UP_DELAY_MS`]).
-    catch_up_at: Option<u64>,
+    /// The pull holding a slot is a catch-up (only one catch-up at a time goes first).
+    pulling_catch_up: bool,
+    /// When this peer's pending catch-ups fall due, earliest first ([`CATCH_UP_AFTER_MS`]).
+    catch_ups: Vec<u64>,
+    /// When its last catch-up fell due, for [`CATCH_UP_MIN_GAP_MS`].
+    last_catch_up: Option<u64>,
     /// When its last pull ended, for anti-entropy ([`ANTI_ENTROPY_MS`]).
     last_done: Option<u64>,
 }
@@ -114,11 +109,29 @@ impl Peer {
         Self {
             state: State::Idle,
             failures: 0,
-            owes_full: false,
             owes_catch_up: false,
-            catch_up_at: None,
+            pulling_catch_up: false,
+            catch_ups: Vec::new(),
+            last_catch_up: None,
             last_done: None,
         }
+    }
+
+    /// Owes a catch-up at `due`, unless one is pending within [`CATCH_UP_MIN_GAP_MS`] of it
+    /// (that one covers it); never sooner than that gap after the last one.
+    fn schedule_catch_up(&mut self, due: u64) {
+        let due = self.last_catch_up.map_or(due, |last| {
+            due.max(last.saturating_add(CATCH_UP_MIN_GAP_MS))
+        });
+        if self
+            .catch_ups
+            .iter()
+            .any(|pending| pending.abs_diff(due) < CATCH_UP_MIN_GAP_MS)
+        {
+            return;
+        }
+        self.catch_ups.push(due);
+        self.catch_ups.sort_unstable();
     }
 }
 
@@ -128,6 +141,8 @@ pub struct PullScheduler<P> {
     peers: BTreeMap<P, Peer>,
     /// The driver's last tick, to see it wake ([`WAKE_GAP_MS`]).
     ticked_at: Option<u64>,
+    /// When the next anti-entropy pull is due; set once a peer connects.
+    anti_entropy_at: Option<u64>,
 }
 
 impl<P> Default for PullScheduler<P> {
@@ -135,6 +150,7 @@ impl<P> Default for PullScheduler<P> {
         Self {
             peers: BTreeMap::new(),
             ticked_at: None,
+            anti_entropy_at: None,
         }
     }
 }
@@ -143,6 +159,8 @@ impl<P: Ord + Clone> PullScheduler<P> {
     /// A peer connected: it is owed a pull (§8.7, on every new connection).
     pub fn connected(&mut self, peer: P, now: u64) {
         self.peers.entry(peer.clone()).or_insert_with(Peer::new);
+        self.anti_entropy_at
+            .get_or_insert(now.saturating_add(ANTI_ENTROPY_MS));
         self.want(peer, now);
     }
 
@@ -159,7 +177,6 @@ impl<P: Ord + Clone> PullScheduler<P> {
         let Some(entry) = self.peers.get_mut(&peer) else {
             return;
         };
-        entry.owes_full = true;
         entry.state = match entry.state {
             State::Idle => State::Waiting { since: now },
             State::Pulling {
@@ -183,17 +200,17 @@ impl<P: Ord + Clone> PullScheduler<P> {
     }
 
     /// One of the peer's connections closed and another stays open (§8.8): whatever the closed
-    /// one held is lost, so the peer owes a catch-up pull, due [`CATCH_UP_DELAY_MS`] from now.
-    /// When due it goes ahead of ordinary waiting pulls; it does not wait out a failure's retry
-    /// time (a closed connection is news, not a retry, so connections alone bound how often it
-    /// runs); and a pull running then is followed by one more. Several closes before it is due
-    /// make one catch-up. A peer the scheduler does not know (not yet identified) is ignored:
-    /// its first pull is still to come.
+    /// one held is lost, so the peer owes catch-up pulls at [`CATCH_UP_AFTER_MS`] from now,
+    /// at least [`CATCH_UP_MIN_GAP_MS`] apart (a pending one close to a new one covers it).
+    /// A due catch-up is not put off by a failed pull's retry wait (a closed connection is
+    /// news, not a retry; the gap bounds how often it runs), and a pull running then is
+    /// followed by one more. A peer the scheduler does not know (not yet identified) is
+    /// ignored: its first pull is still to come.
     pub fn connection_lost(&mut self, peer: &P, now: u64) {
         if let Some(entry) = self.peers.get_mut(peer) {
-            entry
-                .catch_up_at
-                .get_or_insert(now.saturating_add(CATCH_UP_DELAY_MS));
+            for after in CATCH_UP_AFTER_MS {
+                entry.schedule_catch_up(now.saturating_add(after));
+            }
         }
     }
 
@@ -210,8 +227,8 @@ impl<P: Ord + Clone> PullScheduler<P> {
     }
 
     /// The node was asleep (its clock jumped past its timers, as a laptop lid or a frozen
-    /// browser makes it): gossip sent meanwhile is lost, so every idle peer is owed a full
-    /// pull now, in turn for a slot. Peers already waiting keep their place.
+    /// browser makes it): gossip sent meanwhile is lost, so every idle peer is owed a pull
+    /// now, in turn for a slot. Peers already waiting keep their place.
     pub fn woke(&mut self, now: u64) {
         let idle: Vec<P> = self
             .peers
@@ -224,26 +241,17 @@ impl<P: Ord + Clone> PullScheduler<P> {
         }
     }
 
-    /// The peers whose pull starts now, as [`Self::grant_pulls`] says, without their scope.
+    /// The peers whose pull starts now, each given a slot, while slots are free: first one
+    /// peer owed a catch-up (the one waiting longest), unless a catch-up already holds a slot;
+    /// then those waiting longest (ties by peer id). The driver starts each one's pull (v1 or
+    /// v2) over the node's whole scope.
     pub fn grant(&mut self, now: u64) -> Vec<P> {
-        self.grant_pulls(now).into_iter().map(|g| g.peer).collect()
-    }
-
-    /// The pulls that start now, each given a slot: catch-ups first, then those waiting
-    /// longest (ties by peer id), while slots are free. The driver starts each one's pull (v1
-    /// or v2) over `scope`.
-    pub fn grant_pulls(&mut self, now: u64) -> Vec<Grant<P>> {
+        self.anti_entropy(now);
         for entry in self.peers.values_mut() {
-            if let Some(due) = entry
-                .last_done
-                .map(|done| done.saturating_add(ANTI_ENTROPY_MS))
-                .filter(|due| *due <= now && entry.state == State::Idle)
-            {
-                entry.owes_full = true;
-                entry.state = State::Waiting { since: due };
-            }
-            if let Some(due) = entry.catch_up_at.filter(|due| *due <= now) {
-                entry.catch_up_at = None;
+            let due = entry.catch_ups.first().copied().filter(|due| *due <= now);
+            if let Some(due) = due {
+                entry.catch_ups.remove(0);
+                entry.last_catch_up = Some(due);
                 entry.owes_catch_up = true;
                 entry.state = match entry.state {
                     State::Idle | State::Cooling { .. } => State::Waiting { since: due },
@@ -263,34 +271,62 @@ impl<P: Ord + Clone> PullScheduler<P> {
                 }
             }
         }
-        let mut waiting: Vec<(bool, u64, P)> = self
+        let mut waiting: Vec<(u64, P)> = self
             .peers
             .iter()
             .filter_map(|(peer, entry)| match entry.state {
-                State::Waiting { since } => Some((!entry.owes_catch_up, since, peer.clone())),
+                State::Waiting { since } => Some((since, peer.clone())),
                 _ => None,
             })
             .collect();
         waiting.sort();
+        let catching_up = self.peers.values().any(|entry| entry.pulling_catch_up);
+        let first = (!catching_up)
+            .then(|| {
+                waiting
+                    .iter()
+                    .position(|(_, peer)| self.peers.get(peer).is_some_and(|e| e.owes_catch_up))
+            })
+            .flatten();
+        if let Some(index) = first {
+            let ahead = waiting.remove(index);
+            waiting.insert(0, ahead);
+        }
         let free = PULL_SLOTS.saturating_sub(self.pulling());
-        let mut granted = Vec::new();
-        for (_, _, peer) in waiting.into_iter().take(free) {
-            if let Some(entry) = self.peers.get_mut(&peer) {
-                let scope = if entry.owes_full {
-                    PullScope::Full
-                } else {
-                    PullScope::CatchUp
-                };
-                entry.owes_full = false;
-                entry.owes_catch_up = false;
+        let granted: Vec<P> = waiting
+            .into_iter()
+            .take(free)
+            .map(|(_, peer)| peer)
+            .collect();
+        for peer in &granted {
+            if let Some(entry) = self.peers.get_mut(peer) {
+                entry.pulling_catch_up = std::mem::take(&mut entry.owes_catch_up);
                 entry.state = State::Pulling {
                     last_progress: now,
                     again: None,
                 };
-                granted.push(Grant { peer, scope });
             }
         }
         granted
+    }
+
+    /// Anti-entropy ([`ANTI_ENTROPY_MS`]): when due, the idle peer whose last pull ended
+    /// longest ago (ties by peer id) is owed a pull, and the next is due a period later. With
+    /// no idle peer every peer is pulling or about to, which serves as well.
+    fn anti_entropy(&mut self, now: u64) {
+        if self.anti_entropy_at.is_none_or(|due| due > now) {
+            return;
+        }
+        self.anti_entropy_at = Some(now.saturating_add(ANTI_ENTROPY_MS));
+        let oldest = self
+            .peers
+            .iter()
+            .filter(|(_, entry)| entry.state == State::Idle)
+            .min_by_key(|(peer, entry)| (entry.last_done, (*peer).clone()))
+            .map(|(peer, _)| peer.clone());
+        if let Some(peer) = oldest {
+            self.want(peer, now);
+        }
     }
 
     /// The peer's pull moved forward: it listed ids, or events arrived or were given up
@@ -308,7 +344,7 @@ impl<P: Ord + Clone> PullScheduler<P> {
     /// The peer's pull ended (the machine's `Output::Finished`): `ok` if it finished, not if it
     /// ended with any error. Its slot is free. After success it pulls again only if a pull was
     /// owed meanwhile; after a failure it waits [`retry_delay_ms`], and that one retry covers
-    /// whatever was owed.
+    /// whatever was owed, except a catch-up that fell due meanwhile, which waits for no retry.
     pub fn finished(&mut self, peer: P, ok: bool, now: u64) {
         let Some(entry) = self.peers.get_mut(&peer) else {
             return;
@@ -317,17 +353,14 @@ impl<P: Ord + Clone> PullScheduler<P> {
             return;
         };
         entry.last_done = Some(now);
+        entry.pulling_catch_up = false;
         if ok {
             entry.failures = 0;
             entry.state = again.map_or(State::Idle, |since| State::Waiting { since });
         } else {
-            // The retry covers everything, whatever the failed pull was for.
-            entry.owes_full = true;
             entry.failures = entry.failures.saturating_add(1);
             let until = now.saturating_add(retry_delay_ms(entry.failures));
             entry.state = if entry.owes_catch_up {
-                // A connection closed during the pull that failed: the catch-up is not put
-                // off by the failure (see `connection_lost`), and covers everything.
                 State::Waiting { since: now }
             } else {
                 State::Cooling { until }
@@ -369,7 +402,7 @@ impl<P: Ord + Clone> PullScheduler<P> {
             .iter()
             .filter(|(_, entry)| {
                 matches!(entry.state, State::Waiting { .. } | State::Cooling { .. })
-                    || (entry.catch_up_at.is_some()
+                    || (!entry.catch_ups.is_empty()
                         && !matches!(entry.state, State::Pulling { .. }))
             })
             .map(|(peer, _)| peer.clone())
@@ -379,21 +412,20 @@ impl<P: Ord + Clone> PullScheduler<P> {
     /// When [`Self::grant`] or [`Self::reclaim`] next has something to do, if ever; the
     /// driver may also just call both on its tick.
     pub fn next_wake(&self) -> Option<u64> {
-        self.peers
-            .values()
-            .filter_map(|entry| {
-                let state = match entry.state {
-                    State::Cooling { until } => Some(until),
-                    State::Pulling { last_progress, .. } => {
-                        Some(last_progress.saturating_add(STALL_MS))
-                    }
-                    State::Idle => entry
-                        .last_done
-                        .map(|done| done.saturating_add(ANTI_ENTROPY_MS)),
-                    State::Waiting { .. } => None,
-                };
-                state.into_iter().chain(entry.catch_up_at).min()
-            })
-            .min()
+        let per_peer = self.peers.values().filter_map(|entry| {
+            let state = match entry.state {
+                State::Cooling { until } => Some(until),
+                State::Pulling { last_progress, .. } => {
+                    Some(last_progress.saturating_add(STALL_MS))
+                }
+                State::Idle | State::Waiting { .. } => None,
+            };
+            state
+                .into_iter()
+                .chain(entry.catch_ups.first().copied())
+                .min()
+        });
+        let anti_entropy = self.anti_entropy_at.filter(|_| !self.peers.is_empty());
+        per_peer.chain(anti_entropy).min()
     }
 }

@@ -1,10 +1,10 @@
 //! The pull scheduler (docs/protocol.md §8.7 "Pull slots" and "Retries"): two slots shared by
 //! every pull, given to the peer waiting longest, taken back from pulls that make no progress,
-//! and a retry rule that a follow change cannot turn into a loop; and (§8.8) the catch-up pull
-//! owed when one of a peer's two connections closes. Time is virtual.
+//! and a retry rule that a follow change cannot turn into a loop; (§8.8) the catch-ups owed when
+//! one of a peer's two connections closes; and anti-entropy. Time is virtual.
 
 use phemossa_node::pulls::{
-    retry_delay_ms, Grant, PullScheduler, PullScope, ANTI_ENTROPY_MS, CATCH_UP_DELAY_MS,
+    retry_delay_ms, PullScheduler, ANTI_ENTROPY_MS, CATCH_UP_AFTER_MS, CATCH_UP_MIN_GAP_MS,
     FIRST_RETRY_MS, MAX_RETRY_MS, PULL_SLOTS, STALL_MS, WAKE_GAP_MS,
 };
 use proptest::prelude::*;
@@ -125,25 +125,11 @@ fn a_disconnected_peer_gives_its_slot_back() {
     );
 }
 
-fn catch_up(peer: u8) -> Grant<u8> {
-    Grant {
-        peer,
-        scope: PullScope::CatchUp,
-    }
-}
-
-fn full(peer: u8) -> Grant<u8> {
-    Grant {
-        peer,
-        scope: PullScope::Full,
-    }
-}
-
 /// Peer 1 has pulled and is idle; peers 2 and 3 hold the slots.
 fn idle_one_and_two_busy() -> PullScheduler<u8> {
     let mut pulls = PullScheduler::default();
     pulls.connected(1, 0);
-    assert_eq!(pulls.grant_pulls(0), vec![full(1)]);
+    assert_eq!(pulls.grant(0), vec![1]);
     pulls.finished(1, true, 10);
     pulls.connected(2, 20);
     pulls.connected(3, 20);
@@ -151,62 +137,125 @@ fn idle_one_and_two_busy() -> PullScheduler<u8> {
     pulls
 }
 
+const FIRST_CATCH_UP: u64 = CATCH_UP_AFTER_MS[0];
+const SECOND_CATCH_UP: u64 = CATCH_UP_AFTER_MS[1];
+
 #[test]
-fn a_lost_connection_is_followed_by_a_catch_up_pull_first_in_line() {
+fn a_lost_connection_is_followed_by_two_catch_ups_first_in_line() {
     let mut pulls = idle_one_and_two_busy();
     pulls.connected(4, 30);
     pulls.connection_lost(&1, 100);
-    assert_eq!(pulls.next_wake(), Some(100 + CATCH_UP_DELAY_MS));
+    assert_eq!(pulls.next_wake(), Some(100 + FIRST_CATCH_UP));
     pulls.finished(2, true, 101);
     assert_eq!(
-        pulls.grant_pulls(101),
-        vec![full(4)],
+        pulls.grant(101),
+        vec![4],
         "not due yet: the waiting peer takes the free slot"
     );
     pulls.finished(3, true, 102);
     pulls.connected(5, 103);
     pulls.finished(4, true, 104);
     assert_eq!(
-        pulls.grant_pulls(100 + CATCH_UP_DELAY_MS),
-        vec![catch_up(1), full(5)],
-        "due: ahead of peer 5, which waited longer, and scoped to the catch-up"
+        pulls.grant(100 + FIRST_CATCH_UP),
+        vec![1, 5],
+        "due: ahead of peer 5, which waited longer"
+    );
+    pulls.finished(1, true, 3_000);
+    pulls.finished(5, true, 3_000);
+    assert!(pulls.grant(100 + SECOND_CATCH_UP - 1).is_empty());
+    assert_eq!(
+        pulls.grant(100 + SECOND_CATCH_UP),
+        vec![1],
+        "the second, for a peer that saw its side close later"
+    );
+    pulls.finished(1, true, 100 + SECOND_CATCH_UP + 1);
+    assert!(
+        pulls.grant(100 + 5 * SECOND_CATCH_UP).is_empty(),
+        "and no third"
     );
 }
 
 #[test]
-fn several_losses_before_it_is_due_make_one_catch_up() {
+fn losses_close_together_share_their_catch_ups() {
     let mut pulls = PullScheduler::default();
     pulls.connected(1, 0);
     pulls.grant(0);
     pulls.finished(1, true, 1);
-    pulls.connection_lost(&1, 10);
-    pulls.connection_lost(&1, 500);
-    pulls.connection_lost(&1, 10 + CATCH_UP_DELAY_MS - 1);
-    assert!(pulls.grant(10 + CATCH_UP_DELAY_MS - 1).is_empty());
+    for lost in [100, 500, 1_500] {
+        pulls.connection_lost(&1, lost);
+    }
+    let mut granted = Vec::new();
+    for now in (0..=120_000).step_by(100) {
+        if !pulls.grant(now).is_empty() {
+            granted.push(now);
+            pulls.finished(1, true, now + 50);
+        }
+    }
     assert_eq!(
-        pulls.grant_pulls(10 + CATCH_UP_DELAY_MS),
-        vec![catch_up(1)],
-        "due from the first loss"
+        granted,
+        vec![100 + FIRST_CATCH_UP, 100 + SECOND_CATCH_UP],
+        "three losses within 2 s: two catch-ups, from the first"
     );
-    pulls.finished(1, true, 3_000);
-    assert!(pulls.grant(100_000).is_empty(), "and no second one");
 }
 
 #[test]
-fn a_loss_during_a_pull_pulls_once_more_after_it() {
+fn a_peer_whose_connections_keep_closing_gets_a_catch_up_every_20_s_at_most() {
     let mut pulls = PullScheduler::default();
     pulls.connected(1, 0);
     pulls.grant(0);
-    pulls.connection_lost(&1, 5);
+    pulls.finished(1, true, 1);
+    let mut granted = Vec::new();
+    for now in (0..=600_000u64).step_by(100) {
+        if now % 1_000 == 0 {
+            pulls.connection_lost(&1, now);
+        }
+        if !pulls.grant(now).is_empty() {
+            granted.push(now);
+            pulls.finished(1, true, now + 50);
+        }
+    }
     assert!(
-        pulls.grant(5 + CATCH_UP_DELAY_MS).is_empty(),
-        "it is pulling"
+        granted
+            .windows(2)
+            .all(|w| w[1] - w[0] >= CATCH_UP_MIN_GAP_MS),
+        "{granted:?}"
     );
-    pulls.finished(1, true, 5 + CATCH_UP_DELAY_MS + 1);
-    assert_eq!(
-        pulls.grant_pulls(5 + CATCH_UP_DELAY_MS + 1),
-        vec![catch_up(1)],
-        "the pull that ran may have passed what was lost"
+    assert!(granted.len() as u64 <= 600_000 / CATCH_UP_MIN_GAP_MS + 1);
+}
+
+#[test]
+fn catch_ups_of_flapping_peers_never_hold_both_slots() {
+    let mut pulls = PullScheduler::default();
+    for peer in [1, 2, 3] {
+        pulls.connected(peer, 0);
+    }
+    assert_eq!(pulls.grant(0), vec![1, 2]);
+    pulls.finished(1, true, 1);
+    pulls.finished(2, true, 1);
+    assert_eq!(pulls.grant(1), vec![3]);
+    // Peers 1 and 2 lose a connection every second and answer their catch-ups slowly (they
+    // end only when stalled); peer 3 finished and is owed another pull from 10 s.
+    pulls.finished(3, true, 5_000);
+    pulls.want(3, 10_000);
+    let mut three_at = None;
+    for now in (5_000..=600_000u64).step_by(500) {
+        if now % 1_000 == 0 {
+            pulls.connection_lost(&1, now);
+            pulls.connection_lost(&2, now);
+        }
+        for stalled in pulls.reclaim(now) {
+            pulls.finished(stalled, false, now);
+        }
+        if pulls.grant(now).contains(&3) {
+            three_at = Some(now);
+            break;
+        }
+        assert!(pulls.pulling() <= PULL_SLOTS);
+    }
+    let three_at = three_at.expect("peer 3 never got a slot");
+    assert!(
+        three_at <= 10_000 + STALL_MS,
+        "peer 3 waited until {three_at}: a catch-up may take one slot, not both"
     );
 }
 
@@ -218,64 +267,50 @@ fn a_catch_up_does_not_wait_out_a_failed_pulls_retry() {
     pulls.finished(1, false, 10);
     pulls.connection_lost(&1, 20);
     assert_eq!(
-        pulls.grant_pulls(20 + CATCH_UP_DELAY_MS),
-        vec![full(1)],
-        "at once, and over everything, since the retry it replaces was owed too"
+        pulls.grant(20 + FIRST_CATCH_UP),
+        vec![1],
+        "at once, not after the 15 s retry wait"
     );
-    // A loss during a pull that then fails: the catch-up follows at once, not after the wait.
-    pulls.connection_lost(&1, 3_000);
-    assert!(pulls.grant(3_000 + CATCH_UP_DELAY_MS).is_empty());
-    pulls.finished(1, false, 3_000 + CATCH_UP_DELAY_MS + 1);
-    assert_eq!(
-        pulls.grant_pulls(3_000 + CATCH_UP_DELAY_MS + 1),
-        vec![full(1)]
+    // A catch-up that falls due during a pull that then fails follows at once too.
+    assert!(
+        pulls.grant(20 + SECOND_CATCH_UP).is_empty(),
+        "still pulling"
     );
-}
-
-#[test]
-fn a_catch_up_owed_with_a_follow_change_covers_everything() {
-    let mut pulls = idle_one_and_two_busy();
-    pulls.connection_lost(&1, 100);
-    pulls.follows_changed(101);
-    pulls.finished(2, true, 102);
-    assert_eq!(
-        pulls.grant_pulls(100 + CATCH_UP_DELAY_MS),
-        vec![full(1)],
-        "the one free slot: peer 1's catch-up goes ahead of peer 2's owed pull, over the new scope"
-    );
-    assert_eq!(pulls.wanting(), vec![2]);
+    pulls.finished(1, false, 20 + SECOND_CATCH_UP + 1);
+    assert_eq!(pulls.grant(20 + SECOND_CATCH_UP + 1), vec![1]);
 }
 
 #[test]
 fn a_loss_on_an_unknown_or_gone_peer_changes_nothing() {
     let mut pulls = PullScheduler::default();
     pulls.connection_lost(&1, 0);
-    assert!(pulls.grant(CATCH_UP_DELAY_MS).is_empty());
+    assert!(pulls.grant(FIRST_CATCH_UP).is_empty());
     pulls.connected(2, 0);
     pulls.grant(0);
     pulls.connection_lost(&2, 1);
     pulls.disconnected(&2);
-    assert!(pulls.grant(CATCH_UP_DELAY_MS + 1).is_empty());
+    assert!(pulls.grant(SECOND_CATCH_UP + 1).is_empty());
     assert_eq!(pulls.next_wake(), None);
 }
 
 #[test]
-fn an_idle_peer_is_pulled_again_fifteen_minutes_after_its_last_pull() {
+fn anti_entropy_pulls_the_peer_pulled_longest_ago_every_fifteen_minutes() {
     let mut pulls = PullScheduler::default();
     pulls.connected(1, 0);
-    pulls.grant(0);
-    pulls.finished(1, true, 100);
-    assert_eq!(pulls.next_wake(), Some(100 + ANTI_ENTROPY_MS));
-    assert!(pulls.grant(100 + ANTI_ENTROPY_MS - 1).is_empty());
+    pulls.connected(2, 0);
+    assert_eq!(pulls.grant(0), vec![1, 2]);
+    pulls.finished(2, true, 100);
+    pulls.finished(1, true, 200);
+    assert_eq!(pulls.next_wake(), Some(ANTI_ENTROPY_MS));
+    assert!(pulls.grant(ANTI_ENTROPY_MS - 1).is_empty());
     assert_eq!(
-        pulls.grant_pulls(100 + ANTI_ENTROPY_MS),
-        vec![full(1)],
-        "over everything: gossip may have lost anything"
+        pulls.grant(ANTI_ENTROPY_MS),
+        vec![2],
+        "one peer, the one whose last pull ended first"
     );
-    // Counted from when that pull ended, not from when it started.
-    pulls.finished(1, true, 200 + ANTI_ENTROPY_MS);
-    assert!(pulls.grant(100 + 2 * ANTI_ENTROPY_MS).is_empty());
-    assert_eq!(pulls.grant(200 + 2 * ANTI_ENTROPY_MS), vec![1]);
+    pulls.finished(2, true, ANTI_ENTROPY_MS + 10);
+    assert!(pulls.grant(2 * ANTI_ENTROPY_MS - 1).is_empty());
+    assert_eq!(pulls.grant(2 * ANTI_ENTROPY_MS), vec![1], "then the other");
 }
 
 #[test]
@@ -290,8 +325,8 @@ fn waking_from_sleep_owes_every_idle_peer_a_pull() {
     assert_eq!(pulls.grant(10), vec![3]);
     pulls.woke(20);
     assert_eq!(
-        pulls.grant_pulls(20),
-        vec![full(1)],
+        pulls.grant(20),
+        vec![1],
         "1 was idle; 2 waits out its retry; 3 is still pulling"
     );
 }
@@ -328,6 +363,7 @@ enum Op {
     Progress(u8),
     ConnectionLost(u8),
     Woke,
+    Tick,
     Wait(u64),
 }
 
@@ -340,7 +376,8 @@ fn op() -> impl Strategy<Value = Op> {
         (0u8..8).prop_map(Op::Progress),
         (0u8..8).prop_map(Op::ConnectionLost),
         Just(Op::Woke),
-        (0u64..200_000).prop_map(Op::Wait),
+        Just(Op::Tick),
+        prop_oneof![0u64..200_000, 0u64..2 * ANTI_ENTROPY_MS].prop_map(Op::Wait),
     ]
 }
 
@@ -361,6 +398,7 @@ proptest! {
                 Op::Progress(p) => pulls.progressed(p, now),
                 Op::ConnectionLost(p) => pulls.connection_lost(&p, now),
                 Op::Woke => pulls.woke(now),
+                Op::Tick => pulls.tick(now),
                 Op::Wait(ms) => now += ms,
             }
             pulls.reclaim(now);

@@ -19,8 +19,8 @@ use phemossa_core::settings::{DirectConnections, NetworkSettings};
 use phemossa_core::Error;
 use phemossa_gossip::{receive_remembering, Acceptance};
 use phemossa_node::discovery::{author_namespaces, is_author_namespace, GENERAL_NAMESPACE};
-use phemossa_node::pulls::{CATCH_UP_DELAY_MS, STALL_MS};
-use phemossa_node::{PullScheduler, PullScope};
+use phemossa_node::pulls::STALL_MS;
+use phemossa_node::PullScheduler;
 use phemossa_sync::limits::MAX_AUTHORS_PER_SCOPE;
 use phemossa_sync::{Output, Progress, Scope, SYNC_V2_PROTOCOL};
 use web_sys::console;
@@ -221,35 +221,6 @@ impl Driver {
         }
     }
 
-    /// A catch-up's scope (§8.8): the authors whose gossip a closed connection to `peer_id`
-    /// could have carried either way, the ones both this node and the peer subscribe to (a
-    /// node forwards only topics it subscribes to, and is sent only those). If gossipsub knows
-    /// none of the peer's subscriptions, they may be what was lost: everything, then.
-    fn catch_up_scope(&self, peer_id: &PeerId) -> Scope {
-        let theirs: Vec<phemossa_core::PublicKey> = self
-            .swarm
-            .behaviour()
-            .gossipsub
-            .all_peers()
-            .filter(|(peer, _)| *peer == peer_id)
-            .flat_map(|(_, topics)| topics)
-            .filter_map(|topic| phemossa_gossip::topic_author(topic.as_str()))
-            .collect();
-        let mut shared: Vec<phemossa_core::PublicKey> = self
-            .authors()
-            .into_iter()
-            .filter(|author| theirs.contains(author))
-            .collect();
-        if shared.is_empty() {
-            return self.scope();
-        }
-        shared.truncate(MAX_AUTHORS_PER_SCOPE);
-        Scope {
-            authors: Some(shared),
-            since: None,
-        }
-    }
-
     /// Events were stored: every peer's next reconciliation is answered from a fresh listing
     /// (§9.4), or a catch-up right after a post would be answered from the set listed before it.
     fn store_changed(&mut self) {
@@ -284,27 +255,12 @@ impl Driver {
 
     /// Starts the pulls the scheduler gives a slot now, each on the peer's sync version.
     fn start_granted(&mut self, now: u64) {
-        let granted = self.pulls.grant_pulls(now);
+        let granted = self.pulls.grant(now);
         if granted.is_empty() {
             return;
         }
-        let full = self.scope();
-        for grant in granted {
-            let peer_id = grant.peer;
-            let scope = match grant.scope {
-                PullScope::Full => full.clone(),
-                PullScope::CatchUp => {
-                    let scope = self.catch_up_scope(&peer_id);
-                    console::info_1(
-                        &format!(
-                            "phemossa: catching up with {peer_id} on {} authors",
-                            scope.authors.as_ref().map_or(0, Vec::len)
-                        )
-                        .into(),
-                    );
-                    scope
-                }
-            };
+        let scope = self.scope();
+        for peer_id in granted {
             let Some(peer) = self
                 .peers
                 .get_mut(&peer_id)
@@ -316,7 +272,7 @@ impl Driver {
             };
             let version = peer.pull_version();
             // False only if a pull already runs on it, which then holds the slot.
-            if peer.machine(version).start(scope, now) {
+            if peer.machine(version).start(scope.clone(), now) {
                 // Shown at once, past the push throttle: a pull of a few differences can start
                 // and end between two throttled pushes, and the person would never see it run.
                 peer.progress = Some(Progress::default());
@@ -584,8 +540,10 @@ impl Driver {
                     return;
                 }
                 if let Some(peer) = self.peers.get_mut(&peer_id) {
-                    // A connection already given up as stale was no longer counted.
-                    if peer.links.closed(connection_id, now) {
+                    // A connection already given up as stale was no longer counted, and its
+                    // peer already owes a pull for the connection that replaced it.
+                    let counted = peer.links.closed(connection_id, now);
+                    if counted {
                         peer.connections = peer.connections.saturating_sub(1);
                     }
                     peer.last_seen = now;
@@ -595,15 +553,15 @@ impl Driver {
                         let record = peer.record(&peer_id);
                         peer.unsaved = false;
                         self.work.save_peer(record);
-                    } else if !peer.banned {
+                    } else if counted && !peer.banned {
                         // Another connection stays: what gossipsub had handed the closed one
                         // (one send queue per peer, drained by whichever connection asks
-                        // first) is lost on both sides. A catch-up pull over the one that
-                        // stays repairs it (§8.8); the peer runs its own the other way.
+                        // first) is lost on both sides. Catch-up pulls over the one that
+                        // stays repair it (§8.8); the peer runs its own the other way.
                         console::info_1(
                             &format!(
                                 "phemossa: a connection to {peer_id} closed, another stays: \
-                                 catching up in {CATCH_UP_DELAY_MS} ms"
+                                 catching up"
                             )
                             .into(),
                         );
