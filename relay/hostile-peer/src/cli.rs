@@ -51,6 +51,52 @@ pub struct Args {
     /// How often to ask the relay's rendezvous point for peers.
     #[arg(long, default_value_t = 5)]
     pub discover_interval_secs: u64,
+    /// Hold every sync request a victim sends unanswered until the victim gives up on it,
+    /// instead of answering with forged ids.
+    #[arg(long, conflicts_with_all = ["slow_drip", "replay"])]
+    pub silent: bool,
+    /// Answer every sync request `--drip-ms` after it arrived (just under the browser's 10 s
+    /// resend) with an empty id page and a cursor that moves on, instead of forged ids.
+    #[arg(long, conflicts_with = "replay")]
+    pub slow_drip: bool,
+    /// How long `--slow-drip` holds each request before answering it.
+    #[arg(long, default_value_t = 9_500)]
+    pub drip_ms: u64,
+    /// Capture the victim's valid events (by pulling them over sync and from gossip) and
+    /// publish them again on their authors' topics every `--replay-interval-ms`.
+    #[arg(long)]
+    pub replay: bool,
+    /// Pause between two rounds of `--replay` (one message per topic a victim is on, and a new
+    /// capture pull when none runs).
+    #[arg(long, default_value_t = 1_000)]
+    pub replay_interval_ms: u64,
+}
+
+/// How this peer treats a victim's pulls and its gossip, beside the faults every mode can add
+/// (`--malformed`, `--gossip`, `--bad-signaling`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The default: answer sync requests with forged ids and serve forged events.
+    Forge,
+    /// `--silent`: answer no sync request; hold each until the victim gives up.
+    Silent,
+    /// `--slow-drip`: answer each sync request after `delay` with an empty page and a moving
+    /// cursor, each event-request with every id unknown.
+    SlowDrip { delay: Duration },
+    /// `--replay`: answer sync requests as `Forge` does (with `--forged-events 0`, an honest
+    /// empty store), and replay captured events on gossip every `interval`.
+    Replay { interval: Duration },
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Forge => "forge",
+            Mode::Silent => "silent",
+            Mode::SlowDrip { .. } => "slow_drip",
+            Mode::Replay { .. } => "replay",
+        }
+    }
 }
 
 /// Everything the hostile peer needs, checked.
@@ -68,6 +114,7 @@ pub struct Config {
     pub interval: Duration,
     pub redials: u32,
     pub discover_interval: Duration,
+    pub mode: Mode,
 }
 
 impl Args {
@@ -94,6 +141,24 @@ impl Args {
                 "--interval-ms and --discover-interval-secs must be above 0".into(),
             ));
         }
+        if self.drip_ms == 0 || self.replay_interval_ms == 0 {
+            return Err(Error::Config(
+                "--drip-ms and --replay-interval-ms must be above 0".into(),
+            ));
+        }
+        let mode = if self.silent {
+            Mode::Silent
+        } else if self.slow_drip {
+            Mode::SlowDrip {
+                delay: Duration::from_millis(self.drip_ms),
+            }
+        } else if self.replay {
+            Mode::Replay {
+                interval: Duration::from_millis(self.replay_interval_ms),
+            }
+        } else {
+            Mode::Forge
+        };
         Ok(Config {
             relay: self.relay,
             relay_id,
@@ -106,6 +171,7 @@ impl Args {
             interval: Duration::from_millis(self.interval_ms),
             redials: self.redials,
             discover_interval: Duration::from_secs(self.discover_interval_secs),
+            mode,
         })
     }
 }
@@ -142,6 +208,48 @@ mod tests {
         assert_eq!(config.malformed, 20);
         assert_eq!(config.gossip, 20);
         assert_eq!(config.target, None);
+        assert_eq!(config.mode, Mode::Forge);
+    }
+
+    #[test]
+    fn one_mode_at_a_time() {
+        let relay = relay();
+        let with = |flags: &[&str]| {
+            let mut argv = vec![
+                "phemossa-hostile-peer",
+                "--relay",
+                &relay,
+                "--victim-author",
+                AUTHOR,
+            ];
+            argv.extend_from_slice(flags);
+            Args::try_parse_from(argv).map(|a| a.into_config().map(|c| c.mode))
+        };
+        assert_eq!(
+            with(&["--silent"]).expect("parses").expect("valid"),
+            Mode::Silent
+        );
+        assert_eq!(
+            with(&["--slow-drip"]).expect("parses").expect("valid"),
+            Mode::SlowDrip {
+                delay: Duration::from_millis(9_500)
+            }
+        );
+        assert_eq!(
+            with(&["--replay", "--replay-interval-ms", "300"])
+                .expect("parses")
+                .expect("valid"),
+            Mode::Replay {
+                interval: Duration::from_millis(300)
+            }
+        );
+        assert!(with(&["--silent", "--slow-drip"]).is_err());
+        assert!(with(&["--silent", "--replay"]).is_err());
+        assert!(with(&["--slow-drip", "--replay"]).is_err());
+        assert!(matches!(
+            with(&["--slow-drip", "--drip-ms", "0"]),
+            Ok(Err(Error::Config(_)))
+        ));
     }
 
     #[test]

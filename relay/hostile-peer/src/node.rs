@@ -1,10 +1,11 @@
 //! The libp2p side: reach the relay over its address, reserve a circuit slot, register and
 //! discover in rendezvous, dial victims through the relay, and misbehave on the sync protocol
 //! and on the victim author's gossip topic until the victims hang up. Speaks exactly the
-//! browser node's wire contract (see docs/protocol.md §8); only the content is bad.
+//! browser node's wire contract (see docs/protocol.md §8); only the content, or the timing
+//! (`--silent`, `--slow-drip`), or the repetition (`--replay`) is bad.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     future::Future,
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
@@ -21,17 +22,19 @@ use libp2p::{
     },
     tcp, yamux, Multiaddr, PeerId, StreamProtocol, Swarm, SwarmBuilder,
 };
-use phemossa_gossip::author_topic;
+use phemossa_gossip::{author_topic, topic_author};
 use phemossa_net::{SyncCodec, PROTOCOL_VERSION};
 use phemossa_sync::SYNC_PROTOCOL;
 use serde_json::json;
 
 use crate::{
-    cli::Config,
+    cli::{Config, Mode},
     error::Error,
     forge::{malformed_request, BadSignaling, ForgedKind, Forger, MalformedKind},
+    replay::Replay,
     report::Report,
     responder::{Answered, Responder},
+    stall::{self, Drip, MAX_HELD_PER_PEER},
 };
 
 /// The rendezvous namespace browsers register and discover under.
@@ -44,6 +47,17 @@ const SIGNALING_PROTOCOL: &str = "/webrtc-signaling/0.0.1";
 const IDLE_CONNECTION_TIMEOUT: Duration = Duration::from_secs(3600);
 /// After losing the relay, wait this long before reserving again.
 const RELAY_RETRY: Duration = Duration::from_secs(2);
+/// How long a sync stream stays open on this side without an answer, by default: libp2p's
+/// request timeout as the browser sets it (§8.4, 30 s).
+const SYNC_STREAM_TIMEOUT: Duration = Duration::from_secs(30);
+/// In `--silent` and `--slow-drip`: long past the browser's 30 s, so that it is always the
+/// victim that gives up on a held request. On its own timeout libp2p would close the stream
+/// with nothing written, which a requester reads as an empty (malformed) answer: a reply, not
+/// silence.
+const HELD_STREAM_TIMEOUT: Duration = Duration::from_secs(600);
+/// How often held requests are looked at: answered when due (`--slow-drip`), forgotten once
+/// the victim gave up on them.
+const HELD_CHECK: Duration = Duration::from_millis(100);
 
 #[derive(NetworkBehaviour)]
 struct Behaviour {
@@ -65,18 +79,19 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 fn raw_bytes(
     protocol: &'static str,
     support: request_response::ProtocolSupport,
-    timeout_secs: u64,
+    timeout: Duration,
 ) -> request_response::Behaviour<SyncCodec> {
     request_response::Behaviour::with_codec(
         SyncCodec,
         [(StreamProtocol::new(protocol), support)],
-        request_response::Config::default().with_request_timeout(Duration::from_secs(timeout_secs)),
+        request_response::Config::default().with_request_timeout(timeout),
     )
 }
 
 // Starts like the relay's `build_swarm` (tokio, TCP with noise and yamux): libp2p's builder
 // takes its transports one call at a time, and the two nodes part ways from the next call on.
-async fn build_swarm(key: Keypair) -> Result<Swarm<Behaviour>, Error> {
+/// `sync_timeout`: how long a sync stream, either way, may wait for its answer.
+async fn build_swarm(key: Keypair, sync_timeout: Duration) -> Result<Swarm<Behaviour>, Error> {
     let failed = |what: &str, e: &dyn std::fmt::Display| Error::Build(format!("{what}: {e}"));
     let swarm = SwarmBuilder::with_existing_identity(key)
         .with_tokio()
@@ -105,11 +120,15 @@ async fn build_swarm(key: Keypair) -> Result<Swarm<Behaviour>, Error> {
                 ping: ping::Behaviour::new(ping::Config::new()),
                 rendezvous: rendezvous::client::Behaviour::new(key.clone()),
                 gossipsub: phemossa_net::gossipsub(key)?,
-                sync: raw_bytes(SYNC_PROTOCOL, request_response::ProtocolSupport::Full, 30),
+                sync: raw_bytes(
+                    SYNC_PROTOCOL,
+                    request_response::ProtocolSupport::Full,
+                    sync_timeout,
+                ),
                 signaling: raw_bytes(
                     SIGNALING_PROTOCOL,
                     request_response::ProtocolSupport::Outbound,
-                    10,
+                    Duration::from_secs(10),
                 ),
             })
         })
@@ -138,6 +157,22 @@ struct PeerState {
     closed_by_peer: u32,
     /// Dial in progress.
     dialing: bool,
+    /// Every gossip topic it subscribes to (`--replay` publishes on these).
+    topics: HashSet<gossipsub::TopicHash>,
+    /// Sync requests this peer took from it, per connection round (`--silent`, `--slow-drip`).
+    requests_seen: u64,
+}
+
+/// A victim's sync request this peer holds (`--silent`, `--slow-drip`).
+struct Held {
+    peer: PeerId,
+    channel: request_response::ResponseChannel<Vec<u8>>,
+    kind: &'static str,
+    arrived: tokio::time::Instant,
+    /// `--slow-drip`: what to answer, and when.
+    drip: Option<(tokio::time::Instant, Drip)>,
+    /// The peer's how-manieth request this was.
+    n: u64,
 }
 
 /// The hostile peer, running.
@@ -154,6 +189,12 @@ struct Node<'r, R: Report> {
     registered: bool,
     /// When to try reserving again after losing the relay.
     relay_retry: Option<tokio::time::Instant>,
+    /// Requests held unanswered, oldest first (`--silent`, `--slow-drip`).
+    held: Vec<Held>,
+    /// `--replay`: the events captured and the pull that captures them.
+    replay: Replay,
+    /// `--replay`: the capture pull's request in flight, and to whom.
+    capture: Option<(request_response::OutboundRequestId, PeerId)>,
 }
 
 /// Milliseconds since the Unix epoch, as the victim's clock will roughly agree.
@@ -174,7 +215,11 @@ pub async fn run<R: Report>(
     let key = Keypair::generate_ed25519();
     let peer_id = key.public().to_peer_id();
     let forger = Forger::new(rand::random(), config.victim_author);
-    let swarm = build_swarm(key).await?;
+    let sync_timeout = match config.mode {
+        Mode::Silent | Mode::SlowDrip { .. } => HELD_STREAM_TIMEOUT,
+        Mode::Forge | Mode::Replay { .. } => SYNC_STREAM_TIMEOUT,
+    };
+    let swarm = build_swarm(key, sync_timeout).await?;
     let topic = gossipsub::IdentTopic::new(author_topic(&config.victim_author));
     report.report(json!({
         "peer_id": peer_id.to_string(),
@@ -193,6 +238,9 @@ pub async fn run<R: Report>(
         reserved: None,
         registered: false,
         relay_retry: None,
+        held: Vec::new(),
+        replay: Replay::new(),
+        capture: None,
     };
     node.swarm
         .behaviour_mut()
@@ -204,6 +252,13 @@ pub async fn run<R: Report>(
     let mut tick = tokio::time::interval(node.config.interval);
     let mut discover = tokio::time::interval(node.config.discover_interval);
     let mut renew = tokio::time::interval(Duration::from_secs(RENDEZVOUS_TTL_SECS / 2));
+    let mut held_check = tokio::time::interval(HELD_CHECK);
+    let (replaying, replay_every) = match node.config.mode {
+        Mode::Replay { interval } => (true, interval),
+        _ => (false, Duration::from_secs(3600)),
+    };
+    let mut replay_tick = tokio::time::interval(replay_every);
+    let stalling = matches!(node.config.mode, Mode::Silent | Mode::SlowDrip { .. });
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -212,6 +267,8 @@ pub async fn run<R: Report>(
             _ = tick.tick() => node.misbehave(),
             _ = discover.tick() => node.discover(),
             _ = renew.tick() => node.register(),
+            _ = held_check.tick(), if stalling => node.check_held(),
+            _ = replay_tick.tick(), if replaying => node.replay_round(),
         }
         if node
             .relay_retry
@@ -488,17 +545,25 @@ impl<R: Report> Node<'_, R> {
             }));
             return;
         }
-        let state = self.peer(peer);
-        state.connections = remaining;
+        self.peer(peer).connections = remaining;
         if remaining > 0 {
             return;
         }
+        // Held requests die with the connection; a capture pull from it is over.
+        self.held.retain(|h| h.peer != peer);
+        if self.capture.is_some_and(|(_, p)| p == peer) {
+            self.capture = None;
+            self.replay.pull_failed();
+        }
+        let state = self.peer(peer);
         // A new connection starts a new round of misbehaviour.
         state.malformed_sent = 0;
         state.gossip_sent = 0;
         state.signaling_sent = 0;
         state.subscribed = false;
+        state.topics.clear();
         state.responder = None;
+        state.requests_seen = 0;
         let victim = state.victim;
         let line = match cause {
             // This peer never closes a connection actively (bystanders aside): an IO error is
@@ -570,20 +635,50 @@ impl<R: Report> Node<'_, R> {
 
     fn on_gossip(&mut self, event: gossipsub::Event) {
         match event {
-            gossipsub::Event::Subscribed { peer_id, topic, .. } if topic == self.topic.hash() => {
-                self.peer(peer_id).subscribed = true;
-                self.report.report(json!({
-                    "subscribed": peer_id.to_string(), "topic": topic.to_string(),
-                }));
+            gossipsub::Event::Subscribed { peer_id, topic, .. } => {
+                let ours = topic == self.topic.hash();
+                let replaying = matches!(self.config.mode, Mode::Replay { .. });
+                let state = self.peer(peer_id);
+                state.subscribed |= ours;
+                state.topics.insert(topic.clone());
+                if replaying && state.victim && !ours {
+                    // Joining the victim's topics brings what it forwards there, to capture.
+                    let hash = topic.clone();
+                    if let Some(author) = topic_author(hash.as_str()) {
+                        let joined = gossipsub::IdentTopic::new(author_topic(&author));
+                        let _ = self.swarm.behaviour_mut().gossipsub.subscribe(&joined);
+                    }
+                }
+                if ours || replaying {
+                    self.report.report(json!({
+                        "subscribed": peer_id.to_string(), "topic": topic.to_string(),
+                    }));
+                }
             }
-            gossipsub::Event::Unsubscribed { peer_id, topic } if topic == self.topic.hash() => {
-                self.peer(peer_id).subscribed = false;
+            gossipsub::Event::Unsubscribed { peer_id, topic } => {
+                let ours = topic == self.topic.hash();
+                let state = self.peer(peer_id);
+                state.topics.remove(&topic);
+                if ours {
+                    state.subscribed = false;
+                }
             }
             gossipsub::Event::Message {
                 propagation_source,
                 message_id,
-                ..
+                message,
             } => {
+                if matches!(self.config.mode, Mode::Replay { .. }) {
+                    let new =
+                        self.replay
+                            .capture_gossip(&message.data, message.topic.as_str(), now_ms());
+                    if new > 0 {
+                        self.report.report(json!({
+                            "captured": new, "from": "gossip", "topic": message.topic.to_string(),
+                            "total": self.replay.len(),
+                        }));
+                    }
+                }
                 // Held by validate_messages; ignoring it means it is never forwarded.
                 self.swarm
                     .behaviour_mut()
@@ -617,6 +712,13 @@ impl<R: Report> Node<'_, R> {
                     self.report
                         .report(json!({ "ignored_request_from": peer.to_string() }));
                     return;
+                }
+                match self.config.mode {
+                    Mode::Silent => return self.hold(peer, request, channel, None),
+                    Mode::SlowDrip { delay } => {
+                        return self.hold(peer, request, channel, Some(delay))
+                    }
+                    Mode::Forge | Mode::Replay { .. } => {}
                 }
                 let (count, now) = (self.config.forged_events, now_ms());
                 let state = self.peers.entry(peer).or_insert_with(|| PeerState {
@@ -668,16 +770,35 @@ impl<R: Report> Node<'_, R> {
             }
             request_response::Event::Message {
                 peer,
-                message: request_response::Message::Response { response, .. },
+                message:
+                    request_response::Message::Response {
+                        response,
+                        request_id,
+                    },
                 ..
             } => {
+                if self.capture.is_some_and(|(id, _)| id == request_id) {
+                    self.capture = None;
+                    return self.on_capture_response(peer, &response);
+                }
                 self.report.report(json!({
                     "response": peer.to_string(), "bytes": response.len(),
                 }));
             }
-            request_response::Event::OutboundFailure { peer, error, .. } => {
+            request_response::Event::OutboundFailure {
+                peer,
+                error,
+                request_id,
+                ..
+            } => {
+                let capture = self.capture.is_some_and(|(id, _)| id == request_id);
+                if capture {
+                    self.capture = None;
+                    self.replay.pull_failed();
+                }
                 self.report.report(json!({
                     "request_failed": peer.to_string(), "error": error.to_string(),
+                    "capture": capture,
                 }));
             }
             request_response::Event::InboundFailure { peer, error, .. } => {
@@ -686,6 +807,166 @@ impl<R: Report> Node<'_, R> {
                 }));
             }
             request_response::Event::ResponseSent { .. } => {}
+        }
+    }
+
+    /// `--silent` (no `delay`) and `--slow-drip`: keep the request's channel open, to answer
+    /// when the delay has passed or never. Past [`MAX_HELD_PER_PEER`] the peer's oldest is let go.
+    fn hold(
+        &mut self,
+        peer: PeerId,
+        request: Vec<u8>,
+        channel: request_response::ResponseChannel<Vec<u8>>,
+        delay: Option<Duration>,
+    ) {
+        let kind = stall::kind(&request);
+        let now = tokio::time::Instant::now();
+        let drip = match delay {
+            None => None,
+            Some(delay) => match stall::drip_answer(&request, now_ms()) {
+                Some(drip) => Some((now + delay, drip)),
+                None => {
+                    // Nothing a request-response peer would answer: the stream closes unanswered.
+                    self.report.report(json!({
+                        "ignored": kind, "peer": peer.to_string(),
+                    }));
+                    return;
+                }
+            },
+        };
+        let state = self.peer(peer);
+        state.requests_seen += 1;
+        let n = state.requests_seen;
+        if self.held.iter().filter(|h| h.peer == peer).count() >= MAX_HELD_PER_PEER {
+            if let Some(oldest) = self.held.iter().position(|h| h.peer == peer) {
+                self.held.remove(oldest);
+            }
+        }
+        let line = match &drip {
+            None => json!({ "held": kind, "peer": peer.to_string(), "n": n }),
+            Some((_, _)) => json!({
+                "dripping": kind, "peer": peer.to_string(), "n": n,
+                "answer_in_ms": delay.map(|d| d.as_millis() as u64),
+            }),
+        };
+        self.held.push(Held {
+            peer,
+            channel,
+            kind,
+            arrived: now,
+            drip,
+            n,
+        });
+        self.report.report(line);
+    }
+
+    /// Answers the held requests that are due (`--slow-drip`) and forgets those the victim
+    /// gave up on (their stream timed out or closed).
+    fn check_held(&mut self) {
+        let now = tokio::time::Instant::now();
+        let mut i = 0;
+        while i < self.held.len() {
+            let held = &self.held[i];
+            let due = held.drip.as_ref().is_some_and(|(at, _)| *at <= now);
+            if held.channel.is_open() && !due {
+                i += 1;
+                continue;
+            }
+            let held = self.held.remove(i);
+            let peer = held.peer.to_string();
+            let after_ms = now.duration_since(held.arrived).as_millis() as u64;
+            if !held.channel.is_open() {
+                self.report.report(json!({
+                    "gave_up": held.kind, "peer": peer, "n": held.n, "after_ms": after_ms,
+                }));
+                continue;
+            }
+            let Some((_, drip)) = held.drip else {
+                continue;
+            };
+            let sent = self
+                .swarm
+                .behaviour_mut()
+                .sync
+                .send_response(held.channel, drip.response().to_vec())
+                .is_ok();
+            let line = match (&drip, sent) {
+                (_, false) => json!({ "response_dropped": peer, "reason": "stream closed" }),
+                (Drip::EmptyPage { next, .. }, true) => json!({
+                    "answered": "sync_request", "empty_page": true, "peer": peer, "n": held.n,
+                    "after_ms": after_ms,
+                    "next": { "timestamp": next.timestamp, "id": next.id.to_hex() },
+                }),
+                (Drip::NoEvents { unknown, .. }, true) => json!({
+                    "answered": "event_request", "unknown": unknown, "peer": peer, "n": held.n,
+                    "after_ms": after_ms,
+                }),
+            };
+            self.report.report(line);
+        }
+    }
+
+    /// `--replay`: start a capture pull from a connected victim if none runs, and publish one
+    /// replayed message on each captured author's topic a connected victim is on.
+    fn replay_round(&mut self) {
+        let victims: Vec<(PeerId, HashSet<gossipsub::TopicHash>)> = self
+            .peers
+            .iter()
+            .filter(|(_, s)| s.victim && s.connections > 0)
+            .map(|(p, s)| (*p, s.topics.clone()))
+            .collect();
+        if self.capture.is_none() {
+            if let Some((peer, _)) = victims.first() {
+                if let Some(request) = self.replay.start_pull() {
+                    let id = self.swarm.behaviour_mut().sync.send_request(peer, request);
+                    self.capture = Some((id, *peer));
+                }
+            }
+        }
+        let now = now_ms();
+        for author in self.replay.authors() {
+            let topic = gossipsub::IdentTopic::new(author_topic(&author));
+            let hash = topic.hash();
+            let to: Vec<String> = victims
+                .iter()
+                .filter(|(_, topics)| topics.contains(&hash))
+                .map(|(p, _)| p.to_string())
+                .collect();
+            if to.is_empty() {
+                continue;
+            }
+            let Some(message) = self.replay.next_message(&author, now) else {
+                continue;
+            };
+            let line = match self
+                .swarm
+                .behaviour_mut()
+                .gossipsub
+                .publish(topic.clone(), message.data)
+            {
+                Ok(_) => json!({
+                    "sent": "replay", "author": author.to_base64(), "topic": topic.to_string(),
+                    "ids": message.ids.iter().map(|id| id.to_hex()).collect::<Vec<_>>(),
+                    "events": message.copies, "peers": to,
+                }),
+                Err(e) => json!({ "publish_failed": e.to_string(), "kind": "replay" }),
+            };
+            self.report.report(line);
+        }
+    }
+
+    /// `--replay`: the victim answered the capture pull; keep what is new and go on.
+    fn on_capture_response(&mut self, peer: PeerId, response: &[u8]) {
+        let (next, new) = self.replay.on_response(response, now_ms());
+        if new > 0 {
+            self.report.report(json!({
+                "captured": new, "from": "sync", "peer": peer.to_string(),
+                "total": self.replay.len(),
+            }));
+        }
+        if let Some(request) = next {
+            let id = self.swarm.behaviour_mut().sync.send_request(&peer, request);
+            self.capture = Some((id, peer));
         }
     }
 }

@@ -6,88 +6,23 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::collections::BTreeSet;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use libp2p::{
-    futures::StreamExt,
-    gossipsub, identify,
-    multiaddr::Protocol,
-    noise, ping, relay, rendezvous, request_response,
-    swarm::{NetworkBehaviour, SwarmEvent},
-    tcp, yamux, Multiaddr, PeerId, StreamProtocol, Swarm, SwarmBuilder,
+    futures::StreamExt, gossipsub, multiaddr::Protocol, rendezvous, request_response,
+    swarm::SwarmEvent, Multiaddr, PeerId,
 };
 use phemossa_core::{Event, Identity};
 use phemossa_gossip::{author_topic, SeenCache};
 use phemossa_gossip::{receive, Acceptance};
 use phemossa_hostile_peer::Args;
-use phemossa_net::SyncCodec;
 use phemossa_relay::{Config as RelayConfig, Relay};
 use phemossa_sync::{Message, PeerScore, Scope};
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
-const TIMEOUT: Duration = Duration::from_secs(60);
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
-}
-
-#[derive(NetworkBehaviour)]
-struct Victim {
-    relay: relay::client::Behaviour,
-    rendezvous: rendezvous::client::Behaviour,
-    identify: identify::Behaviour,
-    ping: ping::Behaviour,
-    gossipsub: gossipsub::Behaviour,
-    sync: request_response::Behaviour<SyncCodec>,
-}
-
-async fn victim() -> Swarm<Victim> {
-    SwarmBuilder::with_new_identity()
-        .with_tokio()
-        .with_tcp(
-            tcp::Config::default(),
-            noise::Config::new,
-            yamux::Config::default,
-        )
-        .unwrap()
-        .with_dns()
-        .unwrap()
-        .with_websocket(noise::Config::new, yamux::Config::default)
-        .await
-        .unwrap()
-        .with_relay_client(noise::Config::new, yamux::Config::default)
-        .unwrap()
-        .with_behaviour(|key, relay| Victim {
-            relay,
-            rendezvous: rendezvous::client::Behaviour::new(key.clone()),
-            identify: identify::Behaviour::new(identify::Config::new(
-                phemossa_net::PROTOCOL_VERSION.into(),
-                key.public(),
-            )),
-            ping: ping::Behaviour::new(ping::Config::new()),
-            gossipsub: gossipsub::Behaviour::new(
-                gossipsub::MessageAuthenticity::Signed(key.clone()),
-                // The browser node's own configuration: this victim stands in for it.
-                phemossa_net::gossip_config().unwrap(),
-            )
-            .unwrap(),
-            sync: request_response::Behaviour::with_codec(
-                SyncCodec,
-                [(
-                    StreamProtocol::new(phemossa_sync::SYNC_PROTOCOL),
-                    request_response::ProtocolSupport::Full,
-                )],
-                request_response::Config::default(),
-            ),
-        })
-        .unwrap()
-        .with_swarm_config(|c| c.with_idle_connection_timeout(TIMEOUT))
-        .build()
-}
+mod common;
+use common::{now_ms, victim, VictimEvent, TIMEOUT};
 
 /// What the victim has judged bad, by where it came from.
 #[derive(Debug, Default)]
@@ -142,6 +77,11 @@ async fn a_victim_sees_every_kind_of_bad_input_and_the_tool_reports_the_hang_up(
         interval_ms: 100,
         redials: 1,
         discover_interval_secs: 1,
+        silent: false,
+        slow_drip: false,
+        drip_ms: 9_500,
+        replay: false,
+        replay_interval_ms: 1_000,
     }
     .into_config()
     .unwrap();
