@@ -235,6 +235,8 @@ async fn slow_drip_answers_after_its_delay_with_empty_pages_and_a_moving_cursor(
     // empty answer, not a failure. (Why `--silent` keeps its streams open past the browser's
     // timeout: closing them would be an answer, and an undecodable one.)
     assert_eq!(unreadable, Some(Vec::new()));
+    let empty = Message::decode(&[]).expect_err("an empty answer is no message");
+    assert_eq!(empty.code(), "malformed_sync_message");
     assert!(
         log.iter()
             .any(|l| l.get("ignored") == Some(&Value::from("malformed"))),
