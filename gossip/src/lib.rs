@@ -16,8 +16,8 @@ pub mod params;
 mod seen_cache;
 
 pub use batcher::{Batch, BatchConfig, Batcher};
-use phemossa_core::event::{RawEvent, VerifiedIds};
-use phemossa_core::keys::{EventId, PublicKey};
+use phemossa_core::event::VerifiedIds;
+use phemossa_core::keys::PublicKey;
 use phemossa_core::{Error, Event};
 use phemossa_sync::message::Message;
 use phemossa_sync::peer_score::{is_excusable, PeerScore};
@@ -40,27 +40,22 @@ pub fn topic_author(topic: &str) -> Option<PublicKey> {
     PublicKey::from_bytes(bytes, "topic author").ok()
 }
 
-/// Gossipsub's message id for a message's data: the event id when it carries one event (as
-/// the id claims it; validation comes later), else SHA-256 of the bytes. Equal data, equal id,
-/// so gossipsub forwards each message once.
+/// Gossipsub's message id for a message's data: SHA-256 of the bytes, whatever they hold.
+///
+/// Not the event id a message claims: ids are taken before validation, and gossipsub passes on
+/// only the first message of an id for about a minute, so a forged copy (a real event's id over
+/// a broken signature or other content) that arrived first would make every honest copy a
+/// duplicate and censor the event (issue 12, hole 4). Bytes cannot be forged to match: equal
+/// data, equal id, so the same batch is still one message whoever forwards it.
 pub fn message_id(data: &[u8]) -> Vec<u8> {
-    if let Ok(Message::NewEvent { events }) = Message::decode(data) {
-        if let [json] = events.as_slice() {
-            let claimed = serde_json::from_slice::<RawEvent>(json)
-                .ok()
-                .and_then(|raw| EventId::from_hex(&raw.id, "id").ok());
-            if let Some(id) = claimed {
-                return id.as_bytes().to_vec();
-            }
-        }
-    }
     Sha256::digest(data).to_vec()
 }
 
 /// What to tell gossipsub about a message (its `MessageAcceptance`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Acceptance {
-    /// It carried at least one new valid event: forward it.
+    /// It carried at least one valid event not seen lately: store it, then forward the
+    /// message if the store lacked one of them ([`after_store`]).
     Accept,
     /// Nothing new, but nothing wrong: do not forward, do not penalise.
     Ignore,
@@ -157,6 +152,31 @@ pub fn receive_remembering(
     received
 }
 
+/// The verdict once the store has taken an accepted message's `offered` new events, `stored` of
+/// which it lacked (issue 12, hole 5). The seen-cache remembers 10 minutes; a valid old event
+/// replayed after that is new to the cache but not to the store, and reporting *accept* before
+/// the store is asked would carry the replay across the mesh. So a message is forwarded only if
+/// the store lacked at least one of its events. Events it already held are counted as
+/// duplicates, which are shown and never punished: an honest peer forwards an event this node
+/// meanwhile got by sync. `received` other than *accept* stands as it was.
+pub fn after_store(
+    received: Acceptance,
+    offered: usize,
+    stored: usize,
+    score: &mut PeerScore,
+) -> Acceptance {
+    if received != Acceptance::Accept {
+        return received;
+    }
+    let held = u32::try_from(offered.saturating_sub(stored)).unwrap_or(u32::MAX);
+    score.duplicates = score.duplicates.saturating_add(held);
+    if stored > 0 {
+        Acceptance::Accept
+    } else {
+        Acceptance::Ignore
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -185,14 +205,104 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn message_id_is_the_event_id_for_one_event() {
+    fn message_id_is_sha256_of_the_data() {
         let event = post(1, 1);
         let single = Message::NewEvent {
             events: vec![event.to_json().into_bytes()],
         }
         .encode();
-        assert_eq!(message_id(&single), event.id.as_bytes().to_vec());
+        assert_eq!(message_id(&single), Sha256::digest(&single).to_vec());
+        assert_ne!(message_id(&single), event.id.as_bytes().to_vec());
         assert_eq!(message_id(b"junk"), Sha256::digest(b"junk").to_vec());
+    }
+
+    /// Issue 12, hole 5: a valid old event, gone from the seen-cache, is new to the cache but
+    /// not to the store. It is not forwarded, and counted as a duplicate, never as misbehaviour.
+    #[test]
+    fn a_replayed_old_event_is_not_forwarded_once_the_store_says_it_held_it() {
+        let event = post(1, 1);
+        let topic = author_topic(&event.author);
+        let data = Message::NewEvent {
+            events: vec![event.to_json().into_bytes()],
+        }
+        .encode();
+        let (mut seen, mut score) = (SeenCache::new(10, 60_000), PeerScore::default());
+        let first = receive(&data, &topic, NOW, &mut seen, &mut score);
+        assert_eq!(
+            after_store(first.acceptance, 1, 1, &mut score),
+            Acceptance::Accept,
+            "new to the store: forwarded"
+        );
+        // An hour later the seen-cache has forgotten it; the replay looks new to gossip alone.
+        let later = NOW + 3_600_000;
+        let replay = receive(&data, &topic, later, &mut seen, &mut score);
+        assert_eq!(replay.acceptance, Acceptance::Accept);
+        assert_eq!(replay.events.len(), 1);
+        assert_eq!(
+            after_store(replay.acceptance, 1, 0, &mut score),
+            Acceptance::Ignore,
+            "the store held it: not forwarded"
+        );
+        assert_eq!(score.duplicates, 1, "counted where the user sees it");
+        assert_eq!(
+            score.total_invalid(),
+            0,
+            "a replay of valid events is no misbehaviour"
+        );
+        // A batch where the store lacked one event is forwarded, the rest counted.
+        assert_eq!(
+            after_store(Acceptance::Accept, 3, 1, &mut score),
+            Acceptance::Accept
+        );
+        assert_eq!(score.duplicates, 3);
+        // Verdicts other than accept stand.
+        assert_eq!(
+            after_store(Acceptance::Reject, 1, 0, &mut score),
+            Acceptance::Reject
+        );
+        assert_eq!(
+            after_store(Acceptance::Ignore, 0, 0, &mut score),
+            Acceptance::Ignore
+        );
+        assert_eq!(score.duplicates, 3);
+    }
+
+    /// Issue 12, hole 4: a forged copy claiming a real event's id, arriving first, must not
+    /// take the id the honest copy is passed on under, and must not make the honest copy a
+    /// duplicate at the application either.
+    #[test]
+    fn a_forged_copy_that_arrives_first_does_not_censor_the_real_event() {
+        let event = post(1, 1);
+        let topic = author_topic(&event.author);
+        let json = event.to_json();
+        let signature = serde_json::from_str::<serde_json::Value>(&json).unwrap()["signature"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        // The same claimed id and content, another (invalid) signature of the same length.
+        let flipped = if signature.starts_with('0') { "1" } else { "0" };
+        let forged_sig = format!("{flipped}{}", &signature[1..]);
+        let forged = Message::NewEvent {
+            events: vec![json.replace(&signature, &forged_sig).into_bytes()],
+        }
+        .encode();
+        let honest = Message::NewEvent {
+            events: vec![json.into_bytes()],
+        }
+        .encode();
+        assert_ne!(
+            message_id(&forged),
+            message_id(&honest),
+            "gossipsub would drop the honest copy as a duplicate of the forged one"
+        );
+
+        let (mut seen, mut score) = (SeenCache::default(), PeerScore::default());
+        let first = receive(&forged, &topic, NOW, &mut seen, &mut score);
+        assert_eq!(first.acceptance, Acceptance::Reject);
+        assert_eq!(score.total_invalid(), 1);
+        let second = receive(&honest, &topic, NOW, &mut seen, &mut score);
+        assert_eq!(second.acceptance, Acceptance::Accept);
+        assert_eq!(second.events, vec![event]);
     }
 
     #[test]

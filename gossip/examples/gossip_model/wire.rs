@@ -7,7 +7,7 @@
 const PEER_ID_BYTES: usize = 38;
 const SEQNO_BYTES: usize = 8;
 const SIGNATURE_BYTES: usize = 64;
-/// Phemossa's message id is the 32-byte event id (`phemossa_gossip::message_id`).
+/// Phemossa's message id is 32 bytes, SHA-256 of the data (`phemossa_gossip::message_id`).
 pub const MESSAGE_ID_BYTES: usize = 32;
 /// `prune_backoff` (60 s) as the PRUNE's `backoff` field, in seconds.
 const PRUNE_BACKOFF_SECONDS: usize = 60;

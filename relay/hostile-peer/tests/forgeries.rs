@@ -107,8 +107,10 @@ fn forged_gossip_is_a_well_formed_new_event_with_an_invalid_event() {
             }
             other => panic!("{other:?}"),
         }
-        // gossipsub's message id is the claimed event id, as the browser computes it.
-        assert_eq!(message_id(&data), forged.claimed_id.as_bytes().to_vec());
+        // gossipsub's message id is SHA-256 of the data, as every node computes it, not the
+        // claimed event id: the forgery cannot take the id the real event travels under.
+        assert_ne!(message_id(&data), forged.claimed_id.as_bytes().to_vec());
+        assert_eq!(message_id(&data).len(), 32);
     }
 }
 
