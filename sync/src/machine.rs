@@ -32,6 +32,8 @@ pub trait SyncMachine: std::fmt::Debug {
     fn answer_ids(&mut self, query: QueryId, page: Vec<Cursor>, more: bool);
     fn answer_missing(&mut self, query: QueryId, missing: Vec<EventId>, now_ms: u64);
     fn answer_events(&mut self, query: QueryId, found: Vec<(EventId, Vec<u8>)>);
+    /// The store could not answer `query`; `reason` says why (`local_store_failed`).
+    fn store_failed(&mut self, query: QueryId, reason: Error);
     fn score(&self) -> &PeerScore;
     fn score_mut(&mut self) -> &mut PeerScore;
     fn check_score(&mut self) -> bool;
@@ -67,6 +69,9 @@ macro_rules! forward {
         }
         fn answer_missing(&mut self, query: QueryId, missing: Vec<EventId>, now_ms: u64) {
             Self::answer_missing(self, query, missing, now_ms)
+        }
+        fn store_failed(&mut self, query: QueryId, reason: Error) {
+            Self::store_failed(self, query, reason)
         }
         fn answer_events(&mut self, query: QueryId, found: Vec<(EventId, Vec<u8>)>) {
             Self::answer_events(self, query, found)

@@ -32,6 +32,12 @@ pub enum Output {
         to: u64,
         bytes: Vec<u8>,
     },
+    /// The inbound request whose `req` was `to` gets no answer: the store failed the query it
+    /// needed. Drop its response channel, so the peer's request fails at once and is asked
+    /// again; nothing is counted against the peer (issue 12, hole 3).
+    Unanswered {
+        to: u64,
+    },
     /// List local ids in `scope` strictly after `after` in (timestamp, id) order, at most
     /// `limit`; answer with [`Session::answer_ids`].
     ListIds {

@@ -10,6 +10,7 @@ use futures::channel::mpsc::{self, UnboundedReceiver};
 use futures::{FutureExt as _, StreamExt as _};
 use futures_timer::Delay;
 use libp2p::core::ConnectedPoint;
+use libp2p::gossipsub::MessageId;
 use libp2p::multiaddr::Protocol;
 use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
 use libp2p::swarm::SwarmEvent;
@@ -17,7 +18,7 @@ use libp2p::{gossipsub, identify, relay, rendezvous, request_response, PeerId, S
 use phemossa_api::{CandidateType, ConnectionKind, NetworkStatus, PathInfo, Push};
 use phemossa_core::settings::{DirectConnections, NetworkSettings};
 use phemossa_core::Error;
-use phemossa_gossip::{receive_remembering, Acceptance};
+use phemossa_gossip::{after_store, receive_remembering, Acceptance};
 use phemossa_node::discovery::{author_namespaces, is_author_namespace, GENERAL_NAMESPACE};
 use phemossa_node::pulls::STALL_MS;
 use phemossa_node::PullScheduler;
@@ -33,7 +34,7 @@ use super::peers::{NodeShared, Peers, Version};
 use super::relays::{relays_of, Relay};
 use super::services::Services;
 use super::status;
-use super::store_work::{Done, StoreWork};
+use super::store_work::{Done, Gossiped, StoreWork};
 use crate::clock;
 use crate::storage::PeerRecord;
 use crate::subscribers::Subscribers;
@@ -817,22 +818,38 @@ impl Driver {
             &verified,
             peer.machine(Version::V1).score_mut(),
         );
-        let acceptance = match received.acceptance {
-            Acceptance::Accept => gossipsub::MessageAcceptance::Accept,
-            Acceptance::Ignore => gossipsub::MessageAcceptance::Ignore,
-            Acceptance::Reject => gossipsub::MessageAcceptance::Reject,
-        };
-        peer.to_store.extend(received.events);
         let banned = peer.past_threshold();
-        self.swarm
-            .behaviour_mut()
-            .gossipsub
-            .report_message_validation_result(&message_id, &propagation_source, acceptance);
+        if received.acceptance == Acceptance::Accept {
+            // Forwarded only once the store says it lacked one of the events: a valid old
+            // event the seen-cache forgot must not cross the mesh again (issue 12, hole 5).
+            let gossiped = Gossiped {
+                message_id,
+                offered: received.events.len(),
+            };
+            self.work
+                .store(propagation_source, received.events, Some(gossiped));
+        } else {
+            self.report_gossip(&message_id, &propagation_source, received.acceptance);
+        }
         self.changed = true;
         if banned {
             self.ban(propagation_source);
         }
-        self.flush_store(propagation_source, true);
+    }
+
+    /// Tells gossipsub whether to forward a message held for validation.
+    fn report_gossip(&mut self, message_id: &MessageId, source: &PeerId, verdict: Acceptance) {
+        let acceptance = match verdict {
+            Acceptance::Accept => gossipsub::MessageAcceptance::Accept,
+            Acceptance::Ignore => gossipsub::MessageAcceptance::Ignore,
+            Acceptance::Reject => gossipsub::MessageAcceptance::Reject,
+        };
+        // False once gossipsub dropped the message from its cache: nothing is left to forward.
+        let _ = self
+            .swarm
+            .behaviour_mut()
+            .gossipsub
+            .report_message_validation_result(message_id, source, acceptance);
     }
 
     fn on_identify(&mut self, event: identify::Event) {
@@ -898,61 +915,96 @@ impl Driver {
 
     fn on_done(&mut self, done: Done) {
         let now = clock::now_ms();
-        let (peer_id, asked) = match &done {
+        let (peer_id, generation, version) = match &done {
             Done::Ids { peer, .. } | Done::Missing { peer, .. } | Done::Loaded { peer, .. } => {
-                (peer.0, Some((peer.1, peer.2)))
+                *peer
             }
-            Done::Stored { peer, .. } => {
-                self.storage_problem = None;
-                (*peer, None)
-            }
-            Done::StoreFailed { problem } => {
-                // The events are not lost to the network: the next pull asks for them again.
-                self.storage_problem = Some(problem.clone());
-                self.changed = true;
-                return;
-            }
+            Done::Stored { .. } | Done::StoreFailed { .. } => return self.on_stored(done),
         };
         let Some(peer) = self.peers.get_mut(&peer_id) else {
             return;
         };
-        let version = match asked {
-            Some((generation, _)) if generation != peer.generation => return,
-            Some((_, version)) => version,
-            None => {
-                if let Done::Stored { stored, .. } = done {
-                    peer.events_received += stored as u64;
-                    peer.unsaved |= stored > 0;
-                    self.changed = true;
-                }
-                return;
-            }
-        };
+        // An answer for a session of an earlier connection: that session is gone.
+        if generation != peer.generation {
+            return;
+        }
         let machine = peer.machine(version);
-        match done {
-            Done::Ids { query, result, .. } => match result {
-                Ok((page, more)) => machine.answer_ids(query, page, more),
-                Err(error) => log_store_error(&error),
-            },
-            Done::Missing { query, result, .. } => match result {
-                Ok(missing) => machine.answer_missing(query, missing, now),
-                Err(error) => {
-                    log_store_error(&error);
-                    // Only our pull asks which ids are missing, and it cannot go on without
-                    // the answer: ended now, not blamed on the peer, its slot is free and the
-                    // scheduler retries it after a wait.
-                    machine.stop(Error::LocalStoreFailed {
-                        reason: error.to_string(),
-                    });
-                }
-            },
-            Done::Loaded { query, result, .. } => match result {
-                Ok(found) => machine.answer_events(query, found),
-                Err(error) => log_store_error(&error),
-            },
-            Done::Stored { .. } | Done::StoreFailed { .. } => {}
+        let (query, result) = match done {
+            Done::Ids { query, result, .. } => (
+                query,
+                result.map(|(page, more)| machine.answer_ids(query, page, more)),
+            ),
+            Done::Missing { query, result, .. } => (
+                query,
+                result.map(|missing| machine.answer_missing(query, missing, now)),
+            ),
+            Done::Loaded { query, result, .. } => (
+                query,
+                result.map(|found| machine.answer_events(query, found)),
+            ),
+            Done::Stored { .. } | Done::StoreFailed { .. } => return,
+        };
+        if let Err(error) = result {
+            log_store_error(&error);
+            // The machine releases what waited on this answer: a peer's request goes
+            // unanswered (not counted against the peer), our pull ends without blame and the
+            // scheduler retries it.
+            machine.store_failed(
+                query,
+                Error::LocalStoreFailed {
+                    reason: error.to_string(),
+                },
+            );
         }
         self.drain(peer_id, version);
+    }
+
+    /// Events from a peer are stored, or storing them failed; a gossip message they came in
+    /// gets its verdict now.
+    fn on_stored(&mut self, done: Done) {
+        let (peer_id, stored, gossiped) = match done {
+            Done::Stored {
+                peer,
+                stored,
+                gossiped,
+            } => {
+                self.storage_problem = None;
+                (peer, Some(stored), gossiped)
+            }
+            Done::StoreFailed {
+                peer,
+                problem,
+                gossiped,
+            } => {
+                // The events are not lost to the network: the next pull asks for them again.
+                self.storage_problem = Some(problem);
+                (peer, None, gossiped)
+            }
+            _ => return,
+        };
+        self.changed = true;
+        let verdict = self.peers.get_mut(&peer_id).and_then(|peer| {
+            if let Some(stored) = stored {
+                peer.events_received += stored as u64;
+                peer.unsaved |= stored > 0;
+            }
+            let gossiped = gossiped.as_ref()?;
+            // A failed store forwards nothing it could not check, and blames nobody.
+            let verdict = match stored {
+                Some(stored) => after_store(
+                    Acceptance::Accept,
+                    gossiped.offered,
+                    stored,
+                    peer.machine(Version::V1).score_mut(),
+                ),
+                None => Acceptance::Ignore,
+            };
+            Some(verdict)
+        });
+        if let Some(gossiped) = gossiped {
+            let verdict = verdict.unwrap_or(Acceptance::Ignore);
+            self.report_gossip(&gossiped.message_id, &peer_id, verdict);
+        }
     }
 
     /// Carries out what `peer_id`'s machine for `version` asks for.
@@ -981,6 +1033,9 @@ impl Driver {
                         let _ = self.behaviour(version).send_response(channel, bytes);
                     }
                 }
+                // Dropping the channel closes the stream: the peer's request fails now, and
+                // it asks again.
+                Output::Unanswered { to } => drop(peer.take_channel(version, to)),
                 Output::ListIds {
                     query,
                     scope,
@@ -1063,7 +1118,7 @@ impl Driver {
         };
         if now && !peer.to_store.is_empty() {
             let events = std::mem::take(&mut peer.to_store);
-            self.work.store(peer_id, events);
+            self.work.store(peer_id, events, None);
         }
     }
 

@@ -4,6 +4,7 @@
 use std::rc::Rc;
 
 use futures::channel::mpsc::UnboundedSender;
+use libp2p::gossipsub::MessageId;
 use libp2p::PeerId;
 use phemossa_core::{Event, EventId};
 use phemossa_sync::{Cursor, QueryId, Scope};
@@ -35,9 +36,25 @@ pub enum Done {
         result: Result<Vec<(EventId, Vec<u8>)>, BackgroundError>,
     },
     /// Events from `peer` were stored; `stored` of them were new.
-    Stored { peer: PeerId, stored: usize },
-    /// Events from a peer could not be stored; `problem` says why, for the person.
-    StoreFailed { problem: String },
+    Stored {
+        peer: PeerId,
+        stored: usize,
+        gossiped: Option<Gossiped>,
+    },
+    /// Events from `peer` could not be stored; `problem` says why, for the person.
+    StoreFailed {
+        peer: PeerId,
+        problem: String,
+        gossiped: Option<Gossiped>,
+    },
+}
+
+/// The gossip message stored events came in, whose verdict waits for the store
+/// (`phemossa_gossip::after_store`).
+pub struct Gossiped {
+    pub message_id: MessageId,
+    /// How many events of the message were handed to the store.
+    pub offered: usize,
 }
 
 #[derive(Clone)]
@@ -99,20 +116,26 @@ impl StoreWork {
         });
     }
 
-    /// Stores validated events from `peer` (they update the feed of every open page).
-    pub fn store(&self, peer: PeerId, events: Vec<Event>) {
+    /// Stores validated events from `peer` (they update the feed of every open page); if they
+    /// came in a gossip message, `gossiped` names it for the verdict that waits on this.
+    pub fn store(&self, peer: PeerId, events: Vec<Event>, gossiped: Option<Gossiped>) {
         self.spawn(
             async move |w: &StoreWork| match w.ingest.ingest(&events).await {
                 Ok(report) => Some(Done::Stored {
                     peer,
                     stored: report.stored,
+                    gossiped,
                 }),
                 Err(error) => {
                     console::error_1(
                         &format!("phemossa: storing events from {peer}: {error}").into(),
                     );
                     let problem = phemossa_api::ApiError::from(error).to_string();
-                    Some(Done::StoreFailed { problem })
+                    Some(Done::StoreFailed {
+                        peer,
+                        problem,
+                        gossiped,
+                    })
                 }
             },
         );

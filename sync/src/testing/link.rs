@@ -19,6 +19,11 @@ pub struct Peer<M> {
     pub disconnect: bool,
     /// Everything this side's session reported as dropped input.
     pub misbehaved: Vec<Error>,
+    /// How many of the next store queries fail (as an IndexedDB read can), answered with
+    /// `store_failed` instead of the store's answer.
+    pub failing_reads: u32,
+    /// Requests this side's session left unanswered ([`Output::Unanswered`]).
+    pub unanswered: u64,
 }
 
 impl<M: SyncMachine> Peer<M> {
@@ -27,6 +32,20 @@ impl<M: SyncMachine> Peer<M> {
     pub fn drain(&mut self, now_ms: u64) -> Vec<Vec<u8>> {
         let mut sent = Vec::new();
         while let Some(output) = self.session.poll_output() {
+            let query = match &output {
+                Output::ListIds { query, .. }
+                | Output::FindMissing { query, .. }
+                | Output::LoadEvents { query, .. } => Some(*query),
+                _ => None,
+            };
+            if let Some(query) = query.filter(|_| self.failing_reads > 0) {
+                self.failing_reads -= 1;
+                let reason = Error::LocalStoreFailed {
+                    reason: "a read failed (injected)".into(),
+                };
+                self.session.store_failed(query, reason);
+                continue;
+            }
             match output {
                 Output::Request(bytes) | Output::Respond { bytes, .. } => sent.push(bytes),
                 Output::ListIds {
@@ -54,6 +73,8 @@ impl<M: SyncMachine> Peer<M> {
                 Output::Disconnect => self.disconnect = true,
                 Output::Misbehaved(error) => self.misbehaved.push(error),
                 Output::Progress(_) => {}
+                // Nothing goes back: the requester's request times out and is asked again.
+                Output::Unanswered { .. } => self.unanswered += 1,
             }
         }
         sent

@@ -20,6 +20,8 @@ impl Peer {
             finished: None,
             disconnect: false,
             misbehaved: Vec::new(),
+            failing_reads: 0,
+            unanswered: 0,
         }
     }
 }

@@ -280,6 +280,19 @@ impl Session {
         self.outputs.push_back(Output::Request(message.encode()));
     }
 
+    /// The store failed `query`. A peer's request it served goes unanswered
+    /// ([`Output::Unanswered`]) and no longer counts as pending; our pull's lookup ends the
+    /// pull with `reason`, blamed on nobody, and the node's scheduler retries it (§8.6, §8.7).
+    /// Either way nothing waits on a store answer that will never come (issue 12, hole 3).
+    pub fn store_failed(&mut self, query: QueryId, reason: Error) {
+        if self.inbound_store_failed(query) {
+            return;
+        }
+        if self.pull.as_ref().is_some_and(|p| p.finding == Some(query)) {
+            self.stop(reason);
+        }
+    }
+
     /// The store's answer to [`Output::FindMissing`].
     pub fn answer_missing(&mut self, query: QueryId, missing: Vec<EventId>, now_ms: u64) {
         let Some(pull) = self.pull.as_mut() else {

@@ -66,6 +66,18 @@ impl Session {
         self.outputs.push_back(Output::Respond { to: req, bytes });
     }
 
+    /// The store failed `query`, one of the peer's requests' (true) or not ours to answer
+    /// (false). The request goes unanswered and stops counting towards the peer's
+    /// concurrent requests, so the honest peer that asks again is not blamed for it.
+    pub(super) fn inbound_store_failed(&mut self, query: QueryId) -> bool {
+        let Some(inbound) = self.inbound.remove(&query) else {
+            return false;
+        };
+        let (Inbound::Ids { req } | Inbound::Events { req, .. }) = inbound;
+        self.outputs.push_back(Output::Unanswered { to: req });
+        true
+    }
+
     fn accept_inbound(&mut self, inbound: Inbound) -> Option<QueryId> {
         if self.inbound.len() >= self.config.max_inbound_pending {
             self.unexpected("too many concurrent requests");

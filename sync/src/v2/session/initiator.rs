@@ -79,6 +79,23 @@ impl Reconciler {
         }
     }
 
+    /// The store failed `query`. A peer's request it served goes unanswered
+    /// ([`Output::Unanswered`]) or, for an item set being loaded, is answered "start again";
+    /// our run's listing or lookup ends the run with `reason`, blamed on nobody, and the node's
+    /// scheduler retries it (§8.6, §8.7). Nothing waits on a store answer that will never come
+    /// (issue 12, hole 3).
+    pub fn store_failed(&mut self, query: QueryId, reason: Error) {
+        if self.responder_store_failed(query) {
+            return;
+        }
+        let ours = self.pull.as_ref().is_some_and(|p| {
+            p.finding == Some(query) || p.loading.as_ref().is_some_and(|l| l.query == query)
+        });
+        if ours {
+            self.stop(reason);
+        }
+    }
+
     /// The store's answer to [`Output::FindMissing`].
     pub fn answer_missing(&mut self, query: QueryId, missing: Vec<EventId>, now_ms: u64) {
         let Some(pull) = self.pull.as_mut() else {

@@ -87,6 +87,29 @@ impl Reconciler {
         self.outputs.push_back(Output::Respond { to: req, bytes });
     }
 
+    /// The store failed `query`, if it was one of the responder's (true). An event-request it
+    /// served goes unanswered; an item set it was loading is dropped, and the rounds waiting
+    /// for it are answered "start again", which is true. Nothing is counted against the peer.
+    pub(super) fn responder_store_failed(&mut self, query: QueryId) -> bool {
+        if let Some(Inbound { req, .. }) = self.inbound.remove(&query) {
+            self.outputs.push_back(Output::Unanswered { to: req });
+            return true;
+        }
+        if self.held.as_ref().and_then(Held::loading_query) != Some(query) {
+            return false;
+        }
+        if let Some(Held {
+            state: HeldState::Loading { waiting, .. },
+            ..
+        }) = self.held.take()
+        {
+            for (req, _) in waiting {
+                self.refuse(req);
+            }
+        }
+        true
+    }
+
     /// This node stored events: the held item set no longer shows them all, and the next
     /// reconcile-open lists the scope afresh. A set still loading is stale too, since pages
     /// already listed missed the new events.
