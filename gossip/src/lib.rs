@@ -123,13 +123,21 @@ pub fn receive_remembering(
         match Event::from_json_remembering(&json, now_ms, verified) {
             Err(error) => {
                 score.invalid_event(&error);
+                let inexcusable = !is_excusable(&error);
                 received.errors.push(error);
+                // The message is rejected now whatever follows: stop before spending up to
+                // 255 more signature checks on it (issue 12, hole 6). Events after this one
+                // are neither taken nor marked seen, so honest copies still get through.
+                if inexcusable {
+                    break;
+                }
             }
             Ok(event) if Some(event.author) != author => {
                 score.unexpected();
                 received.errors.push(Error::UnexpectedSyncMessage {
                     reason: "event on another author's topic".into(),
                 });
+                break;
             }
             Ok(event) => {
                 if seen.insert(event.id, now_ms) {
@@ -214,6 +222,48 @@ pub(crate) mod tests {
         assert_eq!(message_id(&single), Sha256::digest(&single).to_vec());
         assert_ne!(message_id(&single), event.id.as_bytes().to_vec());
         assert_eq!(message_id(b"junk"), Sha256::digest(b"junk").to_vec());
+    }
+
+    /// Issue 12, hole 6: a message is rejected at its first inexcusable event; the events after
+    /// it cost no signature check and are not marked seen, so their honest copies still count.
+    #[test]
+    fn validation_stops_at_the_first_inexcusable_event() {
+        let (first, good) = (post(1, 1), post(1, 3));
+        let topic = author_topic(&first.author);
+        let forged = post(1, 2).to_json().replace("post 2", "post X");
+        let data = Message::NewEvent {
+            events: vec![
+                first.to_json().into_bytes(),
+                forged.into_bytes(),
+                good.to_json().into_bytes(),
+            ],
+        }
+        .encode();
+        let (mut seen, mut score) = (SeenCache::default(), PeerScore::default());
+        let verdict = receive(&data, &topic, NOW, &mut seen, &mut score);
+        assert_eq!(verdict.acceptance, Acceptance::Reject);
+        assert_eq!(
+            verdict.errors.len(),
+            1,
+            "nothing after the bad event was looked at"
+        );
+        assert_eq!(
+            verdict.events,
+            vec![first],
+            "valid events before it are kept"
+        );
+        assert_eq!(score.total_invalid(), 1);
+        assert!(
+            !seen.contains(&good.id, NOW),
+            "the event after it is not marked seen"
+        );
+        let honest = Message::NewEvent {
+            events: vec![good.to_json().into_bytes()],
+        }
+        .encode();
+        let later = receive(&honest, &topic, NOW, &mut seen, &mut score);
+        assert_eq!(later.acceptance, Acceptance::Accept);
+        assert_eq!(later.events, vec![good]);
     }
 
     /// Issue 12, hole 5: a valid old event, gone from the seen-cache, is new to the cache but

@@ -5,7 +5,7 @@
 use std::collections::{HashSet, VecDeque};
 
 use super::message::Scope;
-use super::peer_score::PeerScore;
+use super::peer_score::{is_excusable, PeerScore};
 use crate::output::{Output, Progress};
 use phemossa_core::event::VerifiedIds;
 use phemossa_core::keys::EventId;
@@ -72,27 +72,37 @@ pub(crate) fn take_fetched(
     } = judge;
     let mut blamed = Vec::new();
     let mut stored = Vec::new();
+    // The first inexcusable fault ends the look at a response: the rest would cost up to 255
+    // more signature checks for a peer already counted (issue 12, hole 6). Ids it left go
+    // back to the queue, as for a response cut short.
+    let mut cut_short = false;
     for bytes in events {
         match Event::from_json_remembering(&bytes, now_ms, verified) {
             Err(error) => {
                 score.invalid_event(&error);
+                cut_short = !is_excusable(&error);
                 blamed.push(error);
             }
             Ok(event) if !asked.contains(&event.id) => {
                 blamed.push(unexpected("event that was not requested"));
+                cut_short = true;
             }
             Ok(event) if !scope.admits(&event.author, event.timestamp) => {
                 blamed.push(unexpected("event outside the requested scope"));
+                cut_short = true;
             }
             Ok(event) => {
                 asked.remove(&event.id);
                 stored.push(event);
             }
         }
+        if cut_short {
+            break;
+        }
     }
     let mut gone = unknown.iter().filter(|id| asked.remove(id)).count();
     let left: Vec<EventId> = asked.drain().collect();
-    if !stored.is_empty() || gone > 0 {
+    if cut_short || !stored.is_empty() || gone > 0 {
         for id in left {
             want.push_front(id);
         }

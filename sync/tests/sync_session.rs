@@ -164,10 +164,58 @@ fn invalid_and_unrequested_events_are_dropped_counted_and_never_stored() {
             _ => None,
         })
         .collect();
-    assert_eq!(stored, vec![good]);
+    // The first invalid event ends the look at the response (issue 12, hole 6): what follows
+    // costs no signature check, and the id asked for is asked again.
+    assert!(stored.is_empty(), "{stored:?}");
     assert_eq!(session.score().invalid_events["id_mismatch"], 1);
+    assert_eq!(
+        session.score().unexpected,
+        0,
+        "the unrequested one was not looked at"
+    );
+    let again = out
+        .iter()
+        .find_map(|o| match o {
+            Output::Request(bytes) => match Message::decode(bytes) {
+                Ok(Message::EventRequest { req, ids }) => Some((req, ids)),
+                _ => None,
+            },
+            _ => None,
+        })
+        .expect("the id is asked for again");
+    assert_eq!(again.1, vec![good.id]);
+    let response = Message::EventResponse {
+        req: again.0,
+        events: vec![other.to_json().into_bytes(), good.to_json().into_bytes()],
+        unknown: vec![],
+    };
+    session.handle_message(&response.encode(), NOW);
+    let out = outputs(&mut session);
+    assert!(
+        !out.iter().any(|o| matches!(o, Output::Store(_))),
+        "an unrequested event first: the response is cut there too"
+    );
     assert_eq!(session.score().unexpected, 1);
+    let (req, _) = out
+        .iter()
+        .find_map(|o| match o {
+            Output::Request(bytes) => match Message::decode(bytes) {
+                Ok(Message::EventRequest { req, ids }) => Some((req, ids)),
+                _ => None,
+            },
+            _ => None,
+        })
+        .expect("asked a third time");
+    let response = Message::EventResponse {
+        req,
+        events: vec![good.to_json().into_bytes()],
+        unknown: vec![],
+    };
+    session.handle_message(&response.encode(), NOW);
+    let out = outputs(&mut session);
+    assert!(out.contains(&Output::Store(good.clone())));
     assert!(out.iter().any(|o| matches!(o, Output::Finished(Ok(_)))));
+    assert_eq!(session.score().total_invalid(), 2);
 }
 
 #[test]

@@ -830,6 +830,11 @@ impl Driver {
                 .store(propagation_source, received.events, Some(gossiped));
         } else {
             self.report_gossip(&message_id, &propagation_source, received.acceptance);
+            // A rejected message's valid events before its first bad one are kept all the
+            // same (they are in the seen-cache now); it is only not forwarded.
+            if !received.events.is_empty() {
+                self.work.store(propagation_source, received.events, None);
+            }
         }
         self.changed = true;
         if banned {
