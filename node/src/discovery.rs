@@ -11,6 +11,8 @@ use base64::Engine as _;
 
 use phemossa_core::keys::PublicKey;
 
+use crate::rotation::rotating_window;
+
 /// The namespace every Phemossa node registers in.
 pub const GENERAL_NAMESPACE: &str = "phemossa";
 const AUTHOR_PREFIX: &str = "phemossa/author/";
@@ -34,18 +36,12 @@ pub fn is_author_namespace(namespace: &str) -> bool {
 /// The author namespaces for rotation `round`: `me`'s, then a window of `followed` that moves
 /// by its own length each round and wraps around.
 pub fn author_namespaces(me: &PublicKey, followed: &[PublicKey], round: u64) -> Vec<String> {
-    let mut namespaces = vec![author_namespace(me)];
-    let window = MAX_AUTHOR_NAMESPACES - 1;
     let others: Vec<&PublicKey> = followed.iter().filter(|a| *a != me).collect();
-    if others.len() <= window {
-        namespaces.extend(others.into_iter().map(author_namespace));
-        return namespaces;
-    }
-    let start = (round % others.len() as u64) as usize * window % others.len();
+    let mut namespaces = vec![author_namespace(me)];
     namespaces.extend(
-        (0..window)
-            .map(|i| others[(start + i) % others.len()])
-            .map(author_namespace),
+        rotating_window(&others, MAX_AUTHOR_NAMESPACES - 1, round)
+            .into_iter()
+            .map(|author| author_namespace(author)),
     );
     namespaces
 }

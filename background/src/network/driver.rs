@@ -21,6 +21,7 @@ use phemossa_core::Error;
 use phemossa_gossip::{after_store, receive_remembering, Acceptance};
 use phemossa_node::discovery::{author_namespaces, is_author_namespace, GENERAL_NAMESPACE};
 use phemossa_node::pulls::STALL_MS;
+use phemossa_node::rotation::pull_authors;
 use phemossa_node::PullScheduler;
 use phemossa_sync::limits::MAX_AUTHORS_PER_SCOPE;
 use phemossa_sync::{Output, Progress, Scope, SYNC_V2_PROTOCOL};
@@ -93,6 +94,8 @@ pub struct Driver {
     paths_read_at: u64,
     /// When this node last changed its gossip subscriptions (see `RELAYED_SETTLE_MS`).
     subscriptions_changed_at: u64,
+    /// Pull rounds started: which window of the followed authors the next pulls name.
+    pull_round: u64,
 }
 
 impl Driver {
@@ -137,6 +140,7 @@ impl Driver {
             paths: Rc::default(),
             paths_read_at: 0,
             subscriptions_changed_at: 0,
+            pull_round: 0,
         }
     }
 
@@ -212,12 +216,24 @@ impl Driver {
         authors
     }
 
-    fn scope(&self) -> Scope {
-        let mut authors = self.authors();
-        // A scope names at most this many authors; the rest are synced as the list changes.
-        authors.truncate(MAX_AUTHORS_PER_SCOPE);
+    /// The scope of the next pulls: the user and, past the 1,000 authors a scope may name, a
+    /// window of the followed that moves on with every round, so each is pulled in turn.
+    fn next_scope(&mut self) -> Scope {
+        let followed: Vec<_> = self
+            .user
+            .following()
+            .into_iter()
+            .map(|f| f.public_key)
+            .collect();
+        let round = self.pull_round;
+        self.pull_round += 1;
         Scope {
-            authors: Some(authors),
+            authors: Some(pull_authors(
+                &self.user.public_key(),
+                &followed,
+                MAX_AUTHORS_PER_SCOPE,
+                round,
+            )),
             since: None,
         }
     }
@@ -260,7 +276,7 @@ impl Driver {
         if granted.is_empty() {
             return;
         }
-        let scope = self.scope();
+        let scope = self.next_scope();
         for peer_id in granted {
             let Some(peer) = self
                 .peers
