@@ -151,21 +151,38 @@ async fn network_settings_device_key_and_peers_persist() {
         events_received: 12,
         invalid_messages: 3,
         last_seen: T0,
+        banned_until: None,
     };
     storage.save_peer(&peer).await.unwrap();
     let mut updated = peer.clone();
     updated.events_received = 13;
     storage.save_peer(&updated).await.unwrap();
+    // A ban outlives the restart; an aged-out record is forgotten.
+    let banned = PeerRecord {
+        peer_id: "12D3KooWRBhwfeP2Y9CDkFRBAZ1pmxUadH36TKuk3KtKm5XXP8mA".into(),
+        address: None,
+        events_received: 0,
+        invalid_messages: 10,
+        last_seen: T0,
+        banned_until: Some(T0 + 86_400_000),
+    };
+    storage.save_peer(&banned).await.unwrap();
     storage.close();
 
     let storage = Storage::open(&name).await.unwrap();
     assert_eq!(storage.network_settings().await.unwrap(), settings);
     assert_eq!(storage.device_key().await.unwrap(), Some(vec![1, 2, 3]));
-    assert_eq!(
-        storage.peer_records().await.unwrap(),
-        vec![updated],
-        "one row per peer, the latest"
-    );
+    let mut records = storage.peer_records().await.unwrap();
+    records.sort_by(|a, b| a.peer_id.cmp(&b.peer_id));
+    let mut expected = vec![updated.clone(), banned.clone()];
+    expected.sort_by(|a, b| a.peer_id.cmp(&b.peer_id));
+    assert_eq!(records, expected, "one row per peer, the latest");
+    storage
+        .forget_peers(&[updated.peer_id.clone()])
+        .await
+        .unwrap();
+    storage.forget_peers(&[]).await.unwrap();
+    assert_eq!(storage.peer_records().await.unwrap(), vec![banned]);
     storage.close();
     delete_database(&name).await;
 }

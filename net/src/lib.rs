@@ -3,16 +3,20 @@
 //! of parameters instead of mirrored copies that drift apart:
 //!
 //! - [`sync_codec`]: the request-response codec of sync v1 and v2 (docs/protocol.md §8.2).
+//! - [`sync_behaviour`]: the request-response behaviour of sync, with its stream timeout and
+//!   the bound on streams per connection.
 //! - [`gossip_config`]: gossipsub's configuration from `phemossa_gossip::params`, and the
 //!   behaviour built from it.
 //! - [`PROTOCOL_VERSION`]: what a Phemossa node says it speaks, in identify.
 //!
-//! It holds no transports and no behaviours of its own: each node builds its swarm itself.
+//! It holds no transports and no behaviours but these two: each node builds its swarm itself.
 
 pub mod gossip_config;
+pub mod sync_behaviour;
 pub mod sync_codec;
 
 pub use gossip_config::{gossip_config, gossipsub};
+pub use sync_behaviour::{sync_behaviour, sync_config, MAX_SYNC_STREAMS};
 pub use sync_codec::SyncCodec;
 
 /// What a Phemossa node tells peers it speaks, in identify (docs/protocol.md §8.1).

@@ -8,11 +8,14 @@
 //! - [`pulls`]: which peers may pull now: two slots shared by v1 and v2 pulls, given out
 //!   oldest-waiting first, taken back from stalled pulls, the retry rule, the catch-ups owed
 //!   when one of a peer's connections closes, and anti-entropy ([`pulls::PullScheduler`]).
+//! - [`limits`]: what peers may cost the node before they deliver anything: connection caps,
+//!   how long a ban lasts, when a peer's record is forgotten.
 //! - [`rotation`]: rotating windows over lists too long to name at once (the authors a pull
 //!   names, the author namespaces), so every item takes its turn.
 
 pub mod direct;
 pub mod discovery;
+pub mod limits;
 pub mod pulls;
 pub mod rotation;
 

@@ -5,17 +5,18 @@
 
 use std::time::Duration;
 
+use libp2p::connection_limits::{self, ConnectionLimits};
 use libp2p::core::upgrade::Version;
 use libp2p::core::Transport as _;
 use libp2p::identity::Keypair;
 use libp2p::swarm::NetworkBehaviour;
 use libp2p::{
-    gossipsub, identify, noise, ping, relay, rendezvous, request_response, webrtc_websys,
-    websocket_websys, yamux, StreamProtocol, Swarm, SwarmBuilder,
+    allow_block_list, gossipsub, identify, noise, ping, relay, rendezvous, request_response,
+    webrtc_websys, websocket_websys, yamux, Swarm, SwarmBuilder,
 };
 use phemossa_net::SyncCodec;
 use phemossa_net::PROTOCOL_VERSION;
-use phemossa_sync::limits::STREAM_TIMEOUT_MS;
+use phemossa_node::limits::ConnectionCaps;
 use phemossa_sync::{SYNC_PROTOCOL, SYNC_V2_PROTOCOL};
 
 use crate::error::BackgroundError;
@@ -26,6 +27,11 @@ const IDLE_CONNECTION_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
 #[derive(NetworkBehaviour)]
 pub struct Node {
+    /// Refuses banned peers' connections before they are set up (`Driver::ban`).
+    pub blocked: allow_block_list::Behaviour<allow_block_list::BlockedPeers>,
+    /// Connections in handshake, inbound and per peer, bounded before they are set up
+    /// (`phemossa_node::limits::ConnectionCaps`; the driver follows the peer setting).
+    pub limits: connection_limits::Behaviour,
     pub relay: relay::client::Behaviour,
     /// Upgrades relayed connections to direct ones (`webrtc-b2b`).
     pub webrtc: webrtc_b2b::Behaviour,
@@ -42,8 +48,16 @@ pub struct Node {
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Builds the swarm on the device key `key`.
-pub fn build_swarm(key: Keypair) -> Result<Swarm<Node>, BackgroundError> {
+/// libp2p's connection limits for `caps`.
+pub fn connection_limits(caps: ConnectionCaps) -> ConnectionLimits {
+    ConnectionLimits::default()
+        .with_max_pending_incoming(Some(caps.pending_incoming))
+        .with_max_established_incoming(Some(caps.established_incoming))
+        .with_max_established_per_peer(Some(caps.per_peer))
+}
+
+/// Builds the swarm on the device key `key`, its connections bounded by `caps`.
+pub fn build_swarm(key: Keypair, caps: ConnectionCaps) -> Result<Swarm<Node>, BackgroundError> {
     let failed = |reason: String| BackgroundError::Network { reason };
     // ICE servers and the attempt timeout come from the network settings (the driver).
     let (direct_transport, direct) = webrtc_b2b::new(webrtc_b2b::Config::default());
@@ -75,6 +89,8 @@ pub fn build_swarm(key: Keypair) -> Result<Swarm<Node>, BackgroundError> {
         .map_err(|e| failed(format!("WebSocket transport: {e}")))?
         .with_behaviour(|key| -> Result<Node, BoxError> {
             Ok(Node {
+                blocked: allow_block_list::Behaviour::default(),
+                limits: connection_limits::Behaviour::new(connection_limits(caps)),
                 relay,
                 webrtc: direct,
                 // No address cache: identify would otherwise add every address a peer lists to
@@ -90,8 +106,8 @@ pub fn build_swarm(key: Keypair) -> Result<Swarm<Node>, BackgroundError> {
                 ping: ping::Behaviour::new(ping::Config::new()),
                 rendezvous: rendezvous::client::Behaviour::new(key.clone()),
                 gossipsub: phemossa_net::gossipsub(key)?,
-                sync: sync_behaviour(SYNC_PROTOCOL),
-                sync_v2: sync_behaviour(SYNC_V2_PROTOCOL),
+                sync: phemossa_net::sync_behaviour(SYNC_PROTOCOL),
+                sync_v2: phemossa_net::sync_behaviour(SYNC_V2_PROTOCOL),
             })
         })
         .map_err(|e| failed(format!("behaviour: {e}")))?
@@ -103,18 +119,4 @@ pub fn build_swarm(key: Keypair) -> Result<Swarm<Node>, BackgroundError> {
         .listen_on(webrtc_b2b::address::listen_address())
         .map_err(|e| failed(format!("listening on /webrtc: {e}")))?;
     Ok(swarm)
-}
-
-fn sync_behaviour(protocol: &'static str) -> request_response::Behaviour<SyncCodec> {
-    request_response::Behaviour::with_codec(
-        SyncCodec,
-        [(
-            StreamProtocol::new(protocol),
-            request_response::ProtocolSupport::Full,
-        )],
-        // Every send's stream stays open until the pull gives up on the request, so an answer
-        // to any send of it is still read (docs/protocol.md §8.4).
-        request_response::Config::default()
-            .with_request_timeout(Duration::from_millis(STREAM_TIMEOUT_MS)),
-    )
 }

@@ -20,6 +20,7 @@ use phemossa_core::settings::{DirectConnections, NetworkSettings};
 use phemossa_core::Error;
 use phemossa_gossip::{after_store, receive_remembering, Acceptance};
 use phemossa_node::discovery::{author_namespaces, is_author_namespace, GENERAL_NAMESPACE};
+use phemossa_node::limits::{is_banned, ConnectionCaps, BAN_MS};
 use phemossa_node::pulls::STALL_MS;
 use phemossa_node::rotation::pull_authors;
 use phemossa_node::PullScheduler;
@@ -28,7 +29,7 @@ use phemossa_sync::{Output, Progress, Scope, SYNC_V2_PROTOCOL};
 use web_sys::console;
 use webrtc_b2b::address::{is_direct, webrtc_peer};
 
-use super::behaviour::{Node, NodeEvent};
+use super::behaviour::{connection_limits, Node, NodeEvent};
 use super::gossip::Gossip;
 use super::handle::Command;
 use super::peers::{NodeShared, Peers, Version};
@@ -110,6 +111,19 @@ impl Driver {
         let local_peer_id = *swarm.local_peer_id();
         let mut swarm = swarm;
         configure_direct(&mut swarm, &settings);
+        let peers = Peers::from_records(
+            known,
+            NodeShared {
+                verified: services.ingest.verified().clone(),
+                ..NodeShared::default()
+            },
+            clock::now_ms(),
+        );
+        // Bans outlive a restart: a banned peer's connections are refused from the start.
+        for (peer_id, _) in peers.by_id.iter().filter(|(_, p)| p.banned) {
+            swarm.behaviour_mut().blocked.block_peer(*peer_id);
+            swarm.behaviour_mut().gossipsub.blacklist_peer(peer_id);
+        }
         Self {
             swarm,
             work: StoreWork {
@@ -122,13 +136,7 @@ impl Driver {
             local_peer_id,
             relays: relays_of(&settings.bootstrap),
             settings,
-            peers: Peers::from_records(
-                known,
-                NodeShared {
-                    verified: services.ingest.verified().clone(),
-                    ..NodeShared::default()
-                },
-            ),
+            peers,
             pulls: PullScheduler::default(),
             gossip: Gossip::new(),
             user: services.user,
@@ -202,6 +210,8 @@ impl Driver {
                         }
                     }
                 }
+                *self.swarm.behaviour_mut().limits.limits_mut() =
+                    connection_limits(ConnectionCaps::for_max_peers(settings.max_peers));
                 self.settings = settings;
                 self.changed = true;
                 self.on_tick();
@@ -346,6 +356,7 @@ impl Driver {
         self.tend_paths(now);
         if now.saturating_sub(self.saved_at) >= SAVE_PEERS_EVERY_MS {
             self.saved_at = now;
+            self.lapse_bans(now);
             self.save_peers();
             self.peers.prune(MAX_KNOWN_PEERS);
         }
@@ -1143,7 +1154,8 @@ impl Driver {
         }
     }
 
-    /// Disconnects a peer past the misbehaviour threshold and refuses it until restart.
+    /// Disconnects a peer past the misbehaviour threshold and refuses it for `BAN_MS`, across
+    /// restarts (the ban is saved with its record).
     fn ban(&mut self, peer_id: PeerId) {
         if self.peers.get_mut(&peer_id).is_some_and(|p| p.banned) {
             return;
@@ -1153,15 +1165,36 @@ impl Driver {
         );
         let peer = self.peers.entry(peer_id);
         peer.banned = true;
+        peer.banned_until = Some(clock::now_ms().saturating_add(BAN_MS));
         self.pulls.disconnected(&peer_id);
         peer.unsaved = true;
         peer.to_store.clear();
-        self.swarm
-            .behaviour_mut()
-            .gossipsub
-            .blacklist_peer(&peer_id);
-        let _ = self.swarm.disconnect_peer_id(peer_id);
+        let behaviour = self.swarm.behaviour_mut();
+        behaviour.gossipsub.blacklist_peer(&peer_id);
+        // Closes its connections and refuses new ones before they are set up.
+        behaviour.blocked.block_peer(peer_id);
         self.changed = true;
+    }
+
+    /// Lifts the bans that have run their course (`BAN_MS`): the peer starts afresh.
+    fn lapse_bans(&mut self, now: u64) {
+        let lapsed: Vec<PeerId> = self
+            .peers
+            .by_id
+            .iter()
+            .filter(|(_, p)| p.banned && !is_banned(p.banned_until, now))
+            .map(|(id, _)| *id)
+            .collect();
+        for peer_id in lapsed {
+            let peer = self.peers.entry(peer_id);
+            peer.banned = false;
+            peer.banned_until = None;
+            peer.unsaved = true;
+            let behaviour = self.swarm.behaviour_mut();
+            behaviour.blocked.unblock_peer(peer_id);
+            behaviour.gossipsub.remove_blacklisted_peer(&peer_id);
+            self.changed = true;
+        }
     }
 
     fn save_peers(&mut self) {

@@ -20,6 +20,7 @@ use std::rc::Rc;
 use futures::channel::mpsc;
 use libp2p::identity::Keypair;
 use phemossa_api::{NetworkState, NetworkStatus};
+use phemossa_node::limits::{keeps_record, ConnectionCaps};
 
 use crate::error::BackgroundError;
 use crate::storage::Storage;
@@ -35,8 +36,21 @@ pub async fn start(services: Services) -> Result<NetworkHandle, BackgroundError>
         local_peer_id: key.public().to_peer_id().to_string(),
         ..NetworkStatus::default()
     }));
-    let known = storage.peer_records().await?;
-    let swarm = match behaviour::build_swarm(key) {
+    // Records of peers unseen for a month (and not banned) are forgotten, so the table does
+    // not keep every peer id a relay ever listed.
+    let now = crate::clock::now_ms();
+    let (known, aged): (Vec<_>, Vec<_>) = storage
+        .peer_records()
+        .await?
+        .into_iter()
+        .partition(|r| keeps_record(r.last_seen, r.banned_until, now));
+    let aged: Vec<String> = aged.into_iter().map(|r| r.peer_id).collect();
+    if let Err(error) = storage.forget_peers(&aged).await {
+        // Kept another run: they are not loaded, only not yet deleted.
+        web_sys::console::warn_1(&format!("phemossa: forgetting old peers: {error}").into());
+    }
+    let caps = ConnectionCaps::for_max_peers(settings.max_peers);
+    let swarm = match behaviour::build_swarm(key, caps) {
         Ok(swarm) => swarm,
         Err(error) => {
             status.borrow_mut().state = NetworkState::Failed {

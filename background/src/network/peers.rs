@@ -8,6 +8,7 @@ use libp2p::PeerId;
 use phemossa_api::{PeerInfo, SyncProgress};
 use phemossa_core::event::VerifiedIds;
 use phemossa_core::Event;
+use phemossa_node::limits::is_banned;
 use phemossa_sync::peer_score::DISCONNECT_THRESHOLD;
 use phemossa_sync::v2::HeldBudget;
 use phemossa_sync::{Progress, ReconcileConfig, Reconciler, Session, SessionConfig, SyncMachine};
@@ -52,6 +53,9 @@ pub struct Peer {
     pub signaling_faults: u64,
     pub last_seen: u64,
     pub banned: bool,
+    /// When the ban lapses (`phemossa_node::limits::BAN_MS` after it began), kept across
+    /// restarts.
+    pub banned_until: Option<u64>,
     pub progress: Option<Progress>,
     /// Validated events waiting to be stored.
     pub to_store: Vec<Event>,
@@ -87,6 +91,7 @@ impl Peer {
             signaling_faults: 0,
             last_seen: 0,
             banned: false,
+            banned_until: None,
             progress: None,
             to_store: Vec::new(),
             missed: 0,
@@ -194,6 +199,7 @@ impl Peer {
             events_received: self.events_received,
             invalid_messages: self.invalid(),
             last_seen: self.last_seen,
+            banned_until: self.banned_until.filter(|_| self.banned),
         }
     }
 
@@ -248,8 +254,9 @@ pub struct Peers {
 }
 
 impl Peers {
-    /// Peers remembered from earlier runs, shown as not connected.
-    pub fn from_records(records: Vec<PeerRecord>, shared: NodeShared) -> Self {
+    /// Peers remembered from earlier runs, shown as not connected; those banned until after
+    /// `now` are banned again.
+    pub fn from_records(records: Vec<PeerRecord>, shared: NodeShared, now: u64) -> Self {
         let mut peers = Self {
             by_id: HashMap::new(),
             shared,
@@ -263,6 +270,8 @@ impl Peers {
             peer.events_received = record.events_received;
             peer.invalid_before = record.invalid_messages;
             peer.last_seen = record.last_seen;
+            peer.banned = is_banned(record.banned_until, now);
+            peer.banned_until = record.banned_until.filter(|_| peer.banned);
         }
         peers
     }
@@ -386,6 +395,34 @@ mod tests {
         assert!(peer.may_dial(1_000));
         peer.banned = true;
         assert!(!peer.may_dial(u64::MAX), "a banned peer is never dialed");
+    }
+
+    #[wasm_bindgen_test]
+    fn a_ban_outlives_a_restart_until_it_lapses() {
+        let now = 1_767_225_600_000;
+        let record = |id: PeerId, banned_until| PeerRecord {
+            peer_id: id.to_string(),
+            address: None,
+            events_received: 0,
+            invalid_messages: 10,
+            last_seen: now - 1_000,
+            banned_until,
+        };
+        let (running, lapsed) = (PeerId::random(), PeerId::random());
+        let mut peers = Peers::from_records(
+            vec![record(running, Some(now + 1)), record(lapsed, Some(now))],
+            NodeShared::default(),
+            now,
+        );
+        assert!(peers.entry(running).banned);
+        assert!(!peers.entry(running).may_dial(now));
+        assert_eq!(
+            peers.entry(running).record(&running).banned_until,
+            Some(now + 1),
+            "saved again as it was"
+        );
+        assert!(!peers.entry(lapsed).banned);
+        assert_eq!(peers.entry(lapsed).record(&lapsed).banned_until, None);
     }
 
     #[wasm_bindgen_test]

@@ -32,6 +32,10 @@ pub struct PeerRecord {
     pub invalid_messages: u64,
     /// Ms since the epoch.
     pub last_seen: u64,
+    /// Until when (ms since the epoch) the peer is banned, if it is (`phemossa_node::limits`);
+    /// absent from records saved before bans outlived a restart.
+    #[serde(default)]
+    pub banned_until: Option<u64>,
 }
 
 impl Storage {
@@ -83,6 +87,28 @@ impl Storage {
     pub async fn save_peer(&self, record: &PeerRecord) -> Result<(), BackgroundError> {
         self.put(PEERS, &db::to_js(record, PEERS)?, "saving a peer")
             .await
+    }
+
+    /// Forgets the peers `peer_ids` (their records aged out).
+    pub async fn forget_peers(&self, peer_ids: &[String]) -> Result<(), BackgroundError> {
+        const OP: &str = "forgetting peers";
+        if peer_ids.is_empty() {
+            return Ok(());
+        }
+        let transaction = self
+            .db
+            .transaction(&[PEERS], idb::TransactionMode::ReadWrite)
+            .map_err(db::failed(OP))?;
+        let store = transaction.object_store(PEERS).map_err(db::failed(OP))?;
+        let mut deletes = Vec::with_capacity(peer_ids.len());
+        for id in peer_ids {
+            let key = idb::Query::Key(JsValue::from_str(id));
+            deletes.push(store.delete(key).map_err(db::failed(OP))?);
+        }
+        for delete in deletes {
+            delete.await.map_err(db::failed(OP))?;
+        }
+        db::commit(transaction, OP).await
     }
 
     async fn named<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, BackgroundError> {

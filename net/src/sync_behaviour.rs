@@ -1,0 +1,56 @@
+//! The request-response behaviour of sync v1 and v2, as every node runs it: the raw-bytes
+//! [`SyncCodec`], streams held open as long as a pull may wait for an answer, and a bound on
+//! the streams one connection may hold open (docs/protocol.md §8.4).
+
+use std::time::Duration;
+
+use libp2p::request_response::{self, ProtocolSupport};
+use libp2p::StreamProtocol;
+use phemossa_sync::limits::STREAM_TIMEOUT_MS;
+
+use crate::sync_codec::SyncCodec;
+
+/// Streams of one sync protocol open at once on one connection, inbound and outbound together;
+/// past it, a new inbound stream is dropped unread and a new outbound one fails. libp2p's
+/// default is 100, each a task holding up to 64 KiB for up to 30 s, for anyone who connects.
+/// An honest peer needs at most 6: its pull's one request in flight, with up to 3 sends whose
+/// streams stay open until the pull gives up on it (§8.4), and ours likewise. 16 leaves room
+/// for a catch-up pull beside a pull and for answers still under way when a request is resent,
+/// and bounds what one connection can make a node hold (issue 12, hole 6).
+pub const MAX_SYNC_STREAMS: usize = 16;
+
+// An honest peer and this node, each with one request in flight and every send's stream open,
+// fit twice over; checked when the crate builds.
+const _: () = assert!(4 * phemossa_sync::limits::MAX_SENDS as usize <= MAX_SYNC_STREAMS);
+
+/// request-response's configuration for sync: every send's stream stays open for
+/// [`STREAM_TIMEOUT_MS`], so an answer to any send of a request is still read, and at most
+/// [`MAX_SYNC_STREAMS`] streams per connection.
+pub fn sync_config() -> request_response::Config {
+    request_response::Config::default()
+        .with_request_timeout(Duration::from_millis(STREAM_TIMEOUT_MS))
+        .with_max_concurrent_streams(MAX_SYNC_STREAMS)
+}
+
+/// The behaviour for one sync protocol (`/phemossa/sync/1.0.0` or `/phemossa/sync/2.0.0`),
+/// requesting and answering.
+pub fn sync_behaviour(protocol: &'static str) -> request_response::Behaviour<SyncCodec> {
+    request_response::Behaviour::with_codec(
+        SyncCodec,
+        [(StreamProtocol::new(protocol), ProtocolSupport::Full)],
+        sync_config(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use phemossa_sync::{SYNC_PROTOCOL, SYNC_V2_PROTOCOL};
+
+    #[test]
+    fn both_protocols_build() {
+        for protocol in [SYNC_PROTOCOL, SYNC_V2_PROTOCOL] {
+            let _ = sync_behaviour(protocol);
+        }
+    }
+}
