@@ -15,7 +15,7 @@ pub mod gossip_config;
 pub mod sync_behaviour;
 pub mod sync_codec;
 
-pub use gossip_config::{gossip_config, gossipsub};
+pub use gossip_config::{gossip_config, gossipsub, topic_score_params};
 pub use sync_behaviour::{sync_behaviour, sync_config, MAX_SYNC_STREAMS};
 pub use sync_codec::SyncCodec;
 

@@ -37,7 +37,11 @@ impl Gossip {
             behaviour.unsubscribe(&IdentTopic::new(gone.as_str()));
         }
         for new in wanted.difference(&self.topics) {
-            if let Err(error) = behaviour.subscribe(&IdentTopic::new(new.as_str())) {
+            let topic = IdentTopic::new(new.as_str());
+            // Scored as every author topic is (phemossa_net::topic_score_params); fails only
+            // if scoring were off, and then there is nothing to score.
+            let _ = behaviour.set_topic_params(topic.clone(), phemossa_net::topic_score_params());
+            if let Err(error) = behaviour.subscribe(&topic) {
                 console::warn_1(&format!("phemossa: subscribing to {new}: {error}").into());
             }
         }
