@@ -2,6 +2,8 @@
 //! what happened, it says what to do. The browser's swarm glue (`background/src/network/`) only
 //! carries these decisions out.
 //!
+//! - [`admission`]: which peers a node connects to when its slots run short, with slots kept
+//!   for peers that have delivered valid events (an eclipse defence).
 //! - [`discovery`]: the rendezvous namespaces a node registers in and looks up.
 //! - [`direct`]: when to try a direct WebRTC connection to a relayed peer, and again after one
 //!   failed, and how that stands for the pages ([`direct::DirectState`]).
@@ -13,6 +15,7 @@
 //! - [`rotation`]: rotating windows over lists too long to name at once (the authors a pull
 //!   names, the author namespaces), so every item takes its turn.
 
+pub mod admission;
 pub mod direct;
 pub mod discovery;
 pub mod limits;

@@ -19,6 +19,7 @@ use phemossa_api::{CandidateType, ConnectionKind, NetworkStatus, PathInfo, Push}
 use phemossa_core::settings::{DirectConnections, NetworkSettings};
 use phemossa_core::Error;
 use phemossa_gossip::{after_store, receive_remembering, Acceptance};
+use phemossa_node::admission::{admits, Candidate};
 use phemossa_node::discovery::{author_namespaces, is_author_namespace, GENERAL_NAMESPACE};
 use phemossa_node::limits::{is_banned, ConnectionCaps, BAN_MS};
 use phemossa_node::pulls::STALL_MS;
@@ -51,9 +52,6 @@ const DISCOVER_EVERY_MS: u64 = 10_000;
 /// Status pushes to pages at most this often (a sync changes it for every event).
 const PUSH_EVERY_MS: u64 = 500;
 const SAVE_PEERS_EVERY_MS: u64 = 30_000;
-/// Connections kept free for peers found in author namespaces (followers of the same authors):
-/// peers from the general namespace stop being dialed this far below the cap.
-const AUTHOR_PEER_SLOTS: usize = 8;
 /// How long a new connection's pull waits for identify to say whether the peer speaks sync v2;
 /// after that it runs on v1.
 const IDENTIFY_WAIT_MS: u64 = 3_000;
@@ -508,10 +506,16 @@ impl Driver {
                 if self.is_relay(&peer_id) {
                     return;
                 }
-                let cap = usize::from(self.settings.max_peers);
-                let over_cap = self.peers.connected_count() >= cap
-                    && !self.peers.get_mut(&peer_id).is_some_and(|p| p.connected());
+                let occupancy = self.peers.occupancy();
                 let peer = self.peers.entry(peer_id);
+                // A second connection of a connected peer is always taken; a new peer only if
+                // admission has a slot for it (slots kept for proven peers, §8.7).
+                let candidate = Candidate {
+                    proven: peer.proven(),
+                    follows_ours: true,
+                };
+                let over_cap =
+                    !peer.connected() && !admits(self.settings.max_peers, occupancy, candidate);
                 if peer.banned || over_cap {
                     self.swarm.close_connection(connection_id);
                     return;
@@ -789,9 +793,10 @@ impl Driver {
 
     /// Dials a discovered peer unless connected, banned or at the cap. Of two peers that find
     /// each other, the one with the smaller id dials, so they meet over one connection; the other
-    /// dials too if the first has not after a few discovery rounds. Peers found in an author
-    /// namespace (`follows_ours`) may take the last [`AUTHOR_PEER_SLOTS`] connections; others
-    /// may not, so random peers never crowd out those who follow the same authors.
+    /// dials too if the first has not after a few discovery rounds. Whether a slot is free is
+    /// `phemossa_node::admission`'s: peers found only in the general namespace
+    /// (`!follows_ours`) leave the last slots to those who follow the same authors, and peers
+    /// that never delivered a valid event leave the last slots to those that have.
     fn maybe_dial(
         &mut self,
         peer_id: PeerId,
@@ -801,16 +806,15 @@ impl Driver {
         if peer_id == self.local_peer_id || self.is_relay(&peer_id) || addresses.is_empty() {
             return;
         }
-        let cap = usize::from(self.settings.max_peers);
-        let cap = if follows_ours {
-            cap
-        } else {
-            cap.saturating_sub(AUTHOR_PEER_SLOTS.min(cap / 4)).max(1)
-        };
-        let at_cap = self.peers.connected_count() >= cap;
+        let occupancy = self.peers.occupancy();
         let local = self.local_peer_id;
         let peer = self.peers.entry(peer_id);
-        if !peer.may_dial(clock::now_ms()) || at_cap {
+        let candidate = Candidate {
+            proven: peer.proven(),
+            follows_ours,
+        };
+        if !peer.may_dial(clock::now_ms()) || !admits(self.settings.max_peers, occupancy, candidate)
+        {
             return;
         }
         peer.missed += 1;

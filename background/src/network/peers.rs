@@ -8,6 +8,7 @@ use libp2p::PeerId;
 use phemossa_api::{PeerInfo, SyncProgress};
 use phemossa_core::event::VerifiedIds;
 use phemossa_core::Event;
+use phemossa_node::admission::Occupancy;
 use phemossa_node::limits::is_banned;
 use phemossa_sync::peer_score::DISCONNECT_THRESHOLD;
 use phemossa_sync::v2::HeldBudget;
@@ -192,6 +193,11 @@ impl Peer {
         self.unsaved = true;
     }
 
+    /// It has delivered a valid event, in this run or an earlier one.
+    pub fn proven(&self) -> bool {
+        self.events_received > 0
+    }
+
     pub fn record(&self, peer_id: &PeerId) -> PeerRecord {
         PeerRecord {
             peer_id: peer_id.to_string(),
@@ -306,8 +312,15 @@ impl Peers {
         }
     }
 
-    pub fn connected_count(&self) -> usize {
-        self.by_id.values().filter(|p| p.connected()).count()
+    /// Connected peers, and of those the ones that never delivered a valid event, for
+    /// `phemossa_node::admission`.
+    pub fn occupancy(&self) -> Occupancy {
+        let mut occupancy = Occupancy::default();
+        for peer in self.by_id.values().filter(|p| p.connected()) {
+            occupancy.connected += 1;
+            occupancy.unproven += usize::from(!peer.proven());
+        }
+        occupancy
     }
 
     pub fn connected_ids(&self) -> Vec<PeerId> {
