@@ -151,9 +151,15 @@ pub struct PeerInfo {
     pub events_received: u64,
     /// Malformed messages and invalid events this peer sent, all dropped.
     pub invalid_messages: u64,
+    /// Events this peer sent this run that this node already held, dropped: normal in gossip
+    /// and never held against the peer, but a peer replaying old events shows here. Absent in
+    /// messages from older backgrounds.
+    #[serde(default)]
+    pub duplicates: u64,
     /// When a message from or a connection to this peer was last seen, ms since the epoch.
     pub last_seen: u64,
-    /// Disconnected for misbehaving; not dialed or accepted again until restart.
+    /// Disconnected for misbehaving; not dialed, and its connections refused, until the ban
+    /// lapses a day later (docs/protocol.md §8.6).
     pub banned: bool,
     /// Our pull from this peer, while it runs.
     pub sync: Option<SyncProgress>,
@@ -230,6 +236,7 @@ mod tests {
         assert_eq!(peer.connection, Some(ConnectionKind::Relayed));
         assert_eq!(peer.path, None);
         assert_eq!(peer.direct, None);
+        assert_eq!(peer.duplicates, 0);
     }
 
     #[test]
@@ -323,6 +330,7 @@ mod tests {
         };
         let peer = &status.peers[0];
         assert_eq!(peer.connection, Some(ConnectionKind::Relayed));
+        assert_eq!(peer.duplicates, 3);
         assert_eq!(peer.path, None);
         assert_eq!(
             peer.direct,

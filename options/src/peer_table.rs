@@ -1,6 +1,6 @@
 //! The table of peers on the options page: one row per browser seen since the background
 //! started, with its address, how it is connected (directly, through TURN, or through a relay
-//! while a direct connection is tried), what it sent and when it was last seen.
+//! while a direct connection is tried), what it sent (new events, invalid messages, duplicates) and when it was last seen.
 
 use std::time::Duration;
 
@@ -29,6 +29,7 @@ pub fn PeerTable(peers: Vec<PeerInfo>, received_at: u64) -> Element {
                         th { scope: "col", "Connection" }
                         th { scope: "col", class: "num", "Events received" }
                         th { scope: "col", class: "num", "Invalid messages" }
+                        th { scope: "col", class: "num", title: "Events this peer sent that were already here: normal in gossip, never held against it", "Duplicates" }
                         th { scope: "col", "Last seen" }
                     }
                 }
@@ -76,6 +77,7 @@ fn PeerRow(peer: PeerInfo, received_at: u64) -> Element {
             td { class: if peer.invalid_messages > 0 { "num warn" } else { "num" },
                 "{group_digits(peer.invalid_messages)}"
             }
+            td { class: "num", "{group_digits(peer.duplicates)}" }
             td {
                 if peer.last_seen > 0 {
                     TimeAgo { ms: peer.last_seen }

@@ -219,6 +219,8 @@ impl Peer {
             connected: self.connected(),
             events_received: self.events_received,
             invalid_messages: self.invalid(),
+            duplicates: u64::from(self.v1.score().duplicates)
+                + u64::from(self.v2.score().duplicates),
             last_seen: self.last_seen,
             banned: self.banned,
             sync: self.progress.map(|p| SyncProgress {
