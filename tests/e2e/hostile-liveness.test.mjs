@@ -19,7 +19,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TEST_TIMEOUT, until } from './helpers.mjs';
-import { launchBrowser, portClient, setBootstrap, startHostilePeer, startRelay } from './p2p-harness.mjs';
+import { startHostilePeer, startPair } from './p2p-harness.mjs';
 
 /** From the follow to every early post of B's in A's feed. */
 const CATCH_UP_TIMEOUT = 90_000;
@@ -50,15 +50,7 @@ async function peerEntry(client, peerId) {
  * clients, keys, peer ids and the posts' texts.
  */
 async function setUp(t, tag) {
-  const relay = await startRelay(t);
-  const a = await launchBrowser(t, 'A');
-  const b = await launchBrowser(t, 'B');
-  const ca = await portClient(a);
-  const cb = await portClient(b);
-  const aKey = (await ca.request({ method: 'get_identity' })).public_key;
-  const bKey = (await cb.request({ method: 'get_identity' })).public_key;
-  const aId = (await ca.request({ method: 'get_network' })).local_peer_id;
-  const bId = (await cb.request({ method: 'get_network' })).local_peer_id;
+  const { relay, ca, cb, aKey, bKey, aId, bId, connect } = await startPair(t, { connect: false });
   const early = [];
   for (let n = 1; n <= EARLY_POSTS; n++) {
     const text = `B's early post ${n} (${tag})`;
@@ -66,8 +58,7 @@ async function setUp(t, tag) {
     early.push(text);
   }
   await publish(ca, `A's own post (${tag})`);
-  await setBootstrap(a, relay.wsAddr);
-  await setBootstrap(b, relay.wsAddr);
+  await connect();
   return { relay, ca, cb, aKey, bKey, aId, bId, early };
 }
 

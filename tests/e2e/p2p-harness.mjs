@@ -410,23 +410,33 @@ export async function portClient(session) {
 /**
  * A relay and two browsers, A and B, with it as their bootstrap address, and a port client on
  * each: the start of most two-browser tests and benchmarks. `direct` ("allowed", "turn_only",
- * "off") is saved as both browsers' direct connections setting first, if given.
+ * "off") is saved as both browsers' direct connections setting first, if given. With
+ * `connect: false` the relay is not set yet: the test calls the returned `connect()` once it has
+ * done what must come before any connection. Also returns each browser's public key and peer id.
  */
-export async function startPair(t, { direct } = {}) {
+export async function startPair(t, { direct, connect = true } = {}) {
   const relay = await startRelay(t);
   const a = await launchBrowser(t, 'A');
   const b = await launchBrowser(t, 'B');
   const ca = await portClient(a);
   const cb = await portClient(b);
-  for (const [session, client] of [[a, ca], [b, cb]]) {
+  for (const client of [ca, cb]) {
     if (direct) {
       // Before any relay is known, so that no connection is made under the default.
       const settings = await client.request({ method: 'get_network_settings' });
       await client.request({ method: 'set_network_settings', params: { settings: { ...settings, direct } } });
     }
-    await setBootstrap(session, relay.wsAddr);
   }
-  return { relay, a, b, ca, cb };
+  const connectBoth = async () => {
+    await setBootstrap(a, relay.wsAddr);
+    await setBootstrap(b, relay.wsAddr);
+  };
+  if (connect) await connectBoth();
+  const aKey = (await ca.request({ method: 'get_identity' })).public_key;
+  const bKey = (await cb.request({ method: 'get_identity' })).public_key;
+  const aId = (await ca.request({ method: 'get_network' })).local_peer_id;
+  const bId = (await cb.request({ method: 'get_network' })).local_peer_id;
+  return { relay, a, b, ca, cb, aKey, bKey, aId, bId, connect: connectBoth };
 }
 
 /**

@@ -13,7 +13,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TEST_TIMEOUT, until } from './helpers.mjs';
-import { launchBrowser, portClient, setBootstrap, startRelay } from './p2p-harness.mjs';
+import { startPair } from './p2p-harness.mjs';
 
 const DIRECT_TIMEOUT = 30_000; // reservation, discovery, relayed dial, identify, signaling, ICE
 /** How long after the kill every post may take to arrive: the bound the issue's report used. */
@@ -39,20 +39,11 @@ const publish = (client, text) => client.request({ method: 'post', params: { tex
 for (const killAfter of KILL_AFTER_S) {
   test(`posts survive the relay dying ${killAfter} s after the direct connection first shows`,
     { timeout: 2 * TEST_TIMEOUT }, async (t) => {
-      const relay = await startRelay(t);
-      const a = await launchBrowser(t, 'A');
-      const b = await launchBrowser(t, 'B');
-      const ca = await portClient(a);
-      const cb = await portClient(b);
-      const aKey = (await ca.request({ method: 'get_identity' })).public_key;
-      const bKey = (await cb.request({ method: 'get_identity' })).public_key;
-      const aId = (await ca.request({ method: 'get_network' })).local_peer_id;
-      const bId = (await cb.request({ method: 'get_network' })).local_peer_id;
+      const { relay, ca, cb, aKey, bKey, aId, bId, connect } = await startPair(t, { connect: false });
       // Following first, so that the connection's settle window is not moved by a follow change.
       await ca.request({ method: 'follow', params: { public_key: bKey } });
       await cb.request({ method: 'follow', params: { public_key: aKey } });
-      await setBootstrap(a, relay.wsAddr);
-      await setBootstrap(b, relay.wsAddr);
+      await connect();
 
       // The moment either browser first reports the other as direct.
       await until('A or B to report the other as connected directly',

@@ -220,19 +220,23 @@ impl Driver {
     /// The authors this node syncs and subscribes to: the user and everyone the user follows.
     fn authors(&self) -> Vec<phemossa_core::PublicKey> {
         let mut authors = vec![self.user.public_key()];
-        authors.extend(self.user.following().into_iter().map(|f| f.public_key));
+        authors.extend(self.followed());
         authors
+    }
+
+    /// Everyone the user follows.
+    fn followed(&self) -> Vec<phemossa_core::PublicKey> {
+        self.user
+            .following()
+            .into_iter()
+            .map(|f| f.public_key)
+            .collect()
     }
 
     /// The scope of the next pulls: the user and, past the 1,000 authors a scope may name, a
     /// window of the followed that moves on with every round, so each is pulled in turn.
     fn next_scope(&mut self) -> Scope {
-        let followed: Vec<_> = self
-            .user
-            .following()
-            .into_iter()
-            .map(|f| f.public_key)
-            .collect();
+        let followed = self.followed();
         let round = self.pull_round;
         self.pull_round += 1;
         Scope {
@@ -458,14 +462,7 @@ impl Driver {
     /// The author namespaces of rotation `round` (discovery.rs): ours and a window of those we
     /// follow. Never empty.
     fn author_namespaces(&self, round: u64) -> Vec<String> {
-        let me = self.user.public_key();
-        let followed: Vec<_> = self
-            .user
-            .following()
-            .into_iter()
-            .map(|f| f.public_key)
-            .collect();
-        author_namespaces(&me, &followed, round)
+        author_namespaces(&self.user.public_key(), &self.followed(), round)
     }
 
     fn is_relay(&self, peer_id: &PeerId) -> bool {
