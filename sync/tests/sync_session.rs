@@ -136,6 +136,17 @@ fn session_awaiting_events(ids: &[EventId]) -> (Session, u64) {
     (session, req)
 }
 
+/// The first event-request among `outputs`: its `req` and ids.
+fn event_request(outputs: &[Output]) -> Option<(u64, Vec<EventId>)> {
+    outputs.iter().find_map(|o| match o {
+        Output::Request(bytes) => match Message::decode(bytes) {
+            Ok(Message::EventRequest { req, ids }) => Some((req, ids)),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
 fn outputs(session: &mut Session) -> Vec<Output> {
     std::iter::from_fn(|| session.poll_output()).collect()
 }
@@ -173,16 +184,7 @@ fn invalid_and_unrequested_events_are_dropped_counted_and_never_stored() {
         0,
         "the unrequested one was not looked at"
     );
-    let again = out
-        .iter()
-        .find_map(|o| match o {
-            Output::Request(bytes) => match Message::decode(bytes) {
-                Ok(Message::EventRequest { req, ids }) => Some((req, ids)),
-                _ => None,
-            },
-            _ => None,
-        })
-        .expect("the id is asked for again");
+    let again = event_request(&out).expect("the id is asked for again");
     assert_eq!(again.1, vec![good.id]);
     let response = Message::EventResponse {
         req: again.0,
@@ -196,16 +198,7 @@ fn invalid_and_unrequested_events_are_dropped_counted_and_never_stored() {
         "an unrequested event first: the response is cut there too"
     );
     assert_eq!(session.score().unexpected, 1);
-    let (req, _) = out
-        .iter()
-        .find_map(|o| match o {
-            Output::Request(bytes) => match Message::decode(bytes) {
-                Ok(Message::EventRequest { req, ids }) => Some((req, ids)),
-                _ => None,
-            },
-            _ => None,
-        })
-        .expect("asked a third time");
+    let (req, _) = event_request(&out).expect("asked a third time");
     let response = Message::EventResponse {
         req,
         events: vec![good.to_json().into_bytes()],

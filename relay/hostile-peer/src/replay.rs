@@ -155,15 +155,7 @@ impl Replay {
     fn list(&mut self, after: Option<Cursor>) -> Vec<u8> {
         let req = self.req();
         self.pull = Pull::Listing { req };
-        Message::SyncRequest {
-            req,
-            scope: Scope {
-                authors: None,
-                since: None,
-            },
-            after,
-        }
-        .encode()
+        list_everything(req, after)
     }
 
     fn fetch(&mut self, mut todo: Vec<EventId>, next: Option<Cursor>) -> Option<Vec<u8>> {
@@ -275,6 +267,17 @@ impl Replay {
         authors.dedup();
         authors
     }
+}
+
+/// A v1 sync-request `req` for every author since the start, listing ids after `after`: how
+/// this peer (and its tests, as a victim would) asks for everything a node holds.
+pub fn list_everything(req: u64, after: Option<Cursor>) -> Vec<u8> {
+    Message::SyncRequest {
+        req,
+        scope: Scope::default(),
+        after,
+    }
+    .encode()
 }
 
 #[cfg(test)]

@@ -85,21 +85,9 @@ pub fn drip_answer(request: &[u8], now_ms: u64) -> Option<Drip> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use phemossa_sync::Scope;
+    use crate::replay::list_everything as pull;
 
     const NOW: u64 = 1_767_225_600_000;
-
-    fn pull(req: u64, after: Option<Cursor>) -> Vec<u8> {
-        Message::SyncRequest {
-            req,
-            scope: Scope {
-                authors: None,
-                since: None,
-            },
-            after,
-        }
-        .encode()
-    }
 
     #[test]
     fn a_drip_is_an_empty_page_whose_cursor_moves_on() {

@@ -16,7 +16,8 @@ use libp2p::{
 };
 use phemossa_core::{Content, Event, EventId, Identity, Post};
 use phemossa_gossip::{author_topic, receive, Acceptance, SeenCache};
-use phemossa_sync::{Cursor, Message, PeerScore, Scope};
+use phemossa_hostile_peer::replay::list_everything as pull;
+use phemossa_sync::{Cursor, Message, PeerScore};
 use serde_json::Value;
 
 mod common;
@@ -26,18 +27,6 @@ use common::{mode_args, now_ms, victim_with_timeout, Hostile, TestRelay, Victim,
 const VICTIM_TIMEOUT: Duration = Duration::from_secs(2);
 /// Whole test.
 const TEST_TIMEOUT: Duration = Duration::from_secs(60);
-
-fn pull(req: u64, after: Option<Cursor>) -> Vec<u8> {
-    Message::SyncRequest {
-        req,
-        scope: Scope {
-            authors: None,
-            since: None,
-        },
-        after,
-    }
-    .encode()
-}
 
 /// A relay and a victim behind it, listening on a circuit and subscribed to `topic`.
 async fn victim_behind_relay(topic: &gossipsub::IdentTopic) -> (TestRelay, Swarm<Victim>) {
