@@ -153,12 +153,18 @@ async fn slow_drip_answers_after_its_delay_with_empty_pages_and_a_moving_cursor(
     let mut unknown_answered = false;
     // What a request it cannot read gets: the stream closed with nothing written.
     let mut unreadable: Option<Vec<u8>> = None;
+    // The hostile peer's report that it ignored that request. It races the closed stream to us
+    // (its stdout against the relay circuit), so the wait is for both.
+    let mut ignored_malformed = false;
     let outcome = tokio::time::timeout(TEST_TIMEOUT, async {
-        while unreadable.is_none() {
+        while unreadable.is_none() || !ignored_malformed {
             tokio::select! {
                 line = hostile.lines.recv() => {
                     let line = line.expect("the hostile peer runs");
                     assert!(line.get("fatal").is_none(), "{line}");
+                    if line.get("ignored") == Some(&Value::from("malformed")) {
+                        ignored_malformed = true;
+                    }
                     log.push(line);
                 }
                 event = v.select_next_some() => {
@@ -226,12 +232,6 @@ async fn slow_drip_answers_after_its_delay_with_empty_pages_and_a_moving_cursor(
     assert_eq!(unreadable, Some(Vec::new()));
     let empty = Message::decode(&[]).expect_err("an empty answer is no message");
     assert_eq!(empty.code(), "malformed_sync_message");
-    assert!(
-        log.iter()
-            .any(|l| l.get("ignored") == Some(&Value::from("malformed"))),
-        "{}",
-        lines_text(&log)
-    );
     hostile.stop().await;
     drop(v);
     relay.stop().await;
@@ -267,12 +267,18 @@ async fn replay_publishes_the_victims_own_events_again_and_they_are_only_duplica
     }
     let mut score = PeerScore::default();
     let (mut log, mut replays, mut batches) = (Vec::new(), 0, 0);
+    // Its report that it captured the victim's events by a pull: waited for in the loop, as its
+    // stdout is not ordered with the gossip it then publishes.
+    let mut captured_by_sync = false;
     let outcome = tokio::time::timeout(TEST_TIMEOUT, async {
-        while !(replays >= store.len() + 2 && batches >= 2) {
+        while !(replays >= store.len() + 2 && batches >= 2 && captured_by_sync) {
             tokio::select! {
                 line = hostile.lines.recv() => {
                     let line = line.expect("the hostile peer runs");
                     assert!(line.get("fatal").is_none(), "{line}");
+                    if line.get("captured").is_some() && line.get("from") == Some(&Value::from("sync")) {
+                        captured_by_sync = true;
+                    }
                     log.push(line);
                 }
                 event = v.select_next_some() => {
@@ -333,12 +339,6 @@ async fn replay_publishes_the_victims_own_events_again_and_they_are_only_duplica
     assert_eq!(score.inexcusable(), 0, "{score:?}");
     assert_eq!(score.total_invalid(), 0, "{score:?}");
     assert!(score.duplicates as usize >= store.len(), "{score:?}");
-    assert!(
-        log.iter()
-            .any(|l| l.get("captured").is_some() && l.get("from") == Some(&Value::from("sync"))),
-        "{}",
-        lines_text(&log)
-    );
     hostile.stop().await;
     drop(v);
     relay.stop().await;
