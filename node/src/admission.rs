@@ -10,6 +10,13 @@
 //! one) cost its owner a signed event by someone the user follows, which a fresh key cannot
 //! fake; so those peers always find a slot.
 
+use crate::backoff::Backoff;
+
+/// Redials of a peer after dials that failed in a row: 2 s, doubling up to 5 minutes, so a
+/// peer that left (its rendezvous registration outlives it by up to two minutes) is not
+/// dialed every discovery round.
+pub const REDIAL: Backoff = Backoff::new(2_000, 5 * 60_000);
+
 /// Slots kept for proven peers, and (separately) for peers found in author namespaces, out of
 /// `max_peers`: 8, or a quarter of the slots when there are fewer than 32.
 pub fn reserved_slots(max_peers: u16) -> usize {

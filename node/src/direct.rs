@@ -9,6 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::backoff::Backoff;
+
 /// What the node is doing about a direct connection to a peer it reaches only through a relay.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DirectState {
@@ -30,15 +32,9 @@ pub const FIRST_RETRY_MS: u64 = 30_000;
 /// The longest wait between attempts, in ms.
 pub const MAX_RETRY_MS: u64 = 10 * 60_000;
 
-/// The wait before the next attempt after `failures` failures in a row: none before any failed,
-/// then [`FIRST_RETRY_MS`], doubling with every further failure up to [`MAX_RETRY_MS`].
-pub fn retry_delay_ms(failures: u32) -> u64 {
-    match failures {
-        0 => 0,
-        // 30 s << 5 is already past the cap; a small shift cannot overflow.
-        n => (FIRST_RETRY_MS << (n - 1).min(8)).min(MAX_RETRY_MS),
-    }
-}
+/// The wait before the next attempt: [`FIRST_RETRY_MS`] after one failure, doubling with every
+/// further failure in a row up to [`MAX_RETRY_MS`].
+pub const RETRY: Backoff = Backoff::new(FIRST_RETRY_MS, MAX_RETRY_MS);
 
 /// The direct-connection attempts to one peer. Times are ms on the driver's clock.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -62,14 +58,14 @@ impl DirectAttempts {
     }
 
     /// The attempt failed at `now`, for `error` (in words, shown to the person): the next one
-    /// waits [`retry_delay_ms`] of the failures so far. Counted even if no [`start`] was seen
+    /// waits [`RETRY`]'s delay for the failures so far. Counted even if no [`start`] was seen
     /// (a responder's upgrade can fail before the driver knew of it).
     ///
     /// [`start`]: Self::start
     pub fn failed(&mut self, now: u64, error: impl Into<String>) {
         self.started_at = None;
         self.failures = self.failures.saturating_add(1);
-        self.retry_at = Some(now.saturating_add(retry_delay_ms(self.failures)));
+        self.retry_at = Some(now.saturating_add(RETRY.delay_ms(self.failures)));
         self.last_error = Some(error.into());
     }
 
@@ -199,12 +195,6 @@ mod tests {
 
     proptest! {
         #[test]
-        fn the_wait_never_shrinks_and_stays_within_bounds(failures in 1u32..=u32::MAX) {
-            let wait = retry_delay_ms(failures);
-            prop_assert!((FIRST_RETRY_MS..=MAX_RETRY_MS).contains(&wait));
-            prop_assert!(retry_delay_ms(failures.saturating_add(1)) >= wait);
-        }
-
         #[test]
         fn waits_between_failures_grow_up_to_the_cap(
             gaps in proptest::collection::vec(0u64..2_000_000, 1..40),

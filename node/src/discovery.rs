@@ -11,7 +11,13 @@ use base64::Engine as _;
 
 use phemossa_core::keys::PublicKey;
 
+use crate::backoff::Backoff;
 use crate::rotation::rotating_window;
+
+/// Tries for a slot on a relay after it was lost or refused: 1 s, doubling up to 30 s. A node
+/// with no slot can neither be found nor find anyone, so the cap is short; a relay that is
+/// down costs each browser one dial every 30 s.
+pub const RELAY_SLOT_RETRY: Backoff = Backoff::new(1_000, 30_000);
 
 /// The namespace every Phemossa node registers in.
 pub const GENERAL_NAMESPACE: &str = "phemossa";

@@ -2,6 +2,8 @@
 //! what happened, it says what to do. The browser's swarm glue (`background/src/network/`) only
 //! carries these decisions out.
 //!
+//! - [`backoff`]: the one doubling wait everything the node retries uses, each with its own
+//!   first wait and cap.
 //! - [`admission`]: which peers a node connects to when its slots run short, with slots kept
 //!   for peers that have delivered valid events (an eclipse defence).
 //! - [`discovery`]: the rendezvous namespaces a node registers in and looks up.
@@ -16,6 +18,7 @@
 //!   names, the author namespaces), so every item takes its turn.
 
 pub mod admission;
+pub mod backoff;
 pub mod direct;
 pub mod discovery;
 pub mod limits;

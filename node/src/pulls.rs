@@ -14,6 +14,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::backoff::Backoff;
+
 /// Pulls running at once, v1 and v2 together. Each holds the peer's listing or our item set
 /// in scope (up to 40 MB for a v2 set at its limit) and keeps the store busy; two let one slow
 /// peer never stall the node, without the store serving a dozen pulls at once.
@@ -61,15 +63,9 @@ pub const ANTI_ENTROPY_MS: u64 = 15 * 60_000;
 /// may align a hidden page's timers to one a minute, which must not read as sleep.
 pub const WAKE_GAP_MS: u64 = 3 * 60_000;
 
-/// The wait after `failures` failed pulls in a row: none before any failed, then
-/// [`FIRST_RETRY_MS`], doubling with every further failure up to [`MAX_RETRY_MS`].
-pub fn retry_delay_ms(failures: u32) -> u64 {
-    match failures {
-        0 => 0,
-        // 15 s << 5 is already past the cap; a small shift cannot overflow.
-        n => (FIRST_RETRY_MS << (n - 1).min(8)).min(MAX_RETRY_MS),
-    }
-}
+/// The wait before a failed pull is tried again: [`FIRST_RETRY_MS`] after one failure,
+/// doubling with every further failure in a row up to [`MAX_RETRY_MS`].
+pub const RETRY: Backoff = Backoff::new(FIRST_RETRY_MS, MAX_RETRY_MS);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -343,7 +339,7 @@ impl<P: Ord + Clone> PullScheduler<P> {
 
     /// The peer's pull ended (the machine's `Output::Finished`): `ok` if it finished, not if it
     /// ended with any error. Its slot is free. After success it pulls again only if a pull was
-    /// owed meanwhile; after a failure it waits [`retry_delay_ms`], and that one retry covers
+    /// owed meanwhile; after a failure it waits [`RETRY`], and that one retry covers
     /// whatever was owed, except a catch-up that fell due meanwhile, which waits for no retry.
     pub fn finished(&mut self, peer: P, ok: bool, now: u64) {
         let Some(entry) = self.peers.get_mut(&peer) else {
@@ -359,7 +355,7 @@ impl<P: Ord + Clone> PullScheduler<P> {
             entry.state = again.map_or(State::Idle, |since| State::Waiting { since });
         } else {
             entry.failures = entry.failures.saturating_add(1);
-            let until = now.saturating_add(retry_delay_ms(entry.failures));
+            let until = now.saturating_add(RETRY.delay_ms(entry.failures));
             entry.state = if entry.owes_catch_up {
                 State::Waiting { since: now }
             } else {

@@ -4,8 +4,8 @@
 //! one of a peer's two connections closes; and anti-entropy. Time is virtual.
 
 use phemossa_node::pulls::{
-    retry_delay_ms, PullScheduler, ANTI_ENTROPY_MS, CATCH_UP_AFTER_MS, CATCH_UP_MIN_GAP_MS,
-    FIRST_RETRY_MS, MAX_RETRY_MS, PULL_SLOTS, STALL_MS, WAKE_GAP_MS,
+    PullScheduler, ANTI_ENTROPY_MS, CATCH_UP_AFTER_MS, CATCH_UP_MIN_GAP_MS, FIRST_RETRY_MS,
+    MAX_RETRY_MS, PULL_SLOTS, RETRY, STALL_MS, WAKE_GAP_MS,
 };
 use proptest::prelude::*;
 
@@ -86,18 +86,18 @@ fn slots_held_by_silent_pulls_are_taken_back() {
 
 #[test]
 fn the_retry_wait_doubles_up_to_five_minutes_and_resets_on_success() {
-    assert_eq!(retry_delay_ms(1), 15_000);
-    assert_eq!(retry_delay_ms(2), 30_000);
-    assert_eq!(retry_delay_ms(5), 240_000);
-    assert_eq!(retry_delay_ms(6), MAX_RETRY_MS);
-    assert_eq!(retry_delay_ms(u32::MAX), MAX_RETRY_MS);
+    assert_eq!(RETRY.delay_ms(1), 15_000);
+    assert_eq!(RETRY.delay_ms(2), 30_000);
+    assert_eq!(RETRY.delay_ms(5), 240_000);
+    assert_eq!(RETRY.delay_ms(6), MAX_RETRY_MS);
+    assert_eq!(RETRY.delay_ms(u32::MAX), MAX_RETRY_MS);
     let mut pulls = PullScheduler::default();
     pulls.connected(1, 0);
     let mut now = 0;
     for failures in 1..=3 {
         assert_eq!(pulls.grant(now), vec![1]);
         pulls.finished(1, false, now);
-        now += retry_delay_ms(failures);
+        now += RETRY.delay_ms(failures);
     }
     assert_eq!(pulls.grant(now), vec![1]);
     pulls.finished(1, true, now);

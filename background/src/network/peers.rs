@@ -8,7 +8,8 @@ use libp2p::PeerId;
 use phemossa_api::{PeerInfo, SyncProgress};
 use phemossa_core::event::VerifiedIds;
 use phemossa_core::Event;
-use phemossa_node::admission::Occupancy;
+use phemossa_node::admission::{Occupancy, REDIAL};
+use phemossa_node::backoff::Retry;
 use phemossa_node::limits::is_banned;
 use phemossa_sync::peer_score::DISCONNECT_THRESHOLD;
 use phemossa_sync::v2::HeldBudget;
@@ -20,9 +21,6 @@ use crate::storage::PeerRecord;
 /// Inbound requests awaiting an answer, per peer. The session answers at most a few at once
 /// and drops the rest; their channels are dropped oldest first past this.
 const MAX_OPEN_CHANNELS: usize = 16;
-
-const FIRST_REDIAL_MS: u64 = 1_000;
-const MAX_REDIAL_MS: u64 = 5 * 60 * 1000;
 
 /// Which sync protocol a message or a store answer belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,8 +61,7 @@ pub struct Peer {
     /// Times rendezvous listed this peer while no connection to it was open.
     pub missed: u32,
     /// Dials that failed in a row, and when the next may start.
-    dial_failures: u32,
-    next_dial_at: u64,
+    redial: Retry,
     channels: VecDeque<(Version, u64, ResponseChannel<Vec<u8>>)>,
     /// Something the `peers` store should learn.
     pub unsaved: bool,
@@ -96,8 +93,7 @@ impl Peer {
             progress: None,
             to_store: Vec::new(),
             missed: 0,
-            dial_failures: 0,
-            next_dial_at: 0,
+            redial: Retry::default(),
             channels: VecDeque::new(),
             unsaved: false,
             generation: 0,
@@ -108,18 +104,15 @@ impl Peer {
     /// A dial failed: wait before the next, doubling from 2 s up to 5 minutes, so a peer
     /// that left (its rendezvous registration outlives it) is not dialed every round.
     pub fn dial_failed(&mut self, now: u64) {
-        self.dial_failures += 1;
-        let delay = (FIRST_REDIAL_MS << self.dial_failures.min(8)).min(MAX_REDIAL_MS);
-        self.next_dial_at = now + delay;
+        self.redial.failed(now, &REDIAL);
     }
 
     pub fn may_dial(&self, now: u64) -> bool {
-        !self.banned && !self.connected() && now >= self.next_dial_at
+        !self.banned && !self.connected() && self.redial.due(now)
     }
 
     pub fn connected_now(&mut self) {
-        self.dial_failures = 0;
-        self.next_dial_at = 0;
+        self.redial.succeeded();
     }
 
     pub fn connected(&self) -> bool {
@@ -403,7 +396,7 @@ mod tests {
             peer.dial_failed(1_000);
         }
         assert!(
-            peer.may_dial(1_000 + MAX_REDIAL_MS),
+            peer.may_dial(1_000 + REDIAL.max_ms),
             "capped at five minutes"
         );
         peer.connected_now();

@@ -5,10 +5,8 @@ use libp2p::core::transport::ListenerId;
 use libp2p::multiaddr::Protocol;
 use libp2p::{Multiaddr, PeerId};
 use phemossa_api::{RelayInfo, RelayState};
+use phemossa_node::discovery::RELAY_SLOT_RETRY;
 
-/// First retry delay; doubled per failed attempt up to [`MAX_BACKOFF_MS`].
-const FIRST_BACKOFF_MS: u64 = 1_000;
-const MAX_BACKOFF_MS: u64 = 30_000;
 /// A reservation not granted within this long is abandoned and retried.
 pub const RESERVE_TIMEOUT_MS: u64 = 20_000;
 
@@ -73,8 +71,8 @@ impl Relay {
     /// The slot was lost or never granted: wait, longer after each failure in a row.
     pub fn failed(&mut self, reason: String, now: u64) {
         self.listener = None;
-        let delay = (FIRST_BACKOFF_MS << self.failures.min(5)).min(MAX_BACKOFF_MS);
-        self.failures += 1;
+        self.failures = self.failures.saturating_add(1);
+        let delay = RELAY_SLOT_RETRY.delay_ms(self.failures);
         self.since_or_retry_at = now + delay;
         self.state = RelayState::Waiting {
             reason,
