@@ -14,6 +14,8 @@
 //!   when one of a peer's connections closes, and anti-entropy ([`pulls::PullScheduler`]).
 //! - [`limits`]: what peers may cost the node before they deliver anything: connection caps,
 //!   how long a ban lasts, when a peer's record is forgotten.
+//! - [`relay_slots`]: the node's slots on its relays: when to ask, give up and ask again, and
+//!   while a slot is held, when to register in rendezvous and look peers up.
 //! - [`rotation`]: rotating windows over lists too long to name at once (the authors a pull
 //!   names, the author namespaces), so every item takes its turn.
 
@@ -23,7 +25,9 @@ pub mod direct;
 pub mod discovery;
 pub mod limits;
 pub mod pulls;
+pub mod relay_slots;
 pub mod rotation;
 
 pub use direct::{DirectAttempts, DirectState};
 pub use pulls::PullScheduler;
+pub use relay_slots::{RelayAction, RelaySlots, SlotState};

@@ -20,11 +20,11 @@ use phemossa_core::settings::{DirectConnections, NetworkSettings};
 use phemossa_core::Error;
 use phemossa_gossip::{after_store, receive_remembering, Acceptance};
 use phemossa_node::admission::{admits, Candidate};
-use phemossa_node::discovery::{author_namespaces, is_author_namespace, GENERAL_NAMESPACE};
+use phemossa_node::discovery::{author_namespaces, is_author_namespace};
 use phemossa_node::limits::{is_banned, ConnectionCaps, BAN_MS};
 use phemossa_node::pulls::STALL_MS;
 use phemossa_node::rotation::pull_authors;
-use phemossa_node::PullScheduler;
+use phemossa_node::{PullScheduler, RelayAction};
 use phemossa_sync::limits::MAX_AUTHORS_PER_SCOPE;
 use phemossa_sync::{Output, Progress, Scope, SYNC_V2_PROTOCOL};
 use web_sys::console;
@@ -34,7 +34,7 @@ use super::behaviour::{connection_limits, Node, NodeEvent};
 use super::gossip::Gossip;
 use super::handle::Command;
 use super::peers::{NodeShared, Peers, Version};
-use super::relays::{relays_of, Relay};
+use super::relays::Relays;
 use super::services::Services;
 use super::status;
 use super::store_work::{Done, Gossiped, StoreWork};
@@ -44,11 +44,6 @@ use crate::subscribers::Subscribers;
 use crate::user::User;
 
 const TICK: Duration = Duration::from_millis(250);
-/// Rendezvous registrations live this long on the relay; renewed at half of it, so a closed
-/// browser drops out of discovery within a minute or two.
-const REGISTRATION_TTL_S: u64 = 120;
-const RENEW_REGISTRATION_MS: u64 = REGISTRATION_TTL_S * 1000 / 2;
-const DISCOVER_EVERY_MS: u64 = 10_000;
 /// Status pushes to pages at most this often (a sync changes it for every event).
 const PUSH_EVERY_MS: u64 = 500;
 const SAVE_PEERS_EVERY_MS: u64 = 30_000;
@@ -76,7 +71,7 @@ pub struct Driver {
     status: Rc<RefCell<NetworkStatus>>,
     local_peer_id: PeerId,
     settings: NetworkSettings,
-    relays: Vec<Relay>,
+    relays: Relays,
     peers: Peers,
     /// Which connected peers may pull now, and whose pull to take back (docs/protocol.md
     /// §8.7): every slot, queue and retry decision is the scheduler's.
@@ -132,7 +127,7 @@ impl Driver {
             done: Some(done_rx),
             status,
             local_peer_id,
-            relays: relays_of(&settings.bootstrap),
+            relays: Relays::of(&settings.bootstrap),
             settings,
             peers,
             pulls: PullScheduler::default(),
@@ -192,12 +187,10 @@ impl Driver {
             }
             Command::StoreChanged => self.store_changed(),
             Command::Settings(settings) => {
-                for relay in &self.relays {
-                    if let Some(listener) = relay.listener {
-                        self.swarm.remove_listener(listener);
-                    }
+                for listener in self.relays.slots.listeners() {
+                    self.swarm.remove_listener(*listener);
                 }
-                self.relays = relays_of(&settings.bootstrap);
+                self.relays = Relays::of(&settings.bootstrap);
                 configure_direct(&mut self.swarm, &settings);
                 if settings.direct == DirectConnections::Off {
                     // Switched off: peers are reached through the relay again (rendezvous and
@@ -226,11 +219,7 @@ impl Driver {
 
     /// Everyone the user follows.
     fn followed(&self) -> Vec<phemossa_core::PublicKey> {
-        self.user
-            .following()
-            .into_iter()
-            .map(|f| f.public_key)
-            .collect()
+        followed_by(&self.user)
     }
 
     /// The scope of the next pulls: the user and, past the 1,000 authors a scope may name, a
@@ -382,91 +371,79 @@ impl Driver {
         self.subscribers.push(Push::Network(status));
     }
 
-    /// Starts due reservations, abandons stuck ones, and keeps rendezvous registration and
-    /// discovery going on relays that hold a slot.
+    /// Carries out what the relay slots ask for at `now` (`phemossa_node::relay_slots`):
+    /// asks for slots, stops asks given up, registers in rendezvous and looks peers up.
     fn tend_relays(&mut self, now: u64) {
-        for index in 0..self.relays.len() {
-            let relay = &mut self.relays[index];
-            if relay.timed_out(now) {
-                if let Some(listener) = relay.listener.take() {
-                    self.swarm.remove_listener(listener);
-                }
-                relay.failed("the relay did not grant a slot in time".into(), now);
-                self.changed = true;
-            }
-            let relay = &mut self.relays[index];
-            if relay.due(now) {
-                match self.swarm.listen_on(relay.circuit_addr()) {
-                    Ok(listener) => relay.started(listener, now),
-                    Err(error) => relay.failed(format!("cannot listen through it: {error}"), now),
-                }
-                self.changed = true;
-            }
-            let relay = &mut self.relays[index];
-            if relay.state != phemossa_api::RelayState::Reserved {
-                continue;
-            }
-            let relay_id = relay.peer_id;
-            if relay
-                .registered_at
-                .is_none_or(|at| now.saturating_sub(at) >= RENEW_REGISTRATION_MS)
-            {
-                relay.registered_at = Some(now);
-                // A new window of followed authors each renewal; the last window's
-                // registrations run out a TTL later.
-                let round = now / RENEW_REGISTRATION_MS;
-                let mut namespaces = vec![GENERAL_NAMESPACE.to_owned()];
-                namespaces.extend(self.author_namespaces(round));
-                for namespace in namespaces {
-                    let Ok(namespace) = rendezvous::Namespace::new(namespace) else {
+        let user = &self.user;
+        let actions = self.relays.slots.tick(now, |round| {
+            author_namespaces(&user.public_key(), &followed_by(user), round)
+        });
+        for action in actions {
+            match action {
+                RelayAction::Listen { relay } => {
+                    let Some(addr) = self.relays.get(relay).map(|r| r.circuit_addr()) else {
                         continue;
                     };
-                    if let Err(error) = self.swarm.behaviour_mut().rendezvous.register(
-                        namespace,
-                        relay_id,
-                        Some(REGISTRATION_TTL_S),
-                    ) {
-                        console::warn_1(
-                            &format!("phemossa: rendezvous registration: {error}").into(),
-                        );
-                        self.relays[index].registered_at = None;
-                        break;
+                    match self.swarm.listen_on(addr) {
+                        Ok(listener) => self.relays.slots.listening(relay, listener, now),
+                        Err(error) => self.relays.slots.listen_failed(
+                            relay,
+                            format!("cannot listen through it: {error}"),
+                            now,
+                        ),
+                    }
+                    self.changed = true;
+                }
+                RelayAction::StopListening { listener } => {
+                    self.swarm.remove_listener(listener);
+                    self.changed = true;
+                }
+                RelayAction::Register {
+                    relay,
+                    namespaces,
+                    ttl_s,
+                } => {
+                    let Some(relay_id) = self.relays.get(relay).map(|r| r.peer_id) else {
+                        continue;
+                    };
+                    for namespace in namespaces {
+                        let Ok(namespace) = rendezvous::Namespace::new(namespace) else {
+                            continue;
+                        };
+                        if let Err(error) = self.swarm.behaviour_mut().rendezvous.register(
+                            namespace,
+                            relay_id,
+                            Some(ttl_s),
+                        ) {
+                            console::warn_1(
+                                &format!("phemossa: rendezvous registration: {error}").into(),
+                            );
+                            self.relays.slots.register_not_sent(relay);
+                            break;
+                        }
                     }
                 }
-            }
-            let relay = &mut self.relays[index];
-            if relay
-                .discovered_at
-                .is_none_or(|at| now.saturating_sub(at) >= DISCOVER_EVERY_MS)
-            {
-                relay.discovered_at = Some(now);
-                // The general namespace every round, and one author namespace in turn, so a
-                // relay answers two lookups per node per round however many authors it follows.
-                let window = self.author_namespaces(now / RENEW_REGISTRATION_MS);
-                let turn = (now / DISCOVER_EVERY_MS) % window.len() as u64;
-                let author = window[turn as usize].clone();
-                for namespace in [GENERAL_NAMESPACE.to_owned(), author] {
-                    if let Ok(namespace) = rendezvous::Namespace::new(namespace) {
-                        self.swarm.behaviour_mut().rendezvous.discover(
-                            Some(namespace),
-                            None,
-                            None,
-                            relay_id,
-                        );
+                RelayAction::Discover { relay, namespaces } => {
+                    let Some(relay_id) = self.relays.get(relay).map(|r| r.peer_id) else {
+                        continue;
+                    };
+                    for namespace in namespaces {
+                        if let Ok(namespace) = rendezvous::Namespace::new(namespace) {
+                            self.swarm.behaviour_mut().rendezvous.discover(
+                                Some(namespace),
+                                None,
+                                None,
+                                relay_id,
+                            );
+                        }
                     }
                 }
             }
         }
     }
 
-    /// The author namespaces of rotation `round` (discovery.rs): ours and a window of those we
-    /// follow. Never empty.
-    fn author_namespaces(&self, round: u64) -> Vec<String> {
-        author_namespaces(&self.user.public_key(), &self.followed(), round)
-    }
-
     fn is_relay(&self, peer_id: &PeerId) -> bool {
-        self.relays.iter().any(|r| r.peer_id == *peer_id)
+        self.relays.is_relay(peer_id)
     }
 
     fn on_swarm_event(&mut self, event: SwarmEvent<NodeEvent>) {
@@ -608,12 +585,7 @@ impl Driver {
                     Ok(()) => "the relay closed the slot".to_owned(),
                     Err(error) => format!("the slot was lost: {error}"),
                 };
-                if let Some(relay) = self
-                    .relays
-                    .iter_mut()
-                    .find(|r| r.listener == Some(listener_id))
-                {
-                    relay.failed(why, now);
+                if self.relays.slots.listener_closed(&listener_id, why, now) {
                     self.changed = true;
                 }
             }
@@ -723,25 +695,18 @@ impl Driver {
 
     /// The relay `peer_id` went away: drop its slot and retry after a backoff.
     fn relay_lost(&mut self, peer_id: PeerId, reason: &str, now: u64) {
-        for relay in self.relays.iter_mut().filter(|r| r.peer_id == peer_id) {
-            if let Some(listener) = relay.listener.take() {
+        for relay in self.relays.indices_of(&peer_id) {
+            if let Some(listener) = self.relays.slots.lost(relay, reason.to_owned(), now) {
                 self.swarm.remove_listener(listener);
             }
-            if !matches!(relay.state, phemossa_api::RelayState::Waiting { .. }) {
-                relay.failed(reason.to_owned(), now);
-                self.changed = true;
-            }
+            self.changed = true;
         }
     }
 
     fn on_relay(&mut self, event: relay::client::Event) {
         if let relay::client::Event::ReservationReqAccepted { relay_peer_id, .. } = event {
-            for relay in self
-                .relays
-                .iter_mut()
-                .filter(|r| r.peer_id == relay_peer_id)
-            {
-                relay.reserved();
+            for relay in self.relays.indices_of(&relay_peer_id) {
+                self.relays.slots.reserved(relay);
             }
             self.changed = true;
             self.on_tick();
@@ -758,12 +723,7 @@ impl Driver {
                 // Peers registered at a relay are reached through our own connection to that
                 // relay (by the bootstrap address we hold a slot on), not through whichever of
                 // its transports their record lists: one connection to the relay serves all.
-                let Some(via) = self
-                    .relays
-                    .iter()
-                    .find(|r| r.peer_id == rendezvous_node)
-                    .map(|r| r.circuit_addr())
-                else {
+                let Some(via) = self.relays.circuit_of(&rendezvous_node) else {
                     return;
                 };
                 for registration in registrations {
@@ -777,12 +737,7 @@ impl Driver {
                 console::warn_1(
                     &format!("phemossa: rendezvous refused registration: {error:?}").into(),
                 );
-                // Registered again in 10 s (not on the next tick: a relay that refuses one
-                // namespace would otherwise be asked for all of them four times a second).
-                let retry_at = clock::now_ms().saturating_sub(RENEW_REGISTRATION_MS) + 10_000;
-                for relay in &mut self.relays {
-                    relay.registered_at = Some(retry_at);
-                }
+                self.relays.slots.registration_refused(clock::now_ms());
             }
             _ => {}
         }
@@ -1206,6 +1161,11 @@ impl Driver {
             }
         }
     }
+}
+
+/// Everyone `user` follows.
+fn followed_by(user: &User) -> Vec<phemossa_core::PublicKey> {
+    user.following().into_iter().map(|f| f.public_key).collect()
 }
 
 /// Where the peer is: the address dialed, or for an inbound circuit the relay's circuit

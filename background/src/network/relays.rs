@@ -1,28 +1,20 @@
-//! The relays from the bootstrap setting: for each, the circuit listener that holds a slot on
-//! it, and retrying with exponential backoff whenever the slot is lost or cannot be had.
+//! The relays from the bootstrap setting: their addresses, and the slot the node holds on each,
+//! as the driver needs them and the pages see them. When to ask for a slot, give up, ask again,
+//! register and look peers up is `phemossa_node::relay_slots`'s; this names the relays by
+//! address and peer id for the swarm.
 
 use libp2p::core::transport::ListenerId;
 use libp2p::multiaddr::Protocol;
 use libp2p::{Multiaddr, PeerId};
 use phemossa_api::{RelayInfo, RelayState};
-use phemossa_node::discovery::RELAY_SLOT_RETRY;
+use phemossa_node::{RelaySlots, SlotState};
 
-/// A reservation not granted within this long is abandoned and retried.
-pub const RESERVE_TIMEOUT_MS: u64 = 20_000;
-
+/// One relay of the bootstrap setting.
 pub struct Relay {
     pub address: String,
     /// `address` as parsed; ends in `/p2p/<relay id>`.
     pub addr: Multiaddr,
     pub peer_id: PeerId,
-    pub listener: Option<ListenerId>,
-    pub state: RelayState,
-    failures: u32,
-    /// When the current attempt started (Connecting) or the next one may (Waiting).
-    pub since_or_retry_at: u64,
-    /// When rendezvous registration and discovery were last asked of this relay.
-    pub registered_at: Option<u64>,
-    pub discovered_at: Option<u64>,
 }
 
 impl Relay {
@@ -38,15 +30,6 @@ impl Relay {
             address: address.to_owned(),
             addr,
             peer_id,
-            listener: None,
-            state: RelayState::Waiting {
-                reason: "not tried yet".into(),
-                retry_in_ms: 0,
-            },
-            failures: 0,
-            since_or_retry_at: 0,
-            registered_at: None,
-            discovered_at: None,
         })
     }
 
@@ -54,58 +37,72 @@ impl Relay {
     pub fn circuit_addr(&self) -> Multiaddr {
         self.addr.clone().with(Protocol::P2pCircuit)
     }
-
-    pub fn started(&mut self, listener: ListenerId, now: u64) {
-        self.listener = Some(listener);
-        self.state = RelayState::Connecting;
-        self.since_or_retry_at = now;
-    }
-
-    pub fn reserved(&mut self) {
-        self.state = RelayState::Reserved;
-        self.failures = 0;
-        self.registered_at = None;
-        self.discovered_at = None;
-    }
-
-    /// The slot was lost or never granted: wait, longer after each failure in a row.
-    pub fn failed(&mut self, reason: String, now: u64) {
-        self.listener = None;
-        self.failures = self.failures.saturating_add(1);
-        let delay = RELAY_SLOT_RETRY.delay_ms(self.failures);
-        self.since_or_retry_at = now + delay;
-        self.state = RelayState::Waiting {
-            reason,
-            retry_in_ms: delay,
-        };
-    }
-
-    pub fn due(&self, now: u64) -> bool {
-        matches!(self.state, RelayState::Waiting { .. }) && now >= self.since_or_retry_at
-    }
-
-    pub fn timed_out(&self, now: u64) -> bool {
-        self.state == RelayState::Connecting
-            && now.saturating_sub(self.since_or_retry_at) > RESERVE_TIMEOUT_MS
-    }
-
-    pub fn info(&self, now: u64) -> RelayInfo {
-        let state = match &self.state {
-            RelayState::Waiting { reason, .. } => RelayState::Waiting {
-                reason: reason.clone(),
-                retry_in_ms: self.since_or_retry_at.saturating_sub(now),
-            },
-            other => other.clone(),
-        };
-        RelayInfo {
-            address: self.address.clone(),
-            state,
-        }
-    }
 }
 
-pub fn relays_of(bootstrap: &[String]) -> Vec<Relay> {
-    bootstrap.iter().filter_map(|a| Relay::new(a)).collect()
+/// The relays, indexed as their slots are in `slots`.
+pub struct Relays {
+    list: Vec<Relay>,
+    pub slots: RelaySlots<ListenerId>,
+}
+
+impl Relays {
+    /// The relays of a bootstrap setting, each asked for a slot on the next tick.
+    pub fn of(bootstrap: &[String]) -> Self {
+        let list: Vec<Relay> = bootstrap.iter().filter_map(|a| Relay::new(a)).collect();
+        let slots = RelaySlots::new(list.len());
+        Self { list, slots }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    pub fn get(&self, index: usize) -> Option<&Relay> {
+        self.list.get(index)
+    }
+
+    pub fn is_relay(&self, peer_id: &PeerId) -> bool {
+        self.list.iter().any(|r| r.peer_id == *peer_id)
+    }
+
+    /// The indices of the relays that are `peer_id` (one relay may be listed by several
+    /// addresses).
+    pub fn indices_of(&self, peer_id: &PeerId) -> Vec<usize> {
+        (0..self.list.len())
+            .filter(|&i| self.list[i].peer_id == *peer_id)
+            .collect()
+    }
+
+    /// The circuit address through relay `peer_id`, by the first bootstrap address naming it.
+    pub fn circuit_of(&self, peer_id: &PeerId) -> Option<Multiaddr> {
+        self.list
+            .iter()
+            .find(|r| r.peer_id == *peer_id)
+            .map(Relay::circuit_addr)
+    }
+
+    /// How each relay stands at `now`, for the pages.
+    pub fn infos(&self, now: u64) -> Vec<RelayInfo> {
+        self.list
+            .iter()
+            .enumerate()
+            .map(|(index, relay)| RelayInfo {
+                address: relay.address.clone(),
+                state: match self.slots.state(index) {
+                    Some(SlotState::Connecting) => RelayState::Connecting,
+                    Some(SlotState::Reserved) => RelayState::Reserved,
+                    Some(SlotState::Waiting { reason, retry_at }) => RelayState::Waiting {
+                        reason: reason.clone(),
+                        retry_in_ms: retry_at.saturating_sub(now),
+                    },
+                    None => RelayState::Waiting {
+                        reason: "not tried yet".into(),
+                        retry_in_ms: 0,
+                    },
+                },
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -118,62 +115,42 @@ mod tests {
     const RELAY: &str =
         "/ip4/10.77.0.1/tcp/4001/ws/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN";
 
-    fn retry_in(relay: &Relay) -> u64 {
-        match relay.state {
-            RelayState::Waiting { retry_in_ms, .. } => retry_in_ms,
-            _ => panic!("not waiting: {:?}", relay.state),
-        }
-    }
-
     #[wasm_bindgen_test]
     fn only_addresses_naming_a_relay_peer_become_relays() {
-        let relays = relays_of(&[
+        let relays = Relays::of(&[
             RELAY.into(),
             "/ip4/10.77.0.1/tcp/4001/ws".into(),
             "not an address".into(),
         ]);
-        assert_eq!(relays.len(), 1);
+        let relay = relays.get(0).unwrap();
+        assert!(relays.get(1).is_none());
+        assert_eq!(relay.peer_id.to_string(), RELAY.rsplit('/').next().unwrap());
+        assert!(relays.is_relay(&relay.peer_id));
+        assert_eq!(relays.indices_of(&relay.peer_id), [0]);
+        assert!(relay.circuit_addr().to_string().ends_with("/p2p-circuit"));
         assert_eq!(
-            relays[0].peer_id.to_string(),
-            RELAY.rsplit('/').next().unwrap()
-        );
-        assert!(relays[0]
-            .circuit_addr()
-            .to_string()
-            .ends_with("/p2p-circuit"));
-        assert!(relays[0].due(0), "a new relay is tried at once");
-    }
-
-    #[wasm_bindgen_test]
-    fn failures_back_off_doubling_to_a_cap_and_a_slot_resets_them() {
-        let mut relay = Relay::new(RELAY).unwrap();
-        let mut delays = Vec::new();
-        for _ in 0..8 {
-            relay.failed("down".into(), 1_000);
-            delays.push(retry_in(&relay));
-        }
-        assert_eq!(
-            delays,
-            [1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000, 30_000]
-        );
-        assert!(!relay.due(1_000 + 29_999) && relay.due(1_000 + 30_000));
-        relay.reserved();
-        relay.failed("down again".into(), 50_000);
-        assert_eq!(
-            retry_in(&relay),
-            1_000,
-            "a granted slot starts the backoff over"
+            relays.circuit_of(&relay.peer_id),
+            Some(relay.circuit_addr())
         );
     }
 
     #[wasm_bindgen_test]
-    fn an_attempt_without_a_slot_times_out() {
-        let mut relay = Relay::new(RELAY).unwrap();
-        relay.state = RelayState::Connecting;
-        relay.since_or_retry_at = 10_000;
-        assert!(!relay.timed_out(10_000 + RESERVE_TIMEOUT_MS));
-        assert!(relay.timed_out(10_000 + RESERVE_TIMEOUT_MS + 1));
-        relay.reserved();
-        assert!(!relay.timed_out(u64::MAX), "a held slot never times out");
+    fn pages_see_each_relay_by_address_with_the_wait_counting_down() {
+        let mut relays = Relays::of(&[RELAY.into()]);
+        relays
+            .slots
+            .listen_failed(0, "cannot reach the relay".into(), 10_000);
+        let infos = relays.infos(10_400);
+        assert_eq!(infos.len(), 1);
+        assert_eq!(infos[0].address, RELAY);
+        assert_eq!(
+            infos[0].state,
+            RelayState::Waiting {
+                reason: "cannot reach the relay".into(),
+                retry_in_ms: 600,
+            }
+        );
+        relays.slots.reserved(0);
+        assert_eq!(relays.infos(10_400)[0].state, RelayState::Reserved);
     }
 }

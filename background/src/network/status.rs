@@ -1,17 +1,17 @@
 //! The node's state as pages see it ([`NetworkStatus`]), rebuilt from the relay and peer tables.
 
-use phemossa_api::{NetworkState, NetworkStatus, RelayState, SyncProgress};
+use phemossa_api::{NetworkState, NetworkStatus, SyncProgress};
 
 use super::peers::Peers;
-use super::relays::Relay;
+use super::relays::Relays;
 
 /// Peers listed at most; connected ones and the most recently seen come first.
 const MAX_PEERS_SHOWN: usize = 100;
 
-pub fn build(local_peer_id: &str, relays: &[Relay], peers: &Peers, now: u64) -> NetworkStatus {
+pub fn build(local_peer_id: &str, relays: &Relays, peers: &Peers, now: u64) -> NetworkStatus {
     let state = if relays.is_empty() {
         NetworkState::NoBootstrap
-    } else if relays.iter().any(|r| r.state == RelayState::Reserved) {
+    } else if relays.slots.any_reserved() {
         NetworkState::Online
     } else {
         NetworkState::Connecting
@@ -42,7 +42,7 @@ pub fn build(local_peer_id: &str, relays: &[Relay], peers: &Peers, now: u64) -> 
     NetworkStatus {
         state,
         local_peer_id: local_peer_id.to_owned(),
-        relays: relays.iter().map(|r| r.info(now)).collect(),
+        relays: relays.infos(now),
         invalid_total: peers.by_id.values().map(|p| p.invalid()).sum(),
         storage_problem: None,
         peers: listed
