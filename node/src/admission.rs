@@ -1,7 +1,8 @@
 //! Which peers a node connects to when its peer slots run short (docs/protocol.md §8.7): a
 //! total of `max_peers` (the network setting), the last slots kept for peers that have
 //! delivered valid events, and peers found only in the general rendezvous namespace kept off
-//! the slots reserved for followers of the same authors.
+//! the slots reserved for followers of the same authors; which of two peers that find each other
+//! dials, and which new connections are kept.
 //!
 //! Why the reserve for proven peers: rendezvous namespaces are open, so 200 fresh identities
 //! can register in the general namespace and in the author namespaces of whoever they target,
@@ -56,10 +57,77 @@ pub fn admits(max_peers: u16, occupancy: Occupancy, candidate: Candidate) -> boo
     candidate.proven || occupancy.unproven < cap - reserve
 }
 
+/// Discovery rounds the peer with the larger id leaves to the other to dial. Two nodes that find
+/// each other meet over one connection (the smaller id dials, not both at once), and still meet
+/// when the smaller cannot dial (its dials fail, or it has no slot) after 3 rounds: 30 s at one
+/// lookup per 10 s.
+pub const DIAL_WAIT_ROUNDS: u32 = 3;
+
+/// Whether a node dials a peer that discovery listed while no connection to it is open, having
+/// listed it `rounds` times so (this one counted): at once if the node's own id is the smaller,
+/// else once the peer had [`DIAL_WAIT_ROUNDS`] rounds to dial first. Whether a slot is free and
+/// whether a redial is due are asked before ([`admits`], [`REDIAL`]).
+pub fn dials<P: Ord>(local: &P, peer: &P, rounds: u32) -> bool {
+    local < peer || rounds >= DIAL_WAIT_ROUNDS
+}
+
+/// Whether a connection just established with a peer is kept. A banned peer's never (bans are
+/// refused before a connection is set up as well; this catches one set up meanwhile); a further
+/// connection of a peer already connected always (it takes no new slot); a new peer's only if
+/// [`admits`] has a slot for it. An inbound peer is not told where the peer found us, so it
+/// counts as following ours.
+pub fn keeps_connection(
+    max_peers: u16,
+    occupancy: Occupancy,
+    proven: bool,
+    banned: bool,
+    already_connected: bool,
+) -> bool {
+    let candidate = Candidate {
+        proven,
+        follows_ours: true,
+    };
+    !banned && (already_connected || admits(max_peers, occupancy, candidate))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// Two nodes that list each other every round: the smaller id dials at once, the larger
+    /// only if it is still not connected on its third round.
+    #[test]
+    fn of_two_peers_that_find_each_other_the_smaller_dials_and_the_other_waits() {
+        let (small, large) = (3u8, 9u8);
+        assert!(dials(&small, &large, 1));
+        let rounds_until_large_dials = (1..).find(|&r| dials(&large, &small, r)).unwrap();
+        assert_eq!(rounds_until_large_dials, DIAL_WAIT_ROUNDS);
+    }
+
+    #[test]
+    fn banned_peers_are_never_kept_and_a_second_connection_always_is() {
+        let full = Occupancy {
+            connected: 32,
+            unproven: 24,
+        };
+        assert!(keeps_connection(32, full, false, false, true));
+        assert!(!keeps_connection(32, full, true, false, false));
+        assert!(!keeps_connection(
+            32,
+            Occupancy::default(),
+            true,
+            true,
+            true
+        ));
+        assert!(keeps_connection(
+            32,
+            Occupancy::default(),
+            false,
+            false,
+            false
+        ));
+    }
 
     const FRESH: Candidate = Candidate {
         proven: false,

@@ -19,7 +19,7 @@ use phemossa_api::{CandidateType, ConnectionKind, NetworkStatus, PathInfo, Push}
 use phemossa_core::settings::{DirectConnections, NetworkSettings};
 use phemossa_core::Error;
 use phemossa_gossip::{after_store, receive_remembering, Acceptance};
-use phemossa_node::admission::{admits, Candidate};
+use phemossa_node::admission::{admits, dials, keeps_connection, Candidate};
 use phemossa_node::discovery::{author_namespaces, is_author_namespace};
 use phemossa_node::limits::{is_banned, ConnectionCaps, BAN_MS};
 use phemossa_node::pulls::STALL_MS;
@@ -482,15 +482,15 @@ impl Driver {
                 }
                 let occupancy = self.peers.occupancy();
                 let peer = self.peers.entry(peer_id);
-                // A second connection of a connected peer is always taken; a new peer only if
-                // admission has a slot for it (slots kept for proven peers, §8.7).
-                let candidate = Candidate {
-                    proven: peer.proven(),
-                    follows_ours: true,
-                };
-                let over_cap =
-                    !peer.connected() && !admits(self.settings.max_peers, occupancy, candidate);
-                if peer.banned || over_cap {
+                // Slots kept for proven peers, §8.7.
+                let kept = keeps_connection(
+                    self.settings.max_peers,
+                    occupancy,
+                    peer.proven(),
+                    peer.banned,
+                    peer.connected(),
+                );
+                if !kept {
                     self.swarm.close_connection(connection_id);
                     return;
                 }
@@ -770,7 +770,7 @@ impl Driver {
             return;
         }
         peer.missed += 1;
-        if local > peer_id && peer.missed < 3 {
+        if !dials(&local, &peer_id, peer.missed) {
             return;
         }
         let dial = DialOpts::peer_id(peer_id).addresses(addresses).build();
