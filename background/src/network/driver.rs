@@ -21,7 +21,7 @@ use phemossa_core::Error;
 use phemossa_gossip::{after_store, receive_remembering, Acceptance};
 use phemossa_node::admission::{admits, dials, keeps_connection, Candidate};
 use phemossa_node::discovery::{author_namespaces, is_author_namespace};
-use phemossa_node::limits::{is_banned, ConnectionCaps, BAN_MS};
+use phemossa_node::limits::{is_banned, ConnectionCaps, BAN_MS, MAX_KNOWN_PEERS};
 use phemossa_node::pulls::STALL_MS;
 use phemossa_node::rotation::pull_authors;
 use phemossa_node::{PullScheduler, RelayAction};
@@ -50,8 +50,6 @@ const SAVE_PEERS_EVERY_MS: u64 = 30_000;
 /// How long a new connection's pull waits for identify to say whether the peer speaks sync v2;
 /// after that it runs on v1.
 const IDENTIFY_WAIT_MS: u64 = 3_000;
-/// Peers remembered at most (connected and banned ones are always kept).
-const MAX_KNOWN_PEERS: usize = 1_000;
 /// Events from one peer stored in one go.
 const STORE_BATCH: usize = 64;
 /// How often the path of each direct connection is read from the browser's statistics.

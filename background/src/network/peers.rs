@@ -10,7 +10,7 @@ use phemossa_core::event::VerifiedIds;
 use phemossa_core::Event;
 use phemossa_node::admission::{Occupancy, REDIAL};
 use phemossa_node::backoff::Retry;
-use phemossa_node::limits::is_banned;
+use phemossa_node::limits::{is_banned, to_forget, Remembered};
 use phemossa_sync::peer_score::DISCONNECT_THRESHOLD;
 use phemossa_sync::v2::HeldBudget;
 use phemossa_sync::{Progress, ReconcileConfig, Reconciler, Session, SessionConfig, SyncMachine};
@@ -288,21 +288,20 @@ impl Peers {
         self.by_id.get_mut(peer_id)
     }
 
-    /// Forgets the longest-unseen peers past `max` entries, never a connected or banned one, so
-    /// a flood of discovered ids cannot grow the table without bound.
+    /// Forgets peers past `max` entries, as `phemossa_node::limits::to_forget` chooses: never a
+    /// connected or banned one, peers that never delivered an event before those that have, the
+    /// longest unseen first.
     pub fn prune(&mut self, max: usize) {
-        let excess = self.by_id.len().saturating_sub(max);
-        if excess == 0 {
-            return;
-        }
-        let mut idle: Vec<(u64, PeerId)> = self
-            .by_id
-            .iter()
-            .filter(|(_, p)| !p.connected() && !p.banned)
-            .map(|(id, p)| (p.last_seen, *id))
-            .collect();
-        idle.sort_unstable();
-        for (_, id) in idle.into_iter().take(excess) {
+        let remembered = self.by_id.iter().map(|(id, p)| {
+            let facts = Remembered {
+                connected: p.connected(),
+                banned: p.banned,
+                proven: p.proven(),
+                last_seen: p.last_seen,
+            };
+            (*id, facts)
+        });
+        for id in to_forget(remembered, max) {
             self.by_id.remove(&id);
         }
     }
