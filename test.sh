@@ -78,26 +78,32 @@ fuzz_smoke() {
   # nightly toolchain can be installed here, so cargo-fuzz runs on stable with RUSTC_BOOTSTRAP and
   # without sanitizers.
   cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked
-  local crate target
+  local crate target targets=() seconds
   # fuzz/ (at the root) covers phemossa-core, -sync, -gossip and -api; webrtc-b2b/fuzz its own crate.
   for crate in . webrtc-b2b; do
+    (cd "$crate" && RUSTC_BOOTSTRAP=1 cargo fuzz build -s none) || return 1
+    for target in $(cd "$crate" && cargo fuzz list); do targets+=("$crate:$target"); done
+  done
+  # One fixed budget for the whole smoke, shared evenly, so a new target does not lengthen the
+  # suite; at least 5 s each, enough for libFuzzer to get past the seed inputs.
+  seconds=$(( FUZZ_BUDGET / ${#targets[@]} ))
+  (( seconds >= 5 )) || seconds=5
+  for entry in "${targets[@]}"; do
+    crate="${entry%%:*}" target="${entry#*:}"
+    echo "-- $crate/$target: ${seconds}s"
     (
       cd "$crate"
-      RUSTC_BOOTSTRAP=1 cargo fuzz build -s none
-      for target in $(cargo fuzz list); do
-        echo "-- $crate/$target: ${FUZZ_SECONDS}s"
-        RUSTC_BOOTSTRAP=1 cargo fuzz run -s none "$target" -- -max_total_time="$FUZZ_SECONDS" -max_len=8192 2>&1 \
-          | grep -E '^(Done|#[0-9]+ +DONE)|ERROR|panicked' || true
-        # libFuzzer leaves a crash-* or leak-* file in artifacts/ for every failure it finds.
-        if compgen -G "fuzz/artifacts/$target/*" >/dev/null; then
-          echo "fuzz target $target found a failing input: $crate/fuzz/artifacts/$target/" >&2
-          return 1
-        fi
-      done
+      RUSTC_BOOTSTRAP=1 cargo fuzz run -s none "$target" -- -max_total_time="$seconds" -max_len=8192 2>&1 \
+        | grep -E '^(Done|#[0-9]+ +DONE)|ERROR|panicked' || true
+      # libFuzzer leaves a crash-* or leak-* file in artifacts/ for every failure it finds.
+      if compgen -G "fuzz/artifacts/$target/*" >/dev/null; then
+        echo "fuzz target $target found a failing input: $crate/fuzz/artifacts/$target/" >&2
+        exit 1
+      fi
     ) || return 1
   done
 }
-FUZZ_SECONDS="${PHEMOSSA_FUZZ_SECONDS:-10}"
+FUZZ_BUDGET="${PHEMOSSA_FUZZ_BUDGET:-64}"
 
 # Every crate's files import each other one way only (tests/module-cycles.py says what counts).
 module_loops() {
