@@ -5,16 +5,15 @@
 use std::collections::{HashSet, VecDeque};
 
 use super::message::Scope;
-use super::peer_score::{is_excusable, PeerScore};
+use super::peer_score::{is_excusable, Fault};
 use crate::output::{Output, Progress};
 use phemossa_core::event::VerifiedIds;
 use phemossa_core::keys::EventId;
 use phemossa_core::{Error, Event};
 
-/// What an event-response is judged against, and whom its faults are counted against.
+/// What an event-response is judged against.
 pub(crate) struct Judge<'a> {
     pub scope: &'a Scope,
-    pub score: &'a mut PeerScore,
     pub verified: &'a VerifiedIds,
     pub now_ms: u64,
 }
@@ -26,30 +25,23 @@ pub(crate) struct Fetched {
     /// Asked-for ids that will not come: declared unknown, or dropped by a response that
     /// brought nothing.
     pub unavailable: u64,
-    /// What the peer did wrong; invalid events are already counted in the score, the
-    /// `unexpected_sync_message` ones are for the caller to count and report.
-    pub blamed: Vec<Error>,
+    /// What the peer did wrong, for the session to report.
+    pub blamed: Vec<Fault>,
 }
 
 impl Fetched {
     /// Adds what came to the pull's `progress`, queues the events to be stored and the new
-    /// progress as outputs, counts unexpected messages in `score`, and returns the faults for
-    /// the session to report: the part of taking a response that v1 and v2 do alike.
+    /// progress as outputs, and returns the faults for the session to report: the part of
+    /// taking a response that v1 and v2 do alike.
     pub(crate) fn record(
         self,
         progress: &mut Progress,
         outputs: &mut VecDeque<Output>,
-        score: &mut PeerScore,
-    ) -> Vec<Error> {
+    ) -> Vec<Fault> {
         progress.received += self.stored.len() as u64;
         progress.unavailable += self.unavailable;
         outputs.extend(self.stored.into_iter().map(Output::Store));
         outputs.push_back(Output::Progress(*progress));
-        for error in &self.blamed {
-            if error.code() == "unexpected_sync_message" {
-                score.unexpected();
-            }
-        }
         self.blamed
     }
 }
@@ -66,7 +58,6 @@ pub(crate) fn take_fetched(
 ) -> Fetched {
     let Judge {
         scope,
-        score,
         verified,
         now_ms,
     } = judge;
@@ -79,9 +70,8 @@ pub(crate) fn take_fetched(
     for bytes in events {
         match Event::from_json_remembering(&bytes, now_ms, verified) {
             Err(error) => {
-                score.invalid_event(&error);
                 cut_short = !is_excusable(&error);
-                blamed.push(error);
+                blamed.push(Fault::InvalidEvent(error));
             }
             Ok(event) if !asked.contains(&event.id) => {
                 blamed.push(unexpected("event that was not requested"));
@@ -117,8 +107,8 @@ pub(crate) fn take_fetched(
     }
 }
 
-fn unexpected(reason: &str) -> Error {
-    Error::UnexpectedSyncMessage {
+fn unexpected(reason: &str) -> Fault {
+    Fault::Unexpected(Error::UnexpectedSyncMessage {
         reason: reason.into(),
-    }
+    })
 }

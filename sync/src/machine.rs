@@ -3,7 +3,6 @@
 
 use crate::message::{Cursor, Message, Scope};
 use crate::output::{Output, QueryId};
-use crate::peer_score::PeerScore;
 use crate::v1::session::Session;
 use crate::v2::message::ReconcileMessage;
 use crate::v2::session::Reconciler;
@@ -34,9 +33,6 @@ pub trait SyncMachine: std::fmt::Debug {
     fn answer_events(&mut self, query: QueryId, found: Vec<(EventId, Vec<u8>)>);
     /// The store could not answer `query`; `reason` says why (`local_store_failed`).
     fn store_failed(&mut self, query: QueryId, reason: Error);
-    fn score(&self) -> &PeerScore;
-    fn score_mut(&mut self) -> &mut PeerScore;
-    fn check_score(&mut self) -> bool;
     /// This node stored events: what it answers from must be listed afresh. v1 lists from
     /// the store on every request; v2 marks its held item set stale
     /// ([`Reconciler::store_changed`]). Events that retention dropped need no call: asked
@@ -75,15 +71,6 @@ macro_rules! forward {
         }
         fn answer_events(&mut self, query: QueryId, found: Vec<(EventId, Vec<u8>)>) {
             Self::answer_events(self, query, found)
-        }
-        fn score(&self) -> &PeerScore {
-            Self::score(self)
-        }
-        fn score_mut(&mut self) -> &mut PeerScore {
-            Self::score_mut(self)
-        }
-        fn check_score(&mut self) -> bool {
-            Self::check_score(self)
         }
     };
 }

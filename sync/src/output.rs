@@ -3,6 +3,7 @@
 //! driver speaks, whichever version runs.
 
 use crate::message::{Cursor, Scope};
+use crate::peer_score::Fault;
 use phemossa_core::keys::EventId;
 use phemossa_core::{Error, Event};
 
@@ -62,8 +63,8 @@ pub enum Output {
     Progress(Progress),
     /// The pull ended: every listed, missing id was fetched or is unavailable; or it failed.
     Finished(Result<Progress, Error>),
-    /// The peer sent something that was dropped; already counted in [`Session::score`].
-    Misbehaved(Error),
-    /// The peer passed the misbehaviour threshold; close the connection.
-    Disconnect,
+    /// The peer sent something that was dropped. The machine keeps no score: whoever keeps the
+    /// peer counts it ([`PeerScore::count`](crate::PeerScore::count)) in the one score it holds
+    /// for the peer across protocols and connections, and decides when to disconnect.
+    Misbehaved(Fault),
 }

@@ -20,6 +20,34 @@ pub fn is_excusable(error: &Error) -> bool {
 }
 
 /// What one peer has sent that was dropped.
+/// One piece of bad input a peer sent that was dropped, as its score counts it. Sync machines
+/// report each as `Output::Misbehaved`; whoever keeps the peer counts it with
+/// [`PeerScore::count`], so one score per peer covers every protocol the peer speaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// A message that does not decode, or is too large.
+    Malformed(Error),
+    /// An event that fails validation.
+    InvalidEvent(Error),
+    /// A well-formed message the protocol does not allow now (an answer to nothing asked, an
+    /// event not requested, an empty page with a cursor).
+    Unexpected(Error),
+    /// A cursor far ahead of our clock: counted and shown, but excused (a fast clock is honest).
+    CursorInFuture(Error),
+}
+
+impl Fault {
+    /// What was wrong, in words and with its code.
+    pub fn error(&self) -> &Error {
+        match self {
+            Fault::Malformed(error)
+            | Fault::InvalidEvent(error)
+            | Fault::Unexpected(error)
+            | Fault::CursorInFuture(error) => error,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PeerScore {
     /// Messages that did not decode, by error code.
@@ -38,6 +66,16 @@ pub struct PeerScore {
 
 impl PeerScore {
     /// Counts a message that did not decode.
+    /// Counts one fault a sync machine reported.
+    pub fn count(&mut self, fault: &Fault) {
+        match fault {
+            Fault::Malformed(error) => self.malformed_message(error),
+            Fault::InvalidEvent(error) => self.invalid_event(error),
+            Fault::Unexpected(_) => self.unexpected(),
+            Fault::CursorInFuture(_) => self.cursor_in_future(),
+        }
+    }
+
     pub fn malformed_message(&mut self, error: &Error) {
         *self.malformed_messages.entry(error.code()).or_default() += 1;
     }

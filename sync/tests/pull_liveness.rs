@@ -5,11 +5,12 @@
 
 use phemossa_core::{Content, Event, EventId, Identity, Post};
 use phemossa_sync::testing::v2::{Direction, Link, Peer, Store};
+use phemossa_sync::testing::Scored;
 use phemossa_sync::{Cursor, Message, Output, ReconcileConfig, Scope, Session};
 
 const NOW: u64 = 1_767_225_600_000;
 
-fn outputs(session: &mut Session) -> Vec<Output> {
+fn outputs(session: &mut Scored<Session>) -> Vec<Output> {
     std::iter::from_fn(|| session.poll_output()).collect()
 }
 
@@ -37,7 +38,7 @@ fn fake_id(n: u64) -> EventId {
 }
 
 /// A fresh pull's first request and its `req`.
-fn started(session: &mut Session, now: u64) -> u64 {
+fn started(session: &mut Scored<Session>, now: u64) -> u64 {
     assert!(session.start(Scope::default(), None, now));
     let sent = requests(&outputs(session));
     let [Message::SyncRequest { req, .. }] = sent.as_slice() else {
@@ -48,7 +49,7 @@ fn started(session: &mut Session, now: u64) -> u64 {
 
 #[test]
 fn an_empty_page_with_a_cursor_ends_the_pull_and_is_counted() {
-    let mut session = Session::default();
+    let mut session = Scored::new(Session::default());
     let req = started(&mut session, NOW);
     let empty = Message::SyncResponse {
         req,
@@ -69,7 +70,7 @@ fn an_empty_page_with_a_cursor_ends_the_pull_and_is_counted() {
 /// request `delay_ms` after it was sent; the store already holds every id. Returns how the pull
 /// ended, the requests it sent and the time, or `None` after `max_requests`.
 fn drip(
-    session: &mut Session,
+    session: &mut Scored<Session>,
     delay_ms: u64,
     max_requests: u64,
 ) -> Option<(Result<(), &'static str>, u64, u64)> {
@@ -116,7 +117,7 @@ fn drip(
 
 #[test]
 fn one_id_per_page_ends_at_the_request_budget_without_blame() {
-    let mut session = Session::default();
+    let mut session = Scored::new(Session::default());
     let ended = drip(&mut session, 0, 10_000);
     let Some((result, sent, _)) = ended else {
         panic!("a peer listing one id per page must not hold a pull for 10,000 requests")
@@ -132,7 +133,7 @@ fn one_id_per_page_ends_at_the_request_budget_without_blame() {
 
 #[test]
 fn a_slow_peer_is_cut_off_at_the_pull_deadline_without_blame() {
-    let mut session = Session::default();
+    let mut session = Scored::new(Session::default());
     // Each answer comes 9 s after its request: never a resend, never a timeout.
     let ended = drip(&mut session, 9_000, 1_000);
     let Some((result, _, at)) = ended else {
@@ -149,7 +150,7 @@ fn a_slow_peer_is_cut_off_at_the_pull_deadline_without_blame() {
 
 #[test]
 fn the_pull_deadline_fires_as_a_timer_even_without_answers() {
-    let mut session = Session::default();
+    let mut session = Scored::new(Session::default());
     let _ = started(&mut session, NOW);
     let deadline = session.next_deadline().expect("a timer");
     assert_eq!(deadline, NOW + 10_000, "the first resend comes first");
@@ -161,7 +162,7 @@ fn the_pull_deadline_fires_as_a_timer_even_without_answers() {
 }
 
 /// The `req`s of all three sends of a pull's first request, and the time it gave up.
-fn given_up(session: &mut Session) -> (Vec<u64>, u64) {
+fn given_up(session: &mut Scored<Session>) -> (Vec<u64>, u64) {
     let mut reqs = vec![started(session, NOW)];
     let now = loop {
         let now = session.next_deadline().expect("waiting");
@@ -184,7 +185,7 @@ fn given_up(session: &mut Session) -> (Vec<u64>, u64) {
 
 #[test]
 fn late_answers_after_the_pull_gave_up_are_not_blamed() {
-    let mut session = Session::default();
+    let mut session = Scored::new(Session::default());
     let (reqs, gave_up) = given_up(&mut session);
     for req in reqs {
         let late = Message::SyncResponse {
@@ -200,7 +201,7 @@ fn late_answers_after_the_pull_gave_up_are_not_blamed() {
 
 #[test]
 fn an_answer_long_after_the_late_answer_window_is_counted() {
-    let mut session = Session::default();
+    let mut session = Scored::new(Session::default());
     let (reqs, gave_up) = given_up(&mut session);
     let late = Message::SyncResponse {
         req: reqs[2],
@@ -213,7 +214,7 @@ fn an_answer_long_after_the_late_answer_window_is_counted() {
 
 #[test]
 fn an_answer_to_an_earlier_send_of_the_request_in_flight_is_taken() {
-    let mut session = Session::default();
+    let mut session = Scored::new(Session::default());
     let first = started(&mut session, NOW);
     session.handle_timeout(NOW + 10_000);
     assert_eq!(requests(&outputs(&mut session)).len(), 1, "resent");
@@ -285,12 +286,7 @@ fn v2_late_answers_after_the_run_gave_up_are_not_blamed() {
         link.b.session.handle_message(&request, link.now_ms);
     }
     link.run();
-    assert_eq!(
-        link.a.session.score().total_invalid(),
-        0,
-        "{:?}",
-        link.a.misbehaved
-    );
+    assert_eq!(link.a.score.total_invalid(), 0, "{:?}", link.a.misbehaved);
 }
 
 #[test]
@@ -319,5 +315,5 @@ fn v2_a_slow_peer_is_cut_off_at_the_pull_deadline_without_blame() {
     assert!(link.now_ms - NOW <= 300_000 + 4_000);
     let got = link.a.store.len();
     assert!(got > 0 && got < 60, "kept what it fetched: {got}");
-    assert_eq!(link.a.session.score().total_invalid(), 0);
+    assert_eq!(link.a.score.total_invalid(), 0);
 }

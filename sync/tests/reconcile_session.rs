@@ -6,8 +6,9 @@ use std::sync::OnceLock;
 
 use phemossa_core::{Content, Error, Event, EventId, Identity, Post};
 use phemossa_sync::testing::v2::{Direction, Link, Peer, Store};
+use phemossa_sync::testing::Scored;
 use phemossa_sync::v2::{HeldBudget, ReconcileConfig, ReconcileMessage, Reconciler};
-use phemossa_sync::{Output, Scope};
+use phemossa_sync::{Fault, Output, Scope};
 use proptest::collection::vec;
 use proptest::prelude::*;
 
@@ -199,10 +200,10 @@ fn a_full_node_budget_refuses_without_blame_and_a_later_reconciliation_succeeds(
 }
 
 /// Everything a lone session asks its driver, answered from `store`; returns the messages.
-fn drive(session: &mut Reconciler, store: &mut Store, now: u64) -> Vec<Output> {
+fn drive(session: &mut Scored<Reconciler>, store: &mut Store, now: u64) -> Vec<Output> {
     let mut peer = Peer {
         store: std::mem::take(store),
-        session: std::mem::take(session),
+        session: std::mem::take(&mut session.machine),
         ..Peer::default()
     };
     let mut seen = Vec::new();
@@ -217,18 +218,18 @@ fn drive(session: &mut Reconciler, store: &mut Store, now: u64) -> Vec<Output> {
     if let Some(result) = peer.finished.take() {
         seen.push(Output::Finished(result));
     }
-    seen.extend(peer.misbehaved.drain(..).map(Output::Misbehaved));
-    if peer.disconnect {
-        seen.push(Output::Disconnect);
+    for fault in &peer.misbehaved {
+        session.count(fault);
     }
+    seen.extend(peer.misbehaved.drain(..).map(Output::Misbehaved));
     *store = peer.store;
-    *session = peer.session;
+    session.machine = peer.session;
     seen
 }
 
 /// A session that has loaded `mask`'s events and sent its reconcile-open; and that open.
-fn opened(mask: &[bool], config: ReconcileConfig) -> (Reconciler, Store, ReconcileMessage) {
-    let mut session = Reconciler::new(config);
+fn opened(mask: &[bool], config: ReconcileConfig) -> (Scored<Reconciler>, Store, ReconcileMessage) {
+    let mut session = Scored::new(Reconciler::new(config));
     let mut store = store(mask);
     session.start(Scope::default(), NOW);
     let sent = drive(&mut session, &mut store, NOW);
@@ -244,7 +245,7 @@ fn codes(outputs: &[Output]) -> Vec<&'static str> {
     outputs
         .iter()
         .filter_map(|o| match o {
-            Output::Misbehaved(e) => Some(e.code()),
+            Output::Misbehaved(fault) => Some(fault.error().code()),
             _ => None,
         })
         .collect()
@@ -257,7 +258,7 @@ fn finished(outputs: &[Output]) -> Option<Result<(), &'static str>> {
     })
 }
 
-fn respond_with(negentropy: Option<Vec<u8>>) -> (Vec<Output>, Reconciler) {
+fn respond_with(negentropy: Option<Vec<u8>>) -> (Vec<Output>, Scored<Reconciler>) {
     let (mut session, mut store, open) = opened(&vec![true; UNIVERSE], ReconcileConfig::default());
     let response = ReconcileMessage::Response {
         req: open.req(),
@@ -269,7 +270,7 @@ fn respond_with(negentropy: Option<Vec<u8>>) -> (Vec<Output>, Reconciler) {
 
 #[test]
 fn a_malformed_negentropy_response_is_counted_and_ends_the_run() {
-    let (outputs, session) = respond_with(Some(vec![0x61, 0x00, 0x07]));
+    let (outputs, mut session) = respond_with(Some(vec![0x61, 0x00, 0x07]));
     assert_eq!(codes(&outputs), ["malformed_reconciliation"]);
     assert_eq!(finished(&outputs), Some(Err("malformed_reconciliation")));
     assert_eq!(session.score().inexcusable(), 1);
@@ -277,7 +278,7 @@ fn a_malformed_negentropy_response_is_counted_and_ends_the_run() {
 
 #[test]
 fn a_peer_on_another_negentropy_version_ends_the_run_without_blame() {
-    let (outputs, session) = respond_with(Some(vec![0x62]));
+    let (outputs, mut session) = respond_with(Some(vec![0x62]));
     assert_eq!(
         finished(&outputs),
         Some(Err("unsupported_reconciliation_version"))
@@ -287,7 +288,7 @@ fn a_peer_on_another_negentropy_version_ends_the_run_without_blame() {
 
 #[test]
 fn a_refusal_ends_the_run_without_blame() {
-    let (outputs, session) = respond_with(None);
+    let (outputs, mut session) = respond_with(None);
     assert_eq!(finished(&outputs), Some(Err("reconciliation_refused")));
     assert_eq!(session.score().total_invalid(), 0);
 }
@@ -300,7 +301,7 @@ fn a_version_byte_alone_means_the_sets_are_equal() {
 
 #[test]
 fn a_response_to_nothing_in_flight_is_unexpected() {
-    let mut session = Reconciler::default();
+    let mut session = Scored::new(Reconciler::default());
     let response = ReconcileMessage::Response {
         req: 9,
         negentropy: Some(vec![0x61]),
@@ -310,8 +311,8 @@ fn a_response_to_nothing_in_flight_is_unexpected() {
 }
 
 /// The responder's answer to `message`, sent by a peer to a session holding `mask`.
-fn answer(mask: &[bool], messages: &[ReconcileMessage]) -> (Vec<Output>, Reconciler) {
-    let mut session = Reconciler::new(small_config());
+fn answer(mask: &[bool], messages: &[ReconcileMessage]) -> (Vec<Output>, Scored<Reconciler>) {
+    let mut session = Scored::new(Reconciler::new(small_config()));
     let mut store = store(mask);
     let mut outputs = Vec::new();
     for message in messages {
@@ -337,7 +338,7 @@ fn a_round_of_no_open_reconciliation_is_refused_without_blame() {
         req: 4,
         negentropy: vec![0x61],
     };
-    let (outputs, session) = answer(&[true; UNIVERSE], &[next]);
+    let (outputs, mut session) = answer(&[true; UNIVERSE], &[next]);
     let refusal = ReconcileMessage::Response {
         req: 4,
         negentropy: None,
@@ -353,7 +354,7 @@ fn a_responder_answers_an_open_and_counts_malformed_negentropy() {
         req: 2,
         negentropy: vec![0x61, 0x00, 0x00, 0x07],
     };
-    let (outputs, session) = answer(&[true; UNIVERSE], &[open, bad]);
+    let (outputs, mut session) = answer(&[true; UNIVERSE], &[open, bad]);
     let answered = responses(&outputs);
     assert_eq!(
         answered.len(),
@@ -383,7 +384,7 @@ fn opening_reconciliations_over_and_over_is_refused_without_blame() {
             negentropy: vec![0x61],
         })
         .collect();
-    let (outputs, session) = answer(&[true; UNIVERSE], &opens);
+    let (outputs, mut session) = answer(&[true; UNIVERSE], &opens);
     let refused = responses(&outputs)
         .iter()
         .filter(|m| {
@@ -404,7 +405,7 @@ fn opening_reconciliations_over_and_over_is_refused_without_blame() {
 fn opening_the_same_scope_again_on_a_busy_node_is_answered_not_refused() {
     // A node storing events all the time marks the held set stale before every open; past
     // six listings a minute it answers from the set it holds rather than refusing the peer.
-    let mut session = Reconciler::new(small_config());
+    let mut session = Scored::new(Reconciler::new(small_config()));
     let mut store = store(&[true; UNIVERSE]);
     let mut outputs = Vec::new();
     for req in 0..10 {
@@ -439,14 +440,14 @@ fn a_scope_too_large_is_a_typed_error_on_both_sides() {
         max_items: 10,
         ..small_config()
     };
-    let mut session = Reconciler::new(config.clone());
+    let mut session = Scored::new(Reconciler::new(config.clone()));
     let mut own = store(&[true; UNIVERSE]);
     session.start(Scope::default(), NOW);
     let outputs = drive(&mut session, &mut own, NOW);
     assert_eq!(finished(&outputs), Some(Err("reconcile_set_too_large")));
 
     let (_, _, open) = opened(&[true; 5], small_config());
-    let mut responder = Reconciler::new(config);
+    let mut responder = Scored::new(Reconciler::new(config));
     responder.handle_message(&open.encode(), NOW);
     let outputs = drive(&mut responder, &mut own, NOW);
     assert!(matches!(
@@ -477,7 +478,7 @@ fn the_round_limit_fetches_what_was_found_and_the_next_run_finishes() {
     };
     let got = first.a.store.len();
     assert!(got > 0 && got < UNIVERSE, "fetched what it found: {got}");
-    assert_eq!(first.a.session.score().total_invalid(), 0);
+    assert_eq!(first.a.score.total_invalid(), 0);
 
     let mut second = link(first.a.store.clone(), first.b.store.clone());
     second.a.session.start(Scope::default(), NOW);
@@ -498,21 +499,24 @@ fn unanswered_requests_are_retried_then_abandoned() {
 }
 
 #[test]
-fn malformed_messages_past_the_threshold_disconnect() {
-    let mut session = Reconciler::default();
+fn each_malformed_message_is_one_fault_and_ten_pass_the_threshold() {
+    let mut session = Scored::new(Reconciler::default());
     for _ in 0..10 {
         session.handle_message(b"\xff", NOW);
     }
     let outputs: Vec<Output> = std::iter::from_fn(|| session.poll_output()).collect();
     assert_eq!(codes(&outputs).len(), 10);
-    assert_eq!(outputs.last(), Some(&Output::Disconnect));
+    assert!(outputs
+        .iter()
+        .all(|o| matches!(o, Output::Misbehaved(Fault::Malformed(_)))));
+    assert!(session.score().should_disconnect());
 }
 
 #[test]
 fn unrequested_and_invalid_events_are_dropped_and_counted() {
-    let mut a = Reconciler::new(small_config());
+    let mut a = Scored::new(Reconciler::new(small_config()));
     let mut a_store = store(&[false; UNIVERSE]);
-    let mut b = Reconciler::new(small_config());
+    let mut b = Scored::new(Reconciler::new(small_config()));
     let mut b_store = store(&[true; UNIVERSE]);
     a.start(Scope::default(), NOW);
     // Run until A asks for events; answer that request with one event it did not ask for and
@@ -635,7 +639,7 @@ proptest! {
         prop_assert_eq!(in_scope(&second.a.store, &scope), union.clone());
         prop_assert_eq!(in_scope(&second.b.store, &scope), union);
         prop_assert!(matches!(second.a.finished, Some(Ok(_))));
-        prop_assert_eq!(second.a.session.score().total_invalid(), 0);
+        prop_assert_eq!(second.a.score.total_invalid(), 0);
     }
 
     /// Whatever a peer garbles, nothing but genuine events is stored, nothing panics, every
@@ -669,8 +673,8 @@ proptest! {
                 prop_assert!(genuine.contains(&id));
             }
             prop_assert!(peer.finished.is_some());
-            for error in &peer.misbehaved {
-                prop_assert!(!error.code().is_empty());
+            for fault in &peer.misbehaved {
+                prop_assert!(!fault.error().code().is_empty());
             }
         }
     }

@@ -390,7 +390,7 @@ fn invalid_negentropy_is_refused_unanswered() {
         b.handle_message(&next.encode(), NOW);
         let outputs: Vec<Output> = std::iter::from_fn(|| b.poll_output()).collect();
         assert!(
-            matches!(outputs.as_slice(), [Output::Misbehaved(e)] if e.code() == "malformed_reconciliation"),
+            matches!(outputs.as_slice(), [Output::Misbehaved(fault)] if fault.error().code() == "malformed_reconciliation"),
             "{name}: {outputs:?}"
         );
     }

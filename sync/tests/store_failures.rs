@@ -92,9 +92,9 @@ macro_rules! nobody_blamed_and_everything_arrived {
             "A counts nothing against B: {:?}",
             $link.a.misbehaved
         );
-        assert_eq!(SyncMachine::score(&$link.b.session).total_invalid(), 0);
-        assert_eq!(SyncMachine::score(&$link.a.session).total_invalid(), 0);
-        assert!(!$link.a.disconnect && !$link.b.disconnect);
+        assert_eq!($link.b.score.total_invalid(), 0);
+        assert_eq!($link.a.score.total_invalid(), 0);
+        assert!(!$link.a.disconnects() && !$link.b.disconnects());
     }};
 }
 

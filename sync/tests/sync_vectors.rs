@@ -2,6 +2,7 @@
 //! implementations use: known messages encode to the listed bytes, bad inputs get their codes.
 
 use phemossa_core::{EventId, PublicKey};
+use phemossa_sync::testing::Scored;
 use phemossa_sync::{Cursor, Message, Scope};
 use serde_json::Value;
 
@@ -139,7 +140,7 @@ fn puller_refusals_end_the_pull_with_their_code_and_blame() {
         let response = message(&vector["response"]);
         let bytes = hex::decode(vector["hex"].as_str().unwrap()).unwrap();
         assert_eq!(response.encode(), bytes, "{name}: encoding");
-        let mut session = Session::default();
+        let mut session = Scored::new(Session::default());
         assert!(session.start(Scope::default(), cursor(&vector["after"]), now));
         let first = std::iter::from_fn(|| session.poll_output()).next();
         let Some(Output::Request(request)) = first else {

@@ -797,7 +797,7 @@ impl Driver {
             now,
             &mut self.gossip.seen,
             &verified,
-            peer.machine(Version::V1).score_mut(),
+            &mut peer.score,
         );
         let banned = peer.past_threshold();
         if received.acceptance == Acceptance::Accept {
@@ -981,7 +981,7 @@ impl Driver {
                     Acceptance::Accept,
                     gossiped.offered,
                     stored,
-                    peer.machine(Version::V1).score_mut(),
+                    &mut peer.score,
                 ),
                 None => Acceptance::Ignore,
             };
@@ -1002,7 +1002,8 @@ impl Driver {
             };
             let generation = peer.generation;
             let connected = peer.connected();
-            let Some(output) = peer.machine(version).poll_output() else {
+            // Counts what the machine blames the peer for on the way.
+            let Some(output) = peer.poll_output(version) else {
                 break;
             };
             let asker = (peer_id, generation, version);
@@ -1058,7 +1059,8 @@ impl Driver {
                     self.start_granted(now);
                     self.changed = true;
                 }
-                Output::Misbehaved(error) => {
+                Output::Misbehaved(fault) => {
+                    let error = fault.error();
                     console::info_1(
                         &format!("phemossa: dropped input from {peer_id}: {error}").into(),
                     );
@@ -1067,7 +1069,6 @@ impl Driver {
                         self.ban(peer_id);
                     }
                 }
-                Output::Disconnect => self.ban(peer_id),
             }
         }
         self.flush_store(peer_id, flush);

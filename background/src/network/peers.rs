@@ -1,4 +1,4 @@
-//! Every peer this node has seen: its sync session (which holds its misbehaviour score), its
+//! Every peer this node has seen: its sync machines and its one misbehaviour score, its
 //! open connections, the responses it awaits, and what the options page shows of it.
 
 use std::collections::{HashMap, VecDeque};
@@ -11,9 +11,10 @@ use phemossa_core::Event;
 use phemossa_node::admission::{Occupancy, REDIAL};
 use phemossa_node::backoff::Retry;
 use phemossa_node::limits::{is_banned, to_forget, Remembered};
-use phemossa_sync::peer_score::DISCONNECT_THRESHOLD;
 use phemossa_sync::v2::HeldBudget;
-use phemossa_sync::{Progress, ReconcileConfig, Reconciler, Session, SessionConfig, SyncMachine};
+use phemossa_sync::{
+    Output, PeerScore, Progress, ReconcileConfig, Reconciler, Session, SessionConfig, SyncMachine,
+};
 
 use super::direct::Links;
 use crate::storage::PeerRecord;
@@ -32,10 +33,14 @@ pub enum Version {
 }
 
 /// A peer's two sync machines: each answers the peer's requests on its own protocol, and our
-/// pull runs on v2 when the peer's identify lists it, else on v1.
+/// pull runs on v2 when the peer's identify lists it, else on v1. The machines keep no score:
+/// what they report (`Output::Misbehaved`) and what gossip counts go into the peer's one
+/// `score`, which outlives its connections.
 pub struct Peer {
     v1: Session,
     v2: Reconciler,
+    /// The peer's bad input this run, on both sync protocols and gossip (docs/protocol.md §8.6).
+    pub score: PeerScore,
     /// Whether the peer speaks sync v2, from identify; `None` until it says.
     pub supports_v2: Option<bool>,
     /// A pull waits for identify to tell which protocol to use.
@@ -78,6 +83,7 @@ impl Peer {
         Self {
             v1: Session::new(v1_config(shared)),
             v2: Reconciler::new(v2_config(shared)),
+            score: PeerScore::default(),
             supports_v2: None,
             pull_pending: false,
             connected_at: 0,
@@ -136,16 +142,23 @@ impl Peer {
     }
 
     pub fn invalid(&self) -> u64 {
-        self.invalid_before
-            + self.signaling_faults
-            + u64::from(self.v1.score().total_invalid())
-            + u64::from(self.v2.score().total_invalid())
+        self.invalid_before + self.signaling_faults + u64::from(self.score.total_invalid())
     }
 
     /// Whether the peer's bad input on both protocols and gossip together has reached the
     /// disconnect threshold (docs/protocol.md §8.6).
     pub fn past_threshold(&self) -> bool {
-        self.v1.score().inexcusable() + self.v2.score().inexcusable() >= DISCONNECT_THRESHOLD
+        self.score.should_disconnect()
+    }
+
+    /// The next thing the peer's machine for `version` asks for. A fault it reports is counted
+    /// in the peer's score on the way, so every fault is counted once, whoever polls.
+    pub fn poll_output(&mut self, version: Version) -> Option<Output> {
+        let output = self.machine(version).poll_output()?;
+        if let Output::Misbehaved(fault) = &output {
+            self.score.count(fault);
+        }
+        Some(output)
     }
 
     /// Keeps the channel to answer inbound request `req` of protocol `version` on.
@@ -176,9 +189,8 @@ impl Peer {
     pub fn disconnected(&mut self) {
         self.connections = 0;
         self.links.clear();
-        let (v1_score, v2_score) = (self.v1.score().clone(), self.v2.score().clone());
-        self.v1 = Session::with_score(v1_config(&self.shared), v1_score);
-        self.v2 = Reconciler::with_score(v2_config(&self.shared), v2_score);
+        self.v1 = Session::new(v1_config(&self.shared));
+        self.v2 = Reconciler::new(v2_config(&self.shared));
         self.generation += 1;
         self.pull_pending = false;
         self.channels.clear();
@@ -212,8 +224,7 @@ impl Peer {
             connected: self.connected(),
             events_received: self.events_received,
             invalid_messages: self.invalid(),
-            duplicates: u64::from(self.v1.score().duplicates)
-                + u64::from(self.v2.score().duplicates),
+            duplicates: u64::from(self.score.duplicates),
             last_seen: self.last_seen,
             banned: self.banned,
             sync: self.progress.map(|p| SyncProgress {
@@ -334,11 +345,13 @@ mod tests {
 
     wasm_bindgen_test_configure!(run_in_browser);
 
-    /// Feeds `peer`'s machine for `version` `n` undecodable messages.
+    /// Feeds `peer`'s machine for `version` `n` undecodable messages, and polls what it says
+    /// about them as the driver does.
     fn garbage(peer: &mut Peer, version: Version, n: u8) {
         for i in 0..n {
             peer.machine(version).handle_message(&[0xff, i], 0);
         }
+        while peer.poll_output(version).is_some() {}
     }
 
     #[wasm_bindgen_test]

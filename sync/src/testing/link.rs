@@ -7,6 +7,7 @@ use std::collections::VecDeque;
 use super::store::MemoryStore;
 use crate::machine::SyncMachine;
 use crate::output::{Output, Progress};
+use crate::peer_score::{Fault, PeerScore};
 use phemossa_core::Error;
 
 /// One side of an in-memory link.
@@ -16,9 +17,11 @@ pub struct Peer<M> {
     pub session: M,
     /// How this side's last pull ended.
     pub finished: Option<Result<Progress, Error>>,
-    pub disconnect: bool,
-    /// Everything this side's session reported as dropped input.
-    pub misbehaved: Vec<Error>,
+    /// Everything this side's session reported as dropped input from the other side.
+    pub misbehaved: Vec<Fault>,
+    /// The other side's score as this side keeps it, counted from `misbehaved` (a driver keeps
+    /// one per peer; the machine keeps none).
+    pub score: PeerScore,
     /// How many of the next store queries fail (as an IndexedDB read can), answered with
     /// `store_failed` instead of the store's answer.
     pub failing_reads: u32,
@@ -70,14 +73,21 @@ impl<M: SyncMachine> Peer<M> {
                 }
                 Output::Store(event) => self.store.insert(event),
                 Output::Finished(result) => self.finished = Some(result),
-                Output::Disconnect => self.disconnect = true,
-                Output::Misbehaved(error) => self.misbehaved.push(error),
+                Output::Misbehaved(fault) => {
+                    self.score.count(&fault);
+                    self.misbehaved.push(fault);
+                }
                 Output::Progress(_) => {}
                 // Nothing goes back: the requester's request times out and is asked again.
                 Output::Unanswered { .. } => self.unanswered += 1,
             }
         }
         sent
+    }
+
+    /// Whether this side would disconnect the other: its score passed the threshold.
+    pub fn disconnects(&self) -> bool {
+        self.score.should_disconnect()
     }
 }
 

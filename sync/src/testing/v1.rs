@@ -1,6 +1,7 @@
 //! Sync v1 over the in-memory link: a [`Peer`] runs a [`Session`].
 
 use super::link;
+use crate::peer_score::PeerScore;
 use crate::v1::session::{Session, SessionConfig};
 
 pub use super::link::{Direction, Traffic};
@@ -17,8 +18,8 @@ impl Peer {
             store,
             session: Session::new(config),
             finished: None,
-            disconnect: false,
             misbehaved: Vec::new(),
+            score: PeerScore::default(),
             failing_reads: 0,
             unanswered: 0,
         }

@@ -1,6 +1,7 @@
 //! Sync v2 over the in-memory link: a [`Peer`] runs a [`Reconciler`].
 
 use super::link;
+use crate::peer_score::PeerScore;
 use crate::v2::{ReconcileConfig, Reconciler};
 
 pub use super::link::{Direction, Traffic};
@@ -18,8 +19,8 @@ impl Peer {
             store,
             session: Reconciler::new(config),
             finished: None,
-            disconnect: false,
             misbehaved: Vec::new(),
+            score: PeerScore::default(),
             failing_reads: 0,
             unanswered: 0,
         }

@@ -22,7 +22,7 @@ use crate::limits::{
 };
 use crate::message::{Cursor, Message, Scope};
 pub use crate::output::{Output, Progress, QueryId};
-use crate::peer_score::PeerScore;
+use crate::peer_score::Fault;
 use phemossa_core::event::VerifiedIds;
 use phemossa_core::keys::EventId;
 use phemossa_core::limits::MAX_CLOCK_SKEW_MS;
@@ -118,8 +118,6 @@ pub struct Session {
     next_query: QueryId,
     /// Our recent sends, whose late answers are ignored without blame.
     recent: RecentSends,
-    score: PeerScore,
-    disconnect_sent: bool,
     outputs: VecDeque<Output>,
 }
 
@@ -127,16 +125,6 @@ impl Session {
     pub fn new(config: SessionConfig) -> Self {
         Self {
             config,
-            ..Self::default()
-        }
-    }
-
-    /// A session for a peer seen before, keeping its count of bad input: a peer must not wipe
-    /// its record by reconnecting. The driver keeps scores by peer id across connections.
-    pub fn with_score(config: SessionConfig, score: PeerScore) -> Self {
-        Self {
-            config,
-            score,
             ..Self::default()
         }
     }
@@ -186,28 +174,6 @@ impl Session {
         }
     }
 
-    /// The bad input counted so far.
-    pub fn score(&self) -> &PeerScore {
-        &self.score
-    }
-
-    /// The same count, for bad input this peer sent outside the session (on gossip), so one
-    /// threshold covers everything the peer sends.
-    pub fn score_mut(&mut self) -> &mut PeerScore {
-        &mut self.score
-    }
-
-    /// Whether the peer has passed the misbehaviour threshold; emits [`Output::Disconnect`]
-    /// once if so (for bad input counted through [`Self::score_mut`]).
-    pub fn check_score(&mut self) -> bool {
-        let exceeded = self.score.should_disconnect();
-        if exceeded && !self.disconnect_sent {
-            self.disconnect_sent = true;
-            self.outputs.push_back(Output::Disconnect);
-        }
-        exceeded
-    }
-
     /// When [`Self::handle_timeout`] should next be called, if anything is waiting.
     pub fn next_deadline(&self) -> Option<u64> {
         let pull = self.pull.as_ref()?;
@@ -224,10 +190,7 @@ impl Session {
     pub fn handle_message(&mut self, bytes: &[u8], now_ms: u64) {
         let message = match Message::decode(bytes) {
             Ok(message) => message,
-            Err(error) => {
-                self.score.malformed_message(&error);
-                return self.blame(error);
-            }
+            Err(error) => return self.blame(Fault::Malformed(error)),
         };
         match message {
             Message::SyncRequest { req, scope, after } => self.on_sync_request(req, scope, after),
@@ -348,8 +311,7 @@ impl Session {
         // `next` is the last listed id when more follow (§8.2): an empty page has none, and
         // answering it would let a peer keep a pull going forever without listing anything.
         if ids.is_empty() && next.is_some() {
-            self.score.unexpected();
-            self.blame(Error::EmptySyncPage);
+            self.blame(Fault::Unexpected(Error::EmptySyncPage));
             return self.finish(Err(Error::EmptySyncPage));
         }
         // A cursor that does not move forward would make the pull loop forever.
@@ -371,8 +333,7 @@ impl Session {
                 now: now_ms,
                 max_skew_ms: MAX_CLOCK_SKEW_MS,
             };
-            self.score.cursor_in_future();
-            self.blame(error.clone());
+            self.blame(Fault::CursorInFuture(error.clone()));
             return self.finish(Err(error));
         }
         let max = self.config.max_ids_per_pull;
@@ -403,14 +364,13 @@ impl Session {
             &mut pull.want,
             Judge {
                 scope: &pull.scope,
-                score: &mut self.score,
                 verified: &self.config.verified,
                 now_ms,
             },
         );
-        let blamed = fetched.record(&mut pull.progress, &mut self.outputs, &mut self.score);
-        for error in blamed {
-            self.blame(error);
+        let blamed = fetched.record(&mut pull.progress, &mut self.outputs);
+        for fault in blamed {
+            self.blame(fault);
         }
         self.advance(now_ms);
     }
@@ -479,14 +439,12 @@ impl Session {
     }
 
     pub(super) fn unexpected(&mut self, reason: &str) {
-        self.score.unexpected();
-        self.blame(unexpected_error(reason));
+        self.blame(Fault::Unexpected(unexpected_error(reason)));
     }
 
-    /// Reports dropped input (already counted) and disconnects past the threshold.
-    fn blame(&mut self, error: Error) {
-        self.outputs.push_back(Output::Misbehaved(error));
-        self.check_score();
+    /// Reports dropped input, for whoever keeps the peer's score.
+    fn blame(&mut self, fault: Fault) {
+        self.outputs.push_back(Output::Misbehaved(fault));
     }
 }
 

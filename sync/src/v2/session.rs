@@ -24,7 +24,7 @@ use crate::limits::{
 };
 use crate::message::Cursor;
 use crate::output::{Output, QueryId};
-use crate::peer_score::PeerScore;
+use crate::peer_score::Fault;
 use initiator::Pull;
 use phemossa_core::event::VerifiedIds;
 use phemossa_core::Error;
@@ -121,8 +121,6 @@ pub struct Reconciler {
     next_query: QueryId,
     /// Our recent sends, whose late answers are ignored without blame.
     recent: RecentSends,
-    score: PeerScore,
-    disconnect_sent: bool,
     outputs: VecDeque<Output>,
 }
 
@@ -134,42 +132,8 @@ impl Reconciler {
         }
     }
 
-    /// A session for a peer seen before, keeping its count of bad input (as v1's).
-    pub fn with_score(config: ReconcileConfig, score: PeerScore) -> Self {
-        Self {
-            config,
-            score,
-            ..Self::default()
-        }
-    }
-
     pub fn is_pulling(&self) -> bool {
         self.pull.is_some()
-    }
-
-    // score, score_mut and check_score repeat v1's `Session` on purpose: each machine keeps the
-    // peer's score while it lives, so the driver reads one count per peer whichever version it
-    // runs. The node issue (issue 12) moves the score onto the peer, and these go with it.
-
-    /// The bad input counted so far.
-    pub fn score(&self) -> &PeerScore {
-        &self.score
-    }
-
-    /// The same count, for bad input this peer sent on gossip.
-    pub fn score_mut(&mut self) -> &mut PeerScore {
-        &mut self.score
-    }
-
-    /// Whether the peer has passed the misbehaviour threshold; emits [`Output::Disconnect`]
-    /// once if so.
-    pub fn check_score(&mut self) -> bool {
-        let exceeded = self.score.should_disconnect();
-        if exceeded && !self.disconnect_sent {
-            self.disconnect_sent = true;
-            self.outputs.push_back(Output::Disconnect);
-        }
-        exceeded
     }
 
     /// When [`Self::handle_timeout`] should next be called, if anything is waiting.
@@ -196,10 +160,7 @@ impl Reconciler {
         self.now_ms = self.now_ms.max(now_ms);
         let message = match ReconcileMessage::decode(bytes) {
             Ok(message) => message,
-            Err(error) => {
-                self.score.malformed_message(&error);
-                return self.blame(error);
-            }
+            Err(error) => return self.blame(Fault::Malformed(error)),
         };
         match message {
             ReconcileMessage::Open {
@@ -345,15 +306,13 @@ impl Reconciler {
     }
 
     pub(super) fn unexpected(&mut self, reason: &str) {
-        self.score.unexpected();
-        self.blame(Error::UnexpectedSyncMessage {
+        self.blame(Fault::Unexpected(Error::UnexpectedSyncMessage {
             reason: reason.into(),
-        });
+        }));
     }
 
-    /// Reports dropped input (already counted) and disconnects past the threshold.
-    pub(super) fn blame(&mut self, error: Error) {
-        self.outputs.push_back(Output::Misbehaved(error));
-        self.check_score();
+    /// Reports dropped input, for whoever keeps the peer's score.
+    pub(super) fn blame(&mut self, fault: Fault) {
+        self.outputs.push_back(Output::Misbehaved(fault));
     }
 }

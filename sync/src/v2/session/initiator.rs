@@ -5,6 +5,7 @@
 
 use crate::fetched::{take_fetched, Judge};
 use crate::flight::Spent;
+use crate::peer_score::Fault;
 use std::collections::{HashSet, VecDeque};
 
 use negentropy::{Negentropy, NegentropyStorageVector};
@@ -183,8 +184,7 @@ impl Reconciler {
                     reason: error.to_string(),
                 };
                 pull.stop(error.clone());
-                self.score.malformed_message(&error);
-                self.blame(error);
+                self.blame(Fault::Malformed(error));
                 return self.advance(now_ms);
             }
         }
@@ -223,14 +223,13 @@ impl Reconciler {
             &mut pull.want,
             Judge {
                 scope: &pull.scope,
-                score: &mut self.score,
                 verified: &self.config.verified,
                 now_ms,
             },
         );
-        let blamed = fetched.record(&mut pull.progress, &mut self.outputs, &mut self.score);
-        for error in blamed {
-            self.blame(error);
+        let blamed = fetched.record(&mut pull.progress, &mut self.outputs);
+        for fault in blamed {
+            self.blame(fault);
         }
         self.advance(now_ms);
     }

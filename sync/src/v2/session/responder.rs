@@ -10,6 +10,7 @@ use negentropy::{Negentropy, NegentropyStorageBase as _, NegentropyStorageVector
 use super::Reconciler;
 use crate::message::{Cursor, Scope};
 use crate::output::{Output, QueryId};
+use crate::peer_score::Fault;
 use crate::v1::session::respond::pack_events;
 use crate::v2::budget::Reservation;
 use crate::v2::items::{Loaded, Loading};
@@ -266,8 +267,7 @@ impl Reconciler {
                 self.outputs.push_back(Output::Respond { to: req, bytes });
             }
             Err(error) => {
-                self.score.malformed_message(&error);
-                self.blame(error);
+                self.blame(Fault::Malformed(error));
             }
         }
     }
