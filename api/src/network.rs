@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-pub use phemossa_node::direct::DirectState;
+pub use phemossa_node::direct::{ConnectionKind, DirectState};
 
 /// The network as a whole, for the popup's one-line summary and the options page's table.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,16 +65,6 @@ pub enum RelayState {
         reason: String,
         retry_in_ms: u64,
     },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ConnectionKind {
-    /// Through a relay's circuit.
-    Relayed,
-    /// A `/webrtc` connection between the two browsers. A TURN server carrying its packets
-    /// still counts as direct: [`PathInfo`] then names a `relay` candidate.
-    Direct,
 }
 
 /// The kind of an ICE candidate, as WebRTC's `RTCIceCandidateStats.candidateType` names it.

@@ -1,15 +1,48 @@
-//! When to try a direct (browser-to-browser WebRTC) connection to a peer reached only through a
-//! relay, and when to try again after one failed: 30 s after the first failure, doubling up to
-//! 10 min, back to the start once one succeeds. The relayed connection is kept meanwhile, so a
-//! failed attempt costs nothing but the wait (docs/notes/webrtc-browser-to-browser.md §5.4).
+//! Direct (browser-to-browser WebRTC) connections to a peer first reached through a relay: per
+//! peer, its open connections and which are direct ([`Links`]); when this node should try to
+//! turn a relayed connection into a direct one, and when to close the relayed one once direct
+//! works; and when to try again after an attempt failed, 30 s after the first failure, doubling
+//! up to 10 min, back to the start once one succeeds ([`DirectAttempts`]). The relayed
+//! connection is kept meanwhile, so a failed attempt costs nothing but the wait
+//! (docs/design/webrtc-browser-to-browser.md §5.4, docs/protocol.md §8.8).
 //!
-//! One [`DirectAttempts`] per peer, kept by the driver beside the peer's other state. It is
-//! told of attempts starting, failing and succeeding, with the time, and says whether another
-//! is due and how things stand for the pages ([`DirectState`]).
+//! Who starts: the side that dialed the relayed connection (the spec's convention), at once;
+//! the other side only if nothing has started after a grace period, so a peer that never
+//! initiates (it may be another implementation) still ends up direct.
+//!
+//! One [`Links`] per peer, kept by the driver beside the peer's other state, generic over the
+//! driver's connection id. It is told of connections opening and closing, identify, attempts
+//! starting and failing, with the time, and says whether an attempt is due, which relayed
+//! connections to close, and how things stand for the pages ([`DirectState`]).
+
+use std::collections::HashMap;
+use std::hash::Hash;
 
 use serde::{Deserialize, Serialize};
 
 use crate::backoff::Backoff;
+
+/// How a peer is connected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionKind {
+    /// Through a relay's circuit.
+    Relayed,
+    /// A `/webrtc` connection between the two browsers. A TURN server carrying its packets
+    /// still counts as direct (the page's path then names a `relay` candidate).
+    Direct,
+}
+
+/// How long the listening side of a relayed connection waits for the peer to start signaling
+/// before it starts itself.
+pub const INITIATE_GRACE_MS: u64 = 5_000;
+
+/// A relayed connection is closed, once a direct one works, no sooner than this after it
+/// opened and after this node last changed its gossip subscriptions. Gossipsub hands a peer's
+/// messages to whichever of its connections asks first, and what a closing connection holds
+/// is lost: above all the subscriptions it sends once per peer, without which the peer never
+/// forwards a followed author's posts here.
+pub const RELAYED_SETTLE_MS: u64 = 10_000;
 
 /// What the node is doing about a direct connection to a peer it reaches only through a relay.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,6 +135,230 @@ impl DirectAttempts {
                 .map(|at| at.saturating_sub(now)),
             last_error: self.last_error.clone(),
         }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Link {
+    kind: ConnectionKind,
+    /// This node dialed it.
+    dialed: bool,
+    opened_at: u64,
+}
+
+/// One peer's open connections and the effort to make one direct; `C` is the driver's
+/// connection id. See the module documentation.
+#[derive(Debug, Clone)]
+pub struct Links<C> {
+    open: HashMap<C, Link>,
+    /// What the last connection was, shown once the peer is gone.
+    last_kind: Option<ConnectionKind>,
+    /// Identify listed the signaling protocol on a relayed connection.
+    speaks_signaling: bool,
+    /// When this node is to start an attempt; `None` while the peer is expected to.
+    initiate_at: Option<u64>,
+    /// Our attempt in flight.
+    dial: Option<C>,
+    /// Identify ran over a direct connection: it carries protocols end to end.
+    direct_identified: bool,
+    attempts: DirectAttempts,
+}
+
+impl<C> Default for Links<C> {
+    fn default() -> Self {
+        Self {
+            open: HashMap::new(),
+            last_kind: None,
+            speaks_signaling: false,
+            initiate_at: None,
+            dial: None,
+            direct_identified: false,
+            attempts: DirectAttempts::default(),
+        }
+    }
+}
+
+impl<C: Copy + Eq + Hash> Links<C> {
+    pub fn opened(&mut self, connection: C, kind: ConnectionKind, dialed: bool, now: u64) {
+        self.open.insert(
+            connection,
+            Link {
+                kind,
+                dialed,
+                opened_at: now,
+            },
+        );
+        if kind == ConnectionKind::Direct {
+            self.attempts.succeeded();
+            if self.dial == Some(connection) {
+                self.dial = None;
+            }
+            self.initiate_at = None;
+        }
+    }
+
+    /// `connection` closed; whether it was one of this peer's (not forgotten by [`Self::clear`]).
+    pub fn closed(&mut self, connection: C, now: u64) -> bool {
+        let Some(link) = self.open.remove(&connection) else {
+            return false;
+        };
+        if self.open.is_empty() {
+            self.last_kind = Some(link.kind);
+        }
+        if !self.has_direct() {
+            self.direct_identified = false;
+            // The direct connection went while a relayed one is still up: try again, by the
+            // same rule as after identify (identify does not run again on that connection).
+            if link.kind == ConnectionKind::Direct && self.speaks_signaling && self.dial.is_none() {
+                let relayed = self
+                    .open
+                    .values()
+                    .find(|l| l.kind == ConnectionKind::Relayed);
+                if let Some(&relayed) = relayed {
+                    self.schedule_initiation(relayed, now);
+                }
+            }
+        }
+        true
+    }
+
+    /// Forgets every connection (the last one closed).
+    pub fn clear(&mut self) {
+        self.open.clear();
+        self.speaks_signaling = false;
+        self.initiate_at = None;
+        self.dial = None;
+        self.direct_identified = false;
+    }
+
+    /// Direct if any open connection is, else relayed; without connections, what the last
+    /// one was.
+    pub fn kind(&self) -> Option<ConnectionKind> {
+        if self.has_direct() {
+            Some(ConnectionKind::Direct)
+        } else {
+            self.open
+                .values()
+                .next()
+                .map(|link| link.kind)
+                .or(self.last_kind)
+        }
+    }
+
+    /// The direct connections.
+    pub fn direct(&self) -> Vec<C> {
+        self.open
+            .iter()
+            .filter(|(_, l)| l.kind == ConnectionKind::Direct)
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    pub fn has_direct(&self) -> bool {
+        self.open.values().any(|l| l.kind == ConnectionKind::Direct)
+    }
+
+    fn has_relayed(&self) -> bool {
+        self.open
+            .values()
+            .any(|l| l.kind == ConnectionKind::Relayed)
+    }
+
+    /// The relayed connections to close now: a direct connection has been identified, and
+    /// each has settled ([`RELAYED_SETTLE_MS`] since it opened and since
+    /// `subscriptions_changed_at`). Closing them stops request-response from spreading
+    /// requests over both paths and frees the relay's circuit.
+    pub fn relayed_to_close(&self, now: u64, subscriptions_changed_at: u64) -> Vec<C> {
+        // A relayed connection is never the last way to the peer: a direct one must be open
+        // (checked, not only implied by `direct_identified`, which a direct connection's close
+        // resets).
+        if !self.direct_identified
+            || !self.has_direct()
+            || now < subscriptions_changed_at.saturating_add(RELAYED_SETTLE_MS)
+        {
+            return Vec::new();
+        }
+        self.open
+            .iter()
+            .filter(|(_, l)| {
+                l.kind == ConnectionKind::Relayed
+                    && now >= l.opened_at.saturating_add(RELAYED_SETTLE_MS)
+            })
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    /// Identify ran on `connection`; `speaks` is whether it listed the signaling protocol.
+    pub fn identified(&mut self, connection: C, speaks: bool, now: u64) {
+        let Some(link) = self.open.get(&connection).copied() else {
+            return;
+        };
+        if link.kind == ConnectionKind::Direct {
+            self.direct_identified = true;
+        }
+        if link.kind != ConnectionKind::Relayed || !speaks || self.has_direct() {
+            return;
+        }
+        self.speaks_signaling = true;
+        if self.initiate_at.is_none() && self.dial.is_none() {
+            self.schedule_initiation(link, now);
+        }
+    }
+
+    /// When to start an attempt over `relayed`: at once if this node dialed it (the spec's
+    /// initiator), else after [`INITIATE_GRACE_MS`], to let the peer start first.
+    fn schedule_initiation(&mut self, relayed: Link, now: u64) {
+        let wait = if relayed.dialed { 0 } else { INITIATE_GRACE_MS };
+        self.initiate_at = Some(now + wait);
+    }
+
+    /// The peer started an attempt: it drives this one.
+    pub fn peer_initiated(&mut self) {
+        self.initiate_at = None;
+    }
+
+    /// Whether this node should start an attempt now.
+    pub fn due(&self, now: u64) -> bool {
+        self.speaks_signaling
+            && self.dial.is_none()
+            && !self.has_direct()
+            && self.has_relayed()
+            && self.initiate_at.is_some_and(|at| now >= at)
+            && self.attempts.due(now)
+    }
+
+    pub fn dialing(&mut self, connection: C, now: u64) {
+        self.dial = Some(connection);
+        self.initiate_at = None;
+        self.attempts.start(now);
+    }
+
+    /// An attempt failed, ours (`connection` is our dial) or the peer's; whether it was ours.
+    /// This node retries after the backoff either way.
+    pub fn failed(&mut self, connection: Option<C>, error: String, now: u64) -> bool {
+        let ours = connection.is_some() && connection == self.dial;
+        if ours {
+            self.dial = None;
+        }
+        self.attempts.failed(now, error);
+        if !self.has_direct() {
+            // Due again once the backoff `attempts` keeps has passed.
+            self.initiate_at = Some(now);
+        }
+        ours
+    }
+
+    /// Whether `connection` is a direct dial of ours in flight.
+    pub fn is_our_dial(&self, connection: C) -> bool {
+        self.dial == Some(connection)
+    }
+
+    /// What the options page shows of the effort; `None` while direct or not connected.
+    pub fn state(&self, now: u64) -> Option<DirectState> {
+        if self.has_direct() || self.open.is_empty() || !self.speaks_signaling {
+            return None;
+        }
+        Some(self.attempts.state(now))
     }
 }
 
@@ -210,6 +467,169 @@ mod tests {
                 prop_assert!(wait >= last);
                 prop_assert!((FIRST_RETRY_MS..=MAX_RETRY_MS).contains(&wait));
                 last = wait;
+            }
+        }
+    }
+
+    // ---- Links ----
+
+    #[test]
+    fn the_dialer_of_the_relayed_connection_starts_at_once_the_other_side_after_the_grace() {
+        let mut dialer = Links::<u32>::default();
+        dialer.opened(1, ConnectionKind::Relayed, true, 1_000);
+        assert!(
+            !dialer.due(1_000),
+            "nothing before identify says the peer can signal"
+        );
+        dialer.identified(1, true, 1_000);
+        assert!(dialer.due(1_000));
+
+        let mut listener = Links::<u32>::default();
+        listener.opened(1, ConnectionKind::Relayed, false, 1_000);
+        listener.identified(1, true, 1_000);
+        assert!(!listener.due(1_000 + INITIATE_GRACE_MS - 1));
+        assert!(listener.due(1_000 + INITIATE_GRACE_MS));
+        listener.peer_initiated();
+        assert!(
+            !listener.due(1_000 + INITIATE_GRACE_MS),
+            "the peer drives the attempt it started"
+        );
+    }
+
+    #[test]
+    fn a_peer_without_signaling_is_never_dialed_directly() {
+        let mut links = Links::<u32>::default();
+        links.opened(1, ConnectionKind::Relayed, true, 0);
+        links.identified(1, false, 0);
+        assert!(!links.due(u64::MAX / 2));
+        assert_eq!(links.state(0), None);
+    }
+
+    #[test]
+    fn a_failed_attempt_keeps_the_relay_and_waits_out_the_backoff() {
+        let mut links = Links::<u32>::default();
+        links.opened(1, ConnectionKind::Relayed, true, 0);
+        links.identified(1, true, 0);
+        links.dialing(3, 0);
+        assert!(!links.due(0), "one attempt at a time");
+        assert!(links.is_our_dial(3));
+        assert!(links.failed(Some(3), "ICE failed".into(), 15_000));
+        assert_eq!(links.kind(), Some(ConnectionKind::Relayed));
+        let state = links
+            .state(15_000)
+            .expect("the effort is shown while relayed");
+        assert_eq!(state.failures, 1);
+        assert_eq!(state.last_error.as_deref(), Some("ICE failed"));
+        assert!(!links.due(15_000 + 29_999));
+        assert!(links.due(15_000 + 30_000));
+        // A failure of the peer's attempt is not ours, but also counts.
+        assert!(!links.failed(None, "timeout".into(), 50_000));
+        assert_eq!(links.state(50_000).map(|s| s.failures), Some(2));
+    }
+
+    #[test]
+    fn relayed_connections_close_only_once_direct_is_identified_and_settled() {
+        let mut links = Links::<u32>::default();
+        links.opened(1, ConnectionKind::Relayed, true, 0);
+        links.identified(1, true, 0);
+        links.dialing(3, 0);
+        links.opened(2, ConnectionKind::Direct, true, 2_000);
+        assert_eq!(links.kind(), Some(ConnectionKind::Direct));
+        assert!(!links.due(2_000), "no attempt once direct");
+        assert_eq!(links.state(2_000), None, "nothing to show once direct");
+        assert!(
+            links.relayed_to_close(60_000, 0).is_empty(),
+            "not before identify ran over it"
+        );
+        links.identified(2, true, 2_500);
+        assert!(links.relayed_to_close(RELAYED_SETTLE_MS - 1, 0).is_empty());
+        assert!(
+            links
+                .relayed_to_close(RELAYED_SETTLE_MS, RELAYED_SETTLE_MS - 1)
+                .is_empty(),
+            "not right after a subscription change"
+        );
+        assert_eq!(links.relayed_to_close(RELAYED_SETTLE_MS, 0), vec![1]);
+        assert!(links.closed(1, RELAYED_SETTLE_MS));
+        assert!(
+            !links.closed(1, RELAYED_SETTLE_MS),
+            "a connection is closed once"
+        );
+        assert_eq!(links.direct(), vec![2]);
+    }
+
+    #[test]
+    fn the_last_kind_is_kept_for_the_row_once_the_peer_is_gone() {
+        let mut links = Links::<u32>::default();
+        links.opened(2, ConnectionKind::Direct, false, 0);
+        assert!(links.closed(2, 0));
+        assert!(!links.has_direct());
+        assert_eq!(links.kind(), Some(ConnectionKind::Direct));
+        links.clear();
+        assert_eq!(links.kind(), Some(ConnectionKind::Direct));
+    }
+
+    #[test]
+    fn a_direct_connection_lost_beside_a_relayed_one_is_tried_again() {
+        let mut links = Links::<u32>::default();
+        links.opened(1, ConnectionKind::Relayed, true, 0);
+        links.identified(1, true, 0);
+        links.dialing(3, 0);
+        links.opened(3, ConnectionKind::Direct, true, 1_000);
+        assert!(!links.due(2_000));
+        assert!(links.closed(3, 2_000));
+        assert_eq!(links.kind(), Some(ConnectionKind::Relayed));
+        assert!(
+            links.due(2_000),
+            "the dialer of the relayed connection tries again at once"
+        );
+    }
+
+    proptest! {
+        /// Whatever happens in whatever order: at most one attempt of ours at a time, none
+        /// while a direct connection is open, and a relayed connection is only ever offered
+        /// for closing while a direct one is open.
+        #[test]
+        fn one_attempt_at_a_time_and_relayed_closed_only_beside_direct(
+            steps in proptest::collection::vec((0u8..8, 0u32..8, 0u64..20_000), 1..150),
+        ) {
+            let mut links = Links::<u32>::default();
+            let mut now = 0u64;
+            let mut next_dial = 100u32;
+            // Connection ids are never reused (libp2p's are unique): opens take fresh ones,
+            // everything else picks among those opened so far.
+            let mut opened = 0u32;
+            for (what, pick, gap) in steps {
+                now += gap;
+                let conn = if opened == 0 { 0 } else { pick % opened };
+                match what {
+                    0 => {
+                        links.opened(opened, ConnectionKind::Relayed, pick % 2 == 0, now);
+                        opened += 1;
+                    }
+                    1 => {
+                        links.opened(opened, ConnectionKind::Direct, true, now);
+                        opened += 1;
+                    }
+                    2 => { links.closed(conn, now); }
+                    3 => links.identified(conn, true, now),
+                    4 => if links.due(now) {
+                        prop_assert!(!links.has_direct());
+                        next_dial += 1;
+                        links.dialing(next_dial, now);
+                        prop_assert!(!links.due(now), "one attempt at a time");
+                    },
+                    5 => { links.failed(Some(next_dial), "failed".into(), now); }
+                    6 => links.peer_initiated(),
+                    _ => links.clear(),
+                }
+                if !links.relayed_to_close(now, 0).is_empty() {
+                    prop_assert!(links.has_direct());
+                }
+                if links.has_direct() {
+                    prop_assert!(!links.due(now));
+                    prop_assert_eq!(links.state(now), None);
+                }
             }
         }
     }

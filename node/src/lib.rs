@@ -28,6 +28,6 @@ pub mod pulls;
 pub mod relay_slots;
 pub mod rotation;
 
-pub use direct::{DirectAttempts, DirectState};
+pub use direct::{ConnectionKind, DirectAttempts, DirectState, Links};
 pub use pulls::PullScheduler;
 pub use relay_slots::{RelayAction, RelaySlots, SlotState};

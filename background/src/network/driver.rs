@@ -546,7 +546,7 @@ impl Driver {
                 if let Some(peer) = self.peers.get_mut(&peer_id) {
                     // A connection already given up as stale was no longer counted, and its
                     // peer already owes a pull for the connection that replaced it.
-                    let counted = peer.links.closed(connection_id, now);
+                    let counted = peer.connection_closed(connection_id, now);
                     if counted {
                         peer.connections = peer.connections.saturating_sub(1);
                     }
@@ -666,8 +666,8 @@ impl Driver {
     fn tend_paths(&mut self, now: u64) {
         for (peer_id, path) in self.paths.borrow_mut().drain(..) {
             if let Some(peer) = self.peers.get_mut(&peer_id) {
-                if peer.links.has_direct() && peer.links.path != path {
-                    peer.links.path = path;
+                if peer.links.has_direct() && peer.path != path {
+                    peer.path = path;
                     self.changed = true;
                 }
             }

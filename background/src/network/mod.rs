@@ -4,7 +4,6 @@
 //! to it through a [`NetworkHandle`] and reads its state from the shared [`NetworkStatus`].
 
 mod behaviour;
-mod direct;
 mod driver;
 mod gossip;
 pub mod handle;

@@ -4,19 +4,20 @@
 use std::collections::{HashMap, VecDeque};
 
 use libp2p::request_response::ResponseChannel;
+use libp2p::swarm::ConnectionId;
 use libp2p::PeerId;
-use phemossa_api::{PeerInfo, SyncProgress};
+use phemossa_api::{PathInfo, PeerInfo, SyncProgress};
 use phemossa_core::event::VerifiedIds;
 use phemossa_core::Event;
 use phemossa_node::admission::{Occupancy, REDIAL};
 use phemossa_node::backoff::Retry;
+use phemossa_node::direct::Links;
 use phemossa_node::limits::{is_banned, to_forget, Remembered};
 use phemossa_sync::v2::HeldBudget;
 use phemossa_sync::{
     Output, PeerScore, Progress, ReconcileConfig, Reconciler, Session, SessionConfig, SyncMachine,
 };
 
-use super::direct::Links;
 use crate::storage::PeerRecord;
 
 /// Inbound requests awaiting an answer, per peer. The session answers at most a few at once
@@ -49,7 +50,10 @@ pub struct Peer {
     pub connections: usize,
     pub address: Option<String>,
     /// Its open connections, which are direct, and the effort to make one direct.
-    pub links: Links,
+    pub links: Links<ConnectionId>,
+    /// The path of the direct connection, from the browser's statistics; `None` while none
+    /// is open.
+    pub path: Option<PathInfo>,
     pub events_received: u64,
     /// Invalid input counted in earlier runs (the session counts this run's).
     pub invalid_before: u64,
@@ -90,6 +94,7 @@ impl Peer {
             connections: 0,
             address: None,
             links: Links::default(),
+            path: None,
             events_received: 0,
             invalid_before: 0,
             signaling_faults: 0,
@@ -161,6 +166,16 @@ impl Peer {
         Some(output)
     }
 
+    /// `connection` closed; whether it was one of the peer's that still counted. Once no
+    /// direct connection is left, its path is forgotten.
+    pub fn connection_closed(&mut self, connection: ConnectionId, now: u64) -> bool {
+        let counted = self.links.closed(connection, now);
+        if !self.links.has_direct() {
+            self.path = None;
+        }
+        counted
+    }
+
     /// Keeps the channel to answer inbound request `req` of protocol `version` on.
     pub fn await_response(
         &mut self,
@@ -189,6 +204,7 @@ impl Peer {
     pub fn disconnected(&mut self) {
         self.connections = 0;
         self.links.clear();
+        self.path = None;
         self.v1 = Session::new(v1_config(&self.shared));
         self.v2 = Reconciler::new(v2_config(&self.shared));
         self.generation += 1;
@@ -219,7 +235,7 @@ impl Peer {
             peer_id: peer_id.to_string(),
             address: self.address.clone(),
             connection: self.links.kind(),
-            path: self.links.path.clone(),
+            path: self.path.clone(),
             direct: self.links.state(now),
             connected: self.connected(),
             events_received: self.events_received,
@@ -340,6 +356,7 @@ impl Peers {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use phemossa_api::{CandidateType, ConnectionKind};
     use phemossa_sync::Scope;
     use wasm_bindgen_test::*;
 
@@ -372,6 +389,32 @@ mod tests {
         peer.invalid_before = 3;
         assert!(peer.past_threshold());
         assert_eq!(peer.invalid(), 13);
+    }
+
+    #[wasm_bindgen_test]
+    fn losing_the_last_direct_connection_forgets_its_path() {
+        let mut peer = Peer::new(&NodeShared::default());
+        let (relayed, direct) = (
+            ConnectionId::new_unchecked(1),
+            ConnectionId::new_unchecked(2),
+        );
+        peer.links.opened(relayed, ConnectionKind::Relayed, true, 0);
+        peer.links.opened(direct, ConnectionKind::Direct, true, 0);
+        peer.path = Some(PathInfo {
+            local_type: CandidateType::Host,
+            remote_type: CandidateType::Host,
+            remote_address: None,
+            protocol: Some("udp".into()),
+            rtt_ms: Some(1),
+        });
+        assert!(peer.connection_closed(relayed, 0));
+        assert!(peer.path.is_some(), "the direct connection is still open");
+        assert!(peer.connection_closed(direct, 0));
+        assert_eq!(peer.path, None);
+        assert_eq!(
+            peer.info(&PeerId::random(), 0).connection,
+            Some(ConnectionKind::Direct)
+        );
     }
 
     #[wasm_bindgen_test]
