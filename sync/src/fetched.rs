@@ -5,7 +5,8 @@
 use std::collections::{HashSet, VecDeque};
 
 use super::message::Scope;
-use super::peer_score::{is_excusable, Fault};
+use super::peer_score::is_excusable;
+use crate::output::Fault;
 use crate::output::{Output, Progress};
 use phemossa_core::event::VerifiedIds;
 use phemossa_core::keys::EventId;

@@ -28,8 +28,8 @@ pub mod v2;
 
 pub use machine::SyncMachine;
 pub use message::{Cursor, Message, Scope};
-pub use output::{Output, Progress, QueryId};
-pub use peer_score::{Fault, PeerScore};
+pub use output::{Fault, Output, Progress, QueryId};
+pub use peer_score::PeerScore;
 pub use v1::session::{Session, SessionConfig};
 pub use v2::{ReconcileConfig, ReconcileMessage, Reconciler, SYNC_V2_PROTOCOL};
 

@@ -1,9 +1,8 @@
 //! What a sync machine of either version asks its driver to do ([`Output`]), the store queries
-//! it names ([`QueryId`]) and how far a pull has got ([`Progress`]): the vocabulary every
-//! driver speaks, whichever version runs.
+//! it names ([`QueryId`]), how far a pull has got ([`Progress`]) and the bad input it reports
+//! ([`Fault`]): the vocabulary every driver speaks, whichever version runs.
 
 use crate::message::{Cursor, Scope};
-use crate::peer_score::Fault;
 use phemossa_core::keys::EventId;
 use phemossa_core::{Error, Event};
 
@@ -67,4 +66,33 @@ pub enum Output {
     /// peer counts it ([`PeerScore::count`](crate::PeerScore::count)) in the one score it holds
     /// for the peer across protocols and connections, and decides when to disconnect.
     Misbehaved(Fault),
+}
+
+/// One piece of bad input a peer sent that was dropped, as its score counts it. Sync machines
+/// report each as `Output::Misbehaved`; whoever keeps the peer counts it with
+/// [`PeerScore::count`](crate::PeerScore::count), so one score per peer covers every protocol
+/// the peer speaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// A message that does not decode, or is too large.
+    Malformed(Error),
+    /// An event that fails validation.
+    InvalidEvent(Error),
+    /// A well-formed message the protocol does not allow now (an answer to nothing asked, an
+    /// event not requested, an empty page with a cursor).
+    Unexpected(Error),
+    /// A cursor far ahead of our clock: counted and shown, but excused (a fast clock is honest).
+    CursorInFuture(Error),
+}
+
+impl Fault {
+    /// What was wrong, in words and with its code.
+    pub fn error(&self) -> &Error {
+        match self {
+            Fault::Malformed(error)
+            | Fault::InvalidEvent(error)
+            | Fault::Unexpected(error)
+            | Fault::CursorInFuture(error) => error,
+        }
+    }
 }

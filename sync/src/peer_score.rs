@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 
 use phemossa_core::Error;
 
+use crate::output::{Fault, Output};
+
 /// Bad messages and events a peer may send before it is disconnected.
 pub const DISCONNECT_THRESHOLD: u32 = 10;
 
@@ -20,34 +22,6 @@ pub fn is_excusable(error: &Error) -> bool {
 }
 
 /// What one peer has sent that was dropped.
-/// One piece of bad input a peer sent that was dropped, as its score counts it. Sync machines
-/// report each as `Output::Misbehaved`; whoever keeps the peer counts it with
-/// [`PeerScore::count`], so one score per peer covers every protocol the peer speaks.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Fault {
-    /// A message that does not decode, or is too large.
-    Malformed(Error),
-    /// An event that fails validation.
-    InvalidEvent(Error),
-    /// A well-formed message the protocol does not allow now (an answer to nothing asked, an
-    /// event not requested, an empty page with a cursor).
-    Unexpected(Error),
-    /// A cursor far ahead of our clock: counted and shown, but excused (a fast clock is honest).
-    CursorInFuture(Error),
-}
-
-impl Fault {
-    /// What was wrong, in words and with its code.
-    pub fn error(&self) -> &Error {
-        match self {
-            Fault::Malformed(error)
-            | Fault::InvalidEvent(error)
-            | Fault::Unexpected(error)
-            | Fault::CursorInFuture(error) => error,
-        }
-    }
-}
-
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PeerScore {
     /// Messages that did not decode, by error code.
@@ -73,6 +47,14 @@ impl PeerScore {
             Fault::InvalidEvent(error) => self.invalid_event(error),
             Fault::Unexpected(_) => self.unexpected(),
             Fault::CursorInFuture(_) => self.cursor_in_future(),
+        }
+    }
+
+    /// Counts the fault `output` reports, if it reports one: what whoever polls a machine's
+    /// outputs calls on each, so every fault is counted exactly once.
+    pub fn observe(&mut self, output: &Output) {
+        if let Output::Misbehaved(fault) = output {
+            self.count(fault);
         }
     }
 

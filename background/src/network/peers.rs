@@ -160,9 +160,7 @@ impl Peer {
     /// in the peer's score on the way, so every fault is counted once, whoever polls.
     pub fn poll_output(&mut self, version: Version) -> Option<Output> {
         let output = self.machine(version).poll_output()?;
-        if let Output::Misbehaved(fault) = &output {
-            self.score.count(fault);
-        }
+        self.score.observe(&output);
         Some(output)
     }
 

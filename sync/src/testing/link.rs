@@ -6,8 +6,9 @@ use std::collections::VecDeque;
 
 use super::store::MemoryStore;
 use crate::machine::SyncMachine;
+use crate::output::Fault;
 use crate::output::{Output, Progress};
-use crate::peer_score::{Fault, PeerScore};
+use crate::peer_score::PeerScore;
 use phemossa_core::Error;
 
 /// One side of an in-memory link.
@@ -35,6 +36,7 @@ impl<M: SyncMachine> Peer<M> {
     pub fn drain(&mut self, now_ms: u64) -> Vec<Vec<u8>> {
         let mut sent = Vec::new();
         while let Some(output) = self.session.poll_output() {
+            self.score.observe(&output);
             let query = match &output {
                 Output::ListIds { query, .. }
                 | Output::FindMissing { query, .. }
@@ -73,10 +75,7 @@ impl<M: SyncMachine> Peer<M> {
                 }
                 Output::Store(event) => self.store.insert(event),
                 Output::Finished(result) => self.finished = Some(result),
-                Output::Misbehaved(fault) => {
-                    self.score.count(&fault);
-                    self.misbehaved.push(fault);
-                }
+                Output::Misbehaved(fault) => self.misbehaved.push(fault),
                 Output::Progress(_) => {}
                 // Nothing goes back: the requester's request times out and is asked again.
                 Output::Unanswered { .. } => self.unanswered += 1,

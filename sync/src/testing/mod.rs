@@ -11,8 +11,9 @@ use std::collections::VecDeque;
 use std::ops::{Deref, DerefMut};
 
 use crate::machine::SyncMachine;
+use crate::output::Fault;
 use crate::output::Output;
-use crate::peer_score::{Fault, PeerScore};
+use crate::peer_score::PeerScore;
 
 /// A machine a test drives by hand, with the score its owner keeps of the peer: every
 /// [`Output::Misbehaved`] the machine emits is counted, as a driver counts it in the one score
@@ -38,9 +39,7 @@ impl<M: SyncMachine> Scored<M> {
     /// [`Self::poll_output`].
     fn take_outputs(&mut self) {
         while let Some(output) = self.machine.poll_output() {
-            if let Output::Misbehaved(fault) = &output {
-                self.score.count(fault);
-            }
+            self.score.observe(&output);
             self.pending.push_back(output);
         }
     }

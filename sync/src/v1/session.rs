@@ -21,8 +21,8 @@ use crate::limits::{
     MAX_REQUESTS_PER_PULL, MAX_SENDS, PULL_DEADLINE_MS, REQUEST_TIMEOUT_MS,
 };
 use crate::message::{Cursor, Message, Scope};
+use crate::output::Fault;
 pub use crate::output::{Output, Progress, QueryId};
-use crate::peer_score::Fault;
 use phemossa_core::event::VerifiedIds;
 use phemossa_core::keys::EventId;
 use phemossa_core::limits::MAX_CLOCK_SKEW_MS;

@@ -23,8 +23,8 @@ use crate::limits::{
     PULL_DEADLINE_MS, REQUEST_TIMEOUT_MS,
 };
 use crate::message::Cursor;
+use crate::output::Fault;
 use crate::output::{Output, QueryId};
-use crate::peer_score::Fault;
 use initiator::Pull;
 use phemossa_core::event::VerifiedIds;
 use phemossa_core::Error;

@@ -5,7 +5,7 @@
 
 use crate::fetched::{take_fetched, Judge};
 use crate::flight::Spent;
-use crate::peer_score::Fault;
+use crate::output::Fault;
 use std::collections::{HashSet, VecDeque};
 
 use negentropy::{Negentropy, NegentropyStorageVector};

@@ -9,8 +9,8 @@ use negentropy::{Negentropy, NegentropyStorageBase as _, NegentropyStorageVector
 
 use super::Reconciler;
 use crate::message::{Cursor, Scope};
+use crate::output::Fault;
 use crate::output::{Output, QueryId};
-use crate::peer_score::Fault;
 use crate::v1::session::respond::pack_events;
 use crate::v2::budget::Reservation;
 use crate::v2::items::{Loaded, Loading};
