@@ -20,7 +20,7 @@ use std::hash::Hash;
 
 use serde::{Deserialize, Serialize};
 
-use crate::backoff::Backoff;
+use crate::backoff::{Backoff, Retry};
 
 /// How a peer is connected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -74,9 +74,8 @@ pub const RETRY: Backoff = Backoff::new(FIRST_RETRY_MS, MAX_RETRY_MS);
 pub struct DirectAttempts {
     /// When the attempt under way started; `None` when none is.
     started_at: Option<u64>,
-    failures: u32,
-    /// Not before this is the next attempt due; `None` when no failure is waited out.
-    retry_at: Option<u64>,
+    /// Failed attempts in a row, and when the next may start.
+    retry: Retry,
     last_error: Option<String>,
 }
 
@@ -97,8 +96,7 @@ impl DirectAttempts {
     /// [`start`]: Self::start
     pub fn failed(&mut self, now: u64, error: impl Into<String>) {
         self.started_at = None;
-        self.failures = self.failures.saturating_add(1);
-        self.retry_at = Some(now.saturating_add(RETRY.delay_ms(self.failures)));
+        self.retry.failed(now, &RETRY);
         self.last_error = Some(error.into());
     }
 
@@ -110,7 +108,7 @@ impl DirectAttempts {
     /// Whether an attempt may start at `now`: none is under way and any failure's wait is over.
     /// The driver asks this only for peers it reaches only through a relay.
     pub fn due(&self, now: u64) -> bool {
-        self.started_at.is_none() && self.retry_at.is_none_or(|at| now >= at)
+        self.started_at.is_none() && self.retry.due(now)
     }
 
     /// Whether an attempt is under way.
@@ -120,19 +118,17 @@ impl DirectAttempts {
 
     /// Failed attempts in a row.
     pub fn failures(&self) -> u32 {
-        self.failures
+        self.retry.failures()
     }
 
     /// How things stand at `now`, for `PeerInfo.direct`.
     pub fn state(&self, now: u64) -> DirectState {
         let attempting = self.attempting();
+        let waiting = !attempting && self.retry.failures() > 0;
         DirectState {
             attempting,
-            failures: self.failures,
-            retry_in_ms: self
-                .retry_at
-                .filter(|_| !attempting)
-                .map(|at| at.saturating_sub(now)),
+            failures: self.retry.failures(),
+            retry_in_ms: waiting.then(|| self.retry.next_at().saturating_sub(now)),
             last_error: self.last_error.clone(),
         }
     }
@@ -473,6 +469,16 @@ mod tests {
 
     // ---- Links ----
 
+    /// A peer reached over relayed connection 1, which this node dialed; identify said it
+    /// signals, and this node's direct dial 3 is under way.
+    fn dialing_over_relayed() -> Links<u32> {
+        let mut links = Links::default();
+        links.opened(1, ConnectionKind::Relayed, true, 0);
+        links.identified(1, true, 0);
+        links.dialing(3, 0);
+        links
+    }
+
     #[test]
     fn the_dialer_of_the_relayed_connection_starts_at_once_the_other_side_after_the_grace() {
         let mut dialer = Links::<u32>::default();
@@ -507,10 +513,7 @@ mod tests {
 
     #[test]
     fn a_failed_attempt_keeps_the_relay_and_waits_out_the_backoff() {
-        let mut links = Links::<u32>::default();
-        links.opened(1, ConnectionKind::Relayed, true, 0);
-        links.identified(1, true, 0);
-        links.dialing(3, 0);
+        let mut links = dialing_over_relayed();
         assert!(!links.due(0), "one attempt at a time");
         assert!(links.is_our_dial(3));
         assert!(links.failed(Some(3), "ICE failed".into(), 15_000));
@@ -529,10 +532,7 @@ mod tests {
 
     #[test]
     fn relayed_connections_close_only_once_direct_is_identified_and_settled() {
-        let mut links = Links::<u32>::default();
-        links.opened(1, ConnectionKind::Relayed, true, 0);
-        links.identified(1, true, 0);
-        links.dialing(3, 0);
+        let mut links = dialing_over_relayed();
         links.opened(2, ConnectionKind::Direct, true, 2_000);
         assert_eq!(links.kind(), Some(ConnectionKind::Direct));
         assert!(!links.due(2_000), "no attempt once direct");
@@ -571,10 +571,7 @@ mod tests {
 
     #[test]
     fn a_direct_connection_lost_beside_a_relayed_one_is_tried_again() {
-        let mut links = Links::<u32>::default();
-        links.opened(1, ConnectionKind::Relayed, true, 0);
-        links.identified(1, true, 0);
-        links.dialing(3, 0);
+        let mut links = dialing_over_relayed();
         links.opened(3, ConnectionKind::Direct, true, 1_000);
         assert!(!links.due(2_000));
         assert!(links.closed(3, 2_000));

@@ -6,7 +6,7 @@
 //! Relays are named by their index in the bootstrap list, which the caller keeps with their
 //! addresses; `L` is the caller's listener handle (libp2p's `ListenerId` in the browser).
 
-use crate::backoff::Backoff;
+use crate::backoff::Retry;
 use crate::discovery::{GENERAL_NAMESPACE, RELAY_SLOT_RETRY};
 
 /// An ask for a slot that is not granted within this long is given up and asked again after
@@ -69,8 +69,8 @@ pub enum RelayAction<L> {
 struct Slot<L> {
     listener: Option<L>,
     state: SlotState,
-    /// Asks that failed in a row (reset when one is granted).
-    failures: u32,
+    /// Asks that failed in a row (reset when one is granted), and when the next is due.
+    retry: Retry,
     /// When the ask under way started (while `Connecting`).
     asked_at: u64,
     /// When registration is next due, and the next lookup (0: at once).
@@ -86,19 +86,20 @@ impl<L> Slot<L> {
                 reason: "not tried yet".into(),
                 retry_at: 0,
             },
-            failures: 0,
+            retry: Retry::default(),
             asked_at: 0,
             register_at: 0,
             discover_at: 0,
         }
     }
 
-    fn failed(&mut self, reason: String, now: u64, backoff: &Backoff) {
+    /// The ask failed or the slot was lost: wait [`RELAY_SLOT_RETRY`] for the failures so far.
+    fn failed(&mut self, reason: String, now: u64) {
         self.listener = None;
-        self.failures = self.failures.saturating_add(1);
+        self.retry.failed(now, &RELAY_SLOT_RETRY);
         self.state = SlotState::Waiting {
             reason,
-            retry_at: now.saturating_add(backoff.delay_ms(self.failures)),
+            retry_at: self.retry.next_at(),
         };
     }
 }
@@ -142,6 +143,9 @@ impl<L: Clone + PartialEq> RelaySlots<L> {
         mut author_namespaces: impl FnMut(u64) -> Vec<String>,
     ) -> Vec<RelayAction<L>> {
         let mut actions = Vec::new();
+        let round = now / RENEW_REGISTRATION_MS;
+        // This round's author namespaces, asked for once however many relays need them.
+        let mut window: Option<Vec<String>> = None;
         for (relay, slot) in self.slots.iter_mut().enumerate() {
             if slot.state == SlotState::Connecting
                 && now.saturating_sub(slot.asked_at) > RESERVE_TIMEOUT_MS
@@ -149,11 +153,7 @@ impl<L: Clone + PartialEq> RelaySlots<L> {
                 if let Some(listener) = slot.listener.take() {
                     actions.push(RelayAction::StopListening { listener });
                 }
-                slot.failed(
-                    "the relay did not grant a slot in time".into(),
-                    now,
-                    &RELAY_SLOT_RETRY,
-                );
+                slot.failed("the relay did not grant a slot in time".into(), now);
             }
             match &slot.state {
                 SlotState::Waiting { retry_at, .. } if now >= *retry_at => {
@@ -163,13 +163,13 @@ impl<L: Clone + PartialEq> RelaySlots<L> {
                 SlotState::Reserved => {}
                 _ => continue,
             }
-            let round = now / RENEW_REGISTRATION_MS;
             if now >= slot.register_at {
                 slot.register_at = now.saturating_add(RENEW_REGISTRATION_MS);
                 // A new window of followed authors each renewal; the last window's
                 // registrations run out a TTL later.
                 let mut namespaces = vec![GENERAL_NAMESPACE.to_owned()];
-                namespaces.extend(author_namespaces(round));
+                let window = window.get_or_insert_with(|| author_namespaces(round));
+                namespaces.extend(window.iter().cloned());
                 actions.push(RelayAction::Register {
                     relay,
                     namespaces,
@@ -178,11 +178,11 @@ impl<L: Clone + PartialEq> RelaySlots<L> {
             }
             if now >= slot.discover_at {
                 slot.discover_at = now.saturating_add(DISCOVER_EVERY_MS);
-                let window = author_namespaces(round);
+                let window = window.get_or_insert_with(|| author_namespaces(round));
                 let mut namespaces = vec![GENERAL_NAMESPACE.to_owned()];
                 if !window.is_empty() {
                     let turn = (now / DISCOVER_EVERY_MS) % window.len() as u64;
-                    namespaces.extend(window.into_iter().nth(turn as usize));
+                    namespaces.extend(window.get(turn as usize).cloned());
                 }
                 actions.push(RelayAction::Discover { relay, namespaces });
             }
@@ -202,7 +202,7 @@ impl<L: Clone + PartialEq> RelaySlots<L> {
     /// The ask for relay `relay`'s slot could not even start, for `reason`.
     pub fn listen_failed(&mut self, relay: usize, reason: String, now: u64) {
         if let Some(slot) = self.slots.get_mut(relay) {
-            slot.failed(reason, now, &RELAY_SLOT_RETRY);
+            slot.failed(reason, now);
         }
     }
 
@@ -211,7 +211,7 @@ impl<L: Clone + PartialEq> RelaySlots<L> {
     pub fn reserved(&mut self, relay: usize) {
         if let Some(slot) = self.slots.get_mut(relay) {
             slot.state = SlotState::Reserved;
-            slot.failures = 0;
+            slot.retry.succeeded();
             slot.register_at = 0;
             slot.discover_at = 0;
         }
@@ -227,7 +227,7 @@ impl<L: Clone + PartialEq> RelaySlots<L> {
         else {
             return false;
         };
-        slot.failed(reason, now, &RELAY_SLOT_RETRY);
+        slot.failed(reason, now);
         true
     }
 
@@ -238,7 +238,7 @@ impl<L: Clone + PartialEq> RelaySlots<L> {
         let slot = self.slots.get_mut(relay)?;
         let listener = slot.listener.take();
         if !matches!(slot.state, SlotState::Waiting { .. }) {
-            slot.failed(reason, now, &RELAY_SLOT_RETRY);
+            slot.failed(reason, now);
         }
         listener
     }
