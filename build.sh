@@ -3,6 +3,8 @@
 # Usage: ./build.sh             install what is missing, then build dist/
 #        ./build.sh --tools-only  only install what is missing (used by test.sh)
 # Env:   PHEMOSSA_SKIP_WASM_OPT=1  skip wasm-opt (faster dev loop, bigger wasm)
+#        PHEMOSSA_SKIP_NATIVE=1    skip the relay and hostile peer (test.sh: its native tests built
+#                                  both already, in the dev profile)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -86,11 +88,13 @@ cp icons/*.png "$DIST/icons/"
 
 # The relay, and the hostile peer the end-to-end tests run, are native: built in the root
 # Cargo.toml's `native` profile (release without wasm's size tuning and LTO), into target/native/.
-# The same profile and packages as test.sh's `cargo test` of them, so a test run compiles their
-# dependencies once.
-say "Building the native relay and hostile peer (relay/, relay/hostile-peer/)"
-cargo build --profile native --locked -p phemossa-relay -p phemossa-hostile-peer
 RELAY_BIN="$TARGET_DIR/native/phemossa-relay"
+if [[ "${PHEMOSSA_SKIP_NATIVE:-0}" == "1" ]]; then
+  echo "skipping the relay and hostile peer (PHEMOSSA_SKIP_NATIVE=1)"
+else
+  say "Building the native relay and hostile peer (relay/, relay/hostile-peer/)"
+  cargo build --profile native --locked -p phemossa-relay -p phemossa-hostile-peer
+fi
 
 say "Done in $((SECONDS - START)) s"
 ls -l "$DIST/pkg"/*.wasm

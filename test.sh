@@ -79,6 +79,10 @@ fuzz_smoke() {
   # without sanitizers.
   cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked
   local crate target targets=() seconds
+  # Both fuzz crates build into one target folder, so what they share (libfuzzer-sys and its C++
+  # libFuzzer above all) compiles once. Their flags (sancov, cfg fuzzing) differ from every other
+  # build's, so it is a folder of its own.
+  export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}/fuzz"
   # fuzz/ (at the root) covers phemossa-core, -sync, -gossip and -api; webrtc-b2b/fuzz its own crate.
   for crate in . webrtc-b2b; do
     (cd "$crate" && RUSTC_BOOTSTRAP=1 cargo fuzz build -s none) || return 1
@@ -104,6 +108,7 @@ fuzz_smoke() {
   done
 }
 FUZZ_BUDGET="${PHEMOSSA_FUZZ_BUDGET:-64}"
+run_in_subshell() ( "$@" )
 
 # Every crate's files import each other one way only (tests/module-cycles.py says what counts).
 module_loops() {
@@ -115,14 +120,6 @@ module_loops() {
   return "$failed"
 }
 
-# The relay and the hostile peer (the misbehaving peer the end-to-end tests run) in the native
-# profile (root Cargo.toml: release without wasm's size tuning and LTO). build.sh's build of both
-# binaries, in the same profile and with the same packages, then reuses these compiled
-# dependencies, so a test run compiles them once.
-relay_tests() {
-  cargo test --profile native --locked -p phemossa-relay -p phemossa-hostile-peer
-}
-
 step "Install missing tools"            install_missing
 step "cargo fmt --check"                cargo fmt --all -- --check
 step "docs name only paths that exist"   tests/docs-paths.sh
@@ -130,8 +127,9 @@ step "no import loops between files"    module_loops
 # The pure crates (core, sync, gossip, node, api, net) are native; so are the relay and the hostile
 # peer (native-only, empty on wasm32, so the wasm step's --workspace checks them as empty crates).
 # Every other crate (webext, ui, background, popup, options) is wasm. phemossa-webrtc-b2b is both:
-# its sans-IO core and tests run natively (proptest needs an OS random source), its library must
-# also build for the browser.
+# its sans-IO core and tests run natively (proptest needs an OS random source), and the wasm step
+# lints it too, where its integration tests are empty. One wasm invocation, not one per crate: a
+# cargo command's package set decides its dependencies' features, so a second set recompiles them.
 PURE_CRATES=(-p phemossa-core -p phemossa-sync -p phemossa-gossip -p phemossa-node -p phemossa-api -p phemossa-net)
 NATIVE_TOOLS=(-p phemossa-relay -p phemossa-hostile-peer)
 step "clippy (native crates)"           cargo clippy "${PURE_CRATES[@]}" -p phemossa-webrtc-b2b "${NATIVE_TOOLS[@]}" \
@@ -139,18 +137,26 @@ step "clippy (native crates)"           cargo clippy "${PURE_CRATES[@]}" -p phem
 step "clippy (wasm crates)"             cargo clippy --target wasm32-unknown-unknown --workspace \
                                           --exclude phemossa-core --exclude phemossa-sync \
                                           --exclude phemossa-gossip --exclude phemossa-node \
-                                          --exclude phemossa-api --exclude phemossa-net --exclude phemossa-webrtc-b2b \
+                                          --exclude phemossa-api --exclude phemossa-net \
                                           --all-targets -- -D warnings
-step "clippy (wasm: webrtc-b2b library)" cargo clippy --target wasm32-unknown-unknown \
-                                          -p phemossa-webrtc-b2b --lib -- -D warnings
-step "cargo test (pure crates, ui, webrtc-b2b; native)" \
-                                        cargo test "${PURE_CRATES[@]}" -p phemossa-ui -p phemossa-webrtc-b2b
-step "fuzz smoke (peer-input decoders)" fuzz_smoke
-step "cargo test (relay, hostile peer; native)" relay_tests
+# Every native test in one invocation, in the dev profile (dependencies at opt-level 2): the relay
+# and the hostile peer share the pure crates' compiled dependencies instead of a second, release
+# build of them. This also builds what the end-to-end tests run: both binaries (the relay's and
+# the hostile peer's integration tests need them) and phemossa-core's example gen_events.
+step "cargo test (native crates)"       cargo test --locked "${PURE_CRATES[@]}" -p phemossa-ui -p phemossa-webrtc-b2b \
+                                          "${NATIVE_TOOLS[@]}"
+# In a subshell, so the fuzz smoke's target folder stays its own.
+step "fuzz smoke (peer-input decoders)" run_in_subshell fuzz_smoke
 step "wasm tests (background, Chromium)" wasm_browser_tests
-step "build dist/"                      ./build.sh
+# Without build.sh's release build of the relay and the hostile peer: the native tests built
+# both. That build compiles ~200 dependencies again (6.5 min here), because a cargo command's
+# package set decides its dependencies' features; its two packages are linted and tested above.
+step "build dist/"                      env PHEMOSSA_SKIP_NATIVE=1 ./build.sh
 step "web-ext lint"                     tests/node_modules/.bin/web-ext lint --source-dir dist --no-config-discovery
-# The event generator the end-to-end tests load browsers with (target/release/examples/gen_events).
-step "build the event generator"        cargo build --release -p phemossa-core --example gen_events
 # In a network namespace of their own (root needed), so browser traffic never leaves this machine.
-step "end-to-end tests (Playwright)"    tests/netns/run.sh node --test --test-concurrency=1 tests/e2e/
+# The binaries are the ones the native tests built (target/debug/).
+BIN_DIR="${CARGO_TARGET_DIR:-$ROOT/target}/debug"
+step "end-to-end tests (Playwright)"    env PHEMOSSA_RELAY_BIN="$BIN_DIR/phemossa-relay" \
+                                          PHEMOSSA_HOSTILE_BIN="$BIN_DIR/phemossa-hostile-peer" \
+                                          PHEMOSSA_GEN_EVENTS_BIN="$BIN_DIR/examples/gen_events" \
+                                          tests/netns/run.sh node --test --test-concurrency=1 tests/e2e/
