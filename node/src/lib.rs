@@ -9,6 +9,9 @@
 //! - [`discovery`]: the rendezvous namespaces a node registers in and looks up.
 //! - [`direct`]: when to try a direct WebRTC connection to a relayed peer, and again after one
 //!   failed, and how that stands for the pages ([`direct::DirectState`]).
+//! - [`peer_table`]: every peer seen: its two sync machines and one score, its connections,
+//!   the response channels its requests await, its session generation, what is saved of it,
+//!   and which peers are forgotten ([`peer_table::Peers`]).
 //! - [`pulls`]: which peers may pull now: two slots shared by v1 and v2 pulls, given out
 //!   oldest-waiting first, taken back from stalled pulls, the retry rule, the catch-ups owed
 //!   when one of a peer's connections closes, and anti-entropy ([`pulls::PullScheduler`]).
@@ -24,6 +27,8 @@ pub mod backoff;
 pub mod direct;
 pub mod discovery;
 pub mod limits;
+pub mod peer_sync;
+pub mod peer_table;
 pub mod pulls;
 pub mod relay_slots;
 pub mod rotation;

@@ -21,19 +21,20 @@ use phemossa_core::Error;
 use phemossa_gossip::{after_store, receive_remembering, Acceptance};
 use phemossa_node::admission::{admits, dials, keeps_connection, Candidate};
 use phemossa_node::discovery::{author_namespaces, is_author_namespace};
-use phemossa_node::limits::{is_banned, ConnectionCaps, BAN_MS, MAX_KNOWN_PEERS};
+use phemossa_node::limits::{ConnectionCaps, MAX_KNOWN_PEERS};
+use phemossa_node::peer_sync::{StoreAnswer, SyncAction};
 use phemossa_node::pulls::STALL_MS;
 use phemossa_node::rotation::pull_authors;
 use phemossa_node::{PullScheduler, RelayAction};
 use phemossa_sync::limits::MAX_AUTHORS_PER_SCOPE;
-use phemossa_sync::{Output, Progress, Scope, SYNC_V2_PROTOCOL};
+use phemossa_sync::{Progress, Scope, SYNC_V2_PROTOCOL};
 use web_sys::console;
 use webrtc_b2b::address::{is_direct, webrtc_peer};
 
 use super::behaviour::{connection_limits, Node, NodeEvent};
 use super::gossip::Gossip;
 use super::handle::Command;
-use super::peers::{NodeShared, Peers, Version};
+use super::peers::{Channel, FromRecords as _, NodeShared, Peers, Translate as _, Version};
 use super::relays::Relays;
 use super::services::Services;
 use super::status;
@@ -50,8 +51,6 @@ const SAVE_PEERS_EVERY_MS: u64 = 30_000;
 /// How long a new connection's pull waits for identify to say whether the peer speaks sync v2;
 /// after that it runs on v1.
 const IDENTIFY_WAIT_MS: u64 = 3_000;
-/// Events from one peer stored in one go.
-const STORE_BATCH: usize = 64;
 /// How often the path of each direct connection is read from the browser's statistics.
 const READ_PATHS_EVERY_MS: u64 = 5_000;
 
@@ -334,7 +333,7 @@ impl Driver {
             }
             self.drain(peer_id, Version::V1);
             self.drain(peer_id, Version::V2);
-            self.flush_store(peer_id, true);
+            self.flush_store(peer_id);
         }
         // Slots of pulls that stopped moving forward are taken back (not blamed on the peer),
         // then free slots, and retries that are due, are handed out.
@@ -901,48 +900,34 @@ impl Driver {
 
     fn on_done(&mut self, done: Done) {
         let now = clock::now_ms();
-        let (peer_id, generation, version) = match &done {
-            Done::Ids { peer, .. } | Done::Missing { peer, .. } | Done::Loaded { peer, .. } => {
-                *peer
-            }
+        let (asker, query, answer) = match done {
+            Done::Ids {
+                peer,
+                query,
+                result,
+            } => (
+                peer,
+                query,
+                result.map(|(page, more)| StoreAnswer::Ids { page, more }),
+            ),
+            Done::Missing {
+                peer,
+                query,
+                result,
+            } => (peer, query, result.map(StoreAnswer::Missing)),
+            Done::Loaded {
+                peer,
+                query,
+                result,
+            } => (peer, query, result.map(StoreAnswer::Loaded)),
             Done::Stored { .. } | Done::StoreFailed { .. } => return self.on_stored(done),
         };
-        let Some(peer) = self.peers.get_mut(&peer_id) else {
-            return;
-        };
-        // An answer for a session of an earlier connection: that session is gone.
-        if generation != peer.generation {
-            return;
-        }
-        let machine = peer.machine(version);
-        let (query, result) = match done {
-            Done::Ids { query, result, .. } => (
-                query,
-                result.map(|(page, more)| machine.answer_ids(query, page, more)),
-            ),
-            Done::Missing { query, result, .. } => (
-                query,
-                result.map(|missing| machine.answer_missing(query, missing, now)),
-            ),
-            Done::Loaded { query, result, .. } => (
-                query,
-                result.map(|found| machine.answer_events(query, found)),
-            ),
-            Done::Stored { .. } | Done::StoreFailed { .. } => return,
-        };
-        if let Err(error) = result {
+        let answer = answer.map_err(|error| {
             log_store_error(&error);
-            // The machine releases what waited on this answer: a peer's request goes
-            // unanswered (not counted against the peer), our pull ends without blame and the
-            // scheduler retries it.
-            machine.store_failed(
-                query,
-                Error::LocalStoreFailed {
-                    reason: error.to_string(),
-                },
-            );
-        }
-        self.drain(peer_id, version);
+            error.to_string()
+        });
+        let actions = self.peers.store_answer(asker, query, answer, now);
+        self.carry_out(actions, now);
     }
 
     /// Events from a peer are stored, or storing them failed; a gossip message they came in
@@ -995,98 +980,89 @@ impl Driver {
 
     /// Carries out what `peer_id`'s machine for `version` asks for.
     fn drain(&mut self, peer_id: PeerId, version: Version) {
-        let mut flush = false;
-        loop {
-            let Some(peer) = self.peers.get_mut(&peer_id) else {
-                return;
-            };
-            let generation = peer.generation;
-            let connected = peer.connected();
-            // Counts what the machine blames the peer for on the way.
-            let Some(output) = peer.poll_output(version) else {
-                break;
-            };
-            let asker = (peer_id, generation, version);
-            match output {
-                // Only over an open connection: request-response would otherwise dial the peer
-                // on every address any behaviour knows, not through our relay.
-                Output::Request(bytes) if connected => {
-                    self.behaviour(version).send_request(&peer_id, bytes);
+        let now = clock::now_ms();
+        let actions = self.peers.drain(&peer_id, version, now);
+        self.carry_out(actions, now);
+    }
+
+    /// Does what the peer table decided (`phemossa_node::peer_sync`): the swarm, the store
+    /// and the pull scheduler hear of it here, and nothing is decided.
+    fn carry_out(&mut self, actions: Vec<SyncAction<PeerId, Channel>>, now: u64) {
+        let mut finished = false;
+        for action in actions {
+            match action {
+                SyncAction::Request {
+                    peer,
+                    version,
+                    bytes,
+                } => {
+                    self.behaviour(version).send_request(&peer, bytes);
                 }
-                Output::Request(_) => {}
-                Output::Respond { to, bytes } => {
-                    if let Some(channel) = peer.take_channel(version, to) {
-                        // Fails only if the peer gave up on the request; it asks again.
-                        let _ = self.behaviour(version).send_response(channel, bytes);
-                    }
+                SyncAction::Respond {
+                    version,
+                    channel,
+                    bytes,
+                } => {
+                    // Fails only if the peer gave up on the request; it asks again.
+                    let _ = self.behaviour(version).send_response(channel, bytes);
                 }
-                // Dropping the channel closes the stream: the peer's request fails now, and
-                // it asks again.
-                Output::Unanswered { to } => drop(peer.take_channel(version, to)),
-                Output::ListIds {
+                SyncAction::ListIds {
+                    asker,
                     query,
                     scope,
                     after,
                     limit,
                 } => self.work.list_ids(asker, query, scope, after, limit),
-                Output::FindMissing { query, ids } => self.work.find_missing(asker, query, ids),
-                Output::LoadEvents { query, ids } => self.work.load_events(asker, query, ids),
-                Output::Store(event) => {
-                    self.gossip.seen.insert(event.id, clock::now_ms());
-                    peer.to_store.push(event);
-                    flush |= peer.to_store.len() >= STORE_BATCH;
+                SyncAction::FindMissing { asker, query, ids } => {
+                    self.work.find_missing(asker, query, ids)
                 }
-                Output::Progress(progress) => {
-                    peer.progress = Some(progress);
-                    self.pulls.progressed(peer_id, clock::now_ms());
+                SyncAction::LoadEvents { asker, query, ids } => {
+                    self.work.load_events(asker, query, ids)
+                }
+                SyncAction::Validated(id) => {
+                    self.gossip.seen.insert(id, now);
+                }
+                SyncAction::Store { peer, events } => self.work.store(peer, events, None),
+                SyncAction::Progressed { peer } => {
+                    self.pulls.progressed(peer, now);
                     self.changed = true;
                 }
-                Output::Finished(result) => {
-                    peer.progress = None;
-                    flush = true;
+                SyncAction::PullFinished { peer, result } => {
                     match &result {
                         Err(error) => console::info_1(
-                            &format!("phemossa: sync with {peer_id} ended: {error}").into(),
+                            &format!("phemossa: sync with {peer} ended: {error}").into(),
                         ),
                         Ok(done) => console::debug_1(
-                            &format!("phemossa: sync with {peer_id} finished: {done:?}").into(),
+                            &format!("phemossa: sync with {peer} finished: {done:?}").into(),
                         ),
                     }
-                    // The slot is free: a retry, a pull owed meanwhile, or a waiting peer's
-                    // pull takes it, as the scheduler decides.
-                    let now = clock::now_ms();
-                    self.pulls.finished(peer_id, result.is_ok(), now);
-                    self.start_granted(now);
+                    self.pulls.finished(peer, result.is_ok(), now);
+                    finished = true;
                     self.changed = true;
                 }
-                Output::Misbehaved(fault) => {
+                SyncAction::Misbehaved { peer, fault } => {
                     let error = fault.error();
                     console::info_1(
-                        &format!("phemossa: dropped input from {peer_id}: {error}").into(),
+                        &format!("phemossa: dropped input from {peer}: {error}").into(),
                     );
                     self.changed = true;
-                    if peer.past_threshold() {
-                        self.ban(peer_id);
-                    }
                 }
+                SyncAction::Banned { peer } => self.banned(peer),
             }
         }
-        self.flush_store(peer_id, flush);
+        // A slot is free: a retry, a pull owed meanwhile, or a waiting peer's pull takes it,
+        // as the scheduler decides.
+        if finished {
+            self.start_granted(now);
+        }
     }
 
     /// Ends `peer_id`'s pull, on whichever version runs it, with `reason` (not blamed on the
     /// peer), and carries out what that leaves to do.
     fn stop_pull(&mut self, peer_id: PeerId, reason: Error) {
-        let Some(peer) = self.peers.get_mut(&peer_id) else {
-            return;
-        };
-        for version in [Version::V1, Version::V2] {
-            if peer.machine(version).is_pulling() {
-                peer.machine(version).stop(reason.clone());
-            }
-        }
-        self.drain(peer_id, Version::V1);
-        self.drain(peer_id, Version::V2);
+        let now = clock::now_ms();
+        let actions = self.peers.stop_pull(&peer_id, reason, now);
+        self.carry_out(actions, now);
     }
 
     fn behaviour(
@@ -1099,31 +1075,28 @@ impl Driver {
         }
     }
 
-    fn flush_store(&mut self, peer_id: PeerId, now: bool) {
-        let Some(peer) = self.peers.get_mut(&peer_id) else {
-            return;
-        };
-        if now && !peer.to_store.is_empty() {
-            let events = std::mem::take(&mut peer.to_store);
-            self.work.store(peer_id, events, None);
+    /// Hands what `peer_id`'s pull validated to the store now, however few.
+    fn flush_store(&mut self, peer_id: PeerId) {
+        if let Some(store) = self.peers.flush(&peer_id) {
+            self.carry_out(vec![store], clock::now_ms());
         }
     }
 
-    /// Disconnects a peer past the misbehaviour threshold and refuses it for `BAN_MS`, across
-    /// restarts (the ban is saved with its record).
+    /// Bans a peer past the misbehaviour threshold (its gossip counted it), unless it is
+    /// banned already.
     fn ban(&mut self, peer_id: PeerId) {
-        if self.peers.get_mut(&peer_id).is_some_and(|p| p.banned) {
-            return;
+        if self.peers.ban(peer_id, clock::now_ms()) {
+            self.banned(peer_id);
         }
+    }
+
+    /// `peer_id` was just banned (`phemossa_node::limits::BAN_MS`, kept across restarts with
+    /// its record): disconnect it and refuse it.
+    fn banned(&mut self, peer_id: PeerId) {
         console::warn_1(
             &format!("phemossa: disconnecting {peer_id}: too much invalid input").into(),
         );
-        let peer = self.peers.entry(peer_id);
-        peer.banned = true;
-        peer.banned_until = Some(clock::now_ms().saturating_add(BAN_MS));
         self.pulls.disconnected(&peer_id);
-        peer.unsaved = true;
-        peer.to_store.clear();
         let behaviour = self.swarm.behaviour_mut();
         behaviour.gossipsub.blacklist_peer(&peer_id);
         // Closes its connections and refuses new ones before they are set up.
@@ -1131,20 +1104,9 @@ impl Driver {
         self.changed = true;
     }
 
-    /// Lifts the bans that have run their course (`BAN_MS`): the peer starts afresh.
+    /// Lets in again the peers whose bans have run their course: they start afresh.
     fn lapse_bans(&mut self, now: u64) {
-        let lapsed: Vec<PeerId> = self
-            .peers
-            .by_id
-            .iter()
-            .filter(|(_, p)| p.banned && !is_banned(p.banned_until, now))
-            .map(|(id, _)| *id)
-            .collect();
-        for peer_id in lapsed {
-            let peer = self.peers.entry(peer_id);
-            peer.banned = false;
-            peer.banned_until = None;
-            peer.unsaved = true;
+        for peer_id in self.peers.lapse_bans(now) {
             let behaviour = self.swarm.behaviour_mut();
             behaviour.blocked.unblock_peer(peer_id);
             behaviour.gossipsub.remove_blacklisted_peer(&peer_id);

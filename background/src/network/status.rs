@@ -2,7 +2,7 @@
 
 use phemossa_api::{NetworkState, NetworkStatus, SyncProgress};
 
-use super::peers::Peers;
+use super::peers::{Peers, Translate as _};
 use super::relays::Relays;
 
 /// Peers listed at most; connected ones and the most recently seen come first.

@@ -14,10 +14,8 @@ use crate::error::BackgroundError;
 use crate::ingest::Ingest;
 use crate::storage::{PeerRecord, Storage};
 
-use super::peers::Version;
-
 /// Which machine of which peer asked: the peer, its session generation, and the protocol.
-pub type Asker = (PeerId, u64, Version);
+pub type Asker = phemossa_node::peer_sync::Asker<PeerId>;
 
 pub enum Done {
     Ids {
