@@ -131,8 +131,10 @@ step "no import loops between files"    module_loops
 # lints it too, where its integration tests are empty. One wasm invocation, not one per crate: a
 # cargo command's package set decides its dependencies' features, so a second set recompiles them.
 PURE_CRATES=(-p phemossa-core -p phemossa-sync -p phemossa-gossip -p phemossa-node -p phemossa-api -p phemossa-net)
+# The node's many-node simulator and its scenarios (node/src/sim/, node/tests/sim_liveness.rs).
+NODE_SIM=(--features phemossa-node/sim)
 NATIVE_TOOLS=(-p phemossa-relay -p phemossa-hostile-peer)
-step "clippy (native crates)"           cargo clippy "${PURE_CRATES[@]}" -p phemossa-webrtc-b2b "${NATIVE_TOOLS[@]}" \
+step "clippy (native crates)"           cargo clippy "${PURE_CRATES[@]}" "${NODE_SIM[@]}" -p phemossa-webrtc-b2b "${NATIVE_TOOLS[@]}" \
                                           --all-targets -- -D warnings
 step "clippy (wasm crates)"             cargo clippy --target wasm32-unknown-unknown --workspace \
                                           --exclude phemossa-core --exclude phemossa-sync \
@@ -143,7 +145,7 @@ step "clippy (wasm crates)"             cargo clippy --target wasm32-unknown-unk
 # and the hostile peer share the pure crates' compiled dependencies instead of a second, release
 # build of them. This also builds what the end-to-end tests run: both binaries (the relay's and
 # the hostile peer's integration tests need them) and phemossa-core's example gen_events.
-step "cargo test (native crates)"       cargo test --locked "${PURE_CRATES[@]}" -p phemossa-ui -p phemossa-webrtc-b2b \
+step "cargo test (native crates)"       cargo test --locked "${PURE_CRATES[@]}" "${NODE_SIM[@]}" -p phemossa-ui -p phemossa-webrtc-b2b \
                                           "${NATIVE_TOOLS[@]}"
 # In a subshell, so the fuzz smoke's target folder stays its own.
 step "fuzz smoke (peer-input decoders)" run_in_subshell fuzz_smoke

@@ -19,6 +19,10 @@
 //!   how long a ban lasts, when a peer's record is forgotten.
 //! - [`relay_slots`]: the node's slots on its relays: when to ask, give up and ask again, and
 //!   while a slot is held, when to register in rendezvous and look peers up.
+//! - [`state`]: the node's sync half as one machine: inputs with the time in, actions and the
+//!   next timer out ([`state::NodeState`]); the peer table and the pull scheduler composed.
+//! - `sim` (feature `sim`): a deterministic many-node simulator over the real
+//!   [`state::NodeState`], with in-memory stores and links.
 //! - [`rotation`]: rotating windows over lists too long to name at once (the authors a pull
 //!   names, the author namespaces), so every item takes its turn.
 
@@ -32,7 +36,11 @@ pub mod peer_table;
 pub mod pulls;
 pub mod relay_slots;
 pub mod rotation;
+#[cfg(feature = "sim")]
+pub mod sim;
+pub mod state;
 
 pub use direct::{ConnectionKind, DirectAttempts, DirectState, Links};
 pub use pulls::PullScheduler;
 pub use relay_slots::{RelayAction, RelaySlots, SlotState};
+pub use state::{Input, NodeState};

@@ -76,6 +76,9 @@ pub enum SyncAction<P, R> {
     Validated(EventId),
     /// Write these validated events from `peer`.
     Store { peer: P, events: Vec<Event> },
+    /// A pull from `peer` started (the status shows it at once: a pull of a few differences
+    /// can start and end between two throttled status pushes).
+    PullStarted { peer: P },
     /// `peer`'s pull moved forward (the pull scheduler keeps its slot).
     Progressed { peer: P },
     /// `peer`'s pull ended: its slot is free for the scheduler to hand out.

@@ -364,6 +364,24 @@ impl<P: Ord + Clone> PullScheduler<P> {
         }
     }
 
+    /// Events received from the peer could not be written (the store failed): they are
+    /// not lost to the network, so the peer is owed a pull again, after the wait of a failed
+    /// pull ([`RETRY`]: 15 s after a pull that succeeded, so a store that keeps failing costs a
+    /// pull per peer every 15 s at most), and nothing is blamed on it.
+    /// A pull running now is followed by one more; a peer already waiting keeps its place.
+    pub fn store_failed(&mut self, peer: P, now: u64) {
+        let Some(entry) = self.peers.get_mut(&peer) else {
+            return;
+        };
+        if entry.state == State::Idle {
+            entry.failures = entry.failures.saturating_add(1);
+            let until = now.saturating_add(RETRY.delay_ms(entry.failures));
+            entry.state = State::Cooling { until };
+        } else {
+            self.want(peer, now);
+        }
+    }
+
     /// Takes back the slots of pulls that made no progress for [`STALL_MS`]. The driver stops
     /// each one's pull (`SyncMachine::stop` with `pull_stalled`, not blamed); the peer counts
     /// as failed and retries as after any failure.

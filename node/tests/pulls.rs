@@ -422,3 +422,32 @@ proptest! {
         prop_assert!(owed.is_empty(), "never granted: {owed:?}");
     }
 }
+
+#[test]
+fn a_failed_write_is_pulled_again_after_the_retry_wait() {
+    let mut pulls = PullScheduler::default();
+    pulls.connected(1u8, 0);
+    assert_eq!(pulls.grant(0), vec![1]);
+    pulls.finished(1, true, 1_000);
+    assert!(pulls.wanting().is_empty(), "idle after a good pull");
+
+    pulls.store_failed(1, 2_000);
+    assert_eq!(pulls.wanting(), vec![1]);
+    assert!(
+        pulls.grant(2_000 + FIRST_RETRY_MS - 1).is_empty(),
+        "not at once"
+    );
+    assert_eq!(pulls.grant(2_000 + FIRST_RETRY_MS), vec![1]);
+
+    // The pull that follows succeeded: the next failed write waits the first wait again, so
+    // a store that keeps failing costs a pull per peer every 15 s at most.
+    pulls.finished(1, true, 20_000);
+    pulls.store_failed(1, 20_000);
+    assert!(pulls.grant(20_000 + FIRST_RETRY_MS - 1).is_empty());
+    assert_eq!(pulls.grant(20_000 + FIRST_RETRY_MS), vec![1]);
+
+    // During a pull, one more pull is owed after it.
+    pulls.store_failed(1, 60_000);
+    pulls.finished(1, true, 61_000);
+    assert_eq!(pulls.grant(61_000), vec![1]);
+}

@@ -17,24 +17,22 @@ use libp2p::swarm::SwarmEvent;
 use libp2p::{gossipsub, identify, relay, rendezvous, request_response, PeerId, Swarm};
 use phemossa_api::{CandidateType, ConnectionKind, NetworkStatus, PathInfo, Push};
 use phemossa_core::settings::{DirectConnections, NetworkSettings};
-use phemossa_core::Error;
 use phemossa_gossip::{after_store, receive_remembering, Acceptance};
 use phemossa_node::admission::{admits, dials, keeps_connection, Candidate};
 use phemossa_node::discovery::{author_namespaces, is_author_namespace};
 use phemossa_node::limits::{ConnectionCaps, MAX_KNOWN_PEERS};
 use phemossa_node::peer_sync::{StoreAnswer, SyncAction};
-use phemossa_node::pulls::STALL_MS;
-use phemossa_node::rotation::pull_authors;
-use phemossa_node::{PullScheduler, RelayAction};
-use phemossa_sync::limits::MAX_AUTHORS_PER_SCOPE;
-use phemossa_sync::{Progress, Scope, SYNC_V2_PROTOCOL};
+use phemossa_node::{Input, RelayAction};
+use phemossa_sync::SYNC_V2_PROTOCOL;
 use web_sys::console;
 use webrtc_b2b::address::{is_direct, webrtc_peer};
 
 use super::behaviour::{connection_limits, Node, NodeEvent};
 use super::gossip::Gossip;
 use super::handle::Command;
-use super::peers::{Channel, FromRecords as _, NodeShared, Peers, Translate as _, Version};
+use super::peers::{
+    Channel, FromRecords as _, NodeShared, Peers, SyncNode, Translate as _, Version,
+};
 use super::relays::Relays;
 use super::services::Services;
 use super::status;
@@ -48,9 +46,6 @@ const TICK: Duration = Duration::from_millis(250);
 /// Status pushes to pages at most this often (a sync changes it for every event).
 const PUSH_EVERY_MS: u64 = 500;
 const SAVE_PEERS_EVERY_MS: u64 = 30_000;
-/// How long a new connection's pull waits for identify to say whether the peer speaks sync v2;
-/// after that it runs on v1.
-const IDENTIFY_WAIT_MS: u64 = 3_000;
 /// How often the path of each direct connection is read from the browser's statistics.
 const READ_PATHS_EVERY_MS: u64 = 5_000;
 
@@ -69,10 +64,9 @@ pub struct Driver {
     local_peer_id: PeerId,
     settings: NetworkSettings,
     relays: Relays,
-    peers: Peers,
-    /// Which connected peers may pull now, and whose pull to take back (docs/protocol.md
-    /// §8.7): every slot, queue and retry decision is the scheduler's.
-    pulls: PullScheduler<PeerId>,
+    /// The peer table, the pull scheduler and every sync decision (`phemossa_node::state`):
+    /// the driver tells it what happened and carries out what it asks.
+    node: SyncNode,
     gossip: Gossip,
     /// Why the last store of received events failed, until one succeeds.
     storage_problem: Option<String>,
@@ -85,8 +79,6 @@ pub struct Driver {
     paths_read_at: u64,
     /// When this node last changed its gossip subscriptions (see `RELAYED_SETTLE_MS`).
     subscriptions_changed_at: u64,
-    /// Pull rounds started: which window of the followed authors the next pulls name.
-    pull_round: u64,
 }
 
 impl Driver {
@@ -126,8 +118,7 @@ impl Driver {
             local_peer_id,
             relays: Relays::of(&settings.bootstrap),
             settings,
-            peers,
-            pulls: PullScheduler::default(),
+            node: SyncNode::new(services.user.public_key(), peers),
             gossip: Gossip::new(),
             user: services.user,
             subscribers: services.subscribers,
@@ -138,7 +129,6 @@ impl Driver {
             paths: Rc::default(),
             paths_read_at: 0,
             subscriptions_changed_at: 0,
-            pull_round: 0,
         }
     }
 
@@ -192,7 +182,7 @@ impl Driver {
                 if settings.direct == DirectConnections::Off {
                     // Switched off: peers are reached through the relay again (rendezvous and
                     // the redial bring the relayed connections back).
-                    for peer in self.peers.by_id.values() {
+                    for peer in self.node.peers.by_id.values() {
                         for direct in peer.links.direct() {
                             self.swarm.close_connection(direct);
                         }
@@ -207,116 +197,40 @@ impl Driver {
         }
     }
 
-    /// The authors this node syncs and subscribes to: the user and everyone the user follows.
-    fn authors(&self) -> Vec<phemossa_core::PublicKey> {
-        let mut authors = vec![self.user.public_key()];
-        authors.extend(self.followed());
-        authors
-    }
-
-    /// Everyone the user follows.
-    fn followed(&self) -> Vec<phemossa_core::PublicKey> {
-        followed_by(&self.user)
-    }
-
-    /// The scope of the next pulls: the user and, past the 1,000 authors a scope may name, a
-    /// window of the followed that moves on with every round, so each is pulled in turn.
-    fn next_scope(&mut self) -> Scope {
-        let followed = self.followed();
-        let round = self.pull_round;
-        self.pull_round += 1;
-        Scope {
-            authors: Some(pull_authors(
-                &self.user.public_key(),
-                &followed,
-                MAX_AUTHORS_PER_SCOPE,
-                round,
-            )),
-            since: None,
-        }
-    }
-
     /// Events were stored: every peer's next reconciliation is answered from a fresh listing
     /// (§9.4), or a catch-up right after a post would be answered from the set listed before it.
     fn store_changed(&mut self) {
-        for peer in self.peers.by_id.values_mut() {
-            peer.machine(Version::V2).store_changed();
-        }
+        self.handle(Input::StoreChanged, clock::now_ms());
     }
 
     fn follows_changed(&mut self) {
         let now = clock::now_ms();
         self.subscriptions_changed_at = now;
-        let authors = self.authors();
+        let followed = followed_by(&self.user);
+        self.handle(Input::Follows { followed }, now);
+        let authors = self.node.authors();
         let gossipsub = &mut self.swarm.behaviour_mut().gossipsub;
         self.gossip.follow(gossipsub, &authors);
-        self.pulls.follows_changed(now);
-        self.start_granted(now);
     }
 
-    /// A new connection's pull may start: at once if the peer's sync version is known, else
-    /// once identify says it (or after [`IDENTIFY_WAIT_MS`]).
-    fn connection_opened(&mut self, peer_id: PeerId, now: u64) {
-        let Some(peer) = self.peers.get_mut(&peer_id) else {
-            return;
-        };
-        if peer.supports_v2.is_none() {
-            peer.pull_pending = true;
-            return;
-        }
-        self.pulls.connected(peer_id, now);
-        self.start_granted(now);
-    }
-
-    /// Starts the pulls the scheduler gives a slot now, each on the peer's sync version.
-    fn start_granted(&mut self, now: u64) {
-        let granted = self.pulls.grant(now);
-        if granted.is_empty() {
-            return;
-        }
-        let scope = self.next_scope();
-        for peer_id in granted {
-            let Some(peer) = self
-                .peers
-                .get_mut(&peer_id)
-                .filter(|p| p.connected() && !p.banned)
-            else {
-                // Gone without the scheduler hearing of it: the slot is not held.
-                self.pulls.disconnected(&peer_id);
-                continue;
-            };
-            let version = peer.pull_version();
-            // False only if a pull already runs on it, which then holds the slot.
-            if peer.machine(version).start(scope.clone(), now) {
-                // Shown at once, past the push throttle: a pull of a few differences can start
-                // and end between two throttled pushes, and the person would never see it run.
-                peer.progress = Some(Progress::default());
-                self.push_status(now);
-            }
-            self.drain(peer_id, version);
+    /// Tells the node's sync machine what happened, and carries out what it asks.
+    fn handle(&mut self, input: Input<PeerId, Channel>, now: u64) {
+        self.node.handle(input, now);
+        while let Some(action) = self.node.poll_action() {
+            self.carry_out(action, now);
         }
     }
 
     fn on_tick(&mut self) {
         let now = clock::now_ms();
-        // A long gap since the last tick means the machine slept: peers are pulled again.
-        self.pulls.tick(now);
         self.tend_relays(now);
         let gossipsub = &mut self.swarm.behaviour_mut().gossipsub;
         self.gossip.flush_due(gossipsub, now);
-        for peer_id in self.peers.connected_ids() {
-            if let Some(peer) = self.peers.get_mut(&peer_id) {
-                // Resends, giving up on a request, and the pull's deadline.
-                for version in [Version::V1, Version::V2] {
-                    peer.machine(version).handle_timeout(now);
-                }
-                if peer.pull_pending && now.saturating_sub(peer.connected_at) > IDENTIFY_WAIT_MS {
-                    peer.supports_v2.get_or_insert(false);
-                    peer.pull_pending = false;
-                    self.pulls.connected(peer_id, now);
-                }
-            }
+        // Resends, deadlines, the identify wait, batched writes, stalled pulls and retries.
+        self.handle(Input::Tick, now);
+        for peer_id in self.node.peers.connected_ids() {
             if self
+                .node
                 .peers
                 .get_mut(&peer_id)
                 .is_some_and(|p| p.links.due(now))
@@ -325,28 +239,20 @@ impl Driver {
                 self.start_direct(peer_id, now);
             }
             let settled = self
+                .node
                 .peers
                 .get_mut(&peer_id)
                 .map(|p| p.links.relayed_to_close(now, self.subscriptions_changed_at));
             for relayed in settled.unwrap_or_default() {
                 self.swarm.close_connection(relayed);
             }
-            self.drain(peer_id, Version::V1);
-            self.drain(peer_id, Version::V2);
-            self.flush_store(peer_id);
         }
-        // Slots of pulls that stopped moving forward are taken back (not blamed on the peer),
-        // then free slots, and retries that are due, are handed out.
-        for peer_id in self.pulls.reclaim(now) {
-            self.stop_pull(peer_id, Error::PullStalled { idle_ms: STALL_MS });
-        }
-        self.start_granted(now);
         self.tend_paths(now);
         if now.saturating_sub(self.saved_at) >= SAVE_PEERS_EVERY_MS {
             self.saved_at = now;
             self.lapse_bans(now);
             self.save_peers();
-            self.peers.prune(MAX_KNOWN_PEERS);
+            self.node.peers.prune(MAX_KNOWN_PEERS);
         }
         if self.changed && now.saturating_sub(self.pushed_at) >= PUSH_EVERY_MS {
             self.push_status(now);
@@ -360,7 +266,7 @@ impl Driver {
         let mut status = status::build(
             &self.local_peer_id.to_string(),
             &self.relays,
-            &self.peers,
+            &self.node.peers,
             now,
         );
         status.storage_problem = self.storage_problem.clone();
@@ -462,7 +368,7 @@ impl Driver {
                 console::warn_1(
                     &format!("phemossa: {peer} broke direct signaling: {error}").into(),
                 );
-                if let Some(peer) = self.peers.get_mut(&peer) {
+                if let Some(peer) = self.node.peers.get_mut(&peer) {
                     peer.signaling_faults += 1;
                     peer.unsaved = true;
                     self.changed = true;
@@ -477,8 +383,8 @@ impl Driver {
                 if self.is_relay(&peer_id) {
                     return;
                 }
-                let occupancy = self.peers.occupancy();
-                let peer = self.peers.entry(peer_id);
+                let occupancy = self.node.peers.occupancy();
+                let peer = self.node.peers.entry(peer_id);
                 // Slots kept for proven peers, §8.7.
                 let kept = keeps_connection(
                     self.settings.max_peers,
@@ -505,27 +411,17 @@ impl Driver {
                 if !stale.is_empty() {
                     // Its machines start afresh: the slot of a pull they ran is free, and the
                     // new connection is owed a pull like any (below).
-                    peer.disconnected();
-                    self.pulls.disconnected(&peer_id);
+                    self.handle(Input::SessionsEnded { peer: peer_id }, now);
                 }
+                let peer = self.node.peers.entry(peer_id);
                 peer.links
                     .opened(connection_id, kind, endpoint.is_dialer(), now);
                 if kind == ConnectionKind::Direct || peer.address.is_none() || peer.connections == 0
                 {
                     peer.address = Some(address_of(&endpoint, peer_id).to_string());
                 }
-                peer.last_seen = now;
-                peer.connections += 1;
-                if peer.connections == 1 {
-                    peer.connected_at = now;
-                }
-                peer.missed = 0;
-                peer.connected_now();
-                peer.unsaved = true;
                 self.changed = true;
-                if peer.connections == 1 {
-                    self.connection_opened(peer_id, now);
-                }
+                self.handle(Input::Opened { peer: peer_id }, now);
                 for dead in stale {
                     self.swarm.close_connection(dead);
                 }
@@ -542,25 +438,15 @@ impl Driver {
                     }
                     return;
                 }
-                if let Some(peer) = self.peers.get_mut(&peer_id) {
+                if let Some(peer) = self.node.peers.get_mut(&peer_id) {
                     // A connection already given up as stale was no longer counted, and its
                     // peer already owes a pull for the connection that replaced it.
                     let counted = peer.connection_closed(connection_id, now);
-                    if counted {
-                        peer.connections = peer.connections.saturating_sub(1);
-                    }
-                    peer.last_seen = now;
-                    if num_established == 0 {
-                        peer.disconnected();
-                        self.pulls.disconnected(&peer_id);
-                        let record = peer.record(&peer_id);
-                        peer.unsaved = false;
-                        self.work.save_peer(record);
-                    } else if counted && !peer.banned {
+                    if num_established > 0 && counted && !peer.banned {
                         // Another connection stays: what gossipsub had handed the closed one
                         // (one send queue per peer, drained by whichever connection asks
-                        // first) is lost on both sides. Catch-up pulls over the one that
-                        // stays repair it (§8.8); the peer runs its own the other way.
+                        // first) is lost on both sides. The node owes catch-up pulls over the
+                        // one that stays (§8.8); the peer runs its own the other way.
                         console::info_1(
                             &format!(
                                 "phemossa: a connection to {peer_id} closed, another stays: \
@@ -568,7 +454,19 @@ impl Driver {
                             )
                             .into(),
                         );
-                        self.pulls.connection_lost(&peer_id, now);
+                    }
+                    let closed = Input::Closed {
+                        peer: peer_id,
+                        counted,
+                        remaining: num_established as usize,
+                    };
+                    self.handle(closed, now);
+                    if num_established == 0 {
+                        if let Some(peer) = self.node.peers.get_mut(&peer_id) {
+                            let record = peer.record(&peer_id);
+                            peer.unsaved = false;
+                            self.work.save_peer(record);
+                        }
                     }
                     self.changed = true;
                 }
@@ -592,6 +490,7 @@ impl Driver {
                 error,
             } => {
                 let direct = self
+                    .node
                     .peers
                     .get_mut(&peer_id)
                     .filter(|p| p.links.is_our_dial(connection_id));
@@ -605,13 +504,13 @@ impl Driver {
                     self.changed = true;
                 } else if self.is_relay(&peer_id) {
                     self.relay_lost(peer_id, &format!("cannot reach the relay: {error}"), now);
-                } else if let Some(peer) = self.peers.get_mut(&peer_id) {
+                } else if let Some(peer) = self.node.peers.get_mut(&peer_id) {
                     peer.dial_failed(now);
                 }
             }
             SwarmEvent::IncomingConnection { send_back_addr, .. } => {
                 if let Some(peer) =
-                    webrtc_peer(&send_back_addr).and_then(|p| self.peers.get_mut(&p))
+                    webrtc_peer(&send_back_addr).and_then(|p| self.node.peers.get_mut(&p))
                 {
                     peer.links.peer_initiated();
                 }
@@ -625,7 +524,7 @@ impl Driver {
                     console::info_1(
                         &format!("phemossa: no direct connection from {peer_id}: {error}").into(),
                     );
-                    if let Some(peer) = self.peers.get_mut(&peer_id) {
+                    if let Some(peer) = self.node.peers.get_mut(&peer_id) {
                         peer.links.failed(None, error.to_string(), now);
                         self.changed = true;
                     }
@@ -648,7 +547,7 @@ impl Driver {
             .build();
         let connection = dial.connection_id();
         let result = self.swarm.dial(dial);
-        let Some(peer) = self.peers.get_mut(&peer_id) else {
+        let Some(peer) = self.node.peers.get_mut(&peer_id) else {
             return;
         };
         match result {
@@ -664,7 +563,7 @@ impl Driver {
     /// that have arrived since the last tick.
     fn tend_paths(&mut self, now: u64) {
         for (peer_id, path) in self.paths.borrow_mut().drain(..) {
-            if let Some(peer) = self.peers.get_mut(&peer_id) {
+            if let Some(peer) = self.node.peers.get_mut(&peer_id) {
                 if peer.links.has_direct() && peer.path != path {
                     peer.path = path;
                     self.changed = true;
@@ -675,7 +574,7 @@ impl Driver {
             return;
         }
         self.paths_read_at = now;
-        for (peer_id, peer) in &self.peers.by_id {
+        for (peer_id, peer) in &self.node.peers.by_id {
             if !peer.links.has_direct() {
                 continue;
             }
@@ -755,9 +654,9 @@ impl Driver {
         if peer_id == self.local_peer_id || self.is_relay(&peer_id) || addresses.is_empty() {
             return;
         }
-        let occupancy = self.peers.occupancy();
+        let occupancy = self.node.peers.occupancy();
         let local = self.local_peer_id;
-        let peer = self.peers.entry(peer_id);
+        let peer = self.node.peers.entry(peer_id);
         let candidate = Candidate {
             proven: peer.proven(),
             follows_ours,
@@ -787,8 +686,8 @@ impl Driver {
         };
         let now = clock::now_ms();
         let topic = message.topic.to_string();
-        let verified = self.peers.shared.verified.clone();
-        let peer = self.peers.entry(propagation_source);
+        let verified = self.node.peers.shared.verified.clone();
+        let peer = self.node.peers.entry(propagation_source);
         peer.last_seen = now;
         let received = receive_remembering(
             &message.data,
@@ -849,7 +748,7 @@ impl Driver {
         if self.is_relay(&peer_id) {
             return;
         }
-        let Some(peer) = self.peers.get_mut(&peer_id) else {
+        let Some(peer) = self.node.peers.get_mut(&peer_id) else {
             return;
         };
         let speaks_signaling = info
@@ -863,12 +762,13 @@ impl Driver {
             .protocols
             .iter()
             .any(|p| p.as_ref() == SYNC_V2_PROTOCOL);
-        peer.supports_v2 = Some(speaks_v2);
-        if std::mem::take(&mut peer.pull_pending) {
-            let now = clock::now_ms();
-            self.pulls.connected(peer_id, now);
-            self.start_granted(now);
-        }
+        self.handle(
+            Input::Identified {
+                peer: peer_id,
+                speaks_v2,
+            },
+            clock::now_ms(),
+        );
     }
 
     fn on_sync(&mut self, event: request_response::Event<Vec<u8>, Vec<u8>>, version: Version) {
@@ -876,26 +776,22 @@ impl Driver {
         let request_response::Event::Message { peer, message, .. } = event else {
             return;
         };
-        let entry = self.peers.entry(peer);
-        entry.last_seen = now;
-        let machine = entry.machine(version);
-        match message {
+        let input = match message {
             request_response::Message::Request {
                 request, channel, ..
-            } => {
-                // The machine decodes and judges the request; its `req` is peeked here only to
-                // know which answer goes on this channel.
-                let req = machine.request_req(&request);
-                machine.handle_message(&request, now);
-                if let Some(req) = req {
-                    entry.await_response(version, req, channel);
-                }
-            }
-            request_response::Message::Response { response, .. } => {
-                machine.handle_message(&response, now);
-            }
-        }
-        self.drain(peer, version);
+            } => Input::Request {
+                peer,
+                version,
+                bytes: request,
+                channel,
+            },
+            request_response::Message::Response { response, .. } => Input::Response {
+                peer,
+                version,
+                bytes: response,
+            },
+        };
+        self.handle(input, now);
     }
 
     fn on_done(&mut self, done: Done) {
@@ -926,143 +822,124 @@ impl Driver {
             log_store_error(&error);
             error.to_string()
         });
-        let actions = self.peers.store_answer(asker, query, answer, now);
-        self.carry_out(actions, now);
+        self.handle(
+            Input::StoreAnswer {
+                asker,
+                query,
+                answer,
+            },
+            now,
+        );
     }
 
     /// Events from a peer are stored, or storing them failed; a gossip message they came in
     /// gets its verdict now.
     fn on_stored(&mut self, done: Done) {
-        let (peer_id, stored, gossiped) = match done {
+        let now = clock::now_ms();
+        let (peer_id, result, gossiped) = match done {
             Done::Stored {
                 peer,
                 stored,
                 gossiped,
             } => {
                 self.storage_problem = None;
-                (peer, Some(stored), gossiped)
+                (peer, Ok(stored), gossiped)
             }
             Done::StoreFailed {
                 peer,
                 problem,
                 gossiped,
             } => {
-                // The events are not lost to the network: the next pull asks for them again.
-                self.storage_problem = Some(problem);
-                (peer, None, gossiped)
+                // The events are not lost to the network: the node pulls them from the peer
+                // again after the retry wait.
+                self.storage_problem = Some(problem.clone());
+                (peer, Err(problem), gossiped)
             }
             _ => return,
         };
         self.changed = true;
-        let verdict = self.peers.get_mut(&peer_id).and_then(|peer| {
-            if let Some(stored) = stored {
-                peer.events_received += stored as u64;
-                peer.unsaved |= stored > 0;
+        let stored = result.as_ref().ok().copied();
+        self.handle(
+            Input::Stored {
+                peer: peer_id,
+                result,
+            },
+            now,
+        );
+        let Some(gossiped) = gossiped else {
+            return;
+        };
+        // A failed store forwards nothing it could not check, and blames nobody.
+        let verdict = match (stored, self.node.peers.get_mut(&peer_id)) {
+            (Some(stored), Some(peer)) => after_store(
+                Acceptance::Accept,
+                gossiped.offered,
+                stored,
+                &mut peer.score,
+            ),
+            _ => Acceptance::Ignore,
+        };
+        self.report_gossip(&gossiped.message_id, &peer_id, verdict);
+    }
+
+    /// Does what the node's sync machine decided (`phemossa_node::state`): the swarm and the
+    /// store hear of it here, and nothing is decided.
+    fn carry_out(&mut self, action: SyncAction<PeerId, Channel>, now: u64) {
+        match action {
+            SyncAction::Request {
+                peer,
+                version,
+                bytes,
+            } => {
+                self.behaviour(version).send_request(&peer, bytes);
             }
-            let gossiped = gossiped.as_ref()?;
-            // A failed store forwards nothing it could not check, and blames nobody.
-            let verdict = match stored {
-                Some(stored) => after_store(
-                    Acceptance::Accept,
-                    gossiped.offered,
-                    stored,
-                    &mut peer.score,
-                ),
-                None => Acceptance::Ignore,
-            };
-            Some(verdict)
-        });
-        if let Some(gossiped) = gossiped {
-            let verdict = verdict.unwrap_or(Acceptance::Ignore);
-            self.report_gossip(&gossiped.message_id, &peer_id, verdict);
-        }
-    }
-
-    /// Carries out what `peer_id`'s machine for `version` asks for.
-    fn drain(&mut self, peer_id: PeerId, version: Version) {
-        let now = clock::now_ms();
-        let actions = self.peers.drain(&peer_id, version, now);
-        self.carry_out(actions, now);
-    }
-
-    /// Does what the peer table decided (`phemossa_node::peer_sync`): the swarm, the store
-    /// and the pull scheduler hear of it here, and nothing is decided.
-    fn carry_out(&mut self, actions: Vec<SyncAction<PeerId, Channel>>, now: u64) {
-        let mut finished = false;
-        for action in actions {
-            match action {
-                SyncAction::Request {
-                    peer,
-                    version,
-                    bytes,
-                } => {
-                    self.behaviour(version).send_request(&peer, bytes);
-                }
-                SyncAction::Respond {
-                    version,
-                    channel,
-                    bytes,
-                } => {
-                    // Fails only if the peer gave up on the request; it asks again.
-                    let _ = self.behaviour(version).send_response(channel, bytes);
-                }
-                SyncAction::ListIds {
-                    asker,
-                    query,
-                    scope,
-                    after,
-                    limit,
-                } => self.work.list_ids(asker, query, scope, after, limit),
-                SyncAction::FindMissing { asker, query, ids } => {
-                    self.work.find_missing(asker, query, ids)
-                }
-                SyncAction::LoadEvents { asker, query, ids } => {
-                    self.work.load_events(asker, query, ids)
-                }
-                SyncAction::Validated(id) => {
-                    self.gossip.seen.insert(id, now);
-                }
-                SyncAction::Store { peer, events } => self.work.store(peer, events, None),
-                SyncAction::Progressed { peer } => {
-                    self.pulls.progressed(peer, now);
-                    self.changed = true;
-                }
-                SyncAction::PullFinished { peer, result } => {
-                    match &result {
-                        Err(error) => console::info_1(
-                            &format!("phemossa: sync with {peer} ended: {error}").into(),
-                        ),
-                        Ok(done) => console::debug_1(
-                            &format!("phemossa: sync with {peer} finished: {done:?}").into(),
-                        ),
-                    }
-                    self.pulls.finished(peer, result.is_ok(), now);
-                    finished = true;
-                    self.changed = true;
-                }
-                SyncAction::Misbehaved { peer, fault } => {
-                    let error = fault.error();
-                    console::info_1(
-                        &format!("phemossa: dropped input from {peer}: {error}").into(),
-                    );
-                    self.changed = true;
-                }
-                SyncAction::Banned { peer } => self.banned(peer),
+            SyncAction::Respond {
+                version,
+                channel,
+                bytes,
+            } => {
+                // Fails only if the peer gave up on the request; it asks again.
+                let _ = self.behaviour(version).send_response(channel, bytes);
             }
+            SyncAction::ListIds {
+                asker,
+                query,
+                scope,
+                after,
+                limit,
+            } => self.work.list_ids(asker, query, scope, after, limit),
+            SyncAction::FindMissing { asker, query, ids } => {
+                self.work.find_missing(asker, query, ids)
+            }
+            SyncAction::LoadEvents { asker, query, ids } => {
+                self.work.load_events(asker, query, ids)
+            }
+            SyncAction::Validated(id) => {
+                self.gossip.seen.insert(id, now);
+            }
+            SyncAction::Store { peer, events } => self.work.store(peer, events, None),
+            // Shown at once, past the push throttle: a pull of a few differences can start
+            // and end between two throttled pushes, and the person would never see it run.
+            SyncAction::PullStarted { .. } => self.push_status(now),
+            SyncAction::Progressed { .. } => self.changed = true,
+            SyncAction::PullFinished { peer, result } => {
+                match &result {
+                    Err(error) => console::info_1(
+                        &format!("phemossa: sync with {peer} ended: {error}").into(),
+                    ),
+                    Ok(done) => console::debug_1(
+                        &format!("phemossa: sync with {peer} finished: {done:?}").into(),
+                    ),
+                }
+                self.changed = true;
+            }
+            SyncAction::Misbehaved { peer, fault } => {
+                let error = fault.error();
+                console::info_1(&format!("phemossa: dropped input from {peer}: {error}").into());
+                self.changed = true;
+            }
+            SyncAction::Banned { peer } => self.banned(peer),
         }
-        // A slot is free: a retry, a pull owed meanwhile, or a waiting peer's pull takes it,
-        // as the scheduler decides.
-        if finished {
-            self.start_granted(now);
-        }
-    }
-
-    /// Ends `peer_id`'s pull, on whichever version runs it, with `reason` (not blamed on the
-    /// peer), and carries out what that leaves to do.
-    fn stop_pull(&mut self, peer_id: PeerId, reason: Error) {
-        let now = clock::now_ms();
-        let actions = self.peers.stop_pull(&peer_id, reason, now);
-        self.carry_out(actions, now);
     }
 
     fn behaviour(
@@ -1075,28 +952,18 @@ impl Driver {
         }
     }
 
-    /// Hands what `peer_id`'s pull validated to the store now, however few.
-    fn flush_store(&mut self, peer_id: PeerId) {
-        if let Some(store) = self.peers.flush(&peer_id) {
-            self.carry_out(vec![store], clock::now_ms());
-        }
-    }
-
     /// Bans a peer past the misbehaviour threshold (its gossip counted it), unless it is
     /// banned already.
     fn ban(&mut self, peer_id: PeerId) {
-        if self.peers.ban(peer_id, clock::now_ms()) {
-            self.banned(peer_id);
-        }
+        self.handle(Input::PastThreshold { peer: peer_id }, clock::now_ms());
     }
 
     /// `peer_id` was just banned (`phemossa_node::limits::BAN_MS`, kept across restarts with
-    /// its record): disconnect it and refuse it.
+    /// its record): disconnect it and refuse it. The node's machine freed its pull slot.
     fn banned(&mut self, peer_id: PeerId) {
         console::warn_1(
             &format!("phemossa: disconnecting {peer_id}: too much invalid input").into(),
         );
-        self.pulls.disconnected(&peer_id);
         let behaviour = self.swarm.behaviour_mut();
         behaviour.gossipsub.blacklist_peer(&peer_id);
         // Closes its connections and refuses new ones before they are set up.
@@ -1106,7 +973,7 @@ impl Driver {
 
     /// Lets in again the peers whose bans have run their course: they start afresh.
     fn lapse_bans(&mut self, now: u64) {
-        for peer_id in self.peers.lapse_bans(now) {
+        for peer_id in self.node.peers.lapse_bans(now) {
             let behaviour = self.swarm.behaviour_mut();
             behaviour.blocked.unblock_peer(peer_id);
             behaviour.gossipsub.remove_blacklisted_peer(&peer_id);
@@ -1115,7 +982,7 @@ impl Driver {
     }
 
     fn save_peers(&mut self) {
-        for (peer_id, peer) in self.peers.by_id.iter_mut() {
+        for (peer_id, peer) in self.node.peers.by_id.iter_mut() {
             if peer.unsaved {
                 peer.unsaved = false;
                 self.work.save_peer(peer.record(peer_id));

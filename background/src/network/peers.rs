@@ -22,6 +22,9 @@ pub type Peer = peer_table::Peer<ConnectionId, Channel, PathInfo>;
 /// Every peer this node has seen, by libp2p peer id.
 pub type Peers = peer_table::Peers<PeerId, ConnectionId, Channel, PathInfo>;
 
+/// The node's sync machine over libp2p's ids (`phemossa_node::state`).
+pub type SyncNode = phemossa_node::NodeState<PeerId, ConnectionId, Channel, PathInfo>;
+
 /// Reading the peer table back from the `peers` store.
 pub trait FromRecords {
     /// Peers remembered from earlier runs, shown as not connected; those banned until after

@@ -1,0 +1,563 @@
+//! A deterministic many-node simulator over the real [`NodeState`] (feature `sim`): each honest
+//! node is the machine the browser runs, with the in-memory store of `phemossa_sync::testing`,
+//! joined by in-memory links with a latency, a loss rate and a bandwidth. Time is virtual and
+//! jumps to the next delivery, store answer or timer; everything random comes from one seeded
+//! RNG, so a run with the same seed gives the same figures. Misbehaving peers
+//! ([`Role::Silent`], [`Role::SlowDrip`]) are scripted here, not machines: they only answer
+//! (or do not) what honest nodes ask.
+//!
+//! What it does not model: gossip (the next step of issue 12), relays and rendezvous
+//! (connections are made by the scenario), and libp2p's own stream timeout, which drops an
+//! answer later than 30 s before the machine sees it; here the machine sees every late answer,
+//! which is the harder case for blame.
+
+mod link;
+mod scripted;
+
+use std::collections::BTreeMap;
+
+use phemossa_core::{Content, Event, Identity, Post, PublicKey};
+use phemossa_sync::testing::v1::MemoryStore;
+use phemossa_sync::Fault;
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+
+use crate::peer_sync::{Asker, StoreAnswer, SyncAction};
+use crate::peer_table::{NodeShared, Version};
+use crate::state::{Input, NodeState};
+
+pub use link::LinkConfig;
+use link::Links;
+
+/// A simulated node's id: its index in the simulation.
+pub type NodeId = u32;
+
+/// Virtual time starts here (ms since the epoch, late 2025), so events signed "now" have
+/// plausible timestamps.
+pub const START_MS: u64 = 1_760_000_000_000;
+/// How long the in-memory store takes to answer a query or write a batch: IndexedDB answers
+/// in about a millisecond for the page sizes sync asks.
+pub const STORE_MS: u64 = 1;
+
+/// Where a node's answer to an inbound request goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Channel {
+    pub from: NodeId,
+    pub version: Version,
+}
+
+type State = NodeState<NodeId, u32, Channel, ()>;
+
+/// How a simulated node behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The real node machine.
+    Honest,
+    /// Connects, says it speaks only v1, and never answers anything.
+    Silent,
+    /// Speaks only v1 and answers every id request `delay_ms` late with an empty page and a
+    /// cursor that moves on: the slow drip the review found (hole 1 of issue 12).
+    SlowDrip { delay_ms: u64 },
+}
+
+/// What a node saw, for the scenarios' assertions and the figures.
+#[derive(Debug, Clone, Default)]
+pub struct Counters {
+    pub messages_sent: u64,
+    pub bytes_sent: u64,
+    /// Every fault this node counted against a peer, in order.
+    pub faults: Vec<(NodeId, Fault)>,
+    /// Peers this node banned.
+    pub banned: Vec<NodeId>,
+    pub pulls_ok: u64,
+    pub pulls_failed: u64,
+    pub store_failures: u64,
+    /// When this node last stored a new event.
+    pub last_stored_at: Option<u64>,
+}
+
+/// One simulated node.
+pub struct SimNode {
+    pub role: Role,
+    pub identity: Identity,
+    /// The node machine; `None` for scripted roles.
+    pub state: Option<State>,
+    pub store: MemoryStore,
+    /// The next this many store reads fail (each a query the machine must survive).
+    pub failing_reads: u32,
+    /// The next this many batch writes fail.
+    pub failing_writes: u32,
+    pub counters: Counters,
+    next_tick: Option<u64>,
+}
+
+impl SimNode {
+    pub fn public_key(&self) -> PublicKey {
+        self.identity.public_key()
+    }
+
+    fn state(&mut self) -> Option<&mut State> {
+        self.state.as_mut()
+    }
+}
+
+/// Something due at a moment of virtual time.
+enum Due {
+    Request {
+        to: NodeId,
+        from: NodeId,
+        version: Version,
+        bytes: Vec<u8>,
+    },
+    Response {
+        to: NodeId,
+        from: NodeId,
+        version: Version,
+        bytes: Vec<u8>,
+    },
+    StoreAnswer {
+        node: NodeId,
+        asker: Asker<NodeId>,
+        query: phemossa_sync::QueryId,
+        answer: Result<StoreAnswer, String>,
+    },
+    Written {
+        node: NodeId,
+        from: NodeId,
+        result: Result<usize, String>,
+    },
+    Identify {
+        to: NodeId,
+        from: NodeId,
+        speaks_v2: bool,
+    },
+    Tick {
+        node: NodeId,
+    },
+}
+
+/// The simulation: nodes, links, and what is due when.
+pub struct Sim {
+    now: u64,
+    seq: u64,
+    queue: BTreeMap<(u64, u64), Due>,
+    pub nodes: Vec<SimNode>,
+    links: Links,
+    rng: StdRng,
+}
+
+impl Sim {
+    /// An empty simulation whose randomness all comes from `seed`.
+    pub fn new(seed: u64) -> Self {
+        Self {
+            now: START_MS,
+            seq: 0,
+            queue: BTreeMap::new(),
+            nodes: Vec::new(),
+            links: Links::default(),
+            rng: StdRng::seed_from_u64(seed),
+        }
+    }
+
+    /// Virtual time now.
+    pub fn now(&self) -> u64 {
+        self.now
+    }
+
+    /// Adds a node with `role`; its key comes from its index, so runs are repeatable.
+    pub fn add(&mut self, role: Role) -> NodeId {
+        let id = self.nodes.len() as NodeId;
+        let mut seed = [0u8; 32];
+        seed[..4].copy_from_slice(&id.to_le_bytes());
+        seed[31] = 0x5e;
+        let identity = Identity::from_seed(seed);
+        let state = (role == Role::Honest)
+            .then(|| NodeState::empty(identity.public_key(), NodeShared::default()));
+        self.nodes.push(SimNode {
+            role,
+            identity,
+            state,
+            store: MemoryStore::default(),
+            failing_reads: 0,
+            failing_writes: 0,
+            counters: Counters::default(),
+            next_tick: None,
+        });
+        id
+    }
+
+    pub fn node(&self, id: NodeId) -> &SimNode {
+        &self.nodes[id as usize]
+    }
+
+    pub fn node_mut(&mut self, id: NodeId) -> &mut SimNode {
+        &mut self.nodes[id as usize]
+    }
+
+    /// `author` posts `count` events, one a second up to now, into its own store.
+    pub fn post(&mut self, author: NodeId, count: usize) {
+        let now = self.now;
+        let node = self.node_mut(author);
+        for i in 0..count {
+            let content = Content::Post(Post {
+                text: format!("post {i} by node {author}"),
+                mentions: vec![],
+                reply_to: None,
+            });
+            let timestamp = now - 1_000 * (count - i) as u64;
+            if let Ok(event) = Event::create(&node.identity, timestamp, content) {
+                node.store.insert(event);
+            }
+        }
+    }
+
+    /// `follower` follows `followed` (both honest or not: only the follower's scope changes).
+    pub fn follow(&mut self, follower: NodeId, followed: &[NodeId]) {
+        let keys = followed
+            .iter()
+            .map(|id| self.node(*id).public_key())
+            .collect();
+        self.input(follower, Input::Follows { followed: keys });
+    }
+
+    /// Connects `a` and `b` over a link with `config`: each side's connection opens now and
+    /// identify arrives one latency later.
+    pub fn connect(&mut self, a: NodeId, b: NodeId, config: LinkConfig) {
+        self.links.set(a, b, config);
+        for (me, other) in [(a, b), (b, a)] {
+            self.input(me, Input::Opened { peer: other });
+            let speaks_v2 = self.node(other).role == Role::Honest;
+            let at = self.now + config.latency_ms;
+            // Identify rides the new connection one latency later; the pull waits for it, as
+            // in the browser.
+            let due = Due::Identify {
+                to: me,
+                from: other,
+                speaks_v2,
+            };
+            self.schedule(at, due);
+        }
+    }
+
+    /// Closes the connection between `a` and `b` on both sides.
+    pub fn disconnect(&mut self, a: NodeId, b: NodeId) {
+        self.links.remove(a, b);
+        for (me, other) in [(a, b), (b, a)] {
+            let input = Input::Closed {
+                peer: other,
+                counted: true,
+                remaining: 0,
+            };
+            self.input(me, input);
+        }
+    }
+
+    /// Runs until virtual time `end`.
+    pub fn run_until(&mut self, end: u64) {
+        while let Some(entry) = self.queue.first_entry() {
+            if entry.key().0 > end {
+                break;
+            }
+            let ((at, _), due) = entry.remove_entry();
+            self.now = at;
+            self.deliver(due);
+        }
+        self.now = end;
+    }
+
+    /// Runs for `ms` of virtual time.
+    pub fn run_for(&mut self, ms: u64) {
+        self.run_until(self.now + ms);
+    }
+
+    /// Whether `node` holds every event `source` holds.
+    pub fn has_all_of(&self, node: NodeId, source: NodeId) -> bool {
+        let held = &self.node(node).store;
+        let all = phemossa_sync::Scope::default();
+        self.node(source)
+            .store
+            .ids_in(&all)
+            .iter()
+            .all(|id| held.contains(id))
+    }
+
+    /// The faults honest nodes counted against `peer`.
+    pub fn blamed(&self, peer: NodeId) -> Vec<(NodeId, Fault)> {
+        self.nodes
+            .iter()
+            .enumerate()
+            .flat_map(|(me, node)| {
+                node.counters
+                    .faults
+                    .iter()
+                    .filter(|(p, _)| *p == peer)
+                    .map(move |(_, fault)| (me as NodeId, fault.clone()))
+            })
+            .collect()
+    }
+
+    /// Pulls holding a slot at `node` now.
+    pub fn pulling(&self, node: NodeId) -> usize {
+        self.node(node)
+            .state
+            .as_ref()
+            .map_or(0, |s| s.pulls().pulling())
+    }
+
+    fn schedule(&mut self, at: u64, due: Due) {
+        self.seq += 1;
+        self.queue.insert((at.max(self.now), self.seq), due);
+    }
+
+    fn deliver(&mut self, due: Due) {
+        match due {
+            Due::Request {
+                to,
+                from,
+                version,
+                bytes,
+            } => match self.node(to).role {
+                Role::Honest => {
+                    let channel = Channel { from, version };
+                    let input = Input::Request {
+                        peer: from,
+                        version,
+                        bytes,
+                        channel,
+                    };
+                    self.input(to, input);
+                }
+                Role::Silent => {}
+                Role::SlowDrip { delay_ms } => {
+                    if let Some(answer) = scripted::slow_drip(&bytes) {
+                        let at = self.now + delay_ms;
+                        self.send_at(at, to, from, version, answer, false);
+                    }
+                }
+            },
+            Due::Response {
+                to,
+                from,
+                version,
+                bytes,
+            } => {
+                let input = Input::Response {
+                    peer: from,
+                    version,
+                    bytes,
+                };
+                self.input(to, input);
+            }
+            Due::Identify {
+                to,
+                from,
+                speaks_v2,
+            } => {
+                let input = Input::Identified {
+                    peer: from,
+                    speaks_v2,
+                };
+                self.input(to, input);
+            }
+            Due::StoreAnswer {
+                node,
+                asker,
+                query,
+                answer,
+            } => self.input(
+                node,
+                Input::StoreAnswer {
+                    asker,
+                    query,
+                    answer,
+                },
+            ),
+            Due::Written { node, from, result } => {
+                if let Ok(stored) = result {
+                    if stored > 0 {
+                        self.node_mut(node).counters.last_stored_at = Some(self.now);
+                    }
+                }
+                self.input(node, Input::Stored { peer: from, result });
+            }
+            Due::Tick { node } => {
+                let now = self.now;
+                let n = self.node_mut(node);
+                if n.next_tick != Some(now) {
+                    return;
+                }
+                n.next_tick = None;
+                self.input(node, Input::Tick);
+            }
+        }
+    }
+
+    /// Hands `input` to `node`'s machine (scripted nodes ignore it) and carries out what it
+    /// asks for.
+    fn input(&mut self, node: NodeId, input: Input<NodeId, Channel>) {
+        let now = self.now;
+        let Some(state) = self.node_mut(node).state() else {
+            return;
+        };
+        state.handle(input, now);
+        self.settle(node);
+    }
+
+    /// Carries out every action `node` has queued, then sets its next tick.
+    fn settle(&mut self, node: NodeId) {
+        while let Some(action) = self.node_mut(node).state().and_then(|s| s.poll_action()) {
+            self.carry_out(node, action);
+        }
+        let now = self.now;
+        let n = self.node_mut(node);
+        let Some(at) = n.state.as_ref().and_then(|s| s.poll_timeout(now)) else {
+            return;
+        };
+        if n.next_tick.is_some_and(|t| t <= at && t >= now) {
+            return;
+        }
+        n.next_tick = Some(at.max(now));
+        self.schedule(at, Due::Tick { node });
+    }
+
+    fn carry_out(&mut self, node: NodeId, action: SyncAction<NodeId, Channel>) {
+        let now = self.now;
+        match action {
+            SyncAction::Request {
+                peer,
+                version,
+                bytes,
+            } => self.send_at(now, node, peer, version, bytes, true),
+            SyncAction::Respond {
+                version,
+                channel,
+                bytes,
+            } => self.send_at(now, node, channel.from, version, bytes, false),
+            SyncAction::ListIds {
+                asker,
+                query,
+                scope,
+                after,
+                limit,
+            } => {
+                let answer = self.read(node, |store| {
+                    let (page, more) = store.list(&scope, after, limit);
+                    StoreAnswer::Ids { page, more }
+                });
+                self.store_answer(node, asker, query, answer);
+            }
+            SyncAction::FindMissing { asker, query, ids } => {
+                let answer = self.read(node, |store| {
+                    StoreAnswer::Missing(ids.into_iter().filter(|id| !store.contains(id)).collect())
+                });
+                self.store_answer(node, asker, query, answer);
+            }
+            SyncAction::LoadEvents { asker, query, ids } => {
+                let answer = self.read(node, |store| StoreAnswer::Loaded(store.load(&ids)));
+                self.store_answer(node, asker, query, answer);
+            }
+            SyncAction::Validated(_) | SyncAction::PullStarted { .. } => {}
+            SyncAction::Progressed { .. } => {}
+            SyncAction::Store { peer, events } => {
+                let n = self.node_mut(node);
+                let result = if n.failing_writes > 0 {
+                    n.failing_writes -= 1;
+                    n.counters.store_failures += 1;
+                    Err("a write failed (injected)".to_owned())
+                } else {
+                    let before = n.store.len();
+                    for event in events {
+                        n.store.insert(event);
+                    }
+                    Ok(n.store.len() - before)
+                };
+                let due = Due::Written {
+                    node,
+                    from: peer,
+                    result,
+                };
+                self.schedule(now + STORE_MS, due);
+            }
+            SyncAction::PullFinished { result, .. } => {
+                let counters = &mut self.node_mut(node).counters;
+                match result {
+                    Ok(_) => counters.pulls_ok += 1,
+                    Err(_) => counters.pulls_failed += 1,
+                }
+            }
+            SyncAction::Misbehaved { peer, fault } => {
+                self.node_mut(node).counters.faults.push((peer, fault));
+            }
+            SyncAction::Banned { peer } => {
+                self.node_mut(node).counters.banned.push(peer);
+                self.disconnect(node, peer);
+            }
+        }
+    }
+
+    /// Answers a read from `node`'s store, or fails it while reads are set to fail.
+    fn read(
+        &mut self,
+        node: NodeId,
+        answer: impl FnOnce(&MemoryStore) -> StoreAnswer,
+    ) -> Result<StoreAnswer, String> {
+        let n = self.node_mut(node);
+        if n.failing_reads > 0 {
+            n.failing_reads -= 1;
+            n.counters.store_failures += 1;
+            return Err("a read failed (injected)".to_owned());
+        }
+        Ok(answer(&n.store))
+    }
+
+    fn store_answer(
+        &mut self,
+        node: NodeId,
+        asker: Asker<NodeId>,
+        query: phemossa_sync::QueryId,
+        answer: Result<StoreAnswer, String>,
+    ) {
+        let due = Due::StoreAnswer {
+            node,
+            asker,
+            query,
+            answer,
+        };
+        self.schedule(self.now + STORE_MS, due);
+    }
+
+    /// Sends `bytes` from `from` to `to` at `at` over their link (dropped if there is none
+    /// any more, or the link loses it).
+    fn send_at(
+        &mut self,
+        at: u64,
+        from: NodeId,
+        to: NodeId,
+        version: Version,
+        bytes: Vec<u8>,
+        request: bool,
+    ) {
+        let counters = &mut self.node_mut(from).counters;
+        counters.messages_sent += 1;
+        counters.bytes_sent += bytes.len() as u64;
+        let Some(arrives) = self.links.carry(from, to, at, bytes.len(), &mut self.rng) else {
+            return;
+        };
+        let due = if request {
+            Due::Request {
+                to,
+                from,
+                version,
+                bytes,
+            }
+        } else {
+            Due::Response {
+                to,
+                from,
+                version,
+                bytes,
+            }
+        };
+        self.schedule(arrives, due);
+    }
+}

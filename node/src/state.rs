@@ -1,0 +1,484 @@
+//! The node's sync half as one sans-IO machine: connections counted, identify awaited, pulls
+//! started when the scheduler grants a slot, every sync message and store answer handed to the
+//! peer's machine, the tick's timeouts, stalls and retries, and bans. Inputs go in with the
+//! time ([`NodeState::handle`]); what to do comes out as [`SyncAction`]s
+//! ([`NodeState::poll_action`]), and the next moment anything is due as a timer
+//! ([`NodeState::poll_timeout`]), as iroh-gossip's `proto::state` does.
+//!
+//! The browser's driver translates libp2p's events and IndexedDB's answers into [`Input`]s and
+//! carries out the actions; the simulator (`sim`, feature `sim`) runs many of these against
+//! each other with in-memory stores and links. The other handlers (connections' kinds and
+//! direct paths, relay slots, rendezvous, gossip) still compose their pieces in the driver and
+//! join this machine next (docs/design/node-state.md).
+
+use std::collections::VecDeque;
+use std::hash::Hash;
+
+use phemossa_core::{Error, PublicKey};
+use phemossa_sync::limits::MAX_AUTHORS_PER_SCOPE;
+use phemossa_sync::{Progress, QueryId, Scope};
+
+use crate::peer_sync::{Asker, StoreAnswer, SyncAction};
+use crate::peer_table::{NodeShared, Peers, Version};
+use crate::pulls::{PullScheduler, STALL_MS};
+use crate::rotation::pull_authors;
+
+/// How long a new connection's pull waits for identify to say whether the peer speaks sync v2;
+/// after that it runs on v1. Identify answers within one round trip of the connection, and a
+/// relayed round trip is well under a second; 3 s keeps a peer whose identify was lost from
+/// waiting for its pull much longer than that.
+pub const IDENTIFY_WAIT_MS: u64 = 3_000;
+
+/// The browser's driver ticks every 250 ms; [`NodeState::poll_timeout`] never asks for a tick
+/// further away than this while a peer is connected, since the sync machines' resends and
+/// deadlines are only checked on a tick.
+pub const TICK_MS: u64 = 250;
+
+/// What happened, as the node is told it.
+#[derive(Debug)]
+pub enum Input<P, R> {
+    /// A connection to `peer` opened and counts (the driver decided to keep it). The first one
+    /// owes a pull, started once identify tells the sync version.
+    Opened { peer: P },
+    /// A connection to `peer` closed. `counted`: it was one that still counted (one given up
+    /// as stale no longer did); `remaining`: connections to the peer still open.
+    Closed {
+        peer: P,
+        counted: bool,
+        remaining: usize,
+    },
+    /// `peer`'s connections so far are dead though still open (it restarted, §8.8): its
+    /// sessions start afresh, and the connection that replaced them opens next.
+    SessionsEnded { peer: P },
+    /// Identify says whether `peer` speaks sync v2.
+    Identified { peer: P, speaks_v2: bool },
+    /// `peer` asked something on `version`; the answer goes on `channel`.
+    Request {
+        peer: P,
+        version: Version,
+        bytes: Vec<u8>,
+        channel: R,
+    },
+    /// `peer` answered one of our requests on `version`.
+    Response {
+        peer: P,
+        version: Version,
+        bytes: Vec<u8>,
+    },
+    /// The store answered a machine's query, or could not (`Err` says why).
+    StoreAnswer {
+        asker: Asker<P>,
+        query: QueryId,
+        answer: Result<StoreAnswer, String>,
+    },
+    /// Whom the user follows now (the user's own key is the node's).
+    Follows { followed: Vec<PublicKey> },
+    /// Events were stored: reconciliations list the store afresh.
+    StoreChanged,
+    /// Events received from `peer` (by a pull or on gossip) were written: how many were new;
+    /// or the write failed, saying why. A failed write is pulled again from the peer after
+    /// the retry wait, and blamed on nobody.
+    Stored {
+        peer: P,
+        result: Result<usize, String>,
+    },
+    /// Gossip counted `peer` past the misbehaviour threshold.
+    PastThreshold { peer: P },
+    /// Time passed; resends, deadlines, stalls and retries are checked.
+    Tick,
+}
+
+/// One node's sync: the peer table, the pull scheduler, and whom pulls name.
+pub struct NodeState<P, C, R, D> {
+    /// Every peer seen. Public while the driver's other handlers still keep its connection
+    /// and path fields themselves.
+    pub peers: Peers<P, C, R, D>,
+    pulls: PullScheduler<P>,
+    user: PublicKey,
+    followed: Vec<PublicKey>,
+    /// Pull rounds started: which window of the followed authors the next pulls name.
+    pull_round: u64,
+    actions: VecDeque<SyncAction<P, R>>,
+}
+
+impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D> {
+    /// A node for `user` whose peers' sessions share `shared`, with `peers` remembered from an
+    /// earlier run (or an empty table).
+    pub fn new(user: PublicKey, peers: Peers<P, C, R, D>) -> Self {
+        Self {
+            peers,
+            pulls: PullScheduler::default(),
+            user,
+            followed: Vec::new(),
+            pull_round: 0,
+            actions: VecDeque::new(),
+        }
+    }
+
+    /// An empty node for `user`.
+    pub fn empty(user: PublicKey, shared: NodeShared) -> Self {
+        Self::new(user, Peers::new(shared))
+    }
+
+    /// The pull scheduler, for the status (how many pull, who waits).
+    pub fn pulls(&self) -> &PullScheduler<P> {
+        &self.pulls
+    }
+
+    /// Takes in what happened at `now`.
+    pub fn handle(&mut self, input: Input<P, R>, now: u64) {
+        match input {
+            Input::Opened { peer } => self.opened(peer, now),
+            Input::Closed {
+                peer,
+                counted,
+                remaining,
+            } => self.closed(peer, counted, remaining, now),
+            Input::SessionsEnded { peer } => self.sessions_ended(&peer),
+            Input::Identified { peer, speaks_v2 } => {
+                let Some(entry) = self.peers.get_mut(&peer) else {
+                    return;
+                };
+                entry.supports_v2 = Some(speaks_v2);
+                if std::mem::take(&mut entry.pull_pending) {
+                    self.pulls.connected(peer, now);
+                    self.start_granted(now);
+                }
+            }
+            Input::Request {
+                peer,
+                version,
+                bytes,
+                channel,
+            } => {
+                let entry = self.peers.entry(peer.clone());
+                entry.last_seen = now;
+                let machine = entry.machine(version);
+                // The machine decodes and judges the request; its `req` is peeked here only to
+                // know which answer goes on this channel.
+                let req = machine.request_req(&bytes);
+                machine.handle_message(&bytes, now);
+                if let Some(req) = req {
+                    entry.await_response(version, req, channel);
+                }
+                self.drain(&peer, version, now);
+            }
+            Input::Response {
+                peer,
+                version,
+                bytes,
+            } => {
+                let entry = self.peers.entry(peer.clone());
+                entry.last_seen = now;
+                entry.machine(version).handle_message(&bytes, now);
+                self.drain(&peer, version, now);
+            }
+            Input::StoreAnswer {
+                asker,
+                query,
+                answer,
+            } => {
+                let actions = self.peers.store_answer(asker, query, answer, now);
+                self.take(actions, now);
+            }
+            Input::Follows { followed } => {
+                self.followed = followed;
+                self.pulls.follows_changed(now);
+                self.start_granted(now);
+            }
+            Input::StoreChanged => {
+                for peer in self.peers.by_id.values_mut() {
+                    peer.machine(Version::V2).store_changed();
+                }
+            }
+            Input::Stored { peer, result } => match result {
+                Ok(stored) => {
+                    if let Some(entry) = self.peers.get_mut(&peer) {
+                        entry.events_received += stored as u64;
+                        entry.unsaved |= stored > 0;
+                    }
+                }
+                Err(_) => self.pulls.store_failed(peer, now),
+            },
+            Input::PastThreshold { peer } => {
+                if self.peers.ban(peer.clone(), now) {
+                    self.pulls.disconnected(&peer);
+                    self.actions.push_back(SyncAction::Banned { peer });
+                }
+            }
+            Input::Tick => self.tick(now),
+        }
+    }
+
+    /// The next thing to do, in the order it was decided.
+    pub fn poll_action(&mut self) -> Option<SyncAction<P, R>> {
+        self.actions.pop_front()
+    }
+
+    /// When to tick next: at once if actions wait, every [`TICK_MS`] while a peer is
+    /// connected (the machines' resends), else when the scheduler's next retry falls due.
+    pub fn poll_timeout(&self, now: u64) -> Option<u64> {
+        if !self.actions.is_empty() {
+            return Some(now);
+        }
+        if self.peers.by_id.values().any(|p| p.connected()) {
+            return Some(now + TICK_MS);
+        }
+        self.pulls.next_wake()
+    }
+
+    /// The user and whom the user follows: whose events this node pulls.
+    pub fn authors(&self) -> Vec<PublicKey> {
+        let mut authors = vec![self.user];
+        authors.extend(self.followed.iter().copied());
+        authors
+    }
+
+    fn opened(&mut self, peer_id: P, now: u64) {
+        let peer = self.peers.entry(peer_id.clone());
+        peer.last_seen = now;
+        peer.connections += 1;
+        peer.missed = 0;
+        peer.connected_now();
+        peer.unsaved = true;
+        if peer.connections > 1 {
+            return;
+        }
+        peer.connected_at = now;
+        if peer.supports_v2.is_none() {
+            peer.pull_pending = true;
+            return;
+        }
+        self.pulls.connected(peer_id, now);
+        self.start_granted(now);
+    }
+
+    fn closed(&mut self, peer_id: P, counted: bool, remaining: usize, now: u64) {
+        let Some(peer) = self.peers.get_mut(&peer_id) else {
+            return;
+        };
+        if counted {
+            peer.connections = peer.connections.saturating_sub(1);
+        }
+        peer.last_seen = now;
+        if remaining == 0 {
+            self.sessions_ended(&peer_id);
+        } else if counted && !peer.banned {
+            // Another connection stays: what gossip had handed the closed one is lost on
+            // both sides; catch-up pulls over the one that stays repair it (§8.8).
+            self.pulls.connection_lost(&peer_id, now);
+        }
+    }
+
+    /// The peer's sessions are void: its machines start afresh and the slot of a pull they
+    /// ran is free.
+    fn sessions_ended(&mut self, peer_id: &P) {
+        if let Some(peer) = self.peers.get_mut(peer_id) {
+            peer.disconnected();
+            self.pulls.disconnected(peer_id);
+        }
+    }
+
+    /// The scope of the next pulls: the user and, past the 1,000 authors a scope may name, a
+    /// window of the followed that moves on with every round, so each is pulled in turn.
+    fn next_scope(&mut self) -> Scope {
+        let round = self.pull_round;
+        self.pull_round += 1;
+        Scope {
+            authors: Some(pull_authors(
+                &self.user,
+                &self.followed,
+                MAX_AUTHORS_PER_SCOPE,
+                round,
+            )),
+            since: None,
+        }
+    }
+
+    /// Starts the pulls the scheduler gives a slot now, each on the peer's sync version.
+    fn start_granted(&mut self, now: u64) {
+        let granted = self.pulls.grant(now);
+        if granted.is_empty() {
+            return;
+        }
+        let scope = self.next_scope();
+        for peer_id in granted {
+            let Some(peer) = self
+                .peers
+                .get_mut(&peer_id)
+                .filter(|p| p.connected() && !p.banned)
+            else {
+                // Gone without the scheduler hearing of it: the slot is not held.
+                self.pulls.disconnected(&peer_id);
+                continue;
+            };
+            let version = peer.pull_version();
+            // False only if a pull already runs on it, which then holds the slot.
+            if peer.machine(version).start(scope.clone(), now) {
+                peer.progress = Some(Progress::default());
+                self.actions.push_back(SyncAction::PullStarted {
+                    peer: peer_id.clone(),
+                });
+            }
+            self.drain(&peer_id, version, now);
+        }
+    }
+
+    fn tick(&mut self, now: u64) {
+        // A long gap since the last tick means the machine slept: peers are pulled again.
+        self.pulls.tick(now);
+        let mut connected = self.peers.connected_ids();
+        // The table is a HashMap: sorted, so every run decides in the same order.
+        connected.sort();
+        for peer_id in connected {
+            if let Some(peer) = self.peers.get_mut(&peer_id) {
+                // Resends, giving up on a request, and the pull's deadline.
+                for version in [Version::V1, Version::V2] {
+                    peer.machine(version).handle_timeout(now);
+                }
+                if peer.pull_pending && now.saturating_sub(peer.connected_at) > IDENTIFY_WAIT_MS {
+                    peer.supports_v2.get_or_insert(false);
+                    peer.pull_pending = false;
+                    self.pulls.connected(peer_id.clone(), now);
+                }
+            }
+            self.drain(&peer_id, Version::V1, now);
+            self.drain(&peer_id, Version::V2, now);
+            if let Some(store) = self.peers.flush(&peer_id) {
+                self.actions.push_back(store);
+            }
+        }
+        // Slots of pulls that stopped moving forward are taken back (not blamed on the peer),
+        // then free slots, and retries that are due, are handed out.
+        for peer_id in self.pulls.reclaim(now) {
+            let reason = Error::PullStalled { idle_ms: STALL_MS };
+            let actions = self.peers.stop_pull(&peer_id, reason, now);
+            self.take(actions, now);
+        }
+        self.start_granted(now);
+    }
+
+    /// Everything `peer_id`'s machine for `version` asks for now.
+    fn drain(&mut self, peer_id: &P, version: Version, now: u64) {
+        let actions = self.peers.drain(peer_id, version, now);
+        self.take(actions, now);
+    }
+
+    /// Queues `actions` for the driver, telling the scheduler on the way what concerns it:
+    /// progress keeps a pull's slot, an ended pull frees it (and the next is started), a
+    /// banned peer leaves the queue.
+    fn take(&mut self, actions: Vec<SyncAction<P, R>>, now: u64) {
+        let mut finished = false;
+        for action in actions {
+            match &action {
+                SyncAction::Progressed { peer } => self.pulls.progressed(peer.clone(), now),
+                SyncAction::PullFinished { peer, result } => {
+                    self.pulls.finished(peer.clone(), result.is_ok(), now);
+                    finished = true;
+                }
+                SyncAction::Banned { peer } => self.pulls.disconnected(peer),
+                _ => {}
+            }
+            self.actions.push_back(action);
+        }
+        if finished {
+            self.start_granted(now);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use phemossa_core::Identity;
+
+    type Node = NodeState<u8, u8, u64, ()>;
+
+    fn node() -> Node {
+        let user = Identity::from_seed([3; 32]).public_key();
+        let mut node = Node::empty(user, NodeShared::default());
+        node.handle(Input::Follows { followed: vec![] }, 0);
+        node
+    }
+
+    /// The pulls started since the last call, each with the version it runs on.
+    fn started(node: &mut Node) -> Vec<(u8, Version)> {
+        let mut peers = Vec::new();
+        while let Some(action) = node.poll_action() {
+            if let SyncAction::PullStarted { peer } = action {
+                peers.push(peer);
+            }
+        }
+        peers
+            .into_iter()
+            .filter_map(|peer| {
+                let entry = node.peers.get_mut(&peer)?;
+                let version = [Version::V1, Version::V2]
+                    .into_iter()
+                    .find(|v| entry.machine(*v).is_pulling())?;
+                Some((peer, version))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_pull_waits_for_identify_and_runs_on_the_version_it_names() {
+        let mut node = node();
+        node.handle(Input::Opened { peer: 1 }, 0);
+        assert_eq!(
+            started(&mut node),
+            vec![],
+            "identify has not said the version"
+        );
+        node.handle(
+            Input::Identified {
+                peer: 1,
+                speaks_v2: true,
+            },
+            100,
+        );
+        assert_eq!(started(&mut node), vec![(1, Version::V2)]);
+        assert_eq!(node.pulls().pulling(), 1);
+    }
+
+    #[test]
+    fn without_identify_the_pull_starts_on_v1_after_the_wait() {
+        let mut node = node();
+        node.handle(Input::Opened { peer: 2 }, 0);
+        node.handle(Input::Tick, IDENTIFY_WAIT_MS);
+        assert_eq!(started(&mut node), vec![]);
+        node.handle(Input::Tick, IDENTIFY_WAIT_MS + 1);
+        assert_eq!(started(&mut node), vec![(2, Version::V1)]);
+    }
+
+    #[test]
+    fn the_last_connection_closing_frees_the_slot_and_a_ban_too() {
+        let mut node = node();
+        for peer in [1, 2] {
+            node.handle(Input::Opened { peer }, 0);
+            let identified = Input::Identified {
+                peer,
+                speaks_v2: false,
+            };
+            node.handle(identified, 0);
+        }
+        assert_eq!(node.pulls().pulling(), 2);
+        let closed = Input::Closed {
+            peer: 1,
+            counted: true,
+            remaining: 0,
+        };
+        node.handle(closed, 10);
+        assert_eq!(node.pulls().pulling(), 1);
+        node.handle(Input::PastThreshold { peer: 2 }, 20);
+        assert_eq!(node.pulls().pulling(), 0);
+        let banned = std::iter::from_fn(|| node.poll_action())
+            .any(|a| matches!(a, SyncAction::Banned { peer: 2 }));
+        assert!(banned);
+        assert_eq!(
+            node.poll_timeout(30),
+            Some(30 + TICK_MS),
+            "peer 2 is still connected"
+        );
+    }
+}
