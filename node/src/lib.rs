@@ -7,6 +7,8 @@
 //! - [`admission`]: which peers a node connects to when its slots run short, with slots kept
 //!   for peers that have delivered valid events (an eclipse defence).
 //! - [`discovery`]: the rendezvous namespaces a node registers in and looks up.
+//! - [`gossip`]: the node's side of gossip: subscriptions, the user's posts batched, the
+//!   seen-cache, and what a message's verdict waits for.
 //! - [`direct`]: when to try a direct WebRTC connection to a relayed peer, and again after one
 //!   failed, and how that stands for the pages ([`direct::DirectState`]).
 //! - [`peer_table`]: every peer seen: its two sync machines and one score, its connections,
@@ -19,8 +21,9 @@
 //!   how long a ban lasts, when a peer's record is forgotten.
 //! - [`relay_slots`]: the node's slots on its relays: when to ask, give up and ask again, and
 //!   while a slot is held, when to register in rendezvous and look peers up.
-//! - [`state`]: the node's sync half as one machine: inputs with the time in, actions and the
-//!   next timer out ([`state::NodeState`]); the peer table and the pull scheduler composed.
+//! - [`state`]: the node's sync and gossip as one machine: inputs with the time in, actions
+//!   and the next timer out ([`state::NodeState`]); the peer table, the pull scheduler and
+//!   the gossip side composed.
 //! - `sim` (feature `sim`): a deterministic many-node simulator over the real
 //!   [`state::NodeState`], with in-memory stores and links.
 //! - [`rotation`]: rotating windows over lists too long to name at once (the authors a pull
@@ -30,6 +33,7 @@ pub mod admission;
 pub mod backoff;
 pub mod direct;
 pub mod discovery;
+pub mod gossip;
 pub mod limits;
 pub mod peer_sync;
 pub mod peer_table;
@@ -43,4 +47,4 @@ pub mod state;
 pub use direct::{ConnectionKind, DirectAttempts, DirectState, Links};
 pub use pulls::PullScheduler;
 pub use relay_slots::{RelayAction, RelaySlots, SlotState};
-pub use state::{Input, NodeState};
+pub use state::{Action, Input, NodeState};

@@ -1,26 +1,29 @@
-//! The node's sync half as one sans-IO machine: connections counted, identify awaited, pulls
-//! started when the scheduler grants a slot, every sync message and store answer handed to the
-//! peer's machine, the tick's timeouts, stalls and retries, and bans. Inputs go in with the
-//! time ([`NodeState::handle`]); what to do comes out as [`SyncAction`]s
+//! The node's sync and gossip as one sans-IO machine: connections counted, identify awaited,
+//! pulls started when the scheduler grants a slot, every sync message and store answer handed
+//! to the peer's machine, gossip judged and its verdict given after the store, the user's
+//! posts batched onto gossip, the tick's timeouts, stalls and retries, and bans. Inputs go in
+//! with the time ([`NodeState::handle`]); what to do comes out as [`Action`]s
 //! ([`NodeState::poll_action`]), and the next moment anything is due as a timer
 //! ([`NodeState::poll_timeout`]), as iroh-gossip's `proto::state` does.
 //!
 //! The browser's driver translates libp2p's events and IndexedDB's answers into [`Input`]s and
 //! carries out the actions; the simulator (`sim`, feature `sim`) runs many of these against
 //! each other with in-memory stores and links. The other handlers (connections' kinds and
-//! direct paths, relay slots, rendezvous, gossip) still compose their pieces in the driver and
-//! join this machine next (docs/design/node-state.md).
+//! direct paths, relay slots, rendezvous) still compose their pieces in the driver and join
+//! this machine next (docs/design/node-state.md).
 
 use std::collections::VecDeque;
 use std::hash::Hash;
 
-use phemossa_core::{Error, PublicKey};
+use phemossa_core::{Error, Event, PublicKey};
+use phemossa_gossip::{after_store, receive_remembering};
 use phemossa_sync::limits::MAX_AUTHORS_PER_SCOPE;
 use phemossa_sync::{Progress, QueryId, Scope};
 
+use crate::gossip::{Acceptance, GossipAction, GossipSide, Gossiped};
 use crate::peer_sync::{Asker, StoreAnswer, SyncAction};
 use crate::peer_table::{NodeShared, Peers, Version};
-use crate::pulls::{PullScheduler, STALL_MS};
+use crate::pulls::{PullScheduler, ANTI_ENTROPY_RECENT_MS, STALL_MS};
 use crate::rotation::pull_authors;
 
 /// How long a new connection's pull waits for identify to say whether the peer speaks sync v2;
@@ -77,18 +80,52 @@ pub enum Input<P, R> {
     StoreChanged,
     /// Events received from `peer` (by a pull or on gossip) were written: how many were new;
     /// or the write failed, saying why. A failed write is pulled again from the peer after
-    /// the retry wait, and blamed on nobody.
+    /// the retry wait, and blamed on nobody. `gossiped`: the gossip message they came in,
+    /// whose verdict waited for this.
     Stored {
         peer: P,
         result: Result<usize, String>,
+        gossiped: Option<Gossiped>,
     },
+    /// Gossipsub delivered a message from `from` (the peer that forwarded it) on `topic`.
+    Gossip {
+        from: P,
+        message_id: Vec<u8>,
+        topic: String,
+        data: Vec<u8>,
+    },
+    /// The user made a new event (already stored): it goes out on the user's topic.
+    Publish { event: Event },
     /// Gossip counted `peer` past the misbehaviour threshold.
     PastThreshold { peer: P },
     /// Time passed; resends, deadlines, stalls and retries are checked.
     Tick,
 }
 
-/// One node's sync: the peer table, the pull scheduler, and whom pulls name.
+/// What the node asks the driver to do.
+#[derive(Debug)]
+pub enum Action<P, R> {
+    /// What a peer's sync asks: send, answer, query or write the store, a pull's progress.
+    Sync(SyncAction<P, R>),
+    /// What gossip asks of gossipsub: subscribe, leave, publish.
+    Gossip(GossipAction),
+    /// Tell gossipsub whether to forward message `message_id` that `source` sent.
+    Verdict {
+        message_id: Vec<u8>,
+        source: P,
+        acceptance: Acceptance,
+    },
+    /// Write events that came on gossip from `peer`; with `gossiped`, the message's verdict
+    /// waits for the answer ([`Input::Stored`]).
+    StoreGossiped {
+        peer: P,
+        events: Vec<Event>,
+        gossiped: Option<Gossiped>,
+    },
+}
+
+/// One node's sync and gossip: the peer table, the pull scheduler, whom pulls name, and the
+/// gossip side.
 pub struct NodeState<P, C, R, D> {
     /// Every peer seen. Public while the driver's other handlers still keep its connection
     /// and path fields themselves.
@@ -98,7 +135,8 @@ pub struct NodeState<P, C, R, D> {
     followed: Vec<PublicKey>,
     /// Pull rounds started: which window of the followed authors the next pulls name.
     pull_round: u64,
-    actions: VecDeque<SyncAction<P, R>>,
+    gossip: GossipSide,
+    actions: VecDeque<Action<P, R>>,
 }
 
 impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D> {
@@ -111,6 +149,7 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
             user,
             followed: Vec::new(),
             pull_round: 0,
+            gossip: GossipSide::default(),
             actions: VecDeque::new(),
         }
     }
@@ -118,6 +157,11 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
     /// An empty node for `user`.
     pub fn empty(user: PublicKey, shared: NodeShared) -> Self {
         Self::new(user, Peers::new(shared))
+    }
+
+    /// The topics this node subscribes to.
+    pub fn topics(&self) -> &std::collections::BTreeSet<String> {
+        self.gossip.topics()
     }
 
     /// The pull scheduler, for the status (how many pull, who waits).
@@ -183,40 +227,47 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
             }
             Input::Follows { followed } => {
                 self.followed = followed;
+                let authors = self.authors();
+                for action in self.gossip.follow(&authors) {
+                    self.actions.push_back(Action::Gossip(action));
+                }
                 self.pulls.follows_changed(now);
                 self.start_granted(now);
+            }
+            Input::Gossip {
+                from,
+                message_id,
+                topic,
+                data,
+            } => self.gossip_message(from, message_id, &topic, &data, now),
+            Input::Publish { event } => {
+                for action in self.gossip.publish(&event, now) {
+                    self.actions.push_back(Action::Gossip(action));
+                }
             }
             Input::StoreChanged => {
                 for peer in self.peers.by_id.values_mut() {
                     peer.machine(Version::V2).store_changed();
                 }
             }
-            Input::Stored { peer, result } => match result {
-                Ok(stored) => {
-                    if let Some(entry) = self.peers.get_mut(&peer) {
-                        entry.events_received += stored as u64;
-                        entry.unsaved |= stored > 0;
-                    }
-                }
-                Err(_) => self.pulls.store_failed(peer, now),
-            },
-            Input::PastThreshold { peer } => {
-                if self.peers.ban(peer.clone(), now) {
-                    self.pulls.disconnected(&peer);
-                    self.actions.push_back(SyncAction::Banned { peer });
-                }
-            }
+            Input::Stored {
+                peer,
+                result,
+                gossiped,
+            } => self.stored(peer, result, gossiped, now),
+            Input::PastThreshold { peer } => self.past_threshold(peer, now),
             Input::Tick => self.tick(now),
         }
     }
 
     /// The next thing to do, in the order it was decided.
-    pub fn poll_action(&mut self) -> Option<SyncAction<P, R>> {
+    pub fn poll_action(&mut self) -> Option<Action<P, R>> {
         self.actions.pop_front()
     }
 
     /// When to tick next: at once if actions wait, every [`TICK_MS`] while a peer is
-    /// connected (the machines' resends), else when the scheduler's next retry falls due.
+    /// connected (the machines' resends), else when the scheduler's next retry or a gossip
+    /// batch falls due.
     pub fn poll_timeout(&self, now: u64) -> Option<u64> {
         if !self.actions.is_empty() {
             return Some(now);
@@ -224,7 +275,10 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
         if self.peers.by_id.values().any(|p| p.connected()) {
             return Some(now + TICK_MS);
         }
-        self.pulls.next_wake()
+        [self.pulls.next_wake(), self.gossip.next_deadline()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// The user and whom the user follows: whose events this node pulls.
@@ -232,6 +286,100 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
         let mut authors = vec![self.user];
         authors.extend(self.followed.iter().copied());
         authors
+    }
+
+    /// Judges a gossip message: its new valid events go to the store, and the verdict waits
+    /// for the store's answer if the message is acceptable, else is given now. The sender's
+    /// bad input counts in its one score; past the threshold it is banned.
+    fn gossip_message(&mut self, from: P, message_id: Vec<u8>, topic: &str, data: &[u8], now: u64) {
+        let verified = self.peers.shared.verified.clone();
+        let peer = self.peers.entry(from.clone());
+        peer.last_seen = now;
+        let received = receive_remembering(
+            data,
+            topic,
+            now,
+            &mut self.gossip.seen,
+            &verified,
+            &mut peer.score,
+        );
+        let past_threshold = peer.past_threshold();
+        if received.acceptance == Acceptance::Accept {
+            // Forwarded only once the store says it lacked one of the events: a valid old
+            // event the seen-cache forgot must not cross the mesh again (issue 12, hole 5).
+            let gossiped = Gossiped {
+                message_id,
+                offered: received.events.len(),
+            };
+            self.actions.push_back(Action::StoreGossiped {
+                peer: from.clone(),
+                events: received.events,
+                gossiped: Some(gossiped),
+            });
+        } else {
+            self.actions.push_back(Action::Verdict {
+                message_id,
+                source: from.clone(),
+                acceptance: received.acceptance,
+            });
+            // A rejected message's valid events before its first bad one are kept all the
+            // same (they are in the seen-cache now); it is only not forwarded.
+            if !received.events.is_empty() {
+                self.actions.push_back(Action::StoreGossiped {
+                    peer: from.clone(),
+                    events: received.events,
+                    gossiped: None,
+                });
+            }
+        }
+        if past_threshold {
+            self.past_threshold(from, now);
+        }
+    }
+
+    /// A write of `peer`'s events ended; a gossip message they came in gets its verdict now.
+    fn stored(
+        &mut self,
+        peer_id: P,
+        result: Result<usize, String>,
+        gossiped: Option<Gossiped>,
+        now: u64,
+    ) {
+        let stored = result.as_ref().ok().copied();
+        if let (Some(stored), Some(peer)) = (stored, self.peers.get_mut(&peer_id)) {
+            peer.events_received += stored as u64;
+            peer.unsaved |= stored > 0;
+        }
+        if result.is_err() {
+            self.pulls.store_failed(peer_id.clone(), now);
+        }
+        let Some(gossiped) = gossiped else {
+            return;
+        };
+        // A failed write forwards nothing it could not keep, and blames nobody.
+        let acceptance = match (stored, self.peers.get_mut(&peer_id)) {
+            (Some(stored), Some(peer)) => after_store(
+                Acceptance::Accept,
+                gossiped.offered,
+                stored,
+                &mut peer.score,
+            ),
+            _ => Acceptance::Ignore,
+        };
+        self.actions.push_back(Action::Verdict {
+            message_id: gossiped.message_id,
+            source: peer_id,
+            acceptance,
+        });
+    }
+
+    /// `peer`'s bad input passed the threshold: banned, unless it is already.
+    fn past_threshold(&mut self, peer: P, now: u64) {
+        if self.peers.ban(peer.clone(), now) {
+            self.pulls.disconnected(&peer);
+            self.actions
+                .push_back(Action::Sync(SyncAction::Banned { peer }));
+        }
     }
 
     fn opened(&mut self, peer_id: P, now: u64) {
@@ -302,7 +450,17 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
             return;
         }
         let scope = self.next_scope();
+        // Anti-entropy's pulls reach back only over recent events (§8.7).
+        let recent = Scope {
+            since: Some(now.saturating_sub(ANTI_ENTROPY_RECENT_MS)),
+            ..scope.clone()
+        };
         for peer_id in granted {
+            let scope = if self.pulls.recent_only(&peer_id) {
+                &recent
+            } else {
+                &scope
+            };
             let Some(peer) = self
                 .peers
                 .get_mut(&peer_id)
@@ -316,15 +474,19 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
             // False only if a pull already runs on it, which then holds the slot.
             if peer.machine(version).start(scope.clone(), now) {
                 peer.progress = Some(Progress::default());
-                self.actions.push_back(SyncAction::PullStarted {
+                let started = SyncAction::PullStarted {
                     peer: peer_id.clone(),
-                });
+                };
+                self.actions.push_back(Action::Sync(started));
             }
             self.drain(&peer_id, version, now);
         }
     }
 
     fn tick(&mut self, now: u64) {
+        for action in self.gossip.flush_due(now) {
+            self.actions.push_back(Action::Gossip(action));
+        }
         // A long gap since the last tick means the machine slept: peers are pulled again.
         self.pulls.tick(now);
         let mut connected = self.peers.connected_ids();
@@ -345,7 +507,7 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
             self.drain(&peer_id, Version::V1, now);
             self.drain(&peer_id, Version::V2, now);
             if let Some(store) = self.peers.flush(&peer_id) {
-                self.actions.push_back(store);
+                self.actions.push_back(Action::Sync(store));
             }
         }
         // Slots of pulls that stopped moving forward are taken back (not blamed on the peer),
@@ -377,9 +539,15 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
                     finished = true;
                 }
                 SyncAction::Banned { peer } => self.pulls.disconnected(peer),
+                // Gossip's seen-cache learns it now, so a gossip copy that arrives while the
+                // event waits in a batch is not checked and stored again.
+                SyncAction::Validated(id) => {
+                    self.gossip.seen.insert(*id, now);
+                    continue;
+                }
                 _ => {}
             }
-            self.actions.push_back(action);
+            self.actions.push_back(Action::Sync(action));
         }
         if finished {
             self.start_granted(now);
@@ -405,7 +573,7 @@ mod tests {
     fn started(node: &mut Node) -> Vec<(u8, Version)> {
         let mut peers = Vec::new();
         while let Some(action) = node.poll_action() {
-            if let SyncAction::PullStarted { peer } = action {
+            if let Action::Sync(SyncAction::PullStarted { peer }) = action {
                 peers.push(peer);
             }
         }
@@ -473,7 +641,7 @@ mod tests {
         node.handle(Input::PastThreshold { peer: 2 }, 20);
         assert_eq!(node.pulls().pulling(), 0);
         let banned = std::iter::from_fn(|| node.poll_action())
-            .any(|a| matches!(a, SyncAction::Banned { peer: 2 }));
+            .any(|a| matches!(a, Action::Sync(SyncAction::Banned { peer: 2 })));
         assert!(banned);
         assert_eq!(
             node.poll_timeout(30),

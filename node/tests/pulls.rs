@@ -294,23 +294,57 @@ fn a_loss_on_an_unknown_or_gone_peer_changes_nothing() {
 }
 
 #[test]
-fn anti_entropy_pulls_the_peer_pulled_longest_ago_every_fifteen_minutes() {
+fn anti_entropy_pulls_every_idle_peer_for_recent_events_every_fifteen_minutes() {
     let mut pulls = PullScheduler::default();
-    pulls.connected(1, 0);
-    pulls.connected(2, 0);
+    for peer in [1, 2, 3] {
+        pulls.connected(peer, 0);
+    }
     assert_eq!(pulls.grant(0), vec![1, 2]);
+    assert!(
+        !pulls.recent_only(&1),
+        "a new connection's pull is a full one"
+    );
     pulls.finished(2, true, 100);
     pulls.finished(1, true, 200);
+    assert_eq!(pulls.grant(200), vec![3]);
+    assert_eq!(pulls.next_wake(), Some(200 + STALL_MS));
+    pulls.finished(3, true, 300);
     assert_eq!(pulls.next_wake(), Some(ANTI_ENTROPY_MS));
     assert!(pulls.grant(ANTI_ENTROPY_MS - 1).is_empty());
     assert_eq!(
         pulls.grant(ANTI_ENTROPY_MS),
-        vec![2],
-        "one peer, the one whose last pull ended first"
+        vec![1, 2],
+        "every idle peer, in turn"
     );
-    pulls.finished(2, true, ANTI_ENTROPY_MS + 10);
+    assert!(pulls.recent_only(&1) && pulls.recent_only(&2));
+    pulls.finished(1, true, ANTI_ENTROPY_MS + 10);
+    assert_eq!(pulls.grant(ANTI_ENTROPY_MS + 10), vec![3]);
+    assert!(pulls.recent_only(&3));
+    pulls.finished(2, true, ANTI_ENTROPY_MS + 20);
+    pulls.finished(3, true, ANTI_ENTROPY_MS + 30);
     assert!(pulls.grant(2 * ANTI_ENTROPY_MS - 1).is_empty());
-    assert_eq!(pulls.grant(2 * ANTI_ENTROPY_MS), vec![1], "then the other");
+    assert_eq!(
+        pulls.grant(2 * ANTI_ENTROPY_MS),
+        vec![1, 2],
+        "and a period later again"
+    );
+}
+
+#[test]
+fn a_peer_owed_a_full_pull_gets_one_despite_anti_entropy() {
+    let mut pulls = PullScheduler::default();
+    pulls.connected(1, 0);
+    pulls.connected(2, 0);
+    assert_eq!(pulls.grant(0), vec![1, 2]);
+    pulls.finished(1, true, 10);
+    pulls.finished(2, true, 10);
+    assert_eq!(pulls.grant(ANTI_ENTROPY_MS), vec![1, 2]);
+    pulls.finished(1, true, ANTI_ENTROPY_MS + 1);
+    // A follow change while 2 pulls recent events owes 2 one more, full pull.
+    pulls.follows_changed(ANTI_ENTROPY_MS + 2);
+    pulls.finished(2, true, ANTI_ENTROPY_MS + 3);
+    assert_eq!(pulls.grant(ANTI_ENTROPY_MS + 3), vec![1, 2]);
+    assert!(!pulls.recent_only(&1) && !pulls.recent_only(&2));
 }
 
 #[test]

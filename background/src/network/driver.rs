@@ -17,18 +17,18 @@ use libp2p::swarm::SwarmEvent;
 use libp2p::{gossipsub, identify, relay, rendezvous, request_response, PeerId, Swarm};
 use phemossa_api::{CandidateType, ConnectionKind, NetworkStatus, PathInfo, Push};
 use phemossa_core::settings::{DirectConnections, NetworkSettings};
-use phemossa_gossip::{after_store, receive_remembering, Acceptance};
 use phemossa_node::admission::{admits, dials, keeps_connection, Candidate};
 use phemossa_node::discovery::{author_namespaces, is_author_namespace};
+use phemossa_node::gossip::Acceptance;
 use phemossa_node::limits::{ConnectionCaps, MAX_KNOWN_PEERS};
 use phemossa_node::peer_sync::{StoreAnswer, SyncAction};
-use phemossa_node::{Input, RelayAction};
+use phemossa_node::{Action, Input, RelayAction};
 use phemossa_sync::SYNC_V2_PROTOCOL;
 use web_sys::console;
 use webrtc_b2b::address::{is_direct, webrtc_peer};
 
 use super::behaviour::{connection_limits, Node, NodeEvent};
-use super::gossip::Gossip;
+use super::gossip;
 use super::handle::Command;
 use super::peers::{
     Channel, FromRecords as _, NodeShared, Peers, SyncNode, Translate as _, Version,
@@ -36,7 +36,7 @@ use super::peers::{
 use super::relays::Relays;
 use super::services::Services;
 use super::status;
-use super::store_work::{Done, Gossiped, StoreWork};
+use super::store_work::{Done, StoreWork};
 use crate::clock;
 use crate::storage::PeerRecord;
 use crate::subscribers::Subscribers;
@@ -67,7 +67,6 @@ pub struct Driver {
     /// The peer table, the pull scheduler and every sync decision (`phemossa_node::state`):
     /// the driver tells it what happened and carries out what it asks.
     node: SyncNode,
-    gossip: Gossip,
     /// Why the last store of received events failed, until one succeeds.
     storage_problem: Option<String>,
     changed: bool,
@@ -119,7 +118,6 @@ impl Driver {
             relays: Relays::of(&settings.bootstrap),
             settings,
             node: SyncNode::new(services.user.public_key(), peers),
-            gossip: Gossip::new(),
             user: services.user,
             subscribers: services.subscribers,
             storage_problem: None,
@@ -164,8 +162,7 @@ impl Driver {
         match command {
             Command::Publish(event) => {
                 self.store_changed();
-                let gossipsub = &mut self.swarm.behaviour_mut().gossipsub;
-                self.gossip.publish(gossipsub, &event, now);
+                self.handle(Input::Publish { event }, now);
             }
             Command::FollowsChanged => {
                 // The user's follow event was stored.
@@ -207,10 +204,8 @@ impl Driver {
         let now = clock::now_ms();
         self.subscriptions_changed_at = now;
         let followed = followed_by(&self.user);
+        // New topics and new pulls.
         self.handle(Input::Follows { followed }, now);
-        let authors = self.node.authors();
-        let gossipsub = &mut self.swarm.behaviour_mut().gossipsub;
-        self.gossip.follow(gossipsub, &authors);
     }
 
     /// Tells the node's sync machine what happened, and carries out what it asks.
@@ -224,9 +219,8 @@ impl Driver {
     fn on_tick(&mut self) {
         let now = clock::now_ms();
         self.tend_relays(now);
-        let gossipsub = &mut self.swarm.behaviour_mut().gossipsub;
-        self.gossip.flush_due(gossipsub, now);
-        // Resends, deadlines, the identify wait, batched writes, stalled pulls and retries.
+        // Resends, deadlines, the identify wait, batched writes, stalled pulls, retries and
+        // gossip batches that are due.
         self.handle(Input::Tick, now);
         for peer_id in self.node.peers.connected_ids() {
             if self
@@ -684,45 +678,18 @@ impl Driver {
         else {
             return;
         };
-        let now = clock::now_ms();
-        let topic = message.topic.to_string();
-        let verified = self.node.peers.shared.verified.clone();
-        let peer = self.node.peers.entry(propagation_source);
-        peer.last_seen = now;
-        let received = receive_remembering(
-            &message.data,
-            &topic,
-            now,
-            &mut self.gossip.seen,
-            &verified,
-            &mut peer.score,
-        );
-        let banned = peer.past_threshold();
-        if received.acceptance == Acceptance::Accept {
-            // Forwarded only once the store says it lacked one of the events: a valid old
-            // event the seen-cache forgot must not cross the mesh again (issue 12, hole 5).
-            let gossiped = Gossiped {
-                message_id,
-                offered: received.events.len(),
-            };
-            self.work
-                .store(propagation_source, received.events, Some(gossiped));
-        } else {
-            self.report_gossip(&message_id, &propagation_source, received.acceptance);
-            // A rejected message's valid events before its first bad one are kept all the
-            // same (they are in the seen-cache now); it is only not forwarded.
-            if !received.events.is_empty() {
-                self.work.store(propagation_source, received.events, None);
-            }
-        }
+        let input = Input::Gossip {
+            from: propagation_source,
+            message_id: message_id.0,
+            topic: message.topic.to_string(),
+            data: message.data,
+        };
+        self.handle(input, clock::now_ms());
         self.changed = true;
-        if banned {
-            self.ban(propagation_source);
-        }
     }
 
     /// Tells gossipsub whether to forward a message held for validation.
-    fn report_gossip(&mut self, message_id: &MessageId, source: &PeerId, verdict: Acceptance) {
+    fn report_gossip(&mut self, message_id: Vec<u8>, source: &PeerId, verdict: Acceptance) {
         let acceptance = match verdict {
             Acceptance::Accept => gossipsub::MessageAcceptance::Accept,
             Acceptance::Ignore => gossipsub::MessageAcceptance::Ignore,
@@ -733,7 +700,7 @@ impl Driver {
             .swarm
             .behaviour_mut()
             .gossipsub
-            .report_message_validation_result(message_id, source, acceptance);
+            .report_message_validation_result(&MessageId(message_id), source, acceptance);
     }
 
     fn on_identify(&mut self, event: identify::Event) {
@@ -858,33 +825,38 @@ impl Driver {
             _ => return,
         };
         self.changed = true;
-        let stored = result.as_ref().ok().copied();
-        self.handle(
-            Input::Stored {
-                peer: peer_id,
-                result,
-            },
-            now,
-        );
-        let Some(gossiped) = gossiped else {
-            return;
+        // The machine counts them, owes a pull for a failed write, and gives a gossip
+        // message its verdict now.
+        let input = Input::Stored {
+            peer: peer_id,
+            result,
+            gossiped,
         };
-        // A failed store forwards nothing it could not check, and blames nobody.
-        let verdict = match (stored, self.node.peers.get_mut(&peer_id)) {
-            (Some(stored), Some(peer)) => after_store(
-                Acceptance::Accept,
-                gossiped.offered,
-                stored,
-                &mut peer.score,
-            ),
-            _ => Acceptance::Ignore,
-        };
-        self.report_gossip(&gossiped.message_id, &peer_id, verdict);
+        self.handle(input, now);
     }
 
-    /// Does what the node's sync machine decided (`phemossa_node::state`): the swarm and the
+    /// Does what the node's machine decided (`phemossa_node::state`): the swarm and the
     /// store hear of it here, and nothing is decided.
-    fn carry_out(&mut self, action: SyncAction<PeerId, Channel>, now: u64) {
+    fn carry_out(&mut self, action: Action<PeerId, Channel>, now: u64) {
+        match action {
+            Action::Sync(action) => self.carry_out_sync(action, now),
+            Action::Gossip(action) => {
+                gossip::carry_out(&mut self.swarm.behaviour_mut().gossipsub, action)
+            }
+            Action::Verdict {
+                message_id,
+                source,
+                acceptance,
+            } => self.report_gossip(message_id, &source, acceptance),
+            Action::StoreGossiped {
+                peer,
+                events,
+                gossiped,
+            } => self.work.store(peer, events, gossiped),
+        }
+    }
+
+    fn carry_out_sync(&mut self, action: SyncAction<PeerId, Channel>, now: u64) {
         match action {
             SyncAction::Request {
                 peer,
@@ -914,9 +886,8 @@ impl Driver {
             SyncAction::LoadEvents { asker, query, ids } => {
                 self.work.load_events(asker, query, ids)
             }
-            SyncAction::Validated(id) => {
-                self.gossip.seen.insert(id, now);
-            }
+            // The machine's seen-cache took it; nothing for the swarm.
+            SyncAction::Validated(_) => {}
             SyncAction::Store { peer, events } => self.work.store(peer, events, None),
             // Shown at once, past the push throttle: a pull of a few differences can start
             // and end between two throttled pushes, and the person would never see it run.
@@ -950,12 +921,6 @@ impl Driver {
             Version::V1 => &mut self.swarm.behaviour_mut().sync,
             Version::V2 => &mut self.swarm.behaviour_mut().sync_v2,
         }
-    }
-
-    /// Bans a peer past the misbehaviour threshold (its gossip counted it), unless it is
-    /// banned already.
-    fn ban(&mut self, peer_id: PeerId) {
-        self.handle(Input::PastThreshold { peer: peer_id }, clock::now_ms());
     }
 
     /// `peer_id` was just banned (`phemossa_node::limits::BAN_MS`, kept across restarts with

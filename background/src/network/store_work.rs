@@ -4,7 +4,6 @@
 use std::rc::Rc;
 
 use futures::channel::mpsc::UnboundedSender;
-use libp2p::gossipsub::MessageId;
 use libp2p::PeerId;
 use phemossa_core::{Event, EventId};
 use phemossa_sync::{Cursor, QueryId, Scope};
@@ -48,12 +47,8 @@ pub enum Done {
 }
 
 /// The gossip message stored events came in, whose verdict waits for the store
-/// (`phemossa_gossip::after_store`).
-pub struct Gossiped {
-    pub message_id: MessageId,
-    /// How many events of the message were handed to the store.
-    pub offered: usize,
-}
+/// (`phemossa_gossip::after_store`, given by the node's machine).
+pub use phemossa_node::gossip::Gossiped;
 
 #[derive(Clone)]
 pub struct StoreWork {

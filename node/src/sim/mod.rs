@@ -3,31 +3,42 @@
 //! joined by in-memory links with a latency, a loss rate and a bandwidth. Time is virtual and
 //! jumps to the next delivery, store answer or timer; everything random comes from one seeded
 //! RNG, so a run with the same seed gives the same figures. Misbehaving peers
-//! ([`Role::Silent`], [`Role::SlowDrip`]) are scripted here, not machines: they only answer
-//! (or do not) what honest nodes ask.
+//! ([`Role::Silent`], [`Role::SlowDrip`], [`Role::Forger`], [`Role::Replayer`]) are scripted
+//! here, not machines: they only answer (or do not) what honest nodes ask, and send what their
+//! script says.
 //!
-//! What it does not model: gossip (the next step of issue 12), relays and rendezvous
-//! (connections are made by the scenario), and libp2p's own stream timeout, which drops an
-//! answer later than 30 s before the machine sees it; here the machine sees every late answer,
-//! which is the harder case for blame.
+//! Gossip is a small model of gossipsub: a message goes to every connected peer subscribed to
+//! its topic, each node drops a message id it saw in the last minute (gossipsub's duplicate
+//! cache) before the node judges it, and a node forwards a message only once its verdict is
+//! *accept*. Which peers a message is sent to (gossipsub's mesh of 6 or so) is libp2p's, tested
+//! there; flooding to every subscribed neighbour is the model's simplification. Message ids are
+//! the node's real ones (`phemossa_gossip::message_id`).
+//!
+//! What it does not model: relays and rendezvous (connections are made by the scenario), and
+//! libp2p's own stream timeout, which drops an answer later than 30 s before the machine sees
+//! it; here the machine sees every late answer, which is the harder case for blame.
 
 mod link;
+mod scale;
 mod scripted;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use phemossa_core::{Content, Event, Identity, Post, PublicKey};
+use phemossa_gossip::{author_topic, message_id};
 use phemossa_sync::testing::v1::MemoryStore;
-use phemossa_sync::Fault;
+use phemossa_sync::{Fault, Message};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
+use crate::gossip::{Acceptance, GossipAction};
 use crate::peer_sync::{Asker, StoreAnswer, SyncAction};
 use crate::peer_table::{NodeShared, Version};
-use crate::state::{Input, NodeState};
+use crate::state::{Action, Input, NodeState};
 
 pub use link::LinkConfig;
 use link::Links;
+pub use scale::{run_scale, ScaleConfig, ScaleReport};
 
 /// A simulated node's id: its index in the simulation.
 pub type NodeId = u32;
@@ -38,6 +49,9 @@ pub const START_MS: u64 = 1_760_000_000_000;
 /// How long the in-memory store takes to answer a query or write a batch: IndexedDB answers
 /// in about a millisecond for the page sizes sync asks.
 pub const STORE_MS: u64 = 1;
+/// How long a node's gossipsub drops a message id it has seen: libp2p's default
+/// `duplicate_cache_time`, one minute.
+pub const DUPLICATE_CACHE_MS: u64 = 60_000;
 
 /// Where a node's answer to an inbound request goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +72,12 @@ pub enum Role {
     /// Speaks only v1 and answers every id request `delay_ms` late with an empty page and a
     /// cursor that moves on: the slow drip the review found (hole 1 of issue 12).
     SlowDrip { delay_ms: u64 },
+    /// Subscribes to every topic and, for each gossip message it gets, sends its other peers
+    /// at once a forged copy: the same event ids over changed content (hole 4 of issue 12).
+    Forger,
+    /// Subscribes to every topic and answers nothing; [`Sim::replay`] makes it publish old
+    /// valid events again (hole 5 of issue 12).
+    Replayer,
 }
 
 /// What a node saw, for the scenarios' assertions and the figures.
@@ -74,6 +94,11 @@ pub struct Counters {
     pub store_failures: u64,
     /// When this node last stored a new event.
     pub last_stored_at: Option<u64>,
+    /// Gossip messages sent (published or forwarded) and received.
+    pub gossip_sent: u64,
+    pub gossip_received: u64,
+    /// Gossip messages this node's verdict let through, to be forwarded.
+    pub gossip_forwarded: u64,
 }
 
 /// One simulated node.
@@ -89,6 +114,12 @@ pub struct SimNode {
     pub failing_writes: u32,
     pub counters: Counters,
     next_tick: Option<u64>,
+    /// Gossipsub's duplicate cache: message ids seen, and when.
+    seen_messages: HashMap<Vec<u8>, u64>,
+    /// Messages waiting for the node's verdict: topic, data.
+    held: HashMap<Vec<u8>, (String, Vec<u8>)>,
+    /// Connected peers.
+    pub peers: BTreeSet<NodeId>,
 }
 
 impl SimNode {
@@ -98,6 +129,15 @@ impl SimNode {
 
     fn state(&mut self) -> Option<&mut State> {
         self.state.as_mut()
+    }
+
+    /// Whether gossipsub would send this node messages on `topic`: an honest node subscribes
+    /// as its machine says; scripted ones listen to every topic.
+    fn subscribed(&self, topic: &str) -> bool {
+        match &self.state {
+            Some(state) => state.topics().contains(topic),
+            None => matches!(self.role, Role::Forger | Role::Replayer),
+        }
     }
 }
 
@@ -125,11 +165,18 @@ enum Due {
         node: NodeId,
         from: NodeId,
         result: Result<usize, String>,
+        gossiped: Option<crate::gossip::Gossiped>,
     },
     Identify {
         to: NodeId,
         from: NodeId,
         speaks_v2: bool,
+    },
+    Gossip {
+        to: NodeId,
+        from: NodeId,
+        topic: String,
+        data: Vec<u8>,
     },
     Tick {
         node: NodeId,
@@ -182,6 +229,9 @@ impl Sim {
             failing_writes: 0,
             counters: Counters::default(),
             next_tick: None,
+            seen_messages: HashMap::new(),
+            held: HashMap::new(),
+            peers: BTreeSet::new(),
         });
         id
     }
@@ -211,6 +261,47 @@ impl Sim {
         }
     }
 
+    /// `author` makes a new post now: stored, then published on its topic as the browser's
+    /// background does. Returns its id.
+    pub fn publish(&mut self, author: NodeId, text: &str) -> Option<phemossa_core::EventId> {
+        let now = self.now;
+        let node = self.node_mut(author);
+        let content = Content::Post(Post {
+            text: text.to_owned(),
+            mentions: vec![],
+            reply_to: None,
+        });
+        let event = Event::create(&node.identity, now, content).ok()?;
+        node.store.insert(event.clone());
+        let id = event.id;
+        self.input(author, Input::StoreChanged);
+        self.input(author, Input::Publish { event });
+        Some(id)
+    }
+
+    /// `replayer` publishes again, on their authors' topics, the events of `source`'s store
+    /// (old and valid) to every peer it is connected to.
+    pub fn replay(&mut self, replayer: NodeId, source: NodeId) {
+        let store = &self.node(source).store;
+        let mut by_author: BTreeMap<PublicKey, Vec<Vec<u8>>> = BTreeMap::new();
+        for id in store.ids_in(&phemossa_sync::Scope::default()) {
+            for (_, json) in store.load(&[id]) {
+                let author = self.node(source).public_key();
+                by_author.entry(author).or_default().push(json);
+            }
+        }
+        for (author, events) in by_author {
+            for chunk in events.chunks(32) {
+                let data = Message::NewEvent {
+                    events: chunk.to_vec(),
+                }
+                .encode();
+                let topic = author_topic(&author);
+                self.gossip_to_peers(replayer, None, &topic, &data);
+            }
+        }
+    }
+
     /// `follower` follows `followed` (both honest or not: only the follower's scope changes).
     pub fn follow(&mut self, follower: NodeId, followed: &[NodeId]) {
         let keys = followed
@@ -221,9 +312,14 @@ impl Sim {
     }
 
     /// Connects `a` and `b` over a link with `config`: each side's connection opens now and
-    /// identify arrives one latency later.
+    /// identify arrives one latency later. Nothing if they are connected already.
     pub fn connect(&mut self, a: NodeId, b: NodeId, config: LinkConfig) {
+        if a == b || self.node(a).peers.contains(&b) {
+            return;
+        }
         self.links.set(a, b, config);
+        self.node_mut(a).peers.insert(b);
+        self.node_mut(b).peers.insert(a);
         for (me, other) in [(a, b), (b, a)] {
             self.input(me, Input::Opened { peer: other });
             let speaks_v2 = self.node(other).role == Role::Honest;
@@ -241,7 +337,12 @@ impl Sim {
 
     /// Closes the connection between `a` and `b` on both sides.
     pub fn disconnect(&mut self, a: NodeId, b: NodeId) {
+        if !self.node(a).peers.contains(&b) {
+            return;
+        }
         self.links.remove(a, b);
+        self.node_mut(a).peers.remove(&b);
+        self.node_mut(b).peers.remove(&a);
         for (me, other) in [(a, b), (b, a)] {
             let input = Input::Closed {
                 peer: other,
@@ -281,8 +382,8 @@ impl Sim {
             .all(|id| held.contains(id))
     }
 
-    /// The faults honest nodes counted against `peer`.
-    pub fn blamed(&self, peer: NodeId) -> Vec<(NodeId, Fault)> {
+    /// The sync faults honest nodes reported against `peer`, with what each was.
+    pub fn faults(&self, peer: NodeId) -> Vec<(NodeId, Fault)> {
         self.nodes
             .iter()
             .enumerate()
@@ -292,6 +393,19 @@ impl Sim {
                     .iter()
                     .filter(|(p, _)| *p == peer)
                     .map(move |(_, fault)| (me as NodeId, fault.clone()))
+            })
+            .collect()
+    }
+
+    /// Which honest nodes hold bad input against `peer` in its score (sync and gossip
+    /// together, as the threshold counts it), and how much; empty for a peer nobody blames.
+    pub fn blamed(&self, peer: NodeId) -> Vec<(NodeId, u64)> {
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter_map(|(me, node)| {
+                let invalid = node.state.as_ref()?.peers.by_id.get(&peer)?.invalid();
+                (invalid > 0).then_some((me as NodeId, invalid))
             })
             .collect()
     }
@@ -327,7 +441,7 @@ impl Sim {
                     };
                     self.input(to, input);
                 }
-                Role::Silent => {}
+                Role::Silent | Role::Forger | Role::Replayer => {}
                 Role::SlowDrip { delay_ms } => {
                     if let Some(answer) = scripted::slow_drip(&bytes) {
                         let at = self.now + delay_ms;
@@ -372,14 +486,29 @@ impl Sim {
                     answer,
                 },
             ),
-            Due::Written { node, from, result } => {
-                if let Ok(stored) = result {
-                    if stored > 0 {
-                        self.node_mut(node).counters.last_stored_at = Some(self.now);
-                    }
+            Due::Written {
+                node,
+                from,
+                result,
+                gossiped,
+            } => {
+                if result.as_ref().is_ok_and(|stored| *stored > 0) {
+                    self.node_mut(node).counters.last_stored_at = Some(self.now);
+                    self.input(node, Input::StoreChanged);
                 }
-                self.input(node, Input::Stored { peer: from, result });
+                let input = Input::Stored {
+                    peer: from,
+                    result,
+                    gossiped,
+                };
+                self.input(node, input);
             }
+            Due::Gossip {
+                to,
+                from,
+                topic,
+                data,
+            } => self.gossip_arrived(to, from, topic, data),
             Due::Tick { node } => {
                 let now = self.now;
                 let n = self.node_mut(node);
@@ -420,7 +549,117 @@ impl Sim {
         self.schedule(at, Due::Tick { node });
     }
 
-    fn carry_out(&mut self, node: NodeId, action: SyncAction<NodeId, Channel>) {
+    fn carry_out(&mut self, node: NodeId, action: Action<NodeId, Channel>) {
+        match action {
+            Action::Sync(action) => self.carry_out_sync(node, action),
+            Action::Gossip(GossipAction::Publish { topic, data }) => {
+                self.gossip_to_peers(node, None, &topic, &data);
+            }
+            // Subscriptions are read from the machine (`SimNode::subscribed`).
+            Action::Gossip(GossipAction::Subscribe(_) | GossipAction::Unsubscribe(_)) => {}
+            Action::Verdict {
+                message_id,
+                source,
+                acceptance,
+            } => {
+                let held = self.node_mut(node).held.remove(&message_id);
+                if let (Acceptance::Accept, Some((topic, data))) = (acceptance, held) {
+                    self.node_mut(node).counters.gossip_forwarded += 1;
+                    self.gossip_to_peers(node, Some(source), &topic, &data);
+                }
+            }
+            Action::StoreGossiped {
+                peer,
+                events,
+                gossiped,
+            } => {
+                let result = self.write(node, events);
+                let due = Due::Written {
+                    node,
+                    from: peer,
+                    result,
+                    gossiped,
+                };
+                self.schedule(self.now + STORE_MS, due);
+            }
+        }
+    }
+
+    /// Writes `events` to `node`'s store, or fails while writes are set to fail: how many
+    /// were new.
+    fn write(&mut self, node: NodeId, events: Vec<Event>) -> Result<usize, String> {
+        let n = self.node_mut(node);
+        if n.failing_writes > 0 {
+            n.failing_writes -= 1;
+            n.counters.store_failures += 1;
+            return Err("a write failed (injected)".to_owned());
+        }
+        let before = n.store.len();
+        for event in events {
+            n.store.insert(event);
+        }
+        Ok(n.store.len() - before)
+    }
+
+    /// Sends a gossip message from `from` to each connected peer subscribed to `topic`, but
+    /// the one it came from.
+    fn gossip_to_peers(&mut self, from: NodeId, source: Option<NodeId>, topic: &str, data: &[u8]) {
+        let peers: Vec<NodeId> = self.node(from).peers.iter().copied().collect();
+        for peer in peers {
+            if Some(peer) == source || !self.node(peer).subscribed(topic) {
+                continue;
+            }
+            let counters = &mut self.node_mut(from).counters;
+            counters.gossip_sent += 1;
+            counters.bytes_sent += data.len() as u64;
+            let arrives = self
+                .links
+                .carry(from, peer, self.now, data.len(), &mut self.rng);
+            if let Some(at) = arrives {
+                let due = Due::Gossip {
+                    to: peer,
+                    from,
+                    topic: topic.to_owned(),
+                    data: data.to_vec(),
+                };
+                self.schedule(at, due);
+            }
+        }
+    }
+
+    /// A gossip message reached `to`: gossipsub drops an id seen in the last minute, then the
+    /// node judges it (scripted nodes do what their script says).
+    fn gossip_arrived(&mut self, to: NodeId, from: NodeId, topic: String, data: Vec<u8>) {
+        let now = self.now;
+        let id = message_id(&data);
+        let node = self.node_mut(to);
+        node.seen_messages
+            .retain(|_, at| now.saturating_sub(*at) < DUPLICATE_CACHE_MS);
+        if node.seen_messages.insert(id.clone(), now).is_some() {
+            return;
+        }
+        node.counters.gossip_received += 1;
+        match node.role {
+            Role::Honest => {
+                node.held.insert(id.clone(), (topic.clone(), data.clone()));
+                let input = Input::Gossip {
+                    from,
+                    message_id: id,
+                    topic,
+                    data,
+                };
+                self.input(to, input);
+            }
+            Role::Forger => {
+                if let Some(forged) = scripted::forge(&data) {
+                    self.gossip_to_peers(to, Some(from), &topic, &forged);
+                }
+            }
+            Role::Silent | Role::SlowDrip { .. } | Role::Replayer => {}
+        }
+    }
+
+    fn carry_out_sync(&mut self, node: NodeId, action: SyncAction<NodeId, Channel>) {
         let now = self.now;
         match action {
             SyncAction::Request {
@@ -459,22 +698,12 @@ impl Sim {
             SyncAction::Validated(_) | SyncAction::PullStarted { .. } => {}
             SyncAction::Progressed { .. } => {}
             SyncAction::Store { peer, events } => {
-                let n = self.node_mut(node);
-                let result = if n.failing_writes > 0 {
-                    n.failing_writes -= 1;
-                    n.counters.store_failures += 1;
-                    Err("a write failed (injected)".to_owned())
-                } else {
-                    let before = n.store.len();
-                    for event in events {
-                        n.store.insert(event);
-                    }
-                    Ok(n.store.len() - before)
-                };
+                let result = self.write(node, events);
                 let due = Due::Written {
                     node,
                     from: peer,
                     result,
+                    gossiped: None,
                 };
                 self.schedule(now + STORE_MS, due);
             }

@@ -23,3 +23,20 @@ pub(super) fn slow_drip(request: &[u8]) -> Option<Vec<u8>> {
     };
     Some(page.encode())
 }
+
+/// The forger's copy of a gossip message: each event's JSON with the content changed and the
+/// id and signature kept, so every event claims a real id over content that does not hash to
+/// it. `None` for what is not a new-event message.
+pub(super) fn forge(data: &[u8]) -> Option<Vec<u8>> {
+    let Ok(Message::NewEvent { events }) = Message::decode(data) else {
+        return None;
+    };
+    let forged = events
+        .into_iter()
+        .map(|json| {
+            let text = String::from_utf8_lossy(&json).replace("\"text\":\"", "\"text\":\"forged ");
+            text.into_bytes()
+        })
+        .collect();
+    Some(Message::NewEvent { events: forged }.encode())
+}
