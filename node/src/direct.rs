@@ -241,6 +241,11 @@ impl<C: Copy + Eq + Hash> Links<C> {
         }
     }
 
+    /// Every open connection.
+    pub fn connections(&self) -> Vec<C> {
+        self.open.keys().copied().collect()
+    }
+
     /// The direct connections.
     pub fn direct(&self) -> Vec<C> {
         self.open

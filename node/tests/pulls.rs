@@ -485,3 +485,20 @@ fn a_failed_write_is_pulled_again_after_the_retry_wait() {
     pulls.finished(1, true, 61_000);
     assert_eq!(pulls.grant(61_000), vec![1]);
 }
+
+#[test]
+fn a_peer_that_delivered_events_pulls_before_fresh_identities() {
+    let mut pulls = PullScheduler::default();
+    for sybil in 10..20 {
+        pulls.connected(sybil, 0);
+    }
+    assert_eq!(pulls.grant(0), vec![10, 11]);
+    pulls.connected(1, 5);
+    pulls.proven(&1);
+    pulls.finished(10, false, 30_000);
+    assert_eq!(
+        pulls.grant(30_000),
+        vec![1],
+        "ahead of eight fresh peers that waited longer"
+    );
+}

@@ -1,8 +1,11 @@
-//! The node's one task: owns the swarm and the relay and peer tables, and turns swarm events,
-//! commands from the background, finished store work and the clock into what the protocols
-//! ask for. Every handler is synchronous; store work runs in its own tasks (`store_work`).
+//! The node's one task: owns the swarm, the relays and the node's machine
+//! (`phemossa_node::NodeState`), translates swarm events, commands from the background,
+//! finished store work and the clock into the machine's inputs, and carries out its actions.
+//! It decides nothing the machine decides. Every handler is synchronous; store work runs in its
+//! own tasks (`store_work`).
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -13,14 +16,13 @@ use libp2p::core::ConnectedPoint;
 use libp2p::gossipsub::MessageId;
 use libp2p::multiaddr::Protocol;
 use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
-use libp2p::swarm::SwarmEvent;
+use libp2p::swarm::{ConnectionId, SwarmEvent};
 use libp2p::{gossipsub, identify, relay, rendezvous, request_response, PeerId, Swarm};
 use phemossa_api::{CandidateType, ConnectionKind, NetworkStatus, PathInfo, Push};
 use phemossa_core::settings::{DirectConnections, NetworkSettings};
-use phemossa_node::admission::{admits, dials, keeps_connection, Candidate};
 use phemossa_node::discovery::{author_namespaces, is_author_namespace};
 use phemossa_node::gossip::Acceptance;
-use phemossa_node::limits::{ConnectionCaps, MAX_KNOWN_PEERS};
+use phemossa_node::limits::ConnectionCaps;
 use phemossa_node::peer_sync::{StoreAnswer, SyncAction};
 use phemossa_node::{Action, Input, RelayAction};
 use phemossa_sync::SYNC_V2_PROTOCOL;
@@ -45,7 +47,6 @@ use crate::user::User;
 const TICK: Duration = Duration::from_millis(250);
 /// Status pushes to pages at most this often (a sync changes it for every event).
 const PUSH_EVERY_MS: u64 = 500;
-const SAVE_PEERS_EVERY_MS: u64 = 30_000;
 /// How often the path of each direct connection is read from the browser's statistics.
 const READ_PATHS_EVERY_MS: u64 = 5_000;
 
@@ -71,13 +72,13 @@ pub struct Driver {
     storage_problem: Option<String>,
     changed: bool,
     pushed_at: u64,
-    saved_at: u64,
+    /// Where to dial each peer discovery found: through our own connection to the relay it
+    /// registered at.
+    dial_via: HashMap<PeerId, libp2p::Multiaddr>,
     /// Paths of direct connections read from the browser's statistics (asynchronously, so
     /// they arrive here and are picked up on the next tick).
     paths: PathReadings,
     paths_read_at: u64,
-    /// When this node last changed its gossip subscriptions (see `RELAYED_SETTLE_MS`).
-    subscriptions_changed_at: u64,
 }
 
 impl Driver {
@@ -105,6 +106,8 @@ impl Driver {
             swarm.behaviour_mut().blocked.block_peer(*peer_id);
             swarm.behaviour_mut().gossipsub.blacklist_peer(peer_id);
         }
+        let mut node = SyncNode::new(services.user.public_key(), local_peer_id, peers);
+        node.handle(node_settings(&settings), clock::now_ms());
         Self {
             swarm,
             work: StoreWork {
@@ -117,16 +120,15 @@ impl Driver {
             local_peer_id,
             relays: Relays::of(&settings.bootstrap),
             settings,
-            node: SyncNode::new(services.user.public_key(), peers),
+            node,
             user: services.user,
             subscribers: services.subscribers,
             storage_problem: None,
             changed: true,
             pushed_at: 0,
-            saved_at: 0,
+            dial_via: HashMap::new(),
             paths: Rc::default(),
             paths_read_at: 0,
-            subscriptions_changed_at: 0,
         }
     }
 
@@ -176,15 +178,9 @@ impl Driver {
                 }
                 self.relays = Relays::of(&settings.bootstrap);
                 configure_direct(&mut self.swarm, &settings);
-                if settings.direct == DirectConnections::Off {
-                    // Switched off: peers are reached through the relay again (rendezvous and
-                    // the redial bring the relayed connections back).
-                    for peer in self.node.peers.by_id.values() {
-                        for direct in peer.links.direct() {
-                            self.swarm.close_connection(direct);
-                        }
-                    }
-                }
+                // Switched off, every direct connection closes: peers are reached through the
+                // relay again (rendezvous and the redial bring the relayed connections back).
+                self.handle(node_settings(&settings), now);
                 *self.swarm.behaviour_mut().limits.limits_mut() =
                     connection_limits(ConnectionCaps::for_max_peers(settings.max_peers));
                 self.settings = settings;
@@ -202,14 +198,17 @@ impl Driver {
 
     fn follows_changed(&mut self) {
         let now = clock::now_ms();
-        self.subscriptions_changed_at = now;
         let followed = followed_by(&self.user);
         // New topics and new pulls.
         self.handle(Input::Follows { followed }, now);
     }
 
-    /// Tells the node's sync machine what happened, and carries out what it asks.
-    fn handle(&mut self, input: Input<PeerId, Channel>, now: u64) {
+    /// Tells the node's machine what happened, and carries out what it asks.
+    fn handle(&mut self, input: Input<PeerId, ConnectionId, Channel>, now: u64) {
+        if !matches!(input, Input::Tick) {
+            // What the pages see may have changed; pushes are throttled.
+            self.changed = true;
+        }
         self.node.handle(input, now);
         while let Some(action) = self.node.poll_action() {
             self.carry_out(action, now);
@@ -221,33 +220,9 @@ impl Driver {
         self.tend_relays(now);
         // Resends, deadlines, the identify wait, batched writes, stalled pulls, retries and
         // gossip batches that are due.
+        // Direct attempts due, redundant relayed connections, lapsed bans, records to save.
         self.handle(Input::Tick, now);
-        for peer_id in self.node.peers.connected_ids() {
-            if self
-                .node
-                .peers
-                .get_mut(&peer_id)
-                .is_some_and(|p| p.links.due(now))
-                && self.settings.direct != DirectConnections::Off
-            {
-                self.start_direct(peer_id, now);
-            }
-            let settled = self
-                .node
-                .peers
-                .get_mut(&peer_id)
-                .map(|p| p.links.relayed_to_close(now, self.subscriptions_changed_at));
-            for relayed in settled.unwrap_or_default() {
-                self.swarm.close_connection(relayed);
-            }
-        }
         self.tend_paths(now);
-        if now.saturating_sub(self.saved_at) >= SAVE_PEERS_EVERY_MS {
-            self.saved_at = now;
-            self.lapse_bans(now);
-            self.save_peers();
-            self.node.peers.prune(MAX_KNOWN_PEERS);
-        }
         if self.changed && now.saturating_sub(self.pushed_at) >= PUSH_EVERY_MS {
             self.push_status(now);
         }
@@ -362,11 +337,7 @@ impl Driver {
                 console::warn_1(
                     &format!("phemossa: {peer} broke direct signaling: {error}").into(),
                 );
-                if let Some(peer) = self.node.peers.get_mut(&peer) {
-                    peer.signaling_faults += 1;
-                    peer.unsaved = true;
-                    self.changed = true;
-                }
+                self.handle(Input::SignalingFault { peer }, now);
             }
             SwarmEvent::ConnectionEstablished {
                 peer_id,
@@ -377,48 +348,14 @@ impl Driver {
                 if self.is_relay(&peer_id) {
                     return;
                 }
-                let occupancy = self.node.peers.occupancy();
-                let peer = self.node.peers.entry(peer_id);
-                // Slots kept for proven peers, §8.7.
-                let kept = keeps_connection(
-                    self.settings.max_peers,
-                    occupancy,
-                    peer.proven(),
-                    peer.banned,
-                    peer.connected(),
-                );
-                if !kept {
-                    self.swarm.close_connection(connection_id);
-                    return;
-                }
-                let kind = kind_of(&endpoint);
-                // Nodes do not dial a peer they are connected to, so a new relayed connection
-                // beside a direct one means the peer lost the direct one: it restarted, or its
-                // side of the peer connection died. Ours is dead then, but would take up to
-                // ICE's timeout to say so, swallowing what gossipsub hands it meanwhile; and the
-                // peer's sync sessions are new ones.
-                let stale = if kind == ConnectionKind::Relayed {
-                    peer.links.direct()
-                } else {
-                    Vec::new()
+                let opened = Input::Opened {
+                    peer: peer_id,
+                    connection: connection_id,
+                    kind: kind_of(&endpoint),
+                    dialer: endpoint.is_dialer(),
+                    address: address_of(&endpoint, peer_id).to_string(),
                 };
-                if !stale.is_empty() {
-                    // Its machines start afresh: the slot of a pull they ran is free, and the
-                    // new connection is owed a pull like any (below).
-                    self.handle(Input::SessionsEnded { peer: peer_id }, now);
-                }
-                let peer = self.node.peers.entry(peer_id);
-                peer.links
-                    .opened(connection_id, kind, endpoint.is_dialer(), now);
-                if kind == ConnectionKind::Direct || peer.address.is_none() || peer.connections == 0
-                {
-                    peer.address = Some(address_of(&endpoint, peer_id).to_string());
-                }
-                self.changed = true;
-                self.handle(Input::Opened { peer: peer_id }, now);
-                for dead in stale {
-                    self.swarm.close_connection(dead);
-                }
+                self.handle(opened, now);
             }
             SwarmEvent::ConnectionClosed {
                 peer_id,
@@ -432,38 +369,12 @@ impl Driver {
                     }
                     return;
                 }
-                if let Some(peer) = self.node.peers.get_mut(&peer_id) {
-                    // A connection already given up as stale was no longer counted, and its
-                    // peer already owes a pull for the connection that replaced it.
-                    let counted = peer.connection_closed(connection_id, now);
-                    if num_established > 0 && counted && !peer.banned {
-                        // Another connection stays: what gossipsub had handed the closed one
-                        // (one send queue per peer, drained by whichever connection asks
-                        // first) is lost on both sides. The node owes catch-up pulls over the
-                        // one that stays (§8.8); the peer runs its own the other way.
-                        console::info_1(
-                            &format!(
-                                "phemossa: a connection to {peer_id} closed, another stays: \
-                                 catching up"
-                            )
-                            .into(),
-                        );
-                    }
-                    let closed = Input::Closed {
-                        peer: peer_id,
-                        counted,
-                        remaining: num_established as usize,
-                    };
-                    self.handle(closed, now);
-                    if num_established == 0 {
-                        if let Some(peer) = self.node.peers.get_mut(&peer_id) {
-                            let record = peer.record(&peer_id);
-                            peer.unsaved = false;
-                            self.work.save_peer(record);
-                        }
-                    }
-                    self.changed = true;
-                }
+                let closed = Input::Closed {
+                    peer: peer_id,
+                    connection: connection_id,
+                    remaining: num_established as usize,
+                };
+                self.handle(closed, now);
             }
             SwarmEvent::ListenerClosed {
                 listener_id,
@@ -483,30 +394,23 @@ impl Driver {
                 connection_id,
                 error,
             } => {
-                let direct = self
-                    .node
-                    .peers
-                    .get_mut(&peer_id)
-                    .filter(|p| p.links.is_our_dial(connection_id));
-                if let Some(peer) = direct {
-                    // The relayed connection stays; the attempt is retried after a backoff.
-                    console::info_1(
-                        &format!("phemossa: no direct connection to {peer_id}: {error}").into(),
-                    );
-                    peer.links
-                        .failed(Some(connection_id), error.to_string(), now);
-                    self.changed = true;
-                } else if self.is_relay(&peer_id) {
+                if self.is_relay(&peer_id) {
                     self.relay_lost(peer_id, &format!("cannot reach the relay: {error}"), now);
-                } else if let Some(peer) = self.node.peers.get_mut(&peer_id) {
-                    peer.dial_failed(now);
+                    return;
                 }
+                // A direct attempt of ours (the relayed connection stays, and it is retried
+                // after a backoff) or an ordinary dial: the machine tells them apart.
+                console::info_1(&format!("phemossa: no connection to {peer_id}: {error}").into());
+                let failed = Input::OutgoingFailed {
+                    peer: peer_id,
+                    connection: connection_id,
+                    error: error.to_string(),
+                };
+                self.handle(failed, now);
             }
             SwarmEvent::IncomingConnection { send_back_addr, .. } => {
-                if let Some(peer) =
-                    webrtc_peer(&send_back_addr).and_then(|p| self.node.peers.get_mut(&p))
-                {
-                    peer.links.peer_initiated();
+                if let Some(peer) = webrtc_peer(&send_back_addr) {
+                    self.handle(Input::PeerDialsDirect { peer }, now);
                 }
             }
             SwarmEvent::IncomingConnectionError {
@@ -514,21 +418,20 @@ impl Driver {
                 error,
                 ..
             } => {
-                if let Some(peer_id) = webrtc_peer(&send_back_addr) {
+                if let Some(peer) = webrtc_peer(&send_back_addr) {
                     console::info_1(
-                        &format!("phemossa: no direct connection from {peer_id}: {error}").into(),
+                        &format!("phemossa: no direct connection from {peer}: {error}").into(),
                     );
-                    if let Some(peer) = self.node.peers.get_mut(&peer_id) {
-                        peer.links.failed(None, error.to_string(), now);
-                        self.changed = true;
-                    }
+                    let error = error.to_string();
+                    self.handle(Input::PeerDirectFailed { peer, error }, now);
                 }
             }
             _ => {}
         }
     }
 
-    /// Starts a direct connection attempt to `peer_id`, signaled over the relayed connection.
+    /// Starts a direct connection attempt to `peer_id`, signaled over the relayed connection,
+    /// as the machine asked, and tells it how that went.
     fn start_direct(&mut self, peer_id: PeerId, now: u64) {
         let Some(address) = self.swarm.behaviour().webrtc.direct_address(&peer_id) else {
             return;
@@ -540,17 +443,18 @@ impl Driver {
             .condition(PeerCondition::Always)
             .build();
         let connection = dial.connection_id();
-        let result = self.swarm.dial(dial);
-        let Some(peer) = self.node.peers.get_mut(&peer_id) else {
-            return;
-        };
-        match result {
-            Ok(()) => peer.links.dialing(connection, now),
-            Err(error) => {
-                peer.links.failed(None, error.to_string(), now);
-            }
-        }
-        self.changed = true;
+        let result = self
+            .swarm
+            .dial(dial)
+            .map(|()| connection)
+            .map_err(|error| error.to_string());
+        self.handle(
+            Input::DirectDialed {
+                peer: peer_id,
+                result,
+            },
+            now,
+        );
     }
 
     /// Reads the path of each direct connection every few seconds, and takes the readings
@@ -616,11 +520,16 @@ impl Driver {
                 let Some(via) = self.relays.circuit_of(&rendezvous_node) else {
                     return;
                 };
+                let now = clock::now_ms();
                 for registration in registrations {
-                    let peer_id = registration.record.peer_id();
-                    let address = via.clone().with(Protocol::P2p(peer_id));
+                    let peer = registration.record.peer_id();
+                    if peer == self.local_peer_id || self.is_relay(&peer) {
+                        continue;
+                    }
+                    self.dial_via
+                        .insert(peer, via.clone().with(Protocol::P2p(peer)));
                     let follows_ours = is_author_namespace(&registration.namespace.to_string());
-                    self.maybe_dial(peer_id, vec![address], follows_ours);
+                    self.handle(Input::Discovered { peer, follows_ours }, now);
                 }
             }
             rendezvous::client::Event::RegisterFailed { error, .. } => {
@@ -630,42 +539,6 @@ impl Driver {
                 self.relays.slots.registration_refused(clock::now_ms());
             }
             _ => {}
-        }
-    }
-
-    /// Dials a discovered peer unless connected, banned or at the cap. Of two peers that find
-    /// each other, the one with the smaller id dials, so they meet over one connection; the other
-    /// dials too if the first has not after a few discovery rounds. Whether a slot is free is
-    /// `phemossa_node::admission`'s: peers found only in the general namespace
-    /// (`!follows_ours`) leave the last slots to those who follow the same authors, and peers
-    /// that never delivered a valid event leave the last slots to those that have.
-    fn maybe_dial(
-        &mut self,
-        peer_id: PeerId,
-        addresses: Vec<libp2p::Multiaddr>,
-        follows_ours: bool,
-    ) {
-        if peer_id == self.local_peer_id || self.is_relay(&peer_id) || addresses.is_empty() {
-            return;
-        }
-        let occupancy = self.node.peers.occupancy();
-        let local = self.local_peer_id;
-        let peer = self.node.peers.entry(peer_id);
-        let candidate = Candidate {
-            proven: peer.proven(),
-            follows_ours,
-        };
-        if !peer.may_dial(clock::now_ms()) || !admits(self.settings.max_peers, occupancy, candidate)
-        {
-            return;
-        }
-        peer.missed += 1;
-        if !dials(&local, &peer_id, peer.missed) {
-            return;
-        }
-        let dial = DialOpts::peer_id(peer_id).addresses(addresses).build();
-        if let Err(error) = self.swarm.dial(dial) {
-            console::info_1(&format!("phemossa: dialing {peer_id}: {error}").into());
         }
     }
 
@@ -715,27 +588,14 @@ impl Driver {
         if self.is_relay(&peer_id) {
             return;
         }
-        let Some(peer) = self.node.peers.get_mut(&peer_id) else {
-            return;
+        let speaks = |protocol: &str| info.protocols.iter().any(|p| p.as_ref() == protocol);
+        let identified = Input::Identified {
+            peer: peer_id,
+            connection: connection_id,
+            speaks_v2: speaks(SYNC_V2_PROTOCOL),
+            signaling: speaks(webrtc_b2b::signal::PROTOCOL),
         };
-        let speaks_signaling = info
-            .protocols
-            .iter()
-            .any(|p| p.as_ref() == webrtc_b2b::signal::PROTOCOL);
-        peer.links
-            .identified(connection_id, speaks_signaling, clock::now_ms());
-
-        let speaks_v2 = info
-            .protocols
-            .iter()
-            .any(|p| p.as_ref() == SYNC_V2_PROTOCOL);
-        self.handle(
-            Input::Identified {
-                peer: peer_id,
-                speaks_v2,
-            },
-            clock::now_ms(),
-        );
+        self.handle(identified, clock::now_ms());
     }
 
     fn on_sync(&mut self, event: request_response::Event<Vec<u8>, Vec<u8>>, version: Version) {
@@ -837,9 +697,36 @@ impl Driver {
 
     /// Does what the node's machine decided (`phemossa_node::state`): the swarm and the
     /// store hear of it here, and nothing is decided.
-    fn carry_out(&mut self, action: Action<PeerId, Channel>, now: u64) {
+    fn carry_out(&mut self, action: Action<PeerId, ConnectionId, Channel>, now: u64) {
         match action {
             Action::Sync(action) => self.carry_out_sync(action, now),
+            Action::Close(connection) => {
+                self.swarm.close_connection(connection);
+            }
+            Action::Dial { peer } => {
+                let Some(address) = self.dial_via.get(&peer).cloned() else {
+                    return;
+                };
+                let dial = DialOpts::peer_id(peer).addresses(vec![address]).build();
+                if let Err(error) = self.swarm.dial(dial) {
+                    console::info_1(&format!("phemossa: dialing {peer}: {error}").into());
+                }
+            }
+            Action::DialDirect { peer } => self.start_direct(peer, now),
+            Action::Save { peer } => {
+                if let Some(record) = self.node.peers.by_id.get(&peer).map(|p| p.record(&peer)) {
+                    self.work.save_peer(record);
+                }
+            }
+            Action::CatchingUp { peer } => console::info_1(
+                &format!("phemossa: a connection to {peer} closed, another stays: catching up")
+                    .into(),
+            ),
+            Action::Unbanned { peer } => {
+                let behaviour = self.swarm.behaviour_mut();
+                behaviour.blocked.unblock_peer(peer);
+                behaviour.gossipsub.remove_blacklisted_peer(&peer);
+            }
             Action::Gossip(action) => {
                 gossip::carry_out(&mut self.swarm.behaviour_mut().gossipsub, action)
             }
@@ -935,24 +822,13 @@ impl Driver {
         behaviour.blocked.block_peer(peer_id);
         self.changed = true;
     }
+}
 
-    /// Lets in again the peers whose bans have run their course: they start afresh.
-    fn lapse_bans(&mut self, now: u64) {
-        for peer_id in self.node.peers.lapse_bans(now) {
-            let behaviour = self.swarm.behaviour_mut();
-            behaviour.blocked.unblock_peer(peer_id);
-            behaviour.gossipsub.remove_blacklisted_peer(&peer_id);
-            self.changed = true;
-        }
-    }
-
-    fn save_peers(&mut self) {
-        for (peer_id, peer) in self.node.peers.by_id.iter_mut() {
-            if peer.unsaved {
-                peer.unsaved = false;
-                self.work.save_peer(peer.record(peer_id));
-            }
-        }
+/// What the node's machine is told of the network settings.
+fn node_settings(settings: &NetworkSettings) -> Input<PeerId, ConnectionId, Channel> {
+    Input::Settings {
+        max_peers: settings.max_peers,
+        direct: settings.direct != DirectConnections::Off,
     }
 }
 

@@ -31,6 +31,8 @@ use phemossa_sync::{Fault, Message};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
+use crate::direct::ConnectionKind;
+use crate::discovery::{author_namespaces, is_author_namespace, GENERAL_NAMESPACE};
 use crate::gossip::{Acceptance, GossipAction};
 use crate::peer_sync::{Asker, StoreAnswer, SyncAction};
 use crate::peer_table::{NodeShared, Version};
@@ -61,6 +63,11 @@ pub struct Channel {
 }
 
 type State = NodeState<NodeId, u32, Channel, ()>;
+
+/// The id of the one connection between `a` and `b` (either way round).
+fn connection_of(a: NodeId, b: NodeId) -> u32 {
+    a.min(b) * 65_536 + a.max(b)
+}
 
 /// How a simulated node behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,6 +177,7 @@ enum Due {
     Identify {
         to: NodeId,
         from: NodeId,
+        connection: u32,
         speaks_v2: bool,
     },
     Gossip {
@@ -191,6 +199,11 @@ pub struct Sim {
     pub nodes: Vec<SimNode>,
     links: Links,
     rng: StdRng,
+    /// The link a dial the machine asks for ([`Action::Dial`]) gets.
+    pub dial_link: LinkConfig,
+    /// Rendezvous, as the relays keep it: who registered in which namespace.
+    registry: BTreeMap<String, BTreeSet<NodeId>>,
+    discovery_rounds: u64,
 }
 
 impl Sim {
@@ -203,6 +216,9 @@ impl Sim {
             nodes: Vec::new(),
             links: Links::default(),
             rng: StdRng::seed_from_u64(seed),
+            dial_link: LinkConfig::default(),
+            registry: BTreeMap::new(),
+            discovery_rounds: 0,
         }
     }
 
@@ -219,7 +235,7 @@ impl Sim {
         seed[31] = 0x5e;
         let identity = Identity::from_seed(seed);
         let state = (role == Role::Honest)
-            .then(|| NodeState::empty(identity.public_key(), NodeShared::default()));
+            .then(|| NodeState::empty(identity.public_key(), id, NodeShared::default()));
         self.nodes.push(SimNode {
             role,
             identity,
@@ -302,6 +318,45 @@ impl Sim {
         }
     }
 
+    /// `node` registers in rendezvous `namespace` (anyone may, Sybils included).
+    pub fn register(&mut self, node: NodeId, namespace: &str) {
+        self.registry
+            .entry(namespace.to_owned())
+            .or_default()
+            .insert(node);
+    }
+
+    /// One round of discovery, as each honest node's relay slot makes one
+    /// (`relay_slots::RelaySlots`): it registers in the general namespace and those of its
+    /// rotating window of authors (`discovery::author_namespaces`), looks each up, and its
+    /// machine decides whom to dial.
+    pub fn discovery_round(&mut self) {
+        let round = self.discovery_rounds;
+        self.discovery_rounds += 1;
+        for node in 0..self.nodes.len() as NodeId {
+            let Some(state) = self.node(node).state.as_ref() else {
+                continue;
+            };
+            let authors = state.authors();
+            let mut namespaces = vec![GENERAL_NAMESPACE.to_owned()];
+            namespaces.extend(author_namespaces(&authors[0], &authors[1..], round));
+            for namespace in &namespaces {
+                self.register(node, namespace);
+            }
+            for namespace in namespaces {
+                let follows_ours = is_author_namespace(&namespace);
+                let listed: Vec<NodeId> = self
+                    .registry
+                    .get(&namespace)
+                    .map(|peers| peers.iter().copied().collect())
+                    .unwrap_or_default();
+                for peer in listed.into_iter().filter(|p| *p != node) {
+                    self.input(node, Input::Discovered { peer, follows_ours });
+                }
+            }
+        }
+    }
+
     /// `follower` follows `followed` (both honest or not: only the follower's scope changes).
     pub fn follow(&mut self, follower: NodeId, followed: &[NodeId]) {
         let keys = followed
@@ -320,8 +375,16 @@ impl Sim {
         self.links.set(a, b, config);
         self.node_mut(a).peers.insert(b);
         self.node_mut(b).peers.insert(a);
+        let connection = connection_of(a, b);
         for (me, other) in [(a, b), (b, a)] {
-            self.input(me, Input::Opened { peer: other });
+            let opened = Input::Opened {
+                peer: other,
+                connection,
+                kind: ConnectionKind::Relayed,
+                dialer: me == a,
+                address: format!("/sim/{other}"),
+            };
+            self.input(me, opened);
             let speaks_v2 = self.node(other).role == Role::Honest;
             let at = self.now + config.latency_ms;
             // Identify rides the new connection one latency later; the pull waits for it, as
@@ -329,6 +392,7 @@ impl Sim {
             let due = Due::Identify {
                 to: me,
                 from: other,
+                connection,
                 speaks_v2,
             };
             self.schedule(at, due);
@@ -346,7 +410,7 @@ impl Sim {
         for (me, other) in [(a, b), (b, a)] {
             let input = Input::Closed {
                 peer: other,
-                counted: true,
+                connection: connection_of(a, b),
                 remaining: 0,
             };
             self.input(me, input);
@@ -410,6 +474,14 @@ impl Sim {
             .collect()
     }
 
+    /// Peers `node`'s table remembers, connected or not.
+    pub fn known_peers(&self, node: NodeId) -> usize {
+        self.node(node)
+            .state
+            .as_ref()
+            .map_or(0, |s| s.peers.by_id.len())
+    }
+
     /// Pulls holding a slot at `node` now.
     pub fn pulling(&self, node: NodeId) -> usize {
         self.node(node)
@@ -465,11 +537,18 @@ impl Sim {
             Due::Identify {
                 to,
                 from,
+                connection,
                 speaks_v2,
             } => {
+                if !self.node(to).peers.contains(&from) {
+                    return;
+                }
+                // No signaling: the simulator's links are what they are.
                 let input = Input::Identified {
                     peer: from,
+                    connection,
                     speaks_v2,
+                    signaling: false,
                 };
                 self.input(to, input);
             }
@@ -523,7 +602,7 @@ impl Sim {
 
     /// Hands `input` to `node`'s machine (scripted nodes ignore it) and carries out what it
     /// asks for.
-    fn input(&mut self, node: NodeId, input: Input<NodeId, Channel>) {
+    fn input(&mut self, node: NodeId, input: Input<NodeId, u32, Channel>) {
         let now = self.now;
         let Some(state) = self.node_mut(node).state() else {
             return;
@@ -549,9 +628,23 @@ impl Sim {
         self.schedule(at, Due::Tick { node });
     }
 
-    fn carry_out(&mut self, node: NodeId, action: Action<NodeId, Channel>) {
+    fn carry_out(&mut self, node: NodeId, action: Action<NodeId, u32, Channel>) {
         match action {
             Action::Sync(action) => self.carry_out_sync(node, action),
+            Action::Close(connection) => {
+                let (a, b) = (connection / 65_536, connection % 65_536);
+                self.disconnect(a, b);
+            }
+            Action::Dial { peer } => {
+                let link = self.dial_link;
+                self.connect(node, peer, link);
+            }
+            // No direct connections in the simulator (identify says no signaling), and records
+            // are not saved anywhere.
+            Action::DialDirect { .. }
+            | Action::Save { .. }
+            | Action::CatchingUp { .. }
+            | Action::Unbanned { .. } => {}
             Action::Gossip(GossipAction::Publish { topic, data }) => {
                 self.gossip_to_peers(node, None, &topic, &data);
             }

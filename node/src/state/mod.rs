@@ -8,18 +8,25 @@
 //!
 //! The browser's driver translates libp2p's events and IndexedDB's answers into [`Input`]s and
 //! carries out the actions; the simulator (`sim`, feature `sim`) runs many of these against
-//! each other with in-memory stores and links. The other handlers (connections' kinds and
-//! direct paths, relay slots, rendezvous) still compose their pieces in the driver and join
-//! this machine next (docs/design/node-state.md).
+//! each other with in-memory stores and links. Connections, discovery's dials, direct
+//! attempts and the table's housekeeping are in [`connections`]. Relay slots
+//! (`relay_slots::RelaySlots`) are driven by the driver beside this machine, since they name
+//! the driver's listeners (docs/design/node-state.md).
+
+mod connections;
+
+pub use connections::HOUSEKEEPING_MS;
 
 use std::collections::VecDeque;
 use std::hash::Hash;
 
+use phemossa_core::settings::NetworkSettings;
 use phemossa_core::{Error, Event, PublicKey};
 use phemossa_gossip::{after_store, receive_remembering};
 use phemossa_sync::limits::MAX_AUTHORS_PER_SCOPE;
 use phemossa_sync::{Progress, QueryId, Scope};
 
+use crate::direct::ConnectionKind;
 use crate::gossip::{Acceptance, GossipAction, GossipSide, Gossiped};
 use crate::peer_sync::{Asker, StoreAnswer, SyncAction};
 use crate::peer_table::{NodeShared, Peers, Version};
@@ -39,22 +46,53 @@ pub const TICK_MS: u64 = 250;
 
 /// What happened, as the node is told it.
 #[derive(Debug)]
-pub enum Input<P, R> {
-    /// A connection to `peer` opened and counts (the driver decided to keep it). The first one
+pub enum Input<P, C, R> {
+    /// A connection to `peer` was established: its `kind`, whether we dialed it, and the
+    /// address it is on. The machine keeps it or closes it ([`Action::Close`]); the first one
     /// owes a pull, started once identify tells the sync version.
-    Opened { peer: P },
-    /// A connection to `peer` closed. `counted`: it was one that still counted (one given up
-    /// as stale no longer did); `remaining`: connections to the peer still open.
+    Opened {
+        peer: P,
+        connection: C,
+        kind: ConnectionKind,
+        dialer: bool,
+        address: String,
+    },
+    /// A connection to `peer` closed; `remaining`: connections to the peer still open.
     Closed {
         peer: P,
-        counted: bool,
+        connection: C,
         remaining: usize,
     },
-    /// `peer`'s connections so far are dead though still open (it restarted, §8.8): its
-    /// sessions start afresh, and the connection that replaced them opens next.
-    SessionsEnded { peer: P },
-    /// Identify says whether `peer` speaks sync v2.
-    Identified { peer: P, speaks_v2: bool },
+    /// Identify ran on `connection`: whether `peer` speaks sync v2, and the direct signaling
+    /// protocol.
+    Identified {
+        peer: P,
+        connection: C,
+        speaks_v2: bool,
+        signaling: bool,
+    },
+    /// Discovery listed `peer`, in one of our author namespaces (`follows_ours`) or only the
+    /// general one.
+    Discovered { peer: P, follows_ours: bool },
+    /// An outgoing connection to `peer` failed (our direct attempt or an ordinary dial).
+    OutgoingFailed {
+        peer: P,
+        connection: C,
+        error: String,
+    },
+    /// The direct attempt [`Action::DialDirect`] asked for started as this connection, or
+    /// could not start.
+    DirectDialed { peer: P, result: Result<C, String> },
+    /// `peer` started a direct attempt of its own (it drives that one).
+    PeerDialsDirect { peer: P },
+    /// A direct attempt `peer` started failed.
+    PeerDirectFailed { peer: P, error: String },
+    /// `peer` broke the direct signaling protocol: the attempt is over, and it counts with the
+    /// peer's other invalid input.
+    SignalingFault { peer: P },
+    /// The network settings changed: the connection cap, and whether direct connections are
+    /// allowed (switched off, every direct connection closes).
+    Settings { max_peers: u16, direct: bool },
     /// `peer` asked something on `version`; the answer goes on `channel`.
     Request {
         peer: P,
@@ -104,9 +142,22 @@ pub enum Input<P, R> {
 
 /// What the node asks the driver to do.
 #[derive(Debug)]
-pub enum Action<P, R> {
+pub enum Action<P, C, R> {
     /// What a peer's sync asks: send, answer, query or write the store, a pull's progress.
     Sync(SyncAction<P, R>),
+    /// Close this connection (not kept, stale, or made redundant by a direct one).
+    Close(C),
+    /// Dial `peer` (discovery found it; the driver knows through which relay).
+    Dial { peer: P },
+    /// Start a direct connection attempt to `peer`, over the relayed connection's signaling;
+    /// answer with [`Input::DirectDialed`].
+    DialDirect { peer: P },
+    /// Save `peer`'s record now (its last connection closed, or the periodic save).
+    Save { peer: P },
+    /// One of `peer`'s connections closed and another stays: catch-ups are owed (for the log).
+    CatchingUp { peer: P },
+    /// `peer`'s ban ran its course: let it in again.
+    Unbanned { peer: P },
     /// What gossip asks of gossipsub: subscribe, leave, publish.
     Gossip(GossipAction),
     /// Tell gossipsub whether to forward message `message_id` that `source` sent.
@@ -136,14 +187,29 @@ pub struct NodeState<P, C, R, D> {
     /// Pull rounds started: which window of the followed authors the next pulls name.
     pull_round: u64,
     gossip: GossipSide,
-    actions: VecDeque<Action<P, R>>,
+    actions: VecDeque<Action<P, C, R>>,
+    /// This node's own peer id (for the dial rule: the smaller id dials).
+    local: P,
+    /// The connection cap of the network settings.
+    max_peers: u16,
+    direct_allowed: bool,
+    /// When this node last changed its gossip subscriptions: a relayed connection a direct
+    /// one replaces stays until that has settled (`direct::RELAYED_SETTLE_MS`).
+    subscriptions_changed_at: u64,
+    housekept_at: u64,
 }
 
 impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D> {
-    /// A node for `user` whose peers' sessions share `shared`, with `peers` remembered from an
-    /// earlier run (or an empty table).
-    pub fn new(user: PublicKey, peers: Peers<P, C, R, D>) -> Self {
+    /// A node for `user`, known to peers as `local`, with `peers` remembered from an earlier
+    /// run (or an empty table), and the default network settings until told others.
+    pub fn new(user: PublicKey, local: P, peers: Peers<P, C, R, D>) -> Self {
+        let defaults = NetworkSettings::default();
         Self {
+            local,
+            max_peers: defaults.max_peers,
+            direct_allowed: true,
+            subscriptions_changed_at: 0,
+            housekept_at: 0,
             peers,
             pulls: PullScheduler::default(),
             user,
@@ -154,9 +220,9 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
         }
     }
 
-    /// An empty node for `user`.
-    pub fn empty(user: PublicKey, shared: NodeShared) -> Self {
-        Self::new(user, Peers::new(shared))
+    /// An empty node for `user`, known to peers as `local`.
+    pub fn empty(user: PublicKey, local: P, shared: NodeShared) -> Self {
+        Self::new(user, local, Peers::new(shared))
     }
 
     /// The topics this node subscribes to.
@@ -170,23 +236,64 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
     }
 
     /// Takes in what happened at `now`.
-    pub fn handle(&mut self, input: Input<P, R>, now: u64) {
+    pub fn handle(&mut self, input: Input<P, C, R>, now: u64) {
         match input {
-            Input::Opened { peer } => self.opened(peer, now),
+            Input::Opened {
+                peer,
+                connection,
+                kind,
+                dialer,
+                address,
+            } => self.opened(peer, connection, kind, dialer, address, now),
             Input::Closed {
                 peer,
-                counted,
+                connection,
                 remaining,
-            } => self.closed(peer, counted, remaining, now),
-            Input::SessionsEnded { peer } => self.sessions_ended(&peer),
-            Input::Identified { peer, speaks_v2 } => {
+            } => self.closed(peer, connection, remaining, now),
+            Input::Identified {
+                peer,
+                connection,
+                speaks_v2,
+                signaling,
+            } => {
                 let Some(entry) = self.peers.get_mut(&peer) else {
                     return;
                 };
+                entry.links.identified(connection, signaling, now);
                 entry.supports_v2 = Some(speaks_v2);
                 if std::mem::take(&mut entry.pull_pending) {
-                    self.pulls.connected(peer, now);
+                    self.pull_owed(peer, now);
                     self.start_granted(now);
+                }
+            }
+            Input::Discovered { peer, follows_ours } => self.discovered(peer, follows_ours, now),
+            Input::OutgoingFailed {
+                peer,
+                connection,
+                error,
+            } => self.outgoing_failed(&peer, connection, error, now),
+            Input::DirectDialed { peer, result } => self.direct_dialed(&peer, result, now),
+            Input::PeerDialsDirect { peer } => {
+                if let Some(entry) = self.peers.get_mut(&peer) {
+                    entry.links.peer_initiated();
+                }
+            }
+            Input::PeerDirectFailed { peer, error } => {
+                if let Some(entry) = self.peers.get_mut(&peer) {
+                    entry.links.failed(None, error, now);
+                }
+            }
+            Input::SignalingFault { peer } => {
+                if let Some(entry) = self.peers.get_mut(&peer) {
+                    entry.signaling_faults += 1;
+                    entry.unsaved = true;
+                }
+            }
+            Input::Settings { max_peers, direct } => {
+                self.max_peers = max_peers;
+                self.direct_allowed = direct;
+                if !direct {
+                    self.close_direct();
                 }
             }
             Input::Request {
@@ -226,6 +333,7 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
                 self.take(actions, now);
             }
             Input::Follows { followed } => {
+                self.subscriptions_changed_at = now;
                 self.followed = followed;
                 let authors = self.authors();
                 for action in self.gossip.follow(&authors) {
@@ -261,7 +369,7 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
     }
 
     /// The next thing to do, in the order it was decided.
-    pub fn poll_action(&mut self) -> Option<Action<P, R>> {
+    pub fn poll_action(&mut self) -> Option<Action<P, C, R>> {
         self.actions.pop_front()
     }
 
@@ -349,6 +457,9 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
         if let (Some(stored), Some(peer)) = (stored, self.peers.get_mut(&peer_id)) {
             peer.events_received += stored as u64;
             peer.unsaved |= stored > 0;
+            if stored > 0 {
+                self.pulls.proven(&peer_id);
+            }
         }
         if result.is_err() {
             self.pulls.store_failed(peer_id.clone(), now);
@@ -373,57 +484,26 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
         });
     }
 
-    /// `peer`'s bad input passed the threshold: banned, unless it is already.
-    fn past_threshold(&mut self, peer: P, now: u64) {
-        if self.peers.ban(peer.clone(), now) {
-            self.pulls.disconnected(&peer);
-            self.actions
-                .push_back(Action::Sync(SyncAction::Banned { peer }));
-        }
-    }
-
-    fn opened(&mut self, peer_id: P, now: u64) {
-        let peer = self.peers.entry(peer_id.clone());
-        peer.last_seen = now;
-        peer.connections += 1;
-        peer.missed = 0;
-        peer.connected_now();
-        peer.unsaved = true;
-        if peer.connections > 1 {
+    /// The first connection to `peer` owes a pull: at once if its sync version is known, else
+    /// once identify tells it (or after [`IDENTIFY_WAIT_MS`]).
+    fn owe_first_pull(&mut self, peer_id: P, now: u64) {
+        let Some(peer) = self.peers.get_mut(&peer_id) else {
             return;
-        }
-        peer.connected_at = now;
+        };
         if peer.supports_v2.is_none() {
             peer.pull_pending = true;
             return;
         }
-        self.pulls.connected(peer_id, now);
+        self.pull_owed(peer_id, now);
         self.start_granted(now);
     }
 
-    fn closed(&mut self, peer_id: P, counted: bool, remaining: usize, now: u64) {
-        let Some(peer) = self.peers.get_mut(&peer_id) else {
-            return;
-        };
-        if counted {
-            peer.connections = peer.connections.saturating_sub(1);
-        }
-        peer.last_seen = now;
-        if remaining == 0 {
-            self.sessions_ended(&peer_id);
-        } else if counted && !peer.banned {
-            // Another connection stays: what gossip had handed the closed one is lost on
-            // both sides; catch-up pulls over the one that stays repair it (§8.8).
-            self.pulls.connection_lost(&peer_id, now);
-        }
-    }
-
-    /// The peer's sessions are void: its machines start afresh and the slot of a pull they
-    /// ran is free.
-    fn sessions_ended(&mut self, peer_id: &P) {
-        if let Some(peer) = self.peers.get_mut(peer_id) {
-            peer.disconnected();
-            self.pulls.disconnected(peer_id);
+    /// A new connection's pull is owed; a peer that delivered valid events pulls first.
+    fn pull_owed(&mut self, peer_id: P, now: u64) {
+        let proven = self.peers.get_mut(&peer_id).is_some_and(|p| p.proven());
+        self.pulls.connected(peer_id.clone(), now);
+        if proven {
+            self.pulls.proven(&peer_id);
         }
     }
 
@@ -501,7 +581,7 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
                 if peer.pull_pending && now.saturating_sub(peer.connected_at) > IDENTIFY_WAIT_MS {
                     peer.supports_v2.get_or_insert(false);
                     peer.pull_pending = false;
-                    self.pulls.connected(peer_id.clone(), now);
+                    self.pull_owed(peer_id.clone(), now);
                 }
             }
             self.drain(&peer_id, Version::V1, now);
@@ -509,6 +589,7 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
             if let Some(store) = self.peers.flush(&peer_id) {
                 self.actions.push_back(Action::Sync(store));
             }
+            self.tend_links(&peer_id, now);
         }
         // Slots of pulls that stopped moving forward are taken back (not blamed on the peer),
         // then free slots, and retries that are due, are handed out.
@@ -518,6 +599,7 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
             self.take(actions, now);
         }
         self.start_granted(now);
+        self.housekeeping(now);
     }
 
     /// Everything `peer_id`'s machine for `version` asks for now.
@@ -564,9 +646,20 @@ mod tests {
 
     fn node() -> Node {
         let user = Identity::from_seed([3; 32]).public_key();
-        let mut node = Node::empty(user, NodeShared::default());
+        let mut node = Node::empty(user, 0, NodeShared::default());
         node.handle(Input::Follows { followed: vec![] }, 0);
         node
+    }
+
+    /// Peer `peer`'s one connection, relayed, dialed by us, numbered as the peer.
+    fn opened(peer: u8) -> Input<u8, u8, u64> {
+        Input::Opened {
+            peer,
+            connection: peer,
+            kind: ConnectionKind::Relayed,
+            dialer: true,
+            address: format!("/test/{peer}"),
+        }
     }
 
     /// The pulls started since the last call, each with the version it runs on.
@@ -592,7 +685,7 @@ mod tests {
     #[test]
     fn a_pull_waits_for_identify_and_runs_on_the_version_it_names() {
         let mut node = node();
-        node.handle(Input::Opened { peer: 1 }, 0);
+        node.handle(opened(1), 0);
         assert_eq!(
             started(&mut node),
             vec![],
@@ -601,7 +694,9 @@ mod tests {
         node.handle(
             Input::Identified {
                 peer: 1,
+                connection: 1,
                 speaks_v2: true,
+                signaling: false,
             },
             100,
         );
@@ -612,7 +707,7 @@ mod tests {
     #[test]
     fn without_identify_the_pull_starts_on_v1_after_the_wait() {
         let mut node = node();
-        node.handle(Input::Opened { peer: 2 }, 0);
+        node.handle(opened(2), 0);
         node.handle(Input::Tick, IDENTIFY_WAIT_MS);
         assert_eq!(started(&mut node), vec![]);
         node.handle(Input::Tick, IDENTIFY_WAIT_MS + 1);
@@ -623,17 +718,19 @@ mod tests {
     fn the_last_connection_closing_frees_the_slot_and_a_ban_too() {
         let mut node = node();
         for peer in [1, 2] {
-            node.handle(Input::Opened { peer }, 0);
+            node.handle(opened(peer), 0);
             let identified = Input::Identified {
                 peer,
+                connection: peer,
                 speaks_v2: false,
+                signaling: false,
             };
             node.handle(identified, 0);
         }
         assert_eq!(node.pulls().pulling(), 2);
         let closed = Input::Closed {
             peer: 1,
-            counted: true,
+            connection: 1,
             remaining: 0,
         };
         node.handle(closed, 10);
