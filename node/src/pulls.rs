@@ -17,7 +17,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::backoff::Backoff;
+use crate::backoff::{Backoff, Retry};
 
 /// Pulls running at once, v1 and v2 together. Each holds the peer's listing or our item set
 /// in scope (up to 40 MB for a v2 set at its limit) and keeps the store busy; two let one slow
@@ -94,8 +94,9 @@ enum State {
 #[derive(Debug, Clone)]
 struct Peer {
     state: State,
-    /// Failed pulls in a row.
-    failures: u32,
+    /// Failed pulls (and failed writes of what they brought) in a row, and when the next may
+    /// start: the node's one backoff type (`backoff::Retry`).
+    retry: Retry,
     /// A catch-up fell due: the next pull is one, and may go ahead of ordinary ones.
     owes_catch_up: bool,
     /// The pull holding a slot is a catch-up (only one catch-up at a time goes first).
@@ -118,7 +119,7 @@ impl Peer {
     fn new() -> Self {
         Self {
             state: State::Idle,
-            failures: 0,
+            retry: Retry::default(),
             owes_catch_up: false,
             pulling_catch_up: false,
             catch_ups: Vec::new(),
@@ -394,11 +395,11 @@ impl<P: Ord + Clone> PullScheduler<P> {
         entry.pulling_catch_up = false;
         entry.pulling_recent_only = false;
         if ok {
-            entry.failures = 0;
+            entry.retry.succeeded();
             entry.state = again.map_or(State::Idle, |since| State::Waiting { since });
         } else {
-            entry.failures = entry.failures.saturating_add(1);
-            let until = now.saturating_add(RETRY.delay_ms(entry.failures));
+            entry.retry.failed(now, &RETRY);
+            let until = entry.retry.next_at();
             entry.state = if entry.owes_catch_up {
                 State::Waiting { since: now }
             } else {
@@ -417,8 +418,8 @@ impl<P: Ord + Clone> PullScheduler<P> {
             return;
         };
         if entry.state == State::Idle {
-            entry.failures = entry.failures.saturating_add(1);
-            let until = now.saturating_add(RETRY.delay_ms(entry.failures));
+            entry.retry.failed(now, &RETRY);
+            let until = entry.retry.next_at();
             entry.state = State::Cooling { until };
         } else {
             self.want(peer, now);
