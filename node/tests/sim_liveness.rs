@@ -63,8 +63,11 @@ fn silent_and_slow_drip_responders_do_not_stall_an_honest_pull() {
 }
 
 #[test]
-fn slow_round_trips_are_never_blamed_and_twenty_seconds_completes() {
-    for (one_way, completes) in [(10 * SECOND, true), (20 * SECOND, false)] {
+fn slow_round_trips_complete_and_are_never_blamed() {
+    // 20 s and 40 s round trips: the second is slower than a quick link's whole 30 s wait, so
+    // its first pull gives up; the late answer teaches the wait, and the retry completes
+    // (docs/protocol.md §8.4).
+    for one_way in [10 * SECOND, 20 * SECOND] {
         let mut sim = Sim::new(2);
         let (a, h) = author_and_follower(&mut sim, 200);
         let slow = LinkConfig {
@@ -74,12 +77,14 @@ fn slow_round_trips_are_never_blamed_and_twenty_seconds_completes() {
         sim.connect(a, h, slow);
         sim.run_for(20 * MINUTE);
         assert_nobody_blamed(&sim, &[a, h]);
-        if completes {
-            assert!(sim.has_all_of(a, h), "a 20 s round trip completes");
-        }
-        // Whether or not it completes, no slot is held by a pull that cannot: the retries
-        // leave the slots free most of the time.
-        assert!(sim.pulling(a) <= 1);
+        assert!(
+            sim.has_all_of(a, h),
+            "a {} s round trip completes",
+            2 * one_way / SECOND
+        );
+        assert!(sim.node(a).counters.pulls_ok >= 1);
+        // The slot is released once the pull is done.
+        assert_eq!(sim.pulling(a), 0);
     }
 }
 

@@ -1,10 +1,13 @@
 //! What both versions keep about their own requests so no answer is wasted and no honest late
 //! answer is blamed (docs/protocol.md §8.4): every `req` a request was sent under, when each
-//! was sent, and what one pull has spent of its deadline and request budget.
+//! was sent, the slowest round trip the peer's answers showed (a request waits longer on a slow
+//! link), and what one pull has spent of its deadline and request budget.
 
 use std::collections::VecDeque;
 
 use phemossa_core::Error;
+
+use crate::limits::MAX_REQUEST_TIMEOUT_MS;
 
 /// Most recent sends remembered. At one request in flight per pull, 1,024 sends is far more
 /// than fit in [`crate::limits::LATE_ANSWER_WINDOW_MS`] on any real link; the bound only keeps
@@ -17,6 +20,8 @@ const MAX_REMEMBERED: usize = 1_024;
 #[derive(Debug, Default)]
 pub(crate) struct RecentSends {
     sent: VecDeque<(u64, u64)>,
+    /// The longest time from a send to its answer seen on this link, in time or late.
+    slowest_ms: u64,
 }
 
 impl RecentSends {
@@ -25,6 +30,22 @@ impl RecentSends {
         if self.sent.len() > MAX_REMEMBERED {
             self.sent.pop_front();
         }
+    }
+
+    /// An answer to `req` arrived at `now_ms`, in time or late: how long it took is learned.
+    pub fn answered(&mut self, req: u64, now_ms: u64) {
+        if let Some(&(_, at)) = self.sent.iter().rev().find(|&&(r, _)| r == req) {
+            self.slowest_ms = self.slowest_ms.max(now_ms.saturating_sub(at));
+        }
+    }
+
+    /// How long a request waits for its answer before it is sent again: `base_ms`, or on a link
+    /// whose answers have taken longer, a quarter more than the slowest, up to
+    /// [`MAX_REQUEST_TIMEOUT_MS`]. A pull over a 40 s round trip then completes: its first try
+    /// gives up after `base_ms` × 3, the late answer teaches the wait, and the retry waits it.
+    pub fn request_timeout(&self, base_ms: u64) -> u64 {
+        let paced = self.slowest_ms.saturating_add(self.slowest_ms / 4);
+        base_ms.max(paced.min(MAX_REQUEST_TIMEOUT_MS))
     }
 
     /// Whether an answer to `req` arriving at `now_ms` is excused.
@@ -80,6 +101,31 @@ mod tests {
         assert!(recent.excused(7, 61_000, 60_000));
         assert!(!recent.excused(7, 61_001, 60_000));
         assert!(!recent.excused(8, 1_000, 60_000), "never sent");
+    }
+
+    #[test]
+    fn a_slow_answer_lengthens_the_wait_up_to_the_cap() {
+        let mut recent = RecentSends::default();
+        assert_eq!(recent.request_timeout(10_000), 10_000);
+        recent.sent(1, 0);
+        recent.answered(1, 300);
+        assert_eq!(
+            recent.request_timeout(10_000),
+            10_000,
+            "a quick link keeps the base"
+        );
+        recent.sent(2, 1_000);
+        recent.answered(2, 41_000);
+        assert_eq!(recent.request_timeout(10_000), 50_000);
+        recent.sent(3, 0);
+        recent.answered(3, 500_000);
+        assert_eq!(recent.request_timeout(10_000), MAX_REQUEST_TIMEOUT_MS);
+        recent.answered(99, 900_000);
+        assert_eq!(
+            recent.request_timeout(10_000),
+            MAX_REQUEST_TIMEOUT_MS,
+            "an answer to nothing sent teaches nothing"
+        );
     }
 
     #[test]

@@ -33,14 +33,22 @@ pub const MAX_MISSING_PER_PULL: u64 = 500_000;
 /// leaves room for a busy store on the other side.
 pub const REQUEST_TIMEOUT_MS: u64 = 10_000;
 
-/// Sends of one request (the first and two resends, at 0 s, 10 s and 20 s) before the pull
-/// ends with `sync_timeout`, 30 s after the first send.
+/// The longest a request waits before it is sent again, on a link whose answers have shown a
+/// slow round trip (`request_timeout` in `flight.rs`): a quarter more than the slowest answer,
+/// never more than this. 60 s covers a 48 s round trip; a peer slower than that is given up on
+/// (never blamed).
+pub const MAX_REQUEST_TIMEOUT_MS: u64 = 60_000;
+
+/// Sends of one request (the first and two resends, at 0 s, 10 s and 20 s on a quick link)
+/// before the pull ends with `sync_timeout`, 30 s after the first send (up to 180 s on a link
+/// whose answers were slow).
 pub const MAX_SENDS: u32 = 3;
 
 /// How long a requester keeps a request's stream open for its answer: every send's stream
-/// stays open until the pull gives up on the request (30 s after the first send), so an answer
-/// to any send is still read. Drivers set their request-response timeout to this.
-pub const STREAM_TIMEOUT_MS: u64 = REQUEST_TIMEOUT_MS * MAX_SENDS as u64;
+/// stays open until the pull gives up on the request (30 s after the first send, up to 180 s on
+/// a slow link), so an answer to any send is still read. Drivers set their request-response
+/// timeout to this.
+pub const STREAM_TIMEOUT_MS: u64 = MAX_REQUEST_TIMEOUT_MS * MAX_SENDS as u64;
 
 /// How long after a request was last sent an answer to it is ignored without blame once it is
 /// no longer in flight (its pull ended, or gave up): twice [`STREAM_TIMEOUT_MS`], for answers

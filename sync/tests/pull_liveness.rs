@@ -4,6 +4,7 @@
 //! taken or excused, never counted. Time is virtual: every `now` is fed in.
 
 use phemossa_core::{Content, Event, EventId, Identity, Post};
+use phemossa_sync::limits::LATE_ANSWER_WINDOW_MS;
 use phemossa_sync::testing::v2::{Direction, Link, Peer, Store};
 use phemossa_sync::testing::Scored;
 use phemossa_sync::{Cursor, Message, Output, ReconcileConfig, Scope, Session};
@@ -208,7 +209,8 @@ fn an_answer_long_after_the_late_answer_window_is_counted() {
         ids: vec![],
         next: None,
     };
-    session.handle_message(&late.encode(), gave_up + 61_000);
+    // Sent 10 s before the pull gave up: its window ended LATE_ANSWER_WINDOW_MS after that.
+    session.handle_message(&late.encode(), gave_up + LATE_ANSWER_WINDOW_MS);
     assert_eq!(session.score().unexpected, 1);
 }
 

@@ -48,9 +48,10 @@ const IDLE_CONNECTION_TIMEOUT: Duration = Duration::from_secs(3600);
 /// After losing the relay, wait this long before reserving again.
 const RELAY_RETRY: Duration = Duration::from_secs(2);
 /// How long a sync stream stays open on this side without an answer, by default: libp2p's
-/// request timeout as the browser sets it (§8.4, 30 s).
-const SYNC_STREAM_TIMEOUT: Duration = Duration::from_secs(30);
-/// In `--silent` and `--slow-drip`: long past the browser's 30 s, so that it is always the
+/// request timeout as the browser sets it (§8.4, 180 s).
+const SYNC_STREAM_TIMEOUT: Duration =
+    Duration::from_millis(phemossa_sync::limits::STREAM_TIMEOUT_MS);
+/// In `--silent` and `--slow-drip`: long past the browser's 180 s, so that it is always the
 /// victim that gives up on a held request. On its own timeout libp2p would close the stream
 /// with nothing written, which a requester reads as an empty (malformed) answer: a reply, not
 /// silence.

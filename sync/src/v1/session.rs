@@ -237,7 +237,7 @@ impl Session {
         self.recent.sent(self.next_req, now_ms);
         flight.req = self.next_req;
         flight.attempts += 1;
-        flight.deadline = now_ms + self.config.request_timeout_ms;
+        flight.deadline = now_ms + self.recent.request_timeout(self.config.request_timeout_ms);
         let message = with_req(&flight.message, flight.req);
         flight.message = message.clone();
         self.outputs.push_back(Output::Request(message.encode()));
@@ -278,6 +278,7 @@ impl Session {
     /// Matches a response to the request in flight, under any `req` it was sent with; ignores
     /// a late answer to a request sent within the window; blames the peer for anything else.
     fn take_answer(&mut self, req: u64, now_ms: u64, kind: impl Fn(&Message) -> bool) -> bool {
+        self.recent.answered(req, now_ms);
         let matches = self
             .pull
             .as_ref()
@@ -421,7 +422,7 @@ impl Session {
             req: self.next_req,
             earlier: Vec::new(),
             message,
-            deadline: now_ms + self.config.request_timeout_ms,
+            deadline: now_ms + self.recent.request_timeout(self.config.request_timeout_ms),
             attempts: 1,
         });
     }

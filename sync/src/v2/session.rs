@@ -232,7 +232,7 @@ impl Reconciler {
         self.recent.sent(self.next_req, now_ms);
         flight.req = self.next_req;
         flight.attempts += 1;
-        flight.deadline = now_ms + self.config.request_timeout_ms;
+        flight.deadline = now_ms + self.recent.request_timeout(self.config.request_timeout_ms);
         flight.message = flight.message.clone().with_req(flight.req);
         self.outputs
             .push_back(Output::Request(flight.message.encode()));
@@ -266,7 +266,7 @@ impl Reconciler {
                 req: self.next_req,
                 earlier: Vec::new(),
                 message,
-                deadline: now_ms + self.config.request_timeout_ms,
+                deadline: now_ms + self.recent.request_timeout(self.config.request_timeout_ms),
                 attempts: 1,
             });
         }
@@ -285,6 +285,7 @@ impl Reconciler {
         now_ms: u64,
         kind: impl Fn(&ReconcileMessage) -> bool,
     ) -> bool {
+        self.recent.answered(req, now_ms);
         let sent_as = |f: &InFlight| f.req == req || f.earlier.contains(&req);
         let taken = self
             .pull
