@@ -21,6 +21,7 @@ pub mod machine;
 pub mod message;
 pub mod output;
 pub mod peer_score;
+mod requester;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod v1;

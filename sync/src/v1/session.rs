@@ -9,7 +9,8 @@
 //! answering of the peer's pulls is in `respond.rs`.
 
 use crate::fetched::{take_fetched, Judge};
-use crate::flight::{RecentSends, Spent};
+use crate::flight::Spent;
+use crate::requester::{Answer, Due, Request, Requester};
 use std::collections::{HashMap, HashSet, VecDeque};
 
 pub(crate) mod respond;
@@ -73,17 +74,6 @@ impl Default for SessionConfig {
     }
 }
 
-/// A request in flight, kept whole so it can be sent again.
-#[derive(Debug)]
-struct InFlight {
-    req: u64,
-    /// The `req`s of its earlier sends: the same question, so an answer to any is taken.
-    earlier: Vec<u64>,
-    message: Message,
-    deadline: u64,
-    attempts: u32,
-}
-
 /// Where listing the peer's ids stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Listing {
@@ -100,7 +90,6 @@ struct Pull {
     listing: Listing,
     want: VecDeque<EventId>,
     asked: HashSet<EventId>,
-    in_flight: Option<InFlight>,
     finding: Option<QueryId>,
     progress: Progress,
     spent: Spent,
@@ -114,10 +103,9 @@ pub struct Session {
     /// Where the last pull stopped when it ended at a per-pull limit: the next may resume here.
     resume: Option<Cursor>,
     inbound: HashMap<QueryId, Inbound>,
-    next_req: u64,
     next_query: QueryId,
-    /// Our recent sends, whose late answers are ignored without blame.
-    recent: RecentSends,
+    /// Our request in flight and our recent sends (the shell v2 shares).
+    requester: Requester<Message>,
     outputs: VecDeque<Output>,
 }
 
@@ -142,7 +130,6 @@ impl Session {
             listing: Listing::More(after),
             want: VecDeque::new(),
             asked: HashSet::new(),
-            in_flight: None,
             finding: None,
             progress: Progress::default(),
             spent: Spent::new(now_ms),
@@ -178,7 +165,7 @@ impl Session {
     pub fn next_deadline(&self) -> Option<u64> {
         let pull = self.pull.as_ref()?;
         let end = pull.spent.deadline(self.config.pull_deadline_ms);
-        let resend = pull.in_flight.as_ref().map(|f| f.deadline);
+        let resend = self.requester.deadline();
         Some(resend.map_or(end, |at| at.min(end)))
     }
 
@@ -222,25 +209,12 @@ impl Session {
             let max_ms = self.config.pull_deadline_ms;
             return self.stop(Error::PullDeadline { max_ms });
         }
-        let Some(flight) = pull.in_flight.as_mut() else {
-            return;
-        };
-        if flight.deadline > now_ms {
-            return;
+        let (timeout_ms, attempts) = (self.config.request_timeout_ms, self.config.max_attempts);
+        match self.requester.due(now_ms, timeout_ms, attempts) {
+            Due::Nothing => {}
+            Due::Resend(bytes) => self.outputs.push_back(Output::Request(bytes)),
+            Due::GiveUp { attempts } => self.finish(Err(Error::SyncTimeout { attempts })),
         }
-        if flight.attempts >= self.config.max_attempts {
-            let attempts = flight.attempts;
-            return self.finish(Err(Error::SyncTimeout { attempts }));
-        }
-        flight.earlier.push(flight.req);
-        self.next_req += 1;
-        self.recent.sent(self.next_req, now_ms);
-        flight.req = self.next_req;
-        flight.attempts += 1;
-        flight.deadline = now_ms + self.recent.request_timeout(self.config.request_timeout_ms);
-        let message = with_req(&flight.message, flight.req);
-        flight.message = message.clone();
-        self.outputs.push_back(Output::Request(message.encode()));
     }
 
     /// The store failed `query`. A peer's request it served goes unanswered
@@ -278,28 +252,15 @@ impl Session {
     /// Matches a response to the request in flight, under any `req` it was sent with; ignores
     /// a late answer to a request sent within the window; blames the peer for anything else.
     fn take_answer(&mut self, req: u64, now_ms: u64, kind: impl Fn(&Message) -> bool) -> bool {
-        self.recent.answered(req, now_ms);
-        let matches = self
-            .pull
-            .as_ref()
-            .and_then(|p| p.in_flight.as_ref())
-            .is_some_and(|f| (f.req == req || f.earlier.contains(&req)) && kind(&f.message));
-        if matches {
-            if let Some(pull) = self.pull.as_mut() {
-                pull.in_flight = None;
-            }
-            return true;
-        }
-        let in_flight = self
-            .pull
-            .as_ref()
-            .and_then(|p| p.in_flight.as_ref())
-            .is_some_and(|f| f.req == req || f.earlier.contains(&req));
         let window = self.config.late_answer_window_ms;
-        if in_flight || !self.recent.excused(req, now_ms, window) {
-            self.unexpected("response to no request in flight");
+        match self.requester.answer(req, now_ms, kind, window) {
+            Answer::Taken => true,
+            Answer::Excused => false,
+            Answer::Unexpected => {
+                self.unexpected("response to no request in flight");
+                false
+            }
         }
-        false
     }
 
     fn on_id_page(&mut self, ids: Vec<EventId>, next: Option<Cursor>, now_ms: u64) {
@@ -381,7 +342,7 @@ impl Session {
         let Some(pull) = self.pull.as_mut() else {
             return;
         };
-        if pull.in_flight.is_some() || pull.finding.is_some() {
+        if self.requester.waiting() || pull.finding.is_some() {
             return;
         }
         let (deadline_ms, max_requests) = (
@@ -414,17 +375,10 @@ impl Session {
             let progress = pull.progress;
             return self.finish(Ok(progress));
         };
-        self.next_req += 1;
-        self.recent.sent(self.next_req, now_ms);
-        let message = with_req(&message, self.next_req);
-        self.outputs.push_back(Output::Request(message.encode()));
-        pull.in_flight = Some(InFlight {
-            req: self.next_req,
-            earlier: Vec::new(),
-            message,
-            deadline: now_ms + self.recent.request_timeout(self.config.request_timeout_ms),
-            attempts: 1,
-        });
+        let bytes = self
+            .requester
+            .send(message, now_ms, self.config.request_timeout_ms);
+        self.outputs.push_back(Output::Request(bytes));
     }
 
     /// Ends a pull that reached a per-pull limit, without blame: the peer may just hold a lot.
@@ -436,6 +390,7 @@ impl Session {
 
     fn finish(&mut self, result: Result<Progress, Error>) {
         self.pull = None;
+        self.requester.forget();
         self.outputs.push_back(Output::Finished(result));
     }
 
@@ -455,15 +410,20 @@ fn unexpected_error(reason: &str) -> Error {
     }
 }
 
-/// The same request under a new `req`.
-fn with_req(message: &Message, req: u64) -> Message {
-    let mut message = message.clone();
-    match &mut message {
-        Message::SyncRequest { req: r, .. }
-        | Message::SyncResponse { req: r, .. }
-        | Message::EventRequest { req: r, .. }
-        | Message::EventResponse { req: r, .. } => *r = req,
-        Message::NewEvent { .. } => {}
+impl Request for Message {
+    /// The same request under a new `req`.
+    fn with_req(mut self, req: u64) -> Self {
+        match &mut self {
+            Message::SyncRequest { req: r, .. }
+            | Message::SyncResponse { req: r, .. }
+            | Message::EventRequest { req: r, .. }
+            | Message::EventResponse { req: r, .. } => *r = req,
+            Message::NewEvent { .. } => {}
+        }
+        self
     }
-    message
+
+    fn encode(&self) -> Vec<u8> {
+        Message::encode(self)
+    }
 }

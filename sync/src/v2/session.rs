@@ -17,7 +17,6 @@ use super::limits::{
     ITEM_PAGE, MAX_RECONCILE_ITEMS, MAX_ROUNDS_PER_RECONCILE, NEGENTROPY_FRAME_LIMIT,
 };
 use super::message::ReconcileMessage;
-use crate::flight::RecentSends;
 use crate::limits::{
     LATE_ANSWER_WINDOW_MS, MAX_MISSING_PER_PULL, MAX_REQUESTS_PER_PULL, MAX_SENDS,
     PULL_DEADLINE_MS, REQUEST_TIMEOUT_MS,
@@ -25,6 +24,7 @@ use crate::limits::{
 use crate::message::Cursor;
 use crate::output::Fault;
 use crate::output::{Output, QueryId};
+use crate::requester::{Answer, Due, Request, Requester};
 use initiator::Pull;
 use phemossa_core::event::VerifiedIds;
 use phemossa_core::Error;
@@ -87,24 +87,9 @@ impl Default for ReconcileConfig {
     }
 }
 
-/// A request of ours in flight, kept whole so it can be sent again.
-#[derive(Debug)]
-pub(super) struct InFlight {
-    pub req: u64,
-    /// The `req`s of its earlier sends: the same question, so an answer to any is taken.
-    pub earlier: Vec<u64>,
-    pub message: ReconcileMessage,
-    pub deadline: u64,
-    pub attempts: u32,
-}
-
-/// Sync v2 with one peer: at most one reconciliation of ours, and answers to the peer's.
-///
-/// Its request bookkeeping (the fields from `next_req` on, `handle_message`'s decode-and-count
-/// preamble, `handle_timeout`'s resend and `send`) repeats v1's `Session` line for line, over
-/// v2's own message type: what they share is already shared (`crate::flight`, the fetch stage,
-/// the driver vocabulary), and the rest waits for the one per-peer session shell both versions
-/// will run in (the node issue, issue 12), which holds these once.
+/// Sync v2 with one peer: at most one reconciliation of ours, and answers to the peer's. Its
+/// requests go through the shell v1 shares (`crate::requester`): v2 differs only in its
+/// messages and in finding what is missing by negentropy rounds instead of id pages.
 #[derive(Debug, Default)]
 pub struct Reconciler {
     config: ReconcileConfig,
@@ -117,10 +102,9 @@ pub struct Reconciler {
     loads: VecDeque<u64>,
     /// The latest time fed in.
     now_ms: u64,
-    next_req: u64,
     next_query: QueryId,
-    /// Our recent sends, whose late answers are ignored without blame.
-    recent: RecentSends,
+    /// Our request in flight and our recent sends (the shell v1 shares).
+    requester: Requester<ReconcileMessage>,
     outputs: VecDeque<Output>,
 }
 
@@ -138,11 +122,7 @@ impl Reconciler {
 
     /// When [`Self::handle_timeout`] should next be called, if anything is waiting.
     pub fn next_deadline(&self) -> Option<u64> {
-        let flight = self
-            .pull
-            .as_ref()
-            .and_then(|p| p.in_flight.as_ref())
-            .map(|f| f.deadline);
+        let flight = self.requester.deadline();
         let end = self
             .pull
             .as_ref()
@@ -217,25 +197,12 @@ impl Reconciler {
                 max_ms: deadline_ms,
             });
         }
-        let Some(flight) = self.pull.as_mut().and_then(|p| p.in_flight.as_mut()) else {
-            return;
-        };
-        if flight.deadline > now_ms {
-            return;
+        let (timeout_ms, attempts) = (self.config.request_timeout_ms, self.config.max_attempts);
+        match self.requester.due(now_ms, timeout_ms, attempts) {
+            Due::Nothing => {}
+            Due::Resend(bytes) => self.outputs.push_back(Output::Request(bytes)),
+            Due::GiveUp { attempts } => self.finish(Err(Error::SyncTimeout { attempts })),
         }
-        if flight.attempts >= self.config.max_attempts {
-            let attempts = flight.attempts;
-            return self.finish(Err(Error::SyncTimeout { attempts }));
-        }
-        flight.earlier.push(flight.req);
-        self.next_req += 1;
-        self.recent.sent(self.next_req, now_ms);
-        flight.req = self.next_req;
-        flight.attempts += 1;
-        flight.deadline = now_ms + self.recent.request_timeout(self.config.request_timeout_ms);
-        flight.message = flight.message.clone().with_req(flight.req);
-        self.outputs
-            .push_back(Output::Request(flight.message.encode()));
     }
 
     /// The store's answer to [`Output::ListIds`]: one page of the items in scope, in order, and
@@ -256,19 +223,12 @@ impl Reconciler {
 
     /// Sends `message` as our one request in flight.
     pub(super) fn send(&mut self, message: ReconcileMessage, now_ms: u64) {
-        self.next_req += 1;
-        self.recent.sent(self.next_req, now_ms);
-        let message = message.with_req(self.next_req);
-        self.outputs.push_back(Output::Request(message.encode()));
+        let bytes = self
+            .requester
+            .send(message, now_ms, self.config.request_timeout_ms);
+        self.outputs.push_back(Output::Request(bytes));
         if let Some(pull) = self.pull.as_mut() {
             pull.spent.requests += 1;
-            pull.in_flight = Some(InFlight {
-                req: self.next_req,
-                earlier: Vec::new(),
-                message,
-                deadline: now_ms + self.recent.request_timeout(self.config.request_timeout_ms),
-                attempts: 1,
-            });
         }
     }
 
@@ -285,25 +245,15 @@ impl Reconciler {
         now_ms: u64,
         kind: impl Fn(&ReconcileMessage) -> bool,
     ) -> bool {
-        self.recent.answered(req, now_ms);
-        let sent_as = |f: &InFlight| f.req == req || f.earlier.contains(&req);
-        let taken = self
-            .pull
-            .as_mut()
-            .and_then(|p| p.in_flight.take_if(|f| sent_as(f) && kind(&f.message)));
-        if taken.is_some() {
-            return true;
-        }
-        let in_flight = self
-            .pull
-            .as_ref()
-            .and_then(|p| p.in_flight.as_ref())
-            .is_some_and(sent_as);
         let window = self.config.late_answer_window_ms;
-        if in_flight || !self.recent.excused(req, now_ms, window) {
-            self.unexpected("response to no request in flight");
+        match self.requester.answer(req, now_ms, kind, window) {
+            Answer::Taken => true,
+            Answer::Excused => false,
+            Answer::Unexpected => {
+                self.unexpected("response to no request in flight");
+                false
+            }
         }
-        false
     }
 
     pub(super) fn unexpected(&mut self, reason: &str) {
@@ -315,5 +265,15 @@ impl Reconciler {
     /// Reports dropped input, for whoever keeps the peer's score.
     pub(super) fn blame(&mut self, fault: Fault) {
         self.outputs.push_back(Output::Misbehaved(fault));
+    }
+}
+
+impl Request for ReconcileMessage {
+    fn with_req(self, req: u64) -> Self {
+        ReconcileMessage::with_req(self, req)
+    }
+
+    fn encode(&self) -> Vec<u8> {
+        ReconcileMessage::encode(self)
     }
 }

@@ -10,7 +10,7 @@ use std::collections::{HashSet, VecDeque};
 
 use negentropy::{Negentropy, NegentropyStorageVector};
 
-use super::{InFlight, Reconciler};
+use super::Reconciler;
 use crate::limits::MAX_IDS_PER_MESSAGE;
 use crate::message::{Cursor, Scope};
 use crate::output::{Output, Progress, QueryId};
@@ -36,7 +36,6 @@ pub(super) struct Pull {
     stop: Option<Error>,
     want: VecDeque<EventId>,
     asked: HashSet<EventId>,
-    pub in_flight: Option<InFlight>,
     finding: Option<QueryId>,
     progress: Progress,
     pub spent: Spent,
@@ -64,7 +63,6 @@ impl Reconciler {
             stop: None,
             want: VecDeque::new(),
             asked: HashSet::new(),
-            in_flight: None,
             finding: None,
             progress: Progress::default(),
             spent: Spent::new(self.now_ms),
@@ -242,7 +240,7 @@ impl Reconciler {
         let Some(pull) = self.pull.as_mut() else {
             return;
         };
-        if pull.loading.is_some() || pull.in_flight.is_some() || pull.finding.is_some() {
+        if pull.loading.is_some() || self.requester.waiting() || pull.finding.is_some() {
             return;
         }
         let more = !pull.want.is_empty() || pull.next.is_some();
@@ -278,6 +276,7 @@ impl Reconciler {
 
     pub(super) fn finish(&mut self, result: Result<Progress, Error>) {
         self.pull = None;
+        self.requester.forget();
         self.outputs.push_back(Output::Finished(result));
     }
 }
