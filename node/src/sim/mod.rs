@@ -127,6 +127,8 @@ pub struct SimNode {
     held: HashMap<Vec<u8>, (String, Vec<u8>)>,
     /// Connected peers.
     pub peers: BTreeSet<NodeId>,
+    /// Offline: not dialable, not discovering (churn).
+    offline: bool,
 }
 
 impl SimNode {
@@ -248,6 +250,7 @@ impl Sim {
             seen_messages: HashMap::new(),
             held: HashMap::new(),
             peers: BTreeSet::new(),
+            offline: false,
         });
         id
     }
@@ -331,14 +334,31 @@ impl Sim {
     /// rotating window of authors (`discovery::author_namespaces`), looks each up, and its
     /// machine decides whom to dial.
     pub fn discovery_round(&mut self) {
+        self.discover(true);
+    }
+
+    /// A discovery round in the author namespaces only (the scale scenario, where a general
+    /// namespace of 1,000 would cost a million listings a round; its random peers are made
+    /// directly instead).
+    pub fn author_discovery_round(&mut self) {
+        self.discover(false);
+    }
+
+    fn discover(&mut self, general: bool) {
         let round = self.discovery_rounds;
         self.discovery_rounds += 1;
         for node in 0..self.nodes.len() as NodeId {
+            if self.node(node).offline {
+                continue;
+            }
             let Some(state) = self.node(node).state.as_ref() else {
                 continue;
             };
             let authors = state.authors();
-            let mut namespaces = vec![GENERAL_NAMESPACE.to_owned()];
+            let mut namespaces = Vec::new();
+            if general {
+                namespaces.push(GENERAL_NAMESPACE.to_owned());
+            }
             namespaces.extend(author_namespaces(&authors[0], &authors[1..], round));
             for namespace in &namespaces {
                 self.register(node, namespace);
@@ -372,6 +392,16 @@ impl Sim {
         if a == b || self.node(a).peers.contains(&b) {
             return;
         }
+        if self.node(a).offline || self.node(b).offline {
+            // The dial fails; the machine waits before dialing again.
+            let failed = Input::OutgoingFailed {
+                peer: b,
+                connection: connection_of(a, b),
+                error: "unreachable".to_owned(),
+            };
+            self.input(a, failed);
+            return;
+        }
         self.links.set(a, b, config);
         self.node_mut(a).peers.insert(b);
         self.node_mut(b).peers.insert(a);
@@ -397,6 +427,18 @@ impl Sim {
             };
             self.schedule(at, due);
         }
+    }
+
+    /// Takes `node` offline (every connection closes, nobody reaches it, it discovers nothing)
+    /// or brings it back (discovery reconnects it).
+    pub fn set_online(&mut self, node: NodeId, online: bool) {
+        if !online {
+            let peers: Vec<NodeId> = self.node(node).peers.iter().copied().collect();
+            for peer in peers {
+                self.disconnect(node, peer);
+            }
+        }
+        self.node_mut(node).offline = !online;
     }
 
     /// Closes the connection between `a` and `b` on both sides.

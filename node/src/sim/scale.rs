@@ -2,9 +2,11 @@
 //! leave and come back and links lose messages; afterwards, does every post reach every
 //! follower within the anti-entropy period, and what did it cost each node?
 //!
-//! Who meets whom stands in for rendezvous (not simulated): each node connects to the authors
-//! it follows, as their author namespaces make it (docs/protocol.md §8.7), and to a few others
-//! at random.
+//! Who meets whom is rendezvous' and the node's: every 30 s each online node registers in and
+//! looks up the namespaces of the authors it follows (docs/protocol.md §8.7), and its machine
+//! decides whom to dial, under the default connection cap (32, 8 kept for peers that delivered
+//! valid events); a few random peers each stand in for the general namespace, whose 1,000
+//! listings a round the model leaves out for speed.
 
 use std::collections::BTreeSet;
 
@@ -91,21 +93,23 @@ pub fn run_scale(config: &ScaleConfig) -> ScaleReport {
         loss: config.loss,
         ..LinkConfig::default()
     };
-    // Each node's peers: the authors it follows and a few at random.
+    sim.dial_link = link;
+    // A few random peers each, as the general namespace would give; the followed authors and
+    // their other followers are found by discovery.
     let mut links: BTreeSet<(NodeId, NodeId)> = BTreeSet::new();
     for &me in &ids {
-        let mut peers = followed[me as usize].clone();
         for _ in 0..config.extra_peers {
-            peers.push(ids[rng.random_range(0..n)]);
-        }
-        for peer in peers.into_iter().filter(|p| *p != me) {
-            links.insert((me.min(peer), me.max(peer)));
+            let peer = ids[rng.random_range(0..n)];
+            if peer != me {
+                links.insert((me.min(peer), me.max(peer)));
+            }
         }
     }
     for &(a, b) in &links {
         sim.connect(a, b, link);
     }
-    sim.run_for(10_000);
+    let now = sim.now();
+    advance(&mut sim, now + 60_000);
 
     // When each post is made, and who leaves each minute.
     let minute = 60_000;
@@ -121,30 +125,23 @@ pub fn run_scale(config: &ScaleConfig) -> ScaleReport {
     let mut offline: BTreeSet<NodeId> = BTreeSet::new();
     let mut next_post = 0;
     for m in 0..config.minutes {
-        // The ones that left a minute ago come back; others leave.
+        // The ones that left a minute ago come back (their random peers reconnect, discovery
+        // finds the rest); others leave.
         let back = std::mem::take(&mut offline);
-        for &(a, b) in links
-            .iter()
-            .filter(|(a, b)| back.contains(a) || back.contains(b))
-        {
-            sim.connect(a, b, link);
-        }
+        come_back(&mut sim, &back, &links, link);
         for &id in &ids {
             if rng.random_bool(config.churn_per_minute) {
                 offline.insert(id);
             }
         }
         for &id in &offline {
-            let peers: Vec<NodeId> = sim.node(id).peers.iter().copied().collect();
-            for peer in peers {
-                sim.disconnect(id, peer);
-            }
+            sim.set_online(id, false);
         }
         let end = start + (m + 1) * minute;
         while next_post < plan.len() && start + plan[next_post].0 < end {
             let (at, author) = plan[next_post];
             next_post += 1;
-            sim.run_until(start + at);
+            advance(&mut sim, start + at);
             if offline.contains(&author) {
                 continue;
             }
@@ -153,14 +150,10 @@ pub fn run_scale(config: &ScaleConfig) -> ScaleReport {
                 posts.push((author, id));
             }
         }
-        sim.run_until(end);
+        advance(&mut sim, end);
     }
     // Everyone comes back.
-    for &(a, b) in &links {
-        if offline.contains(&a) || offline.contains(&b) {
-            sim.connect(a, b, link);
-        }
-    }
+    come_back(&mut sim, &offline, &links, link);
     let count = |sim: &Sim| {
         posts
             .iter()
@@ -172,9 +165,11 @@ pub fn run_scale(config: &ScaleConfig) -> ScaleReport {
             })
             .sum::<usize>()
     };
-    sim.run_for(minute);
+    let now = sim.now();
+    advance(&mut sim, now + minute);
     let delivered_within_a_minute = count(&sim);
-    sim.run_for(ANTI_ENTROPY_MS);
+    let now = sim.now();
+    advance(&mut sim, now + ANTI_ENTROPY_MS);
     let delivered = count(&sim);
     if std::env::var("SIM_DEBUG").is_ok() {
         for (author, id) in &posts {
@@ -221,5 +216,39 @@ pub fn run_scale(config: &ScaleConfig) -> ScaleReport {
         messages_per_node: [messages[0], messages[n / 2], messages[n - 1]],
         bytes_per_node: [bytes[n / 2], bytes[n - 1]],
         honest_blamed,
+    }
+}
+
+/// How often each node runs a discovery round: its relay slot looks up every 30 s or so.
+const DISCOVERY_EVERY_MS: u64 = 30_000;
+
+/// Runs `sim` to `until`, with a discovery round every [`DISCOVERY_EVERY_MS`] of virtual time.
+fn advance(sim: &mut Sim, until: u64) {
+    loop {
+        let next_round = (sim.now() / DISCOVERY_EVERY_MS + 1) * DISCOVERY_EVERY_MS;
+        if next_round > until {
+            sim.run_until(until);
+            return;
+        }
+        sim.run_until(next_round);
+        sim.author_discovery_round();
+    }
+}
+
+/// Brings `nodes` back online, with their random peers.
+fn come_back(
+    sim: &mut Sim,
+    nodes: &BTreeSet<NodeId>,
+    links: &BTreeSet<(NodeId, NodeId)>,
+    link: LinkConfig,
+) {
+    for &id in nodes {
+        sim.set_online(id, true);
+    }
+    for &(a, b) in links
+        .iter()
+        .filter(|(a, b)| nodes.contains(a) || nodes.contains(b))
+    {
+        sim.connect(a, b, link);
     }
 }
