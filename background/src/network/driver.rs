@@ -22,7 +22,7 @@ use phemossa_api::{CandidateType, ConnectionKind, NetworkStatus, PathInfo, Push}
 use phemossa_core::settings::{DirectConnections, NetworkSettings};
 use phemossa_node::discovery::{author_namespaces, is_author_namespace};
 use phemossa_node::gossip::Acceptance;
-use phemossa_node::limits::ConnectionCaps;
+use phemossa_node::limits::{ConnectionCaps, MAX_KNOWN_PEERS};
 use phemossa_node::peer_sync::{StoreAnswer, SyncAction};
 use phemossa_node::{Action, Input, RelayAction};
 use phemossa_sync::SYNC_V2_PROTOCOL;
@@ -218,10 +218,16 @@ impl Driver {
     fn on_tick(&mut self) {
         let now = clock::now_ms();
         self.tend_relays(now);
-        // Resends, deadlines, the identify wait, batched writes, stalled pulls, retries and
-        // gossip batches that are due.
-        // Direct attempts due, redundant relayed connections, lapsed bans, records to save.
+        // Resends, deadlines, the identify wait, batched writes, stalled pulls, retries,
+        // gossip batches, direct attempts, redundant relayed connections, lapsed bans and
+        // records to save: whatever of these is due.
         self.handle(Input::Tick, now);
+        // Dial addresses only for peers the table still knows (it forgets past 1,000), so a
+        // flood of rendezvous registrations cannot grow this map without bound.
+        if self.dial_via.len() > MAX_KNOWN_PEERS {
+            let known = &self.node.peers.by_id;
+            self.dial_via.retain(|peer, _| known.contains_key(peer));
+        }
         self.tend_paths(now);
         if self.changed && now.saturating_sub(self.pushed_at) >= PUSH_EVERY_MS {
             self.push_status(now);
