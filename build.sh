@@ -103,7 +103,14 @@ cat <<EOF
 The unpacked extension is in: $DIST
 Load it in Chrome/Chromium: open chrome://extensions, turn on "Developer mode",
 click "Load unpacked" and choose that dist/ folder.
+EOF
+if [[ -x "$RELAY_BIN" ]]; then
+  cat <<EOF
 
 The relay binary is: $RELAY_BIN
 Run it with: $RELAY_BIN --addrs-file /tmp/relay.addrs   (see relay/README.md)
 EOF
+else
+  echo
+  echo "The relay was not built (PHEMOSSA_SKIP_NATIVE=1); ./build.sh without it builds $RELAY_BIN."
+fi
