@@ -154,6 +154,7 @@ step "wasm tests (background, Chromium)" wasm_browser_tests
 # both. That build compiles ~200 dependencies again (6.5 min here), because a cargo command's
 # package set decides its dependencies' features; its two packages are linted and tested above.
 step "build dist/"                      env PHEMOSSA_SKIP_NATIVE=1 ./build.sh
+step "wasm size budgets"               tests/wasm-budgets.sh
 step "web-ext lint"                     tests/node_modules/.bin/web-ext lint --source-dir dist --no-config-discovery
 # In a network namespace of their own (root needed), so browser traffic never leaves this machine.
 # The binaries are the ones the native tests built (target/debug/).

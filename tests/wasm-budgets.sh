@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The size budgets of the extension's wasm after wasm-opt (issue 16): prints each file's size
+# beside its budget and fails if any is over. Run after ./build.sh (test.sh does).
+#
+# - background: 2.5 MiB, "at most today's 2.5 MB, even as features are added".
+# - popup: issue 16 asks for 450 KB so the popup paints at once; that work has not landed, and
+#   until it does the budget is a ratchet at today's size (622,693 bytes at 3d50a6a) plus 3 %,
+#   so the popup cannot grow unnoticed. Lower it as the popup shrinks.
+# - options: a ratchet the same way (858,336 bytes at 3d50a6a, plus 3 %).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PKG="${1:-$ROOT/dist/pkg}"
+
+declare -A BUDGET=(
+  [phemossa_background_bg.wasm]=2621440
+  [phemossa_popup_bg.wasm]=641000
+  [phemossa_options_bg.wasm]=884000
+)
+
+failed=0
+printf '%-30s %12s %12s\n' "wasm" "bytes" "budget"
+for name in phemossa_background_bg.wasm phemossa_popup_bg.wasm phemossa_options_bg.wasm; do
+  file="$PKG/$name"
+  if [[ ! -f "$file" ]]; then
+    echo "wasm-budgets: $file is missing (run ./build.sh first)" >&2
+    failed=1
+    continue
+  fi
+  size=$(stat -c %s "$file")
+  budget=${BUDGET[$name]}
+  verdict="ok"
+  if (( size > budget )); then
+    verdict="OVER by $((size - budget)) bytes"
+    failed=1
+  fi
+  printf '%-30s %12d %12d  %s\n' "$name" "$size" "$budget" "$verdict"
+done
+exit "$failed"
