@@ -64,7 +64,8 @@ install_missing() {
 
 wasm_browser_tests() {
   # wasm-bindgen-test-runner (0.2.108 and 0.2.130 alike) reads Chrome capabilities from this file (it adds
-  # headless, no-sandbox and disable-dev-shm-usage itself).
+  # headless, no-sandbox and disable-dev-shm-usage itself). Linted as it compiles (LINT, below).
+  env "${LINT[@]}" \
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   CHROMEDRIVER=/usr/bin/chromedriver \
   WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/tests/webdriver.json" \
@@ -125,35 +126,35 @@ step "cargo fmt --check"                cargo fmt --all -- --check
 step "docs name only paths that exist"   tests/docs-paths.sh
 step "no import loops between files"    module_loops
 # The pure crates (core, sync, gossip, node, api, net) are native; so are the relay and the hostile
-# peer (native-only, empty on wasm32, so the wasm step's --workspace checks them as empty crates).
-# Every other crate (webext, ui, background, popup, options) is wasm. phemossa-webrtc-b2b is both:
-# its sans-IO core and tests run natively (proptest needs an OS random source), and the wasm step
-# lints it too, where its integration tests are empty. One wasm invocation, not one per crate: a
-# cargo command's package set decides its dependencies' features, so a second set recompiles them.
+# peer (native-only, empty on wasm32). Every other crate (webext, ui, background, popup, options) is
+# wasm. phemossa-webrtc-b2b is both: its sans-IO core and tests run natively (proptest needs an OS
+# random source), its library runs in the browser.
 PURE_CRATES=(-p phemossa-core -p phemossa-sync -p phemossa-gossip -p phemossa-node -p phemossa-api -p phemossa-net)
-# The node's many-node simulator and its scenarios (node/src/sim/, node/tests/sim_liveness.rs).
+# The node's many-node simulator and its scenarios (node/src/sim/, node/tests/sim_*.rs).
 NODE_SIM=(--features phemossa-node/sim)
 NATIVE_TOOLS=(-p phemossa-relay -p phemossa-hostile-peer)
-step "clippy (native crates)"           cargo clippy "${PURE_CRATES[@]}" "${NODE_SIM[@]}" -p phemossa-webrtc-b2b "${NATIVE_TOOLS[@]}" \
-                                          --all-targets -- -D warnings
-step "clippy (wasm crates)"             cargo clippy --target wasm32-unknown-unknown --workspace \
-                                          --exclude phemossa-core --exclude phemossa-sync \
-                                          --exclude phemossa-gossip --exclude phemossa-node \
-                                          --exclude phemossa-api --exclude phemossa-net \
-                                          --all-targets -- -D warnings
+# Clippy lints as the builds that follow compile: `cargo clippy` is rustc run through
+# clippy-driver for the workspace's own crates (RUSTC_WORKSPACE_WRAPPER, with its lint arguments
+# in CLIPPY_ARGS), so giving the test and release builds the same wrapper lints every target they
+# compile, with -D warnings, instead of two separate check passes that compiled every dependency
+# once more for nothing but metadata (about 9 minutes of a clean-clone run). What they compile:
+# natively, every target of the native crates (lib, tests, examples, bins); for wasm, the
+# background and every workspace crate it uses in the browser test build, and the popup, the
+# options page and the ui in build.sh's release build.
+LINT=(RUSTC_WORKSPACE_WRAPPER=clippy-driver CLIPPY_ARGS=-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__)
 # Every native test in one invocation, in the dev profile (dependencies at opt-level 2): the relay
 # and the hostile peer share the pure crates' compiled dependencies instead of a second, release
 # build of them. This also builds what the end-to-end tests run: both binaries (the relay's and
 # the hostile peer's integration tests need them) and phemossa-core's example gen_events.
-step "cargo test (native crates)"       cargo test --locked "${PURE_CRATES[@]}" "${NODE_SIM[@]}" -p phemossa-ui -p phemossa-webrtc-b2b \
-                                          "${NATIVE_TOOLS[@]}"
+step "clippy + cargo test (native crates)" env "${LINT[@]}" cargo test --locked "${PURE_CRATES[@]}" "${NODE_SIM[@]}" \
+                                          -p phemossa-ui -p phemossa-webrtc-b2b "${NATIVE_TOOLS[@]}"
 # In a subshell, so the fuzz smoke's target folder stays its own.
 step "fuzz smoke (peer-input decoders)" run_in_subshell fuzz_smoke
-step "wasm tests (background, Chromium)" wasm_browser_tests
+step "clippy + wasm tests (background, Chromium)" wasm_browser_tests
 # Without build.sh's release build of the relay and the hostile peer: the native tests built
 # both. That build compiles ~200 dependencies again (6.5 min here), because a cargo command's
 # package set decides its dependencies' features; its two packages are linted and tested above.
-step "build dist/"                      env PHEMOSSA_SKIP_NATIVE=1 ./build.sh
+step "clippy + build dist/"             env PHEMOSSA_SKIP_NATIVE=1 "${LINT[@]}" ./build.sh
 step "wasm size budgets"               tests/wasm-budgets.sh
 step "web-ext lint"                     tests/node_modules/.bin/web-ext lint --source-dir dist --no-config-discovery
 # In a network namespace of their own (root needed), so browser traffic never leaves this machine.
