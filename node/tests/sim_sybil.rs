@@ -1,7 +1,7 @@
 //! The simulator's Sybil scenario (issue 12, hole 6): 200 fresh identities register in the
 //! rendezvous namespaces (the general one and a followed author's), dial every honest node and
 //! stay silent. A follower that restarts among them must still reach the author it follows and
-//! catch up on what it missed, with its connections and its peer table bounded. Run with
+//! catch up on what it missed within a minute, with its connections and its peer table bounded. Run with
 //! `cargo test -p phemossa-node --features sim`.
 
 use phemossa_core::settings::DEFAULT_MAX_PEERS;
@@ -57,16 +57,19 @@ fn a_sybil_swarm_does_not_cut_a_follower_off_from_its_author() {
             sim.connect(s, h, sim.dial_link);
         }
     }
-    discover_for(&mut sim, 120 * SECOND);
+    discover_for(&mut sim, 60 * SECOND);
 
     assert!(
         sim.node(restarted).peers.contains(&author),
         "reconnected to its author"
     );
+    // Within a minute: its pulls from peers that delivered events before go ahead of the 24
+    // silent Sybils' (without that it takes 70 s here, and grows with the swarm).
     assert!(
         sim.has_all_of(restarted, author),
-        "the restarted follower caught up with its author within two minutes"
+        "the restarted follower caught up with its author within a minute"
     );
+    discover_for(&mut sim, 60 * SECOND);
     for &h in &honest {
         let connected = sim.node(h).peers.len();
         assert!(
