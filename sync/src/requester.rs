@@ -5,7 +5,12 @@
 //! the peer's answers take (`RecentSends`). v1 and v2 differ only in their messages and in how
 //! they find what is missing; this is the shell around that, held once.
 
+use std::collections::VecDeque;
+
+use phemossa_core::Error;
+
 use crate::flight::RecentSends;
+use crate::output::{Fault, Output};
 
 /// A request message of one sync version.
 pub(crate) trait Request: Clone {
@@ -156,6 +161,30 @@ impl<M: Request> Requester<M> {
             Answer::Excused
         }
     }
+
+    /// As [`Self::answer`], for a session: whether the answer is the one to take, and an
+    /// unexpected one reported into `outputs` as the peer's fault, as both versions count it.
+    pub fn take(
+        &mut self,
+        req: u64,
+        now_ms: u64,
+        kind: impl Fn(&M) -> bool,
+        window_ms: u64,
+        outputs: &mut VecDeque<Output>,
+    ) -> bool {
+        match self.answer(req, now_ms, kind, window_ms) {
+            Answer::Taken => true,
+            Answer::Excused => false,
+            Answer::Unexpected => {
+                outputs.push_back(Output::Misbehaved(Fault::Unexpected(
+                    Error::UnexpectedSyncMessage {
+                        reason: "response to no request in flight".into(),
+                    },
+                )));
+                false
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -203,6 +232,25 @@ mod tests {
             Answer::Unexpected,
             "past the window"
         );
+    }
+
+    #[test]
+    fn a_session_takes_the_answer_and_reports_an_unexpected_one_as_a_fault() {
+        let mut requester = Requester::default();
+        let mut outputs = VecDeque::new();
+        requester.send(Ask(0, 'a'), 0, 10_000);
+        assert!(requester.take(1, 100, |_| true, 60_000, &mut outputs));
+        assert!(outputs.is_empty());
+        assert!(
+            !requester.take(1, 200, |_| true, 60_000, &mut outputs),
+            "excused"
+        );
+        assert!(outputs.is_empty());
+        assert!(!requester.take(7, 300, |_| true, 60_000, &mut outputs));
+        assert!(matches!(
+            outputs.pop_front(),
+            Some(Output::Misbehaved(Fault::Unexpected(_)))
+        ));
     }
 
     #[test]

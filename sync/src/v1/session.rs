@@ -10,7 +10,7 @@
 
 use crate::fetched::{take_fetched, Judge};
 use crate::flight::Spent;
-use crate::requester::{Answer, Due, Request, Requester};
+use crate::requester::{Due, Request, Requester};
 use std::collections::{HashMap, HashSet, VecDeque};
 
 pub(crate) mod respond;
@@ -253,14 +253,8 @@ impl Session {
     /// a late answer to a request sent within the window; blames the peer for anything else.
     fn take_answer(&mut self, req: u64, now_ms: u64, kind: impl Fn(&Message) -> bool) -> bool {
         let window = self.config.late_answer_window_ms;
-        match self.requester.answer(req, now_ms, kind, window) {
-            Answer::Taken => true,
-            Answer::Excused => false,
-            Answer::Unexpected => {
-                self.unexpected("response to no request in flight");
-                false
-            }
-        }
+        self.requester
+            .take(req, now_ms, kind, window, &mut self.outputs)
     }
 
     fn on_id_page(&mut self, ids: Vec<EventId>, next: Option<Cursor>, now_ms: u64) {

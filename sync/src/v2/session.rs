@@ -24,7 +24,7 @@ use crate::limits::{
 use crate::message::Cursor;
 use crate::output::Fault;
 use crate::output::{Output, QueryId};
-use crate::requester::{Answer, Due, Request, Requester};
+use crate::requester::{Due, Request, Requester};
 use initiator::Pull;
 use phemossa_core::event::VerifiedIds;
 use phemossa_core::Error;
@@ -246,14 +246,8 @@ impl Reconciler {
         kind: impl Fn(&ReconcileMessage) -> bool,
     ) -> bool {
         let window = self.config.late_answer_window_ms;
-        match self.requester.answer(req, now_ms, kind, window) {
-            Answer::Taken => true,
-            Answer::Excused => false,
-            Answer::Unexpected => {
-                self.unexpected("response to no request in flight");
-                false
-            }
-        }
+        self.requester
+            .take(req, now_ms, kind, window, &mut self.outputs)
     }
 
     pub(super) fn unexpected(&mut self, reason: &str) {
