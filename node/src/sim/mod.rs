@@ -707,33 +707,39 @@ impl Sim {
                 peer,
                 events,
                 gossiped,
-            } => {
-                let result = self.write(node, events);
-                let due = Due::Written {
-                    node,
-                    from: peer,
-                    result,
-                    gossiped,
-                };
-                self.schedule(self.now + STORE_MS, due);
-            }
+            } => self.store(node, peer, events, gossiped),
         }
     }
 
-    /// Writes `events` to `node`'s store, or fails while writes are set to fail: how many
-    /// were new.
-    fn write(&mut self, node: NodeId, events: Vec<Event>) -> Result<usize, String> {
+    /// Writes `events` from `from` to `node`'s store, or fails while writes are set to fail,
+    /// and answers the machine [`STORE_MS`] later with how many were new (and the gossip
+    /// message they came in, if any).
+    fn store(
+        &mut self,
+        node: NodeId,
+        from: NodeId,
+        events: Vec<Event>,
+        gossiped: Option<crate::gossip::Gossiped>,
+    ) {
         let n = self.node_mut(node);
-        if n.failing_writes > 0 {
+        let result = if n.failing_writes > 0 {
             n.failing_writes -= 1;
             n.counters.store_failures += 1;
-            return Err("a write failed (injected)".to_owned());
-        }
-        let before = n.store.len();
-        for event in events {
-            n.store.insert(event);
-        }
-        Ok(n.store.len() - before)
+            Err("a write failed (injected)".to_owned())
+        } else {
+            let before = n.store.len();
+            for event in events {
+                n.store.insert(event);
+            }
+            Ok(n.store.len() - before)
+        };
+        let due = Due::Written {
+            node,
+            from,
+            result,
+            gossiped,
+        };
+        self.schedule(self.now + STORE_MS, due);
     }
 
     /// Sends a gossip message from `from` to each connected peer subscribed to `topic`, but
@@ -832,16 +838,7 @@ impl Sim {
             }
             SyncAction::Validated(_) | SyncAction::PullStarted { .. } => {}
             SyncAction::Progressed { .. } => {}
-            SyncAction::Store { peer, events } => {
-                let result = self.write(node, events);
-                let due = Due::Written {
-                    node,
-                    from: peer,
-                    result,
-                    gossiped: None,
-                };
-                self.schedule(now + STORE_MS, due);
-            }
+            SyncAction::Store { peer, events } => self.store(node, peer, events, None),
             SyncAction::PullFinished { result, .. } => {
                 let counters = &mut self.node_mut(node).counters;
                 match result {
