@@ -8,7 +8,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use ed25519_dalek::{Signer as _, SigningKey};
 use phemossa_core::event::canonical_bytes;
-use phemossa_core::{Content, Event, Identity, Post};
+use phemossa_core::{BlobHash, Content, Event, Identity, Post, Profile};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -42,10 +42,23 @@ fn sign_unchecked(seed: u8, timestamp: u64, content: &Content) -> Value {
         Content::Follow { followee } | Content::Unfollow { followee } => {
             json!({"followee": followee.to_base64()})
         }
+        Content::Profile(p) => json!({
+            "name": p.name,
+            "about": p.about,
+            "avatar": p.avatar.map(|hash| hash.to_hex()),
+        }),
     };
     json!({
         "v": 1, "id": hex::encode(id), "type": content.type_name(), "author": author.to_base64(),
         "timestamp": timestamp, "signature": STANDARD.encode(signature), "content": content_json,
+    })
+}
+
+fn profile(name: &str, about: &str, avatar: Option<BlobHash>) -> Content {
+    Content::Profile(Profile {
+        name: name.into(),
+        about: about.into(),
+        avatar,
     })
 }
 
@@ -99,6 +112,17 @@ fn main() {
     let skewed_ok =
         Event::create(&alice, NOW_MS + 600_000, post("exactly at the skew limit")).unwrap();
 
+    // The avatar names a blob by the SHA-256 of its bytes; these stand in for an image's.
+    let avatar = BlobHash::from_bytes(Sha256::digest(b"alice's avatar image bytes").into());
+    let alice_profile = Event::create(
+        &alice,
+        t + 6_000,
+        profile("Alice 🌿", "Gardener.\nWrites about moss.", Some(avatar)),
+    )
+    .unwrap();
+    let bob_profile = Event::create(&bob, t + 7_000, profile("بوب", "", None)).unwrap();
+    let max_name = Event::create(&alice, t + 8_000, profile(&"é".repeat(50), "", None)).unwrap();
+
     let base: Value = serde_json::from_str(&hello.to_json()).unwrap();
     let edit = |f: &dyn Fn(&mut Value)| {
         let mut v = base.clone();
@@ -128,6 +152,64 @@ fn main() {
         valid(
             "text of U+FEFF alone (not Unicode White_Space, so not empty)",
             &bom_only,
+        ),
+        valid("profile with avatar", &alice_profile),
+        valid(
+            "profile without avatar, right-to-left name, empty about",
+            &bob_profile,
+        ),
+        valid("profile name of exactly 50 characters", &max_name),
+        invalid(
+            "profile name of 51 characters",
+            sign_unchecked(1, t, &profile(&"a".repeat(51), "", None)).to_string(),
+            "name_too_long",
+        ),
+        invalid(
+            "profile name only white space",
+            sign_unchecked(1, t, &profile(" \u{3000}", "", None)).to_string(),
+            "empty_name",
+        ),
+        invalid(
+            "profile name with a right-to-left override (U+202E)",
+            sign_unchecked(1, t, &profile("evil\u{202E}moc.elgoog", "", None)).to_string(),
+            "invalid_name",
+        ),
+        invalid(
+            "profile name with a line feed",
+            sign_unchecked(1, t, &profile("two\nlines", "", None)).to_string(),
+            "invalid_name",
+        ),
+        invalid(
+            "profile about of 501 characters",
+            sign_unchecked(1, t, &profile("Alice", &"a".repeat(501), None)).to_string(),
+            "about_too_long",
+        ),
+        invalid(
+            "profile avatar hash in uppercase hex",
+            {
+                let mut v: Value = serde_json::from_str(&alice_profile.to_json()).unwrap();
+                v["content"]["avatar"] = json!(avatar.to_hex().to_uppercase());
+                v.to_string()
+            },
+            "malformed_id",
+        ),
+        invalid(
+            "profile without its about field",
+            {
+                let mut v: Value = serde_json::from_str(&bob_profile.to_json()).unwrap();
+                v["content"].as_object_mut().unwrap().remove("about");
+                v.to_string()
+            },
+            "malformed_content",
+        ),
+        invalid(
+            "profile name changed after signing",
+            {
+                let mut v: Value = serde_json::from_str(&alice_profile.to_json()).unwrap();
+                v["content"]["name"] = json!("Mallory");
+                v.to_string()
+            },
+            "id_mismatch",
         ),
         invalid(
             "text changed after signing",

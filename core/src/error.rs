@@ -53,6 +53,14 @@ pub enum Error {
     InvalidFollowee { reason: String },
     #[error("a key cannot follow or unfollow itself")]
     SelfFollow,
+    #[error("display name is empty")]
+    EmptyName,
+    #[error("display name has {chars} characters, more than the {max}-character limit")]
+    NameTooLong { chars: usize, max: usize },
+    #[error("display name holds {what} (U+{codepoint:04X}), which names may not contain")]
+    InvalidName { what: &'static str, codepoint: u32 },
+    #[error("about text has {chars} characters, more than the {max}-character limit")]
+    AboutTooLong { chars: usize, max: usize },
     #[error("backup file is damaged or not a Phemossa backup: {reason}")]
     DamagedBackup { reason: String },
     #[error("wrong passphrase for this backup file")]
@@ -139,6 +147,10 @@ impl Error {
             Error::TimestampOutOfRange { .. } => "timestamp_out_of_range",
             Error::InvalidFollowee { .. } => "invalid_followee",
             Error::SelfFollow => "self_follow",
+            Error::EmptyName => "empty_name",
+            Error::NameTooLong { .. } => "name_too_long",
+            Error::InvalidName { .. } => "invalid_name",
+            Error::AboutTooLong { .. } => "about_too_long",
             Error::DamagedBackup { .. } => "damaged_backup",
             Error::WrongPassphrase => "wrong_passphrase",
             Error::WeakPassphrase { .. } => "weak_passphrase",

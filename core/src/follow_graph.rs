@@ -28,7 +28,7 @@ impl FollowRecord {
         let (followee, follows) = match &event.content {
             Content::Follow { followee } => (*followee, true),
             Content::Unfollow { followee } => (*followee, false),
-            Content::Post(_) => return None,
+            Content::Post(_) | Content::Profile(_) => return None,
         };
         Some(FollowRecord {
             id: event.id,
@@ -114,11 +114,21 @@ impl FollowGraph {
 
     /// Everyone who follows `user`, in key order.
     pub fn followers(&self, user: &PublicKey) -> Vec<PublicKey> {
+        self.follower_records(user)
+            .map(|record| record.follower)
+            .collect()
+    }
+
+    /// The deciding follow record of each key that follows `user`, in key order.
+    pub fn follower_records<'a>(
+        &'a self,
+        user: &'a PublicKey,
+    ) -> impl Iterator<Item = FollowRecord> + 'a {
         self.reverse
             .range((*user, min_key())..)
-            .take_while(|(followee, _)| followee == user)
-            .map(|(_, follower)| *follower)
-            .collect()
+            .take_while(move |(followee, _)| followee == user)
+            .filter_map(move |(followee, follower)| self.edges.get(&(*follower, *followee)))
+            .copied()
     }
 }
 

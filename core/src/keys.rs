@@ -1,5 +1,5 @@
-//! The three fixed-size values events are made of, and their one text form each:
-//! public keys and signatures in padded standard base64, event ids in lowercase hex.
+//! The fixed-size values events are made of, and their one text form each: public keys and
+//! signatures in padded standard base64, event ids and blob hashes in lowercase hex.
 
 use std::fmt;
 
@@ -13,9 +13,79 @@ use crate::Error;
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PublicKey([u8; 32]);
 
-/// SHA-256 of an event's canonical encoding.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct EventId([u8; 32]);
+/// A SHA-256 digest written as 64 lowercase hex characters: the one form of every hash that
+/// names something (an event by its canonical encoding, a blob by its bytes). One macro, so the
+/// two kinds share their checks but never mix: a blob hash cannot be passed as an event id.
+macro_rules! sha256_name {
+    ($(#[$doc:meta])* $name:ident, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name([u8; 32]);
+
+        impl $name {
+            pub fn from_bytes(bytes: [u8; 32]) -> Self {
+                Self(bytes)
+            }
+
+            pub fn from_hex(text: &str, field: &'static str) -> Result<Self, Error> {
+                let lowercase = text
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+                if text.len() != 64 || !lowercase {
+                    return Err(Error::MalformedId { field });
+                }
+                let mut bytes = [0u8; 32];
+                hex::decode_to_slice(text, &mut bytes).map_err(|_| Error::MalformedId { field })?;
+                Ok(Self(bytes))
+            }
+
+            pub fn to_hex(&self) -> String {
+                hex::encode(self.0)
+            }
+
+            pub fn as_bytes(&self) -> &[u8; 32] {
+                &self.0
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!(stringify!($name), "({})"), self.to_hex())
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.to_hex())
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&self.to_hex())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = String::deserialize(deserializer)?;
+                Self::from_hex(&text, $what).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+sha256_name!(
+    /// SHA-256 of an event's canonical encoding.
+    EventId,
+    "event id"
+);
+
+sha256_name!(
+    /// SHA-256 of a blob's bytes (an image): what a profile's avatar names.
+    BlobHash,
+    "blob hash"
+);
 
 /// An ed25519 signature over an event id.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -78,32 +148,6 @@ impl PublicKey {
     }
 }
 
-impl EventId {
-    pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        Self(bytes)
-    }
-
-    pub fn from_hex(text: &str, field: &'static str) -> Result<Self, Error> {
-        let lowercase = text
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        if text.len() != 64 || !lowercase {
-            return Err(Error::MalformedId { field });
-        }
-        let mut bytes = [0u8; 32];
-        hex::decode_to_slice(text, &mut bytes).map_err(|_| Error::MalformedId { field })?;
-        Ok(Self(bytes))
-    }
-
-    pub fn to_hex(&self) -> String {
-        hex::encode(self.0)
-    }
-
-    pub fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
-    }
-}
-
 impl Signature {
     pub fn from_bytes(bytes: [u8; 64]) -> Self {
         Self(bytes)
@@ -139,18 +183,6 @@ impl fmt::Display for PublicKey {
     }
 }
 
-impl fmt::Debug for EventId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "EventId({})", self.to_hex())
-    }
-}
-
-impl fmt::Display for EventId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_hex())
-    }
-}
-
 impl fmt::Debug for Signature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Signature({})", self.to_base64())
@@ -167,19 +199,6 @@ impl<'de> Deserialize<'de> for PublicKey {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
         Self::from_base64(&text, "public key").map_err(serde::de::Error::custom)
-    }
-}
-
-impl Serialize for EventId {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.to_hex())
-    }
-}
-
-impl<'de> Deserialize<'de> for EventId {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        Self::from_hex(&text, "event id").map_err(serde::de::Error::custom)
     }
 }
 

@@ -17,6 +17,7 @@ pub mod follow_graph;
 pub mod identity;
 pub mod keys;
 pub mod limits;
+pub mod profile;
 pub mod retention;
 pub mod settings;
 
@@ -25,4 +26,5 @@ pub use event::{Content, Event, Post};
 pub use feed::FeedCursor;
 pub use follow_graph::{FollowGraph, FollowRecord};
 pub use identity::Identity;
-pub use keys::{EventId, PublicKey, Signature};
+pub use keys::{BlobHash, EventId, PublicKey, Signature};
+pub use profile::Profile;

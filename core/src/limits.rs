@@ -21,3 +21,10 @@ pub const MAX_TIMESTAMP_MS: u64 = (1 << 53) - 1;
 
 /// The only event format version this implementation reads and writes.
 pub const EVENT_VERSION: u32 = 1;
+
+/// Most characters (Unicode scalar values) of a profile's display name; at least one, not only
+/// white space. 50 fits a feed line at popup size beside the fingerprint.
+pub const MAX_NAME_CHARS: usize = 50;
+
+/// Most characters of a profile's about text; it may be empty.
+pub const MAX_ABOUT_CHARS: usize = 500;

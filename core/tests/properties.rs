@@ -2,7 +2,9 @@
 //! on arbitrary input, and order independence.
 
 use phemossa_core::feed::page_in_memory;
-use phemossa_core::{backup, Content, Event, FollowGraph, FollowRecord, Identity, Post};
+use phemossa_core::{
+    backup, BlobHash, Content, Event, FollowGraph, FollowRecord, Identity, Post, Profile,
+};
 use proptest::prelude::*;
 
 const NOW: u64 = 1_767_225_600_000;
@@ -35,6 +37,20 @@ fn arb_content() -> impl Strategy<Value = Content> {
         (2u8..6).prop_map(|n| Content::Unfollow {
             followee: identity(n).public_key()
         }),
+        (
+            "[^\\p{Cc}\u{200E}\u{200F}\u{2028}-\u{202E}\u{2066}-\u{2069}\u{061C}]{1,50}",
+            "\\PC{0,500}",
+            proptest::option::of(any::<[u8; 32]>()),
+        )
+            .prop_filter_map("a name not only white space", |(name, about, avatar)| {
+                (!name.trim().is_empty()).then(|| {
+                    Content::Profile(Profile {
+                        name,
+                        about,
+                        avatar: avatar.map(BlobHash::from_bytes),
+                    })
+                })
+            }),
     ]
 }
 

@@ -3,7 +3,7 @@
 //! re-parsing the JSON through `Event::from_json` would re-verify every signature on every page.
 
 use phemossa_api::StorageStats;
-use phemossa_core::{Content, Event, EventId, PublicKey};
+use phemossa_core::{BlobHash, Content, Event, EventId, Profile, PublicKey};
 use serde::{Deserialize, Serialize};
 
 /// One row of `events`.
@@ -38,7 +38,7 @@ impl EventRecord {
                 mentions: post.mentions.clone(),
                 reply_to: post.reply_to,
             }),
-            Content::Follow { .. } | Content::Unfollow { .. } => None,
+            Content::Follow { .. } | Content::Unfollow { .. } | Content::Profile(_) => None,
         };
         Self {
             id: event.id,
@@ -50,6 +50,47 @@ impl EventRecord {
             post,
         }
     }
+}
+
+/// One row of `profiles`: an author's current profile, decoded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileRecord {
+    pub author: PublicKey,
+    pub id: EventId,
+    pub timestamp: u64,
+    pub name: String,
+    pub about: String,
+    pub avatar: Option<BlobHash>,
+    /// Bytes of the event's wire JSON, taken off the totals when a newer profile replaces it.
+    pub size: u64,
+}
+
+impl ProfileRecord {
+    pub fn from_event(event: &Event, profile: &Profile, size: u64) -> Self {
+        Self {
+            author: event.author,
+            id: event.id,
+            timestamp: event.timestamp,
+            name: profile.name.clone(),
+            about: profile.about.clone(),
+            avatar: profile.avatar,
+            size,
+        }
+    }
+}
+
+/// One row of `superseded`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SupersededRecord {
+    pub id: EventId,
+    pub author: PublicKey,
+}
+
+/// One row of `nicknames`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NicknameRecord {
+    pub author: PublicKey,
+    pub nickname: String,
 }
 
 /// The one row of `meta`: totals over `events`, kept exact by updating them in each insert.
@@ -76,6 +117,14 @@ impl StatsRecord {
         self.posts += u64::from(record.post.is_some());
         self.authors += u64::from(new_author);
         self.bytes += record.size;
+    }
+
+    /// Takes out a profile event a newer profile of its author replaced: not a pruning, and the
+    /// author keeps an event (the newer profile), so only the event and its bytes go.
+    pub fn replace(&mut self, size: u64) {
+        self.key = STATS_KEY.to_owned();
+        self.events = self.events.saturating_sub(1);
+        self.bytes = self.bytes.saturating_sub(size);
     }
 
     /// Takes out a pruned event; `author_emptied` when none of its author's events are left.

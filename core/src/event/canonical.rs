@@ -38,6 +38,19 @@ pub fn canonical_bytes(author: &PublicKey, timestamp: u64, content: &Content) ->
         Content::Follow { followee } | Content::Unfollow { followee } => {
             out.extend_from_slice(followee.as_bytes());
         }
+        Content::Profile(profile) => {
+            for text in [&profile.name, &profile.about] {
+                out.extend_from_slice(&(text.len() as u32).to_be_bytes());
+                out.extend_from_slice(text.as_bytes());
+            }
+            match &profile.avatar {
+                None => out.push(0),
+                Some(avatar) => {
+                    out.push(1);
+                    out.extend_from_slice(avatar.as_bytes());
+                }
+            }
+        }
     }
     out
 }

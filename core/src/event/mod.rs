@@ -1,4 +1,4 @@
-//! The event model: what a validated event is, and the three kinds this version knows.
+//! The event model: what a validated event is, and the four kinds this version knows.
 //!
 //! An [`Event`] value exists only after validation ([`Event::from_json`]) or signing
 //! ([`Event::create`]), so holding one proves its id, signature and limits were checked.
@@ -14,6 +14,7 @@ pub use verified::{VerifiedIds, DEFAULT_VERIFIED_CAPACITY};
 pub use wire::RawEvent;
 
 use crate::keys::{EventId, PublicKey, Signature};
+use crate::profile::Profile;
 
 /// A signed, content-addressed event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,8 +31,15 @@ pub struct Event {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Content {
     Post(Post),
-    Follow { followee: PublicKey },
-    Unfollow { followee: PublicKey },
+    Follow {
+        followee: PublicKey,
+    },
+    Unfollow {
+        followee: PublicKey,
+    },
+    /// The author's name, about text and avatar; only their newest profile counts
+    /// ([`crate::profile::supersedes`]).
+    Profile(Profile),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +56,7 @@ impl Content {
             Content::Post(_) => "post",
             Content::Follow { .. } => "follow",
             Content::Unfollow { .. } => "unfollow",
+            Content::Profile(_) => "profile",
         }
     }
 
@@ -57,6 +66,7 @@ impl Content {
             Content::Post(_) => 1,
             Content::Follow { .. } => 2,
             Content::Unfollow { .. } => 3,
+            Content::Profile(_) => 4,
         }
     }
 }
@@ -70,6 +80,13 @@ impl Event {
     pub fn as_post(&self) -> Option<&Post> {
         match &self.content {
             Content::Post(post) => Some(post),
+            _ => None,
+        }
+    }
+
+    pub fn as_profile(&self) -> Option<&Profile> {
+        match &self.content {
+            Content::Profile(profile) => Some(profile),
             _ => None,
         }
     }

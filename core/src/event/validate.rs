@@ -3,13 +3,14 @@
 
 use super::canonical::compute_id;
 use super::verified::VerifiedIds;
-use super::wire::{FollowJson, PostJson, RawEvent};
+use super::wire::{FollowJson, PostJson, ProfileJson, RawEvent};
 use super::{Content, Event, Post};
-use crate::keys::{EventId, PublicKey, Signature};
+use crate::keys::{BlobHash, EventId, PublicKey, Signature};
 use crate::limits::{
     EVENT_VERSION, MAX_CLOCK_SKEW_MS, MAX_EVENT_BYTES, MAX_MENTIONS, MAX_POST_CHARS,
     MAX_TIMESTAMP_MS,
 };
+use crate::profile::Profile;
 use crate::Error;
 
 impl Event {
@@ -161,6 +162,20 @@ fn parse_content(kind: &str, json: &str) -> Result<Content, Error> {
                 Content::Unfollow { followee }
             })
         }
+        "profile" => {
+            let profile: ProfileJson =
+                serde_json::from_str(json).map_err(|e| malformed("profile", e))?;
+            let avatar = profile
+                .avatar
+                .as_deref()
+                .map(|hash| BlobHash::from_hex(hash, "avatar"))
+                .transpose()?;
+            Ok(Content::Profile(Profile {
+                name: profile.name,
+                about: profile.about,
+                avatar,
+            }))
+        }
         other => Err(Error::UnknownType {
             type_name: other.chars().take(64).collect(),
         }),
@@ -193,6 +208,7 @@ pub(super) fn check_content(author: &PublicKey, content: &Content) -> Result<(),
                 return Err(Error::SelfFollow);
             }
         }
+        Content::Profile(profile) => profile.check()?,
     }
     Ok(())
 }

@@ -37,6 +37,14 @@ pub(super) struct FollowJson {
     pub followee: String,
 }
 
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ProfileJson {
+    pub name: String,
+    pub about: String,
+    pub avatar: Option<String>,
+}
+
 fn content_json(content: &Content) -> String {
     let followee_json = |followee: &PublicKey| FollowJson {
         followee: followee.to_base64(),
@@ -50,6 +58,11 @@ fn content_json(content: &Content) -> String {
         Content::Follow { followee } | Content::Unfollow { followee } => {
             serde_json::to_string(&followee_json(followee))
         }
+        Content::Profile(profile) => serde_json::to_string(&ProfileJson {
+            name: profile.name.clone(),
+            about: profile.about.clone(),
+            avatar: profile.avatar.map(|hash| hash.to_hex()),
+        }),
     };
     encoded.expect("content always serialises")
 }
