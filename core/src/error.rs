@@ -121,6 +121,10 @@ pub enum Error {
     ReconciliationRefused,
     #[error("{count} events in the sync scope, more than the {max} one reconciliation holds")]
     ReconcileSetTooLarge { count: usize, max: usize },
+    /// An invite (crate::invite) that cannot be read; the reason is said for the person who
+    /// pasted it ("the invite's checksum does not match: a character was mistyped or lost").
+    #[error("{reason}")]
+    MalformedInvite { reason: String },
 }
 
 impl Error {
@@ -175,6 +179,7 @@ impl Error {
             Error::UnsupportedReconciliationVersion { .. } => "unsupported_reconciliation_version",
             Error::ReconciliationRefused => "reconciliation_refused",
             Error::ReconcileSetTooLarge { .. } => "reconcile_set_too_large",
+            Error::MalformedInvite { .. } => "malformed_invite",
         }
     }
 }

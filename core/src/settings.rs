@@ -207,7 +207,10 @@ fn entries<T>(
     Ok(out)
 }
 
-fn parse_bootstrap(line: &str) -> Result<String, String> {
+/// A relay address a browser can dial: a multiaddr over a browser transport that ends in the
+/// relay's `/p2p/<peer id>`, returned in its canonical text form. Invites (crate::invite) check
+/// the relays they carry with it too.
+pub(crate) fn parse_bootstrap(line: &str) -> Result<String, String> {
     let addr: Multiaddr = line.parse().map_err(|e| format!("not a multiaddr ({e})"))?;
     let protocols: Vec<Protocol<'_>> = addr.iter().collect();
     if !matches!(protocols.last(), Some(Protocol::P2p(_))) {

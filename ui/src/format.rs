@@ -36,18 +36,8 @@ pub fn human_bytes(bytes: u64) -> String {
     format!("{value:.1} {}", UNITS[unit])
 }
 
-/// `n` with thousands separated by commas: 12345 → "12,345".
-pub fn group_digits(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+/// `n` with thousands separated by commas: 12345 → "12,345" (the core's one copy).
+pub use phemossa_core::words::group_digits;
 
 /// "1 post", "2 posts", "12,345 posts".
 pub fn plural(n: u64, one: &str, many: &str) -> String {
