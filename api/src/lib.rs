@@ -7,6 +7,7 @@
 
 mod archive;
 mod network;
+mod people;
 
 use std::fmt;
 
@@ -18,6 +19,7 @@ pub use network::{
     CandidateType, ConnectionKind, DirectState, NetworkState, NetworkStatus, PathInfo, PeerInfo,
     RelayInfo, RelayState, SyncProgress,
 };
+pub use people::{FollowerEntry, Person, MAX_NICKNAME_CHARS};
 use serde::{Deserialize, Serialize};
 
 use phemossa_core::feed::FeedCursor;
@@ -119,6 +121,21 @@ pub enum Request {
     MeasureVerification {
         events: Vec<String>,
     },
+    /// The user, everyone they follow, their followers and everyone they gave a nickname, as
+    /// [`Person`]s.
+    GetPeople,
+    /// Signs and publishes a new profile of the user's; the avatar stays as it was.
+    SetProfile {
+        name: String,
+        about: String,
+    },
+    /// Gives `public_key` a private nickname; an empty one removes it.
+    SetNickname {
+        public_key: String,
+        nickname: String,
+    },
+    /// The people whose follow of the user the node holds.
+    GetFollowers,
     /// Asks for [`Push`]es on these topics for as long as the port is open.
     Subscribe {
         topics: Vec<Topic>,
@@ -132,6 +149,8 @@ pub enum Topic {
     Following,
     Identity,
     Network,
+    /// Profiles, nicknames and followers.
+    People,
 }
 
 /// Everything the background sends on a port.
@@ -154,6 +173,8 @@ pub enum Response {
     FeedPage(FeedPage),
     Posted(FeedItem),
     Following(Vec<FollowingEntry>),
+    People(Vec<Person>),
+    Followers(Vec<FollowerEntry>),
     Stats(StorageStats),
     Backup(BackupFile),
     BackupInspected(IdentityInfo),
@@ -179,6 +200,10 @@ pub enum Push {
     Identity(IdentityInfo),
     /// The network's state changed (throttled while a sync runs).
     Network(NetworkStatus),
+    /// These people's profile or nickname changed (or they became known): merge by key.
+    People(Vec<Person>),
+    /// Who follows the user changed.
+    Followers(Vec<FollowerEntry>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -265,6 +290,10 @@ pub enum ApiError {
         reason: String,
     },
     FollowSelf,
+    /// A profile or nickname the rules of docs/protocol.md §3 refuse.
+    InvalidProfile {
+        reason: String,
+    },
     WeakPassphrase {
         min: usize,
     },
@@ -302,6 +331,9 @@ impl fmt::Display for ApiError {
                 "That is not a valid public key ({reason}). A public key is 44 characters of base64 ending in \"=\"."
             ),
             ApiError::FollowSelf => write!(f, "You cannot follow yourself."),
+            ApiError::InvalidProfile { reason } => {
+                write!(f, "That was not saved: the {reason}.")
+            }
             ApiError::WeakPassphrase { min } => {
                 write!(f, "Choose a passphrase of at least {min} characters.")
             }
@@ -341,6 +373,12 @@ impl From<Error> for ApiError {
                 reason: error.to_string(),
             },
             Error::SelfFollow => ApiError::FollowSelf,
+            Error::EmptyName
+            | Error::NameTooLong { .. }
+            | Error::InvalidName { .. }
+            | Error::AboutTooLong { .. } => ApiError::InvalidProfile {
+                reason: error.to_string(),
+            },
             Error::WeakPassphrase { min } => ApiError::WeakPassphrase { min },
             Error::WrongPassphrase => ApiError::WrongPassphrase,
             Error::DamagedBackup { reason } => ApiError::DamagedBackup { reason },

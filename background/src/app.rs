@@ -10,7 +10,7 @@ use phemossa_core::{Event, PublicKey};
 use crate::changes::Changes;
 use crate::error::BackgroundError;
 use crate::follow_state::FollowState;
-use crate::handlers::{archive, backup, feed, follows, network, post, retention, stats};
+use crate::handlers::{archive, backup, feed, follows, network, people, post, retention, stats};
 use crate::identity::{self, IdentityStore};
 use crate::ingest::{Ingest, IngestReport};
 use crate::network::handle::{NetworkHandle, NodeLink};
@@ -163,6 +163,15 @@ impl App {
                 follows::set_following(user, storage, changes, &public_key, false).await
             }
             Request::GetFollowing => Ok(follows::following(user)),
+            Request::GetPeople => people::people(user, storage).await,
+            Request::SetProfile { name, about } => {
+                people::set_profile(user, storage, changes, &name, &about).await
+            }
+            Request::SetNickname {
+                public_key,
+                nickname,
+            } => people::set_nickname(storage, changes, &public_key, &nickname).await,
+            Request::GetFollowers => people::followers(user, storage).await,
             Request::GetStats => stats::stats(storage).await,
             Request::ExportBackup { passphrase } => backup::export(user, &passphrase),
             Request::InspectBackup { backup, passphrase } => backup::inspect(&backup, &passphrase),

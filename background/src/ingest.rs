@@ -1,5 +1,6 @@
 //! Events from elsewhere (peers, via the node's store work, and imported files): validate, store
-//! the new ones, update the follow graph, and push to subscribers what changed in the user's feed.
+//! the new ones, update the follow graph, and push to subscribers what changed in the user's
+//! feed, whose profiles changed and whether their followers did.
 
 use std::cell::Cell;
 use std::cmp::Reverse;
@@ -14,6 +15,7 @@ use crate::changes::Changes;
 use crate::clock;
 use crate::error::BackgroundError;
 use crate::feed_items::item_of_event;
+use crate::people::{followers_of, people_of};
 use crate::storage::Storage;
 use crate::user::User;
 
@@ -91,6 +93,8 @@ impl Ingest {
         let mut report = IngestReport::default();
         let mut added = Vec::new();
         let mut following_changed = false;
+        let mut followers_changed = false;
+        let mut profiles = Vec::new();
         let mut failure = None;
         for batch in events.chunks(INGEST_BATCH) {
             let stored = match self.storage.insert_all(batch).await {
@@ -111,6 +115,9 @@ impl Ingest {
                     if record.follower == me {
                         following_changed |= self.user.follows().borrow_mut().apply(record);
                     }
+                    followers_changed |= record.followee == me;
+                } else if event.as_profile().is_some() {
+                    profiles.push(event.author);
                 } else if event.author == me
                     || self
                         .user
@@ -132,9 +139,29 @@ impl Ingest {
         if following_changed {
             self.changes.following_changed();
         }
+        // What changed is pushed after the store took it; a failed read only costs the push
+        // (pages load it all again on their next open).
+        if !profiles.is_empty() {
+            profiles.sort_unstable();
+            profiles.dedup();
+            match people_of(&self.storage, &profiles).await {
+                Ok(people) => self.changes.push(Push::People(people)),
+                Err(error) => log_push_failure(&error),
+            }
+        }
+        if followers_changed {
+            match followers_of(&self.user, &self.storage).await {
+                Ok(followers) => self.changes.push(Push::Followers(followers)),
+                Err(error) => log_push_failure(&error),
+            }
+        }
         match failure {
             Some(error) => Err(error),
             None => Ok(report),
         }
     }
+}
+
+fn log_push_failure(error: &BackgroundError) {
+    web_sys::console::warn_1(&format!("phemossa: could not read what to push: {error}").into());
 }

@@ -15,6 +15,7 @@ mod handlers;
 pub mod identity;
 mod ingest;
 pub mod network;
+mod people;
 mod port;
 mod pruning;
 mod random;

@@ -48,7 +48,15 @@ async fn schema_has_every_store_and_data_survives_close_and_reopen() {
     let storage = Storage::open(&name).await.unwrap();
     assert_eq!(
         storage.store_names(),
-        ["events", "follows", "meta", "peers"]
+        [
+            "events",
+            "follows",
+            "meta",
+            "nicknames",
+            "peers",
+            "profiles",
+            "superseded"
+        ]
     );
     let alice = identity(1);
     let event = post(&alice, T0, "kept across reopen");
@@ -60,7 +68,15 @@ async fn schema_has_every_store_and_data_survives_close_and_reopen() {
         let storage = Storage::open(&name).await.unwrap();
         assert_eq!(
             storage.store_names(),
-            ["events", "follows", "meta", "peers"]
+            [
+                "events",
+                "follows",
+                "meta",
+                "nicknames",
+                "peers",
+                "profiles",
+                "superseded"
+            ]
         );
         assert_eq!(
             storage.event_json(&event.id).await.unwrap(),

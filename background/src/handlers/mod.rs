@@ -7,6 +7,7 @@ pub mod backup;
 pub mod feed;
 pub mod follows;
 pub mod network;
+pub mod people;
 pub mod post;
 pub mod retention;
 pub mod stats;

@@ -1,11 +1,13 @@
-//! Event storage in IndexedDB: validated events, the follow records derived from them, and
-//! running totals, written together in one transaction per event; feed pages are read through
-//! the `feed` index, a bounded number of records per author, never by loading every event.
+//! Event storage in IndexedDB: validated events, the follow records and current profiles derived
+//! from them, and running totals, written together in one transaction per batch; the user's
+//! nicknames for people; feed pages read through the `feed` index, a bounded number of records
+//! per author, never by loading every event.
 
 mod connection;
 mod feed;
 mod meta;
 mod pages;
+mod people;
 mod prune;
 mod read;
 mod records;
@@ -16,5 +18,5 @@ mod write;
 pub use connection::Storage;
 pub use feed::StoredPost;
 pub use meta::PeerRecord;
-pub use records::EventRecord;
+pub use records::{EventRecord, NicknameRecord, ProfileRecord};
 pub use schema::{DATABASE, STORES, VERSION};

@@ -1,5 +1,6 @@
-//! Deleting the events a retention pass chose, with their follow records and the running
-//! totals, in one transaction: a failure leaves everything as it was.
+//! Deleting the events a retention pass chose, with their follow records, the profile they were
+//! (and the ids it superseded) and the running totals, in one transaction: a failure leaves
+//! everything as it was.
 
 use std::collections::HashSet;
 
@@ -9,7 +10,7 @@ use wasm_bindgen::JsValue;
 
 use super::connection::Storage;
 use super::records::{EventRecord, StatsRecord};
-use super::schema::{BY_AUTHOR, EVENTS, FOLLOWS, META};
+use super::schema::{BY_AUTHOR, EVENTS, FOLLOWS, META, PROFILES, SUPERSEDED, SUPERSEDED_BY_AUTHOR};
 use crate::db;
 use crate::error::BackgroundError;
 
@@ -23,11 +24,18 @@ impl Storage {
         }
         let transaction = self
             .db
-            .transaction(&[EVENTS, FOLLOWS, META], TransactionMode::ReadWrite)
+            .transaction(
+                &[EVENTS, FOLLOWS, META, PROFILES, SUPERSEDED],
+                TransactionMode::ReadWrite,
+            )
             .map_err(db::failed(OP))?;
         let events = transaction.object_store(EVENTS).map_err(db::failed(OP))?;
         let follows = transaction.object_store(FOLLOWS).map_err(db::failed(OP))?;
         let meta = transaction.object_store(META).map_err(db::failed(OP))?;
+        let profiles = transaction.object_store(PROFILES).map_err(db::failed(OP))?;
+        let superseded = transaction
+            .object_store(SUPERSEDED)
+            .map_err(db::failed(OP))?;
         let mut stats = StatsRecord::read(&meta, OP).await?;
         let mut reads = Vec::with_capacity(ids.len());
         for id in ids {
@@ -40,6 +48,22 @@ impl Storage {
                 records.push(db::from_js::<EventRecord>(&value, EVENTS)?);
             }
         }
+        // Only an author's current profile is stored, so a stored profile event is it: its author
+        // has no profile now, and the ids it superseded are forgotten (§5.1). Their keys are read
+        // before any delete is queued: idb listens to a request only once it is awaited, so every
+        // request queued must be awaited in order with no other await between.
+        let mut forgotten = Vec::new();
+        for record in records.iter().filter(|record| record.kind == "profile") {
+            let author = JsValue::from_str(&record.author.to_base64());
+            let replaced = superseded
+                .index(SUPERSEDED_BY_AUTHOR)
+                .map_err(db::failed(OP))?
+                .get_all_keys(Some(Query::Key(author.clone())), None)
+                .map_err(db::failed(OP))?
+                .await
+                .map_err(db::failed(OP))?;
+            forgotten.push((author, replaced));
+        }
         let mut deletes = Vec::with_capacity(records.len() * 2);
         for record in &records {
             let key = JsValue::from_str(&record.id.to_hex());
@@ -51,6 +75,12 @@ impl Storage {
             // A follow or unfollow event's record carries the event's id; for a post this
             // deletes nothing.
             deletes.push(follows.delete(Query::Key(key)).map_err(db::failed(OP))?);
+        }
+        for (author, replaced) in forgotten {
+            deletes.push(profiles.delete(Query::Key(author)).map_err(db::failed(OP))?);
+            for id in replaced {
+                deletes.push(superseded.delete(Query::Key(id)).map_err(db::failed(OP))?);
+            }
         }
         for delete in deletes {
             delete.await.map_err(db::failed(OP))?;

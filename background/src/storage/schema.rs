@@ -4,12 +4,16 @@
 use crate::db::{IndexSpec, StoreSpec};
 
 pub const DATABASE: &str = "phemossa";
-pub const VERSION: u32 = 1;
+/// 1: events, follows, peers, meta. 2 (December 2026): profiles, superseded, nicknames.
+pub const VERSION: u32 = 2;
 
 pub const EVENTS: &str = "events";
 pub const FOLLOWS: &str = "follows";
 pub const PEERS: &str = "peers";
 pub const META: &str = "meta";
+pub const PROFILES: &str = "profiles";
+pub const SUPERSEDED: &str = "superseded";
+pub const NICKNAMES: &str = "nicknames";
 
 /// `events` index of each author's events, for counting distinct authors.
 pub const BY_AUTHOR: &str = "author";
@@ -21,8 +25,13 @@ pub const TIMESTAMP: &str = "timestamp";
 pub const AUTHOR_TIMESTAMP: &str = "author_timestamp";
 /// `follows` index of the records a key wrote.
 pub const BY_FOLLOWER: &str = "follower";
+/// `follows` index of the records naming a key as followee: who follows it.
+pub const BY_FOLLOWEE: &str = "followee";
 
-pub static STORES: [StoreSpec; 4] = [
+/// `superseded` index of the ids each author's profiles superseded.
+pub const SUPERSEDED_BY_AUTHOR: &str = "author";
+
+pub static STORES: [StoreSpec; 7] = [
     StoreSpec {
         name: EVENTS,
         key_path: "id",
@@ -54,7 +63,7 @@ pub static STORES: [StoreSpec; 4] = [
                 key_path: &["follower"],
             },
             IndexSpec {
-                name: "followee",
+                name: BY_FOLLOWEE,
                 key_path: &["followee"],
             },
             IndexSpec {
@@ -78,6 +87,29 @@ pub static STORES: [StoreSpec; 4] = [
     StoreSpec {
         name: META,
         key_path: "key",
+        indexes: &[],
+    },
+    // Each author's current profile (protocol.md §5.1), decoded for display; its event is in
+    // `events` too, where syncs list and serve it.
+    StoreSpec {
+        name: PROFILES,
+        key_path: "author",
+        indexes: &[],
+    },
+    // Ids of profiles a newer one of their author superseded: counted as held when a sync asks
+    // what is missing, so no peer's listing makes them fetched again (§5.1).
+    StoreSpec {
+        name: SUPERSEDED,
+        key_path: "id",
+        indexes: &[IndexSpec {
+            name: SUPERSEDED_BY_AUTHOR,
+            key_path: &["author"],
+        }],
+    },
+    // Names the user gave people, by key; kept here only, never published.
+    StoreSpec {
+        name: NICKNAMES,
+        key_path: "author",
         indexes: &[],
     },
 ];

@@ -11,7 +11,7 @@ use wasm_bindgen::{JsCast as _, JsValue};
 
 use super::connection::Storage;
 use super::records::EventRecord;
-use super::schema::{AUTHOR_TIMESTAMP, EVENTS, TIMESTAMP};
+use super::schema::{AUTHOR_TIMESTAMP, EVENTS, SUPERSEDED, TIMESTAMP};
 use crate::db;
 use crate::error::BackgroundError;
 
@@ -94,21 +94,34 @@ impl Storage {
         Ok(out)
     }
 
-    /// Those of `ids` that are not stored, in the order given.
+    /// Those of `ids` that are neither stored nor superseded profiles, in the order given. A
+    /// superseded profile counts as held, so a peer that still lists it never gets it fetched
+    /// again (protocol.md §5.1).
     pub async fn missing_ids(&self, ids: &[EventId]) -> Result<Vec<EventId>, BackgroundError> {
-        let store = self.read_only(EVENTS, FIND_OP)?;
+        let transaction = self
+            .db
+            .transaction(&[EVENTS, SUPERSEDED], idb::TransactionMode::ReadOnly)
+            .map_err(db::failed(FIND_OP))?;
+        let events = transaction
+            .object_store(EVENTS)
+            .map_err(db::failed(FIND_OP))?;
+        let superseded = transaction
+            .object_store(SUPERSEDED)
+            .map_err(db::failed(FIND_OP))?;
         // Every request is made before the first is awaited, so the transaction serves them in
         // one go instead of one event-loop turn each.
         let mut requests = Vec::with_capacity(ids.len());
         for id in ids {
-            let request = store
-                .get_key(JsValue::from_str(&id.to_hex()))
-                .map_err(db::failed(FIND_OP))?;
-            requests.push((*id, request));
+            let key = JsValue::from_str(&id.to_hex());
+            let stored = events.get_key(key.clone()).map_err(db::failed(FIND_OP))?;
+            let replaced = superseded.get_key(key).map_err(db::failed(FIND_OP))?;
+            requests.push((*id, stored, replaced));
         }
         let mut missing = Vec::new();
-        for (id, request) in requests {
-            if request.await.map_err(db::failed(FIND_OP))?.is_none() {
+        for (id, stored, replaced) in requests {
+            let stored = stored.await.map_err(db::failed(FIND_OP))?.is_some();
+            let replaced = replaced.await.map_err(db::failed(FIND_OP))?.is_some();
+            if !stored && !replaced {
                 missing.push(id);
             }
         }

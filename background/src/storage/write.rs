@@ -3,15 +3,16 @@
 //! requests. One commit per batch rather than per event is what makes a sync's ingest fast; the
 //! batch is all or nothing, so a quota error loses nothing stored before it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use idb::{ObjectStore, Query, TransactionMode};
-use phemossa_core::{Event, FollowRecord};
+use phemossa_core::profile::supersedes;
+use phemossa_core::{Event, FollowRecord, PublicKey};
 use wasm_bindgen::JsValue;
 
 use super::connection::Storage;
-use super::records::{EventRecord, StatsRecord, STATS_KEY};
-use super::schema::{BY_AUTHOR, EVENTS, FOLLOWS, META};
+use super::records::{EventRecord, ProfileRecord, StatsRecord, SupersededRecord, STATS_KEY};
+use super::schema::{BY_AUTHOR, EVENTS, FOLLOWS, META, PROFILES, SUPERSEDED};
 use crate::db;
 use crate::error::BackgroundError;
 
@@ -44,18 +45,27 @@ impl Storage {
     }
 
     /// Stores every event of `events` not stored yet, in one transaction; says for each whether
-    /// it was new. A repeated id within the batch is stored once.
+    /// it was new. A repeated id within the batch is stored once. A profile is stored only if it
+    /// supersedes its author's current one, which it then replaces (protocol.md §5.1); one that
+    /// does not is not new, and its id is remembered as superseded.
     pub async fn insert_all(&self, events: &[Event]) -> Result<Vec<bool>, BackgroundError> {
         if events.is_empty() {
             return Ok(Vec::new());
         }
         let transaction = self
             .db
-            .transaction(&[EVENTS, FOLLOWS, META], TransactionMode::ReadWrite)
+            .transaction(
+                &[EVENTS, FOLLOWS, META, PROFILES, SUPERSEDED],
+                TransactionMode::ReadWrite,
+            )
             .map_err(db::failed(OP))?;
         let store = transaction.object_store(EVENTS).map_err(db::failed(OP))?;
         let follows = transaction.object_store(FOLLOWS).map_err(db::failed(OP))?;
         let meta = transaction.object_store(META).map_err(db::failed(OP))?;
+        let profiles = transaction.object_store(PROFILES).map_err(db::failed(OP))?;
+        let superseded = transaction
+            .object_store(SUPERSEDED)
+            .map_err(db::failed(OP))?;
         let mut stats = StatsRecord::read(&meta, OP).await?;
         // Every request of a step is queued before the first is awaited: the transaction runs
         // them in order anyway, and awaiting each alone costs a trip through the event loop.
@@ -81,6 +91,7 @@ impl Storage {
                 None => false,
             });
         }
+        let mut current = current_profiles(&profiles, events, &new).await?;
         // Whether each author already has an event: the index's first key answers it at the
         // cost of one lookup, where a count would walk every event the author has.
         let by_author = store.index(BY_AUTHOR).map_err(db::failed(OP))?;
@@ -101,8 +112,32 @@ impl Storage {
         }
         // The writes are not awaited one by one: a failed one aborts the transaction with its
         // error, which the commit reports; awaiting each would cost a wake-up per event.
-        for (event, _) in events.iter().zip(&new).filter(|(_, new)| **new) {
+        for (event, new) in events.iter().zip(new.iter_mut()).filter(|(_, new)| **new) {
             let record = EventRecord::from_event(event);
+            if let Some(profile) = event.as_profile() {
+                let candidate = (event.timestamp, event.id);
+                let replaced = match current.get(&event.author) {
+                    Some(held) if !supersedes(candidate, (held.timestamp, held.id)) => {
+                        // Valid but older than what is held: remembered, never stored.
+                        put_superseded(&superseded, event.id, event.author)?;
+                        *new = false;
+                        continue;
+                    }
+                    held => held.cloned(),
+                };
+                if let Some(held) = replaced {
+                    store
+                        .delete(Query::Key(JsValue::from_str(&held.id.to_hex())))
+                        .map_err(db::failed(OP))?;
+                    put_superseded(&superseded, held.id, held.author)?;
+                    stats.replace(held.size);
+                }
+                let profile = ProfileRecord::from_event(event, profile, record.size);
+                profiles
+                    .put(&db::to_js(&profile, PROFILES)?, None)
+                    .map_err(db::failed(OP))?;
+                current.insert(event.author, profile);
+            }
             store
                 .add(&db::to_js(&record, EVENTS)?, None)
                 .map_err(db::failed(OP))?;
@@ -118,4 +153,41 @@ impl Storage {
         db::commit(transaction, OP).await?;
         Ok(new)
     }
+}
+
+/// The stored current profile of each author with a new profile event among `events`.
+async fn current_profiles(
+    profiles: &ObjectStore,
+    events: &[Event],
+    new: &[bool],
+) -> Result<HashMap<PublicKey, ProfileRecord>, BackgroundError> {
+    let mut lookups = Vec::new();
+    let mut authors = HashSet::new();
+    for (event, _) in events.iter().zip(new).filter(|(_, new)| **new) {
+        if event.as_profile().is_some() && authors.insert(event.author) {
+            let key = JsValue::from_str(&event.author.to_base64());
+            lookups.push(profiles.get(key).map_err(db::failed(OP))?);
+        }
+    }
+    let mut current = HashMap::new();
+    for lookup in lookups {
+        if let Some(value) = lookup.await.map_err(db::failed(OP))? {
+            let record: ProfileRecord = db::from_js(&value, PROFILES)?;
+            current.insert(record.author, record);
+        }
+    }
+    Ok(current)
+}
+
+/// Remembers `id` as a superseded profile of `author` (not awaited: see the writes above).
+fn put_superseded(
+    superseded: &ObjectStore,
+    id: phemossa_core::EventId,
+    author: PublicKey,
+) -> Result<(), BackgroundError> {
+    let record = SupersededRecord { id, author };
+    superseded
+        .put(&db::to_js(&record, SUPERSEDED)?, None)
+        .map_err(db::failed(OP))?;
+    Ok(())
 }

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 
 use phemossa_api::{Push, ServerMessage};
 use phemossa_background::{Config, PushSink};
-use phemossa_core::{Content, Event, Identity, Post, PublicKey};
+use phemossa_core::{Content, Event, Identity, Post, Profile, PublicKey};
 
 /// A database name no other test (or earlier run in the same profile) uses.
 pub fn unique_name(label: &str) -> String {
@@ -60,6 +60,15 @@ pub fn follow(author: &Identity, timestamp: u64, followee: PublicKey, follows: b
         Content::Unfollow { followee }
     };
     Event::create(author, timestamp, content).expect("valid follow event")
+}
+
+pub fn profile(author: &Identity, timestamp: u64, name: &str) -> Event {
+    let content = Content::Profile(Profile {
+        name: name.into(),
+        about: format!("about {name}"),
+        avatar: None,
+    });
+    Event::create(author, timestamp, content).expect("valid profile")
 }
 
 /// Records every message a "port" is sent.

@@ -1,0 +1,101 @@
+//! People as pages see them: a key with its current profile and the nickname the user gave, the
+//! followers list, and the limits a page checks before asking the background to save a profile.
+
+use phemossa_core::keys::{BlobHash, PublicKey};
+use serde::{Deserialize, Serialize};
+
+/// Most characters of a nickname: as a display name (`core::limits::MAX_NAME_CHARS`), under the
+/// same rules (`core::profile::check_name`), since it is shown where a name is.
+pub const MAX_NICKNAME_CHARS: usize = phemossa_core::limits::MAX_NAME_CHARS;
+
+/// Someone the user sees: their key, what their current profile says, and the user's nickname
+/// for them. A page shows `nickname` or else `name`, always with `short` (the key fingerprint)
+/// and the avatar, never a name alone (docs/protocol.md §5.1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub public_key: PublicKey,
+    /// The key's fingerprint: its first 8 base64 characters.
+    pub short: String,
+    /// The display name of their current profile; `None` before one is known.
+    pub name: Option<String>,
+    /// Their current profile's about text (empty when none).
+    pub about: String,
+    /// The SHA-256 of their avatar image blob, when their profile names one.
+    pub avatar: Option<BlobHash>,
+    /// When their current profile was made, ms since the epoch.
+    pub profile_updated: Option<u64>,
+    /// The user's private name for them; kept in this browser, never published.
+    pub nickname: Option<String>,
+}
+
+impl Person {
+    /// A key of whom nothing is known but the key.
+    pub fn unknown(public_key: PublicKey) -> Self {
+        Self {
+            short: public_key.short(),
+            public_key,
+            name: None,
+            about: String::new(),
+            avatar: None,
+            profile_updated: None,
+            nickname: None,
+        }
+    }
+}
+
+/// Someone whose follow of the user the node holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowerEntry {
+    pub public_key: PublicKey,
+    /// When their deciding follow event was made, ms since the epoch.
+    pub since: u64,
+    /// Whether the user follows them too.
+    pub followed_back: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{ClientMessage, Request, Response, ServerMessage};
+
+    /// Every example of docs/api.md's people requests parses as what it says it is.
+    #[test]
+    fn the_documented_examples_parse() {
+        let doc = include_str!("../../docs/api.md");
+        let line = |prefix: &str| {
+            doc.lines()
+                .find(|line| line.starts_with(prefix))
+                .unwrap_or_else(|| panic!("docs/api.md has a line starting {prefix}"))
+        };
+        for (id, method) in [
+            (20, "get_people"),
+            (21, "set_profile"),
+            (22, "set_nickname"),
+            (23, "get_followers"),
+        ] {
+            let request = ClientMessage::from_json(line(&format!("{{\"id\":{id},\"request\"")))
+                .unwrap_or_else(|e| panic!("{method}: {e}"));
+            assert!(request.to_json().contains(method));
+        }
+        let ServerMessage::Response { result, .. } =
+            ServerMessage::from_json(line("{\"kind\":\"response\",\"id\":20,")).unwrap()
+        else {
+            panic!("not a response");
+        };
+        let Ok(Response::People(people)) = result else {
+            panic!("not people: {result:?}");
+        };
+        assert_eq!(people[0].name.as_deref(), Some("Ada"));
+        assert_eq!(people[0].short, people[0].public_key.short());
+        let followers =
+            ServerMessage::from_json(line("{\"kind\":\"response\",\"id\":23,")).unwrap();
+        assert!(matches!(
+            followers,
+            ServerMessage::Response { result: Ok(Response::Followers(list)), .. } if !list[0].followed_back
+        ));
+        let nickname = ClientMessage::from_json(line("{\"id\":22,")).unwrap();
+        assert!(matches!(
+            nickname.request,
+            Request::SetNickname { nickname, .. } if nickname == "Uncle Bob"
+        ));
+    }
+}

@@ -1,0 +1,86 @@
+//! GetPeople, SetProfile, SetNickname and GetFollowers: who the user sees, by name, and the
+//! user's own profile. Names come from stored current profiles (`storage/people.rs`), nicknames
+//! from this browser only.
+
+use std::collections::BTreeSet;
+
+use phemossa_api::{ApiError, Push, Response};
+use phemossa_core::profile::check_name;
+use phemossa_core::{Content, Event, Profile, PublicKey};
+
+use crate::changes::Changes;
+use crate::clock;
+use crate::people::{followers_of, people_of};
+use crate::storage::Storage;
+use crate::user::User;
+
+/// The user, whom they follow, their followers and everyone they gave a nickname.
+pub async fn people(user: &User, storage: &Storage) -> Result<Response, ApiError> {
+    let me = user.public_key();
+    let mut keys = BTreeSet::from([me]);
+    keys.extend(user.following().into_iter().map(|entry| entry.public_key));
+    keys.extend(
+        followers_of(user, storage)
+            .await?
+            .iter()
+            .map(|f| f.public_key),
+    );
+    keys.extend(storage.nicknames().await?.into_iter().map(|n| n.author));
+    let keys: Vec<_> = keys.into_iter().collect();
+    Ok(Response::People(people_of(storage, &keys).await?))
+}
+
+/// Signs and stores a new profile of the user's with `name` and `about` (trimmed), keeping the
+/// avatar of the current one, gossips it and tells the pages.
+pub async fn set_profile(
+    user: &User,
+    storage: &Storage,
+    changes: &Changes,
+    name: &str,
+    about: &str,
+) -> Result<Response, ApiError> {
+    let identity = user.identity();
+    let me = identity.public_key();
+    let current = storage.profiles_of(&[me]).await?.pop();
+    let profile = Profile {
+        name: name.trim().to_owned(),
+        about: about.trim().to_owned(),
+        avatar: current.as_ref().and_then(|record| record.avatar),
+    };
+    // After the current profile, even if the clock moved back: the newest profile wins.
+    let timestamp = clock::now_ms().max(current.map_or(0, |record| record.timestamp + 1));
+    let event = Event::create(&identity, timestamp, Content::Profile(profile))?;
+    storage.insert(&event).await?;
+    changes.announce(&event);
+    let people = people_of(storage, &[me]).await?;
+    changes.push(Push::People(people.clone()));
+    Ok(Response::People(people))
+}
+
+/// Gives `key_text` the nickname `nickname` (trimmed; empty removes it).
+pub async fn set_nickname(
+    storage: &Storage,
+    changes: &Changes,
+    key_text: &str,
+    nickname: &str,
+) -> Result<Response, ApiError> {
+    let key = PublicKey::from_base64(key_text.trim(), "public key")?;
+    let nickname = nickname.trim();
+    let nickname = if nickname.is_empty() {
+        None
+    } else {
+        check_name(nickname).map_err(|error| ApiError::InvalidProfile {
+            reason: error.to_string().replacen("display name", "nickname", 1),
+        })?;
+        Some(nickname.to_owned())
+    };
+    storage.set_nickname(key, nickname).await?;
+    let people = people_of(storage, &[key]).await?;
+    changes.push(Push::People(people.clone()));
+    Ok(Response::People(people))
+}
+
+/// The followers list, newest follow first.
+pub async fn followers(user: &User, storage: &Storage) -> Result<Response, ApiError> {
+    Ok(Response::Followers(followers_of(user, storage).await?))
+}
