@@ -2,11 +2,16 @@
 # The size budgets of the extension's wasm after wasm-opt (issue 16): prints each file's size
 # beside its budget and fails if any is over. Run after ./build.sh (test.sh does).
 #
-# - background: 2.5 MiB, "at most today's 2.5 MB, even as features are added".
+# - background: 2.5 MiB, "at most today's 2.5 MB, even as features are added". It was 2,585,009
+#   bytes at 835ca32 and 2,671,620 with issue 13's profiles and invites, over; switching off
+#   libp2p's compiled-in `tracing` events (background/Cargo.toml) took it to 2,385,261.
 # - popup: issue 16 asks for 450 KB so the popup paints at once; that work has not landed, and
-#   until it does the budget is a ratchet at today's size (622,693 bytes at 3d50a6a) plus 3 %,
-#   so the popup cannot grow unnoticed. Lower it as the popup shrinks.
-# - options: a ratchet the same way (858,336 bytes at 3d50a6a, plus 3 %).
+#   until it does the budget is a ratchet at the last measured size plus 3 %, so the popup
+#   cannot grow unnoticed. Lower it as the popup shrinks. Raised once, by issue 13 (people:
+#   names, pictures, a person's view, followers, search, invites read through the background):
+#   622,693 bytes at 3d50a6a, 715,876 at the people commit, so 737,400.
+# - options: a ratchet the same way (858,336 bytes at 3d50a6a; 935,641 with the profile form,
+#   the invite and its QR code (the `qrcode` crate), so 963,700).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,8 +19,8 @@ PKG="${1:-$ROOT/dist/pkg}"
 
 declare -A BUDGET=(
   [phemossa_background_bg.wasm]=2621440
-  [phemossa_popup_bg.wasm]=641000
-  [phemossa_options_bg.wasm]=884000
+  [phemossa_popup_bg.wasm]=737400
+  [phemossa_options_bg.wasm]=963700
 )
 
 failed=0

@@ -19,7 +19,7 @@ pub use network::{
     CandidateType, ConnectionKind, DirectState, NetworkState, NetworkStatus, PathInfo, PeerInfo,
     RelayInfo, RelayState, SyncProgress,
 };
-pub use people::{FollowerEntry, Person, MAX_NICKNAME_CHARS};
+pub use people::{FollowerEntry, InviteInfo, Person, MAX_NICKNAME_CHARS};
 use serde::{Deserialize, Serialize};
 
 use phemossa_core::feed::FeedCursor;
@@ -136,6 +136,10 @@ pub enum Request {
     },
     /// The people whose follow of the user the node holds.
     GetFollowers,
+    /// Reads text pasted in the follow box: an invite or a bare public key.
+    ReadInvite {
+        text: String,
+    },
     /// Asks for [`Push`]es on these topics for as long as the port is open.
     Subscribe {
         topics: Vec<Topic>,
@@ -175,6 +179,7 @@ pub enum Response {
     Following(Vec<FollowingEntry>),
     People(Vec<Person>),
     Followers(Vec<FollowerEntry>),
+    Invite(InviteInfo),
     Stats(StorageStats),
     Backup(BackupFile),
     BackupInspected(IdentityInfo),
@@ -290,6 +295,10 @@ pub enum ApiError {
         reason: String,
     },
     FollowSelf,
+    /// Text pasted as an invite that cannot be read (docs/protocol.md §11.4), said in words.
+    InvalidInvite {
+        reason: String,
+    },
     /// A profile or nickname the rules of docs/protocol.md §3 refuse.
     InvalidProfile {
         reason: String,
@@ -331,6 +340,10 @@ impl fmt::Display for ApiError {
                 "That is not a valid public key ({reason}). A public key is 44 characters of base64 ending in \"=\"."
             ),
             ApiError::FollowSelf => write!(f, "You cannot follow yourself."),
+            ApiError::InvalidInvite { reason } => write!(
+                f,
+                "That invite cannot be read: {reason}. Ask for it again, or paste their public key."
+            ),
             ApiError::InvalidProfile { reason } => {
                 write!(f, "That was not saved: the {reason}.")
             }
@@ -373,6 +386,7 @@ impl From<Error> for ApiError {
                 reason: error.to_string(),
             },
             Error::SelfFollow => ApiError::FollowSelf,
+            Error::MalformedInvite { reason } => ApiError::InvalidInvite { reason },
             Error::EmptyName
             | Error::NameTooLong { .. }
             | Error::InvalidName { .. }

@@ -43,6 +43,17 @@ impl Person {
     }
 }
 
+/// What an invite pasted in the follow box holds (docs/protocol.md §11), read by the background,
+/// which holds the parsers of keys and relay addresses so the popup need not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteInfo {
+    pub public_key: PublicKey,
+    /// The name the invite's writer gave; a hint until their own profile arrives.
+    pub name: Option<String>,
+    /// Relay addresses in canonical multiaddr text, at most 4.
+    pub relays: Vec<String>,
+}
+
 /// Someone whose follow of the user the node holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FollowerEntry {
@@ -92,6 +103,25 @@ mod tests {
             followers,
             ServerMessage::Response { result: Ok(Response::Followers(list)), .. } if !list[0].followed_back
         ));
+        // The read_invite example's answer is what the core reads from its invite.
+        let Request::ReadInvite { text } = ClientMessage::from_json(line("{\"id\":24,"))
+            .unwrap()
+            .request
+        else {
+            panic!("not read_invite");
+        };
+        let read = phemossa_core::invite::parse_person(&text).unwrap();
+        let ServerMessage::Response {
+            result: Ok(Response::Invite(answer)),
+            ..
+        } = ServerMessage::from_json(line("{\"kind\":\"response\",\"id\":24,")).unwrap()
+        else {
+            panic!("not an invite answer");
+        };
+        assert_eq!(
+            (answer.public_key, answer.name, answer.relays),
+            (read.public_key, read.name, read.relays)
+        );
         let nickname = ClientMessage::from_json(line("{\"id\":22,")).unwrap();
         assert!(matches!(
             nickname.request,

@@ -172,6 +172,7 @@ impl App {
                 nickname,
             } => people::set_nickname(storage, changes, &public_key, &nickname).await,
             Request::GetFollowers => people::followers(user, storage).await,
+            Request::ReadInvite { text } => follows::read_invite(&text),
             Request::GetStats => stats::stats(storage).await,
             Request::ExportBackup { passphrase } => backup::export(user, &passphrase),
             Request::InspectBackup { backup, passphrase } => backup::inspect(&backup, &passphrase),

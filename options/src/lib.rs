@@ -1,4 +1,4 @@
-//! The options page: the identity and its encrypted backup and restore, what storage holds (with
+//! The options page: the identity, the profile others see, its encrypted backup and restore, what storage holds (with
 //! its retention limits, and events exported and imported as files), the network settings and
 //! the peers met through them.
 //!
@@ -17,11 +17,13 @@ mod file_input;
 mod identity;
 mod import_events;
 mod import_summary;
+mod invite;
 mod network;
 mod network_field;
 mod number_field;
 mod peer_table;
 mod peers;
+mod profile;
 mod restore;
 mod retention;
 mod settings_form;
@@ -36,6 +38,7 @@ use crate::backup::BackupSection;
 use crate::identity::IdentitySection;
 use crate::network::NetworkSection;
 use crate::peers::PeersSection;
+use crate::profile::ProfileSection;
 use crate::restore::RestoreSection;
 use crate::storage::StorageSection;
 
@@ -76,7 +79,8 @@ fn App() -> Element {
             }
             main { class: "options",
                 {connection.gate(|info| rsx! {
-                    IdentitySection { info }
+                    IdentitySection { info: info.clone() }
+                    ProfileSection { me: info.public_key }
                     BackupSection {}
                     RestoreSection { identity }
                     StorageSection {}

@@ -3,14 +3,21 @@
 
 use dioxus::prelude::*;
 use phemossa_api::{Request, Response};
+use phemossa_core::PublicKey;
 use phemossa_ui::feed::merge_feed;
-use phemossa_ui::{failure_text, use_client, Alert, RetryAlert, Status, TimeAgo};
+use phemossa_ui::{
+    failure_text, use_client, Alert, People, PersonName, RetryAlert, Status, TimeAgo,
+};
 
 use crate::feed::{load_first_page, FeedState, PAGE};
 
 /// The feed, newest first, with "Load older posts" when there are more.
 #[component]
-pub fn FeedView(feed: Signal<FeedState>) -> Element {
+pub fn FeedView(
+    feed: Signal<FeedState>,
+    people: People,
+    on_open: EventHandler<PublicKey>,
+) -> Element {
     let client = use_client();
     let mut loading_older = use_signal(|| false);
     let mut older_error = use_signal(|| None::<String>);
@@ -76,10 +83,14 @@ pub fn FeedView(feed: Signal<FeedState>) -> Element {
                     for item in state.items.iter() {
                         li { key: "{item.id}", class: if item.own { "post card own" } else { "post card" },
                             div { class: "post-meta",
-                                if item.own {
-                                    span { class: "author", title: "{item.author}", "You" }
-                                } else {
-                                    span { class: "author", title: "{item.author}", "{item.author_short}" }
+                                button {
+                                    r#type: "button",
+                                    class: "link author",
+                                    onclick: {
+                                        let author = item.author;
+                                        move |_| on_open.call(author)
+                                    },
+                                    PersonName { public_key: item.author, people, you: item.own }
                                 }
                                 span { class: "dot", aria_hidden: "true", "·" }
                                 TimeAgo { ms: item.timestamp }

@@ -1,5 +1,5 @@
 //! The toolbar popup: a line saying how the network stands, your public key, a box to post, the
-//! feed, and who you follow.
+//! feed, who you follow and who follows you, a search for people, and a person's own view.
 //!
 //! Everything goes through the background's port ([`phemossa_webext::PortClient`]); the popup
 //! keeps only what it shows. It subscribes to feed, following, identity and network pushes, so
@@ -14,12 +14,15 @@ mod feed_view;
 mod following_view;
 mod network_line;
 mod options_page;
+mod people_view;
 
 use dioxus::prelude::*;
-use phemossa_api::{FollowingEntry, Push, Topic};
+use phemossa_api::{FollowerEntry, FollowingEntry, Push, Topic};
+use phemossa_core::PublicKey;
 use phemossa_ui::feed::merge_feed;
+use phemossa_ui::people::Directory;
 use phemossa_ui::{
-    use_client_provider, use_connection, use_network_watch, use_pushes, PublicKeyField,
+    use_client_provider, use_connection, use_network_watch, use_pushes, PersonName, PublicKeyField,
 };
 use wasm_bindgen::prelude::*;
 
@@ -29,6 +32,7 @@ use crate::feed_view::FeedView;
 use crate::following_view::{load_following, FollowingView};
 use crate::network_line::NetworkLine;
 use crate::options_page::open_options_page;
+use crate::people_view::{load_followers, load_people, FollowersView, PersonView, SearchView};
 
 /// The pushes the popup shows as they come.
 const TOPICS: &[Topic] = &[
@@ -36,6 +40,7 @@ const TOPICS: &[Topic] = &[
     Topic::Following,
     Topic::Identity,
     Topic::Network,
+    Topic::People,
 ];
 
 // Starts as the options page does (`phemossa_ui::launch`, the port client, the shared clock):
@@ -51,6 +56,10 @@ fn App() -> Element {
     phemossa_ui::use_clock_provider();
     let mut feed = use_signal(FeedState::default);
     let mut following = use_signal(|| None::<Vec<FollowingEntry>>);
+    let mut followers = use_signal(|| None::<Vec<FollowerEntry>>);
+    let mut people = use_signal(Directory::default);
+    // The person whose view is open, in place of the feed.
+    let mut person = use_signal(|| None::<PublicKey>);
     let network = use_network_watch();
 
     // Also after the background restarted: then what is shown may be stale, so it is replaced.
@@ -58,6 +67,8 @@ fn App() -> Element {
         let reload = feed.peek().loaded;
         spawn(load_first_page(client.clone(), feed, reload));
         spawn(load_following(client.clone(), following));
+        spawn(load_people(client.clone(), people));
+        spawn(load_followers(client.clone(), followers));
         spawn(network.load(client));
     });
     let mut identity = connection.identity;
@@ -69,7 +80,13 @@ fn App() -> Element {
             match push {
                 Push::FeedAdded(items) => feed.with_mut(|f| merge_feed(&mut f.items, items)),
                 Push::FeedReset => load_first_page(client, feed, true).await,
-                Push::Following(entries) => following.set(Some(entries)),
+                Push::Following(entries) => {
+                    following.set(Some(entries));
+                    // Someone newly followed may have a profile already stored.
+                    load_people(client, people).await;
+                }
+                Push::People(list) => people.with_mut(|d| d.merge(list)),
+                Push::Followers(list) => followers.set(Some(list)),
                 Push::Identity(info) => identity.set(Some(info)),
                 Push::Network(status) => network.pushed(status),
             }
@@ -90,13 +107,31 @@ fn App() -> Element {
             NetworkLine { network }
             main { class: "popup",
                 {connection.gate(|info| rsx! {
-                    section { class: "card", aria_label: "Your identity",
-                        PublicKeyField { public_key: info.public_key.to_string(), compact: true }
+                    if let Some(key) = person() {
+                        PersonView {
+                            public_key: key,
+                            me: info.public_key,
+                            people,
+                            following,
+                            on_close: move |()| person.set(None),
+                        }
+                    } else {
+                        section { class: "card", aria_label: "Your identity",
+                            PersonName { public_key: info.public_key, people }
+                            PublicKeyField { public_key: info.public_key.to_string(), compact: true }
+                        }
+                        Composer { feed }
+                        // Reading comes first: the feed sits right under the composer.
+                        FeedView { feed, people, on_open: move |key| person.set(Some(key)) }
+                        SearchView { people, on_open: move |key| person.set(Some(key)) }
+                        FollowingView { following, people, on_open: move |key| person.set(Some(key)) }
+                        FollowersView {
+                            followers,
+                            people,
+                            following,
+                            on_open: move |key| person.set(Some(key)),
+                        }
                     }
-                    Composer { feed }
-                    // Reading comes first: the feed sits right under the composer.
-                    FeedView { feed }
-                    FollowingView { following }
                 })}
             }
         }

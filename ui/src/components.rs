@@ -70,17 +70,34 @@ enum CopyState {
     Failed(String),
 }
 
-/// The user's public key, in full, with a Copy button. `compact` shows it on one line, cut with
-/// an ellipsis (the full key stays in the text, the tooltip and the clipboard).
-#[component]
-pub fn PublicKeyField(public_key: String, #[props(default)] compact: bool) -> Element {
-    let mut state = use_signal(|| CopyState::Idle);
-    let mut copies = use_signal(|| 0u32);
-    let key = public_key.clone();
-    let copy = move |_| {
-        let key = key.clone();
+/// A Copy button's state: `copy` puts the text on the clipboard; `copied` is true for
+/// [`COPIED_FOR`] after, and `error` says in words why copying failed (`what` names the thing
+/// to copy by hand in that message).
+#[derive(Clone, Copy)]
+pub struct CopyButton {
+    state: Signal<CopyState>,
+    copies: Signal<u32>,
+    what: &'static str,
+}
+
+/// The state of a Copy button for text the page passes to [`CopyButton::copy`].
+pub fn use_copy_button(what: &'static str) -> CopyButton {
+    CopyButton {
+        state: use_signal(|| CopyState::Idle),
+        copies: use_signal(|| 0u32),
+        what,
+    }
+}
+
+impl CopyButton {
+    pub fn copy(self, text: String) {
+        let CopyButton {
+            mut state,
+            mut copies,
+            what,
+        } = self;
         spawn(async move {
-            match copy_text(&key).await {
+            match copy_text(&text).await {
                 Ok(()) => {
                     state.set(CopyState::Copied);
                     let this_copy = copies() + 1;
@@ -91,16 +108,31 @@ pub fn PublicKeyField(public_key: String, #[props(default)] compact: bool) -> El
                     }
                 }
                 Err(reason) => state.set(CopyState::Failed(format!(
-                    "Copying failed ({reason}). Select the key and copy it by hand."
+                    "Copying failed ({reason}). Select {what} and copy it by hand."
                 ))),
             }
         });
-    };
-    let copied = state() == CopyState::Copied;
-    let error = match state() {
-        CopyState::Failed(message) => Some(message),
-        _ => None,
-    };
+    }
+
+    pub fn copied(&self) -> bool {
+        *self.state.read() == CopyState::Copied
+    }
+
+    pub fn error(&self) -> Option<String> {
+        match &*self.state.read() {
+            CopyState::Failed(message) => Some(message.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// The user's public key, in full, with a Copy button. `compact` shows it on one line, cut with
+/// an ellipsis (the full key stays in the text, the tooltip and the clipboard).
+#[component]
+pub fn PublicKeyField(public_key: String, #[props(default)] compact: bool) -> Element {
+    let button = use_copy_button("the key");
+    let key = public_key.clone();
+    let copied = button.copied();
     rsx! {
         div { class: if compact { "key-field compact" } else { "key-field" },
             span { id: KEY_LABEL_ID, class: "key-label", "Your public key" }
@@ -117,7 +149,7 @@ pub fn PublicKeyField(public_key: String, #[props(default)] compact: bool) -> El
                 button {
                     r#type: "button",
                     class: "button secondary small",
-                    onclick: copy,
+                    onclick: move |_| button.copy(key.clone()),
                     if copied {
                         "Copied"
                     } else {
@@ -130,7 +162,7 @@ pub fn PublicKeyField(public_key: String, #[props(default)] compact: bool) -> El
                     "Public key copied to the clipboard"
                 }
             }
-            Alert { message: error }
+            Alert { message: button.error() }
         }
     }
 }

@@ -39,6 +39,17 @@ pub fn human_bytes(bytes: u64) -> String {
 /// `n` with thousands separated by commas: 12345 → "12,345" (the core's one copy).
 pub use phemossa_core::words::group_digits;
 
+/// An SVG document as a `data:` URL for an `img`'s `src`: the few characters a URL cannot carry
+/// as they are (`%`, `#`, `<`, `>`) escaped, the rest left readable.
+pub fn svg_data_url(svg: &str) -> String {
+    let escaped = svg
+        .replace('%', "%25")
+        .replace('#', "%23")
+        .replace('<', "%3C")
+        .replace('>', "%3E");
+    format!("data:image/svg+xml,{escaped}")
+}
+
 /// "1 post", "2 posts", "12,345 posts".
 pub fn plural(n: u64, one: &str, many: &str) -> String {
     if n == 1 {

@@ -2,27 +2,33 @@
 //! background (with the "Starting Phemossa…" gate and Retry, and reloads after it restarts), the
 //! public key with its Copy button, relative times that stay current, alert and status messages,
 //! the network status and sync progress, and helpers around the background's port client. Pure
-//! rules (formatting, post checks, feed merging, the network in words, event archives) live in
-//! [`format`], [`feed`], [`network`] and [`archive`] and are tested natively.
+//! rules (formatting, post checks, feed merging, the network in words, event archives, how people
+//! are named) live in [`format`], [`feed`], [`network`], [`archive`] and [`people`] and are
+//! tested natively.
 
 pub mod archive;
 pub mod feed;
 pub mod format;
 pub mod network;
+pub mod people;
 
 mod client;
 mod components;
 mod network_watch;
 mod page;
+mod person;
 mod reconnect;
 mod sync_bar;
 mod time;
 
 pub use client::{failure_text, use_client, use_client_provider, use_pushes};
-pub use components::{js_error_text, Alert, PublicKeyField, RetryAlert, Status};
+pub use components::{
+    js_error_text, use_copy_button, Alert, CopyButton, PublicKeyField, RetryAlert, Status,
+};
 pub use gloo_timers::future::sleep;
 pub use network_watch::{use_network_watch, NetworkWatch};
 pub use page::{launch, use_connection, Connection};
+pub use person::{People, PersonName};
 pub use reconnect::use_reconnects;
 pub use sync_bar::SyncBar;
 pub use time::{focus_later, now_ms, use_clock_provider, TimeAgo};

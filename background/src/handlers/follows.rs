@@ -1,8 +1,9 @@
 //! Follow, Unfollow and GetFollowing: sign, store and apply a follow event of the user's, and
 //! answer the following list.
 
-use phemossa_api::{ApiError, Response};
-use phemossa_core::{Content, Event, FollowRecord, PublicKey};
+use phemossa_api::{ApiError, InviteInfo, Response};
+use phemossa_core::invite::parse_person;
+use phemossa_core::{Content, Event, FollowRecord};
 
 use crate::changes::Changes;
 use crate::clock;
@@ -14,7 +15,18 @@ pub fn following(user: &User) -> Response {
     Response::Following(user.following())
 }
 
-/// Follows (`follows`) or unfollows the key typed as `text`; answers the new following list.
+/// What the invite or key pasted as `text` holds.
+pub fn read_invite(text: &str) -> Result<Response, ApiError> {
+    let invite = parse_person(text)?;
+    Ok(Response::Invite(InviteInfo {
+        public_key: invite.public_key,
+        name: invite.name,
+        relays: invite.relays,
+    }))
+}
+
+/// Follows (`follows`) or unfollows the key typed or pasted as `text`, a bare key or an invite
+/// (protocol.md §11); answers the new following list.
 pub async fn set_following(
     user: &User,
     storage: &Storage,
@@ -23,7 +35,7 @@ pub async fn set_following(
     follows: bool,
 ) -> Result<Response, ApiError> {
     // People paste keys with stray spaces or a newline; the key itself has none.
-    let followee = PublicKey::from_base64(text.trim(), "public key")?;
+    let followee = parse_person(text)?.public_key;
     let identity = user.identity();
     let me = identity.public_key();
     if followee == me {

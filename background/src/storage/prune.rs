@@ -77,7 +77,11 @@ impl Storage {
             deletes.push(follows.delete(Query::Key(key)).map_err(db::failed(OP))?);
         }
         for (author, replaced) in forgotten {
-            deletes.push(profiles.delete(Query::Key(author)).map_err(db::failed(OP))?);
+            deletes.push(
+                profiles
+                    .delete(Query::Key(author))
+                    .map_err(db::failed(OP))?,
+            );
             for id in replaced {
                 deletes.push(superseded.delete(Query::Key(id)).map_err(db::failed(OP))?);
             }
