@@ -59,6 +59,11 @@ pub enum Request {
         before: Option<FeedCursor>,
         limit: u32,
     },
+    /// The newest stored posts (by anyone) holding every word of `query`, at most `limit`.
+    SearchPosts {
+        query: String,
+        limit: u32,
+    },
     /// Publishes a post signed by the user's identity.
     Post {
         text: String,
@@ -180,6 +185,7 @@ pub enum Response {
     People(Vec<Person>),
     Followers(Vec<FollowerEntry>),
     Invite(InviteInfo),
+    Found(SearchPage),
     Stats(StorageStats),
     Backup(BackupFile),
     BackupInspected(IdentityInfo),
@@ -244,6 +250,15 @@ impl phemossa_core::feed::FeedOrdered for FeedItem {
     fn feed_key(&self) -> (u64, EventId) {
         (self.timestamp, self.id)
     }
+}
+
+/// Posts a search found, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchPage {
+    pub items: Vec<FeedItem>,
+    /// The search read as many posts as one search may (5,000) before finding `limit`: older
+    /// posts may match too. A longer or rarer word narrows it.
+    pub cut_short: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -153,6 +153,9 @@ impl App {
         match request {
             Request::GetIdentity => Ok(Response::Identity(IdentityInfo::new(self.public_key()))),
             Request::GetFeed { before, limit } => feed::page(user, storage, before, limit).await,
+            Request::SearchPosts { query, limit } => {
+                feed::search_posts(user, storage, &query, limit).await
+            }
             Request::Post { text, reply_to } => {
                 post::publish(user, storage, changes, text, reply_to.as_deref()).await
             }

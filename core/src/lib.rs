@@ -20,6 +20,7 @@ pub mod keys;
 pub mod limits;
 pub mod profile;
 pub mod retention;
+pub mod search;
 pub mod settings;
 pub mod words;
 

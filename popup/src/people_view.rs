@@ -1,9 +1,10 @@
 //! People in the popup: loading who the popup can name, a person's own view (picture, name,
 //! fingerprint, full key, about, follow, and the private nickname), the followers list with
-//! follow-back, and the search box that finds people by name, nickname or fingerprint.
+//! follow-back, and the search box that finds people by name, nickname or fingerprint and stored
+//! posts by words.
 
 use dioxus::prelude::*;
-use phemossa_api::{FollowerEntry, FollowingEntry, Request, Response};
+use phemossa_api::{FollowerEntry, FollowingEntry, Request, Response, SearchPage};
 use phemossa_core::PublicKey;
 use phemossa_ui::people::Directory;
 use phemossa_ui::{failure_text, use_client, Alert, People, PersonName, Status, TimeAgo};
@@ -247,10 +248,48 @@ pub fn FollowersView(
     }
 }
 
-/// Finds people the popup knows by name, nickname or fingerprint.
+/// How long typing must pause before the posts are searched: one search per word typed, not per
+/// key pressed.
+const SEARCH_PAUSE: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Most posts a search shows.
+const SEARCH_POSTS: u32 = 20;
+
+/// Finds people the popup knows by name, nickname or fingerprint, and stored posts by words.
 #[component]
 pub fn SearchView(people: People, on_open: EventHandler<PublicKey>) -> Element {
+    let client = use_client();
     let mut query = use_signal(String::new);
+    // Found posts and the query they answer; a later query's answer replaces an earlier one's.
+    let mut posts = use_signal(|| None::<(String, SearchPage)>);
+    let mut error = use_signal(|| None::<String>);
+    let mut typed = use_signal(|| 0u64);
+    let mut search = move |text: String| {
+        query.set(text.clone());
+        error.set(None);
+        let this = typed() + 1;
+        typed.set(this);
+        if text.trim().is_empty() {
+            posts.set(None);
+            return;
+        }
+        let client = client.clone();
+        spawn(async move {
+            phemossa_ui::sleep(SEARCH_PAUSE).await;
+            if typed() != this {
+                return; // typing went on
+            }
+            let request = Request::SearchPosts {
+                query: text.clone(),
+                limit: SEARCH_POSTS,
+            };
+            match client.request(request).await {
+                Ok(Response::Found(page)) if typed() == this => posts.set(Some((text, page))),
+                Ok(Response::Found(_)) => {}
+                other => error.set(Some(failure_text(other))),
+            }
+        });
+    };
     let found: Vec<PublicKey> = people
         .read()
         .search(&query())
@@ -259,22 +298,31 @@ pub fn SearchView(people: People, on_open: EventHandler<PublicKey>) -> Element {
         .map(|p| p.public_key)
         .collect();
     let searching = !query().trim().is_empty();
+    let shown_posts = posts()
+        .filter(|(answered, _)| *answered == query())
+        .map(|(_, page)| page);
+    let waiting = searching && shown_posts.is_none() && error().is_none();
+    let post_items = shown_posts
+        .as_ref()
+        .map(|p| p.items.clone())
+        .unwrap_or_default();
+    let nothing = searching && !waiting && found.is_empty() && post_items.is_empty();
     rsx! {
-        section { class: "card search", role: "search", aria_label: "Search people",
+        section { class: "card search", role: "search", aria_label: "Search people and posts",
             label { r#for: "search", class: "field-label", "Search" }
             input {
                 id: "search",
                 r#type: "search",
                 autocomplete: "off",
-                placeholder: "A name, nickname or fingerprint",
+                placeholder: "A name, nickname, fingerprint or words of a post",
                 value: "{query}",
-                oninput: move |event: FormEvent| query.set(event.value()),
+                oninput: move |event: FormEvent| search(event.value()),
             }
             if searching {
-                if found.is_empty() {
-                    p { class: "empty", role: "status", "Nobody you know by that name." }
-                } else {
-                    ul { class: "follows", role: "list", aria_label: "Search results",
+                if nothing {
+                    p { class: "empty", role: "status", "Nothing found: no person by that name and no stored post with those words." }
+                } else if !found.is_empty() || !post_items.is_empty() {
+                    ul { class: "follows search-results", role: "list", aria_label: "Search results",
                         for key in found {
                             li { key: "{key}", class: "follow",
                                 button {
@@ -285,8 +333,35 @@ pub fn SearchView(people: People, on_open: EventHandler<PublicKey>) -> Element {
                                 }
                             }
                         }
+                        for item in post_items {
+                            li { key: "{item.id}", class: "found-post",
+                                div { class: "post-meta",
+                                    button {
+                                        r#type: "button",
+                                        class: "link author",
+                                        onclick: {
+                                            let author = item.author;
+                                            move |_| on_open.call(author)
+                                        },
+                                        PersonName { public_key: item.author, people, you: item.own }
+                                    }
+                                    span { class: "dot", aria_hidden: "true", "·" }
+                                    TimeAgo { ms: item.timestamp }
+                                }
+                                p { class: "post-text", "{item.text}" }
+                            }
+                        }
                     }
                 }
+                if waiting {
+                    Status { message: "Searching posts…".to_string(), busy: true }
+                }
+                if shown_posts.as_ref().is_some_and(|p| p.cut_short) {
+                    p { class: "hint",
+                        "Only the newest matches are shown: add a word to narrow the search."
+                    }
+                }
+                Alert { message: error() }
             }
         }
     }

@@ -1,6 +1,7 @@
 // store.bench.mjs: issue 5's benchmarks 2-4 in one headless Chromium: ingest rate against the
 // raw signature-verification rate in the same offscreen document, feed-page latency with 1,000
-// and with 100,000 stored events, and the background's wasm memory after the 100,000.
+// and with 100,000 stored events, and the background's wasm memory after the 100,000; and
+// issue 13's search latency (the first 20 hits) at the same two sizes.
 // Prints the figures; asserts nothing (docs/benchmarks.md says what the targets are).
 //
 //   ./build.sh && cargo build --release -p phemossa-core --example gen_events
@@ -47,6 +48,20 @@ await withSession(async (session) => {
     return times;
   }, { samples: FEED_SAMPLES, limit: FEED_PAGE });
 
+  // The first 20 hits of a post search, as the popup asks: one word every post holds, and two
+  // words of which one is rare (the post numbered 777 holds it, among the first 1,000).
+  const searchMs = (query, hits) => page.evaluate(async ({ samples, query, hits }) => {
+    const times = [];
+    for (let i = 0; i < samples; i++) {
+      const t0 = performance.now();
+      const result = await window.phemossaRequest({ method: 'search_posts', params: { query, limit: 20 } });
+      if (!result.Ok || result.Ok.data.items.length !== hits) throw new Error(`search ${query}: ${JSON.stringify(result).slice(0, 200)}`);
+      times.push(performance.now() - t0);
+    }
+    return times;
+  }, { samples: FEED_SAMPLES, query, hits });
+  const searches = async () => ({ common: await searchMs('benchmark', 20), rare: await searchMs('archived 777', 1) });
+
   for (const key of keys) await request({ method: 'follow', params: { public_key: key } });
 
   // Each chunk's signatures are timed alone (measure_verification) right before the same
@@ -71,6 +86,7 @@ await withSession(async (session) => {
 
   await importRange(0, SMALL);
   const feedSmall = await feedMs();
+  const searchSmall = await searches();
   const measured = await importRange(SMALL, SMALL + MEASURED, { timeVerify: true });
   const ingestRate = (MEASURED * 1000) / measured.ms;
   const rawRate = (MEASURED * 1e6) / measured.verifyMicros;
@@ -80,6 +96,7 @@ await withSession(async (session) => {
   const stats = await request({ method: 'get_stats' });
   if (stats.events !== TOTAL + keys.length) throw new Error(`stored ${stats.events}, expected ${TOTAL + keys.length}`);
   const feedLarge = await feedMs();
+  const searchLarge = await searches();
 
   const rows = [
     [`raw signature checks (measure_verification, the same ${MEASURED} events)`, `${Math.round(rawRate)} events/s`],
@@ -91,6 +108,12 @@ await withSession(async (session) => {
     [`feed page of ${FEED_PAGE}, ${SMALL} events stored (median of ${FEED_SAMPLES})`, `${median(feedSmall).toFixed(1)} ms`],
     [`feed page of ${FEED_PAGE}, ${stats.events} events stored (median of ${FEED_SAMPLES})`, `${median(feedLarge).toFixed(1)} ms`],
     ['feed ratio, large / small', `${(median(feedLarge) / median(feedSmall)).toFixed(2)} (target ≤ 2)`],
+    [`search "benchmark" (every post), first 20 hits, ${SMALL} events stored (median of ${FEED_SAMPLES})`, `${median(searchSmall.common).toFixed(1)} ms`],
+    [`search "benchmark", first 20 hits, ${stats.events} events stored`, `${median(searchLarge.common).toFixed(1)} ms`],
+    ['search ratio, large / small', `${(median(searchLarge.common) / median(searchSmall.common)).toFixed(2)} (target ≤ 3)`],
+    [`search "archived 777" (one post), ${SMALL} events stored`, `${median(searchSmall.rare).toFixed(1)} ms`],
+    [`search "archived 777", ${stats.events} events stored`, `${median(searchLarge.rare).toFixed(1)} ms`],
+    ['rare-word search ratio, large / small', `${(median(searchLarge.rare) / median(searchSmall.rare)).toFixed(2)}`],
     [`wasm memory after ${stats.events} events`, `${mb(stats.wasm_memory_bytes)} MiB (target ≤ 64)`],
     ['stored event JSON', `${mb(stats.bytes)} MiB`],
   ];

@@ -2,7 +2,8 @@
 // test's network namespace: A names itself and shares an invite; B, with no relay set up, follows
 // A by pasting the invite and takes its relays; B sees A's name and picture on A's posts; C takes
 // A's name and B sees the two apart; B's nickname for A replaces A's name; search finds people;
-// A's follow of B shows in B's followers; all of it survives B's restart. Bad input (a mistyped
+// A's follow of B shows in B's followers; search finds people and posts; all of it survives
+// B's restart. Bad input (a mistyped
 // invite, a name over the limit) is refused in words and changes nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -49,7 +50,7 @@ test('people are shown by name and picture, told apart, nicknamed, found and fol
     assert.ok((await qr.getAttribute('src')).startsWith('data:image/svg+xml,'), 'the QR code is an image');
     assert.ok(invite.length > 100, `the invite holds the relay too (${invite.length} characters)`);
     await aOptions.close();
-    const first = `A's first post (${tag})`;
+    const first = `A's first post, about moss gardens (${tag})`;
     await post(aPopup, first);
 
     // B has no relay. A mistyped invite is refused in words and follows nobody.
@@ -114,6 +115,10 @@ test('people are shown by name and picture, told apart, nicknamed, found and fol
     await until('search to find C and A by name', () => listItems(bPopup, 'Search results'),
       (l) => l.length === 2 && l.some((x) => x.includes(cKey.slice(0, 8)) && x.includes(aName))
         && l.some((x) => x.includes(aKey.slice(0, 8)) && x.includes('Auntie A')));
+    // And posts by their words, among what B stores.
+    await search.fill('Gardens MOSS');
+    await until('search to find A\'s post by two of its words', () => listItems(bPopup, 'Search results'),
+      (l) => l.length === 1 && l[0].includes(first) && l[0].includes('Auntie A'));
     await search.fill('');
 
     // A follows B back; B's followers list shows A, by nickname.

@@ -6,7 +6,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use idb::event::VersionChangeEvent;
-use idb::{Database, DatabaseEvent, Event, Factory, KeyPath, ObjectStoreParams, Request};
+use idb::{
+    Database, DatabaseEvent, Event, Factory, IndexParams, KeyPath, ObjectStoreParams, Request,
+};
 
 use super::request::describe;
 use crate::error::BackgroundError;
@@ -22,6 +24,8 @@ pub struct StoreSpec {
 pub struct IndexSpec {
     pub name: &'static str,
     pub key_path: &'static [&'static str],
+    /// A multi-entry index keys a record once by each element of its (array) field.
+    pub multi_entry: bool,
 }
 
 /// Opens (creating or upgrading as needed) database `name` at `version` with `stores`.
@@ -79,7 +83,9 @@ fn upgrade(event: &VersionChangeEvent, stores: &[StoreSpec]) -> Result<(), idb::
                 [single] => KeyPath::new_single(single),
                 many => KeyPath::new_array(many.iter().copied()),
             };
-            store.create_index(index.name, key_path, None)?;
+            let mut params = IndexParams::new();
+            params.multi_entry(index.multi_entry);
+            store.create_index(index.name, key_path, Some(params))?;
         }
     }
     Ok(())

@@ -1,7 +1,8 @@
-//! GetFeed: the page of the user's feed (the user and whom they follow) older than a cursor.
+//! GetFeed: the page of the user's feed (the user and whom they follow) older than a cursor; and
+//! SearchPosts: the newest stored posts holding every word of a query.
 
-use phemossa_api::{ApiError, FeedPage, Response, MAX_FEED_PAGE};
-use phemossa_core::FeedCursor;
+use phemossa_api::{ApiError, FeedPage, Response, SearchPage, MAX_FEED_PAGE};
+use phemossa_core::{search, FeedCursor};
 
 use crate::feed_items::feed_item;
 use crate::storage::Storage;
@@ -25,5 +26,25 @@ pub async fn page(
             .map(|post| feed_item(post, &me))
             .collect(),
         next: page.next,
+    }))
+}
+
+/// The newest `limit` (clamped to 1..=100) stored posts, by anyone, holding every word of `query`.
+pub async fn search_posts(
+    user: &User,
+    storage: &Storage,
+    query: &str,
+    limit: u32,
+) -> Result<Response, ApiError> {
+    let limit = limit.clamp(1, MAX_FEED_PAGE) as usize;
+    let me = user.public_key();
+    let found = storage.search_posts(&search::words(query), limit).await?;
+    Ok(Response::Found(SearchPage {
+        items: found
+            .posts
+            .into_iter()
+            .map(|post| feed_item(post, &me))
+            .collect(),
+        cut_short: found.cut_short,
     }))
 }

@@ -15,10 +15,13 @@ pub struct Storage {
 
 impl Storage {
     /// Opens (creating or upgrading) the event database named `name`.
+    /// Posts stored before search existed are indexed here, once.
     pub async fn open(name: &str) -> Result<Self, BackgroundError> {
-        Ok(Self {
+        let storage = Self {
             db: db::open(name, VERSION, &STORES).await?,
-        })
+        };
+        storage.index_old_posts().await?;
+        Ok(storage)
     }
 
     /// Closes the connection once its running transactions have finished.

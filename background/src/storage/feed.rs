@@ -58,7 +58,7 @@ impl Storage {
             if let Some(cursor) = opened {
                 let mut cursor = cursor.into_managed();
                 while let Some(value) = cursor.value().map_err(db::failed(OP))? {
-                    posts.push(stored_post(&value)?);
+                    posts.push(StoredPost::from_value(&value)?);
                     if posts.len() > limit {
                         break;
                     }
@@ -100,18 +100,21 @@ fn author_range(
     KeyRange::bound(&lower, &upper, Some(false), Some(upper_open)).map_err(db::failed(OP))
 }
 
-fn stored_post(value: &JsValue) -> Result<StoredPost, BackgroundError> {
-    let record: EventRecord = db::from_js(value, EVENTS)?;
-    let post = record.post.ok_or_else(|| BackgroundError::CorruptRecord {
-        store: EVENTS,
-        reason: format!("post {} has no post fields", record.id),
-    })?;
-    Ok(StoredPost {
-        id: record.id,
-        author: record.author,
-        timestamp: record.timestamp,
-        text: post.text,
-        mentions: post.mentions,
-        reply_to: post.reply_to,
-    })
+impl StoredPost {
+    /// The post of an `events` record read from an index of posts.
+    pub(super) fn from_value(value: &JsValue) -> Result<StoredPost, BackgroundError> {
+        let record: EventRecord = db::from_js(value, EVENTS)?;
+        let post = record.post.ok_or_else(|| BackgroundError::CorruptRecord {
+            store: EVENTS,
+            reason: format!("post {} has no post fields", record.id),
+        })?;
+        Ok(StoredPost {
+            id: record.id,
+            author: record.author,
+            timestamp: record.timestamp,
+            text: post.text,
+            mentions: post.mentions,
+            reply_to: post.reply_to,
+        })
+    }
 }

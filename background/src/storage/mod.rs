@@ -12,6 +12,7 @@ mod prune;
 mod read;
 mod records;
 mod schema;
+mod search;
 mod sync;
 mod write;
 
@@ -20,3 +21,4 @@ pub use feed::StoredPost;
 pub use meta::PeerRecord;
 pub use records::{EventRecord, NicknameRecord, ProfileRecord};
 pub use schema::{DATABASE, STORES, VERSION};
+pub use search::{Found, MAX_SEARCH_SCAN};

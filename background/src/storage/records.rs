@@ -3,7 +3,7 @@
 //! re-parsing the JSON through `Event::from_json` would re-verify every signature on every page.
 
 use phemossa_api::StorageStats;
-use phemossa_core::{BlobHash, Content, Event, EventId, Profile, PublicKey};
+use phemossa_core::{search, BlobHash, Content, Event, EventId, Profile, PublicKey};
 use serde::{Deserialize, Serialize};
 
 /// One row of `events`.
@@ -20,6 +20,11 @@ pub struct EventRecord {
     pub size: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post: Option<PostFields>,
+    /// A post's search terms (`core::search::terms`), keyed by the `terms` index. Records
+    /// stored before search existed get them once, when the database is opened
+    /// (`storage/search.rs`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub terms: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -40,6 +45,10 @@ impl EventRecord {
             }),
             Content::Follow { .. } | Content::Unfollow { .. } | Content::Profile(_) => None,
         };
+        let terms = post
+            .as_ref()
+            .map(|post| search::terms(&post.text, event.timestamp))
+            .unwrap_or_default();
         Self {
             id: event.id,
             author: event.author,
@@ -48,6 +57,7 @@ impl EventRecord {
             size: json.len() as u64,
             json,
             post,
+            terms,
         }
     }
 }

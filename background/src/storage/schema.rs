@@ -4,8 +4,9 @@
 use crate::db::{IndexSpec, StoreSpec};
 
 pub const DATABASE: &str = "phemossa";
-/// 1: events, follows, peers, meta. 2 (December 2026): profiles, superseded, nicknames.
-pub const VERSION: u32 = 2;
+/// 1: events, follows, peers, meta. 2 (December 2026): profiles, superseded, nicknames. 3: the
+/// `events` index `terms`.
+pub const VERSION: u32 = 3;
 
 pub const EVENTS: &str = "events";
 pub const FOLLOWS: &str = "follows";
@@ -23,6 +24,9 @@ pub const FEED: &str = "feed";
 pub const TIMESTAMP: &str = "timestamp";
 /// `events` index (author, timestamp): an author's events in (timestamp, id) order, for syncs.
 pub const AUTHOR_TIMESTAMP: &str = "author_timestamp";
+/// `events` multi-entry index of each post's search terms (`core::search::terms`): a post is
+/// keyed once per word, with its timestamp, so a word's posts read newest first.
+pub const TERMS: &str = "terms";
 /// `follows` index of the records a key wrote.
 pub const BY_FOLLOWER: &str = "follower";
 /// `follows` index of the records naming a key as followee: who follows it.
@@ -39,18 +43,27 @@ pub static STORES: [StoreSpec; 7] = [
             IndexSpec {
                 name: BY_AUTHOR,
                 key_path: &["author"],
+                multi_entry: false,
             },
             IndexSpec {
                 name: TIMESTAMP,
                 key_path: &["timestamp"],
+                multi_entry: false,
             },
             IndexSpec {
                 name: AUTHOR_TIMESTAMP,
                 key_path: &["author", "timestamp"],
+                multi_entry: false,
             },
             IndexSpec {
                 name: FEED,
                 key_path: &["author", "type", "timestamp", "id"],
+                multi_entry: false,
+            },
+            IndexSpec {
+                name: TERMS,
+                key_path: &["terms"],
+                multi_entry: true,
             },
         ],
     },
@@ -61,14 +74,17 @@ pub static STORES: [StoreSpec; 7] = [
             IndexSpec {
                 name: BY_FOLLOWER,
                 key_path: &["follower"],
+                multi_entry: false,
             },
             IndexSpec {
                 name: BY_FOLLOWEE,
                 key_path: &["followee"],
+                multi_entry: false,
             },
             IndexSpec {
                 name: "timestamp",
                 key_path: &["timestamp"],
+                multi_entry: false,
             },
         ],
     },
@@ -80,6 +96,7 @@ pub static STORES: [StoreSpec; 7] = [
         indexes: &[IndexSpec {
             name: "lastSeen",
             key_path: &["lastSeen"],
+            multi_entry: false,
         }],
     },
     // Running totals (one record, key "stats"), updated in each insert's transaction, and the
@@ -104,6 +121,7 @@ pub static STORES: [StoreSpec; 7] = [
         indexes: &[IndexSpec {
             name: SUPERSEDED_BY_AUTHOR,
             key_path: &["author"],
+            multi_entry: false,
         }],
     },
     // Names the user gave people, by key; kept here only, never published.

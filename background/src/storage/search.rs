@@ -1,0 +1,175 @@
+//! Posts by words, through the `terms` index (`core::search`): the newest posts holding a
+//! query's rarest word, read backwards from the index, kept when they hold every other word.
+//! Also the one-time pass that gives posts stored before search existed their terms.
+
+use idb::{CursorDirection, KeyRange, Query, TransactionMode};
+use phemossa_core::search::{matches, term_range, terms};
+use wasm_bindgen::JsValue;
+
+use super::connection::Storage;
+use super::feed::StoredPost;
+use super::records::EventRecord;
+use super::schema::{EVENTS, META, TERMS};
+use crate::db;
+use crate::error::BackgroundError;
+
+const SEARCH_OP: &str = "searching posts";
+const INDEX_OP: &str = "indexing posts for search";
+
+/// Most posts one search reads: a query whose other words are rare among the lead word's posts
+/// stops here rather than walking a hundred thousand records.
+pub const MAX_SEARCH_SCAN: usize = 5_000;
+
+/// The `meta` record saying every stored post has its terms.
+const TERMS_DONE_KEY: &str = "search_terms_indexed";
+
+/// What a search found.
+pub struct Found {
+    /// Newest first.
+    pub posts: Vec<StoredPost>,
+    /// The scan stopped at [`MAX_SEARCH_SCAN`] posts before finding `limit`: older posts may match.
+    pub cut_short: bool,
+}
+
+/// The `terms` index's keys of `word`.
+fn word_range(word: &str) -> Result<KeyRange, BackgroundError> {
+    let (lower, upper) = term_range(word);
+    KeyRange::bound(
+        &JsValue::from_str(&lower),
+        &JsValue::from_str(&upper),
+        Some(false),
+        Some(true),
+    )
+    .map_err(db::failed(SEARCH_OP))
+}
+
+impl Storage {
+    /// The newest `limit` posts holding every one of `words` (from `core::search::words`).
+    pub async fn search_posts(
+        &self,
+        words: &[String],
+        limit: usize,
+    ) -> Result<Found, BackgroundError> {
+        let mut found = Found {
+            posts: Vec::new(),
+            cut_short: false,
+        };
+        if words.is_empty() {
+            return Ok(found);
+        }
+        let index = self
+            .read_only(EVENTS, SEARCH_OP)?
+            .index(TERMS)
+            .map_err(db::failed(SEARCH_OP))?;
+        // The rarest word is walked: each word's posts are counted up to the scan limit (one
+        // bounded key read per word; a single word needs none).
+        let mut lead = &words[0];
+        if words.len() > 1 {
+            let mut fewest = usize::MAX;
+            for word in words {
+                let held = index
+                    .get_all_keys(
+                        Some(Query::KeyRange(word_range(word)?)),
+                        Some(MAX_SEARCH_SCAN as u32 + 1),
+                    )
+                    .map_err(db::failed(SEARCH_OP))?
+                    .await
+                    .map_err(db::failed(SEARCH_OP))?
+                    .len();
+                if held < fewest {
+                    (lead, fewest) = (word, held);
+                }
+            }
+            if fewest == 0 {
+                return Ok(found);
+            }
+        }
+        let opened = index
+            .open_cursor(
+                Some(Query::KeyRange(word_range(lead)?)),
+                Some(CursorDirection::Prev),
+            )
+            .map_err(db::failed(SEARCH_OP))?
+            .await
+            .map_err(db::failed(SEARCH_OP))?;
+        let Some(cursor) = opened else {
+            return Ok(found);
+        };
+        let mut cursor = cursor.into_managed();
+        let mut scanned = 0;
+        while let Some(value) = cursor.value().map_err(db::failed(SEARCH_OP))? {
+            let post = StoredPost::from_value(&value)?;
+            if matches(&post.text, words) {
+                found.posts.push(post);
+                if found.posts.len() == limit {
+                    break;
+                }
+            }
+            scanned += 1;
+            if scanned == MAX_SEARCH_SCAN {
+                found.cut_short = true;
+                break;
+            }
+            cursor.next(None).await.map_err(db::failed(SEARCH_OP))?;
+        }
+        Ok(found)
+    }
+
+    /// Gives every stored post without terms its terms, once per database: posts stored before
+    /// search existed. Runs when the database opens; a fresh one has nothing to do.
+    pub(super) async fn index_old_posts(&self) -> Result<(), BackgroundError> {
+        let done = self
+            .read_only(META, INDEX_OP)?
+            .get(JsValue::from_str(TERMS_DONE_KEY))
+            .map_err(db::failed(INDEX_OP))?
+            .await
+            .map_err(db::failed(INDEX_OP))?;
+        if done.is_some() {
+            return Ok(());
+        }
+        let transaction = self
+            .db
+            .transaction(&[EVENTS, META], TransactionMode::ReadWrite)
+            .map_err(db::failed(INDEX_OP))?;
+        let events = transaction
+            .object_store(EVENTS)
+            .map_err(db::failed(INDEX_OP))?;
+        let opened = events
+            .open_cursor(None, None)
+            .map_err(db::failed(INDEX_OP))?
+            .await
+            .map_err(db::failed(INDEX_OP))?;
+        if let Some(cursor) = opened {
+            let mut cursor = cursor.into_managed();
+            while let Some(value) = cursor.value().map_err(db::failed(INDEX_OP))? {
+                let mut record: EventRecord = db::from_js(&value, EVENTS)?;
+                if let Some(post) = record.post.as_ref().filter(|_| record.terms.is_empty()) {
+                    record.terms = terms(&post.text, record.timestamp);
+                    cursor
+                        .update(&db::to_js(&record, EVENTS)?)
+                        .await
+                        .map_err(db::failed(INDEX_OP))?;
+                }
+                cursor.next(None).await.map_err(db::failed(INDEX_OP))?;
+            }
+        }
+        #[derive(serde::Serialize)]
+        struct Marker {
+            key: &'static str,
+        }
+        let marker = db::to_js(
+            &Marker {
+                key: TERMS_DONE_KEY,
+            },
+            META,
+        )?;
+        transaction
+            .object_store(META)
+            .map_err(db::failed(INDEX_OP))?
+            .put(&marker, None)
+            .map_err(db::failed(INDEX_OP))?
+            .await
+            .map_err(db::failed(INDEX_OP))?;
+        db::commit(transaction, INDEX_OP).await
+    }
+}
