@@ -68,7 +68,7 @@ pub struct FollowerEntry {
 mod tests {
     use crate::{ClientMessage, Request, Response, ServerMessage};
 
-    /// Every example of docs/api.md's people requests parses as what it says it is.
+    /// Every example of docs/api.md's people, invite and search requests parses as what it says.
     #[test]
     fn the_documented_examples_parse() {
         let doc = include_str!("../../docs/api.md");
@@ -82,6 +82,8 @@ mod tests {
             (21, "set_profile"),
             (22, "set_nickname"),
             (23, "get_followers"),
+            (24, "read_invite"),
+            (25, "search_posts"),
         ] {
             let request = ClientMessage::from_json(line(&format!("{{\"id\":{id},\"request\"")))
                 .unwrap_or_else(|e| panic!("{method}: {e}"));
@@ -122,6 +124,10 @@ mod tests {
             (answer.public_key, answer.name, answer.relays),
             (read.public_key, read.name, read.relays)
         );
+        assert!(matches!(
+            ServerMessage::from_json(line("{\"kind\":\"response\",\"id\":25,")).unwrap(),
+            ServerMessage::Response { result: Ok(Response::Found(page)), .. } if !page.cut_short
+        ));
         let nickname = ClientMessage::from_json(line("{\"id\":22,")).unwrap();
         assert!(matches!(
             nickname.request,

@@ -12,6 +12,17 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+/// Every object store of the schema, as the browser lists them (sorted).
+const STORE_NAMES: [&str; 7] = [
+    "events",
+    "follows",
+    "meta",
+    "nicknames",
+    "peers",
+    "profiles",
+    "superseded",
+];
+
 #[wasm_bindgen_test]
 async fn identity_is_created_once_and_persists_across_reopen() {
     let name = unique_name("identity");
@@ -46,18 +57,7 @@ async fn identity_is_created_once_and_persists_across_reopen() {
 async fn schema_has_every_store_and_data_survives_close_and_reopen() {
     let name = unique_name("reopen");
     let storage = Storage::open(&name).await.unwrap();
-    assert_eq!(
-        storage.store_names(),
-        [
-            "events",
-            "follows",
-            "meta",
-            "nicknames",
-            "peers",
-            "profiles",
-            "superseded"
-        ]
-    );
+    assert_eq!(storage.store_names(), STORE_NAMES);
     let alice = identity(1);
     let event = post(&alice, T0, "kept across reopen");
     assert!(storage.insert(&event).await.unwrap());
@@ -66,18 +66,7 @@ async fn schema_has_every_store_and_data_survives_close_and_reopen() {
 
     for _ in 0..2 {
         let storage = Storage::open(&name).await.unwrap();
-        assert_eq!(
-            storage.store_names(),
-            [
-                "events",
-                "follows",
-                "meta",
-                "nicknames",
-                "peers",
-                "profiles",
-                "superseded"
-            ]
-        );
+        assert_eq!(storage.store_names(), STORE_NAMES);
         assert_eq!(
             storage.event_json(&event.id).await.unwrap(),
             Some(event.to_json())

@@ -2,7 +2,7 @@
 //! loading, empty and error states.
 
 use dioxus::prelude::*;
-use phemossa_api::{Request, Response};
+use phemossa_api::{FeedItem, Request, Response};
 use phemossa_core::PublicKey;
 use phemossa_ui::feed::merge_feed;
 use phemossa_ui::{
@@ -82,20 +82,7 @@ pub fn FeedView(
                 ul { class: "posts", role: "list", aria_label: "Feed",
                     for item in state.items.iter() {
                         li { key: "{item.id}", class: if item.own { "post card own" } else { "post card" },
-                            div { class: "post-meta",
-                                button {
-                                    r#type: "button",
-                                    class: "link author",
-                                    onclick: {
-                                        let author = item.author;
-                                        move |_| on_open.call(author)
-                                    },
-                                    PersonName { public_key: item.author, people, you: item.own }
-                                }
-                                span { class: "dot", aria_hidden: "true", "·" }
-                                TimeAgo { ms: item.timestamp }
-                            }
-                            p { class: "post-text", "{item.text}" }
+                            PostBody { item: item.clone(), people, on_open }
                         }
                     }
                 }
@@ -115,5 +102,25 @@ pub fn FeedView(
                 Alert { message: older_error() }
             }
         }
+    }
+}
+
+/// A post as the feed and the search results show it: who wrote it (a button that opens their
+/// view), when, and its text.
+#[component]
+pub fn PostBody(item: FeedItem, people: People, on_open: EventHandler<PublicKey>) -> Element {
+    let author = item.author;
+    rsx! {
+        div { class: "post-meta",
+            button {
+                r#type: "button",
+                class: "link author",
+                onclick: move |_| on_open.call(author),
+                PersonName { public_key: item.author, people, you: item.own }
+            }
+            span { class: "dot", aria_hidden: "true", "·" }
+            TimeAgo { ms: item.timestamp }
+        }
+        p { class: "post-text", "{item.text}" }
     }
 }

@@ -10,6 +10,8 @@ use phemossa_ui::people::Directory;
 use phemossa_ui::{failure_text, use_client, Alert, People, PersonName, Status, TimeAgo};
 use phemossa_webext::PortClient;
 
+use crate::feed_view::PostBody;
+
 /// Loads everyone the popup can name into `people`.
 pub async fn load_people(client: PortClient, mut people: Signal<Directory>) {
     match client.request(Request::GetPeople).await {
@@ -335,20 +337,7 @@ pub fn SearchView(people: People, on_open: EventHandler<PublicKey>) -> Element {
                         }
                         for item in post_items {
                             li { key: "{item.id}", class: "found-post",
-                                div { class: "post-meta",
-                                    button {
-                                        r#type: "button",
-                                        class: "link author",
-                                        onclick: {
-                                            let author = item.author;
-                                            move |_| on_open.call(author)
-                                        },
-                                        PersonName { public_key: item.author, people, you: item.own }
-                                    }
-                                    span { class: "dot", aria_hidden: "true", "·" }
-                                    TimeAgo { ms: item.timestamp }
-                                }
-                                p { class: "post-text", "{item.text}" }
+                                PostBody { item, people, on_open }
                             }
                         }
                     }

@@ -1,13 +1,14 @@
-//! What the store knows of people: current profiles by author, the nicknames the user gave, and
-//! who follows a key. Profiles are written with their events (`write.rs`); nicknames here.
+//! What the store knows of people: current profiles by author and the nicknames the user gave.
+//! Profiles are written with their events (`write.rs`); nicknames here. Who follows a key is
+//! read with the other follow records (`read.rs`).
 
 use idb::{Query, TransactionMode};
-use phemossa_core::{FollowRecord, PublicKey};
+use phemossa_core::PublicKey;
 use wasm_bindgen::JsValue;
 
 use super::connection::Storage;
 use super::records::{NicknameRecord, ProfileRecord};
-use super::schema::{BY_FOLLOWEE, FOLLOWS, NICKNAMES, PROFILES};
+use super::schema::{NICKNAMES, PROFILES};
 use crate::db;
 use crate::error::BackgroundError;
 
@@ -81,28 +82,5 @@ impl Storage {
             }
         }
         db::commit(transaction, OP).await
-    }
-
-    /// Every follow and unfollow record naming `followee`, by anyone, in no particular order.
-    pub async fn records_following(
-        &self,
-        followee: &PublicKey,
-    ) -> Result<Vec<FollowRecord>, BackgroundError> {
-        const OP: &str = "reading who follows a key";
-        let values = self
-            .read_only(FOLLOWS, OP)?
-            .index(BY_FOLLOWEE)
-            .map_err(db::failed(OP))?
-            .get_all(
-                Some(Query::Key(JsValue::from_str(&followee.to_base64()))),
-                None,
-            )
-            .map_err(db::failed(OP))?
-            .await
-            .map_err(db::failed(OP))?;
-        values
-            .iter()
-            .map(|value| db::from_js(value, FOLLOWS))
-            .collect()
     }
 }

@@ -1,4 +1,5 @@
-//! Reads other than the feed: one event's JSON, a key's follow records, the totals.
+//! Reads other than the feed: one event's JSON, the follow records a key wrote or is named in,
+//! the totals.
 
 use idb::Query;
 use phemossa_api::StorageStats;
@@ -7,7 +8,7 @@ use wasm_bindgen::JsValue;
 
 use super::connection::Storage;
 use super::records::{EventRecord, StatsRecord, STATS_KEY};
-use super::schema::{BY_FOLLOWER, EVENTS, FOLLOWS, META};
+use super::schema::{BY_FOLLOWEE, BY_FOLLOWER, EVENTS, FOLLOWS, META};
 use crate::db;
 use crate::error::BackgroundError;
 
@@ -32,18 +33,34 @@ impl Storage {
         &self,
         follower: &PublicKey,
     ) -> Result<Vec<FollowRecord>, BackgroundError> {
-        const OP: &str = "reading follow records";
-        let values = self
-            .read_only(FOLLOWS, OP)?
-            .index(BY_FOLLOWER)
-            .map_err(db::failed(OP))?
-            .get_all(
-                Some(Query::Key(JsValue::from_str(&follower.to_base64()))),
-                None,
-            )
-            .map_err(db::failed(OP))?
+        self.follow_records_by(BY_FOLLOWER, follower, "reading follow records")
             .await
-            .map_err(db::failed(OP))?;
+    }
+
+    /// Every follow and unfollow record naming `followee`, by anyone, in no particular order.
+    pub async fn records_following(
+        &self,
+        followee: &PublicKey,
+    ) -> Result<Vec<FollowRecord>, BackgroundError> {
+        self.follow_records_by(BY_FOLLOWEE, followee, "reading who follows a key")
+            .await
+    }
+
+    /// The follow records whose `index` key is `key`.
+    async fn follow_records_by(
+        &self,
+        index: &str,
+        key: &PublicKey,
+        op: &'static str,
+    ) -> Result<Vec<FollowRecord>, BackgroundError> {
+        let values = self
+            .read_only(FOLLOWS, op)?
+            .index(index)
+            .map_err(db::failed(op))?
+            .get_all(Some(Query::Key(JsValue::from_str(&key.to_base64()))), None)
+            .map_err(db::failed(op))?
+            .await
+            .map_err(db::failed(op))?;
         values
             .iter()
             .map(|value| db::from_js(value, FOLLOWS))
