@@ -12,19 +12,22 @@ use std::collections::BTreeSet;
 /// anyone types back whole).
 pub const MAX_WORD_CHARS: usize = 32;
 
-/// Most distinct words of one post that are indexed (a 1,000-character post has at most ~200).
-pub const MAX_POST_WORDS: usize = 128;
+/// Most distinct words of one post that are indexed. Each is one more index entry written with
+/// the post (IndexedDB writes dominate ingest), so a long post's first 64 words stand for it.
+pub const MAX_POST_WORDS: usize = 64;
 
 /// Separates a term's word from its timestamp: below every character a word may hold.
 const SEPARATOR: char = '\u{1}';
 
 /// The words of `text`, as searched: runs of letters and digits (any script), lower-cased, cut to
-/// [`MAX_WORD_CHARS`], each once, in order of first appearance, at most [`MAX_POST_WORDS`].
+/// [`MAX_WORD_CHARS`], each once, in order of first appearance, at most [`MAX_POST_WORDS`]. A
+/// lone ASCII letter or digit ("a", "I", "2") is not a word anyone searches for and is left out;
+/// a lone ideograph ("猫") is a word and is kept.
 pub fn words(text: &str) -> Vec<String> {
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
     for word in text.split(|c: char| !c.is_alphanumeric()) {
-        if word.is_empty() {
+        if word.is_empty() || (word.len() == 1 && word.is_ascii()) {
             continue;
         }
         let word: String = word.to_lowercase().chars().take(MAX_WORD_CHARS).collect();
@@ -64,8 +67,8 @@ mod tests {
     #[test]
     fn words_are_letters_and_digits_of_any_script_lower_cased_once() {
         assert_eq!(
-            words("Moss, MOSS and moss-gardens! 2026 🌿 Ça va? 日本語"),
-            ["moss", "and", "gardens", "2026", "ça", "va", "日本語"]
+            words("Moss, MOSS and moss-gardens! 2026 🌿 Ça va? 日本語 a I 猫"),
+            ["moss", "and", "gardens", "2026", "ça", "va", "日本語", "猫"]
         );
         assert!(words("  ...!!! 🌿 ").is_empty());
         let long = "x".repeat(100);

@@ -61,27 +61,31 @@ impl Storage {
             .read_only(EVENTS, SEARCH_OP)?
             .index(TERMS)
             .map_err(db::failed(SEARCH_OP))?;
-        // The rarest word is walked: each word's posts are counted up to the scan limit (one
-        // bounded key read per word; a single word needs none).
+        // The rarest word is walked. Words are counted with a growing cap, all at 64 posts, then
+        // 1,024, then the scan limit, until one falls below the cap: a rare word among common
+        // ones is found after about 64 keys of each, not thousands. A single word needs none.
         let mut lead = &words[0];
         if words.len() > 1 {
-            let mut fewest = usize::MAX;
-            for word in words {
-                let held = index
-                    .get_all_keys(
-                        Some(Query::KeyRange(word_range(word)?)),
-                        Some(MAX_SEARCH_SCAN as u32 + 1),
-                    )
-                    .map_err(db::failed(SEARCH_OP))?
-                    .await
-                    .map_err(db::failed(SEARCH_OP))?
-                    .len();
-                if held < fewest {
-                    (lead, fewest) = (word, held);
+            for cap in [64, 1_024, MAX_SEARCH_SCAN as u32 + 1] {
+                let mut fewest = (cap as usize, lead);
+                for word in words {
+                    let held = index
+                        .get_all_keys(Some(Query::KeyRange(word_range(word)?)), Some(cap))
+                        .map_err(db::failed(SEARCH_OP))?
+                        .await
+                        .map_err(db::failed(SEARCH_OP))?
+                        .len();
+                    if held == 0 {
+                        return Ok(found);
+                    }
+                    if held < fewest.0 {
+                        fewest = (held, word);
+                    }
                 }
-            }
-            if fewest == 0 {
-                return Ok(found);
+                lead = fewest.1;
+                if fewest.0 < cap as usize {
+                    break;
+                }
             }
         }
         let opened = index
