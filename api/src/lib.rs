@@ -83,6 +83,10 @@ pub enum Request {
     ExportBackup {
         passphrase: String,
     },
+    /// Whether the popup should remind the person to back up their identity.
+    GetBackupStatus,
+    /// "Remind me later": no reminder for [`BACKUP_REMINDER_SNOOZE_MS`].
+    DismissBackupReminder,
     /// Opens a backup without using it, so the page can ask "replace X with Y?".
     InspectBackup {
         backup: String,
@@ -186,6 +190,7 @@ pub enum Response {
     Followers(Vec<FollowerEntry>),
     Invite(InviteInfo),
     Found(SearchPage),
+    BackupStatus(BackupStatus),
     Stats(StorageStats),
     Backup(BackupFile),
     BackupInspected(IdentityInfo),
@@ -250,6 +255,19 @@ impl phemossa_core::feed::FeedOrdered for FeedItem {
     fn feed_key(&self) -> (u64, EventId) {
         (self.timestamp, self.id)
     }
+}
+
+/// How long "Remind me later" quiets the backup reminder: a week.
+pub const BACKUP_REMINDER_SNOOZE_MS: u64 = 7 * 24 * 60 * 60 * 1000;
+
+/// Whether the current identity has a backup the person holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupStatus {
+    /// When a backup of this identity was last exported (or it was restored from one), ms since
+    /// the epoch; `None` if never.
+    pub exported_at: Option<u64>,
+    /// The popup shows its reminder: never exported, and not put off within the last week.
+    pub remind: bool,
 }
 
 /// Posts a search found, newest first.

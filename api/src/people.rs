@@ -68,7 +68,8 @@ pub struct FollowerEntry {
 mod tests {
     use crate::{ClientMessage, Request, Response, ServerMessage};
 
-    /// Every example of docs/api.md's people, invite and search requests parses as what it says.
+    /// Every example of docs/api.md's people, invite, search and backup-reminder requests parses
+    /// as what it says.
     #[test]
     fn the_documented_examples_parse() {
         let doc = include_str!("../../docs/api.md");
@@ -84,6 +85,8 @@ mod tests {
             (23, "get_followers"),
             (24, "read_invite"),
             (25, "search_posts"),
+            (26, "get_backup_status"),
+            (27, "dismiss_backup_reminder"),
         ] {
             let request = ClientMessage::from_json(line(&format!("{{\"id\":{id},\"request\"")))
                 .unwrap_or_else(|e| panic!("{method}: {e}"));
@@ -127,6 +130,11 @@ mod tests {
         assert!(matches!(
             ServerMessage::from_json(line("{\"kind\":\"response\",\"id\":25,")).unwrap(),
             ServerMessage::Response { result: Ok(Response::Found(page)), .. } if !page.cut_short
+        ));
+        assert!(matches!(
+            ServerMessage::from_json(line("{\"kind\":\"response\",\"id\":26,")).unwrap(),
+            ServerMessage::Response { result: Ok(Response::BackupStatus(status)), .. }
+                if status.remind && status.exported_at.is_none()
         ));
         let nickname = ClientMessage::from_json(line("{\"id\":22,")).unwrap();
         assert!(matches!(

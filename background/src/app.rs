@@ -177,7 +177,11 @@ impl App {
             Request::GetFollowers => people::followers(user, storage).await,
             Request::ReadInvite { text } => follows::read_invite(&text),
             Request::GetStats => stats::stats(storage).await,
-            Request::ExportBackup { passphrase } => backup::export(user, &passphrase),
+            Request::ExportBackup { passphrase } => {
+                backup::export(user, storage, &passphrase).await
+            }
+            Request::GetBackupStatus => backup::status(user, storage).await,
+            Request::DismissBackupReminder => backup::dismiss_reminder(user, storage).await,
             Request::InspectBackup { backup, passphrase } => backup::inspect(&backup, &passphrase),
             Request::RestoreBackup {
                 backup,

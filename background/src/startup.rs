@@ -18,6 +18,7 @@ pub async fn run() {
     }
     let backend = match App::start(&Config::default()).await {
         Ok(app) => {
+            request_persistence();
             app.start_pruning();
             // The node starts after the UI's data is ready; a failure leaves the rest working.
             match network::start(app.network_services()).await {
@@ -43,4 +44,26 @@ pub async fn run() {
     if let Err(error) = phemossa_webext::server::answer_pings() {
         console::error_1(&format!("phemossa: cannot answer readiness pings: {error}").into());
     }
+}
+
+/// Asks the browser never to evict this extension's storage, where the identity's only copy
+/// lives until the person exports a backup. The manifest's `unlimitedStorage` already exempts an
+/// extension from eviction in Chromium; `persist()` asks for it explicitly, which is what the
+/// options page reads back (`navigator.storage.persisted()`) and what other browsers honour.
+fn request_persistence() {
+    let Some(storage) = web_sys::window().map(|window| window.navigator().storage()) else {
+        return;
+    };
+    wasm_bindgen_futures::spawn_local(async move {
+        let granted = match storage.persist() {
+            Ok(promise) => wasm_bindgen_futures::JsFuture::from(promise).await,
+            Err(error) => Err(error),
+        };
+        if !matches!(granted.map(|v| v.as_bool()), Ok(Some(true))) {
+            console::warn_1(
+                &"phemossa: the browser did not make storage persistent; back up your identity"
+                    .into(),
+            );
+        }
+    });
 }

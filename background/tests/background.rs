@@ -523,3 +523,55 @@ async fn overlapping_follow_requests_are_decided_in_the_order_sent() {
         "both the unfollow and the follow are stored"
     );
 }
+
+async fn backup_status(background: &App, from: &Rc<dyn PushSink>) -> phemossa_api::BackupStatus {
+    match ask(background, from, Request::GetBackupStatus).await {
+        Ok(Response::BackupStatus(status)) => status,
+        other => panic!("expected a backup status, got {other:?}"),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_backup_reminder_shows_until_a_backup_is_made_or_restored() {
+    let (config, other_config) = (unique_config("reminder"), unique_config("reminder-other"));
+    let background = App::start(&config).await.unwrap();
+    let port = sink(&Rc::new(Recorder::new(9)));
+    let fresh = backup_status(&background, &port).await;
+    assert_eq!((fresh.exported_at, fresh.remind), (None, true));
+
+    // "Remind me later" quiets it, across a restart, without counting as a backup.
+    let later = ask(&background, &port, Request::DismissBackupReminder).await;
+    assert!(matches!(later, Ok(Response::BackupStatus(s)) if !s.remind && s.exported_at.is_none()));
+    background.close();
+    let background = App::start(&config).await.unwrap();
+    assert!(!backup_status(&background, &port).await.remind);
+
+    // A refused export is not a backup; a made one is.
+    let export = |passphrase: &str| Request::ExportBackup {
+        passphrase: passphrase.into(),
+    };
+    assert!(ask(&background, &port, export("short")).await.is_err());
+    assert_eq!(backup_status(&background, &port).await.exported_at, None);
+    let Ok(Response::Backup(file)) = ask(&background, &port, export("correct horse battery")).await
+    else {
+        panic!("export failed");
+    };
+    let made = backup_status(&background, &port).await;
+    assert!(made.exported_at.is_some() && !made.remind);
+
+    // Another browser restoring that backup holds it too: no reminder there either.
+    let other = App::start(&other_config).await.unwrap();
+    assert!(backup_status(&other, &port).await.remind);
+    let restore = Request::RestoreBackup {
+        backup: file.contents,
+        passphrase: "correct horse battery".into(),
+        replaces: other.public_key(),
+    };
+    ask(&other, &port, restore).await.unwrap();
+    let restored = backup_status(&other, &port).await;
+    assert!(restored.exported_at.is_some() && !restored.remind);
+    background.close();
+    other.close();
+    delete_config(&config).await;
+    delete_config(&other_config).await;
+}

@@ -11,6 +11,7 @@
 
 mod backup;
 mod backup_file;
+mod browser_storage;
 mod download;
 mod export_events;
 mod file_input;

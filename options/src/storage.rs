@@ -8,6 +8,7 @@ use phemossa_api::{Request, Response, StorageStats};
 use phemossa_ui::format::{group_digits, human_bytes};
 use phemossa_ui::{failure_text, use_client, use_reconnects, Alert, Status};
 
+use crate::browser_storage::{self, BrowserStorage};
 use crate::export_events::ExportEvents;
 use crate::import_events::ImportEvents;
 use crate::retention::RetentionForm;
@@ -16,6 +17,7 @@ use crate::retention::RetentionForm;
 pub fn StorageSection() -> Element {
     let client = use_client();
     let mut stats = use_signal(|| None::<StorageStats>);
+    let mut browser = use_signal(|| None::<BrowserStorage>);
     let mut error = use_signal(|| None::<String>);
     let mut loading = use_signal(|| false);
     // Asked for while a load ran, whose counts may predate the change: load once more after it.
@@ -30,6 +32,7 @@ pub fn StorageSection() -> Element {
         error.set(None);
         let client = client.clone();
         spawn(async move {
+            browser.set(browser_storage::read().await);
             loop {
                 again.set(false);
                 match client.request(Request::GetStats).await {
@@ -86,6 +89,28 @@ pub fn StorageSection() -> Element {
                             span { class: "exact", "events removed by retention" }
                         }
                     }
+                    if let Some(b) = browser() {
+                        div {
+                            dt { "Kept when disk is low" }
+                            dd {
+                                match (b.persisted, b.unlimited) {
+                                    (Some(true), _) => "Yes: the browser will not delete Phemossa's data to free space",
+                                    (_, Some(true)) => "Yes: Phemossa has unlimited storage, which the browser does not delete to free space",
+                                    (Some(false), _) | (_, Some(false)) => "No: the browser may delete Phemossa's data, your identity with it, when space runs out. Keep a backup.",
+                                    (None, None) => "Unknown: this browser does not say",
+                                }
+                            }
+                        }
+                        if let (Some(usage), Some(quota)) = (b.usage, b.quota) {
+                            div {
+                                dt { "Space used" }
+                                dd {
+                                    "{human_bytes(usage)} of {human_bytes(quota)}"
+                                    span { class: "exact", "{percent(usage, quota)} of what the browser allows" }
+                                }
+                            }
+                        }
+                    }
                     if s.wasm_memory_bytes > 0 {
                         div {
                             dt { "Memory in use" }
@@ -112,5 +137,18 @@ pub fn StorageSection() -> Element {
             ExportEvents {}
             ImportEvents { on_imported: move |()| refresh.call(()) }
         }
+    }
+}
+
+/// `usage` as a share of `quota`, in words: "0.4 %", "12 %", "less than 0.1 %".
+fn percent(usage: u64, quota: u64) -> String {
+    if quota == 0 {
+        return "an unknown share".into();
+    }
+    let share = usage as f64 * 100.0 / quota as f64;
+    match share {
+        s if s > 0.0 && s < 0.1 => "less than 0.1 %".into(),
+        s if s < 10.0 => format!("{s:.1} %"),
+        s => format!("{s:.0} %"),
     }
 }

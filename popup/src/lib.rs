@@ -8,6 +8,7 @@
 //!
 //! This file starts the popup and lays it out; each part of it has a module of its own.
 
+mod backup_reminder;
 mod composer;
 mod feed;
 mod feed_view;
@@ -26,6 +27,7 @@ use phemossa_ui::{
 };
 use wasm_bindgen::prelude::*;
 
+use crate::backup_reminder::{load_backup_status, BackupReminder};
 use crate::composer::Composer;
 use crate::feed::{load_first_page, FeedState};
 use crate::feed_view::FeedView;
@@ -60,6 +62,7 @@ fn App() -> Element {
     let mut people = use_signal(Directory::default);
     // The person whose view is open, in place of the feed.
     let mut person = use_signal(|| None::<PublicKey>);
+    let backup = use_signal(|| None::<phemossa_api::BackupStatus>);
     let network = use_network_watch();
 
     // Also after the background restarted: then what is shown may be stale, so it is replaced.
@@ -69,6 +72,7 @@ fn App() -> Element {
         spawn(load_following(client.clone(), following));
         spawn(load_people(client.clone(), people));
         spawn(load_followers(client.clone(), followers));
+        spawn(load_backup_status(client.clone(), backup));
         spawn(network.load(client));
     });
     let mut identity = connection.identity;
@@ -87,7 +91,11 @@ fn App() -> Element {
                 }
                 Push::People(list) => people.with_mut(|d| d.merge(list)),
                 Push::Followers(list) => followers.set(Some(list)),
-                Push::Identity(info) => identity.set(Some(info)),
+                Push::Identity(info) => {
+                    identity.set(Some(info));
+                    // A restored identity was restored from a backup: the reminder goes.
+                    load_backup_status(client, backup).await;
+                }
                 Push::Network(status) => network.pushed(status),
             }
         }
@@ -116,6 +124,7 @@ fn App() -> Element {
                             on_close: move |()| person.set(None),
                         }
                     } else {
+                        BackupReminder { status: backup }
                         section { class: "card", aria_label: "Your identity",
                             PersonName { public_key: info.public_key, people }
                             PublicKeyField { public_key: info.public_key.to_string(), compact: true }

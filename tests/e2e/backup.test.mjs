@@ -1,5 +1,6 @@
 // backup.test.mjs: export an encrypted identity backup on one profile and restore it on a fresh one; a
-// confirmation left open while another tab restored replaces nothing.
+// confirmation left open while another tab restored replaces nothing; the popup reminds a person
+// to back up until they have.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -39,6 +40,35 @@ async function confirmationFor(page, key) {
     () => confirmation(page).innerText({ timeout: 1000 }), (t) => t.includes(key.slice(0, 8)), SLOW_TIMEOUT);
   return confirmation(page);
 }
+
+test('the popup reminds to back up until a backup is exported, and can be put off', { timeout: 2 * TEST_TIMEOUT }, () =>
+  withSessions(2, async (first, second) => {
+    // A fresh identity: the reminder is there and leads to the options page.
+    const popup = await first.popup();
+    const reminder = popup.getByRole('region', { name: 'Back up your identity' });
+    await reminder.waitFor();
+    const [options] = await Promise.all([
+      first.context.waitForEvent('page', { timeout: SLOW_TIMEOUT }),
+      reminder.getByRole('button', { name: 'Back up now' }).click(),
+    ]);
+    await options.waitForLoadState();
+    assert.match(options.url(), /options\.html/, '"Back up now" opens the options page');
+    await exportBackup(first, options);
+    // Once exported it is gone, also from a popup opened afterwards.
+    const again = await first.popup();
+    await readPublicKey(again);
+    await again.getByRole('region', { name: 'Back up your identity' }).waitFor({ state: 'detached' });
+
+    // "Remind me later" puts it off.
+    const other = await second.popup();
+    const otherReminder = other.getByRole('region', { name: 'Back up your identity' });
+    await otherReminder.getByRole('button', { name: 'Remind me later' }).click();
+    await otherReminder.waitFor({ state: 'detached' });
+    const reopened = await second.popup();
+    await readPublicKey(reopened);
+    assert.equal(await reopened.getByRole('region', { name: 'Back up your identity' }).count(), 0,
+      'put off for a week');
+  }));
 
 test('an exported backup restores the same identity on a fresh profile', { timeout: 2 * TEST_TIMEOUT }, () =>
   withSessions(2, async (first, second) => {

@@ -42,4 +42,10 @@ test('storage statistics count the stored events, authors and bytes', { timeout:
       (s) => s.events === 2 && s.posts === 2);
     assert.equal(second.authors, 1, 'still one author');
     assert.ok(second.bytes > first.bytes, `bytes grow: ${first.bytes} then ${second.bytes}`);
+
+    // The extension's storage is persistent (unlimitedStorage, and persist() at start), and its
+    // use is shown against the browser's quota.
+    const text = await storage.innerText();
+    assert.match(text, /Kept when disk is low\s+Yes/, `persistence shown: ${text}`);
+    assert.match(text, /Space used\s+[\d.,]+ (bytes|KB|MB|GB) of [\d.,]+ (KB|MB|GB|TB)/, `quota shown: ${text}`);
   }));

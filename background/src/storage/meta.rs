@@ -1,5 +1,5 @@
 //! Small named records in the `meta` store (network and retention settings, the device's libp2p
-//! key) and the `peers` store's one row per peer seen.
+//! key, whether the identity is backed up) and the `peers` store's one row per peer seen.
 
 use phemossa_core::retention::RetentionSettings;
 use phemossa_core::settings::NetworkSettings;
@@ -15,11 +15,21 @@ use crate::error::BackgroundError;
 const NETWORK_KEY: &str = "network";
 const DEVICE_KEY: &str = "device_key";
 const RETENTION_KEY: &str = "retention";
+const BACKUP_KEY: &str = "backup";
 
 #[derive(Serialize, Deserialize)]
 struct Named<T> {
     key: String,
     value: T,
+}
+
+/// Whether and when the identity `public_key` was backed up, and until when the person put off
+/// being reminded. Keyed to the identity: a restored or new one starts afresh.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupRecord {
+    pub public_key: phemossa_core::PublicKey,
+    pub exported_at: Option<u64>,
+    pub snoozed_until: u64,
 }
 
 /// What is remembered of a peer between runs (`peers` store, keyed by peer id).
@@ -61,6 +71,15 @@ impl Storage {
         settings: &RetentionSettings,
     ) -> Result<(), BackgroundError> {
         self.put_named(RETENTION_KEY, settings).await
+    }
+
+    /// The backup record, if one was saved.
+    pub async fn backup_record(&self) -> Result<Option<BackupRecord>, BackgroundError> {
+        self.named(BACKUP_KEY).await
+    }
+
+    pub async fn save_backup_record(&self, record: &BackupRecord) -> Result<(), BackgroundError> {
+        self.put_named(BACKUP_KEY, record).await
     }
 
     /// The device's libp2p key, protobuf-encoded, if one was made.
