@@ -60,8 +60,10 @@ fn request_persistence() {
             Err(error) => Err(error),
         };
         if !matches!(granted.map(|v| v.as_bool()), Ok(Some(true))) {
-            console::warn_1(
-                &"phemossa: the browser did not make storage persistent; back up your identity"
+            // Not an error in Chromium, which decides persist() by site engagement: there the
+            // unlimitedStorage permission is what keeps the data from eviction.
+            console::info_1(
+                &"phemossa: persist() was not granted; unlimitedStorage still keeps the data"
                     .into(),
             );
         }
