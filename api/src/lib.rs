@@ -306,6 +306,10 @@ pub struct StorageStats {
     /// Bytes of the background's WebAssembly memory (filled in by the background when asked).
     #[serde(default)]
     pub wasm_memory_bytes: u64,
+    /// Posts stored by a bulk write whose search terms are still to be written: search finds
+    /// them a moment after storing pauses (filled in by the background when asked).
+    #[serde(default)]
+    pub search_pending: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -16,6 +16,7 @@ use crate::ingest::{Ingest, IngestReport};
 use crate::network::handle::{NetworkHandle, NodeLink};
 use crate::network::services::Services;
 use crate::pruning::Pruner;
+use crate::search_indexer::SearchIndexer;
 use crate::storage::{self, Storage};
 use crate::subscribers::{PushSink, Subscribers};
 use crate::user::User;
@@ -62,10 +63,14 @@ impl App {
             Rc::clone(&subscribers),
             Rc::clone(&node),
         ));
+        // Terms a previous run left unwritten are written once the node has settled.
+        let indexer = SearchIndexer::new(Rc::clone(&storage));
+        indexer.deferred();
         let ingest = Rc::new(Ingest::new(
             Rc::clone(&storage),
             Rc::clone(&user),
             Rc::clone(&changes),
+            indexer,
         ));
         let pruner = Rc::new(Pruner::new(Rc::clone(&storage), Rc::clone(&user)));
         Ok(Rc::new(Self {

@@ -16,12 +16,18 @@ use crate::clock;
 use crate::error::BackgroundError;
 use crate::feed_items::item_of_event;
 use crate::people::{followers_of, people_of};
-use crate::storage::Storage;
+use crate::search_indexer::SearchIndexer;
+use crate::storage::{Storage, Terms};
 use crate::user::User;
 
 /// Events stored in one IndexedDB transaction: large enough that commits do not dominate,
 /// small enough that a page's feed push is not held up long behind a big sync.
 pub const INGEST_BATCH: usize = 256;
+
+/// Batches up to this size (a gossip message, a small page of a sync) have their posts' search
+/// terms written with them, so what arrives live is found at once; larger ones (a catch-up, an
+/// import) leave them to the search indexer.
+pub const TERMS_NOW_UP_TO: usize = 8;
 
 /// What became of a batch of events.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -40,17 +46,24 @@ pub struct Ingest {
     storage: Rc<Storage>,
     user: Rc<User>,
     changes: Rc<Changes>,
+    indexer: Rc<SearchIndexer>,
     /// Signatures already checked, shared by imports, every sync session and gossip.
     verified: VerifiedIds,
     rejected: Cell<u64>,
 }
 
 impl Ingest {
-    pub fn new(storage: Rc<Storage>, user: Rc<User>, changes: Rc<Changes>) -> Self {
+    pub fn new(
+        storage: Rc<Storage>,
+        user: Rc<User>,
+        changes: Rc<Changes>,
+        indexer: Rc<SearchIndexer>,
+    ) -> Self {
         Self {
             storage,
             user,
             changes,
+            indexer,
             verified: VerifiedIds::default(),
             rejected: Cell::new(0),
         }
@@ -97,7 +110,12 @@ impl Ingest {
         let mut profiles = Vec::new();
         let mut failure = None;
         for batch in events.chunks(INGEST_BATCH) {
-            let stored = match self.storage.insert_all(batch).await {
+            let terms = if events.len() <= TERMS_NOW_UP_TO {
+                Terms::Now
+            } else {
+                Terms::Later
+            };
+            let stored = match self.storage.insert_all_with(batch, terms).await {
                 Ok(stored) => stored,
                 Err(error) => {
                     failure = Some(error);
@@ -135,6 +153,9 @@ impl Ingest {
         }
         if report.stored > 0 {
             self.changes.stored();
+            if events.len() > TERMS_NOW_UP_TO {
+                self.indexer.deferred();
+            }
         }
         if following_changed {
             self.changes.following_changed();

@@ -19,6 +19,7 @@ mod people;
 mod port;
 mod pruning;
 mod random;
+mod search_indexer;
 mod startup;
 pub mod storage;
 mod subscribers;

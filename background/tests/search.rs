@@ -1,5 +1,6 @@
 //! Browser tests of post search: the `terms` index finds the newest posts holding every word,
-//! and posts stored before search existed are indexed when the database opens.
+//! posts stored before search existed are indexed when the database opens, and terms a bulk
+//! write left for later are written by the search indexer.
 
 mod common;
 
@@ -104,4 +105,67 @@ async fn posts_stored_before_search_existed_are_indexed_on_open() {
     );
     storage.close();
     delete_database(&name).await;
+}
+
+#[wasm_bindgen_test]
+async fn terms_left_for_later_are_found_once_written() {
+    let name = unique_name("search-later");
+    let storage = Storage::open(&name).await.unwrap();
+    let alice = identity(1);
+    let posts: Vec<_> = (0..12)
+        .map(|n| post(&alice, T0 + n, &format!("deferred lichen number {n}")))
+        .collect();
+    storage
+        .insert_all_with(&posts, phemossa_background::storage::Terms::Later)
+        .await
+        .unwrap();
+    assert_eq!(storage.deferred_terms().await.unwrap(), 12);
+    assert!(
+        texts(&storage, "lichen", 20).await.is_empty(),
+        "not yet written"
+    );
+    // In batches: 5, then 5, then the last 2, then nothing.
+    assert_eq!(storage.index_deferred(5).await.unwrap(), 5);
+    assert_eq!(storage.index_deferred(5).await.unwrap(), 5);
+    assert_eq!(storage.index_deferred(5).await.unwrap(), 2);
+    assert_eq!(storage.index_deferred(5).await.unwrap(), 0);
+    assert_eq!(storage.deferred_terms().await.unwrap(), 0);
+    let found = texts(&storage, "lichen", 20).await;
+    assert_eq!(found.len(), 12);
+    assert_eq!(found[0], "deferred lichen number 11", "newest first");
+    storage.close();
+    delete_database(&name).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_bulk_ingest_is_searchable_once_the_indexer_has_run() {
+    let config = unique_config("search-indexer");
+    let background = phemossa_background::App::start(&config).await.unwrap();
+    let bob = identity(2);
+    let posts: Vec<_> = (0..20)
+        .map(|n| post(&bob, T0 + n, &format!("bulk moss {n}")))
+        .collect();
+    let report = background.ingest(&posts).await.unwrap();
+    assert_eq!(report.stored, 20);
+    // The indexer writes the terms once storing has paused (a second); no deadline is asserted
+    // here beyond the harness's own, only that it gets there.
+    loop {
+        if background.storage().deferred_terms().await.unwrap() == 0 {
+            break;
+        }
+        sleep_ms(200).await;
+    }
+    assert_eq!(texts(background.storage(), "moss", 50).await.len(), 20);
+    background.close();
+    delete_config(&config).await;
+}
+
+async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }

@@ -89,6 +89,15 @@ pub fn StorageSection() -> Element {
                             span { class: "exact", "events removed by retention" }
                         }
                     }
+                    if s.search_pending > 0 {
+                        div {
+                            dt { "Waiting for search" }
+                            dd {
+                                "{group_digits(s.search_pending)}"
+                                span { class: "exact", "posts, found by search a moment after storing pauses" }
+                            }
+                        }
+                    }
                     if let Some(b) = browser() {
                         div {
                             dt { "Kept when disk is low" }

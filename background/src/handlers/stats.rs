@@ -1,15 +1,16 @@
-//! GetStats: what this browser holds (from the storage totals) and how much memory the
-//! background's WebAssembly uses.
+//! GetStats: what this browser holds (from the storage totals), how much memory the background's
+//! WebAssembly uses, and how many posts wait for their search terms.
 
 use phemossa_api::{ApiError, Response};
 use wasm_bindgen::JsCast as _;
 
 use crate::storage::Storage;
 
-/// The storage totals, with the module's memory filled in.
+/// The storage totals, with the module's memory and the posts waiting for search filled in.
 pub async fn stats(storage: &Storage) -> Result<Response, ApiError> {
     let mut stats = storage.stats().await?;
     stats.wasm_memory_bytes = wasm_memory_bytes();
+    stats.search_pending = storage.deferred_terms().await?;
     Ok(Response::Stats(stats))
 }
 

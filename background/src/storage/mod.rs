@@ -19,6 +19,6 @@ mod write;
 pub use connection::Storage;
 pub use feed::StoredPost;
 pub use meta::{BackupRecord, PeerRecord};
-pub use records::{EventRecord, NicknameRecord, ProfileRecord};
+pub use records::{EventRecord, NicknameRecord, ProfileRecord, Terms};
 pub use schema::{DATABASE, STORES, VERSION};
 pub use search::{Found, MAX_SEARCH_SCAN};

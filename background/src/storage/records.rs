@@ -6,6 +6,17 @@ use phemossa_api::StorageStats;
 use phemossa_core::{search, BlobHash, Content, Event, EventId, Profile, PublicKey};
 use serde::{Deserialize, Serialize};
 
+/// When a post's search terms are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Terms {
+    /// With the post: it is found at once. For the user's own posts and small batches.
+    Now,
+    /// By the search indexer once storing has paused: a post costs one index entry on the write
+    /// path instead of one per word (a quarter to 40 % of the ingest rate, docs/benchmarks.md).
+    /// For a sync's or an import's bulk writes.
+    Later,
+}
+
 /// One row of `events`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EventRecord {
@@ -25,6 +36,10 @@ pub struct EventRecord {
     /// (`storage/search.rs`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub terms: Vec<String>,
+    /// Present (1) on a post whose terms are still to be written: the sparse `unindexed` index
+    /// lists exactly these, for the search indexer (`search_indexer.rs`). Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unindexed: Option<u8>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -35,7 +50,7 @@ pub struct PostFields {
 }
 
 impl EventRecord {
-    pub fn from_event(event: &Event) -> Self {
+    pub fn from_event(event: &Event, terms: Terms) -> Self {
         let json = event.to_json();
         let post = match &event.content {
             Content::Post(post) => Some(PostFields {
@@ -45,10 +60,11 @@ impl EventRecord {
             }),
             Content::Follow { .. } | Content::Unfollow { .. } | Content::Profile(_) => None,
         };
-        let terms = post
-            .as_ref()
-            .map(|post| search::terms(&post.text, event.timestamp))
-            .unwrap_or_default();
+        let (terms, unindexed) = match (&post, terms) {
+            (Some(post), Terms::Now) => (search::terms(&post.text, event.timestamp), None),
+            (Some(_), Terms::Later) => (Vec::new(), Some(1)),
+            (None, _) => (Vec::new(), None),
+        };
         Self {
             id: event.id,
             author: event.author,
@@ -58,7 +74,17 @@ impl EventRecord {
             json,
             post,
             terms,
+            unindexed,
         }
+    }
+
+    /// Writes the terms of a post whose terms were deferred (or that predates search).
+    pub fn with_terms(mut self) -> Self {
+        if let Some(post) = &self.post {
+            self.terms = search::terms(&post.text, self.timestamp);
+        }
+        self.unindexed = None;
+        self
     }
 }
 
@@ -155,6 +181,7 @@ impl StatsRecord {
             bytes: self.bytes,
             pruned: self.pruned,
             wasm_memory_bytes: 0,
+            search_pending: 0,
         }
     }
 }

@@ -5,8 +5,8 @@ use crate::db::{IndexSpec, StoreSpec};
 
 pub const DATABASE: &str = "phemossa";
 /// 1: events, follows, peers, meta. 2 (December 2026): profiles, superseded, nicknames. 3: the
-/// `events` index `terms`.
-pub const VERSION: u32 = 3;
+/// `events` index `terms`. 4: the `events` index `unindexed`.
+pub const VERSION: u32 = 4;
 
 pub const EVENTS: &str = "events";
 pub const FOLLOWS: &str = "follows";
@@ -27,6 +27,9 @@ pub const AUTHOR_TIMESTAMP: &str = "author_timestamp";
 /// `events` multi-entry index of each post's search terms (`core::search::terms`): a post is
 /// keyed once per word, with its timestamp, so a word's posts read newest first.
 pub const TERMS: &str = "terms";
+/// `events` index of the posts whose terms the search indexer has still to write (sparse: only
+/// records with the `unindexed` field are in it).
+pub const UNINDEXED: &str = "unindexed";
 /// `follows` index of the records a key wrote.
 pub const BY_FOLLOWER: &str = "follower";
 /// `follows` index of the records naming a key as followee: who follows it.
@@ -64,6 +67,11 @@ pub static STORES: [StoreSpec; 7] = [
                 name: TERMS,
                 key_path: &["terms"],
                 multi_entry: true,
+            },
+            IndexSpec {
+                name: UNINDEXED,
+                key_path: &["unindexed"],
+                multi_entry: false,
             },
         ],
     },

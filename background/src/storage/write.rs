@@ -11,7 +11,7 @@ use phemossa_core::{Event, FollowRecord, PublicKey};
 use wasm_bindgen::JsValue;
 
 use super::connection::Storage;
-use super::records::{EventRecord, ProfileRecord, StatsRecord, SupersededRecord, STATS_KEY};
+use super::records::{EventRecord, ProfileRecord, StatsRecord, SupersededRecord, Terms, STATS_KEY};
 use super::schema::{BY_AUTHOR, EVENTS, FOLLOWS, META, PROFILES, SUPERSEDED};
 use crate::db;
 use crate::error::BackgroundError;
@@ -44,11 +44,29 @@ impl Storage {
         Ok(stored.first().copied().unwrap_or(false))
     }
 
+    /// As [`Storage::insert_all`], with the search terms of posts written now ([`Terms::Now`]) or
+    /// left to the search indexer ([`Terms::Later`]).
+    pub async fn insert_all_with(
+        &self,
+        events: &[Event],
+        terms: Terms,
+    ) -> Result<Vec<bool>, BackgroundError> {
+        self.insert_batch(events, terms).await
+    }
+
     /// Stores every event of `events` not stored yet, in one transaction; says for each whether
     /// it was new. A repeated id within the batch is stored once. A profile is stored only if it
     /// supersedes its author's current one, which it then replaces (protocol.md §5.1); one that
     /// does not is not new, and its id is remembered as superseded.
     pub async fn insert_all(&self, events: &[Event]) -> Result<Vec<bool>, BackgroundError> {
+        self.insert_batch(events, Terms::Now).await
+    }
+
+    async fn insert_batch(
+        &self,
+        events: &[Event],
+        terms: Terms,
+    ) -> Result<Vec<bool>, BackgroundError> {
         if events.is_empty() {
             return Ok(Vec::new());
         }
@@ -113,7 +131,7 @@ impl Storage {
         // The writes are not awaited one by one: a failed one aborts the transaction with its
         // error, which the commit reports; awaiting each would cost a wake-up per event.
         for (event, new) in events.iter().zip(new.iter_mut()).filter(|(_, new)| **new) {
-            let record = EventRecord::from_event(event);
+            let record = EventRecord::from_event(event, terms);
             if let Some(profile) = event.as_profile() {
                 let candidate = (event.timestamp, event.id);
                 let replaced = match current.get(&event.author) {
