@@ -19,11 +19,13 @@ pub use network::{
     CandidateType, ConnectionKind, DirectState, NetworkState, NetworkStatus, PathInfo, PeerInfo,
     RelayInfo, RelayState, SyncProgress,
 };
-pub use people::{FollowerEntry, InviteInfo, Person, MAX_NICKNAME_CHARS};
+pub use people::{
+    AvatarEdit, BlobData, BlobPurpose, FollowerEntry, InviteInfo, Person, MAX_NICKNAME_CHARS,
+};
 use serde::{Deserialize, Serialize};
 
 use phemossa_core::feed::FeedCursor;
-use phemossa_core::keys::{EventId, PublicKey};
+use phemossa_core::keys::{BlobHash, EventId, PublicKey};
 use phemossa_core::retention::RetentionSettings;
 use phemossa_core::settings::NetworkSettings;
 use phemossa_core::Error;
@@ -133,10 +135,20 @@ pub enum Request {
     /// The user, everyone they follow, their followers and everyone they gave a nickname, as
     /// [`Person`]s.
     GetPeople,
-    /// Signs and publishes a new profile of the user's; the avatar stays as it was.
+    /// Signs and publishes a new profile of the user's, its avatar as `avatar` says (kept as it
+    /// was when the field is left out).
     SetProfile {
         name: String,
         about: String,
+        #[serde(default)]
+        avatar: AvatarEdit,
+    },
+    /// A picture by its hash (an avatar or a post image, as `purpose` says): its bytes when
+    /// held, else [`Response::BlobPending`] while it is fetched from peers, and a
+    /// [`Push::BlobStored`] when it arrives.
+    GetBlob {
+        hash: BlobHash,
+        purpose: BlobPurpose,
     },
     /// Gives `public_key` a private nickname; an empty one removes it.
     SetNickname {
@@ -162,7 +174,7 @@ pub enum Topic {
     Following,
     Identity,
     Network,
-    /// Profiles, nicknames and followers.
+    /// Profiles, nicknames, followers, and pictures as they arrive.
     People,
 }
 
@@ -190,6 +202,9 @@ pub enum Response {
     Followers(Vec<FollowerEntry>),
     Invite(InviteInfo),
     Found(SearchPage),
+    Blob(BlobData),
+    /// The blob is not held yet; it is being fetched (a [`Push::BlobStored`] says when).
+    BlobPending(BlobHash),
     BackupStatus(BackupStatus),
     Stats(StorageStats),
     Backup(BackupFile),
@@ -220,6 +235,8 @@ pub enum Push {
     People(Vec<Person>),
     /// Who follows the user changed.
     Followers(Vec<FollowerEntry>),
+    /// A picture pages asked for arrived and is stored: ask for it again.
+    BlobStored(BlobHash),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -340,6 +357,10 @@ pub enum ApiError {
     InvalidProfile {
         reason: String,
     },
+    /// A picture that cannot be used: not an image, or too large (docs/protocol.md §12.3).
+    InvalidPicture {
+        reason: String,
+    },
     WeakPassphrase {
         min: usize,
     },
@@ -383,6 +404,9 @@ impl fmt::Display for ApiError {
             ),
             ApiError::InvalidProfile { reason } => {
                 write!(f, "That was not saved: the {reason}.")
+            }
+            ApiError::InvalidPicture { reason } => {
+                write!(f, "That picture cannot be used: {reason}.")
             }
             ApiError::WeakPassphrase { min } => {
                 write!(f, "Choose a passphrase of at least {min} characters.")
@@ -428,6 +452,9 @@ impl From<Error> for ApiError {
             | Error::NameTooLong { .. }
             | Error::InvalidName { .. }
             | Error::AboutTooLong { .. } => ApiError::InvalidProfile {
+                reason: error.to_string(),
+            },
+            Error::BlobTooLarge { .. } | Error::NotAnImage { .. } => ApiError::InvalidPicture {
                 reason: error.to_string(),
             },
             Error::WeakPassphrase { min } => ApiError::WeakPassphrase { min },

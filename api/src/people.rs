@@ -143,3 +143,50 @@ mod tests {
         ));
     }
 }
+
+/// What a profile edit does to the avatar.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "do", rename_all = "snake_case")]
+pub enum AvatarEdit {
+    /// Keep the current avatar (or none).
+    #[default]
+    Keep,
+    /// No avatar: the key's picture is shown instead.
+    Remove,
+    /// This picture, already cropped and re-encoded by the page (at most 256×256 and
+    /// `core::limits::MAX_AVATAR_BYTES`), as standard base64.
+    Set { base64: String },
+}
+
+/// What a picture is for; it sets the most bytes a fetch accepts (docs/protocol.md §12.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlobPurpose {
+    Avatar,
+    Image,
+}
+
+impl From<BlobPurpose> for phemossa_core::blob::BlobKind {
+    fn from(purpose: BlobPurpose) -> Self {
+        match purpose {
+            BlobPurpose::Avatar => Self::Avatar,
+            BlobPurpose::Image => Self::Image,
+        }
+    }
+}
+
+/// A stored picture for a page to show: its bytes as standard base64 and the MIME type its
+/// first bytes say (`core::blob::ImageFormat`), never one a peer claimed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobData {
+    pub hash: BlobHash,
+    pub mime: String,
+    pub base64: String,
+}
+
+impl BlobData {
+    /// A `data:` URL of the picture, for an `img` element.
+    pub fn data_url(&self) -> String {
+        format!("data:{};base64,{}", self.mime, self.base64)
+    }
+}

@@ -10,7 +10,9 @@ use phemossa_core::{Event, PublicKey};
 use crate::changes::Changes;
 use crate::error::BackgroundError;
 use crate::follow_state::FollowState;
-use crate::handlers::{archive, backup, feed, follows, network, people, post, retention, stats};
+use crate::handlers::{
+    archive, backup, blobs, feed, follows, network, people, post, retention, stats,
+};
 use crate::identity::{self, IdentityStore};
 use crate::ingest::{Ingest, IngestReport};
 use crate::network::handle::{NetworkHandle, NodeLink};
@@ -172,8 +174,13 @@ impl App {
             }
             Request::GetFollowing => Ok(follows::following(user)),
             Request::GetPeople => people::people(user, storage).await,
-            Request::SetProfile { name, about } => {
-                people::set_profile(user, storage, changes, &name, &about).await
+            Request::SetProfile {
+                name,
+                about,
+                avatar,
+            } => people::set_profile(user, storage, changes, &name, &about, avatar).await,
+            Request::GetBlob { hash, purpose } => {
+                blobs::get(storage, &self.node, hash, purpose.into()).await
             }
             Request::SetNickname {
                 public_key,

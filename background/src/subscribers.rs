@@ -67,6 +67,6 @@ fn topic_of(push: &Push) -> Topic {
         Push::Following(_) => Topic::Following,
         Push::Identity(_) => Topic::Identity,
         Push::Network(_) => Topic::Network,
-        Push::People(_) | Push::Followers(_) => Topic::People,
+        Push::People(_) | Push::Followers(_) | Push::BlobStored(_) => Topic::People,
     }
 }

@@ -7,7 +7,7 @@ mod common;
 use std::rc::Rc;
 
 use common::*;
-use phemossa_api::{ApiError, Person, Push, Request, Response, Topic};
+use phemossa_api::{ApiError, AvatarEdit, Person, Push, Request, Response, Topic};
 use phemossa_background::{App, PushSink, Storage};
 use wasm_bindgen_test::*;
 
@@ -172,6 +172,7 @@ async fn the_users_profile_nicknames_and_followers_are_answered_and_pushed() {
             Request::SetProfile {
                 name: "  Ada  ".into(),
                 about: "Counts things.".into(),
+                avatar: AvatarEdit::Keep,
             },
             &port,
         )
@@ -193,6 +194,7 @@ async fn the_users_profile_nicknames_and_followers_are_answered_and_pushed() {
                 Request::SetProfile {
                     name: name.into(),
                     about: about.into(),
+                    avatar: AvatarEdit::Keep,
                 },
                 &port,
             )

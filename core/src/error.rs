@@ -125,6 +125,19 @@ pub enum Error {
     /// pasted it ("the invite's checksum does not match: a character was mistyped or lost").
     #[error("{reason}")]
     MalformedInvite { reason: String },
+    #[error("blob message is malformed: {reason}")]
+    MalformedBlobMessage { reason: String },
+    #[error("blob is {bytes} bytes, more than the {max}-byte limit for {what}")]
+    BlobTooLarge {
+        bytes: u64,
+        max: u64,
+        what: &'static str,
+    },
+    #[error("blob bytes hash to {computed}, not to the {expected} that was asked for")]
+    BlobHashMismatch { expected: String, computed: String },
+    /// A picture a person chose that is not a PNG, JPEG, WebP or GIF image (crate::blob).
+    #[error("{what} is not a PNG, JPEG, WebP or GIF image")]
+    NotAnImage { what: &'static str },
 }
 
 impl Error {
@@ -180,6 +193,10 @@ impl Error {
             Error::ReconciliationRefused => "reconciliation_refused",
             Error::ReconcileSetTooLarge { .. } => "reconcile_set_too_large",
             Error::MalformedInvite { .. } => "malformed_invite",
+            Error::MalformedBlobMessage { .. } => "malformed_blob_message",
+            Error::BlobTooLarge { .. } => "blob_too_large",
+            Error::BlobHashMismatch { .. } => "blob_hash_mismatch",
+            Error::NotAnImage { .. } => "not_an_image",
         }
     }
 }

@@ -10,6 +10,7 @@
 //! `bad_signature` means the same wherever it is counted.
 
 pub mod backup;
+pub mod blob;
 pub mod error;
 pub mod event;
 pub mod feed;

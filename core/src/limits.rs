@@ -28,3 +28,15 @@ pub const MAX_NAME_CHARS: usize = 50;
 
 /// Most characters of a profile's about text; it may be empty.
 pub const MAX_ABOUT_CHARS: usize = 500;
+
+/// Largest avatar blob, in bytes. A 256×256 picture re-encoded in the browser is 10–40 KiB;
+/// 128 KiB leaves room for a detailed one while every profile a person sees stays cheap to fetch
+/// (docs/protocol.md §12.3).
+pub const MAX_AVATAR_BYTES: u64 = 128 * 1024;
+
+/// Largest image blob in a post, in bytes: a photo re-encoded to at most 1,600 px on the long
+/// side fits in well under 1 MiB as JPEG or WebP (docs/protocol.md §12.3).
+pub const MAX_IMAGE_BYTES: u64 = 1024 * 1024;
+
+/// Largest blob of any kind: what a node serves or fetches at most.
+pub const MAX_BLOB_BYTES: u64 = MAX_IMAGE_BYTES;

@@ -4,6 +4,8 @@
 //!
 //! - [`backoff`]: the one doubling wait everything the node retries uses, each with its own
 //!   first wait and cap.
+//! - [`blob_fetches`]: which peer to fetch each wanted blob from, a few at a time, and whose
+//!   fault bad bytes are.
 //! - [`admission`]: which peers a node connects to when its slots run short, with slots kept
 //!   for peers that have delivered valid events (an eclipse defence).
 //! - [`discovery`]: the rendezvous namespaces a node registers in and looks up.
@@ -31,6 +33,7 @@
 
 pub mod admission;
 pub mod backoff;
+pub mod blob_fetches;
 pub mod direct;
 pub mod discovery;
 pub mod gossip;

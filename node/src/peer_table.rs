@@ -76,6 +76,9 @@ pub struct Peer<C, R, D> {
     pub invalid_before: u64,
     /// Direct connection attempts this peer broke the signaling protocol in, this run.
     pub signaling_faults: u64,
+    /// Blob requests this peer answered with malformed messages or bytes that are not the
+    /// blob asked for, this run (docs/protocol.md §12.4).
+    pub blob_faults: u64,
     pub last_seen: u64,
     pub banned: bool,
     /// When the ban lapses (`limits::BAN_MS` after it began), kept across restarts.
@@ -114,6 +117,7 @@ impl<C: Copy + Eq + Hash, R, D> Peer<C, R, D> {
             events_received: 0,
             invalid_before: 0,
             signaling_faults: 0,
+            blob_faults: 0,
             last_seen: 0,
             banned: false,
             banned_until: None,
@@ -163,7 +167,10 @@ impl<C: Copy + Eq + Hash, R, D> Peer<C, R, D> {
     }
 
     pub fn invalid(&self) -> u64 {
-        self.invalid_before + self.signaling_faults + u64::from(self.score.total_invalid())
+        self.invalid_before
+            + self.signaling_faults
+            + self.blob_faults
+            + u64::from(self.score.total_invalid())
     }
 
     /// Whether the peer's bad input on both protocols and gossip together has reached the

@@ -23,7 +23,8 @@ use phemossa_core::PublicKey;
 use phemossa_ui::feed::merge_feed;
 use phemossa_ui::people::Directory;
 use phemossa_ui::{
-    use_client_provider, use_connection, use_network_watch, use_pushes, PersonName, PublicKeyField,
+    picture_stored, use_client_provider, use_connection, use_network_watch, use_pushes, PersonName,
+    PublicKeyField,
 };
 use wasm_bindgen::prelude::*;
 
@@ -97,6 +98,7 @@ fn App() -> Element {
                     load_backup_status(client, backup).await;
                 }
                 Push::Network(status) => network.pushed(status),
+                Push::BlobStored(hash) => picture_stored(client, people, hash),
             }
         }
     });

@@ -8,12 +8,14 @@
 //! - [`v1`]: plain id exchange, the per-peer [`Session`].
 //! - [`v2`]: range-based set reconciliation, the per-peer [`Reconciler`], under its own
 //!   protocol id.
+//! - [`blob`]: blob transfer (§12): its messages and [`blob::BlobFetch`], one blob from one peer.
 //! - [`machine`]: [`SyncMachine`], one interface over both, so a driver holds either.
 //! - `fetched`: the fetch stage both versions share (taking the events a pull asked for).
 //! - [`peer_score`]: counting a peer's bad input and deciding when to disconnect.
 //! - `testing` (feature `testing`): an in-memory store and links that run two sessions against
 //!   each other, for tests, the vectors and the cost examples.
 
+pub mod blob;
 mod fetched;
 mod flight;
 pub mod limits;

@@ -1,14 +1,20 @@
 // people.test.mjs: people shown by name, not by key (issue 13). Three browsers and a relay in the
-// test's network namespace: A names itself and shares an invite; B, with no relay set up, follows
-// A by pasting the invite and takes its relays; B sees A's name and picture on A's posts; C takes
+// test's network namespace: A names itself, picks a photo with GPS tags as avatar (published as
+// a 256×256 WebP without them) and shares an invite; B, with no relay set up, follows A by
+// pasting the invite and takes its relays; B sees A's name and avatar on A's posts, the
+// avatar's bytes hashing to what A's profile names; C takes
 // A's name and B sees the two apart; B's nickname for A replaces A's name; search finds people;
 // A's follow of B shows in B's followers; search finds people and posts; all of it survives
 // B's restart. Bad input (a mistyped
 // invite, a name over the limit) is refused in words and changes nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { TEST_TIMEOUT, expectAlert, feedHas, follow, listItems, post, readPublicKey, until } from './helpers.mjs';
-import { launchBrowser, setBootstrap, startRelay } from './p2p-harness.mjs';
+import { launchBrowser, portClient, setBootstrap, startRelay } from './p2p-harness.mjs';
 
 const PROFILE_TIMEOUT = 20_000;
 
@@ -26,6 +32,42 @@ async function saveProfile(session, name, about = '') {
     (v) => /^phemossa1[a-z0-9]+$/.test(v) && v.length > 100);
   return { options, invite: text };
 }
+
+/**
+ * A 640×480 JPEG drawn in `page`, with an EXIF segment holding GPS tags (latitude 48° 51′ 24″ N)
+ * spliced in after its start marker, as a phone's photo carries: the bytes, and the GPS marker
+ * bytes the avatar made from it must not contain.
+ */
+async function jpegWithGps(page) {
+  const jpeg = Buffer.from(await page.evaluate(async () => {
+    const canvas = new OffscreenCanvas(640, 480);
+    const g = canvas.getContext('2d');
+    g.fillStyle = '#2a7'; g.fillRect(0, 0, 640, 480);
+    g.fillStyle = '#fd3'; g.beginPath(); g.arc(320, 240, 150, 0, 2 * Math.PI); g.fill();
+    const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.9 });
+    return Array.from(new Uint8Array(await blob.arrayBuffer()));
+  }));
+  // TIFF, big-endian: IFD0 with one entry (GPSInfo → the GPS IFD at 26), the GPS IFD with
+  // GPSLatitudeRef "N" and GPSLatitude 48/1, 51/1, 2400/100 (its rationals at 56).
+  const u16 = (n) => [n >> 8, n & 255];
+  const u32 = (n) => [n >>> 24, (n >> 16) & 255, (n >> 8) & 255, n & 255];
+  const tiff = [
+    0x4d, 0x4d, 0, 42, ...u32(8),
+    ...u16(1), ...u16(0x8825), ...u16(4), ...u32(1), ...u32(26), ...u32(0),
+    ...u16(2),
+    ...u16(1), ...u16(2), ...u32(2), 0x4e, 0, 0, 0,
+    ...u16(2), ...u16(5), ...u32(3), ...u32(56),
+    ...u32(0),
+    ...u32(48), ...u32(1), ...u32(51), ...u32(1), ...u32(2400), ...u32(100),
+  ];
+  const exif = Buffer.from([...Buffer.from('Exif\0\0', 'latin1'), ...tiff]);
+  const app1 = Buffer.concat([Buffer.from([0xff, 0xe1, ...u16(exif.length + 2)]), exif]);
+  const gpsMarker = Buffer.from([...u32(48), ...u32(1), ...u32(51), ...u32(1)]);
+  return { bytes: Buffer.concat([jpeg.subarray(0, 2), app1, jpeg.subarray(2)]), gpsMarker };
+}
+
+/** The bytes of a `data:…;base64,` URL. */
+const dataUrlBytes = (url) => Buffer.from(url.slice(url.indexOf(',') + 1), 'base64');
 
 /** The Feed items of `page` that contain `text`, as their text. */
 const feedItemsWith = async (page, text) => (await listItems(page, 'Feed')).filter((t) => t.includes(text));
@@ -49,6 +91,33 @@ test('people are shown by name and picture, told apart, nicknamed, found and fol
     await qr.waitFor();
     assert.ok((await qr.getAttribute('src')).startsWith('data:image/svg+xml,'), 'the QR code is an image');
     assert.ok(invite.length > 100, `the invite holds the relay too (${invite.length} characters)`);
+
+    // A picks a phone-sized photo with GPS tags as avatar: it is cropped, scaled to 256×256 and
+    // saved afresh, so the avatar published carries no EXIF and no location.
+    const photo = await jpegWithGps(aOptions);
+    assert.ok(photo.bytes.includes(Buffer.from('Exif\0\0', 'latin1')) && photo.bytes.includes(photo.gpsMarker),
+      'the test photo carries EXIF GPS tags');
+    const photoPath = path.join(await mkdtemp(path.join(os.tmpdir(), 'phemossa-photo-')), 'holiday.jpg');
+    await writeFile(photoPath, photo.bytes);
+    await aOptions.getByLabel('Avatar', { exact: true }).setInputFiles(photoPath);
+    await until('the avatar to be prepared', () => aOptions.getByRole('status').allInnerTexts(),
+      (list) => list.some((x) => /New avatar ready/.test(x)));
+    await aOptions.getByRole('button', { name: 'Save profile' }).click();
+    await until('the profile to be saved with its avatar', () => aOptions.getByRole('status').allInnerTexts(),
+      (list) => list.some((x) => /Profile saved/.test(x)));
+    const ownAvatar = dataUrlBytes(await aOptions.getByRole('img', { name: 'Your avatar' }).getAttribute('src'));
+    assert.equal(ownAvatar.subarray(0, 4).toString('latin1'), 'RIFF', 'saved as WebP');
+    assert.equal(ownAvatar.subarray(8, 12).toString('latin1'), 'WEBP');
+    for (const marker of ['Exif', 'EXIF', 'GPS']) {
+      assert.ok(!ownAvatar.includes(Buffer.from(marker, 'latin1')), `no ${marker} in the avatar`);
+    }
+    assert.ok(!ownAvatar.includes(photo.gpsMarker), 'no GPS coordinates in the avatar');
+    // The profile names the avatar by the SHA-256 of exactly these bytes.
+    const aPort = await portClient(a);
+    const aSelf = (await aPort.request({ method: 'get_people' })).find((p) => p.public_key === aKey);
+    const avatarHash = createHash('sha256').update(ownAvatar).digest('hex');
+    assert.equal(aSelf?.avatar, avatarHash, "A's profile names its avatar's SHA-256");
+    await aPort.page.close();
     await aOptions.close();
     const first = `A's first post, about moss gardens (${tag})`;
     await post(aPopup, first);
@@ -77,6 +146,11 @@ test('people are shown by name and picture, told apart, nicknamed, found and fol
       (items) => items.length === 1 && items[0].includes(aName) && items[0].includes(aKey.slice(0, 8)), PROFILE_TIMEOUT);
     const aItem = bPopup.getByRole('list', { name: 'Feed' }).getByRole('listitem').filter({ hasText: first });
     await aItem.getByRole('img', { name: aName }).waitFor();
+    // A's avatar, fetched from A over the blob protocol, whose bytes hash to what A's profile says.
+    const shown = await until("B's feed to show A's avatar", () => aItem.getByRole('img', { name: aName }).getAttribute('src'),
+      (src) => src.startsWith('data:image/webp;base64,'), PROFILE_TIMEOUT);
+    assert.equal(createHash('sha256').update(dataUrlBytes(shown)).digest('hex'), avatarHash,
+      "the avatar B shows is the blob A's profile names");
     await until("B's Following list to name A", () => listItems(bPopup, 'Following'), (l) => l.some((x) => x.includes(aName)));
 
     // C takes A's name; B follows C by key and sees the two apart: different fingerprints, both
@@ -140,6 +214,11 @@ test('people are shown by name and picture, told apart, nicknamed, found and fol
       (items) => items.length === 1 && items[0].includes('Auntie A'));
     await until("B's feed to name C after a restart", () => feedItemsWith(bAgain, impostor),
       (items) => items.length === 1 && items[0].includes(aName));
+    const aAgain = bAgain.getByRole('list', { name: 'Feed' }).getByRole('listitem').filter({ hasText: first });
+    await until("B's feed to show A's avatar after a restart, from its own store",
+      () => aAgain.getByRole('img', { name: 'Auntie A' }).getAttribute('src'),
+      (src) => src.startsWith('data:image/webp;base64,')
+        && createHash('sha256').update(dataUrlBytes(src)).digest('hex') === avatarHash);
     await until("B's Followers list after a restart", () => listItems(bAgain, 'Followers'),
       (l) => l.some((x) => x.includes('Auntie A')));
   });

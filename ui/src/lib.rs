@@ -11,6 +11,7 @@ pub mod feed;
 pub mod format;
 pub mod network;
 pub mod people;
+pub mod picture;
 
 mod client;
 mod components;
@@ -28,7 +29,7 @@ pub use components::{
 pub use gloo_timers::future::sleep;
 pub use network_watch::{use_network_watch, NetworkWatch};
 pub use page::{launch, use_connection, Connection};
-pub use person::{People, PersonName};
+pub use person::{ask_picture, picture_stored, People, PersonName};
 pub use reconnect::use_reconnects;
 pub use sync_bar::SyncBar;
 pub use time::{focus_later, now_ms, use_clock_provider, TimeAgo};

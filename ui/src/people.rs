@@ -1,22 +1,28 @@
 //! How people are shown: the name a page shows for a key (the user's nickname, else the name they
 //! chose, always with the key's fingerprint), whether two people shown share a name, and the
-//! picture drawn from a key when there is no avatar. Pure, so tested natively.
+//! picture shown: their avatar once loaded, else one drawn from the key. Pure, so tested natively.
 //!
 //! Names are chosen by their owners and anyone can choose any name, so a name is never shown
 //! alone (docs/protocol.md §5.1): the fingerprint and the key's picture go with it, and two
 //! people who look alike by name are marked as such.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use phemossa_api::Person;
+use phemossa_core::keys::BlobHash;
 use phemossa_core::PublicKey;
 
 use crate::format::svg_data_url;
 
-/// Everyone a page knows by key, from `GetPeople` and `People` pushes.
+/// Everyone a page knows by key, from `GetPeople` and `People` pushes, and the avatars it has
+/// loaded for them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Directory {
     people: HashMap<PublicKey, Person>,
+    /// Avatars loaded, as `data:` URLs, by blob hash.
+    pictures: HashMap<BlobHash, String>,
+    /// Avatars asked of the background and not loaded yet (it is fetching them from peers).
+    asked: HashSet<BlobHash>,
 }
 
 /// What to show for one key.
@@ -69,6 +75,37 @@ impl Directory {
             fingerprint: key.short(),
             same_name,
         }
+    }
+
+    /// The picture to show for `key`: their avatar once loaded, else the key's own picture.
+    pub fn picture(&self, key: &PublicKey) -> String {
+        self.avatar_of(key)
+            .and_then(|hash| self.pictures.get(&hash))
+            .cloned()
+            .unwrap_or_else(|| key_picture(key))
+    }
+
+    /// The avatar `key`'s profile names, if any.
+    pub fn avatar_of(&self, key: &PublicKey) -> Option<BlobHash> {
+        self.people.get(key).and_then(|person| person.avatar)
+    }
+
+    /// Whether the avatar `hash` should be asked for now: neither loaded nor asked already.
+    /// Marks it asked.
+    pub fn ask_picture(&mut self, hash: BlobHash) -> bool {
+        !self.pictures.contains_key(&hash) && self.asked.insert(hash)
+    }
+
+    /// The avatar `hash` loaded as `data_url`.
+    pub fn picture_loaded(&mut self, hash: BlobHash, data_url: String) {
+        self.asked.remove(&hash);
+        self.pictures.insert(hash, data_url);
+    }
+
+    /// The background stored the avatar `hash` it was fetching: it may be asked for again.
+    /// Returns whether this page was waiting for it.
+    pub fn picture_stored(&mut self, hash: &BlobHash) -> bool {
+        self.asked.remove(hash)
     }
 
     /// People whose shown name or fingerprint contains `query` (ignoring case), names first.
@@ -212,6 +249,29 @@ mod tests {
         assert!(names("  ").is_empty());
         let third = Identity::from_seed([3; 32]).public_key().short();
         assert_eq!(names(&third[..6]), [None]);
+    }
+
+    #[test]
+    fn an_avatar_is_shown_once_loaded_and_asked_for_once() {
+        let mut ada = person(1, Some("Ada"), None);
+        let hash = BlobHash::from_bytes([7; 32]);
+        ada.avatar = Some(hash);
+        let key = ada.public_key;
+        let mut directory = Directory::default();
+        directory.merge([ada]);
+        assert_eq!(
+            directory.picture(&key),
+            key_picture(&key),
+            "the key's until loaded"
+        );
+        assert!(directory.ask_picture(hash));
+        assert!(!directory.ask_picture(hash), "asked once");
+        // The background fetched it from a peer: asked again, then shown.
+        assert!(directory.picture_stored(&hash));
+        assert!(directory.ask_picture(hash));
+        directory.picture_loaded(hash, "data:image/webp;base64,AAAA".into());
+        assert_eq!(directory.picture(&key), "data:image/webp;base64,AAAA");
+        assert!(!directory.ask_picture(hash), "loaded already");
     }
 
     #[test]

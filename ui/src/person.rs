@@ -5,7 +5,13 @@
 use dioxus::prelude::*;
 use phemossa_core::PublicKey;
 
-use crate::people::{key_picture, Directory};
+use phemossa_api::{BlobPurpose, Request, Response};
+use phemossa_core::keys::BlobHash;
+
+use phemossa_webext::PortClient;
+
+use crate::client::use_client;
+use crate::people::Directory;
 
 /// The people a page knows, shared by its parts (`use_context_provider` in each page's root).
 pub type People = Signal<Directory>;
@@ -24,9 +30,15 @@ pub fn PersonName(
     } else {
         label.display().to_owned()
     };
-    // The picture is drawn from the key until avatar images are fetched (issue 13's blobs), so
-    // a copied name never comes with the original's picture.
-    let picture = key_picture(&public_key);
+    // Their avatar once loaded, the key's picture until then (and for anyone without one).
+    let picture = people.read().picture(&public_key);
+    let avatar = people.read().avatar_of(&public_key);
+    let client = use_client();
+    use_effect(use_reactive!(|avatar| {
+        if let Some(hash) = avatar {
+            ask_picture(client.clone(), people, hash);
+        }
+    }));
     let size = if large { 48 } else { 24 };
     rsx! {
         span { class: if large { "person large" } else { "person" },
@@ -52,5 +64,30 @@ pub fn PersonName(
                 }
             }
         }
+    }
+}
+
+/// Loads the avatar `hash` from the background unless it is loaded or asked for already. One
+/// not held yet is fetched from peers; `picture_stored` (on the `BlobStored` push) asks again.
+pub fn ask_picture(client: PortClient, mut people: People, hash: BlobHash) {
+    if !people.write().ask_picture(hash) {
+        return;
+    }
+    spawn(async move {
+        let request = Request::GetBlob {
+            hash,
+            purpose: BlobPurpose::Avatar,
+        };
+        if let Ok(Response::Blob(data)) = client.request(request).await {
+            people.write().picture_loaded(hash, data.data_url());
+        }
+    });
+}
+
+/// The background stored the picture `hash` it was fetching for a page: load it if this page
+/// was waiting for it.
+pub fn picture_stored(client: PortClient, mut people: People, hash: BlobHash) {
+    if people.write().picture_stored(&hash) {
+        ask_picture(client, people, hash);
     }
 }

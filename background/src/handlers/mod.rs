@@ -4,6 +4,7 @@
 
 pub mod archive;
 pub mod backup;
+pub mod blobs;
 pub mod feed;
 pub mod follows;
 pub mod network;

@@ -4,7 +4,10 @@
 
 use std::collections::BTreeSet;
 
-use phemossa_api::{ApiError, Push, Response};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use phemossa_api::{ApiError, AvatarEdit, Push, Response};
+use phemossa_core::blob::{check_own_image, BlobKind};
 use phemossa_core::profile::check_name;
 use phemossa_core::{Content, Event, Profile, PublicKey};
 
@@ -30,22 +33,41 @@ pub async fn people(user: &User, storage: &Storage) -> Result<Response, ApiError
     Ok(Response::People(people_of(storage, &keys).await?))
 }
 
-/// Signs and stores a new profile of the user's with `name` and `about` (trimmed), keeping the
-/// avatar of the current one, gossips it and tells the pages.
+/// Signs and stores a new profile of the user's with `name` and `about` (trimmed) and the avatar
+/// `avatar` says (a new picture is checked and stored as a blob first), gossips it and tells the
+/// pages.
 pub async fn set_profile(
     user: &User,
     storage: &Storage,
     changes: &Changes,
     name: &str,
     about: &str,
+    avatar: AvatarEdit,
 ) -> Result<Response, ApiError> {
     let identity = user.identity();
     let me = identity.public_key();
     let current = storage.profiles_of(&[me]).await?.pop();
+    // Checked before anything is stored: a refused name stores no picture.
+    check_name(name.trim())?;
+    let avatar = match avatar {
+        AvatarEdit::Keep => current.as_ref().and_then(|record| record.avatar),
+        AvatarEdit::Remove => None,
+        AvatarEdit::Set { base64 } => {
+            let bytes =
+                STANDARD
+                    .decode(base64.as_bytes())
+                    .map_err(|_| ApiError::InvalidPicture {
+                        reason: "the page sent it damaged (not base64)".into(),
+                    })?;
+            let hash = check_own_image(BlobKind::Avatar, &bytes)?;
+            storage.put_blob(&hash, BlobKind::Avatar, &bytes).await?;
+            Some(hash)
+        }
+    };
     let profile = Profile {
         name: name.trim().to_owned(),
         about: about.trim().to_owned(),
-        avatar: current.as_ref().and_then(|record| record.avatar),
+        avatar,
     };
     // After the current profile, even if the clock moved back: the newest profile wins.
     let timestamp = clock::now_ms().max(current.map_or(0, |record| record.timestamp + 1));

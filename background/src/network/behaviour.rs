@@ -1,7 +1,7 @@
 //! The browser node's libp2p stack: WebSocket and WebRTC-direct transports to relays, circuit
 //! relay client, direct browser-to-browser WebRTC (`/webrtc`, signaled over relayed
 //! connections), identify, ping, rendezvous discovery, gossipsub for new events and
-//! request-response for sync, and the swarm built from them.
+//! request-response for sync and blobs, and the swarm built from them.
 
 use std::time::Duration;
 
@@ -17,6 +17,7 @@ use libp2p::{
 use phemossa_net::SyncCodec;
 use phemossa_net::PROTOCOL_VERSION;
 use phemossa_node::limits::ConnectionCaps;
+use phemossa_sync::blob::BLOB_PROTOCOL;
 use phemossa_sync::{SYNC_PROTOCOL, SYNC_V2_PROTOCOL};
 
 use crate::error::BackgroundError;
@@ -44,6 +45,8 @@ pub struct Node {
     /// Sync v2, set reconciliation. A behaviour of its own, so each stream's protocol is known
     /// from the behaviour it arrives on.
     pub sync_v2: request_response::Behaviour<SyncCodec>,
+    /// Blob transfer (docs/protocol.md §12): the pictures events name, in 32 KiB chunks.
+    pub blob: request_response::Behaviour<SyncCodec>,
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -108,6 +111,7 @@ pub fn build_swarm(key: Keypair, caps: ConnectionCaps) -> Result<Swarm<Node>, Ba
                 gossipsub: phemossa_net::gossipsub(key)?,
                 sync: phemossa_net::sync_behaviour(SYNC_PROTOCOL),
                 sync_v2: phemossa_net::sync_behaviour(SYNC_V2_PROTOCOL),
+                blob: phemossa_net::sync_behaviour(BLOB_PROTOCOL),
             })
         })
         .map_err(|e| failed(format!("behaviour: {e}")))?

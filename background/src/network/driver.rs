@@ -19,6 +19,7 @@ use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
 use libp2p::swarm::{ConnectionId, SwarmEvent};
 use libp2p::{gossipsub, identify, relay, rendezvous, request_response, PeerId, Swarm};
 use phemossa_api::{CandidateType, ConnectionKind, NetworkStatus, PathInfo, Push};
+use phemossa_core::blob::BlobKind;
 use phemossa_core::settings::{DirectConnections, NetworkSettings};
 use phemossa_node::discovery::{author_namespaces, is_author_namespace};
 use phemossa_node::gossip::Acceptance;
@@ -30,6 +31,7 @@ use web_sys::console;
 use webrtc_b2b::address::{is_direct, webrtc_peer};
 
 use super::behaviour::{connection_limits, Node, NodeEvent};
+use super::blobs::{Blobs, Outcome};
 use super::gossip;
 use super::handle::Command;
 use super::peers::{
@@ -79,6 +81,8 @@ pub struct Driver {
     /// they arrive here and are picked up on the next tick).
     paths: PathReadings,
     paths_read_at: u64,
+    /// Pictures wanted from peers and requests for ours (`blobs.rs`).
+    blobs: Blobs,
 }
 
 impl Driver {
@@ -129,6 +133,7 @@ impl Driver {
             dial_via: HashMap::new(),
             paths: Rc::default(),
             paths_read_at: 0,
+            blobs: Blobs::default(),
         }
     }
 
@@ -187,6 +192,42 @@ impl Driver {
                 self.changed = true;
                 self.on_tick();
             }
+            Command::WantBlob { hash, kind } => {
+                let peers = self.blob_peers();
+                self.blobs.want(hash, kind, None, &peers);
+                self.carry_out_blobs(now);
+            }
+        }
+    }
+
+    /// The peers blobs may be asked of: connected, not banned, not relays (the machine's table
+    /// holds no relay).
+    fn blob_peers(&self) -> Vec<PeerId> {
+        self.node
+            .peers
+            .by_id
+            .iter()
+            .filter(|(_, peer)| peer.connected() && !peer.banned)
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    fn on_blob(&mut self, event: request_response::Event<Vec<u8>, Vec<u8>>) {
+        let now = clock::now_ms();
+        let peers = self.blob_peers();
+        if let Some(Outcome::Fault(peer)) = self.blobs.on_event(event, &peers, &self.work) {
+            self.handle(Input::BlobFault { peer }, now);
+        }
+        self.carry_out_blobs(now);
+    }
+
+    /// Sends the fetcher's requests and counts the faults it found.
+    fn carry_out_blobs(&mut self, now: u64) {
+        let outcomes = self
+            .blobs
+            .carry_out(&mut self.swarm.behaviour_mut().blob, &self.work);
+        for Outcome::Fault(peer) in outcomes {
+            self.handle(Input::BlobFault { peer }, now);
         }
     }
 
@@ -333,6 +374,7 @@ impl Driver {
             SwarmEvent::Behaviour(NodeEvent::Sync(event)) => self.on_sync(event, Version::V1),
             SwarmEvent::Behaviour(NodeEvent::SyncV2(event)) => self.on_sync(event, Version::V2),
             SwarmEvent::Behaviour(NodeEvent::Identify(event)) => self.on_identify(event),
+            SwarmEvent::Behaviour(NodeEvent::Blob(event)) => self.on_blob(event),
             SwarmEvent::Behaviour(NodeEvent::Ping(_)) => {}
             SwarmEvent::Behaviour(NodeEvent::Webrtc(webrtc_b2b::Event::SignalingFault {
                 peer,
@@ -362,6 +404,10 @@ impl Driver {
                     address: address_of(&endpoint, peer_id).to_string(),
                 };
                 self.handle(opened, now);
+                // Pictures no peer had are asked of the newcomer.
+                let peers = self.blob_peers();
+                self.blobs.connected(&peers);
+                self.carry_out_blobs(now);
             }
             SwarmEvent::ConnectionClosed {
                 peer_id,
@@ -650,6 +696,19 @@ impl Driver {
                 result,
             } => (peer, query, result.map(StoreAnswer::Loaded)),
             Done::Stored { .. } | Done::StoreFailed { .. } => return self.on_stored(done),
+            Done::BlobAnswer { channel, bytes } => {
+                // Fails only if the peer gave up on the request; it asks again.
+                let _ = self
+                    .swarm
+                    .behaviour_mut()
+                    .blob
+                    .send_response(channel, bytes);
+                return;
+            }
+            Done::BlobStored { hash } => {
+                self.subscribers.push(Push::BlobStored(hash));
+                return;
+            }
         };
         let answer = answer.map_err(|error| {
             log_store_error(&error);
@@ -674,8 +733,14 @@ impl Driver {
                 peer,
                 stored,
                 gossiped,
+                avatars,
             } => {
                 self.storage_problem = None;
+                let peers = self.blob_peers();
+                for hash in avatars {
+                    self.blobs.want(hash, BlobKind::Avatar, Some(peer), &peers);
+                }
+                self.carry_out_blobs(now);
                 (peer, Ok(stored), gossiped)
             }
             Done::StoreFailed {

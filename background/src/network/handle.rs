@@ -8,6 +8,8 @@ use std::rc::Rc;
 
 use futures::channel::mpsc;
 use phemossa_api::{NetworkState, NetworkStatus};
+use phemossa_core::blob::BlobKind;
+use phemossa_core::keys::BlobHash;
 use phemossa_core::settings::NetworkSettings;
 use phemossa_core::Event;
 
@@ -22,6 +24,8 @@ pub enum Command {
     StoreChanged,
     /// New settings were saved: reconnect to the new relays.
     Settings(NetworkSettings),
+    /// A page wants this picture and it is not held: fetch it from peers.
+    WantBlob { hash: BlobHash, kind: BlobKind },
 }
 
 /// The background's way to the node; commands are dropped if the node is not running.

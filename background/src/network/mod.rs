@@ -1,9 +1,10 @@
 //! The browser's libp2p node: reserves slots on the relays in the network settings, meets
-//! peers through rendezvous, syncs with each (core's sync session, answered from IndexedDB) and
-//! gossips new events. It runs as one task that owns the swarm; the rest of the background talks
+//! peers through rendezvous, syncs with each (core's sync session, answered from IndexedDB),
+//! gossips new events and fetches the pictures they name. It runs as one task that owns the swarm; the rest of the background talks
 //! to it through a [`NetworkHandle`] and reads its state from the shared [`NetworkStatus`].
 
 mod behaviour;
+mod blobs;
 mod driver;
 mod gossip;
 pub mod handle;

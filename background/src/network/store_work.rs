@@ -5,10 +5,14 @@ use std::rc::Rc;
 
 use futures::channel::mpsc::UnboundedSender;
 use libp2p::PeerId;
-use phemossa_core::{Event, EventId};
+use phemossa_core::blob::BlobKind;
+use phemossa_core::keys::BlobHash;
+use phemossa_core::{Content, Event, EventId};
+use phemossa_sync::blob::answer;
 use phemossa_sync::{Cursor, QueryId, Scope};
 use web_sys::console;
 
+use super::peers::Channel;
 use crate::error::BackgroundError;
 use crate::ingest::Ingest;
 use crate::storage::{PeerRecord, Storage};
@@ -32,12 +36,18 @@ pub enum Done {
         query: QueryId,
         result: Result<Vec<(EventId, Vec<u8>)>, BackgroundError>,
     },
-    /// Events from `peer` were stored; `stored` of them were new.
+    /// Events from `peer` were stored; `stored` of them were new. `avatars` are the pictures
+    /// the current profiles among them name that are not held yet: `peer` is asked first.
     Stored {
         peer: PeerId,
         stored: usize,
         gossiped: Option<Gossiped>,
+        avatars: Vec<BlobHash>,
     },
+    /// The answer to a peer's blob request, read from the store.
+    BlobAnswer { channel: Channel, bytes: Vec<u8> },
+    /// A fetched blob is stored.
+    BlobStored { hash: BlobHash },
     /// Events from `peer` could not be stored; `problem` says why, for the person.
     StoreFailed {
         peer: PeerId,
@@ -118,6 +128,7 @@ impl StoreWork {
                     peer,
                     stored: report.stored,
                     gossiped,
+                    avatars: w.avatars_missing(&events).await,
                 }),
                 Err(error) => {
                     console::error_1(
@@ -132,6 +143,64 @@ impl StoreWork {
                 }
             },
         );
+    }
+
+    /// The avatars the current profiles among `events` name that are not held. A profile a
+    /// newer one superseded names nothing worth fetching, so the stored current one is read.
+    async fn avatars_missing(&self, events: &[Event]) -> Vec<BlobHash> {
+        let authors: Vec<_> = events
+            .iter()
+            .filter(|event| matches!(&event.content, Content::Profile(p) if p.avatar.is_some()))
+            .map(|event| event.author)
+            .collect();
+        if authors.is_empty() {
+            return Vec::new();
+        }
+        let wanted: Vec<BlobHash> = match self.storage.profiles_of(&authors).await {
+            Ok(profiles) => profiles.iter().filter_map(|p| p.avatar).collect(),
+            Err(error) => {
+                console::warn_1(&format!("phemossa: reading profiles: {error}").into());
+                return Vec::new();
+            }
+        };
+        match self.storage.held_blobs(&wanted).await {
+            Ok(held) => wanted
+                .into_iter()
+                .zip(held)
+                .filter(|(_, held)| !held)
+                .map(|(hash, _)| hash)
+                .collect(),
+            Err(error) => {
+                console::warn_1(&format!("phemossa: looking for pictures: {error}").into());
+                Vec::new()
+            }
+        }
+    }
+
+    /// Answers a peer's request for the chunk at `offset` of blob `hash`. A store that fails
+    /// answers "not held": the peer asks elsewhere, and nothing is counted against anyone.
+    pub fn serve_blob(&self, channel: Channel, hash: BlobHash, offset: u64) {
+        self.spawn(async move |w: &StoreWork| {
+            let held = w.storage.blob(&hash).await.unwrap_or_else(|error| {
+                console::warn_1(&format!("phemossa: reading picture {hash}: {error}").into());
+                None
+            });
+            let bytes = answer(held.as_deref(), offset).encode();
+            Some(Done::BlobAnswer { channel, bytes })
+        });
+    }
+
+    /// Stores a fetched blob (checked again by the store) and says so.
+    pub fn store_blob(&self, hash: BlobHash, kind: BlobKind, bytes: Vec<u8>) {
+        self.spawn(async move |w: &StoreWork| {
+            match w.storage.put_blob(&hash, kind, &bytes).await {
+                Ok(()) => Some(Done::BlobStored { hash }),
+                Err(error) => {
+                    console::error_1(&format!("phemossa: storing picture {hash}: {error}").into());
+                    None
+                }
+            }
+        });
     }
 
     pub fn save_peer(&self, record: PeerRecord) {

@@ -1,8 +1,9 @@
 //! Event storage in IndexedDB: validated events, the follow records and current profiles derived
 //! from them, and running totals, written together in one transaction per batch; the user's
-//! nicknames for people; feed pages read through the `feed` index, a bounded number of records
+//! nicknames for people; the pictures events name (blobs); feed pages read through the `feed` index, a bounded number of records
 //! per author, never by loading every event.
 
+mod blobs;
 mod connection;
 mod feed;
 mod meta;

@@ -5,8 +5,8 @@ use crate::db::{IndexSpec, StoreSpec};
 
 pub const DATABASE: &str = "phemossa";
 /// 1: events, follows, peers, meta. 2 (December 2026): profiles, superseded, nicknames. 3: the
-/// `events` index `terms`. 4: the `events` index `unindexed`.
-pub const VERSION: u32 = 4;
+/// `events` index `terms`. 4: the `events` index `unindexed`. 5: blobs.
+pub const VERSION: u32 = 5;
 
 pub const EVENTS: &str = "events";
 pub const FOLLOWS: &str = "follows";
@@ -15,6 +15,7 @@ pub const META: &str = "meta";
 pub const PROFILES: &str = "profiles";
 pub const SUPERSEDED: &str = "superseded";
 pub const NICKNAMES: &str = "nicknames";
+pub const BLOBS: &str = "blobs";
 
 /// `events` index of each author's events, for counting distinct authors.
 pub const BY_AUTHOR: &str = "author";
@@ -38,7 +39,7 @@ pub const BY_FOLLOWEE: &str = "followee";
 /// `superseded` index of the ids each author's profiles superseded.
 pub const SUPERSEDED_BY_AUTHOR: &str = "author";
 
-pub static STORES: [StoreSpec; 7] = [
+pub static STORES: [StoreSpec; 8] = [
     StoreSpec {
         name: EVENTS,
         key_path: "id",
@@ -136,6 +137,13 @@ pub static STORES: [StoreSpec; 7] = [
     StoreSpec {
         name: NICKNAMES,
         key_path: "author",
+        indexes: &[],
+    },
+    // Pictures events name by SHA-256 (protocol.md §12), by hash, each stored only after its
+    // hash checked (`storage/blobs.rs`).
+    StoreSpec {
+        name: BLOBS,
+        key_path: "hash",
         indexes: &[],
     },
 ];

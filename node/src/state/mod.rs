@@ -90,6 +90,9 @@ pub enum Input<P, C, R> {
     /// `peer` broke the direct signaling protocol: the attempt is over, and it counts with the
     /// peer's other invalid input.
     SignalingFault { peer: P },
+    /// `peer` answered a blob request with a malformed message or bytes that are not the blob
+    /// (`blob_fetches::BlobAction::Fault`): counted with its other invalid input.
+    BlobFault { peer: P },
     /// The network settings changed: the connection cap, and whether direct connections are
     /// allowed (switched off, every direct connection closes).
     Settings { max_peers: u16, direct: bool },
@@ -286,6 +289,12 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
             Input::SignalingFault { peer } => {
                 if let Some(entry) = self.peers.get_mut(&peer) {
                     entry.signaling_faults += 1;
+                    entry.unsaved = true;
+                }
+            }
+            Input::BlobFault { peer } => {
+                if let Some(entry) = self.peers.get_mut(&peer) {
+                    entry.blob_faults += 1;
                     entry.unsaved = true;
                 }
             }

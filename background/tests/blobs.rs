@@ -1,0 +1,176 @@
+//! Browser tests of pictures: the user's avatar is checked, stored as a blob by its SHA-256 and
+//! named by their profile; a page gets it back with the MIME type its bytes say; what is not a
+//! picture, too large, or not the blob its hash names is refused and nothing is stored.
+
+mod common;
+
+use std::rc::Rc;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use common::*;
+use phemossa_api::{ApiError, AvatarEdit, BlobPurpose, Person, Request, Response};
+use phemossa_background::{App, PushSink};
+use phemossa_core::blob::{hash_of, BlobKind};
+use phemossa_core::limits::MAX_AVATAR_BYTES;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// A 1×1 PNG: the smallest real picture.
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\0\x05\0\x01\xff\x89\x99=\x1d\0\0\0\0IEND\xaeB`\x82";
+
+async fn set_profile(
+    app: &App,
+    port: &Rc<dyn PushSink>,
+    avatar: AvatarEdit,
+) -> Result<Person, ApiError> {
+    let request = Request::SetProfile {
+        name: "Ada".into(),
+        about: String::new(),
+        avatar,
+    };
+    match app.handle(request, port).await? {
+        Response::People(mut people) => Ok(people.remove(0)),
+        other => panic!("expected people, got {other:?}"),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn an_avatar_is_stored_by_its_hash_and_given_back_as_a_picture() {
+    let config = unique_config("avatar");
+    let app = App::start(&config).await.unwrap();
+    let port: Rc<dyn PushSink> = Rc::new(Recorder::new(1));
+
+    let me = set_profile(
+        &app,
+        &port,
+        AvatarEdit::Set {
+            base64: STANDARD.encode(PNG),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(me.avatar, Some(hash_of(PNG)));
+
+    let got = app
+        .handle(
+            Request::GetBlob {
+                hash: hash_of(PNG),
+                purpose: BlobPurpose::Avatar,
+            },
+            &port,
+        )
+        .await
+        .unwrap();
+    let Response::Blob(data) = got else {
+        panic!("expected the picture, got {got:?}");
+    };
+    assert_eq!(data.mime, "image/png");
+    assert_eq!(STANDARD.decode(&data.base64).unwrap(), PNG);
+    assert!(data
+        .data_url()
+        .starts_with("data:image/png;base64,iVBORw0KGgo"));
+
+    // A new name keeps the avatar; removing it leaves none.
+    assert_eq!(
+        set_profile(&app, &port, AvatarEdit::Keep)
+            .await
+            .unwrap()
+            .avatar,
+        Some(hash_of(PNG))
+    );
+    assert_eq!(
+        set_profile(&app, &port, AvatarEdit::Remove)
+            .await
+            .unwrap()
+            .avatar,
+        None
+    );
+
+    // Survives a restart.
+    app.close();
+    let app = App::start(&config).await.unwrap();
+    assert_eq!(
+        app.storage().held_blobs(&[hash_of(PNG)]).await.unwrap(),
+        [true]
+    );
+    app.close();
+    delete_config(&config).await;
+}
+
+#[wasm_bindgen_test]
+async fn what_is_no_picture_or_too_large_is_refused_in_words_and_nothing_is_stored() {
+    let config = unique_config("bad-avatar");
+    let app = App::start(&config).await.unwrap();
+    let port: Rc<dyn PushSink> = Rc::new(Recorder::new(1));
+    let events = app.storage().count_events().await.unwrap();
+
+    let svg = b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>".to_vec();
+    let mut huge = PNG.to_vec();
+    huge.resize(MAX_AVATAR_BYTES as usize + 1, 0);
+    for bad in [svg.clone(), huge.clone()] {
+        match set_profile(
+            &app,
+            &port,
+            AvatarEdit::Set {
+                base64: STANDARD.encode(&bad),
+            },
+        )
+        .await
+        {
+            Err(ApiError::InvalidPicture { reason }) => assert!(!reason.is_empty()),
+            other => panic!("{} bytes: {other:?}", bad.len()),
+        }
+    }
+    match set_profile(
+        &app,
+        &port,
+        AvatarEdit::Set {
+            base64: "not base64!".into(),
+        },
+    )
+    .await
+    {
+        Err(ApiError::InvalidPicture { .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(app.storage().count_events().await.unwrap(), events);
+    assert_eq!(
+        app.storage()
+            .held_blobs(&[hash_of(&svg), hash_of(&huge)])
+            .await
+            .unwrap(),
+        [false, false]
+    );
+
+    // The store itself refuses bytes that are not the blob named.
+    let refused = app
+        .storage()
+        .put_blob(&hash_of(b"other"), BlobKind::Avatar, PNG)
+        .await;
+    assert!(refused.is_err());
+    assert_eq!(
+        app.storage()
+            .held_blobs(&[hash_of(b"other")])
+            .await
+            .unwrap(),
+        [false]
+    );
+
+    // A picture not held is fetched from peers: the page is told to wait for it.
+    let missing = hash_of(b"someone else's avatar");
+    let pending = app
+        .handle(
+            Request::GetBlob {
+                hash: missing,
+                purpose: BlobPurpose::Avatar,
+            },
+            &port,
+        )
+        .await
+        .unwrap();
+    assert_eq!(pending, Response::BlobPending(missing));
+    app.close();
+    delete_config(&config).await;
+}
