@@ -1,5 +1,5 @@
 //! Pruning others' events to the retention limits at start, every hour, and whenever the limits
-//! change (docs/protocol.md §10). The requests that read and save the limits are
+//! change (docs/protocol.md §10), and the pictures nothing names any more with them (§12.1). The requests that read and save the limits are
 //! `handlers/retention.rs`.
 
 use std::cell::Cell;
@@ -17,6 +17,9 @@ use crate::user::User;
 
 /// Time between pruning passes; events age out slowly, so an hour is precise enough.
 pub const PRUNE_INTERVAL: Duration = Duration::from_secs(60 * 60);
+/// Blobs stored this recently are never swept: the avatar a profile being saved or fetched
+/// names is stored first, and a minute covers the gap many times over.
+const BLOB_GRACE_MS: u64 = 60_000;
 /// Records read per step of the scan.
 const SCAN_PAGE: u32 = 1_000;
 /// Events deleted per transaction, so a long prune never holds the database for long.
@@ -84,6 +87,14 @@ impl Pruner {
         let mut removed = 0;
         for batch in plan.remove.chunks(DELETE_BATCH) {
             removed += self.storage.delete_events(batch).await?;
+        }
+        // Pictures only pruned or superseded profiles named go too (protocol.md §12.1).
+        let swept = self
+            .storage
+            .sweep_blobs(clock::now_ms().saturating_sub(BLOB_GRACE_MS))
+            .await?;
+        if swept > 0 {
+            console::info_1(&format!("phemossa: removed {swept} pictures nothing names").into());
         }
         Ok(removed)
     }

@@ -1,6 +1,7 @@
 //! Browser tests of pictures: the user's avatar is checked, stored as a blob by its SHA-256 and
 //! named by their profile; a page gets it back with the MIME type its bytes say; what is not a
-//! picture, too large, or not the blob its hash names is refused and nothing is stored.
+//! picture, too large, or not the blob its hash names is refused and nothing is stored; the
+//! sweep removes pictures only superseded profiles named.
 
 mod common;
 
@@ -12,7 +13,9 @@ use common::*;
 use phemossa_api::{ApiError, AvatarEdit, BlobPurpose, Person, Request, Response};
 use phemossa_background::{App, PushSink};
 use phemossa_core::blob::{hash_of, BlobKind};
+use phemossa_core::keys::BlobHash;
 use phemossa_core::limits::MAX_AVATAR_BYTES;
+use phemossa_core::{Content, Event, Identity, Profile};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -171,6 +174,70 @@ async fn what_is_no_picture_or_too_large_is_refused_in_words_and_nothing_is_stor
         .await
         .unwrap();
     assert_eq!(pending, Response::BlobPending(missing));
+    app.close();
+    delete_config(&config).await;
+}
+
+/// A profile of `author` naming `avatar`.
+fn profile_with(author: &Identity, timestamp: u64, avatar: BlobHash) -> Event {
+    let profile = Profile {
+        name: "Bob".into(),
+        about: String::new(),
+        avatar: Some(avatar),
+    };
+    Event::create(author, timestamp, Content::Profile(profile)).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn the_sweep_removes_pictures_only_superseded_profiles_named() {
+    let config = unique_config("sweep");
+    let app = App::start(&config).await.unwrap();
+    let port: Rc<dyn PushSink> = Rc::new(Recorder::new(1));
+    let storage = app.storage();
+    let pictures: Vec<Vec<u8>> = (0..3u8).map(|i| [PNG, &[i]].concat()).collect();
+    let [h1, h2, h3] = [0, 1, 2].map(|i| hash_of(&pictures[i]));
+    let later = js_sys::Date::now() as u64 + 60_000;
+
+    // The user's own avatar, and Bob's profile naming the first picture.
+    let mine = set_profile(
+        &app,
+        &port,
+        AvatarEdit::Set {
+            base64: STANDARD.encode(PNG),
+        },
+    )
+    .await
+    .unwrap()
+    .avatar
+    .unwrap();
+    let bob = identity(2);
+    app.ingest(&[profile_with(&bob, T0, h1)]).await.unwrap();
+    for picture in &pictures {
+        storage
+            .put_blob(&hash_of(picture), BlobKind::Avatar, picture)
+            .await
+            .unwrap();
+    }
+    // Stored just now: spared, whatever names them.
+    assert_eq!(storage.sweep_blobs(0).await.unwrap(), 0);
+    // Older than the cut: the two nothing names go; Bob's and the user's stay.
+    assert_eq!(storage.sweep_blobs(later).await.unwrap(), 2);
+    assert_eq!(
+        storage.held_blobs(&[mine, h1, h2, h3]).await.unwrap(),
+        [true, true, false, false]
+    );
+
+    // Bob's newer profile names another picture: the one only the old profile named goes.
+    storage
+        .put_blob(&h2, BlobKind::Avatar, &pictures[1])
+        .await
+        .unwrap();
+    app.ingest(&[profile_with(&bob, T0 + 1, h2)]).await.unwrap();
+    assert_eq!(storage.sweep_blobs(later).await.unwrap(), 1);
+    assert_eq!(
+        storage.held_blobs(&[mine, h1, h2]).await.unwrap(),
+        [true, false, true]
+    );
     app.close();
     delete_config(&config).await;
 }

@@ -1,16 +1,20 @@
 //! The pictures events name by SHA-256 (docs/protocol.md §12): stored by hash only after the
 //! hash checked, read back whole to serve a peer or show a page. Records are plain JS objects
 //! holding the bytes as a `Uint8Array`, not serde JSON: an avatar is tens of KiB, and an array of
-//! numbers would be five times that.
+//! numbers would be five times that. Retention's sweep removes the blobs no current profile
+//! names.
 
-use idb::{Query, TransactionMode};
+use std::collections::HashSet;
+
+use idb::{KeyRange, Query, TransactionMode};
 use js_sys::{Object, Reflect, Uint8Array};
 use phemossa_core::blob::{self, BlobKind};
 use phemossa_core::keys::BlobHash;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::connection::Storage;
-use super::schema::BLOBS;
+use super::records::ProfileRecord;
+use super::schema::{BLOBS, BLOBS_BY_STORED, PROFILES};
 use crate::db;
 use crate::error::BackgroundError;
 
@@ -30,6 +34,7 @@ impl Storage {
         set("hash", &JsValue::from_str(&hash.to_hex()))
             .and_then(|_| set("bytes", &Uint8Array::from(bytes).into()))
             .and_then(|_| set("size", &JsValue::from_f64(bytes.len() as f64)))
+            .and_then(|_| set("stored", &JsValue::from_f64(crate::clock::now_ms() as f64)))
             .map_err(|e| BackgroundError::CorruptRecord {
                 store: BLOBS,
                 reason: crate::error::js_reason(&e),
@@ -84,5 +89,56 @@ impl Storage {
             held.push(read.await.map_err(db::failed(OP))? > 0);
         }
         Ok(held)
+    }
+}
+
+impl Storage {
+    /// Removes the blobs stored before `stored_before` (ms) that no current profile names: the
+    /// avatars of profiles superseded or pruned since (docs/protocol.md §12.1). Blobs stored
+    /// since are spared, since a profile is stored after the avatar it names. One transaction
+    /// over profiles and blobs, so no profile stored meanwhile can name a blob as it goes.
+    /// Returns how many went.
+    pub async fn sweep_blobs(&self, stored_before: u64) -> Result<u64, BackgroundError> {
+        const OP: &str = "removing pictures nothing names";
+        let transaction = self
+            .db
+            .transaction(&[PROFILES, BLOBS], TransactionMode::ReadWrite)
+            .map_err(db::failed(OP))?;
+        let profiles = transaction.object_store(PROFILES).map_err(db::failed(OP))?;
+        let blobs = transaction.object_store(BLOBS).map_err(db::failed(OP))?;
+        let older = KeyRange::upper_bound(&JsValue::from_f64(stored_before as f64), Some(true))
+            .map_err(db::failed(OP))?;
+        let named = profiles
+            .get_all(None, None)
+            .map_err(db::failed(OP))?
+            .await
+            .map_err(db::failed(OP))?;
+        let old = blobs
+            .index(BLOBS_BY_STORED)
+            .map_err(db::failed(OP))?
+            .get_all_keys(Some(Query::KeyRange(older)), None)
+            .map_err(db::failed(OP))?
+            .await
+            .map_err(db::failed(OP))?;
+        let mut named_hashes = HashSet::new();
+        for value in &named {
+            let record: ProfileRecord = db::from_js(value, PROFILES)?;
+            if let Some(avatar) = record.avatar {
+                named_hashes.insert(avatar.to_hex());
+            }
+        }
+        let mut removed = 0;
+        for key in old {
+            let Some(hash) = key.as_string() else {
+                continue;
+            };
+            if !named_hashes.contains(&hash) {
+                // Not awaited one by one: the commit below waits for all of them.
+                blobs.delete(Query::Key(key)).map_err(db::failed(OP))?;
+                removed += 1;
+            }
+        }
+        db::commit(transaction, OP).await?;
+        Ok(removed)
     }
 }

@@ -36,6 +36,9 @@ pub const BY_FOLLOWER: &str = "follower";
 /// `follows` index of the records naming a key as followee: who follows it.
 pub const BY_FOLLOWEE: &str = "followee";
 
+/// `blobs` index of when each blob was stored (ms since the epoch).
+pub const BLOBS_BY_STORED: &str = "stored";
+
 /// `superseded` index of the ids each author's profiles superseded.
 pub const SUPERSEDED_BY_AUTHOR: &str = "author";
 
@@ -140,10 +143,15 @@ pub static STORES: [StoreSpec; 8] = [
         indexes: &[],
     },
     // Pictures events name by SHA-256 (protocol.md §12), by hash, each stored only after its
-    // hash checked (`storage/blobs.rs`).
+    // hash checked (`storage/blobs.rs`); by when they were stored, for the sweep that removes
+    // those nothing names any more.
     StoreSpec {
         name: BLOBS,
         key_path: "hash",
-        indexes: &[],
+        indexes: &[IndexSpec {
+            name: BLOBS_BY_STORED,
+            key_path: &["stored"],
+            multi_entry: false,
+        }],
     },
 ];
