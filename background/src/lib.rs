@@ -15,6 +15,7 @@ mod handlers;
 pub mod identity;
 mod ingest;
 pub mod network;
+mod panic_report;
 mod people;
 mod port;
 mod pruning;
@@ -37,5 +38,6 @@ pub use subscribers::PushSink;
 /// Runs when the offscreen document loads the module.
 #[wasm_bindgen(start)]
 pub fn start() {
+    panic_report::install();
     wasm_bindgen_futures::spawn_local(startup::run());
 }

@@ -1,11 +1,24 @@
 // Service worker: its one job is to keep the single offscreen document (where the
-// Phemossa background wasm runs) alive, and to tell pages when it is ready.
+// Phemossa background wasm runs) alive, and to tell pages when it is ready. A watchdog alarm
+// recreates the document when it is gone or has stopped answering, and a document whose wasm
+// panicked is replaced at once; the last such restart is remembered for the pages to show.
 
 const OFFSCREEN_URL = 'offscreen.html';
 const READY_TIMEOUT_MS = 15000;
 const PING_INTERVAL_MS = 100;
+// Every 30 s, the shortest period Chrome gives a packed extension's alarm.
+const WATCHDOG_ALARM = 'phemossa-watchdog';
+const WATCHDOG_PERIOD_MINUTES = 0.5;
+// A busy document (a large import, a first sync) answers a ping within a second or two; one
+// silent for 20 s is hung. A document that has not answered yet since it was created may still
+// be opening or upgrading its database, and is given two minutes.
+const HUNG_AFTER_MS = 20000;
+const STARTING_FOR_MS = 120000;
 
 let inFlight = null; // shared promise so concurrent callers never create two documents
+let createdAt = 0; // when this worker last created the document
+let readyAt = 0; // when that document first answered
+let lastCrash = null; // { reason, at }: the last time the background was replaced after a failure
 
 async function offscreenExists() {
   const url = chrome.runtime.getURL(OFFSCREEN_URL);
@@ -18,6 +31,7 @@ async function offscreenExists() {
 
 async function createIfMissing() {
   if (await offscreenExists()) return;
+  createdAt = Date.now();
   try {
     await chrome.offscreen.createDocument({
       url: OFFSCREEN_URL,
@@ -51,6 +65,7 @@ function ensureOffscreen() {
     inFlight = (async () => {
       await createIfMissing();
       await waitUntilReady();
+      readyAt = Date.now();
     })().finally(() => {
       inFlight = null; // the next call re-checks, so a closed document is recreated
     });
@@ -62,10 +77,89 @@ function ensureAndLog() {
   ensureOffscreen().catch((err) => console.error('Phemossa: offscreen document failed:', err));
 }
 
+// Session storage outlives this worker (it sleeps between events) but not the browser.
+async function rememberCrash(reason) {
+  lastCrash = { reason, at: Date.now() };
+  console.error(`Phemossa: restarting the background: ${reason}`);
+  try {
+    await chrome.storage.session.set({ lastCrash });
+  } catch (err) {
+    console.warn('Phemossa: cannot remember the restart:', err);
+  }
+}
+
+async function recallCrash() {
+  if (lastCrash) return lastCrash;
+  try {
+    return (await chrome.storage.session.get('lastCrash')).lastCrash ?? null;
+  } catch {
+    return null;
+  }
+}
+
+// Whether the background answers a ping within `ms`.
+async function answers(ms) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const left = deadline - Date.now();
+    const reply = await Promise.race([
+      chrome.runtime.sendMessage({ type: 'phemossa/ping' }).catch(() => null),
+      new Promise((resolve) => setTimeout(() => resolve(null), Math.min(left, 2000))),
+    ]);
+    if (reply && reply.type === 'phemossa/pong') return true;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return false;
+}
+
+// Closes the document (if any is left) and creates a new one. This recovers a document whose
+// wasm trapped or whose tasks are stuck; a main thread spinning in a loop is beyond it, since
+// extension pages share one renderer process and the new document would wait behind the loop.
+async function replace(reason) {
+  await rememberCrash(reason);
+  try {
+    await chrome.offscreen.closeDocument();
+  } catch {
+    // Already gone.
+  }
+  return ensureOffscreen();
+}
+
+async function watchdog() {
+  if (inFlight) return;
+  if (!(await offscreenExists())) {
+    // Closed by the browser or crashed with its renderer: nothing of it is left to report.
+    console.warn('Phemossa: the background was not running; starting it again');
+    return ensureOffscreen();
+  }
+  const starting = readyAt < createdAt && Date.now() - createdAt < STARTING_FOR_MS;
+  if (starting) return;
+  if (!(await answers(HUNG_AFTER_MS))) {
+    return replace(`it stopped answering for ${HUNG_AFTER_MS / 1000} seconds`);
+  }
+}
+
+// Created again at each start of the worker; an alarm of the same name is replaced, not added.
+chrome.alarms.create(WATCHDOG_ALARM, { periodInMinutes: WATCHDOG_PERIOD_MINUTES });
+chrome.alarms.onAlarm.addListener((alarm) => {
+  if (alarm.name !== WATCHDOG_ALARM) return;
+  watchdog().catch((err) => console.error('Phemossa: watchdog failed:', err));
+});
+
 chrome.runtime.onInstalled.addListener(ensureAndLog);
 chrome.runtime.onStartup.addListener(ensureAndLog);
 
 chrome.runtime.onMessage.addListener((message, _sender, sendResponse) => {
+  if (message?.type === 'phemossa/panicked') {
+    // From background/src/panic_report.rs: the wasm cannot go on, so the document is replaced.
+    replace(`it stopped on an error: ${String(message.reason).slice(0, 500)}`)
+      .catch((err) => console.error('Phemossa: replacing the background failed:', err));
+    return false;
+  }
+  if (message?.type === 'phemossa/last-restart') {
+    recallCrash().then((crash) => sendResponse({ crash }));
+    return true;
+  }
   if (!message || message.type !== 'phemossa/ensure-offscreen') return false;
   ensureOffscreen().then(
     () => sendResponse({ ok: true }),

@@ -32,7 +32,9 @@ mod storage;
 
 use dioxus::prelude::*;
 use phemossa_api::{Push, Topic};
-use phemossa_ui::{use_client_provider, use_connection, use_network_watch, use_pushes};
+use phemossa_ui::{
+    use_client_provider, use_connection, use_network_watch, use_pushes, RestartNotice,
+};
 use wasm_bindgen::prelude::*;
 
 use crate::backup::BackupSection;
@@ -78,6 +80,7 @@ fn App() -> Element {
                 h1 { "Phemossa settings" }
                 p { class: "lead", "Your identity, its backup, what this browser stores, and how Phemossa reaches other browsers." }
             }
+            RestartNotice {}
             main { class: "options",
                 {connection.gate(|info| rsx! {
                     IdentitySection { info: info.clone() }

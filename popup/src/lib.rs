@@ -24,7 +24,7 @@ use phemossa_ui::feed::merge_feed;
 use phemossa_ui::people::Directory;
 use phemossa_ui::{
     picture_stored, use_client_provider, use_connection, use_network_watch, use_pushes, PersonName,
-    PublicKeyField,
+    PublicKeyField, RestartNotice,
 };
 use wasm_bindgen::prelude::*;
 
@@ -115,6 +115,7 @@ fn App() -> Element {
                 }
             }
             NetworkLine { network }
+            RestartNotice {}
             main { class: "popup",
                 {connection.gate(|info| rsx! {
                     if let Some(key) = person() {

@@ -1,6 +1,7 @@
 // offscreen.test.mjs: the service worker's "phemossa/ensure-offscreen" answers ok, also when called
 // concurrently, and recreates the offscreen document after it was closed; pages left open meanwhile
-// reconnect by themselves and show what happened.
+// reconnect by themselves and show what happened. With no page open, the worker's watchdog starts
+// a closed document again and replaces a hung one, and the popup then says why.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TEST_TIMEOUT, listItems, readPublicKey, until, withSession } from './helpers.mjs';
@@ -44,4 +45,53 @@ test('an open popup shows new posts after the offscreen document restarts', { ti
     await until(`the popup left open to show "${text}" without reopening`,
       () => listItems(popup, 'Feed'), (list) => list.some((t) => t.includes(text)));
     assert.equal((await popup.evaluate(offscreenIds)).length, 1, 'exactly one offscreen document');
+  }));
+
+test('the watchdog brings the background back when it is gone or hung, and pages say why',
+  { timeout: TEST_TIMEOUT }, () =>
+  withSession(async (session) => {
+    const popup = await session.popup();
+    await readPublicKey(popup);
+    const [first] = await popup.evaluate(offscreenIds);
+    // No page is left open to ask for the document: only the service worker's watchdog does.
+    await popup.close();
+    const [worker] = session.context.serviceWorkers();
+    const documents = () => worker.evaluate(async () =>
+      (await chrome.runtime.getContexts({ contextTypes: ['OFFSCREEN_DOCUMENT'] })).map((c) => c.contextId));
+
+    // Gone: closed with nothing open to notice. The next alarm (every 30 s) starts it again.
+    await worker.evaluate(() => chrome.offscreen.closeDocument());
+    const second = await until('the watchdog to start a new offscreen document', documents,
+      (ids) => ids.length === 1 && ids[0] !== first, 75_000);
+    // Until it first answers, a new document may still be opening its database: the watchdog
+    // leaves it alone for two minutes. So the next step waits for its answer.
+    await until('the new background to answer', () => worker.evaluate(() =>
+      chrome.runtime.sendMessage({ type: 'phemossa/ping' }).catch(() => null)), (reply) => reply?.type === 'phemossa/pong');
+
+    // Hung: the document is frozen (it runs no task and answers nothing, as a wasm instance stuck
+    // after a trap or a deadlocked task queue would). The watchdog gets no answer for 20 s and
+    // replaces it. (A main thread spinning in a loop cannot be shown here: extension pages share
+    // one renderer process, so it would stall the new document too; only the browser can end it.)
+    const cdp = await session.context.newCDPSession(await session.context.newPage());
+    const { targetInfos } = await cdp.send('Target.getTargets');
+    const target = targetInfos.find((t) => t.type === 'background_page' && t.url.endsWith('/offscreen.html'));
+    assert.ok(target, 'the offscreen document is a target');
+    const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: target.targetId, flatten: false });
+    await cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: 1, method: 'Page.setWebLifecycleState', params: { state: 'frozen' } }) });
+    await until('the watchdog to replace the hung offscreen document', documents,
+      (ids) => ids.length === 1 && ids[0] !== second[0], 100_000);
+    await cdp.detach().catch(() => {});
+
+    // The popup works again and says what happened, until dismissed.
+    const again = await session.popup();
+    await readPublicKey(again);
+    const notice = again.getByRole('status', { name: 'Background restarted' });
+    await until('the popup to say the background was restarted', () => notice.innerText(),
+      (text) => /restarted its background .* because it stopped answering for 20 seconds/.test(text));
+    await notice.getByRole('button', { name: 'Dismiss' }).click();
+    await notice.waitFor({ state: 'detached' });
+    const later = await session.popup();
+    await readPublicKey(later);
+    await later.getByRole('list', { name: 'Feed' }).or(later.getByText('No posts yet')).first().waitFor();
+    assert.equal(await later.getByRole('status', { name: 'Background restarted' }).count(), 0, 'dismissed stays dismissed');
   }));

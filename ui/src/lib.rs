@@ -19,6 +19,7 @@ mod network_watch;
 mod page;
 mod person;
 mod reconnect;
+mod restart_notice;
 mod sync_bar;
 mod time;
 
@@ -31,5 +32,6 @@ pub use network_watch::{use_network_watch, NetworkWatch};
 pub use page::{launch, use_connection, Connection};
 pub use person::{ask_picture, picture_stored, People, PersonName};
 pub use reconnect::use_reconnects;
+pub use restart_notice::RestartNotice;
 pub use sync_bar::SyncBar;
 pub use time::{focus_later, now_ms, use_clock_provider, TimeAgo};

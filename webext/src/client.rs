@@ -19,7 +19,7 @@ use phemossa_api::{
 use wasm_bindgen::prelude::*;
 
 use crate::chrome::{self, Port};
-pub use crate::ensure::{ensure_background, ENSURE_OFFSCREEN};
+pub use crate::ensure::{ensure_background, last_restart, Restart, ENSURE_OFFSCREEN};
 use crate::WebextError;
 
 /// How long a page waits for any answer. Generous: sealing a backup runs Argon2 in wasm, which

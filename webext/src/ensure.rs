@@ -10,6 +10,35 @@ use crate::WebextError;
 
 /// Message the service worker answers once the offscreen document is up and listening.
 pub const ENSURE_OFFSCREEN: &str = "phemossa/ensure-offscreen";
+/// Message the service worker answers with the last time it replaced a failed background.
+pub const LAST_RESTART: &str = "phemossa/last-restart";
+
+/// The last time the service worker replaced the background after a failure (a panic, or no
+/// answer for 20 s): why, and when (ms since the epoch).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Restart {
+    pub reason: String,
+    /// Milliseconds since the epoch, whole (no float parsing or printing in the pages: their
+    /// code is a large part of a small wasm).
+    pub at: u64,
+}
+
+/// Asks the service worker when it last replaced a failed background, if ever in this browser
+/// session. Any failure to ask reads as "never": this is news, not a precondition.
+pub async fn last_restart() -> Option<Restart> {
+    let runtime = chrome::runtime().ok()?;
+    let message = js_sys::Object::new();
+    js_sys::Reflect::set(&message, &"type".into(), &LAST_RESTART.into()).ok()?;
+    let reply = JsFuture::from(runtime.send_message(&message).ok()?)
+        .await
+        .ok()?;
+    let crash = js_sys::Reflect::get(&reply, &"crash".into()).ok()?;
+    let reason = js_sys::Reflect::get(&crash, &"reason".into())
+        .ok()?
+        .as_string()?;
+    let at = js_sys::Reflect::get(&crash, &"at".into()).ok()?.as_f64()? as u64;
+    Some(Restart { reason, at })
+}
 const ENSURE_ATTEMPTS: u32 = 5;
 
 /// Asks the service worker to make sure the offscreen document runs, retrying briefly: right
