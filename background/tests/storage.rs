@@ -262,3 +262,32 @@ async fn feed_pages_through_the_index_equal_the_in_memory_reference() {
     storage.close();
     delete_database(&name).await;
 }
+
+#[wasm_bindgen_test]
+async fn an_open_store_gives_way_to_a_newer_version_and_then_fails_in_words() {
+    let name = unique_name("versionchange");
+    let storage = Storage::open(&name).await.unwrap();
+    let alice = identity(1);
+    assert!(storage
+        .insert(&post(&alice, T0, "before the upgrade"))
+        .await
+        .unwrap());
+
+    // A newer version opened elsewhere is not blocked: the open connection closes itself.
+    let newer = idb::Factory::new()
+        .unwrap()
+        .open(&name, Some(phemossa_background::storage::VERSION + 1))
+        .unwrap()
+        .await
+        .expect("the newer version opens");
+    assert_eq!(
+        newer.version().unwrap(),
+        phemossa_background::storage::VERSION + 1
+    );
+
+    // The old connection refuses in words; it neither hangs nor panics.
+    let refused = storage.insert(&post(&alice, T0 + 1, "after")).await;
+    assert!(refused.is_err(), "{refused:?}");
+    newer.close();
+    delete_database(&name).await;
+}

@@ -1,6 +1,7 @@
 //! Opening a database at a version with a declared schema. The upgrade only ever adds what is
 //! missing (stores, then indexes): it never deletes a store or an index, unlike the builders of
-//! `rexie` and `idb`, which drop every store a version does not list.
+//! `rexie` and `idb`, which drop every store a version does not list. A connection closes
+//! itself when a newer version is asked for, so it never blocks that upgrade.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -9,6 +10,8 @@ use idb::event::VersionChangeEvent;
 use idb::{
     Database, DatabaseEvent, Event, Factory, IndexParams, KeyPath, ObjectStoreParams, Request,
 };
+
+use web_sys::console;
 
 use super::request::describe;
 use crate::error::BackgroundError;
@@ -53,10 +56,35 @@ pub async fn open(
             }
         }
     });
-    request.await.map_err(|error| {
+    // An older connection still open (a document being replaced) delays the upgrade until it
+    // closes; every connection this code opens closes itself when asked (below), so the wait is
+    // short. It is said in the console, since the start waits for it.
+    let waiting_for = name.to_owned();
+    request.on_blocked(move |_| {
+        console::warn_1(
+            &format!(
+                "phemossa: upgrading database {waiting_for:?} waits for an older connection to close"
+            )
+            .into(),
+        );
+    });
+    let mut database = request.await.map_err(|error| {
         let reason = upgrade_error.borrow_mut().take();
         fail(reason.unwrap_or_else(|| describe(&error)))
-    })
+    })?;
+    // A newer version asked for elsewhere (an updated extension's new document): this connection
+    // closes at once, so that upgrade is never blocked by it. This document is being replaced
+    // then; until it is, its requests fail in words rather than wait.
+    let closing = name.to_owned();
+    database.on_version_change(move |event| {
+        if let Some(database) = event.target().and_then(|t| Database::try_from(t).ok()) {
+            database.close();
+        }
+        console::warn_1(
+            &format!("phemossa: closed database {closing:?} for a newer version to open it").into(),
+        );
+    });
+    Ok(database)
 }
 
 fn upgrade(event: &VersionChangeEvent, stores: &[StoreSpec]) -> Result<(), idb::Error> {
