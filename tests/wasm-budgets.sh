@@ -10,7 +10,8 @@
 #   cannot grow unnoticed. Lower it as the popup shrinks. Raised once, by issue 13 (people:
 #   names, pictures, a person's view, followers, search, invites read through the background):
 #   622,693 bytes at 3d50a6a, 715,876 at the people commit, so 737,400. Raised again for
-#   avatars (loading pictures over the port, the blob messages): 734,782 → 756,925, so 779,700.
+#   avatars (loading pictures over the port, the blob messages): 734,782 → 756,925, so 779,700;
+#   and for pictures in posts (the composer's re-encoding, the large view): 803,574, so 827,700.
 # - options: a ratchet the same way (858,336 bytes at 3d50a6a; 935,641 with the profile form,
 #   the invite and its QR code (the `qrcode` crate), so 963,700; 970,846 with the avatar's
 #   crop and re-encoding, so 1,000,000).
@@ -21,7 +22,7 @@ PKG="${1:-$ROOT/dist/pkg}"
 
 declare -A BUDGET=(
   [phemossa_background_bg.wasm]=2621440
-  [phemossa_popup_bg.wasm]=779700
+  [phemossa_popup_bg.wasm]=827700
   [phemossa_options_bg.wasm]=1000000
 )
 

@@ -34,7 +34,10 @@ use phemossa_core::Error;
 pub const PORT_NAME: &str = "phemossa-ui";
 
 /// Largest request a page may send the background, in bytes of JSON.
-pub const MAX_PORT_MESSAGE_BYTES: usize = 256 * 1024;
+///
+/// 2 MiB: one post image (at most 1 MiB, docs/protocol.md §12.3) as base64 is 1.34 MiB; a post's
+/// images go one request each (`StoreImage`).
+pub const MAX_PORT_MESSAGE_BYTES: usize = 2 * 1024 * 1024;
 
 /// Largest message the background may send a page, in bytes of JSON. A full feed page
 /// (`MAX_FEED_PAGE` posts of 1,000 characters, each character up to 6 bytes when JSON escapes
@@ -71,6 +74,15 @@ pub enum Request {
         text: String,
         #[serde(default)]
         reply_to: Option<String>,
+        /// Up to 4 pictures stored first with [`Request::StoreImage`], each with its
+        /// description; the text may then be empty.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        images: Vec<FeedImage>,
+    },
+    /// Stores a picture for a post, already scaled and re-encoded by the page (at most 1 MiB,
+    /// docs/protocol.md §12.3), as standard base64. → [`Response::ImageStored`] with its name.
+    StoreImage {
+        base64: String,
     },
     /// `public_key` is the text the person typed, validated by the background.
     Follow {
@@ -205,6 +217,8 @@ pub enum Response {
     Blob(BlobData),
     /// The blob is not held yet; it is being fetched (a [`Push::BlobStored`] says when).
     BlobPending(BlobHash),
+    /// A picture for a post is stored under this name.
+    ImageStored(BlobHash),
     BackupStatus(BackupStatus),
     Stats(StorageStats),
     Backup(BackupFile),
@@ -264,8 +278,18 @@ pub struct FeedItem {
     pub text: String,
     pub mentions: Vec<PublicKey>,
     pub reply_to: Option<EventId>,
+    /// The post's images, in order: blobs to ask `get_blob` for (purpose `image`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<FeedImage>,
     /// Whether the user wrote it.
     pub own: bool,
+}
+
+/// One image of a post in the feed: its blob and its description (the `img` element's alt).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedImage {
+    pub blob: BlobHash,
+    pub alt: String,
 }
 
 impl phemossa_core::feed::FeedOrdered for FeedItem {
@@ -454,7 +478,10 @@ impl From<Error> for ApiError {
             | Error::AboutTooLong { .. } => ApiError::InvalidProfile {
                 reason: error.to_string(),
             },
-            Error::BlobTooLarge { .. } | Error::NotAnImage { .. } => ApiError::InvalidPicture {
+            Error::BlobTooLarge { .. }
+            | Error::NotAnImage { .. }
+            | Error::ImageCount { .. }
+            | Error::AltTooLong { .. } => ApiError::InvalidPicture {
                 reason: error.to_string(),
             },
             Error::WeakPassphrase { min } => ApiError::WeakPassphrase { min },
@@ -526,6 +553,7 @@ mod tests {
             request: Request::Post {
                 text: "hello".into(),
                 reply_to: None,
+                images: Vec::new(),
             },
         };
         let json = message.to_json();
@@ -636,6 +664,13 @@ mod tests {
             text: "\u{1}".repeat(phemossa_core::limits::MAX_POST_CHARS),
             mentions: vec![identity.public_key(); phemossa_core::limits::MAX_MENTIONS],
             reply_to: Some(EventId::from_bytes([8; 32])),
+            images: vec![
+                FeedImage {
+                    blob: BlobHash::from_bytes([9; 32]),
+                    alt: "\u{1}".repeat(phemossa_core::limits::MAX_ALT_CHARS),
+                };
+                phemossa_core::limits::MAX_IMAGES_PER_POST
+            ],
             own: false,
         };
         let page = ServerMessage::Response {
@@ -647,8 +682,9 @@ mod tests {
         };
         let json = page.to_json();
         assert!(
-            json.len() > MAX_PORT_MESSAGE_BYTES,
-            "the case is really large"
+            json.len() > MAX_SERVER_MESSAGE_BYTES / 4,
+            "the case is really large: {} bytes",
+            json.len()
         );
         assert_eq!(ServerMessage::from_json(&json).unwrap(), page);
     }

@@ -163,9 +163,12 @@ impl App {
             Request::SearchPosts { query, limit } => {
                 feed::search_posts(user, storage, &query, limit).await
             }
-            Request::Post { text, reply_to } => {
-                post::publish(user, storage, changes, text, reply_to.as_deref()).await
-            }
+            Request::Post {
+                text,
+                reply_to,
+                images,
+            } => post::publish(user, storage, changes, text, reply_to.as_deref(), images).await,
+            Request::StoreImage { base64 } => post::store_image(storage, &base64).await,
             Request::Follow { public_key } => {
                 follows::set_following(user, storage, changes, &public_key, true).await
             }

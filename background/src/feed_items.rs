@@ -1,7 +1,7 @@
 //! Feed items as pages see them, made from a stored post or from an event just signed or
 //! received: one shape for feed pages, the answer to a post, and feed pushes.
 
-use phemossa_api::FeedItem;
+use phemossa_api::{FeedImage, FeedItem};
 use phemossa_core::{Event, PublicKey};
 
 use crate::storage::StoredPost;
@@ -17,6 +17,7 @@ pub fn feed_item(post: StoredPost, me: &PublicKey) -> FeedItem {
         text: post.text,
         mentions: post.mentions,
         reply_to: post.reply_to,
+        images: post.images,
     }
 }
 
@@ -31,6 +32,14 @@ pub fn item_of_event(event: &Event, me: &PublicKey) -> Option<FeedItem> {
             text: post.text.clone(),
             mentions: post.mentions.clone(),
             reply_to: post.reply_to,
+            images: event
+                .images()
+                .iter()
+                .map(|image| FeedImage {
+                    blob: image.blob,
+                    alt: image.alt.clone(),
+                })
+                .collect(),
         },
         me,
     ))

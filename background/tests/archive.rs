@@ -145,6 +145,7 @@ async fn retention_prunes_only_old_events_of_authors_not_followed() {
             Request::Post {
                 text: "my own".into(),
                 reply_to: None,
+                images: Vec::new(),
             },
             &port(),
         )

@@ -85,6 +85,7 @@ async fn posts_are_validated_stored_answered_and_pushed() {
     let post = |text: &str| Request::Post {
         text: text.into(),
         reply_to: None,
+        images: Vec::new(),
     };
     assert_eq!(
         ask(&background, &port, post("  \n")).await,
@@ -100,6 +101,7 @@ async fn posts_are_validated_stored_answered_and_pushed() {
     let bad_reply = Request::Post {
         text: "reply".into(),
         reply_to: Some("not an id".into()),
+        images: Vec::new(),
     };
     assert!(matches!(
         ask(&background, &port, bad_reply).await,
@@ -122,6 +124,7 @@ async fn posts_are_validated_stored_answered_and_pushed() {
     let reply = Request::Post {
         text: "a reply".into(),
         reply_to: Some(item.id.to_hex()),
+        images: Vec::new(),
     };
     let Ok(Response::Posted(reply)) = ask(&background, &port, reply).await else {
         panic!("reply refused");
@@ -149,6 +152,7 @@ async fn feed_limit_is_clamped_to_one_through_the_maximum() {
         let request = Request::Post {
             text: text.into(),
             reply_to: None,
+            images: Vec::new(),
         };
         ask(&background, &port, request).await.unwrap();
     }
@@ -448,6 +452,7 @@ async fn backups_export_inspect_and_restore() {
         Request::Post {
             text: "restored".into(),
             reply_to: None,
+            images: Vec::new(),
         },
     )
     .await;

@@ -10,7 +10,7 @@ use std::rc::Rc;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use common::*;
-use phemossa_api::{ApiError, AvatarEdit, BlobPurpose, Person, Request, Response};
+use phemossa_api::{ApiError, AvatarEdit, BlobPurpose, FeedImage, Person, Request, Response};
 use phemossa_background::{App, PushSink};
 use phemossa_core::blob::{hash_of, BlobKind};
 use phemossa_core::keys::BlobHash;
@@ -238,6 +238,124 @@ async fn the_sweep_removes_pictures_only_superseded_profiles_named() {
         storage.held_blobs(&[mine, h1, h2]).await.unwrap(),
         [true, false, true]
     );
+    app.close();
+    delete_config(&config).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_post_names_its_stored_images_and_keeps_them_from_the_sweep() {
+    let config = unique_config("image-post");
+    let app = App::start(&config).await.unwrap();
+    let port: Rc<dyn PushSink> = Rc::new(Recorder::new(1));
+    let store = |bytes: Vec<u8>| {
+        let app = &app;
+        let port = &port;
+        async move {
+            app.handle(
+                Request::StoreImage {
+                    base64: STANDARD.encode(bytes),
+                },
+                port,
+            )
+            .await
+        }
+    };
+    let photos: Vec<Vec<u8>> = (0..2u8).map(|i| [PNG, &[i, i]].concat()).collect();
+    let mut images = Vec::new();
+    for (photo, alt) in photos.iter().zip(["A fern", " A stone, wet "]) {
+        let Response::ImageStored(blob) = store(photo.clone()).await.unwrap() else {
+            panic!("expected the image's name");
+        };
+        assert_eq!(blob, hash_of(photo));
+        images.push(FeedImage {
+            blob,
+            alt: alt.into(),
+        });
+    }
+    // No text is needed with pictures; descriptions are trimmed.
+    let posted = app
+        .handle(
+            Request::Post {
+                text: String::new(),
+                reply_to: None,
+                images: images.clone(),
+            },
+            &port,
+        )
+        .await
+        .unwrap();
+    let Response::Posted(item) = posted else {
+        panic!("expected the post, got {posted:?}");
+    };
+    assert_eq!(item.images.len(), 2);
+    assert_eq!(item.images[1].alt, "A stone, wet");
+    let stored = app.storage().event_json(&item.id).await.unwrap().unwrap();
+    assert!(stored.contains(r#""type":"image_post""#), "{stored}");
+    let Response::FeedPage(page) = app
+        .handle(
+            Request::GetFeed {
+                before: None,
+                limit: 10,
+            },
+            &port,
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("expected a feed page");
+    };
+    assert_eq!(
+        page.items[0].images, item.images,
+        "the feed shows the images"
+    );
+
+    // The sweep keeps what a stored post names, and drops a stored image no post names.
+    let orphan = [PNG, b"orphan"].concat();
+    store(orphan.clone()).await.unwrap();
+    let later = js_sys::Date::now() as u64 + 60_000;
+    assert_eq!(app.storage().sweep_blobs(later).await.unwrap(), 1);
+    assert_eq!(
+        app.storage()
+            .held_blobs(&[hash_of(&photos[0]), hash_of(&photos[1]), hash_of(&orphan)])
+            .await
+            .unwrap(),
+        [true, true, false]
+    );
+
+    // Refused in words: a picture not stored, five pictures, a description too long, no picture.
+    let events = app.storage().count_events().await.unwrap();
+    let attempts = [
+        vec![FeedImage {
+            blob: hash_of(b"never stored"),
+            alt: String::new(),
+        }],
+        vec![images[0].clone(); 5],
+        vec![FeedImage {
+            blob: images[0].blob,
+            alt: "a".repeat(301),
+        }],
+    ];
+    for images in attempts {
+        let refused = app
+            .handle(
+                Request::Post {
+                    text: "with pictures".into(),
+                    reply_to: None,
+                    images,
+                },
+                &port,
+            )
+            .await;
+        assert!(
+            matches!(refused, Err(ApiError::InvalidPicture { .. })),
+            "{refused:?}"
+        );
+    }
+    match store(b"GIF? no, text".to_vec()).await {
+        Err(ApiError::InvalidPicture { .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(app.storage().count_events().await.unwrap(), events);
     app.close();
     delete_config(&config).await;
 }

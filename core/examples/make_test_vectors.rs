@@ -8,7 +8,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use ed25519_dalek::{Signer as _, SigningKey};
 use phemossa_core::event::canonical_bytes;
-use phemossa_core::{BlobHash, Content, Event, Identity, Post, Profile};
+use phemossa_core::{BlobHash, Content, Event, Identity, ImagePost, Post, PostImage, Profile};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -47,6 +47,12 @@ fn sign_unchecked(seed: u8, timestamp: u64, content: &Content) -> Value {
             "about": p.about,
             "avatar": p.avatar.map(|hash| hash.to_hex()),
         }),
+        Content::ImagePost(p) => json!({
+            "text": p.post.text,
+            "mentions": p.post.mentions.iter().map(|m| m.to_base64()).collect::<Vec<_>>(),
+            "reply_to": p.post.reply_to.map(|id| id.to_hex()),
+            "images": p.images.iter().map(|i| json!({"blob": i.blob.to_hex(), "alt": i.alt})).collect::<Vec<_>>(),
+        }),
     };
     json!({
         "v": 1, "id": hex::encode(id), "type": content.type_name(), "author": author.to_base64(),
@@ -59,6 +65,24 @@ fn profile(name: &str, about: &str, avatar: Option<BlobHash>) -> Content {
         name: name.into(),
         about: about.into(),
         avatar,
+    })
+}
+
+/// A post of `text` with images named by the SHA-256 of each `(bytes, description)`.
+fn image_post(text: &str, images: &[(&str, &str)]) -> Content {
+    Content::ImagePost(ImagePost {
+        post: Post {
+            text: text.into(),
+            mentions: vec![],
+            reply_to: None,
+        },
+        images: images
+            .iter()
+            .map(|(bytes, alt)| PostImage {
+                blob: BlobHash::from_bytes(Sha256::digest(bytes.as_bytes()).into()),
+                alt: (*alt).into(),
+            })
+            .collect(),
     })
 }
 
@@ -122,6 +146,45 @@ fn main() {
     .unwrap();
     let bob_profile = Event::create(&bob, t + 7_000, profile("بوب", "", None)).unwrap();
     let max_name = Event::create(&alice, t + 8_000, profile(&"é".repeat(50), "", None)).unwrap();
+
+    // Post images, named as avatars are; the bytes stand in for re-encoded pictures.
+    let photos = Event::create(
+        &alice,
+        t + 9_000,
+        image_post(
+            "Moss after the rain",
+            &[
+                (
+                    "first photo",
+                    "Green moss on a grey stone, drops of water on it",
+                ),
+                ("second photo", "苔の上の雨粒"),
+            ],
+        ),
+    )
+    .unwrap();
+    let photo_only = Event::create(
+        &bob,
+        t + 10_000,
+        image_post("", &[("a photo", "A cat asleep in the sun")]),
+    )
+    .unwrap();
+    let long_alt = "a".repeat(300);
+    let four = Event::create(
+        &alice,
+        t + 11_000,
+        image_post(
+            "Four",
+            &[
+                ("1", &long_alt),
+                ("2", &long_alt),
+                ("3", &long_alt),
+                ("4", &long_alt),
+            ],
+        ),
+    )
+    .unwrap();
+    let photos_json: Value = serde_json::from_str(&photos.to_json()).unwrap();
 
     let base: Value = serde_json::from_str(&hello.to_json()).unwrap();
     let edit = |f: &dyn Fn(&mut Value)| {
@@ -404,6 +467,71 @@ fn main() {
             "content is not an object",
             edit(&|v| v["content"] = json!(5)),
             "malformed_content",
+        ),
+        valid("image post with two images and their descriptions", &photos),
+        valid("image post with no text", &photo_only),
+        valid(
+            "image post with four images, each description of exactly 300 characters",
+            &four,
+        ),
+        invalid(
+            "image post with no image",
+            sign_unchecked(1, t, &image_post("nothing to see", &[])).to_string(),
+            "image_count",
+        ),
+        invalid(
+            "image post with five images",
+            sign_unchecked(
+                1,
+                t,
+                &image_post(
+                    "five",
+                    &[("1", ""), ("2", ""), ("3", ""), ("4", ""), ("5", "")],
+                ),
+            )
+            .to_string(),
+            "image_count",
+        ),
+        invalid(
+            "image description of 301 characters",
+            sign_unchecked(1, t, &image_post("x", &[("1", &"a".repeat(301))])).to_string(),
+            "alt_too_long",
+        ),
+        invalid(
+            "plain post with an images field",
+            edit(&|v| v["content"]["images"] = photos_json["content"]["images"].clone()),
+            "malformed_content",
+        ),
+        invalid(
+            "image post without its images field",
+            {
+                let mut v = photos_json.clone();
+                v["content"].as_object_mut().unwrap().remove("images");
+                v.to_string()
+            },
+            "malformed_content",
+        ),
+        invalid(
+            "image blob hash in uppercase hex",
+            {
+                let mut v = photos_json.clone();
+                let upper = v["content"]["images"][0]["blob"]
+                    .as_str()
+                    .unwrap()
+                    .to_uppercase();
+                v["content"]["images"][0]["blob"] = json!(upper);
+                v.to_string()
+            },
+            "malformed_id",
+        ),
+        invalid(
+            "image description changed after signing",
+            {
+                let mut v = photos_json.clone();
+                v["content"]["images"][1]["alt"] = json!("something else");
+                v.to_string()
+            },
+            "id_mismatch",
         ),
     ];
     let doc = json!({

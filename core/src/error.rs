@@ -125,6 +125,10 @@ pub enum Error {
     /// pasted it ("the invite's checksum does not match: a character was mistyped or lost").
     #[error("{reason}")]
     MalformedInvite { reason: String },
+    #[error("a post with images holds {count} of them; it must hold 1 to {max}")]
+    ImageCount { count: usize, max: usize },
+    #[error("an image description has {chars} characters, more than the {max}-character limit")]
+    AltTooLong { chars: usize, max: usize },
     #[error("blob message is malformed: {reason}")]
     MalformedBlobMessage { reason: String },
     #[error("blob is {bytes} bytes, more than the {max}-byte limit for {what}")]
@@ -193,6 +197,8 @@ impl Error {
             Error::ReconciliationRefused => "reconciliation_refused",
             Error::ReconcileSetTooLarge { .. } => "reconcile_set_too_large",
             Error::MalformedInvite { .. } => "malformed_invite",
+            Error::ImageCount { .. } => "image_count",
+            Error::AltTooLong { .. } => "alt_too_long",
             Error::MalformedBlobMessage { .. } => "malformed_blob_message",
             Error::BlobTooLarge { .. } => "blob_too_large",
             Error::BlobHashMismatch { .. } => "blob_hash_mismatch",

@@ -26,7 +26,7 @@ pub mod settings;
 pub mod words;
 
 pub use error::Error;
-pub use event::{Content, Event, Post};
+pub use event::{Content, Event, ImagePost, Post, PostImage};
 pub use feed::FeedCursor;
 pub use follow_graph::{FollowGraph, FollowRecord};
 pub use identity::Identity;

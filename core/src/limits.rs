@@ -38,5 +38,14 @@ pub const MAX_AVATAR_BYTES: u64 = 128 * 1024;
 /// side fits in well under 1 MiB as JPEG or WebP (docs/protocol.md §12.3).
 pub const MAX_IMAGE_BYTES: u64 = 1024 * 1024;
 
+/// Most images one post holds (docs/protocol.md §1, §12.3): a small gallery, and 4 × 1 MiB is
+/// the most one post makes its readers fetch.
+pub const MAX_IMAGES_PER_POST: usize = 4;
+
+/// Most characters of an image's description (its alt text): room for what a screen reader
+/// says of a photo, while 4 of them and a full post still fit the 8 KiB event limit in the
+/// common case.
+pub const MAX_ALT_CHARS: usize = 300;
+
 /// Largest blob of any kind: what a node serves or fetches at most.
 pub const MAX_BLOB_BYTES: u64 = MAX_IMAGE_BYTES;

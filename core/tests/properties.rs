@@ -3,7 +3,8 @@
 
 use phemossa_core::feed::page_in_memory;
 use phemossa_core::{
-    backup, BlobHash, Content, Event, FollowGraph, FollowRecord, Identity, Post, Profile,
+    backup, BlobHash, Content, Event, FollowGraph, FollowRecord, Identity, ImagePost, Post,
+    PostImage, Profile,
 };
 use proptest::prelude::*;
 
@@ -51,6 +52,24 @@ fn arb_content() -> impl Strategy<Value = Content> {
                     })
                 })
             }),
+        (
+            "\\PC{0,200}",
+            proptest::collection::vec((any::<[u8; 32]>(), "\\PC{0,60}"), 1..=4),
+        )
+            .prop_map(|(text, images)| Content::ImagePost(ImagePost {
+                post: Post {
+                    text,
+                    mentions: vec![],
+                    reply_to: None,
+                },
+                images: images
+                    .into_iter()
+                    .map(|(blob, alt)| PostImage {
+                        blob: BlobHash::from_bytes(blob),
+                        alt,
+                    })
+                    .collect(),
+            })),
     ]
 }
 

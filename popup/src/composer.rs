@@ -1,12 +1,100 @@
-//! The "New post" box: the text, its character counter and the Post button. Ctrl+Enter
-//! (Cmd+Enter) posts too.
+//! The "New post" box: the text, its character counter, pictures with their descriptions
+//! ("Add image", or pasted), and the Post button. Ctrl+Enter (Cmd+Enter) posts too. Pictures are
+//! scaled to at most 1,600 px on their long side and re-encoded here (`phemossa_ui::picture`),
+//! which drops their EXIF and GPS tags, before anything is stored or sent.
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use dioxus::prelude::*;
-use phemossa_api::{Request, Response};
+use dioxus::web::WebEventExt as _;
+use phemossa_api::{FeedImage, Request, Response};
+use phemossa_core::limits::{MAX_ALT_CHARS, MAX_IMAGES_PER_POST, MAX_IMAGE_BYTES};
 use phemossa_ui::feed::{check_post, counter, merge_feed, CounterLevel};
-use phemossa_ui::{failure_text, use_client, Alert};
+use phemossa_ui::picture::{chosen_files, pasted_files, reencode, Fit};
+use phemossa_ui::{failure_text, use_client, Alert, Status};
 
 use crate::feed::FeedState;
+
+const IMAGE_INPUT: &str = "post-images";
+/// Post images are at most this many pixels on their long side (docs/protocol.md §12.3).
+const LONG_SIDE: u32 = 1_600;
+
+/// A picture added to the post being written.
+#[derive(Debug, Clone, PartialEq)]
+struct DraftImage {
+    /// Re-encoded, as it will be stored.
+    bytes: Vec<u8>,
+    /// A `data:` URL of `bytes`, for the thumbnail.
+    url: String,
+    alt: String,
+}
+
+/// Re-encodes `files` and adds them to `images`, at most [`MAX_IMAGES_PER_POST`] in all.
+async fn add_images(
+    files: Vec<web_sys::File>,
+    mut images: Signal<Vec<DraftImage>>,
+    mut preparing: Signal<bool>,
+    mut error: Signal<Option<String>>,
+) {
+    let room = MAX_IMAGES_PER_POST.saturating_sub(images.peek().len());
+    if files.len() > room {
+        error.set(Some(format!(
+            "A post holds at most {MAX_IMAGES_PER_POST} pictures; {} of these were left out.",
+            files.len() - room
+        )));
+    }
+    preparing.set(true);
+    for file in files.into_iter().take(room) {
+        match reencode(&file, Fit::LongSide(LONG_SIDE), MAX_IMAGE_BYTES).await {
+            Ok(bytes) => {
+                let url = format!("data:image/webp;base64,{}", STANDARD.encode(&bytes));
+                images.write().push(DraftImage {
+                    bytes,
+                    url,
+                    alt: String::new(),
+                });
+            }
+            Err(reason) => error.set(Some(format!("That picture cannot be used: {reason}."))),
+        }
+    }
+    preparing.set(false);
+}
+
+/// Stores each picture, then signs the post naming them.
+async fn send(
+    client: &phemossa_webext::PortClient,
+    text: String,
+    images: Vec<DraftImage>,
+    mut progress: Signal<Option<String>>,
+) -> Result<Response, phemossa_api::ApiError> {
+    let mut named = Vec::with_capacity(images.len());
+    let total = images.len();
+    for (n, image) in images.into_iter().enumerate() {
+        progress.set(Some(format!("Sending picture {} of {total}…", n + 1)));
+        let request = Request::StoreImage {
+            base64: STANDARD.encode(&image.bytes),
+        };
+        match client.request(request).await? {
+            Response::ImageStored(blob) => named.push(FeedImage {
+                blob,
+                alt: image.alt,
+            }),
+            other => {
+                return Err(phemossa_api::ApiError::Internal {
+                    reason: format!("unexpected answer to a picture: {other:?}"),
+                })
+            }
+        }
+    }
+    progress.set(None);
+    client
+        .request(Request::Post {
+            text,
+            reply_to: None,
+            images: named,
+        })
+        .await
+}
 
 /// The "New post" box; a post that the background takes is added to `feed` at once.
 #[component]
@@ -15,33 +103,52 @@ pub fn Composer(feed: Signal<FeedState>) -> Element {
     let mut draft = use_signal(String::new);
     let mut error = use_signal(|| None::<String>);
     let mut posting = use_signal(|| false);
+    let mut images = use_signal(Vec::<DraftImage>::new);
+    let preparing = use_signal(|| false);
+    let mut progress = use_signal(|| None::<String>);
 
     let submit = use_callback(move |()| {
         if posting() {
             return;
         }
+        if preparing() {
+            return;
+        }
         let text = draft();
-        if let Err(refused) = check_post(&text) {
+        let pictures = images();
+        // With pictures the text may be empty; its length still counts.
+        let checked = if pictures.is_empty() || !text.trim().is_empty() {
+            check_post(&text)
+        } else {
+            Ok(())
+        };
+        if let Err(refused) = checked {
             error.set(Some(refused.to_string()));
+            return;
+        }
+        if let Some(long) = pictures
+            .iter()
+            .position(|image| image.alt.chars().count() > MAX_ALT_CHARS)
+        {
+            error.set(Some(format!(
+                "The description of picture {} is longer than {MAX_ALT_CHARS} characters.",
+                long + 1
+            )));
             return;
         }
         error.set(None);
         posting.set(true);
         let client = client.clone();
         spawn(async move {
-            match client
-                .request(Request::Post {
-                    text,
-                    reply_to: None,
-                })
-                .await
-            {
+            match send(&client, text, pictures, progress).await {
                 Ok(Response::Posted(item)) => {
                     draft.set(String::new());
+                    images.set(Vec::new());
                     feed.with_mut(|f| merge_feed(&mut f.items, [item]));
                 }
                 other => error.set(Some(failure_text(other))),
             }
+            progress.set(None);
             posting.set(false);
         });
     });
@@ -76,6 +183,18 @@ pub fn Composer(feed: Signal<FeedState>) -> Element {
                         draft.set(event.value());
                         error.set(None);
                     },
+                    // A pasted picture is added like a chosen one; pasted text is left to the box.
+                    onpaste: move |event: ClipboardEvent| {
+                        let files = event
+                            .data()
+                            .try_as_web_event()
+                            .map(|web| pasted_files(&web))
+                            .unwrap_or_default();
+                        if !files.is_empty() {
+                            event.prevent_default();
+                            spawn(add_images(files, images, preparing, error));
+                        }
+                    },
                     onkeydown: move |event: KeyboardEvent| {
                         let modifiers = event.modifiers();
                         if event.key() == Key::Enter && (modifiers.ctrl() || modifiers.meta()) {
@@ -84,13 +203,74 @@ pub fn Composer(feed: Signal<FeedState>) -> Element {
                         }
                     },
                 }
+                if !images.read().is_empty() {
+                    ul { class: "draft-images", aria_label: "Pictures to post",
+                        for (n, image) in images.read().iter().cloned().enumerate() {
+                            li { class: "draft-image", key: "{n}-{image.url.len()}",
+                                img {
+                                    src: "{image.url}",
+                                    alt: "Picture {n + 1} to post",
+                                    width: "64",
+                                    height: "64",
+                                }
+                                input {
+                                    r#type: "text",
+                                    aria_label: "Image description",
+                                    placeholder: "Describe it for people who cannot see it",
+                                    maxlength: "{MAX_ALT_CHARS}",
+                                    value: "{image.alt}",
+                                    readonly: posting(),
+                                    oninput: move |event: FormEvent| {
+                                        if let Some(image) = images.write().get_mut(n) {
+                                            image.alt = event.value();
+                                        }
+                                    },
+                                }
+                                button {
+                                    r#type: "button",
+                                    class: "button ghost",
+                                    aria_label: "Remove picture {n + 1}",
+                                    disabled: posting(),
+                                    onclick: move |_| {
+                                        images.write().remove(n);
+                                    },
+                                    "Remove"
+                                }
+                            }
+                        }
+                    }
+                }
+                if preparing() {
+                    Status { message: "Preparing the picture…".to_string(), busy: true }
+                }
+                if let Some(message) = progress() {
+                    Status { message, busy: true }
+                }
                 div { class: "compose-footer",
+                    label { class: "button secondary file-button",
+                        r#for: IMAGE_INPUT,
+                        "Add image"
+                    }
+                    input {
+                        id: IMAGE_INPUT,
+                        class: "visually-hidden",
+                        r#type: "file",
+                        multiple: true,
+                        accept: "image/png,image/jpeg,image/webp,image/gif",
+                        disabled: posting() || preparing() || images.read().len() >= MAX_IMAGES_PER_POST,
+                        onchange: move |_| {
+                            let files = chosen_files(IMAGE_INPUT);
+                            if !files.is_empty() {
+                                spawn(add_images(files, images, preparing, error));
+                            }
+                        },
+                    }
                     span { id: "post-hint", class: "hint", "{shortcut_hint()}" }
                     span { id: "post-counter", class: counter_class, "{count.text}" }
                     button {
                         r#type: "submit",
                         class: "button primary",
-                        disabled: posting(),
+                        disabled: posting() || preparing(),
                         aria_busy: posting(),
                         "Post"
                     }

@@ -1,12 +1,14 @@
-//! The feed section: posts newest first, "Load older posts" while there are more, and the
+//! The feed section: posts newest first (their pictures with their descriptions, one shown large
+//! on a click), "Load older posts" while there are more, and the
 //! loading, empty and error states.
 
 use dioxus::prelude::*;
-use phemossa_api::{FeedItem, Request, Response};
+use phemossa_api::{BlobPurpose, FeedImage, FeedItem, Request, Response};
+use phemossa_core::keys::BlobHash;
 use phemossa_core::PublicKey;
 use phemossa_ui::feed::merge_feed;
 use phemossa_ui::{
-    failure_text, use_client, Alert, People, PersonName, RetryAlert, Status, TimeAgo,
+    ask_picture, failure_text, use_client, Alert, People, PersonName, RetryAlert, Status, TimeAgo,
 };
 
 use crate::feed::{load_first_page, FeedState, PAGE};
@@ -121,6 +123,88 @@ pub fn PostBody(item: FeedItem, people: People, on_open: EventHandler<PublicKey>
             span { class: "dot", aria_hidden: "true", "·" }
             TimeAgo { ms: item.timestamp }
         }
-        p { class: "post-text", "{item.text}" }
+        if !item.text.is_empty() {
+            p { class: "post-text", "{item.text}" }
+        }
+        if !item.images.is_empty() {
+            PostImages { images: item.images.clone(), people }
+        }
+    }
+}
+
+/// A post's pictures, each with its description as its alt text; a click shows one large.
+#[component]
+fn PostImages(images: Vec<FeedImage>, people: People) -> Element {
+    let client = use_client();
+    let mut large = use_signal(|| None::<(String, String)>);
+    let wanted: Vec<BlobHash> = images.iter().map(|image| image.blob).collect();
+    use_effect(use_reactive!(|wanted| {
+        for hash in wanted {
+            ask_picture(client.clone(), people, hash, BlobPurpose::Image);
+        }
+    }));
+    rsx! {
+        div { class: "post-images",
+            for (n, image) in images.into_iter().enumerate() {
+                {
+                    let alt = if image.alt.trim().is_empty() {
+                        format!("Picture {} (no description)", n + 1)
+                    } else {
+                        image.alt.clone()
+                    };
+                    let url = people.read().loaded(&image.blob).map(str::to_owned);
+                    let waiting = url.is_none();
+                    let shown = url.clone();
+                    rsx! {
+                        button {
+                            key: "{image.blob}",
+                            r#type: "button",
+                            class: "picture",
+                            aria_label: "Show picture {n + 1} large",
+                            disabled: waiting,
+                            onclick: {
+                                let alt = alt.clone();
+                                let url = url.clone();
+                                move |_| {
+                                    if let Some(url) = url.clone() {
+                                        large.set(Some((url, alt.clone())));
+                                    }
+                                }
+                            },
+                            if let Some(url) = shown {
+                                img { src: "{url}", alt: "{alt}" }
+                            } else {
+                                span { class: "hint", role: "img", aria_label: "{alt}", "Loading picture…" }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let Some((url, alt)) = large() {
+            div {
+                class: "picture-view",
+                role: "dialog",
+                aria_modal: "true",
+                aria_label: "Picture",
+                onkeydown: move |event: KeyboardEvent| {
+                    if event.key() == Key::Escape {
+                        large.set(None);
+                    }
+                },
+                img { src: "{url}", alt: "{alt}" }
+                p { "{alt}" }
+                button {
+                    r#type: "button",
+                    class: "button secondary",
+                    autofocus: true,
+                    onmounted: move |event: MountedEvent| async move {
+                        let _ = event.set_focus(true).await;
+                    },
+                    onclick: move |_| large.set(None),
+                    "Close"
+                }
+            }
+        }
     }
 }

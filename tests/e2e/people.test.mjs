@@ -2,7 +2,8 @@
 // test's network namespace: A names itself, picks a photo with GPS tags as avatar (published as
 // a 256×256 WebP without them) and shares an invite; B, with no relay set up, follows A by
 // pasting the invite and takes its relays; B sees A's name and avatar on A's posts, the
-// avatar's bytes hashing to what A's profile names; C takes
+// avatar's bytes hashing to what A's profile names; A posts two pictures with descriptions and
+// B sees both, their bytes hashing to what the post names and the photo's GPS tags gone; C takes
 // A's name and B sees the two apart; B's nickname for A replaces A's name; search finds people;
 // A's follow of B shows in B's followers; search finds people and posts; all of it survives
 // B's restart. Bad input (a mistyped
@@ -64,6 +65,18 @@ async function jpegWithGps(page) {
   const app1 = Buffer.concat([Buffer.from([0xff, 0xe1, ...u16(exif.length + 2)]), exif]);
   const gpsMarker = Buffer.from([...u32(48), ...u32(1), ...u32(51), ...u32(1)]);
   return { bytes: Buffer.concat([jpeg.subarray(0, 2), app1, jpeg.subarray(2)]), gpsMarker };
+}
+
+/** A 300×200 PNG drawn in `page`: a second, different picture. */
+async function png(page) {
+  return Buffer.from(await page.evaluate(async () => {
+    const canvas = new OffscreenCanvas(300, 200);
+    const g = canvas.getContext('2d');
+    g.fillStyle = '#35c'; g.fillRect(0, 0, 300, 200);
+    g.fillStyle = '#fff'; g.fillRect(100, 50, 100, 100);
+    const blob = await canvas.convertToBlob({ type: 'image/png' });
+    return Array.from(new Uint8Array(await blob.arrayBuffer()));
+  }));
 }
 
 /** The bytes of a `data:…;base64,` URL. */
@@ -151,6 +164,42 @@ test('people are shown by name and picture, told apart, nicknamed, found and fol
       (src) => src.startsWith('data:image/webp;base64,'), PROFILE_TIMEOUT);
     assert.equal(createHash('sha256').update(dataUrlBytes(shown)).digest('hex'), avatarHash,
       "the avatar B shows is the blob A's profile names");
+
+    // A posts two pictures with descriptions (the phone photo with its GPS tags, and a PNG).
+    const pngPath = path.join(path.dirname(photoPath), 'square.png');
+    await writeFile(pngPath, await png(aPopup));
+    await aPopup.getByLabel('Add image', { exact: true }).setInputFiles([photoPath, pngPath]);
+    const descriptions = aPopup.getByRole('textbox', { name: 'Image description' });
+    await until('both pictures to be ready to post', () => descriptions.count(), (n) => n === 2);
+    await descriptions.nth(0).fill('Moss on a wet stone');
+    await descriptions.nth(1).fill('A white square on blue');
+    const pictured = `Two pictures from the garden (${tag})`;
+    await aPopup.getByRole('textbox', { name: 'New post' }).fill(pictured);
+    await aPopup.getByRole('button', { name: 'Post', exact: true }).click();
+    await until("A's composer to empty after posting", () => descriptions.count(), (n) => n === 0);
+
+    // B sees both, each with its description as alt text, the bytes hashing to what the event
+    // names, the photo without its GPS tags; a click shows one large.
+    await feedHas(bPopup, [pictured], PROFILE_TIMEOUT);
+    const bPort = await portClient(b);
+    const bFeed = await bPort.request({ method: 'get_feed', params: { before: null, limit: 10 } });
+    const named = bFeed.items.find((item) => item.text === pictured)?.images ?? [];
+    assert.deepEqual(named.map((image) => image.alt), ['Moss on a wet stone', 'A white square on blue']);
+    await bPort.page.close();
+    const picturedItem = bPopup.getByRole('list', { name: 'Feed' }).getByRole('listitem').filter({ hasText: pictured });
+    for (const [n, image] of named.entries()) {
+      const src = await until(`B's feed to show picture ${n + 1}`,
+        () => picturedItem.getByRole('img', { name: image.alt }).getAttribute('src'),
+        (value) => value?.startsWith('data:image/webp;base64,'), PROFILE_TIMEOUT);
+      const bytes = dataUrlBytes(src);
+      assert.equal(createHash('sha256').update(bytes).digest('hex'), image.blob, `picture ${n + 1} is the blob the post names`);
+      assert.ok(!bytes.includes(photo.gpsMarker) && !bytes.includes(Buffer.from('Exif', 'latin1')), `no EXIF or GPS in picture ${n + 1}`);
+    }
+    await picturedItem.getByRole('button', { name: 'Show picture 1 large' }).click();
+    const large = bPopup.getByRole('dialog', { name: 'Picture' });
+    await large.getByRole('img', { name: 'Moss on a wet stone' }).waitFor();
+    await large.getByRole('button', { name: 'Close' }).click();
+    await large.waitFor({ state: 'detached' });
     await until("B's Following list to name A", () => listItems(bPopup, 'Following'), (l) => l.some((x) => x.includes(aName)));
 
     // C takes A's name; B follows C by key and sees the two apart: different fingerprints, both

@@ -219,7 +219,7 @@ mod tests {
     fn every_request_fits_the_port_even_with_escapes() {
         // Lines just under the event limit, full of characters JSON escapes (6 bytes each).
         let line = "\u{1}".repeat(MAX_EVENT_BYTES);
-        let text = format!("{line}\n").repeat(40);
+        let text = format!("{line}\n").repeat(100);
         let steps = plan_import(&text);
         assert!(steps.len() > 1, "cut by size, not count");
         let mut lines = 0;
@@ -238,7 +238,7 @@ mod tests {
             };
             assert!(request.to_json().len() <= MAX_PORT_MESSAGE_BYTES);
         }
-        assert_eq!(lines, 40);
+        assert_eq!(lines, 100);
     }
 
     #[test]

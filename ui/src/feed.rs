@@ -96,6 +96,7 @@ mod tests {
             text: text.into(),
             mentions: vec![],
             reply_to: None,
+            images: vec![],
             own: true,
         }
     }

@@ -6,9 +6,9 @@
 //! alone (docs/protocol.md §5.1): the fingerprint and the key's picture go with it, and two
 //! people who look alike by name are marked as such.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use phemossa_api::Person;
+use phemossa_api::{BlobPurpose, Person};
 use phemossa_core::keys::BlobHash;
 use phemossa_core::PublicKey;
 
@@ -19,10 +19,11 @@ use crate::format::svg_data_url;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Directory {
     people: HashMap<PublicKey, Person>,
-    /// Avatars loaded, as `data:` URLs, by blob hash.
+    /// Pictures loaded (avatars and post images), as `data:` URLs, by blob hash.
     pictures: HashMap<BlobHash, String>,
-    /// Avatars asked of the background and not loaded yet (it is fetching them from peers).
-    asked: HashSet<BlobHash>,
+    /// Pictures asked of the background and not loaded yet (it is fetching them from peers),
+    /// with what each is for.
+    asked: HashMap<BlobHash, BlobPurpose>,
 }
 
 /// What to show for one key.
@@ -90,21 +91,30 @@ impl Directory {
         self.people.get(key).and_then(|person| person.avatar)
     }
 
-    /// Whether the avatar `hash` should be asked for now: neither loaded nor asked already.
-    /// Marks it asked.
-    pub fn ask_picture(&mut self, hash: BlobHash) -> bool {
-        !self.pictures.contains_key(&hash) && self.asked.insert(hash)
+    /// A loaded picture (an avatar or a post image) as a `data:` URL.
+    pub fn loaded(&self, hash: &BlobHash) -> Option<&str> {
+        self.pictures.get(hash).map(String::as_str)
     }
 
-    /// The avatar `hash` loaded as `data_url`.
+    /// Whether the picture `hash` should be asked for now: neither loaded nor asked already.
+    /// Marks it asked, for `purpose`.
+    pub fn ask_picture(&mut self, hash: BlobHash, purpose: BlobPurpose) -> bool {
+        if self.pictures.contains_key(&hash) || self.asked.contains_key(&hash) {
+            return false;
+        }
+        self.asked.insert(hash, purpose);
+        true
+    }
+
+    /// The picture `hash` loaded as `data_url`.
     pub fn picture_loaded(&mut self, hash: BlobHash, data_url: String) {
         self.asked.remove(&hash);
         self.pictures.insert(hash, data_url);
     }
 
-    /// The background stored the avatar `hash` it was fetching: it may be asked for again.
-    /// Returns whether this page was waiting for it.
-    pub fn picture_stored(&mut self, hash: &BlobHash) -> bool {
+    /// The background stored the picture `hash` it was fetching: it may be asked for again.
+    /// Returns what it was asked for, if this page was waiting for it.
+    pub fn picture_stored(&mut self, hash: &BlobHash) -> Option<BlobPurpose> {
         self.asked.remove(hash)
     }
 
@@ -264,14 +274,26 @@ mod tests {
             key_picture(&key),
             "the key's until loaded"
         );
-        assert!(directory.ask_picture(hash));
-        assert!(!directory.ask_picture(hash), "asked once");
+        assert!(directory.ask_picture(hash, BlobPurpose::Avatar));
+        assert!(
+            !directory.ask_picture(hash, BlobPurpose::Avatar),
+            "asked once"
+        );
         // The background fetched it from a peer: asked again, then shown.
-        assert!(directory.picture_stored(&hash));
-        assert!(directory.ask_picture(hash));
+        assert_eq!(directory.picture_stored(&hash), Some(BlobPurpose::Avatar));
+        assert_eq!(
+            directory.picture_stored(&hash),
+            None,
+            "not waiting any more"
+        );
+        assert!(directory.ask_picture(hash, BlobPurpose::Avatar));
         directory.picture_loaded(hash, "data:image/webp;base64,AAAA".into());
         assert_eq!(directory.picture(&key), "data:image/webp;base64,AAAA");
-        assert!(!directory.ask_picture(hash), "loaded already");
+        assert_eq!(directory.loaded(&hash), Some("data:image/webp;base64,AAAA"));
+        assert!(
+            !directory.ask_picture(hash, BlobPurpose::Image),
+            "loaded already"
+        );
     }
 
     #[test]

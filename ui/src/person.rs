@@ -36,7 +36,7 @@ pub fn PersonName(
     let client = use_client();
     use_effect(use_reactive!(|avatar| {
         if let Some(hash) = avatar {
-            ask_picture(client.clone(), people, hash);
+            ask_picture(client.clone(), people, hash, BlobPurpose::Avatar);
         }
     }));
     let size = if large { 48 } else { 24 };
@@ -67,17 +67,15 @@ pub fn PersonName(
     }
 }
 
-/// Loads the avatar `hash` from the background unless it is loaded or asked for already. One
-/// not held yet is fetched from peers; `picture_stored` (on the `BlobStored` push) asks again.
-pub fn ask_picture(client: PortClient, mut people: People, hash: BlobHash) {
-    if !people.write().ask_picture(hash) {
+/// Loads the picture `hash` (an avatar or a post image, as `purpose` says) from the background
+/// unless it is loaded or asked for already. One not held yet is fetched from peers;
+/// `picture_stored` (on the `BlobStored` push) asks again.
+pub fn ask_picture(client: PortClient, mut people: People, hash: BlobHash, purpose: BlobPurpose) {
+    if !people.write().ask_picture(hash, purpose) {
         return;
     }
     spawn(async move {
-        let request = Request::GetBlob {
-            hash,
-            purpose: BlobPurpose::Avatar,
-        };
+        let request = Request::GetBlob { hash, purpose };
         if let Ok(Response::Blob(data)) = client.request(request).await {
             people.write().picture_loaded(hash, data.data_url());
         }
@@ -87,7 +85,8 @@ pub fn ask_picture(client: PortClient, mut people: People, hash: BlobHash) {
 /// The background stored the picture `hash` it was fetching for a page: load it if this page
 /// was waiting for it.
 pub fn picture_stored(client: PortClient, mut people: People, hash: BlobHash) {
-    if people.write().picture_stored(&hash) {
-        ask_picture(client, people, hash);
+    let waiting = people.write().picture_stored(&hash);
+    if let Some(purpose) = waiting {
+        ask_picture(client, people, hash, purpose);
     }
 }

@@ -54,13 +54,39 @@ const QUALITIES: [f64; 5] = [0.85, 0.7, 0.55, 0.4, 0.25];
 
 /// The first file chosen in the file input `input_id`, if any.
 pub fn chosen_file(input_id: &str) -> Option<web_sys::File> {
-    web_sys::window()?
-        .document()?
-        .get_element_by_id(input_id)?
-        .dyn_into::<HtmlInputElement>()
-        .ok()?
-        .files()?
-        .get(0)
+    chosen_files(input_id).into_iter().next()
+}
+
+/// Every file chosen in the file input `input_id`, and empties it, so choosing the same file
+/// again is a change too.
+pub fn chosen_files(input_id: &str) -> Vec<web_sys::File> {
+    let Some(input) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(input_id))
+        .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+    else {
+        return Vec::new();
+    };
+    let files = input.files().map(files_of).unwrap_or_default();
+    input.set_value("");
+    files
+}
+
+/// The picture files a paste carries (an image copied from a page or a screenshot).
+pub fn pasted_files(event: &web_sys::Event) -> Vec<web_sys::File> {
+    event
+        .dyn_ref::<web_sys::ClipboardEvent>()
+        .and_then(|paste| paste.clipboard_data())
+        .and_then(|data| data.files())
+        .map(files_of)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|file| file.type_().starts_with("image/"))
+        .collect()
+}
+
+fn files_of(list: web_sys::FileList) -> Vec<web_sys::File> {
+    (0..list.length()).filter_map(|i| list.get(i)).collect()
 }
 
 /// Decodes `file`, fits it as `fit` says and encodes it as WebP in at most `max_bytes`. The

@@ -1,8 +1,11 @@
-//! Post: signs the text the person typed as a post of theirs, stores it, gossips it and shows it
-//! in every open feed.
+//! Post: signs the text the person typed (and the pictures they added, stored first with
+//! StoreImage) as a post of theirs, stores it, gossips it and shows it in every open feed.
 
-use phemossa_api::{ApiError, Push, Response};
-use phemossa_core::{Content, Event, EventId, Post};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use phemossa_api::{ApiError, FeedImage, Push, Response};
+use phemossa_core::blob::{check_own_image, BlobKind};
+use phemossa_core::{Content, Event, EventId, ImagePost, Post, PostImage};
 
 use crate::changes::Changes;
 use crate::clock;
@@ -17,16 +20,38 @@ pub async fn publish(
     changes: &Changes,
     text: String,
     reply_to: Option<&str>,
+    images: Vec<FeedImage>,
 ) -> Result<Response, ApiError> {
     let reply_to = reply_to
         .map(|id| EventId::from_hex(id.trim(), "reply_to"))
         .transpose()?;
     let identity = user.identity();
-    let content = Content::Post(Post {
+    let post = Post {
         text,
         mentions: Vec::new(),
         reply_to,
-    });
+    };
+    let content = if images.is_empty() {
+        Content::Post(post)
+    } else {
+        // Every picture must be here: a post naming a blob nobody holds would show nothing.
+        let names: Vec<_> = images.iter().map(|image| image.blob).collect();
+        if storage.held_blobs(&names).await?.contains(&false) {
+            return Err(ApiError::InvalidPicture {
+                reason: "a picture of this post is no longer stored; add it again".into(),
+            });
+        }
+        Content::ImagePost(ImagePost {
+            post,
+            images: images
+                .into_iter()
+                .map(|image| PostImage {
+                    blob: image.blob,
+                    alt: image.alt.trim().to_owned(),
+                })
+                .collect(),
+        })
+    };
     let event = Event::create(&identity, clock::now_ms(), content)?;
     storage.insert(&event).await?;
     changes.announce(&event);
@@ -35,4 +60,17 @@ pub async fn publish(
     })?;
     changes.push(Push::FeedAdded(vec![item.clone()]));
     Ok(Response::Posted(item))
+}
+
+/// Stores a picture for a post the page re-encoded: a PNG, JPEG, WebP or GIF of at most 1 MiB.
+/// It is kept while a post names it; one no post names goes with the next retention sweep.
+pub async fn store_image(storage: &Storage, base64: &str) -> Result<Response, ApiError> {
+    let bytes = STANDARD
+        .decode(base64.as_bytes())
+        .map_err(|_| ApiError::InvalidPicture {
+            reason: "the page sent it damaged (not base64)".into(),
+        })?;
+    let hash = check_own_image(BlobKind::Image, &bytes)?;
+    storage.put_blob(&hash, BlobKind::Image, &bytes).await?;
+    Ok(Response::ImageStored(hash))
 }

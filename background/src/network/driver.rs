@@ -19,7 +19,6 @@ use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
 use libp2p::swarm::{ConnectionId, SwarmEvent};
 use libp2p::{gossipsub, identify, relay, rendezvous, request_response, PeerId, Swarm};
 use phemossa_api::{CandidateType, ConnectionKind, NetworkStatus, PathInfo, Push};
-use phemossa_core::blob::BlobKind;
 use phemossa_core::settings::{DirectConnections, NetworkSettings};
 use phemossa_node::discovery::{author_namespaces, is_author_namespace};
 use phemossa_node::gossip::Acceptance;
@@ -733,12 +732,12 @@ impl Driver {
                 peer,
                 stored,
                 gossiped,
-                avatars,
+                pictures,
             } => {
                 self.storage_problem = None;
                 let peers = self.blob_peers();
-                for hash in avatars {
-                    self.blobs.want(hash, BlobKind::Avatar, Some(peer), &peers);
+                for (hash, kind) in pictures {
+                    self.blobs.want(hash, kind, Some(peer), &peers);
                 }
                 self.carry_out_blobs(now);
                 (peer, Ok(stored), gossiped)

@@ -36,13 +36,14 @@ pub enum Done {
         query: QueryId,
         result: Result<Vec<(EventId, Vec<u8>)>, BackgroundError>,
     },
-    /// Events from `peer` were stored; `stored` of them were new. `avatars` are the pictures
-    /// the current profiles among them name that are not held yet: `peer` is asked first.
+    /// Events from `peer` were stored; `stored` of them were new. `pictures` are those the
+    /// current profiles and the posts among them name that are not held yet, with their kind:
+    /// `peer` is asked first.
     Stored {
         peer: PeerId,
         stored: usize,
         gossiped: Option<Gossiped>,
-        avatars: Vec<BlobHash>,
+        pictures: Vec<(BlobHash, BlobKind)>,
     },
     /// The answer to a peer's blob request, read from the store.
     BlobAnswer { channel: Channel, bytes: Vec<u8> },
@@ -128,7 +129,7 @@ impl StoreWork {
                     peer,
                     stored: report.stored,
                     gossiped,
-                    avatars: w.avatars_missing(&events).await,
+                    pictures: w.pictures_missing(&events).await,
                 }),
                 Err(error) => {
                     console::error_1(
@@ -145,30 +146,43 @@ impl StoreWork {
         );
     }
 
-    /// The avatars the current profiles among `events` name that are not held. A profile a
-    /// newer one superseded names nothing worth fetching, so the stored current one is read.
-    async fn avatars_missing(&self, events: &[Event]) -> Vec<BlobHash> {
+    /// The pictures `events` name that are not held: the avatars of current profiles (a profile
+    /// a newer one superseded names nothing worth fetching, so the stored current one is read)
+    /// and posts' images.
+    async fn pictures_missing(&self, events: &[Event]) -> Vec<(BlobHash, BlobKind)> {
         let authors: Vec<_> = events
             .iter()
             .filter(|event| matches!(&event.content, Content::Profile(p) if p.avatar.is_some()))
             .map(|event| event.author)
             .collect();
-        if authors.is_empty() {
-            return Vec::new();
-        }
-        let wanted: Vec<BlobHash> = match self.storage.profiles_of(&authors).await {
-            Ok(profiles) => profiles.iter().filter_map(|p| p.avatar).collect(),
-            Err(error) => {
-                console::warn_1(&format!("phemossa: reading profiles: {error}").into());
-                return Vec::new();
+        let mut wanted: Vec<(BlobHash, BlobKind)> = events
+            .iter()
+            .flat_map(|event| event.images())
+            .map(|image| (image.blob, BlobKind::Image))
+            .collect();
+        if !authors.is_empty() {
+            match self.storage.profiles_of(&authors).await {
+                Ok(profiles) => wanted.extend(
+                    profiles
+                        .iter()
+                        .filter_map(|p| p.avatar)
+                        .map(|hash| (hash, BlobKind::Avatar)),
+                ),
+                Err(error) => {
+                    console::warn_1(&format!("phemossa: reading profiles: {error}").into());
+                }
             }
-        };
-        match self.storage.held_blobs(&wanted).await {
+        }
+        if wanted.is_empty() {
+            return wanted;
+        }
+        let names: Vec<BlobHash> = wanted.iter().map(|(hash, _)| *hash).collect();
+        match self.storage.held_blobs(&names).await {
             Ok(held) => wanted
                 .into_iter()
                 .zip(held)
                 .filter(|(_, held)| !held)
-                .map(|(hash, _)| hash)
+                .map(|(wanted, _)| wanted)
                 .collect(),
             Err(error) => {
                 console::warn_1(&format!("phemossa: looking for pictures: {error}").into());

@@ -14,7 +14,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use super::connection::Storage;
 use super::records::ProfileRecord;
-use super::schema::{BLOBS, BLOBS_BY_STORED, PROFILES};
+use super::schema::{BLOBS, BLOBS_BY_STORED, EVENTS, EVENT_BLOBS, PROFILES};
 use crate::db;
 use crate::error::BackgroundError;
 
@@ -93,16 +93,16 @@ impl Storage {
 }
 
 impl Storage {
-    /// Removes the blobs stored before `stored_before` (ms) that no current profile names: the
-    /// avatars of profiles superseded or pruned since (docs/protocol.md §12.1). Blobs stored
-    /// since are spared, since a profile is stored after the avatar it names. One transaction
-    /// over profiles and blobs, so no profile stored meanwhile can name a blob as it goes.
-    /// Returns how many went.
+    /// Removes the blobs stored before `stored_before` (ms) that neither a current profile nor a
+    /// stored event names: the avatars of profiles superseded or pruned since, and the images
+    /// of pruned posts (docs/protocol.md §12.4). Blobs stored since are spared, since an event is
+    /// stored after the blob it names. One transaction over profiles, events and blobs, so no
+    /// event stored meanwhile can name a blob as it goes. Returns how many went.
     pub async fn sweep_blobs(&self, stored_before: u64) -> Result<u64, BackgroundError> {
         const OP: &str = "removing pictures nothing names";
         let transaction = self
             .db
-            .transaction(&[PROFILES, BLOBS], TransactionMode::ReadWrite)
+            .transaction(&[PROFILES, EVENTS, BLOBS], TransactionMode::ReadWrite)
             .map_err(db::failed(OP))?;
         let profiles = transaction.object_store(PROFILES).map_err(db::failed(OP))?;
         let blobs = transaction.object_store(BLOBS).map_err(db::failed(OP))?;
@@ -127,16 +127,36 @@ impl Storage {
                 named_hashes.insert(avatar.to_hex());
             }
         }
-        let mut removed = 0;
+        // Of the old blobs no profile names, how many stored events name each (queued together,
+        // then awaited in order).
+        let by_events = transaction
+            .object_store(EVENTS)
+            .map_err(db::failed(OP))?
+            .index(EVENT_BLOBS)
+            .map_err(db::failed(OP))?;
+        let mut candidates = Vec::new();
         for key in old {
             let Some(hash) = key.as_string() else {
                 continue;
             };
             if !named_hashes.contains(&hash) {
-                // Not awaited one by one: the commit below waits for all of them.
-                blobs.delete(Query::Key(key)).map_err(db::failed(OP))?;
-                removed += 1;
+                let count = by_events
+                    .count(Some(Query::Key(key.clone())))
+                    .map_err(db::failed(OP))?;
+                candidates.push((key, count));
             }
+        }
+        let mut unnamed = Vec::new();
+        for (key, count) in candidates {
+            if count.await.map_err(db::failed(OP))? == 0 {
+                unnamed.push(key);
+            }
+        }
+        let mut removed = 0;
+        for key in unnamed {
+            // Not awaited one by one: the commit below waits for all of them.
+            blobs.delete(Query::Key(key)).map_err(db::failed(OP))?;
+            removed += 1;
         }
         db::commit(transaction, OP).await?;
         Ok(removed)

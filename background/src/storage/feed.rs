@@ -4,6 +4,7 @@
 
 use idb::{CursorDirection, KeyRange, Query};
 use js_sys::Array;
+use phemossa_api::FeedImage;
 use phemossa_core::feed::{merge_page, FeedOrdered, Page};
 use phemossa_core::{EventId, FeedCursor, PublicKey};
 use wasm_bindgen::JsValue;
@@ -26,6 +27,7 @@ pub struct StoredPost {
     pub text: String,
     pub mentions: Vec<PublicKey>,
     pub reply_to: Option<EventId>,
+    pub images: Vec<FeedImage>,
 }
 
 impl FeedOrdered for StoredPost {
@@ -115,6 +117,14 @@ impl StoredPost {
             text: post.text,
             mentions: post.mentions,
             reply_to: post.reply_to,
+            images: post
+                .images
+                .into_iter()
+                .map(|image| FeedImage {
+                    blob: image.blob,
+                    alt: image.alt,
+                })
+                .collect(),
         })
     }
 }

@@ -22,6 +22,8 @@ pub enum Terms {
 pub struct EventRecord {
     pub id: EventId,
     pub author: PublicKey,
+    /// The wire type, except that a post with images is filed as a `post`: the `feed` index
+    /// reads one author's posts, with or without images, as one range.
     #[serde(rename = "type")]
     pub kind: String,
     pub timestamp: u64,
@@ -36,6 +38,10 @@ pub struct EventRecord {
     /// (`storage/search.rs`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub terms: Vec<String>,
+    /// The hex names of the blobs this event names (a post's images), keyed by the multi-entry
+    /// `blobs` index, so the sweep keeps them while the event is stored.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blobs: Vec<String>,
     /// Present (1) on a post whose terms are still to be written: the sparse `unindexed` index
     /// lists exactly these, for the search indexer (`search_indexer.rs`). Absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -47,18 +53,36 @@ pub struct PostFields {
     pub text: String,
     pub mentions: Vec<PublicKey>,
     pub reply_to: Option<EventId>,
+    /// A post's images, as the event names them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<ImageFields>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ImageFields {
+    pub blob: BlobHash,
+    pub alt: String,
 }
 
 impl EventRecord {
     pub fn from_event(event: &Event, terms: Terms) -> Self {
         let json = event.to_json();
-        let post = match &event.content {
-            Content::Post(post) => Some(PostFields {
-                text: post.text.clone(),
-                mentions: post.mentions.clone(),
-                reply_to: post.reply_to,
-            }),
-            Content::Follow { .. } | Content::Unfollow { .. } | Content::Profile(_) => None,
+        let post = event.as_post().map(|post| PostFields {
+            text: post.text.clone(),
+            mentions: post.mentions.clone(),
+            reply_to: post.reply_to,
+            images: event
+                .images()
+                .iter()
+                .map(|image| ImageFields {
+                    blob: image.blob,
+                    alt: image.alt.clone(),
+                })
+                .collect(),
+        });
+        let kind = match &event.content {
+            Content::ImagePost(_) => "post",
+            other => other.type_name(),
         };
         let (terms, unindexed) = match (&post, terms) {
             (Some(post), Terms::Now) => (search::terms(&post.text, event.timestamp), None),
@@ -68,12 +92,13 @@ impl EventRecord {
         Self {
             id: event.id,
             author: event.author,
-            kind: event.content.type_name().to_owned(),
+            kind: kind.to_owned(),
             timestamp: event.timestamp,
             size: json.len() as u64,
             json,
             post,
             terms,
+            blobs: event.images().iter().map(|i| i.blob.to_hex()).collect(),
             unindexed,
         }
     }

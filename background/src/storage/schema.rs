@@ -5,7 +5,7 @@ use crate::db::{IndexSpec, StoreSpec};
 
 pub const DATABASE: &str = "phemossa";
 /// 1: events, follows, peers, meta. 2 (December 2026): profiles, superseded, nicknames. 3: the
-/// `events` index `terms`. 4: the `events` index `unindexed`. 5: blobs.
+/// `events` index `terms`. 4: the `events` index `unindexed`. 5: blobs, and the `events` index `blobs`.
 pub const VERSION: u32 = 5;
 
 pub const EVENTS: &str = "events";
@@ -31,6 +31,9 @@ pub const TERMS: &str = "terms";
 /// `events` index of the posts whose terms the search indexer has still to write (sparse: only
 /// records with the `unindexed` field are in it).
 pub const UNINDEXED: &str = "unindexed";
+/// `events` multi-entry index of the blobs each event names (a post's images): while one is
+/// stored, the sweep keeps the blob.
+pub const EVENT_BLOBS: &str = "blobs";
 /// `follows` index of the records a key wrote.
 pub const BY_FOLLOWER: &str = "follower";
 /// `follows` index of the records naming a key as followee: who follows it.
@@ -76,6 +79,11 @@ pub static STORES: [StoreSpec; 8] = [
                 name: UNINDEXED,
                 key_path: &["unindexed"],
                 multi_entry: false,
+            },
+            IndexSpec {
+                name: EVENT_BLOBS,
+                key_path: &["blobs"],
+                multi_entry: true,
             },
         ],
     },

@@ -3,7 +3,7 @@
 
 use sha2::{Digest, Sha256};
 
-use super::Content;
+use super::{Content, Post};
 use crate::keys::{EventId, PublicKey};
 use crate::limits::EVENT_VERSION;
 
@@ -19,20 +19,16 @@ pub fn canonical_bytes(author: &PublicKey, timestamp: u64, content: &Content) ->
     out.extend_from_slice(author.as_bytes());
     out.extend_from_slice(&timestamp.to_be_bytes());
     match content {
-        Content::Post(post) => {
-            let text = post.text.as_bytes();
-            out.extend_from_slice(&(text.len() as u32).to_be_bytes());
-            out.extend_from_slice(text);
-            out.extend_from_slice(&(post.mentions.len() as u16).to_be_bytes());
-            for mention in &post.mentions {
-                out.extend_from_slice(mention.as_bytes());
-            }
-            match &post.reply_to {
-                None => out.push(0),
-                Some(parent) => {
-                    out.push(1);
-                    out.extend_from_slice(parent.as_bytes());
-                }
+        Content::Post(post) => post_bytes(&mut out, post),
+        Content::ImagePost(image_post) => {
+            // The post's fields as a post has them, then the images: a count byte, and for
+            // each its 32 hash bytes and its description as length-prefixed UTF-8.
+            post_bytes(&mut out, &image_post.post);
+            out.push(image_post.images.len() as u8);
+            for image in &image_post.images {
+                out.extend_from_slice(image.blob.as_bytes());
+                out.extend_from_slice(&(image.alt.len() as u32).to_be_bytes());
+                out.extend_from_slice(image.alt.as_bytes());
             }
         }
         Content::Follow { followee } | Content::Unfollow { followee } => {
@@ -53,6 +49,25 @@ pub fn canonical_bytes(author: &PublicKey, timestamp: u64, content: &Content) ->
         }
     }
     out
+}
+
+/// A post's text, mentions and reply: the whole content of a `post`, the start of an
+/// `image_post`'s.
+fn post_bytes(out: &mut Vec<u8>, post: &Post) {
+    let text = post.text.as_bytes();
+    out.extend_from_slice(&(text.len() as u32).to_be_bytes());
+    out.extend_from_slice(text);
+    out.extend_from_slice(&(post.mentions.len() as u16).to_be_bytes());
+    for mention in &post.mentions {
+        out.extend_from_slice(mention.as_bytes());
+    }
+    match &post.reply_to {
+        None => out.push(0),
+        Some(parent) => {
+            out.push(1);
+            out.extend_from_slice(parent.as_bytes());
+        }
+    }
 }
 
 pub(crate) fn compute_id(author: &PublicKey, timestamp: u64, content: &Content) -> EventId {

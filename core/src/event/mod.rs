@@ -1,4 +1,4 @@
-//! The event model: what a validated event is, and the four kinds this version knows.
+//! The event model: what a validated event is, and the five kinds this version knows.
 //!
 //! An [`Event`] value exists only after validation ([`Event::from_json`]) or signing
 //! ([`Event::create`]), so holding one proves its id, signature and limits were checked.
@@ -13,7 +13,7 @@ pub use canonical::canonical_bytes;
 pub use verified::{VerifiedIds, DEFAULT_VERIFIED_CAPACITY};
 pub use wire::RawEvent;
 
-use crate::keys::{EventId, PublicKey, Signature};
+use crate::keys::{BlobHash, EventId, PublicKey, Signature};
 use crate::profile::Profile;
 
 /// A signed, content-addressed event.
@@ -40,6 +40,24 @@ pub enum Content {
     /// The author's name, about text and avatar; only their newest profile counts
     /// ([`crate::profile::supersedes`]).
     Profile(Profile),
+    /// A post with 1 to 4 images, each a blob named by its SHA-256 with a description. A type
+    /// of its own (not a field of `post`), so every `post` id and vector stays as it was and an
+    /// older node refuses it as `unknown_type`, which is excused (docs/protocol.md §1, §8.6).
+    ImagePost(ImagePost),
+}
+
+/// A post and its images. Its text may be empty: the images say something.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImagePost {
+    pub post: Post,
+    pub images: Vec<PostImage>,
+}
+
+/// One image of a post: the blob, and its description (alt text) for people who cannot see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostImage {
+    pub blob: BlobHash,
+    pub alt: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +75,7 @@ impl Content {
             Content::Follow { .. } => "follow",
             Content::Unfollow { .. } => "unfollow",
             Content::Profile(_) => "profile",
+            Content::ImagePost(_) => "image_post",
         }
     }
 
@@ -67,6 +86,7 @@ impl Content {
             Content::Follow { .. } => 2,
             Content::Unfollow { .. } => 3,
             Content::Profile(_) => 4,
+            Content::ImagePost(_) => 5,
         }
     }
 }
@@ -77,10 +97,20 @@ impl Event {
         serde_json::to_string(&RawEvent::from(self)).expect("an event always serialises")
     }
 
+    /// The post, with or without images.
     pub fn as_post(&self) -> Option<&Post> {
         match &self.content {
             Content::Post(post) => Some(post),
+            Content::ImagePost(post) => Some(&post.post),
             _ => None,
+        }
+    }
+
+    /// The images of a post (none for every other event).
+    pub fn images(&self) -> &[PostImage] {
+        match &self.content {
+            Content::ImagePost(post) => &post.images,
+            _ => &[],
         }
     }
 

@@ -3,12 +3,12 @@
 
 use super::canonical::compute_id;
 use super::verified::VerifiedIds;
-use super::wire::{FollowJson, PostJson, ProfileJson, RawEvent};
-use super::{Content, Event, Post};
+use super::wire::{FollowJson, ImagePostJson, PostJson, ProfileJson, RawEvent};
+use super::{Content, Event, ImagePost, Post, PostImage};
 use crate::keys::{BlobHash, EventId, PublicKey, Signature};
 use crate::limits::{
-    EVENT_VERSION, MAX_CLOCK_SKEW_MS, MAX_EVENT_BYTES, MAX_MENTIONS, MAX_POST_CHARS,
-    MAX_TIMESTAMP_MS,
+    EVENT_VERSION, MAX_ALT_CHARS, MAX_CLOCK_SKEW_MS, MAX_EVENT_BYTES, MAX_IMAGES_PER_POST,
+    MAX_MENTIONS, MAX_POST_CHARS, MAX_TIMESTAMP_MS,
 };
 use crate::profile::Profile;
 use crate::Error;
@@ -121,27 +121,29 @@ fn parse_content(kind: &str, json: &str) -> Result<Content, Error> {
     match kind {
         "post" => {
             let post: PostJson = serde_json::from_str(json).map_err(|e| malformed("post", e))?;
-            if post.mentions.len() > MAX_MENTIONS {
-                return Err(Error::TooManyMentions {
-                    count: post.mentions.len(),
-                    max: MAX_MENTIONS,
-                });
-            }
-            let mentions = post
-                .mentions
-                .iter()
-                .map(|m| PublicKey::from_base64(m, "mention"))
-                .collect::<Result<Vec<_>, _>>()?;
-            let reply_to = post
-                .reply_to
-                .as_deref()
-                .map(|id| EventId::from_hex(id, "reply_to"))
-                .transpose()?;
-            Ok(Content::Post(Post {
-                text: post.text,
-                mentions,
-                reply_to,
-            }))
+            Ok(Content::Post(read_post(
+                post.text,
+                &post.mentions,
+                post.reply_to.as_deref(),
+            )?))
+        }
+        "image_post" => {
+            let json: ImagePostJson =
+                serde_json::from_str(json).map_err(|e| malformed("image_post", e))?;
+            // Counted before any hash is read, so a flood of images costs nothing.
+            check_image_count(json.images.len())?;
+            let post = read_post(json.text, &json.mentions, json.reply_to.as_deref())?;
+            let images = json
+                .images
+                .into_iter()
+                .map(|image| {
+                    Ok(PostImage {
+                        blob: BlobHash::from_hex(&image.blob, "image blob")?,
+                        alt: image.alt,
+                    })
+                })
+                .collect::<Result<Vec<_>, Error>>()?;
+            Ok(Content::ImagePost(ImagePost { post, images }))
         }
         "follow" | "unfollow" => {
             let type_name = if kind == "follow" {
@@ -182,25 +184,76 @@ fn parse_content(kind: &str, json: &str) -> Result<Content, Error> {
     }
 }
 
+/// A post's fields from their wire form: at most 20 mentions, each a valid key, and the
+/// reply's id.
+fn read_post(text: String, mentions: &[String], reply_to: Option<&str>) -> Result<Post, Error> {
+    if mentions.len() > MAX_MENTIONS {
+        return Err(Error::TooManyMentions {
+            count: mentions.len(),
+            max: MAX_MENTIONS,
+        });
+    }
+    let mentions = mentions
+        .iter()
+        .map(|m| PublicKey::from_base64(m, "mention"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let reply_to = reply_to
+        .map(|id| EventId::from_hex(id, "reply_to"))
+        .transpose()?;
+    Ok(Post {
+        text,
+        mentions,
+        reply_to,
+    })
+}
+
+/// 1 to 4 images: an `image_post` without one is a `post`.
+fn check_image_count(count: usize) -> Result<(), Error> {
+    if count == 0 || count > MAX_IMAGES_PER_POST {
+        return Err(Error::ImageCount {
+            count,
+            max: MAX_IMAGES_PER_POST,
+        });
+    }
+    Ok(())
+}
+
+/// The rules on a post's text and mentions; `may_be_empty` for a post with images.
+fn check_post(post: &Post, may_be_empty: bool) -> Result<(), Error> {
+    if !may_be_empty && post.text.trim().is_empty() {
+        return Err(Error::EmptyText);
+    }
+    let chars = post.text.chars().count();
+    if chars > MAX_POST_CHARS {
+        return Err(Error::TextTooLong {
+            chars,
+            max: MAX_POST_CHARS,
+        });
+    }
+    if post.mentions.len() > MAX_MENTIONS {
+        return Err(Error::TooManyMentions {
+            count: post.mentions.len(),
+            max: MAX_MENTIONS,
+        });
+    }
+    Ok(())
+}
+
 /// The rules on content that both signing and validation enforce.
 pub(super) fn check_content(author: &PublicKey, content: &Content) -> Result<(), Error> {
     match content {
-        Content::Post(post) => {
-            if post.text.trim().is_empty() {
-                return Err(Error::EmptyText);
-            }
-            let chars = post.text.chars().count();
-            if chars > MAX_POST_CHARS {
-                return Err(Error::TextTooLong {
-                    chars,
-                    max: MAX_POST_CHARS,
-                });
-            }
-            if post.mentions.len() > MAX_MENTIONS {
-                return Err(Error::TooManyMentions {
-                    count: post.mentions.len(),
-                    max: MAX_MENTIONS,
-                });
+        Content::Post(post) => check_post(post, false)?,
+        Content::ImagePost(image_post) => {
+            check_post(&image_post.post, true)?;
+            check_image_count(image_post.images.len())?;
+            for image in &image_post.images {
+                let chars = image.alt.chars().count();
+                if chars > MAX_ALT_CHARS {
+                    return Err(Error::AltTooLong {
+                        chars,
+                        max: MAX_ALT_CHARS,
+                    });
+                }
             }
         }
         Content::Follow { followee } | Content::Unfollow { followee } => {

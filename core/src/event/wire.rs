@@ -31,6 +31,24 @@ pub(super) struct PostJson {
     pub reply_to: Option<String>,
 }
 
+/// An `image_post`'s content: a post's fields and its images, all always present.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ImagePostJson {
+    pub text: String,
+    pub mentions: Vec<String>,
+    pub reply_to: Option<String>,
+    pub images: Vec<ImageJson>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ImageJson {
+    /// The blob's SHA-256, 64 lowercase hex characters.
+    pub blob: String,
+    pub alt: String,
+}
+
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct FollowJson {
@@ -54,6 +72,24 @@ fn content_json(content: &Content) -> String {
             text: post.text.clone(),
             mentions: post.mentions.iter().map(PublicKey::to_base64).collect(),
             reply_to: post.reply_to.map(|id| id.to_hex()),
+        }),
+        Content::ImagePost(image_post) => serde_json::to_string(&ImagePostJson {
+            text: image_post.post.text.clone(),
+            mentions: image_post
+                .post
+                .mentions
+                .iter()
+                .map(PublicKey::to_base64)
+                .collect(),
+            reply_to: image_post.post.reply_to.map(|id| id.to_hex()),
+            images: image_post
+                .images
+                .iter()
+                .map(|image| ImageJson {
+                    blob: image.blob.to_hex(),
+                    alt: image.alt.clone(),
+                })
+                .collect(),
         }),
         Content::Follow { followee } | Content::Unfollow { followee } => {
             serde_json::to_string(&followee_json(followee))
