@@ -292,6 +292,20 @@ pub struct FeedImage {
     pub alt: String,
 }
 
+impl FeedImage {
+    /// The images of `event` (none unless it is an `image_post`), as pages and records hold them.
+    pub fn of_event(event: &phemossa_core::Event) -> Vec<FeedImage> {
+        event
+            .images()
+            .iter()
+            .map(|image| FeedImage {
+                blob: image.blob,
+                alt: image.alt.clone(),
+            })
+            .collect()
+    }
+}
+
 impl phemossa_core::feed::FeedOrdered for FeedItem {
     fn feed_key(&self) -> (u64, EventId) {
         (self.timestamp, self.id)

@@ -32,14 +32,7 @@ pub fn item_of_event(event: &Event, me: &PublicKey) -> Option<FeedItem> {
             text: post.text.clone(),
             mentions: post.mentions.clone(),
             reply_to: post.reply_to,
-            images: event
-                .images()
-                .iter()
-                .map(|image| FeedImage {
-                    blob: image.blob,
-                    alt: image.alt.clone(),
-                })
-                .collect(),
+            images: FeedImage::of_event(event),
         },
         me,
     ))

@@ -117,14 +117,7 @@ impl StoredPost {
             text: post.text,
             mentions: post.mentions,
             reply_to: post.reply_to,
-            images: post
-                .images
-                .into_iter()
-                .map(|image| FeedImage {
-                    blob: image.blob,
-                    alt: image.alt,
-                })
-                .collect(),
+            images: post.images,
         })
     }
 }

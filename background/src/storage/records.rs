@@ -2,7 +2,7 @@
 //! for posts, the decoded post fields: a feed page is then built from the records alone, since
 //! re-parsing the JSON through `Event::from_json` would re-verify every signature on every page.
 
-use phemossa_api::StorageStats;
+use phemossa_api::{FeedImage, StorageStats};
 use phemossa_core::{search, BlobHash, Content, Event, EventId, Profile, PublicKey};
 use serde::{Deserialize, Serialize};
 
@@ -55,13 +55,7 @@ pub struct PostFields {
     pub reply_to: Option<EventId>,
     /// A post's images, as the event names them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub images: Vec<ImageFields>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ImageFields {
-    pub blob: BlobHash,
-    pub alt: String,
+    pub images: Vec<FeedImage>,
 }
 
 impl EventRecord {
@@ -71,14 +65,7 @@ impl EventRecord {
             text: post.text.clone(),
             mentions: post.mentions.clone(),
             reply_to: post.reply_to,
-            images: event
-                .images()
-                .iter()
-                .map(|image| ImageFields {
-                    blob: image.blob,
-                    alt: image.alt.clone(),
-                })
-                .collect(),
+            images: FeedImage::of_event(event),
         });
         let kind = match &event.content {
             Content::ImagePost(_) => "post",
