@@ -87,6 +87,9 @@ mod tests {
             (25, "search_posts"),
             (26, "get_backup_status"),
             (27, "dismiss_backup_reminder"),
+            (28, "set_profile"),
+            (29, "get_blob"),
+            (30, "store_image"),
         ] {
             let request = ClientMessage::from_json(line(&format!("{{\"id\":{id},\"request\"")))
                 .unwrap_or_else(|e| panic!("{method}: {e}"));
