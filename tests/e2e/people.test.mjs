@@ -268,6 +268,13 @@ test('people are shown by name and picture, told apart, nicknamed, found and fol
       () => aAgain.getByRole('img', { name: 'Auntie A' }).getAttribute('src'),
       (src) => src.startsWith('data:image/webp;base64,')
         && createHash('sha256').update(dataUrlBytes(src)).digest('hex') === avatarHash);
+    const picturedAgain = bAgain.getByRole('list', { name: 'Feed' }).getByRole('listitem').filter({ hasText: pictured });
+    for (const image of named) {
+      await until(`B's feed to show "${image.alt}" after a restart, from its own store`,
+        () => picturedAgain.getByRole('img', { name: image.alt }).getAttribute('src'),
+        (src) => src?.startsWith('data:image/webp;base64,')
+          && createHash('sha256').update(dataUrlBytes(src)).digest('hex') === image.blob);
+    }
     await until("B's Followers list after a restart", () => listItems(bAgain, 'Followers'),
       (l) => l.some((x) => x.includes('Auntie A')));
   });

@@ -117,6 +117,7 @@ impl Driver {
                 storage: services.storage,
                 ingest: Rc::clone(&services.ingest),
                 done: done_tx,
+                served: Rc::default(),
             },
             done: Some(done_rx),
             status,

@@ -1,6 +1,8 @@
 //! IndexedDB work the node asks for, run as separate tasks so the swarm loop never waits on the
 //! database; each reports back to the loop as a [`Done`].
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 use futures::channel::mpsc::UnboundedSender;
@@ -67,6 +69,32 @@ pub struct StoreWork {
     /// Received events go in here, as imported ones do.
     pub ingest: Rc<Ingest>,
     pub done: UnboundedSender<Done>,
+    /// The blobs served last, so a peer fetching one chunk by chunk costs one read of it, not
+    /// one per 32 KiB chunk (32 reads of 1 MiB for a post image).
+    pub served: Rc<RefCell<ServedBlobs>>,
+}
+
+/// The last few blobs read to serve peers: at most [`ServedBlobs::KEPT`], so at most 4 MiB.
+#[derive(Default)]
+pub struct ServedBlobs(VecDeque<(BlobHash, Rc<Vec<u8>>)>);
+
+impl ServedBlobs {
+    /// Blobs kept: as many as the fetches a peer runs at once (`blob_fetches`).
+    const KEPT: usize = 4;
+
+    fn get(&mut self, hash: &BlobHash) -> Option<Rc<Vec<u8>>> {
+        let at = self.0.iter().position(|(held, _)| held == hash)?;
+        let entry = self.0.remove(at)?;
+        let bytes = Rc::clone(&entry.1);
+        self.0.push_front(entry);
+        Some(bytes)
+    }
+
+    fn keep(&mut self, hash: BlobHash, bytes: Rc<Vec<u8>>) {
+        self.0.retain(|(held, _)| *held != hash);
+        self.0.push_front((hash, bytes));
+        self.0.truncate(Self::KEPT);
+    }
 }
 
 impl StoreWork {
@@ -194,12 +222,24 @@ impl StoreWork {
     /// Answers a peer's request for the chunk at `offset` of blob `hash`. A store that fails
     /// answers "not held": the peer asks elsewhere, and nothing is counted against anyone.
     pub fn serve_blob(&self, channel: Channel, hash: BlobHash, offset: u64) {
+        let cached = self.served.borrow_mut().get(&hash);
+        if let Some(held) = cached {
+            let bytes = answer(Some(&held), offset).encode();
+            // The loop is gone only if the node stopped; the answer is moot then.
+            let _ = self
+                .done
+                .unbounded_send(Done::BlobAnswer { channel, bytes });
+            return;
+        }
         self.spawn(async move |w: &StoreWork| {
             let held = w.storage.blob(&hash).await.unwrap_or_else(|error| {
                 console::warn_1(&format!("phemossa: reading picture {hash}: {error}").into());
                 None
             });
             let bytes = answer(held.as_deref(), offset).encode();
+            if let Some(held) = held {
+                w.served.borrow_mut().keep(hash, Rc::new(held));
+            }
             Some(Done::BlobAnswer { channel, bytes })
         });
     }
