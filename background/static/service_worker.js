@@ -117,11 +117,12 @@ async function answers(ms) {
 // extension pages share one renderer process and the new document would wait behind the loop.
 async function replace(reason) {
   await rememberCrash(reason);
-  try {
-    await chrome.offscreen.closeDocument();
-  } catch {
-    // Already gone.
-  }
+  // Bounded: closing a stuck document could itself wait on it. If it is still there after 5 s,
+  // creating the new one fails and the next watchdog round closes it again.
+  await Promise.race([
+    chrome.offscreen.closeDocument().catch(() => {}), // already gone
+    new Promise((resolve) => setTimeout(resolve, 5000)),
+  ]);
   return ensureOffscreen();
 }
 
