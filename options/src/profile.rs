@@ -152,6 +152,7 @@ pub fn ProfileSection(me: PublicKey) -> Element {
         AvatarState::New(_, url) => Some(url),
         AvatarState::Removed => None,
     };
+    let has_avatar = shown.is_some();
 
     let name_chars = name().chars().count();
     let about_chars = about().chars().count();
@@ -218,7 +219,7 @@ pub fn ProfileSection(me: PublicKey) -> Element {
                         aria_describedby: "profile-avatar-hint {ERROR_ID}",
                         onchange: choose_avatar,
                     }
-                    if shown_is_some(&avatar()) {
+                    if has_avatar {
                         button {
                             r#type: "button",
                             class: "button ghost",
@@ -246,13 +247,5 @@ pub fn ProfileSection(me: PublicKey) -> Element {
             }
             InviteField { me, name: saved_name() }
         }
-    }
-}
-
-fn shown_is_some(avatar: &AvatarState) -> bool {
-    match avatar {
-        AvatarState::Saved(url) => url.is_some(),
-        AvatarState::New(..) => true,
-        AvatarState::Removed => false,
     }
 }

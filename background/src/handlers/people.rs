@@ -4,15 +4,14 @@
 
 use std::collections::BTreeSet;
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
 use phemossa_api::{ApiError, AvatarEdit, Push, Response};
-use phemossa_core::blob::{check_own_image, BlobKind};
+use phemossa_core::blob::BlobKind;
 use phemossa_core::profile::check_name;
 use phemossa_core::{Content, Event, Profile, PublicKey};
 
 use crate::changes::Changes;
 use crate::clock;
+use crate::handlers::blobs::store_own_picture;
 use crate::people::{followers_of, people_of};
 use crate::storage::Storage;
 use crate::user::User;
@@ -53,15 +52,7 @@ pub async fn set_profile(
         AvatarEdit::Keep => current.as_ref().and_then(|record| record.avatar),
         AvatarEdit::Remove => None,
         AvatarEdit::Set { base64 } => {
-            let bytes =
-                STANDARD
-                    .decode(base64.as_bytes())
-                    .map_err(|_| ApiError::InvalidPicture {
-                        reason: "the page sent it damaged (not base64)".into(),
-                    })?;
-            let hash = check_own_image(BlobKind::Avatar, &bytes)?;
-            storage.put_blob(&hash, BlobKind::Avatar, &bytes).await?;
-            Some(hash)
+            Some(store_own_picture(storage, BlobKind::Avatar, &base64).await?)
         }
     };
     let profile = Profile {

@@ -1,15 +1,14 @@
 //! Post: signs the text the person typed (and the pictures they added, stored first with
 //! StoreImage) as a post of theirs, stores it, gossips it and shows it in every open feed.
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
 use phemossa_api::{ApiError, FeedImage, Push, Response};
-use phemossa_core::blob::{check_own_image, BlobKind};
+use phemossa_core::blob::BlobKind;
 use phemossa_core::{Content, Event, EventId, ImagePost, Post, PostImage};
 
 use crate::changes::Changes;
 use crate::clock;
 use crate::feed_items::item_of_event;
+use crate::handlers::blobs::store_own_picture;
 use crate::storage::Storage;
 use crate::user::User;
 
@@ -65,12 +64,6 @@ pub async fn publish(
 /// Stores a picture for a post the page re-encoded: a PNG, JPEG, WebP or GIF of at most 1 MiB.
 /// It is kept while a post names it; one no post names goes with the next retention sweep.
 pub async fn store_image(storage: &Storage, base64: &str) -> Result<Response, ApiError> {
-    let bytes = STANDARD
-        .decode(base64.as_bytes())
-        .map_err(|_| ApiError::InvalidPicture {
-            reason: "the page sent it damaged (not base64)".into(),
-        })?;
-    let hash = check_own_image(BlobKind::Image, &bytes)?;
-    storage.put_blob(&hash, BlobKind::Image, &bytes).await?;
+    let hash = store_own_picture(storage, BlobKind::Image, base64).await?;
     Ok(Response::ImageStored(hash))
 }
