@@ -1,7 +1,7 @@
 //! Command-line flags (each with an environment variable fallback) and their translation into
 //! the relay's checked [`Config`].
 
-use std::{path::PathBuf, time::Duration};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::Parser;
 use libp2p::Multiaddr;
@@ -9,7 +9,8 @@ use libp2p::Multiaddr;
 use crate::{
     addrs::validate_listen,
     error::Error,
-    limits::{Limits, RateLimit},
+    limits::{Limits, RateSetting},
+    settings::Settings,
 };
 
 /// Default listen addresses: loopback only, so a relay started by hand exposes nothing.
@@ -32,6 +33,8 @@ pub struct Config {
     pub cert_file: Option<PathBuf>,
     /// File to write the advertised full addresses to once every listener is up.
     pub addrs_file: Option<PathBuf>,
+    /// Where to serve Prometheus `/metrics` over HTTP; None: not served.
+    pub metrics: Option<SocketAddr>,
     pub limits: Limits,
     /// Connections with nothing going on (no reservation, circuit or stream) close after this.
     pub idle_timeout: Duration,
@@ -50,6 +53,7 @@ impl Default for Config {
             key_file: None,
             cert_file: None,
             addrs_file: None,
+            metrics: None,
             limits: Limits::default(),
             idle_timeout: Duration::from_secs(60),
             shutdown_grace: Duration::from_secs(3),
@@ -89,126 +93,86 @@ impl Config {
 
 /// phemossa-relay: Phemossa's bootstrap node. A libp2p circuit relay v2 server and rendezvous
 /// point that browsers reach over WebSocket or WebRTC-direct. It stores no user data.
+///
+/// Settings come from flags, then their environment variables, then the --config file, then
+/// the defaults, in that order.
 #[derive(Debug, Parser)]
 #[command(name = "phemossa-relay", version, about, long_about = None)]
 pub struct Args {
-    /// Multiaddr to listen on (repeatable; env: comma-separated). WebRTC-direct addresses are
-    /// given without certhash, e.g. /ip4/0.0.0.0/udp/4002/webrtc-direct.
-    #[arg(long, env = "PHEMOSSA_RELAY_LISTEN", value_delimiter = ',', num_args = 1,
-          default_values = DEFAULT_LISTEN)]
-    pub listen: Vec<Multiaddr>,
+    /// A TOML file with any of the settings below, named like the flags without the dashes in
+    /// front (e.g. `max-connections-per-ip = 64`); flags and environment variables override it.
+    /// Unknown keys are refused. See relay/deploy/relay.toml.
+    #[arg(long, env = "PHEMOSSA_RELAY_CONFIG")]
+    pub config: Option<PathBuf>,
 
-    /// Multiaddr to advertise to browsers (repeatable; env: comma-separated), e.g. a public IP.
-    /// Default: the bound listen addresses. WebRTC-direct ones get the certhash added.
-    #[arg(
-        long,
-        env = "PHEMOSSA_RELAY_EXTERNAL",
-        value_delimiter = ',',
-        num_args = 1
-    )]
-    pub external: Vec<Multiaddr>,
-
-    /// Node key file (ed25519, protobuf-encoded), created with mode 0600 if missing, so the
-    /// peer id stays the same across restarts. Without it the peer id changes every start.
-    #[arg(long, env = "PHEMOSSA_RELAY_KEY_FILE")]
-    pub key_file: Option<PathBuf>,
-
-    /// WebRTC-direct certificate (PEM with private key), created with mode 0600 if missing, so
-    /// the certhash stays the same across restarts. Without it the certhash changes every start.
-    #[arg(long, env = "PHEMOSSA_RELAY_CERT_FILE")]
-    pub cert_file: Option<PathBuf>,
-
-    /// Write the full advertised multiaddrs (one per line, ending in /p2p/<id>) here once all
-    /// listeners are up; written atomically, removed at start and at clean shutdown.
-    #[arg(long, env = "PHEMOSSA_RELAY_ADDRS_FILE")]
-    pub addrs_file: Option<PathBuf>,
-
-    /// Reservations (relayed browsers) held at once.
-    #[arg(long, env = "PHEMOSSA_RELAY_MAX_RESERVATIONS", default_value_t = Limits::default().max_reservations)]
-    pub max_reservations: usize,
-
-    /// Reservations one peer may hold at once.
-    #[arg(long, env = "PHEMOSSA_RELAY_MAX_RESERVATIONS_PER_PEER", default_value_t = Limits::default().max_reservations_per_peer)]
-    pub max_reservations_per_peer: usize,
-
-    /// Seconds a reservation lasts before the client renews it.
-    #[arg(long, env = "PHEMOSSA_RELAY_RESERVATION_DURATION_SECS", default_value_t = Limits::default().reservation_duration.as_secs())]
-    pub reservation_duration_secs: u64,
-
-    /// Relayed circuits open at once.
-    #[arg(long, env = "PHEMOSSA_RELAY_MAX_CIRCUITS", default_value_t = Limits::default().max_circuits)]
-    pub max_circuits: usize,
-
-    /// Relayed circuits one peer may have open at once.
-    #[arg(long, env = "PHEMOSSA_RELAY_MAX_CIRCUITS_PER_PEER", default_value_t = Limits::default().max_circuits_per_peer)]
-    pub max_circuits_per_peer: usize,
-
-    /// Seconds after which a circuit is closed (libp2p's own default is 120).
-    #[arg(long, env = "PHEMOSSA_RELAY_MAX_CIRCUIT_DURATION_SECS", default_value_t = Limits::default().max_circuit_duration.as_secs())]
-    pub max_circuit_duration_secs: u64,
-
-    /// Bytes a circuit may relay in each direction before it is closed; 0 = unlimited
-    /// (libp2p's own default is 131072).
-    #[arg(long, env = "PHEMOSSA_RELAY_MAX_CIRCUIT_BYTES", default_value_t = Limits::default().max_circuit_bytes)]
-    pub max_circuit_bytes: u64,
-
-    /// Per-peer rate limit on reservations and circuits, as N/SECONDS (burst N, one more every
-    /// SECONDS). Off by default; libp2p's usual is 30/120.
-    #[arg(long, env = "PHEMOSSA_RELAY_RATE_LIMIT_PER_PEER")]
-    pub rate_limit_per_peer: Option<RateLimit>,
-
-    /// Per-IP rate limit on reservations and circuits, as N/SECONDS. Off by default, since
-    /// loopback tests put every client on 127.0.0.1; libp2p's usual is 60/60.
-    #[arg(long, env = "PHEMOSSA_RELAY_RATE_LIMIT_PER_IP")]
-    pub rate_limit_per_ip: Option<RateLimit>,
-
-    /// Established connections at once, all peers together.
-    #[arg(long, env = "PHEMOSSA_RELAY_MAX_CONNECTIONS", default_value_t = Limits::default().max_connections)]
-    pub max_connections: u32,
-
-    /// Established connections one peer may have at once.
-    #[arg(long, env = "PHEMOSSA_RELAY_MAX_CONNECTIONS_PER_PEER", default_value_t = Limits::default().max_connections_per_peer)]
-    pub max_connections_per_peer: u32,
-
-    /// Shortest rendezvous registration TTL accepted (seconds); keeps discovery fresh.
-    #[arg(long, env = "PHEMOSSA_RELAY_RENDEZVOUS_MIN_TTL_SECS", default_value_t = Limits::default().rendezvous_min_ttl)]
-    pub rendezvous_min_ttl_secs: u64,
-
-    /// Longest rendezvous registration TTL accepted (seconds).
-    #[arg(long, env = "PHEMOSSA_RELAY_RENDEZVOUS_MAX_TTL_SECS", default_value_t = Limits::default().rendezvous_max_ttl)]
-    pub rendezvous_max_ttl_secs: u64,
-
-    /// Seconds after which a connection with nothing going on is closed.
-    #[arg(long, env = "PHEMOSSA_RELAY_IDLE_TIMEOUT_SECS", default_value_t = Config::default().idle_timeout.as_secs())]
-    pub idle_timeout_secs: u64,
+    #[command(flatten)]
+    pub settings: Settings,
 }
 
 impl Args {
-    /// The checked configuration these flags describe.
+    /// The checked configuration these flags (over the config file, if any) describe.
     pub fn into_config(self) -> Result<Config, Error> {
+        let file = match &self.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| Error::file("cannot read config file", path, e))?;
+                Settings::from_toml(&text)
+                    .map_err(|e| Error::Config(format!("config file {}: {e}", path.display())))?
+            }
+            None => Settings::default(),
+        };
+        Config::from_settings(self.settings.over(file))
+    }
+}
+
+impl Config {
+    /// The checked configuration `s` describes, with the defaults where it says nothing.
+    pub fn from_settings(s: Settings) -> Result<Config, Error> {
+        let d = Config::default();
+        let l = d.limits.clone();
+        let secs =
+            |v: Option<u64>, default: Duration| v.map(Duration::from_secs).unwrap_or(default);
+        let rate = |v: Option<RateSetting>, default| v.map(|r| r.0).unwrap_or(default);
         let config = Config {
-            listen: self.listen,
-            external: self.external,
-            key_file: self.key_file,
-            cert_file: self.cert_file,
-            addrs_file: self.addrs_file,
+            listen: s.listen.unwrap_or(d.listen),
+            external: s.external.unwrap_or(d.external),
+            key_file: s.key_file,
+            cert_file: s.cert_file,
+            addrs_file: s.addrs_file,
+            metrics: s.metrics.map(|m| m.0),
             limits: Limits {
-                max_reservations: self.max_reservations,
-                max_reservations_per_peer: self.max_reservations_per_peer,
-                reservation_duration: Duration::from_secs(self.reservation_duration_secs),
-                max_circuits: self.max_circuits,
-                max_circuits_per_peer: self.max_circuits_per_peer,
-                max_circuit_duration: Duration::from_secs(self.max_circuit_duration_secs),
-                max_circuit_bytes: self.max_circuit_bytes,
-                rate_limit_per_peer: self.rate_limit_per_peer,
-                rate_limit_per_ip: self.rate_limit_per_ip,
-                max_connections: self.max_connections,
-                max_connections_per_peer: self.max_connections_per_peer,
-                rendezvous_min_ttl: self.rendezvous_min_ttl_secs,
-                rendezvous_max_ttl: self.rendezvous_max_ttl_secs,
+                max_reservations: s.max_reservations.unwrap_or(l.max_reservations),
+                max_reservations_per_peer: s
+                    .max_reservations_per_peer
+                    .unwrap_or(l.max_reservations_per_peer),
+                reservation_duration: secs(s.reservation_duration_secs, l.reservation_duration),
+                max_circuits: s.max_circuits.unwrap_or(l.max_circuits),
+                max_circuits_per_peer: s.max_circuits_per_peer.unwrap_or(l.max_circuits_per_peer),
+                max_circuit_duration: secs(s.max_circuit_duration_secs, l.max_circuit_duration),
+                max_circuit_bytes: s.max_circuit_bytes.unwrap_or(l.max_circuit_bytes),
+                rate_limit_per_peer: rate(s.rate_limit_per_peer, l.rate_limit_per_peer),
+                rate_limit_per_ip: rate(s.rate_limit_per_ip, l.rate_limit_per_ip),
+                max_connections: s.max_connections.unwrap_or(l.max_connections),
+                max_connections_per_peer: s
+                    .max_connections_per_peer
+                    .unwrap_or(l.max_connections_per_peer),
+                max_connections_per_ip: s
+                    .max_connections_per_ip
+                    .unwrap_or(l.max_connections_per_ip),
+                max_reservations_per_ip: s
+                    .max_reservations_per_ip
+                    .unwrap_or(l.max_reservations_per_ip),
+                max_registrations_per_peer: s
+                    .max_registrations_per_peer
+                    .unwrap_or(l.max_registrations_per_peer),
+                max_registrations_per_ip: s
+                    .max_registrations_per_ip
+                    .unwrap_or(l.max_registrations_per_ip),
+                rendezvous_min_ttl: s.rendezvous_min_ttl_secs.unwrap_or(l.rendezvous_min_ttl),
+                rendezvous_max_ttl: s.rendezvous_max_ttl_secs.unwrap_or(l.rendezvous_max_ttl),
             },
-            idle_timeout: Duration::from_secs(self.idle_timeout_secs),
-            ..Config::default()
+            idle_timeout: secs(s.idle_timeout_secs, d.idle_timeout),
+            shutdown_grace: d.shutdown_grace,
         };
         config.validate()?;
         Ok(config)
@@ -318,7 +282,10 @@ mod tests {
             c.limits.rate_limit_per_peer,
             Some("30/120".parse().unwrap())
         );
-        assert_eq!(c.limits.rate_limit_per_ip, None);
+        assert_eq!(
+            c.limits.rate_limit_per_ip,
+            Limits::default().rate_limit_per_ip
+        );
         assert_eq!(c.limits.max_connections, 9);
         assert_eq!(c.limits.rendezvous_min_ttl, 10);
         assert_eq!(c.idle_timeout, Duration::from_secs(15));
@@ -334,6 +301,55 @@ mod tests {
         assert!(parse(&["--rate-limit-per-ip", "7"]).is_err());
         let peer = libp2p::PeerId::random();
         assert!(parse(&["--listen", &format!("/ip4/127.0.0.1/tcp/1/ws/p2p/{peer}")]).is_err());
+    }
+
+    #[test]
+    fn rate_limits_are_on_by_default_and_can_be_switched_off() {
+        let c = parse(&[]).unwrap();
+        assert!(c.limits.rate_limit_per_peer.is_some());
+        assert!(c.limits.rate_limit_per_ip.is_some());
+        let c = parse(&["--rate-limit-per-ip", "off", "--rate-limit-per-peer", "off"]).unwrap();
+        assert_eq!(c.limits.rate_limit_per_peer, None);
+        assert_eq!(c.limits.rate_limit_per_ip, None);
+    }
+
+    #[test]
+    fn flags_override_the_file_which_overrides_the_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("relay.toml");
+        std::fs::write(
+            &path,
+            "max-circuits = 7\nmax-connections-per-ip = 5\nmetrics = \"127.0.0.1:0\"\n",
+        )
+        .unwrap();
+        let file = path.to_str().unwrap();
+        let c = parse(&["--config", file, "--max-circuits", "9"]).unwrap();
+        assert_eq!(c.limits.max_circuits, 9, "the flag wins");
+        assert_eq!(c.limits.max_connections_per_ip, 5, "the file fills in");
+        assert_eq!(
+            c.limits.max_reservations,
+            Limits::default().max_reservations
+        );
+        assert_eq!(c.metrics, Some("127.0.0.1:0".parse().unwrap()));
+    }
+
+    #[test]
+    fn a_file_with_an_unknown_key_is_refused_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("relay.toml");
+        std::fs::write(&path, "max-circuit = 7\n").unwrap();
+        let err = parse(&["--config", path.to_str().unwrap()]).unwrap_err();
+        assert!(err.contains("unknown field `max-circuit`"), "{err}");
+        assert!(err.contains("relay.toml"), "{err}");
+        let missing = dir.path().join("absent.toml");
+        assert!(parse(&["--config", missing.to_str().unwrap()]).is_err());
+    }
+
+    #[test]
+    fn metrics_are_off_unless_asked_for_and_bind_loopback_by_default() {
+        assert_eq!(parse(&[]).unwrap().metrics, None);
+        let c = parse(&["--metrics", "9464"]).unwrap();
+        assert_eq!(c.metrics, Some("127.0.0.1:9464".parse().unwrap()));
     }
 
     #[test]

@@ -40,6 +40,10 @@ pub enum Error {
     #[error("could not listen on {addr}: {reason}")]
     Listen { addr: Multiaddr, reason: String },
 
+    /// The `/metrics` endpoint could not be set up.
+    #[error("metrics endpoint: {0}")]
+    Metrics(String),
+
     /// Not every listener reported its bound address in time.
     #[error("listeners did not come up within {0} s")]
     StartupTimeout(u64),

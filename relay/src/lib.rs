@@ -15,11 +15,17 @@ pub mod cert_file;
 pub mod config;
 pub mod error;
 pub mod files;
+pub mod ip_gate;
+pub mod ip_ledger;
 pub mod key_file;
 pub mod limits;
+pub mod metrics;
+pub mod metrics_http;
 pub mod node;
+pub mod rendezvous_gate;
+pub mod settings;
 
 pub use config::{Args, Config};
 pub use error::Error;
-pub use limits::{Limits, RateLimit};
+pub use limits::{Limits, RateLimit, RateSetting};
 pub use node::{Relay, AGENT_VERSION, PROTOCOL_VERSION, RENDEZVOUS_NAMESPACE};

@@ -45,9 +45,27 @@ impl fmt::Display for RateLimit {
     }
 }
 
-/// Every limit the relay enforces. The defaults suit a small deployment and loopback tests:
-/// circuits live an hour and carry 64 MiB each way (libp2p's own defaults, 2 min and 128 KiB,
-/// cut sync off), and the rate limiters are off because all test clients share 127.0.0.1.
+/// A rate limit setting as given on the command line or in the config file: `N/SECONDS`, or
+/// `off` to switch that limiter off (the limiters are on by default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateSetting(pub Option<RateLimit>);
+
+impl FromStr for RateSetting {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.trim().eq_ignore_ascii_case("off") {
+            return Ok(RateSetting(None));
+        }
+        s.parse().map(|r| RateSetting(Some(r)))
+    }
+}
+
+/// Every limit the relay enforces. The defaults suit a public relay of about a thousand
+/// browsers and still let the end-to-end tests, which run every browser and hostile peer from
+/// one address, pass: circuits live an hour and carry 64 MiB each way (libp2p's own defaults,
+/// 2 min and 128 KiB, cut sync off); the rate limiters are on; each source IP may hold a
+/// bounded share of connections, reservations and rendezvous registrations.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
     /// Reservations (browsers reachable through the relay) held at once.
@@ -64,14 +82,24 @@ pub struct Limits {
     pub max_circuit_duration: Duration,
     /// A circuit is closed after relaying this many bytes in one direction; 0 means no limit.
     pub max_circuit_bytes: u64,
-    /// Optional per-peer rate limit on reservations and on circuits opened (off by default).
+    /// Per-peer rate limit on reservations and on circuits opened; None switches it off.
     pub rate_limit_per_peer: Option<RateLimit>,
-    /// Optional per-IP rate limit on reservations and on circuits opened (off by default).
+    /// Per-IP rate limit on reservations and on circuits opened; None switches it off.
     pub rate_limit_per_ip: Option<RateLimit>,
     /// Established connections at once, all peers together; also caps handshakes in progress.
     pub max_connections: u32,
     /// Established connections one peer may have at once.
     pub max_connections_per_peer: u32,
+    /// Inbound connections (established) from one IP address at once, whatever the peer ids.
+    pub max_connections_per_ip: u32,
+    /// Reservations held at once by peers connected from one IP address.
+    pub max_reservations_per_ip: usize,
+    /// Rendezvous registrations one peer may hold at once (libp2p counts before replacing, so
+    /// this must exceed what a browser holds or its renewals are refused).
+    pub max_registrations_per_peer: usize,
+    /// Live rendezvous registrations made from one IP address; past it, new connections from
+    /// that address are served without rendezvous until some expire.
+    pub max_registrations_per_ip: usize,
     /// Shortest rendezvous registration TTL accepted, in seconds: browsers register with a short
     /// TTL and renew it, so a closed browser drops out of discovery soon.
     pub rendezvous_min_ttl: u64,
@@ -83,6 +111,17 @@ pub struct Limits {
 /// of eight author namespaces (core's `sync::discovery`).
 const REGISTRATIONS_PER_BROWSER: usize = 17;
 
+/// Per-peer registration cap: 17 held, plus a whole new window of 8 while the rotation's oldest
+/// window has not yet expired (browsers use a 120 s TTL and rotate every 60 s), plus one
+/// because libp2p counts a renewal before it replaces the old entry: 26, rounded up to 32
+/// (which is also libp2p's default, now stated rather than inherited).
+const REGISTRATIONS_PER_PEER: usize = 32;
+
+/// Longest registration TTL: 15 minutes instead of libp2p's 2 hours. Browsers ask for 120 s
+/// and renew every 60 s, so this costs them nothing, while a registration left by a vanished
+/// or hostile peer now clogs discovery for at most 15 minutes.
+pub const RENDEZVOUS_MAX_TTL_SECS: u64 = 15 * 60;
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {
@@ -93,13 +132,36 @@ impl Default for Limits {
             max_circuits_per_peer: 32,
             max_circuit_duration: Duration::from_secs(3600),
             max_circuit_bytes: 64 * 1024 * 1024,
-            rate_limit_per_peer: None,
-            rate_limit_per_ip: None,
+            // A browser reserves once per connection and renews hourly, and opens a circuit per
+            // peer it syncs with: a burst of 30 and one more every 10 s (6 a minute) covers a
+            // browser reconnecting to 30 peers after a relay restart; libp2p's usual is 30/120.
+            rate_limit_per_peer: Some(RateLimit {
+                limit: NonZeroU32::new(30).expect("30 is not zero"),
+                interval: Duration::from_secs(10),
+            }),
+            // Burst 240 and one more every 2 s (30 a minute) per address: the end-to-end tests
+            // (three browsers and a few hostile peers on one address, relay restarts included)
+            // stay far below it, and a household or office behind one NAT fits too, while a
+            // single address can no longer churn thousands of identities through the relay.
+            rate_limit_per_ip: Some(RateLimit {
+                limit: NonZeroU32::new(240).expect("240 is not zero"),
+                interval: Duration::from_secs(2),
+            }),
             max_connections: 2048,
             max_connections_per_peer: 8,
+            // 64 connections from one address: a browser holds one or two (ws, webrtc-direct),
+            // so a NAT with ~30 browsers fits, and the tests' ~10 from one address comfortably;
+            // one address can take at most 1/32 of the 2048 connections.
+            max_connections_per_ip: 64,
+            // 32 reservations per address: ~16 browsers with two connections each behind one NAT
+            // (the tests hold about 10); one address holds at most 1/32 of the 1024 slots.
+            max_reservations_per_ip: 32,
+            max_registrations_per_peer: REGISTRATIONS_PER_PEER,
+            // 256 registrations per address: about ten browsers at their rotation peak of 26 (the
+            // tests: three browsers and a few hostile peers, under 100); 1/68 of the total.
+            max_registrations_per_ip: 256,
             rendezvous_min_ttl: 60,
-            // libp2p's rendezvous client asks for 2 h when given no TTL: accept that.
-            rendezvous_max_ttl: rendezvous::DEFAULT_TTL,
+            rendezvous_max_ttl: RENDEZVOUS_MAX_TTL_SECS,
         }
     }
 }
@@ -116,6 +178,22 @@ impl Limits {
             ("max-circuits", self.max_circuits as u64),
             ("max-circuits-per-peer", self.max_circuits_per_peer as u64),
             ("max-connections", u64::from(self.max_connections)),
+            (
+                "max-connections-per-ip",
+                u64::from(self.max_connections_per_ip),
+            ),
+            (
+                "max-reservations-per-ip",
+                self.max_reservations_per_ip as u64,
+            ),
+            (
+                "max-registrations-per-peer",
+                self.max_registrations_per_peer as u64,
+            ),
+            (
+                "max-registrations-per-ip",
+                self.max_registrations_per_ip as u64,
+            ),
             (
                 "max-connections-per-peer",
                 u64::from(self.max_connections_per_peer),
@@ -173,13 +251,14 @@ impl Limits {
         config
     }
 
-    /// The rendezvous server configuration. A browser holds up to 16 registrations at once
+    /// The rendezvous server configuration. A browser holds up to 17 registrations at once
     /// (the general namespace and two overlapping windows of author namespaces), so the total
     /// follows the reservations instead of libp2p's default of 10,000.
     pub fn rendezvous_config(&self) -> rendezvous::server::Config {
         rendezvous::server::Config::default()
             .with_min_ttl(self.rendezvous_min_ttl)
             .with_max_ttl(self.rendezvous_max_ttl)
+            .with_max_registration_per_peer(self.max_registrations_per_peer)
             .with_max_registration_total(
                 self.max_reservations
                     .saturating_mul(REGISTRATIONS_PER_BROWSER)
@@ -223,9 +302,32 @@ mod tests {
         // Far above libp2p's 2 min / 128 KiB circuit defaults.
         assert!(c.max_circuit_duration >= Duration::from_secs(3600));
         assert!(c.max_circuit_bytes >= 64 * 1024 * 1024);
-        // Rate limiters are off by default (loopback tests share one IP).
-        assert!(c.reservation_rate_limiters.is_empty());
-        assert!(c.circuit_src_rate_limiters.is_empty());
+        // Both rate limiters are on by default, for reservations and for circuits.
+        assert_eq!(c.reservation_rate_limiters.len(), 2);
+        assert_eq!(c.circuit_src_rate_limiters.len(), 2);
+    }
+
+    #[test]
+    fn rate_settings_parse_off_and_limits() {
+        assert_eq!("off".parse::<RateSetting>().unwrap(), RateSetting(None));
+        assert_eq!(" OFF ".parse::<RateSetting>().unwrap(), RateSetting(None));
+        assert_eq!(
+            "30/120".parse::<RateSetting>().unwrap(),
+            RateSetting(Some("30/120".parse().unwrap()))
+        );
+        assert!("of".parse::<RateSetting>().is_err());
+    }
+
+    #[test]
+    fn defaults_leave_the_browsers_room_and_cap_each_address() {
+        let l = Limits::default();
+        // A browser's rotation peak (26) fits the per-peer registration cap.
+        assert!(l.max_registrations_per_peer > REGISTRATIONS_PER_BROWSER + 8);
+        // One address takes a small share of every global cap.
+        assert!(l.max_connections_per_ip * 16 <= l.max_connections);
+        assert!(l.max_reservations_per_ip * 16 <= l.max_reservations);
+        assert!(l.rendezvous_max_ttl <= 15 * 60);
+        assert!(l.rate_limit_per_peer.is_some() && l.rate_limit_per_ip.is_some());
     }
 
     #[test]
@@ -293,6 +395,18 @@ mod tests {
             Limits {
                 rendezvous_min_ttl: 100,
                 rendezvous_max_ttl: 50,
+                ..Limits::default()
+            },
+            Limits {
+                max_connections_per_ip: 0,
+                ..Limits::default()
+            },
+            Limits {
+                max_reservations_per_ip: 0,
+                ..Limits::default()
+            },
+            Limits {
+                max_registrations_per_ip: 0,
                 ..Limits::default()
             },
         ];

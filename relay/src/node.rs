@@ -1,7 +1,13 @@
 //! The libp2p wiring: builds the relay's swarm from a [`Config`], brings its listeners up,
 //! advertises its addresses, logs what happens, and winds down on request.
 
-use std::{future::Future, path::PathBuf, time::Duration};
+use std::{
+    future::Future,
+    net::SocketAddr,
+    path::PathBuf,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use libp2p::{
     connection_limits,
@@ -11,9 +17,11 @@ use libp2p::{
     identity::Keypair,
     multihash::Multihash,
     noise, ping, relay, rendezvous,
-    swarm::{NetworkBehaviour, SwarmEvent},
+    swarm::{ListenError, NetworkBehaviour, SwarmEvent},
     tcp, yamux, Multiaddr, PeerId, Swarm, SwarmBuilder,
 };
+use prometheus_client::registry::Registry;
+use tokio::task::JoinHandle;
 
 use crate::{
     addrs::{self, is_unspecified, transport_label, with_peer_id},
@@ -21,7 +29,11 @@ use crate::{
     cert_file::{self, CertSource},
     config::Config,
     error::Error,
+    ip_gate,
+    ip_ledger::{IpCaps, SharedLedger},
     key_file::{self, KeySource},
+    metrics::{reason, Metrics},
+    metrics_http, rendezvous_gate,
 };
 
 /// Identify protocol version: which network this node belongs to.
@@ -37,23 +49,42 @@ const STARTUP_TIMEOUT: Duration = Duration::from_secs(10);
 /// listeners, which report one address per interface.
 const INTERFACE_SETTLE: Duration = Duration::from_millis(300);
 
-/// What the relay speaks. Connection limits come first so an over-limit connection is refused
-/// before the other behaviours set anything up for it.
+/// What the relay speaks. Connection limits (total and per peer, then per IP) come first so an
+/// over-limit connection is refused before the other behaviours set anything up for it.
 #[derive(NetworkBehaviour)]
 struct Behaviour {
     limits: connection_limits::Behaviour,
+    ip_gate: ip_gate::Behaviour,
     relay: relay::Behaviour,
-    rendezvous: rendezvous::server::Behaviour,
+    rendezvous: rendezvous_gate::Behaviour,
     identify: identify::Behaviour,
     ping: ping::Behaviour,
 }
 
 impl Behaviour {
-    fn new(key: &Keypair, config: &Config) -> Self {
+    fn new(key: &Keypair, config: &Config, ledger: &SharedLedger) -> Self {
+        let limits = &config.limits;
+        // The per-IP reservation cap goes first, so a request it refuses spends no rate-limit
+        // token; libp2p's own limiters are wrapped only to note why they refused.
+        let mut relay_config = limits.relay_config();
+        relay_config.reservation_rate_limiters = std::iter::once(ledger.reservation_limiter())
+            .chain(
+                relay_config
+                    .reservation_rate_limiters
+                    .into_iter()
+                    .map(|l| ledger.noting_reservation_rate(l)),
+            )
+            .collect();
+        relay_config.circuit_src_rate_limiters = relay_config
+            .circuit_src_rate_limiters
+            .into_iter()
+            .map(|l| ledger.noting_circuit_rate(l))
+            .collect();
         Behaviour {
-            limits: connection_limits::Behaviour::new(config.limits.connection_limits()),
-            relay: relay::Behaviour::new(key.public().to_peer_id(), config.limits.relay_config()),
-            rendezvous: rendezvous::server::Behaviour::new(config.limits.rendezvous_config()),
+            limits: connection_limits::Behaviour::new(limits.connection_limits()),
+            ip_gate: ip_gate::Behaviour::new(ledger.clone(), limits.max_connections_per_ip),
+            relay: relay::Behaviour::new(key.public().to_peer_id(), relay_config),
+            rendezvous: rendezvous_gate::Behaviour::new(limits.rendezvous_config(), ledger.clone()),
             identify: identify::Behaviour::new(
                 identify::Config::new(PROTOCOL_VERSION.to_owned(), key.public())
                     .with_agent_version(AGENT_VERSION.to_owned()),
@@ -77,6 +108,19 @@ pub struct Relay {
     shutdown_grace: Duration,
     /// False until the first listener addresses are all in; until then nothing is advertised.
     started: bool,
+    /// Who holds what from which address (per-IP caps).
+    ledger: SharedLedger,
+    metrics: Metrics,
+    /// Where `/metrics` is served, and the task serving it (aborted when the relay goes).
+    metrics_endpoint: Option<(SocketAddr, JoinHandle<()>)>,
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        if let Some((_, task)) = &self.metrics_endpoint {
+            task.abort();
+        }
+    }
 }
 
 impl Relay {
@@ -119,7 +163,22 @@ impl Relay {
             addrs_file::remove(path)?;
         }
 
-        let swarm = build_swarm(key, cert, &config).await?;
+        let ledger = SharedLedger::new(IpCaps {
+            connections: config.limits.max_connections_per_ip,
+            reservations: config.limits.max_reservations_per_ip,
+            registrations: config.limits.max_registrations_per_ip,
+        });
+        let mut registry = Registry::default();
+        let metrics = Metrics::new(&mut registry);
+        let swarm = build_swarm(key, cert, &config, &ledger, &mut registry).await?;
+        let metrics_endpoint = match config.metrics {
+            Some(addr) => {
+                let (listener, bound) = metrics_http::bind(addr).await?;
+                tracing::info!(%bound, "serving Prometheus metrics at /metrics");
+                Some((bound, metrics_http::serve(listener, Arc::new(registry))))
+            }
+            None => None,
+        };
         let mut relay = Relay {
             swarm,
             peer_id,
@@ -129,6 +188,9 @@ impl Relay {
             addrs_file: config.addrs_file.clone(),
             shutdown_grace: config.shutdown_grace,
             started: false,
+            ledger,
+            metrics,
+            metrics_endpoint,
         };
 
         for addr in &config.listen {
@@ -170,6 +232,11 @@ impl Relay {
     /// The relay's peer id.
     pub fn peer_id(&self) -> PeerId {
         self.peer_id
+    }
+
+    /// Where `http://…/metrics` is served, if `--metrics` was given (with the port it got).
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_endpoint.as_ref().map(|(a, _)| *a)
     }
 
     /// The sha2-256 multihash of the WebRTC-direct certificate (what follows `/certhash/`).
@@ -239,6 +306,9 @@ impl Relay {
                 "some connections did not close within the shutdown grace; dropping them"
             );
         }
+        if let Some((_, task)) = self.metrics_endpoint.take() {
+            task.abort();
+        }
         if let Some(path) = &self.addrs_file {
             addrs_file::remove(path)?;
         }
@@ -297,6 +367,7 @@ impl Relay {
     /// Logs an event and keeps the bound and advertised addresses current. An error means a
     /// listener failed before it came up (at start) or the address file could not be written.
     fn handle_event(&mut self, event: SwarmEvent<BehaviourEvent>) -> Result<(), Error> {
+        self.metrics.record_swarm(&event);
         match event {
             SwarmEvent::NewListenAddr {
                 listener_id,
@@ -370,6 +441,7 @@ impl Relay {
                     connections = num_established.get(),
                     "connection established"
                 );
+                self.count_connections();
                 tracing::debug!(peer = %peer_id, remote = %endpoint.get_remote_address(), "connection endpoint");
             }
             SwarmEvent::ConnectionClosed {
@@ -384,29 +456,147 @@ impl Relay {
                     cause = cause.map(|c| c.to_string()).unwrap_or_else(|| "closed".into()),
                     "connection closed"
                 );
+                self.count_connections();
             }
             SwarmEvent::IncomingConnectionError { error, .. } => {
+                if let ListenError::Denied { cause } = &error {
+                    if cause.downcast_ref::<ip_gate::PerIpExceeded>().is_some() {
+                        self.metrics.refused(reason::CONNECTIONS_PER_IP);
+                    } else if cause
+                        .downcast_ref::<connection_limits::Exceeded>()
+                        .is_some()
+                    {
+                        self.metrics.refused(reason::CONNECTIONS);
+                    }
+                }
                 tracing::debug!("incoming connection failed: {error}");
             }
             SwarmEvent::ExternalAddrConfirmed { address } => {
                 tracing::debug!(%address, "advertising external address");
             }
-            SwarmEvent::Behaviour(event) => log_behaviour_event(event),
+            SwarmEvent::Behaviour(event) => {
+                self.account(&event);
+                log_behaviour_event(event);
+            }
             other => tracing::trace!(?other, "swarm event"),
         }
         Ok(())
     }
 }
 
+impl Relay {
+    fn count_connections(&self) {
+        let n = self
+            .swarm
+            .network_info()
+            .connection_counters()
+            .num_established();
+        self.metrics.connections.set(i64::from(n));
+    }
+
+    /// Keeps the per-IP ledger and the metrics current with a behaviour event.
+    #[allow(deprecated)] // relay 0.22 still emits its deprecated *Failed variants
+    fn account(&mut self, event: &BehaviourEvent) {
+        use relay::Event as R;
+        use rendezvous::server::Event as Rv;
+        let now = Instant::now();
+        let mut ledger = self.ledger.lock();
+        match event {
+            BehaviourEvent::Relay(e) => {
+                self.metrics.record_relay(e);
+                match e {
+                    R::ReservationReqAccepted { src_peer_id, .. } => {
+                        ledger.reservation_accepted(*src_peer_id);
+                    }
+                    R::ReservationReqDenied { src_peer_id, .. } => {
+                        self.metrics
+                            .refused(ledger.reservation_refused(*src_peer_id));
+                    }
+                    R::ReservationReqAcceptFailed { src_peer_id, .. } => {
+                        ledger.reservation_refused(*src_peer_id);
+                    }
+                    // Relay 0.22 sends ReservationClosed for every closed connection, reserved
+                    // or not; the ledger drops slots with their connections instead.
+                    R::ReservationTimedOut { src_peer_id } => {
+                        ledger.reservation_timed_out(*src_peer_id);
+                    }
+                    R::CircuitReqAccepted { .. } => {
+                        self.metrics.circuits.inc();
+                    }
+                    R::CircuitClosed { .. } => {
+                        self.metrics.circuits.dec();
+                    }
+                    R::CircuitReqDenied {
+                        src_peer_id,
+                        status,
+                        ..
+                    } => {
+                        let why = ledger
+                            .circuit_refused(*src_peer_id)
+                            .unwrap_or(match status {
+                                relay::StatusCode::NoReservation => reason::CIRCUIT_NO_RESERVATION,
+                                relay::StatusCode::ResourceLimitExceeded => reason::CIRCUIT_LIMIT,
+                                _ => reason::CIRCUIT_OTHER,
+                            });
+                        self.metrics.refused(why);
+                    }
+                    _ => {}
+                }
+            }
+            BehaviourEvent::Rendezvous(e) => {
+                match e {
+                    Rv::PeerRegistered { peer, registration } => {
+                        ledger.registered(
+                            *peer,
+                            &registration.namespace.to_string(),
+                            registration.ttl,
+                            now,
+                        );
+                    }
+                    Rv::PeerUnregistered { peer, namespace } => {
+                        ledger.unregistered(*peer, &namespace.to_string());
+                    }
+                    Rv::PeerNotRegistered { error, .. } => {
+                        self.metrics.refused(match error {
+                            rendezvous::ErrorCode::InvalidTtl => reason::REGISTRATION_TTL,
+                            rendezvous::ErrorCode::Unavailable => reason::REGISTRATION_LIMIT,
+                            _ => reason::REGISTRATION_INVALID,
+                        });
+                    }
+                    Rv::DiscoverNotServed { .. } => self.metrics.refused(reason::DISCOVER),
+                    Rv::RegistrationExpired(_) | Rv::DiscoverServed { .. } => {}
+                }
+                ledger.prune(now);
+                let live = ledger.registrations_total(now);
+                self.metrics
+                    .registrations
+                    .set(i64::try_from(live).unwrap_or(i64::MAX));
+            }
+            BehaviourEvent::Identify(e) => self.metrics.record_identify(e),
+            BehaviourEvent::Ping(e) => self.metrics.record_ping(e),
+            BehaviourEvent::Limits(never) => match *never {},
+            BehaviourEvent::IpGate(never) => match *never {},
+        }
+        for why in ledger.take_refusals() {
+            self.metrics.refused(why);
+        }
+        self.metrics
+            .reservations
+            .set(i64::try_from(ledger.reservations_total()).unwrap_or(i64::MAX));
+    }
+}
+
 /// Builds the swarm: TCP, WebRTC-direct and WebSocket (noise + yamux where the transport needs
-/// them), with the relay's behaviours.
+/// them), with the relay's behaviours, and bandwidth metrics on every transport.
 async fn build_swarm(
     key: Keypair,
     cert: libp2p_webrtc::tokio::Certificate,
     config: &Config,
+    ledger: &SharedLedger,
+    registry: &mut Registry,
 ) -> Result<Swarm<Behaviour>, Error> {
     let transport = |e: &dyn std::fmt::Display| Error::Transport(e.to_string());
-    let behaviour = Behaviour::new(&key, config);
+    let behaviour = Behaviour::new(&key, config, ledger);
     let idle = config.idle_timeout;
     let swarm = SwarmBuilder::with_existing_identity(key)
         .with_tokio()
@@ -423,6 +613,7 @@ async fn build_swarm(
         .with_websocket(noise::Config::new, yamux::Config::default)
         .await
         .map_err(|e| transport(&e))?
+        .with_bandwidth_metrics(registry)
         .with_behaviour(move |_| behaviour)
         .map_err(|e| transport(&e))?
         .with_swarm_config(|c| c.with_idle_connection_timeout(idle))
@@ -520,6 +711,9 @@ fn log_behaviour_event(event: BehaviourEvent) {
         BehaviourEvent::Identify(identify::Event::Error { peer_id, error, .. }) => {
             tracing::debug!(peer = %peer_id, "identify failed: {error}")
         }
-        BehaviourEvent::Identify(_) | BehaviourEvent::Ping(_) | BehaviourEvent::Limits(_) => {}
+        BehaviourEvent::Identify(_)
+        | BehaviourEvent::Ping(_)
+        | BehaviourEvent::Limits(_)
+        | BehaviourEvent::IpGate(_) => {}
     }
 }

@@ -2,7 +2,9 @@
 //! ports, native client swarms (relay client, rendezvous client, ping), and bounded waits.
 #![allow(dead_code)] // each test file uses a different subset
 
-use std::time::Duration;
+pub mod ip_client;
+
+use std::{net::SocketAddr, time::Duration};
 
 use libp2p::{
     identify, multiaddr::Protocol, noise, ping, relay, rendezvous, swarm::NetworkBehaviour, tcp,
@@ -28,6 +30,8 @@ pub struct RunningRelay {
     pub peer_id: PeerId,
     pub listen_addrs: Vec<Multiaddr>,
     pub advertised_addrs: Vec<Multiaddr>,
+    /// Where `/metrics` is served, when the config asked for it.
+    pub metrics_addr: Option<SocketAddr>,
     stop: oneshot::Sender<()>,
     task: JoinHandle<Result<(), Error>>,
 }
@@ -43,6 +47,7 @@ impl RunningRelay {
         let peer_id = relay.peer_id();
         let listen_addrs = relay.listen_addrs();
         let advertised_addrs = relay.advertised_addrs();
+        let metrics_addr = relay.metrics_addr();
         let task = tokio::spawn(relay.run(async {
             let _ = stopped.await;
         }));
@@ -50,6 +55,7 @@ impl RunningRelay {
             peer_id,
             listen_addrs,
             advertised_addrs,
+            metrics_addr,
             stop,
             task,
         }
