@@ -44,17 +44,33 @@ async function createIfMissing() {
   }
 }
 
+// One ping, answered or not within `ms`. A frozen or hung document never answers, and an
+// unanswered `sendMessage` never settles, so every ping is raced against a timer: without it
+// one ping to a hung document would hold `inFlight` forever and silence the watchdog.
+function pingOnce(ms) {
+  let timer;
+  return Promise.race([
+    chrome.runtime.sendMessage({ type: 'phemossa/ping' }).then(
+      (reply) => {
+        if (!(reply && reply.type === 'phemossa/pong')) return 'no answer';
+        // Any answer shows the document has finished starting, whoever asked.
+        if (readyAt < createdAt) readyAt = Date.now();
+        return 'pong';
+      },
+      (err) => String(err && err.message ? err.message : err),
+    ),
+    new Promise((resolve) => { timer = setTimeout(() => resolve('no answer'), ms); }),
+  ]).finally(() => clearTimeout(timer));
+}
+
 // Resolves once the background wasm answers a ping; rejects after READY_TIMEOUT_MS.
 async function waitUntilReady() {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let lastError = 'no answer';
   while (Date.now() < deadline) {
-    try {
-      const reply = await chrome.runtime.sendMessage({ type: 'phemossa/ping' });
-      if (reply && reply.type === 'phemossa/pong') return;
-    } catch (err) {
-      lastError = String(err && err.message ? err.message : err);
-    }
+    const outcome = await pingOnce(Math.max(1, Math.min(2000, deadline - Date.now())));
+    if (outcome === 'pong') return;
+    lastError = outcome;
     await new Promise((resolve) => setTimeout(resolve, PING_INTERVAL_MS));
   }
   throw new Error(`offscreen document did not answer within ${READY_TIMEOUT_MS} ms (${lastError})`);
@@ -101,12 +117,7 @@ async function recallCrash() {
 async function answers(ms) {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
-    const left = deadline - Date.now();
-    const reply = await Promise.race([
-      chrome.runtime.sendMessage({ type: 'phemossa/ping' }).catch(() => null),
-      new Promise((resolve) => setTimeout(() => resolve(null), Math.min(left, 2000))),
-    ]);
-    if (reply && reply.type === 'phemossa/pong') return true;
+    if ((await pingOnce(Math.max(1, Math.min(2000, deadline - Date.now())))) === 'pong') return true;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   return false;
@@ -117,17 +128,33 @@ async function answers(ms) {
 // extension pages share one renderer process and the new document would wait behind the loop.
 async function replace(reason) {
   await rememberCrash(reason);
-  // Bounded: closing a stuck document could itself wait on it. If it is still there after 5 s,
-  // creating the new one fails and the next watchdog round closes it again.
-  await Promise.race([
-    chrome.offscreen.closeDocument().catch(() => {}), // already gone
-    new Promise((resolve) => setTimeout(resolve, 5000)),
-  ]);
+  // Bounded: closing a stuck document could itself wait on it. Until it is gone a new one
+  // cannot be created, so the close is retried for up to 15 s; if it is still there after
+  // that, the next watchdog round (30 s) tries again rather than waiting on it for ever.
+  const deadline = Date.now() + 15000;
+  while ((await offscreenExists()) && Date.now() < deadline) {
+    await Promise.race([
+      chrome.offscreen.closeDocument().catch(() => {}), // already gone
+      new Promise((resolve) => setTimeout(resolve, 5000)),
+    ]);
+  }
+  if (await offscreenExists()) throw new Error('the stuck offscreen document would not close');
   return ensureOffscreen();
 }
 
+let watching = false; // one watchdog round at a time: a round can outlast the 30 s period
+
 async function watchdog() {
-  if (inFlight) return;
+  if (inFlight || watching) return;
+  watching = true;
+  try {
+    await watchdogRound();
+  } finally {
+    watching = false;
+  }
+}
+
+async function watchdogRound() {
   if (!(await offscreenExists())) {
     // Closed by the browser or crashed with its renderer: nothing of it is left to report.
     console.warn('Phemossa: the background was not running; starting it again');

@@ -63,10 +63,13 @@ test('the watchdog brings the background back when it is gone or hung, and pages
     await worker.evaluate(() => chrome.offscreen.closeDocument());
     const second = await until('the watchdog to start a new offscreen document', documents,
       (ids) => ids.length === 1 && ids[0] !== first, 65_000);
-    // Until it first answers, a new document may still be opening its database: the watchdog
-    // leaves it alone for two minutes. So the next step waits for its answer.
-    await until('the new background to answer', () => worker.evaluate(() =>
-      chrome.runtime.sendMessage({ type: 'phemossa/ping' }).catch(() => null)), (reply) => reply?.type === 'phemossa/pong');
+    // Until it first answers the watchdog, a new document may still be opening its database, and
+    // the watchdog leaves it alone for two minutes. So the next step waits until the worker's own
+    // start of it has finished (`ensureOffscreen` joins the start in flight), not merely for some
+    // ping to be answered: freezing it before the worker saw it answer would leave the watchdog
+    // waiting out those two minutes.
+    await until('the new background to answer the watchdog', () => worker.evaluate(() =>
+      ensureOffscreen().then(() => readyAt >= createdAt, () => false)), (ready) => ready === true);
 
     // Hung: the document is frozen (it runs no task and answers nothing, as a wasm instance stuck
     // after a trap or a deadlocked task queue would). The watchdog gets no answer for 20 s and
