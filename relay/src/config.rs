@@ -353,6 +353,31 @@ mod tests {
     }
 
     #[test]
+    fn the_deploy_configs_parse_and_every_key_is_documented() {
+        for (name, text) in [
+            ("relay.toml", include_str!("../deploy/relay.toml")),
+            ("container.toml", include_str!("../deploy/container.toml")),
+        ] {
+            let settings =
+                Settings::from_toml(text).unwrap_or_else(|e| panic!("deploy/{name}: {e}"));
+            Config::from_settings(settings).unwrap_or_else(|e| panic!("deploy/{name}: {e}"));
+        }
+        let example = include_str!("../deploy/relay.toml");
+        let readme = include_str!("../README.md");
+        for arg in Args::command().get_arguments() {
+            let Some(long) = arg.get_long() else { continue };
+            if ["help", "version"].contains(&long) {
+                continue;
+            }
+            assert!(readme.contains(&format!("`--{long}")), "README lacks --{long}");
+            if long != "config" {
+                let key = format!("{long} =");
+                assert!(example.contains(&key), "deploy/relay.toml lacks {long}");
+            }
+        }
+    }
+
+    #[test]
     fn loopback_any_port_is_valid() {
         Config::loopback_any_port().validate().unwrap();
     }
