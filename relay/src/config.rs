@@ -369,12 +369,42 @@ mod tests {
             if ["help", "version"].contains(&long) {
                 continue;
             }
-            assert!(readme.contains(&format!("`--{long}")), "README lacks --{long}");
+            assert!(
+                readme.contains(&format!("`--{long}")),
+                "README lacks --{long}"
+            );
             if long != "config" {
                 let key = format!("{long} =");
                 assert!(example.contains(&key), "deploy/relay.toml lacks {long}");
             }
         }
+    }
+
+    #[test]
+    fn the_defaults_the_help_names_are_the_real_ones() {
+        // The flags are optional (so the file can fill them), so clap cannot show defaults;
+        // their help says `[default: V]` by hand, and giving V must change nothing.
+        let mut checked = 0;
+        for arg in Args::command().get_arguments() {
+            let (Some(long), Some(help)) = (arg.get_long(), arg.get_help()) else {
+                continue;
+            };
+            let help = help.to_string();
+            let Some(v) = help
+                .split_once("[default: ")
+                .and_then(|(_, rest)| rest.split_once(']'))
+                .map(|(v, _)| v.to_owned())
+            else {
+                continue;
+            };
+            assert_eq!(
+                parse(&[&format!("--{long}"), &v]).unwrap(),
+                Config::default(),
+                "--{long}'s help names {v} as its default"
+            );
+            checked += 1;
+        }
+        assert_eq!(checked, 18, "flags naming a default");
     }
 
     #[test]
