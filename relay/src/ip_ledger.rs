@@ -73,11 +73,16 @@ pub struct IpLedger {
     circuit_refusals: HashMap<PeerId, &'static str>,
 }
 
-/// The first IP address in a multiaddr (WebSocket, TCP and WebRTC-direct addresses have one).
+/// The address a multiaddr's first IP counts against: an IPv4 address as is (IPv4-mapped IPv6
+/// too), an IPv6 address by its /64, since one subscriber usually gets a whole /64 and could
+/// otherwise take 2^64 shares. WebSocket, TCP and WebRTC-direct addresses all have an IP.
 pub fn ip_of(addr: &Multiaddr) -> Option<IpAddr> {
     addr.iter().find_map(|p| match p {
         Protocol::Ip4(a) => Some(IpAddr::V4(a)),
-        Protocol::Ip6(a) => Some(IpAddr::V6(a)),
+        Protocol::Ip6(a) => Some(match a.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6((u128::from(a) & !u128::from(u64::MAX)).into()),
+        }),
         _ => None,
     })
 }
@@ -439,7 +444,19 @@ mod tests {
         let a: Multiaddr = "/ip4/10.0.0.1/tcp/1/ws".parse().unwrap();
         assert_eq!(ip_of(&a), Some(IpAddr::from([10, 0, 0, 1])));
         let b: Multiaddr = "/ip6/::1/udp/1/webrtc-direct".parse().unwrap();
-        assert!(ip_of(&b).is_some_and(|i| i.is_loopback()));
+        assert_eq!(
+            ip_of(&b),
+            Some("::".parse().unwrap()),
+            "::1 counts as ::/64"
+        );
+        // Two addresses of one /64 are one share; another /64 is another.
+        let one: Multiaddr = "/ip6/2001:db8:1:2::a/tcp/1".parse().unwrap();
+        let two: Multiaddr = "/ip6/2001:db8:1:2:ffff::b/tcp/1".parse().unwrap();
+        let other: Multiaddr = "/ip6/2001:db8:1:3::a/tcp/1".parse().unwrap();
+        assert_eq!(ip_of(&one), ip_of(&two));
+        assert_ne!(ip_of(&one), ip_of(&other));
+        let mapped: Multiaddr = "/ip6/::ffff:10.0.0.1/tcp/1".parse().unwrap();
+        assert_eq!(ip_of(&mapped), Some(IpAddr::from([10, 0, 0, 1])));
         let c: Multiaddr = "/dns4/example.org/tcp/1".parse().unwrap();
         assert_eq!(ip_of(&c), None);
     }
