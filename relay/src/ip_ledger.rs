@@ -140,6 +140,12 @@ impl IpLedger {
                 self.per_ip_connections.remove(&conn.ip);
             }
         }
+        // A refusal whose denial event never came (the relay failed to send the denial) must
+        // not stay behind once the peer is gone.
+        if !self.connections.values().any(|c| c.peer == conn.peer) {
+            self.reservation_refusals.remove(&conn.peer);
+            self.circuit_refusals.remove(&conn.peer);
+        }
     }
 
     /// The address of one of the peer's open inbound connections.
@@ -411,6 +417,10 @@ mod tests {
         assert_eq!(l.reservations_total(), 2);
         l.disconnected(conn(0));
         assert_eq!(l.reservations_from(ip(2)), 1);
+        // A noted refusal goes with the peer's last connection.
+        l.circuit_rate_limited(peers[1]);
+        l.disconnected(conn(1));
+        assert_eq!(l.circuit_refused(peers[1]), None);
         l.reservation_timed_out(peers[3]);
         assert_eq!(l.reservations_from(ip(2)), 0);
     }

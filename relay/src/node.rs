@@ -512,8 +512,12 @@ impl Relay {
                         self.metrics
                             .refused(ledger.reservation_refused(*src_peer_id));
                     }
-                    R::ReservationReqAcceptFailed { src_peer_id, .. } => {
+                    R::ReservationReqAcceptFailed { src_peer_id, .. }
+                    | R::ReservationReqDenyFailed { src_peer_id, .. } => {
                         ledger.reservation_refused(*src_peer_id);
+                    }
+                    R::CircuitReqDenyFailed { src_peer_id, .. } => {
+                        ledger.circuit_refused(*src_peer_id);
                     }
                     // Relay 0.22 sends ReservationClosed for every closed connection, reserved
                     // or not; the ledger drops slots with their connections instead.
