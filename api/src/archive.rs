@@ -28,6 +28,9 @@ pub struct ImportReport {
     pub duplicates: u64,
     /// Refused by validation; never stored.
     pub rejected: u64,
+    /// Valid, but kept out: their author is blocked or had reached the daily limit.
+    #[serde(default)]
+    pub kept_out: u64,
     /// Why, for the first few refused lines: "line N: reason".
     pub reasons: Vec<String>,
     /// Microseconds the background spent on the request, validation and storing included.

@@ -6,6 +6,7 @@
 //! subscribed. Secret keys never appear in any of these types. Specified in docs/api.md.
 
 mod archive;
+mod keep_out;
 mod network;
 mod people;
 
@@ -15,6 +16,7 @@ pub use archive::{
     EventsPage, ImportReport, VerificationTiming, MAX_EXPORT_PAGE, MAX_EXPORT_PAGE_BYTES,
     MAX_IMPORT_EVENTS, MAX_IMPORT_REASONS,
 };
+pub use keep_out::KeepOutStatus;
 pub use network::{
     CandidateType, ConnectionKind, DirectState, NetworkState, NetworkStatus, PathInfo, PeerInfo,
     RelayInfo, RelayState, SyncProgress,
@@ -173,6 +175,19 @@ pub enum Request {
     ReadInvite {
         text: String,
     },
+    /// What the user keeps out, with the people by name and what was held back.
+    GetKeepOut,
+    /// Mutes (`muted`), blocks (`blocked`) or lets back (`None`) the person `public_key`.
+    /// Blocking also unfollows them and drops their stored events.
+    SetStanding {
+        public_key: String,
+        standing: Option<phemossa_core::keep_out::Standing>,
+    },
+    /// Saves the muted words (one word or phrase each) and the daily limit, checked again.
+    SetKeepOutSettings {
+        muted_words: Vec<String>,
+        per_author_per_day: u32,
+    },
     /// Asks for [`Push`]es on these topics for as long as the port is open.
     Subscribe {
         topics: Vec<Topic>,
@@ -214,6 +229,7 @@ pub enum Response {
     Followers(Vec<FollowerEntry>),
     Invite(InviteInfo),
     Found(SearchPage),
+    KeepOut(KeepOutStatus),
     Blob(BlobData),
     /// The blob is not held yet; it is being fetched (a [`Push::BlobStored`] says when).
     BlobPending(BlobHash),
@@ -251,6 +267,8 @@ pub enum Push {
     Followers(Vec<FollowerEntry>),
     /// A picture pages asked for arrived and is stored: ask for it again.
     BlobStored(BlobHash),
+    /// What the user keeps out changed (on any page): show and hide by it.
+    KeepOut(KeepOutStatus),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -283,6 +301,9 @@ pub struct FeedItem {
     pub images: Vec<FeedImage>,
     /// Whether the user wrote it.
     pub own: bool,
+    /// The user's muted word or phrase the post holds: pages show it behind "Show anyway".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub muted_word: Option<String>,
 }
 
 /// One image of a post in the feed: its blob and its description (the `img` element's alt).
@@ -387,6 +408,12 @@ pub enum ApiError {
         reason: String,
     },
     FollowSelf,
+    /// The person to follow is blocked: unblock them first.
+    FollowBlocked,
+    /// A mute, block, muted word or daily limit that cannot be kept, said in words.
+    InvalidKeepOut {
+        reason: String,
+    },
     /// Text pasted as an invite that cannot be read (docs/protocol.md §11.4), said in words.
     InvalidInvite {
         reason: String,
@@ -436,6 +463,11 @@ impl fmt::Display for ApiError {
                 "That is not a valid public key ({reason}). A public key is 44 characters of base64 ending in \"=\"."
             ),
             ApiError::FollowSelf => write!(f, "You cannot follow yourself."),
+            ApiError::InvalidKeepOut { reason } => write!(f, "Not saved: {reason}."),
+            ApiError::FollowBlocked => write!(
+                f,
+                "You blocked this person. Unblock them in Options, under Muted and blocked, to follow them."
+            ),
             ApiError::InvalidInvite { reason } => write!(
                 f,
                 "That invite cannot be read: {reason}. Ask for it again, or paste their public key."
@@ -686,6 +718,7 @@ mod tests {
                 phemossa_core::limits::MAX_IMAGES_PER_POST
             ],
             own: false,
+            muted_word: None,
         };
         let page = ServerMessage::Response {
             id: 1,

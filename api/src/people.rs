@@ -90,6 +90,9 @@ mod tests {
             (28, "set_profile"),
             (29, "get_blob"),
             (30, "store_image"),
+            (31, "get_keep_out"),
+            (32, "set_standing"),
+            (33, "set_keep_out_settings"),
         ] {
             let request = ClientMessage::from_json(line(&format!("{{\"id\":{id},\"request\"")))
                 .unwrap_or_else(|e| panic!("{method}: {e}"));
@@ -138,6 +141,26 @@ mod tests {
             ServerMessage::from_json(line("{\"kind\":\"response\",\"id\":26,")).unwrap(),
             ServerMessage::Response { result: Ok(Response::BackupStatus(status)), .. }
                 if status.remind && status.exported_at.is_none()
+        ));
+        let ServerMessage::Response {
+            result: Ok(Response::KeepOut(status)),
+            ..
+        } = ServerMessage::from_json(line("{\"kind\":\"response\",\"id\":31,")).unwrap()
+        else {
+            panic!("not a keep-out status");
+        };
+        assert_eq!(
+            status.settings.standing(&status.people[0].public_key),
+            Some(phemossa_core::keep_out::Standing::Muted)
+        );
+        assert!(matches!(
+            ClientMessage::from_json(line("{\"id\":32,"))
+                .unwrap()
+                .request,
+            Request::SetStanding {
+                standing: Some(phemossa_core::keep_out::Standing::Blocked),
+                ..
+            }
         ));
         let nickname = ClientMessage::from_json(line("{\"id\":22,")).unwrap();
         assert!(matches!(

@@ -11,7 +11,7 @@ use crate::changes::Changes;
 use crate::error::BackgroundError;
 use crate::follow_state::FollowState;
 use crate::handlers::{
-    archive, backup, blobs, feed, follows, network, people, post, retention, stats,
+    archive, backup, blobs, feed, follows, keep_out, network, people, post, retention, stats,
 };
 use crate::identity::{self, IdentityStore};
 use crate::ingest::{Ingest, IngestReport};
@@ -57,7 +57,8 @@ impl App {
         let identity = identity_store.load_or_create().await?;
         let storage = Rc::new(Storage::open(&config.storage_db).await?);
         let follows = FollowState::load(&storage, &identity.public_key()).await?;
-        let user = Rc::new(User::new(identity_store, identity, follows));
+        let keep_out = storage.keep_out().await?;
+        let user = Rc::new(User::new(identity_store, identity, follows, keep_out));
         let subscribers = Rc::new(Subscribers::default());
         let node = Rc::new(NodeLink::default());
         let changes = Rc::new(Changes::new(
@@ -115,6 +116,14 @@ impl App {
         self.ingest.ingest_json(messages).await
     }
 
+    /// See [`Ingest::missing`]: what a sync would fetch of `ids`.
+    pub async fn missing_for_sync(
+        &self,
+        ids: &[phemossa_core::EventId],
+    ) -> Result<Vec<phemossa_core::EventId>, BackgroundError> {
+        self.ingest.missing(ids).await
+    }
+
     /// See [`Ingest::ingest`].
     pub async fn ingest(&self, events: &[Event]) -> Result<IngestReport, BackgroundError> {
         self.ingest.ingest(events).await
@@ -157,6 +166,15 @@ impl App {
         from: &Rc<dyn PushSink>,
     ) -> Result<Response, ApiError> {
         let (user, storage, changes) = (&*self.user, &*self.storage, &*self.changes);
+        // What a person waits on goes before bulk writes of a sync; imports and exports are
+        // bulk work themselves.
+        let bulk = matches!(
+            request,
+            Request::ImportEvents { .. }
+                | Request::ExportEvents { .. }
+                | Request::MeasureVerification { .. }
+        );
+        let _first = (!bulk).then(|| self.ingest.page_request());
         match request {
             Request::GetIdentity => Ok(Response::Identity(IdentityInfo::new(self.public_key()))),
             Request::GetFeed { before, limit } => feed::page(user, storage, before, limit).await,
@@ -190,6 +208,28 @@ impl App {
                 nickname,
             } => people::set_nickname(storage, changes, &public_key, &nickname).await,
             Request::GetFollowers => people::followers(user, storage).await,
+            Request::GetKeepOut => keep_out::get(user, storage, &self.ingest).await,
+            Request::SetStanding {
+                public_key,
+                standing,
+            } => {
+                keep_out::set_standing(user, storage, changes, &self.ingest, &public_key, standing)
+                    .await
+            }
+            Request::SetKeepOutSettings {
+                muted_words,
+                per_author_per_day,
+            } => {
+                keep_out::set_settings(
+                    user,
+                    storage,
+                    changes,
+                    &self.ingest,
+                    muted_words,
+                    per_author_per_day,
+                )
+                .await
+            }
             Request::ReadInvite { text } => follows::read_invite(&text),
             Request::GetStats => stats::stats(storage).await,
             Request::ExportBackup { passphrase } => {

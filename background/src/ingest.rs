@@ -2,14 +2,16 @@
 //! the new ones, update the follow graph, and push to subscribers what changed in the user's
 //! feed, whose profiles changed and whether their followers did.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::cmp::Reverse;
+use std::collections::{BTreeSet, HashSet};
 use std::rc::Rc;
 
 use phemossa_api::Push;
 use phemossa_core::event::VerifiedIds;
 use phemossa_core::feed::FeedOrdered;
-use phemossa_core::{Event, FollowRecord};
+use phemossa_core::keep_out::{admit_daily, day_of};
+use phemossa_core::{Event, EventId, FollowRecord, PublicKey};
 
 use crate::changes::Changes;
 use crate::clock;
@@ -38,6 +40,40 @@ pub struct IngestReport {
     pub duplicates: usize,
     /// Refused by validation, each with its index in the input and why; never stored.
     pub rejected: Vec<(usize, phemossa_core::Error)>,
+    /// Valid, but held back: their author had reached the daily limit (`core::keep_out`).
+    pub held_back: usize,
+    /// Valid, but refused: their author is blocked.
+    pub blocked: usize,
+}
+
+/// Longest a batch write waits for page requests to be answered first: a page's read waits for
+/// any write transaction begun before it (IndexedDB orders them), and a batch of 256 takes about
+/// 70 ms to commit here, so letting pages go first keeps the popup quick during a large sync.
+/// Bounded, so a page asking without pause cannot starve storing.
+const PAGES_FIRST_MAX_MS: f64 = 200.0;
+/// How often a waiting batch looks again.
+const PAGES_FIRST_POLL: std::time::Duration = std::time::Duration::from_millis(4);
+
+/// Marks a page request as being answered while it lives (see [`Ingest::page_request`]).
+pub struct PageRequest(Rc<Cell<u32>>);
+
+impl Drop for PageRequest {
+    fn drop(&mut self) {
+        self.0.set(self.0.get().saturating_sub(1));
+    }
+}
+
+/// Most ids of held-back events remembered, so syncs do not fetch them again and again
+/// (32 bytes each: 3.2 MB at most). Past it, held events may be fetched again, and held again.
+const MAX_HELD_IDS: usize = 100_000;
+
+/// What was kept out since start: counts for the options page, and the ids not to fetch again.
+#[derive(Default)]
+struct KeptOutSinceStart {
+    held: HashSet<EventId>,
+    held_authors: BTreeSet<PublicKey>,
+    held_back: u64,
+    refused_blocked: u64,
 }
 
 /// Where events from elsewhere go in: the user, storage and `Changes` they update, and the
@@ -50,6 +86,13 @@ pub struct Ingest {
     /// Signatures already checked, shared by imports, every sync session and gossip.
     verified: VerifiedIds,
     rejected: Cell<u64>,
+    kept_out: RefCell<KeptOutSinceStart>,
+    /// Page requests being answered now.
+    pages: Rc<Cell<u32>>,
+    /// One ingest at a time: the daily limit counts what is stored, so two ingests that each
+    /// counted before the other wrote would both admit up to the limit. IndexedDB runs their
+    /// write transactions one after the other anyway.
+    writing: futures::lock::Mutex<()>,
 }
 
 impl Ingest {
@@ -66,6 +109,23 @@ impl Ingest {
             indexer,
             verified: VerifiedIds::default(),
             rejected: Cell::new(0),
+            kept_out: RefCell::default(),
+            pages: Rc::default(),
+            writing: futures::lock::Mutex::new(()),
+        }
+    }
+
+    /// A page's request is being answered until the guard drops: batch writes let it go first.
+    pub fn page_request(&self) -> PageRequest {
+        self.pages.set(self.pages.get() + 1);
+        PageRequest(Rc::clone(&self.pages))
+    }
+
+    /// Waits (at most [`PAGES_FIRST_MAX_MS`]) while page requests are being answered.
+    async fn pages_first(&self) {
+        let started = js_sys::Date::now();
+        while self.pages.get() > 0 && js_sys::Date::now() - started < PAGES_FIRST_MAX_MS {
+            futures_timer::Delay::new(PAGES_FIRST_POLL).await;
         }
     }
 
@@ -77,6 +137,105 @@ impl Ingest {
     /// How many events from elsewhere failed validation since start.
     pub fn rejected(&self) -> u64 {
         self.rejected.get()
+    }
+
+    /// Events held back for the daily limit since start, and from how many authors; events
+    /// refused since start because their author is blocked.
+    pub fn kept_out_counts(&self) -> (u64, u64, u64) {
+        let kept = self.kept_out.borrow();
+        (
+            kept.held_back,
+            kept.held_authors.len() as u64,
+            kept.refused_blocked,
+        )
+    }
+
+    /// Those of `ids` a sync should fetch: neither stored, superseded (`Storage::missing_ids`)
+    /// nor held back for the daily limit, since fetching those again would only hold them back
+    /// again.
+    pub async fn missing(&self, ids: &[EventId]) -> Result<Vec<EventId>, BackgroundError> {
+        let mut missing = self.storage.missing_ids(ids).await?;
+        let kept = self.kept_out.borrow();
+        missing.retain(|id| !kept.held.contains(id));
+        Ok(missing)
+    }
+
+    /// Drops from `events` those whose author is blocked and those past their author's daily
+    /// limit (counting what the store already holds of that day), counting both. Valid events
+    /// kept out like this blame no one: the peer that carried them did nothing wrong.
+    async fn keep_out(
+        &self,
+        events: &[Event],
+    ) -> Result<(Vec<Event>, usize, usize), BackgroundError> {
+        let (limit, me) = (
+            self.user.keep_out().borrow().per_author_per_day,
+            self.user.public_key(),
+        );
+        let (mut kept, mut blocked) = (Vec::with_capacity(events.len()), 0);
+        {
+            let keep_out = self.user.keep_out().borrow();
+            for event in events {
+                if keep_out.blocks(&event.author) {
+                    blocked += 1;
+                } else {
+                    kept.push(event.clone());
+                }
+            }
+        }
+        let mut days: Vec<(PublicKey, u64)> = kept
+            .iter()
+            .filter(|event| event.author != me)
+            .map(|event| (event.author, day_of(event.timestamp).0))
+            .collect();
+        days.sort_unstable();
+        days.dedup();
+        let mut admitted = if days.is_empty() {
+            vec![true; kept.len()]
+        } else {
+            let counts = self.storage.counts_by_author_day(&days).await?;
+            let stored = |author: &PublicKey, day: u64| {
+                days.binary_search(&(*author, day))
+                    .map_or(0, |at| counts[at])
+            };
+            let offered: Vec<_> = kept.iter().map(|e| (e.author, e.timestamp)).collect();
+            let admitted = admit_daily(&offered, limit, stored, |author| *author == me);
+            if admitted.iter().all(|ok| *ok) {
+                admitted
+            } else {
+                // Near the limit, events already stored must not take the room of new ones:
+                // counted again over the new events alone.
+                let ids: Vec<EventId> = kept.iter().map(|event| event.id).collect();
+                let missing: HashSet<EventId> =
+                    self.storage.missing_ids(&ids).await?.into_iter().collect();
+                let new: Vec<_> = kept
+                    .iter()
+                    .filter(|event| missing.contains(&event.id))
+                    .map(|e| (e.author, e.timestamp))
+                    .collect();
+                let mut fresh =
+                    admit_daily(&new, limit, stored, |author| *author == me).into_iter();
+                kept.iter()
+                    .map(|event| !missing.contains(&event.id) || fresh.next().unwrap_or(false))
+                    .collect()
+            }
+        };
+        let mut out = Vec::with_capacity(kept.len());
+        let mut held = 0;
+        let mut memory = self.kept_out.borrow_mut();
+        for (event, ok) in kept.into_iter().zip(admitted.drain(..)) {
+            if ok {
+                out.push(event);
+                continue;
+            }
+            held += 1;
+            memory.held_authors.insert(event.author);
+            if memory.held.len() < MAX_HELD_IDS {
+                memory.held.insert(event.id);
+            }
+        }
+        memory.held_back += held as u64;
+        memory.refused_blocked += blocked as u64;
+        Ok((out, held, blocked))
     }
 
     /// Validates each event's JSON bytes against the clock (skipping signature checks the
@@ -103,13 +262,19 @@ impl Ingest {
     /// user's own follow events (made on another device) change whom they follow. A storage
     /// failure stops at its batch; the batches stored before it stay stored and are announced.
     pub async fn ingest(&self, events: &[Event]) -> Result<IngestReport, BackgroundError> {
+        let _writing = self.writing.lock().await;
         let mut report = IngestReport::default();
+        let (events, held_back, blocked) = self.keep_out(events).await?;
+        let events = &events[..];
+        report.held_back = held_back;
+        report.blocked = blocked;
         let mut added = Vec::new();
         let mut following_changed = false;
         let mut followers_changed = false;
         let mut profiles = Vec::new();
         let mut failure = None;
         for batch in events.chunks(INGEST_BATCH) {
+            self.pages_first().await;
             let terms = if events.len() <= TERMS_NOW_UP_TO {
                 Terms::Now
             } else {
@@ -137,13 +302,14 @@ impl Ingest {
                 } else if event.as_profile().is_some() {
                     profiles.push(event.author);
                 } else if event.author == me
-                    || self
+                    || (self
                         .user
                         .follows()
                         .borrow()
                         .is_following(&me, &event.author)
+                        && !self.user.keep_out().borrow().hides(&event.author))
                 {
-                    added.extend(item_of_event(event, &me));
+                    added.extend(item_of_event(event, &me, &self.user.keep_out().borrow()));
                 }
             }
         }

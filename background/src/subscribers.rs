@@ -67,6 +67,8 @@ fn topic_of(push: &Push) -> Topic {
         Push::Following(_) => Topic::Following,
         Push::Identity(_) => Topic::Identity,
         Push::Network(_) => Topic::Network,
-        Push::People(_) | Push::Followers(_) | Push::BlobStored(_) => Topic::People,
+        Push::People(_) | Push::Followers(_) | Push::BlobStored(_) | Push::KeepOut(_) => {
+            Topic::People
+        }
     }
 }

@@ -1,11 +1,12 @@
-//! The person using this browser: their identity (stored, and the copy in memory) and whom they
-//! follow. Shared by the request handlers, ingest, pruning and the node, which all read it live,
+//! The person using this browser: their identity (stored, and the copy in memory), whom they
+//! follow and whom they keep out. Shared by the request handlers, ingest, pruning and the node, which all read it live,
 //! since a restore may swap both at any moment.
 
 use std::cell::{Cell, RefCell};
 
 use phemossa_api::FollowingEntry;
 use phemossa_core::feed::feed_authors;
+use phemossa_core::keep_out::KeepOut;
 use phemossa_core::{Identity, PublicKey};
 
 use crate::error::BackgroundError;
@@ -16,16 +17,24 @@ pub struct User {
     store: IdentityStore,
     identity: RefCell<Identity>,
     follows: RefCell<FollowState>,
+    /// Whom the user muted or blocked, muted words and the daily limit (kept in `meta`).
+    keep_out: RefCell<KeepOut>,
     /// A restore is replacing the identity; another must not decide against the old one.
     restoring: Cell<bool>,
 }
 
 impl User {
-    pub fn new(store: IdentityStore, identity: Identity, follows: FollowState) -> Self {
+    pub fn new(
+        store: IdentityStore,
+        identity: Identity,
+        follows: FollowState,
+        keep_out: KeepOut,
+    ) -> Self {
         Self {
             store,
             identity: RefCell::new(identity),
             follows: RefCell::new(follows),
+            keep_out: RefCell::new(keep_out),
             restoring: Cell::new(false),
         }
     }
@@ -47,9 +56,17 @@ impl User {
         self.follows.borrow().entries(&self.public_key())
     }
 
-    /// The authors of the user's feed: the user and everyone they follow.
+    pub fn keep_out(&self) -> &RefCell<KeepOut> {
+        &self.keep_out
+    }
+
+    /// The authors of the user's feed: the user and everyone they follow, but for those muted
+    /// or blocked.
     pub fn feed_authors(&self) -> Vec<PublicKey> {
-        feed_authors(&self.public_key(), self.follows.borrow().graph())
+        let keep_out = self.keep_out.borrow();
+        let mut authors = feed_authors(&self.public_key(), self.follows.borrow().graph());
+        authors.retain(|author| !keep_out.hides(author));
+        authors
     }
 
     /// Whose events are never pruned: the user's own and those of whom they follow.

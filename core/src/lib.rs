@@ -17,6 +17,7 @@ pub mod feed;
 pub mod follow_graph;
 pub mod identity;
 pub mod invite;
+pub mod keep_out;
 pub mod keys;
 pub mod limits;
 pub mod profile;

@@ -7,12 +7,18 @@ use phemossa_ui::format::{group_digits, plural};
 
 /// In one sentence, how the import ended, for the status line.
 pub fn outcome(tally: &ImportTally) -> String {
-    let counts = format!(
+    let mut counts = format!(
         "{} stored, {} already had, {} refused",
         group_digits(tally.stored),
         group_digits(tally.duplicates),
         group_digits(tally.refused)
     );
+    if tally.kept_out > 0 {
+        counts.push_str(&format!(
+            ", {} kept out (blocked, or past the daily limit per author)",
+            group_digits(tally.kept_out)
+        ));
+    }
     if tally.lines_done == tally.lines_total {
         format!(
             "Import finished: {} read; {counts}.",
@@ -50,6 +56,12 @@ pub fn ImportSummary(tally: ImportTally) -> Element {
                 div {
                     dt { "Refused" }
                     dd { "{group_digits(tally.refused)}" }
+                }
+                if tally.kept_out > 0 {
+                    div {
+                        dt { "Kept out" }
+                        dd { "{group_digits(tally.kept_out)}" }
+                    }
                 }
             }
             if !tally.reasons.is_empty() {

@@ -19,6 +19,7 @@ mod identity;
 mod import_events;
 mod import_summary;
 mod invite;
+mod keep_out;
 mod network;
 mod network_field;
 mod number_field;
@@ -31,7 +32,7 @@ mod settings_form;
 mod storage;
 
 use dioxus::prelude::*;
-use phemossa_api::{Push, Topic};
+use phemossa_api::{KeepOutStatus, Push, Topic};
 use phemossa_ui::{
     use_client_provider, use_connection, use_network_watch, use_pushes, RestartNotice,
 };
@@ -39,15 +40,16 @@ use wasm_bindgen::prelude::*;
 
 use crate::backup::BackupSection;
 use crate::identity::IdentitySection;
+use crate::keep_out::KeepOutSection;
 use crate::network::NetworkSection;
 use crate::peers::PeersSection;
 use crate::profile::ProfileSection;
 use crate::restore::RestoreSection;
 use crate::storage::StorageSection;
 
-/// The pushes the page follows: a restore elsewhere changes the identity shown here, and the
-/// Peers section shows the network live.
-const TOPICS: &[Topic] = &[Topic::Identity, Topic::Network];
+/// The pushes the page follows: a restore elsewhere changes the identity shown here, the Peers
+/// section shows the network live, and a Mute in the popup shows in the Muted and blocked list.
+const TOPICS: &[Topic] = &[Topic::Identity, Topic::Network, Topic::People];
 
 #[wasm_bindgen(start)]
 fn start() {
@@ -64,11 +66,13 @@ fn App() -> Element {
         spawn(network.load(client));
     });
     let mut identity = connection.identity;
+    let mut keep_out = use_signal(|| None::<KeepOutStatus>);
 
     use_pushes(&client, move |push| {
         match push {
             Push::Identity(info) => identity.set(Some(info)),
             Push::Network(status) => network.pushed(status),
+            Push::KeepOut(status) => keep_out.set(Some(status)),
             _ => {}
         }
         async {}
@@ -88,6 +92,7 @@ fn App() -> Element {
                     BackupSection {}
                     RestoreSection { identity }
                     StorageSection {}
+                    KeepOutSection { pushed: keep_out }
                     NetworkSection {}
                     PeersSection { network }
                 })}

@@ -8,7 +8,8 @@ use phemossa_core::keys::BlobHash;
 use phemossa_core::PublicKey;
 use phemossa_ui::feed::merge_feed;
 use phemossa_ui::{
-    ask_picture, failure_text, use_client, Alert, People, PersonName, RetryAlert, Status, TimeAgo,
+    ask_picture, failure_text, use_client, Alert, KeepOutButtons, People, PersonName, RetryAlert,
+    Status, TimeAgo,
 };
 
 use crate::feed::{load_first_page, FeedState, PAGE};
@@ -108,10 +109,12 @@ pub fn FeedView(
 }
 
 /// A post as the feed and the search results show it: who wrote it (a button that opens their
-/// view), when, and its text.
+/// view), when, Mute and Block for others' posts, and its text; a post holding a muted word
+/// shows only a line saying so until "Show anyway".
 #[component]
 pub fn PostBody(item: FeedItem, people: People, on_open: EventHandler<PublicKey>) -> Element {
     let author = item.author;
+    let mut shown_anyway = use_signal(|| false);
     rsx! {
         div { class: "post-meta",
             button {
@@ -122,7 +125,30 @@ pub fn PostBody(item: FeedItem, people: People, on_open: EventHandler<PublicKey>
             }
             span { class: "dot", aria_hidden: "true", "·" }
             TimeAgo { ms: item.timestamp }
+            if !item.own {
+                KeepOutButtons { public_key: author, people, compact: true }
+            }
         }
+        if let (Some(word), false) = (item.muted_word.clone(), shown_anyway()) {
+            p { class: "hint muted-post",
+                "Hidden: it contains “{word}”, one of your muted words. "
+                button {
+                    r#type: "button",
+                    class: "link",
+                    onclick: move |_| shown_anyway.set(true),
+                    "Show anyway"
+                }
+            }
+        } else {
+            PostContent { item: item.clone(), people }
+        }
+    }
+}
+
+/// A post's text and pictures.
+#[component]
+fn PostContent(item: FeedItem, people: People) -> Element {
+    rsx! {
         if !item.text.is_empty() {
             p { class: "post-text", "{item.text}" }
         }

@@ -91,6 +91,7 @@ fn App() -> Element {
                     load_people(client, people).await;
                 }
                 Push::People(list) => people.with_mut(|d| d.merge(list)),
+                Push::KeepOut(status) => people.with_mut(|d| d.keep_out(&status)),
                 Push::Followers(list) => followers.set(Some(list)),
                 Push::Identity(info) => {
                     identity.set(Some(info));

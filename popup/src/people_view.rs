@@ -7,16 +7,22 @@ use dioxus::prelude::*;
 use phemossa_api::{FollowerEntry, FollowingEntry, Request, Response, SearchPage};
 use phemossa_core::PublicKey;
 use phemossa_ui::people::Directory;
-use phemossa_ui::{failure_text, use_client, Alert, People, PersonName, Status, TimeAgo};
+use phemossa_ui::{
+    failure_text, use_client, Alert, KeepOutButtons, People, PersonName, Status, TimeAgo,
+};
 use phemossa_webext::PortClient;
 
 use crate::feed_view::PostBody;
 
-/// Loads everyone the popup can name into `people`.
+/// Loads everyone the popup can name into `people`, and whom the user mutes or blocks.
 pub async fn load_people(client: PortClient, mut people: Signal<Directory>) {
     match client.request(Request::GetPeople).await {
         Ok(Response::People(list)) => people.with_mut(|d| d.merge(list)),
         // Names stay as they were; the next People push or open fills them.
+        other => warn(&failure_text(other)),
+    }
+    match client.request(Request::GetKeepOut).await {
+        Ok(Response::KeepOut(status)) => people.with_mut(|d| d.keep_out(&status)),
         other => warn(&failure_text(other)),
     }
 }
@@ -147,12 +153,23 @@ pub fn PersonView(
             }
             p { class: "full-key", title: "Public key", "{key}" }
             if !own {
-                button {
-                    r#type: "button",
-                    class: if follows { "button secondary" } else { "button primary" },
-                    disabled: busy(),
-                    onclick: toggle_follow,
-                    if follows { "Unfollow" } else { "Follow" }
+                div { class: "button-row",
+                    button {
+                        r#type: "button",
+                        class: if follows { "button secondary" } else { "button primary" },
+                        disabled: busy(),
+                        onclick: toggle_follow,
+                        if follows { "Unfollow" } else { "Follow" }
+                    }
+                    KeepOutButtons { public_key: key, people }
+                }
+                if let Some(standing) = people.read().standing(&key) {
+                    p { class: "hint",
+                        match standing {
+                            phemossa_core::keep_out::Standing::Muted => "Muted: their posts are hidden from your feed and search, and still kept.",
+                            phemossa_core::keep_out::Standing::Blocked => "Blocked: nothing of theirs is shown, kept or passed on.",
+                        }
+                    }
                 }
                 form { class: "nickname-form", onsubmit: save_nickname,
                     label { r#for: "nickname", class: "field-label", "Nickname" }

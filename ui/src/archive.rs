@@ -115,6 +115,8 @@ pub struct ImportTally {
     pub stored: u64,
     pub duplicates: u64,
     pub refused: u64,
+    /// Valid events kept out: their author is blocked or had reached the daily limit.
+    pub kept_out: u64,
     /// Why lines were refused, "line N: reason", in file order: the first few of each request
     /// (the background lists at most five), up to [`MAX_LISTED_REASONS`].
     pub reasons: Vec<String>,
@@ -142,6 +144,7 @@ impl ImportTally {
         self.stored += report.stored;
         self.duplicates += report.duplicates;
         self.refused += report.rejected;
+        self.kept_out += report.kept_out;
         for reason in report.reasons {
             self.list(reason);
         }
@@ -290,6 +293,7 @@ mod tests {
                     stored: 1,
                     duplicates: 1,
                     rejected: 3,
+                    kept_out: 0,
                     reasons: vec!["r".into(); 3],
                     micros: 0,
                 },
@@ -304,6 +308,7 @@ mod tests {
                 1,
                 ImportReport {
                     rejected: 3,
+                    kept_out: 0,
                     reasons: vec!["r".into(); 3],
                     ..ImportReport::default()
                 },

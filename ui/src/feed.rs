@@ -98,6 +98,7 @@ mod tests {
             reply_to: None,
             images: vec![],
             own: true,
+            muted_word: None,
         }
     }
 

@@ -15,6 +15,7 @@ pub mod picture;
 
 mod client;
 mod components;
+mod keep_out_buttons;
 mod network_watch;
 mod page;
 mod person;
@@ -28,6 +29,7 @@ pub use components::{
     js_error_text, use_copy_button, Alert, CopyButton, PublicKeyField, RetryAlert, Status,
 };
 pub use gloo_timers::future::sleep;
+pub use keep_out_buttons::KeepOutButtons;
 pub use network_watch::{use_network_watch, NetworkWatch};
 pub use page::{launch, use_connection, Connection};
 pub use person::{ask_picture, picture_stored, People, PersonName};

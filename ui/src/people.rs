@@ -8,7 +8,8 @@
 
 use std::collections::HashMap;
 
-use phemossa_api::{BlobPurpose, Person};
+use phemossa_api::{BlobPurpose, KeepOutStatus, Person};
+use phemossa_core::keep_out::Standing;
 use phemossa_core::keys::BlobHash;
 use phemossa_core::PublicKey;
 
@@ -24,6 +25,8 @@ pub struct Directory {
     /// Pictures asked of the background and not loaded yet (it is fetching them from peers),
     /// with what each is for.
     asked: HashMap<BlobHash, BlobPurpose>,
+    /// Whom the user muted or blocked, from `GetKeepOut` and `KeepOut` pushes.
+    standings: HashMap<PublicKey, Standing>,
 }
 
 /// What to show for one key.
@@ -53,6 +56,22 @@ impl Directory {
         for person in people {
             self.people.insert(person.public_key, person);
         }
+    }
+
+    /// Takes what the user keeps out, and the names of those kept out.
+    pub fn keep_out(&mut self, status: &KeepOutStatus) {
+        self.standings = status
+            .settings
+            .people
+            .iter()
+            .map(|(key, kept)| (*key, kept.standing))
+            .collect();
+        self.merge(status.people.iter().cloned());
+    }
+
+    /// Whether the user muted or blocked `key`.
+    pub fn standing(&self, key: &PublicKey) -> Option<Standing> {
+        self.standings.get(key).copied()
     }
 
     pub fn get(&self, key: &PublicKey) -> Option<&Person> {

@@ -43,6 +43,7 @@ pub async fn import_events(
         stored: ingested.stored as u64,
         duplicates: ingested.duplicates as u64,
         rejected: ingested.rejected.len() as u64,
+        kept_out: (ingested.held_back + ingested.blocked) as u64,
         reasons,
         micros: ((precise_now_ms() - started) * 1000.0).round() as u64,
     };

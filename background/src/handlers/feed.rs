@@ -19,11 +19,12 @@ pub async fn page(
     let me = user.public_key();
     let authors = user.feed_authors();
     let page = storage.feed_page(&authors, before, limit).await?;
+    let keep_out = user.keep_out().borrow();
     Ok(Response::FeedPage(FeedPage {
         items: page
             .items
             .into_iter()
-            .map(|post| feed_item(post, &me))
+            .map(|post| feed_item(post, &me, &keep_out))
             .collect(),
         next: page.next,
     }))
@@ -39,11 +40,14 @@ pub async fn search_posts(
     let limit = limit.clamp(1, MAX_FEED_PAGE) as usize;
     let me = user.public_key();
     let found = storage.search_posts(&search::words(query), limit).await?;
+    let keep_out = user.keep_out().borrow();
     Ok(Response::Found(SearchPage {
+        // People the user muted or blocked are not found either.
         items: found
             .posts
             .into_iter()
-            .map(|post| feed_item(post, &me))
+            .filter(|post| !keep_out.hides(&post.author))
+            .map(|post| feed_item(post, &me, &keep_out))
             .collect(),
         cut_short: found.cut_short,
     }))

@@ -41,6 +41,9 @@ pub async fn set_following(
     if followee == me {
         return Err(ApiError::FollowSelf);
     }
+    if follows && user.keep_out().borrow().blocks(&followee) {
+        return Err(ApiError::FollowBlocked);
+    }
     if user.follows().borrow().will_follow(&me, &followee) == follows {
         return Ok(following(user));
     }

@@ -7,6 +7,7 @@ pub mod backup;
 pub mod blobs;
 pub mod feed;
 pub mod follows;
+pub mod keep_out;
 pub mod network;
 pub mod people;
 pub mod post;

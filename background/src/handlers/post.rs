@@ -54,9 +54,12 @@ pub async fn publish(
     let event = Event::create(&identity, clock::now_ms(), content)?;
     storage.insert(&event).await?;
     changes.announce(&event);
-    let item = item_of_event(&event, &user.public_key()).ok_or_else(|| ApiError::Internal {
-        reason: "a signed post is not a post".into(),
-    })?;
+    let item =
+        item_of_event(&event, &user.public_key(), &user.keep_out().borrow()).ok_or_else(|| {
+            ApiError::Internal {
+                reason: "a signed post is not a post".into(),
+            }
+        })?;
     changes.push(Push::FeedAdded(vec![item.clone()]));
     Ok(Response::Posted(item))
 }

@@ -128,7 +128,7 @@ impl StoreWork {
 
     pub fn find_missing(&self, peer: Asker, query: QueryId, ids: Vec<EventId>) {
         self.spawn(async move |w: &StoreWork| {
-            let result = w.storage.missing_ids(&ids).await;
+            let result = w.ingest.missing(&ids).await;
             Some(Done::Missing {
                 peer,
                 query,

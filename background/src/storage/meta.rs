@@ -1,4 +1,4 @@
-//! Small named records in the `meta` store (network and retention settings, the device's libp2p
+//! Small named records in the `meta` store (network, retention and keep-out settings, the device's libp2p
 //! key, whether the identity is backed up) and the `peers` store's one row per peer seen.
 
 use phemossa_core::retention::RetentionSettings;
@@ -16,6 +16,7 @@ const NETWORK_KEY: &str = "network";
 const DEVICE_KEY: &str = "device_key";
 const RETENTION_KEY: &str = "retention";
 const BACKUP_KEY: &str = "backup";
+const KEEP_OUT_KEY: &str = "keep_out";
 
 #[derive(Serialize, Deserialize)]
 struct Named<T> {
@@ -62,6 +63,18 @@ impl Storage {
     }
 
     /// The saved retention limits; the defaults if none were ever saved.
+    /// What the user keeps out (`core::keep_out`); nothing if never saved.
+    pub async fn keep_out(&self) -> Result<phemossa_core::keep_out::KeepOut, BackgroundError> {
+        Ok(self.named(KEEP_OUT_KEY).await?.unwrap_or_default())
+    }
+
+    pub async fn save_keep_out(
+        &self,
+        keep_out: &phemossa_core::keep_out::KeepOut,
+    ) -> Result<(), BackgroundError> {
+        self.put_named(KEEP_OUT_KEY, keep_out).await
+    }
+
     pub async fn retention_settings(&self) -> Result<RetentionSettings, BackgroundError> {
         Ok(self.named(RETENTION_KEY).await?.unwrap_or_default())
     }

@@ -6,6 +6,7 @@
 mod blobs;
 mod connection;
 mod feed;
+mod kept_out;
 mod meta;
 mod pages;
 mod people;

@@ -175,7 +175,7 @@ fn timestamp_of(key: &JsValue) -> Result<u64, BackgroundError> {
         .ok_or_else(|| corrupt(format!("index key {key:?} has no timestamp")))
 }
 
-fn id_of(primary: &JsValue) -> Result<EventId, BackgroundError> {
+pub(super) fn id_of(primary: &JsValue) -> Result<EventId, BackgroundError> {
     let text = primary
         .as_string()
         .ok_or_else(|| corrupt(format!("event key {primary:?} is not text")))?;

@@ -1,0 +1,131 @@
+//! GetKeepOut, SetStanding and SetKeepOutSettings: whom the user mutes or blocks, muted words and
+//! the daily limit (`core::keep_out`), kept in this browser's `meta` store and never published.
+//! Every change is saved before it takes effect, and pushed to every page with a feed reload.
+
+use phemossa_api::{ApiError, KeepOutStatus, Push, Response};
+use phemossa_core::keep_out::{KeepOut, Standing};
+use phemossa_core::PublicKey;
+
+use crate::changes::Changes;
+use crate::clock;
+use crate::handlers::follows::set_following;
+use crate::ingest::Ingest;
+use crate::people::people_of;
+use crate::storage::Storage;
+use crate::user::User;
+
+/// Ids deleted per transaction when a blocked person's events are dropped.
+const DELETE_BATCH: usize = 500;
+
+/// The section whole: settings, the people by name (most recently kept out first), and what
+/// was held back or refused since start.
+pub async fn status(
+    user: &User,
+    storage: &Storage,
+    ingest: &Ingest,
+) -> Result<KeepOutStatus, ApiError> {
+    let settings = user.keep_out().borrow().clone();
+    let mut keys: Vec<(u64, PublicKey)> = settings
+        .people
+        .iter()
+        .map(|(key, kept)| (kept.since, *key))
+        .collect();
+    keys.sort_by(|a, b| b.cmp(a));
+    let keys: Vec<PublicKey> = keys.into_iter().map(|(_, key)| key).collect();
+    let (held_back, held_back_authors, refused_blocked) = ingest.kept_out_counts();
+    Ok(KeepOutStatus {
+        settings,
+        people: people_of(storage, &keys).await?,
+        held_back,
+        held_back_authors,
+        refused_blocked,
+    })
+}
+
+pub async fn get(user: &User, storage: &Storage, ingest: &Ingest) -> Result<Response, ApiError> {
+    Ok(Response::KeepOut(status(user, storage, ingest).await?))
+}
+
+/// Mutes, blocks or lets back the person `key_text`. Blocking someone the user follows
+/// unfollows them first (a follow event, as the Unfollow button makes), then drops every
+/// stored event of theirs.
+pub async fn set_standing(
+    user: &User,
+    storage: &Storage,
+    changes: &Changes,
+    ingest: &Ingest,
+    key_text: &str,
+    standing: Option<Standing>,
+) -> Result<Response, ApiError> {
+    let person = PublicKey::from_base64(key_text.trim(), "public key")?;
+    let me = user.public_key();
+    if person == me {
+        return Err(ApiError::InvalidKeepOut {
+            reason: "you cannot mute or block yourself".into(),
+        });
+    }
+    if standing == Some(Standing::Blocked) && user.follows().borrow().will_follow(&me, &person) {
+        set_following(user, storage, changes, key_text, false).await?;
+    }
+    let mut next = user.keep_out().borrow().clone();
+    let changed = next
+        .set(person, standing, clock::now_ms())
+        .map_err(|error| ApiError::InvalidKeepOut {
+            reason: error.to_string(),
+        })?;
+    if changed {
+        save(user, storage, next).await?;
+        if standing == Some(Standing::Blocked) {
+            let ids = storage.ids_of_author(&person).await?;
+            for batch in ids.chunks(DELETE_BATCH) {
+                storage.delete_events(batch).await?;
+            }
+            if !ids.is_empty() {
+                changes.stored();
+            }
+        }
+        announce(user, storage, changes, ingest).await?;
+    }
+    get(user, storage, ingest).await
+}
+
+/// Saves new muted words and daily limit, checked again as if typed.
+pub async fn set_settings(
+    user: &User,
+    storage: &Storage,
+    changes: &Changes,
+    ingest: &Ingest,
+    muted_words: Vec<String>,
+    per_author_per_day: u32,
+) -> Result<Response, ApiError> {
+    let mut next = user.keep_out().borrow().clone();
+    next.muted_words = muted_words;
+    next.per_author_per_day = per_author_per_day;
+    let next = next.validated().map_err(|error| ApiError::InvalidKeepOut {
+        reason: error.to_string(),
+    })?;
+    if next != *user.keep_out().borrow() {
+        save(user, storage, next).await?;
+        announce(user, storage, changes, ingest).await?;
+    }
+    get(user, storage, ingest).await
+}
+
+/// Stored first: the change takes effect only once it will outlive a restart.
+async fn save(user: &User, storage: &Storage, next: KeepOut) -> Result<(), ApiError> {
+    storage.save_keep_out(&next).await?;
+    *user.keep_out().borrow_mut() = next;
+    Ok(())
+}
+
+/// Every page hears of it, and feeds load again without (or with) whom it hides.
+async fn announce(
+    user: &User,
+    storage: &Storage,
+    changes: &Changes,
+    ingest: &Ingest,
+) -> Result<(), ApiError> {
+    changes.push(Push::KeepOut(status(user, storage, ingest).await?));
+    changes.push(Push::FeedReset);
+    Ok(())
+}

@@ -1,0 +1,414 @@
+//! Browser tests of what the user keeps out (`core::keep_out`) through the request API: a muted
+//! person leaves the feed and search and comes back whole, a blocked person's events are dropped
+//! and refused, muted words mark posts, the daily limit holds a flood to exactly the limit
+//! without fetching the rest again, and all of it outlives a restart.
+
+mod common;
+
+use std::rc::Rc;
+
+use common::*;
+use phemossa_api::{ApiError, FeedItem, KeepOutStatus, Push, Request, Response, Topic};
+use phemossa_background::{App, PushSink};
+use phemossa_core::keep_out::{Standing, DEFAULT_PER_AUTHOR_PER_DAY};
+use phemossa_core::Event;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const DAY_MS: u64 = 24 * 60 * 60 * 1000;
+
+fn sink(recorder: &Rc<Recorder>) -> Rc<dyn PushSink> {
+    Rc::clone(recorder) as Rc<dyn PushSink>
+}
+
+async fn feed(background: &App, port: &Rc<dyn PushSink>) -> Vec<FeedItem> {
+    let request = Request::GetFeed {
+        before: None,
+        limit: 100,
+    };
+    match background.handle(request, port).await {
+        Ok(Response::FeedPage(page)) => page.items,
+        other => panic!("expected a feed page, got {other:?}"),
+    }
+}
+
+async fn found(background: &App, port: &Rc<dyn PushSink>, query: &str) -> Vec<FeedItem> {
+    let request = Request::SearchPosts {
+        query: query.into(),
+        limit: 100,
+    };
+    match background.handle(request, port).await {
+        Ok(Response::Found(page)) => page.items,
+        other => panic!("expected search results, got {other:?}"),
+    }
+}
+
+async fn set_standing(
+    background: &App,
+    port: &Rc<dyn PushSink>,
+    who: &phemossa_core::Identity,
+    standing: Option<Standing>,
+) -> KeepOutStatus {
+    let request = Request::SetStanding {
+        public_key: who.public_key().to_string(),
+        standing,
+    };
+    match background.handle(request, port).await {
+        Ok(Response::KeepOut(status)) => status,
+        other => panic!("expected the keep-out status, got {other:?}"),
+    }
+}
+
+async fn follow_key(background: &App, port: &Rc<dyn PushSink>, who: &phemossa_core::Identity) {
+    let request = Request::Follow {
+        public_key: who.public_key().to_string(),
+    };
+    background.handle(request, port).await.unwrap();
+}
+
+fn texts(items: &[FeedItem]) -> Vec<&str> {
+    items.iter().map(|item| item.text.as_str()).collect()
+}
+
+#[wasm_bindgen_test]
+async fn a_muted_person_leaves_feed_and_search_and_comes_back_whole_after_a_restart() {
+    let config = unique_config("mute");
+    let background = App::start(&config).await.unwrap();
+    let recorder = Rc::new(Recorder::new(1));
+    let port = sink(&recorder);
+    let topics = vec![Topic::Feed, Topic::People];
+    background
+        .handle(Request::Subscribe { topics }, &port)
+        .await
+        .unwrap();
+    let carol = identity(3);
+    follow_key(&background, &port, &carol).await;
+    let before: Vec<Event> = (0..3)
+        .map(|n| post(&carol, T0 + n, &format!("moss note {n}")))
+        .collect();
+    background.ingest(&before).await.unwrap();
+    assert_eq!(feed(&background, &port).await.len(), 3);
+    recorder.take_pushes();
+
+    let status = set_standing(&background, &port, &carol, Some(Standing::Muted)).await;
+    assert_eq!(
+        status.settings.standing(&carol.public_key()),
+        Some(Standing::Muted)
+    );
+    assert_eq!(status.people[0].public_key, carol.public_key());
+    let pushes = recorder.take_pushes();
+    assert!(pushes
+        .iter()
+        .any(|p| matches!(p, Push::KeepOut(s) if s == &status)));
+    assert!(pushes.contains(&Push::FeedReset), "pages reload the feed");
+    assert!(
+        feed(&background, &port).await.is_empty(),
+        "hidden from the feed"
+    );
+    assert!(
+        found(&background, &port, "moss").await.is_empty(),
+        "and from search"
+    );
+
+    // Still synced and stored while muted: a new post is kept, not shown, not pushed.
+    let later = post(&carol, T0 + 10, "moss note while muted");
+    let report = background
+        .ingest(std::slice::from_ref(&later))
+        .await
+        .unwrap();
+    assert_eq!((report.stored, report.blocked, report.held_back), (1, 0, 0));
+    assert!(!recorder
+        .take_pushes()
+        .iter()
+        .any(|p| matches!(p, Push::FeedAdded(_))));
+
+    // Kept across a restart.
+    background.close();
+    let background = App::start(&config).await.unwrap();
+    assert!(
+        feed(&background, &port).await.is_empty(),
+        "still muted after a restart"
+    );
+
+    set_standing(&background, &port, &carol, None).await;
+    let items = feed(&background, &port).await;
+    assert_eq!(
+        texts(&items),
+        [
+            "moss note while muted",
+            "moss note 2",
+            "moss note 1",
+            "moss note 0"
+        ],
+        "everything is back, nothing missing"
+    );
+    assert_eq!(found(&background, &port, "moss").await.len(), 4);
+    background.close();
+    delete_config(&config).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_blocked_person_is_unfollowed_dropped_and_refused_until_unblocked() {
+    let config = unique_config("block");
+    let background = App::start(&config).await.unwrap();
+    let port = sink(&Rc::new(Recorder::new(1)));
+    let (ada, bob) = (identity(1), identity(2));
+    follow_key(&background, &port, &ada).await;
+    follow_key(&background, &port, &bob).await;
+    let ada_posts: Vec<Event> = (0..4)
+        .map(|n| post(&ada, T0 + n, &format!("ada {n}")))
+        .collect();
+    let bob_post = post(&bob, T0, "bob stays");
+    background.ingest(&ada_posts).await.unwrap();
+    background
+        .ingest(std::slice::from_ref(&bob_post))
+        .await
+        .unwrap();
+    let stored_before = background.storage().count_events().await.unwrap();
+
+    let status = set_standing(&background, &port, &ada, Some(Standing::Blocked)).await;
+    assert!(status.settings.blocks(&ada.public_key()));
+    let following = match background.handle(Request::GetFollowing, &port).await {
+        Ok(Response::Following(list)) => list,
+        other => panic!("expected the following list, got {other:?}"),
+    };
+    assert!(
+        following.iter().all(|f| f.public_key != ada.public_key()),
+        "blocking unfollows"
+    );
+    // Her events are gone, and the totals are what a recount gives.
+    let stats = background.storage().stats().await.unwrap();
+    let recount = background.storage().count_events().await.unwrap();
+    assert_eq!(stats.events, recount);
+    assert_eq!(
+        recount,
+        stored_before - 4 + 1,
+        "her 4 posts gone, one unfollow event added"
+    );
+    for event in &ada_posts {
+        assert_eq!(
+            background.storage().event_json(&event.id).await.unwrap(),
+            None
+        );
+    }
+    assert_eq!(texts(&feed(&background, &port).await), ["bob stays"]);
+
+    // Later events of hers are refused, whichever way they come, and counted; an honest
+    // relaying peer is not blamed (they are not invalid).
+    let later = post(&ada, T0 + 100, "ada again");
+    let report = background
+        .ingest(std::slice::from_ref(&later))
+        .await
+        .unwrap();
+    assert_eq!(
+        (report.stored, report.blocked, report.rejected.len()),
+        (0, 1, 0)
+    );
+    let imported = background
+        .handle(
+            Request::ImportEvents {
+                events: vec![ada_posts[0].to_json()],
+                first_line: 1,
+            },
+            &port,
+        )
+        .await;
+    assert!(matches!(imported, Ok(Response::Imported(r)) if r.kept_out == 1 && r.stored == 0));
+    assert_eq!(background.rejected(), 0, "nothing counted as invalid");
+    assert_eq!(
+        background.storage().event_json(&later.id).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        background
+            .handle(
+                Request::Follow {
+                    public_key: ada.public_key().to_string()
+                },
+                &port
+            )
+            .await,
+        Err(ApiError::FollowBlocked)
+    );
+    let status = match background.handle(Request::GetKeepOut, &port).await {
+        Ok(Response::KeepOut(status)) => status,
+        other => panic!("expected the keep-out status, got {other:?}"),
+    };
+    assert_eq!(status.refused_blocked, 2);
+
+    // Unblocked: she may be followed again and her events are taken again.
+    set_standing(&background, &port, &ada, None).await;
+    follow_key(&background, &port, &ada).await;
+    let report = background.ingest(&ada_posts).await.unwrap();
+    assert_eq!(report.stored, 4);
+    assert_eq!(feed(&background, &port).await.len(), 5);
+
+    // The user cannot keep themself out.
+    let me = background.public_key().to_string();
+    let refused = background
+        .handle(
+            Request::SetStanding {
+                public_key: me,
+                standing: Some(Standing::Muted),
+            },
+            &port,
+        )
+        .await;
+    assert!(
+        matches!(refused, Err(ApiError::InvalidKeepOut { .. })),
+        "{refused:?}"
+    );
+    background.close();
+    delete_config(&config).await;
+}
+
+#[wasm_bindgen_test]
+async fn muted_words_mark_others_posts_but_never_the_users_own() {
+    let config = unique_config("muted-words");
+    let background = App::start(&config).await.unwrap();
+    let port = sink(&Rc::new(Recorder::new(1)));
+    let dan = identity(4);
+    follow_key(&background, &port, &dan).await;
+    background
+        .ingest(&[
+            post(&dan, T0, "The season FINALE was wild"),
+            post(&dan, T0 + 1, "a quiet day"),
+        ])
+        .await
+        .unwrap();
+    background
+        .handle(
+            Request::Post {
+                text: "no finale spoilers from me, season fans".into(),
+                reply_to: None,
+                images: vec![],
+            },
+            &port,
+        )
+        .await
+        .unwrap();
+    let request = Request::SetKeepOutSettings {
+        muted_words: vec!["season finale".into(), "  ".into()],
+        per_author_per_day: 500,
+    };
+    let status = match background.handle(request, &port).await {
+        Ok(Response::KeepOut(status)) => status,
+        other => panic!("expected the keep-out status, got {other:?}"),
+    };
+    assert_eq!(
+        status.settings.muted_words,
+        ["season finale"],
+        "blank lines dropped"
+    );
+    assert_eq!(status.settings.per_author_per_day, 500);
+    let items = feed(&background, &port).await;
+    let marked: Vec<_> = items
+        .iter()
+        .map(|item| (item.text.as_str(), item.muted_word.as_deref()))
+        .collect();
+    assert!(marked.contains(&("The season FINALE was wild", Some("season finale"))));
+    assert!(marked.contains(&("a quiet day", None)));
+    assert!(
+        marked.contains(&("no finale spoilers from me, season fans", None)),
+        "own post"
+    );
+
+    // Checked again in the background: a page cannot save what the options page would refuse.
+    let refused = background
+        .handle(
+            Request::SetKeepOutSettings {
+                muted_words: vec!["🌿".into()],
+                per_author_per_day: 500,
+            },
+            &port,
+        )
+        .await;
+    assert!(
+        matches!(refused, Err(ApiError::InvalidKeepOut { .. })),
+        "{refused:?}"
+    );
+    let refused = background
+        .handle(
+            Request::SetKeepOutSettings {
+                muted_words: vec![],
+                per_author_per_day: 3,
+            },
+            &port,
+        )
+        .await;
+    assert!(
+        matches!(refused, Err(ApiError::InvalidKeepOut { .. })),
+        "{refused:?}"
+    );
+    background.close();
+    delete_config(&config).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_followed_authors_flood_is_held_to_the_daily_limit_and_not_fetched_again() {
+    let config = unique_config("daily-limit");
+    let background = App::start(&config).await.unwrap();
+    let port = sink(&Rc::new(Recorder::new(1)));
+    let eve = identity(5);
+    follow_key(&background, &port, &eve).await;
+    let limit = u64::from(DEFAULT_PER_AUTHOR_PER_DAY);
+    // 1,500 posts in one minute of one day, arriving in three batches (as a sync's pages would),
+    // the first of them twice (a duplicate must not take a new event's room).
+    let flood: Vec<Event> = (0..1_500)
+        .map(|n| post(&eve, T0 + n * 40, &format!("flood {n}")))
+        .collect();
+    let mut stored = 0;
+    let mut held = 0;
+    for part in [
+        &flood[..600],
+        &flood[..600],
+        &flood[600..1_100],
+        &flood[1_100..],
+    ] {
+        let report = background.ingest(part).await.unwrap();
+        assert!(report.rejected.is_empty());
+        stored += report.stored as u64;
+        held += report.held_back as u64;
+    }
+    assert_eq!(stored, limit, "exactly the limit is stored");
+    assert_eq!(
+        held,
+        1_500 - limit,
+        "the rest is held back, duplicates not counted"
+    );
+    let recount = background.storage().count_events().await.unwrap();
+    assert_eq!(background.storage().stats().await.unwrap().events, recount);
+    assert_eq!(
+        background.rejected(),
+        0,
+        "no one is blamed for valid events"
+    );
+
+    // A sync does not fetch what was held back, nor what is stored; an unknown id it does.
+    let other = post(&identity(6), T0, "unknown").id;
+    let ids: Vec<_> = flood.iter().map(|e| e.id).chain([other]).collect();
+    assert_eq!(background.missing_for_sync(&ids).await.unwrap(), [other]);
+
+    // The next day has room again; the user's own events never count.
+    let next_day = post(&eve, T0 + DAY_MS, "a new day");
+    assert_eq!(background.ingest(&[next_day]).await.unwrap().stored, 1);
+    let status = match background.handle(Request::GetKeepOut, &port).await {
+        Ok(Response::KeepOut(status)) => status,
+        other => panic!("expected the keep-out status, got {other:?}"),
+    };
+    assert_eq!((status.held_back, status.held_back_authors), (500, 1));
+
+    // Two syncs at once (two peers serving the same flood of another day): still the limit.
+    let later_day = T0 + 3 * DAY_MS;
+    let flood: Vec<Event> = (0..1_400)
+        .map(|n| post(&eve, later_day + n * 40, &format!("second flood {n}")))
+        .collect();
+    let (one, two) = futures::join!(
+        background.ingest(&flood[..700]),
+        background.ingest(&flood[700..])
+    );
+    assert_eq!(one.unwrap().stored + two.unwrap().stored, limit as usize);
+    background.close();
+    delete_config(&config).await;
+}

@@ -1,0 +1,358 @@
+//! What a person keeps out, kept in this browser and never published: people they muted or
+//! blocked, words that hide a post, and how many events one author may add to the store per day.
+//!
+//! - **Mute** hides a person from what the user sees; their events are still synced and stored,
+//!   so unmuting brings everything back with nothing missing.
+//! - **Block** also drops their stored events and refuses new ones, so nothing of theirs is
+//!   stored, shown or forwarded (a node forwards only what it stored).
+//! - **Muted words** hide a post that holds every word of one entry behind a "Show anyway" line.
+//! - **The daily limit** holds back an author's events beyond [`KeepOut::per_author_per_day`] on
+//!   one day (by the events' own timestamps, UTC days), even for followed authors: one followed
+//!   author, or a stolen key, cannot fill the store. Events held back are valid: the peers that
+//!   carried them are never blamed.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::search::words;
+use crate::settings::whole_number;
+use crate::{Error, PublicKey};
+
+/// The daily limit unless the person sets another: about one event every 90 s around the
+/// clock, far above what a person writes by hand, far below a script's flood.
+pub const DEFAULT_PER_AUTHOR_PER_DAY: u32 = 1_000;
+/// Below this an active person's day (posts, follows, a profile edit) would be cut short.
+pub const MIN_PER_AUTHOR_PER_DAY: u32 = 10;
+/// Above this the limit no longer protects a store of a few hundred MB.
+pub const MAX_PER_AUTHOR_PER_DAY: u32 = 100_000;
+/// Most muted words or phrases: each is matched against every post shown.
+pub const MAX_MUTED_WORDS: usize = 200;
+/// Longest muted entry, in characters.
+pub const MAX_MUTED_WORD_CHARS: usize = 100;
+/// Most people muted or blocked: the list is kept whole in memory and on each page.
+pub const MAX_KEPT_OUT_PEOPLE: usize = 10_000;
+
+const DAY_MS: u64 = 24 * 60 * 60 * 1000;
+const MUTED_WORDS: &str = "Muted words";
+const PER_DAY: &str = "Most events per author per day";
+
+/// How the user stands towards one person they keep out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Standing {
+    /// Hidden from view; still synced and stored.
+    Muted,
+    /// Hidden, dropped, refused and not forwarded.
+    Blocked,
+}
+
+/// Everything the user keeps out. Serialized whole into the store's `meta` record and to pages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeepOut {
+    /// Each muted or blocked person and when (ms since the epoch) they were.
+    #[serde(default)]
+    pub people: BTreeMap<PublicKey, KeptOut>,
+    /// Words or phrases as the person typed them (trimmed), one per entry.
+    #[serde(default)]
+    pub muted_words: Vec<String>,
+    #[serde(default = "default_per_day")]
+    pub per_author_per_day: u32,
+}
+
+/// One person kept out, and since when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeptOut {
+    pub standing: Standing,
+    pub since: u64,
+}
+
+fn default_per_day() -> u32 {
+    DEFAULT_PER_AUTHOR_PER_DAY
+}
+
+impl Default for KeepOut {
+    fn default() -> Self {
+        Self {
+            people: BTreeMap::new(),
+            muted_words: Vec::new(),
+            per_author_per_day: DEFAULT_PER_AUTHOR_PER_DAY,
+        }
+    }
+}
+
+impl KeepOut {
+    pub fn standing(&self, person: &PublicKey) -> Option<Standing> {
+        self.people.get(person).map(|kept| kept.standing)
+    }
+
+    /// Whether `person` is kept out of what the user sees (muted or blocked).
+    pub fn hides(&self, person: &PublicKey) -> bool {
+        self.people.contains_key(person)
+    }
+
+    /// Whether `person`'s events are refused and dropped.
+    pub fn blocks(&self, person: &PublicKey) -> bool {
+        self.standing(person) == Some(Standing::Blocked)
+    }
+
+    /// Mutes or blocks `person` (`Some`), or lets them back (`None`). Refused past
+    /// [`MAX_KEPT_OUT_PEOPLE`]; returns whether anything changed.
+    pub fn set(
+        &mut self,
+        person: PublicKey,
+        standing: Option<Standing>,
+        now_ms: u64,
+    ) -> Result<bool, Error> {
+        match standing {
+            None => Ok(self.people.remove(&person).is_some()),
+            Some(standing) => {
+                if self.standing(&person) == Some(standing) {
+                    return Ok(false);
+                }
+                if !self.people.contains_key(&person) && self.people.len() >= MAX_KEPT_OUT_PEOPLE {
+                    return Err(Error::InvalidSetting {
+                        setting: "Muted and blocked",
+                        line: 1,
+                        reason: format!(
+                            "at most {} people can be muted or blocked",
+                            crate::words::group_digits(MAX_KEPT_OUT_PEOPLE as u64)
+                        ),
+                    });
+                }
+                self.people.insert(
+                    person,
+                    KeptOut {
+                        standing,
+                        since: now_ms,
+                    },
+                );
+                Ok(true)
+            }
+        }
+    }
+
+    /// The muted entry that hides a post with `text`, if any: the first whose every word the
+    /// post holds (as search matches words: any script, any case, whole words only).
+    pub fn muted_word_in(&self, text: &str) -> Option<&str> {
+        if self.muted_words.is_empty() {
+            return None;
+        }
+        let held = words(text);
+        self.muted_words
+            .iter()
+            .find(|entry| {
+                let wanted = words(entry);
+                !wanted.is_empty() && wanted.iter().all(|word| held.contains(word))
+            })
+            .map(String::as_str)
+    }
+
+    /// Checks settings that arrived whole (over the port) as if typed.
+    pub fn validated(&self) -> Result<Self, Error> {
+        let mut out = self.clone();
+        out.muted_words = parse_muted_words(&self.muted_words.join("\n"))?;
+        out.per_author_per_day = parse_per_day(&self.per_author_per_day.to_string())?;
+        if out.people.len() > MAX_KEPT_OUT_PEOPLE {
+            return Err(Error::InvalidSetting {
+                setting: "Muted and blocked",
+                line: 1,
+                reason: format!("more than {MAX_KEPT_OUT_PEOPLE} people"),
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// The "Muted words" box: one word or phrase per line; blank lines and repeats are dropped. A
+/// line with no word in it (only punctuation or emoji) could never match and is refused.
+pub fn parse_muted_words(text: &str) -> Result<Vec<String>, Error> {
+    let mut out: Vec<String> = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let line = line.trim();
+        let invalid = |reason: String| Error::InvalidSetting {
+            setting: MUTED_WORDS,
+            line: index + 1,
+            reason,
+        };
+        if line.is_empty() {
+            continue;
+        }
+        if line.chars().count() > MAX_MUTED_WORD_CHARS {
+            return Err(invalid(format!(
+                "longer than {MAX_MUTED_WORD_CHARS} characters"
+            )));
+        }
+        if words(line).is_empty() {
+            return Err(invalid(format!(
+                "{line:?} has no word in it (letters or digits) to look for"
+            )));
+        }
+        if out.iter().any(|kept| words(kept) == words(line)) {
+            continue;
+        }
+        if out.len() == MAX_MUTED_WORDS {
+            return Err(invalid(format!("more than {MAX_MUTED_WORDS} entries")));
+        }
+        out.push(line.to_owned());
+    }
+    Ok(out)
+}
+
+/// The "Most events per author per day" field.
+pub fn parse_per_day(text: &str) -> Result<u32, Error> {
+    whole_number(
+        text,
+        PER_DAY,
+        MIN_PER_AUTHOR_PER_DAY..=MAX_PER_AUTHOR_PER_DAY,
+    )
+}
+
+/// The UTC day an event of `timestamp_ms` counts against: `[start, end)` in ms.
+pub fn day_of(timestamp_ms: u64) -> (u64, u64) {
+    let start = timestamp_ms - timestamp_ms % DAY_MS;
+    (start, start.saturating_add(DAY_MS))
+}
+
+/// Which of a batch of new events fit the daily limit. `events` are (author, timestamp) in the
+/// batch's order; `stored(author, day_start)` is how many of that author's events of that day
+/// the store already holds; `exempt` authors (the user) have no limit. Returns, per event,
+/// whether it is admitted: within one author's day, earlier in the batch wins.
+pub fn admit_daily(
+    events: &[(PublicKey, u64)],
+    limit: u32,
+    stored: impl Fn(&PublicKey, u64) -> u64,
+    exempt: impl Fn(&PublicKey) -> bool,
+) -> Vec<bool> {
+    let mut used: BTreeMap<(PublicKey, u64), u64> = BTreeMap::new();
+    events
+        .iter()
+        .map(|(author, timestamp)| {
+            if exempt(author) {
+                return true;
+            }
+            let day = day_of(*timestamp).0;
+            let count = used
+                .entry((*author, day))
+                .or_insert_with(|| stored(author, day));
+            if *count < u64::from(limit) {
+                *count += 1;
+                true
+            } else {
+                false
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn key(n: u8) -> PublicKey {
+        crate::Identity::from_seed([n; 32]).public_key()
+    }
+
+    #[test]
+    fn muted_words_match_whole_words_of_any_case_and_every_word_of_a_phrase() {
+        let keep = KeepOut {
+            muted_words: parse_muted_words("Spoiler\n\n  season finale \nspoiler").unwrap(),
+            ..KeepOut::default()
+        };
+        assert_eq!(
+            keep.muted_words,
+            ["Spoiler", "season finale"],
+            "repeats dropped"
+        );
+        assert_eq!(keep.muted_word_in("Big SPOILER ahead"), Some("Spoiler"));
+        assert_eq!(
+            keep.muted_word_in("the finale of the season"),
+            Some("season finale")
+        );
+        assert_eq!(keep.muted_word_in("spoilers are fine"), None, "whole words");
+        assert_eq!(keep.muted_word_in("the season opener"), None);
+    }
+
+    #[test]
+    fn muted_words_refuse_what_could_never_match_or_is_too_much() {
+        let refused = parse_muted_words("ok\n🌿!!").unwrap_err();
+        assert!(
+            matches!(refused, Error::InvalidSetting { line: 2, .. }),
+            "{refused}"
+        );
+        assert!(parse_muted_words(&"x".repeat(MAX_MUTED_WORD_CHARS + 1)).is_err());
+        let many: String = (0..=MAX_MUTED_WORDS)
+            .map(|n| format!("word{n}\n"))
+            .collect();
+        assert!(parse_muted_words(&many).is_err());
+    }
+
+    #[test]
+    fn the_daily_limit_is_checked_in_range() {
+        assert_eq!(parse_per_day(" 1000 ").unwrap(), 1_000);
+        assert!(parse_per_day("9").is_err());
+        assert!(parse_per_day("many").is_err());
+        assert!(parse_per_day("100001").is_err());
+    }
+
+    #[test]
+    fn mute_then_block_then_unblock() {
+        let mut keep = KeepOut::default();
+        let ada = key(1);
+        assert!(keep.set(ada, Some(Standing::Muted), 5).unwrap());
+        assert!(keep.hides(&ada) && !keep.blocks(&ada));
+        assert!(
+            !keep.set(ada, Some(Standing::Muted), 6).unwrap(),
+            "no change"
+        );
+        assert!(keep.set(ada, Some(Standing::Blocked), 7).unwrap());
+        assert!(keep.blocks(&ada));
+        let json = serde_json::to_string(&keep).unwrap();
+        assert_eq!(serde_json::from_str::<KeepOut>(&json).unwrap(), keep);
+        assert!(keep.set(ada, None, 8).unwrap());
+        assert!(!keep.hides(&ada));
+        let back: KeepOut = serde_json::from_str("{}").unwrap();
+        assert_eq!(back, KeepOut::default(), "older records read with defaults");
+    }
+
+    #[test]
+    fn a_flood_on_one_day_is_held_to_the_limit_and_the_user_is_exempt() {
+        let (flooder, me) = (key(1), key(2));
+        let day = 1_767_225_600_000;
+        let mut events: Vec<_> = (0..50).map(|n| (flooder, day + n)).collect();
+        events.push((me, day));
+        events.push((flooder, day + DAY_MS)); // the next day
+        let admitted = admit_daily(&events, 10, |_, _| 3, |a| *a == me);
+        assert_eq!(
+            admitted[..50].iter().filter(|a| **a).count(),
+            7,
+            "10 - 3 stored"
+        );
+        assert!(admitted[50] && admitted[51]);
+    }
+
+    proptest! {
+        /// However a batch mixes authors and days, no (author, day) ends over the limit, and
+        /// every event of an (author, day) under it is admitted.
+        #[test]
+        fn admitted_never_exceeds_and_never_wastes(
+            picks in proptest::collection::vec((0u8..4, 0u64..3, 0u64..1000), 0..200),
+            stored in 0u64..12,
+            limit in 1u32..12,
+        ) {
+            let events: Vec<_> = picks.iter().map(|(a, d, ms)| (key(*a), d * DAY_MS + ms)).collect();
+            let admitted = admit_daily(&events, limit, |_, _| stored, |_| false);
+            let mut totals: BTreeMap<(PublicKey, u64), (u64, u64)> = BTreeMap::new();
+            for ((author, ts), ok) in events.iter().zip(&admitted) {
+                let entry = totals.entry((*author, day_of(*ts).0)).or_default();
+                entry.0 += 1;
+                entry.1 += u64::from(*ok);
+            }
+            for (offered, taken) in totals.values() {
+                let room = u64::from(limit).saturating_sub(stored);
+                prop_assert_eq!(*taken, (*offered).min(room));
+            }
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! The "Muted and blocked" section: everyone the user muted or blocked (each with Unmute or
+//! Unblock), the muted words, the most events one author may add per day, and what was held
+//! back or refused since the background started. Words and the limit are checked here by the
+//! same rules the background applies again (`core::keep_out`).
+
+use dioxus::prelude::*;
+use phemossa_api::{KeepOutStatus, Request, Response};
+use phemossa_core::keep_out::{
+    parse_muted_words, parse_per_day, Standing, DEFAULT_PER_AUTHOR_PER_DAY, MAX_PER_AUTHOR_PER_DAY,
+    MIN_PER_AUTHOR_PER_DAY,
+};
+use phemossa_ui::format::{group_digits, plural};
+use phemossa_ui::people::Directory;
+use phemossa_ui::{failure_text, use_client, Alert, KeepOutButtons, PersonName, Status};
+
+use crate::number_field::NumberField;
+
+const ERROR_ID: &str = "keep-out-error";
+
+/// The section; `pushed` carries what other pages changed (a Mute in the popup).
+#[component]
+pub fn KeepOutSection(pushed: Signal<Option<KeepOutStatus>>) -> Element {
+    let client = use_client();
+    let mut status = use_signal(|| None::<KeepOutStatus>);
+    let mut people = use_signal(Directory::default);
+    let mut words = use_signal(String::new);
+    let mut per_day = use_signal(|| DEFAULT_PER_AUTHOR_PER_DAY.to_string());
+    let mut error = use_signal(|| None::<String>);
+    let mut saved = use_signal(|| None::<String>);
+    let mut busy = use_signal(|| false);
+    let mut per_day_invalid = use_signal(|| false);
+
+    // Fills the form from what the background keeps: at load, and when a save answers.
+    let mut show = move |next: KeepOutStatus, fill_form: bool| {
+        people.with_mut(|d| d.keep_out(&next));
+        if fill_form {
+            words.set(next.settings.muted_words.join("\n"));
+            per_day.set(next.settings.per_author_per_day.to_string());
+        }
+        status.set(Some(next));
+    };
+    let load_client = client.clone();
+    use_effect(move || {
+        let client = load_client.clone();
+        spawn(async move {
+            match client.request(Request::GetKeepOut).await {
+                Ok(Response::KeepOut(next)) => show(next, true),
+                other => error.set(Some(failure_text(other))),
+            }
+        });
+    });
+    // A change made elsewhere updates the list and counts, not what is being typed here.
+    use_effect(move || {
+        if let Some(next) = pushed() {
+            show(next, false);
+        }
+    });
+    // Unmute and Unblock here answer into `people`; the list follows them.
+    let standings: Vec<_> = status
+        .read()
+        .as_ref()
+        .map(|s| s.people.iter().map(|p| p.public_key).collect())
+        .unwrap_or_default();
+    let listed: Vec<_> = standings
+        .into_iter()
+        .filter_map(|key| people.read().standing(&key).map(|standing| (key, standing)))
+        .collect();
+
+    let save = move |event: FormEvent| {
+        event.prevent_default();
+        if busy() {
+            return;
+        }
+        saved.set(None);
+        per_day_invalid.set(false);
+        let muted_words = match parse_muted_words(&words()) {
+            Ok(list) => list,
+            Err(refused) => return error.set(Some(format!("{refused}."))),
+        };
+        let per_author_per_day = match parse_per_day(&per_day()) {
+            Ok(n) => n,
+            Err(refused) => {
+                per_day_invalid.set(true);
+                return error.set(Some(format!("{refused}.")));
+            }
+        };
+        error.set(None);
+        busy.set(true);
+        let client = client.clone();
+        spawn(async move {
+            let request = Request::SetKeepOutSettings {
+                muted_words,
+                per_author_per_day,
+            };
+            match client.request(request).await {
+                Ok(Response::KeepOut(next)) => {
+                    show(next, true);
+                    saved.set(Some("Saved. Feeds now hide posts with these words.".into()));
+                }
+                other => error.set(Some(failure_text(other))),
+            }
+            busy.set(false);
+        });
+    };
+
+    let counts = status.read().as_ref().map(|s| {
+        let held = if s.held_back == 0 {
+            "No events held back by the daily limit since Phemossa started.".to_owned()
+        } else {
+            format!(
+                "Held back since Phemossa started: {} from {} over the daily limit. They are not stored, and the peers that passed them on are not blamed.",
+                plural(s.held_back, "event", "events"),
+                plural(s.held_back_authors, "author", "authors"),
+            )
+        };
+        let refused = (s.refused_blocked > 0).then(|| {
+            format!(
+                "Refused since then because their author is blocked: {}.",
+                plural(s.refused_blocked, "event", "events")
+            )
+        });
+        (held, refused)
+    });
+
+    rsx! {
+        section { class: "card", aria_labelledby: "keep-out-heading",
+            h2 { id: "keep-out-heading", "Muted and blocked" }
+            p { class: "hint",
+                "Kept in this browser only; nobody is told. Muted people are hidden and still kept, so unmuting brings everything back. Blocked people are hidden, their events deleted and refused, and never passed on."
+            }
+            if status.read().is_none() && error.read().is_none() {
+                Status { message: "Loading…".to_string(), busy: true }
+            } else if listed.is_empty() {
+                p { class: "empty-state hint",
+                    "No one is muted or blocked. Use Mute or Block beside a post or on a person's page in the popup."
+                }
+            } else {
+                ul { class: "people-list", role: "list", aria_label: "Muted and blocked",
+                    for (key, standing) in listed {
+                        li { key: "{key}", class: "person-row",
+                            PersonName { public_key: key, people }
+                            span { class: "hint",
+                                match standing {
+                                    Standing::Muted => "Muted",
+                                    Standing::Blocked => "Blocked",
+                                }
+                            }
+                            KeepOutButtons { public_key: key, people }
+                        }
+                    }
+                }
+            }
+            form { class: "settings-form", onsubmit: save,
+                div { class: "field",
+                    label { r#for: "muted-words", class: "field-label", "Muted words" }
+                    textarea {
+                        id: "muted-words",
+                        rows: "3",
+                        spellcheck: "false",
+                        autocomplete: "off",
+                        value: "{words}",
+                        aria_describedby: "muted-words-hint {ERROR_ID}",
+                        oninput: move |event: FormEvent| {
+                            words.set(event.value());
+                            error.set(None);
+                        },
+                    }
+                    p { id: "muted-words-hint", class: "hint",
+                        "One word or phrase per line. A post holding every word of a line is hidden behind “Show anyway”. Your own posts are never hidden."
+                    }
+                }
+                NumberField {
+                    id: "per-author-per-day",
+                    label: "Most events per author per day",
+                    hint: format!(
+                        "Events one person may add to this browser per day, even someone you follow ({} to {}; {} unless you change it). Past it their events wait, and arrive on a later day.",
+                        group_digits(u64::from(MIN_PER_AUTHOR_PER_DAY)),
+                        group_digits(u64::from(MAX_PER_AUTHOR_PER_DAY)),
+                        group_digits(u64::from(DEFAULT_PER_AUTHOR_PER_DAY)),
+                    ),
+                    min: MIN_PER_AUTHOR_PER_DAY,
+                    max: MAX_PER_AUTHOR_PER_DAY,
+                    value: per_day,
+                    invalid: per_day_invalid(),
+                    error_id: ERROR_ID,
+                    on_edit: move |()| {
+                        per_day_invalid.set(false);
+                        error.set(None);
+                    },
+                }
+                button {
+                    r#type: "submit",
+                    class: "button primary",
+                    disabled: busy() || status.read().is_none(),
+                    "Save filters"
+                }
+            }
+            Alert { message: error(), id: ERROR_ID.to_string() }
+            Status { message: saved() }
+            if let Some((held, refused)) = counts {
+                p { class: "hint", aria_live: "polite", "{held}" }
+                if let Some(refused) = refused {
+                    p { class: "hint", "{refused}" }
+                }
+            }
+        }
+    }
+}
