@@ -266,6 +266,9 @@ impl Ingest {
         let mut report = IngestReport::default();
         let (events, held_back, blocked) = self.keep_out(events).await?;
         let events = &events[..];
+        if !events.is_empty() {
+            self.storage.check_room("storing events").await?;
+        }
         report.held_back = held_back;
         report.blocked = blocked;
         let mut added = Vec::new();

@@ -1,6 +1,7 @@
 //! What happens when the background's wasm panics: the panic is written to the console in full,
 //! and the service worker is told, which remembers it for the pages' status line and replaces
-//! this document (a panicked wasm instance cannot go on: its state may be half changed).
+//! this document (a panicked wasm instance cannot go on: its state may be half changed). Other
+//! failures it cannot go on from are reported the same way ([`report_fatal`]).
 
 use std::panic::PanicHookInfo;
 
@@ -30,6 +31,13 @@ fn describe(info: &PanicHookInfo<'_>) -> String {
         Some(at) => format!("{message} (at {}:{})", at.file(), at.line()),
         None => message,
     }
+}
+
+/// Reports a failure the document cannot recover from without starting afresh (a database
+/// connection the browser closed), as a panic is: the service worker replaces this document.
+pub fn report_fatal(reason: &str) {
+    console::error_1(&format!("phemossa: the background cannot go on: {reason}").into());
+    tell_service_worker(reason);
 }
 
 fn tell_service_worker(reason: &str) {

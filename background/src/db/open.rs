@@ -75,6 +75,16 @@ pub async fn open(
     // A newer version asked for elsewhere (an updated extension's new document): this connection
     // closes at once, so that upgrade is never blocked by it. This document is being replaced
     // then; until it is, its requests fail in words rather than wait.
+    // The browser closes a connection itself when its files fail (a full disk: "IO error ...
+    // FILE_ERROR_NO_SPACE"); every later request on it would fail. Nothing here can reopen it
+    // under the services that hold it, so the document is replaced, as after a panic, and the
+    // new one opens the database afresh. (A close this code asks for fires no `close` event.)
+    let lost = name.to_owned();
+    database.on_close(move |_| {
+        crate::panic_report::report_fatal(&format!(
+            "the browser closed its database {lost:?} (is the disk full?)"
+        ));
+    });
     let closing = name.to_owned();
     database.on_version_change(move |event| {
         if let Some(database) = event.target().and_then(|t| Database::try_from(t).ok()) {

@@ -39,8 +39,12 @@ pub async fn commit(
     }
 }
 
+/// How Chrome words a write that failed because the disk is full: not a QuotaExceededError but
+/// an UnknownError whose message carries LevelDB's reason.
+const NO_SPACE: &str = "FILE_ERROR_NO_SPACE";
+
 fn from_dom(operation: &'static str, dom: &DomException) -> BackgroundError {
-    if dom.name() == QUOTA_EXCEEDED {
+    if dom.name() == QUOTA_EXCEEDED || dom.message().contains(NO_SPACE) {
         BackgroundError::QuotaExceeded { operation }
     } else {
         BackgroundError::Database {

@@ -29,6 +29,7 @@ impl Storage {
     ) -> Result<(), BackgroundError> {
         const OP: &str = "storing a picture";
         blob::check(hash, kind, bytes)?;
+        self.check_room(OP).await?;
         let record = Object::new();
         let set = |key: &str, value: &JsValue| Reflect::set(&record, &key.into(), value);
         set("hash", &JsValue::from_str(&hash.to_hex()))

@@ -13,6 +13,7 @@ mod people;
 mod prune;
 mod read;
 mod records;
+mod room;
 mod schema;
 mod search;
 mod sync;

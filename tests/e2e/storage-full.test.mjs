@@ -1,0 +1,117 @@
+// storage-full.test.mjs: the browser's storage filling up (issue 15). The extension has
+// `unlimitedStorage` (README), so its real limit is the disk: the browser's profile is put on a
+// small tmpfs, mostly filled with a ballast file, and events are imported until storing stops.
+// It stops with the existing words ("storage is full") while 32 MiB are still free
+// (background/src/storage/room.rs): the database is never driven into a full disk, where
+// Chromium's LevelDB closes its connections and may find it corrupt and delete it (seen here
+// before that reserve: one run in three lost everything). So the background keeps running, the
+// identity is kept, nothing stored is corrupt, the totals equal a recount, and once space is
+// free again storing resumes with the totals exact. Space is freed by removing the ballast, not
+// by retention: LevelDB gives back the space of deleted records only at a later compaction.
+//
+// (CDP's Storage.overrideQuotaForOrigin was tried first: Chromium reports the quota it sets but
+// does not enforce it on this extension's IndexedDB, with or without `unlimitedStorage`.)
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, statfs, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Session, TEST_TIMEOUT, until } from './helpers.mjs';
+import { generateEvents, portClient } from './p2p-harness.mjs';
+
+const MB = 1024 * 1024;
+// background/src/storage/room.rs keeps RESERVE free; about 24 MB above it are for the events.
+const RESERVE = 32 * MB;
+const FREE_FOR_EVENTS = RESERVE + 24 * MB;
+const PART = 500;
+
+async function exported(client) {
+  const out = [];
+  let after = null;
+  for (;;) {
+    const page = await client.request({ method: 'export_events', params: { after, limit: 500 } });
+    out.push(...page.events);
+    if (!page.next) return out;
+    after = page.next;
+  }
+}
+
+/** Every stored line is one that was sent, and the totals equal a recount. */
+async function checkIntact(client, sent) {
+  const lines = await exported(client);
+  for (const line of lines) assert.ok(sent.has(line), `a stored event is not one that was sent: ${line.slice(0, 120)}`);
+  const stats = await client.request({ method: 'get_stats' });
+  assert.equal(stats.events, lines.length, 'the events total equals a recount');
+  assert.equal(stats.bytes, lines.reduce((sum, line) => sum + Buffer.byteLength(line), 0), 'the bytes total equals a recount');
+  return lines.length;
+}
+
+/** Sends one part; resolves with the report, or { error } with the error the background gave. */
+function importPart(client, events, firstLine) {
+  return client.page.evaluate(({ events, firstLine }) => Promise.race([
+    window.phemossaRequest({ method: 'import_events', params: { events, first_line: firstLine } }),
+    // The port closes without an answer when the document is replaced mid-request.
+    new Promise((resolve) => setTimeout(() => resolve({ Err: { code: 'no_answer' } }), 30_000)),
+  ]), { events, firstLine }).then((result) => (result.Ok ? result.Ok.data : { error: result.Err }));
+}
+
+test('a full disk stops storing in words, corrupts nothing, and storing resumes once space is free',
+  { timeout: 3 * TEST_TIMEOUT }, async (t) => {
+    const mount = await mkdtemp(path.join(os.tmpdir(), 'phemossa-full-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=160m', 'tmpfs', mount]);
+    t.after(async () => {
+      execFileSync('umount', ['-l', mount]);
+      await rm(mount, { recursive: true, force: true });
+    });
+    const session = await Session.start(path.join(mount, 'profile'));
+    t.after(() => session.close());
+    const client = await portClient(session);
+    const identity = (await client.request({ method: 'get_identity' })).public_key;
+    await client.request({ method: 'set_keep_out_settings', params: { muted_words: [], per_author_per_day: 100000 } });
+    const { lines } = await generateEvents(80_000, { authors: 4, seed: 33 });
+    const sent = new Set(lines);
+
+    // Ballast: the disk keeps about 24 MB for the events above the reserve (at about 400 bytes
+    // an event, several times over on disk, far fewer than 80,000 fit).
+    const ballast = path.join(mount, 'ballast');
+    const free = () => statfs(mount).then((s) => s.bavail * s.bsize);
+    await writeFile(ballast, Buffer.alloc(Math.max(0, (await free()) - FREE_FOR_EVENTS)));
+
+    let failure = null;
+    let next = 0;
+    for (; next < lines.length; next += PART) {
+      const report = await importPart(client, lines.slice(next, next + PART), next + 1);
+      if (report.error) { failure = report.error; break; }
+      assert.equal(report.rejected, 0);
+    }
+    assert.ok(failure, `storing stopped before all ${lines.length} events were stored`);
+    t.diagnostic(`storing stopped at event ${next} with ${JSON.stringify(failure).slice(0, 200)}; ${(await free()) / MB} MB free`);
+    assert.equal(failure.code, 'storage_full', `the failure is said as a full store: ${JSON.stringify(failure)}`);
+    assert.ok((await free()) > RESERVE / 2, `the disk was not driven full (${((await free()) / MB).toFixed(1)} MB free)`);
+    // Nothing broke: the same background answers, with the same identity and exact totals.
+    const [worker] = session.context.serviceWorkers();
+    // (What pages get from 'phemossa/last-restart'; a worker cannot message itself.)
+    assert.equal(await worker.evaluate(() => recallCrash()), null, 'the background was never replaced');
+    assert.equal((await client.request({ method: 'get_identity' })).public_key, identity, 'the identity is kept');
+    const kept = await checkIntact(client, sent);
+    assert.equal(kept, next, 'every part answered as stored is stored, the refused one not at all');
+    // Another part: refused while the reserve is not free, or stored once LevelDB's compaction
+    // gave space back (it runs on its own time); either way the totals stay exact.
+    const again = await importPart(client, lines.slice(next, next + PART), next + 1);
+    assert.ok(again.error?.code === 'storage_full' || again.stored === PART, JSON.stringify(again));
+    const afterAgain = await checkIntact(client, sent);
+    assert.equal(afterAgain, again.error ? kept : kept + PART);
+
+    // Space again: the ballast goes.
+    await rm(ballast);
+
+    // Storing resumes from where it stopped, and everything sent is stored exactly once.
+    let stored = 0;
+    for (let i = 0; i < lines.length && i < next + 4 * PART; i += PART) {
+      const report = await client.request({ method: 'import_events', params: { events: lines.slice(i, i + PART), first_line: i + 1 } });
+      stored += report.stored;
+    }
+    assert.ok(stored > 0, 'storing resumed');
+    assert.equal(await checkIntact(client, sent), afterAgain + stored);
+  });
