@@ -54,9 +54,26 @@ async fn set_standing(
         public_key: who.public_key().to_string(),
         standing,
     };
+    keep_out(background, port, request).await.unwrap()
+}
+
+/// The keep-out status `request` answers, or the error it was refused with.
+async fn keep_out(
+    background: &App,
+    port: &Rc<dyn PushSink>,
+    request: Request,
+) -> Result<KeepOutStatus, ApiError> {
     match background.handle(request, port).await {
-        Ok(Response::KeepOut(status)) => status,
-        other => panic!("expected the keep-out status, got {other:?}"),
+        Ok(Response::KeepOut(status)) => Ok(status),
+        Ok(other) => panic!("expected the keep-out status, got {other:?}"),
+        Err(error) => Err(error),
+    }
+}
+
+fn settings(muted_words: &[&str], per_author_per_day: u32) -> Request {
+    Request::SetKeepOutSettings {
+        muted_words: muted_words.iter().map(|w| (*w).to_owned()).collect(),
+        per_author_per_day,
     }
 }
 
@@ -231,10 +248,9 @@ async fn a_blocked_person_is_unfollowed_dropped_and_refused_until_unblocked() {
             .await,
         Err(ApiError::FollowBlocked)
     );
-    let status = match background.handle(Request::GetKeepOut, &port).await {
-        Ok(Response::KeepOut(status)) => status,
-        other => panic!("expected the keep-out status, got {other:?}"),
-    };
+    let status = keep_out(&background, &port, Request::GetKeepOut)
+        .await
+        .unwrap();
     assert_eq!(status.refused_blocked, 2);
 
     // Unblocked: she may be followed again and her events are taken again.
@@ -288,14 +304,9 @@ async fn muted_words_mark_others_posts_but_never_the_users_own() {
         )
         .await
         .unwrap();
-    let request = Request::SetKeepOutSettings {
-        muted_words: vec!["season finale".into(), "  ".into()],
-        per_author_per_day: 500,
-    };
-    let status = match background.handle(request, &port).await {
-        Ok(Response::KeepOut(status)) => status,
-        other => panic!("expected the keep-out status, got {other:?}"),
-    };
+    let status = keep_out(&background, &port, settings(&["season finale", "  "], 500))
+        .await
+        .unwrap();
     assert_eq!(
         status.settings.muted_words,
         ["season finale"],
@@ -315,32 +326,13 @@ async fn muted_words_mark_others_posts_but_never_the_users_own() {
     );
 
     // Checked again in the background: a page cannot save what the options page would refuse.
-    let refused = background
-        .handle(
-            Request::SetKeepOutSettings {
-                muted_words: vec!["🌿".into()],
-                per_author_per_day: 500,
-            },
-            &port,
-        )
-        .await;
-    assert!(
-        matches!(refused, Err(ApiError::InvalidKeepOut { .. })),
-        "{refused:?}"
-    );
-    let refused = background
-        .handle(
-            Request::SetKeepOutSettings {
-                muted_words: vec![],
-                per_author_per_day: 3,
-            },
-            &port,
-        )
-        .await;
-    assert!(
-        matches!(refused, Err(ApiError::InvalidKeepOut { .. })),
-        "{refused:?}"
-    );
+    for refused in [settings(&["🌿"], 500), settings(&[], 3)] {
+        let refused = keep_out(&background, &port, refused).await;
+        assert!(
+            matches!(refused, Err(ApiError::InvalidKeepOut { .. })),
+            "{refused:?}"
+        );
+    }
     background.close();
     delete_config(&config).await;
 }
@@ -393,10 +385,9 @@ async fn a_followed_authors_flood_is_held_to_the_daily_limit_and_not_fetched_aga
     // The next day has room again; the user's own events never count.
     let next_day = post(&eve, T0 + DAY_MS, "a new day");
     assert_eq!(background.ingest(&[next_day]).await.unwrap().stored, 1);
-    let status = match background.handle(Request::GetKeepOut, &port).await {
-        Ok(Response::KeepOut(status)) => status,
-        other => panic!("expected the keep-out status, got {other:?}"),
-    };
+    let status = keep_out(&background, &port, Request::GetKeepOut)
+        .await
+        .unwrap();
     assert_eq!((status.held_back, status.held_back_authors), (500, 1));
 
     // Two syncs at once (two peers serving the same flood of another day): still the limit.

@@ -5,32 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TEST_TIMEOUT, until, withSession } from './helpers.mjs';
-import { generateEvents, portClient } from './p2p-harness.mjs';
+import { assertStoredIntact, generateEvents, portClient } from './p2p-harness.mjs';
 
 const EVENTS = 20_000;
 const PART = 500;
 
-/** Every stored event's wire JSON, through the export request. */
-async function exported(client) {
-  const out = [];
-  let after = null;
-  for (;;) {
-    const page = await client.request({ method: 'export_events', params: { after, limit: 500 } });
-    out.push(...page.events);
-    if (!page.next) return out;
-    after = page.next;
-  }
-}
-
-/** Stored totals against a recount of what is really stored, and every stored line one sent. */
-async function checkIntact(client, sent) {
-  const lines = await exported(client);
-  for (const line of lines) assert.ok(sent.has(line), `a stored event is not one that was sent: ${line.slice(0, 120)}`);
-  const stats = await client.request({ method: 'get_stats' });
-  assert.equal(stats.events, lines.length, 'the events total equals a recount');
-  assert.equal(stats.bytes, lines.reduce((sum, line) => sum + Buffer.byteLength(line), 0), 'the bytes total equals a recount');
-  return { lines, stats };
-}
 
 /** Closes the offscreen document as a crash would, from the service worker. */
 async function killBackground(session) {
@@ -75,7 +54,7 @@ test('the background closed mid-import and mid-retention comes back with nothing
     await client.page.close();
 
     client = await backAgain(session);
-    const afterImport = await checkIntact(client, sent);
+    const afterImport = await assertStoredIntact(client, sent);
     assert.ok(afterImport.lines.length >= cutAt, `what was answered as stored stays stored (${afterImport.lines.length} ≥ ${cutAt})`);
     // The import run again from the top stores the rest once; nothing stored twice.
     let stored = 0;
@@ -88,7 +67,7 @@ test('the background closed mid-import and mid-retention comes back with nothing
     }
     assert.equal(duplicates, afterImport.lines.length, 'what survived counts as already had');
     assert.equal(stored + duplicates, EVENTS);
-    const full = await checkIntact(client, sent);
+    const full = await assertStoredIntact(client, sent);
     assert.equal(full.lines.length, EVENTS, 'every event stored once');
 
     // Mid-retention: a 1 MB limit for others' events starts a pass that deletes most of them;
@@ -108,7 +87,7 @@ test('the background closed mid-import and mid-retention comes back with nothing
     // where an uninterrupted one would, at 1 MB or less, oldest first.
     const settled = await until('retention to finish after the restart', () => client.request({ method: 'get_stats' }),
       (stats) => stats.bytes <= 1_000_000, 60_000);
-    const end = await checkIntact(client, sent);
+    const end = await assertStoredIntact(client, sent);
     assert.equal(end.stats.pruned, EVENTS - end.lines.length, 'pruned counts exactly what went');
     assert.ok(settled.bytes > 900_000, `no more went than needed (${settled.bytes} bytes kept)`);
     const newest = lines.map((line) => JSON.parse(line).timestamp).sort((x, y) => y - x)[end.lines.length - 1];

@@ -13,7 +13,9 @@ import assert from 'node:assert/strict';
 import {
   TEST_TIMEOUT, feedHas, follow, listItems, post, readPublicKey, until,
 } from './helpers.mjs';
-import { generateEvents, launchBrowser, portClient, setBootstrap, startRelay } from './p2p-harness.mjs';
+import {
+  exportedLines, generateEvents, launchBrowser, portClient, setBootstrap, startRelay,
+} from './p2p-harness.mjs';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const LIMIT = 1000; // core::keep_out::DEFAULT_PER_AUTHOR_PER_DAY
@@ -21,17 +23,8 @@ const LIMIT = 1000; // core::keep_out::DEFAULT_PER_AUTHOR_PER_DAY
 /** The feed item on `page` that holds `text`. */
 const feedItem = (page, text) => page.getByRole('list', { name: 'Feed' }).getByRole('listitem').filter({ hasText: text });
 
-/** Every stored event of B's, as parsed JSON, through the export request. */
-async function storedEvents(client) {
-  const out = [];
-  let after = null;
-  for (;;) {
-    const page = await client.request({ method: 'export_events', params: { after, limit: 500 } });
-    out.push(...page.events.map((line) => JSON.parse(line)));
-    if (!page.next) return out;
-    after = page.next;
-  }
-}
+/** Every stored event, parsed, through the export request. */
+const storedEvents = async (client) => (await exportedLines(client)).map((line) => JSON.parse(line));
 
 /** How many of `lines` the daily limit admits: per UTC day of the events' own timestamps, at
  * most LIMIT. */

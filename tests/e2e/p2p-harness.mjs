@@ -3,6 +3,7 @@
 // gather WebRTC candidates there, and the options page's bootstrap box. Everything started for a
 // test is stopped when that test ends (t.after); when it fails, each process's stderr and each
 // browser's console errors are appended to the failure.
+import assert from 'node:assert/strict';
 import { spawn, execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -461,4 +462,29 @@ export function generateEvents(count, { authors = 1, seed = 7, first = 0 } = {})
         return resolve({ lines, authors: keys });
       });
   });
+}
+
+/** Every stored event's wire JSON, read through the export request of a `portClient`. */
+export async function exportedLines(client) {
+  const out = [];
+  let after = null;
+  for (;;) {
+    const page = await client.request({ method: 'export_events', params: { after, limit: 500 } });
+    out.push(...page.events);
+    if (!page.next) return out;
+    after = page.next;
+  }
+}
+
+/**
+ * Asserts that every stored event is byte for byte one of `sent` (a Set of wire JSON lines) and
+ * that the running totals `get_stats` answers equal a recount; resolves with how many are stored.
+ */
+export async function assertStoredIntact(client, sent) {
+  const lines = await exportedLines(client);
+  for (const line of lines) assert.ok(sent.has(line), `a stored event is not one that was sent: ${line.slice(0, 120)}`);
+  const stats = await client.request({ method: 'get_stats' });
+  assert.equal(stats.events, lines.length, 'the events total equals a recount');
+  assert.equal(stats.bytes, lines.reduce((sum, line) => sum + Buffer.byteLength(line), 0), 'the bytes total equals a recount');
+  return { lines, stats };
 }

@@ -18,7 +18,7 @@ import { mkdtemp, rm, statfs, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Session, TEST_TIMEOUT, until } from './helpers.mjs';
-import { generateEvents, portClient } from './p2p-harness.mjs';
+import { assertStoredIntact, generateEvents, portClient } from './p2p-harness.mjs';
 
 const MB = 1024 * 1024;
 // background/src/storage/room.rs keeps RESERVE free; about 24 MB above it are for the events.
@@ -26,26 +26,6 @@ const RESERVE = 32 * MB;
 const FREE_FOR_EVENTS = RESERVE + 24 * MB;
 const PART = 500;
 
-async function exported(client) {
-  const out = [];
-  let after = null;
-  for (;;) {
-    const page = await client.request({ method: 'export_events', params: { after, limit: 500 } });
-    out.push(...page.events);
-    if (!page.next) return out;
-    after = page.next;
-  }
-}
-
-/** Every stored line is one that was sent, and the totals equal a recount. */
-async function checkIntact(client, sent) {
-  const lines = await exported(client);
-  for (const line of lines) assert.ok(sent.has(line), `a stored event is not one that was sent: ${line.slice(0, 120)}`);
-  const stats = await client.request({ method: 'get_stats' });
-  assert.equal(stats.events, lines.length, 'the events total equals a recount');
-  assert.equal(stats.bytes, lines.reduce((sum, line) => sum + Buffer.byteLength(line), 0), 'the bytes total equals a recount');
-  return lines.length;
-}
 
 /** Sends one part; resolves with the report, or { error } with the error the background gave. */
 function importPart(client, events, firstLine) {
@@ -94,24 +74,25 @@ test('a full disk stops storing in words, corrupts nothing, and storing resumes 
     // (What pages get from 'phemossa/last-restart'; a worker cannot message itself.)
     assert.equal(await worker.evaluate(() => recallCrash()), null, 'the background was never replaced');
     assert.equal((await client.request({ method: 'get_identity' })).public_key, identity, 'the identity is kept');
-    const kept = await checkIntact(client, sent);
+    const stored = async () => (await assertStoredIntact(client, sent)).lines.length;
+    const kept = await stored();
     assert.equal(kept, next, 'every part answered as stored is stored, the refused one not at all');
     // Another part: refused while the reserve is not free, or stored once LevelDB's compaction
     // gave space back (it runs on its own time); either way the totals stay exact.
     const again = await importPart(client, lines.slice(next, next + PART), next + 1);
     assert.ok(again.error?.code === 'storage_full' || again.stored === PART, JSON.stringify(again));
-    const afterAgain = await checkIntact(client, sent);
+    const afterAgain = await stored();
     assert.equal(afterAgain, again.error ? kept : kept + PART);
 
     // Space again: the ballast goes.
     await rm(ballast);
 
     // Storing resumes from where it stopped, and everything sent is stored exactly once.
-    let stored = 0;
+    let resumed = 0;
     for (let i = 0; i < lines.length && i < next + 4 * PART; i += PART) {
       const report = await client.request({ method: 'import_events', params: { events: lines.slice(i, i + PART), first_line: i + 1 } });
-      stored += report.stored;
+      resumed += report.stored;
     }
-    assert.ok(stored > 0, 'storing resumed');
-    assert.equal(await checkIntact(client, sent), afterAgain + stored);
+    assert.ok(resumed > 0, 'storing resumed');
+    assert.equal(await stored(), afterAgain + resumed);
   });
