@@ -227,6 +227,13 @@ test('a 1 MB limit prunes the oldest imported events of an author not followed, 
 
     const page = await session.options();
     await statsUntil(page, 'the own post counted', (s) => s.posts === 1);
+    // The generator's author writes one event a second, 3,000 within the hour: past the default
+    // daily limit per author (1,000), which this test does not measure. Raised as a person would.
+    const keepOut = page.getByRole('region', { name: 'Muted and blocked' });
+    await keepOut.getByRole('spinbutton', { name: 'Most events per author per day' }).fill('5000');
+    await keepOut.getByRole('button', { name: 'Save filters' }).click();
+    await until('the daily limit to be saved', () => keepOut.getByRole('status').allInnerTexts(),
+      (list) => list.some((text) => /Saved/.test(text)));
     await recordStatuses(page);
     const summary = await importFile(page, file, (s) => s.stored === OTHERS, `${OTHERS} stored`);
     assert.equal(summary.refused, 0, summary.text);
