@@ -198,6 +198,7 @@ async fn a_blocked_person_is_unfollowed_dropped_and_refused_until_unblocked() {
     let stats = background.storage().stats().await.unwrap();
     let recount = background.storage().count_events().await.unwrap();
     assert_eq!(stats.events, recount);
+    assert_eq!(stats.pruned, 0, "a block is not retention's pruning");
     assert_eq!(
         recount,
         stored_before - 4 + 1,

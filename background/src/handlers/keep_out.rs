@@ -78,7 +78,7 @@ pub async fn set_standing(
         if standing == Some(Standing::Blocked) {
             let ids = storage.ids_of_author(&person).await?;
             for batch in ids.chunks(DELETE_BATCH) {
-                storage.delete_events(batch).await?;
+                storage.delete_blocked(batch).await?;
             }
             if !ids.is_empty() {
                 changes.stored();

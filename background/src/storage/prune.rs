@@ -17,8 +17,19 @@ use crate::error::BackgroundError;
 const OP: &str = "pruning events";
 
 impl Storage {
-    /// Deletes the events `ids` that are still stored; returns how many were.
+    /// Deletes the events `ids` that are still stored, counted as pruned by retention; returns
+    /// how many were.
     pub async fn delete_events(&self, ids: &[EventId]) -> Result<u64, BackgroundError> {
+        self.delete(ids, true).await
+    }
+
+    /// Deletes the events `ids` of a person the user blocked: as [`Storage::delete_events`], but
+    /// not counted as pruned (the Storage section's "Pruned" counts retention's work).
+    pub async fn delete_blocked(&self, ids: &[EventId]) -> Result<u64, BackgroundError> {
+        self.delete(ids, false).await
+    }
+
+    async fn delete(&self, ids: &[EventId], pruned: bool) -> Result<u64, BackgroundError> {
         if ids.is_empty() {
             return Ok(0);
         }
@@ -107,7 +118,7 @@ impl Storage {
         }
         for record in &records {
             // An emptied author is taken off the count once, with its last record.
-            stats.remove(record, emptied.remove(&record.author));
+            stats.remove(record, emptied.remove(&record.author), pruned);
         }
         meta.put(&db::to_js(&stats, META)?, None)
             .map_err(db::failed(OP))?

@@ -175,14 +175,15 @@ impl StatsRecord {
         self.bytes = self.bytes.saturating_sub(size);
     }
 
-    /// Takes out a pruned event; `author_emptied` when none of its author's events are left.
-    pub fn remove(&mut self, record: &EventRecord, author_emptied: bool) {
+    /// Takes out a deleted event; `author_emptied` when none of its author's events are left,
+    /// `pruned` when retention deleted it (not a block).
+    pub fn remove(&mut self, record: &EventRecord, author_emptied: bool, pruned: bool) {
         self.key = STATS_KEY.to_owned();
         self.events = self.events.saturating_sub(1);
         self.posts = self.posts.saturating_sub(u64::from(record.post.is_some()));
         self.authors = self.authors.saturating_sub(u64::from(author_emptied));
         self.bytes = self.bytes.saturating_sub(record.size);
-        self.pruned += 1;
+        self.pruned += u64::from(pruned);
     }
 
     pub fn stats(&self) -> StorageStats {
