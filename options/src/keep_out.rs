@@ -1,13 +1,14 @@
 //! The "Muted and blocked" section: everyone the user muted or blocked (each with Unmute or
 //! Unblock), the muted words, the most events one author may add per day, and what was held
-//! back or refused since the background started. Words and the limit are checked here by the
-//! same rules the background applies again (`core::keep_out`).
+//! back or refused since the background started. Words and the limit are checked by the
+//! background (`core::keep_out`), whose refusal says which line or value and why: checking
+//! them here too would put the word rules in this page's wasm as well (5.6 KB).
 
 use dioxus::prelude::*;
+use phemossa_api::ApiError;
 use phemossa_api::{KeepOutStatus, Request, Response};
 use phemossa_core::keep_out::{
-    parse_muted_words, parse_per_day, Standing, DEFAULT_PER_AUTHOR_PER_DAY, MAX_PER_AUTHOR_PER_DAY,
-    MIN_PER_AUTHOR_PER_DAY,
+    Standing, DEFAULT_PER_AUTHOR_PER_DAY, MAX_PER_AUTHOR_PER_DAY, MIN_PER_AUTHOR_PER_DAY,
 };
 use phemossa_ui::format::{group_digits, plural};
 use phemossa_ui::people::Directory;
@@ -73,16 +74,14 @@ pub fn KeepOutSection(pushed: Signal<Option<KeepOutStatus>>) -> Element {
         }
         saved.set(None);
         per_day_invalid.set(false);
-        let muted_words = match parse_muted_words(&words()) {
-            Ok(list) => list,
-            Err(refused) => return error.set(Some(format!("{refused}."))),
-        };
-        let per_author_per_day = match parse_per_day(&per_day()) {
-            Ok(n) => n,
-            Err(refused) => {
-                per_day_invalid.set(true);
-                return error.set(Some(format!("{refused}.")));
-            }
+        let muted_words: Vec<String> = words().lines().map(str::to_owned).collect();
+        let Ok(per_author_per_day) = per_day().trim().parse::<u32>() else {
+            per_day_invalid.set(true);
+            return error.set(Some(format!(
+                "Most events per author per day must be a whole number from {} to {}.",
+                group_digits(u64::from(MIN_PER_AUTHOR_PER_DAY)),
+                group_digits(u64::from(MAX_PER_AUTHOR_PER_DAY)),
+            )));
         };
         error.set(None);
         busy.set(true);
@@ -96,6 +95,15 @@ pub fn KeepOutSection(pushed: Signal<Option<KeepOutStatus>>) -> Element {
                 Ok(Response::KeepOut(next)) => {
                     show(next, true);
                     saved.set(Some("Saved. Feeds now hide posts with these words.".into()));
+                }
+                Err(refused) => {
+                    // The background names the setting at fault; the number field is marked.
+                    let text = refused.to_string();
+                    per_day_invalid.set(
+                        matches!(refused, ApiError::InvalidKeepOut { .. })
+                            && text.contains("per day"),
+                    );
+                    error.set(Some(text));
                 }
                 other => error.set(Some(failure_text(other))),
             }
