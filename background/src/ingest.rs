@@ -123,6 +123,19 @@ impl Ingest {
         }
     }
 
+    /// Waits for any ingest under way and holds further ones off while the guard lives: what the
+    /// user keeps out changes under it (`handlers/keep_out.rs`).
+    pub async fn writes(&self) -> futures::lock::MutexGuard<'_, ()> {
+        self.writing.lock().await
+    }
+
+    /// Forgets which events were held back and the remembered author-day counts, after what
+    /// the user keeps out changed: held events may be fetched again and judged by the new rules.
+    pub fn forget_held(&self) {
+        self.kept_out.borrow_mut().held.clear();
+        self.day_counts.borrow_mut().clear();
+    }
+
     /// A page's request is being answered until the guard drops: batch writes let it go first.
     pub fn page_request(&self) -> PageRequest {
         self.pages.set(self.pages.get() + 1);

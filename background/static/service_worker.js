@@ -126,7 +126,19 @@ async function answers(ms) {
 // Closes the document (if any is left) and creates a new one. This recovers a document whose
 // wasm trapped or whose tasks are stuck; a main thread spinning in a loop is beyond it, since
 // extension pages share one renderer process and the new document would wait behind the loop.
-async function replace(reason) {
+let replacing = null; // shared, as inFlight is: two reports at once (both databases closed on a
+// full disk, each reporting) replace the document once, and the second never closes the first's.
+
+function replace(reason) {
+  if (!replacing) {
+    replacing = replaceOnce(reason).finally(() => {
+      replacing = null;
+    });
+  }
+  return replacing;
+}
+
+async function replaceOnce(reason) {
   await rememberCrash(reason);
   // Bounded: closing a stuck document could itself wait on it. Until it is gone a new one
   // cannot be created, so the close is retried for up to 15 s; if it is still there after
@@ -145,7 +157,7 @@ async function replace(reason) {
 let watching = false; // one watchdog round at a time: a round can outlast the 30 s period
 
 async function watchdog() {
-  if (inFlight || watching) return;
+  if (inFlight || watching || replacing) return;
   watching = true;
   try {
     await watchdogRound();

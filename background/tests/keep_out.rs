@@ -391,6 +391,24 @@ async fn a_followed_authors_flood_is_held_to_the_daily_limit_and_not_fetched_aga
         .unwrap();
     assert_eq!((status.held_back, status.held_back_authors), (500, 1));
 
+    // A raised limit lets the held events be fetched again, and stored.
+    keep_out(&background, &port, settings(&[], 2_000))
+        .await
+        .unwrap();
+    let held: Vec<_> = flood[1_000..].iter().map(|e| e.id).collect();
+    assert_eq!(background.missing_for_sync(&held).await.unwrap(), held);
+    assert_eq!(
+        background.ingest(&flood[1_000..]).await.unwrap().stored,
+        500
+    );
+    keep_out(
+        &background,
+        &port,
+        settings(&[], DEFAULT_PER_AUTHOR_PER_DAY),
+    )
+    .await
+    .unwrap();
+
     // Two syncs at once (two peers serving the same flood of another day): still the limit.
     let later_day = T0 + 3 * DAY_MS;
     let flood: Vec<Event> = (0..1_400)

@@ -8,8 +8,9 @@
 //! - **Muted words** hide a post that holds every word of one entry behind a "Show anyway" line.
 //! - **The daily limit** holds back an author's events beyond [`KeepOut::per_author_per_day`] on
 //!   one day (by the events' own timestamps, UTC days), even for followed authors: one followed
-//!   author, or a stolen key, cannot fill the store. Events held back are valid: the peers that
-//!   carried them are never blamed.
+//!   author, or a stolen key, cannot flood the store in a day. (Backdated events count against
+//!   past days; a total per author is not kept, so the background's disk reserve is the last
+//!   stop.) Events held back are valid: the peers that carried them are never blamed.
 
 use std::collections::BTreeMap;
 

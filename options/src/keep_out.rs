@@ -94,7 +94,7 @@ pub fn KeepOutSection(pushed: Signal<Option<KeepOutStatus>>) -> Element {
             match client.request(request).await {
                 Ok(Response::KeepOut(next)) => {
                     show(next, true);
-                    saved.set(Some("Saved. Feeds now hide posts with these words.".into()));
+                    saved.set(Some("Saved.".into()));
                 }
                 Err(refused) => {
                     // The background names the setting at fault; the number field is marked.
@@ -134,10 +134,13 @@ pub fn KeepOutSection(pushed: Signal<Option<KeepOutStatus>>) -> Element {
         section { class: "card", aria_labelledby: "keep-out-heading",
             h2 { id: "keep-out-heading", "Muted and blocked" }
             p { class: "hint",
-                "Kept in this browser only; nobody is told. Muted people are hidden and still kept, so unmuting brings everything back. Blocked people are hidden, their events deleted and refused, and never passed on."
+                "Kept in this browser only and never published (blocking someone you follow also unfollows them, which is public). Muted people are hidden and still kept, so unmuting brings everything back. Blocked people are hidden, their events deleted and refused, and never passed on."
             }
-            if status.read().is_none() && error.read().is_none() {
-                Status { message: "Loading…".to_string(), busy: true }
+            if status.read().is_none() {
+                // Until it loads; if loading failed, the alert below says so.
+                if error.read().is_none() {
+                    Status { message: "Loading…".to_string(), busy: true }
+                }
             } else if listed.is_empty() {
                 p { class: "empty-state hint",
                     "No one is muted or blocked. Use Mute or Block beside a post or on a person's page in the popup."
@@ -181,7 +184,7 @@ pub fn KeepOutSection(pushed: Signal<Option<KeepOutStatus>>) -> Element {
                     id: "per-author-per-day",
                     label: "Most events per author per day",
                     hint: format!(
-                        "Events one person may add to this browser per day, even someone you follow ({} to {}; {} unless you change it). Past it their events wait, and arrive on a later day.",
+                        "Events one person may add to this browser for any one day, by the date their events carry, even someone you follow ({} to {}; {} unless you change it). Past it their events are held back and not stored; raising the limit lets them in at the next sync.",
                         group_digits(u64::from(MIN_PER_AUTHOR_PER_DAY)),
                         group_digits(u64::from(MAX_PER_AUTHOR_PER_DAY)),
                         group_digits(u64::from(DEFAULT_PER_AUTHOR_PER_DAY)),

@@ -154,12 +154,15 @@ pub fn PersonView(
             p { class: "full-key", title: "Public key", "{key}" }
             if !own {
                 div { class: "button-row",
-                    button {
-                        r#type: "button",
-                        class: if follows { "button secondary" } else { "button primary" },
-                        disabled: busy(),
-                        onclick: toggle_follow,
-                        if follows { "Unfollow" } else { "Follow" }
+                    // A blocked person cannot be followed: Unblock comes first.
+                    if people.read().standing(&key) != Some(phemossa_core::keep_out::Standing::Blocked) {
+                        button {
+                            r#type: "button",
+                            class: if follows { "button secondary" } else { "button primary" },
+                            disabled: busy(),
+                            onclick: toggle_follow,
+                            if follows { "Unfollow" } else { "Follow" }
+                        }
                     }
                     KeepOutButtons { public_key: key, people }
                 }

@@ -67,6 +67,10 @@ pub async fn set_standing(
     if standing == Some(Standing::Blocked) && user.follows().borrow().will_follow(&me, &person) {
         set_following(user, storage, changes, key_text, false).await?;
     }
+    // Changes wait for any ingest under way, and one another: an ingest that read the old
+    // standing must not store a just-blocked person's events after they were listed for
+    // deletion, and two quick changes must not each save a copy without the other.
+    let writes = ingest.writes().await;
     let mut next = user.keep_out().borrow().clone();
     let changed = next
         .set(person, standing, clock::now_ms())
@@ -75,15 +79,21 @@ pub async fn set_standing(
         })?;
     if changed {
         save(user, storage, next).await?;
-        if standing == Some(Standing::Blocked) {
-            let ids = storage.ids_of_author(&person).await?;
-            for batch in ids.chunks(DELETE_BATCH) {
-                storage.delete_blocked(batch).await?;
-            }
-            if !ids.is_empty() {
-                changes.stored();
-            }
+        // What was held back or counted under the old standing is judged afresh.
+        ingest.forget_held();
+    }
+    // Also when already blocked: a deletion a failure cut short is finished by blocking again.
+    if standing == Some(Standing::Blocked) {
+        let ids = storage.ids_of_author(&person).await?;
+        for batch in ids.chunks(DELETE_BATCH) {
+            storage.delete_blocked(batch).await?;
         }
+        if !ids.is_empty() {
+            changes.stored();
+        }
+    }
+    drop(writes);
+    if changed {
         announce(user, storage, changes, ingest).await?;
     }
     get(user, storage, ingest).await
@@ -98,14 +108,21 @@ pub async fn set_settings(
     muted_words: Vec<String>,
     per_author_per_day: u32,
 ) -> Result<Response, ApiError> {
+    let writes = ingest.writes().await;
     let mut next = user.keep_out().borrow().clone();
     next.muted_words = muted_words;
     next.per_author_per_day = per_author_per_day;
     let next = next.validated().map_err(|error| ApiError::InvalidKeepOut {
         reason: error.to_string(),
     })?;
-    if next != *user.keep_out().borrow() {
+    let changed = next != *user.keep_out().borrow();
+    if changed {
         save(user, storage, next).await?;
+        // A raised limit lets held events in: syncs may fetch them again.
+        ingest.forget_held();
+    }
+    drop(writes);
+    if changed {
         announce(user, storage, changes, ingest).await?;
     }
     get(user, storage, ingest).await
