@@ -2,6 +2,7 @@
 //! the new ones, update the follow graph, and push to subscribers what changed in the user's
 //! feed, whose profiles changed and whether their followers did.
 
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -184,25 +185,22 @@ impl Ingest {
     /// Drops from `events` those whose author is blocked and those past their author's daily
     /// limit (counting what the store already holds of that day), counting both. Valid events
     /// kept out like this blame no one: the peer that carried them did nothing wrong.
-    async fn keep_out(
+    async fn keep_out<'a>(
         &self,
-        events: &[Event],
-    ) -> Result<(Vec<Event>, usize, usize), BackgroundError> {
+        events: &'a [Event],
+    ) -> Result<(Cow<'a, [Event]>, usize, usize), BackgroundError> {
         let (limit, me) = (
             self.user.keep_out().borrow().per_author_per_day,
             self.user.public_key(),
         );
-        let (mut kept, mut blocked) = (Vec::with_capacity(events.len()), 0);
-        {
+        let kept: Vec<&Event> = {
             let keep_out = self.user.keep_out().borrow();
-            for event in events {
-                if keep_out.blocks(&event.author) {
-                    blocked += 1;
-                } else {
-                    kept.push(event.clone());
-                }
-            }
-        }
+            events
+                .iter()
+                .filter(|event| !keep_out.blocks(&event.author))
+                .collect()
+        };
+        let blocked = events.len() - kept.len();
         let mut days: Vec<(PublicKey, u64)> = kept
             .iter()
             .filter(|event| event.author != me)
@@ -210,7 +208,7 @@ impl Ingest {
             .collect();
         days.sort_unstable();
         days.dedup();
-        let mut admitted = if days.is_empty() {
+        let admitted = if days.is_empty() {
             vec![true; kept.len()]
         } else {
             let counts = self.day_counts(&days).await?;
@@ -240,23 +238,26 @@ impl Ingest {
                     .collect()
             }
         };
-        let mut out = Vec::with_capacity(kept.len());
-        let mut held = 0;
+        let held = admitted.iter().filter(|ok| !**ok).count();
         let mut memory = self.kept_out.borrow_mut();
-        for (event, ok) in kept.into_iter().zip(admitted.drain(..)) {
+        memory.held_back += held as u64;
+        memory.refused_blocked += blocked as u64;
+        if held == 0 && blocked == 0 {
+            // The usual case: nothing kept out, nothing copied.
+            return Ok((Cow::Borrowed(events), 0, 0));
+        }
+        let mut out = Vec::with_capacity(kept.len() - held);
+        for (event, ok) in kept.into_iter().zip(admitted) {
             if ok {
-                out.push(event);
+                out.push(event.clone());
                 continue;
             }
-            held += 1;
             memory.held_authors.insert(event.author);
             if memory.held.len() < MAX_HELD_IDS {
                 memory.held.insert(event.id);
             }
         }
-        memory.held_back += held as u64;
-        memory.refused_blocked += blocked as u64;
-        Ok((out, held, blocked))
+        Ok((Cow::Owned(out), held, blocked))
     }
 
     /// How many events of each `(author, day_start)` the store holds, from the memory of recent
@@ -331,7 +332,7 @@ impl Ingest {
         let _writing = self.writing.lock().await;
         let mut report = IngestReport::default();
         let (events, held_back, blocked) = self.keep_out(events).await?;
-        let events = &events[..];
+        let events: &[Event] = &events;
         if !events.is_empty() {
             self.storage.check_room("storing events").await?;
         }

@@ -263,15 +263,15 @@ async fn a_blocked_person_is_unfollowed_dropped_and_refused_until_unblocked() {
 
     // The user cannot keep themself out.
     let me = background.public_key().to_string();
-    let refused = background
-        .handle(
-            Request::SetStanding {
-                public_key: me,
-                standing: Some(Standing::Muted),
-            },
-            &port,
-        )
-        .await;
+    let refused = keep_out(
+        &background,
+        &port,
+        Request::SetStanding {
+            public_key: me,
+            standing: Some(Standing::Muted),
+        },
+    )
+    .await;
     assert!(
         matches!(refused, Err(ApiError::InvalidKeepOut { .. })),
         "{refused:?}"

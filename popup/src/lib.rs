@@ -35,7 +35,9 @@ use crate::feed_view::FeedView;
 use crate::following_view::{load_following, FollowingView};
 use crate::network_line::NetworkLine;
 use crate::options_page::open_options_page;
-use crate::people_view::{load_followers, load_people, FollowersView, PersonView, SearchView};
+use crate::people_view::{
+    load_followers, load_keep_out, load_people, FollowersView, PersonView, SearchView,
+};
 
 /// The pushes the popup shows as they come.
 const TOPICS: &[Topic] = &[
@@ -72,6 +74,7 @@ fn App() -> Element {
         spawn(load_first_page(client.clone(), feed, reload));
         spawn(load_following(client.clone(), following));
         spawn(load_people(client.clone(), people));
+        spawn(load_keep_out(client.clone(), people));
         spawn(load_followers(client.clone(), followers));
         spawn(load_backup_status(client.clone(), backup));
         spawn(network.load(client));

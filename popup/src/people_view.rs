@@ -14,13 +14,17 @@ use phemossa_webext::PortClient;
 
 use crate::feed_view::PostBody;
 
-/// Loads everyone the popup can name into `people`, and whom the user mutes or blocks.
+/// Loads everyone the popup can name into `people`.
 pub async fn load_people(client: PortClient, mut people: Signal<Directory>) {
     match client.request(Request::GetPeople).await {
         Ok(Response::People(list)) => people.with_mut(|d| d.merge(list)),
         // Names stay as they were; the next People push or open fills them.
         other => warn(&failure_text(other)),
     }
+}
+
+/// Loads whom the user mutes or blocks into `people`; `KeepOut` pushes keep it current.
+pub async fn load_keep_out(client: PortClient, mut people: Signal<Directory>) {
     match client.request(Request::GetKeepOut).await {
         Ok(Response::KeepOut(status)) => people.with_mut(|d| d.keep_out(&status)),
         other => warn(&failure_text(other)),

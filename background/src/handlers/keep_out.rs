@@ -93,10 +93,7 @@ pub async fn set_standing(
         }
     }
     drop(writes);
-    if changed {
-        announce(user, storage, changes, ingest).await?;
-    }
-    get(user, storage, ingest).await
+    answer(user, storage, changes, ingest, changed).await
 }
 
 /// Saves new muted words and daily limit, checked again as if typed.
@@ -122,10 +119,7 @@ pub async fn set_settings(
         ingest.forget_held();
     }
     drop(writes);
-    if changed {
-        announce(user, storage, changes, ingest).await?;
-    }
-    get(user, storage, ingest).await
+    answer(user, storage, changes, ingest, changed).await
 }
 
 /// Stored first: the change takes effect only once it will outlive a restart.
@@ -135,14 +129,19 @@ async fn save(user: &User, storage: &Storage, next: KeepOut) -> Result<(), ApiEr
     Ok(())
 }
 
-/// Every page hears of it, and feeds load again without (or with) whom it hides.
-async fn announce(
+/// The status, as the answer; when it `changed`, every page also hears of it (the same status,
+/// read once) and feeds load again without (or with) whom it hides.
+async fn answer(
     user: &User,
     storage: &Storage,
     changes: &Changes,
     ingest: &Ingest,
-) -> Result<(), ApiError> {
-    changes.push(Push::KeepOut(status(user, storage, ingest).await?));
-    changes.push(Push::FeedReset);
-    Ok(())
+    changed: bool,
+) -> Result<Response, ApiError> {
+    let status = status(user, storage, ingest).await?;
+    if changed {
+        changes.push(Push::KeepOut(status.clone()));
+        changes.push(Push::FeedReset);
+    }
+    Ok(Response::KeepOut(status))
 }

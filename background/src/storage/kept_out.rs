@@ -1,15 +1,15 @@
 //! What keeping people out needs of the events store: how many events an author has stored on a
 //! day (the daily limit, `core::keep_out::admit_daily`) and every id of an author (dropped when
-//! they are blocked). Both read the `author_timestamp` index, so neither scans other authors.
+//! they are blocked). Both read the `author_timestamp` index through the sync listing's range and
+//! scan (`sync.rs`), so neither touches other authors.
 
-use idb::{CursorDirection, KeyRange, Query};
-use js_sys::Array;
+use idb::Query;
+use phemossa_core::keep_out::day_of;
 use phemossa_core::{EventId, PublicKey};
-use wasm_bindgen::JsValue;
 
 use super::connection::Storage;
 use super::schema::{AUTHOR_TIMESTAMP, EVENTS};
-use super::sync::id_of;
+use super::sync::author_range;
 use crate::db;
 use crate::error::BackgroundError;
 
@@ -29,8 +29,7 @@ impl Storage {
             .map_err(db::failed(COUNT_OP))?;
         let mut requests = Vec::with_capacity(days.len());
         for (author, start) in days {
-            let end = phemossa_core::keep_out::day_of(*start).1;
-            let range = range_of(author, *start, end as f64, true, COUNT_OP)?;
+            let range = author_range(author, *start, Some(day_of(*start).1), COUNT_OP)?;
             requests.push(
                 index
                     .count(Some(Query::KeyRange(range)))
@@ -46,39 +45,8 @@ impl Storage {
 
     /// Every stored event id of `author`.
     pub async fn ids_of_author(&self, author: &PublicKey) -> Result<Vec<EventId>, BackgroundError> {
-        let range = range_of(author, 0, f64::INFINITY, false, IDS_OP)?;
-        let opened = self
-            .read_only(EVENTS, IDS_OP)?
-            .index(AUTHOR_TIMESTAMP)
-            .map_err(db::failed(IDS_OP))?
-            .open_key_cursor(Some(Query::KeyRange(range)), Some(CursorDirection::Next))
-            .map_err(db::failed(IDS_OP))?
-            .await
-            .map_err(db::failed(IDS_OP))?;
-        let mut ids = Vec::new();
-        let Some(cursor) = opened else {
-            return Ok(ids);
-        };
-        let mut cursor = cursor.into_managed();
-        while let Some(primary) = cursor.primary_key().map_err(db::failed(IDS_OP))? {
-            ids.push(id_of(&primary)?);
-            cursor.next(None).await.map_err(db::failed(IDS_OP))?;
-        }
-        Ok(ids)
+        let range = author_range(author, 0, None, IDS_OP)?;
+        let found = self.scan(AUTHOR_TIMESTAMP, range, None, usize::MAX).await?;
+        Ok(found.into_iter().map(|entry| entry.id).collect())
     }
-}
-
-/// `[author, from] .. [author, to]`, the upper bound excluded when `upper_open`. Timestamps
-/// are at most 2^53 - 1, so the f64s are exact.
-fn range_of(
-    author: &PublicKey,
-    from: u64,
-    to: f64,
-    upper_open: bool,
-    op: &'static str,
-) -> Result<KeyRange, BackgroundError> {
-    let author = JsValue::from_str(&author.to_base64());
-    let lower = Array::of2(&author, &JsValue::from_f64(from as f64));
-    let upper = Array::of2(&author, &JsValue::from_f64(to));
-    KeyRange::bound(&lower, &upper, Some(false), Some(upper_open)).map_err(db::failed(op))
 }

@@ -36,7 +36,7 @@ impl Storage {
             Some(authors) => {
                 let mut all = Vec::new();
                 for author in authors {
-                    let range = author_range(author, from)?;
+                    let range = author_range(author, from, None, LIST_OP)?;
                     all.extend(self.scan(AUTHOR_TIMESTAMP, range, after, limit).await?);
                 }
                 all
@@ -55,7 +55,7 @@ impl Storage {
     }
 
     /// Up to `limit + 1` entries of `index` in `range` that come strictly after `after`.
-    async fn scan(
+    pub(super) async fn scan(
         &self,
         index: &str,
         range: KeyRange,
@@ -152,13 +152,22 @@ impl Storage {
     }
 }
 
-/// `[author, from] ..= [author, +∞]` on the `author_timestamp` index.
-fn author_range(author: &PublicKey, from: u64) -> Result<KeyRange, BackgroundError> {
+/// `[author, from] ..= [author, +∞]`, or `.. [author, until)` (upper bound excluded): an
+/// author's entries of the `author_timestamp` index from a timestamp on. Timestamps are at most
+/// 2^53 - 1, so the f64s are exact.
+pub(super) fn author_range(
+    author: &PublicKey,
+    from: u64,
+    until: Option<u64>,
+    op: &'static str,
+) -> Result<KeyRange, BackgroundError> {
     let author = JsValue::from_str(&author.to_base64());
-    // Timestamps are at most 2^53 - 1, so the f64 is exact.
     let lower = Array::of2(&author, &JsValue::from_f64(from as f64));
-    let upper = Array::of2(&author, &JsValue::from_f64(f64::INFINITY));
-    KeyRange::bound(&lower, &upper, Some(false), Some(false)).map_err(db::failed(LIST_OP))
+    let upper = Array::of2(
+        &author,
+        &JsValue::from_f64(until.map_or(f64::INFINITY, |t| t as f64)),
+    );
+    KeyRange::bound(&lower, &upper, Some(false), Some(until.is_some())).map_err(db::failed(op))
 }
 
 /// The timestamp in an index key: the key itself (`timestamp` index) or its last item
@@ -175,7 +184,7 @@ fn timestamp_of(key: &JsValue) -> Result<u64, BackgroundError> {
         .ok_or_else(|| corrupt(format!("index key {key:?} has no timestamp")))
 }
 
-pub(super) fn id_of(primary: &JsValue) -> Result<EventId, BackgroundError> {
+fn id_of(primary: &JsValue) -> Result<EventId, BackgroundError> {
     let text = primary
         .as_string()
         .ok_or_else(|| corrupt(format!("event key {primary:?} is not text")))?;
