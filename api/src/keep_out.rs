@@ -13,8 +13,11 @@ pub struct KeepOutStatus {
     /// Everyone in `settings.people`, by name, most recently kept out first.
     pub people: Vec<Person>,
     /// Valid events held back since the background started because their author had reached
-    /// the daily limit (never stored; the peers that carried them are not blamed).
+    /// the daily or the stored limit (never stored; the peers that carried them are not blamed).
     pub held_back: u64,
+    /// Of those, how many by the stored limit.
+    #[serde(default)]
+    pub held_over_stored: u64,
     /// How many authors those were.
     pub held_back_authors: u64,
     /// Events refused since start because their author is blocked.

@@ -183,10 +183,13 @@ pub enum Request {
         public_key: String,
         standing: Option<phemossa_core::keep_out::Standing>,
     },
-    /// Saves the muted words (one word or phrase each) and the daily limit, checked again.
+    /// Saves the muted words (one word or phrase each) and the limits per author, checked
+    /// again. Without `per_author_mb` the saved stored limit is kept.
     SetKeepOutSettings {
         muted_words: Vec<String>,
         per_author_per_day: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        per_author_mb: Option<u32>,
     },
     /// Asks for [`Push`]es on these topics for as long as the port is open.
     Subscribe {

@@ -219,6 +219,7 @@ impl App {
             Request::SetKeepOutSettings {
                 muted_words,
                 per_author_per_day,
+                per_author_mb,
             } => {
                 keep_out::set_settings(
                     user,
@@ -227,6 +228,7 @@ impl App {
                     &self.ingest,
                     muted_words,
                     per_author_per_day,
+                    per_author_mb,
                 )
                 .await
             }

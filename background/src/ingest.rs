@@ -11,7 +11,7 @@ use std::rc::Rc;
 use phemossa_api::Push;
 use phemossa_core::event::VerifiedIds;
 use phemossa_core::feed::FeedOrdered;
-use phemossa_core::keep_out::{admit_daily, day_of};
+use phemossa_core::keep_out::{admit, day_of, Admission, Held, Offered};
 use phemossa_core::{Event, EventId, FollowRecord, PublicKey};
 
 use crate::changes::Changes;
@@ -41,7 +41,8 @@ pub struct IngestReport {
     pub duplicates: usize,
     /// Refused by validation, each with its index in the input and why; never stored.
     pub rejected: Vec<(usize, phemossa_core::Error)>,
-    /// Valid, but held back: their author had reached the daily limit (`core::keep_out`).
+    /// Valid, but held back: their author had reached the daily or the stored limit
+    /// (`core::keep_out`).
     pub held_back: usize,
     /// Valid, but refused: their author is blocked.
     pub blocked: usize,
@@ -78,8 +79,33 @@ const MAX_HELD_IDS: usize = 100_000;
 struct KeptOutSinceStart {
     held: HashSet<EventId>,
     held_authors: BTreeSet<PublicKey>,
+    /// By either limit.
     held_back: u64,
+    /// Of those, by the stored limit.
+    held_over_stored: u64,
     refused_blocked: u64,
+}
+
+/// What the limits see of an event whose author's stored bytes are far from the stored limit:
+/// any size up to this, far above a valid event's JSON (at most 8 KiB on the wire, protocol.md
+/// "Limits"), admits the same. Only the events of an author within a batch's worth of this of
+/// the limit have their JSON measured, which would otherwise be written out twice per event.
+const SIZE_BOUND: u64 = 64 * 1024;
+
+/// What a batch's keep-out checks let through and held back.
+struct Sifted<'a> {
+    events: Cow<'a, [Event]>,
+    held_back: usize,
+    blocked: usize,
+}
+
+/// Events held back since start by either limit, of them by the stored limit, from how many
+/// authors; events refused since start because their author is blocked.
+pub struct KeptOutCounts {
+    pub held_back: u64,
+    pub held_over_stored: u64,
+    pub held_back_authors: u64,
+    pub refused_blocked: u64,
 }
 
 /// Where events from elsewhere go in: the user, storage and `Changes` they update, and the
@@ -161,15 +187,15 @@ impl Ingest {
         self.rejected.get()
     }
 
-    /// Events held back for the daily limit since start, and from how many authors; events
-    /// refused since start because their author is blocked.
-    pub fn kept_out_counts(&self) -> (u64, u64, u64) {
+    /// What was kept out since start, for the options page.
+    pub fn kept_out_counts(&self) -> KeptOutCounts {
         let kept = self.kept_out.borrow();
-        (
-            kept.held_back,
-            kept.held_authors.len() as u64,
-            kept.refused_blocked,
-        )
+        KeptOutCounts {
+            held_back: kept.held_back,
+            held_over_stored: kept.held_over_stored,
+            held_back_authors: kept.held_authors.len() as u64,
+            refused_blocked: kept.refused_blocked,
+        }
     }
 
     /// Those of `ids` a sync should fetch: neither stored, superseded (`Storage::missing_ids`)
@@ -182,15 +208,12 @@ impl Ingest {
         Ok(missing)
     }
 
-    /// Drops from `events` those whose author is blocked and those past their author's daily
-    /// limit (counting what the store already holds of that day), counting both. Valid events
-    /// kept out like this blame no one: the peer that carried them did nothing wrong.
-    async fn keep_out<'a>(
-        &self,
-        events: &'a [Event],
-    ) -> Result<(Cow<'a, [Event]>, usize, usize), BackgroundError> {
-        let (limit, me) = (
-            self.user.keep_out().borrow().per_author_per_day,
+    /// Drops from `events` those whose author is blocked and those past their author's daily or
+    /// stored limit (counting what the store already holds), counting both. Valid events kept
+    /// out like this blame no one: the peer that carried them did nothing wrong.
+    async fn keep_out<'a>(&self, events: &'a [Event]) -> Result<Sifted<'a>, BackgroundError> {
+        let (limits, me) = (
+            self.user.keep_out().borrow().limits(),
             self.user.public_key(),
         );
         let kept: Vec<&Event> = {
@@ -208,47 +231,93 @@ impl Ingest {
             .collect();
         days.sort_unstable();
         days.dedup();
-        let admitted = if days.is_empty() {
-            vec![true; kept.len()]
+        let verdicts = if days.is_empty() {
+            vec![Admission::Admitted; kept.len()]
         } else {
+            let mut authors: Vec<PublicKey> = days.iter().map(|(author, _)| *author).collect();
+            authors.dedup();
             let counts = self.day_counts(&days).await?;
-            let stored = |author: &PublicKey, day: u64| {
-                days.binary_search(&(*author, day))
-                    .map_or(0, |at| counts[at])
+            let bytes = self.storage.stored_bytes_of(&authors).await?;
+            let held = || Held {
+                day: |author: &PublicKey, day: u64| {
+                    days.binary_search(&(*author, day))
+                        .map_or(0, |at| counts[at])
+                },
+                bytes: |author: &PublicKey| authors.binary_search(author).map_or(0, |at| bytes[at]),
             };
-            let offered: Vec<_> = kept.iter().map(|e| (e.author, e.timestamp)).collect();
-            let admitted = admit_daily(&offered, limit, stored, |author| *author == me);
-            if admitted.iter().all(|ok| *ok) {
-                admitted
+            let max_bytes = limits.max_bytes();
+            let offer = |events: &[&Event]| -> Vec<Offered> {
+                let mut in_batch: HashMap<PublicKey, u64> = HashMap::new();
+                for event in events {
+                    *in_batch.entry(event.author).or_default() += 1;
+                }
+                let near = |author: &PublicKey| {
+                    let stored = (held().bytes)(author);
+                    stored + in_batch.get(author).copied().unwrap_or(0) * SIZE_BOUND > max_bytes
+                };
+                events
+                    .iter()
+                    .map(|event| Offered {
+                        author: event.author,
+                        timestamp: event.timestamp,
+                        size: if near(&event.author) {
+                            event.to_json().len() as u64
+                        } else {
+                            SIZE_BOUND
+                        },
+                    })
+                    .collect()
+            };
+            let exempt = |author: &PublicKey| *author == me;
+            let verdicts = admit(&offer(&kept), limits, held(), exempt);
+            if verdicts.iter().all(|v| *v == Admission::Admitted) {
+                verdicts
             } else {
-                // Near the limit, events already stored must not take the room of new ones:
-                // counted again over the new events alone.
+                // Near a limit, events already stored must not take the room of new ones:
+                // judged again over the new events alone.
                 let ids: Vec<EventId> = kept.iter().map(|event| event.id).collect();
                 let missing: HashSet<EventId> =
                     self.storage.missing_ids(&ids).await?.into_iter().collect();
-                let new: Vec<_> = kept
+                let new: Vec<&Event> = kept
                     .iter()
+                    .copied()
                     .filter(|event| missing.contains(&event.id))
-                    .map(|e| (e.author, e.timestamp))
                     .collect();
-                let mut fresh =
-                    admit_daily(&new, limit, stored, |author| *author == me).into_iter();
+                let mut fresh = admit(&offer(&new), limits, held(), exempt).into_iter();
                 kept.iter()
-                    .map(|event| !missing.contains(&event.id) || fresh.next().unwrap_or(false))
+                    .map(|event| {
+                        if missing.contains(&event.id) {
+                            fresh.next().unwrap_or(Admission::OverDaily)
+                        } else {
+                            Admission::Admitted
+                        }
+                    })
                     .collect()
             }
         };
-        let held = admitted.iter().filter(|ok| !**ok).count();
+        let held = verdicts
+            .iter()
+            .filter(|v| **v != Admission::Admitted)
+            .count();
+        let over_stored = verdicts
+            .iter()
+            .filter(|v| **v == Admission::OverStored)
+            .count();
         let mut memory = self.kept_out.borrow_mut();
         memory.held_back += held as u64;
+        memory.held_over_stored += over_stored as u64;
         memory.refused_blocked += blocked as u64;
         if held == 0 && blocked == 0 {
             // The usual case: nothing kept out, nothing copied.
-            return Ok((Cow::Borrowed(events), 0, 0));
+            return Ok(Sifted {
+                events: Cow::Borrowed(events),
+                held_back: 0,
+                blocked: 0,
+            });
         }
         let mut out = Vec::with_capacity(kept.len() - held);
-        for (event, ok) in kept.into_iter().zip(admitted) {
-            if ok {
+        for (event, verdict) in kept.into_iter().zip(verdicts) {
+            if verdict == Admission::Admitted {
                 out.push(event.clone());
                 continue;
             }
@@ -257,7 +326,11 @@ impl Ingest {
                 memory.held.insert(event.id);
             }
         }
-        Ok((Cow::Owned(out), held, blocked))
+        Ok(Sifted {
+            events: Cow::Owned(out),
+            held_back: held,
+            blocked,
+        })
     }
 
     /// How many events of each `(author, day_start)` the store holds, from the memory of recent
@@ -331,13 +404,13 @@ impl Ingest {
     pub async fn ingest(&self, events: &[Event]) -> Result<IngestReport, BackgroundError> {
         let _writing = self.writing.lock().await;
         let mut report = IngestReport::default();
-        let (events, held_back, blocked) = self.keep_out(events).await?;
-        let events: &[Event] = &events;
+        let sifted = self.keep_out(events).await?;
+        let events: &[Event] = &sifted.events;
         if !events.is_empty() {
             self.storage.check_room("storing events").await?;
         }
-        report.held_back = held_back;
-        report.blocked = blocked;
+        report.held_back = sifted.held_back;
+        report.blocked = sifted.blocked;
         let mut added = Vec::new();
         let mut following_changed = false;
         let mut followers_changed = false;

@@ -74,6 +74,15 @@ fn settings(muted_words: &[&str], per_author_per_day: u32) -> Request {
     Request::SetKeepOutSettings {
         muted_words: muted_words.iter().map(|w| (*w).to_owned()).collect(),
         per_author_per_day,
+        per_author_mb: None,
+    }
+}
+
+fn stored_limit(per_author_mb: u32) -> Request {
+    Request::SetKeepOutSettings {
+        muted_words: Vec::new(),
+        per_author_per_day: DEFAULT_PER_AUTHOR_PER_DAY,
+        per_author_mb: Some(per_author_mb),
     }
 }
 
@@ -195,6 +204,7 @@ async fn a_blocked_person_is_unfollowed_dropped_and_refused_until_unblocked() {
         "blocking unfollows"
     );
     // Her events are gone, and the totals are what a recount gives.
+    assert_author_totals_exact(background.storage()).await;
     let stats = background.storage().stats().await.unwrap();
     let recount = background.storage().count_events().await.unwrap();
     assert_eq!(stats.events, recount);
@@ -419,6 +429,105 @@ async fn a_followed_authors_flood_is_held_to_the_daily_limit_and_not_fetched_aga
         background.ingest(&flood[700..])
     );
     assert_eq!(one.unwrap().stored + two.unwrap().stored, limit as usize);
+    background.close();
+    delete_config(&config).await;
+}
+
+#[wasm_bindgen_test]
+async fn backdated_events_are_held_to_the_stored_limit_and_the_totals_stay_exact() {
+    let config = unique_config("stored-limit");
+    let background = App::start(&config).await.unwrap();
+    let port = sink(&Rc::new(Recorder::new(1)));
+    let frank = identity(7);
+    follow_key(&background, &port, &frank).await;
+    let status = keep_out(&background, &port, stored_limit(1)).await.unwrap();
+    assert_eq!(status.settings.per_author_mb, 1);
+    assert_eq!(
+        status.settings.per_author_per_day, DEFAULT_PER_AUTHOR_PER_DAY,
+        "the other limit kept"
+    );
+    // One post a day, backdated over 1,200 days: far under the daily limit, about 1.1 MB each
+    // 1,000 posts, so past a stored limit of 1 MB.
+    let long = "moss ".repeat(180);
+    let posts: Vec<Event> = (0..1_200)
+        .map(|n| post(&frank, T0 - n * DAY_MS, &format!("{n} {long}")))
+        .collect();
+    let (mut stored, mut held) = (0, 0);
+    for part in posts.chunks(300) {
+        let report = background.ingest(part).await.unwrap();
+        assert!(report.rejected.is_empty());
+        stored += report.stored;
+        held += report.held_back;
+    }
+    assert!(stored > 0 && held > 0, "{stored} stored, {held} held back");
+    assert_eq!(stored + held, posts.len());
+    let bytes = background
+        .storage()
+        .stored_bytes_of(&[frank.public_key()])
+        .await
+        .unwrap()[0];
+    let largest = posts
+        .iter()
+        .map(|e| e.to_json().len() as u64)
+        .max()
+        .unwrap();
+    assert!(
+        bytes <= 1_000_000 && bytes + largest > 1_000_000,
+        "filled to within one event of the limit: {bytes}"
+    );
+    let status = keep_out(&background, &port, Request::GetKeepOut)
+        .await
+        .unwrap();
+    assert_eq!(
+        (status.held_back, status.held_over_stored),
+        (held as u64, held as u64)
+    );
+    assert_eq!(
+        background.rejected(),
+        0,
+        "no one is blamed for valid events"
+    );
+    assert_author_totals_exact(background.storage()).await;
+    let held_ids: Vec<_> = posts[stored..].iter().map(|e| e.id).collect();
+    assert!(
+        background
+            .missing_for_sync(&held_ids)
+            .await
+            .unwrap()
+            .is_empty(),
+        "what was held back is not fetched again"
+    );
+
+    // Raised, the limit lets the rest be fetched and stored; the totals outlive a restart.
+    keep_out(&background, &port, stored_limit(2)).await.unwrap();
+    assert_eq!(
+        background.missing_for_sync(&held_ids).await.unwrap(),
+        held_ids
+    );
+    let report = background.ingest(&posts[stored..]).await.unwrap();
+    assert_eq!(report.stored, held);
+    background.close();
+    let background = App::start(&config).await.unwrap();
+    let after = background
+        .storage()
+        .stored_bytes_of(&[frank.public_key()])
+        .await
+        .unwrap()[0];
+    let all: u64 = posts.iter().map(|e| e.to_json().len() as u64).sum();
+    assert_eq!(after, all);
+    assert_author_totals_exact(background.storage()).await;
+
+    // Blocked, their totals go with their events.
+    set_standing(&background, &port, &frank, Some(Standing::Blocked)).await;
+    assert_eq!(
+        background
+            .storage()
+            .stored_bytes_of(&[frank.public_key()])
+            .await
+            .unwrap(),
+        [0]
+    );
+    assert_author_totals_exact(background.storage()).await;
     background.close();
     delete_config(&config).await;
 }

@@ -58,6 +58,7 @@ async fn a_newer_profile_replaces_the_older_whatever_order_they_arrive_in() {
         stats.bytes,
         (new.to_json().len() + unrelated.to_json().len()) as u64
     );
+    assert_author_totals_exact(&storage).await;
 
     // The old one again, as a peer that still holds it would send: valid, not new, not stored.
     assert!(!storage.insert(&old).await.unwrap());
@@ -135,10 +136,12 @@ async fn pruning_a_current_profile_forgets_it_and_what_it_superseded() {
     let stats = storage.stats().await.unwrap();
     assert_eq!((stats.events, stats.authors, stats.bytes), (0, 0, 0));
     assert_eq!(stats.pruned, 1);
+    assert_author_totals_exact(&storage).await;
     // Fetched again later, the old one is current until the newer arrives.
     assert!(storage.insert(&old).await.unwrap());
     assert!(storage.insert(&new).await.unwrap());
     assert_eq!(storage.count_events().await.unwrap(), 1);
+    assert_author_totals_exact(&storage).await;
     storage.close();
     delete_database(&name).await;
 }

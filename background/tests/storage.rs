@@ -13,7 +13,8 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 /// Every object store of the schema, as the browser lists them (sorted).
-const STORE_NAMES: [&str; 8] = [
+const STORE_NAMES: [&str; 9] = [
+    "author_totals",
     "blobs",
     "events",
     "follows",

@@ -421,6 +421,8 @@ async fn an_upgraded_database_keeps_every_record_and_answer_of_the_previous_rele
     assert_eq!(stats.bytes, old_stats["bytes"].as_u64().unwrap());
     assert_eq!(stats.pruned, old_stats["pruned"].as_u64().unwrap());
     assert_eq!(stats.events, app.storage().count_events().await.unwrap());
+    // Each author's totals, new in schema 6, were counted from the old events.
+    assert_author_totals_exact(app.storage()).await;
 
     // Search finds what the old release had indexed, and, once today's indexer has written
     // them, the posts whose terms the old release left unwritten.
@@ -521,6 +523,13 @@ async fn an_upgraded_database_keeps_every_record_and_answer_of_the_previous_rele
         .contains(
             &json!({"name": "blobs", "keyPath": "blobs", "multiEntry": true, "unique": false})
         ));
+    let totals = store(&new_events, "author_totals");
+    assert_eq!(totals["keyPath"], "author");
+    assert_eq!(
+        records_of(&new_events, "author_totals").len() as u64,
+        after.authors,
+        "one record per author, counted from the old events"
+    );
     let old_meta = records_of(old_events, "meta");
     let new_meta = records_of(&new_events, "meta");
     for key in ["backup", "device_key", "network", "retention"] {

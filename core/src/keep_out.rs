@@ -8,9 +8,13 @@
 //! - **Muted words** hide a post that holds every word of one entry behind a "Show anyway" line.
 //! - **The daily limit** holds back an author's events beyond [`KeepOut::per_author_per_day`] on
 //!   one day (by the events' own timestamps, UTC days), even for followed authors: one followed
-//!   author, or a stolen key, cannot flood the store in a day. (Backdated events count against
-//!   past days; a total per author is not kept, so the background's disk reserve is the last
-//!   stop.) Events held back are valid: the peers that carried them are never blamed.
+//!   author, or a stolen key, cannot flood the store in a day.
+//! - **The stored limit** holds back an author's events once the store holds
+//!   [`KeepOut::per_author_mb`] megabytes of theirs (event JSON, as retention counts it), even for
+//!   followed authors, whom retention never prunes: backdated events, spread over past days to
+//!   slip under the daily limit, still cannot fill the store.
+//!
+//! Events held back are valid: the peers that carried them are never blamed.
 
 use std::collections::BTreeMap;
 
@@ -27,6 +31,12 @@ pub const DEFAULT_PER_AUTHOR_PER_DAY: u32 = 1_000;
 pub const MIN_PER_AUTHOR_PER_DAY: u32 = 10;
 /// Above this the limit no longer protects a store of a few hundred MB.
 pub const MAX_PER_AUTHOR_PER_DAY: u32 = 100_000;
+/// The stored limit unless the person sets another, in megabytes of event JSON: as much as
+/// retention keeps of everyone not followed together (`retention::DEFAULT_OTHERS_MB`), and
+/// about seven years of a prolific person (20 posts of 1 KB a day).
+pub const DEFAULT_PER_AUTHOR_MB: u32 = 50;
+/// Largest stored limit: ten gigabytes, as retention's.
+pub const MAX_PER_AUTHOR_MB: u32 = 10_000;
 /// Most muted words or phrases: each is matched against every post shown.
 pub const MAX_MUTED_WORDS: usize = 200;
 /// Longest muted entry, in characters.
@@ -37,6 +47,8 @@ pub const MAX_KEPT_OUT_PEOPLE: usize = 10_000;
 const DAY_MS: u64 = 24 * 60 * 60 * 1000;
 const MUTED_WORDS: &str = "Muted words";
 const PER_DAY: &str = "Most events per author per day";
+const PER_AUTHOR_MB: &str = "Most megabytes stored per author";
+const MB: u64 = 1_000_000;
 
 /// How the user stands towards one person they keep out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -59,6 +71,10 @@ pub struct KeepOut {
     pub muted_words: Vec<String>,
     #[serde(default = "default_per_day")]
     pub per_author_per_day: u32,
+    /// Megabytes (10^6 bytes) of one author's event JSON the store takes; the user's own are
+    /// never limited. Absent from records saved before it existed.
+    #[serde(default = "default_per_author_mb")]
+    pub per_author_mb: u32,
 }
 
 /// One person kept out, and since when.
@@ -72,12 +88,17 @@ fn default_per_day() -> u32 {
     DEFAULT_PER_AUTHOR_PER_DAY
 }
 
+fn default_per_author_mb() -> u32 {
+    DEFAULT_PER_AUTHOR_MB
+}
+
 impl Default for KeepOut {
     fn default() -> Self {
         Self {
             people: BTreeMap::new(),
             muted_words: Vec::new(),
             per_author_per_day: DEFAULT_PER_AUTHOR_PER_DAY,
+            per_author_mb: DEFAULT_PER_AUTHOR_MB,
         }
     }
 }
@@ -154,6 +175,7 @@ impl KeepOut {
         let mut out = self.clone();
         out.muted_words = parse_muted_words(&self.muted_words.join("\n"))?;
         out.per_author_per_day = parse_per_day(&self.per_author_per_day.to_string())?;
+        out.per_author_mb = parse_per_author_mb(&self.per_author_mb.to_string())?;
         if out.people.len() > MAX_KEPT_OUT_PEOPLE {
             return Err(Error::InvalidSetting {
                 setting: "Muted and blocked",
@@ -215,33 +237,100 @@ pub fn day_of(timestamp_ms: u64) -> (u64, u64) {
     (start, start.saturating_add(DAY_MS))
 }
 
-/// Which of a batch of new events fit the daily limit. `events` are (author, timestamp) in the
-/// batch's order; `stored(author, day_start)` is how many of that author's events of that day
-/// the store already holds; `exempt` authors (the user) have no limit. Returns, per event,
-/// whether it is admitted: within one author's day, earlier in the batch wins.
-pub fn admit_daily(
-    events: &[(PublicKey, u64)],
-    limit: u32,
-    stored: impl Fn(&PublicKey, u64) -> u64,
+/// "Most megabytes stored per author".
+pub fn parse_per_author_mb(text: &str) -> Result<u32, Error> {
+    whole_number(text, PER_AUTHOR_MB, 1..=MAX_PER_AUTHOR_MB)
+}
+
+/// One new event offered to the store, as the limits see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Offered {
+    pub author: PublicKey,
+    /// Ms since the epoch: which UTC day it counts against.
+    pub timestamp: u64,
+    /// Bytes it would add to its author's stored total (its wire JSON).
+    pub size: u64,
+}
+
+/// What the limits make of one offered event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    Admitted,
+    /// Its author's day is full.
+    OverDaily,
+    /// Its author's stored bytes would pass the stored limit.
+    OverStored,
+}
+
+/// The two limits per author, as [`admit`] applies them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub per_day: u32,
+    pub per_author_mb: u32,
+}
+
+impl Limits {
+    /// The stored limit in bytes.
+    pub fn max_bytes(&self) -> u64 {
+        u64::from(self.per_author_mb) * MB
+    }
+}
+
+impl KeepOut {
+    pub fn limits(&self) -> Limits {
+        Limits {
+            per_day: self.per_author_per_day,
+            per_author_mb: self.per_author_mb,
+        }
+    }
+}
+
+/// What the store already holds of the authors offered: `day(author, day_start)` is how many of
+/// the author's events of that UTC day it holds, `bytes(author)` how many bytes of theirs.
+pub struct Held<D, B> {
+    pub day: D,
+    pub bytes: B,
+}
+
+/// Which of a batch of new events fit the `limits` (the daily and the stored limit);
+/// `exempt` authors (the user) have none. Returns, per event in the batch's order, whether it
+/// is admitted: within one author, earlier in the batch wins, and an event held back uses up
+/// nothing, so a smaller one after it may still fit.
+pub fn admit<D, B>(
+    events: &[Offered],
+    limits: Limits,
+    held: Held<D, B>,
     exempt: impl Fn(&PublicKey) -> bool,
-) -> Vec<bool> {
-    let mut used: BTreeMap<(PublicKey, u64), u64> = BTreeMap::new();
+) -> Vec<Admission>
+where
+    D: Fn(&PublicKey, u64) -> u64,
+    B: Fn(&PublicKey) -> u64,
+{
+    let max_bytes = limits.max_bytes();
+    let mut days: BTreeMap<(PublicKey, u64), u64> = BTreeMap::new();
+    let mut bytes: BTreeMap<PublicKey, u64> = BTreeMap::new();
     events
         .iter()
-        .map(|(author, timestamp)| {
-            if exempt(author) {
-                return true;
+        .map(|offered| {
+            if exempt(&offered.author) {
+                return Admission::Admitted;
             }
-            let day = day_of(*timestamp).0;
-            let count = used
-                .entry((*author, day))
-                .or_insert_with(|| stored(author, day));
-            if *count < u64::from(limit) {
-                *count += 1;
-                true
-            } else {
-                false
+            let day = day_of(offered.timestamp).0;
+            let count = days
+                .entry((offered.author, day))
+                .or_insert_with(|| (held.day)(&offered.author, day));
+            if *count >= u64::from(limits.per_day) {
+                return Admission::OverDaily;
             }
+            let stored = bytes
+                .entry(offered.author)
+                .or_insert_with(|| (held.bytes)(&offered.author));
+            if stored.saturating_add(offered.size) > max_bytes {
+                return Admission::OverStored;
+            }
+            *count += 1;
+            *stored += offered.size;
+            Admission::Admitted
         })
         .collect()
 }
@@ -317,42 +406,130 @@ mod tests {
         assert_eq!(back, KeepOut::default(), "older records read with defaults");
     }
 
+    fn offered(author: PublicKey, timestamp: u64, size: u64) -> Offered {
+        Offered {
+            author,
+            timestamp,
+            size,
+        }
+    }
+
+    fn limits(per_day: u32, per_author_mb: u32) -> Limits {
+        Limits {
+            per_day,
+            per_author_mb,
+        }
+    }
+
+    fn admitted(verdicts: &[Admission]) -> usize {
+        verdicts
+            .iter()
+            .filter(|v| **v == Admission::Admitted)
+            .count()
+    }
+
     #[test]
     fn a_flood_on_one_day_is_held_to_the_limit_and_the_user_is_exempt() {
         let (flooder, me) = (key(1), key(2));
         let day = 1_767_225_600_000;
-        let mut events: Vec<_> = (0..50).map(|n| (flooder, day + n)).collect();
-        events.push((me, day));
-        events.push((flooder, day + DAY_MS)); // the next day
-        let admitted = admit_daily(&events, 10, |_, _| 3, |a| *a == me);
+        let mut events: Vec<_> = (0..50).map(|n| offered(flooder, day + n, 100)).collect();
+        events.push(offered(me, day, 100));
+        events.push(offered(flooder, day + DAY_MS, 100)); // the next day
+        let held = Held {
+            day: |_: &PublicKey, _| 3,
+            bytes: |_: &PublicKey| 0,
+        };
+        let verdicts = admit(&events, limits(10, 1), held, |a| *a == me);
+        assert_eq!(admitted(&verdicts[..50]), 7, "10 - 3 stored");
+        assert_eq!(verdicts[7], Admission::OverDaily);
+        assert_eq!(verdicts[50], Admission::Admitted);
+        assert_eq!(verdicts[51], Admission::Admitted);
+    }
+
+    #[test]
+    fn backdated_events_are_held_to_the_stored_limit_and_a_smaller_one_still_fits() {
+        let (author, me) = (key(1), key(2));
+        // One event a day, far under the daily limit, 400 kB each: 1 MB already stored.
+        let mut events: Vec<_> = (0..5)
+            .map(|n| offered(author, n * DAY_MS, 400_000))
+            .collect();
+        events.push(offered(author, 9 * DAY_MS, 1_000));
+        events.push(offered(me, 0, 5_000_000));
+        let held = Held {
+            day: |_: &PublicKey, _| 0,
+            bytes: |_: &PublicKey| 1_000_000,
+        };
+        let verdicts = admit(&events, limits(1_000, 2), held, |a| *a == me);
         assert_eq!(
-            admitted[..50].iter().filter(|a| **a).count(),
-            7,
-            "10 - 3 stored"
+            verdicts,
+            [
+                Admission::Admitted,
+                Admission::Admitted,
+                Admission::OverStored,
+                Admission::OverStored,
+                Admission::OverStored,
+                Admission::Admitted,
+                Admission::Admitted,
+            ],
+            "1 MB + 2 × 400 kB fit in 2 MB, a third does not, 1 kB more does, the user is exempt"
         );
-        assert!(admitted[50] && admitted[51]);
+        let status = parse_per_author_mb("0").unwrap_err();
+        assert!(
+            status.to_string().contains("between 1 and 10000"),
+            "{status}"
+        );
+        assert_eq!(parse_per_author_mb(" 50 ").unwrap(), 50);
+        let old: KeepOut = serde_json::from_str(r#"{"per_author_per_day":20}"#).unwrap();
+        assert_eq!(old.per_author_mb, DEFAULT_PER_AUTHOR_MB);
     }
 
     proptest! {
-        /// However a batch mixes authors and days, no (author, day) ends over the limit, and
-        /// every event of an (author, day) under it is admitted.
+        /// However a batch mixes authors, days and sizes, no (author, day) ends over the daily
+        /// limit and no author over the stored limit, and every event of an (author, day) is
+        /// admitted while both have room.
         #[test]
         fn admitted_never_exceeds_and_never_wastes(
             picks in proptest::collection::vec((0u8..4, 0u64..3, 0u64..1000), 0..200),
             stored in 0u64..12,
             limit in 1u32..12,
         ) {
-            let events: Vec<_> = picks.iter().map(|(a, d, ms)| (key(*a), d * DAY_MS + ms)).collect();
-            let admitted = admit_daily(&events, limit, |_, _| stored, |_| false);
+            let events: Vec<_> = picks
+                .iter()
+                .map(|(a, d, ms)| offered(key(*a), d * DAY_MS + ms, 1))
+                .collect();
+            let held = Held { day: |_: &PublicKey, _| stored, bytes: |_: &PublicKey| 0 };
+            let verdicts = admit(&events, limits(limit, 1), held, |_| false);
             let mut totals: BTreeMap<(PublicKey, u64), (u64, u64)> = BTreeMap::new();
-            for ((author, ts), ok) in events.iter().zip(&admitted) {
-                let entry = totals.entry((*author, day_of(*ts).0)).or_default();
+            for (event, verdict) in events.iter().zip(&verdicts) {
+                let entry = totals.entry((event.author, day_of(event.timestamp).0)).or_default();
                 entry.0 += 1;
-                entry.1 += u64::from(*ok);
+                entry.1 += u64::from(*verdict == Admission::Admitted);
             }
             for (offered, taken) in totals.values() {
                 let room = u64::from(limit).saturating_sub(stored);
                 prop_assert_eq!(*taken, (*offered).min(room));
+            }
+        }
+
+        /// No author's stored bytes pass the stored limit, and an event is held back for it
+        /// only when it would not have fitted.
+        #[test]
+        fn stored_bytes_never_pass_the_limit(
+            picks in proptest::collection::vec((0u8..3, 1u64..400_000), 0..60),
+            stored in 0u64..2_000_000,
+        ) {
+            let events: Vec<_> = picks.iter().map(|(a, size)| offered(key(*a), 0, *size)).collect();
+            let held = Held { day: |_: &PublicKey, _| 0, bytes: |_: &PublicKey| stored };
+            let verdicts = admit(&events, limits(MAX_PER_AUTHOR_PER_DAY, 2), held, |_| false);
+            let mut totals: BTreeMap<PublicKey, u64> = BTreeMap::new();
+            for (event, verdict) in events.iter().zip(&verdicts) {
+                let total = totals.entry(event.author).or_insert(stored);
+                match verdict {
+                    Admission::Admitted => *total += event.size,
+                    Admission::OverStored => prop_assert!(*total + event.size > 2 * MB),
+                    Admission::OverDaily => prop_assert!(false, "no daily limit reached"),
+                }
+                prop_assert!(*total <= (2 * MB).max(stored));
             }
         }
     }

@@ -15,7 +15,7 @@ pub fn outcome(tally: &ImportTally) -> String {
     );
     if tally.kept_out > 0 {
         counts.push_str(&format!(
-            ", {} kept out (blocked, or past the daily limit per author)",
+            ", {} kept out (blocked, or past a limit per author)",
             group_digits(tally.kept_out)
         ));
     }

@@ -1,14 +1,15 @@
 //! The "Muted and blocked" section: everyone the user muted or blocked (each with Unmute or
-//! Unblock), the muted words, the most events one author may add per day, and what was held
-//! back or refused since the background started. Words and the limit are checked by the
-//! background (`core::keep_out`), whose refusal says which line or value and why: checking
+//! Unblock), the muted words, the most events one author may add per day and the most bytes
+//! of theirs stored, and what was held back or refused since the background started. Words and
+//! the limits are checked by the background (`core::keep_out`), whose refusal says which line or value and why: checking
 //! them here too would put the word rules in this page's wasm as well (5.6 KB).
 
 use dioxus::prelude::*;
 use phemossa_api::ApiError;
 use phemossa_api::{KeepOutStatus, Request, Response};
 use phemossa_core::keep_out::{
-    Standing, DEFAULT_PER_AUTHOR_PER_DAY, MAX_PER_AUTHOR_PER_DAY, MIN_PER_AUTHOR_PER_DAY,
+    Standing, DEFAULT_PER_AUTHOR_MB, DEFAULT_PER_AUTHOR_PER_DAY, MAX_PER_AUTHOR_MB,
+    MAX_PER_AUTHOR_PER_DAY, MIN_PER_AUTHOR_PER_DAY,
 };
 use phemossa_ui::format::{group_digits, plural};
 use phemossa_ui::people::Directory;
@@ -30,6 +31,8 @@ pub fn KeepOutSection(pushed: Signal<Option<KeepOutStatus>>) -> Element {
     let mut saved = use_signal(|| None::<String>);
     let mut busy = use_signal(|| false);
     let mut per_day_invalid = use_signal(|| false);
+    let mut per_author_mb = use_signal(|| DEFAULT_PER_AUTHOR_MB.to_string());
+    let mut mb_invalid = use_signal(|| false);
 
     // Fills the form from what the background keeps: at load, and when a save answers.
     let mut show = move |next: KeepOutStatus, fill_form: bool| {
@@ -37,6 +40,7 @@ pub fn KeepOutSection(pushed: Signal<Option<KeepOutStatus>>) -> Element {
         if fill_form {
             words.set(next.settings.muted_words.join("\n"));
             per_day.set(next.settings.per_author_per_day.to_string());
+            per_author_mb.set(next.settings.per_author_mb.to_string());
         }
         status.set(Some(next));
     };
@@ -74,6 +78,7 @@ pub fn KeepOutSection(pushed: Signal<Option<KeepOutStatus>>) -> Element {
         }
         saved.set(None);
         per_day_invalid.set(false);
+        mb_invalid.set(false);
         let muted_words: Vec<String> = words().lines().map(str::to_owned).collect();
         let Ok(per_author_per_day) = per_day().trim().parse::<u32>() else {
             per_day_invalid.set(true);
@@ -83,6 +88,13 @@ pub fn KeepOutSection(pushed: Signal<Option<KeepOutStatus>>) -> Element {
                 group_digits(u64::from(MAX_PER_AUTHOR_PER_DAY)),
             )));
         };
+        let Ok(mb) = per_author_mb().trim().parse::<u32>() else {
+            mb_invalid.set(true);
+            return error.set(Some(format!(
+                "Most megabytes stored per author must be a whole number from 1 to {}.",
+                group_digits(u64::from(MAX_PER_AUTHOR_MB)),
+            )));
+        };
         error.set(None);
         busy.set(true);
         let client = client.clone();
@@ -90,6 +102,7 @@ pub fn KeepOutSection(pushed: Signal<Option<KeepOutStatus>>) -> Element {
             let request = Request::SetKeepOutSettings {
                 muted_words,
                 per_author_per_day,
+                per_author_mb: Some(mb),
             };
             match client.request(request).await {
                 Ok(Response::KeepOut(next)) => {
@@ -97,12 +110,11 @@ pub fn KeepOutSection(pushed: Signal<Option<KeepOutStatus>>) -> Element {
                     saved.set(Some("Saved.".into()));
                 }
                 Err(refused) => {
-                    // The background names the setting at fault; the number field is marked.
+                    // The background names the setting at fault; its number field is marked.
                     let text = refused.to_string();
-                    per_day_invalid.set(
-                        matches!(refused, ApiError::InvalidKeepOut { .. })
-                            && text.contains("per day"),
-                    );
+                    let limit = matches!(refused, ApiError::InvalidKeepOut { .. });
+                    per_day_invalid.set(limit && text.contains("per day"));
+                    mb_invalid.set(limit && text.contains("megabytes"));
                     error.set(Some(text));
                 }
                 other => error.set(Some(failure_text(other))),
@@ -113,10 +125,20 @@ pub fn KeepOutSection(pushed: Signal<Option<KeepOutStatus>>) -> Element {
 
     let counts = status.read().as_ref().map(|s| {
         let held = if s.held_back == 0 {
-            "No events held back by the daily limit since Phemossa started.".to_owned()
+            "No events held back by the limits since Phemossa started.".to_owned()
         } else {
+            let over_daily = s.held_back.saturating_sub(s.held_over_stored);
+            let why = match (over_daily, s.held_over_stored) {
+                (_, 0) => " over the daily limit".to_owned(),
+                (0, _) => " over the stored limit".to_owned(),
+                (daily, stored) => format!(
+                    ": {} over the daily limit and {} over the stored limit",
+                    group_digits(daily),
+                    group_digits(stored)
+                ),
+            };
             format!(
-                "Held back since Phemossa started: {} from {} over the daily limit. They are not stored, and the peers that passed them on are not blamed.",
+                "Held back since Phemossa started: {} from {}{why}. They are not stored, and the peers that passed them on are not blamed.",
                 plural(s.held_back, "event", "events"),
                 plural(s.held_back_authors, "author", "authors"),
             )
@@ -161,7 +183,9 @@ pub fn KeepOutSection(pushed: Signal<Option<KeepOutStatus>>) -> Element {
                     }
                 }
             }
-            form { class: "settings-form", onsubmit: save,
+            // The page says what is wrong in words (the background's refusal), not the browser's
+            // own bubble, as the Retention form does.
+            form { class: "settings-form", novalidate: true, onsubmit: save,
                 div { class: "field",
                     label { r#for: "muted-words", class: "field-label", "Muted words" }
                     textarea {
@@ -196,6 +220,24 @@ pub fn KeepOutSection(pushed: Signal<Option<KeepOutStatus>>) -> Element {
                     error_id: ERROR_ID,
                     on_edit: move |()| {
                         per_day_invalid.set(false);
+                        error.set(None);
+                    },
+                }
+                NumberField {
+                    id: "per-author-mb",
+                    label: "Most megabytes stored per author",
+                    hint: format!(
+                        "How much of one person's posts and other events this browser keeps, even someone you follow (1 to {}; {} unless you change it). Past it their new events are held back and not stored. Your own are never limited.",
+                        group_digits(u64::from(MAX_PER_AUTHOR_MB)),
+                        group_digits(u64::from(DEFAULT_PER_AUTHOR_MB)),
+                    ),
+                    min: 1,
+                    max: MAX_PER_AUTHOR_MB,
+                    value: per_author_mb,
+                    invalid: mb_invalid(),
+                    error_id: ERROR_ID,
+                    on_edit: move |()| {
+                        mb_invalid.set(false);
                         error.set(None);
                     },
                 }

@@ -214,6 +214,41 @@ test('retention limits are checked in words, saved, and kept after the page and 
     }
   }));
 
+test('"Most megabytes stored per author" holds an import to it, refuses 0 in words, and says what it held back',
+  { timeout: 2 * TEST_TIMEOUT }, () => withSession(async (session) => {
+    const popup = await session.popup();
+    await readPublicKey(popup);
+    const file = path.join(session.profileDir, 'others.jsonl');
+    await writeFile(file, others.join('\n') + '\n');
+    const page = await session.options();
+    const keepOut = page.getByRole('region', { name: 'Muted and blocked' });
+    await keepOut.getByRole('spinbutton', { name: 'Most events per author per day' }).fill('5000');
+    const megabytes = keepOut.getByRole('spinbutton', { name: 'Most megabytes stored per author' });
+    assert.equal(await megabytes.inputValue(), '50', 'the default is shown');
+    await megabytes.fill('0');
+    await keepOut.getByRole('button', { name: 'Save filters' }).click();
+    await until('the refusal in words', () => keepOut.getByRole('alert').allInnerTexts(),
+      (list) => list.some((text) => /megabytes stored per author.*between 1 and 10000/i.test(text)));
+    assert.equal(await megabytes.getAttribute('aria-invalid'), 'true', 'the field at fault is marked');
+    await megabytes.fill('1');
+    await keepOut.getByRole('button', { name: 'Save filters' }).click();
+    await until('the limits to be saved', () => keepOut.getByRole('status').allInnerTexts(),
+      (list) => list.some((text) => /Saved/.test(text)));
+
+    const summary = await importFile(page, file, (s) => s.stored > 0, 'some stored');
+    assert.equal(summary.refused, 0, summary.text);
+    const keptOut = Number(summary.text.match(/Kept out\s+([\d,]+)/)?.[1].replaceAll(',', '') ?? NaN);
+    assert.equal(summary.stored + keptOut, OTHERS, summary.text);
+    assert.ok(keptOut > 0, `past 1 MB the rest is held back: ${summary.text}`);
+    const stats = await statsUntil(page, 'the stored events counted', (s) => s.events === summary.stored);
+    assert.ok(stats.bytes <= 1_000_000, `one author's events fit the limit: ${stats.bytes} bytes`);
+    assert.ok(stats.bytes > 990_000, `and fill it: ${stats.bytes} bytes`);
+    await page.reload();
+    await until('the options page to say what the stored limit held back, in words',
+      () => page.getByRole('region', { name: 'Muted and blocked' }).innerText(),
+      (text) => text.includes(`Held back since Phemossa started: ${keptOut.toLocaleString('en-US')} events from 1 author over the stored limit`));
+  }));
+
 test('a 1 MB limit prunes the oldest imported events of an author not followed, and the user\'s own posts stay',
   { timeout: 2 * TEST_TIMEOUT }, () => withSession(async (session) => {
     const popup = await session.popup();

@@ -1,5 +1,5 @@
 //! GetKeepOut, SetStanding and SetKeepOutSettings: whom the user mutes or blocks, muted words and
-//! the daily limit (`core::keep_out`), kept in this browser's `meta` store and never published.
+//! the limits per author (`core::keep_out`), kept in this browser's `meta` store and never published.
 //! Every change is saved before it takes effect, and pushed to every page with a feed reload.
 
 use phemossa_api::{ApiError, KeepOutStatus, Push, Response};
@@ -32,13 +32,14 @@ pub async fn status(
         .collect();
     keys.sort_by(|a, b| b.cmp(a));
     let keys: Vec<PublicKey> = keys.into_iter().map(|(_, key)| key).collect();
-    let (held_back, held_back_authors, refused_blocked) = ingest.kept_out_counts();
+    let counts = ingest.kept_out_counts();
     Ok(KeepOutStatus {
         settings,
         people: people_of(storage, &keys).await?,
-        held_back,
-        held_back_authors,
-        refused_blocked,
+        held_back: counts.held_back,
+        held_over_stored: counts.held_over_stored,
+        held_back_authors: counts.held_back_authors,
+        refused_blocked: counts.refused_blocked,
     })
 }
 
@@ -96,7 +97,8 @@ pub async fn set_standing(
     answer(user, storage, changes, ingest, changed).await
 }
 
-/// Saves new muted words and daily limit, checked again as if typed.
+/// Saves new muted words and limits, checked again as if typed. A request without the stored
+/// limit (from before it existed) keeps the one saved.
 pub async fn set_settings(
     user: &User,
     storage: &Storage,
@@ -104,11 +106,15 @@ pub async fn set_settings(
     ingest: &Ingest,
     muted_words: Vec<String>,
     per_author_per_day: u32,
+    per_author_mb: Option<u32>,
 ) -> Result<Response, ApiError> {
     let writes = ingest.writes().await;
     let mut next = user.keep_out().borrow().clone();
     next.muted_words = muted_words;
     next.per_author_per_day = per_author_per_day;
+    if let Some(per_author_mb) = per_author_mb {
+        next.per_author_mb = per_author_mb;
+    }
     let next = next.validated().map_err(|error| ApiError::InvalidKeepOut {
         reason: error.to_string(),
     })?;

@@ -15,12 +15,14 @@ pub struct Storage {
 
 impl Storage {
     /// Opens (creating or upgrading) the event database named `name`.
-    /// Posts stored before search existed are indexed here, once.
+    /// Posts stored before search existed are indexed here, once, and the totals of each author
+    /// of a database from before they were kept are counted.
     pub async fn open(name: &str) -> Result<Self, BackgroundError> {
         let storage = Self {
             db: db::open(name, VERSION, &STORES).await?,
         };
         storage.index_old_posts().await?;
+        storage.count_author_totals().await?;
         Ok(storage)
     }
 

@@ -3,6 +3,7 @@
 //! nicknames for people; the pictures events name (blobs); feed pages read through the `feed` index, a bounded number of records
 //! per author, never by loading every event.
 
+mod author_totals;
 mod blobs;
 mod connection;
 mod feed;

@@ -1,16 +1,18 @@
 //! Deleting the events a retention pass chose, with their follow records, the profile they were
-//! (and the ids it superseded) and the running totals, in one transaction: a failure leaves
+//! (and the ids it superseded) and the running totals (the store's and each author's), in one
+//! transaction: a failure leaves
 //! everything as it was.
-
-use std::collections::HashSet;
 
 use idb::{Query, TransactionMode};
 use phemossa_core::EventId;
 use wasm_bindgen::JsValue;
 
+use super::author_totals::{read_totals, write_totals};
 use super::connection::Storage;
 use super::records::{EventRecord, StatsRecord};
-use super::schema::{BY_AUTHOR, EVENTS, FOLLOWS, META, PROFILES, SUPERSEDED, SUPERSEDED_BY_AUTHOR};
+use super::schema::{
+    AUTHOR_TOTALS, EVENTS, FOLLOWS, META, PROFILES, SUPERSEDED, SUPERSEDED_BY_AUTHOR,
+};
 use crate::db;
 use crate::error::BackgroundError;
 
@@ -36,7 +38,7 @@ impl Storage {
         let transaction = self
             .db
             .transaction(
-                &[EVENTS, FOLLOWS, META, PROFILES, SUPERSEDED],
+                &[EVENTS, FOLLOWS, META, PROFILES, SUPERSEDED, AUTHOR_TOTALS],
                 TransactionMode::ReadWrite,
             )
             .map_err(db::failed(OP))?;
@@ -46,6 +48,9 @@ impl Storage {
         let profiles = transaction.object_store(PROFILES).map_err(db::failed(OP))?;
         let superseded = transaction
             .object_store(SUPERSEDED)
+            .map_err(db::failed(OP))?;
+        let author_totals = transaction
+            .object_store(AUTHOR_TOTALS)
             .map_err(db::failed(OP))?;
         let mut stats = StatsRecord::read(&meta, OP).await?;
         let mut reads = Vec::with_capacity(ids.len());
@@ -59,6 +64,10 @@ impl Storage {
                 records.push(db::from_js::<EventRecord>(&value, EVENTS)?);
             }
         }
+        // Read in this transaction, so they stay exact even if an author's new event was stored
+        // since the events to delete were chosen.
+        let authors = records.iter().map(|record| record.author);
+        let mut totals = read_totals(&author_totals, authors, OP).await?;
         // Only an author's current profile is stored, so a stored profile event is it: its author
         // has no profile now, and the ids it superseded are forgotten (§5.1). Their keys are read
         // before any delete is queued: idb listens to a request only once it is awaited, so every
@@ -100,26 +109,15 @@ impl Storage {
         for delete in deletes {
             delete.await.map_err(db::failed(OP))?;
         }
-        // Looked up after the deletes, in the same transaction, so the totals stay exact even
-        // if an author's new event was stored since the scan.
-        let by_author = events.index(BY_AUTHOR).map_err(db::failed(OP))?;
-        let authors: HashSet<_> = records.iter().map(|r| r.author).collect();
-        let mut lookups = Vec::with_capacity(authors.len());
-        for author in authors {
-            let key = JsValue::from_str(&author.to_base64());
-            let first = by_author.get_key(Query::Key(key)).map_err(db::failed(OP))?;
-            lookups.push((author, first));
-        }
-        let mut emptied = HashSet::new();
-        for (author, first) in lookups {
-            if first.await.map_err(db::failed(OP))?.is_none() {
-                emptied.insert(author);
-            }
-        }
         for record in &records {
-            // An emptied author is taken off the count once, with its last record.
-            stats.remove(record, emptied.remove(&record.author), pruned);
+            let emptied = totals.get_mut(&record.author).is_some_and(|author| {
+                author.remove(record.size);
+                // An emptied author is taken off the count once, with its last record.
+                author.events == 0
+            });
+            stats.remove(record, emptied, pruned);
         }
+        write_totals(&author_totals, &totals, OP)?;
         meta.put(&db::to_js(&stats, META)?, None)
             .map_err(db::failed(OP))?
             .await

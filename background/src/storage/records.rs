@@ -134,6 +134,35 @@ pub struct SupersededRecord {
     pub author: PublicKey,
 }
 
+/// One row of `author_totals`: how many events and bytes of event JSON the store holds of one
+/// author (`storage/author_totals.rs`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthorTotalsRecord {
+    pub author: PublicKey,
+    pub events: u64,
+    pub bytes: u64,
+}
+
+impl AuthorTotalsRecord {
+    pub fn empty(author: PublicKey) -> Self {
+        Self {
+            author,
+            events: 0,
+            bytes: 0,
+        }
+    }
+
+    pub fn add(&mut self, size: u64) {
+        self.events += 1;
+        self.bytes += size;
+    }
+
+    pub fn remove(&mut self, size: u64) {
+        self.events = self.events.saturating_sub(1);
+        self.bytes = self.bytes.saturating_sub(size);
+    }
+}
+
 /// One row of `nicknames`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NicknameRecord {

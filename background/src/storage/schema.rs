@@ -6,7 +6,8 @@ use crate::db::{IndexSpec, StoreSpec};
 pub const DATABASE: &str = "phemossa";
 /// 1: events, follows, peers, meta. 2 (December 2026): profiles, superseded, nicknames. 3: the
 /// `events` index `terms`. 4: the `events` index `unindexed`. 5: blobs, and the `events` index `blobs`.
-pub const VERSION: u32 = 5;
+/// 6: author_totals.
+pub const VERSION: u32 = 6;
 
 pub const EVENTS: &str = "events";
 pub const FOLLOWS: &str = "follows";
@@ -16,8 +17,9 @@ pub const PROFILES: &str = "profiles";
 pub const SUPERSEDED: &str = "superseded";
 pub const NICKNAMES: &str = "nicknames";
 pub const BLOBS: &str = "blobs";
+pub const AUTHOR_TOTALS: &str = "author_totals";
 
-/// `events` index of each author's events, for counting distinct authors.
+/// `events` index of each author's events.
 pub const BY_AUTHOR: &str = "author";
 /// `events` index (author, type, timestamp, id): an author's posts in feed order.
 pub const FEED: &str = "feed";
@@ -45,7 +47,7 @@ pub const BLOBS_BY_STORED: &str = "stored";
 /// `superseded` index of the ids each author's profiles superseded.
 pub const SUPERSEDED_BY_AUTHOR: &str = "author";
 
-pub static STORES: [StoreSpec; 8] = [
+pub static STORES: [StoreSpec; 9] = [
     StoreSpec {
         name: EVENTS,
         key_path: "id",
@@ -161,5 +163,12 @@ pub static STORES: [StoreSpec; 8] = [
             key_path: &["stored"],
             multi_entry: false,
         }],
+    },
+    // Each author's stored events and bytes, kept exact with every insert and delete
+    // (`storage/author_totals.rs`): the stored limit per author reads one record, not every event.
+    StoreSpec {
+        name: AUTHOR_TOTALS,
+        key_path: "author",
+        indexes: &[],
     },
 ];

@@ -1,5 +1,5 @@
 //! Inserting validated events: each event, its follow record (if it is a follow or unfollow) and
-//! the updated totals, a whole batch in one transaction whose every await is one of its own
+//! the updated totals (the store's and its author's), a whole batch in one transaction whose every await is one of its own
 //! requests. One commit per batch rather than per event is what makes a sync's ingest fast; the
 //! batch is all or nothing, so a quota error loses nothing stored before it.
 
@@ -10,9 +10,12 @@ use phemossa_core::profile::supersedes;
 use phemossa_core::{Event, FollowRecord, PublicKey};
 use wasm_bindgen::JsValue;
 
+use super::author_totals::{read_totals, write_totals};
 use super::connection::Storage;
-use super::records::{EventRecord, ProfileRecord, StatsRecord, SupersededRecord, Terms, STATS_KEY};
-use super::schema::{BY_AUTHOR, EVENTS, FOLLOWS, META, PROFILES, SUPERSEDED};
+use super::records::{
+    AuthorTotalsRecord, EventRecord, ProfileRecord, StatsRecord, SupersededRecord, Terms, STATS_KEY,
+};
+use super::schema::{AUTHOR_TOTALS, EVENTS, FOLLOWS, META, PROFILES, SUPERSEDED};
 use crate::db;
 use crate::error::BackgroundError;
 
@@ -73,11 +76,14 @@ impl Storage {
         let transaction = self
             .db
             .transaction(
-                &[EVENTS, FOLLOWS, META, PROFILES, SUPERSEDED],
+                &[EVENTS, FOLLOWS, META, PROFILES, SUPERSEDED, AUTHOR_TOTALS],
                 TransactionMode::ReadWrite,
             )
             .map_err(db::failed(OP))?;
         let store = transaction.object_store(EVENTS).map_err(db::failed(OP))?;
+        let author_totals = transaction
+            .object_store(AUTHOR_TOTALS)
+            .map_err(db::failed(OP))?;
         let follows = transaction.object_store(FOLLOWS).map_err(db::failed(OP))?;
         let meta = transaction.object_store(META).map_err(db::failed(OP))?;
         let profiles = transaction.object_store(PROFILES).map_err(db::failed(OP))?;
@@ -110,28 +116,23 @@ impl Storage {
             });
         }
         let mut current = current_profiles(&profiles, events, &new).await?;
-        // Whether each author already has an event: the index's first key answers it at the
-        // cost of one lookup, where a count would walk every event the author has.
-        let by_author = store.index(BY_AUTHOR).map_err(db::failed(OP))?;
-        let mut author_lookups = Vec::new();
-        let mut authors = HashSet::new();
-        for (event, _) in events.iter().zip(&new).filter(|(_, new)| **new) {
-            if authors.insert(event.author) {
-                let key = JsValue::from_str(&event.author.to_base64());
-                let first = by_author.get_key(Query::Key(key)).map_err(db::failed(OP))?;
-                author_lookups.push((event.author, first));
-            }
-        }
-        let mut known_authors = HashSet::new();
-        for (author, first) in author_lookups {
-            if first.await.map_err(db::failed(OP))?.is_some() {
-                known_authors.insert(author);
-            }
-        }
+        // Each new event's author's totals; an author with none has no event stored yet, which
+        // the store's count of authors takes.
+        let authors: HashSet<PublicKey> = events
+            .iter()
+            .zip(&new)
+            .filter(|(_, new)| **new)
+            .map(|(event, _)| event.author)
+            .collect();
+        let mut totals = read_totals(&author_totals, authors, OP).await?;
         // The writes are not awaited one by one: a failed one aborts the transaction with its
         // error, which the commit reports; awaiting each would cost a wake-up per event.
         for (event, new) in events.iter().zip(new.iter_mut()).filter(|(_, new)| **new) {
             let record = EventRecord::from_event(event, terms);
+            // Asked before a replaced profile is taken off: its author keeps an event.
+            let new_author = totals
+                .get(&event.author)
+                .is_none_or(|author| author.events == 0);
             if let Some(profile) = event.as_profile() {
                 let candidate = (event.timestamp, event.id);
                 let replaced = match current.get(&event.author) {
@@ -149,6 +150,9 @@ impl Storage {
                         .map_err(db::failed(OP))?;
                     put_superseded(&superseded, held.id, held.author)?;
                     stats.replace(held.size);
+                    if let Some(author) = totals.get_mut(&held.author) {
+                        author.remove(held.size);
+                    }
                 }
                 let profile = ProfileRecord::from_event(event, profile, record.size);
                 profiles
@@ -164,8 +168,13 @@ impl Storage {
                     .add(&db::to_js(&follow, FOLLOWS)?, None)
                     .map_err(db::failed(OP))?;
             }
-            stats.add(&record, known_authors.insert(event.author));
+            let author = totals
+                .entry(event.author)
+                .or_insert_with(|| AuthorTotalsRecord::empty(event.author));
+            stats.add(&record, new_author);
+            author.add(record.size);
         }
+        write_totals(&author_totals, &totals, OP)?;
         meta.put(&db::to_js(&stats, META)?, None)
             .map_err(db::failed(OP))?;
         db::commit(transaction, OP).await?;

@@ -71,6 +71,26 @@ pub fn profile(author: &Identity, timestamp: u64, name: &str) -> Event {
     Event::create(author, timestamp, content).expect("valid profile")
 }
 
+/// Checks that each author's kept totals add up to the store's totals and to a recount of the
+/// events, and that no author without events keeps a record.
+pub async fn assert_author_totals_exact(storage: &phemossa_background::storage::Storage) {
+    let stats = storage.stats().await.expect("stats");
+    let totals = storage.author_totals().await.expect("author totals");
+    let events: u64 = totals.iter().map(|(_, events, _)| events).sum();
+    let bytes: u64 = totals.iter().map(|(_, _, bytes)| bytes).sum();
+    assert_eq!(
+        events, stats.events,
+        "author totals' events against the store's"
+    );
+    assert_eq!(
+        bytes, stats.bytes,
+        "author totals' bytes against the store's"
+    );
+    assert_eq!(totals.len() as u64, stats.authors, "authors with totals");
+    assert!(totals.iter().all(|(_, events, _)| *events > 0));
+    assert_eq!(stats.events, storage.count_events().await.expect("recount"));
+}
+
 /// Records every message a "port" is sent.
 pub struct Recorder {
     pub id: u64,
