@@ -108,7 +108,23 @@ test('mute, block, muted words and the daily limit keep out what the person chos
     const escaped = aKey.slice(0, 8).replace(/[+/]/g, '\\$&');
     await feedItem(bPopup, aFirst).getByRole('button', { name: new RegExp(escaped) }).first().click();
     const view = bPopup.getByRole('region', { name: /./ }).filter({ has: bPopup.getByRole('button', { name: 'Back' }) });
-    await view.getByRole('button', { name: 'Block', exact: true }).click();
+    // Block asks first; Escape and Cancel leave everything as it was. Each button says whose it
+    // is (aria-describedby), since the feed repeats them on every post.
+    const block = view.getByRole('button', { name: 'Block', exact: true });
+    const described = await block.evaluate((el) => el.getAttribute('aria-describedby')
+      .split(' ').map((id) => document.getElementById(id)?.textContent ?? '').join(' '));
+    assert.ok(described.includes(aKey.slice(0, 8)), `Block is described by whose it is: "${described}"`);
+    await block.click();
+    const ask = view.getByRole('group', { name: /^Block .*\?$/ });
+    await ask.getByRole('button', { name: 'Yes, block' }).waitFor();
+    await bPopup.keyboard.press('Escape');
+    await ask.waitFor({ state: 'detached' });
+    await block.click();
+    await ask.getByRole('button', { name: 'Cancel' }).click();
+    await ask.waitFor({ state: 'detached' });
+    assert.equal((await bPort.request({ method: 'get_keep_out' })).settings.people[aKey], undefined, 'nothing blocked yet');
+    await block.click();
+    await ask.getByRole('button', { name: 'Yes, block' }).click();
     await view.getByRole('button', { name: 'Unblock', exact: true }).waitFor();
     assert.equal(await view.getByRole('button', { name: /^(Un)?[Ff]ollow$/ }).count(), 0, 'no Follow while blocked');
     const following = await bPort.request({ method: 'get_following' });
