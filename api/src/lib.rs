@@ -66,6 +66,11 @@ pub enum Request {
         before: Option<FeedCursor>,
         limit: u32,
     },
+    /// The conversation the post `id` (hex) is part of: its root (the highest ancestor stored)
+    /// and every stored reply under it, as a tree in time order.
+    GetThread {
+        id: String,
+    },
     /// The newest stored posts (by anyone) holding every word of `query`, at most `limit`.
     SearchPosts {
         query: String,
@@ -232,6 +237,7 @@ pub enum Response {
     Followers(Vec<FollowerEntry>),
     Invite(InviteInfo),
     Found(SearchPage),
+    Thread(ThreadPage),
     KeepOut(KeepOutStatus),
     Blob(BlobData),
     /// The blob is not held yet; it is being fetched (a [`Push::BlobStored`] says when).
@@ -307,6 +313,40 @@ pub struct FeedItem {
     /// The user's muted word or phrase the post holds: pages show it behind "Show anyway".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub muted_word: Option<String>,
+    /// How many replies to it are stored (0 where not counted: pushes of new posts).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub replies: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// A conversation (`get_thread`): its root, then its replies depth first, each reply's own
+/// replies right after it, siblings oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadPage {
+    pub root: FeedItem,
+    /// The root itself replies to a post this browser does not hold.
+    pub root_is_reply: bool,
+    pub replies: Vec<ThreadReply>,
+    /// Replies left out because their author is muted or blocked (with the replies under them).
+    pub hidden: u32,
+    /// More replies are stored than one thread shows (`MAX_THREAD_REPLIES`).
+    pub cut_short: bool,
+}
+
+/// Most replies one thread answer carries: 250 replies of the largest posts (about 14.5 KB of
+/// JSON each) still fit one server message (`MAX_SERVER_MESSAGE_BYTES`), and more than a popup
+/// can usefully show at once.
+pub const MAX_THREAD_REPLIES: usize = 250;
+
+/// One reply in a thread; `item.reply_to` is its parent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadReply {
+    pub item: FeedItem,
+    /// 1 for a reply to the root, 2 for a reply to one of those, and so on.
+    pub depth: u32,
 }
 
 /// One image of a post in the feed: its blob and its description (the `img` element's alt).
@@ -413,6 +453,8 @@ pub enum ApiError {
     FollowSelf,
     /// The person to follow is blocked: unblock them first.
     FollowBlocked,
+    /// The post asked for is not stored here (never synced, or pruned).
+    PostNotFound,
     /// A mute, block, muted word or daily limit that cannot be kept, said in words.
     InvalidKeepOut {
         reason: String,
@@ -502,6 +544,10 @@ impl fmt::Display for ApiError {
             ),
             ApiError::Storage { reason } => write!(f, "Saving failed: {reason}."),
             ApiError::NotReady => write!(f, "Phemossa is still starting. Try again in a moment."),
+            ApiError::PostNotFound => write!(
+                f,
+                "That post is not in this browser: it was not synced here, or it was pruned."
+            ),
             ApiError::InvalidRequest { reason } => write!(f, "That request was refused: {reason}."),
             ApiError::Internal { reason } => write!(f, "Something went wrong inside Phemossa: {reason}."),
         }
@@ -722,7 +768,31 @@ mod tests {
             ],
             own: false,
             muted_word: None,
+            replies: u32::MAX,
         };
+        let thread = ServerMessage::Response {
+            id: 1,
+            result: Ok(Response::Thread(ThreadPage {
+                root: item.clone(),
+                root_is_reply: true,
+                replies: vec![
+                    ThreadReply {
+                        item: item.clone(),
+                        depth: u32::MAX,
+                    };
+                    MAX_THREAD_REPLIES
+                ],
+                hidden: u32::MAX,
+                cut_short: true,
+            })),
+        };
+        let json = thread.to_json();
+        assert!(
+            json.len() > MAX_SERVER_MESSAGE_BYTES * 3 / 4,
+            "the thread case is really large: {} bytes",
+            json.len()
+        );
+        assert_eq!(ServerMessage::from_json(&json).unwrap(), thread);
         let page = ServerMessage::Response {
             id: 1,
             result: Ok(Response::FeedPage(FeedPage {

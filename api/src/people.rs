@@ -93,6 +93,7 @@ mod tests {
             (31, "get_keep_out"),
             (32, "set_standing"),
             (33, "set_keep_out_settings"),
+            (34, "get_thread"),
         ] {
             let request = ClientMessage::from_json(line(&format!("{{\"id\":{id},\"request\"")))
                 .unwrap_or_else(|e| panic!("{method}: {e}"));
@@ -108,6 +109,12 @@ mod tests {
         };
         assert_eq!(people[0].name.as_deref(), Some("Ada"));
         assert_eq!(people[0].short, people[0].public_key.short());
+        let thread = ServerMessage::from_json(line("{\"kind\":\"response\",\"id\":34,")).unwrap();
+        assert!(matches!(
+            thread,
+            ServerMessage::Response { result: Ok(Response::Thread(page)), .. }
+                if page.replies.is_empty() && page.root.replies == 0 && !page.root_is_reply
+        ));
         let followers =
             ServerMessage::from_json(line("{\"kind\":\"response\",\"id\":23,")).unwrap();
         assert!(matches!(

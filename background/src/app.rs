@@ -12,6 +12,7 @@ use crate::error::BackgroundError;
 use crate::follow_state::FollowState;
 use crate::handlers::{
     archive, backup, blobs, feed, follows, keep_out, network, people, post, retention, stats,
+    thread,
 };
 use crate::identity::{self, IdentityStore};
 use crate::ingest::{Ingest, IngestReport};
@@ -181,6 +182,7 @@ impl App {
             Request::SearchPosts { query, limit } => {
                 feed::search_posts(user, storage, &query, limit).await
             }
+            Request::GetThread { id } => thread::thread(user, storage, &id).await,
             Request::Post {
                 text,
                 reply_to,

@@ -25,6 +25,7 @@ pub fn feed_item(post: StoredPost, me: &PublicKey, keep_out: &KeepOut) -> FeedIt
         mentions: post.mentions,
         reply_to: post.reply_to,
         images: post.images,
+        replies: 0,
     }
 }
 

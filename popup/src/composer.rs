@@ -1,5 +1,6 @@
 //! The "New post" box: the text, its character counter, pictures with their descriptions
-//! ("Add image", or pasted), and the Post button. Ctrl+Enter (Cmd+Enter) posts too. Pictures are
+//! ("Add image", or pasted), and the Post button. Ctrl+Enter (Cmd+Enter) posts too. In a thread
+//! it is the reply box: the textbox "Reply", a line saying whom it answers, and "Post reply". Pictures are
 //! scaled to at most 1,600 px on their long side and re-encoded here (`phemossa_ui::picture`),
 //! which drops their EXIF and GPS tags, before anything is stored or sent.
 
@@ -7,15 +8,21 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use dioxus::prelude::*;
 use dioxus::web::WebEventExt as _;
-use phemossa_api::{FeedImage, Request, Response};
+use phemossa_api::{FeedImage, FeedItem, Request, Response};
 use phemossa_core::limits::{MAX_ALT_CHARS, MAX_IMAGES_PER_POST, MAX_IMAGE_BYTES};
+use phemossa_core::EventId;
 use phemossa_ui::feed::{check_post, counter, merge_feed, CounterLevel};
 use phemossa_ui::picture::{chosen_files, pasted_files, reencode, Fit};
 use phemossa_ui::{failure_text, use_client, Alert, Status};
 
 use crate::feed::FeedState;
 
-const IMAGE_INPUT: &str = "post-images";
+/// The post a reply answers, and whom, in words ("Ada (VdpBEH78)").
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplyTo {
+    pub id: EventId,
+    pub whom: String,
+}
 /// Post images are at most this many pixels on their long side (docs/protocol.md §12.3).
 const LONG_SIDE: u32 = 1_600;
 
@@ -64,6 +71,7 @@ async fn add_images(
 async fn send(
     client: &phemossa_webext::PortClient,
     text: String,
+    reply_to: Option<EventId>,
     images: Vec<DraftImage>,
     mut progress: Signal<Option<String>>,
 ) -> Result<Response, phemossa_api::ApiError> {
@@ -90,16 +98,35 @@ async fn send(
     client
         .request(Request::Post {
             text,
-            reply_to: None,
+            reply_to: reply_to.map(|id| id.to_hex()),
             images: named,
         })
         .await
 }
 
-/// The "New post" box; a post that the background takes is added to `feed` at once.
+/// The "New post" box, or with `reply` the reply box; a post that the background takes is added
+/// to `feed` at once, and `on_posted` hears of it.
 #[component]
-pub fn Composer(feed: Signal<FeedState>) -> Element {
+pub fn Composer(
+    feed: Signal<FeedState>,
+    #[props(default)] reply: Option<ReplyTo>,
+    #[props(default)] on_posted: Option<EventHandler<FeedItem>>,
+) -> Element {
     let client = use_client();
+    // Ids of this box's parts: the feed's and a thread's boxes never share one.
+    let part = if reply.is_some() { "reply" } else { "post" };
+    let text_id = if reply.is_some() {
+        "reply-text"
+    } else {
+        "new-post"
+    };
+    let image_input = format!("{part}-images");
+    let (counter_id, hint_id, error_id) = (
+        format!("{part}-counter"),
+        format!("{part}-hint"),
+        format!("{part}-error"),
+    );
+    let reply_to = reply.as_ref().map(|reply| reply.id);
     let mut draft = use_signal(String::new);
     let mut error = use_signal(|| None::<String>);
     let mut posting = use_signal(|| false);
@@ -140,11 +167,14 @@ pub fn Composer(feed: Signal<FeedState>) -> Element {
         posting.set(true);
         let client = client.clone();
         spawn(async move {
-            match send(&client, text, pictures, progress).await {
+            match send(&client, text, reply_to, pictures, progress).await {
                 Ok(Response::Posted(item)) => {
                     draft.set(String::new());
                     images.set(Vec::new());
-                    feed.with_mut(|f| merge_feed(&mut f.items, [item]));
+                    feed.with_mut(|f| merge_feed(&mut f.items, [item.clone()]));
+                    if let Some(on_posted) = on_posted {
+                        on_posted.call(item);
+                    }
                 }
                 other => error.set(Some(failure_text(other))),
             }
@@ -166,18 +196,24 @@ pub fn Composer(feed: Signal<FeedState>) -> Element {
                     event.prevent_default();
                     submit.call(());
                 },
-                label { r#for: "new-post", class: "field-label", "New post" }
+                label { r#for: text_id, class: "field-label",
+                    if reply.is_some() { "Reply" } else { "New post" }
+                }
+                if let Some(reply) = reply.as_ref() {
+                    p { id: "{part}-target", class: "hint", "Replying to {reply.whom}" }
+                }
                 textarea {
-                    id: "new-post",
+                    id: text_id,
                     rows: 3,
-                    placeholder: "What would you like to say?",
+                    placeholder: if reply.is_some() { "Write your reply" } else { "What would you like to say?" },
                     value: "{draft}",
                     readonly: posting(),
                     aria_invalid: count.level == CounterLevel::Over || error().is_some(),
-                    aria_describedby: if error().is_some() {
-                        "post-counter post-hint post-error"
-                    } else {
-                        "post-counter post-hint"
+                    aria_describedby: match (reply.is_some(), error().is_some()) {
+                        (false, false) => format!("{counter_id} {hint_id}"),
+                        (false, true) => format!("{counter_id} {hint_id} {error_id}"),
+                        (true, false) => format!("{part}-target {counter_id} {hint_id}"),
+                        (true, true) => format!("{part}-target {counter_id} {hint_id} {error_id}"),
                     },
                     oninput: move |event: FormEvent| {
                         draft.set(event.value());
@@ -248,34 +284,34 @@ pub fn Composer(feed: Signal<FeedState>) -> Element {
                 }
                 div { class: "compose-footer",
                     label { class: "button secondary file-button",
-                        r#for: IMAGE_INPUT,
+                        r#for: "{image_input}",
                         "Add image"
                     }
                     input {
-                        id: IMAGE_INPUT,
+                        id: "{image_input}",
                         class: "visually-hidden",
                         r#type: "file",
                         multiple: true,
                         accept: "image/png,image/jpeg,image/webp,image/gif",
                         disabled: posting() || preparing() || images.read().len() >= MAX_IMAGES_PER_POST,
                         onchange: move |_| {
-                            let files = chosen_files(IMAGE_INPUT);
+                            let files = chosen_files(&image_input);
                             if !files.is_empty() {
                                 spawn(add_images(files, images, preparing, error));
                             }
                         },
                     }
-                    span { id: "post-hint", class: "hint", "{shortcut_hint()}" }
-                    span { id: "post-counter", class: counter_class, "{count.text}" }
+                    span { id: "{hint_id}", class: "hint", "{shortcut_hint()}" }
+                    span { id: "{counter_id}", class: counter_class, "{count.text}" }
                     button {
                         r#type: "submit",
                         class: "button primary",
                         disabled: posting() || preparing(),
                         aria_busy: posting(),
-                        "Post"
+                        if reply.is_some() { "Post reply" } else { "Post" }
                     }
                 }
-                Alert { message: error(), id: "post-error" }
+                Alert { message: error(), id: error_id.clone() }
             }
         }
     }

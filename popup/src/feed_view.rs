@@ -5,7 +5,7 @@
 use dioxus::prelude::*;
 use phemossa_api::{BlobPurpose, FeedImage, FeedItem, Request, Response};
 use phemossa_core::keys::BlobHash;
-use phemossa_core::PublicKey;
+use phemossa_core::{EventId, PublicKey};
 use phemossa_ui::feed::merge_feed;
 use phemossa_ui::{
     ask_picture, failure_text, use_client, Alert, KeepOutButtons, People, PersonName, RetryAlert,
@@ -14,12 +14,20 @@ use phemossa_ui::{
 
 use crate::feed::{load_first_page, FeedState, PAGE};
 
+/// A thread to open: the post it was opened from, and whether to reply to that post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThreadOpen {
+    pub id: EventId,
+    pub reply: bool,
+}
+
 /// The feed, newest first, with "Load older posts" when there are more.
 #[component]
 pub fn FeedView(
     feed: Signal<FeedState>,
     people: People,
     on_open: EventHandler<PublicKey>,
+    on_thread: EventHandler<ThreadOpen>,
 ) -> Element {
     let client = use_client();
     let mut loading_older = use_signal(|| false);
@@ -85,7 +93,7 @@ pub fn FeedView(
                 ul { class: "posts", role: "list", aria_label: "Feed",
                     for item in state.items.iter() {
                         li { key: "{item.id}", class: if item.own { "post card own" } else { "post card" },
-                            PostBody { item: item.clone(), people, on_open }
+                            PostBody { item: item.clone(), people, on_open, on_thread }
                         }
                     }
                 }
@@ -110,11 +118,27 @@ pub fn FeedView(
 
 /// A post as the feed and the search results show it: who wrote it (a button that opens their
 /// view), when, Mute and Block for others' posts, and its text; a post holding a muted word
-/// shows only a line saying so until "Show anyway".
+/// shows only a line saying so until "Show anyway". With `on_thread`, "Reply" and, for a post in
+/// a conversation shown outside it (not `in_thread`), a button opening the thread ("3 replies",
+/// or "Thread" for a reply).
 #[component]
-pub fn PostBody(item: FeedItem, people: People, on_open: EventHandler<PublicKey>) -> Element {
+pub fn PostBody(
+    item: FeedItem,
+    people: People,
+    on_open: EventHandler<PublicKey>,
+    #[props(default)] on_thread: Option<EventHandler<ThreadOpen>>,
+    #[props(default)] in_thread: bool,
+) -> Element {
     let author = item.author;
+    let id = item.id;
     let mut shown_anyway = use_signal(|| false);
+    let thread_label = match (item.replies, item.reply_to.is_some()) {
+        _ if in_thread => None,
+        (0, false) => None,
+        (0, true) => Some("Thread".to_owned()),
+        (1, _) => Some("1 reply".to_owned()),
+        (n, _) => Some(format!("{n} replies")),
+    };
     rsx! {
         div { class: "post-meta",
             button {
@@ -141,6 +165,24 @@ pub fn PostBody(item: FeedItem, people: People, on_open: EventHandler<PublicKey>
             }
         } else {
             PostContent { item: item.clone(), people }
+        }
+        if let Some(on_thread) = on_thread {
+            div { class: "post-actions",
+                button {
+                    r#type: "button",
+                    class: "link small",
+                    onclick: move |_| on_thread.call(ThreadOpen { id, reply: true }),
+                    "Reply"
+                }
+                if let Some(label) = thread_label {
+                    button {
+                        r#type: "button",
+                        class: "link small",
+                        onclick: move |_| on_thread.call(ThreadOpen { id, reply: false }),
+                        "{label}"
+                    }
+                }
+            }
         }
     }
 }

@@ -16,6 +16,7 @@ mod following_view;
 mod network_line;
 mod options_page;
 mod people_view;
+mod thread_view;
 
 use dioxus::prelude::*;
 use phemossa_api::{FollowerEntry, FollowingEntry, Push, Topic};
@@ -31,13 +32,14 @@ use wasm_bindgen::prelude::*;
 use crate::backup_reminder::{load_backup_status, BackupReminder};
 use crate::composer::Composer;
 use crate::feed::{load_first_page, FeedState};
-use crate::feed_view::FeedView;
+use crate::feed_view::{FeedView, ThreadOpen};
 use crate::following_view::{load_following, FollowingView};
 use crate::network_line::NetworkLine;
 use crate::options_page::open_options_page;
 use crate::people_view::{
     load_followers, load_keep_out, load_people, FollowersView, PersonView, SearchView,
 };
+use crate::thread_view::ThreadView;
 
 /// The pushes the popup shows as they come.
 const TOPICS: &[Topic] = &[
@@ -65,6 +67,9 @@ fn App() -> Element {
     let mut people = use_signal(Directory::default);
     // The person whose view is open, in place of the feed.
     let mut person = use_signal(|| None::<PublicKey>);
+    // The conversation open in place of the feed, and a tick for posts that may belong to it.
+    let mut thread = use_signal(|| None::<ThreadOpen>);
+    let mut arrived = use_signal(|| 0u64);
     let backup = use_signal(|| None::<phemossa_api::BackupStatus>);
     let network = use_network_watch();
 
@@ -86,8 +91,17 @@ fn App() -> Element {
         let client = push_client.clone();
         async move {
             match push {
-                Push::FeedAdded(items) => feed.with_mut(|f| merge_feed(&mut f.items, items)),
-                Push::FeedReset => load_first_page(client, feed, true).await,
+                Push::FeedAdded(items) => {
+                    if thread.peek().is_some() && items.iter().any(|item| item.reply_to.is_some()) {
+                        arrived += 1;
+                    }
+                    feed.with_mut(|f| merge_feed(&mut f.items, items))
+                }
+                Push::FeedReset => {
+                    // Sent when whom the user keeps out changed: an open thread follows too.
+                    arrived += 1;
+                    load_first_page(client, feed, true).await
+                }
                 Push::Following(entries) => {
                     following.set(Some(entries));
                     // Someone newly followed may have a profile already stored.
@@ -122,7 +136,20 @@ fn App() -> Element {
             RestartNotice {}
             main { class: "popup",
                 {connection.gate(|info| rsx! {
-                    if let Some(key) = person() {
+                    if let Some(open) = thread() {
+                        ThreadView {
+                            key: "{open.id}-{open.reply}",
+                            open,
+                            feed,
+                            people,
+                            changed: arrived,
+                            on_open: move |key| {
+                                thread.set(None);
+                                person.set(Some(key));
+                            },
+                            on_close: move |()| thread.set(None),
+                        }
+                    } else if let Some(key) = person() {
                         PersonView {
                             public_key: key,
                             me: info.public_key,
@@ -138,7 +165,12 @@ fn App() -> Element {
                         }
                         Composer { feed }
                         // Reading comes first: the feed sits right under the composer.
-                        FeedView { feed, people, on_open: move |key| person.set(Some(key)) }
+                        FeedView {
+                            feed,
+                            people,
+                            on_open: move |key| person.set(Some(key)),
+                            on_thread: move |open| thread.set(Some(open)),
+                        }
                         SearchView { people, on_open: move |key| person.set(Some(key)) }
                         FollowingView { following, people, on_open: move |key| person.set(Some(key)) }
                         FollowersView {

@@ -70,12 +70,26 @@ pub fn counter(text: &str) -> Counter {
 }
 
 /// Merges `new` into `items`: one entry per id (a newer copy replaces the old), newest first
-/// by (timestamp, id) descending, the feed's order.
+/// by (timestamp, id) descending, the feed's order. A post new to `items` that replies to one of
+/// them adds one to that post's count of replies; a copy that was not counted (a push says 0)
+/// keeps the count the page had.
 pub fn merge_feed(items: &mut Vec<FeedItem>, new: impl IntoIterator<Item = FeedItem>) {
-    for item in new {
+    for mut item in new {
         match items.iter_mut().find(|existing| existing.id == item.id) {
-            Some(existing) => *existing = item,
-            None => items.push(item),
+            Some(existing) => {
+                if item.replies == 0 {
+                    item.replies = existing.replies;
+                }
+                *existing = item;
+            }
+            None => {
+                if let Some(parent) = item.reply_to {
+                    if let Some(parent) = items.iter_mut().find(|p| p.id == parent) {
+                        parent.replies += 1;
+                    }
+                }
+                items.push(item);
+            }
         }
     }
     items.sort_by_key(|item| Reverse((item.timestamp, item.id)));
@@ -99,7 +113,24 @@ mod tests {
             images: vec![],
             own: true,
             muted_word: None,
+            replies: 0,
         }
+    }
+
+    #[test]
+    fn a_new_reply_counts_on_its_post_once_and_an_uncounted_copy_keeps_the_count() {
+        let mut items = vec![item(1, 1, "root")];
+        items[0].replies = 2;
+        let mut answer = item(2, 2, "answer");
+        answer.reply_to = Some(EventId::from_bytes([1; 32]));
+        merge_feed(&mut items, [answer.clone()]);
+        assert_eq!(items[1].replies, 3);
+        merge_feed(&mut items, [answer, item(1, 1, "root")]);
+        assert_eq!(
+            items[1].replies, 3,
+            "a repeat is not a new reply; a push keeps the count"
+        );
+        assert_eq!(items.len(), 2);
     }
 
     #[test]

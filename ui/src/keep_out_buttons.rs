@@ -34,11 +34,7 @@ pub fn KeepOutButtons(
     let described =
         use_hook(|| format!("keep-out-who-{}", INSTANCES.fetch_add(1, Ordering::Relaxed)));
     let standing = people.read().standing(&public_key);
-    let label = people.read().label(&public_key);
-    let whose = match &label.name {
-        Some(name) => format!("{name} ({})", label.fingerprint),
-        None => label.fingerprint.clone(),
-    };
+    let whose = people.read().label(&public_key).with_fingerprint();
     // Captures only signals, so it is Copy and both buttons can hold it.
     let set = move |client: PortClient, next: Option<Standing>| {
         if busy() {

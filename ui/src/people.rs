@@ -48,6 +48,15 @@ impl Label {
     pub fn display(&self) -> &str {
         self.name.as_deref().unwrap_or(&self.fingerprint)
     }
+
+    /// The name with the fingerprint ("Ada (VdpBEH78)"), or the fingerprint alone: whom a
+    /// control or line is about, in words, never by name alone.
+    pub fn with_fingerprint(&self) -> String {
+        match &self.name {
+            Some(name) => format!("{name} ({})", self.fingerprint),
+            None => self.fingerprint.clone(),
+        }
+    }
 }
 
 impl Directory {

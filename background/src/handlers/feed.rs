@@ -1,7 +1,8 @@
 //! GetFeed: the page of the user's feed (the user and whom they follow) older than a cursor; and
-//! SearchPosts: the newest stored posts holding every word of a query.
+//! SearchPosts: the newest stored posts holding every word of a query. Each post says how many
+//! replies to it are stored.
 
-use phemossa_api::{ApiError, FeedPage, Response, SearchPage, MAX_FEED_PAGE};
+use phemossa_api::{ApiError, FeedItem, FeedPage, Response, SearchPage, MAX_FEED_PAGE};
 use phemossa_core::{search, FeedCursor};
 
 use crate::feed_items::feed_item;
@@ -19,13 +20,15 @@ pub async fn page(
     let me = user.public_key();
     let authors = user.feed_authors();
     let page = storage.feed_page(&authors, before, limit).await?;
-    let keep_out = user.keep_out().borrow();
-    Ok(Response::FeedPage(FeedPage {
-        items: page
-            .items
+    let items = {
+        let keep_out = user.keep_out().borrow();
+        page.items
             .into_iter()
             .map(|post| feed_item(post, &me, &keep_out))
-            .collect(),
+            .collect()
+    };
+    Ok(Response::FeedPage(FeedPage {
+        items: with_reply_counts(storage, items).await?,
         next: page.next,
     }))
 }
@@ -40,15 +43,30 @@ pub async fn search_posts(
     let limit = limit.clamp(1, MAX_FEED_PAGE) as usize;
     let me = user.public_key();
     let found = storage.search_posts(&search::words(query), limit).await?;
-    let keep_out = user.keep_out().borrow();
-    Ok(Response::Found(SearchPage {
+    let items = {
+        let keep_out = user.keep_out().borrow();
         // People the user muted or blocked are not found either.
-        items: found
+        found
             .posts
             .into_iter()
             .filter(|post| !keep_out.hides(&post.author))
             .map(|post| feed_item(post, &me, &keep_out))
-            .collect(),
+            .collect()
+    };
+    Ok(Response::Found(SearchPage {
+        items: with_reply_counts(storage, items).await?,
         cut_short: found.cut_short,
     }))
+}
+
+/// `items` with how many replies each has stored: one count per post, in one transaction.
+async fn with_reply_counts(
+    storage: &Storage,
+    mut items: Vec<FeedItem>,
+) -> Result<Vec<FeedItem>, ApiError> {
+    let ids: Vec<_> = items.iter().map(|item| item.id).collect();
+    for (item, count) in items.iter_mut().zip(storage.reply_counts(&ids).await?) {
+        item.replies = count;
+    }
+    Ok(items)
 }

@@ -13,3 +13,4 @@ pub mod people;
 pub mod post;
 pub mod retention;
 pub mod stats;
+pub mod thread;

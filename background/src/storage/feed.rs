@@ -106,11 +106,21 @@ impl StoredPost {
     /// The post of an `events` record read from an index of posts.
     pub(super) fn from_value(value: &JsValue) -> Result<StoredPost, BackgroundError> {
         let record: EventRecord = db::from_js(value, EVENTS)?;
-        let post = record.post.ok_or_else(|| BackgroundError::CorruptRecord {
+        let id = record.id;
+        Self::of(record).ok_or_else(|| BackgroundError::CorruptRecord {
             store: EVENTS,
-            reason: format!("post {} has no post fields", record.id),
-        })?;
-        Ok(StoredPost {
+            reason: format!("post {id} has no post fields"),
+        })
+    }
+
+    /// The post of any `events` record; `None` if it is another kind of event.
+    pub(super) fn of_record(value: &JsValue) -> Result<Option<StoredPost>, BackgroundError> {
+        Ok(Self::of(db::from_js(value, EVENTS)?))
+    }
+
+    fn of(record: EventRecord) -> Option<StoredPost> {
+        let post = record.post?;
+        Some(StoredPost {
             id: record.id,
             author: record.author,
             timestamp: record.timestamp,

@@ -18,6 +18,7 @@ mod room;
 mod schema;
 mod search;
 mod sync;
+mod thread;
 mod write;
 
 pub use connection::Storage;
@@ -26,3 +27,4 @@ pub use meta::{BackupRecord, PeerRecord};
 pub use records::{EventRecord, NicknameRecord, ProfileRecord, Terms};
 pub use schema::{DATABASE, STORES, VERSION};
 pub use search::{Found, MAX_SEARCH_SCAN};
+pub use thread::StoredThread;

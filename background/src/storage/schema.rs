@@ -6,8 +6,8 @@ use crate::db::{IndexSpec, StoreSpec};
 pub const DATABASE: &str = "phemossa";
 /// 1: events, follows, peers, meta. 2 (December 2026): profiles, superseded, nicknames. 3: the
 /// `events` index `terms`. 4: the `events` index `unindexed`. 5: blobs, and the `events` index `blobs`.
-/// 6: author_totals.
-pub const VERSION: u32 = 6;
+/// 6: author_totals. 7: the `events` index `replies`.
+pub const VERSION: u32 = 7;
 
 pub const EVENTS: &str = "events";
 pub const FOLLOWS: &str = "follows";
@@ -36,6 +36,9 @@ pub const UNINDEXED: &str = "unindexed";
 /// `events` multi-entry index of the blobs each event names (a post's images): while one is
 /// stored, the sweep keeps the blob.
 pub const EVENT_BLOBS: &str = "blobs";
+/// `events` index (reply_to, timestamp) of the posts that reply to another: a post's replies in
+/// time order (`storage/thread.rs`). Sparse: a post that replies to nothing has no key in it.
+pub const REPLIES: &str = "replies";
 /// `follows` index of the records a key wrote.
 pub const BY_FOLLOWER: &str = "follower";
 /// `follows` index of the records naming a key as followee: who follows it.
@@ -86,6 +89,11 @@ pub static STORES: [StoreSpec; 9] = [
                 name: EVENT_BLOBS,
                 key_path: &["blobs"],
                 multi_entry: true,
+            },
+            IndexSpec {
+                name: REPLIES,
+                key_path: &["post.reply_to", "timestamp"],
+                multi_entry: false,
             },
         ],
     },

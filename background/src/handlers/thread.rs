@@ -1,0 +1,64 @@
+//! GetThread: the conversation a post is part of, from the highest ancestor this browser holds
+//! down through every stored reply, as a tree in time order. Replies by people the user muted or
+//! blocked are left out with everything under them, and counted.
+
+use std::collections::{HashMap, HashSet};
+
+use phemossa_api::{ApiError, FeedItem, Response, ThreadPage, ThreadReply, MAX_THREAD_REPLIES};
+use phemossa_core::EventId;
+
+use crate::feed_items::feed_item;
+use crate::storage::{Storage, StoredPost};
+use crate::user::User;
+
+pub async fn thread(user: &User, storage: &Storage, id_text: &str) -> Result<Response, ApiError> {
+    let id =
+        EventId::from_hex(id_text.trim(), "post id").map_err(|error| ApiError::InvalidRequest {
+            reason: error.to_string(),
+        })?;
+    let stored = storage
+        .thread(&id, MAX_THREAD_REPLIES)
+        .await?
+        .ok_or(ApiError::PostNotFound)?;
+    let me = user.public_key();
+    let keep_out = user.keep_out().borrow();
+    // Levels come parent before child, so one pass keeps a reply only under a kept parent.
+    let mut kept = HashSet::from([stored.root.id]);
+    let mut children: HashMap<EventId, Vec<StoredPost>> = HashMap::new();
+    let mut hidden = 0;
+    for reply in stored.replies {
+        let parent = reply.reply_to.unwrap_or(stored.root.id);
+        if kept.contains(&parent) && !keep_out.hides(&reply.author) {
+            kept.insert(reply.id);
+            children.entry(parent).or_default().push(reply);
+        } else {
+            hidden += 1;
+        }
+    }
+    let item = |post: StoredPost, children: &HashMap<EventId, Vec<StoredPost>>| FeedItem {
+        replies: children.get(&post.id).map_or(0, |c| c.len() as u32),
+        ..feed_item(post, &me, &keep_out)
+    };
+    // Depth first, siblings oldest first (each level was read in that order).
+    let mut replies = Vec::with_capacity(kept.len() - 1);
+    let mut stack: Vec<(StoredPost, u32)> = children
+        .get(&stored.root.id)
+        .map(|c| c.iter().rev().map(|post| (post.clone(), 1)).collect())
+        .unwrap_or_default();
+    while let Some((post, depth)) = stack.pop() {
+        if let Some(under) = children.get(&post.id) {
+            stack.extend(under.iter().rev().map(|child| (child.clone(), depth + 1)));
+        }
+        replies.push(ThreadReply {
+            item: item(post, &children),
+            depth,
+        });
+    }
+    Ok(Response::Thread(ThreadPage {
+        root: item(stored.root, &children),
+        root_is_reply: stored.root_is_reply,
+        replies,
+        hidden,
+        cut_short: stored.cut_short,
+    }))
+}
