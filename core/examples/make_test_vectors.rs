@@ -8,7 +8,9 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use ed25519_dalek::{Signer as _, SigningKey};
 use phemossa_core::event::canonical_bytes;
-use phemossa_core::{BlobHash, Content, Event, Identity, ImagePost, Post, PostImage, Profile};
+use phemossa_core::{
+    BlobHash, Content, Event, EventId, Identity, ImagePost, Post, PostImage, Profile, Reaction,
+};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -53,6 +55,14 @@ fn sign_unchecked(seed: u8, timestamp: u64, content: &Content) -> Value {
             "reply_to": p.post.reply_to.map(|id| id.to_hex()),
             "images": p.images.iter().map(|i| json!({"blob": i.blob.to_hex(), "alt": i.alt})).collect::<Vec<_>>(),
         }),
+        Content::Delete { targets } => json!({
+            "targets": targets.iter().map(|id| id.to_hex()).collect::<Vec<_>>(),
+        }),
+        Content::Reaction(r) => json!({
+            "target": r.target.to_hex(),
+            "target_author": r.target_author.to_base64(),
+            "emoji": r.emoji,
+        }),
     };
     json!({
         "v": 1, "id": hex::encode(id), "type": content.type_name(), "author": author.to_base64(),
@@ -84,6 +94,27 @@ fn image_post(text: &str, images: &[(&str, &str)]) -> Content {
             })
             .collect(),
     })
+}
+
+fn delete(targets: &[EventId]) -> Content {
+    Content::Delete {
+        targets: targets.to_vec(),
+    }
+}
+
+fn reaction(target: &Event, emoji: &str) -> Content {
+    Content::Reaction(Reaction {
+        target: target.id,
+        target_author: target.author,
+        emoji: emoji.into(),
+    })
+}
+
+/// Distinct made-up ids, for deletes of many events.
+fn some_ids(count: usize) -> Vec<EventId> {
+    (0..count)
+        .map(|n| EventId::from_bytes(Sha256::digest((n as u64).to_be_bytes()).into()))
+        .collect()
 }
 
 fn valid(name: &str, event: &Event) -> Value {
@@ -185,6 +216,15 @@ fn main() {
     )
     .unwrap();
     let photos_json: Value = serde_json::from_str(&photos.to_json()).unwrap();
+
+    // Deletions and reactions (protocol.md §5.2, §5.3).
+    let delete_hello = Event::create(&alice, t + 12_000, delete(&[hello.id])).unwrap();
+    let delete_many = Event::create(&alice, t + 13_000, delete(&some_ids(100))).unwrap();
+    let heart = Event::create(&bob, t + 14_000, reaction(&hello, "❤️")).unwrap();
+    // A family of four with skin tones: one grapheme of many code points joined by ZWJ.
+    let family = Event::create(&alice, t + 15_000, reaction(&reply, "👩🏽‍👩🏽‍👧🏽‍👦🏽")).unwrap();
+    let letter = Event::create(&bob, t + 16_000, reaction(&hello, "é")).unwrap();
+    let heart_json: Value = serde_json::from_str(&heart.to_json()).unwrap();
 
     let base: Value = serde_json::from_str(&hello.to_json()).unwrap();
     let edit = |f: &dyn Fn(&mut Value)| {
@@ -304,7 +344,7 @@ fn main() {
         ),
         invalid(
             "unknown type",
-            edit(&|v| v["type"] = json!("reaction")),
+            edit(&|v| v["type"] = json!("poll")),
             "unknown_type",
         ),
         invalid(
@@ -523,6 +563,86 @@ fn main() {
                 v.to_string()
             },
             "malformed_id",
+        ),
+        valid("delete of one event", &delete_hello),
+        valid("delete of 100 events", &delete_many),
+        valid("reaction with an emoji of two code points", &heart),
+        valid(
+            "reaction with one grapheme of many code points (ZWJ sequence)",
+            &family,
+        ),
+        valid("reaction with a letter", &letter),
+        invalid(
+            "delete naming no event",
+            sign_unchecked(1, t, &delete(&[])).to_string(),
+            "delete_targets",
+        ),
+        invalid(
+            "delete naming 101 events",
+            sign_unchecked(1, t, &delete(&some_ids(101))).to_string(),
+            "delete_targets",
+        ),
+        invalid(
+            "delete naming one event twice",
+            sign_unchecked(1, t, &delete(&[hello.id, hello.id])).to_string(),
+            "delete_targets",
+        ),
+        invalid(
+            "delete target not 64 hex characters",
+            sign_unchecked(1, t, &delete(&[hello.id]))
+                .to_string()
+                .replace(&hello.id.to_hex(), "abc"),
+            "malformed_id",
+        ),
+        invalid(
+            "reaction of two emoji",
+            sign_unchecked(2, t, &reaction(&hello, "👍👍")).to_string(),
+            "invalid_emoji",
+        ),
+        invalid(
+            "reaction that is empty",
+            sign_unchecked(2, t, &reaction(&hello, "")).to_string(),
+            "invalid_emoji",
+        ),
+        invalid(
+            "reaction that is a space",
+            sign_unchecked(2, t, &reaction(&hello, " ")).to_string(),
+            "invalid_emoji",
+        ),
+        invalid(
+            "reaction that is a control character",
+            sign_unchecked(2, t, &reaction(&hello, "\u{7}")).to_string(),
+            "invalid_emoji",
+        ),
+        invalid(
+            "reaction whose target author is not a key",
+            {
+                let mut v = heart_json.clone();
+                v["content"]["target_author"] = json!(not_a_point);
+                v.to_string()
+            },
+            "invalid_key",
+        ),
+        invalid(
+            "reaction without its target author",
+            {
+                let mut v = heart_json.clone();
+                v["content"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("target_author");
+                v.to_string()
+            },
+            "malformed_content",
+        ),
+        invalid(
+            "reaction emoji changed after signing",
+            {
+                let mut v = heart_json.clone();
+                v["content"]["emoji"] = json!("👎");
+                v.to_string()
+            },
+            "id_mismatch",
         ),
         invalid(
             "image description changed after signing",

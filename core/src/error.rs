@@ -129,6 +129,19 @@ pub enum Error {
     ImageCount { count: usize, max: usize },
     #[error("an image description has {chars} characters, more than the {max}-character limit")]
     AltTooLong { chars: usize, max: usize },
+    /// A `delete` that names no event, more than the limit, or one event twice.
+    #[error("a delete names {reason}; it must name 1 to {max} different events")]
+    DeleteTargets { reason: String, max: usize },
+    /// A delete naming an event this node stores that is not its author's (protocol.md §5.2).
+    #[error("a delete names event {target}, which is not its author's")]
+    DeleteNotOwn { target: String },
+    /// A reaction naming a stored event whose author is not its `target_author` (§5.3).
+    #[error("a reaction names event {target} as someone else's")]
+    ReactionTargetMismatch { target: String },
+    /// A reaction that is not one grapheme (an emoji, a letter) of at most the byte limit, or is
+    /// white space or a control character.
+    #[error("a reaction must be one emoji or other single character: {reason}")]
+    InvalidEmoji { reason: String },
     #[error("blob message is malformed: {reason}")]
     MalformedBlobMessage { reason: String },
     #[error("blob is {bytes} bytes, more than the {max}-byte limit for {what}")]
@@ -199,6 +212,10 @@ impl Error {
             Error::MalformedInvite { .. } => "malformed_invite",
             Error::ImageCount { .. } => "image_count",
             Error::AltTooLong { .. } => "alt_too_long",
+            Error::DeleteTargets { .. } => "delete_targets",
+            Error::DeleteNotOwn { .. } => "delete_not_own",
+            Error::ReactionTargetMismatch { .. } => "reaction_target_mismatch",
+            Error::InvalidEmoji { .. } => "invalid_emoji",
             Error::MalformedBlobMessage { .. } => "malformed_blob_message",
             Error::BlobTooLarge { .. } => "blob_too_large",
             Error::BlobHashMismatch { .. } => "blob_hash_mismatch",

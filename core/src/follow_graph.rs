@@ -28,7 +28,11 @@ impl FollowRecord {
         let (followee, follows) = match &event.content {
             Content::Follow { followee } => (*followee, true),
             Content::Unfollow { followee } => (*followee, false),
-            Content::Post(_) | Content::ImagePost(_) | Content::Profile(_) => return None,
+            Content::Post(_)
+            | Content::ImagePost(_)
+            | Content::Profile(_)
+            | Content::Delete { .. }
+            | Content::Reaction(_) => return None,
         };
         Some(FollowRecord {
             id: event.id,

@@ -49,3 +49,11 @@ pub const MAX_ALT_CHARS: usize = 300;
 
 /// Largest blob of any kind: what a node serves or fetches at most.
 pub const MAX_BLOB_BYTES: u64 = MAX_IMAGE_BYTES;
+
+/// Most events one `delete` names: 100 ids are 6.5 KB of JSON, inside the 8 KiB event limit
+/// with room to spare, and more than a person removes at once by hand.
+pub const MAX_DELETE_TARGETS: usize = 100;
+
+/// Longest reaction, in bytes of UTF-8: one grapheme, however many code points it joins (a
+/// family emoji with skin tones is about 40 bytes; longer clusters are no emoji a person picks).
+pub const MAX_EMOJI_BYTES: usize = 64;

@@ -14,7 +14,15 @@ pub const DISCONNECT_THRESHOLD: u32 = 10;
 
 /// Error codes an honest peer can cause: events of a newer format it relays, or an author clock
 /// ahead of ours. They are counted and dropped, but never lead to a disconnect.
-const EXCUSABLE: [&str; 3] = ["timestamp_in_future", "unsupported_version", "unknown_type"];
+const EXCUSABLE: [&str; 5] = [
+    "timestamp_in_future",
+    "unsupported_version",
+    "unknown_type",
+    // Judged against what the receiver stores (protocol.md §5.2, §5.3): a sender that does
+    // not hold the event named cannot know.
+    "delete_not_own",
+    "reaction_target_mismatch",
+];
 
 /// Whether an error is one an honest peer can cause (see [`EXCUSABLE`]).
 pub fn is_excusable(error: &Error) -> bool {
@@ -127,7 +135,7 @@ mod tests {
         let mut score = PeerScore::default();
         for _ in 0..100 {
             score.invalid_event(&Error::UnknownType {
-                type_name: "reaction".into(),
+                type_name: "poll".into(),
             });
             score.invalid_event(&Error::TimestampInFuture {
                 timestamp: 2,

@@ -34,6 +34,18 @@ pub fn canonical_bytes(author: &PublicKey, timestamp: u64, content: &Content) ->
         Content::Follow { followee } | Content::Unfollow { followee } => {
             out.extend_from_slice(followee.as_bytes());
         }
+        Content::Delete { targets } => {
+            out.push(targets.len() as u8);
+            for target in targets {
+                out.extend_from_slice(target.as_bytes());
+            }
+        }
+        Content::Reaction(reaction) => {
+            out.extend_from_slice(reaction.target.as_bytes());
+            out.extend_from_slice(reaction.target_author.as_bytes());
+            out.push(reaction.emoji.len() as u8);
+            out.extend_from_slice(reaction.emoji.as_bytes());
+        }
         Content::Profile(profile) => {
             for text in [&profile.name, &profile.about] {
                 out.extend_from_slice(&(text.len() as u32).to_be_bytes());

@@ -1,4 +1,4 @@
-//! The event model: what a validated event is, and the five kinds this version knows.
+//! The event model: what a validated event is, and the seven kinds this version knows.
 //!
 //! An [`Event`] value exists only after validation ([`Event::from_json`]) or signing
 //! ([`Event::create`]), so holding one proves its id, signature and limits were checked.
@@ -44,6 +44,23 @@ pub enum Content {
     /// of its own (not a field of `post`), so every `post` id and vector stays as it was and an
     /// older node refuses it as `unknown_type`, which is excused (docs/protocol.md §1, §8.6).
     ImagePost(ImagePost),
+    /// The author withdraws events of theirs, named by id: every node drops them, keeps this
+    /// tombstone and never stores or fetches them again (docs/protocol.md §5.2). Ids of other
+    /// authors' events are ignored: an author can only delete their own.
+    Delete {
+        targets: Vec<EventId>,
+    },
+    /// One emoji in answer to an event (docs/protocol.md §5.3); withdrawn by deleting it.
+    Reaction(Reaction),
+}
+
+/// A reaction: the event answered, whose it is (so it reaches that person without their
+/// holding the event), and the emoji, one grapheme.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reaction {
+    pub target: EventId,
+    pub target_author: PublicKey,
+    pub emoji: String,
 }
 
 /// A post and its images. Its text may be empty: the images say something.
@@ -76,6 +93,8 @@ impl Content {
             Content::Unfollow { .. } => "unfollow",
             Content::Profile(_) => "profile",
             Content::ImagePost(_) => "image_post",
+            Content::Delete { .. } => "delete",
+            Content::Reaction(_) => "reaction",
         }
     }
 
@@ -87,6 +106,8 @@ impl Content {
             Content::Unfollow { .. } => 3,
             Content::Profile(_) => 4,
             Content::ImagePost(_) => 5,
+            Content::Delete { .. } => 6,
+            Content::Reaction(_) => 7,
         }
     }
 }
@@ -111,6 +132,21 @@ impl Event {
         match &self.content {
             Content::ImagePost(post) => &post.images,
             _ => &[],
+        }
+    }
+
+    /// The ids a `delete` withdraws.
+    pub fn deleted(&self) -> &[EventId] {
+        match &self.content {
+            Content::Delete { targets } => targets,
+            _ => &[],
+        }
+    }
+
+    pub fn as_reaction(&self) -> Option<&Reaction> {
+        match &self.content {
+            Content::Reaction(reaction) => Some(reaction),
+            _ => None,
         }
     }
 

@@ -3,12 +3,14 @@
 
 use super::canonical::compute_id;
 use super::verified::VerifiedIds;
-use super::wire::{FollowJson, ImagePostJson, PostJson, ProfileJson, RawEvent};
-use super::{Content, Event, ImagePost, Post, PostImage};
+use super::wire::{
+    DeleteJson, FollowJson, ImagePostJson, PostJson, ProfileJson, RawEvent, ReactionJson,
+};
+use super::{Content, Event, ImagePost, Post, PostImage, Reaction};
 use crate::keys::{BlobHash, EventId, PublicKey, Signature};
 use crate::limits::{
-    EVENT_VERSION, MAX_ALT_CHARS, MAX_CLOCK_SKEW_MS, MAX_EVENT_BYTES, MAX_IMAGES_PER_POST,
-    MAX_MENTIONS, MAX_POST_CHARS, MAX_TIMESTAMP_MS,
+    EVENT_VERSION, MAX_ALT_CHARS, MAX_CLOCK_SKEW_MS, MAX_DELETE_TARGETS, MAX_EMOJI_BYTES,
+    MAX_EVENT_BYTES, MAX_IMAGES_PER_POST, MAX_MENTIONS, MAX_POST_CHARS, MAX_TIMESTAMP_MS,
 };
 use crate::profile::Profile;
 use crate::Error;
@@ -178,6 +180,27 @@ fn parse_content(kind: &str, json: &str) -> Result<Content, Error> {
                 avatar,
             }))
         }
+        "delete" => {
+            let json: DeleteJson =
+                serde_json::from_str(json).map_err(|e| malformed("delete", e))?;
+            // Counted before any id is read.
+            check_delete_count(json.targets.len())?;
+            let targets = json
+                .targets
+                .iter()
+                .map(|id| EventId::from_hex(id, "delete target"))
+                .collect::<Result<Vec<_>, Error>>()?;
+            Ok(Content::Delete { targets })
+        }
+        "reaction" => {
+            let json: ReactionJson =
+                serde_json::from_str(json).map_err(|e| malformed("reaction", e))?;
+            Ok(Content::Reaction(Reaction {
+                target: EventId::from_hex(&json.target, "reaction target")?,
+                target_author: PublicKey::from_base64(&json.target_author, "target_author")?,
+                emoji: json.emoji,
+            }))
+        }
         other => Err(Error::UnknownType {
             type_name: other.chars().take(64).collect(),
         }),
@@ -205,6 +228,99 @@ fn read_post(text: String, mentions: &[String], reply_to: Option<&str>) -> Resul
         mentions,
         reply_to,
     })
+}
+
+/// 1 to 100 ids.
+fn check_delete_count(count: usize) -> Result<(), Error> {
+    if count == 0 || count > MAX_DELETE_TARGETS {
+        return Err(Error::DeleteTargets {
+            reason: format!("{count} events"),
+            max: MAX_DELETE_TARGETS,
+        });
+    }
+    Ok(())
+}
+
+/// 1 to 100 different ids.
+fn check_delete(targets: &[EventId]) -> Result<(), Error> {
+    check_delete_count(targets.len())?;
+    let mut seen = std::collections::HashSet::with_capacity(targets.len());
+    if let Some(twice) = targets.iter().find(|id| !seen.insert(**id)) {
+        return Err(Error::DeleteTargets {
+            reason: format!("event {twice} twice"),
+            max: MAX_DELETE_TARGETS,
+        });
+    }
+    Ok(())
+}
+
+/// One emoji or other single character, by the grammar of docs/protocol.md §3: elements joined
+/// by ZERO WIDTH JOINER, each a pair of regional indicators (a flag) or a base character
+/// followed by modifiers (variation selectors, skin tones, the keycap mark, tag characters).
+/// Not Unicode's grapheme segmentation (UAX #29): its rules change with Unicode versions, and
+/// nodes on different versions would then disagree on which reactions are valid; this grammar
+/// is fixed, and every emoji a picker offers fits it. (It also costs the browser build none of
+/// the 27 KB of segmentation tables.)
+pub fn check_emoji(emoji: &str) -> Result<(), Error> {
+    let invalid = |reason: String| Error::InvalidEmoji { reason };
+    if emoji.len() > MAX_EMOJI_BYTES {
+        return Err(invalid(format!(
+            "it is {} bytes, more than {MAX_EMOJI_BYTES}",
+            emoji.len()
+        )));
+    }
+    if emoji.is_empty() {
+        return Err(invalid("it is empty".into()));
+    }
+    let mut chars = emoji.chars().peekable();
+    loop {
+        // One element: a flag, or a base character and its modifiers.
+        let Some(first) = chars.next() else {
+            return Err(invalid("it ends with a joiner".into()));
+        };
+        if is_regional_indicator(first) {
+            if !chars.next().is_some_and(is_regional_indicator) {
+                return Err(invalid("a flag needs two regional indicators".into()));
+            }
+        } else if first.is_whitespace() || first.is_control() || is_invisible(first) {
+            return Err(invalid(format!(
+                "U+{:04X} is white space, a control or an invisible character",
+                first as u32
+            )));
+        } else if first == ZWJ || is_emoji_modifier(first) {
+            return Err(invalid(format!(
+                "U+{:04X} cannot start a character",
+                first as u32
+            )));
+        }
+        while chars.next_if(|c| is_emoji_modifier(*c)).is_some() {}
+        match chars.next() {
+            None => return Ok(()),
+            Some(ZWJ) => continue,
+            Some(_) => return Err(invalid("it is more than one character".into())),
+        }
+    }
+}
+
+/// ZERO WIDTH JOINER, which joins emoji into one (a family, a profession).
+const ZWJ: char = '\u{200D}';
+
+/// Format characters that show nothing: zero-width spaces and joiners, direction marks and
+/// embeddings, invisible operators, the byte order mark.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+fn is_regional_indicator(c: char) -> bool {
+    ('\u{1F1E6}'..='\u{1F1FF}').contains(&c)
+}
+
+/// What may follow a base character within one: variation selectors, skin tones, the keycap
+/// mark and tag characters (subdivision flags).
+fn is_emoji_modifier(c: char) -> bool {
+    matches!(c,
+        '\u{FE00}'..='\u{FE0F}' | '\u{1F3FB}'..='\u{1F3FF}' | '\u{20E3}' | '\u{E0020}'..='\u{E007F}')
 }
 
 /// 1 to 4 images: an `image_post` without one is a `post`.
@@ -262,6 +378,8 @@ pub(super) fn check_content(author: &PublicKey, content: &Content) -> Result<(),
             }
         }
         Content::Profile(profile) => profile.check()?,
+        Content::Delete { targets } => check_delete(targets)?,
+        Content::Reaction(reaction) => check_emoji(&reaction.emoji)?,
     }
     Ok(())
 }
@@ -278,4 +396,55 @@ fn check_timestamp(timestamp: u64, now_ms: u64) -> Result<(), Error> {
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_emoji;
+
+    #[test]
+    fn every_kind_of_emoji_a_picker_offers_is_one_character() {
+        for emoji in [
+            "❤️",
+            "👍",
+            "👍🏽",
+            "🇫🇷",
+            "1️⃣",
+            "👩‍👩‍👧‍👦",
+            "👩🏽‍👩🏽‍👧🏽‍👦🏽",
+            "🏴󠁧󠁢󠁥󠁮󠁧󠁿",
+            "🧑‍🚀",
+            "é",
+            "a",
+            "☺",
+            "苔",
+        ] {
+            assert_eq!(check_emoji(emoji), Ok(()), "{emoji:?}");
+        }
+    }
+
+    #[test]
+    fn two_characters_blanks_controls_and_stray_marks_are_refused() {
+        for emoji in [
+            "",
+            " ",
+            "\u{7}",
+            "👍👍",
+            "ab",
+            "🇫",
+            "🇫🇷🇩🇪",
+            "\u{200D}👍",
+            "👍\u{200D}",
+            "\u{FE0F}",
+            "e\u{301}",
+            "\u{FEFF}",
+            "\u{200B}",
+            "\u{202E}",
+            "\u{3000}",
+        ] {
+            let refused = check_emoji(emoji).unwrap_err();
+            assert_eq!(refused.code(), "invalid_emoji", "{emoji:?}");
+        }
+        assert!(check_emoji(&"👍\u{FE0F}".repeat(9)).is_err(), "too long");
+    }
 }

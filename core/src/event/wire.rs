@@ -57,6 +57,20 @@ pub(super) struct FollowJson {
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub(super) struct DeleteJson {
+    pub targets: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ReactionJson {
+    pub target: String,
+    pub target_author: String,
+    pub emoji: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct ProfileJson {
     pub name: String,
     pub about: String,
@@ -94,6 +108,14 @@ fn content_json(content: &Content) -> String {
         Content::Follow { followee } | Content::Unfollow { followee } => {
             serde_json::to_string(&followee_json(followee))
         }
+        Content::Delete { targets } => serde_json::to_string(&DeleteJson {
+            targets: targets.iter().map(|id| id.to_hex()).collect(),
+        }),
+        Content::Reaction(reaction) => serde_json::to_string(&ReactionJson {
+            target: reaction.target.to_hex(),
+            target_author: reaction.target_author.to_base64(),
+            emoji: reaction.emoji.clone(),
+        }),
         Content::Profile(profile) => serde_json::to_string(&ProfileJson {
             name: profile.name.clone(),
             about: profile.about.clone(),
