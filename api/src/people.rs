@@ -94,6 +94,7 @@ mod tests {
             (32, "set_standing"),
             (33, "set_keep_out_settings"),
             (34, "get_thread"),
+            (35, "delete_posts"),
         ] {
             let request = ClientMessage::from_json(line(&format!("{{\"id\":{id},\"request\"")))
                 .unwrap_or_else(|e| panic!("{method}: {e}"));
@@ -114,6 +115,11 @@ mod tests {
             thread,
             ServerMessage::Response { result: Ok(Response::Thread(page)), .. }
                 if page.replies.is_empty() && page.root.replies == 0 && !page.root_is_reply
+        ));
+        let deleted = ServerMessage::from_json(line("{\"kind\":\"response\",\"id\":35,")).unwrap();
+        assert!(matches!(
+            deleted,
+            ServerMessage::Response { result: Ok(Response::Deleted(ids)), .. } if ids.len() == 1
         ));
         let followers =
             ServerMessage::from_json(line("{\"kind\":\"response\",\"id\":23,")).unwrap();

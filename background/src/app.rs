@@ -183,6 +183,7 @@ impl App {
                 feed::search_posts(user, storage, &query, limit).await
             }
             Request::GetThread { id } => thread::thread(user, storage, &id).await,
+            Request::DeletePosts { ids } => post::delete(user, storage, changes, &ids).await,
             Request::Post {
                 text,
                 reply_to,

@@ -46,6 +46,10 @@ pub struct IngestReport {
     pub held_back: usize,
     /// Valid, but refused: their author is blocked.
     pub blocked: usize,
+    /// Valid alone, but refused against what is stored: a delete naming another author's event,
+    /// a reaction naming an event as someone else's (protocol.md §5.2, §5.3). Counted as
+    /// refused input, never blamed on the peer that relayed them.
+    pub refused: Vec<(EventId, phemossa_core::Error)>,
 }
 
 /// Longest a batch write waits for page requests to be answered first: a page's read waits for
@@ -333,6 +337,58 @@ impl Ingest {
         })
     }
 
+    /// Drops the deletes and reactions that name a stored event (or one of the batch) whose
+    /// author is not theirs to name (protocol.md §5.2, §5.3).
+    async fn check_named<'a>(
+        &self,
+        events: Cow<'a, [Event]>,
+    ) -> Result<(Cow<'a, [Event]>, Vec<(EventId, phemossa_core::Error)>), BackgroundError> {
+        let named: Vec<EventId> = events
+            .iter()
+            .flat_map(|event| {
+                let reacted = event.as_reaction().map(|reaction| reaction.target);
+                event.deleted().iter().copied().chain(reacted)
+            })
+            .collect();
+        if named.is_empty() {
+            return Ok((events, Vec::new()));
+        }
+        let mut authors = self.storage.authors_of(&named).await?;
+        for event in events.iter() {
+            authors.entry(event.id).or_insert(event.author);
+        }
+        let fault = |event: &Event| -> Option<phemossa_core::Error> {
+            if let Some(target) = event
+                .deleted()
+                .iter()
+                .find(|target| authors.get(*target).is_some_and(|a| *a != event.author))
+            {
+                return Some(phemossa_core::Error::DeleteNotOwn {
+                    target: target.to_hex(),
+                });
+            }
+            let reaction = event.as_reaction()?;
+            authors
+                .get(&reaction.target)
+                .is_some_and(|author| *author != reaction.target_author)
+                .then(|| phemossa_core::Error::ReactionTargetMismatch {
+                    target: reaction.target.to_hex(),
+                })
+        };
+        let mut refused = Vec::new();
+        let mut kept = Vec::with_capacity(events.len());
+        for event in events.iter() {
+            match fault(event) {
+                Some(error) => refused.push((event.id, error)),
+                None => kept.push(event.clone()),
+            }
+        }
+        if refused.is_empty() {
+            return Ok((events, refused));
+        }
+        Ok((Cow::Owned(kept), refused))
+    }
+
     /// How many events of each `(author, day_start)` the store holds, from the memory of recent
     /// counts where it has one. IndexedDB's `count` walks the whole range, an author-day of a
     /// busy author thousands of entries: counting each at every batch halved the store bench's
@@ -384,15 +440,26 @@ impl Ingest {
     pub async fn ingest_json(&self, messages: &[Vec<u8>]) -> Result<IngestReport, BackgroundError> {
         let now = clock::now_ms();
         let (mut valid, mut rejected) = (Vec::new(), Vec::new());
+        let mut index_of = HashMap::new();
         for (index, bytes) in messages.iter().enumerate() {
             match Event::from_json_remembering(bytes, now, &self.verified) {
-                Ok(event) => valid.push(event),
+                Ok(event) => {
+                    index_of.entry(event.id).or_insert(index);
+                    valid.push(event);
+                }
                 Err(error) => rejected.push((index, error)),
             }
         }
         self.rejected
             .set(self.rejected.get() + rejected.len() as u64);
         let mut report = self.ingest(&valid).await?;
+        // Refused against the store: said by line, as validation's refusals are.
+        for (id, error) in std::mem::take(&mut report.refused) {
+            if let Some(index) = index_of.get(&id) {
+                rejected.push((*index, error));
+            }
+        }
+        rejected.sort_by_key(|(index, _)| *index);
         report.rejected = rejected;
         Ok(report)
     }
@@ -405,7 +472,11 @@ impl Ingest {
         let _writing = self.writing.lock().await;
         let mut report = IngestReport::default();
         let sifted = self.keep_out(events).await?;
-        let events: &[Event] = &sifted.events;
+        let (events, refused) = self.check_named(sifted.events).await?;
+        self.rejected
+            .set(self.rejected.get() + refused.len() as u64);
+        report.refused = refused;
+        let events: &[Event] = &events;
         if !events.is_empty() {
             self.storage.check_room("storing events").await?;
         }
@@ -413,6 +484,8 @@ impl Ingest {
         report.blocked = sifted.blocked;
         let mut added = Vec::new();
         let mut following_changed = false;
+        // A delete of someone in the feed took posts out of it: pages load it again.
+        let mut feed_withdrawn = false;
         let mut followers_changed = false;
         let mut profiles = Vec::new();
         let mut failure = None;
@@ -438,6 +511,14 @@ impl Ingest {
                 }
                 report.stored += 1;
                 self.count_stored(event);
+                if !event.deleted().is_empty() {
+                    feed_withdrawn |= event.author == me
+                        || self
+                            .user
+                            .follows()
+                            .borrow()
+                            .is_following(&me, &event.author);
+                }
                 if let Some(record) = FollowRecord::from_event(event) {
                     if record.follower == me {
                         following_changed |= self.user.follows().borrow_mut().apply(record);
@@ -469,6 +550,9 @@ impl Ingest {
         }
         if following_changed {
             self.changes.following_changed();
+        }
+        if feed_withdrawn {
+            self.changes.push(Push::FeedReset);
         }
         // What changed is pushed after the store took it; a failed read only costs the push
         // (pages load it all again on their next open).

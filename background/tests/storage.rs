@@ -13,9 +13,10 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 /// Every object store of the schema, as the browser lists them (sorted).
-const STORE_NAMES: [&str; 9] = [
+const STORE_NAMES: [&str; 10] = [
     "author_totals",
     "blobs",
+    "deleted",
     "events",
     "follows",
     "meta",

@@ -64,6 +64,44 @@ pub async fn publish(
     Ok(Response::Posted(item))
 }
 
+/// Withdraws posts of the user's: signs a delete naming `ids` (1 to 100, each a stored event
+/// of the user's), stores it (which drops the posts, `storage/write.rs`), gossips it and has
+/// every page load its feed again.
+pub async fn delete(
+    user: &User,
+    storage: &Storage,
+    changes: &Changes,
+    ids: &[String],
+) -> Result<Response, ApiError> {
+    let ids = ids
+        .iter()
+        .map(|id| EventId::from_hex(id.trim(), "post id"))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| ApiError::InvalidRequest {
+            reason: error.to_string(),
+        })?;
+    let me = user.public_key();
+    let authors = storage.authors_of(&ids).await?;
+    if let Some(id) = ids.iter().find(|id| authors.get(*id) != Some(&me)) {
+        return Err(ApiError::InvalidRequest {
+            reason: format!("post {id} is not one of yours stored here"),
+        });
+    }
+    let event = Event::create(
+        &user.identity(),
+        clock::now_ms(),
+        Content::Delete { targets: ids },
+    )
+    .map_err(|error| ApiError::InvalidRequest {
+        reason: error.to_string(),
+    })?;
+    storage.insert(&event).await?;
+    changes.announce(&event);
+    changes.stored();
+    changes.push(Push::FeedReset);
+    Ok(Response::Deleted(event.deleted().to_vec()))
+}
+
 /// Stores a picture for a post the page re-encoded: a PNG, JPEG, WebP or GIF of at most 1 MiB.
 /// It is kept while a post names it; one no post names goes with the next retention sweep.
 pub async fn store_image(storage: &Storage, base64: &str) -> Result<Response, ApiError> {

@@ -14,6 +14,7 @@ mod people;
 mod prune;
 mod read;
 mod records;
+mod removal;
 mod room;
 mod schema;
 mod search;

@@ -3,16 +3,15 @@
 //! transaction: a failure leaves
 //! everything as it was.
 
-use idb::{Query, TransactionMode};
+use idb::TransactionMode;
 use phemossa_core::EventId;
 use wasm_bindgen::JsValue;
 
 use super::author_totals::{read_totals, write_totals};
 use super::connection::Storage;
 use super::records::{EventRecord, StatsRecord};
-use super::schema::{
-    AUTHOR_TOTALS, EVENTS, FOLLOWS, META, PROFILES, SUPERSEDED, SUPERSEDED_BY_AUTHOR,
-};
+use super::removal::RemovalStores;
+use super::schema::{AUTHOR_TOTALS, DELETED, EVENTS, FOLLOWS, META, PROFILES, SUPERSEDED};
 use crate::db;
 use crate::error::BackgroundError;
 
@@ -38,17 +37,27 @@ impl Storage {
         let transaction = self
             .db
             .transaction(
-                &[EVENTS, FOLLOWS, META, PROFILES, SUPERSEDED, AUTHOR_TOTALS],
+                &[
+                    EVENTS,
+                    FOLLOWS,
+                    META,
+                    PROFILES,
+                    SUPERSEDED,
+                    AUTHOR_TOTALS,
+                    DELETED,
+                ],
                 TransactionMode::ReadWrite,
             )
             .map_err(db::failed(OP))?;
-        let events = transaction.object_store(EVENTS).map_err(db::failed(OP))?;
-        let follows = transaction.object_store(FOLLOWS).map_err(db::failed(OP))?;
-        let meta = transaction.object_store(META).map_err(db::failed(OP))?;
-        let profiles = transaction.object_store(PROFILES).map_err(db::failed(OP))?;
-        let superseded = transaction
-            .object_store(SUPERSEDED)
-            .map_err(db::failed(OP))?;
+        let store = |name| transaction.object_store(name).map_err(db::failed(OP));
+        let stores = RemovalStores {
+            events: store(EVENTS)?,
+            follows: store(FOLLOWS)?,
+            profiles: store(PROFILES)?,
+            superseded: store(SUPERSEDED)?,
+            deleted: store(DELETED)?,
+        };
+        let meta = store(META)?;
         let author_totals = transaction
             .object_store(AUTHOR_TOTALS)
             .map_err(db::failed(OP))?;
@@ -56,7 +65,7 @@ impl Storage {
         let mut reads = Vec::with_capacity(ids.len());
         for id in ids {
             let key = JsValue::from_str(&id.to_hex());
-            reads.push(events.get(key).map_err(db::failed(OP))?);
+            reads.push(stores.events.get(key).map_err(db::failed(OP))?);
         }
         let mut records = Vec::new();
         for read in reads {
@@ -68,44 +77,8 @@ impl Storage {
         // since the events to delete were chosen.
         let authors = records.iter().map(|record| record.author);
         let mut totals = read_totals(&author_totals, authors, OP).await?;
-        // Only an author's current profile is stored, so a stored profile event is it: its author
-        // has no profile now, and the ids it superseded are forgotten (§5.1). Their keys are read
-        // before any delete is queued: idb listens to a request only once it is awaited, so every
-        // request queued must be awaited in order with no other await between.
-        let mut forgotten = Vec::new();
-        for record in records.iter().filter(|record| record.kind == "profile") {
-            let author = JsValue::from_str(&record.author.to_base64());
-            let replaced = superseded
-                .index(SUPERSEDED_BY_AUTHOR)
-                .map_err(db::failed(OP))?
-                .get_all_keys(Some(Query::Key(author.clone())), None)
-                .map_err(db::failed(OP))?
-                .await
-                .map_err(db::failed(OP))?;
-            forgotten.push((author, replaced));
-        }
-        let mut deletes = Vec::with_capacity(records.len() * 2);
-        for record in &records {
-            let key = JsValue::from_str(&record.id.to_hex());
-            deletes.push(
-                events
-                    .delete(Query::Key(key.clone()))
-                    .map_err(db::failed(OP))?,
-            );
-            // A follow or unfollow event's record carries the event's id; for a post this
-            // deletes nothing.
-            deletes.push(follows.delete(Query::Key(key)).map_err(db::failed(OP))?);
-        }
-        for (author, replaced) in forgotten {
-            deletes.push(
-                profiles
-                    .delete(Query::Key(author))
-                    .map_err(db::failed(OP))?,
-            );
-            for id in replaced {
-                deletes.push(superseded.delete(Query::Key(id)).map_err(db::failed(OP))?);
-            }
-        }
+        let forgotten = stores.forgotten(&records, OP).await?;
+        let deletes = stores.queue(&records, forgotten, OP)?;
         for delete in deletes {
             delete.await.map_err(db::failed(OP))?;
         }

@@ -1,5 +1,7 @@
 //! Reads other than the feed: one event's JSON, the follow records a key wrote or is named in,
-//! the totals.
+//! the totals, whose stored events are.
+
+use std::collections::HashMap;
 
 use idb::Query;
 use phemossa_api::StorageStats;
@@ -92,5 +94,31 @@ impl Storage {
             .await
             .map_err(db::failed(OP))?;
         Ok(u64::from(count))
+    }
+
+    /// The author of each of `ids` that is stored: what a delete or a reaction naming them is
+    /// checked against (protocol.md §5.2, §5.3).
+    pub async fn authors_of(
+        &self,
+        ids: &[EventId],
+    ) -> Result<HashMap<EventId, PublicKey>, BackgroundError> {
+        const OP: &str = "reading whose events are named";
+        let store = self.read_only(EVENTS, OP)?;
+        let mut reads = Vec::with_capacity(ids.len());
+        for id in ids {
+            reads.push(
+                store
+                    .get(JsValue::from_str(&id.to_hex()))
+                    .map_err(db::failed(OP))?,
+            );
+        }
+        let mut authors = HashMap::new();
+        for read in reads {
+            if let Some(value) = read.await.map_err(db::failed(OP))? {
+                let record: EventRecord = db::from_js(&value, EVENTS)?;
+                authors.insert(record.id, record.author);
+            }
+        }
+        Ok(authors)
     }
 }

@@ -163,6 +163,20 @@ impl AuthorTotalsRecord {
     }
 }
 
+/// One row of `deleted`: an id a delete withdrew (protocol.md §5.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletedRecord {
+    pub id: EventId,
+    /// The delete's author: only an event of theirs under `id` is refused.
+    pub author: PublicKey,
+    /// The delete event that named it.
+    pub by: EventId,
+    /// An event of `author` under `id` was seen (stored and removed, or refused), so the id is
+    /// really theirs: syncs count it as held. Until then a delete naming someone else's id
+    /// (which a node that does not hold it cannot tell) stops nothing from being fetched.
+    pub confirmed: bool,
+}
+
 /// One row of `nicknames`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NicknameRecord {

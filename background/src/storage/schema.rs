@@ -6,8 +6,8 @@ use crate::db::{IndexSpec, StoreSpec};
 pub const DATABASE: &str = "phemossa";
 /// 1: events, follows, peers, meta. 2 (December 2026): profiles, superseded, nicknames. 3: the
 /// `events` index `terms`. 4: the `events` index `unindexed`. 5: blobs, and the `events` index `blobs`.
-/// 6: author_totals. 7: the `events` index `replies`.
-pub const VERSION: u32 = 7;
+/// 6: author_totals. 7: the `events` index `replies`. 8: deleted.
+pub const VERSION: u32 = 8;
 
 pub const EVENTS: &str = "events";
 pub const FOLLOWS: &str = "follows";
@@ -18,6 +18,7 @@ pub const SUPERSEDED: &str = "superseded";
 pub const NICKNAMES: &str = "nicknames";
 pub const BLOBS: &str = "blobs";
 pub const AUTHOR_TOTALS: &str = "author_totals";
+pub const DELETED: &str = "deleted";
 
 /// `events` index of each author's events.
 pub const BY_AUTHOR: &str = "author";
@@ -47,10 +48,13 @@ pub const BY_FOLLOWEE: &str = "followee";
 /// `blobs` index of when each blob was stored (ms since the epoch).
 pub const BLOBS_BY_STORED: &str = "stored";
 
+/// `deleted` index of the targets each delete event tombstoned.
+pub const DELETED_BY: &str = "by";
+
 /// `superseded` index of the ids each author's profiles superseded.
 pub const SUPERSEDED_BY_AUTHOR: &str = "author";
 
-pub static STORES: [StoreSpec; 9] = [
+pub static STORES: [StoreSpec; 10] = [
     StoreSpec {
         name: EVENTS,
         key_path: "id",
@@ -178,5 +182,18 @@ pub static STORES: [StoreSpec; 9] = [
         name: AUTHOR_TOTALS,
         key_path: "author",
         indexes: &[],
+    },
+    // Ids withdrawn by a delete of their author (protocol.md §5.2), each with that author and
+    // the delete that named it (`storage/write.rs`): an event arriving later under such an id
+    // by that author is not stored; once one was seen to be (`confirmed`), a sync counts the id
+    // as held and never fetches it again.
+    StoreSpec {
+        name: DELETED,
+        key_path: "id",
+        indexes: &[IndexSpec {
+            name: DELETED_BY,
+            key_path: &["by"],
+            multi_entry: false,
+        }],
     },
 ];

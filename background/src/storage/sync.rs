@@ -10,8 +10,8 @@ use phemossa_sync::{Cursor, Scope};
 use wasm_bindgen::{JsCast as _, JsValue};
 
 use super::connection::Storage;
-use super::records::EventRecord;
-use super::schema::{AUTHOR_TIMESTAMP, EVENTS, SUPERSEDED, TIMESTAMP};
+use super::records::{DeletedRecord, EventRecord};
+use super::schema::{AUTHOR_TIMESTAMP, DELETED, EVENTS, SUPERSEDED, TIMESTAMP};
 use crate::db;
 use crate::error::BackgroundError;
 
@@ -94,13 +94,16 @@ impl Storage {
         Ok(out)
     }
 
-    /// Those of `ids` that are neither stored nor superseded profiles, in the order given. A
-    /// superseded profile counts as held, so a peer that still lists it never gets it fetched
-    /// again (protocol.md §5.1).
+    /// Those of `ids` that are neither stored, superseded profiles nor withdrawn by their
+    /// author, in the order given. A superseded profile or a deleted event counts as held, so a
+    /// peer that still lists it never gets it fetched again (protocol.md §5.1, §5.2).
     pub async fn missing_ids(&self, ids: &[EventId]) -> Result<Vec<EventId>, BackgroundError> {
         let transaction = self
             .db
-            .transaction(&[EVENTS, SUPERSEDED], idb::TransactionMode::ReadOnly)
+            .transaction(
+                &[EVENTS, SUPERSEDED, DELETED],
+                idb::TransactionMode::ReadOnly,
+            )
             .map_err(db::failed(FIND_OP))?;
         let events = transaction
             .object_store(EVENTS)
@@ -108,20 +111,32 @@ impl Storage {
         let superseded = transaction
             .object_store(SUPERSEDED)
             .map_err(db::failed(FIND_OP))?;
+        let deleted = transaction
+            .object_store(DELETED)
+            .map_err(db::failed(FIND_OP))?;
         // Every request is made before the first is awaited, so the transaction serves them in
         // one go instead of one event-loop turn each.
         let mut requests = Vec::with_capacity(ids.len());
         for id in ids {
             let key = JsValue::from_str(&id.to_hex());
             let stored = events.get_key(key.clone()).map_err(db::failed(FIND_OP))?;
-            let replaced = superseded.get_key(key).map_err(db::failed(FIND_OP))?;
-            requests.push((*id, stored, replaced));
+            let replaced = superseded
+                .get_key(key.clone())
+                .map_err(db::failed(FIND_OP))?;
+            let withdrawn = deleted.get(key).map_err(db::failed(FIND_OP))?;
+            requests.push((*id, stored, replaced, withdrawn));
         }
         let mut missing = Vec::new();
-        for (id, stored, replaced) in requests {
+        for (id, stored, replaced, withdrawn) in requests {
             let stored = stored.await.map_err(db::failed(FIND_OP))?.is_some();
             let replaced = replaced.await.map_err(db::failed(FIND_OP))?.is_some();
-            if !stored && !replaced {
+            // Only a confirmed tombstone counts (§5.2): a delete naming another author's id
+            // must not stop that event from being fetched.
+            let withdrawn = match withdrawn.await.map_err(db::failed(FIND_OP))? {
+                Some(value) => db::from_js::<DeletedRecord>(&value, DELETED)?.confirmed,
+                None => false,
+            };
+            if !stored && !replaced && !withdrawn {
                 missing.push(id);
             }
         }

@@ -1,21 +1,25 @@
 //! Inserting validated events: each event, its follow record (if it is a follow or unfollow) and
-//! the updated totals (the store's and its author's), a whole batch in one transaction whose every await is one of its own
-//! requests. One commit per batch rather than per event is what makes a sync's ingest fast; the
+//! the updated totals (the store's and its author's), a whole batch in one transaction whose
+//! every await is one of its own requests. A delete (protocol.md §5.2) writes its tombstones
+//! and removes its author's stored targets in the same transaction; an event a delete of its
+//! author withdrew is not stored. One commit per batch rather than per event is what makes a sync's ingest fast; the
 //! batch is all or nothing, so a quota error loses nothing stored before it.
 
 use std::collections::{HashMap, HashSet};
 
 use idb::{ObjectStore, Query, TransactionMode};
 use phemossa_core::profile::supersedes;
-use phemossa_core::{Event, FollowRecord, PublicKey};
+use phemossa_core::{Event, EventId, FollowRecord, PublicKey};
 use wasm_bindgen::JsValue;
 
 use super::author_totals::{read_totals, write_totals};
 use super::connection::Storage;
 use super::records::{
-    AuthorTotalsRecord, EventRecord, ProfileRecord, StatsRecord, SupersededRecord, Terms, STATS_KEY,
+    AuthorTotalsRecord, DeletedRecord, EventRecord, ProfileRecord, StatsRecord, SupersededRecord,
+    Terms, STATS_KEY,
 };
-use super::schema::{AUTHOR_TOTALS, EVENTS, FOLLOWS, META, PROFILES, SUPERSEDED};
+use super::removal::RemovalStores;
+use super::schema::{AUTHOR_TOTALS, DELETED, EVENTS, FOLLOWS, META, PROFILES, SUPERSEDED};
 use crate::db;
 use crate::error::BackgroundError;
 
@@ -76,57 +80,156 @@ impl Storage {
         let transaction = self
             .db
             .transaction(
-                &[EVENTS, FOLLOWS, META, PROFILES, SUPERSEDED, AUTHOR_TOTALS],
+                &[
+                    EVENTS,
+                    FOLLOWS,
+                    META,
+                    PROFILES,
+                    SUPERSEDED,
+                    AUTHOR_TOTALS,
+                    DELETED,
+                ],
                 TransactionMode::ReadWrite,
             )
             .map_err(db::failed(OP))?;
-        let store = transaction.object_store(EVENTS).map_err(db::failed(OP))?;
-        let author_totals = transaction
-            .object_store(AUTHOR_TOTALS)
-            .map_err(db::failed(OP))?;
-        let follows = transaction.object_store(FOLLOWS).map_err(db::failed(OP))?;
-        let meta = transaction.object_store(META).map_err(db::failed(OP))?;
-        let profiles = transaction.object_store(PROFILES).map_err(db::failed(OP))?;
-        let superseded = transaction
-            .object_store(SUPERSEDED)
-            .map_err(db::failed(OP))?;
+        let open = |name| transaction.object_store(name).map_err(db::failed(OP));
+        let stores = RemovalStores {
+            events: open(EVENTS)?,
+            follows: open(FOLLOWS)?,
+            profiles: open(PROFILES)?,
+            superseded: open(SUPERSEDED)?,
+            deleted: open(DELETED)?,
+        };
+        let (author_totals, meta) = (open(AUTHOR_TOTALS)?, open(META)?);
         let mut stats = StatsRecord::read(&meta, OP).await?;
         // Every request of a step is queued before the first is awaited: the transaction runs
         // them in order anyway, and awaiting each alone costs a trip through the event loop.
+        // Each id: whether it is stored, and whether a delete withdrew it.
         let mut seen = HashSet::new();
         let mut lookups = Vec::with_capacity(events.len());
         for event in events {
             // A repeated id within the batch is stored once, as the first copy.
             let lookup = if seen.insert(event.id) {
-                Some(
-                    store
-                        .get_key(JsValue::from_str(&event.id.to_hex()))
-                        .map_err(db::failed(OP))?,
-                )
+                let key = JsValue::from_str(&event.id.to_hex());
+                Some((
+                    stores.events.get_key(key.clone()).map_err(db::failed(OP))?,
+                    stores.deleted.get(key).map_err(db::failed(OP))?,
+                ))
             } else {
                 None
             };
             lookups.push(lookup);
         }
         let mut new = Vec::with_capacity(events.len());
-        for lookup in lookups {
-            new.push(match lookup {
-                Some(request) => request.await.map_err(db::failed(OP))?.is_none(),
+        // Tombstones an arriving event met, to mark as confirmed (§5.2).
+        let mut confirmed: Vec<DeletedRecord> = Vec::new();
+        for (event, lookup) in events.iter().zip(lookups) {
+            let Some((stored, deleted)) = lookup else {
+                new.push(false);
+                continue;
+            };
+            let stored = stored.await.map_err(db::failed(OP))?.is_some();
+            let withdrawn = match deleted.await.map_err(db::failed(OP))? {
+                Some(value) => {
+                    let record: DeletedRecord = db::from_js(&value, DELETED)?;
+                    let mine = record.author == event.author;
+                    if mine && !record.confirmed {
+                        confirmed.push(record);
+                    }
+                    mine
+                }
                 None => false,
-            });
+            };
+            new.push(!stored && !withdrawn);
         }
-        let mut current = current_profiles(&profiles, events, &new).await?;
-        // Each new event's author's totals; an author with none has no event stored yet, which
-        // the store's count of authors takes.
+        // Deletes in the batch: what they withdraw, and by whom. An event of the batch they
+        // withdraw is not stored, whatever the order.
+        let mut tombstones: HashMap<EventId, DeletedRecord> = HashMap::new();
+        for (event, _) in events.iter().zip(&new).filter(|(_, new)| **new) {
+            for target in event.deleted() {
+                let record = DeletedRecord {
+                    id: *target,
+                    author: event.author,
+                    by: event.id,
+                    confirmed: false,
+                };
+                tombstones.insert(*target, record);
+            }
+        }
+        if !tombstones.is_empty() {
+            for (event, new) in events.iter().zip(new.iter_mut()) {
+                if let Some(tombstone) = tombstones.get_mut(&event.id) {
+                    if tombstone.author == event.author {
+                        *new = false;
+                        tombstone.confirmed = true;
+                    }
+                }
+            }
+        }
+        // Stored targets of those deletes, and which of them are their author's to remove.
+        let mut reads = Vec::new();
+        for target in tombstones.keys() {
+            let key = JsValue::from_str(&target.to_hex());
+            reads.push(stores.events.get(key).map_err(db::failed(OP))?);
+        }
+        let mut removed = Vec::new();
+        for read in reads {
+            if let Some(value) = read.await.map_err(db::failed(OP))? {
+                let record: EventRecord = db::from_js(&value, EVENTS)?;
+                if let Some(tombstone) = tombstones.get_mut(&record.id) {
+                    if tombstone.author == record.author {
+                        tombstone.confirmed = true;
+                        removed.push(record);
+                    }
+                }
+            }
+        }
+        let forgotten = stores.forgotten(&removed, OP).await?;
+        let mut current = current_profiles(&stores.profiles, events, &new).await?;
+        for record in removed.iter().filter(|record| record.kind == "profile") {
+            // Removed below: a new profile of the batch is the author's first again.
+            current.remove(&record.author);
+        }
+        // Each author's totals; an author with none has no event stored yet, which the store's
+        // count of authors takes.
         let authors: HashSet<PublicKey> = events
             .iter()
             .zip(&new)
             .filter(|(_, new)| **new)
             .map(|(event, _)| event.author)
+            .chain(removed.iter().map(|record| record.author))
             .collect();
         let mut totals = read_totals(&author_totals, authors, OP).await?;
         // The writes are not awaited one by one: a failed one aborts the transaction with its
         // error, which the commit reports; awaiting each would cost a wake-up per event.
+        // Removals first, so nothing the batch adds is removed after it.
+        stores.queue(&removed, forgotten, OP)?;
+        for record in &removed {
+            let emptied = totals.get_mut(&record.author).is_some_and(|author| {
+                author.remove(record.size);
+                author.events == 0
+            });
+            stats.remove(record, emptied, false);
+        }
+        for mut record in confirmed {
+            match tombstones.get_mut(&record.id) {
+                // Named again by a delete of the batch: that one is kept, confirmed.
+                Some(again) => again.confirmed = true,
+                None => {
+                    record.confirmed = true;
+                    stores
+                        .deleted
+                        .put(&db::to_js(&record, DELETED)?, None)
+                        .map_err(db::failed(OP))?;
+                }
+            }
+        }
+        for record in tombstones.values() {
+            stores
+                .deleted
+                .put(&db::to_js(record, DELETED)?, None)
+                .map_err(db::failed(OP))?;
+        }
         for (event, new) in events.iter().zip(new.iter_mut()).filter(|(_, new)| **new) {
             let record = EventRecord::from_event(event, terms);
             // Asked before a replaced profile is taken off: its author keeps an event.
@@ -138,33 +241,37 @@ impl Storage {
                 let replaced = match current.get(&event.author) {
                     Some(held) if !supersedes(candidate, (held.timestamp, held.id)) => {
                         // Valid but older than what is held: remembered, never stored.
-                        put_superseded(&superseded, event.id, event.author)?;
+                        put_superseded(&stores.superseded, event.id, event.author)?;
                         *new = false;
                         continue;
                     }
                     held => held.cloned(),
                 };
                 if let Some(held) = replaced {
-                    store
+                    stores
+                        .events
                         .delete(Query::Key(JsValue::from_str(&held.id.to_hex())))
                         .map_err(db::failed(OP))?;
-                    put_superseded(&superseded, held.id, held.author)?;
+                    put_superseded(&stores.superseded, held.id, held.author)?;
                     stats.replace(held.size);
                     if let Some(author) = totals.get_mut(&held.author) {
                         author.remove(held.size);
                     }
                 }
                 let profile = ProfileRecord::from_event(event, profile, record.size);
-                profiles
+                stores
+                    .profiles
                     .put(&db::to_js(&profile, PROFILES)?, None)
                     .map_err(db::failed(OP))?;
                 current.insert(event.author, profile);
             }
-            store
+            stores
+                .events
                 .add(&db::to_js(&record, EVENTS)?, None)
                 .map_err(db::failed(OP))?;
             if let Some(follow) = FollowRecord::from_event(event) {
-                follows
+                stores
+                    .follows
                     .add(&db::to_js(&follow, FOLLOWS)?, None)
                     .map_err(db::failed(OP))?;
             }

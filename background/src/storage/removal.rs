@@ -1,0 +1,128 @@
+//! Removing stored events with what was derived from them, inside a caller's read-write
+//! transaction: each event's record and follow record, the profile it was (and the ids that
+//! profile superseded), and the tombstones a removed delete wrote. Shared by retention and
+//! blocks (`prune.rs`) and by deletes (`write.rs`), so an event leaves the same way whoever
+//! removes it. The running totals are the caller's, who knows why the events go.
+
+use idb::request::DeleteStoreRequest;
+use idb::{ObjectStore, Query};
+use wasm_bindgen::JsValue;
+
+use super::records::EventRecord;
+use super::schema::{DELETED_BY, SUPERSEDED_BY_AUTHOR};
+use crate::db;
+use crate::error::BackgroundError;
+
+/// The stores a removal touches, from one read-write transaction.
+pub(super) struct RemovalStores {
+    pub events: ObjectStore,
+    pub follows: ObjectStore,
+    pub profiles: ObjectStore,
+    pub superseded: ObjectStore,
+    pub deleted: ObjectStore,
+}
+
+/// Keys to forget with the removed records, read before any removal is queued.
+pub(super) struct Forgotten {
+    /// Each removed current profile's author, with the ids that profile superseded.
+    profiles: Vec<(JsValue, Vec<JsValue>)>,
+    /// The targets each removed delete tombstoned.
+    tombstones: Vec<JsValue>,
+}
+
+impl RemovalStores {
+    /// What removing `records` must also forget. Read first: idb listens to a request only once
+    /// it is awaited, so the removals queued after must be awaited in order with no other
+    /// await between (or not at all).
+    pub async fn forgotten(
+        &self,
+        records: &[EventRecord],
+        op: &'static str,
+    ) -> Result<Forgotten, BackgroundError> {
+        let mut forgotten = Forgotten {
+            profiles: Vec::new(),
+            tombstones: Vec::new(),
+        };
+        for record in records {
+            match record.kind.as_str() {
+                // Only an author's current profile is stored, so a stored profile event is it:
+                // its author has no profile now, and what it superseded is forgotten (§5.1).
+                "profile" => {
+                    let author = JsValue::from_str(&record.author.to_base64());
+                    let replaced = self
+                        .superseded
+                        .index(SUPERSEDED_BY_AUTHOR)
+                        .map_err(db::failed(op))?
+                        .get_all_keys(Some(Query::Key(author.clone())), None)
+                        .map_err(db::failed(op))?
+                        .await
+                        .map_err(db::failed(op))?;
+                    forgotten.profiles.push((author, replaced));
+                }
+                // The deleted ids are remembered as long as the tombstone is stored (§5.2).
+                "delete" => {
+                    let by = JsValue::from_str(&record.id.to_hex());
+                    let targets = self
+                        .deleted
+                        .index(DELETED_BY)
+                        .map_err(db::failed(op))?
+                        .get_all_keys(Some(Query::Key(by)), None)
+                        .map_err(db::failed(op))?
+                        .await
+                        .map_err(db::failed(op))?;
+                    forgotten.tombstones.extend(targets);
+                }
+                _ => {}
+            }
+        }
+        Ok(forgotten)
+    }
+
+    /// Queues the removal of `records` and of what `forgotten` lists; the caller awaits the
+    /// requests in order, or leaves them to the transaction's commit.
+    pub fn queue(
+        &self,
+        records: &[EventRecord],
+        forgotten: Forgotten,
+        op: &'static str,
+    ) -> Result<Vec<DeleteStoreRequest>, BackgroundError> {
+        let mut deletes = Vec::with_capacity(records.len() * 2);
+        for record in records {
+            let key = JsValue::from_str(&record.id.to_hex());
+            deletes.push(
+                self.events
+                    .delete(Query::Key(key.clone()))
+                    .map_err(db::failed(op))?,
+            );
+            // A follow or unfollow event's record carries the event's id; for a post this
+            // deletes nothing.
+            deletes.push(
+                self.follows
+                    .delete(Query::Key(key))
+                    .map_err(db::failed(op))?,
+            );
+        }
+        for (author, replaced) in forgotten.profiles {
+            deletes.push(
+                self.profiles
+                    .delete(Query::Key(author))
+                    .map_err(db::failed(op))?,
+            );
+            for id in replaced {
+                deletes.push(
+                    self.superseded
+                        .delete(Query::Key(id))
+                        .map_err(db::failed(op))?,
+                );
+            }
+        }
+        for target in forgotten.tombstones {
+            deletes.push(
+                self.deleted
+                    .delete(Query::Key(target))
+                    .map_err(db::failed(op))?,
+            );
+        }
+        Ok(deletes)
+    }
+}
