@@ -120,7 +120,7 @@ pub fn FeedView(
 /// view), when, Mute and Block for others' posts, and its text; a post holding a muted word
 /// shows only a line saying so until "Show anyway". With `on_thread`, "Reply" and, for a post in
 /// a conversation shown outside it (not `in_thread`), a button opening the thread ("3 replies",
-/// or "Thread" for a reply).
+/// or "Thread" for a reply). The user's own posts have "Delete", which asks first.
 #[component]
 pub fn PostBody(
     item: FeedItem,
@@ -131,7 +131,31 @@ pub fn PostBody(
 ) -> Element {
     let author = item.author;
     let id = item.id;
+    let own = item.own;
     let mut shown_anyway = use_signal(|| false);
+    let mut confirming = use_signal(|| false);
+    let mut deleting = use_signal(|| false);
+    let mut delete_error = use_signal(|| None::<String>);
+    let client = use_client();
+    let confirm_delete = move |_| {
+        if deleting() {
+            return;
+        }
+        deleting.set(true);
+        delete_error.set(None);
+        let client = client.clone();
+        spawn(async move {
+            let request = Request::DeletePosts {
+                ids: vec![id.to_hex()],
+            };
+            // On success the background has every page load its feed again (a feed_reset).
+            match client.request(request).await {
+                Ok(Response::Deleted(_)) => confirming.set(false),
+                other => delete_error.set(Some(failure_text(other))),
+            }
+            deleting.set(false);
+        });
+    };
     let thread_label = match (item.replies, item.reply_to.is_some()) {
         _ if in_thread => None,
         (0, false) => None,
@@ -166,8 +190,8 @@ pub fn PostBody(
         } else {
             PostContent { item: item.clone(), people }
         }
-        if let Some(on_thread) = on_thread {
-            div { class: "post-actions",
+        div { class: "post-actions",
+            if let Some(on_thread) = on_thread {
                 button {
                     r#type: "button",
                     class: "link small",
@@ -182,6 +206,51 @@ pub fn PostBody(
                         "{label}"
                     }
                 }
+            }
+            if own {
+                button {
+                    r#type: "button",
+                    class: "link small",
+                    aria_expanded: if confirming() { "true" } else { "false" },
+                    onclick: move |_| confirming.set(true),
+                    "Delete"
+                }
+            }
+        }
+        if confirming() {
+            div {
+                class: "confirm-block",
+                role: "alertdialog",
+                aria_label: "Delete this post?",
+                aria_describedby: "delete-{id}",
+                onkeydown: move |event: KeyboardEvent| {
+                    if event.key() == Key::Escape && !deleting() {
+                        confirming.set(false);
+                    }
+                },
+                p { id: "delete-{id}", class: "hint",
+                    "Delete this post? It leaves this browser, and every browser that receives the deletion removes it too. A copy someone saved elsewhere stays."
+                }
+                button {
+                    r#type: "button",
+                    class: "button danger",
+                    disabled: deleting(),
+                    aria_busy: deleting(),
+                    onclick: confirm_delete,
+                    "Delete"
+                }
+                // Focus goes to the harmless choice: Enter does not delete by accident.
+                button {
+                    r#type: "button",
+                    class: "button secondary",
+                    disabled: deleting(),
+                    onmounted: move |element: MountedEvent| async move {
+                        let _ = element.set_focus(true).await;
+                    },
+                    onclick: move |_| confirming.set(false),
+                    "Cancel"
+                }
+                Alert { message: delete_error() }
             }
         }
     }
