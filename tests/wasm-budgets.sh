@@ -7,7 +7,10 @@
 #   libp2p's compiled-in `tracing` events (background/Cargo.toml) took it to 2,385,261. Core's
 #   `multiaddr` 0.18, while libp2p 0.57 uses 0.19, had put a second multiaddr and a second
 #   libp2p-identity in it: one version saved 55,654 bytes (2,634,395 → 2,578,741 with issue 15's
-#   stored limit).
+#   stored limit). Issue 14's deletion brought it to 2,593,094: the api's requests read without
+#   serde's buffering of adjacently tagged enums (api/src/lib.rs, `request_wire`) saved about
+#   40 KB, and the backup's argon2 and chacha20poly1305 of snow's RustCrypto generation
+#   10.8 KB more, so 2,542,293.
 # - popup: issue 16 asks for 450 KB so the popup paints at once; that work has not landed, and
 #   until it does the budget is a ratchet at the last measured size plus 3 %, so the popup
 #   cannot grow unnoticed. Lower it as the popup shrinks. Raised once, by issue 13 (people:
