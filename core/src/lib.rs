@@ -21,6 +21,7 @@ pub mod keep_out;
 pub mod keys;
 pub mod limits;
 pub mod profile;
+pub mod reactions;
 pub mod retention;
 pub mod search;
 pub mod settings;

@@ -10,6 +10,7 @@ mod verified;
 mod wire;
 
 pub use canonical::canonical_bytes;
+pub use validate::check_emoji;
 pub use verified::{VerifiedIds, DEFAULT_VERIFIED_CAPACITY};
 pub use wire::RawEvent;
 
