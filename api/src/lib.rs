@@ -75,6 +75,12 @@ pub enum Request {
     DeletePosts {
         ids: Vec<String>,
     },
+    /// The user's reaction `emoji` on the post `id` (hex), toggled: signed when they have not
+    /// reacted with it, withdrawn (a delete of their reactions with it) when they have.
+    React {
+        id: String,
+        emoji: String,
+    },
     /// The conversation the post `id` (hex) is part of: its root (the highest ancestor stored)
     /// and every stored reply under it, as a tree in time order.
     GetThread {
@@ -249,6 +255,8 @@ pub enum Response {
     Thread(ThreadPage),
     /// The ids a delete withdrew.
     Deleted(Vec<EventId>),
+    /// A post's reactions after `react`.
+    Reactions(PostReactions),
     KeepOut(KeepOutStatus),
     Blob(BlobData),
     /// The blob is not held yet; it is being fetched (a [`Push::BlobStored`] says when).
@@ -289,6 +297,8 @@ pub enum Push {
     BlobStored(BlobHash),
     /// What the user keeps out changed (on any page): show and hide by it.
     KeepOut(KeepOutStatus),
+    /// These posts' reactions changed: replace their counts.
+    Reactions(Vec<PostReactions>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -327,6 +337,36 @@ pub struct FeedItem {
     /// How many replies to it are stored (0 where not counted: pushes of new posts).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub replies: u32,
+    /// Its reactions, most people first (empty where not counted: pushes of new posts).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<ReactionCount>,
+}
+
+/// How many people reacted to a post with `emoji` (each once, however many copies they sent),
+/// and whether the user is one of them (protocol.md §5.3; `core::reactions::tally`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReactionCount {
+    pub emoji: String,
+    pub count: u32,
+    #[serde(default)]
+    pub mine: bool,
+}
+
+impl From<phemossa_core::reactions::Tally> for ReactionCount {
+    fn from(tally: phemossa_core::reactions::Tally) -> Self {
+        Self {
+            emoji: tally.emoji,
+            count: tally.count,
+            mine: tally.mine,
+        }
+    }
+}
+
+/// A post's reactions, all of them (at most `core::reactions::MAX_REACTION_KINDS` emoji).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostReactions {
+    pub post: EventId,
+    pub reactions: Vec<ReactionCount>,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -618,8 +658,9 @@ mod request_wire {
 
     use super::Request;
 
+    /// Unknown keys beside `method` and `params` are ignored, as docs/api.md §2 says: an older
+    /// background tolerates what a newer page adds.
     #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
     struct Incoming {
         method: String,
         #[serde(default)]
@@ -833,6 +874,7 @@ mod tests {
         for text in [
             r#"{"id":1,"request":{"method":"get_identity"}}"#,
             r#"{"id":1,"request":{"method":"get_identity","params":null}}"#,
+            r#"{"id":1,"request":{"method":"get_identity","extra":1}}"#,
         ] {
             assert_eq!(ClientMessage::from_json(text).unwrap(), plain);
         }
@@ -840,7 +882,6 @@ mod tests {
             r#"{"id":1,"request":{"method":"launch_rockets"}}"#,
             r#"{"id":1,"request":{"method":"get_feed"}}"#,
             r#"{"id":1,"request":{"method":"get_feed","params":{"limit":"many"}}}"#,
-            r#"{"id":1,"request":{"method":"get_identity","extra":1}}"#,
             r#"{"id":1,"request":{"method":"x\":{},\"get_identity"}}"#,
             r#"{"id":1,"request":{"params":{}}}"#,
         ] {
@@ -896,6 +937,15 @@ mod tests {
             own: false,
             muted_word: None,
             replies: u32::MAX,
+            // The longest emoji the grammar allows, as many as are told apart.
+            reactions: vec![
+                ReactionCount {
+                    emoji: "🏳\u{fe0f}\u{200d}".repeat(5) + "🌈",
+                    count: u32::MAX,
+                    mine: true,
+                };
+                phemossa_core::reactions::MAX_REACTION_KINDS
+            ],
         };
         let thread = ServerMessage::Response {
             id: 1,

@@ -95,6 +95,7 @@ mod tests {
             (33, "set_keep_out_settings"),
             (34, "get_thread"),
             (35, "delete_posts"),
+            (36, "react"),
         ] {
             let request = ClientMessage::from_json(line(&format!("{{\"id\":{id},\"request\"")))
                 .unwrap_or_else(|e| panic!("{method}: {e}"));
@@ -120,6 +121,12 @@ mod tests {
         assert!(matches!(
             deleted,
             ServerMessage::Response { result: Ok(Response::Deleted(ids)), .. } if ids.len() == 1
+        ));
+        let reacted = ServerMessage::from_json(line("{\"kind\":\"response\",\"id\":36,")).unwrap();
+        assert!(matches!(
+            reacted,
+            ServerMessage::Response { result: Ok(Response::Reactions(post)), .. }
+                if post.reactions.len() == 1 && post.reactions[0].mine && post.reactions[0].count == 2
         ));
         let followers =
             ServerMessage::from_json(line("{\"kind\":\"response\",\"id\":23,")).unwrap();

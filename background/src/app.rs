@@ -11,8 +11,8 @@ use crate::changes::Changes;
 use crate::error::BackgroundError;
 use crate::follow_state::FollowState;
 use crate::handlers::{
-    archive, backup, blobs, feed, follows, keep_out, network, people, post, retention, stats,
-    thread,
+    archive, backup, blobs, feed, follows, keep_out, network, people, post, reactions, retention,
+    stats, thread,
 };
 use crate::identity::{self, IdentityStore};
 use crate::ingest::{Ingest, IngestReport};
@@ -184,6 +184,9 @@ impl App {
             }
             Request::GetThread { id } => thread::thread(user, storage, &id).await,
             Request::DeletePosts { ids } => post::delete(user, storage, changes, &ids).await,
+            Request::React { id, emoji } => {
+                reactions::react(user, storage, changes, &id, &emoji).await
+            }
             Request::Post {
                 text,
                 reply_to,

@@ -26,6 +26,7 @@ pub fn feed_item(post: StoredPost, me: &PublicKey, keep_out: &KeepOut) -> FeedIt
         reply_to: post.reply_to,
         images: post.images,
         replies: 0,
+        reactions: Vec::new(),
     }
 }
 

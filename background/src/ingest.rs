@@ -19,6 +19,7 @@ use crate::clock;
 use crate::error::BackgroundError;
 use crate::feed_items::item_of_event;
 use crate::people::{followers_of, people_of};
+use crate::reaction_counts;
 use crate::search_indexer::SearchIndexer;
 use crate::storage::{Storage, Terms};
 use crate::user::User;
@@ -31,6 +32,9 @@ pub const INGEST_BATCH: usize = 256;
 /// terms written with them, so what arrives live is found at once; larger ones (a catch-up, an
 /// import) leave them to the search indexer.
 pub const TERMS_NOW_UP_TO: usize = 8;
+
+/// Most posts whose new reactions one ingest pushes counts for (one index read each).
+const MAX_REACTION_PUSH: usize = 256;
 
 /// What became of a batch of events.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -488,6 +492,8 @@ impl Ingest {
         let mut feed_withdrawn = false;
         let mut followers_changed = false;
         let mut profiles = Vec::new();
+        // Posts whose reactions changed: pages are pushed their new counts.
+        let mut reacted = Vec::new();
         let mut failure = None;
         for batch in events.chunks(INGEST_BATCH) {
             self.pages_first().await;
@@ -511,6 +517,9 @@ impl Ingest {
                 }
                 report.stored += 1;
                 self.count_stored(event);
+                if let Some(reaction) = event.as_reaction() {
+                    reacted.push(reaction.target);
+                }
                 if !event.deleted().is_empty() {
                     feed_withdrawn |= event.author == me
                         || self
@@ -561,6 +570,17 @@ impl Ingest {
             profiles.dedup();
             match people_of(&self.storage, &profiles).await {
                 Ok(people) => self.changes.push(Push::People(people)),
+                Err(error) => log_push_failure(&error),
+            }
+        }
+        if !reacted.is_empty() {
+            reacted.sort_unstable();
+            reacted.dedup();
+            // A bulk sync's reactions mostly name posts no page shows; past this many, pages
+            // count them when they next load.
+            reacted.truncate(MAX_REACTION_PUSH);
+            match reaction_counts::of_posts(&self.user, &self.storage, &reacted).await {
+                Ok(posts) => self.changes.push(Push::Reactions(posts)),
                 Err(error) => log_push_failure(&error),
             }
         }

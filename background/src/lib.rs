@@ -20,6 +20,7 @@ mod people;
 mod port;
 mod pruning;
 mod random;
+mod reaction_counts;
 mod search_indexer;
 mod startup;
 pub mod storage;

@@ -1,11 +1,12 @@
 //! GetFeed: the page of the user's feed (the user and whom they follow) older than a cursor; and
 //! SearchPosts: the newest stored posts holding every word of a query. Each post says how many
-//! replies to it are stored.
+//! replies to it are stored, and its reactions.
 
 use phemossa_api::{ApiError, FeedItem, FeedPage, Response, SearchPage, MAX_FEED_PAGE};
 use phemossa_core::{search, FeedCursor};
 
 use crate::feed_items::feed_item;
+use crate::reaction_counts::with_reactions;
 use crate::storage::Storage;
 use crate::user::User;
 
@@ -28,7 +29,7 @@ pub async fn page(
             .collect()
     };
     Ok(Response::FeedPage(FeedPage {
-        items: with_reply_counts(storage, items).await?,
+        items: with_counts(user, storage, items).await?,
         next: page.next,
     }))
 }
@@ -54,13 +55,15 @@ pub async fn search_posts(
             .collect()
     };
     Ok(Response::Found(SearchPage {
-        items: with_reply_counts(storage, items).await?,
+        items: with_counts(user, storage, items).await?,
         cut_short: found.cut_short,
     }))
 }
 
-/// `items` with how many replies each has stored: one count per post, in one transaction.
-async fn with_reply_counts(
+/// `items` with how many replies each has stored and its reactions: one count per post, each
+/// in one transaction.
+async fn with_counts(
+    user: &User,
     storage: &Storage,
     mut items: Vec<FeedItem>,
 ) -> Result<Vec<FeedItem>, ApiError> {
@@ -68,5 +71,6 @@ async fn with_reply_counts(
     for (item, count) in items.iter_mut().zip(storage.reply_counts(&ids).await?) {
         item.replies = count;
     }
+    with_reactions(user, storage, &mut items).await?;
     Ok(items)
 }

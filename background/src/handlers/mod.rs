@@ -11,6 +11,7 @@ pub mod keep_out;
 pub mod network;
 pub mod people;
 pub mod post;
+pub mod reactions;
 pub mod retention;
 pub mod stats;
 pub mod thread;

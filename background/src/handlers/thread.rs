@@ -8,6 +8,7 @@ use phemossa_api::{ApiError, FeedItem, Response, ThreadPage, ThreadReply, MAX_TH
 use phemossa_core::EventId;
 
 use crate::feed_items::feed_item;
+use crate::reaction_counts::with_reactions;
 use crate::storage::{Storage, StoredPost};
 use crate::user::User;
 
@@ -54,8 +55,21 @@ pub async fn thread(user: &User, storage: &Storage, id_text: &str) -> Result<Res
             depth,
         });
     }
+    let root = item(stored.root, &children);
+    // Not held across the read below: a page's keep-out change may borrow it meanwhile.
+    drop(keep_out);
+    // The root and every reply, counted in one transaction.
+    let mut items: Vec<FeedItem> = std::iter::once(root)
+        .chain(replies.iter().map(|reply| reply.item.clone()))
+        .collect();
+    with_reactions(user, storage, &mut items).await?;
+    // Never empty: it starts with the root.
+    let root = items.remove(0);
+    for (reply, item) in replies.iter_mut().zip(items) {
+        reply.item = item;
+    }
     Ok(Response::Thread(ThreadPage {
-        root: item(stored.root, &children),
+        root,
         root_is_reply: stored.root_is_reply,
         replies,
         hidden,

@@ -12,6 +12,7 @@ mod meta;
 mod pages;
 mod people;
 mod prune;
+mod reactions;
 mod read;
 mod records;
 mod removal;

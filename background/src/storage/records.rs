@@ -46,6 +46,15 @@ pub struct EventRecord {
     /// lists exactly these, for the search indexer (`search_indexer.rs`). Absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unindexed: Option<u8>,
+    /// A reaction's target and emoji, keyed by the `reactions` index.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reaction: Option<ReactionFields>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReactionFields {
+    pub target: EventId,
+    pub emoji: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -87,6 +96,10 @@ impl EventRecord {
             terms,
             blobs: event.images().iter().map(|i| i.blob.to_hex()).collect(),
             unindexed,
+            reaction: event.as_reaction().map(|reaction| ReactionFields {
+                target: reaction.target,
+                emoji: reaction.emoji.clone(),
+            }),
         }
     }
 

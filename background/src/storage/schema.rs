@@ -6,8 +6,10 @@ use crate::db::{IndexSpec, StoreSpec};
 pub const DATABASE: &str = "phemossa";
 /// 1: events, follows, peers, meta. 2 (December 2026): profiles, superseded, nicknames. 3: the
 /// `events` index `terms`. 4: the `events` index `unindexed`. 5: blobs, and the `events` index `blobs`.
-/// 6: author_totals. 7: the `events` index `replies`. 8: deleted.
-pub const VERSION: u32 = 8;
+/// 6: author_totals. 7: the `events` index `replies`. 8: deleted. 9: the `events` index
+/// `reactions` (reactions stored by a version-8 build, a few development commits, are not
+/// counted: it did not record their target).
+pub const VERSION: u32 = 9;
 
 pub const EVENTS: &str = "events";
 pub const FOLLOWS: &str = "follows";
@@ -40,6 +42,9 @@ pub const EVENT_BLOBS: &str = "blobs";
 /// `events` index (reply_to, timestamp) of the posts that reply to another: a post's replies in
 /// time order (`storage/thread.rs`). Sparse: a post that replies to nothing has no key in it.
 pub const REPLIES: &str = "replies";
+/// `events` index (reaction.target, timestamp) of reactions: a post's reactions in time order
+/// (`storage/reactions.rs`). Sparse, as `replies` is.
+pub const REACTIONS: &str = "reactions";
 /// `follows` index of the records a key wrote.
 pub const BY_FOLLOWER: &str = "follower";
 /// `follows` index of the records naming a key as followee: who follows it.
@@ -97,6 +102,11 @@ pub static STORES: [StoreSpec; 10] = [
             IndexSpec {
                 name: REPLIES,
                 key_path: &["post.reply_to", "timestamp"],
+                multi_entry: false,
+            },
+            IndexSpec {
+                name: REACTIONS,
+                key_path: &["reaction.target", "timestamp"],
                 multi_entry: false,
             },
         ],
