@@ -9,6 +9,7 @@ mod archive;
 mod keep_out;
 mod network;
 mod people;
+mod wire;
 
 use std::fmt;
 
@@ -54,13 +55,13 @@ pub const MAX_FEED_PAGE: u32 = 100;
 #[serde(deny_unknown_fields)]
 pub struct ClientMessage {
     pub id: u64,
-    #[serde(with = "request_wire")]
+    #[serde(with = "wire::request")]
     pub request: Request,
 }
 
 /// What a page asks. On the wire (docs/api.md) `{"method": name, "params": {...}}`, `params`
 /// absent for a request without any: [`ClientMessage`] reads and writes that form through
-/// `request_wire`. Alone, the enum is externally tagged (`{name: params}`).
+/// `wire.rs`. Alone, the enum is externally tagged (`{name: params}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Request {
@@ -228,9 +229,9 @@ pub enum Topic {
     People,
 }
 
-/// Everything the background sends on a port.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+/// Everything the background sends on a port: `{"kind": "response", "id", "result"}` or
+/// `{"kind": "push", "push"}` (docs/api.md §2), read and written by `wire.rs`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServerMessage {
     Response {
         id: u64,
@@ -241,8 +242,10 @@ pub enum ServerMessage {
     },
 }
 
+/// On the wire `{"type": name, "data": ...}` (`data` absent when there is none), through
+/// `wire.rs`; alone, the enum is externally tagged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Response {
     Identity(IdentityInfo),
     FeedPage(FeedPage),
@@ -277,9 +280,9 @@ pub enum Response {
     Subscribed,
 }
 
-/// Unrequested news for subscribed pages.
+/// Unrequested news for subscribed pages. On the wire as [`Response`] is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Push {
     /// New posts that belong in the feed; pages merge them in by feed order.
     FeedAdded(Vec<FeedItem>),
@@ -642,73 +645,6 @@ impl From<Error> for ApiError {
 
 fn first_line() -> u64 {
     1
-}
-
-/// A request in docs/api.md's form, `{"method": name, "params": {...}}`, read and written through
-/// [`Request`]'s externally tagged form, `{name: params}` (`"name"` without params). Serde derives
-/// the adjacently tagged form itself, but reads it by buffering every variant through its private
-/// `Content` type for either order of the two keys: 40 KB of the background's wasm, against its
-/// 2.5 MiB budget (tests/wasm-budgets.sh). Here `params` is kept raw and handed to the enum as it
-/// came, so each variant is read once, straight from the text.
-mod request_wire {
-    use serde::de::Error as _;
-    use serde::ser::Error as _;
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-    use serde_json::value::RawValue;
-
-    use super::Request;
-
-    /// Unknown keys beside `method` and `params` are ignored, as docs/api.md §2 says: an older
-    /// background tolerates what a newer page adds.
-    #[derive(Deserialize)]
-    struct Incoming {
-        method: String,
-        #[serde(default)]
-        params: Option<Box<RawValue>>,
-    }
-
-    #[derive(Serialize)]
-    struct Outgoing<'a> {
-        method: &'a str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        params: Option<Box<RawValue>>,
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Request, D::Error> {
-        let incoming = Incoming::deserialize(deserializer)?;
-        let method = serde_json::to_string(&incoming.method).map_err(D::Error::custom)?;
-        let text = match incoming.params {
-            None => method,
-            Some(params) => format!("{{{method}:{}}}", params.get()),
-        };
-        serde_json::from_str(&text).map_err(D::Error::custom)
-    }
-
-    pub fn serialize<S: Serializer>(request: &Request, serializer: S) -> Result<S::Ok, S::Error> {
-        let text = serde_json::to_string(request).map_err(S::Error::custom)?;
-        // `"name"`, or `{"name":params}`: variant names are snake_case, never escaped.
-        let outgoing = match text.strip_prefix("{\"") {
-            Some(rest) => {
-                let (method, params) = rest
-                    .strip_suffix('}')
-                    .and_then(|rest| rest.split_once("\":"))
-                    .ok_or_else(|| {
-                        S::Error::custom("a request did not serialise as one variant")
-                    })?;
-                let params = RawValue::from_string(params.to_owned()).map_err(S::Error::custom)?;
-                return Outgoing {
-                    method,
-                    params: Some(params),
-                }
-                .serialize(serializer);
-            }
-            None => Outgoing {
-                method: text.trim_matches('"'),
-                params: None,
-            },
-        };
-        outgoing.serialize(serializer)
-    }
 }
 
 /// Parses one message from its JSON text, refusing oversized or malformed input.

@@ -1,0 +1,260 @@
+//! How the port's enums travel: `{"method", "params"}` for a [`Request`] and `{"type", "data"}`
+//! for a [`Response`] or a [`Push`] (docs/api.md §2), and the `kind` of a [`ServerMessage`].
+//!
+//! Serde derives these adjacently and internally tagged forms itself, but reads them by
+//! buffering every message through its private `Content` type, which compiles a second reader
+//! of every type inside, for either order of the keys: 40 KB of the background's wasm for
+//! requests, and more in each page for responses and pushes (docs/benchmarks.md, tests/wasm-budgets.sh).
+//! Here the enums are externally tagged (`{name: content}`, or `"name"` alone), the tag and the
+//! content are read as they come with the content kept raw, and the two are joined into that
+//! form, so each type is read once, straight from the text.
+
+use serde::de::{DeserializeOwned, Error as _};
+use serde::ser::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
+
+use crate::{ApiError, Push, Response, ServerMessage};
+
+/// The externally tagged JSON of `value`, split into its variant's name and its content (none
+/// for a unit variant).
+fn split<T: Serialize>(value: &T) -> Result<(String, Option<Box<RawValue>>), serde_json::Error> {
+    let text = serde_json::to_string(value)?;
+    // `"name"`, or `{"name":content}`: variant names are snake_case, never escaped.
+    match text.strip_prefix("{\"") {
+        Some(rest) => {
+            let (name, content) = rest
+                .strip_suffix('}')
+                .and_then(|rest| rest.split_once("\":"))
+                .ok_or_else(|| {
+                    <serde_json::Error as serde::ser::Error>::custom(
+                        "not one externally tagged variant",
+                    )
+                })?;
+            Ok((
+                name.to_owned(),
+                Some(RawValue::from_string(content.to_owned())?),
+            ))
+        }
+        None => Ok((text.trim_matches('"').to_owned(), None)),
+    }
+}
+
+/// Reads the variant `name` with `content`: none for a unit variant; a JSON `null` reads as a
+/// unit variant or as a newtype variant's `None`, as serde's own tagged reader would.
+fn join<T: DeserializeOwned>(
+    name: &str,
+    content: Option<&RawValue>,
+) -> Result<T, serde_json::Error> {
+    // The name goes in as a JSON string, escaped: it cannot close the object early.
+    let name = serde_json::to_string(name)?;
+    let text = match content {
+        None => name,
+        Some(content) => format!("{{{name}:{}}}", content.get()),
+    };
+    serde_json::from_str(&text)
+}
+
+/// Reads a present content as it is, `null` included (an `Option<Box<RawValue>>` would read
+/// `null` as absent, losing a newtype variant's `None`); an absent one is left to `default`.
+fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Box<RawValue>>, D::Error> {
+    Box::<RawValue>::deserialize(deserializer).map(Some)
+}
+
+/// `ClientMessage::request`, as `{"method", "params"}`.
+pub mod request {
+    use super::*;
+    use crate::Request;
+
+    /// Unknown keys beside `method` and `params` are ignored, as docs/api.md §2 says: an older
+    /// background tolerates what a newer page adds.
+    #[derive(Deserialize)]
+    struct Incoming {
+        method: String,
+        #[serde(default, deserialize_with = "present")]
+        params: Option<Box<RawValue>>,
+    }
+
+    #[derive(Serialize)]
+    struct Outgoing {
+        method: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        params: Option<Box<RawValue>>,
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Request, D::Error> {
+        let incoming = Incoming::deserialize(deserializer)?;
+        join(&incoming.method, incoming.params.as_deref()).map_err(D::Error::custom)
+    }
+
+    pub fn serialize<S: Serializer>(request: &Request, serializer: S) -> Result<S::Ok, S::Error> {
+        let (method, params) = split(request).map_err(S::Error::custom)?;
+        Outgoing { method, params }.serialize(serializer)
+    }
+}
+
+/// A response or a push as it travels: `{"type", "data"}`.
+#[derive(Serialize, Deserialize)]
+struct Tagged {
+    #[serde(rename = "type")]
+    name: String,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    data: Option<Box<RawValue>>,
+}
+
+impl Tagged {
+    fn of<T: Serialize>(value: &T) -> Result<Self, serde_json::Error> {
+        let (name, data) = split(value)?;
+        Ok(Self { name, data })
+    }
+
+    fn read<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        join(&self.name, self.data.as_deref())
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Kind {
+    Response,
+    Push,
+}
+
+/// A server message as it travels; `result` holds `{"Ok": tagged}` or `{"Err": error}`.
+#[derive(Serialize, Deserialize)]
+struct Message {
+    kind: Kind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    result: Option<Result<Tagged, ApiError>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    push: Option<Tagged>,
+}
+
+impl Serialize for ServerMessage {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let message = match self {
+            ServerMessage::Response { id, result } => Message {
+                kind: Kind::Response,
+                id: Some(*id),
+                result: Some(match result {
+                    Ok(response) => Ok(Tagged::of(response).map_err(S::Error::custom)?),
+                    Err(error) => Err(error.clone()),
+                }),
+                push: None,
+            },
+            ServerMessage::Push { push } => Message {
+                kind: Kind::Push,
+                id: None,
+                result: None,
+                push: Some(Tagged::of(push).map_err(S::Error::custom)?),
+            },
+        };
+        message.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for ServerMessage {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let message = Message::deserialize(deserializer)?;
+        match message.kind {
+            Kind::Response => {
+                let id = message.id.ok_or_else(|| D::Error::missing_field("id"))?;
+                let result = match message.result {
+                    Some(Ok(tagged)) => Ok(tagged.read::<Response>().map_err(D::Error::custom)?),
+                    Some(Err(error)) => Err(error),
+                    None => return Err(D::Error::missing_field("result")),
+                };
+                Ok(ServerMessage::Response { id, result })
+            }
+            Kind::Push => {
+                let push = message
+                    .push
+                    .ok_or_else(|| D::Error::missing_field("push"))?;
+                Ok(ServerMessage::Push {
+                    push: push.read::<Push>().map_err(D::Error::custom)?,
+                })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{ApiError, FeedItem, Push, Response, ServerMessage};
+
+    fn read(text: &str) -> ServerMessage {
+        ServerMessage::from_json(text).unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    #[test]
+    fn server_messages_travel_as_docs_api_says_in_any_key_order() {
+        let reset = ServerMessage::Push {
+            push: Push::FeedReset,
+        };
+        assert_eq!(
+            reset.to_json(),
+            r#"{"kind":"push","push":{"type":"feed_reset"}}"#
+        );
+        for text in [
+            r#"{"kind":"push","push":{"type":"feed_reset"}}"#,
+            r#"{"push":{"type":"feed_reset","data":null},"kind":"push"}"#,
+        ] {
+            assert_eq!(read(text), reset);
+        }
+        let added = ServerMessage::Push {
+            push: Push::FeedAdded(Vec::<FeedItem>::new()),
+        };
+        assert_eq!(
+            added.to_json(),
+            r#"{"kind":"push","push":{"type":"feed_added","data":[]}}"#
+        );
+        assert_eq!(
+            read(r#"{"push":{"data":[],"type":"feed_added"},"kind":"push"}"#),
+            added
+        );
+        let subscribed = ServerMessage::Response {
+            id: 9,
+            result: Ok(Response::Subscribed),
+        };
+        assert_eq!(
+            subscribed.to_json(),
+            r#"{"kind":"response","id":9,"result":{"Ok":{"type":"subscribed"}}}"#
+        );
+        assert_eq!(
+            read(r#"{"result":{"Ok":{"type":"subscribed"}},"id":9,"kind":"response"}"#),
+            subscribed
+        );
+        let failed = ServerMessage::Response {
+            id: 3,
+            result: Err(ApiError::PostNotFound),
+        };
+        assert_eq!(
+            failed.to_json(),
+            r#"{"kind":"response","id":3,"result":{"Err":{"code":"post_not_found"}}}"#
+        );
+        assert_eq!(read(&failed.to_json()), failed);
+    }
+
+    #[test]
+    fn malformed_server_messages_are_refused() {
+        for text in [
+            r#"{"kind":"push"}"#,
+            r#"{"kind":"response","result":{"Ok":{"type":"subscribed"}}}"#,
+            r#"{"kind":"response","id":1}"#,
+            r#"{"kind":"gossip","id":1}"#,
+            r#"{"kind":"push","push":{"type":"from_the_future"}}"#,
+            r#"{"kind":"push","push":{"type":"feed_added"}}"#,
+            r#"{"kind":"push","push":{"type":"feed_added","data":{"not":"a list"}}}"#,
+            r#"{"kind":"push","push":{"type":"x\":[],\"feed_reset","data":[]}}"#,
+            r#"{"kind":"push","push":{"data":[]}}"#,
+        ] {
+            assert!(ServerMessage::from_json(text).is_err(), "{text}");
+        }
+    }
+}
