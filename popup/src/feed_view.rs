@@ -13,6 +13,7 @@ use phemossa_ui::{
 };
 
 use crate::feed::{load_first_page, FeedState, PAGE};
+use crate::reaction_bar::ReactionBar;
 
 /// A thread to open: the post it was opened from, and whether to reply to that post.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,6 +192,7 @@ pub fn PostBody(
             PostContent { item: item.clone(), people }
         }
         div { class: "post-actions",
+            ReactionBar { item: item.clone() }
             if let Some(on_thread) = on_thread {
                 button {
                     r#type: "button",

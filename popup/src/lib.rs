@@ -16,6 +16,7 @@ mod following_view;
 mod network_line;
 mod options_page;
 mod people_view;
+mod reaction_bar;
 mod thread_view;
 
 use dioxus::prelude::*;
@@ -23,6 +24,7 @@ use phemossa_api::{FollowerEntry, FollowingEntry, Push, Topic};
 use phemossa_core::PublicKey;
 use phemossa_ui::feed::merge_feed;
 use phemossa_ui::people::Directory;
+use phemossa_ui::reactions::ReactionOverlay;
 use phemossa_ui::{
     picture_stored, use_client_provider, use_connection, use_network_watch, use_pushes, PersonName,
     PublicKeyField, RestartNotice,
@@ -70,6 +72,8 @@ fn App() -> Element {
     // The conversation open in place of the feed, and a tick for posts that may belong to it.
     let mut thread = use_signal(|| None::<ThreadOpen>);
     let mut arrived = use_signal(|| 0u64);
+    // The newest reaction counts, over every view's posts (`reaction_bar.rs`).
+    let mut reactions = use_context_provider(|| Signal::new(ReactionOverlay::default()));
     let backup = use_signal(|| None::<phemossa_api::BackupStatus>);
     let network = use_network_watch();
 
@@ -100,6 +104,8 @@ fn App() -> Element {
                 Push::FeedReset => {
                     // Sent when whom the user keeps out changed: an open thread follows too.
                     arrived += 1;
+                    // What loads now is counted afresh.
+                    reactions.with_mut(|overlay| overlay.clear());
                     load_first_page(client, feed, true).await
                 }
                 Push::Following(entries) => {
@@ -117,6 +123,7 @@ fn App() -> Element {
                 }
                 Push::Network(status) => network.pushed(status),
                 Push::BlobStored(hash) => picture_stored(client, people, hash),
+                Push::Reactions(posts) => reactions.with_mut(|overlay| overlay.apply(posts)),
             }
         }
     });

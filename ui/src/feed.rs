@@ -71,14 +71,17 @@ pub fn counter(text: &str) -> Counter {
 
 /// Merges `new` into `items`: one entry per id (a newer copy replaces the old), newest first
 /// by (timestamp, id) descending, the feed's order. A post new to `items` that replies to one of
-/// them adds one to that post's count of replies; a copy that was not counted (a push says 0)
-/// keeps the count the page had.
+/// them adds one to that post's count of replies; a copy that was not counted (a push says 0,
+/// and no reactions) keeps the counts the page had.
 pub fn merge_feed(items: &mut Vec<FeedItem>, new: impl IntoIterator<Item = FeedItem>) {
     for mut item in new {
         match items.iter_mut().find(|existing| existing.id == item.id) {
             Some(existing) => {
                 if item.replies == 0 {
                     item.replies = existing.replies;
+                }
+                if item.reactions.is_empty() {
+                    item.reactions = std::mem::take(&mut existing.reactions);
                 }
                 *existing = item;
             }
@@ -114,6 +117,7 @@ mod tests {
             own: true,
             muted_word: None,
             replies: 0,
+            reactions: vec![],
         }
     }
 
@@ -131,6 +135,20 @@ mod tests {
             "a repeat is not a new reply; a push keeps the count"
         );
         assert_eq!(items.len(), 2);
+    }
+
+    #[test]
+    fn an_uncounted_copy_keeps_the_reactions_shown() {
+        let mut items = vec![item(1, 1, "a")];
+        items[0].reactions = vec![phemossa_api::ReactionCount {
+            emoji: "👍".into(),
+            count: 2,
+            mine: true,
+        }];
+        let shown = items[0].reactions.clone();
+        merge_feed(&mut items, [item(1, 1, "a, pushed again")]);
+        assert_eq!(items[0].reactions, shown);
+        assert_eq!(items[0].text, "a, pushed again");
     }
 
     #[test]

@@ -3,8 +3,8 @@
 //! public key with its Copy button, relative times that stay current, alert and status messages,
 //! the network status and sync progress, and helpers around the background's port client. Pure
 //! rules (formatting, post checks, feed merging, the network in words, event archives, how people
-//! are named) live in [`format`], [`feed`], [`network`], [`archive`] and [`people`] and are
-//! tested natively.
+//! are named, reaction counts) live in [`format`], [`feed`], [`network`], [`archive`],
+//! [`people`] and [`reactions`] and are tested natively.
 
 pub mod archive;
 pub mod feed;
@@ -12,6 +12,7 @@ pub mod format;
 pub mod network;
 pub mod people;
 pub mod picture;
+pub mod reactions;
 
 mod client;
 mod components;

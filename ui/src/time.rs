@@ -68,8 +68,9 @@ fn locale_text(date: &js_sys::Date, method: &str, options: &[(&str, &str)]) -> S
 
 /// Moves keyboard focus to the element with this id as soon as it is in the document (it may
 /// not be rendered yet when called from an event handler).
-pub fn focus_later(id: &'static str) {
+pub fn focus_later(id: impl AsRef<str> + 'static) {
     wasm_bindgen_futures::spawn_local(async move {
+        let id = id.as_ref();
         for _ in 0..20 {
             gloo_timers::future::sleep(Duration::from_millis(16)).await;
             let element = web_sys::window()
