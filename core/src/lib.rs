@@ -20,6 +20,7 @@ pub mod invite;
 pub mod keep_out;
 pub mod keys;
 pub mod limits;
+pub mod notices;
 pub mod profile;
 pub mod reactions;
 pub mod retention;
