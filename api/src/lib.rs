@@ -8,6 +8,7 @@
 mod archive;
 mod keep_out;
 mod network;
+mod notifications;
 mod people;
 mod wire;
 
@@ -21,6 +22,9 @@ pub use keep_out::KeepOutStatus;
 pub use network::{
     CandidateType, ConnectionKind, DirectState, NetworkState, NetworkStatus, PathInfo, PeerInfo,
     RelayInfo, RelayState, SyncProgress,
+};
+pub use notifications::{
+    Notification, NotificationKind, NotificationsPage, MAX_NOTIFICATIONS_PAGE,
 };
 pub use people::{
     AvatarEdit, BlobData, BlobPurpose, FollowerEntry, InviteInfo, Person, MAX_NICKNAME_CHARS,
@@ -82,6 +86,12 @@ pub enum Request {
         id: String,
         emoji: String,
     },
+    /// The newest `limit` (clamped to 1–100) notifications and the unread count.
+    GetNotifications {
+        limit: u32,
+    },
+    /// Marks every notification read (the user opened the view): the badge clears.
+    MarkNotificationsRead,
     /// The conversation the post `id` (hex) is part of: its root (the highest ancestor stored)
     /// and every stored reply under it, as a tree in time order.
     GetThread {
@@ -260,6 +270,7 @@ pub enum Response {
     Deleted(Vec<EventId>),
     /// A post's reactions after `react`.
     Reactions(PostReactions),
+    Notifications(NotificationsPage),
     KeepOut(KeepOutStatus),
     Blob(BlobData),
     /// The blob is not held yet; it is being fetched (a [`Push::BlobStored`] says when).
@@ -302,6 +313,8 @@ pub enum Push {
     KeepOut(KeepOutStatus),
     /// These posts' reactions changed: replace their counts.
     Reactions(Vec<PostReactions>),
+    /// How many notifications are unread changed (new ones arrived, or they were read).
+    Unread(u32),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -96,6 +96,8 @@ mod tests {
             (34, "get_thread"),
             (35, "delete_posts"),
             (36, "react"),
+            (37, "get_notifications"),
+            (38, "mark_notifications_read"),
         ] {
             let request = ClientMessage::from_json(line(&format!("{{\"id\":{id},\"request\"")))
                 .unwrap_or_else(|e| panic!("{method}: {e}"));
@@ -127,6 +129,12 @@ mod tests {
             reacted,
             ServerMessage::Response { result: Ok(Response::Reactions(post)), .. }
                 if post.reactions.len() == 1 && post.reactions[0].mine && post.reactions[0].count == 2
+        ));
+        let notified = ServerMessage::from_json(line("{\"kind\":\"response\",\"id\":37,")).unwrap();
+        assert!(matches!(
+            notified,
+            ServerMessage::Response { result: Ok(Response::Notifications(page)), .. }
+                if page.unread == 1 && page.items[0].emoji.as_deref() == Some("🎉")
         ));
         let followers =
             ServerMessage::from_json(line("{\"kind\":\"response\",\"id\":23,")).unwrap();

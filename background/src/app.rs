@@ -11,8 +11,8 @@ use crate::changes::Changes;
 use crate::error::BackgroundError;
 use crate::follow_state::FollowState;
 use crate::handlers::{
-    archive, backup, blobs, feed, follows, keep_out, network, people, post, reactions, retention,
-    stats, thread,
+    archive, backup, blobs, feed, follows, keep_out, network, notifications, people, post,
+    reactions, retention, stats, thread,
 };
 use crate::identity::{self, IdentityStore};
 use crate::ingest::{Ingest, IngestReport};
@@ -94,6 +94,11 @@ impl App {
 
     pub fn storage(&self) -> &Storage {
         &self.storage
+    }
+
+    /// Tells subscribed pages and the toolbar badge how many notifications are unread.
+    pub async fn announce_unread(&self) {
+        crate::notifications::announce_unread(&self.user, &self.storage, &self.changes).await;
     }
 
     /// How many events from elsewhere failed validation since start.
@@ -184,6 +189,10 @@ impl App {
             }
             Request::GetThread { id } => thread::thread(user, storage, &id).await,
             Request::DeletePosts { ids } => post::delete(user, storage, changes, &ids).await,
+            Request::GetNotifications { limit } => notifications::get(user, storage, limit).await,
+            Request::MarkNotificationsRead => {
+                notifications::mark_read(user, storage, changes).await
+            }
             Request::React { id, emoji } => {
                 reactions::react(user, storage, changes, &id, &emoji).await
             }

@@ -18,6 +18,7 @@ use crate::changes::Changes;
 use crate::clock;
 use crate::error::BackgroundError;
 use crate::feed_items::item_of_event;
+use crate::notifications;
 use crate::people::{followers_of, people_of};
 use crate::reaction_counts;
 use crate::search_indexer::SearchIndexer;
@@ -494,6 +495,7 @@ impl Ingest {
         let mut profiles = Vec::new();
         // Posts whose reactions changed: pages are pushed their new counts.
         let mut reacted = Vec::new();
+        let mut notified = false;
         let mut failure = None;
         for batch in events.chunks(INGEST_BATCH) {
             self.pages_first().await;
@@ -510,6 +512,7 @@ impl Ingest {
                 }
             };
             let me = self.user.public_key();
+            let mut fresh = Vec::new();
             for (event, new) in batch.iter().zip(stored) {
                 if !new {
                     report.duplicates += 1;
@@ -517,6 +520,7 @@ impl Ingest {
                 }
                 report.stored += 1;
                 self.count_stored(event);
+                fresh.push(event);
                 if let Some(reaction) = event.as_reaction() {
                     reacted.push(reaction.target);
                 }
@@ -546,6 +550,11 @@ impl Ingest {
                     added.extend(item_of_event(event, &me, &self.user.keep_out().borrow()));
                 }
             }
+            // What of it is news for the user: a failure costs the notifications, not the events.
+            match notifications::record(&self.user, &self.storage, &fresh).await {
+                Ok(added) => notified |= added,
+                Err(error) => log_push_failure(&error),
+            }
         }
         if !added.is_empty() {
             added.sort_by_key(|item| Reverse(item.feed_key()));
@@ -572,6 +581,9 @@ impl Ingest {
                 Ok(people) => self.changes.push(Push::People(people)),
                 Err(error) => log_push_failure(&error),
             }
+        }
+        if notified {
+            notifications::announce_unread(&self.user, &self.storage, &self.changes).await;
         }
         if !reacted.is_empty() {
             reacted.sort_unstable();

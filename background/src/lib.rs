@@ -5,6 +5,7 @@
 //! node and the ports. The crate root only declares modules: nothing in the crate imports it.
 
 mod app;
+mod badge;
 mod changes;
 mod clock;
 mod db;
@@ -15,6 +16,7 @@ mod handlers;
 pub mod identity;
 mod ingest;
 pub mod network;
+mod notifications;
 mod panic_report;
 mod people;
 mod port;

@@ -20,6 +20,8 @@ pub async fn run() {
         Ok(app) => {
             request_persistence();
             app.start_pruning();
+            // The badge shows what is unread from the start (it is cleared when Chrome starts).
+            app.announce_unread().await;
             // The node starts after the UI's data is ready; a failure leaves the rest working.
             match network::start(app.network_services()).await {
                 Ok(handle) => app.attach_network(handle),

@@ -196,6 +196,14 @@ chrome.runtime.onMessage.addListener((message, _sender, sendResponse) => {
       .catch((err) => console.error('Phemossa: replacing the background failed:', err));
     return false;
   }
+  if (message?.type === 'phemossa/unread') {
+    // From background/src/badge.rs: the unread notifications, shown on the toolbar icon.
+    const count = Number(message.count) || 0;
+    chrome.action.setBadgeText({ text: count > 99 ? '99+' : count > 0 ? String(count) : '' })
+      .catch((err) => console.warn('Phemossa: cannot set the badge:', err));
+    chrome.action.setBadgeBackgroundColor({ color: '#3347c4' }).catch(() => {});
+    return false;
+  }
   if (message?.type === 'phemossa/last-restart') {
     recallCrash().then((crash) => sendResponse({ crash }));
     return true;

@@ -13,7 +13,7 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 /// Every object store of the schema, as the browser lists them (sorted).
-const STORE_NAMES: [&str; 10] = [
+const STORE_NAMES: [&str; 11] = [
     "author_totals",
     "blobs",
     "deleted",
@@ -21,6 +21,7 @@ const STORE_NAMES: [&str; 10] = [
     "follows",
     "meta",
     "nicknames",
+    "notifications",
     "peers",
     "profiles",
     "superseded",

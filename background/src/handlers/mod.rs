@@ -9,6 +9,7 @@ pub mod feed;
 pub mod follows;
 pub mod keep_out;
 pub mod network;
+pub mod notifications;
 pub mod people;
 pub mod post;
 pub mod reactions;

@@ -190,6 +190,27 @@ pub struct DeletedRecord {
     pub confirmed: bool,
 }
 
+/// One row of `notifications`: an event that is news for the user (`core::notices`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationRecord {
+    /// The event that is the news.
+    pub id: EventId,
+    /// "reply", "mention", "reaction" or "follow".
+    pub kind: String,
+    pub from: PublicKey,
+    pub timestamp: u64,
+    /// The post it concerns: the reply or mention itself, or the post reacted to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post: Option<EventId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emoji: Option<String>,
+    /// Present (1) until the user opens the view: the sparse `unread` index lists exactly these.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unread: Option<u8>,
+}
+
 /// One row of `nicknames`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NicknameRecord {

@@ -8,8 +8,8 @@ pub const DATABASE: &str = "phemossa";
 /// `events` index `terms`. 4: the `events` index `unindexed`. 5: blobs, and the `events` index `blobs`.
 /// 6: author_totals. 7: the `events` index `replies`. 8: deleted. 9: the `events` index
 /// `reactions` (reactions stored by a version-8 build, a few development commits, are not
-/// counted: it did not record their target).
-pub const VERSION: u32 = 9;
+/// counted: it did not record their target). 10: notifications.
+pub const VERSION: u32 = 10;
 
 pub const EVENTS: &str = "events";
 pub const FOLLOWS: &str = "follows";
@@ -21,6 +21,7 @@ pub const NICKNAMES: &str = "nicknames";
 pub const BLOBS: &str = "blobs";
 pub const AUTHOR_TOTALS: &str = "author_totals";
 pub const DELETED: &str = "deleted";
+pub const NOTIFICATIONS: &str = "notifications";
 
 /// `events` index of each author's events.
 pub const BY_AUTHOR: &str = "author";
@@ -53,13 +54,18 @@ pub const BY_FOLLOWEE: &str = "followee";
 /// `blobs` index of when each blob was stored (ms since the epoch).
 pub const BLOBS_BY_STORED: &str = "stored";
 
+/// `notifications` index of when each happened (its event's timestamp): newest first.
+pub const NOTIFICATIONS_BY_TIME: &str = "timestamp";
+/// `notifications` index of the unread ones (sparse: only records with `unread`).
+pub const NOTIFICATIONS_UNREAD: &str = "unread";
+
 /// `deleted` index of the targets each delete event tombstoned.
 pub const DELETED_BY: &str = "by";
 
 /// `superseded` index of the ids each author's profiles superseded.
 pub const SUPERSEDED_BY_AUTHOR: &str = "author";
 
-pub static STORES: [StoreSpec; 10] = [
+pub static STORES: [StoreSpec; 11] = [
     StoreSpec {
         name: EVENTS,
         key_path: "id",
@@ -205,5 +211,23 @@ pub static STORES: [StoreSpec; 10] = [
             key_path: &["by"],
             multi_entry: false,
         }],
+    },
+    // What is news for the user (`core::notices`), by the event that is the news, written as
+    // events are stored (`storage/notifications.rs`); the newest 1,000 are kept.
+    StoreSpec {
+        name: NOTIFICATIONS,
+        key_path: "id",
+        indexes: &[
+            IndexSpec {
+                name: NOTIFICATIONS_BY_TIME,
+                key_path: &["timestamp"],
+                multi_entry: false,
+            },
+            IndexSpec {
+                name: NOTIFICATIONS_UNREAD,
+                key_path: &["unread"],
+                multi_entry: false,
+            },
+        ],
     },
 ];

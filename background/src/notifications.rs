@@ -1,0 +1,142 @@
+//! Notifications: which stored events are news for the user (`core::notices`), written as they
+//! are stored; the page of them the Notifications view shows (people the user hides left out,
+//! notifications of events since deleted or pruned dropped); and the unread count that goes to
+//! subscribed pages and to the toolbar badge.
+
+use phemossa_api::{Notification, NotificationKind, NotificationsPage, Push};
+use phemossa_core::notices::{notice_of, parent_needed, Notice};
+use phemossa_core::Event;
+
+use crate::badge;
+use crate::changes::Changes;
+use crate::error::BackgroundError;
+use crate::storage::{NotificationRecord, Storage};
+use crate::user::User;
+
+/// Characters of a reply's or mention's text a notification carries.
+const SNIPPET_CHARS: usize = 140;
+
+/// Writes the notifications `events` (just stored, new) make for the user; whether any.
+pub async fn record(
+    user: &User,
+    storage: &Storage,
+    events: &[&Event],
+) -> Result<bool, BackgroundError> {
+    let me = user.public_key();
+    let parents: Vec<_> = events
+        .iter()
+        .filter(|event| event.author != me)
+        .filter_map(|event| parent_needed(event))
+        .collect();
+    let authors = storage.authors_of(&parents).await?;
+    let records: Vec<NotificationRecord> = events
+        .iter()
+        .filter_map(|event| {
+            let parent = parent_needed(event).and_then(|id| authors.get(&id));
+            let notice = notice_of(event, &me, parent)?;
+            Some(record_of(event, notice))
+        })
+        .collect();
+    storage.add_notifications(&records).await?;
+    Ok(!records.is_empty())
+}
+
+fn record_of(event: &Event, notice: Notice) -> NotificationRecord {
+    let snippet = || {
+        event
+            .as_post()
+            .map(|post| post.text.chars().take(SNIPPET_CHARS).collect::<String>())
+    };
+    let (kind, post, text, emoji) = match notice {
+        Notice::Reply { .. } => ("reply", Some(event.id), snippet(), None),
+        Notice::Mention => ("mention", Some(event.id), snippet(), None),
+        Notice::Reaction { to, emoji } => ("reaction", Some(to), None, Some(emoji)),
+        Notice::Follow => ("follow", None, None, None),
+    };
+    NotificationRecord {
+        id: event.id,
+        kind: kind.to_owned(),
+        from: event.author,
+        timestamp: event.timestamp,
+        post,
+        text,
+        emoji,
+        unread: Some(1),
+    }
+}
+
+/// How many unread notifications the user would see (people they hide left out).
+pub async fn unread(user: &User, storage: &Storage) -> Result<u32, BackgroundError> {
+    let unread = storage.unread_notifications().await?;
+    let keep_out = user.keep_out().borrow();
+    Ok(unread
+        .iter()
+        .filter(|record| !keep_out.hides(&record.from))
+        .count() as u32)
+}
+
+/// Tells subscribed pages and the badge the unread count.
+pub async fn announce_unread(user: &User, storage: &Storage, changes: &Changes) {
+    match unread(user, storage).await {
+        Ok(count) => {
+            changes.push(Push::Unread(count));
+            badge::show(count);
+        }
+        Err(error) => web_sys::console::warn_1(
+            &format!("phemossa: cannot count the unread notifications: {error}").into(),
+        ),
+    }
+}
+
+/// The newest `limit` notifications the user sees, and the unread count. Those whose event is
+/// no longer stored (deleted by its author, or pruned) are dropped from the store here.
+pub async fn page(
+    user: &User,
+    storage: &Storage,
+    limit: usize,
+) -> Result<NotificationsPage, BackgroundError> {
+    // Read more than asked: some may be of hidden people or gone.
+    let records = storage.notifications(limit * 2).await?;
+    let ids: Vec<_> = records.iter().map(|record| record.id).collect();
+    let stored = storage.authors_of(&ids).await?;
+    let gone: Vec<_> = ids
+        .iter()
+        .filter(|id| !stored.contains_key(id))
+        .copied()
+        .collect();
+    storage.remove_notifications(&gone).await?;
+    let items = {
+        let keep_out = user.keep_out().borrow();
+        records
+            .into_iter()
+            .filter(|record| stored.contains_key(&record.id) && !keep_out.hides(&record.from))
+            .filter_map(notification_of)
+            .take(limit)
+            .collect()
+    };
+    Ok(NotificationsPage {
+        items,
+        unread: unread(user, storage).await?,
+    })
+}
+
+fn notification_of(record: NotificationRecord) -> Option<Notification> {
+    let kind = match record.kind.as_str() {
+        "reply" => NotificationKind::Reply,
+        "mention" => NotificationKind::Mention,
+        "reaction" => NotificationKind::Reaction,
+        "follow" => NotificationKind::Follow,
+        // A kind a newer version wrote: not shown rather than shown wrong.
+        _ => return None,
+    };
+    Some(Notification {
+        id: record.id,
+        kind,
+        from: record.from,
+        timestamp: record.timestamp,
+        post: record.post,
+        text: record.text,
+        emoji: record.emoji,
+        unread: record.unread.is_some(),
+    })
+}
