@@ -14,6 +14,7 @@ mod feed;
 mod feed_view;
 mod following_view;
 mod network_line;
+mod notifications_view;
 mod options_page;
 mod people_view;
 mod reaction_bar;
@@ -23,6 +24,7 @@ use dioxus::prelude::*;
 use phemossa_api::{FollowerEntry, FollowingEntry, Push, Topic};
 use phemossa_core::PublicKey;
 use phemossa_ui::feed::merge_feed;
+use phemossa_ui::notifications::{button_label, unread_badge};
 use phemossa_ui::people::Directory;
 use phemossa_ui::reactions::ReactionOverlay;
 use phemossa_ui::{
@@ -37,6 +39,7 @@ use crate::feed::{load_first_page, FeedState};
 use crate::feed_view::{FeedView, ThreadOpen};
 use crate::following_view::{load_following, FollowingView};
 use crate::network_line::NetworkLine;
+use crate::notifications_view::NotificationsView;
 use crate::options_page::open_options_page;
 use crate::people_view::{
     load_followers, load_keep_out, load_people, FollowersView, PersonView, SearchView,
@@ -74,6 +77,9 @@ fn App() -> Element {
     let mut arrived = use_signal(|| 0u64);
     // The newest reaction counts, over every view's posts (`reaction_bar.rs`).
     let mut reactions = use_context_provider(|| Signal::new(ReactionOverlay::default()));
+    // The Notifications view, open in place of the feed, and the unread count its button shows.
+    let mut notifications_open = use_signal(|| false);
+    let mut unread = use_signal(|| 0u32);
     let backup = use_signal(|| None::<phemossa_api::BackupStatus>);
     let network = use_network_watch();
 
@@ -86,6 +92,7 @@ fn App() -> Element {
         spawn(load_keep_out(client.clone(), people));
         spawn(load_followers(client.clone(), followers));
         spawn(load_backup_status(client.clone(), backup));
+        spawn(load_unread(client.clone(), unread));
         spawn(network.load(client));
     });
     let mut identity = connection.identity;
@@ -124,6 +131,7 @@ fn App() -> Element {
                 Push::Network(status) => network.pushed(status),
                 Push::BlobStored(hash) => picture_stored(client, people, hash),
                 Push::Reactions(posts) => reactions.with_mut(|overlay| overlay.apply(posts)),
+                Push::Unread(count) => unread.set(count),
             }
         }
     });
@@ -132,6 +140,21 @@ fn App() -> Element {
         div { class: "app popup-app",
             header { class: "topbar",
                 h1 { class: "brand", "Phemossa" }
+                button {
+                    r#type: "button",
+                    class: "button ghost notifications-button",
+                    aria_label: button_label(unread()),
+                    aria_pressed: if notifications_open() { "true" } else { "false" },
+                    onclick: move |_| {
+                        thread.set(None);
+                        person.set(None);
+                        notifications_open.toggle();
+                    },
+                    "Notifications"
+                    if let Some(count) = unread_badge(unread()) {
+                        span { class: "count-badge", aria_hidden: "true", "{count}" }
+                    }
+                }
                 button {
                     r#type: "button",
                     class: "button ghost",
@@ -143,7 +166,20 @@ fn App() -> Element {
             RestartNotice {}
             main { class: "popup",
                 {connection.gate(|info| rsx! {
-                    if let Some(open) = thread() {
+                    if notifications_open() {
+                        NotificationsView {
+                            people,
+                            on_open: move |key| {
+                                notifications_open.set(false);
+                                person.set(Some(key));
+                            },
+                            on_thread: move |open| {
+                                notifications_open.set(false);
+                                thread.set(Some(open));
+                            },
+                            on_close: move |()| notifications_open.set(false),
+                        }
+                    } else if let Some(open) = thread() {
                         ThreadView {
                             key: "{open.id}-{open.reply}",
                             open,
@@ -190,5 +226,23 @@ fn App() -> Element {
                 })}
             }
         }
+    }
+}
+
+/// The unread count for the Notifications button (the badge's, on the toolbar).
+async fn load_unread(client: phemossa_webext::PortClient, mut unread: Signal<u32>) {
+    match client
+        .request(phemossa_api::Request::GetNotifications { limit: 1 })
+        .await
+    {
+        Ok(phemossa_api::Response::Notifications(page)) => unread.set(page.unread),
+        // Pushes keep it current; a failed first read only leaves 0 until the next.
+        other => web_sys::console::warn_1(
+            &format!(
+                "phemossa: cannot read the unread notifications: {}",
+                phemossa_ui::failure_text(other)
+            )
+            .into(),
+        ),
     }
 }

@@ -10,6 +10,7 @@ pub mod archive;
 pub mod feed;
 pub mod format;
 pub mod network;
+pub mod notifications;
 pub mod people;
 pub mod picture;
 pub mod reactions;

@@ -1,0 +1,77 @@
+// notifications.test.mjs: notifications and the toolbar badge (issue 14), in real browsers
+// through a relay in the network namespace. A and B follow each other: B's follow is A's first
+// notification. B replies to A's post and reacts 🎉 to it. A's toolbar badge says 3 and A's
+// "Notifications" button says so in words; the list "Notifications" names B for each, saying
+// what B did, newest first; opening it clears the badge;
+// the reply's item opens the thread with B's reply in it. After A's browser restarts, nothing
+// is unread, and all three are still listed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  TEST_TIMEOUT, feedHas, follow, listItems, post, readPublicKey, until,
+} from './helpers.mjs';
+import { launchBrowser, setBootstrap, startRelay } from './p2p-harness.mjs';
+
+const feedItem = (page, text) => page.getByRole('list', { name: 'Feed' }).getByRole('listitem').filter({ hasText: text });
+
+/** The toolbar badge's text, as an extension page reads it. */
+const badge = (page) => page.evaluate(() => chrome.action.getBadgeText({}));
+
+test('replies and reactions to the user notify, on the badge and in the list, once',
+  { timeout: 3 * TEST_TIMEOUT }, async (t) => {
+    const relay = await startRelay(t);
+    const a = await launchBrowser(t, 'A');
+    const b = await launchBrowser(t, 'B');
+    for (const session of [a, b]) await setBootstrap(session, relay.wsAddr);
+    const tag = String(Date.now()).slice(-5);
+    let aPopup = await a.popup();
+    const bPopup = await b.popup();
+    const aKey = await readPublicKey(aPopup);
+    const bKey = await readPublicKey(bPopup);
+    await follow(aPopup, bKey);
+    await follow(bPopup, aKey);
+    const question = `Who planted the oaks? ${tag}`;
+    await post(aPopup, question);
+    await feedHas(bPopup, [question], 60_000);
+    await until("B's follow on A's badge", () => badge(aPopup), (text) => text === '1', 60_000);
+
+    // B answers and reacts.
+    await feedItem(bPopup, question).getByRole('button', { name: 'Reply', exact: true }).click();
+    const answer = `The jays, mostly ${tag}`;
+    await bPopup.getByRole('textbox', { name: 'Reply' }).fill(answer);
+    await bPopup.getByRole('button', { name: 'Post reply' }).click();
+    await until('the reply in B\'s thread', () => listItems(bPopup, 'Thread'), (l) => l.some((x) => x.includes(answer)));
+    await bPopup.getByRole('button', { name: 'Back' }).click();
+    await feedItem(bPopup, question).getByRole('button', { name: 'React', exact: true }).click();
+    await bPopup.getByRole('group', { name: 'Pick a reaction' }).getByRole('button', { name: '🎉', exact: true }).click();
+
+    // A's badge and button count both.
+    await until("A's badge to say 3", () => badge(aPopup), (text) => text === '3', 60_000);
+    const button = aPopup.getByRole('button', { name: 'Notifications, 3 unread' });
+    await until("A's button to say 3 unread", () => button.count(), (n) => n === 1);
+
+    // The list names B for each, newest first, and opening it clears the badge.
+    await button.click();
+    const items = await until('the three notifications', () => listItems(aPopup, 'Notifications'), (l) => l.length === 3);
+    assert.match(items[0], /reacted 🎉 to your post/);
+    assert.match(items[1], /replied to your post/);
+    assert.ok(items[1].includes(answer), `the reply's words: ${items[1]}`);
+    assert.match(items[2], /started following you/);
+    for (const item of items) assert.ok(item.includes(bKey.slice(0, 8)), `B's fingerprint in "${item}"`);
+    await until("A's badge to clear", () => badge(aPopup), (text) => text === '');
+    await until('the button to say nothing unread',
+      () => aPopup.getByRole('button', { name: 'Notifications', exact: true }).count(), (n) => n === 1);
+
+    // The reply's notification opens its thread.
+    await aPopup.getByRole('list', { name: 'Notifications' }).getByRole('listitem')
+      .filter({ hasText: 'replied' }).getByRole('button').first().click();
+    await until("A's thread with B's reply", () => listItems(aPopup, 'Thread'),
+      (l) => l.length === 2 && l[0].includes(question) && l[1].includes(answer));
+
+    // After a restart, nothing is unread and both are still listed.
+    await a.relaunch();
+    aPopup = await a.popup();
+    await aPopup.getByRole('button', { name: 'Notifications', exact: true }).click();
+    await until('the notifications after a restart', () => listItems(aPopup, 'Notifications'), (l) => l.length === 3);
+    assert.equal(await badge(aPopup), '');
+  });
