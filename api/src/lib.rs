@@ -111,6 +111,9 @@ pub enum Request {
         /// description; the text may then be empty.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         images: Vec<FeedImage>,
+        /// The people the post mentions, public keys as text (at most 20; repeats are dropped).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        mentions: Vec<String>,
     },
     /// Stores a picture for a post, already scaled and re-encoded by the page (at most 1 MiB,
     /// docs/protocol.md §12.3), as standard base64. → [`Response::ImageStored`] with its name.
@@ -716,6 +719,7 @@ mod tests {
                 text: "hello".into(),
                 reply_to: None,
                 images: Vec::new(),
+                mentions: vec![],
             },
         };
         let json = message.to_json();

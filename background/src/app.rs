@@ -200,7 +200,16 @@ impl App {
                 text,
                 reply_to,
                 images,
-            } => post::publish(user, storage, changes, text, reply_to.as_deref(), images).await,
+                mentions,
+            } => {
+                let post = post::Draft {
+                    text,
+                    reply_to,
+                    images,
+                    mentions,
+                };
+                post::publish(user, storage, changes, post).await
+            }
             Request::StoreImage { base64 } => post::store_image(storage, &base64).await,
             Request::Follow { public_key } => {
                 follows::set_following(user, storage, changes, &public_key, true).await

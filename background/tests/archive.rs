@@ -146,6 +146,7 @@ async fn retention_prunes_only_old_events_of_authors_not_followed() {
                 text: "my own".into(),
                 reply_to: None,
                 images: Vec::new(),
+                mentions: vec![],
             },
             &port(),
         )

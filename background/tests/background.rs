@@ -86,6 +86,7 @@ async fn posts_are_validated_stored_answered_and_pushed() {
         text: text.into(),
         reply_to: None,
         images: Vec::new(),
+        mentions: vec![],
     };
     assert_eq!(
         ask(&background, &port, post("  \n")).await,
@@ -102,6 +103,7 @@ async fn posts_are_validated_stored_answered_and_pushed() {
         text: "reply".into(),
         reply_to: Some("not an id".into()),
         images: Vec::new(),
+        mentions: vec![],
     };
     assert!(matches!(
         ask(&background, &port, bad_reply).await,
@@ -125,6 +127,7 @@ async fn posts_are_validated_stored_answered_and_pushed() {
         text: "a reply".into(),
         reply_to: Some(item.id.to_hex()),
         images: Vec::new(),
+        mentions: vec![],
     };
     let Ok(Response::Posted(reply)) = ask(&background, &port, reply).await else {
         panic!("reply refused");
@@ -153,6 +156,7 @@ async fn feed_limit_is_clamped_to_one_through_the_maximum() {
             text: text.into(),
             reply_to: None,
             images: Vec::new(),
+            mentions: vec![],
         };
         ask(&background, &port, request).await.unwrap();
     }
@@ -453,6 +457,7 @@ async fn backups_export_inspect_and_restore() {
             text: "restored".into(),
             reply_to: None,
             images: Vec::new(),
+            mentions: vec![],
         },
     )
     .await;

@@ -279,6 +279,7 @@ async fn a_post_names_its_stored_images_and_keeps_them_from_the_sweep() {
                 text: String::new(),
                 reply_to: None,
                 images: images.clone(),
+                mentions: vec![],
             },
             &port,
         )
@@ -342,6 +343,7 @@ async fn a_post_names_its_stored_images_and_keeps_them_from_the_sweep() {
                     text: "with pictures".into(),
                     reply_to: None,
                     images,
+                    mentions: vec![],
                 },
                 &port,
             )

@@ -48,6 +48,7 @@ async fn post_text(app: &App, port: &Rc<dyn PushSink>, text: &str) -> FeedItem {
         text: text.into(),
         reply_to: None,
         images: vec![],
+        mentions: vec![],
     };
     match app.handle(request, port).await {
         Ok(Response::Posted(item)) => item,

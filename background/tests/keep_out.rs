@@ -310,6 +310,7 @@ async fn muted_words_mark_others_posts_but_never_the_users_own() {
                 text: "no finale spoilers from me, season fans".into(),
                 reply_to: None,
                 images: vec![],
+                mentions: vec![],
             },
             &port,
         )

@@ -72,6 +72,7 @@ async fn news_for_the_user_is_listed_counted_and_read_once() {
         text: "mine".into(),
         reply_to: None,
         images: vec![],
+        mentions: vec![],
     };
     let Ok(Response::Posted(mine)) = app.handle(request, &port).await else {
         panic!("not posted");
@@ -201,6 +202,7 @@ async fn news_for_the_user_is_listed_counted_and_read_once() {
         text: "answering myself".into(),
         reply_to: Some(mine.id.to_hex()),
         images: vec![],
+        mentions: vec![],
     };
     app.handle(request, &port).await.unwrap();
     assert_eq!(notifications(&app, &port).await.unread, 0);

@@ -169,6 +169,7 @@ async fn a_bad_emoji_or_an_unknown_post_is_refused_in_words_and_nothing_is_store
         text: "mine".into(),
         reply_to: None,
         images: vec![],
+        mentions: vec![],
     };
     let Ok(Response::Posted(mine)) = app.handle(request, &port).await else {
         panic!("not posted");

@@ -115,6 +115,7 @@ async fn a_thread_is_one_tree_in_time_order_from_any_of_its_posts() {
         text: "north, south, whatever is shady".into(),
         reply_to: Some(from_cy.id.to_hex()),
         images: vec![],
+        mentions: vec![],
     };
     app.handle(request, &port).await.unwrap();
     let with_mine = thread(&app, &port, &root.id.to_hex()).await.unwrap();

@@ -466,6 +466,7 @@ async fn an_upgraded_database_keeps_every_record_and_answer_of_the_previous_rele
             text: "written after the upgrade".into(),
             reply_to: None,
             images: vec![],
+            mentions: vec![],
         },
     )
     .await;

@@ -10,10 +10,11 @@ use dioxus::prelude::*;
 use dioxus::web::WebEventExt as _;
 use phemossa_api::{FeedImage, FeedItem, Request, Response};
 use phemossa_core::limits::{MAX_ALT_CHARS, MAX_IMAGES_PER_POST, MAX_IMAGE_BYTES};
-use phemossa_core::EventId;
+use phemossa_core::{EventId, PublicKey};
 use phemossa_ui::feed::{check_post, counter, merge_feed, CounterLevel};
+use phemossa_ui::mentions;
 use phemossa_ui::picture::{chosen_files, pasted_files, reencode, Fit};
-use phemossa_ui::{failure_text, use_client, Alert, Status};
+use phemossa_ui::{failure_text, focus_later, use_client, Alert, People, PersonName, Status};
 
 use crate::feed::FeedState;
 
@@ -23,6 +24,8 @@ pub struct ReplyTo {
     pub id: EventId,
     pub whom: String,
 }
+/// People offered for an "@" being typed, at most.
+const MAX_SUGGESTIONS: usize = 5;
 /// Post images are at most this many pixels on their long side (docs/protocol.md §12.3).
 const LONG_SIDE: u32 = 1_600;
 
@@ -73,6 +76,7 @@ async fn send(
     text: String,
     reply_to: Option<EventId>,
     images: Vec<DraftImage>,
+    mentions: Vec<PublicKey>,
     mut progress: Signal<Option<String>>,
 ) -> Result<Response, phemossa_api::ApiError> {
     let mut named = Vec::with_capacity(images.len());
@@ -100,6 +104,7 @@ async fn send(
             text,
             reply_to: reply_to.map(|id| id.to_hex()),
             images: named,
+            mentions: mentions.iter().map(ToString::to_string).collect(),
         })
         .await
 }
@@ -109,6 +114,7 @@ async fn send(
 #[component]
 pub fn Composer(
     feed: Signal<FeedState>,
+    people: People,
     #[props(default)] reply: Option<ReplyTo>,
     #[props(default)] on_posted: Option<EventHandler<FeedItem>>,
 ) -> Element {
@@ -133,6 +139,8 @@ pub fn Composer(
     let mut images = use_signal(Vec::<DraftImage>::new);
     let preparing = use_signal(|| false);
     let mut progress = use_signal(|| None::<String>);
+    // People picked from the "@" suggestions, with the name written for them.
+    let mut chosen = use_signal(Vec::<(PublicKey, String)>::new);
 
     let submit = use_callback(move |()| {
         if posting() {
@@ -166,11 +174,13 @@ pub fn Composer(
         error.set(None);
         posting.set(true);
         let client = client.clone();
+        let mentions = mentions::still_named(&text, &chosen.peek());
         spawn(async move {
-            match send(&client, text, reply_to, pictures, progress).await {
+            match send(&client, text, reply_to, pictures, mentions, progress).await {
                 Ok(Response::Posted(item)) => {
                     draft.set(String::new());
                     images.set(Vec::new());
+                    chosen.set(Vec::new());
                     feed.with_mut(|f| merge_feed(&mut f.items, [item.clone()]));
                     if let Some(on_posted) = on_posted {
                         on_posted.call(item);
@@ -183,6 +193,22 @@ pub fn Composer(
         });
     });
 
+    // Known people whose name or nickname starts the "@word" being typed.
+    let suggestions: Vec<(PublicKey, String)> = match mentions::query(&draft.read()) {
+        Some(query) => {
+            let directory = people.read();
+            directory
+                .search(query)
+                .into_iter()
+                .take(MAX_SUGGESTIONS)
+                .map(|person| {
+                    let key = person.public_key;
+                    (key, directory.label(&key).display().to_owned())
+                })
+                .collect()
+        }
+        None => Vec::new(),
+    };
     let count = counter(&draft.read());
     let counter_class = match count.level {
         CounterLevel::Normal => "counter",
@@ -238,6 +264,27 @@ pub fn Composer(
                             submit.call(());
                         }
                     },
+                }
+                if !suggestions.is_empty() {
+                    div {
+                        class: "mention-suggestions",
+                        role: "group",
+                        aria_label: "Mention suggestions",
+                        for (key , name) in suggestions {
+                            button {
+                                key: "{key}",
+                                r#type: "button",
+                                class: "link mention-suggestion",
+                                onclick: move |_| {
+                                    let completed = mentions::complete(&draft.peek(), &name);
+                                    draft.set(completed);
+                                    chosen.write().push((key, name.clone()));
+                                    focus_later(text_id);
+                                },
+                                PersonName { public_key: key, people }
+                            }
+                        }
+                    }
                 }
                 if !images.read().is_empty() {
                     ul { class: "draft-images", aria_label: "Pictures to post",

@@ -189,7 +189,7 @@ pub fn PostBody(
                 }
             }
         } else {
-            PostContent { item: item.clone(), people }
+            PostContent { item: item.clone(), people, on_open }
         }
         div { class: "post-actions",
             ReactionBar { item: item.clone() }
@@ -260,10 +260,25 @@ pub fn PostBody(
 
 /// A post's text and pictures.
 #[component]
-fn PostContent(item: FeedItem, people: People) -> Element {
+fn PostContent(item: FeedItem, people: People, on_open: EventHandler<PublicKey>) -> Element {
     rsx! {
         if !item.text.is_empty() {
             p { class: "post-text", "{item.text}" }
+        }
+        // Each person the post mentions, by name and picture, opening their posts.
+        if !item.mentions.is_empty() {
+            p { class: "post-mentions hint",
+                "Mentions "
+                for key in item.mentions.iter().copied() {
+                    button {
+                        key: "{key}",
+                        r#type: "button",
+                        class: "link mention",
+                        onclick: move |_| on_open.call(key),
+                        PersonName { public_key: key, people }
+                    }
+                }
+            }
         }
         if !item.images.is_empty() {
             PostImages { images: item.images.clone(), people }

@@ -206,7 +206,7 @@ fn App() -> Element {
                             PersonName { public_key: info.public_key, people }
                             PublicKeyField { public_key: info.public_key.to_string(), compact: true }
                         }
-                        Composer { feed }
+                        Composer { feed, people }
                         // Reading comes first: the feed sits right under the composer.
                         FeedView {
                             feed,

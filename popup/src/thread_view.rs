@@ -119,6 +119,7 @@ pub fn ThreadView(
             if let Some(reply) = reply {
                 Composer {
                     feed,
+                    people,
                     reply,
                     on_posted: move |_: FeedItem| {
                         target.set(None);

@@ -1,10 +1,11 @@
 // notifications.test.mjs: notifications and the toolbar badge (issue 14), in real browsers
 // through a relay in the network namespace. A and B follow each other: B's follow is A's first
-// notification. B replies to A's post and reacts 🎉 to it. A's toolbar badge says 3 and A's
-// "Notifications" button says so in words; the list "Notifications" names B for each, saying
-// what B did, newest first; opening it clears the badge;
+// notification. B replies to A's post and reacts 🎉 to it, then mentions A in a post, typing
+// "@" and A's fingerprint and picking A from the group "Mention suggestions". A's toolbar badge
+// says 4 and A's "Notifications" button says so in words; the list "Notifications" names B for
+// each, saying what B did, newest first; opening it clears the badge;
 // the reply's item opens the thread with B's reply in it. After A's browser restarts, nothing
-// is unread, and all three are still listed.
+// is unread, and all four are still listed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -45,18 +46,32 @@ test('replies and reactions to the user notify, on the badge and in the list, on
     await feedItem(bPopup, question).getByRole('button', { name: 'React', exact: true }).click();
     await bPopup.getByRole('group', { name: 'Pick a reaction' }).getByRole('button', { name: '🎉', exact: true }).click();
 
+    // B mentions A: "@" and the start of A's fingerprint offers A; picking A writes the mention.
+    const box = bPopup.getByRole('textbox', { name: 'New post' });
+    await box.fill(`Ask the expert, @${aKey.slice(0, 5)}`);
+    const suggestions = bPopup.getByRole('group', { name: 'Mention suggestions' });
+    await suggestions.getByRole('button', { name: new RegExp(aKey.slice(0, 8).replace(/[+/]/g, '\\$&')) }).click();
+    const written = await box.inputValue();
+    assert.match(written, /^Ask the expert, @\S+ $/, `the mention is completed: "${written}"`);
+    await box.pressSequentially('about oaks');
+    await bPopup.getByRole('button', { name: 'Post', exact: true }).click();
+    const mentioning = feedItem(bPopup, 'about oaks');
+    await until("B's post naming A", () => mentioning.innerText(), (text) => /Mentions/.test(text) && text.includes(aKey.slice(0, 8)));
+
     // A's badge and button count both.
-    await until("A's badge to say 3", () => badge(aPopup), (text) => text === '3', 60_000);
-    const button = aPopup.getByRole('button', { name: 'Notifications, 3 unread' });
-    await until("A's button to say 3 unread", () => button.count(), (n) => n === 1);
+    await until("A's badge to say 4", () => badge(aPopup), (text) => text === '4', 60_000);
+    const button = aPopup.getByRole('button', { name: 'Notifications, 4 unread' });
+    await until("A's button to say 4 unread", () => button.count(), (n) => n === 1);
 
     // The list names B for each, newest first, and opening it clears the badge.
     await button.click();
-    const items = await until('the three notifications', () => listItems(aPopup, 'Notifications'), (l) => l.length === 3);
-    assert.match(items[0], /reacted 🎉 to your post/);
-    assert.match(items[1], /replied to your post/);
-    assert.ok(items[1].includes(answer), `the reply's words: ${items[1]}`);
-    assert.match(items[2], /started following you/);
+    const items = await until('the four notifications', () => listItems(aPopup, 'Notifications'), (l) => l.length === 4);
+    assert.match(items[0], /mentioned you/);
+    assert.ok(items[0].includes('about oaks'), `the mention's words: ${items[0]}`);
+    assert.match(items[1], /reacted 🎉 to your post/);
+    assert.match(items[2], /replied to your post/);
+    assert.ok(items[2].includes(answer), `the reply's words: ${items[2]}`);
+    assert.match(items[3], /started following you/);
     for (const item of items) assert.ok(item.includes(bKey.slice(0, 8)), `B's fingerprint in "${item}"`);
     await until("A's badge to clear", () => badge(aPopup), (text) => text === '');
     await until('the button to say nothing unread',
@@ -72,6 +87,6 @@ test('replies and reactions to the user notify, on the badge and in the list, on
     await a.relaunch();
     aPopup = await a.popup();
     await aPopup.getByRole('button', { name: 'Notifications', exact: true }).click();
-    await until('the notifications after a restart', () => listItems(aPopup, 'Notifications'), (l) => l.length === 3);
+    await until('the notifications after a restart', () => listItems(aPopup, 'Notifications'), (l) => l.length === 4);
     assert.equal(await badge(aPopup), '');
   });

@@ -9,6 +9,7 @@
 pub mod archive;
 pub mod feed;
 pub mod format;
+pub mod mentions;
 pub mod network;
 pub mod notifications;
 pub mod people;

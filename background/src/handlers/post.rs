@@ -3,7 +3,7 @@
 
 use phemossa_api::{ApiError, FeedImage, Push, Response};
 use phemossa_core::blob::BlobKind;
-use phemossa_core::{Content, Event, EventId, ImagePost, Post, PostImage};
+use phemossa_core::{Content, Event, EventId, ImagePost, Post, PostImage, PublicKey};
 
 use crate::changes::Changes;
 use crate::clock;
@@ -12,22 +12,45 @@ use crate::handlers::blobs::store_own_picture;
 use crate::storage::Storage;
 use crate::user::User;
 
+/// A post as the page sends it: ids and keys as text, checked here.
+pub struct Draft {
+    pub text: String,
+    pub reply_to: Option<String>,
+    pub images: Vec<FeedImage>,
+    pub mentions: Vec<String>,
+}
+
 /// Signs, stores and announces a post by the user.
 pub async fn publish(
     user: &User,
     storage: &Storage,
     changes: &Changes,
-    text: String,
-    reply_to: Option<&str>,
-    images: Vec<FeedImage>,
+    draft: Draft,
 ) -> Result<Response, ApiError> {
+    let Draft {
+        text,
+        reply_to,
+        images,
+        mentions: mentioned,
+    } = draft;
     let reply_to = reply_to
         .map(|id| EventId::from_hex(id.trim(), "reply_to"))
         .transpose()?;
+    let mut mentions: Vec<PublicKey> = Vec::with_capacity(mentioned.len());
+    for key in &mentioned {
+        let key = PublicKey::from_base64(key.trim(), "mention").map_err(|error| {
+            ApiError::InvalidRequest {
+                reason: format!("a mention is not a public key: {error}"),
+            }
+        })?;
+        if !mentions.contains(&key) {
+            mentions.push(key);
+        }
+    }
     let identity = user.identity();
     let post = Post {
         text,
-        mentions: Vec::new(),
+        mentions,
         reply_to,
     };
     let content = if images.is_empty() {
