@@ -508,9 +508,11 @@ pub struct BackupFile {
     pub contents: String,
 }
 
-/// Why a request failed, in terms a page can show a person. `Display` gives the words.
+/// Why a request failed, in terms a page can show a person. `Display` gives the words. On the
+/// wire `{"code": name, ...fields}` (docs/api.md §5), through `wire.rs`; alone, the enum is
+/// externally tagged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "code", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ApiError {
     EmptyPost,
     PostTooLong {

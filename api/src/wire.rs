@@ -1,5 +1,6 @@
-//! How the port's enums travel: `{"method", "params"}` for a [`Request`] and `{"type", "data"}`
-//! for a [`Response`] or a [`Push`] (docs/api.md §2), and the `kind` of a [`ServerMessage`].
+//! How the port's enums travel: `{"method", "params"}` for a [`Request`], `{"type", "data"}`
+//! for a [`Response`] or a [`Push`] (docs/api.md §2), `{"code", ...fields}` for an
+//! [`ApiError`], and the `kind` of a [`ServerMessage`].
 //!
 //! Serde derives these adjacently and internally tagged forms itself, but reads them by
 //! buffering every message through its private `Content` type, which compiles a second reader
@@ -131,9 +132,39 @@ struct Message {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     id: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    result: Option<Result<Tagged, ApiError>>,
+    result: Option<Result<Tagged, Coded>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     push: Option<Tagged>,
+}
+
+/// An error as it travels: `{"code": name, ...fields}`, the fields of a struct variant beside
+/// its name (serde's internally tagged form, read here without its buffering).
+#[derive(Serialize, Deserialize)]
+#[serde(transparent)]
+struct Coded(Box<RawValue>);
+
+impl Coded {
+    fn of(error: &ApiError) -> Result<Self, serde_json::Error> {
+        let (name, fields) = split(error)?;
+        let name = serde_json::to_string(&name)?;
+        // `{"a":1}` → `{"code":name,"a":1}`; a unit variant has no fields.
+        let text = match fields.as_deref().map(RawValue::get) {
+            Some(fields) if fields.len() > 2 => format!("{{\"code\":{name},{}", &fields[1..]),
+            _ => format!("{{\"code\":{name}}}"),
+        };
+        Ok(Self(RawValue::from_string(text)?))
+    }
+
+    fn read(&self) -> Result<ApiError, serde_json::Error> {
+        #[derive(Deserialize)]
+        struct Code {
+            code: String,
+        }
+        let code = serde_json::from_str::<Code>(self.0.get())?.code;
+        // A struct variant reads its fields from the whole object (its own `code` ignored, as
+        // any unknown field); a unit variant has none.
+        join(&code, Some(&self.0)).or_else(|_| join(&code, None))
+    }
 }
 
 impl Serialize for ServerMessage {
@@ -144,7 +175,7 @@ impl Serialize for ServerMessage {
                 id: Some(*id),
                 result: Some(match result {
                     Ok(response) => Ok(Tagged::of(response).map_err(S::Error::custom)?),
-                    Err(error) => Err(error.clone()),
+                    Err(error) => Err(Coded::of(error).map_err(S::Error::custom)?),
                 }),
                 push: None,
             },
@@ -167,7 +198,7 @@ impl<'de> Deserialize<'de> for ServerMessage {
                 let id = message.id.ok_or_else(|| D::Error::missing_field("id"))?;
                 let result = match message.result {
                     Some(Ok(tagged)) => Ok(tagged.read::<Response>().map_err(D::Error::custom)?),
-                    Some(Err(error)) => Err(error),
+                    Some(Err(coded)) => Err(coded.read().map_err(D::Error::custom)?),
                     None => return Err(D::Error::missing_field("result")),
                 };
                 Ok(ServerMessage::Response { id, result })
@@ -239,6 +270,23 @@ mod tests {
             r#"{"kind":"response","id":3,"result":{"Err":{"code":"post_not_found"}}}"#
         );
         assert_eq!(read(&failed.to_json()), failed);
+        let too_long = ServerMessage::Response {
+            id: 4,
+            result: Err(ApiError::PostTooLong {
+                chars: 1001,
+                max: 1000,
+            }),
+        };
+        assert_eq!(
+            too_long.to_json(),
+            r#"{"kind":"response","id":4,"result":{"Err":{"code":"post_too_long","chars":1001,"max":1000}}}"#
+        );
+        assert_eq!(
+            read(
+                r#"{"kind":"response","id":4,"result":{"Err":{"max":1000,"chars":1001,"code":"post_too_long"}}}"#
+            ),
+            too_long
+        );
     }
 
     #[test]
@@ -253,6 +301,9 @@ mod tests {
             r#"{"kind":"push","push":{"type":"feed_added","data":{"not":"a list"}}}"#,
             r#"{"kind":"push","push":{"type":"x\":[],\"feed_reset","data":[]}}"#,
             r#"{"kind":"push","push":{"data":[]}}"#,
+            r#"{"kind":"response","id":1,"result":{"Err":{"code":"post_too_long","chars":1}}}"#,
+            r#"{"kind":"response","id":1,"result":{"Err":{"code":"launch_failed"}}}"#,
+            r#"{"kind":"response","id":1,"result":{"Err":{"reason":"no code"}}}"#,
         ] {
             assert!(ServerMessage::from_json(text).is_err(), "{text}");
         }
