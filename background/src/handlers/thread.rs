@@ -22,42 +22,46 @@ pub async fn thread(user: &User, storage: &Storage, id_text: &str) -> Result<Res
         .await?
         .ok_or(ApiError::PostNotFound)?;
     let me = user.public_key();
-    let keep_out = user.keep_out().borrow();
-    // Levels come parent before child, so one pass keeps a reply only under a kept parent.
-    let mut kept = HashSet::from([stored.root.id]);
-    let mut children: HashMap<EventId, Vec<StoredPost>> = HashMap::new();
-    let mut hidden = 0;
-    for reply in stored.replies {
-        let parent = reply.reply_to.unwrap_or(stored.root.id);
-        if kept.contains(&parent) && !keep_out.hides(&reply.author) {
-            kept.insert(reply.id);
-            children.entry(parent).or_default().push(reply);
-        } else {
-            hidden += 1;
+    let root_is_reply = stored.root_is_reply;
+    let cut_short = stored.cut_short;
+    // Read in a block of its own: the borrow is not held across the read below (a page's
+    // keep-out change may borrow it meanwhile).
+    let (root, mut replies, hidden) = {
+        let keep_out = user.keep_out().borrow();
+        // Levels come parent before child, so one pass keeps a reply only under a kept parent.
+        let mut kept = HashSet::from([stored.root.id]);
+        let mut children: HashMap<EventId, Vec<StoredPost>> = HashMap::new();
+        let mut hidden = 0;
+        for reply in stored.replies {
+            let parent = reply.reply_to.unwrap_or(stored.root.id);
+            if kept.contains(&parent) && !keep_out.hides(&reply.author) {
+                kept.insert(reply.id);
+                children.entry(parent).or_default().push(reply);
+            } else {
+                hidden += 1;
+            }
         }
-    }
-    let item = |post: StoredPost, children: &HashMap<EventId, Vec<StoredPost>>| FeedItem {
-        replies: children.get(&post.id).map_or(0, |c| c.len() as u32),
-        ..feed_item(post, &me, &keep_out)
+        let item = |post: StoredPost, children: &HashMap<EventId, Vec<StoredPost>>| FeedItem {
+            replies: children.get(&post.id).map_or(0, |c| c.len() as u32),
+            ..feed_item(post, &me, &keep_out)
+        };
+        // Depth first, siblings oldest first (each level was read in that order).
+        let mut replies = Vec::with_capacity(kept.len() - 1);
+        let mut stack: Vec<(StoredPost, u32)> = children
+            .get(&stored.root.id)
+            .map(|c| c.iter().rev().map(|post| (post.clone(), 1)).collect())
+            .unwrap_or_default();
+        while let Some((post, depth)) = stack.pop() {
+            if let Some(under) = children.get(&post.id) {
+                stack.extend(under.iter().rev().map(|child| (child.clone(), depth + 1)));
+            }
+            replies.push(ThreadReply {
+                item: item(post, &children),
+                depth,
+            });
+        }
+        (item(stored.root, &children), replies, hidden)
     };
-    // Depth first, siblings oldest first (each level was read in that order).
-    let mut replies = Vec::with_capacity(kept.len() - 1);
-    let mut stack: Vec<(StoredPost, u32)> = children
-        .get(&stored.root.id)
-        .map(|c| c.iter().rev().map(|post| (post.clone(), 1)).collect())
-        .unwrap_or_default();
-    while let Some((post, depth)) = stack.pop() {
-        if let Some(under) = children.get(&post.id) {
-            stack.extend(under.iter().rev().map(|child| (child.clone(), depth + 1)));
-        }
-        replies.push(ThreadReply {
-            item: item(post, &children),
-            depth,
-        });
-    }
-    let root = item(stored.root, &children);
-    // Not held across the read below: a page's keep-out change may borrow it meanwhile.
-    drop(keep_out);
     // The root and every reply, counted in one transaction.
     let mut items: Vec<FeedItem> = std::iter::once(root)
         .chain(replies.iter().map(|reply| reply.item.clone()))
@@ -70,9 +74,9 @@ pub async fn thread(user: &User, storage: &Storage, id_text: &str) -> Result<Res
     }
     Ok(Response::Thread(ThreadPage {
         root,
-        root_is_reply: stored.root_is_reply,
+        root_is_reply,
         replies,
         hidden,
-        cut_short: stored.cut_short,
+        cut_short,
     }))
 }
