@@ -93,9 +93,12 @@ pub enum Request {
     /// Marks every notification read (the user opened the view): the badge clears.
     MarkNotificationsRead,
     /// The conversation the post `id` (hex) is part of: its root (the highest ancestor stored)
-    /// and every stored reply under it, as a tree in time order.
+    /// and stored replies under it, as a tree in time order: at most `limit` (1 to
+    /// [`MAX_THREAD_REPLIES`], the most when absent), nearest the root first.
     GetThread {
         id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<u32>,
     },
     /// The newest stored posts (by anyone) holding every word of `query`, at most `limit`.
     SearchPosts {

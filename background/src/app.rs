@@ -187,7 +187,7 @@ impl App {
             Request::SearchPosts { query, limit } => {
                 feed::search_posts(user, storage, &query, limit).await
             }
-            Request::GetThread { id } => thread::thread(user, storage, &id).await,
+            Request::GetThread { id, limit } => thread::thread(user, storage, &id, limit).await,
             Request::DeletePosts { ids } => post::delete(user, storage, changes, &ids).await,
             Request::GetNotifications { limit } => notifications::get(user, storage, limit).await,
             Request::MarkNotificationsRead => {

@@ -120,6 +120,7 @@ async fn a_tap_toggles_and_counts_are_of_people_on_every_page() {
         .handle(
             Request::GetThread {
                 id: root.id.to_hex(),
+                limit: None,
             },
             &port,
         )

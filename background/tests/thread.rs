@@ -26,7 +26,10 @@ fn reply(author: &Identity, timestamp: u64, text: &str, parent: EventId) -> Even
 }
 
 async fn thread(app: &App, port: &Rc<dyn PushSink>, id: &str) -> Result<ThreadPage, ApiError> {
-    let request = Request::GetThread { id: id.into() };
+    let request = Request::GetThread {
+        id: id.into(),
+        limit: None,
+    };
     match app.handle(request, port).await {
         Ok(Response::Thread(page)) => Ok(page),
         Ok(other) => panic!("expected a thread, got {other:?}"),
@@ -94,6 +97,23 @@ async fn a_thread_is_one_tree_in_time_order_from_any_of_its_posts() {
     assert_eq!(whole.root.replies, 2);
     assert_eq!(whole.replies[1].item.replies, 1);
     assert_eq!(whole.replies[1].item.reply_to, Some(root.id));
+    // A first page: the replies nearest the root, and the thread said to go on.
+    for (limit, shown) in [
+        (1usize, 1usize),
+        (2, 2),
+        (whole.replies.len(), whole.replies.len()),
+    ] {
+        let request = Request::GetThread {
+            id: root.id.to_hex(),
+            limit: Some(limit as u32),
+        };
+        let Ok(Response::Thread(page)) = app.handle(request, &port).await else {
+            panic!("no thread");
+        };
+        assert_eq!(page.replies.len(), shown);
+        assert_eq!(page.cut_short, shown < whole.replies.len(), "limit {limit}");
+        assert!(page.replies.iter().all(|reply| reply.depth == 1) || limit > 2);
+    }
     // Opened from the deepest reply, it is the same thread.
     let from_leaf = thread(&app, &port, &bob_again.id.to_hex()).await.unwrap();
     assert_eq!(from_leaf, whole);

@@ -13,6 +13,11 @@ use crate::composer::{Composer, ReplyTo};
 use crate::feed::FeedState;
 use crate::feed_view::{PostBody, ThreadOpen};
 
+/// Replies a thread opens with, and how many more each "Show more replies" adds: a thread of
+/// a thousand replies opens as fast as a short one (docs/benchmarks.md).
+const FIRST_REPLIES: u32 = 50;
+const MORE_REPLIES: u32 = 100;
+
 /// Indentation stops growing here, so a long chain stays readable at popup width.
 const MAX_INDENT: u32 = 5;
 
@@ -31,15 +36,19 @@ pub fn ThreadView(
     // The post the reply box answers: the one "Reply" was pressed on, else the root.
     let mut target = use_signal(|| open.reply.then_some(open.id));
     let mut reloads = use_signal(|| 0u64);
+    // Replies asked for: a first page, more on "Show more replies".
+    let mut limit = use_signal(|| FIRST_REPLIES);
 
     let load_client = client.clone();
     use_effect(move || {
         // Read to reload when they change.
         let _ = (changed(), reloads());
+        let asked = limit();
         let client = load_client.clone();
         spawn(async move {
             let request = Request::GetThread {
                 id: open.id.to_hex(),
+                limit: Some(asked),
             };
             match client.request(request).await {
                 Ok(Response::Thread(next)) => page.set(Some(Ok(next))),
@@ -109,7 +118,17 @@ pub fn ThreadView(
                             "{plural(u64::from(thread.hidden), \"reply\", \"replies\")} from people you muted or blocked, or under theirs, not shown."
                         }
                     }
-                    if thread.cut_short {
+                    if thread.cut_short && (limit() as usize) < phemossa_api::MAX_THREAD_REPLIES {
+                        button {
+                            r#type: "button",
+                            class: "button secondary",
+                            onclick: move |_| {
+                                let more = (limit() + MORE_REPLIES).min(phemossa_api::MAX_THREAD_REPLIES as u32);
+                                limit.set(more);
+                            },
+                            "Show more replies"
+                        }
+                    } else if thread.cut_short {
                         p { class: "hint",
                             "Only the first {phemossa_api::MAX_THREAD_REPLIES} replies are shown."
                         }

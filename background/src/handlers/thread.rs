@@ -12,13 +12,21 @@ use crate::reaction_counts::with_reactions;
 use crate::storage::{Storage, StoredPost};
 use crate::user::User;
 
-pub async fn thread(user: &User, storage: &Storage, id_text: &str) -> Result<Response, ApiError> {
+pub async fn thread(
+    user: &User,
+    storage: &Storage,
+    id_text: &str,
+    limit: Option<u32>,
+) -> Result<Response, ApiError> {
+    let limit = limit.map_or(MAX_THREAD_REPLIES, |limit| {
+        (limit as usize).clamp(1, MAX_THREAD_REPLIES)
+    });
     let id =
         EventId::from_hex(id_text.trim(), "post id").map_err(|error| ApiError::InvalidRequest {
             reason: error.to_string(),
         })?;
     let stored = storage
-        .thread(&id, MAX_THREAD_REPLIES)
+        .thread(&id, limit)
         .await?
         .ok_or(ApiError::PostNotFound)?;
     let me = user.public_key();

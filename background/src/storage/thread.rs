@@ -116,13 +116,16 @@ impl Storage {
         let mut level = vec![root.id];
         let mut cut_short = false;
         while !level.is_empty() && !cut_short {
-            // Every request of a level is made before the first is awaited.
+            // Every request of a level is made before the first is awaited. None reads more
+            // than could still be shown (and one more, to know the thread goes on): a large
+            // thread's first page costs what a small thread does.
+            let wanted = u32::try_from(limit - replies.len() + 1).unwrap_or(u32::MAX);
             let mut requests = Vec::with_capacity(level.len());
             for parent in &level {
                 let range = replies_range(parent, THREAD_OP)?;
                 requests.push(
                     index
-                        .get_all(Some(Query::KeyRange(range)), None)
+                        .get_all(Some(Query::KeyRange(range)), Some(wanted))
                         .map_err(db::failed(THREAD_OP))?,
                 );
             }
