@@ -32,17 +32,6 @@ fn reaction(author: &Identity, timestamp: u64, target: &Event, target_author: &I
     Event::create(author, timestamp, content).expect("valid reaction")
 }
 
-async fn feed(app: &App, port: &Rc<dyn PushSink>) -> Vec<FeedItem> {
-    let request = Request::GetFeed {
-        before: None,
-        limit: 100,
-    };
-    match app.handle(request, port).await {
-        Ok(Response::FeedPage(page)) => page.items,
-        other => panic!("expected a feed page, got {other:?}"),
-    }
-}
-
 async fn post_text(app: &App, port: &Rc<dyn PushSink>, text: &str) -> FeedItem {
     let request = Request::Post {
         text: text.into(),

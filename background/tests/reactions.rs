@@ -8,7 +8,7 @@ mod common;
 use std::rc::Rc;
 
 use common::*;
-use phemossa_api::{ApiError, FeedItem, PostReactions, Push, ReactionCount, Request, Response};
+use phemossa_api::{ApiError, PostReactions, Push, ReactionCount, Request, Response};
 use phemossa_background::{App, PushSink};
 use phemossa_core::keep_out::Standing;
 use phemossa_core::{Content, Event, EventId, Identity, Reaction};
@@ -23,17 +23,6 @@ fn reaction(author: &Identity, timestamp: u64, target: &Event, emoji: &str) -> E
         emoji: emoji.into(),
     });
     Event::create(author, timestamp, content).expect("valid reaction")
-}
-
-async fn feed(app: &App, port: &Rc<dyn PushSink>) -> Vec<FeedItem> {
-    let request = Request::GetFeed {
-        before: None,
-        limit: 100,
-    };
-    match app.handle(request, port).await {
-        Ok(Response::FeedPage(page)) => page.items,
-        other => panic!("expected a feed page, got {other:?}"),
-    }
 }
 
 async fn react(app: &App, port: &Rc<dyn PushSink>, id: EventId, emoji: &str) -> PostReactions {

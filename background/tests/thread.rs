@@ -8,7 +8,7 @@ mod common;
 use std::rc::Rc;
 
 use common::*;
-use phemossa_api::{ApiError, FeedItem, Request, Response, ThreadPage};
+use phemossa_api::{ApiError, Request, Response, ThreadPage};
 use phemossa_background::{App, PushSink};
 use phemossa_core::keep_out::Standing;
 use phemossa_core::{Content, Event, EventId, Identity, Post};
@@ -43,17 +43,6 @@ fn shape(page: &ThreadPage) -> Vec<(u32, &str)> {
         .iter()
         .map(|reply| (reply.depth, reply.item.text.as_str()))
         .collect()
-}
-
-async fn feed(app: &App, port: &Rc<dyn PushSink>) -> Vec<FeedItem> {
-    let request = Request::GetFeed {
-        before: None,
-        limit: 100,
-    };
-    match app.handle(request, port).await {
-        Ok(Response::FeedPage(page)) => page.items,
-        other => panic!("expected a feed page, got {other:?}"),
-    }
 }
 
 #[wasm_bindgen_test]

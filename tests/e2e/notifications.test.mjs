@@ -9,9 +9,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  TEST_TIMEOUT, feedHas, follow, listItems, post, readPublicKey, until,
+  TEST_TIMEOUT, feedHas, listItems, post, until,
 } from './helpers.mjs';
-import { launchBrowser, setBootstrap, startRelay } from './p2p-harness.mjs';
+import { mutualPair } from './p2p-harness.mjs';
 
 const feedItem = (page, text) => page.getByRole('list', { name: 'Feed' }).getByRole('listitem').filter({ hasText: text });
 
@@ -20,17 +20,11 @@ const badge = (page) => page.evaluate(() => chrome.action.getBadgeText({}));
 
 test('replies and reactions to the user notify, on the badge and in the list, once',
   { timeout: 3 * TEST_TIMEOUT }, async (t) => {
-    const relay = await startRelay(t);
-    const a = await launchBrowser(t, 'A');
-    const b = await launchBrowser(t, 'B');
-    for (const session of [a, b]) await setBootstrap(session, relay.wsAddr);
-    const tag = String(Date.now()).slice(-5);
-    let aPopup = await a.popup();
-    const bPopup = await b.popup();
-    const aKey = await readPublicKey(aPopup);
-    const bKey = await readPublicKey(bPopup);
-    await follow(aPopup, bKey);
-    await follow(bPopup, aKey);
+    const pair = await mutualPair(t);
+    const {
+      a, bPopup, aKey, bKey, tag,
+    } = pair;
+    let { aPopup } = pair;
     const question = `Who planted the oaks? ${tag}`;
     await post(aPopup, question);
     await feedHas(bPopup, [question], 60_000);

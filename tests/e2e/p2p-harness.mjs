@@ -10,7 +10,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Session, TIMEOUT, until } from './helpers.mjs';
+import {
+  Session, TIMEOUT, follow, readPublicKey, until,
+} from './helpers.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const RELAY_BIN = process.env.PHEMOSSA_RELAY_BIN
@@ -406,6 +408,25 @@ export async function portClient(session) {
   };
   const pushes = () => page.evaluate(() => window.phemossaPushes);
   return { page, request, pushes };
+}
+
+/**
+ * A relay and two browsers, A and B, with it as their bootstrap address, each following the
+ * other from its popup: the start of the conversation tests. Resolves with { relay, a, b,
+ * aPopup, bPopup, aKey, bKey, tag }, `tag` five digits that keep this run's texts apart.
+ */
+export async function mutualPair(t) {
+  const relay = await startRelay(t);
+  const a = await launchBrowser(t, 'A');
+  const b = await launchBrowser(t, 'B');
+  for (const session of [a, b]) await setBootstrap(session, relay.wsAddr);
+  const aPopup = await a.popup();
+  const bPopup = await b.popup();
+  const aKey = await readPublicKey(aPopup);
+  const bKey = await readPublicKey(bPopup);
+  await follow(aPopup, bKey);
+  await follow(bPopup, aKey);
+  return { relay, a, b, aPopup, bPopup, aKey, bKey, tag: String(Date.now()).slice(-5) };
 }
 
 /**

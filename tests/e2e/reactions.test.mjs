@@ -7,9 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  TEST_TIMEOUT, feedHas, follow, post, readPublicKey, until,
+  TEST_TIMEOUT, feedHas, post, until,
 } from './helpers.mjs';
-import { launchBrowser, setBootstrap, startRelay } from './p2p-harness.mjs';
+import { mutualPair } from './p2p-harness.mjs';
 
 /** The feed item on `page` that holds `text`. */
 const feedItem = (page, text) => page.getByRole('list', { name: 'Feed' }).getByRole('listitem').filter({ hasText: text });
@@ -26,17 +26,11 @@ function counts(page, text) {
 
 test('a reaction toggles, is counted once per person and reaches the author live',
   { timeout: 3 * TEST_TIMEOUT }, async (t) => {
-    const relay = await startRelay(t);
-    const a = await launchBrowser(t, 'A');
-    const b = await launchBrowser(t, 'B');
-    for (const session of [a, b]) await setBootstrap(session, relay.wsAddr);
-    const tag = String(Date.now()).slice(-5);
-    let aPopup = await a.popup();
-    const bPopup = await b.popup();
-    const aKey = await readPublicKey(aPopup);
-    const bKey = await readPublicKey(bPopup);
-    await follow(aPopup, bKey);
-    await follow(bPopup, aKey);
+    const pair = await mutualPair(t);
+    const {
+      a, bPopup, tag,
+    } = pair;
+    let { aPopup } = pair;
     const text = `The first fern of spring ${tag}`;
     await post(aPopup, text);
     await feedHas(bPopup, [text], 60_000);

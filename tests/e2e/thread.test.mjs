@@ -7,9 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  TEST_TIMEOUT, feedHas, follow, listItems, post, readPublicKey, until,
+  TEST_TIMEOUT, feedHas, listItems, post, until,
 } from './helpers.mjs';
-import { launchBrowser, setBootstrap, startRelay } from './p2p-harness.mjs';
+import { mutualPair } from './p2p-harness.mjs';
 
 /** The feed item on `page` that holds `text`. */
 const feedItem = (page, text) => page.getByRole('list', { name: 'Feed' }).getByRole('listitem').filter({ hasText: text });
@@ -23,17 +23,9 @@ async function reply(page, text) {
 
 test('a reply from the feed reaches the author, who sees it counted and in the thread, and answers it',
   { timeout: 3 * TEST_TIMEOUT }, async (t) => {
-    const relay = await startRelay(t);
-    const a = await launchBrowser(t, 'A');
-    const b = await launchBrowser(t, 'B');
-    for (const session of [a, b]) await setBootstrap(session, relay.wsAddr);
-    const tag = String(Date.now()).slice(-5);
-    const aPopup = await a.popup();
-    const bPopup = await b.popup();
-    const aKey = await readPublicKey(aPopup);
-    const bKey = await readPublicKey(bPopup);
-    await follow(aPopup, bKey);
-    await follow(bPopup, aKey);
+    const {
+      aPopup, bPopup, aKey, bKey, tag,
+    } = await mutualPair(t);
     const question = `Does moss grow on the north side? ${tag}`;
     await post(aPopup, question);
     await feedHas(bPopup, [question], 60_000);
@@ -68,8 +60,10 @@ test('a reply from the feed reaches the author, who sees it counted and in the t
     assert.deepEqual(shown.map((text) => [question, answer, again].findIndex((x) => text.includes(x))), [0, 1, 2]);
 
     // B's thread, opened from B's own reply in the feed, is the same conversation.
+    // Each reload reads the feed afresh; it is read once its first page shows (A's question).
     await until("B to store A's answer", async () => {
       await bPopup.reload();
+      await feedItem(bPopup, question).waitFor();
       return feedItem(bPopup, again).count();
     }, (n) => n === 1, 60_000);
     await feedItem(bPopup, answer).getByRole('button', { name: /1 reply|Thread/ }).click();

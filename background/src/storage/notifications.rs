@@ -2,7 +2,7 @@
 //! are stored, read newest first, marked read when the user opens the view, and kept to the
 //! newest [`MAX_NOTIFICATIONS`] so it cannot grow without bound.
 
-use idb::{CursorDirection, Query, TransactionMode};
+use idb::{CursorDirection, ObjectStore, Query, Transaction, TransactionMode};
 use phemossa_core::EventId;
 use wasm_bindgen::JsValue;
 
@@ -23,6 +23,21 @@ pub const MAX_NOTIFICATIONS: u32 = 1_000;
 const MAX_UNREAD_READ: u32 = MAX_NOTIFICATIONS;
 
 impl Storage {
+    /// A read-write transaction over the store, and the store in it.
+    fn writing_notifications(
+        &self,
+        op: &'static str,
+    ) -> Result<(Transaction, ObjectStore), BackgroundError> {
+        let transaction = self
+            .db
+            .transaction(&[NOTIFICATIONS], TransactionMode::ReadWrite)
+            .map_err(db::failed(op))?;
+        let store = transaction
+            .object_store(NOTIFICATIONS)
+            .map_err(db::failed(op))?;
+        Ok((transaction, store))
+    }
+
     /// Stores `records` (each unread), then drops the oldest past [`MAX_NOTIFICATIONS`], in one
     /// transaction.
     pub async fn add_notifications(
@@ -32,13 +47,7 @@ impl Storage {
         if records.is_empty() {
             return Ok(());
         }
-        let transaction = self
-            .db
-            .transaction(&[NOTIFICATIONS], TransactionMode::ReadWrite)
-            .map_err(db::failed(ADD_OP))?;
-        let store = transaction
-            .object_store(NOTIFICATIONS)
-            .map_err(db::failed(ADD_OP))?;
+        let (transaction, store) = self.writing_notifications(ADD_OP)?;
         for record in records {
             store
                 .put(&db::to_js(record, NOTIFICATIONS)?, None)
@@ -115,13 +124,7 @@ impl Storage {
 
     /// Marks every notification read.
     pub async fn mark_notifications_read(&self) -> Result<(), BackgroundError> {
-        let transaction = self
-            .db
-            .transaction(&[NOTIFICATIONS], TransactionMode::ReadWrite)
-            .map_err(db::failed(MARK_OP))?;
-        let store = transaction
-            .object_store(NOTIFICATIONS)
-            .map_err(db::failed(MARK_OP))?;
+        let (transaction, store) = self.writing_notifications(MARK_OP)?;
         let values = store
             .index(NOTIFICATIONS_UNREAD)
             .map_err(db::failed(MARK_OP))?
@@ -144,13 +147,7 @@ impl Storage {
         if ids.is_empty() {
             return Ok(());
         }
-        let transaction = self
-            .db
-            .transaction(&[NOTIFICATIONS], TransactionMode::ReadWrite)
-            .map_err(db::failed(MARK_OP))?;
-        let store = transaction
-            .object_store(NOTIFICATIONS)
-            .map_err(db::failed(MARK_OP))?;
+        let (transaction, store) = self.writing_notifications(MARK_OP)?;
         for id in ids {
             store
                 .delete(Query::Key(JsValue::from_str(&id.to_hex())))

@@ -128,3 +128,18 @@ impl PushSink for Recorder {
         true
     }
 }
+
+/// The newest 100 posts of the user's feed, as a page asks.
+pub async fn feed(
+    app: &phemossa_background::App,
+    port: &std::rc::Rc<dyn PushSink>,
+) -> Vec<phemossa_api::FeedItem> {
+    let request = phemossa_api::Request::GetFeed {
+        before: None,
+        limit: 100,
+    };
+    match app.handle(request, port).await {
+        Ok(phemossa_api::Response::FeedPage(page)) => page.items,
+        other => panic!("expected a feed page, got {other:?}"),
+    }
+}
