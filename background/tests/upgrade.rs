@@ -19,7 +19,7 @@ use idb::{
     TransactionResult,
 };
 use js_sys::{Array, Object, Reflect, Uint8Array};
-use phemossa_api::{Request, Response};
+use phemossa_api::{Request, Response, ServerMessage};
 use phemossa_background::{storage, App, Config, PushSink};
 use serde_json::{json, Map, Value};
 use wasm_bindgen::{JsCast, JsValue};
@@ -285,7 +285,13 @@ async fn ask(app: &App, request: Request) -> Value {
         .handle(request, &port())
         .await
         .unwrap_or_else(|e| panic!("{label}: {e:?}"));
-    serde_json::to_value(&response).unwrap()
+    // As the port sends it (`{"type", "data"}`, docs/api.md §2), the form the fixture recorded.
+    let message = ServerMessage::Response {
+        id: 0,
+        result: Ok(response),
+    };
+    let sent: Value = serde_json::from_str(&message.to_json()).unwrap();
+    sent["result"]["Ok"].clone()
 }
 
 async fn feed_pages(app: &App) -> Vec<Value> {
