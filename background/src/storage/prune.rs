@@ -10,7 +10,7 @@ use wasm_bindgen::JsValue;
 use super::author_totals::{read_totals, write_totals};
 use super::connection::Storage;
 use super::records::{EventRecord, StatsRecord};
-use super::removal::RemovalStores;
+use super::removal::{RemovalStores, WRITING_STORES};
 use super::schema::{AUTHOR_TOTALS, DELETED, EVENTS, FOLLOWS, META, PROFILES, SUPERSEDED};
 use crate::db;
 use crate::error::BackgroundError;
@@ -36,18 +36,7 @@ impl Storage {
         }
         let transaction = self
             .db
-            .transaction(
-                &[
-                    EVENTS,
-                    FOLLOWS,
-                    META,
-                    PROFILES,
-                    SUPERSEDED,
-                    AUTHOR_TOTALS,
-                    DELETED,
-                ],
-                TransactionMode::ReadWrite,
-            )
+            .transaction(&WRITING_STORES, TransactionMode::ReadWrite)
             .map_err(db::failed(OP))?;
         let store = |name| transaction.object_store(name).map_err(db::failed(OP));
         let stores = RemovalStores {

@@ -9,9 +9,24 @@ use idb::{ObjectStore, Query};
 use wasm_bindgen::JsValue;
 
 use super::records::EventRecord;
-use super::schema::{DELETED_BY, SUPERSEDED_BY_AUTHOR};
+use super::schema::{
+    AUTHOR_TOTALS, DELETED, DELETED_BY, EVENTS, FOLLOWS, META, PROFILES, SUPERSEDED,
+    SUPERSEDED_BY_AUTHOR,
+};
 use crate::db;
 use crate::error::BackgroundError;
+
+/// The stores of a transaction that stores or removes events (`write.rs`, `prune.rs`): what a
+/// removal touches, and the running totals beside them.
+pub(super) const WRITING_STORES: [&str; 7] = [
+    EVENTS,
+    FOLLOWS,
+    META,
+    PROFILES,
+    SUPERSEDED,
+    AUTHOR_TOTALS,
+    DELETED,
+];
 
 /// The stores a removal touches, from one read-write transaction.
 pub(super) struct RemovalStores {

@@ -18,7 +18,7 @@ use super::records::{
     AuthorTotalsRecord, DeletedRecord, EventRecord, ProfileRecord, StatsRecord, SupersededRecord,
     Terms, STATS_KEY,
 };
-use super::removal::RemovalStores;
+use super::removal::{RemovalStores, WRITING_STORES};
 use super::schema::{AUTHOR_TOTALS, DELETED, EVENTS, FOLLOWS, META, PROFILES, SUPERSEDED};
 use crate::db;
 use crate::error::BackgroundError;
@@ -79,18 +79,7 @@ impl Storage {
         }
         let transaction = self
             .db
-            .transaction(
-                &[
-                    EVENTS,
-                    FOLLOWS,
-                    META,
-                    PROFILES,
-                    SUPERSEDED,
-                    AUTHOR_TOTALS,
-                    DELETED,
-                ],
-                TransactionMode::ReadWrite,
-            )
+            .transaction(&WRITING_STORES, TransactionMode::ReadWrite)
             .map_err(db::failed(OP))?;
         let open = |name| transaction.object_store(name).map_err(db::failed(OP));
         let stores = RemovalStores {
