@@ -1,5 +1,6 @@
 //! The search indexer: writes the search terms of posts a bulk write left for later
-//! (`storage::Terms::Later`), once storing has paused for a second, 500 posts a transaction. A
+//! (`storage::Terms::Later`), once storing has paused for a second and while storage has room
+//! (`storage/room.rs`), 500 posts a transaction. A
 //! sync's or an import's writes then cost one index entry per post instead of one per word (a
 //! quarter to 40 % of the ingest rate, docs/benchmarks.md), and search catches up right after.
 
@@ -18,11 +19,18 @@ const QUIET_MS: u64 = 1_000;
 /// Posts whose terms one transaction writes.
 const BATCH: usize = 500;
 
+/// How often room is asked for again while storage is full: one `estimate()` call, cheap.
+const ROOM_RETRY_MS: u64 = 30_000;
+
+const INDEX_OP: &str = "indexing posts for search";
+
 pub struct SearchIndexer {
     storage: Rc<Storage>,
     /// When a bulk write last deferred terms, ms since the epoch.
     last_deferred: Cell<u64>,
     running: Cell<bool>,
+    /// Storage had no room at the last look: said in the console once, not every retry.
+    waiting_for_room: Cell<bool>,
 }
 
 impl SearchIndexer {
@@ -31,6 +39,7 @@ impl SearchIndexer {
             storage,
             last_deferred: Cell::new(0),
             running: Cell::new(false),
+            waiting_for_room: Cell::new(false),
         })
     }
 
@@ -50,6 +59,20 @@ impl SearchIndexer {
                 futures_timer::Delay::new(Duration::from_millis(QUIET_MS - quiet_for)).await;
                 continue;
             }
+            // Terms are an index entry per word, several times a post's size on disk: written
+            // into the room storing keeps free, they would fill the disk that storing stopped
+            // short of (tests/e2e/storage-full.test.mjs saw the browser abort the database
+            // then). They wait for room, which retention or the person's deletions make.
+            if self.storage.check_room(INDEX_OP).await.is_err() {
+                if !self.waiting_for_room.replace(true) {
+                    console::warn_1(
+                        &"phemossa: search terms wait until storage has room again".into(),
+                    );
+                }
+                futures_timer::Delay::new(Duration::from_millis(ROOM_RETRY_MS)).await;
+                continue;
+            }
+            self.waiting_for_room.set(false);
             let checked_at = clock::now_ms();
             match self.storage.index_deferred(BATCH).await {
                 Ok(0) => {
