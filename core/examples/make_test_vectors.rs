@@ -10,6 +10,7 @@ use ed25519_dalek::{Signer as _, SigningKey};
 use phemossa_core::event::canonical_bytes;
 use phemossa_core::{
     BlobHash, Content, Event, EventId, Identity, ImagePost, Post, PostImage, Profile, Reaction,
+    Repost,
 };
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -63,6 +64,9 @@ fn sign_unchecked(seed: u8, timestamp: u64, content: &Content) -> Value {
             "target_author": r.target_author.to_base64(),
             "emoji": r.emoji,
         }),
+        Content::Repost(r) => json!({
+            "original": serde_json::from_str::<Value>(&r.original.to_json()).unwrap(),
+        }),
     };
     json!({
         "v": 1, "id": hex::encode(id), "type": content.type_name(), "author": author.to_base64(),
@@ -107,6 +111,12 @@ fn reaction(target: &Event, emoji: &str) -> Content {
         target: target.id,
         target_author: target.author,
         emoji: emoji.into(),
+    })
+}
+
+fn repost(original: &Event) -> Content {
+    Content::Repost(Repost {
+        original: Box::new(original.clone()),
     })
 }
 
@@ -225,6 +235,37 @@ fn main() {
     let family = Event::create(&alice, t + 15_000, reaction(&reply, "👩🏽‍👩🏽‍👧🏽‍👦🏽")).unwrap();
     let letter = Event::create(&bob, t + 16_000, reaction(&hello, "é")).unwrap();
     let heart_json: Value = serde_json::from_str(&heart.to_json()).unwrap();
+
+    // Reposts (protocol.md §5.4).
+    let shared = Event::create(&bob, t + 17_000, repost(&hello)).unwrap();
+    let shared_photo = Event::create(&alice, t + 18_000, repost(&photo_only)).unwrap();
+    let shared_json: Value = serde_json::from_str(&shared.to_json()).unwrap();
+    // The largest post with images that is itself valid: 1,000 four-byte characters, 20
+    // mentions and four long descriptions. Embedded, it makes a repost over the event limit.
+    let widest = (1..300)
+        .map(|n| {
+            let alt = "😀".repeat(n);
+            let content = Content::ImagePost(ImagePost {
+                post: Post {
+                    text: "😀".repeat(1000),
+                    mentions: (10..30).map(|seed| identity(seed).public_key()).collect(),
+                    reply_to: None,
+                },
+                images: (0..4)
+                    .map(|i| PostImage {
+                        blob: BlobHash::from_bytes(Sha256::digest([i]).into()),
+                        alt: alt.clone(),
+                    })
+                    .collect(),
+            });
+            Event::create(&alice, t + 19_000, content)
+        })
+        .take_while(Result::is_ok)
+        .last()
+        .unwrap()
+        .unwrap();
+    let oversized_repost = sign_unchecked(2, t + 20_000, &repost(&widest)).to_string();
+    assert!(oversized_repost.len() > 8 * 1024 && widest.to_json().len() <= 8 * 1024);
 
     let base: Value = serde_json::from_str(&hello.to_json()).unwrap();
     let edit = |f: &dyn Fn(&mut Value)| {
@@ -643,6 +684,50 @@ fn main() {
                 v.to_string()
             },
             "id_mismatch",
+        ),
+        valid("repost of another author's post", &shared),
+        valid("repost of a post with images", &shared_photo),
+        invalid(
+            "repost of a reaction",
+            sign_unchecked(2, t + 17_000, &repost(&heart)).to_string(),
+            "repost_not_of_post",
+        ),
+        invalid(
+            "repost older than its original",
+            sign_unchecked(2, t - 1_000, &repost(&hello)).to_string(),
+            "repost_before_original",
+        ),
+        invalid(
+            "repost whose original carries another event's signature",
+            {
+                let mut v = shared_json.clone();
+                v["content"]["original"]["signature"] = json!(reply.signature.to_base64());
+                v.to_string()
+            },
+            "repost_original_invalid",
+        ),
+        invalid(
+            "repost whose original's text was changed after signing",
+            {
+                let mut v = shared_json.clone();
+                v["content"]["original"]["content"]["text"] = json!("Goodbye");
+                v.to_string()
+            },
+            "repost_original_invalid",
+        ),
+        invalid(
+            "repost whose original is not an event",
+            {
+                let mut v = shared_json.clone();
+                v["content"]["original"] = json!({"text": "Hello, Phemossa!"});
+                v.to_string()
+            },
+            "repost_original_invalid",
+        ),
+        invalid(
+            "repost of the largest valid post, over the event size limit",
+            oversized_repost,
+            "event_too_large",
         ),
         invalid(
             "image description changed after signing",

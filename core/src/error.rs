@@ -142,6 +142,14 @@ pub enum Error {
     /// white space or a control character.
     #[error("a reaction must be one emoji or other single character: {reason}")]
     InvalidEmoji { reason: String },
+    /// A repost whose original is not a post or a post with images (§5.4).
+    #[error("a repost must embed a post, not a {type_name:?} event")]
+    RepostNotOfPost { type_name: String },
+    /// A repost whose embedded original fails validation: its signature, its id, its fields.
+    #[error("a repost's original is invalid: {reason}")]
+    RepostOriginalInvalid { reason: String },
+    #[error("a repost at {repost} is older than its original at {original}")]
+    RepostBeforeOriginal { original: u64, repost: u64 },
     #[error("blob message is malformed: {reason}")]
     MalformedBlobMessage { reason: String },
     #[error("blob is {bytes} bytes, more than the {max}-byte limit for {what}")]
@@ -216,6 +224,9 @@ impl Error {
             Error::DeleteNotOwn { .. } => "delete_not_own",
             Error::ReactionTargetMismatch { .. } => "reaction_target_mismatch",
             Error::InvalidEmoji { .. } => "invalid_emoji",
+            Error::RepostNotOfPost { .. } => "repost_not_of_post",
+            Error::RepostOriginalInvalid { .. } => "repost_original_invalid",
+            Error::RepostBeforeOriginal { .. } => "repost_before_original",
             Error::MalformedBlobMessage { .. } => "malformed_blob_message",
             Error::BlobTooLarge { .. } => "blob_too_large",
             Error::BlobHashMismatch { .. } => "blob_hash_mismatch",

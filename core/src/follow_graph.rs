@@ -32,7 +32,8 @@ impl FollowRecord {
             | Content::ImagePost(_)
             | Content::Profile(_)
             | Content::Delete { .. }
-            | Content::Reaction(_) => return None,
+            | Content::Reaction(_)
+            | Content::Repost(_) => return None,
         };
         Some(FollowRecord {
             id: event.id,

@@ -29,7 +29,7 @@ pub mod settings;
 pub mod words;
 
 pub use error::Error;
-pub use event::{Content, Event, ImagePost, Post, PostImage, Reaction};
+pub use event::{Content, Event, ImagePost, Post, PostImage, Reaction, Repost};
 pub use feed::FeedCursor;
 pub use follow_graph::{FollowGraph, FollowRecord};
 pub use identity::Identity;

@@ -4,7 +4,7 @@
 use phemossa_core::feed::page_in_memory;
 use phemossa_core::{
     backup, BlobHash, Content, Event, FollowGraph, FollowRecord, Identity, ImagePost, Post,
-    PostImage, Profile,
+    PostImage, Profile, Repost,
 };
 use proptest::prelude::*;
 
@@ -70,6 +70,19 @@ fn arb_content() -> impl Strategy<Value = Content> {
                     })
                     .collect(),
             })),
+        // A repost of another author's post, dated at the epoch so any repost is younger.
+        "\\PC{1,200}".prop_filter_map("non-blank text", |text| {
+            (!text.trim().is_empty()).then(|| {
+                let post = Content::Post(Post {
+                    text,
+                    mentions: vec![],
+                    reply_to: None,
+                });
+                Content::Repost(Repost {
+                    original: Box::new(Event::create(&identity(7), 0, post).unwrap()),
+                })
+            })
+        }),
     ]
 }
 

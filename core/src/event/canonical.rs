@@ -46,6 +46,9 @@ pub fn canonical_bytes(author: &PublicKey, timestamp: u64, content: &Content) ->
             out.push(reaction.emoji.len() as u8);
             out.extend_from_slice(reaction.emoji.as_bytes());
         }
+        // The original's id alone: it is the hash of everything the original says, and its own
+        // signature covers it, so the reposter signs exactly that post.
+        Content::Repost(repost) => out.extend_from_slice(repost.original.id.as_bytes()),
         Content::Profile(profile) => {
             for text in [&profile.name, &profile.about] {
                 out.extend_from_slice(&(text.len() as u32).to_be_bytes());

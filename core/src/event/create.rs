@@ -1,9 +1,9 @@
 //! Making new events: check the content against the same rules peers will apply, then sign.
 
 use super::canonical::compute_id;
-use super::validate::check_content;
+use super::validate::{check_content, check_repost_time};
 use super::{Content, Event};
-use crate::limits::MAX_TIMESTAMP_MS;
+use crate::limits::{MAX_EVENT_BYTES, MAX_TIMESTAMP_MS};
 use crate::{Error, Identity};
 
 impl Event {
@@ -15,14 +15,25 @@ impl Event {
         }
         let author = identity.public_key();
         check_content(&author, &content)?;
+        check_repost_time(timestamp, &content)?;
         let id = compute_id(&author, timestamp, &content);
         let signature = identity.sign_id(&id);
-        Ok(Event {
+        let event = Event {
             id,
             author,
             timestamp,
             signature,
             content,
-        })
+        };
+        // Within every other limit, an event can still be too large to send: a repost of a
+        // long post, a post with four long image descriptions in a wide script.
+        let bytes = event.to_json().len();
+        if bytes > MAX_EVENT_BYTES {
+            return Err(Error::EventTooLarge {
+                bytes,
+                max: MAX_EVENT_BYTES,
+            });
+        }
+        Ok(event)
     }
 }

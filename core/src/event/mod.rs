@@ -1,4 +1,4 @@
-//! The event model: what a validated event is, and the seven kinds this version knows.
+//! The event model: what a validated event is, and the eight kinds this version knows.
 //!
 //! An [`Event`] value exists only after validation ([`Event::from_json`]) or signing
 //! ([`Event::create`]), so holding one proves its id, signature and limits were checked.
@@ -53,6 +53,15 @@ pub enum Content {
     },
     /// One emoji in answer to an event (docs/protocol.md §5.3); withdrawn by deleting it.
     Reaction(Reaction),
+    /// Another author's post (or the author's own), embedded whole with its signature, so the
+    /// reposter's followers can verify and read it without following its author (§5.4).
+    Repost(Repost),
+}
+
+/// A repost: the original post, validated like any event when the repost is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repost {
+    pub original: Box<Event>,
 }
 
 /// A reaction: the event answered, whose it is (so it reaches that person without their
@@ -96,6 +105,7 @@ impl Content {
             Content::ImagePost(_) => "image_post",
             Content::Delete { .. } => "delete",
             Content::Reaction(_) => "reaction",
+            Content::Repost(_) => "repost",
         }
     }
 
@@ -109,6 +119,7 @@ impl Content {
             Content::ImagePost(_) => 5,
             Content::Delete { .. } => 6,
             Content::Reaction(_) => 7,
+            Content::Repost(_) => 8,
         }
     }
 }
@@ -147,6 +158,14 @@ impl Event {
     pub fn as_reaction(&self) -> Option<&Reaction> {
         match &self.content {
             Content::Reaction(reaction) => Some(reaction),
+            _ => None,
+        }
+    }
+
+    /// The post a repost embeds.
+    pub fn as_repost(&self) -> Option<&Event> {
+        match &self.content {
+            Content::Repost(repost) => Some(&repost.original),
             _ => None,
         }
     }

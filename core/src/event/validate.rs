@@ -5,8 +5,9 @@ use super::canonical::compute_id;
 use super::verified::VerifiedIds;
 use super::wire::{
     DeleteJson, FollowJson, ImagePostJson, PostJson, ProfileJson, RawEvent, ReactionJson,
+    RepostJson,
 };
-use super::{Content, Event, ImagePost, Post, PostImage, Reaction};
+use super::{Content, Event, ImagePost, Post, PostImage, Reaction, Repost};
 use crate::keys::{BlobHash, EventId, PublicKey, Signature};
 use crate::limits::{
     EVENT_VERSION, MAX_ALT_CHARS, MAX_CLOCK_SKEW_MS, MAX_DELETE_TARGETS, MAX_EMOJI_BYTES,
@@ -83,13 +84,10 @@ impl RawEvent {
                 computed: computed.to_hex(),
             });
         }
-        match verified {
-            Some(verified) if verified.contains(&event.id, &event.signature) => {}
-            Some(verified) => {
-                event.check_signature()?;
-                verified.remember(event.id, event.signature);
-            }
-            None => event.check_signature()?,
+        check_signature_remembering(&event, verified)?;
+        // The original's signature last of all: the costliest check, for the rarest event.
+        if let Content::Repost(repost) = &event.content {
+            check_signature_remembering(&repost.original, verified).map_err(original_invalid)?;
         }
         Ok(event)
     }
@@ -105,6 +103,7 @@ impl RawEvent {
         let id = EventId::from_hex(&self.id, "id")?;
         check_content(&author, &content)?;
         check_timestamp(self.timestamp, now_ms)?;
+        check_repost_time(self.timestamp, &content)?;
         Ok(Event {
             id,
             author,
@@ -112,6 +111,65 @@ impl RawEvent {
             signature,
             content,
         })
+    }
+}
+
+/// Checks `event`'s signature unless `verified` remembers the pair, and remembers it then.
+fn check_signature_remembering(event: &Event, verified: Option<&VerifiedIds>) -> Result<(), Error> {
+    match verified {
+        Some(verified) if verified.contains(&event.id, &event.signature) => {}
+        Some(verified) => {
+            event.check_signature()?;
+            verified.remember(event.id, event.signature);
+        }
+        None => event.check_signature()?,
+    }
+    Ok(())
+}
+
+/// What was wrong with a repost's original, said as the repost's fault.
+fn original_invalid(error: Error) -> Error {
+    Error::RepostOriginalInvalid {
+        reason: error.to_string(),
+    }
+}
+
+/// A repost's original, decoded and checked but for its signature (checked last, by
+/// `validate_with`): a `post` or `image_post` by every rule an event of its own meets, but the
+/// clock's. Its timestamp is held to the repost's instead ([`check_repost_time`]), so whether a
+/// repost is valid never depends on the validator's clock beyond the repost's own timestamp,
+/// whose refusal an honest forwarder is excused for (§8.6).
+fn read_original(json: &str) -> Result<Event, Error> {
+    let raw: RawEvent = serde_json::from_str(json).map_err(|e| Error::RepostOriginalInvalid {
+        reason: format!("it is not an event: {e}"),
+    })?;
+    if raw.kind != "post" && raw.kind != "image_post" {
+        return Err(Error::RepostNotOfPost {
+            type_name: raw.kind.chars().take(64).collect(),
+        });
+    }
+    let original = raw.decode_unverified(u64::MAX).map_err(original_invalid)?;
+    let computed = compute_id(&original.author, original.timestamp, &original.content);
+    if computed != original.id {
+        return Err(original_invalid(Error::IdMismatch {
+            claimed: original.id.to_hex(),
+            computed: computed.to_hex(),
+        }));
+    }
+    Ok(original)
+}
+
+/// A repost is never older than what it reposts: so the original's timestamp, too, is within
+/// the clock skew every validator allows, and nodes agree on it whatever their clocks say.
+pub(super) fn check_repost_time(timestamp: u64, content: &Content) -> Result<(), Error> {
+    match content {
+        Content::Repost(repost) if repost.original.timestamp > timestamp => {
+            Err(Error::RepostBeforeOriginal {
+                original: repost.original.timestamp,
+                repost: timestamp,
+            })
+        }
+        _ => Ok(()),
     }
 }
 
@@ -199,6 +257,14 @@ fn parse_content(kind: &str, json: &str) -> Result<Content, Error> {
                 target: EventId::from_hex(&json.target, "reaction target")?,
                 target_author: PublicKey::from_base64(&json.target_author, "target_author")?,
                 emoji: json.emoji,
+            }))
+        }
+        "repost" => {
+            let json: RepostJson =
+                serde_json::from_str(json).map_err(|e| malformed("repost", e))?;
+            let original = read_original(json.original.get())?;
+            Ok(Content::Repost(Repost {
+                original: Box::new(original),
             }))
         }
         other => Err(Error::UnknownType {
@@ -380,6 +446,13 @@ pub(super) fn check_content(author: &PublicKey, content: &Content) -> Result<(),
         Content::Profile(profile) => profile.check()?,
         Content::Delete { targets } => check_delete(targets)?,
         Content::Reaction(reaction) => check_emoji(&reaction.emoji)?,
+        Content::Repost(repost) => {
+            if repost.original.as_post().is_none() {
+                return Err(Error::RepostNotOfPost {
+                    type_name: repost.original.content.type_name().into(),
+                });
+            }
+        }
     }
     Ok(())
 }

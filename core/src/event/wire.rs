@@ -69,6 +69,13 @@ pub(super) struct ReactionJson {
     pub emoji: String,
 }
 
+/// A `repost`'s content: the original event's wire JSON, as an object.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RepostJson {
+    pub original: Box<RawValue>,
+}
+
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct ProfileJson {
@@ -115,6 +122,10 @@ fn content_json(content: &Content) -> String {
             target: reaction.target.to_hex(),
             target_author: reaction.target_author.to_base64(),
             emoji: reaction.emoji.clone(),
+        }),
+        Content::Repost(repost) => serde_json::to_string(&RepostJson {
+            original: RawValue::from_string(repost.original.to_json())
+                .expect("serde_json output is valid JSON"),
         }),
         Content::Profile(profile) => serde_json::to_string(&ProfileJson {
             name: profile.name.clone(),
