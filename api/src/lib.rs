@@ -86,6 +86,11 @@ pub enum Request {
         id: String,
         emoji: String,
     },
+    /// Reposts the stored post `id` (hex) to the user's followers: a repost event embedding it
+    /// (protocol.md §5.4); a repost's `id` reposts its original. Answers `posted` with the repost.
+    Repost {
+        id: String,
+    },
     /// The newest `limit` (clamped to 1–100) notifications and the unread count.
     GetNotifications {
         limit: u32,
@@ -362,6 +367,10 @@ pub struct FeedItem {
     /// Its reactions, most people first (empty where not counted: pushes of new posts).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<ReactionCount>,
+    /// On a repost (by `author`, at `timestamp`, with no text of its own): the post it passes
+    /// on, with that post's replies and reactions. Replies and reactions name the original.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original: Option<Box<FeedItem>>,
 }
 
 /// How many people reacted to a post with `emoji` (each once, however many copies they sent),
@@ -904,6 +913,17 @@ mod tests {
                 };
                 phemossa_core::reactions::MAX_REACTION_KINDS
             ],
+            original: None,
+        };
+        // A repost of it: the worst case of a feed item, its own fields beside the original's.
+        let item = FeedItem {
+            original: Some(Box::new(item.clone())),
+            text: String::new(),
+            mentions: Vec::new(),
+            reply_to: None,
+            images: Vec::new(),
+            reactions: Vec::new(),
+            ..item
         };
         let thread = ServerMessage::Response {
             id: 1,

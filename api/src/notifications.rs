@@ -1,5 +1,5 @@
 //! Notifications as pages see them: replies to the user's posts, mentions of the user,
-//! reactions to their posts and new followers (`core::notices`), newest first, each saying who
+//! reactions to and reposts of their posts and new followers (`core::notices`), newest first, each saying who
 //! did what and where it leads.
 
 use phemossa_core::keys::{EventId, PublicKey};
@@ -15,6 +15,7 @@ pub enum NotificationKind {
     Reply,
     Mention,
     Reaction,
+    Repost,
     Follow,
 }
 
@@ -28,7 +29,7 @@ pub struct Notification {
     /// When `from` did it, ms since the epoch (the event's timestamp).
     pub timestamp: u64,
     /// The post it concerns, whose thread it opens: the reply or mention itself, or the post
-    /// reacted to. `None` for a follow (it opens `from`'s view).
+    /// reacted to or reposted. `None` for a follow (it opens `from`'s view).
     pub post: Option<EventId>,
     /// A reply's or mention's text, cut to 140 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -98,6 +98,7 @@ mod tests {
             (36, "react"),
             (37, "get_notifications"),
             (38, "mark_notifications_read"),
+            (39, "repost"),
         ] {
             let request = ClientMessage::from_json(line(&format!("{{\"id\":{id},\"request\"")))
                 .unwrap_or_else(|e| panic!("{method}: {e}"));

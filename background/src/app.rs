@@ -196,6 +196,7 @@ impl App {
             Request::React { id, emoji } => {
                 reactions::react(user, storage, changes, &id, &emoji).await
             }
+            Request::Repost { id } => post::repost(user, storage, changes, &id).await,
             Request::Post {
                 text,
                 reply_to,

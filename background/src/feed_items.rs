@@ -1,7 +1,7 @@
 //! Feed items as pages see them, made from a stored post or from an event just signed or
 //! received: one shape for feed pages, the answer to a post, and feed pushes.
 
-use phemossa_api::{FeedImage, FeedItem};
+use phemossa_api::FeedItem;
 use phemossa_core::keep_out::KeepOut;
 use phemossa_core::{Event, PublicKey};
 
@@ -27,23 +27,22 @@ pub fn feed_item(post: StoredPost, me: &PublicKey, keep_out: &KeepOut) -> FeedIt
         images: post.images,
         replies: 0,
         reactions: Vec::new(),
+        original: post
+            .original
+            .map(|original| Box::new(feed_item(*original, me, keep_out))),
     }
 }
 
-/// The feed item for `event` if it is a post.
+/// Whether the user keeps `post` out of their feed: a repost of someone they muted or blocked
+/// (the reposter's own posts they chose to see).
+pub fn hidden(post: &StoredPost, me: &PublicKey, keep_out: &KeepOut) -> bool {
+    post.original
+        .as_ref()
+        .is_some_and(|original| original.author != *me && keep_out.hides(&original.author))
+}
+
+/// The feed item for `event` if it is a post or a repost the user does not keep out.
 pub fn item_of_event(event: &Event, me: &PublicKey, keep_out: &KeepOut) -> Option<FeedItem> {
-    let post = event.as_post()?;
-    Some(feed_item(
-        StoredPost {
-            id: event.id,
-            author: event.author,
-            timestamp: event.timestamp,
-            text: post.text.clone(),
-            mentions: post.mentions.clone(),
-            reply_to: post.reply_to,
-            images: FeedImage::of_event(event),
-        },
-        me,
-        keep_out,
-    ))
+    let post = StoredPost::of_event(event)?;
+    (!hidden(&post, me, keep_out)).then(|| feed_item(post, me, keep_out))
 }

@@ -476,6 +476,13 @@ impl Ingest {
     pub async fn ingest(&self, events: &[Event]) -> Result<IngestReport, BackgroundError> {
         let _writing = self.writing.lock().await;
         let mut report = IngestReport::default();
+        let expanded;
+        let events = if events.iter().any(|event| event.as_repost().is_some()) {
+            expanded = with_originals(events);
+            &expanded[..]
+        } else {
+            events
+        };
         let sifted = self.keep_out(events).await?;
         let (events, refused) = self.check_named(sifted.events).await?;
         self.rejected
@@ -607,6 +614,20 @@ impl Ingest {
             None => Ok(report),
         }
     }
+}
+
+/// `events` with each repost's original just before it: an event of its own (protocol.md §5.4),
+/// stored so that replies and reactions can name it, and kept out, withdrawn or pruned as any
+/// event of its author is.
+fn with_originals(events: &[Event]) -> Vec<Event> {
+    let mut out = Vec::with_capacity(events.len() * 2);
+    for event in events {
+        if let Some(original) = event.as_repost() {
+            out.push(original.clone());
+        }
+        out.push(event.clone());
+    }
+    out
 }
 
 fn log_push_failure(error: &BackgroundError) {

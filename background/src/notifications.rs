@@ -51,6 +51,7 @@ fn record_of(event: &Event, notice: Notice) -> NotificationRecord {
         Notice::Reply { .. } => ("reply", Some(event.id), snippet(), None),
         Notice::Mention => ("mention", Some(event.id), snippet(), None),
         Notice::Reaction { to, emoji } => ("reaction", Some(to), None, Some(emoji)),
+        Notice::Repost { of } => ("repost", Some(of), None, None),
         Notice::Follow => ("follow", None, None, None),
     };
     NotificationRecord {
@@ -126,6 +127,7 @@ fn notification_of(record: NotificationRecord) -> Option<Notification> {
         "mention" => NotificationKind::Mention,
         "reaction" => NotificationKind::Reaction,
         "follow" => NotificationKind::Follow,
+        "repost" => NotificationKind::Repost,
         // A kind a newer version wrote: not shown rather than shown wrong.
         _ => return None,
     };

@@ -1,5 +1,5 @@
 //! What of an event is news for the user: a reply to one of their posts, a mention of them, a
-//! reaction to their event, or someone starting to follow them. Pure, so the background's
+//! reaction to their event, a repost of their post, or someone starting to follow them. Pure, so the background's
 //! notifications are decided and tested here; one event gives at most one notice, the most
 //! specific (a reply that also mentions the user is a reply).
 
@@ -14,6 +14,8 @@ pub enum Notice {
     Mention,
     /// A reaction of `emoji` to the user's event `to`.
     Reaction { to: EventId, emoji: String },
+    /// A repost of the user's post `of`.
+    Repost { of: EventId },
     /// A follow of the user.
     Follow,
 }
@@ -43,6 +45,9 @@ pub fn notice_of(
             emoji: reaction.emoji.clone(),
         });
     }
+    if let Some(original) = event.as_repost() {
+        return (original.author == *me).then_some(Notice::Repost { of: original.id });
+    }
     let follow = FollowRecord::from_event(event)?;
     (follow.follows && follow.followee == *me).then_some(Notice::Follow)
 }
@@ -55,7 +60,7 @@ pub fn parent_needed(event: &Event) -> Option<EventId> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Identity, Post, Reaction};
+    use crate::{Identity, Post, Reaction, Repost};
 
     const T: u64 = 1_767_225_600_000;
 
@@ -115,6 +120,19 @@ mod tests {
             })
         );
         assert_eq!(notice_of(&react(&hers, &bob), &key, None), None);
+
+        let repost = |of: &Event, by: &Identity| {
+            let content = Content::Repost(Repost {
+                original: Box::new(of.clone()),
+            });
+            Event::create(by, T, content).unwrap()
+        };
+        assert_eq!(
+            notice_of(&repost(&mine, &ada), &key, None),
+            Some(Notice::Repost { of: mine.id })
+        );
+        assert_eq!(notice_of(&repost(&hers, &bob), &key, None), None);
+        assert_eq!(notice_of(&repost(&mine, &me), &key, None), None);
 
         let follow = |followee: PublicKey, follows: bool| {
             let content = if follows {

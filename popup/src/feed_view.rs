@@ -121,7 +121,9 @@ pub fn FeedView(
 /// view), when, Mute and Block for others' posts, and its text; a post holding a muted word
 /// shows only a line saying so until "Show anyway". With `on_thread`, "Reply" and, for a post in
 /// a conversation shown outside it (not `in_thread`), a button opening the thread ("3 replies",
-/// or "Thread" for a reply). The user's own posts have "Delete", which asks first.
+/// or "Thread" for a reply). The user's own posts have "Delete", which asks first. Every post
+/// has "Repost". A repost shows who reposted it and when, then the post it passes on, whose
+/// buttons answer that post; the user's own repost has "Undo repost".
 #[component]
 pub fn PostBody(
     item: FeedItem,
@@ -130,6 +132,12 @@ pub fn PostBody(
     #[props(default)] on_thread: Option<EventHandler<ThreadOpen>>,
     #[props(default)] in_thread: bool,
 ) -> Element {
+    if let Some(original) = item.original.clone() {
+        return rsx! {
+            RepostLine { item: item.clone(), people, on_open }
+            PostBody { item: *original, people, on_open, on_thread, in_thread }
+        };
+    }
     let author = item.author;
     let id = item.id;
     let own = item.own;
@@ -193,6 +201,7 @@ pub fn PostBody(
         }
         div { class: "post-actions",
             ReactionBar { item: item.clone() }
+            RepostButton { id }
             if let Some(on_thread) = on_thread {
                 button {
                     r#type: "button",
@@ -256,6 +265,102 @@ pub fn PostBody(
             }
         }
     }
+}
+
+/// Who reposted the post below and when; on the user's own repost, "Undo repost" (a delete
+/// of the repost, protocol.md §5.4: the post itself stays).
+#[component]
+fn RepostLine(item: FeedItem, people: People, on_open: EventHandler<PublicKey>) -> Element {
+    let client = use_client();
+    let (reposter, id) = (item.author, item.id);
+    let mut undoing = use_signal(|| false);
+    let mut error = use_signal(|| None::<String>);
+    let undo = move |_| {
+        if undoing() {
+            return;
+        }
+        undoing.set(true);
+        error.set(None);
+        let client = client.clone();
+        spawn(async move {
+            let request = Request::DeletePosts {
+                ids: vec![id.to_hex()],
+            };
+            // On success every page loads its feed again, without the repost.
+            match client.request(request).await {
+                Ok(Response::Deleted(_)) => {}
+                other => error.set(Some(failure_text(other))),
+            }
+            undoing.set(false);
+        });
+    };
+    rsx! {
+        p { class: "repost-line hint",
+            span { aria_hidden: "true", "🔁 " }
+            button {
+                r#type: "button",
+                class: "link author",
+                onclick: move |_| on_open.call(reposter),
+                PersonName { public_key: reposter, people, you: item.own }
+            }
+            " reposted "
+            TimeAgo { ms: item.timestamp }
+            if item.own {
+                " "
+                button {
+                    r#type: "button",
+                    class: "link small",
+                    disabled: undoing(),
+                    aria_busy: undoing(),
+                    onclick: undo,
+                    "Undo repost"
+                }
+            }
+        }
+        Alert { message: error() }
+    }
+}
+
+/// "Repost": passes the post on to the user's followers; it says "Reposted" once done.
+#[component]
+fn RepostButton(id: EventId) -> Element {
+    let client = use_client();
+    let mut state = use_signal(|| RepostState::Ready);
+    let repost = move |_| {
+        if state() != RepostState::Ready {
+            return;
+        }
+        state.set(RepostState::Sending);
+        let client = client.clone();
+        spawn(async move {
+            match client.request(Request::Repost { id: id.to_hex() }).await {
+                Ok(Response::Posted(_)) => state.set(RepostState::Done),
+                other => state.set(RepostState::Failed(failure_text(other))),
+            }
+        });
+    };
+    let done = state() == RepostState::Done;
+    rsx! {
+        button {
+            r#type: "button",
+            class: "link small",
+            disabled: done || state() == RepostState::Sending,
+            aria_busy: state() == RepostState::Sending,
+            onclick: repost,
+            if done { "Reposted" } else { "Repost" }
+        }
+        if let RepostState::Failed(reason) = state() {
+            Alert { message: Some(reason) }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum RepostState {
+    Ready,
+    Sending,
+    Done,
+    Failed(String),
 }
 
 /// A post's text and pictures.

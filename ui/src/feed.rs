@@ -118,6 +118,7 @@ mod tests {
             muted_word: None,
             replies: 0,
             reactions: vec![],
+            original: None,
         }
     }
 

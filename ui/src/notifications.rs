@@ -11,6 +11,7 @@ pub fn what_they_did(notification: &Notification) -> String {
             Some(emoji) => format!("reacted {emoji} to your post"),
             None => "reacted to your post".to_owned(),
         },
+        NotificationKind::Repost => "reposted your post".to_owned(),
         NotificationKind::Follow => "started following you".to_owned(),
     }
 }

@@ -85,6 +85,7 @@ mod tests {
             muted_word: None,
             replies: 0,
             reactions,
+            original: None,
         }
     }
 

@@ -5,7 +5,7 @@
 use phemossa_api::{ApiError, FeedItem, FeedPage, Response, SearchPage, MAX_FEED_PAGE};
 use phemossa_core::{search, FeedCursor};
 
-use crate::feed_items::feed_item;
+use crate::feed_items::{feed_item, hidden};
 use crate::reaction_counts::with_reactions;
 use crate::storage::Storage;
 use crate::user::User;
@@ -21,10 +21,13 @@ pub async fn page(
     let me = user.public_key();
     let authors = user.feed_authors();
     let page = storage.feed_page(&authors, before, limit).await?;
+    // A page short of a repost or two that is kept out still pages on from its cursor.
+    let posts = storage.without_withdrawn(page.items).await?;
     let items = {
         let keep_out = user.keep_out().borrow();
-        page.items
+        posts
             .into_iter()
+            .filter(|post| !hidden(post, &me, &keep_out))
             .map(|post| feed_item(post, &me, &keep_out))
             .collect()
     };
@@ -60,17 +63,37 @@ pub async fn search_posts(
     }))
 }
 
-/// `items` with how many replies each has stored and its reactions: one count per post, each
-/// in one transaction.
+/// `items` with how many replies each has stored and its reactions, a repost's on its
+/// original (what replies and reactions name): one count per post, each in one transaction.
 async fn with_counts(
     user: &User,
     storage: &Storage,
     mut items: Vec<FeedItem>,
 ) -> Result<Vec<FeedItem>, ApiError> {
+    let mut originals = Vec::new();
+    let mut reposts = Vec::new();
+    for (index, item) in items.iter_mut().enumerate() {
+        if let Some(original) = item.original.take() {
+            reposts.push(index);
+            originals.push(*original);
+        }
+    }
+    count(user, storage, &mut items).await?;
+    count(user, storage, &mut originals).await?;
+    for (index, original) in reposts.into_iter().zip(originals) {
+        items[index].original = Some(Box::new(original));
+    }
+    Ok(items)
+}
+
+async fn count(user: &User, storage: &Storage, items: &mut [FeedItem]) -> Result<(), ApiError> {
+    if items.is_empty() {
+        return Ok(());
+    }
     let ids: Vec<_> = items.iter().map(|item| item.id).collect();
     for (item, count) in items.iter_mut().zip(storage.reply_counts(&ids).await?) {
         item.replies = count;
     }
-    with_reactions(user, storage, &mut items).await?;
-    Ok(items)
+    with_reactions(user, storage, items).await?;
+    Ok(())
 }

@@ -1,9 +1,12 @@
 //! Post: signs the text the person typed (and the pictures they added, stored first with
-//! StoreImage) as a post of theirs, stores it, gossips it and shows it in every open feed.
+//! StoreImage) as a post of theirs, stores it, gossips it and shows it in every open feed; and
+//! Repost, which does the same with a repost embedding a stored post (protocol.md §5.4).
 
 use phemossa_api::{ApiError, FeedImage, Push, Response};
 use phemossa_core::blob::BlobKind;
-use phemossa_core::{Content, Event, EventId, ImagePost, Post, PostImage, PublicKey};
+use phemossa_core::{
+    Content, Error, Event, EventId, ImagePost, Post, PostImage, PublicKey, Repost,
+};
 
 use crate::changes::Changes;
 use crate::clock;
@@ -81,6 +84,57 @@ pub async fn publish(
         item_of_event(&event, &user.public_key(), &user.keep_out().borrow()).ok_or_else(|| {
             ApiError::Internal {
                 reason: "a signed post is not a post".into(),
+            }
+        })?;
+    changes.push(Push::FeedAdded(vec![item.clone()]));
+    Ok(Response::Posted(item))
+}
+
+/// Signs, stores and announces the user's repost of the stored post `id_text` (hex), or of the
+/// original of a stored repost.
+pub async fn repost(
+    user: &User,
+    storage: &Storage,
+    changes: &Changes,
+    id_text: &str,
+) -> Result<Response, ApiError> {
+    let id =
+        EventId::from_hex(id_text.trim(), "post id").map_err(|error| ApiError::InvalidRequest {
+            reason: error.to_string(),
+        })?;
+    let Some((_, json)) = storage.load_json(&[id]).await?.pop() else {
+        return Err(ApiError::PostNotFound);
+    };
+    // Stored events were validated when they came; checked again, as anything read back is.
+    let stored = Event::from_json(&json, u64::MAX).map_err(|error| ApiError::Internal {
+        reason: format!("stored event {id} does not read back: {error}"),
+    })?;
+    let original = match stored.as_repost() {
+        Some(original) => original.clone(),
+        None if stored.as_post().is_some() => stored,
+        None => {
+            return Err(ApiError::InvalidRequest {
+                reason: "only posts can be reposted".into(),
+            })
+        }
+    };
+    // Never older than the original, whose author's clock may run ahead of this one.
+    let timestamp = clock::now_ms().max(original.timestamp);
+    let content = Content::Repost(Repost {
+        original: Box::new(original),
+    });
+    let event = Event::create(&user.identity(), timestamp, content).map_err(|error| match error {
+        Error::EventTooLarge { .. } => ApiError::InvalidRequest {
+            reason: "this post is too long to repost: with it, the repost would be over the 8 KiB every event must fit".into(),
+        },
+        other => other.into(),
+    })?;
+    storage.insert(&event).await?;
+    changes.announce(&event);
+    let item =
+        item_of_event(&event, &user.public_key(), &user.keep_out().borrow()).ok_or_else(|| {
+            ApiError::Internal {
+                reason: "a signed repost is not a post".into(),
             }
         })?;
     changes.push(Push::FeedAdded(vec![item.clone()]));

@@ -6,12 +6,12 @@ use idb::{CursorDirection, KeyRange, Query};
 use js_sys::Array;
 use phemossa_api::FeedImage;
 use phemossa_core::feed::{merge_page, FeedOrdered, Page};
-use phemossa_core::{EventId, FeedCursor, PublicKey};
+use phemossa_core::{Event, EventId, FeedCursor, PublicKey};
 use wasm_bindgen::JsValue;
 
 use super::connection::Storage;
-use super::records::EventRecord;
-use super::schema::{EVENTS, FEED};
+use super::records::{DeletedRecord, EventRecord, PostFields};
+use super::schema::{DELETED, EVENTS, FEED};
 use crate::db;
 use crate::error::BackgroundError;
 
@@ -28,6 +28,8 @@ pub struct StoredPost {
     pub mentions: Vec<PublicKey>,
     pub reply_to: Option<EventId>,
     pub images: Vec<FeedImage>,
+    /// On a repost (whose own text and fields are empty): the post it passes on.
+    pub original: Option<Box<StoredPost>>,
 }
 
 impl FeedOrdered for StoredPost {
@@ -70,6 +72,47 @@ impl Storage {
             sources.push(posts);
         }
         Ok(merge_page(sources, before, limit))
+    }
+
+    /// `posts` but the reposts whose original its author deleted (protocol.md §5.4): the
+    /// original is gone from the store, and the tombstone says the repost must go too.
+    pub async fn without_withdrawn(
+        &self,
+        posts: Vec<StoredPost>,
+    ) -> Result<Vec<StoredPost>, BackgroundError> {
+        const OP: &str = "reading which reposted posts were deleted";
+        if posts.iter().all(|post| post.original.is_none()) {
+            return Ok(posts);
+        }
+        let deleted = self.read_only(DELETED, OP)?;
+        let mut lookups = Vec::new();
+        for post in &posts {
+            let lookup = match &post.original {
+                Some(original) => Some(
+                    deleted
+                        .get(JsValue::from_str(&original.id.to_hex()))
+                        .map_err(db::failed(OP))?,
+                ),
+                None => None,
+            };
+            lookups.push(lookup);
+        }
+        let mut kept = Vec::with_capacity(posts.len());
+        for (post, lookup) in posts.into_iter().zip(lookups) {
+            let withdrawn = match (lookup, &post.original) {
+                (Some(lookup), Some(original)) => match lookup.await.map_err(db::failed(OP))? {
+                    Some(value) => {
+                        db::from_js::<DeletedRecord>(&value, DELETED)?.author == original.author
+                    }
+                    None => false,
+                },
+                _ => false,
+            };
+            if !withdrawn {
+                kept.push(post);
+            }
+        }
+        Ok(kept)
     }
 }
 
@@ -119,15 +162,67 @@ impl StoredPost {
     }
 
     fn of(record: EventRecord) -> Option<StoredPost> {
+        if let Some(repost) = record.repost {
+            let original = Self::of_fields(repost.id, repost.author, repost.timestamp, repost.post);
+            return Some(Self::repost(
+                record.id,
+                record.author,
+                record.timestamp,
+                original,
+            ));
+        }
         let post = record.post?;
-        Some(StoredPost {
-            id: record.id,
-            author: record.author,
-            timestamp: record.timestamp,
+        Some(Self::of_fields(
+            record.id,
+            record.author,
+            record.timestamp,
+            post,
+        ))
+    }
+
+    /// The post `event` is or reposts, as stored; `None` for every other kind of event.
+    pub fn of_event(event: &Event) -> Option<StoredPost> {
+        if let Some(original) = event.as_repost() {
+            let original = Self::of_event(original)?;
+            return Some(Self::repost(
+                event.id,
+                event.author,
+                event.timestamp,
+                original,
+            ));
+        }
+        let post = PostFields::of_event(event)?;
+        Some(Self::of_fields(
+            event.id,
+            event.author,
+            event.timestamp,
+            post,
+        ))
+    }
+
+    fn of_fields(id: EventId, author: PublicKey, timestamp: u64, post: PostFields) -> StoredPost {
+        StoredPost {
+            id,
+            author,
+            timestamp,
             text: post.text,
             mentions: post.mentions,
             reply_to: post.reply_to,
             images: post.images,
-        })
+            original: None,
+        }
+    }
+
+    fn repost(id: EventId, author: PublicKey, timestamp: u64, original: StoredPost) -> StoredPost {
+        StoredPost {
+            id,
+            author,
+            timestamp,
+            text: String::new(),
+            mentions: Vec::new(),
+            reply_to: None,
+            images: Vec::new(),
+            original: Some(Box::new(original)),
+        }
     }
 }

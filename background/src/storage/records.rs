@@ -49,6 +49,18 @@ pub struct EventRecord {
     /// A reaction's target and emoji, keyed by the `reactions` index.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reaction: Option<ReactionFields>,
+    /// A repost's original, decoded, so a feed page shows it from the record alone. Not in
+    /// `post`: the original's `reply_to` would count the repost as a reply in `replies`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repost: Option<RepostFields>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RepostFields {
+    pub id: EventId,
+    pub author: PublicKey,
+    pub timestamp: u64,
+    pub post: PostFields,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -67,17 +79,35 @@ pub struct PostFields {
     pub images: Vec<FeedImage>,
 }
 
-impl EventRecord {
-    pub fn from_event(event: &Event, terms: Terms) -> Self {
-        let json = event.to_json();
-        let post = event.as_post().map(|post| PostFields {
+impl PostFields {
+    /// The fields of `event` if it is a post, with or without images.
+    pub fn of_event(event: &Event) -> Option<Self> {
+        event.as_post().map(|post| PostFields {
             text: post.text.clone(),
             mentions: post.mentions.clone(),
             reply_to: post.reply_to,
             images: FeedImage::of_event(event),
+        })
+    }
+}
+
+impl EventRecord {
+    pub fn from_event(event: &Event, terms: Terms) -> Self {
+        let json = event.to_json();
+        let post = PostFields::of_event(event);
+        let repost = event.as_repost().and_then(|original| {
+            Some(RepostFields {
+                id: original.id,
+                author: original.author,
+                timestamp: original.timestamp,
+                post: PostFields::of_event(original)?,
+            })
         });
+        // The original's pictures are the repost's too: the sweep keeps them while it is stored.
+        let shown = event.as_repost().unwrap_or(event);
         let kind = match &event.content {
-            Content::ImagePost(_) => "post",
+            // In the `feed` index's range of posts: a repost shows in its reposter's feed.
+            Content::ImagePost(_) | Content::Repost(_) => "post",
             other => other.type_name(),
         };
         let (terms, unindexed) = match (&post, terms) {
@@ -94,12 +124,13 @@ impl EventRecord {
             json,
             post,
             terms,
-            blobs: event.images().iter().map(|i| i.blob.to_hex()).collect(),
+            blobs: shown.images().iter().map(|i| i.blob.to_hex()).collect(),
             unindexed,
             reaction: event.as_reaction().map(|reaction| ReactionFields {
                 target: reaction.target,
                 emoji: reaction.emoji.clone(),
             }),
+            repost,
         }
     }
 
