@@ -54,8 +54,19 @@ if [[ "${1:-}" == "--tools-only" ]]; then
 fi
 
 say "Compiling wasm crates (release)"
+# Panic messages name their source file, and a dependency's path starts with where cargo keeps
+# the registry (/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/, 59 bytes): 220
+# times in the background, 13 KB of every install. Mapped away, a path starts at its crate
+# ("libp2p-swarm-0.48.0/src/dummy.rs"), and the wasm no longer depends on where cargo lives.
+# Fetched first, so that the registry's directories exist to be named on a fresh machine.
+cargo fetch --locked
+REMAP=()
+for dir in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do
+  REMAP+=("--remap-path-prefix=$dir=")
+done
 # One invocation so shared dependencies compile once.
-cargo build --release --target "$TARGET" -p phemossa-background -p phemossa-popup -p phemossa-options
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${REMAP[*]}" \
+  cargo build --release --target "$TARGET" -p phemossa-background -p phemossa-popup -p phemossa-options
 
 say "Assembling $DIST"
 rm -rf "$DIST"

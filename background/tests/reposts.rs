@@ -234,8 +234,8 @@ async fn a_repost_whose_original_does_not_hold_is_refused_and_nothing_stored() {
     };
     let other = post(&ada, T0 + 2, "another");
     let forged = [
-        edit(&|v| v["content"]["original"]["content"]["text"] = "words never said".into()),
-        edit(&|v| v["content"]["original"]["signature"] = other.signature.to_base64().into()),
+        edit(&|v| v["content"]["content"]["text"] = "words never said".into()),
+        edit(&|v| v["content"]["signature"] = other.signature.to_base64().into()),
     ];
     let before = app.storage().stats().await.unwrap();
     let report = app.ingest_json(&forged).await.unwrap();

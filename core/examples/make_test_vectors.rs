@@ -64,9 +64,7 @@ fn sign_unchecked(seed: u8, timestamp: u64, content: &Content) -> Value {
             "target_author": r.target_author.to_base64(),
             "emoji": r.emoji,
         }),
-        Content::Repost(r) => json!({
-            "original": serde_json::from_str::<Value>(&r.original.to_json()).unwrap(),
-        }),
+        Content::Repost(r) => serde_json::from_str::<Value>(&r.original.to_json()).unwrap(),
     };
     json!({
         "v": 1, "id": hex::encode(id), "type": content.type_name(), "author": author.to_base64(),
@@ -701,7 +699,7 @@ fn main() {
             "repost whose original carries another event's signature",
             {
                 let mut v = shared_json.clone();
-                v["content"]["original"]["signature"] = json!(reply.signature.to_base64());
+                v["content"]["signature"] = json!(reply.signature.to_base64());
                 v.to_string()
             },
             "repost_original_invalid",
@@ -710,7 +708,7 @@ fn main() {
             "repost whose original's text was changed after signing",
             {
                 let mut v = shared_json.clone();
-                v["content"]["original"]["content"]["text"] = json!("Goodbye");
+                v["content"]["content"]["text"] = json!("Goodbye");
                 v.to_string()
             },
             "repost_original_invalid",
@@ -719,7 +717,7 @@ fn main() {
             "repost whose original is not an event",
             {
                 let mut v = shared_json.clone();
-                v["content"]["original"] = json!({"text": "Hello, Phemossa!"});
+                v["content"] = json!({"text": "Hello, Phemossa!"});
                 v.to_string()
             },
             "repost_original_invalid",

@@ -70,30 +70,25 @@ async fn with_counts(
     storage: &Storage,
     mut items: Vec<FeedItem>,
 ) -> Result<Vec<FeedItem>, ApiError> {
-    let mut originals = Vec::new();
+    // Counted in one list: the items, then the reposts' originals, put back after.
     let mut reposts = Vec::new();
+    let mut originals = Vec::new();
     for (index, item) in items.iter_mut().enumerate() {
         if let Some(original) = item.original.take() {
             reposts.push(index);
             originals.push(*original);
         }
     }
-    count(user, storage, &mut items).await?;
-    count(user, storage, &mut originals).await?;
-    for (index, original) in reposts.into_iter().zip(originals) {
-        items[index].original = Some(Box::new(original));
-    }
-    Ok(items)
-}
-
-async fn count(user: &User, storage: &Storage, items: &mut [FeedItem]) -> Result<(), ApiError> {
-    if items.is_empty() {
-        return Ok(());
-    }
+    let shown = items.len();
+    items.extend(originals);
     let ids: Vec<_> = items.iter().map(|item| item.id).collect();
     for (item, count) in items.iter_mut().zip(storage.reply_counts(&ids).await?) {
         item.replies = count;
     }
-    with_reactions(user, storage, items).await?;
-    Ok(())
+    with_reactions(user, storage, &mut items).await?;
+    let originals = items.split_off(shown);
+    for (index, original) in reposts.into_iter().zip(originals) {
+        items[index].original = Some(Box::new(original));
+    }
+    Ok(items)
 }
