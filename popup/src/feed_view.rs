@@ -11,6 +11,7 @@ use phemossa_ui::{
     ask_picture, failure_text, use_client, Alert, KeepOutButtons, People, PersonName, RetryAlert,
     Status, TimeAgo,
 };
+use phemossa_webext::PortClient;
 
 use crate::feed::{load_first_page, FeedState, PAGE};
 use crate::reaction_bar::ReactionBar;
@@ -154,13 +155,9 @@ pub fn PostBody(
         delete_error.set(None);
         let client = client.clone();
         spawn(async move {
-            let request = Request::DeletePosts {
-                ids: vec![id.to_hex()],
-            };
-            // On success the background has every page load its feed again (a feed_reset).
-            match client.request(request).await {
-                Ok(Response::Deleted(_)) => confirming.set(false),
-                other => delete_error.set(Some(failure_text(other))),
+            match delete_own(client, id).await {
+                Ok(()) => confirming.set(false),
+                Err(reason) => delete_error.set(Some(reason)),
             }
             deleting.set(false);
         });
@@ -283,13 +280,8 @@ fn RepostLine(item: FeedItem, people: People, on_open: EventHandler<PublicKey>) 
         error.set(None);
         let client = client.clone();
         spawn(async move {
-            let request = Request::DeletePosts {
-                ids: vec![id.to_hex()],
-            };
-            // On success every page loads its feed again, without the repost.
-            match client.request(request).await {
-                Ok(Response::Deleted(_)) => {}
-                other => error.set(Some(failure_text(other))),
+            if let Err(reason) = delete_own(client, id).await {
+                error.set(Some(reason));
             }
             undoing.set(false);
         });
@@ -318,6 +310,18 @@ fn RepostLine(item: FeedItem, people: People, on_open: EventHandler<PublicKey>) 
             }
         }
         Alert { message: error() }
+    }
+}
+
+/// Deletes the user's post or repost `id`; on success the background has every page load its
+/// feed again (a `feed_reset`), without it. The failure, in words.
+async fn delete_own(client: PortClient, id: EventId) -> Result<(), String> {
+    let request = Request::DeletePosts {
+        ids: vec![id.to_hex()],
+    };
+    match client.request(request).await {
+        Ok(Response::Deleted(_)) => Ok(()),
+        other => Err(failure_text(other)),
     }
 }
 

@@ -78,10 +78,20 @@ pub async fn publish(
         })
     };
     let event = Event::create(&identity, clock::now_ms(), content)?;
-    storage.insert(&event).await?;
-    changes.announce(&event);
+    shown(user, storage, changes, &event).await
+}
+
+/// Stores and gossips the user's new post or repost `event`, and shows it in every open feed.
+async fn shown(
+    user: &User,
+    storage: &Storage,
+    changes: &Changes,
+    event: &Event,
+) -> Result<Response, ApiError> {
+    storage.insert(event).await?;
+    changes.announce(event);
     let item =
-        item_of_event(&event, &user.public_key(), &user.keep_out().borrow()).ok_or_else(|| {
+        item_of_event(event, &user.public_key(), &user.keep_out().borrow()).ok_or_else(|| {
             ApiError::Internal {
                 reason: "a signed post is not a post".into(),
             }
@@ -129,16 +139,7 @@ pub async fn repost(
         },
         other => other.into(),
     })?;
-    storage.insert(&event).await?;
-    changes.announce(&event);
-    let item =
-        item_of_event(&event, &user.public_key(), &user.keep_out().borrow()).ok_or_else(|| {
-            ApiError::Internal {
-                reason: "a signed repost is not a post".into(),
-            }
-        })?;
-    changes.push(Push::FeedAdded(vec![item.clone()]));
-    Ok(Response::Posted(item))
+    shown(user, storage, changes, &event).await
 }
 
 /// Withdraws posts of the user's: signs a delete naming `ids` (1 to 100, each a stored event
