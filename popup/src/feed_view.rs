@@ -287,21 +287,21 @@ fn RepostLine(item: FeedItem, people: People, on_open: EventHandler<PublicKey>) 
         });
     };
     rsx! {
-        p { class: "repost-line hint",
-            span { aria_hidden: "true", "🔁 " }
+        p { class: "repost-line",
+            // A symbol every system font has, where the 🔁 emoji can show as a box.
+            span { aria_hidden: "true", "↻" }
             button {
                 r#type: "button",
                 class: "link author",
                 onclick: move |_| on_open.call(reposter),
                 PersonName { public_key: reposter, people, you: item.own }
             }
-            " reposted "
+            "reposted"
             TimeAgo { ms: item.timestamp }
             if item.own {
-                " "
                 button {
                     r#type: "button",
-                    class: "link small",
+                    class: "link small undo",
                     disabled: undoing(),
                     aria_busy: undoing(),
                     onclick: undo,
