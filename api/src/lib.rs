@@ -371,6 +371,10 @@ pub struct FeedItem {
     /// on, with that post's replies and reactions. Replies and reactions name the original.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original: Option<Box<FeedItem>>,
+    /// The user's repost of this post, if they reposted it: "Repost" shows pressed, and
+    /// pressing it again deletes that repost (absent where not looked up: pushes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reposted: Option<EventId>,
 }
 
 /// How many people reacted to a post with `emoji` (each once, however many copies they sent),
@@ -914,6 +918,7 @@ mod tests {
                 phemossa_core::reactions::MAX_REACTION_KINDS
             ],
             original: None,
+            reposted: Some(EventId::from_bytes([6; 32])),
         };
         // A repost of it: the worst case of a feed item, its own fields beside the original's.
         let item = FeedItem {

@@ -30,6 +30,7 @@ pub fn feed_item(post: StoredPost, me: &PublicKey, keep_out: &KeepOut) -> FeedIt
         original: post
             .original
             .map(|original| Box::new(feed_item(*original, me, keep_out))),
+        reposted: None,
     }
 }
 

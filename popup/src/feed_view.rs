@@ -123,7 +123,7 @@ pub fn FeedView(
 /// shows only a line saying so until "Show anyway". With `on_thread`, "Reply" and, for a post in
 /// a conversation shown outside it (not `in_thread`), a button opening the thread ("3 replies",
 /// or "Thread" for a reply). The user's own posts have "Delete", which asks first. Every post
-/// has "Repost". A repost shows who reposted it and when, then the post it passes on, whose
+/// has "Repost", pressed once the user reposted it. A repost shows who reposted it and when, then the post it passes on, whose
 /// buttons answer that post; the user's own repost has "Undo repost".
 #[component]
 pub fn PostBody(
@@ -198,7 +198,7 @@ pub fn PostBody(
         }
         div { class: "post-actions",
             ReactionBar { item: item.clone() }
-            RepostButton { id }
+            RepostButton { id, reposted: item.reposted }
             if let Some(on_thread) = on_thread {
                 button {
                     r#type: "button",
@@ -325,46 +325,48 @@ async fn delete_own(client: PortClient, id: EventId) -> Result<(), String> {
     }
 }
 
-/// "Repost": passes the post on to the user's followers; it says "Reposted" once done.
+/// "Repost", a toggle (aria-pressed): pressed, the user's repost passes the post on to their
+/// followers; pressed again, that repost is deleted. Whether it is pressed is the page's to say
+/// (`reposted`): the feed marks a post when the user's repost of it arrives (`merge_feed`), and
+/// loads again when one is deleted.
 #[component]
-fn RepostButton(id: EventId) -> Element {
+fn RepostButton(id: EventId, reposted: Option<EventId>) -> Element {
     let client = use_client();
-    let mut state = use_signal(|| RepostState::Ready);
-    let repost = move |_| {
-        if state() != RepostState::Ready {
+    let mut sending = use_signal(|| false);
+    let mut error = use_signal(|| None::<String>);
+    let toggle = move |_| {
+        if sending() {
             return;
         }
-        state.set(RepostState::Sending);
+        sending.set(true);
+        error.set(None);
         let client = client.clone();
         spawn(async move {
-            match client.request(Request::Repost { id: id.to_hex() }).await {
-                Ok(Response::Posted(_)) => state.set(RepostState::Done),
-                other => state.set(RepostState::Failed(failure_text(other))),
+            let outcome = match reposted {
+                Some(repost) => delete_own(client, repost).await,
+                None => match client.request(Request::Repost { id: id.to_hex() }).await {
+                    Ok(Response::Posted(_)) => Ok(()),
+                    other => Err(failure_text(other)),
+                },
+            };
+            if let Err(reason) = outcome {
+                error.set(Some(reason));
             }
+            sending.set(false);
         });
     };
-    let done = state() == RepostState::Done;
     rsx! {
         button {
             r#type: "button",
             class: "link small",
-            disabled: done || state() == RepostState::Sending,
-            aria_busy: state() == RepostState::Sending,
-            onclick: repost,
-            if done { "Reposted" } else { "Repost" }
+            aria_pressed: if reposted.is_some() { "true" } else { "false" },
+            aria_busy: sending(),
+            disabled: sending(),
+            onclick: toggle,
+            "Repost"
         }
-        if let RepostState::Failed(reason) = state() {
-            Alert { message: Some(reason) }
-        }
+        Alert { message: error() }
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum RepostState {
-    Ready,
-    Sending,
-    Done,
-    Failed(String),
 }
 
 /// A post's text and pictures.

@@ -1,6 +1,6 @@
 // reposts.test.mjs: reposts (issue 14), in real browsers through a relay in the network
 // namespace. A and B follow each other; D follows only B and has never heard of A. A posts; B
-// presses "Repost" under it, and the button says "Reposted". D's feed shows the repost: a line
+// presses "Repost" under it, and the toggle shows pressed. D's feed shows the repost: a line
 // naming B as the reposter above A's post, with A's words and A's fingerprint, verified from
 // the signature the repost carries (D holds nothing else of A's). A is told: "reposted your
 // post" in the list "Notifications". B presses "Undo repost": it leaves B's feed and D's,
@@ -30,10 +30,10 @@ test("a repost reaches the reposter's followers, who never followed the author, 
     await post(aPopup, text);
     await feedHas(bPopup, [text], 60_000);
 
-    // B reposts it; the button says it is done.
+    // B reposts it; the toggle shows pressed, on the post and on B's repost of it.
     await feedItem(bPopup, text).getByRole('button', { name: 'Repost', exact: true }).click();
-    await until("B's button to say Reposted",
-      () => feedItem(bPopup, text).getByRole('button', { name: 'Reposted', exact: true }).count(), (n) => n >= 1);
+    await until("B's Repost to show pressed",
+      () => feedItem(bPopup, text).getByRole('button', { name: 'Repost', exact: true, pressed: true }).count(), (n) => n >= 1);
 
     // D, who follows only B, reads A's post through B's repost.
     const shown = await until("the repost in D's feed", () => feedItem(dPopup, text).allInnerTexts(),
@@ -54,9 +54,12 @@ test("a repost reaches the reposter's followers, who never followed the author, 
     assert.match(news[0], /reposted your post/);
     assert.ok(news.find((item) => /reposted your post/.test(item)).includes(bKey.slice(0, 8)), 'B named');
 
-    // B undoes it: gone from B's feed and D's, also after D's popup opens again.
+    // B undoes it: gone from B's feed and D's, also after D's popup opens again; B's Repost
+    // is no longer pressed.
     await feedItem(bPopup, text).getByRole('button', { name: 'Undo repost', exact: true }).click();
     await until("the repost to leave B's feed", () => feedItem(bPopup, text).count(), (n) => n === 1);
+    await until("B's Repost to show not pressed",
+      () => feedItem(bPopup, text).getByRole('button', { name: 'Repost', exact: true, pressed: false }).count(), (n) => n === 1);
     await until("the repost to leave D's feed", () => feedItem(dPopup, text).count(), (n) => n === 0, 60_000);
     await dPopup.close();
     dPopup = await d.popup();

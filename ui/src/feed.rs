@@ -72,9 +72,23 @@ pub fn counter(text: &str) -> Counter {
 /// Merges `new` into `items`: one entry per id (a newer copy replaces the old), newest first
 /// by (timestamp, id) descending, the feed's order. A post new to `items` that replies to one of
 /// them adds one to that post's count of replies; a copy that was not counted (a push says 0,
-/// and no reactions) keeps the counts the page had.
+/// and no reactions) keeps the counts the page had. The user's own new repost marks the post it
+/// passes on as reposted, wherever the page shows that post.
 pub fn merge_feed(items: &mut Vec<FeedItem>, new: impl IntoIterator<Item = FeedItem>) {
     for mut item in new {
+        if let (true, Some(original)) = (item.own, item.original.as_mut()) {
+            original.reposted = Some(item.id);
+            for existing in items.iter_mut() {
+                // The post itself, or someone's repost of it.
+                let post = match existing.original.as_deref_mut() {
+                    Some(inner) => inner,
+                    None => existing,
+                };
+                if post.id == original.id {
+                    post.reposted = Some(item.id);
+                }
+            }
+        }
         match items.iter_mut().find(|existing| existing.id == item.id) {
             Some(existing) => {
                 if item.replies == 0 {
@@ -82,6 +96,9 @@ pub fn merge_feed(items: &mut Vec<FeedItem>, new: impl IntoIterator<Item = FeedI
                 }
                 if item.reactions.is_empty() {
                     item.reactions = std::mem::take(&mut existing.reactions);
+                }
+                if item.reposted.is_none() {
+                    item.reposted = existing.reposted;
                 }
                 *existing = item;
             }
@@ -119,6 +136,7 @@ mod tests {
             replies: 0,
             reactions: vec![],
             original: None,
+            reposted: None,
         }
     }
 
@@ -150,6 +168,42 @@ mod tests {
         merge_feed(&mut items, [item(1, 1, "a, pushed again")]);
         assert_eq!(items[0].reactions, shown);
         assert_eq!(items[0].text, "a, pushed again");
+    }
+
+    #[test]
+    fn the_users_new_repost_marks_its_post_wherever_shown_and_a_push_keeps_the_mark() {
+        // The post, and someone's repost of it, on the page.
+        let mut others = item(3, 3, "");
+        others.own = false;
+        others.original = Some(Box::new(item(1, 1, "the post")));
+        let mut items = vec![item(1, 1, "the post"), others];
+        let mut mine = item(5, 5, "");
+        mine.original = Some(Box::new(item(1, 1, "the post")));
+        merge_feed(&mut items, [mine]);
+        let marked: Vec<_> = items
+            .iter()
+            .map(|item| item.original.as_deref().unwrap_or(item).reposted)
+            .collect();
+        let repost = Some(EventId::from_bytes([5; 32]));
+        assert_eq!(marked, [repost; 3]);
+        // A pushed copy of the post, which says nothing of reposts, keeps the mark.
+        merge_feed(&mut items, [item(1, 1, "the post")]);
+        let post = items
+            .iter()
+            .find(|item| item.id == EventId::from_bytes([1; 32]));
+        assert_eq!(post.unwrap().reposted, repost);
+        // Someone else's repost marks nothing.
+        let mut theirs = item(6, 6, "");
+        theirs.own = false;
+        theirs.original = Some(Box::new(item(2, 2, "another")));
+        let mut other_post = vec![item(2, 2, "another")];
+        merge_feed(&mut other_post, [theirs]);
+        assert!(other_post.iter().all(|item| item
+            .original
+            .as_deref()
+            .unwrap_or(item)
+            .reposted
+            .is_none()));
     }
 
     #[test]

@@ -86,6 +86,7 @@ mod tests {
             replies: 0,
             reactions,
             original: None,
+            reposted: None,
         }
     }
 

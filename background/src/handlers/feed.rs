@@ -86,6 +86,9 @@ async fn with_counts(
         item.replies = count;
     }
     with_reactions(user, storage, &mut items).await?;
+    storage
+        .mark_reposted(&user.public_key(), &mut items)
+        .await?;
     let originals = items.split_off(shown);
     for (index, original) in reposts.into_iter().zip(originals) {
         items[index].original = Some(Box::new(original));

@@ -128,6 +128,17 @@ pub async fn repost(
             })
         }
     };
+    // Once per post: the page shows "Repost" pressed, but a page that had not looked (a push)
+    // could ask again.
+    if let Some(Some(_)) = storage
+        .reposts_of(&user.public_key(), &[original.id])
+        .await?
+        .pop()
+    {
+        return Err(ApiError::InvalidRequest {
+            reason: "you already reposted this post; press Repost again to undo it".into(),
+        });
+    }
     // Never older than the original, whose author's clock may run ahead of this one.
     let timestamp = clock::now_ms().max(original.timestamp);
     let content = Content::Repost(Repost {

@@ -75,6 +75,9 @@ pub async fn thread(
         .chain(replies.iter().map(|reply| reply.item.clone()))
         .collect();
     with_reactions(user, storage, &mut items).await?;
+    storage
+        .mark_reposted(&user.public_key(), &mut items)
+        .await?;
     // Never empty: it starts with the root.
     let root = items.remove(0);
     for (reply, item) in replies.iter_mut().zip(items) {

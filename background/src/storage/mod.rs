@@ -17,6 +17,7 @@ mod reactions;
 mod read;
 mod records;
 mod removal;
+mod reposts;
 mod room;
 mod schema;
 mod search;

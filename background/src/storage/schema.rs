@@ -8,8 +8,8 @@ pub const DATABASE: &str = "phemossa";
 /// `events` index `terms`. 4: the `events` index `unindexed`. 5: blobs, and the `events` index `blobs`.
 /// 6: author_totals. 7: the `events` index `replies`. 8: deleted. 9: the `events` index
 /// `reactions` (reactions stored by a version-8 build, a few development commits, are not
-/// counted: it did not record their target). 10: notifications.
-pub const VERSION: u32 = 10;
+/// counted: it did not record their target). 10: notifications. 11: the `events` index `reposts`.
+pub const VERSION: u32 = 11;
 
 pub const EVENTS: &str = "events";
 pub const FOLLOWS: &str = "follows";
@@ -46,6 +46,9 @@ pub const REPLIES: &str = "replies";
 /// `events` index (reaction.target, timestamp) of reactions: a post's reactions in time order
 /// (`storage/reactions.rs`). Sparse, as `replies` is.
 pub const REACTIONS: &str = "reactions";
+/// `events` index (repost.id, author) of reposts: whether the user reposted a post
+/// (`storage/reposts.rs`). Sparse: only reposts have a key in it.
+pub const REPOSTS: &str = "reposts";
 /// `follows` index of the records a key wrote.
 pub const BY_FOLLOWER: &str = "follower";
 /// `follows` index of the records naming a key as followee: who follows it.
@@ -113,6 +116,11 @@ pub static STORES: [StoreSpec; 11] = [
             IndexSpec {
                 name: REACTIONS,
                 key_path: &["reaction.target", "timestamp"],
+                multi_entry: false,
+            },
+            IndexSpec {
+                name: REPOSTS,
+                key_path: &["repost.id", "author"],
                 multi_entry: false,
             },
         ],
