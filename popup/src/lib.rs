@@ -103,7 +103,12 @@ fn App() -> Element {
         async move {
             match push {
                 Push::FeedAdded(items) => {
-                    if thread.peek().is_some() && items.iter().any(|item| item.reply_to.is_some()) {
+                    // A reply may belong to the open thread; the user's own repost marks a post
+                    // of it as reposted.
+                    let touches_thread = |item: &phemossa_api::FeedItem| {
+                        item.reply_to.is_some() || (item.own && item.original.is_some())
+                    };
+                    if thread.peek().is_some() && items.iter().any(touches_thread) {
                         arrived += 1;
                     }
                     feed.with_mut(|f| merge_feed(&mut f.items, items))
