@@ -24,6 +24,7 @@ pub mod notices;
 pub mod profile;
 pub mod reactions;
 pub mod retention;
+pub mod room;
 pub mod search;
 pub mod settings;
 pub mod words;

@@ -2,13 +2,15 @@
 // `unlimitedStorage` (README), so its real limit is the disk: the browser's profile is put on a
 // small tmpfs, mostly filled with a ballast file, and events are imported until storing stops.
 // It stops with the existing words ("storage is full") while 32 MiB are still free
-// (background/src/storage/room.rs): the database is never driven into a full disk, where
+// (core/src/room.rs): the database is never driven into a full disk, where
 // Chromium's LevelDB closes its connections and may find it corrupt and delete it (seen here
 // before that reserve: one run in three lost everything). So the background keeps running, the
 // identity is kept, nothing stored is corrupt, the totals equal a recount, and once retention
 // frees space (the person lowers "Keep others' events up to" to 1 MB) storing resumes with the
-// totals exact. LevelDB gives the space of deleted records back when it compacts, on its own
-// time (here, at once: 27 MB free before the pruning, 34 MB after), so a few parts are tried.
+// totals exact. LevelDB gives the space of deleted records back only as it compacts, which it
+// does as it writes and reads: a run here stopped at 24 MB free and still had 27 MB free after
+// pruning 80 % of the events, for minutes. So the background counts what retention pruned since
+// storing stopped as room, never writing below 16 MB truly free (core/src/room.rs), and storing resumes.
 //
 // (CDP's Storage.overrideQuotaForOrigin was tried first: Chromium reports the quota it sets but
 // does not enforce it on this extension's IndexedDB, with or without `unlimitedStorage`.)
@@ -22,7 +24,7 @@ import { Session, TEST_TIMEOUT, until } from './helpers.mjs';
 import { assertStoredIntact, generateEvents, portClient } from './p2p-harness.mjs';
 
 const MB = 1024 * 1024;
-// background/src/storage/room.rs keeps RESERVE free; about 24 MB above it are for the events.
+// core/src/room.rs keeps RESERVE free; about 24 MB above it are for the events.
 const RESERVE = 32 * MB;
 const FREE_FOR_EVENTS = RESERVE + 24 * MB;
 const PART = 500;
@@ -101,12 +103,10 @@ test('a full disk stops storing in words, corrupts nothing, and storing resumes 
     assert.equal(stats.pruned, afterAgain - afterPrune, 'what retention pruned is counted');
     t.diagnostic(`retention kept ${afterPrune} events; ${((await free()) / MB).toFixed(1)} MB free`);
 
-    // Storing resumes where it stopped, once LevelDB has given the space back; everything sent
-    // and stored is stored exactly once, and the totals stay exact. LevelDB compacts the pruned
-    // records away as it writes and reads (it samples reads for files worth compacting), never
-    // on a timer; while storing is refused only reads come, so each wait reads the store, as a
-    // person browsing would, and checks it is still intact. (One run in five here stopped late,
-    // at 19 MB free, and needed more than a minute of this.)
+    // Storing resumes where it stopped, counting the pruned space as room (core/src/room.rs) however
+    // little LevelDB has given back yet; everything sent and stored is stored exactly once, and
+    // the totals stay exact. A refused attempt (the pruned space not enough yet) waits, reading
+    // the store as a person browsing would, and checks it is still intact.
     let resumed = 0;
     for (let attempt = 0; attempt < 40 && resumed === 0; attempt++) {
       const from = afterAgain === kept ? next : next + PART;

@@ -2,7 +2,10 @@
 //! declared schema, and the read-only transaction every reader starts from. Its operations live
 //! in the sibling files, one concern each.
 
+use std::cell::Cell;
+
 use idb::{Database, ObjectStore, TransactionMode};
+use phemossa_core::room::Room;
 
 use super::schema::{STORES, VERSION};
 use crate::db;
@@ -11,6 +14,8 @@ use crate::error::BackgroundError;
 /// An open connection to the event database.
 pub struct Storage {
     pub(super) db: Database,
+    /// What the rule of room (`core::room`, asked in `room.rs`) remembers between writes.
+    pub(super) room: Cell<Room>,
 }
 
 impl Storage {
@@ -20,6 +25,7 @@ impl Storage {
     pub async fn open(name: &str) -> Result<Self, BackgroundError> {
         let storage = Self {
             db: db::open(name, VERSION, &STORES).await?,
+            room: Cell::new(Room::default()),
         };
         storage.index_old_posts().await?;
         storage.count_author_totals().await?;
