@@ -13,7 +13,10 @@
 #   10.8 KB more, so 2,542,293. Issue 14's notifications, mentions and thread paging took it
 #   to 2,605,617, and reposts to 2,623,509, over: one reader of event JSON for events and
 #   reposts' originals (core/src/event/validate.rs) and build.sh mapping the cargo registry's
-#   path out of panic locations (13 KB of the background) brought it to 2,610,519.
+#   path out of panic locations (13 KB of the background) brought it to 2,610,519. test.sh's
+#   build (through clippy-driver) comes out about 1 KB larger than ./build.sh alone: the
+#   clean-clone CI measured 2,621,488 where ./build.sh gave 2,620,477, over by 48 bytes, and
+#   the feed reset on deletes of reposted posts was taken back out (4.8 KB) to fit.
 # - popup: issue 16 asks for 450 KB so the popup paints at once; that work has not landed, and
 #   until it does the budget is a ratchet at the last measured size plus 3 %, so the popup
 #   cannot grow unnoticed. Lower it as the popup shrinks. Raised once, by issue 13 (people:

@@ -498,8 +498,6 @@ impl Ingest {
         let mut following_changed = false;
         // A delete of someone in the feed took posts out of it: pages load it again.
         let mut feed_withdrawn = false;
-        // Ids deleted by people not in the feed: a repost of one in the feed goes with them.
-        let mut withdrawn_elsewhere = Vec::new();
         let mut followers_changed = false;
         let mut profiles = Vec::new();
         // Posts whose reactions changed: pages are pushed their new counts.
@@ -534,17 +532,12 @@ impl Ingest {
                     reacted.push(reaction.target);
                 }
                 if !event.deleted().is_empty() {
-                    let in_feed = event.author == me
+                    feed_withdrawn |= event.author == me
                         || self
                             .user
                             .follows()
                             .borrow()
                             .is_following(&me, &event.author);
-                    feed_withdrawn |= in_feed;
-                    if !in_feed {
-                        // Someone the feed shows may have reposted what was deleted.
-                        withdrawn_elsewhere.extend_from_slice(event.deleted());
-                    }
                 }
                 if let Some(record) = FollowRecord::from_event(event) {
                     if record.follower == me {
@@ -582,18 +575,6 @@ impl Ingest {
         }
         if following_changed {
             self.changes.following_changed();
-        }
-        if !feed_withdrawn && !withdrawn_elsewhere.is_empty() {
-            match self.storage.reposters_of(&withdrawn_elsewhere).await {
-                Ok(reposters) => {
-                    let follows = self.user.follows().borrow();
-                    let me = self.user.public_key();
-                    feed_withdrawn = reposters
-                        .iter()
-                        .any(|author| *author == me || follows.is_following(&me, author));
-                }
-                Err(error) => log_push_failure(&error),
-            }
         }
         if feed_withdrawn {
             self.changes.push(Push::FeedReset);

@@ -1,11 +1,10 @@
 //! Which posts the user has reposted, through the `events` index `reposts` (each repost's
 //! original, then its author): a page marks them, so "Repost" shows pressed and undoes it.
 
-use idb::{KeyRange, Query};
+use idb::Query;
 use js_sys::Array;
 use phemossa_api::FeedItem;
 use phemossa_core::{EventId, PublicKey};
-use serde::Deserialize;
 use wasm_bindgen::JsValue;
 
 use super::connection::Storage;
@@ -49,43 +48,6 @@ impl Storage {
             found.push(id);
         }
         Ok(found)
-    }
-
-    /// Who stored here reposted any of `posts` (each once per repost).
-    pub async fn reposters_of(&self, posts: &[EventId]) -> Result<Vec<PublicKey>, BackgroundError> {
-        /// The one field of a repost's record wanted here.
-        #[derive(Deserialize)]
-        struct Row {
-            author: PublicKey,
-        }
-        let index = self
-            .read_only(EVENTS, OP)?
-            .index(REPOSTS)
-            .map_err(db::failed(OP))?;
-        let mut requests = Vec::with_capacity(posts.len());
-        for post in posts {
-            // [post] ..= [post, []]: an array sorts after every string, so every author.
-            let post = JsValue::from_str(&post.to_hex());
-            let range = KeyRange::bound(
-                &Array::of1(&post),
-                &Array::of2(&post, &Array::new()),
-                Some(false),
-                Some(false),
-            )
-            .map_err(db::failed(OP))?;
-            requests.push(
-                index
-                    .get_all(Some(Query::KeyRange(range)), None)
-                    .map_err(db::failed(OP))?,
-            );
-        }
-        let mut reposters = Vec::new();
-        for request in requests {
-            for value in request.await.map_err(db::failed(OP))? {
-                reposters.push(db::from_js::<Row>(&value, EVENTS)?.author);
-            }
-        }
-        Ok(reposters)
     }
 
     /// Marks each of `items` the user (`me`) reposted with their repost's id.
