@@ -11,7 +11,7 @@ use std::time::Duration;
 use web_sys::console;
 
 use crate::clock;
-use crate::storage::Storage;
+use crate::storage::{Storage, INDEX_OP};
 
 /// How long storing must pause before terms are written.
 const QUIET_MS: u64 = 1_000;
@@ -21,8 +21,6 @@ const BATCH: usize = 500;
 
 /// How often room is asked for again while storage is full: one `estimate()` call, cheap.
 const ROOM_RETRY_MS: u64 = 30_000;
-
-const INDEX_OP: &str = "indexing posts for search";
 
 pub struct SearchIndexer {
     storage: Rc<Storage>,

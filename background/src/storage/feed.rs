@@ -85,32 +85,30 @@ impl Storage {
             return Ok(posts);
         }
         let deleted = self.read_only(DELETED, OP)?;
-        let mut lookups = Vec::new();
+        // Each repost's tombstone lookup, with the author whose delete withdraws its original.
+        let mut lookups = Vec::with_capacity(posts.len());
         for post in &posts {
             let lookup = match &post.original {
-                Some(original) => Some(
+                Some(original) => Some((
+                    original.author,
                     deleted
                         .get(JsValue::from_str(&original.id.to_hex()))
                         .map_err(db::failed(OP))?,
-                ),
+                )),
                 None => None,
             };
             lookups.push(lookup);
         }
         let mut kept = Vec::with_capacity(posts.len());
         for (post, lookup) in posts.into_iter().zip(lookups) {
-            let withdrawn = match (lookup, &post.original) {
-                (Some(lookup), Some(original)) => match lookup.await.map_err(db::failed(OP))? {
-                    Some(value) => {
-                        db::from_js::<DeletedRecord>(&value, DELETED)?.author == original.author
+            if let Some((author, lookup)) = lookup {
+                if let Some(value) = lookup.await.map_err(db::failed(OP))? {
+                    if db::from_js::<DeletedRecord>(&value, DELETED)?.author == author {
+                        continue;
                     }
-                    None => false,
-                },
-                _ => false,
-            };
-            if !withdrawn {
-                kept.push(post);
+                }
             }
+            kept.push(post);
         }
         Ok(kept)
     }

@@ -30,5 +30,5 @@ pub use feed::StoredPost;
 pub use meta::{BackupRecord, PeerRecord};
 pub use records::{EventRecord, NicknameRecord, NotificationRecord, ProfileRecord, Terms};
 pub use schema::{DATABASE, STORES, VERSION};
-pub use search::{Found, MAX_SEARCH_SCAN};
+pub use search::{Found, INDEX_OP, MAX_SEARCH_SCAN};
 pub use thread::StoredThread;

@@ -3,7 +3,6 @@
 //! `core::room::RESERVE_BYTES` to spare, and resumes on what retention pruned while it was tight.
 
 use js_sys::{Promise, Reflect};
-
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 

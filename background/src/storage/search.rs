@@ -16,7 +16,8 @@ use crate::db;
 use crate::error::BackgroundError;
 
 const SEARCH_OP: &str = "searching posts";
-const INDEX_OP: &str = "indexing posts for search";
+/// What writing search terms is called in errors, here and by the search indexer.
+pub const INDEX_OP: &str = "indexing posts for search";
 
 /// Most posts one search reads: a query whose other words are rare among the lead word's posts
 /// stops here rather than walking a hundred thousand records.
