@@ -157,10 +157,11 @@ step "clippy + wasm tests (background, Chromium)" wasm_browser_tests
 step "clippy + build dist/"             env PHEMOSSA_SKIP_NATIVE=1 "${LINT[@]}" ./build.sh
 step "wasm size budgets"               tests/wasm-budgets.sh
 step "web-ext lint"                     tests/node_modules/.bin/web-ext lint --source-dir dist --no-config-discovery
-# In a network namespace of their own (root needed), so browser traffic never leaves this machine.
+# Each file in a network namespace of its own (root needed), so browser traffic never leaves this
+# machine, two files at a time (tests/run-e2e.mjs says why that is safe, and which run alone).
 # The binaries are the ones the native tests built (target/debug/).
 BIN_DIR="${CARGO_TARGET_DIR:-$ROOT/target}/debug"
 step "end-to-end tests (Playwright)"    env PHEMOSSA_RELAY_BIN="$BIN_DIR/phemossa-relay" \
                                           PHEMOSSA_HOSTILE_BIN="$BIN_DIR/phemossa-hostile-peer" \
                                           PHEMOSSA_GEN_EVENTS_BIN="$BIN_DIR/examples/gen_events" \
-                                          tests/netns/run.sh node --test --test-concurrency=1 tests/e2e/
+                                          node tests/run-e2e.mjs

@@ -8,6 +8,10 @@
 // back in words, and blames no peer. Another followed author's 5,000 events arriving within a
 // minute, as the issue puts it, are held to the limit too, while B's popup shows its feed within
 // 2× of its time at rest.
+//
+// It compares two popup timings taken within this file, so no other file runs beside it
+// (tests/run-e2e.mjs):
+// e2e: run alone
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
