@@ -143,8 +143,9 @@ impl PublicKey {
 
     pub(crate) fn verifying_key(&self) -> ed25519_dalek::VerifyingKey {
         // The constructor proved the point decodes; this cannot fail for a `PublicKey`.
+        // Not `expect`, which would keep the error's `Debug` code in the wasm for nothing.
         ed25519_dalek::VerifyingKey::from_bytes(&self.0)
-            .expect("PublicKey invariant: bytes decode to a curve point")
+            .unwrap_or_else(|_| unreachable!("PublicKey invariant: bytes decode to a curve point"))
     }
 }
 
