@@ -9,6 +9,7 @@ use phemossa_core::{Event, PublicKey};
 
 use crate::changes::Changes;
 use crate::error::BackgroundError;
+use crate::first_page::FirstPage;
 use crate::follow_state::FollowState;
 use crate::handlers::{
     archive, backup, blobs, feed, follows, keep_out, network, notifications, people, post,
@@ -49,6 +50,7 @@ pub struct App {
     changes: Rc<Changes>,
     ingest: Rc<Ingest>,
     pruner: Rc<Pruner>,
+    first_page: Rc<FirstPage>,
 }
 
 impl App {
@@ -77,6 +79,11 @@ impl App {
             indexer,
         ));
         let pruner = Rc::new(Pruner::new(Rc::clone(&storage), Rc::clone(&user)));
+        let first_page = Rc::new(FirstPage::new(
+            Rc::clone(&user),
+            Rc::clone(&storage),
+            Rc::clone(&subscribers),
+        ));
         Ok(Rc::new(Self {
             user,
             storage,
@@ -85,6 +92,7 @@ impl App {
             changes,
             ingest,
             pruner,
+            first_page,
         }))
     }
 
@@ -145,6 +153,16 @@ impl App {
         self.pruner.start();
     }
 
+    /// Keeps the feed's first page ready for the next popup, for as long as the background runs.
+    pub fn keep_first_page_ready(&self) {
+        self.first_page.start();
+    }
+
+    /// How many first pages of the feed were answered from memory (see `first_page.rs`).
+    pub fn first_pages_kept(&self) -> u64 {
+        self.first_page.kept_answers()
+    }
+
     /// What the node is handed: the services it uses, not the whole app.
     pub fn network_services(&self) -> Services {
         Services {
@@ -181,9 +199,37 @@ impl App {
                 | Request::MeasureVerification { .. }
         );
         let _first = (!bulk).then(|| self.ingest.page_request());
-        match request {
+        // Whatever is not a read may change what the feed shows: the page kept ready is read
+        // again after it (a request added later counts as a change unless listed here).
+        let reads = matches!(
+            request,
+            Request::GetIdentity
+                | Request::GetFeed { .. }
+                | Request::SearchPosts { .. }
+                | Request::GetThread { .. }
+                | Request::GetNotifications { .. }
+                | Request::GetFollowing
+                | Request::GetPeople
+                | Request::GetFollowers
+                | Request::GetKeepOut
+                | Request::ReadInvite { .. }
+                | Request::GetStats
+                | Request::GetBackupStatus
+                | Request::InspectBackup { .. }
+                | Request::GetNetwork
+                | Request::GetNetworkSettings
+                | Request::GetRetention
+                | Request::ExportEvents { .. }
+                | Request::MeasureVerification { .. }
+                | Request::Subscribe { .. }
+        );
+        let response = match request {
             Request::GetIdentity => Ok(Response::Identity(IdentityInfo::new(self.public_key()))),
-            Request::GetFeed { before, limit } => feed::page(user, storage, before, limit).await,
+            Request::GetFeed { before, limit } => self
+                .first_page
+                .get(before, limit)
+                .await
+                .map(Response::FeedPage),
             Request::SearchPosts { query, limit } => {
                 feed::search_posts(user, storage, &query, limit).await
             }
@@ -290,6 +336,10 @@ impl App {
                 self.subscribers.subscribe(from, &topics);
                 Ok(Response::Subscribed)
             }
+        };
+        if !reads {
+            self.first_page.changed();
         }
+        response
     }
 }

@@ -11,6 +11,7 @@ mod clock;
 mod db;
 mod error;
 mod feed_items;
+mod first_page;
 mod follow_state;
 mod handlers;
 pub mod identity;

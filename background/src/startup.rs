@@ -20,6 +20,7 @@ pub async fn run() {
         Ok(app) => {
             request_persistence();
             app.start_pruning();
+            app.keep_first_page_ready();
             // The badge shows what is unread from the start (it is cleared when Chrome starts).
             app.announce_unread().await;
             // The node starts after the UI's data is ready; a failure leaves the rest working.

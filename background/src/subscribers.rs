@@ -1,6 +1,6 @@
 //! Who asked for which pushes: each open port with the topics it subscribed to, until it closes.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::rc::Rc;
 
@@ -17,6 +17,8 @@ pub trait PushSink {
 #[derive(Default)]
 pub struct Subscribers {
     entries: RefCell<Vec<Entry>>,
+    /// Pushes sent so far (`first_page.rs` takes a push to mean the feed may have changed).
+    pushes: Cell<u64>,
 }
 
 struct Entry {
@@ -42,8 +44,14 @@ impl Subscribers {
         self.entries.borrow_mut().retain(|e| e.sink.id() != id);
     }
 
+    /// How many pushes were sent so far.
+    pub fn pushes(&self) -> u64 {
+        self.pushes.get()
+    }
+
     /// Sends `push` to every sink subscribed to its topic; drops sinks that are gone.
     pub fn push(&self, push: Push) {
+        self.pushes.set(self.pushes.get() + 1);
         let topic = topic_of(&push);
         let targets: Vec<Rc<dyn PushSink>> = self
             .entries

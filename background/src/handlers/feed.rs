@@ -16,7 +16,7 @@ pub async fn page(
     storage: &Storage,
     before: Option<FeedCursor>,
     limit: u32,
-) -> Result<Response, ApiError> {
+) -> Result<FeedPage, ApiError> {
     let limit = limit.clamp(1, MAX_FEED_PAGE) as usize;
     let me = user.public_key();
     let authors = user.feed_authors();
@@ -31,10 +31,10 @@ pub async fn page(
             .map(|post| feed_item(post, &me, &keep_out))
             .collect()
     };
-    Ok(Response::FeedPage(FeedPage {
+    Ok(FeedPage {
         items: with_counts(user, storage, items).await?,
         next: page.next,
-    }))
+    })
 }
 
 /// The newest `limit` (clamped to 1..=100) stored posts, by anyone, holding every word of `query`.

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use idb::{ObjectStore, Query, TransactionMode};
+use idb::{ObjectStore, Query};
 use phemossa_core::PublicKey;
 use wasm_bindgen::JsValue;
 
@@ -109,10 +109,7 @@ impl Storage {
         if done.is_some() {
             return Ok(());
         }
-        let transaction = self
-            .db
-            .transaction(&[EVENTS, AUTHOR_TOTALS, META], TransactionMode::ReadWrite)
-            .map_err(db::failed(COUNT_OP))?;
+        let transaction = self.writing(&[EVENTS, AUTHOR_TOTALS, META], COUNT_OP)?;
         let events = transaction
             .object_store(EVENTS)
             .map_err(db::failed(COUNT_OP))?;

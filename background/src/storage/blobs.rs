@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 
-use idb::{KeyRange, Query, TransactionMode};
+use idb::{KeyRange, Query};
 use js_sys::{Object, Reflect, Uint8Array};
 use phemossa_core::blob::{self, BlobKind};
 use phemossa_core::keys::BlobHash;
@@ -40,10 +40,7 @@ impl Storage {
                 store: BLOBS,
                 reason: crate::error::js_reason(&e),
             })?;
-        let transaction = self
-            .db
-            .transaction(&[BLOBS], TransactionMode::ReadWrite)
-            .map_err(db::failed(OP))?;
+        let transaction = self.writing(&[BLOBS], OP)?;
         transaction
             .object_store(BLOBS)
             .map_err(db::failed(OP))?
@@ -101,10 +98,7 @@ impl Storage {
     /// event stored meanwhile can name a blob as it goes. Returns how many went.
     pub async fn sweep_blobs(&self, stored_before: u64) -> Result<u64, BackgroundError> {
         const OP: &str = "removing pictures nothing names";
-        let transaction = self
-            .db
-            .transaction(&[PROFILES, EVENTS, BLOBS], TransactionMode::ReadWrite)
-            .map_err(db::failed(OP))?;
+        let transaction = self.writing(&[PROFILES, EVENTS, BLOBS], OP)?;
         let profiles = transaction.object_store(PROFILES).map_err(db::failed(OP))?;
         let blobs = transaction.object_store(BLOBS).map_err(db::failed(OP))?;
         let older = KeyRange::upper_bound(&JsValue::from_f64(stored_before as f64), Some(true))

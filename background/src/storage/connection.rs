@@ -4,7 +4,7 @@
 
 use std::cell::Cell;
 
-use idb::{Database, ObjectStore, TransactionMode};
+use idb::{Database, ObjectStore, Transaction, TransactionMode};
 use phemossa_core::room::Room;
 
 use super::schema::{STORES, VERSION};
@@ -16,6 +16,9 @@ pub struct Storage {
     pub(super) db: Database,
     /// What the rule of room (`core::room`, asked in `room.rs`) remembers between writes.
     pub(super) room: Cell<Room>,
+    /// Read-write transactions opened so far: what lets a reader kept in memory (the feed's
+    /// ready first page, `first_page.rs`) tell that what it read may have changed.
+    writes: Cell<u64>,
 }
 
 impl Storage {
@@ -26,6 +29,7 @@ impl Storage {
         let storage = Self {
             db: db::open(name, VERSION, &STORES).await?,
             room: Cell::new(Room::default()),
+            writes: Cell::new(0),
         };
         storage.index_old_posts().await?;
         storage.count_author_totals().await?;
@@ -37,6 +41,12 @@ impl Storage {
         self.db.close();
     }
 
+    /// How many read-write transactions were opened so far. Unchanged between two reads, it
+    /// means nothing stored changed in between.
+    pub fn writes(&self) -> u64 {
+        self.writes.get()
+    }
+
     /// The names of the object stores, as the browser reports them (sorted).
     pub fn store_names(&self) -> Vec<String> {
         self.db.store_names()
@@ -44,6 +54,19 @@ impl Storage {
 }
 
 impl Storage {
+    /// A new read-write transaction on `stores`, counted (see [`Storage::writes`]). Every write
+    /// to the database starts here.
+    pub(super) fn writing(
+        &self,
+        stores: &[&str],
+        op: &'static str,
+    ) -> Result<Transaction, BackgroundError> {
+        self.writes.set(self.writes.get() + 1);
+        self.db
+            .transaction(stores, TransactionMode::ReadWrite)
+            .map_err(db::failed(op))
+    }
+
     /// `store` in a new read-only transaction. Dropping idb's transaction wrapper aborts nothing:
     /// the browser keeps the transaction open while requests are made on the store it returns.
     pub(super) fn read_only(

@@ -127,10 +127,7 @@ impl Storage {
         if peer_ids.is_empty() {
             return Ok(());
         }
-        let transaction = self
-            .db
-            .transaction(&[PEERS], idb::TransactionMode::ReadWrite)
-            .map_err(db::failed(OP))?;
+        let transaction = self.writing(&[PEERS], OP)?;
         let store = transaction.object_store(PEERS).map_err(db::failed(OP))?;
         let mut deletes = Vec::with_capacity(peer_ids.len());
         for id in peer_ids {
@@ -172,10 +169,7 @@ impl Storage {
         value: &JsValue,
         op: &'static str,
     ) -> Result<(), BackgroundError> {
-        let transaction = self
-            .db
-            .transaction(&[store], idb::TransactionMode::ReadWrite)
-            .map_err(db::failed(op))?;
+        let transaction = self.writing(&[store], op)?;
         transaction
             .object_store(store)
             .map_err(db::failed(op))?

@@ -2,7 +2,7 @@
 //! are stored, read newest first, marked read when the user opens the view, and kept to the
 //! newest [`MAX_NOTIFICATIONS`] so it cannot grow without bound.
 
-use idb::{CursorDirection, ObjectStore, Query, Transaction, TransactionMode};
+use idb::{CursorDirection, ObjectStore, Query, Transaction};
 use phemossa_core::EventId;
 use wasm_bindgen::JsValue;
 
@@ -28,10 +28,7 @@ impl Storage {
         &self,
         op: &'static str,
     ) -> Result<(Transaction, ObjectStore), BackgroundError> {
-        let transaction = self
-            .db
-            .transaction(&[NOTIFICATIONS], TransactionMode::ReadWrite)
-            .map_err(db::failed(op))?;
+        let transaction = self.writing(&[NOTIFICATIONS], op)?;
         let store = transaction
             .object_store(NOTIFICATIONS)
             .map_err(db::failed(op))?;

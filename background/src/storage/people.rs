@@ -2,7 +2,7 @@
 //! Profiles are written with their events (`write.rs`); nicknames here. Who follows a key is
 //! read with the other follow records (`read.rs`).
 
-use idb::{Query, TransactionMode};
+use idb::Query;
 use phemossa_core::PublicKey;
 use wasm_bindgen::JsValue;
 
@@ -56,10 +56,7 @@ impl Storage {
         nickname: Option<String>,
     ) -> Result<(), BackgroundError> {
         const OP: &str = "saving a nickname";
-        let transaction = self
-            .db
-            .transaction(&[NICKNAMES], TransactionMode::ReadWrite)
-            .map_err(db::failed(OP))?;
+        let transaction = self.writing(&[NICKNAMES], OP)?;
         let store = transaction
             .object_store(NICKNAMES)
             .map_err(db::failed(OP))?;

@@ -3,7 +3,6 @@
 //! transaction: a failure leaves
 //! everything as it was.
 
-use idb::TransactionMode;
 use phemossa_core::EventId;
 use wasm_bindgen::JsValue;
 
@@ -34,10 +33,7 @@ impl Storage {
         if ids.is_empty() {
             return Ok(0);
         }
-        let transaction = self
-            .db
-            .transaction(&WRITING_STORES, TransactionMode::ReadWrite)
-            .map_err(db::failed(OP))?;
+        let transaction = self.writing(&WRITING_STORES, OP)?;
         let store = |name| transaction.object_store(name).map_err(db::failed(OP));
         let stores = RemovalStores {
             events: store(EVENTS)?,

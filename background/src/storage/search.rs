@@ -4,7 +4,7 @@
 //! in batches the search indexer runs once storing pauses, and once for posts stored before
 //! search existed.
 
-use idb::{CursorDirection, KeyRange, Query, TransactionMode};
+use idb::{CursorDirection, KeyRange, Query};
 use phemossa_core::search::{matches, term_range};
 use wasm_bindgen::JsValue;
 
@@ -127,10 +127,7 @@ impl Storage {
     /// failed one aborts the transaction, which the commit reports), as `insert_all` writes: a
     /// cursor's two round trips per record made it 2 ms a post.
     pub async fn index_deferred(&self, limit: usize) -> Result<usize, BackgroundError> {
-        let transaction = self
-            .db
-            .transaction(&[EVENTS], TransactionMode::ReadWrite)
-            .map_err(db::failed(INDEX_OP))?;
+        let transaction = self.writing(&[EVENTS], INDEX_OP)?;
         let events = transaction
             .object_store(EVENTS)
             .map_err(db::failed(INDEX_OP))?;
@@ -176,10 +173,7 @@ impl Storage {
         if done.is_some() {
             return Ok(());
         }
-        let transaction = self
-            .db
-            .transaction(&[EVENTS, META], TransactionMode::ReadWrite)
-            .map_err(db::failed(INDEX_OP))?;
+        let transaction = self.writing(&[EVENTS, META], INDEX_OP)?;
         let events = transaction
             .object_store(EVENTS)
             .map_err(db::failed(INDEX_OP))?;

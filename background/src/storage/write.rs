@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use idb::{ObjectStore, Query, TransactionMode};
+use idb::{ObjectStore, Query};
 use phemossa_core::profile::supersedes;
 use phemossa_core::{Event, EventId, FollowRecord, PublicKey};
 use wasm_bindgen::JsValue;
@@ -77,10 +77,7 @@ impl Storage {
         if events.is_empty() {
             return Ok(Vec::new());
         }
-        let transaction = self
-            .db
-            .transaction(&WRITING_STORES, TransactionMode::ReadWrite)
-            .map_err(db::failed(OP))?;
+        let transaction = self.writing(&WRITING_STORES, OP)?;
         let open = |name| transaction.object_store(name).map_err(db::failed(OP));
         let stores = RemovalStores {
             events: open(EVENTS)?,
