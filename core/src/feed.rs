@@ -3,10 +3,7 @@
 //! Order is (timestamp, id) descending, a total order, so pages never repeat or skip a post even
 //! when many share a timestamp. A store reads at most `limit + 1` posts per author older than the
 //! cursor (through an (author, timestamp, id) index) and [`merge_page`] makes the page from them,
-//! so a page costs the page, not the size of the store. A store that reads each author through a
-//! cursor of its own walks them with [`HeadMerge`] instead, which asks for `limit + 1` records in
-//! all beyond each author's newest: a page of 30 for someone following 100 people reads about
-//! 130 records, not 3,100.
+//! so a page costs the page, not the size of the store.
 
 use std::cmp::Reverse;
 use std::collections::HashSet;
@@ -85,65 +82,6 @@ pub fn merge_page<T: FeedOrdered>(
     Page { items, next }
 }
 
-/// A k-way merge over per-author sources read newest first, one record at a time: it holds
-/// each source's head (its newest record not yet taken) and says which source to read next.
-///
-/// ```text
-/// let mut merge = HeadMerge::new(heads, limit);   // each source's first record, or None
-/// while let Some(source) = merge.take() {         // the newest head joins the page
-///     merge.refill(source, read_next(source));    // that source's next record, or None
-/// }
-/// let page = merge.finish(before);
-/// ```
-///
-/// It takes `limit + 1` records (the one past the page says whether older posts remain), so a
-/// page reads `limit + 1` records plus each source's first, whatever the sources hold.
-#[derive(Debug)]
-pub struct HeadMerge<T> {
-    heads: Vec<Option<T>>,
-    taken: Vec<T>,
-    limit: usize,
-}
-
-impl<T: FeedOrdered> HeadMerge<T> {
-    /// Starts from each source's newest record (`None` for a source with none).
-    pub fn new(heads: Vec<Option<T>>, limit: usize) -> Self {
-        Self {
-            heads,
-            taken: Vec::with_capacity(limit + 1),
-            limit,
-        }
-    }
-
-    /// Moves the newest head into the page and returns its source, which is to be read next
-    /// and [`HeadMerge::refill`]ed; `None` once the page is full or every source is spent.
-    pub fn take(&mut self) -> Option<usize> {
-        if self.taken.len() > self.limit {
-            return None;
-        }
-        let (source, _) = self
-            .heads
-            .iter()
-            .enumerate()
-            .filter_map(|(source, head)| head.as_ref().map(|h| (source, h.feed_key())))
-            .max_by_key(|(_, key)| *key)?;
-        self.taken.extend(self.heads[source].take());
-        Some(source)
-    }
-
-    /// Gives `source`'s next record (`None`: it holds no more).
-    pub fn refill(&mut self, source: usize, next: Option<T>) {
-        if let Some(head) = self.heads.get_mut(source) {
-            *head = next;
-        }
-    }
-
-    /// The page of what was taken: at most `limit` records, and `next` when more remain.
-    pub fn finish(self, before: Option<FeedCursor>) -> Page<T> {
-        merge_page([self.taken], before, self.limit)
-    }
-}
-
 /// The reference feed over events held in memory: what an indexed store must reproduce.
 pub fn page_in_memory<'a>(
     events: impl IntoIterator<Item = &'a Event>,
@@ -171,7 +109,6 @@ mod tests {
     use super::*;
     use crate::event::{Content, Post};
     use crate::Identity;
-    use proptest::prelude::*;
 
     fn post(identity: &Identity, timestamp: u64, text: &str) -> Event {
         let content = Content::Post(Post {
@@ -243,68 +180,5 @@ mod tests {
         let b = post(&me, 2, "b");
         let page = merge_page([vec![&b, &a], vec![&a]], None, 10);
         assert_eq!(page.items, vec![&b, &a]);
-    }
-
-    /// A record with only a place in the feed order.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    struct Keyed(u64, EventId);
-
-    impl FeedOrdered for Keyed {
-        fn feed_key(&self) -> (u64, EventId) {
-            (self.0, self.1)
-        }
-    }
-
-    /// Sources of distinct records (an id byte per record, timestamps from few values so many
-    /// tie), each newest first, as an author's cursor reads them.
-    fn sources() -> impl Strategy<Value = Vec<Vec<Keyed>>> {
-        proptest::collection::vec(proptest::collection::vec(0u64..8, 0..12), 0..7).prop_map(
-            |lists| {
-                let mut next_id = 0u8;
-                lists
-                    .into_iter()
-                    .map(|timestamps| {
-                        let mut records: Vec<Keyed> = timestamps
-                            .into_iter()
-                            .map(|t| {
-                                next_id += 1;
-                                Keyed(t, EventId::from_bytes([next_id; 32]))
-                            })
-                            .collect();
-                        records.sort_by_key(|r| Reverse(r.feed_key()));
-                        records
-                    })
-                    .collect()
-            },
-        )
-    }
-
-    proptest! {
-        /// Walking the sources' heads makes the page `merge_page` makes from everything, and
-        /// reads no more than `limit + 1` records beyond each source's first.
-        #[test]
-        fn head_merge_pages_as_merge_page_reading_only_the_page(
-            sources in sources(),
-            limit in 1usize..10,
-            cut in proptest::option::of((0u64..8, 0u8..80)),
-        ) {
-            let before = cut.map(|(timestamp, id)| FeedCursor { timestamp, id: EventId::from_bytes([id; 32]) });
-            // What a store's cursor reads: each source strictly older than the cursor.
-            let older: Vec<Vec<Keyed>> = sources
-                .iter()
-                .map(|s| s.iter().copied().filter(|r| before.is_none_or(|c| c.admits(r.feed_key()))).collect())
-                .collect();
-            let mut cursors: Vec<std::vec::IntoIter<Keyed>> = older.clone().into_iter().map(Vec::into_iter).collect();
-            let heads = cursors.iter_mut().map(Iterator::next).collect();
-            let mut merge = HeadMerge::new(heads, limit);
-            let mut reads = 0;
-            while let Some(source) = merge.take() {
-                reads += 1;
-                let next = cursors[source].next();
-                merge.refill(source, next);
-            }
-            prop_assert!(reads <= limit + 1, "{} reads for a page of {}", reads, limit);
-            prop_assert_eq!(merge.finish(before), merge_page(older, before, limit));
-        }
     }
 }

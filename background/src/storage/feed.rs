@@ -1,15 +1,11 @@
-//! Feed pages through the `feed` index (author, type, timestamp, id): a cursor per author, read
-//! backwards from the page's cursor, walked newest first by `core::feed::HeadMerge`. A page costs
-//! `limit + 1` records plus each author's newest: 130 for a page of 30 from 100 authors. Reading
-//! `limit + 1` of every author's, as this did before, was 3,100 awaited reads, over 2 s in the
-//! popup (docs/benchmarks.md).
+//! Feed pages through the `feed` index (author, type, timestamp, id): for each author, the newest
+//! `limit + 1` posts strictly older than the cursor, read backwards from the cursor, then merged
+//! by `core::feed::merge_page`. A page costs at most `limit + 1` records per author.
 
-use std::future::IntoFuture;
-
-use idb::{CursorDirection, KeyRange, ManagedCursor, Query};
+use idb::{CursorDirection, KeyRange, Query};
 use js_sys::Array;
 use phemossa_api::FeedImage;
-use phemossa_core::feed::{FeedOrdered, HeadMerge, Page};
+use phemossa_core::feed::{merge_page, FeedOrdered, Page};
 use phemossa_core::{Event, EventId, FeedCursor, PublicKey};
 use wasm_bindgen::JsValue;
 
@@ -42,14 +38,6 @@ impl FeedOrdered for StoredPost {
     }
 }
 
-/// The post `cursor` is on, if it is on one.
-fn head(cursor: &ManagedCursor) -> Result<Option<StoredPost>, BackgroundError> {
-    match cursor.value().map_err(db::failed(OP))? {
-        Some(value) => Ok(Some(StoredPost::from_value(&value)?)),
-        None => Ok(None),
-    }
-}
-
 impl Storage {
     /// The page of posts by `authors` strictly older than `before`, newest first.
     pub async fn feed_page(
@@ -62,41 +50,28 @@ impl Storage {
             .read_only(EVENTS, OP)?
             .index(FEED)
             .map_err(db::failed(OP))?;
-        // Every author's cursor is asked for before the first is awaited, so the browser opens
-        // them back to back. `into_future` now: it is what listens for the answer.
-        let mut opening = Vec::with_capacity(authors.len());
+        let mut sources = Vec::with_capacity(authors.len());
         for author in authors {
             let range = author_range(author, before)?;
-            let request = index
+            let opened = index
                 .open_cursor(Some(Query::KeyRange(range)), Some(CursorDirection::Prev))
-                .map_err(db::failed(OP))?;
-            opening.push(request.into_future());
-        }
-        let mut cursors = Vec::with_capacity(authors.len());
-        let mut heads = Vec::with_capacity(authors.len());
-        for request in opening {
-            let cursor = request
-                .await
                 .map_err(db::failed(OP))?
-                .map(|c| c.into_managed());
-            heads.push(match &cursor {
-                Some(cursor) => head(cursor)?,
-                None => None,
-            });
-            cursors.push(cursor);
-        }
-        let mut merge = HeadMerge::new(heads, limit);
-        while let Some(source) = merge.take() {
-            let next = match cursors.get_mut(source).and_then(Option::as_mut) {
-                Some(cursor) => {
+                .await
+                .map_err(db::failed(OP))?;
+            let mut posts = Vec::new();
+            if let Some(cursor) = opened {
+                let mut cursor = cursor.into_managed();
+                while let Some(value) = cursor.value().map_err(db::failed(OP))? {
+                    posts.push(StoredPost::from_value(&value)?);
+                    if posts.len() > limit {
+                        break;
+                    }
                     cursor.next(None).await.map_err(db::failed(OP))?;
-                    head(cursor)?
                 }
-                None => None,
-            };
-            merge.refill(source, next);
+            }
+            sources.push(posts);
         }
-        Ok(merge.finish(before))
+        Ok(merge_page(sources, before, limit))
     }
 
     /// `posts` but the reposts whose original its author deleted (protocol.md §5.4): the
