@@ -78,9 +78,15 @@ for lib in "${CRATES[@]}"; do
     echo "skipping wasm-opt for $lib (PHEMOSSA_SKIP_WASM_OPT=1)"
   else
     # Explicit features only: --all-features output is rejected by Chromium.
-    tests/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-reference-types \
-      --enable-nontrapping-float-to-int --enable-sign-ext --enable-multivalue \
-      "$DIST/pkg/${lib}_bg.wasm" -o "$DIST/pkg/${lib}_bg.wasm"
+    # --low-memory-unused lets wasm-opt fold `load(p + c)` into the load's own offset for c under
+    # 1,024, which differs only where p + c wraps past 4 GiB into the first KiB of memory. Rust
+    # never reaches memory that way, and the first KiB is the bottom of the 1 MiB stack (rustc
+    # links wasm32 with the stack first: data starts at 1 MiB), used only one KiB short of a
+    # stack overflow, and then not through a wrapping add. Emscripten assumes the same by
+    # default. It saves 15.7 KB of the background, 3.9 KB of the popup and 3.7 KB of options.
+    tests/node_modules/.bin/wasm-opt -Oz --low-memory-unused --enable-bulk-memory \
+      --enable-reference-types --enable-nontrapping-float-to-int --enable-sign-ext \
+      --enable-multivalue "$DIST/pkg/${lib}_bg.wasm" -o "$DIST/pkg/${lib}_bg.wasm"
   fi
 done
 

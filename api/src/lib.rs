@@ -695,7 +695,9 @@ fn decode<T: serde::de::DeserializeOwned>(text: &str, max_bytes: usize) -> Resul
 
 impl ClientMessage {
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("client messages always serialise")
+        // Not `expect`, which would keep serde_json's error `Debug` in every page's wasm.
+        serde_json::to_string(self)
+            .unwrap_or_else(|_| unreachable!("client messages always serialise"))
     }
 
     pub fn from_json(text: &str) -> Result<Self, Error> {
@@ -705,7 +707,9 @@ impl ClientMessage {
 
 impl ServerMessage {
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("server messages always serialise")
+        // Not `expect`, as `ClientMessage::to_json`.
+        serde_json::to_string(self)
+            .unwrap_or_else(|_| unreachable!("server messages always serialise"))
     }
 
     pub fn from_json(text: &str) -> Result<Self, Error> {

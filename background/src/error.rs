@@ -6,7 +6,7 @@ use phemossa_webext::WebextError;
 use thiserror::Error;
 use wasm_bindgen::{JsCast as _, JsValue};
 
-#[derive(Debug, Clone, PartialEq, Error)]
+#[derive(Debug, PartialEq, Error)]
 pub enum BackgroundError {
     #[error("{what} needs a browser window, and this context has none")]
     NoWindow { what: &'static str },

@@ -38,7 +38,7 @@ pub const TERMS_NOW_UP_TO: usize = 8;
 const MAX_REACTION_PUSH: usize = 256;
 
 /// What became of a batch of events.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Default, PartialEq)]
 pub struct IngestReport {
     /// Stored now, for the first time.
     pub stored: usize,

@@ -15,7 +15,8 @@ use crate::subscribers::PushSink;
 /// gets that error, so pages can say what is wrong instead of waiting).
 pub enum Backend {
     Ready(Rc<App>),
-    Failed(BackgroundError),
+    /// Why it failed, as every request is answered.
+    Failed(ApiError),
 }
 
 impl PushSink for PortConnection {
@@ -47,7 +48,7 @@ fn accept(backend: &Rc<Backend>, unreadable: &Rc<Cell<u64>>, connection: PortCon
                 wasm_bindgen_futures::spawn_local(async move {
                     let result = match &*backend {
                         Backend::Ready(app) => app.handle(message.request, &sink).await,
-                        Backend::Failed(error) => Err(ApiError::from(error.clone())),
+                        Backend::Failed(error) => Err(error.clone()),
                     };
                     sink.send(&ServerMessage::Response {
                         id: message.id,

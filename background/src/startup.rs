@@ -37,7 +37,7 @@ pub async fn run() {
         }
         Err(error) => {
             console::error_1(&format!("phemossa: the background failed to start: {error}").into());
-            Backend::Failed(error)
+            Backend::Failed(error.into())
         }
     };
     if let Err(error) = port::serve(Rc::new(backend)) {

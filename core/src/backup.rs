@@ -171,7 +171,9 @@ pub fn seal(identity: &Identity, passphrase: &str, params: &SealParams) -> Resul
         .map_err(|_| damaged("encryption failed"))?;
     file.ciphertext = STANDARD.encode(ciphertext);
     file.checksum = checksum(&file);
-    Ok(serde_json::to_string_pretty(&file).expect("backup JSON always serialises"))
+    // Not `expect`, which would keep serde_json's error `Debug` in the wasm (see `keys.rs`).
+    Ok(serde_json::to_string_pretty(&file)
+        .unwrap_or_else(|_| unreachable!("backup JSON always serialises")))
 }
 
 /// Reads the public key a backup claims to hold, without the passphrase.

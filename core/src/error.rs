@@ -4,7 +4,7 @@ use thiserror::Error;
 
 /// What went wrong, and where. Variants carry the field or value at fault so a message shown to
 /// a person, or a counter of a peer's bad input, can say exactly why something was refused.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, PartialEq, Eq, Error)]
 pub enum Error {
     #[error("event is {bytes} bytes, more than the {max}-byte limit")]
     EventTooLarge { bytes: usize, max: usize },

@@ -64,7 +64,7 @@ pub enum Acceptance {
 }
 
 /// The verdict on one gossip message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Received {
     pub acceptance: Acceptance,
     /// New, valid events by the topic's author, to store.

@@ -24,7 +24,7 @@ pub const MAX_FETCHES_AT_ONCE: usize = 4;
 pub const MAX_WANTED: usize = 256;
 
 /// What the driver is asked to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub enum BlobAction<P> {
     /// Send `bytes` (a blob request) to `peer`; its answer or failure comes back for `hash`.
     Request {

@@ -247,10 +247,12 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> Peers<P, C, R, D> {
         let Some(peer) = self.by_id.get_mut(peer_id) else {
             return Vec::new();
         };
-        for version in [Version::V1, Version::V2] {
-            if peer.machine(version).is_pulling() {
-                peer.machine(version).stop(reason.clone());
-            }
+        // A peer's pull runs on one version (`Peer::pull_version`).
+        let pulling = [Version::V1, Version::V2]
+            .into_iter()
+            .find(|version| peer.machine(*version).is_pulling());
+        if let Some(version) = pulling {
+            peer.machine(version).stop(reason);
         }
         let mut actions = self.drain(peer_id, Version::V1, now);
         actions.extend(self.drain(peer_id, Version::V2, now));

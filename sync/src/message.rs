@@ -171,7 +171,10 @@ impl Message {
 /// The CBOR bytes of `value`, for the messages of both sync versions.
 pub(crate) fn cbor_bytes(value: &Value) -> Vec<u8> {
     let mut out = Vec::new();
-    ciborium::ser::into_writer(value, &mut out).expect("writing CBOR into a Vec cannot fail");
+    // Not `expect`: that formats ciborium's error, and the `io::Error` inside it, with `Debug`,
+    // which keeps their code and every `ErrorKind` name in the browser's wasm.
+    ciborium::ser::into_writer(value, &mut out)
+        .unwrap_or_else(|_| unreachable!("writing CBOR into a Vec cannot fail"));
     out
 }
 

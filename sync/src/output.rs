@@ -23,7 +23,7 @@ pub struct Progress {
 }
 
 /// What the driver must do next.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub enum Output {
     /// Send as a new request on `/phemossa/sync/1.0.0`.
     Request(Vec<u8>),
@@ -72,7 +72,7 @@ pub enum Output {
 /// report each as `Output::Misbehaved`; whoever keeps the peer counts it with
 /// [`PeerScore::count`](crate::PeerScore::count), so one score per peer covers every protocol
 /// the peer speaks.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub enum Fault {
     /// A message that does not decode, or is too large.
     Malformed(Error),

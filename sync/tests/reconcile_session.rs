@@ -89,7 +89,7 @@ fn two_stores_end_with_the_union() {
         .collect();
     assert_eq!(in_scope(&link.a.store, &all), union);
     assert_eq!(in_scope(&link.b.store, &all), union);
-    let a_got = link.a.finished.clone().unwrap().unwrap();
+    let a_got = link.a.finished.as_ref().unwrap().as_ref().unwrap();
     assert_eq!(a_got.received as usize, union.len() - store(&a).len());
     assert_eq!(a_got.listed, a_got.missing);
     assert!(link.a.misbehaved.is_empty() && link.b.misbehaved.is_empty());
@@ -162,7 +162,7 @@ fn a_new_reconciliation_after_the_store_changed_sees_what_arrived() {
         "the second reconciliation was answered from a set listed before the event arrived"
     );
     assert_eq!(
-        link.a.finished.clone().unwrap().unwrap().received,
+        link.a.finished.as_ref().unwrap().as_ref().unwrap().received,
         1,
         "and fetched only it"
     );

@@ -83,7 +83,7 @@ fn two_stores_end_with_the_union() {
     // Only the events neither side held (i % 6 == 3) are still missing.
     assert_eq!(link.a.store.len(), UNIVERSE - UNIVERSE / 6);
     assert_eq!(link.b.store.len(), UNIVERSE - UNIVERSE / 6);
-    let progress = link.a.finished.clone().unwrap().unwrap();
+    let progress = *link.a.finished.as_ref().unwrap().as_ref().unwrap();
     assert_eq!(progress.listed, 30);
     assert_eq!(progress.received, progress.missing);
     assert_eq!(link.a.score.total_invalid(), 0);

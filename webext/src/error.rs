@@ -3,7 +3,7 @@
 use thiserror::Error;
 use wasm_bindgen::JsCast;
 
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, PartialEq, Eq, Error)]
 pub enum WebextError {
     #[error("this page is not running inside the Phemossa extension (no chrome.runtime)")]
     NoExtensionContext,

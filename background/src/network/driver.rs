@@ -857,7 +857,11 @@ impl Driver {
                         &format!("phemossa: sync with {peer} ended: {error}").into(),
                     ),
                     Ok(done) => console::debug_1(
-                        &format!("phemossa: sync with {peer} finished: {done:?}").into(),
+                        &format!(
+                            "phemossa: sync with {peer} finished: {} listed, {} missing, {} received",
+                            done.listed, done.missing, done.received
+                        )
+                        .into(),
                     ),
                 }
                 self.changed = true;

@@ -127,7 +127,9 @@ impl Content {
 impl Event {
     /// The event as its wire JSON: the form stored, exchanged and hashed into test vectors.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(&RawEvent::from(self)).expect("an event always serialises")
+        // Not `expect`, which would keep serde_json's error `Debug` in the wasm (see `keys.rs`).
+        serde_json::to_string(&RawEvent::from(self))
+            .unwrap_or_else(|_| unreachable!("an event always serialises"))
     }
 
     /// The post, with or without images.

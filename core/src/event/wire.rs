@@ -125,7 +125,8 @@ fn content_json(content: &Content) -> String {
             avatar: profile.avatar.map(|hash| hash.to_hex()),
         }),
     };
-    encoded.expect("content always serialises")
+    // Not `expect`, which would keep serde_json's error `Debug` in the wasm (see `keys.rs`).
+    encoded.unwrap_or_else(|_| unreachable!("content always serialises"))
 }
 
 impl From<&Event> for RawEvent {
@@ -138,7 +139,7 @@ impl From<&Event> for RawEvent {
             timestamp: event.timestamp,
             signature: event.signature.to_base64(),
             content: RawValue::from_string(content_json(&event.content))
-                .expect("serde_json output is valid JSON"),
+                .unwrap_or_else(|_| unreachable!("serde_json output is valid JSON")),
         }
     }
 }

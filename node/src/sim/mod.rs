@@ -88,7 +88,7 @@ pub enum Role {
 }
 
 /// What a node saw, for the scenarios' assertions and the figures.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct Counters {
     pub messages_sent: u64,
     pub bytes_sent: u64,
@@ -489,7 +489,7 @@ impl Sim {
     }
 
     /// The sync faults honest nodes reported against `peer`, with what each was.
-    pub fn faults(&self, peer: NodeId) -> Vec<(NodeId, Fault)> {
+    pub fn faults(&self, peer: NodeId) -> Vec<(NodeId, &Fault)> {
         self.nodes
             .iter()
             .enumerate()
@@ -498,7 +498,7 @@ impl Sim {
                     .faults
                     .iter()
                     .filter(|(p, _)| *p == peer)
-                    .map(move |(_, fault)| (me as NodeId, fault.clone()))
+                    .map(move |(_, fault)| (me as NodeId, fault))
             })
             .collect()
     }

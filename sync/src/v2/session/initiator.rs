@@ -178,11 +178,12 @@ impl Reconciler {
                 pull.stop(Error::UnsupportedReconciliationVersion { version });
             }
             Err(error) => {
-                let error = Error::MalformedReconciliation {
-                    reason: error.to_string(),
-                };
-                pull.stop(error.clone());
-                self.blame(Fault::Malformed(error));
+                // Built twice, as `Error` is not `Clone` (see `v1::session`).
+                let reason = error.to_string();
+                pull.stop(Error::MalformedReconciliation {
+                    reason: reason.clone(),
+                });
+                self.blame(Fault::Malformed(Error::MalformedReconciliation { reason }));
                 return self.advance(now_ms);
             }
         }
