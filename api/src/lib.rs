@@ -188,8 +188,8 @@ pub enum Request {
     MeasureVerification {
         events: Vec<String>,
     },
-    /// The user, everyone they follow, their followers and everyone they gave a nickname, as
-    /// [`Person`]s.
+    /// The user, everyone they follow, their followers, everyone they gave a nickname and
+    /// whoever runs a peer in the peer table (`PeerInfo::owner`), as [`Person`]s.
     GetPeople,
     /// Signs and publishes a new profile of the user's, its avatar as `avatar` says (kept as it
     /// was when the field is left out).

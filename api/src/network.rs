@@ -3,6 +3,7 @@
 //! candidate pair, or through a relay while a direct connection is tried) and how a sync with it
 //! is going.
 
+use phemossa_core::PublicKey;
 use serde::{Deserialize, Serialize};
 
 pub use phemossa_node::direct::{ConnectionKind, DirectState};
@@ -151,6 +152,11 @@ pub struct PeerInfo {
     /// Disconnected for misbehaving; not dialed, and its connections refused, until the ban
     /// lapses a day later (docs/protocol.md §8.6).
     pub banned: bool,
+    /// Who runs the peer: the user whose signed owner claim for its peer id checked
+    /// (docs/protocol.md §13). Pages show them by name and picture. Absent in messages from
+    /// older backgrounds.
+    #[serde(default)]
+    pub owner: Option<PublicKey>,
     /// Our pull from this peer, while it runs.
     pub sync: Option<SyncProgress>,
     /// The selected ICE candidate pair of the direct connection, while one is open and its
@@ -321,6 +327,10 @@ mod tests {
         let peer = &status.peers[0];
         assert_eq!(peer.connection, Some(ConnectionKind::Relayed));
         assert_eq!(peer.duplicates, 3);
+        assert_eq!(
+            peer.owner.map(|key| key.to_base64()).as_deref(),
+            Some("iojj3XQJ8ZX9UtstPLpdcspnCb8dlBIb83SIAbQPb1w=")
+        );
         assert_eq!(peer.path, None);
         assert_eq!(
             peer.direct,

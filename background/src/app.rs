@@ -265,7 +265,10 @@ impl App {
                 follows::set_following(user, storage, changes, &public_key, false).await
             }
             Request::GetFollowing => Ok(follows::following(user)),
-            Request::GetPeople => people::people(user, storage).await,
+            Request::GetPeople => {
+                let owners = self.node.status().peers.into_iter().filter_map(|p| p.owner);
+                people::people(user, storage, owners).await
+            }
             Request::SetProfile {
                 name,
                 about,

@@ -152,6 +152,8 @@ async fn network_settings_device_key_and_peers_persist() {
         invalid_messages: 3,
         last_seen: T0,
         banned_until: None,
+        // Who runs it (protocol.md §13) is kept with the record.
+        owner: Some(phemossa_core::Identity::from_seed([9; 32]).public_key()),
     };
     storage.save_peer(&peer).await.unwrap();
     let mut updated = peer.clone();
@@ -165,6 +167,7 @@ async fn network_settings_device_key_and_peers_persist() {
         invalid_messages: 10,
         last_seen: T0,
         banned_until: Some(T0 + 86_400_000),
+        owner: None,
     };
     storage.save_peer(&banned).await.unwrap();
     storage.close();

@@ -152,6 +152,9 @@ pub enum Error {
     RepostBeforeOriginal { original: u64, repost: u64 },
     #[error("blob message is malformed: {reason}")]
     MalformedBlobMessage { reason: String },
+    /// A message of the owner protocol (docs/protocol.md §13) that does not decode.
+    #[error("owner message is malformed: {reason}")]
+    MalformedOwnerMessage { reason: String },
     #[error("blob is {bytes} bytes, more than the {max}-byte limit for {what}")]
     BlobTooLarge {
         bytes: u64,
@@ -228,6 +231,7 @@ impl Error {
             Error::RepostOriginalInvalid { .. } => "repost_original_invalid",
             Error::RepostBeforeOriginal { .. } => "repost_before_original",
             Error::MalformedBlobMessage { .. } => "malformed_blob_message",
+            Error::MalformedOwnerMessage { .. } => "malformed_owner_message",
             Error::BlobTooLarge { .. } => "blob_too_large",
             Error::BlobHashMismatch { .. } => "blob_hash_mismatch",
             Error::NotAnImage { .. } => "not_an_image",

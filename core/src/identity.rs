@@ -34,7 +34,13 @@ impl Identity {
     }
 
     pub(crate) fn sign_id(&self, id: &EventId) -> Signature {
-        Signature::from_bytes(self.signing_key.sign(id.as_bytes()).to_bytes())
+        self.sign_bytes(id.as_bytes())
+    }
+
+    /// Signs `message` as is. Only for messages that can never be 32 bytes long, so that
+    /// nothing signed here can pass for an event's signature (`device_owner`).
+    pub(crate) fn sign_bytes(&self, message: &[u8]) -> Signature {
+        Signature::from_bytes(self.signing_key.sign(message).to_bytes())
     }
 }
 

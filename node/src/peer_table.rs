@@ -13,7 +13,7 @@ use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
 
 use phemossa_core::event::VerifiedIds;
-use phemossa_core::Event;
+use phemossa_core::{Event, PublicKey};
 use phemossa_sync::v2::HeldBudget;
 use phemossa_sync::{
     Output, PeerScore, Progress, ReconcileConfig, Reconciler, Session, SessionConfig, SyncMachine,
@@ -48,6 +48,8 @@ pub struct SavedPeer {
     pub last_seen: u64,
     /// Until when the peer is banned, if it is.
     pub banned_until: Option<u64>,
+    /// Who runs the peer, from its signed owner claim (docs/protocol.md §13).
+    pub owner: Option<PublicKey>,
 }
 
 /// A peer's two sync machines: each answers the peer's requests on its own protocol, and our
@@ -79,6 +81,13 @@ pub struct Peer<C, R, D> {
     /// Blob requests this peer answered with malformed messages or bytes that are not the
     /// blob asked for, this run (docs/protocol.md §12.4).
     pub blob_faults: u64,
+    /// Who runs the peer: the user whose owner claim for its peer id checked (§13), in this
+    /// run or an earlier one. A claim checked later replaces it.
+    pub owner: Option<PublicKey>,
+    /// Its owner was asked on the current connections: asked again after it reconnects.
+    pub owner_asked: bool,
+    /// Owner answers this peer sent that were malformed or not signed for its peer id, this run.
+    pub owner_faults: u64,
     pub last_seen: u64,
     pub banned: bool,
     /// When the ban lapses (`limits::BAN_MS` after it began), kept across restarts.
@@ -118,6 +127,9 @@ impl<C: Copy + Eq + Hash, R, D> Peer<C, R, D> {
             invalid_before: 0,
             signaling_faults: 0,
             blob_faults: 0,
+            owner: None,
+            owner_asked: false,
+            owner_faults: 0,
             last_seen: 0,
             banned: false,
             banned_until: None,
@@ -170,6 +182,7 @@ impl<C: Copy + Eq + Hash, R, D> Peer<C, R, D> {
         self.invalid_before
             + self.signaling_faults
             + self.blob_faults
+            + self.owner_faults
             + u64::from(self.score.total_invalid())
     }
 
@@ -225,6 +238,7 @@ impl<C: Copy + Eq + Hash, R, D> Peer<C, R, D> {
         self.v2 = Reconciler::new(v2_config(&self.shared));
         self.generation += 1;
         self.pull_pending = false;
+        self.owner_asked = false;
         self.channels.clear();
         self.progress = None;
         self.unsaved = true;
@@ -243,6 +257,7 @@ impl<C: Copy + Eq + Hash, R, D> Peer<C, R, D> {
             invalid_messages: self.invalid(),
             last_seen: self.last_seen,
             banned_until: self.banned_until.filter(|_| self.banned),
+            owner: self.owner,
         }
     }
 }
@@ -303,6 +318,7 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> Peers<P, C, R, D> {
         peer.last_seen = saved.last_seen;
         peer.banned = is_banned(saved.banned_until, now);
         peer.banned_until = saved.banned_until.filter(|_| peer.banned);
+        peer.owner = saved.owner;
     }
 
     pub fn entry(&mut self, peer_id: P) -> &mut Peer<C, R, D> {
@@ -464,6 +480,7 @@ mod tests {
             invalid_messages: 10,
             last_seen: now - 1_000,
             banned_until,
+            owner: None,
         };
         let (running, lapsed) = (1, 2);
         let mut peers = TestPeers::new(NodeShared::default());

@@ -33,8 +33,10 @@ mod storage;
 
 use dioxus::prelude::*;
 use phemossa_api::{KeepOutStatus, Push, Topic};
+use phemossa_ui::people::Directory;
 use phemossa_ui::{
-    use_client_provider, use_connection, use_network_watch, use_pushes, RestartNotice,
+    picture_stored, use_client_provider, use_connection, use_network_watch, use_pushes,
+    RestartNotice,
 };
 use wasm_bindgen::prelude::*;
 
@@ -67,12 +69,17 @@ fn App() -> Element {
     });
     let mut identity = connection.identity;
     let mut keep_out = use_signal(|| None::<KeepOutStatus>);
+    // Who runs the peers in the Peers table, by name and picture.
+    let mut people = use_signal(Directory::default);
 
+    let push_client = client.clone();
     use_pushes(&client, move |push| {
         match push {
             Push::Identity(info) => identity.set(Some(info)),
             Push::Network(status) => network.pushed(status),
             Push::KeepOut(status) => keep_out.set(Some(status)),
+            Push::People(list) => people.with_mut(|d| d.merge(list)),
+            Push::BlobStored(hash) => picture_stored(push_client.clone(), people, hash),
             _ => {}
         }
         async {}
@@ -94,7 +101,7 @@ fn App() -> Element {
                     StorageSection {}
                     KeepOutSection { pushed: keep_out }
                     NetworkSection {}
-                    PeersSection { network }
+                    PeersSection { network, people }
                 })}
             }
         }

@@ -1,5 +1,6 @@
 //! The table of peers on the options page: one row per browser seen since the background
-//! started, with its address, how it is connected (directly, through TURN, or through a relay
+//! started, with who runs it (by picture, name and fingerprint, once its owner claim checked,
+//! docs/protocol.md §13), its address, how it is connected (directly, through TURN, or through a relay
 //! while a direct connection is tried), what it sent (new events, invalid messages, duplicates) and when it was last seen.
 
 use std::time::Duration;
@@ -11,12 +12,12 @@ use phemossa_ui::network::{
     candidate_pair_text, connection_counts_down, connection_detail, connection_label,
     peer_state_text, short_address, short_peer_id,
 };
-use phemossa_ui::{now_ms, sleep, SyncBar, TimeAgo};
+use phemossa_ui::{now_ms, sleep, People, PersonName, SyncBar, TimeAgo};
 
 /// Every peer in `peers`, in the order given (connected ones first). `received_at` is when the
 /// status they came in arrived, for counting down direct-connection retries.
 #[component]
-pub fn PeerTable(peers: Vec<PeerInfo>, received_at: u64) -> Element {
+pub fn PeerTable(peers: Vec<PeerInfo>, received_at: u64, people: People) -> Element {
     rsx! {
         // Scrolls sideways on a narrow window; focusable so the keyboard can scroll it too.
         div { class: "table-scroll", tabindex: "0", role: "region", aria_label: "Peer table",
@@ -35,7 +36,7 @@ pub fn PeerTable(peers: Vec<PeerInfo>, received_at: u64) -> Element {
                 }
                 tbody {
                     for peer in peers {
-                        PeerRow { key: "{peer.peer_id}", peer, received_at }
+                        PeerRow { key: "{peer.peer_id}", peer, received_at, people }
                     }
                 }
             }
@@ -44,7 +45,7 @@ pub fn PeerTable(peers: Vec<PeerInfo>, received_at: u64) -> Element {
 }
 
 #[component]
-fn PeerRow(peer: PeerInfo, received_at: u64) -> Element {
+fn PeerRow(peer: PeerInfo, received_at: u64, people: People) -> Element {
     let short = short_peer_id(&peer.peer_id);
     let state = peer_state_text(&peer);
     let class = if peer.banned {
@@ -57,6 +58,10 @@ fn PeerRow(peer: PeerInfo, received_at: u64) -> Element {
     rsx! {
         tr { class,
             th { scope: "row",
+                // The person first, the device's id under them: one person may run several.
+                if let Some(owner) = peer.owner {
+                    PersonName { public_key: owner, people }
+                }
                 code { class: "peer-id", title: "{peer.peer_id}", "{short}" }
             }
             td {

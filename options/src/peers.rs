@@ -2,16 +2,36 @@
 //! meets them through, kept current by Network pushes while the page is open.
 
 use dioxus::prelude::*;
-use phemossa_api::{NetworkStatus, RelayInfo, RelayState};
+use phemossa_api::{NetworkStatus, RelayInfo, RelayState, Request, Response};
+use phemossa_core::PublicKey;
 use phemossa_ui::format::group_digits;
 use phemossa_ui::network::{relay_text, state_text, state_tone};
-use phemossa_ui::{use_client, Alert, NetworkWatch, RetryAlert, Status, SyncBar};
+use phemossa_ui::{use_client, Alert, NetworkWatch, People, RetryAlert, Status, SyncBar};
 
 use crate::peer_table::PeerTable;
 
+/// `people`: whom the page knows by name; who runs a peer is looked up when a peer names an
+/// owner the page does not know yet (the background's GetPeople includes every peer's owner).
 #[component]
-pub fn PeersSection(network: NetworkWatch) -> Element {
+pub fn PeersSection(network: NetworkWatch, mut people: People) -> Element {
     let client = use_client();
+    let owners: Vec<PublicKey> = network
+        .status()
+        .map(|status| status.peers.iter().filter_map(|peer| peer.owner).collect())
+        .unwrap_or_default();
+    let people_client = client.clone();
+    use_effect(use_reactive!(|owners| {
+        if owners.iter().all(|key| people.peek().get(key).is_some()) {
+            return;
+        }
+        let client = people_client.clone();
+        spawn(async move {
+            // Unnamed until it answers; a failure leaves the peer id shown, as before.
+            if let Ok(Response::People(list)) = client.request(Request::GetPeople).await {
+                people.with_mut(|d| d.merge(list));
+            }
+        });
+    }));
     let retry = move |()| {
         spawn(network.load(client.clone()));
     };
@@ -20,7 +40,7 @@ pub fn PeersSection(network: NetworkWatch) -> Element {
             h2 { id: "peers-heading", "Peers" }
             {match (network.status(), network.error()) {
                 (Some(status), error) => rsx! {
-                    NetworkDetails { status, received_at: network.received_at() }
+                    NetworkDetails { status, received_at: network.received_at(), people }
                     Alert { message: error }
                 },
                 (None, Some(error)) => rsx! {
@@ -35,7 +55,7 @@ pub fn PeersSection(network: NetworkWatch) -> Element {
 }
 
 #[component]
-fn NetworkDetails(status: NetworkStatus, received_at: u64) -> Element {
+fn NetworkDetails(status: NetworkStatus, received_at: u64, people: People) -> Element {
     let tone = state_tone(&status);
     rsx! {
         p { class: "network-state",
@@ -53,7 +73,7 @@ fn NetworkDetails(status: NetworkStatus, received_at: u64) -> Element {
                 "No peers yet. Browsers you exchange posts with appear here as soon as a relay introduces them."
             }
         } else {
-            PeerTable { peers: status.peers.clone(), received_at }
+            PeerTable { peers: status.peers.clone(), received_at, people }
         }
         if !status.relays.is_empty() {
             h3 { class: "subheading", "Relays" }

@@ -9,6 +9,7 @@
 //! - [`v2`]: range-based set reconciliation, the per-peer [`Reconciler`], under its own
 //!   protocol id.
 //! - [`blob`]: blob transfer (§12): its messages and [`blob::BlobFetch`], one blob from one peer.
+//! - [`owner`]: who runs a peer (§13): the owner protocol's messages and checking a claim.
 //! - [`machine`]: [`SyncMachine`], one interface over both, so a driver holds either.
 //! - `fetched`: the fetch stage both versions share (taking the events a pull asked for).
 //! - [`peer_score`]: counting a peer's bad input and deciding when to disconnect.
@@ -22,6 +23,7 @@ pub mod limits;
 pub mod machine;
 pub mod message;
 pub mod output;
+pub mod owner;
 pub mod peer_score;
 mod requester;
 #[cfg(any(test, feature = "testing"))]

@@ -6,7 +6,7 @@
 // B sees both, their bytes hashing to what the post names and the photo's GPS tags gone; C takes
 // A's name and B sees the two apart; B's nickname for A replaces A's name; search finds people;
 // A's follow of B shows in B's followers; search finds people and posts; all of it survives
-// B's restart. Bad input (a mistyped
+// B's restart, as does B's Peers table naming who runs A's and C's browsers. Bad input (a mistyped
 // invite, a name over the limit) is refused in words and changes nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -249,8 +249,24 @@ test('people are shown by name and picture, told apart, nicknamed, found and fol
     await until("B's Followers list to show A", () => listItems(bPopup, 'Followers'),
       (l) => l.some((x) => x.includes('Auntie A') && x.includes(aKey.slice(0, 8))), PROFILE_TIMEOUT);
 
-    // A name over the limit is refused on the options page, in words, and nothing changes.
+    // B's Peers table names who runs each browser, from their signed owner claims
+    // (protocol.md §13): A's browser by nickname, picture and fingerprint, C's by C's name.
+    const peerIdOf = async (session) => {
+      const port = await portClient(session);
+      const { local_peer_id: id } = await port.request({ method: 'get_network' });
+      await port.page.close();
+      return id;
+    };
+    const [aPeer, cPeer] = [await peerIdOf(a), await peerIdOf(c)];
     const bOptions = await b.options();
+    const peerRow = (peer) => bOptions.getByRole('table', { name: 'Peers' }).getByRole('row').filter({ hasText: peer.slice(-8) });
+    await until("B's Peers table to name A's browser", () => peerRow(aPeer).innerText(),
+      (text) => text.includes('Auntie A') && text.includes(aKey.slice(0, 8)), PROFILE_TIMEOUT);
+    await peerRow(aPeer).getByRole('img', { name: 'Auntie A' }).waitFor();
+    await until("B's Peers table to name C's browser", () => peerRow(cPeer).innerText(),
+      (text) => text.includes(aName) && text.includes(cKey.slice(0, 8)) && !text.includes('Auntie A'), PROFILE_TIMEOUT);
+
+    // A name over the limit is refused on the options page, in words, and nothing changes.
     await bOptions.getByRole('textbox', { name: 'Display name' }).fill('x'.repeat(51));
     await bOptions.getByRole('button', { name: 'Save profile' }).click();
     await expectAlert(bOptions, /not saved: the display name has 51 characters/);
@@ -277,4 +293,9 @@ test('people are shown by name and picture, told apart, nicknamed, found and fol
     }
     await until("B's Followers list after a restart", () => listItems(bAgain, 'Followers'),
       (l) => l.some((x) => x.includes('Auntie A')));
+    // Who runs A's browser is remembered with its peer record.
+    const bOptionsAgain = await b.options();
+    await until("B's Peers table to name A's browser after a restart",
+      () => bOptionsAgain.getByRole('table', { name: 'Peers' }).getByRole('row').filter({ hasText: aPeer.slice(-8) }).innerText(),
+      (text) => text.includes('Auntie A') && text.includes(aKey.slice(0, 8)), PROFILE_TIMEOUT);
   });

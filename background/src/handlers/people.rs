@@ -16,10 +16,17 @@ use crate::people::{followers_of, people_of};
 use crate::storage::Storage;
 use crate::user::User;
 
-/// The user, whom they follow, their followers and everyone they gave a nickname.
-pub async fn people(user: &User, storage: &Storage) -> Result<Response, ApiError> {
+/// The user, whom they follow, their followers, everyone they gave a nickname and who runs the
+/// peers in the peer table.
+pub async fn people(
+    user: &User,
+    storage: &Storage,
+    peer_owners: impl IntoIterator<Item = PublicKey>,
+) -> Result<Response, ApiError> {
     let me = user.public_key();
     let mut keys = BTreeSet::from([me]);
+    // Who runs the peers in the peer table, so it can name them (§13).
+    keys.extend(peer_owners);
     keys.extend(user.following().into_iter().map(|entry| entry.public_key));
     keys.extend(
         followers_of(user, storage)

@@ -1,7 +1,7 @@
 //! The browser node's libp2p stack: WebSocket and WebRTC-direct transports to relays, circuit
 //! relay client, direct browser-to-browser WebRTC (`/webrtc`, signaled over relayed
 //! connections), identify, ping, rendezvous discovery, gossipsub for new events and
-//! request-response for sync and blobs, and the swarm built from them.
+//! request-response for sync, blobs and who runs a peer, and the swarm built from them.
 
 use std::time::Duration;
 
@@ -18,6 +18,7 @@ use phemossa_net::SyncCodec;
 use phemossa_net::PROTOCOL_VERSION;
 use phemossa_node::limits::ConnectionCaps;
 use phemossa_sync::blob::BLOB_PROTOCOL;
+use phemossa_sync::owner::OWNER_PROTOCOL;
 use phemossa_sync::{SYNC_PROTOCOL, SYNC_V2_PROTOCOL};
 
 use crate::error::BackgroundError;
@@ -47,6 +48,9 @@ pub struct Node {
     pub sync_v2: request_response::Behaviour<SyncCodec>,
     /// Blob transfer (docs/protocol.md §12): the pictures events name, in 32 KiB chunks.
     pub blob: request_response::Behaviour<SyncCodec>,
+    /// Who runs a peer (docs/protocol.md §13): the user's signed claim for this device's peer
+    /// id, asked of each peer once per connection so the peer table names people.
+    pub owner: request_response::Behaviour<SyncCodec>,
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -112,6 +116,7 @@ pub fn build_swarm(key: Keypair, caps: ConnectionCaps) -> Result<Swarm<Node>, Ba
                 sync: phemossa_net::sync_behaviour(SYNC_PROTOCOL),
                 sync_v2: phemossa_net::sync_behaviour(SYNC_V2_PROTOCOL),
                 blob: phemossa_net::sync_behaviour(BLOB_PROTOCOL),
+                owner: phemossa_net::sync_behaviour(OWNER_PROTOCOL),
             })
         })
         .map_err(|e| failed(format!("behaviour: {e}")))?

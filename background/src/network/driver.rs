@@ -19,12 +19,14 @@ use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
 use libp2p::swarm::{ConnectionId, SwarmEvent};
 use libp2p::{gossipsub, identify, relay, rendezvous, request_response, PeerId, Swarm};
 use phemossa_api::{CandidateType, ConnectionKind, NetworkStatus, PathInfo, Push};
+use phemossa_core::device_owner::OwnerClaim;
 use phemossa_core::settings::{DirectConnections, NetworkSettings};
 use phemossa_node::discovery::{author_namespaces, is_author_namespace};
 use phemossa_node::gossip::Acceptance;
 use phemossa_node::limits::{ConnectionCaps, MAX_KNOWN_PEERS};
 use phemossa_node::peer_sync::{StoreAnswer, SyncAction};
 use phemossa_node::{Action, Input, RelayAction};
+use phemossa_sync::owner::{self, OwnerMessage, OWNER_PROTOCOL};
 use phemossa_sync::SYNC_V2_PROTOCOL;
 use web_sys::console;
 use webrtc_b2b::address::{is_direct, webrtc_peer};
@@ -221,6 +223,42 @@ impl Driver {
         self.carry_out_blobs(now);
     }
 
+    /// Who runs a peer (§13): a peer's request is answered with the user's claim for this
+    /// device, signed afresh (a restore may have changed the user); an answer is checked
+    /// against the peer id the connection authenticated. The node's machine counts what was
+    /// refused.
+    fn on_owner(&mut self, event: request_response::Event<Vec<u8>, Vec<u8>>) {
+        let request_response::Event::Message { peer, message, .. } = event else {
+            return;
+        };
+        let said = match message {
+            request_response::Message::Request {
+                request, channel, ..
+            } => match owner::check_request(&request) {
+                Ok(()) => {
+                    let device = self.swarm.local_peer_id().to_bytes();
+                    let claim = OwnerClaim::sign(&self.user.identity(), &device);
+                    let answer = OwnerMessage::Claim(claim).encode();
+                    // Fails only if the peer left or the stream timed out: nothing to do.
+                    let _ = self
+                        .swarm
+                        .behaviour_mut()
+                        .owner
+                        .send_response(channel, answer);
+                    return;
+                }
+                Err(error) => Err(error),
+            },
+            request_response::Message::Response { response, .. } => {
+                owner::owner_of(&response, &peer.to_bytes())
+            }
+        };
+        if let Err(error) = &said {
+            console::warn_1(&format!("phemossa: {peer} on the owner protocol: {error}").into());
+        }
+        self.handle(Input::Owner { peer, said }, clock::now_ms());
+    }
+
     /// Sends the fetcher's requests and counts the faults it found.
     fn carry_out_blobs(&mut self, now: u64) {
         let outcomes = self
@@ -375,6 +413,7 @@ impl Driver {
             SwarmEvent::Behaviour(NodeEvent::SyncV2(event)) => self.on_sync(event, Version::V2),
             SwarmEvent::Behaviour(NodeEvent::Identify(event)) => self.on_identify(event),
             SwarmEvent::Behaviour(NodeEvent::Blob(event)) => self.on_blob(event),
+            SwarmEvent::Behaviour(NodeEvent::Owner(event)) => self.on_owner(event),
             SwarmEvent::Behaviour(NodeEvent::Ping(_)) => {}
             SwarmEvent::Behaviour(NodeEvent::Webrtc(webrtc_b2b::Event::SignalingFault {
                 peer,
@@ -646,6 +685,7 @@ impl Driver {
             connection: connection_id,
             speaks_v2: speaks(SYNC_V2_PROTOCOL),
             signaling: speaks(webrtc_b2b::signal::PROTOCOL),
+            owner: speaks(OWNER_PROTOCOL),
         };
         self.handle(identified, clock::now_ms());
     }
@@ -784,6 +824,13 @@ impl Driver {
                 }
             }
             Action::DialDirect { peer } => self.start_direct(peer, now),
+            Action::AskOwner { peer } => {
+                let request = OwnerMessage::Request.encode();
+                self.swarm
+                    .behaviour_mut()
+                    .owner
+                    .send_request(&peer, request);
+            }
             Action::Save { peer } => {
                 if let Some(record) = self.node.peers.by_id.get(&peer).map(|p| p.record(&peer)) {
                     self.work.save_peer(record);

@@ -45,6 +45,7 @@ impl FromRecords for Peers {
                 invalid_messages: record.invalid_messages,
                 last_seen: record.last_seen,
                 banned_until: record.banned_until,
+                owner: record.owner,
             };
             peers.restore(peer_id, saved, now);
         }
@@ -68,6 +69,7 @@ impl Translate for Peer {
             invalid_messages: saved.invalid_messages,
             last_seen: saved.last_seen,
             banned_until: saved.banned_until,
+            owner: saved.owner,
         }
     }
 
@@ -84,6 +86,7 @@ impl Translate for Peer {
             duplicates: u64::from(self.score.duplicates),
             last_seen: self.last_seen,
             banned: self.banned,
+            owner: self.owner,
             sync: self.progress.map(|p| SyncProgress {
                 listed: p.listed,
                 missing: p.missing,
@@ -115,6 +118,7 @@ mod tests {
             invalid_messages: 2,
             last_seen: now - 1_000,
             banned_until: Some(now + 1),
+            owner: Some(phemossa_core::Identity::from_seed([1; 32]).public_key()),
         };
         let unreadable = PeerRecord {
             peer_id: "not a peer id".into(),
@@ -143,6 +147,7 @@ mod tests {
         assert_eq!(info.connection, Some(ConnectionKind::Direct));
         assert_eq!(info.path, Some(path));
         assert!(info.connected && info.banned);
+        assert_eq!(info.owner, record.owner, "who runs it is shown and kept");
         assert_eq!((info.events_received, info.invalid_messages), (7, 2));
         assert_eq!(info.sync, None);
     }

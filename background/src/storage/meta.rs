@@ -3,6 +3,7 @@
 
 use phemossa_core::retention::RetentionSettings;
 use phemossa_core::settings::NetworkSettings;
+use phemossa_core::PublicKey;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
@@ -47,6 +48,10 @@ pub struct PeerRecord {
     /// absent from records saved before bans outlived a restart.
     #[serde(default)]
     pub banned_until: Option<u64>,
+    /// Who runs the peer, from its checked owner claim (docs/protocol.md §13); absent from
+    /// records saved before peers were named.
+    #[serde(default)]
+    pub owner: Option<PublicKey>,
 }
 
 impl Storage {

@@ -591,6 +591,9 @@ impl Sim {
                     connection,
                     speaks_v2,
                     signaling: false,
+                    // Simulated nodes have no users' keys to claim with: who runs a peer is
+                    // tested in the state's own tests.
+                    owner: false,
                 };
                 self.input(to, input);
             }
@@ -681,9 +684,10 @@ impl Sim {
                 let link = self.dial_link;
                 self.connect(node, peer, link);
             }
-            // No direct connections in the simulator (identify says no signaling), and records
-            // are not saved anywhere.
+            // No direct connections in the simulator (identify says no signaling), no owner
+            // claims (identify says no owner protocol), and records are not saved anywhere.
             Action::DialDirect { .. }
+            | Action::AskOwner { .. }
             | Action::Save { .. }
             | Action::CatchingUp { .. }
             | Action::Unbanned { .. } => {}

@@ -63,13 +63,14 @@ pub enum Input<P, C, R> {
         connection: C,
         remaining: usize,
     },
-    /// Identify ran on `connection`: whether `peer` speaks sync v2, and the direct signaling
-    /// protocol.
+    /// Identify ran on `connection`: whether `peer` speaks sync v2, the direct signaling
+    /// protocol and the owner protocol (docs/protocol.md §13).
     Identified {
         peer: P,
         connection: C,
         speaks_v2: bool,
         signaling: bool,
+        owner: bool,
     },
     /// Discovery listed `peer`, in one of our author namespaces (`follows_ours`) or only the
     /// general one.
@@ -93,6 +94,15 @@ pub enum Input<P, C, R> {
     /// `peer` answered a blob request with a malformed message or bytes that are not the blob
     /// (`blob_fetches::BlobAction::Fault`): counted with its other invalid input.
     BlobFault { peer: P },
+    /// What `peer` said on the owner protocol (§13): its answer to [`Action::AskOwner`], who
+    /// runs it, checked against its peer id (`phemossa_sync::owner::owner_of`); or why its
+    /// answer or request was refused, which counts with its other invalid input. A request
+    /// that went unanswered is not reported: slowness is nobody's fault, and the owner is asked
+    /// again on its next connection.
+    Owner {
+        peer: P,
+        said: Result<PublicKey, Error>,
+    },
     /// The network settings changed: the connection cap, and whether direct connections are
     /// allowed (switched off, every direct connection closes).
     Settings { max_peers: u16, direct: bool },
@@ -152,6 +162,8 @@ pub enum Action<P, C, R> {
     Close(C),
     /// Dial `peer` (discovery found it; the driver knows through which relay).
     Dial { peer: P },
+    /// Ask `peer` who runs it, on the owner protocol (§13); answer with [`Input::Owner`].
+    AskOwner { peer: P },
     /// Start a direct connection attempt to `peer`, over the relayed connection's signaling;
     /// answer with [`Input::DirectDialed`].
     DialDirect { peer: P },
@@ -258,13 +270,23 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
                 connection,
                 speaks_v2,
                 signaling,
+                owner,
             } => {
                 let Some(entry) = self.peers.get_mut(&peer) else {
                     return;
                 };
                 entry.links.identified(connection, signaling, now);
                 entry.supports_v2 = Some(speaks_v2);
-                if std::mem::take(&mut entry.pull_pending) {
+                // Once per connection era: a claim does not change while the peer stays, and
+                // one asked again at each reconnection picks up an identity restored since.
+                let ask_owner =
+                    owner && !entry.banned && !std::mem::replace(&mut entry.owner_asked, true);
+                let pull = std::mem::take(&mut entry.pull_pending);
+                if ask_owner {
+                    self.actions
+                        .push_back(Action::AskOwner { peer: peer.clone() });
+                }
+                if pull {
                     self.pull_owed(peer, now);
                     self.start_granted(now);
                 }
@@ -295,6 +317,15 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
             Input::BlobFault { peer } => {
                 if let Some(entry) = self.peers.get_mut(&peer) {
                     entry.blob_faults += 1;
+                    entry.unsaved = true;
+                }
+            }
+            Input::Owner { peer, said } => {
+                if let Some(entry) = self.peers.get_mut(&peer) {
+                    match said {
+                        Ok(owner) => entry.owner = Some(owner),
+                        Err(_) => entry.owner_faults += 1,
+                    }
                     entry.unsaved = true;
                 }
             }
@@ -706,6 +737,7 @@ mod tests {
                 connection: 1,
                 speaks_v2: true,
                 signaling: false,
+                owner: false,
             },
             100,
         );
@@ -733,6 +765,7 @@ mod tests {
                 connection: peer,
                 speaks_v2: false,
                 signaling: false,
+                owner: false,
             };
             node.handle(identified, 0);
         }
@@ -754,5 +787,98 @@ mod tests {
             Some(30 + TICK_MS),
             "peer 2 is still connected"
         );
+    }
+
+    fn identified(peer: u8, owner: bool) -> Input<u8, u8, u64> {
+        Input::Identified {
+            peer,
+            connection: peer,
+            speaks_v2: true,
+            signaling: false,
+            owner,
+        }
+    }
+
+    /// Whom the node asked who runs them since the last call.
+    fn owners_asked(node: &mut Node) -> Vec<u8> {
+        std::iter::from_fn(|| node.poll_action())
+            .filter_map(|a| match a {
+                Action::AskOwner { peer } => Some(peer),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_peer_is_asked_who_runs_it_once_per_connection_and_only_if_it_says_it_can_answer() {
+        let mut node = node();
+        node.handle(opened(1), 0);
+        node.handle(opened(2), 0);
+        node.handle(identified(1, true), 10);
+        node.handle(identified(2, false), 10);
+        assert_eq!(
+            owners_asked(&mut node),
+            vec![1],
+            "peer 2 does not speak the protocol"
+        );
+        // Identify runs again on a second connection, and identify push may repeat: not asked
+        // twice while connected.
+        node.handle(identified(1, true), 20);
+        assert_eq!(owners_asked(&mut node), Vec::<u8>::new());
+        // Unanswered (slow, or the stream failed): no blame, and asked again after it
+        // reconnects.
+        let closed = Input::Closed {
+            peer: 1,
+            connection: 1,
+            remaining: 0,
+        };
+        node.handle(closed, 30);
+        assert_eq!(node.peers.get_mut(&1).map(|p| p.invalid()), Some(0));
+        node.handle(opened(1), 40);
+        node.handle(identified(1, true), 50);
+        assert_eq!(owners_asked(&mut node), vec![1]);
+    }
+
+    #[test]
+    fn a_checked_claim_names_the_peer_and_is_saved_and_a_bad_one_is_counted() {
+        let alice = Identity::from_seed([1; 32]).public_key();
+        let mut node = node();
+        node.handle(opened(1), 0);
+        node.handle(identified(1, true), 10);
+        owners_asked(&mut node);
+        node.handle(
+            Input::Owner {
+                peer: 1,
+                said: Ok(alice),
+            },
+            20,
+        );
+        let peer = node.peers.get_mut(&1).expect("peer 1 is known");
+        assert_eq!(peer.owner, Some(alice));
+        assert_eq!(peer.saved().owner, Some(alice), "kept across restarts");
+        assert_eq!(peer.invalid(), 0);
+        // A claim that did not check: counted with the peer's invalid input, and the owner
+        // already proven stays.
+        node.handle(
+            Input::Owner {
+                peer: 1,
+                said: Err(Error::BadSignature),
+            },
+            30,
+        );
+        let peer = node.peers.get_mut(&1).expect("peer 1 is known");
+        assert_eq!(peer.invalid(), 1);
+        assert_eq!(peer.owner, Some(alice));
+    }
+
+    #[test]
+    fn a_banned_peer_is_not_asked() {
+        let mut node = node();
+        node.handle(opened(1), 0);
+        if let Some(peer) = node.peers.get_mut(&1) {
+            peer.banned = true;
+        }
+        node.handle(identified(1, true), 10);
+        assert_eq!(owners_asked(&mut node), Vec::<u8>::new());
     }
 }
