@@ -163,6 +163,11 @@ impl App {
         self.first_page.kept_answers()
     }
 
+    /// How many first pages of the feed were read from the database (see `first_page.rs`).
+    pub fn first_pages_read(&self) -> u64 {
+        self.first_page.reads()
+    }
+
     /// What the node is handed: the services it uses, not the whole app.
     pub fn network_services(&self) -> Services {
         Services {

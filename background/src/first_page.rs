@@ -7,11 +7,18 @@
 //! user's state (follows, mutes, identity) answered since the read began. Any of these makes it
 //! stale, and it is read again once the node has been quiet for a second, so that it is ready
 //! the next time a popup opens, but never read over and over during a sync.
+//!
+//! One first-page read runs at a time: a page asked for while one is being read, with nothing
+//! changed since it began, waits for that read. With 100 people followed a read is thousands of
+//! cursor steps, and a popup closed and opened again mid-read would otherwise start another;
+//! reads nobody waits for any more then pile up and hold back every write that needs the
+//! `events` store.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
+use futures::channel::oneshot;
 use phemossa_api::{ApiError, FeedPage};
 use phemossa_core::FeedCursor;
 
@@ -39,6 +46,13 @@ struct Ready {
     page: FeedPage,
 }
 
+/// A first-page read under way, and who waits for its answer.
+struct Reading {
+    at: Version,
+    limit: u32,
+    waiting: Vec<oneshot::Sender<Result<FeedPage, ApiError>>>,
+}
+
 pub struct FirstPage {
     user: Rc<User>,
     storage: Rc<Storage>,
@@ -48,8 +62,11 @@ pub struct FirstPage {
     /// The page size last asked for: the one to keep ready.
     limit: Cell<Option<u32>>,
     ready: RefCell<Option<Ready>>,
+    reading: RefCell<Option<Reading>>,
     /// Pages answered from memory, for tests.
     kept_answers: Cell<u64>,
+    /// First pages read from the database, for tests.
+    reads: Cell<u64>,
 }
 
 impl FirstPage {
@@ -61,7 +78,9 @@ impl FirstPage {
             changes: Cell::new(0),
             limit: Cell::new(None),
             ready: RefCell::new(None),
+            reading: RefCell::new(None),
             kept_answers: Cell::new(0),
+            reads: Cell::new(0),
         }
     }
 
@@ -83,6 +102,11 @@ impl FirstPage {
         self.kept_answers.get()
     }
 
+    /// How many first pages were read from the database.
+    pub fn reads(&self) -> u64 {
+        self.reads.get()
+    }
+
     /// The feed's page of `limit` posts older than `before`. The first page (no `before`) is the
     /// page kept, if it still holds; every other page is read. Every feed page is read here, so
     /// the page reader is compiled once.
@@ -95,14 +119,55 @@ impl FirstPage {
                     return Ok(ready.page.clone());
                 }
             }
+            if let Some(answer) = self.join(limit) {
+                // Answered when that read ends; reads run to their end, so it always is.
+                if let Ok(page) = answer.await {
+                    return page;
+                }
+            }
         }
         self.read(before, limit).await
     }
 
-    /// Reads the page; a first page is kept if nothing changed while it was read.
+    /// Waits for the first-page read under way, if it began with nothing changed since and is
+    /// of `limit` posts.
+    fn join(&self, limit: u32) -> Option<oneshot::Receiver<Result<FeedPage, ApiError>>> {
+        let now = self.version();
+        let mut reading = self.reading.borrow_mut();
+        let reading = reading
+            .as_mut()
+            .filter(|r| r.at == now && r.limit == limit)?;
+        let (sender, receiver) = oneshot::channel();
+        reading.waiting.push(sender);
+        Some(receiver)
+    }
+
+    /// Reads the page; a first page is kept if nothing changed while it was read, and handed
+    /// to whoever joined the read meanwhile.
     async fn read(&self, before: Option<FeedCursor>, limit: u32) -> Result<FeedPage, ApiError> {
         let at = self.version();
-        let page = feed::page(&self.user, &self.storage, before, limit).await?;
+        // Only one read is joinable: one begun while an older one runs is read alone.
+        let joinable = before.is_none() && self.reading.borrow().is_none();
+        if before.is_none() {
+            self.reads.set(self.reads.get() + 1);
+        }
+        if joinable {
+            *self.reading.borrow_mut() = Some(Reading {
+                at,
+                limit,
+                waiting: Vec::new(),
+            });
+        }
+        let page = feed::page(&self.user, &self.storage, before, limit).await;
+        if joinable {
+            if let Some(reading) = self.reading.borrow_mut().take() {
+                for waiter in reading.waiting {
+                    // A waiter whose page closed is gone: nothing to tell it.
+                    let _ = waiter.send(page.clone());
+                }
+            }
+        }
+        let page = page?;
         if before.is_none() && self.version() == at {
             *self.ready.borrow_mut() = Some(Ready {
                 at,

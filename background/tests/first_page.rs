@@ -1,7 +1,7 @@
 //! Browser tests of the feed's first page kept ready in memory (`first_page.rs`): it is answered
 //! from memory while nothing changed, and never stale: a post arriving from a peer, the user's
-//! own post, a mute, a muted word and a delete each show in the very next page, and a page read
-//! while a write lands is not kept.
+//! own post, a mute, a muted word and a delete each show in the very next page, a page read
+//! while a write lands is not kept, and pages asked for during a read share it.
 
 mod common;
 
@@ -118,4 +118,32 @@ async fn a_page_read_while_a_post_arrives_is_not_kept_stale() {
     let (_, stored) = futures::join!(feed(&app, &port), app.ingest(&later));
     assert_eq!(stored.unwrap().stored, 1);
     assert_eq!(texts(&feed(&app, &port).await), ["during", "before"]);
+}
+
+#[wasm_bindgen_test]
+async fn first_pages_asked_for_during_a_read_share_it() {
+    let (app, port) = started("first-page-shared").await;
+    let bob = identity(2);
+    let follow = Request::Follow {
+        public_key: bob.public_key().to_string(),
+    };
+    ask(&app, &port, follow).await;
+    app.ingest(&[post(&bob, T0, "shared light")]).await.unwrap();
+
+    // Nothing is kept since the post was stored: three popups opening at once cause one read,
+    // and all three get its page.
+    let reads = app.first_pages_read();
+    let (a, b, c) = futures::join!(feed(&app, &port), feed(&app, &port), feed(&app, &port));
+    assert_eq!(texts(&a), ["shared light"]);
+    assert_eq!((&a, &a), (&b, &c), "the same page for each");
+    assert_eq!(app.first_pages_read(), reads + 1, "read once");
+
+    // Pages shared while a post is stored are never kept stale: the next page shows it.
+    let later = [post(&bob, T0 + 1_000, "later light")];
+    let (_, stored, _) = futures::join!(feed(&app, &port), app.ingest(&later), feed(&app, &port));
+    assert_eq!(stored.unwrap().stored, 1);
+    assert_eq!(
+        texts(&feed(&app, &port).await),
+        ["later light", "shared light"]
+    );
 }
