@@ -92,6 +92,7 @@ done
 
 cp manifest.json "$DIST/"
 cp background/static/service_worker.js background/static/offscreen.html background/static/offscreen.js "$DIST/"
+cp popup/static/snapshot.js "$DIST/"
 for page in popup options; do
   cp "$page/static/$page.html" "$page/static/$page.js" "$DIST/"
   if [[ -f "$page/static/$page.css" ]]; then

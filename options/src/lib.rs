@@ -75,7 +75,11 @@ fn App() -> Element {
     let push_client = client.clone();
     use_pushes(&client, move |push| {
         match push {
-            Push::Identity(info) => identity.set(Some(info)),
+            Push::Identity(info) => {
+                // A restore here: the popup's copy shows the previous identity's feed.
+                phemossa_ui::popup_snapshot::forget();
+                identity.set(Some(info));
+            }
             Push::Network(status) => network.pushed(status),
             Push::KeepOut(status) => keep_out.set(Some(status)),
             Push::People(list) => people.with_mut(|d| d.merge(list)),

@@ -75,8 +75,11 @@ pub fn FeedView(
     };
 
     let state = feed();
+    // Marks the first page drawn: the popup's copy of how it looked (static/snapshot.js) is
+    // replaced by the live view then, and saved only while it is shown.
+    let ready = (state.loaded && state.error.is_none()).then_some("true");
     rsx! {
-        section { class: "feed", aria_labelledby: "feed-heading",
+        section { class: "feed", aria_labelledby: "feed-heading", "data-feed-ready": ready,
             h2 { id: "feed-heading", "Feed" }
             if let Some(error) = state.error.clone() {
                 div { class: "card",

@@ -136,6 +136,7 @@ fn App() -> Element {
                 Push::KeepOut(status) => people.with_mut(|d| d.keep_out(&status)),
                 Push::Followers(list) => followers.set(Some(list)),
                 Push::Identity(info) => {
+                    phemossa_ui::popup_snapshot::forget();
                     identity.set(Some(info));
                     // A restored identity was restored from a backup: the reminder goes.
                     load_backup_status(client, backup).await;

@@ -1,8 +1,9 @@
 // posts.test.mjs: posting from the popup puts the post in the feed; empty and too-long posts are refused,
-// with the error tied to the post box.
+// with the error tied to the post box; the popup paints how it last looked, then its live feed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TEST_TIMEOUT, describedBy, expectAlert, listItems, readPublicKey, until, withSession } from './helpers.mjs';
+import { TEST_TIMEOUT, describedBy, expectAlert, feedHas, listItems, post, readPublicKey, until, withSession } from './helpers.mjs';
+import { portClient } from './p2p-harness.mjs';
 
 test('a post appears in the feed; empty and too-long posts are refused', { timeout: TEST_TIMEOUT }, () =>
   withSession(async (session) => {
@@ -51,4 +52,47 @@ test('post text is shown as text, never run as HTML', { timeout: TEST_TIMEOUT },
     assert.ok(await texts.count() > 0, 'the feed shows post texts');
     assert.equal(await texts.locator('img, b').count(), 0, 'no element was made from the post text');
     assert.notEqual(await page.title(), 'pwned', 'no script ran');
+  }));
+
+test('the popup paints how it last looked at once, then its live feed in one step', { timeout: TEST_TIMEOUT }, () =>
+  withSession(async (session) => {
+    const page = await session.popup();
+    const first = `Seen before the popup closed ${Date.now()}`;
+    await post(page, first);
+    await feedHas(page, [first]);
+    // The copy (popup/static/snapshot.js) is saved half a second after the view last changed.
+    await until('the popup to keep a copy of its first screen',
+      () => page.evaluate(() => localStorage.getItem('phemossa.popup.snapshot.v1') ?? ''), (html) => html.includes(first));
+    await page.close();
+    const port = await portClient(session);
+    const second = `Posted while the popup was closed ${Date.now()}`;
+    await port.request({ method: 'post', params: { text: second } });
+    await port.page.close();
+
+    // Recorded from before the popup's own scripts run: what the copy showed, and whether the
+    // copy and the live view were ever shown at once.
+    const again = await session.context.newPage();
+    await again.setViewportSize({ width: 380, height: 600 });
+    await again.addInitScript(() => {
+      window.seen = { copy: null, both: false };
+      new MutationObserver(() => {
+        const copy = document.getElementById('snapshot');
+        const app = document.getElementById('app');
+        const shown = copy?.isConnected && !copy.hidden;
+        if (shown && window.seen.copy === null) {
+          window.seen.copy = { text: copy.textContent, ariaHidden: copy.getAttribute('aria-hidden'), inert: copy.inert };
+        }
+        if (shown && app && app.style.display !== 'none') window.seen.both = true;
+      }).observe(document, { subtree: true, childList: true, attributes: true });
+    });
+    await again.goto(`chrome-extension://${session.extensionId}/popup.html`);
+    await feedHas(again, [second, first]);
+    const seen = await again.evaluate(() => window.seen);
+    assert.ok(seen.copy, 'the copy was shown');
+    assert.ok(seen.copy.text.includes(first) && !seen.copy.text.includes(second), 'the copy showed the feed as it was');
+    assert.equal(seen.copy.ariaHidden, 'true', 'the copy is hidden from assistive technology');
+    assert.equal(seen.copy.inert, true, 'nothing in the copy can be pressed');
+    assert.equal(seen.both, false, 'the copy and the live view are never shown at once');
+    assert.equal(await again.locator('#snapshot').count(), 0, 'the copy is gone once the live feed is drawn');
+    assert.equal(await again.getByRole('list', { name: 'Feed' }).count(), 1, 'one Feed list');
   }));

@@ -14,6 +14,7 @@ pub mod network;
 pub mod notifications;
 pub mod people;
 pub mod picture;
+pub mod popup_snapshot;
 pub mod reactions;
 
 mod client;
