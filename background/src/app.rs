@@ -232,7 +232,7 @@ impl App {
             Request::GetIdentity => Ok(Response::Identity(IdentityInfo::new(self.public_key()))),
             Request::GetFeed { before, limit } => self
                 .first_page
-                .get(before, limit)
+                .get(before, limit, from)
                 .await
                 .map(Response::FeedPage),
             Request::SearchPosts { query, limit } => {

@@ -29,6 +29,9 @@ pub enum BackgroundError {
     Network { reason: String },
     #[error("the extension port is unavailable: {0}")]
     Port(#[from] WebextError),
+    /// Stopped because nobody waits for the answer any more: the page that asked closed.
+    #[error("{operation} stopped: the page that asked for it closed")]
+    Abandoned { operation: &'static str },
 }
 
 impl From<BackgroundError> for ApiError {
@@ -44,6 +47,7 @@ impl From<BackgroundError> for ApiError {
             BackgroundError::NoWindow { .. }
             | BackgroundError::Random { .. }
             | BackgroundError::Network { .. }
+            | BackgroundError::Abandoned { .. }
             | BackgroundError::Port(_) => ApiError::Internal {
                 reason: error.to_string(),
             },

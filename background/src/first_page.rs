@@ -24,7 +24,7 @@ use phemossa_core::FeedCursor;
 
 use crate::handlers::feed;
 use crate::storage::Storage;
-use crate::subscribers::Subscribers;
+use crate::subscribers::{PushSink, Subscribers};
 use crate::user::User;
 
 /// How long nothing may change before a stale page is read again: long enough that a sync,
@@ -46,11 +46,38 @@ struct Ready {
     page: FeedPage,
 }
 
-/// A first-page read under way, and who waits for its answer.
+/// A first-page read under way, and who waits for its answer, with the page that asked.
 struct Reading {
     at: Version,
     limit: u32,
-    waiting: Vec<oneshot::Sender<Result<FeedPage, ApiError>>>,
+    waiting: Vec<(Waiter, Rc<dyn PushSink>)>,
+}
+
+type Waiter = oneshot::Sender<Result<FeedPage, ApiError>>;
+
+/// The joinable read's hold on [`FirstPage::reading`]: let go when the read ends, and also if
+/// its future is ever dropped unfinished, so no later page can join a read that will never
+/// answer (its waiters' channels close, and each reads for itself).
+struct Joined<'a>(&'a RefCell<Option<Reading>>);
+
+impl Joined<'_> {
+    /// The read ended: who waits for its page.
+    fn finish(self) -> Vec<(Waiter, Rc<dyn PushSink>)> {
+        let waiting = self
+            .0
+            .borrow_mut()
+            .take()
+            .map(|reading| reading.waiting)
+            .unwrap_or_default();
+        std::mem::forget(self);
+        waiting
+    }
+}
+
+impl Drop for Joined<'_> {
+    fn drop(&mut self) {
+        self.0.borrow_mut().take();
+    }
 }
 
 pub struct FirstPage {
@@ -107,10 +134,16 @@ impl FirstPage {
         self.reads.get()
     }
 
-    /// The feed's page of `limit` posts older than `before`. The first page (no `before`) is the
-    /// page kept, if it still holds; every other page is read. Every feed page is read here, so
-    /// the page reader is compiled once.
-    pub async fn get(&self, before: Option<FeedCursor>, limit: u32) -> Result<FeedPage, ApiError> {
+    /// The feed's page of `limit` posts older than `before`, for the page at `from`. The first
+    /// page (no `before`) is the page kept, if it still holds; every other page is read, and the
+    /// read stops if `from` closes and nobody else waits for it. Every feed page is read here,
+    /// so the page reader is compiled once.
+    pub async fn get(
+        &self,
+        before: Option<FeedCursor>,
+        limit: u32,
+        from: &Rc<dyn PushSink>,
+    ) -> Result<FeedPage, ApiError> {
         if before.is_none() {
             self.limit.set(Some(limit));
             if let Some(ready) = &*self.ready.borrow() {
@@ -119,52 +152,68 @@ impl FirstPage {
                     return Ok(ready.page.clone());
                 }
             }
-            if let Some(answer) = self.join(limit) {
+            if let Some(answer) = self.join(limit, from) {
                 // Answered when that read ends; reads run to their end, so it always is.
                 if let Ok(page) = answer.await {
                     return page;
                 }
             }
         }
-        self.read(before, limit).await
+        self.read(before, limit, Some(from)).await
     }
 
     /// Waits for the first-page read under way, if it began with nothing changed since and is
     /// of `limit` posts.
-    fn join(&self, limit: u32) -> Option<oneshot::Receiver<Result<FeedPage, ApiError>>> {
+    fn join(
+        &self,
+        limit: u32,
+        from: &Rc<dyn PushSink>,
+    ) -> Option<oneshot::Receiver<Result<FeedPage, ApiError>>> {
         let now = self.version();
         let mut reading = self.reading.borrow_mut();
         let reading = reading
             .as_mut()
             .filter(|r| r.at == now && r.limit == limit)?;
         let (sender, receiver) = oneshot::channel();
-        reading.waiting.push(sender);
+        reading.waiting.push((sender, Rc::clone(from)));
         Some(receiver)
     }
 
-    /// Reads the page; a first page is kept if nothing changed while it was read, and handed
-    /// to whoever joined the read meanwhile.
-    async fn read(&self, before: Option<FeedCursor>, limit: u32) -> Result<FeedPage, ApiError> {
+    /// Reads the page for the page at `from` (`None`: to keep it ready); a first page is kept if
+    /// nothing changed while it was read, and handed to whoever joined the read meanwhile.
+    async fn read(
+        &self,
+        before: Option<FeedCursor>,
+        limit: u32,
+        from: Option<&Rc<dyn PushSink>>,
+    ) -> Result<FeedPage, ApiError> {
         let at = self.version();
         // Only one read is joinable: one begun while an older one runs is read alone.
         let joinable = before.is_none() && self.reading.borrow().is_none();
         if before.is_none() {
             self.reads.set(self.reads.get() + 1);
         }
-        if joinable {
+        let joined = joinable.then(|| {
             *self.reading.borrow_mut() = Some(Reading {
                 at,
                 limit,
                 waiting: Vec::new(),
             });
-        }
-        let page = feed::page(&self.user, &self.storage, before, limit).await;
-        if joinable {
-            if let Some(reading) = self.reading.borrow_mut().take() {
-                for waiter in reading.waiting {
-                    // A waiter whose page closed is gone: nothing to tell it.
-                    let _ = waiter.send(page.clone());
-                }
+            Joined(&self.reading)
+        });
+        // Wanted while the page that asked is open, or a page that joined is.
+        let wanted = || {
+            from.is_none_or(|page| page.is_open())
+                || (joinable
+                    && self.reading.borrow().as_ref().is_some_and(|reading| {
+                        reading.waiting.iter().any(|(_, page)| page.is_open())
+                    }))
+        };
+        let page = feed::page(&self.user, &self.storage, before, limit, &wanted).await;
+        if let Some(joined) = joined {
+            for (waiter, _) in joined.finish() {
+                // A waiter whose page closed is gone: nothing to tell it.
+                let _ = waiter.send(page.clone());
             }
         }
         let page = page?;
@@ -191,7 +240,7 @@ impl FirstPage {
                 if now == last && stale {
                     if let Some(limit) = this.limit.get() {
                         // A failed read leaves the page stale; the next popup reads it itself.
-                        let _ = this.read(None, limit).await;
+                        let _ = this.read(None, limit, None).await;
                     }
                 }
                 last = this.version();

@@ -27,6 +27,10 @@ impl PushSink for PortConnection {
     fn send(&self, message: &ServerMessage) -> bool {
         PortConnection::send(self, message)
     }
+
+    fn is_open(&self) -> bool {
+        PortConnection::is_open(self)
+    }
 }
 
 /// Accepts UI ports from now on.

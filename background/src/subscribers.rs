@@ -12,6 +12,10 @@ pub trait PushSink {
     fn id(&self) -> u64;
     /// Sends a message; `false` means the sink is gone for good.
     fn send(&self, message: &ServerMessage) -> bool;
+    /// Whether an answer sent now could still arrive (a port not yet closed).
+    fn is_open(&self) -> bool {
+        true
+    }
 }
 
 #[derive(Default)]

@@ -11,14 +11,23 @@ use common::*;
 use phemossa_api::{Request, Response};
 use phemossa_background::{App, PushSink};
 use phemossa_core::keep_out::Standing;
+use phemossa_core::Identity;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-async fn started(label: &str) -> (Rc<App>, Rc<dyn PushSink>) {
+/// A started background whose user follows Bob, with Bob's post `text` stored: the page port,
+/// and Bob.
+async fn following_bob(label: &str, text: &str) -> (Rc<App>, Rc<dyn PushSink>, Identity) {
     let app = App::start(&unique_config(label)).await.unwrap();
     let port = Rc::new(Recorder::new(1)) as Rc<dyn PushSink>;
-    (app, port)
+    let bob = identity(2);
+    let follow = Request::Follow {
+        public_key: bob.public_key().to_string(),
+    };
+    ask(&app, &port, follow).await;
+    app.ingest(&[post(&bob, T0, text)]).await.unwrap();
+    (app, port, bob)
 }
 
 async fn ask(app: &App, port: &Rc<dyn PushSink>, request: Request) -> Response {
@@ -31,13 +40,7 @@ fn texts(items: &[phemossa_api::FeedItem]) -> Vec<String> {
 
 #[wasm_bindgen_test]
 async fn the_first_page_is_kept_until_something_changes_and_is_never_stale() {
-    let (app, port) = started("first-page-kept").await;
-    let bob = identity(2);
-    let follow = Request::Follow {
-        public_key: bob.public_key().to_string(),
-    };
-    ask(&app, &port, follow).await;
-    app.ingest(&[post(&bob, T0, "first light")]).await.unwrap();
+    let (app, port, bob) = following_bob("first-page-kept", "first light").await;
 
     let read = feed(&app, &port).await;
     assert_eq!(texts(&read), ["first light"]);
@@ -104,13 +107,7 @@ async fn the_first_page_is_kept_until_something_changes_and_is_never_stale() {
 
 #[wasm_bindgen_test]
 async fn a_page_read_while_a_post_arrives_is_not_kept_stale() {
-    let (app, port) = started("first-page-race").await;
-    let bob = identity(2);
-    let follow = Request::Follow {
-        public_key: bob.public_key().to_string(),
-    };
-    ask(&app, &port, follow).await;
-    app.ingest(&[post(&bob, T0, "before")]).await.unwrap();
+    let (app, port, bob) = following_bob("first-page-race", "before").await;
 
     // No page is kept since "before" was stored, so this one is read, while the new post is
     // stored; whichever ends first, the next page shows the new post.
@@ -122,13 +119,7 @@ async fn a_page_read_while_a_post_arrives_is_not_kept_stale() {
 
 #[wasm_bindgen_test]
 async fn first_pages_asked_for_during_a_read_share_it() {
-    let (app, port) = started("first-page-shared").await;
-    let bob = identity(2);
-    let follow = Request::Follow {
-        public_key: bob.public_key().to_string(),
-    };
-    ask(&app, &port, follow).await;
-    app.ingest(&[post(&bob, T0, "shared light")]).await.unwrap();
+    let (app, port, bob) = following_bob("first-page-shared", "shared light").await;
 
     // Nothing is kept since the post was stored: three popups opening at once cause one read,
     // and all three get its page.
@@ -146,4 +137,48 @@ async fn first_pages_asked_for_during_a_read_share_it() {
         texts(&feed(&app, &port).await),
         ["later light", "shared light"]
     );
+}
+
+#[wasm_bindgen_test]
+async fn a_read_nobody_waits_for_stops_and_one_still_awaited_runs_on() {
+    let (app, port, _) = following_bob("first-page-abandoned", "light").await;
+    let ask_feed = |port: Rc<dyn PushSink>| {
+        let app = Rc::clone(&app);
+        async move {
+            let request = Request::GetFeed {
+                before: None,
+                limit: 100,
+            };
+            app.handle(request, &port).await
+        }
+    };
+    // The popup that asked closed before its page was read: the read stops, nothing is kept.
+    let closed = Rc::new(Recorder::new(2));
+    closed.open.set(false);
+    let kept = app.first_pages_kept();
+    let answer = ask_feed(closed.clone() as Rc<dyn PushSink>).await;
+    assert!(
+        matches!(answer, Err(phemossa_api::ApiError::Internal { ref reason }) if reason.contains("closed")),
+        "stopped: {answer:?}"
+    );
+    // A page that closes while its read runs, with another page that joined it still open:
+    // the read goes on, and both get the page.
+    let closing = Rc::new(Recorder::new(3));
+    let close = async {
+        closing.open.set(false);
+    };
+    let (first, (), second) = futures::join!(
+        ask_feed(closing.clone() as Rc<dyn PushSink>),
+        close,
+        ask_feed(Rc::clone(&port))
+    );
+    for answer in [first, second] {
+        let Ok(Response::FeedPage(page)) = answer else {
+            panic!("a page: {answer:?}")
+        };
+        assert_eq!(texts(&page.items), ["light"]);
+    }
+    // Kept now: the next page comes from memory.
+    feed(&app, &port).await;
+    assert_eq!(app.first_pages_kept(), kept + 1);
 }

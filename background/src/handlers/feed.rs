@@ -11,16 +11,19 @@ use crate::storage::Storage;
 use crate::user::User;
 
 /// The page of the feed strictly older than `before`; `limit` is clamped to 1..=100.
+/// The feed's page of `limit` posts older than `before`; stops once `wanted` says nobody waits
+/// for it any more (`Storage::feed_page`).
 pub async fn page(
     user: &User,
     storage: &Storage,
     before: Option<FeedCursor>,
     limit: u32,
+    wanted: &dyn Fn() -> bool,
 ) -> Result<FeedPage, ApiError> {
     let limit = limit.clamp(1, MAX_FEED_PAGE) as usize;
     let me = user.public_key();
     let authors = user.feed_authors();
-    let page = storage.feed_page(&authors, before, limit).await?;
+    let page = storage.feed_page(&authors, before, limit, wanted).await?;
     // A page short of a repost or two that is kept out still pages on from its cursor.
     let posts = storage.without_withdrawn(page.items).await?;
     let items = {

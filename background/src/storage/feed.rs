@@ -39,19 +39,28 @@ impl FeedOrdered for StoredPost {
 }
 
 impl Storage {
-    /// The page of posts by `authors` strictly older than `before`, newest first.
+    /// The page of posts by `authors` strictly older than `before`, newest first. Stops with
+    /// `Abandoned` once `wanted` says nobody waits for it: with 100 authors a page is thousands
+    /// of cursor steps, and reads for popups already closed would otherwise run on and hold back
+    /// every write that needs `events`. It stops between requests, never with one pending, so
+    /// the transaction ends as usual.
     pub async fn feed_page(
         &self,
         authors: &[PublicKey],
         before: Option<FeedCursor>,
         limit: usize,
+        wanted: &dyn Fn() -> bool,
     ) -> Result<Page<StoredPost>, BackgroundError> {
+        let abandoned = || BackgroundError::Abandoned { operation: OP };
         let index = self
             .read_only(EVENTS, OP)?
             .index(FEED)
             .map_err(db::failed(OP))?;
         let mut sources = Vec::with_capacity(authors.len());
         for author in authors {
+            if !wanted() {
+                return Err(abandoned());
+            }
             let range = author_range(author, before)?;
             let opened = index
                 .open_cursor(Some(Query::KeyRange(range)), Some(CursorDirection::Prev))
@@ -65,6 +74,9 @@ impl Storage {
                     posts.push(StoredPost::from_value(&value)?);
                     if posts.len() > limit {
                         break;
+                    }
+                    if !wanted() {
+                        return Err(abandoned());
                     }
                     cursor.next(None).await.map_err(db::failed(OP))?;
                 }

@@ -95,6 +95,8 @@ pub async fn assert_author_totals_exact(storage: &phemossa_background::storage::
 pub struct Recorder {
     pub id: u64,
     pub messages: RefCell<Vec<ServerMessage>>,
+    /// Cleared to play a page that closed.
+    pub open: std::cell::Cell<bool>,
 }
 
 impl Recorder {
@@ -102,6 +104,7 @@ impl Recorder {
         Self {
             id,
             messages: RefCell::new(Vec::new()),
+            open: std::cell::Cell::new(true),
         }
     }
 
@@ -126,6 +129,10 @@ impl PushSink for Recorder {
     fn send(&self, message: &ServerMessage) -> bool {
         self.messages.borrow_mut().push(message.clone());
         true
+    }
+
+    fn is_open(&self) -> bool {
+        self.open.get()
     }
 }
 
