@@ -63,14 +63,12 @@ struct Joined<'a>(&'a RefCell<Option<Reading>>);
 impl Joined<'_> {
     /// The read ended: who waits for its page.
     fn finish(self) -> Vec<(Waiter, Rc<dyn PushSink>)> {
-        let waiting = self
-            .0
+        // `drop` then finds nothing left to let go of.
+        self.0
             .borrow_mut()
             .take()
             .map(|reading| reading.waiting)
-            .unwrap_or_default();
-        std::mem::forget(self);
-        waiting
+            .unwrap_or_default()
     }
 }
 

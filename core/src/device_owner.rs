@@ -9,8 +9,8 @@
 //! device's id and a copier's connection has another.
 //!
 //! The signed message is the context (39 bytes) followed by the peer id (38 bytes for an
-//! ed25519 device key), so always longer than 32 bytes. An event's signature covers exactly its 32-byte
-//! id (§2), so no claim can be taken for an event's signature or the other way round.
+//! ed25519 device key), so always longer than 32 bytes. An event's signature covers exactly its
+//! 32-byte id (§2), so no claim can be taken for an event's signature or the other way round.
 
 use ed25519_dalek::Signature as DalekSignature;
 

@@ -76,18 +76,16 @@ pub struct Peer<C, R, D> {
     pub events_received: u64,
     /// Invalid input counted in earlier runs (the session counts this run's).
     pub invalid_before: u64,
-    /// Direct connection attempts this peer broke the signaling protocol in, this run.
-    pub signaling_faults: u64,
-    /// Blob requests this peer answered with malformed messages or bytes that are not the
-    /// blob asked for, this run (docs/protocol.md §12.4).
-    pub blob_faults: u64,
+    /// Faults on the protocols beside sync and gossip this run: direct connection attempts it
+    /// broke the signaling protocol in, blob requests it answered with malformed messages or
+    /// bytes that are not the blob (docs/protocol.md §12.4), owner answers or requests that
+    /// were malformed or not signed for its peer id (§13). Invalid input, never toward a ban.
+    side_faults: u64,
     /// Who runs the peer: the user whose owner claim for its peer id checked (§13), in this
     /// run or an earlier one. A claim checked later replaces it.
     pub owner: Option<PublicKey>,
     /// Its owner was asked on the current connections: asked again after it reconnects.
     pub owner_asked: bool,
-    /// Owner answers this peer sent that were malformed or not signed for its peer id, this run.
-    pub owner_faults: u64,
     pub last_seen: u64,
     pub banned: bool,
     /// When the ban lapses (`limits::BAN_MS` after it began), kept across restarts.
@@ -125,11 +123,9 @@ impl<C: Copy + Eq + Hash, R, D> Peer<C, R, D> {
             path: None,
             events_received: 0,
             invalid_before: 0,
-            signaling_faults: 0,
-            blob_faults: 0,
+            side_faults: 0,
             owner: None,
             owner_asked: false,
-            owner_faults: 0,
             last_seen: 0,
             banned: false,
             banned_until: None,
@@ -178,12 +174,15 @@ impl<C: Copy + Eq + Hash, R, D> Peer<C, R, D> {
         }
     }
 
+    /// It broke a protocol beside sync and gossip (signaling, blob transfer, owner claims):
+    /// counted with its invalid input and saved, but never toward a ban.
+    pub fn side_fault(&mut self) {
+        self.side_faults += 1;
+        self.unsaved = true;
+    }
+
     pub fn invalid(&self) -> u64 {
-        self.invalid_before
-            + self.signaling_faults
-            + self.blob_faults
-            + self.owner_faults
-            + u64::from(self.score.total_invalid())
+        self.invalid_before + self.side_faults + u64::from(self.score.total_invalid())
     }
 
     /// Whether the peer's bad input on both protocols and gossip together has reached the

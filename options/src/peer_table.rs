@@ -1,7 +1,8 @@
 //! The table of peers on the options page: one row per browser seen since the background
 //! started, with who runs it (by picture, name and fingerprint, once its owner claim checked,
-//! docs/protocol.md §13), its address, how it is connected (directly, through TURN, or through a relay
-//! while a direct connection is tried), what it sent (new events, invalid messages, duplicates) and when it was last seen.
+//! docs/protocol.md §13), its address, how it is connected (directly, through TURN, or through a
+//! relay while a direct connection is tried), what it sent (new events, invalid messages,
+//! duplicates) and when it was last seen.
 
 use std::time::Duration;
 

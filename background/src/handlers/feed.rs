@@ -10,9 +10,8 @@ use crate::reaction_counts::with_reactions;
 use crate::storage::Storage;
 use crate::user::User;
 
-/// The page of the feed strictly older than `before`; `limit` is clamped to 1..=100.
-/// The feed's page of `limit` posts older than `before`; stops once `wanted` says nobody waits
-/// for it any more (`Storage::feed_page`).
+/// The page of the feed strictly older than `before`; `limit` is clamped to 1..=100. Stops once
+/// `wanted` says nobody waits for it any more (`Storage::feed_page`).
 pub async fn page(
     user: &User,
     storage: &Storage,

@@ -308,25 +308,20 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
                     entry.links.failed(None, error, now);
                 }
             }
-            Input::SignalingFault { peer } => {
+            Input::SignalingFault { peer } | Input::BlobFault { peer } => {
                 if let Some(entry) = self.peers.get_mut(&peer) {
-                    entry.signaling_faults += 1;
-                    entry.unsaved = true;
-                }
-            }
-            Input::BlobFault { peer } => {
-                if let Some(entry) = self.peers.get_mut(&peer) {
-                    entry.blob_faults += 1;
-                    entry.unsaved = true;
+                    entry.side_fault();
                 }
             }
             Input::Owner { peer, said } => {
                 if let Some(entry) = self.peers.get_mut(&peer) {
                     match said {
-                        Ok(owner) => entry.owner = Some(owner),
-                        Err(_) => entry.owner_faults += 1,
+                        Ok(owner) => {
+                            entry.owner = Some(owner);
+                            entry.unsaved = true;
+                        }
+                        Err(_) => entry.side_fault(),
                     }
-                    entry.unsaved = true;
                 }
             }
             Input::Settings { max_peers, direct } => {
