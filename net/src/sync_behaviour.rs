@@ -13,15 +13,19 @@ use crate::sync_codec::SyncCodec;
 /// Streams of one sync protocol open at once on one connection, inbound and outbound together;
 /// past it, a new inbound stream is dropped unread and a new outbound one fails. libp2p's
 /// default is 100, each a task holding up to 64 KiB for up to 30 s, for anyone who connects.
-/// An honest peer needs at most 6: its pull's one request in flight, with up to 3 sends whose
-/// streams stay open until the pull gives up on it (§8.4), and ours likewise. 16 leaves room
-/// for a catch-up pull beside a pull and for answers still under way when a request is resent,
-/// and bounds what one connection can make a node hold (issue 12, hole 6).
-pub const MAX_SYNC_STREAMS: usize = 16;
+/// An honest peer needs at most 12: its pull's 4 requests in flight
+/// ([`phemossa_sync::limits::MAX_IN_FLIGHT`]), each with up to 3 sends whose streams stay open
+/// until the pull gives up on it (§8.4), and ours likewise, 24 in all. 32 leaves room for
+/// answers still under way when a request is resent, and bounds what one connection can make a
+/// node hold to 2 MiB (issue 12, hole 6).
+pub const MAX_SYNC_STREAMS: usize = 32;
 
-// An honest peer and this node, each with one request in flight and every send's stream open,
-// fit twice over; checked when the crate builds.
-const _: () = assert!(4 * phemossa_sync::limits::MAX_SENDS as usize <= MAX_SYNC_STREAMS);
+// An honest peer and this node, each with a pull's requests in flight and every send's stream
+// open, fit; checked when the crate builds.
+const _: () = assert!(
+    2 * phemossa_sync::limits::MAX_IN_FLIGHT * phemossa_sync::limits::MAX_SENDS as usize
+        <= MAX_SYNC_STREAMS
+);
 
 /// request-response's configuration for sync: every send's stream stays open for
 /// [`STREAM_TIMEOUT_MS`], so an answer to any send of a request is still read, and at most

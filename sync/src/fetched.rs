@@ -47,16 +47,21 @@ impl Fetched {
     }
 }
 
-/// Judges `events` and `unknown` against the ids `asked` for; ids neither delivered nor
+/// Judges `events` and `unknown` against the ids `asked` for in the event-request they answer
+/// (other requests of the pull may be in flight beside it, §8.4); ids neither delivered nor
 /// declared unknown go back to the front of `want`, unless the response made no progress at
 /// all, which would make the pull loop forever.
 pub(crate) fn take_fetched(
     events: Vec<Vec<u8>>,
     unknown: Vec<EventId>,
-    asked: &mut HashSet<EventId>,
+    asked: Vec<EventId>,
     want: &mut VecDeque<EventId>,
     judge: Judge<'_>,
 ) -> Fetched {
+    // The request's order is kept for the ids that go back to `want`, so a run is the same
+    // every time (the simulator replays seeds).
+    let order = asked;
+    let mut asked: HashSet<EventId> = order.iter().copied().collect();
     let Judge {
         scope,
         verified,
@@ -92,9 +97,9 @@ pub(crate) fn take_fetched(
         }
     }
     let mut gone = unknown.iter().filter(|id| asked.remove(id)).count();
-    let left: Vec<EventId> = asked.drain().collect();
+    let left: Vec<EventId> = order.into_iter().filter(|id| asked.contains(id)).collect();
     if cut_short || !stored.is_empty() || gone > 0 {
-        for id in left {
+        for id in left.into_iter().rev() {
             want.push_front(id);
         }
     } else if !left.is_empty() {

@@ -44,6 +44,19 @@ pub const MAX_REQUEST_TIMEOUT_MS: u64 = 60_000;
 /// whose answers were slow).
 pub const MAX_SENDS: u32 = 3;
 
+/// Most requests one pull keeps in flight: one listing or reconcile round, and up to three
+/// event-requests beside it. With one in flight, each batch of about 60 events waited a whole
+/// round trip through the relay and the responder's store read, and both browsers sat idle
+/// half the time (issue 16: a first sync of 100,000 events took 465 s). Each may be sent up to
+/// [`MAX_SENDS`] times, so a responder lets a peer have
+/// [`MAX_INBOUND_PENDING`] requests waiting.
+pub const MAX_IN_FLIGHT: usize = 4;
+
+/// Requests of one peer a responder has waiting for its store at once; more are dropped and
+/// counted. An honest pull has at most [`MAX_IN_FLIGHT`] requests in flight,
+/// each sent up to [`MAX_SENDS`] times while the responder's store is slow: all of them fit.
+pub const MAX_INBOUND_PENDING: usize = MAX_IN_FLIGHT * MAX_SENDS as usize;
+
 /// How long a requester keeps a request's stream open for its answer: every send's stream
 /// stays open until the pull gives up on the request (30 s after the first send, up to 180 s on
 /// a slow link), so an answer to any send is still read. Drivers set their request-response

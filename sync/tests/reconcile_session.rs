@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashSet};
 use std::sync::OnceLock;
 
 use phemossa_core::{Content, Error, Event, EventId, Identity, Post};
+use phemossa_sync::limits::MAX_IN_FLIGHT;
 use phemossa_sync::testing::v2::{Direction, Link, Peer, Store};
 use phemossa_sync::testing::Scored;
 use phemossa_sync::v2::{HeldBudget, ReconcileConfig, ReconcileMessage, Reconciler};
@@ -707,4 +708,40 @@ proptest! {
             prop_assert!(known.contains(&code), "{}", code);
         }
     }
+}
+
+#[test]
+fn event_requests_go_side_by_side_with_one_reconcile_round() {
+    let everything = vec![true; UNIVERSE];
+    let mut link = link(Store::default(), store(&everything));
+    assert!(link.a.session.start(Scope::default(), NOW));
+    // A's requests not yet answered, by kind, as they cross the link.
+    let (mut fetches, mut rounds) = (0usize, 0usize);
+    let (mut most_fetches, mut side_by_side) = (0usize, false);
+    let mut fault = |direction: Direction, bytes: &mut Vec<u8>| {
+        let message = ReconcileMessage::decode(bytes).expect("honest peers send valid messages");
+        match (direction, message) {
+            (Direction::AToB, ReconcileMessage::EventRequest { .. }) => fetches += 1,
+            (Direction::AToB, ReconcileMessage::Open { .. } | ReconcileMessage::Next { .. }) => {
+                rounds += 1;
+            }
+            (Direction::BToA, ReconcileMessage::EventResponse { .. }) => fetches -= 1,
+            (Direction::BToA, ReconcileMessage::Response { .. }) => rounds -= 1,
+            _ => {}
+        }
+        assert!(rounds <= 1, "one reconcile round at a time");
+        assert!(fetches + rounds <= MAX_IN_FLIGHT);
+        side_by_side |= rounds == 1 && fetches > 0;
+        most_fetches = most_fetches.max(fetches);
+        true
+    };
+    while link.step(&mut fault) {}
+    assert_eq!(link.a.store.len(), UNIVERSE);
+    assert_eq!(
+        most_fetches, MAX_IN_FLIGHT,
+        "every slot is used once reconciled"
+    );
+    assert!(side_by_side, "fetches run beside a reconcile round");
+    assert_eq!(link.a.score.total_invalid(), 0);
+    assert_eq!(link.b.score.total_invalid(), 0);
 }

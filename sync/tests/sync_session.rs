@@ -5,7 +5,9 @@ use std::sync::OnceLock;
 
 use phemossa_core::limits::MAX_CLOCK_SKEW_MS;
 use phemossa_core::{Content, Error, Event, EventId, Identity, Post};
-use phemossa_sync::limits::{MAX_IDS_PER_MESSAGE, MAX_IDS_PER_PULL, MAX_MISSING_PER_PULL};
+use phemossa_sync::limits::{
+    MAX_IDS_PER_MESSAGE, MAX_IDS_PER_PULL, MAX_IN_FLIGHT, MAX_MISSING_PER_PULL,
+};
 use phemossa_sync::testing::v1::{Direction, Link, MemoryStore, Peer};
 use phemossa_sync::testing::Scored;
 use phemossa_sync::{Cursor, Fault, Message, Output, Progress, Scope, Session, SessionConfig};
@@ -601,4 +603,46 @@ proptest! {
             prop_assert!(peer.finished.is_some());
         }
     }
+}
+
+#[test]
+fn event_requests_go_side_by_side_and_the_next_page_waits_for_them() {
+    let everything = vec![true; UNIVERSE];
+    // Pages of 30 ids in batches of 4: eight event-requests a page.
+    let config = || SessionConfig {
+        event_batch: 4,
+        id_page: 30,
+        ..SessionConfig::default()
+    };
+    let mut link = Link::new(
+        Peer::new(MemoryStore::default(), config()),
+        Peer::new(store(&everything), config()),
+        NOW,
+    );
+    link.a.session.start(Scope::default(), None, NOW);
+    // A's requests not yet answered, by kind, as they cross the link.
+    let (mut fetches, mut listings, mut most_fetches) = (0usize, 0usize, 0usize);
+    let mut fault = |direction: Direction, bytes: &mut Vec<u8>| {
+        let message = Message::decode(bytes).expect("honest peers send valid messages");
+        match (direction, message) {
+            (Direction::AToB, Message::EventRequest { .. }) => {
+                fetches += 1;
+                assert_eq!(listings, 0, "no fetch before its page is listed");
+            }
+            (Direction::AToB, Message::SyncRequest { .. }) => {
+                assert_eq!(fetches, 0, "the next page waits for this one's fetches");
+                listings += 1;
+            }
+            (Direction::BToA, Message::EventResponse { .. }) => fetches -= 1,
+            (Direction::BToA, Message::SyncResponse { .. }) => listings -= 1,
+            _ => {}
+        }
+        most_fetches = most_fetches.max(fetches);
+        true
+    };
+    while link.step(&mut fault) {}
+    assert_eq!(link.a.store.len(), UNIVERSE);
+    assert_eq!(most_fetches, MAX_IN_FLIGHT, "every slot is used");
+    assert_eq!(link.a.score.total_invalid(), 0);
+    assert_eq!(link.b.score.total_invalid(), 0);
 }

@@ -11,15 +11,15 @@
 use crate::fetched::{take_fetched, Judge};
 use crate::flight::Spent;
 use crate::requester::{Due, Request, Requester};
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 
 pub(crate) mod respond;
 
 use respond::Inbound;
 
 use crate::limits::{
-    LATE_ANSWER_WINDOW_MS, MAX_IDS_PER_MESSAGE, MAX_IDS_PER_PULL, MAX_MISSING_PER_PULL,
-    MAX_REQUESTS_PER_PULL, MAX_SENDS, PULL_DEADLINE_MS, REQUEST_TIMEOUT_MS,
+    LATE_ANSWER_WINDOW_MS, MAX_IDS_PER_MESSAGE, MAX_IDS_PER_PULL, MAX_INBOUND_PENDING,
+    MAX_MISSING_PER_PULL, MAX_REQUESTS_PER_PULL, MAX_SENDS, PULL_DEADLINE_MS, REQUEST_TIMEOUT_MS,
 };
 use crate::message::{Cursor, Message, Scope};
 use crate::output::Fault;
@@ -63,7 +63,7 @@ impl Default for SessionConfig {
             max_attempts: MAX_SENDS,
             event_batch: 128,
             id_page: MAX_IDS_PER_MESSAGE,
-            max_inbound_pending: 4,
+            max_inbound_pending: MAX_INBOUND_PENDING,
             max_ids_per_pull: MAX_IDS_PER_PULL,
             max_missing_per_pull: MAX_MISSING_PER_PULL,
             pull_deadline_ms: PULL_DEADLINE_MS,
@@ -89,7 +89,6 @@ struct Pull {
     checkpoint: Option<Cursor>,
     listing: Listing,
     want: VecDeque<EventId>,
-    asked: HashSet<EventId>,
     finding: Option<QueryId>,
     progress: Progress,
     spent: Spent,
@@ -129,7 +128,6 @@ impl Session {
             checkpoint: after,
             listing: Listing::More(after),
             want: VecDeque::new(),
-            asked: HashSet::new(),
             finding: None,
             progress: Progress::default(),
             spent: Spent::new(now_ms),
@@ -183,7 +181,10 @@ impl Session {
             Message::SyncRequest { req, scope, after } => self.on_sync_request(req, scope, after),
             Message::EventRequest { req, ids } => self.on_event_request(req, ids),
             Message::SyncResponse { req, ids, next } => {
-                if self.take_answer(req, now_ms, |m| matches!(m, Message::SyncRequest { .. })) {
+                if self
+                    .take_answer(req, now_ms, |m| matches!(m, Message::SyncRequest { .. }))
+                    .is_some()
+                {
                     self.on_id_page(ids, next, now_ms);
                 }
             }
@@ -192,8 +193,11 @@ impl Session {
                 events,
                 unknown,
             } => {
-                if self.take_answer(req, now_ms, |m| matches!(m, Message::EventRequest { .. })) {
-                    self.on_events(events, unknown, now_ms);
+                let fetching = |m: &Message| matches!(m, Message::EventRequest { .. });
+                if let Some(Message::EventRequest { ids, .. }) =
+                    self.take_answer(req, now_ms, fetching)
+                {
+                    self.on_events(events, unknown, ids, now_ms);
                 }
             }
             Message::NewEvent { .. } => self.unexpected("new-event belongs on gossip"),
@@ -210,10 +214,14 @@ impl Session {
             return self.stop(Error::PullDeadline { max_ms });
         }
         let (timeout_ms, attempts) = (self.config.request_timeout_ms, self.config.max_attempts);
-        match self.requester.due(now_ms, timeout_ms, attempts) {
-            Due::Nothing => {}
-            Due::Resend(bytes) => self.outputs.push_back(Output::Request(bytes)),
-            Due::GiveUp { attempts } => self.finish(Err(Error::SyncTimeout { attempts })),
+        loop {
+            match self.requester.due(now_ms, timeout_ms, attempts) {
+                Due::Nothing => return,
+                Due::Resend(bytes) => self.outputs.push_back(Output::Request(bytes)),
+                Due::GiveUp { attempts } => {
+                    return self.finish(Err(Error::SyncTimeout { attempts }))
+                }
+            }
         }
     }
 
@@ -249,9 +257,15 @@ impl Session {
         self.advance(now_ms);
     }
 
-    /// Matches a response to the request in flight, under any `req` it was sent with; ignores
-    /// a late answer to a request sent within the window; blames the peer for anything else.
-    fn take_answer(&mut self, req: u64, now_ms: u64, kind: impl Fn(&Message) -> bool) -> bool {
+    /// Matches a response to a request in flight, under any `req` it was sent with, and gives
+    /// that request back; ignores a late answer to a request sent within the window; blames
+    /// the peer for anything else.
+    fn take_answer(
+        &mut self,
+        req: u64,
+        now_ms: u64,
+        kind: impl Fn(&Message) -> bool,
+    ) -> Option<Message> {
         let window = self.config.late_answer_window_ms;
         self.requester
             .take(req, now_ms, kind, window, &mut self.outputs)
@@ -311,14 +325,20 @@ impl Session {
         self.advance(now_ms);
     }
 
-    fn on_events(&mut self, events: Vec<Vec<u8>>, unknown: Vec<EventId>, now_ms: u64) {
+    fn on_events(
+        &mut self,
+        events: Vec<Vec<u8>>,
+        unknown: Vec<EventId>,
+        asked: Vec<EventId>,
+        now_ms: u64,
+    ) {
         let Some(pull) = self.pull.as_mut() else {
             return;
         };
         let fetched = take_fetched(
             events,
             unknown,
-            &mut pull.asked,
+            asked,
             &mut pull.want,
             Judge {
                 scope: &pull.scope,
@@ -333,34 +353,44 @@ impl Session {
         self.advance(now_ms);
     }
 
-    /// Sends the pull's next request, or finishes it when nothing is left.
+    /// Sends the pull's next requests, or finishes it when nothing is left: event-requests
+    /// side by side while missing ids wait (up to [`crate::limits::MAX_IN_FLIGHT`]), and the next page only
+    /// once every id of this one is fetched, so the page's `after` stays a checkpoint (§8.4).
     fn advance(&mut self, now_ms: u64) {
+        while self.requester.has_room() && self.advance_one(now_ms) {}
+    }
+
+    /// Sends one request if one is due; whether it did.
+    fn advance_one(&mut self, now_ms: u64) -> bool {
         let Some(pull) = self.pull.as_mut() else {
-            return;
+            return false;
         };
-        if self.requester.waiting() || pull.finding.is_some() {
-            return;
+        if pull.finding.is_some() {
+            return false;
         }
         let (deadline_ms, max_requests) = (
             self.config.pull_deadline_ms,
             self.config.max_requests_per_pull,
         );
-        let more = !pull.want.is_empty() || matches!(pull.listing, Listing::More(_));
+        let waiting = self.requester.waiting();
+        let more = !pull.want.is_empty() || (!waiting && matches!(pull.listing, Listing::More(_)));
         if let Some(reason) = more
             .then(|| pull.spent.exhausted(now_ms, deadline_ms, max_requests))
             .flatten()
         {
-            return self.stop(reason);
+            self.stop(reason);
+            return false;
         }
-        pull.spent.requests += 1;
         let message = if !pull.want.is_empty() {
             let n = pull
                 .want
                 .len()
                 .min(self.config.event_batch.clamp(1, MAX_IDS_PER_MESSAGE));
             let ids: Vec<EventId> = pull.want.drain(..n).collect();
-            pull.asked.extend(ids.iter().copied());
             Message::EventRequest { req: 0, ids }
+        } else if waiting {
+            // The page's fetches still run: its ids may come back to `want`.
+            return false;
         } else if let Listing::More(after) = pull.listing {
             Message::SyncRequest {
                 req: 0,
@@ -369,12 +399,15 @@ impl Session {
             }
         } else {
             let progress = pull.progress;
-            return self.finish(Ok(progress));
+            self.finish(Ok(progress));
+            return false;
         };
+        pull.spent.requests += 1;
         let bytes = self
             .requester
             .send(message, now_ms, self.config.request_timeout_ms);
         self.outputs.push_back(Output::Request(bytes));
+        true
     }
 
     /// Ends a pull that reached a per-pull limit, without blame: the peer may just hold a lot.

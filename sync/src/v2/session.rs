@@ -18,14 +18,14 @@ use super::limits::{
 };
 use super::message::ReconcileMessage;
 use crate::limits::{
-    LATE_ANSWER_WINDOW_MS, MAX_MISSING_PER_PULL, MAX_REQUESTS_PER_PULL, MAX_SENDS,
-    PULL_DEADLINE_MS, REQUEST_TIMEOUT_MS,
+    LATE_ANSWER_WINDOW_MS, MAX_INBOUND_PENDING, MAX_MISSING_PER_PULL, MAX_REQUESTS_PER_PULL,
+    MAX_SENDS, PULL_DEADLINE_MS, REQUEST_TIMEOUT_MS,
 };
 use crate::message::Cursor;
 use crate::output::Fault;
 use crate::output::{Output, QueryId};
 use crate::requester::{Due, Request, Requester};
-use initiator::Pull;
+use initiator::{is_fetch, is_round, Pull};
 use phemossa_core::event::VerifiedIds;
 use phemossa_core::Error;
 use responder::{Held, Inbound};
@@ -79,7 +79,7 @@ impl Default for ReconcileConfig {
             pull_deadline_ms: PULL_DEADLINE_MS,
             max_requests: MAX_REQUESTS_PER_PULL,
             late_answer_window_ms: LATE_ANSWER_WINDOW_MS,
-            max_inbound_pending: 4,
+            max_inbound_pending: MAX_INBOUND_PENDING,
             held_idle_ms: 30_000,
             verified: VerifiedIds::default(),
             held_budget: HeldBudget::default(),
@@ -151,13 +151,7 @@ impl Reconciler {
             ReconcileMessage::Next { req, negentropy } => self.on_round(req, negentropy),
             ReconcileMessage::EventRequest { req, ids } => self.on_event_request(req, ids),
             ReconcileMessage::Response { req, negentropy } => {
-                let reconciling = |m: &ReconcileMessage| {
-                    matches!(
-                        m,
-                        ReconcileMessage::Open { .. } | ReconcileMessage::Next { .. }
-                    )
-                };
-                if self.take_answer(req, now_ms, reconciling) {
+                if self.take_answer(req, now_ms, is_round).is_some() {
                     self.on_response(negentropy, now_ms);
                 }
             }
@@ -166,10 +160,10 @@ impl Reconciler {
                 events,
                 unknown,
             } => {
-                let fetching =
-                    |m: &ReconcileMessage| matches!(m, ReconcileMessage::EventRequest { .. });
-                if self.take_answer(req, now_ms, fetching) {
-                    self.on_events(events, unknown, now_ms);
+                if let Some(ReconcileMessage::EventRequest { ids, .. }) =
+                    self.take_answer(req, now_ms, is_fetch)
+                {
+                    self.on_events(events, unknown, ids, now_ms);
                 }
             }
         }
@@ -198,10 +192,14 @@ impl Reconciler {
             });
         }
         let (timeout_ms, attempts) = (self.config.request_timeout_ms, self.config.max_attempts);
-        match self.requester.due(now_ms, timeout_ms, attempts) {
-            Due::Nothing => {}
-            Due::Resend(bytes) => self.outputs.push_back(Output::Request(bytes)),
-            Due::GiveUp { attempts } => self.finish(Err(Error::SyncTimeout { attempts })),
+        loop {
+            match self.requester.due(now_ms, timeout_ms, attempts) {
+                Due::Nothing => return,
+                Due::Resend(bytes) => self.outputs.push_back(Output::Request(bytes)),
+                Due::GiveUp { attempts } => {
+                    return self.finish(Err(Error::SyncTimeout { attempts }))
+                }
+            }
         }
     }
 
@@ -221,7 +219,7 @@ impl Reconciler {
         }
     }
 
-    /// Sends `message` as our one request in flight.
+    /// Sends `message` as one more request in flight.
     pub(super) fn send(&mut self, message: ReconcileMessage, now_ms: u64) {
         let bytes = self
             .requester
@@ -237,14 +235,15 @@ impl Reconciler {
         self.next_query
     }
 
-    /// Matches a response to the request in flight, under any `req` it was sent with; ignores
-    /// a late answer to a request sent within the window; blames the peer for anything else.
+    /// Matches a response to a request in flight, under any `req` it was sent with, and gives
+    /// that request back; ignores a late answer to a request sent within the window; blames
+    /// the peer for anything else.
     fn take_answer(
         &mut self,
         req: u64,
         now_ms: u64,
         kind: impl Fn(&ReconcileMessage) -> bool,
-    ) -> bool {
+    ) -> Option<ReconcileMessage> {
         let window = self.config.late_answer_window_ms;
         self.requester
             .take(req, now_ms, kind, window, &mut self.outputs)

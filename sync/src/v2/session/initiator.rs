@@ -6,12 +6,12 @@
 use crate::fetched::{take_fetched, Judge};
 use crate::flight::Spent;
 use crate::output::Fault;
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 
 use negentropy::{Negentropy, NegentropyStorageVector};
 
 use super::Reconciler;
-use crate::limits::MAX_IDS_PER_MESSAGE;
+use crate::limits::{MAX_IDS_PER_MESSAGE, MAX_IN_FLIGHT};
 use crate::message::{Cursor, Scope};
 use crate::output::{Output, Progress, QueryId};
 use crate::v2::items::{from_negentropy, Loaded, Loading};
@@ -35,7 +35,6 @@ pub(super) struct Pull {
     /// Why reconciliation stopped early: the pull fetches what it found, then ends with this.
     stop: Option<Error>,
     want: VecDeque<EventId>,
-    asked: HashSet<EventId>,
     finding: Option<QueryId>,
     progress: Progress,
     pub spent: Spent,
@@ -62,7 +61,6 @@ impl Reconciler {
             rounds: 0,
             stop: None,
             want: VecDeque::new(),
-            asked: HashSet::new(),
             finding: None,
             progress: Progress::default(),
             spent: Spent::new(self.now_ms),
@@ -211,14 +209,20 @@ impl Reconciler {
     // The same lines as v1's `Session::on_events`: the work is shared (`take_fetched`,
     // `Fetched::record`), but each machine's pull is its own struct, so each passes its own
     // fields. One per-peer session shell for both versions is the node issue's (issue 12).
-    pub(super) fn on_events(&mut self, events: Vec<Vec<u8>>, unknown: Vec<EventId>, now_ms: u64) {
+    pub(super) fn on_events(
+        &mut self,
+        events: Vec<Vec<u8>>,
+        unknown: Vec<EventId>,
+        asked: Vec<EventId>,
+        now_ms: u64,
+    ) {
         let Some(pull) = self.pull.as_mut() else {
             return;
         };
         let fetched = take_fetched(
             events,
             unknown,
-            &mut pull.asked,
+            asked,
             &mut pull.want,
             Judge {
                 scope: &pull.scope,
@@ -233,31 +237,51 @@ impl Reconciler {
         self.advance(now_ms);
     }
 
-    /// Sends the next request: a full batch of ids to fetch first (so they never pile up),
-    /// then the next reconcile round, then the rest to fetch; or finishes when nothing is left.
+    /// Sends the next requests, side by side up to [`MAX_IN_FLIGHT`] (§9.4): the next reconcile
+    /// round as soon as the last is answered and its ids passed through the store, and beside
+    /// it event-requests for every full batch of ids found; the rest are fetched once
+    /// reconciliation is over, with every slot. Rounds wait while a few batches' worth of ids
+    /// are still to be fetched, so found ids never pile up. Finishes when nothing is left.
     pub(super) fn advance(&mut self, now_ms: u64) {
+        while self.requester.has_room() && self.advance_one(now_ms) {}
+    }
+
+    /// Sends one request if one is due, or finishes the run; whether it sent one.
+    fn advance_one(&mut self, now_ms: u64) -> bool {
         let batch = self.config.event_batch.clamp(1, MAX_IDS_PER_MESSAGE);
         let (deadline_ms, max_requests) = (self.config.pull_deadline_ms, self.config.max_requests);
+        let reconciling = self.requester.in_flight(is_round) > 0;
+        let fetching = self.requester.in_flight(is_fetch);
+        let waiting = self.requester.waiting();
         let Some(pull) = self.pull.as_mut() else {
-            return;
+            return false;
         };
-        if pull.loading.is_some() || self.requester.waiting() || pull.finding.is_some() {
-            return;
+        if pull.loading.is_some() {
+            return false;
         }
-        let more = !pull.want.is_empty() || pull.next.is_some();
-        if let Some(reason) = more
-            .then(|| pull.spent.exhausted(now_ms, deadline_ms, max_requests))
-            .flatten()
-        {
-            return self.stop(reason);
+        let settled = !reconciling && pull.finding.is_none();
+        let over = settled && pull.next.is_none();
+        let piled = pull.want.len() >= batch * MAX_IN_FLIGHT;
+        let round = settled && pull.next.is_some() && !piled;
+        let fetch_room = if over {
+            MAX_IN_FLIGHT
+        } else {
+            MAX_IN_FLIGHT - 1
+        };
+        let fetch =
+            fetching < fetch_room && (pull.want.len() >= batch || (over && !pull.want.is_empty()));
+        if !round && !fetch {
+            if over && !waiting && pull.want.is_empty() {
+                let result = pull.stop.take().map_or(Ok(pull.progress), Err);
+                self.finish(result);
+            }
+            return false;
         }
-        let message = if pull.want.len() >= batch || (pull.next.is_none() && !pull.want.is_empty())
-        {
-            let n = pull.want.len().min(batch);
-            let ids: Vec<EventId> = pull.want.drain(..n).collect();
-            pull.asked.extend(ids.iter().copied());
-            ReconcileMessage::EventRequest { req: 0, ids }
-        } else if let Some(negentropy) = pull.next.take() {
+        if let Some(reason) = pull.spent.exhausted(now_ms, deadline_ms, max_requests) {
+            self.stop(reason);
+            return false;
+        }
+        let message = if let Some(negentropy) = round.then(|| pull.next.take()).flatten() {
             if std::mem::replace(&mut pull.opened, true) {
                 ReconcileMessage::Next { req: 0, negentropy }
             } else {
@@ -269,10 +293,12 @@ impl Reconciler {
                 }
             }
         } else {
-            let result = pull.stop.take().map_or(Ok(pull.progress), Err);
-            return self.finish(result);
+            let n = pull.want.len().min(batch);
+            let ids: Vec<EventId> = pull.want.drain(..n).collect();
+            ReconcileMessage::EventRequest { req: 0, ids }
         };
         self.send(message, now_ms);
+        true
     }
 
     pub(super) fn finish(&mut self, result: Result<Progress, Error>) {
@@ -288,4 +314,17 @@ impl Pull {
         self.next = None;
         self.stop.get_or_insert(error);
     }
+}
+
+/// Whether a request of ours is a reconcile round (open or next).
+pub(super) fn is_round(message: &ReconcileMessage) -> bool {
+    matches!(
+        message,
+        ReconcileMessage::Open { .. } | ReconcileMessage::Next { .. }
+    )
+}
+
+/// Whether a request of ours is an event-request.
+pub(super) fn is_fetch(message: &ReconcileMessage) -> bool {
+    matches!(message, ReconcileMessage::EventRequest { .. })
 }
