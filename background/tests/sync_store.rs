@@ -83,8 +83,15 @@ async fn id_pages_equal_the_reference_store_for_every_scope_and_cursor() {
                     break;
                 }
             }
+            // Pages may end early where a per-author read stopped (`phemossa_sync::listing`);
+            // together they are exactly the reference's ids, and none before the last is empty.
             let got = all_pages(&storage, scope, limit).await;
-            assert_eq!(got, expected, "scope {scope:?}, limit {limit}");
+            assert!(got[..got.len() - 1].iter().all(|page| !page.is_empty()));
+            assert_eq!(
+                got.concat(),
+                expected.concat(),
+                "scope {scope:?}, limit {limit}"
+            );
         }
     }
     storage.close();

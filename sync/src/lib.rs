@@ -5,6 +5,7 @@
 //! - [`message`]: the wire both versions share: v1's five messages and their CBOR encoding
 //!   (v2 fetches with v1's event-request and event-response).
 //! - [`limits`]: sizes every peer enforces.
+//! - [`listing`]: a page of ids in scope from per-author reads, for stores indexed by author.
 //! - [`v1`]: plain id exchange, the per-peer [`Session`].
 //! - [`v2`]: range-based set reconciliation, the per-peer [`Reconciler`], under its own
 //!   protocol id.
@@ -20,6 +21,7 @@ pub mod blob;
 mod fetched;
 mod flight;
 pub mod limits;
+pub mod listing;
 pub mod machine;
 pub mod message;
 pub mod output;

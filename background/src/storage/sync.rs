@@ -1,11 +1,13 @@
 //! The three store queries a sync session asks for: a page of ids in (timestamp, id) order
 //! within a scope, which of some ids are missing, and the wire JSON of some events. Ids are read
 //! through key cursors on the `author_timestamp` and `timestamp` indexes, never by loading
-//! records, and each query costs at most `limit + 1` index entries per author.
+//! records; a page over many authors reads a share of its limit per author
+//! ([`phemossa_sync::listing`]), so listing a scope reads each entry about once.
 
-use idb::{CursorDirection, KeyRange, Query};
+use idb::{CursorDirection, Index, KeyRange, Query};
 use js_sys::Array;
 use phemossa_core::{EventId, PublicKey};
+use phemossa_sync::listing::{merge_author_reads, per_author_cap};
 use phemossa_sync::{Cursor, Scope};
 use wasm_bindgen::{JsCast as _, JsValue};
 
@@ -32,26 +34,35 @@ impl Storage {
             .since
             .unwrap_or(0)
             .max(after.map_or(0, |c| c.timestamp));
-        let mut found = match &scope.authors {
+        match &scope.authors {
             Some(authors) => {
-                let mut all = Vec::new();
+                // A share of the page per author, merged up to what is known complete
+                // (`phemossa_sync::listing`): reading `limit` of every author made each page
+                // read the whole scope.
+                // All in one transaction: each read in a transaction of its own waited behind
+                // every write queued meanwhile (the search indexer's after an import), and a
+                // page over 100 authors took 11 s to start answering.
+                let cap = per_author_cap(limit, authors.len());
+                let index = self
+                    .read_only(EVENTS, LIST_OP)?
+                    .index(AUTHOR_TIMESTAMP)
+                    .map_err(db::failed(LIST_OP))?;
+                let mut reads = Vec::with_capacity(authors.len());
                 for author in authors {
                     let range = author_range(author, from, None, LIST_OP)?;
-                    all.extend(self.scan(AUTHOR_TIMESTAMP, range, after, limit).await?);
+                    reads.push(scan_in(&index, range, after, cap).await?);
                 }
-                all
+                Ok(merge_author_reads(reads, cap, limit))
             }
             None => {
                 let range = KeyRange::lower_bound(&JsValue::from_f64(from as f64), Some(false))
                     .map_err(db::failed(LIST_OP))?;
-                self.scan(TIMESTAMP, range, after, limit).await?
+                let mut found = self.scan(TIMESTAMP, range, after, limit).await?;
+                let more = found.len() > limit;
+                found.truncate(limit);
+                Ok((found, more))
             }
-        };
-        found.sort_unstable();
-        found.dedup();
-        let more = found.len() > limit;
-        found.truncate(limit);
-        Ok((found, more))
+        }
     }
 
     /// Up to `limit + 1` entries of `index` in `range` that come strictly after `after`.
@@ -62,38 +73,52 @@ impl Storage {
         after: Option<Cursor>,
         limit: usize,
     ) -> Result<Vec<Cursor>, BackgroundError> {
-        let opened = self
+        let index = self
             .read_only(EVENTS, LIST_OP)?
             .index(index)
-            .map_err(db::failed(LIST_OP))?
-            .open_key_cursor(Some(Query::KeyRange(range)), Some(CursorDirection::Next))
-            .map_err(db::failed(LIST_OP))?
-            .await
             .map_err(db::failed(LIST_OP))?;
-        let mut out = Vec::new();
-        let Some(cursor) = opened else {
-            return Ok(out);
-        };
-        let mut cursor = cursor.into_managed();
-        while let (Some(key), Some(primary)) = (
-            cursor.key().map_err(db::failed(LIST_OP))?,
-            cursor.primary_key().map_err(db::failed(LIST_OP))?,
-        ) {
-            let entry = Cursor {
-                timestamp: timestamp_of(&key)?,
-                id: id_of(&primary)?,
-            };
-            if after.is_none_or(|after| entry > after) {
-                out.push(entry);
-                if out.len() > limit {
-                    break;
-                }
-            }
-            cursor.next(None).await.map_err(db::failed(LIST_OP))?;
-        }
-        Ok(out)
+        scan_in(&index, range, after, limit).await
     }
+}
 
+/// As [`Storage::scan`], in a transaction the caller holds (so several reads wait once for
+/// the writes queued before them, not once each).
+async fn scan_in(
+    index: &Index,
+    range: KeyRange,
+    after: Option<Cursor>,
+    limit: usize,
+) -> Result<Vec<Cursor>, BackgroundError> {
+    let opened = index
+        .open_key_cursor(Some(Query::KeyRange(range)), Some(CursorDirection::Next))
+        .map_err(db::failed(LIST_OP))?
+        .await
+        .map_err(db::failed(LIST_OP))?;
+    let mut out = Vec::new();
+    let Some(cursor) = opened else {
+        return Ok(out);
+    };
+    let mut cursor = cursor.into_managed();
+    while let (Some(key), Some(primary)) = (
+        cursor.key().map_err(db::failed(LIST_OP))?,
+        cursor.primary_key().map_err(db::failed(LIST_OP))?,
+    ) {
+        let entry = Cursor {
+            timestamp: timestamp_of(&key)?,
+            id: id_of(&primary)?,
+        };
+        if after.is_none_or(|after| entry > after) {
+            out.push(entry);
+            if out.len() > limit {
+                break;
+            }
+        }
+        cursor.next(None).await.map_err(db::failed(LIST_OP))?;
+    }
+    Ok(out)
+}
+
+impl Storage {
     /// Those of `ids` that are neither stored, superseded profiles nor withdrawn by their
     /// author, in the order given. A superseded profile or a deleted event counts as held, so a
     /// peer that still lists it never gets it fetched again (protocol.md §5.1, §5.2).
