@@ -14,8 +14,12 @@ use crate::peer_table::{Peer, Peers, Version};
 
 /// Events from one peer written in one go. A pull's validated events wait in the peer's
 /// `to_store` until there are this many, the pull ends or the tick comes (every 250 ms in the
-/// browser), so IndexedDB sees a few large transactions rather than one per event.
-pub const STORE_BATCH: usize = 64;
+/// browser), so IndexedDB sees a few large transactions rather than one per event. The browser
+/// writes one batch at a time, each with a few reads before its transaction (room, who is kept
+/// out, what deletes name), so the batch size bounds a first sync: at 64 a browser stored about
+/// 1,100 events/s while its pull received them faster (issue 16). 256 is the browser's own
+/// transaction size (`INGEST_BATCH` in `background/src/ingest.rs`).
+pub const STORE_BATCH: usize = 256;
 
 /// Which machine of which peer asked the store: the peer, its session generation (a store
 /// answer for an earlier connection's session is dropped, since a new session reuses query
