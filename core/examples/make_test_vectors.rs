@@ -34,7 +34,7 @@ fn post(text: &str) -> Content {
 fn sign_unchecked(seed: u8, timestamp: u64, content: &Content) -> Value {
     let key = SigningKey::from_bytes(&[seed; 32]);
     let author = identity(seed).public_key();
-    let id: [u8; 32] = Sha256::digest(canonical_bytes(&author, timestamp, content)).into();
+    let id: [u8; 32] = Sha256::digest(canonical_bytes(&author, timestamp, content, None)).into();
     let signature = key.sign(&id).to_bytes();
     let content_json = match content {
         Content::Post(p) => json!({
@@ -130,7 +130,7 @@ fn valid(name: &str, event: &Event) -> Value {
         "name": name,
         "event": event.to_json(),
         "verdict": "valid",
-        "canonical_hex": hex::encode(canonical_bytes(&event.author, event.timestamp, &event.content)),
+        "canonical_hex": hex::encode(canonical_bytes(&event.author, event.timestamp, &event.content, event.work)),
         "id": event.id.to_hex(),
     })
 }

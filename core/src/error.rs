@@ -35,6 +35,12 @@ pub enum Error {
     IdMismatch { claimed: String, computed: String },
     #[error("signature does not verify against the author's key")]
     BadSignature,
+    #[error("work must claim 1 to 32 bits with a nonce up to 2^53 - 1, not {bits} bits and nonce {nonce}")]
+    MalformedWork { bits: u8, nonce: u64 },
+    #[error(
+        "the event claims {claimed} bits of work, but its id starts with only {found} zero bits"
+    )]
+    WorkNotDone { claimed: u8, found: u32 },
     #[error("post text is empty")]
     EmptyText,
     #[error("post text has {chars} characters, more than the {max}-character limit")]
@@ -185,6 +191,8 @@ impl Error {
             Error::MalformedId { .. } => "malformed_id",
             Error::IdMismatch { .. } => "id_mismatch",
             Error::BadSignature => "bad_signature",
+            Error::MalformedWork { .. } => "malformed_work",
+            Error::WorkNotDone { .. } => "work_not_done",
             Error::EmptyText => "empty_text",
             Error::TextTooLong { .. } => "text_too_long",
             Error::TooManyMentions { .. } => "too_many_mentions",

@@ -29,6 +29,7 @@ pub mod room;
 pub mod search;
 pub mod settings;
 pub mod words;
+pub mod work;
 
 pub use error::Error;
 pub use event::{Content, Event, ImagePost, Post, PostImage, Reaction, Repost};

@@ -24,7 +24,8 @@ fn every_vector_gets_its_verdict() {
         match vector["verdict"].as_str().unwrap() {
             "valid" => {
                 let event = verdict.unwrap_or_else(|e| panic!("{name}: refused: {e}"));
-                let canonical = canonical_bytes(&event.author, event.timestamp, &event.content);
+                let canonical =
+                    canonical_bytes(&event.author, event.timestamp, &event.content, event.work);
                 assert_eq!(
                     hex::encode(canonical),
                     vector["canonical_hex"].as_str().unwrap(),

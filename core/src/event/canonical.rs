@@ -6,12 +6,31 @@ use sha2::{Digest, Sha256};
 use super::{Content, Post};
 use crate::keys::{EventId, PublicKey};
 use crate::limits::EVENT_VERSION;
+use crate::work::Work;
 
 /// Separates Phemossa event hashes from every other use of SHA-256 over similar bytes.
 const DOMAIN: &[u8] = b"phemossa.event";
 
-/// Encodes the signed fields of an event: domain, version, type code, author, timestamp, content.
-pub fn canonical_bytes(author: &PublicKey, timestamp: u64, content: &Content) -> Vec<u8> {
+/// Encodes the signed fields of an event: domain, version, type code, author, timestamp,
+/// content, and the work when it claims some (§5.5).
+pub fn canonical_bytes(
+    author: &PublicKey,
+    timestamp: u64,
+    content: &Content,
+    work: Option<Work>,
+) -> Vec<u8> {
+    let mut out = canonical_prefix(author, timestamp, content);
+    if let Some(work) = work {
+        // Nothing follows the content otherwise, and every content encoding says where it
+        // ends, so an encoding with work is never one without it.
+        out.extend_from_slice(&work.encoded());
+    }
+    out
+}
+
+/// The canonical encoding up to the work: all of it for an event that claims none, and what a
+/// [`crate::work::WorkSearch`] absorbs once.
+pub fn canonical_prefix(author: &PublicKey, timestamp: u64, content: &Content) -> Vec<u8> {
     let mut out = Vec::with_capacity(128);
     out.extend_from_slice(DOMAIN);
     out.push(EVENT_VERSION as u8);
@@ -85,7 +104,12 @@ fn post_bytes(out: &mut Vec<u8>, post: &Post) {
     }
 }
 
-pub(crate) fn compute_id(author: &PublicKey, timestamp: u64, content: &Content) -> EventId {
-    let digest = Sha256::digest(canonical_bytes(author, timestamp, content));
+pub(crate) fn compute_id(
+    author: &PublicKey,
+    timestamp: u64,
+    content: &Content,
+    work: Option<Work>,
+) -> EventId {
+    let digest = Sha256::digest(canonical_bytes(author, timestamp, content, work));
     EventId::from_bytes(digest.into())
 }

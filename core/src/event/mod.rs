@@ -9,13 +9,14 @@ mod validate;
 mod verified;
 mod wire;
 
-pub use canonical::canonical_bytes;
+pub use canonical::{canonical_bytes, canonical_prefix};
 pub use validate::check_emoji;
 pub use verified::{VerifiedIds, DEFAULT_VERIFIED_CAPACITY};
 pub use wire::RawEvent;
 
 use crate::keys::{BlobHash, EventId, PublicKey, Signature};
 use crate::profile::Profile;
+use crate::work::Work;
 
 /// A signed, content-addressed event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +27,8 @@ pub struct Event {
     pub timestamp: u64,
     pub signature: Signature,
     pub content: Content,
+    /// The proof of work its id carries, if it claims any (docs/protocol.md §5.5).
+    pub work: Option<Work>,
 }
 
 /// What an event says. The type name travels as the JSON `type` field.

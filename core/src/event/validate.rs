@@ -13,6 +13,7 @@ use crate::limits::{
     MAX_EVENT_BYTES, MAX_IMAGES_PER_POST, MAX_MENTIONS, MAX_POST_CHARS, MAX_TIMESTAMP_MS,
 };
 use crate::profile::Profile;
+use crate::work::Work;
 use crate::Error;
 
 impl Event {
@@ -76,12 +77,16 @@ impl RawEvent {
 
     fn validate_with(&self, now_ms: u64, verified: Option<&VerifiedIds>) -> Result<Event, Error> {
         let event = self.decode_unverified(now_ms)?;
-        let computed = compute_id(&event.author, event.timestamp, &event.content);
+        let computed = compute_id(&event.author, event.timestamp, &event.content, event.work);
         if computed != event.id {
             return Err(Error::IdMismatch {
                 claimed: event.id.to_hex(),
                 computed: computed.to_hex(),
             });
+        }
+        // Before the signature: a false claim costs the receiver one hash, not a check.
+        if let Some(work) = event.work {
+            work.check(&event.id)?;
         }
         check_signature_remembering(&event, verified)?;
         // The original's signature last of all: the costliest check, for the rarest event.
@@ -103,12 +108,20 @@ impl RawEvent {
         check_content(&author, &content)?;
         check_timestamp(self.timestamp, now_ms)?;
         check_repost_time(self.timestamp, &content)?;
+        let work = self.work.as_ref().map(|w| Work {
+            bits: w.bits,
+            nonce: w.nonce,
+        });
+        if let Some(work) = work {
+            work.check_range()?;
+        }
         Ok(Event {
             id,
             author,
             timestamp: self.timestamp,
             signature,
             content,
+            work,
         })
     }
 }
@@ -151,12 +164,20 @@ fn read_original(json: &str) -> Result<Event, Error> {
         });
     }
     let original = raw.decode_unverified(u64::MAX).map_err(original_invalid)?;
-    let computed = compute_id(&original.author, original.timestamp, &original.content);
+    let computed = compute_id(
+        &original.author,
+        original.timestamp,
+        &original.content,
+        original.work,
+    );
     if computed != original.id {
         return Err(original_invalid(Error::IdMismatch {
             claimed: original.id.to_hex(),
             computed: computed.to_hex(),
         }));
+    }
+    if let Some(work) = original.work {
+        work.check(&original.id).map_err(original_invalid)?;
     }
     Ok(original)
 }

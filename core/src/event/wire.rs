@@ -19,6 +19,27 @@ pub struct RawEvent {
     pub timestamp: u64,
     pub signature: String,
     pub content: Box<RawValue>,
+    /// Present only on an event that claims work (§5.5); `null` is refused, so an event has
+    /// one text form.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub work: Option<WorkJson>,
+}
+
+/// An event's work: the zero bits its id claims, and the nonce that gives them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkJson {
+    pub bits: u8,
+    pub nonce: u64,
+}
+
+/// Reads a field that, when present, holds a value: `null` is refused.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<WorkJson>, D::Error> {
+    WorkJson::deserialize(d).map(Some)
 }
 
 #[derive(Serialize, Deserialize)]
@@ -140,6 +161,10 @@ impl From<&Event> for RawEvent {
             signature: event.signature.to_base64(),
             content: RawValue::from_string(content_json(&event.content))
                 .unwrap_or_else(|_| unreachable!("serde_json output is valid JSON")),
+            work: event.work.map(|work| WorkJson {
+                bits: work.bits,
+                nonce: work.nonce,
+            }),
         }
     }
 }

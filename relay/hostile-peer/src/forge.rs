@@ -77,7 +77,7 @@ impl Forger {
         // ...re-labelled as the victim's author, with the id that label gives: now only the
         // signature (this peer's, over another id) is wrong.
         let claimed_id = EventId::from_bytes(
-            Sha256::digest(canonical_bytes(&self.author, now_ms, &content)).into(),
+            Sha256::digest(canonical_bytes(&self.author, now_ms, &content, None)).into(),
         );
         raw.author = self.author.to_base64();
         raw.id = claimed_id.to_hex();

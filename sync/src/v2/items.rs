@@ -21,8 +21,8 @@ pub(super) struct Loading {
 
 /// What one page did to a [`Loading`].
 pub(super) enum Loaded {
-    /// Ask for the next page with this output.
-    More(Output),
+    /// Ask for the next page with this output (boxed: an `Output` can hold a whole event).
+    More(Box<Output>),
     /// Every item is listed.
     Done(NegentropyStorageVector),
     /// The scope holds more than `max` items.
@@ -81,7 +81,7 @@ impl Loading {
                     after: Some(after),
                     limit,
                 };
-                (Some(self), Loaded::More(output))
+                (Some(self), Loaded::More(Box::new(output)))
             }
             _ => {
                 let mut items = self.items;

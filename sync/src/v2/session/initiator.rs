@@ -124,7 +124,7 @@ impl Reconciler {
         let (loading, loaded) = loading.page(page, more, query, limit, max);
         pull.loading = loading;
         let items = match loaded {
-            Loaded::More(output) => return self.outputs.push_back(output),
+            Loaded::More(output) => return self.outputs.push_back(*output),
             Loaded::TooLarge(error) => return self.finish(Err(error)),
             Loaded::Done(items) => items,
         };

@@ -222,7 +222,7 @@ impl Reconciler {
         match (loading, loaded) {
             (Some(loading), Loaded::More(output)) => {
                 held.state = HeldState::Loading { loading, waiting };
-                self.outputs.push_back(output);
+                self.outputs.push_back(*output);
             }
             (_, Loaded::Done(items)) => {
                 // A sealed storage always knows its size.
