@@ -185,6 +185,10 @@ impl Reconciler {
                 return self.advance(now_ms);
             }
         }
+        // negentropy lists an id-list range's need ids from a HashSet, in an order that changes
+        // from run to run; sorted, a pull fetches the same batches every time (the simulator
+        // replays seeds, and a lossy run's outcome must not depend on the hasher).
+        need.sort_unstable();
         let room = max_missing.saturating_sub(pull.progress.listed);
         if need.len() as u64 > room {
             need.truncate(room as usize);
