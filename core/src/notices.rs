@@ -52,6 +52,32 @@ pub fn notice_of(
     (follow.follows && follow.followee == *me).then_some(Notice::Follow)
 }
 
+/// Whom `event` is addressed to, besides its author (docs/protocol.md §8.9): the people a post
+/// mentions (a reply mentions the author of the post it answers, so it needs no lookup), the
+/// author of the event a reaction answers, the author of a reposted post and the person a
+/// follow follows. Each once, in that order. These are the inboxes it is delivered to, and the
+/// only people from whose inbox it is taken.
+pub fn addressees(event: &Event) -> Vec<PublicKey> {
+    let people: Vec<PublicKey> = match &event.content {
+        Content::Reaction(reaction) => vec![reaction.target_author],
+        _ => match (event.as_post(), event.as_repost()) {
+            (Some(post), _) => post.mentions.clone(),
+            (None, Some(original)) => vec![original.author],
+            (None, None) => FollowRecord::from_event(event)
+                .filter(|follow| follow.follows)
+                .map(|follow| vec![follow.followee])
+                .unwrap_or_default(),
+        },
+    };
+    let mut once = Vec::with_capacity(people.len());
+    for person in people {
+        if person != event.author && !once.contains(&person) {
+            once.push(person);
+        }
+    }
+    once
+}
+
 /// The post whose author `notice_of` needs for `event`: the one it replies to.
 pub fn parent_needed(event: &Event) -> Option<EventId> {
     event.as_post().and_then(|post| post.reply_to)
@@ -155,5 +181,46 @@ mod tests {
             None
         );
         assert_eq!(notice_of(&react(&mine, &me), &key, None), None);
+    }
+
+    #[test]
+    fn addressees_are_who_an_event_is_for_once_and_never_its_author() {
+        let key = |n: u8| Identity::from_seed([n; 32]).public_key();
+        let me = Identity::from_seed([1; 32]);
+        let (bob, carol) = (key(2), key(3));
+        let mentions = Content::Post(Post {
+            text: "hi".into(),
+            mentions: vec![bob, carol, bob, me.public_key()],
+            reply_to: Some(EventId::from_bytes([9; 32])),
+        });
+        let post = Event::create(&me, T, mentions).unwrap();
+        assert_eq!(addressees(&post), vec![bob, carol]);
+        let reaction = Content::Reaction(Reaction {
+            target: post.id,
+            target_author: carol,
+            emoji: "👍".into(),
+        });
+        let reaction = Event::create(&me, T, reaction).unwrap();
+        assert_eq!(addressees(&reaction), vec![carol]);
+        let follow = Event::create(&me, T, Content::Follow { followee: bob }).unwrap();
+        assert_eq!(addressees(&follow), vec![bob]);
+        let unfollow = Event::create(&me, T, Content::Unfollow { followee: bob }).unwrap();
+        assert_eq!(
+            addressees(&unfollow),
+            vec![],
+            "an unfollow is news to nobody"
+        );
+        let bobs = Identity::from_seed([2; 32]);
+        let plain = Content::Post(Post {
+            text: "mine".into(),
+            mentions: vec![],
+            reply_to: None,
+        });
+        let original = Event::create(&bobs, T, plain).unwrap();
+        let repost = Content::Repost(Repost {
+            original: Box::new(original),
+        });
+        let repost = Event::create(&me, T + 1, repost).unwrap();
+        assert_eq!(addressees(&repost), vec![bob]);
     }
 }

@@ -1,5 +1,6 @@
-//! What the gossipsub driver needs from the core: per-author topics, gossipsub's message id and
-//! the verdict on an incoming gossip message; with [`Batcher`] (outgoing batches) and
+//! What the gossipsub driver needs from the core: per-author topics and per-person inbox topics
+//! (docs/protocol.md §8.9), gossipsub's message id and the verdict on an incoming gossip
+//! message; with [`Batcher`] (outgoing batches) and
 //! [`SeenCache`] (each event taken at most once) re-exported from their own files. All fed
 //! time; nothing here reads a clock.
 //!
@@ -18,12 +19,14 @@ mod seen_cache;
 pub use batcher::{Batch, BatchConfig, Batcher};
 use phemossa_core::event::VerifiedIds;
 use phemossa_core::keys::PublicKey;
+use phemossa_core::notices::addressees;
 use phemossa_core::{Error, Event};
 use phemossa_sync::message::Message;
 use phemossa_sync::peer_score::{is_excusable, PeerScore};
 pub use seen_cache::SeenCache;
 
 const TOPIC_PREFIX: &str = "phemossa/v1/author/";
+const INBOX_PREFIX: &str = "phemossa/v1/inbox/";
 
 /// The gossipsub topic an author's new events are published on.
 pub fn author_topic(author: &PublicKey) -> String {
@@ -35,9 +38,57 @@ pub fn author_topic(author: &PublicKey) -> String {
 
 /// The author a topic belongs to, if it is a Phemossa author topic.
 pub fn topic_author(topic: &str) -> Option<PublicKey> {
-    let key = topic.strip_prefix(TOPIC_PREFIX)?;
+    topic_key(topic, TOPIC_PREFIX)
+}
+
+/// The gossipsub topic of `person`'s inbox: events addressed to them by people they may not
+/// follow (docs/protocol.md §8.9). Only the person's own devices subscribe; a sender publishes
+/// to it through the peers it is connected to that do.
+pub fn inbox_topic(person: &PublicKey) -> String {
+    format!(
+        "{INBOX_PREFIX}{}",
+        URL_SAFE_NO_PAD.encode(person.as_bytes())
+    )
+}
+
+/// Whose inbox a topic is, if it is a Phemossa inbox topic.
+pub fn topic_inbox(topic: &str) -> Option<PublicKey> {
+    topic_key(topic, INBOX_PREFIX)
+}
+
+fn topic_key(topic: &str, prefix: &str) -> Option<PublicKey> {
+    let key = topic.strip_prefix(prefix)?;
     let bytes: [u8; 32] = URL_SAFE_NO_PAD.decode(key).ok()?.try_into().ok()?;
-    PublicKey::from_bytes(bytes, "topic author").ok()
+    PublicKey::from_bytes(bytes, "topic key").ok()
+}
+
+/// What an inbox takes from whom (docs/protocol.md §8.9): events addressed to its owner, from
+/// people the owner follows as they are, and from anyone else with at least `required_bits`
+/// of work claimed (and, as every event, done).
+pub struct InboxGate<'a> {
+    /// Whether the owner follows this author.
+    pub follows: &'a dyn Fn(&PublicKey) -> bool,
+    /// The work the owner asks of strangers, in bits (0: none).
+    pub required_bits: u8,
+}
+
+impl InboxGate<'_> {
+    /// Whether `event`, addressed to the owner, gets through.
+    fn admits(&self, event: &Event) -> bool {
+        let claimed = event.work.map_or(0, |work| work.bits);
+        (self.follows)(&event.author) || claimed >= self.required_bits
+    }
+}
+
+/// Where a message arrived, and so which events belong in it.
+enum Place<'a> {
+    /// An author's topic: only that author's events.
+    Author(PublicKey),
+    /// `owner`'s inbox: only events addressed to them, past the gate.
+    Inbox {
+        owner: PublicKey,
+        gate: &'a InboxGate<'a>,
+    },
 }
 
 /// Gossipsub's message id for a message's data: SHA-256 of the bytes, whatever they hold.
@@ -71,6 +122,8 @@ pub struct Received {
     pub events: Vec<Event>,
     /// Why anything was dropped; already counted in the score.
     pub errors: Vec<Error>,
+    /// Valid events addressed to an inbox's owner that its gate held back ([`InboxGate`]).
+    pub held_back: u32,
 }
 
 /// Judges a gossip message from `from` (its score) on `topic`: decodes it, validates every
@@ -95,16 +148,48 @@ pub fn receive_remembering(
     verified: &VerifiedIds,
     score: &mut PeerScore,
 ) -> Received {
+    let place = topic_author(topic).map(Place::Author);
+    receive_at(data, place, now_ms, seen, verified, score)
+}
+
+/// As [`receive_remembering`], for a message on an inbox topic (the only inbox a node
+/// subscribes to is its user's): an event not addressed to the inbox's owner is misplaced, as
+/// an event on another author's topic is; one the `gate` holds back is dropped, counted in
+/// [`Received::held_back`] and not marked seen, and nobody is blamed for it (the sender
+/// cannot know the owner's setting).
+pub fn receive_inbox(
+    data: &[u8],
+    topic: &str,
+    now_ms: u64,
+    seen: &mut SeenCache,
+    verified: &VerifiedIds,
+    score: &mut PeerScore,
+    gate: &InboxGate<'_>,
+) -> Received {
+    let place = topic_inbox(topic).map(|owner| Place::Inbox { owner, gate });
+    receive_at(data, place, now_ms, seen, verified, score)
+}
+
+fn receive_at(
+    data: &[u8],
+    place: Option<Place<'_>>,
+    now_ms: u64,
+    seen: &mut SeenCache,
+    verified: &VerifiedIds,
+    score: &mut PeerScore,
+) -> Received {
     let mut received = Received {
         acceptance: Acceptance::Ignore,
         events: Vec::new(),
         errors: Vec::new(),
+        held_back: 0,
     };
-    let events = match (Message::decode(data), topic_author(topic)) {
-        (Ok(Message::NewEvent { events }), Some(_)) => events,
+    let (events, place) = match (Message::decode(data), place) {
+        (Ok(Message::NewEvent { events }), Some(place)) => (events, place),
         (Ok(_), _) | (_, None) => {
             let error = Error::UnexpectedSyncMessage {
-                reason: "only new-event messages on author topics belong on gossip".into(),
+                reason: "only new-event messages on author and inbox topics belong on gossip"
+                    .into(),
             };
             score.unexpected();
             received.errors.push(error);
@@ -118,9 +203,28 @@ pub fn receive_remembering(
             return received;
         }
     };
-    let author = topic_author(topic);
     for json in events {
-        match Event::from_json_remembering(&json, now_ms, verified) {
+        let event = match Event::from_json_remembering(&json, now_ms, verified) {
+            Ok(event) if !place.holds(&event) => {
+                score.unexpected();
+                received.errors.push(Error::UnexpectedSyncMessage {
+                    reason: match place {
+                        Place::Author(_) => "event on another author's topic",
+                        Place::Inbox { .. } => "event in the inbox of someone it is not for",
+                    }
+                    .into(),
+                });
+                break;
+            }
+            Ok(event) if !place.admits(&event) => {
+                // Valid, and the sender cannot know the owner's setting: not the sender's
+                // fault, not marked seen, only counted for the owner to see.
+                received.held_back += 1;
+                continue;
+            }
+            other => other,
+        };
+        match event {
             Err(error) => {
                 score.invalid_event(&error);
                 let inexcusable = !is_excusable(&error);
@@ -131,13 +235,6 @@ pub fn receive_remembering(
                 if inexcusable {
                     break;
                 }
-            }
-            Ok(event) if Some(event.author) != author => {
-                score.unexpected();
-                received.errors.push(Error::UnexpectedSyncMessage {
-                    reason: "event on another author's topic".into(),
-                });
-                break;
             }
             Ok(event) => {
                 if seen.insert(event.id, now_ms) {
@@ -158,6 +255,25 @@ pub fn receive_remembering(
         Acceptance::Accept
     };
     received
+}
+
+impl Place<'_> {
+    /// Whether a valid `event` belongs where it arrived.
+    fn holds(&self, event: &Event) -> bool {
+        match self {
+            Place::Author(author) => event.author == *author,
+            Place::Inbox { owner, .. } => addressees(event).contains(owner),
+        }
+    }
+
+    /// Whether a valid event that belongs here is taken: an inbox holds back strangers'
+    /// events without the work its owner asks.
+    fn admits(&self, event: &Event) -> bool {
+        match self {
+            Place::Author(_) => true,
+            Place::Inbox { gate, .. } => gate.admits(event),
+        }
+    }
 }
 
 /// The verdict once the store has taken an accepted message's `offered` new events, `stored` of
@@ -403,5 +519,98 @@ pub(crate) mod tests {
         let excused = receive(&skewed, &topic, NOW, &mut seen, &mut score);
         assert_eq!(excused.acceptance, Acceptance::Ignore);
         assert!(excused.events.is_empty());
+    }
+
+    /// A post by `seed` mentioning `to`, with `bits` of work (0: none).
+    fn addressed(seed: u8, to: PublicKey, bits: u8) -> Event {
+        use phemossa_core::event::canonical_prefix;
+        use phemossa_core::work::WorkSearch;
+        let author = Identity::from_seed([seed; 32]);
+        let content = Content::Post(Post {
+            text: format!("hello from {seed}"),
+            mentions: vec![to],
+            reply_to: None,
+        });
+        let work = (bits > 0).then(|| {
+            let prefix = canonical_prefix(&author.public_key(), NOW, &content);
+            let search = WorkSearch::new(&prefix, bits).unwrap();
+            search.try_nonces(0, 1 << 20).unwrap()
+        });
+        Event::create_with_work(&author, NOW, content, work).unwrap()
+    }
+
+    fn one(event: &Event) -> Vec<u8> {
+        Message::NewEvent {
+            events: vec![event.to_json().into_bytes()],
+        }
+        .encode()
+    }
+
+    #[test]
+    fn an_inbox_takes_followed_people_and_strangers_with_enough_work_without_blame() {
+        let owner = Identity::from_seed([9; 32]).public_key();
+        let topic = inbox_topic(&owner);
+        assert!(topic.starts_with("phemossa/v1/inbox/"));
+        assert_eq!(topic_inbox(&topic), Some(owner));
+        assert_eq!(
+            topic_author(&topic),
+            None,
+            "an inbox is not an author topic"
+        );
+        let friend = Identity::from_seed([1; 32]).public_key();
+        let follows = |author: &PublicKey| *author == friend;
+        let gate = InboxGate {
+            follows: &follows,
+            required_bits: 8,
+        };
+        let (mut seen, mut score) = (SeenCache::default(), PeerScore::default());
+        let verified = VerifiedIds::default();
+        let mut take = |event: &Event, seen: &mut SeenCache| {
+            receive_inbox(&one(event), &topic, NOW, seen, &verified, &mut score, &gate)
+        };
+
+        // Someone the owner follows needs no work.
+        let from_friend = addressed(1, owner, 0);
+        let taken = take(&from_friend, &mut seen);
+        assert_eq!(taken.acceptance, Acceptance::Accept);
+        assert_eq!(taken.events, vec![from_friend.clone()]);
+        // A stranger with too little work is dropped, excused, and not marked seen.
+        let lazy = addressed(2, owner, 4);
+        let dropped = take(&lazy, &mut seen);
+        assert_eq!(dropped.acceptance, Acceptance::Ignore);
+        assert!(dropped.events.is_empty());
+        assert_eq!(dropped.held_back, 1);
+        assert!(dropped.errors.is_empty());
+        assert!(!seen.contains(&lazy.id, NOW));
+        // With enough work it gets through.
+        let worked = addressed(3, owner, 8);
+        assert_eq!(take(&worked, &mut seen).acceptance, Acceptance::Accept);
+        // An event not for the owner does not belong in the inbox, worked or not.
+        let elsewhere = addressed(4, friend, 8);
+        let misplaced = take(&elsewhere, &mut seen);
+        assert_eq!(misplaced.acceptance, Acceptance::Reject);
+        assert_eq!(score.unexpected, 1);
+        assert_eq!(
+            score.total_invalid(),
+            1,
+            "only the misplaced event counts against the sender"
+        );
+        assert_eq!(
+            score.inexcusable(),
+            1,
+            "only the misplaced event counts against the sender"
+        );
+        // An inbox message on an author topic, or an author topic read as an inbox, is refused.
+        let mut other = PeerScore::default();
+        let wrong = receive_inbox(
+            &one(&from_friend),
+            &author_topic(&owner),
+            NOW,
+            &mut SeenCache::default(),
+            &verified,
+            &mut other,
+            &gate,
+        );
+        assert_eq!(wrong.acceptance, Acceptance::Reject);
     }
 }

@@ -1,5 +1,7 @@
-//! The node's side of gossip: which author topics it subscribes to (the user and everyone the
-//! user follows), the user's new events batched onto the user's topic, the seen-cache that makes
+//! The node's side of gossip: which topics it subscribes to (the author topics of the user and
+//! everyone the user follows, and the user's inbox, docs/protocol.md §8.9), the user's new
+//! events batched onto the user's topic and sent at once to the inbox of each person they
+//! address, the seen-cache that makes
 //! each event count once however many peers forward it, and each message's verdict: judged on
 //! arrival (`phemossa_gossip::receive_remembering`, stopping at the first inexcusable event),
 //! forwarded only once the store says it lacked one of its events (`after_store`).
@@ -9,8 +11,10 @@
 
 use std::collections::BTreeSet;
 
+use phemossa_core::notices::addressees;
 use phemossa_core::{Event, PublicKey};
-use phemossa_gossip::{author_topic, BatchConfig, Batcher, SeenCache};
+use phemossa_gossip::{author_topic, inbox_topic, BatchConfig, Batcher, SeenCache};
+use phemossa_sync::message::Message;
 
 pub use phemossa_gossip::Acceptance;
 
@@ -59,9 +63,11 @@ impl Default for GossipSide {
 }
 
 impl GossipSide {
-    /// Subscribes to exactly the topics of `authors`: what to leave, then what to join.
-    pub fn follow(&mut self, authors: &[PublicKey]) -> Vec<GossipAction> {
-        let wanted: BTreeSet<String> = authors.iter().map(author_topic).collect();
+    /// Subscribes to exactly the topics of `authors` and `user`'s inbox: what to leave, then
+    /// what to join.
+    pub fn follow(&mut self, user: &PublicKey, authors: &[PublicKey]) -> Vec<GossipAction> {
+        let mut wanted: BTreeSet<String> = authors.iter().map(author_topic).collect();
+        wanted.insert(inbox_topic(user));
         let mut actions: Vec<GossipAction> = self
             .topics
             .difference(&wanted)
@@ -83,10 +89,25 @@ impl GossipSide {
         &self.topics
     }
 
-    /// Queues the user's new event; what is full is published now.
+    /// Queues the user's new event for the user's topic, where what is full is published now;
+    /// and publishes it at once to the inbox of each person it addresses, who may not follow
+    /// the user (a reply, a mention, a reaction, a repost or a follow is rare enough to go
+    /// alone, and is news its addressee should not wait for).
     pub fn publish(&mut self, event: &Event, now: u64) -> Vec<GossipAction> {
         self.seen.insert(event.id, now);
-        batches(self.batcher.push(event, now))
+        let mut actions = batches(self.batcher.push(event, now));
+        let people = addressees(event);
+        if !people.is_empty() {
+            let data = Message::NewEvent {
+                events: vec![event.to_json().into_bytes()],
+            }
+            .encode();
+            actions.extend(people.iter().map(|person| GossipAction::Publish {
+                topic: inbox_topic(person),
+                data: data.clone(),
+            }));
+        }
+        actions
     }
 
     /// Batches that have waited long enough (200 ms).
@@ -122,12 +143,12 @@ mod tests {
     #[test]
     fn following_changes_only_the_topics_that_changed() {
         let mut side = GossipSide::default();
-        let joined = side.follow(&[key(1), key(2)]);
-        assert_eq!(joined.len(), 2);
+        let joined = side.follow(&key(1), &[key(1), key(2)]);
+        assert_eq!(joined.len(), 3, "two authors and the user's inbox");
         assert!(joined
             .iter()
             .all(|a| matches!(a, GossipAction::Subscribe(_))));
-        let changed = side.follow(&[key(2), key(3)]);
+        let changed = side.follow(&key(1), &[key(2), key(3)]);
         assert_eq!(
             changed,
             vec![
@@ -135,7 +156,8 @@ mod tests {
                 GossipAction::Subscribe(author_topic(&key(3))),
             ]
         );
-        assert_eq!(side.follow(&[key(2), key(3)]), vec![]);
+        assert_eq!(side.follow(&key(1), &[key(2), key(3)]), vec![]);
+        assert!(side.topics().contains(&inbox_topic(&key(1))));
     }
 
     #[test]
@@ -154,6 +176,32 @@ mod tests {
         let published = side.flush_due(due);
         assert!(matches!(
             published.as_slice(),
+            [GossipAction::Publish { topic, .. }] if *topic == author_topic(&author.public_key())
+        ));
+    }
+
+    #[test]
+    fn an_addressed_event_goes_at_once_to_each_inbox_and_batched_to_the_author_topic() {
+        let mut side = GossipSide::default();
+        let author = Identity::from_seed([4; 32]);
+        let reply = Content::Post(Post {
+            text: "hello both".into(),
+            mentions: vec![key(5), key(6)],
+            reply_to: None,
+        });
+        let event = Event::create(&author, 1_000, reply).unwrap();
+        let now: Vec<String> = side
+            .publish(&event, 1_000)
+            .into_iter()
+            .map(|action| match action {
+                GossipAction::Publish { topic, .. } => topic,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(now, vec![inbox_topic(&key(5)), inbox_topic(&key(6))]);
+        let due = side.next_deadline().unwrap();
+        assert!(matches!(
+            side.flush_due(due).as_slice(),
             [GossipAction::Publish { topic, .. }] if *topic == author_topic(&author.public_key())
         ));
     }

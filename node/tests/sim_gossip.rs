@@ -121,3 +121,65 @@ fn at_scale_with_churn_and_loss_every_post_reaches_every_follower() {
     assert_eq!(report.delivered, report.expected, "{report:?}");
     assert_eq!(report.honest_blamed, 0, "{report:?}");
 }
+
+#[test]
+fn a_strangers_reply_reaches_the_inbox_only_with_enough_work_and_nobody_is_blamed() {
+    let mut sim = Sim::new(17);
+    let author = sim.add(Role::Honest);
+    let stranger = sim.add(Role::Honest);
+    // Neither follows the other, so no pull and no author topic carries the replies.
+    sim.follow(author, &[]);
+    sim.follow(stranger, &[]);
+    sim.ask_work_of_strangers(author, 10);
+    sim.connect(author, stranger, LinkConfig::default());
+    sim.run_for(MINUTE);
+    let parent = sim
+        .publish(author, "a post anyone may answer")
+        .expect("signed");
+    sim.run_for(5 * SECOND);
+
+    let lazy = sim
+        .reply(stranger, author, Some(parent), 6)
+        .expect("signed");
+    sim.run_for(5 * SECOND);
+    assert!(
+        !sim.node(author).store.contains(&lazy),
+        "6 bits are less than the 10 asked"
+    );
+    let held_back = |sim: &Sim| {
+        sim.node(author)
+            .state
+            .as_ref()
+            .unwrap()
+            .held_back_for_work()
+    };
+    assert_eq!(held_back(&sim), 1, "counted for the author to see");
+    let worked = sim
+        .reply(stranger, author, Some(parent), 10)
+        .expect("signed");
+    sim.run_for(5 * SECOND);
+    assert!(
+        sim.node(author).store.contains(&worked),
+        "10 bits get a stranger's reply into the inbox"
+    );
+    let excused: Vec<_> = sim
+        .faults(stranger)
+        .into_iter()
+        .filter(|(by, _)| *by == author)
+        .collect();
+    assert_eq!(
+        excused.len(),
+        0,
+        "a dropped reply is not a fault: {excused:?}"
+    );
+    assert_eq!(sim.blamed(stranger), vec![]);
+    assert_eq!(sim.blamed(author), vec![]);
+
+    // Once the author follows the stranger, no work is needed.
+    sim.follow(author, &[stranger]);
+    let free = sim
+        .reply(stranger, author, Some(parent), 0)
+        .expect("signed");
+    sim.run_for(5 * SECOND);
+    assert!(sim.node(author).store.contains(&free));
+}

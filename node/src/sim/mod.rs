@@ -298,6 +298,45 @@ impl Sim {
         Some(id)
     }
 
+    /// `author` replies now to `to`'s post `parent`, mentioning `to` as the composer does,
+    /// with `bits` of work (0: none): stored, then published as `publish` does, so it goes to
+    /// `to`'s inbox too (docs/protocol.md §8.9). Returns its id.
+    pub fn reply(
+        &mut self,
+        author: NodeId,
+        to: NodeId,
+        parent: Option<phemossa_core::EventId>,
+        bits: u8,
+    ) -> Option<phemossa_core::EventId> {
+        let now = self.now;
+        let addressee = self.node(to).public_key();
+        let node = self.node_mut(author);
+        let content = Content::Post(Post {
+            text: format!("a reply by node {author}"),
+            mentions: vec![addressee],
+            reply_to: parent,
+        });
+        let work = if bits == 0 {
+            None
+        } else {
+            let prefix =
+                phemossa_core::event::canonical_prefix(&node.identity.public_key(), now, &content);
+            let search = phemossa_core::work::WorkSearch::new(&prefix, bits).ok()?;
+            Some(search.try_nonces(0, phemossa_core::work::MAX_NONCE)?)
+        };
+        let event = Event::create_with_work(&node.identity, now, content, work).ok()?;
+        node.store.insert(event.clone());
+        let id = event.id;
+        self.input(author, Input::StoreChanged);
+        self.input(author, Input::Publish { event });
+        Some(id)
+    }
+
+    /// `node` asks `bits` of work of strangers' events in its inbox.
+    pub fn ask_work_of_strangers(&mut self, node: NodeId, bits: u8) {
+        self.input(node, Input::StrangerWork { bits });
+    }
+
     /// `replayer` publishes again, on their authors' topics, the events of `source`'s store
     /// (old and valid) to every peer it is connected to.
     pub fn replay(&mut self, replayer: NodeId, source: NodeId) {

@@ -21,8 +21,9 @@ use std::collections::VecDeque;
 use std::hash::Hash;
 
 use phemossa_core::settings::NetworkSettings;
+use phemossa_core::work::DEFAULT_STRANGER_WORK_BITS;
 use phemossa_core::{Error, Event, PublicKey};
-use phemossa_gossip::{after_store, receive_remembering};
+use phemossa_gossip::{after_store, receive_inbox, receive_remembering, topic_inbox, InboxGate};
 use phemossa_sync::limits::MAX_AUTHORS_PER_SCOPE;
 use phemossa_sync::{Progress, QueryId, Scope};
 
@@ -145,8 +146,11 @@ pub enum Input<P, C, R> {
         topic: String,
         data: Vec<u8>,
     },
-    /// The user made a new event (already stored): it goes out on the user's topic.
+    /// The user made a new event (already stored): it goes out on the user's topic, and to the
+    /// inboxes of the people it addresses.
     Publish { event: Event },
+    /// The work the user asks of strangers' events in their inbox, in bits (§8.9; 0: none).
+    StrangerWork { bits: u8 },
     /// Gossip counted `peer` past the misbehaviour threshold.
     PastThreshold { peer: P },
     /// Time passed; resends, deadlines, stalls and retries are checked.
@@ -199,6 +203,10 @@ pub struct NodeState<P, C, R, D> {
     pulls: PullScheduler<P>,
     user: PublicKey,
     followed: Vec<PublicKey>,
+    /// The work asked of strangers' events in the user's inbox ([`Input::StrangerWork`]).
+    stranger_work_bits: u8,
+    /// Strangers' events addressed to the user that came with too little work, since start.
+    held_back_for_work: u64,
     /// Pull rounds started: which window of the followed authors the next pulls name.
     pull_round: u64,
     gossip: GossipSide,
@@ -229,6 +237,8 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
             pulls: PullScheduler::default(),
             user,
             followed: Vec::new(),
+            stranger_work_bits: DEFAULT_STRANGER_WORK_BITS,
+            held_back_for_work: 0,
             pull_round: 0,
             gossip: GossipSide::default(),
             actions: VecDeque::new(),
@@ -238,6 +248,12 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
     /// An empty node for `user`, known to peers as `local`.
     pub fn empty(user: PublicKey, local: P, shared: NodeShared) -> Self {
         Self::new(user, local, Peers::new(shared))
+    }
+
+    /// Strangers' events addressed to the user that the inbox held back for too little work,
+    /// since the node started: valid, so nobody was blamed, and shown to the user as a count.
+    pub fn held_back_for_work(&self) -> u64 {
+        self.held_back_for_work
     }
 
     /// The topics this node subscribes to.
@@ -371,7 +387,7 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
                 self.subscriptions_changed_at = now;
                 self.followed = followed;
                 let authors = self.authors();
-                for action in self.gossip.follow(&authors) {
+                for action in self.gossip.follow(&self.user, &authors) {
                     self.actions.push_back(Action::Gossip(action));
                 }
                 self.pulls.follows_changed(now);
@@ -388,6 +404,7 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
                     self.actions.push_back(Action::Gossip(action));
                 }
             }
+            Input::StrangerWork { bits } => self.stranger_work_bits = bits,
             Input::StoreChanged => {
                 for peer in self.peers.by_id.values_mut() {
                     peer.machine(Version::V2).store_changed();
@@ -438,15 +455,34 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
         let verified = self.peers.shared.verified.clone();
         let peer = self.peers.entry(from.clone());
         peer.last_seen = now;
-        let received = receive_remembering(
-            data,
-            topic,
-            now,
-            &mut self.gossip.seen,
-            &verified,
-            &mut peer.score,
-        );
+        let received = if topic_inbox(topic).is_some() {
+            let followed = &self.followed;
+            let follows = |author: &PublicKey| followed.contains(author);
+            let gate = InboxGate {
+                follows: &follows,
+                required_bits: self.stranger_work_bits,
+            };
+            receive_inbox(
+                data,
+                topic,
+                now,
+                &mut self.gossip.seen,
+                &verified,
+                &mut peer.score,
+                &gate,
+            )
+        } else {
+            receive_remembering(
+                data,
+                topic,
+                now,
+                &mut self.gossip.seen,
+                &verified,
+                &mut peer.score,
+            )
+        };
         let past_threshold = peer.past_threshold();
+        self.held_back_for_work += u64::from(received.held_back);
         if received.acceptance == Acceptance::Accept {
             // Forwarded only once the store says it lacked one of the events: a valid old
             // event the seen-cache forgot must not cross the mesh again (issue 12, hole 5).
