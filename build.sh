@@ -18,7 +18,7 @@ if [[ -z "$WASM_BINDGEN_VERSION" ]]; then
   exit 1
 fi
 TARGET=wasm32-unknown-unknown
-CRATES=(phemossa_background phemossa_popup phemossa_options)   # cdylib lib names
+CRATES=(phemossa_background phemossa_popup phemossa_options phemossa_work_worker)   # cdylib lib names
 DIST="$ROOT/dist"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -66,7 +66,8 @@ for dir in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do
 done
 # One invocation so shared dependencies compile once.
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${REMAP[*]}" \
-  cargo build --release --target "$TARGET" -p phemossa-background -p phemossa-popup -p phemossa-options
+  cargo build --release --target "$TARGET" -p phemossa-background -p phemossa-popup -p phemossa-options \
+    -p phemossa-work-worker
 
 say "Assembling $DIST"
 rm -rf "$DIST"
@@ -93,6 +94,9 @@ done
 cp manifest.json "$DIST/"
 cp background/static/service_worker.js background/static/offscreen.html background/static/offscreen.js "$DIST/"
 cp popup/static/snapshot.js "$DIST/"
+# The proof-of-work Web Worker, a module worker: its script imports pkg/phemossa_work_worker.js
+# (wasm-bindgen's --target web glue, as the pages'), under the extension pages' CSP.
+cp work-worker/static/work_worker.js "$DIST/"
 for page in popup options; do
   cp "$page/static/$page.html" "$page/static/$page.js" "$DIST/"
   if [[ -f "$page/static/$page.css" ]]; then

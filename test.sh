@@ -128,7 +128,8 @@ step "no import loops between files"    module_loops
 # The pure crates (core, sync, gossip, node, api, net) are native; so are the relay and the hostile
 # peer (native-only, empty on wasm32). Every other crate (webext, ui, background, popup, options) is
 # wasm. phemossa-webrtc-b2b is both: its sans-IO core and tests run natively (proptest needs an OS
-# random source), its library runs in the browser.
+# random source), its library runs in the browser. So is phemossa-work-worker: its search's tests
+# run natively, its wasm is linted in build.sh's release build.
 PURE_CRATES=(-p phemossa-core -p phemossa-sync -p phemossa-gossip -p phemossa-node -p phemossa-api -p phemossa-net)
 # The node's many-node simulator and its scenarios (node/src/sim/, node/tests/sim_*.rs).
 NODE_SIM=(--features phemossa-node/sim)
@@ -140,14 +141,15 @@ NATIVE_TOOLS=(-p phemossa-relay -p phemossa-hostile-peer)
 # once more for nothing but metadata (about 9 minutes of a clean-clone run). What they compile:
 # natively, every target of the native crates (lib, tests, examples, bins); for wasm, the
 # background and every workspace crate it uses in the browser test build, and the popup, the
-# options page and the ui in build.sh's release build.
+# options page, the ui and the work worker in build.sh's release build.
 LINT=(RUSTC_WORKSPACE_WRAPPER=clippy-driver CLIPPY_ARGS=-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__)
 # Every native test in one invocation, in the dev profile (dependencies at opt-level 2): the relay
 # and the hostile peer share the pure crates' compiled dependencies instead of a second, release
 # build of them. This also builds what the end-to-end tests run: both binaries (the relay's and
 # the hostile peer's integration tests need them) and phemossa-core's example gen_events.
 step "clippy + cargo test (native crates)" env "${LINT[@]}" cargo test --locked "${PURE_CRATES[@]}" "${NODE_SIM[@]}" \
-                                          -p phemossa-ui -p phemossa-webrtc-b2b "${NATIVE_TOOLS[@]}"
+                                          -p phemossa-ui -p phemossa-webrtc-b2b -p phemossa-work-worker \
+                                          "${NATIVE_TOOLS[@]}"
 # In a subshell, so the fuzz smoke's target folder stays its own.
 step "fuzz smoke (peer-input decoders)" run_in_subshell fuzz_smoke
 step "clippy + wasm tests (background, Chromium)" wasm_browser_tests
