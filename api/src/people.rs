@@ -66,7 +66,33 @@ pub struct FollowerEntry {
 
 #[cfg(test)]
 mod tests {
-    use crate::{ClientMessage, Request, Response, ServerMessage};
+    use crate::{AvatarEdit, ClientMessage, Request, Response, ServerMessage};
+
+    #[test]
+    fn an_avatar_edit_reads_as_it_is_written() {
+        let set = AvatarEdit::Set {
+            base64: "AAEC".into(),
+        };
+        for edit in [AvatarEdit::Keep, AvatarEdit::Remove, set] {
+            let json = serde_json::to_string(&edit).unwrap();
+            assert_eq!(serde_json::from_str::<AvatarEdit>(&json).unwrap(), edit);
+        }
+        assert_eq!(
+            serde_json::to_string(&AvatarEdit::Remove).unwrap(),
+            r#"{"do":"remove"}"#
+        );
+        let set: AvatarEdit =
+            serde_json::from_str(r#"{"base64":"AAEC","do":"set","other":1}"#).unwrap();
+        assert_eq!(
+            set,
+            AvatarEdit::Set {
+                base64: "AAEC".into()
+            }
+        );
+        for bad in [r#"{"do":"set"}"#, r#"{"do":"paint"}"#, r#"{}"#, "[]"] {
+            assert!(serde_json::from_str::<AvatarEdit>(bad).is_err(), "{bad}");
+        }
+    }
 
     /// Every example of docs/api.md's people, invite, search and backup-reminder requests parses
     /// as what it says.
@@ -199,9 +225,10 @@ mod tests {
     }
 }
 
-/// What a profile edit does to the avatar.
+/// What a profile edit does to the avatar: `{"do": "keep" | "remove"}` or
+/// `{"do": "set", "base64": …}`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "do", rename_all = "snake_case")]
+#[serde(tag = "do", rename_all = "snake_case", try_from = "AvatarEditJson")]
 pub enum AvatarEdit {
     /// Keep the current avatar (or none).
     #[default]
@@ -211,6 +238,38 @@ pub enum AvatarEdit {
     /// This picture, already cropped and re-encoded by the page (at most 256×256 and
     /// `core::limits::MAX_AVATAR_BYTES`), as standard base64.
     Set { base64: String },
+}
+
+/// [`AvatarEdit`] as read: the same JSON as serde's internally tagged form, read as a plain
+/// struct. The tagged form buffers the object first, and that machinery cost the background's
+/// wasm about 5 KB for this one type.
+#[derive(Deserialize)]
+struct AvatarEditJson {
+    #[serde(rename = "do")]
+    action: AvatarAction,
+    #[serde(default)]
+    base64: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum AvatarAction {
+    Keep,
+    Remove,
+    Set,
+}
+
+impl TryFrom<AvatarEditJson> for AvatarEdit {
+    type Error = &'static str;
+
+    fn try_from(json: AvatarEditJson) -> Result<Self, Self::Error> {
+        match (json.action, json.base64) {
+            (AvatarAction::Keep, _) => Ok(AvatarEdit::Keep),
+            (AvatarAction::Remove, _) => Ok(AvatarEdit::Remove),
+            (AvatarAction::Set, Some(base64)) => Ok(AvatarEdit::Set { base64 }),
+            (AvatarAction::Set, None) => Err("missing field `base64`"),
+        }
+    }
 }
 
 /// What a picture is for; it sets the most bytes a fetch accepts (docs/protocol.md §12.3).

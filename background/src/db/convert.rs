@@ -9,14 +9,7 @@ use crate::error::BackgroundError;
 
 /// The JS object for `record`, bound for `store`.
 pub fn to_js<T: Serialize>(record: &T, store: &'static str) -> Result<JsValue, BackgroundError> {
-    let text = serde_json::to_string(record).map_err(|e| BackgroundError::CorruptRecord {
-        store,
-        reason: format!("cannot encode: {e}"),
-    })?;
-    js_sys::JSON::parse(&text).map_err(|e| BackgroundError::CorruptRecord {
-        store,
-        reason: format!("cannot encode: {}", crate::error::js_reason(&e)),
-    })
+    parse(serde_json::to_string(record), store)
 }
 
 /// The record a JS object read from `store` holds; anything else is a corrupt record.
@@ -24,10 +17,36 @@ pub fn from_js<T: DeserializeOwned>(
     value: &JsValue,
     store: &'static str,
 ) -> Result<T, BackgroundError> {
-    let corrupt = |reason: String| BackgroundError::CorruptRecord { store, reason };
-    let text = js_sys::JSON::stringify(value)
-        .map_err(|e| corrupt(crate::error::js_reason(&e)))?
+    let text = stringify(value, store)?;
+    serde_json::from_str(&text).map_err(|e| corrupt(store, e.to_string()))
+}
+
+// What does not depend on the record's type is kept out of the generic functions above, which
+// are compiled once per record type (16 of them): this saves several KB of the background's wasm.
+
+#[inline(never)]
+fn corrupt(store: &'static str, reason: String) -> BackgroundError {
+    BackgroundError::CorruptRecord { store, reason }
+}
+
+#[inline(never)]
+fn parse(
+    text: Result<String, serde_json::Error>,
+    store: &'static str,
+) -> Result<JsValue, BackgroundError> {
+    let text = text.map_err(|e| corrupt(store, format!("cannot encode: {e}")))?;
+    js_sys::JSON::parse(&text).map_err(|e| {
+        corrupt(
+            store,
+            format!("cannot encode: {}", crate::error::js_reason(&e)),
+        )
+    })
+}
+
+#[inline(never)]
+fn stringify(value: &JsValue, store: &'static str) -> Result<String, BackgroundError> {
+    js_sys::JSON::stringify(value)
+        .map_err(|e| corrupt(store, crate::error::js_reason(&e)))?
         .as_string()
-        .ok_or_else(|| corrupt("not JSON-serialisable".into()))?;
-    serde_json::from_str(&text).map_err(|e| corrupt(e.to_string()))
+        .ok_or_else(|| corrupt(store, "not JSON-serialisable".into()))
 }

@@ -146,17 +146,21 @@ impl Storage {
     }
 
     async fn named<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, BackgroundError> {
-        const OP: &str = "reading a setting";
-        let value = self
-            .read_only(META, OP)?
-            .get(JsValue::from_str(key))
-            .map_err(db::failed(OP))?
-            .await
-            .map_err(db::failed(OP))?;
-        match value {
+        match self.named_value(key).await? {
             Some(value) => Ok(Some(db::from_js::<Named<T>>(&value, META)?.value)),
             None => Ok(None),
         }
+    }
+
+    /// The read of [`Self::named`], kept apart from its generic decoding so the wasm carries
+    /// it once, not once per kind of setting.
+    async fn named_value(&self, key: &str) -> Result<Option<JsValue>, BackgroundError> {
+        const OP: &str = "reading a setting";
+        self.read_only(META, OP)?
+            .get(JsValue::from_str(key))
+            .map_err(db::failed(OP))?
+            .await
+            .map_err(db::failed(OP))
     }
 
     async fn put_named<T: Serialize>(&self, key: &str, value: &T) -> Result<(), BackgroundError> {
