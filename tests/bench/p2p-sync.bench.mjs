@@ -17,7 +17,14 @@
 //
 //   cargo build --release -p phemossa-core --example gen_events
 //   tests/netns/run.sh node tests/bench/p2p-sync.bench.mjs imported 10000 100000
-import { readFile } from 'node:fs/promises';
+//
+// To see where a first sync's time goes (issue 16 asks for profiles, not guesses):
+//   PHEMOSSA_BENCH_TIMELINE=1  B's count once a second and both offscreen documents' console
+//                              lines (pulls ending, and why), timed from the start;
+//   PHEMOSSA_BENCH_PROFILE=DIR CPU profiles of both browsers' extension documents (the
+//                              offscreen document shares its thread with the options page);
+//   PHEMOSSA_BENCH_TRACE=FILE  a Chrome trace of B's whole browser (every process and thread).
+import { readFile, writeFile } from 'node:fs/promises';
 import { generateEvents, startPair } from '../e2e/p2p-harness.mjs';
 
 const IMPORTED = process.argv[2] === 'imported';
@@ -49,11 +56,68 @@ async function waitFor(read, accept, timeoutMs) {
 
 const PATHS = [['relayed', 'off'], ['direct', 'allowed']];
 
+/**
+ * PHEMOSSA_BENCH_PROFILE=DIR: CPU profiles of every extension document of `session` (the
+ * offscreen document and the options page the port client runs in) while `body` runs, written to
+ * DIR as `<name>-<n>-<document>.cpuprofile` for Chrome DevTools' Performance panel.
+ */
+async function profiled(session, name, n, body) {
+  const dir = process.env.PHEMOSSA_BENCH_PROFILE;
+  if (!dir) return body();
+  const page = session.context.pages()[0] ?? (await session.context.newPage());
+  const cdp = await session.context.newCDPSession(page);
+  const waiting = new Map();
+  let next = 1;
+  cdp.on('Target.receivedMessageFromTarget', ({ sessionId, message }) => {
+    const { id, result } = JSON.parse(message);
+    waiting.get(`${sessionId}/${id}`)?.(result);
+  });
+  const send = (sessionId, method, params = {}) => new Promise((resolve) => {
+    const id = next++;
+    waiting.set(`${sessionId}/${id}`, resolve);
+    cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) });
+  });
+  const { targetInfos } = await cdp.send('Target.getTargets');
+  const targets = [];
+  for (const info of targetInfos.filter((i) => i.url.startsWith(`chrome-extension://${session.extensionId}/`))) {
+    const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: info.targetId, flatten: false });
+    await send(sessionId, 'Profiler.enable');
+    await send(sessionId, 'Profiler.setSamplingInterval', { interval: 200 });
+    await send(sessionId, 'Profiler.start');
+    targets.push({ sessionId, what: info.url.split('/').pop().replace(/\W+/g, '_') });
+  }
+  try {
+    return await body();
+  } finally {
+    for (const { sessionId, what } of targets) {
+      const { profile } = await send(sessionId, 'Profiler.stop');
+      await writeFile(`${dir}/${name}-${n}-${what}.cpuprofile`, JSON.stringify(profile));
+    }
+    await cdp.detach().catch(() => {});
+  }
+}
+
+/** Prints the offscreen document's console lines with the time since `start`, for the timeline. */
+async function logOffscreen(session, name, start) {
+  const page = session.context.pages()[0];
+  const cdp = await session.context.newCDPSession(page);
+  cdp.on('Target.receivedMessageFromTarget', ({ message }) => {
+    const { method, params } = JSON.parse(message);
+    if (method === 'Runtime.consoleAPICalled') {
+      console.error(`${Date.now() - start} ms ${name}: ${params.args.map((x) => x.value ?? x.description).join(' ').slice(0, 200)}`);
+    }
+  });
+  const { targetInfos } = await cdp.send('Target.getTargets');
+  const offscreen = targetInfos.find((i) => i.url.endsWith('/offscreen.html'));
+  const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: offscreen.targetId, flatten: false });
+  await cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: 1, method: 'Runtime.enable' }) });
+}
+
 /** The first sync of `n` imported events of 100 authors, from A to B through the relay. */
 async function firstSync(n) {
   const t = context();
   try {
-    const { ca, cb, connect } = await startPair(t, { direct: 'off', connect: false });
+    const { a, b, ca, cb, connect } = await startPair(t, { direct: 'off', connect: false });
     const { lines, authors } = await generateEvents(n, { authors: 100, seed: 31 });
     // Events a second apart from 100 authors are over the default daily limit per author
     // (core::keep_out) on both sides: raised, as the store and popup benches do.
@@ -69,8 +133,35 @@ async function firstSync(n) {
     for (const key of authors) await cb.request({ method: 'follow', params: { public_key: key } });
     const sentBefore = await bytesSent();
     const syncStart = Date.now();
-    await connect();
-    await waitFor(() => cb.request({ method: 'get_stats' }), (s) => s.posts >= n, 900_000);
+    if (process.env.PHEMOSSA_BENCH_TIMELINE) {
+      for (const [name, session] of [['A', a], ['B', b]]) await logOffscreen(session, name, syncStart);
+    }
+    let tracer = null;
+    if (process.env.PHEMOSSA_BENCH_TRACE) {
+      const page = b.context.pages()[0];
+      tracer = await b.context.newCDPSession(page);
+      tracer.events = [];
+      tracer.on('Tracing.dataCollected', ({ value }) => tracer.events.push(...value));
+      await tracer.send('Tracing.start', { traceConfig: { includedCategories: ['toplevel', 'ipc', 'mojom', 'disabled-by-default-ipc.flow', 'extensions', 'IndexedDB', 'navigation'] }, transferMode: 'ReportEvents' });
+    }
+    await profiled(a, 'A', n, () => profiled(b, 'B', n, async () => {
+      await connect();
+      let last = 0;
+      await waitFor(() => cb.request({ method: 'get_stats' }), (s) => {
+        // PHEMOSSA_BENCH_TIMELINE=1: B's count once a second, to see where the time goes.
+        if (process.env.PHEMOSSA_BENCH_TIMELINE && Date.now() - last >= 1000) {
+          last = Date.now();
+          console.error(`${last - syncStart} ms: B holds ${s.posts}`);
+        }
+        return s.posts >= n;
+      }, 900_000);
+    }));
+    if (tracer) {
+      const done = new Promise((r) => tracer.once('Tracing.tracingComplete', r));
+      await tracer.send('Tracing.end');
+      await done;
+      await writeFile(process.env.PHEMOSSA_BENCH_TRACE, JSON.stringify({ traceEvents: tracer.events }));
+    }
     const syncMs = Date.now() - syncStart;
     const sent = (await bytesSent()) - sentBefore;
     return { n, importMs, syncMs, perSecond: Math.round((n * 1000) / syncMs), sent };
