@@ -85,11 +85,17 @@ pub enum Request {
     React {
         id: String,
         emoji: String,
+        /// As [`Request::Post`]'s: a reaction to a stranger's post needs proof of work.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        work: Option<FoundWork>,
     },
     /// Reposts the stored post `id` (hex) to the user's followers: a repost event embedding it
     /// (protocol.md §5.4); a repost's `id` reposts its original. Answers `posted` with the repost.
     Repost {
         id: String,
+        /// As [`Request::Post`]'s: a repost of a stranger's post needs proof of work.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        work: Option<FoundWork>,
     },
     /// The newest `limit` (clamped to 1–100) notifications and the unread count.
     GetNotifications {
@@ -110,7 +116,9 @@ pub enum Request {
         query: String,
         limit: u32,
     },
-    /// Publishes a post signed by the user's identity.
+    /// Publishes a post signed by the user's identity. When it addresses someone not known to
+    /// follow the user (a reply or a mention), the answer is [`Response::WorkNeeded`]: the page
+    /// finds the work and sends the same post again with `work`.
     Post {
         text: String,
         #[serde(default)]
@@ -122,6 +130,10 @@ pub enum Request {
         /// The people the post mentions, public keys as text (at most 20; repeats are dropped).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         mentions: Vec<String>,
+        /// The proof of work found after [`Response::WorkNeeded`] (docs/protocol.md §5.5,
+        /// §8.9): the post is then signed at its timestamp, with it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        work: Option<FoundWork>,
     },
     /// Stores a picture for a post, already scaled and re-encoded by the page (at most 1 MiB,
     /// docs/protocol.md §12.3), as standard base64. → [`Response::ImageStored`] with its name.
@@ -225,13 +237,16 @@ pub enum Request {
         public_key: String,
         standing: Option<phemossa_core::keep_out::Standing>,
     },
-    /// Saves the muted words (one word or phrase each) and the limits per author, checked
-    /// again. Without `per_author_mb` the saved stored limit is kept.
+    /// Saves the muted words (one word or phrase each), the limits per author and the work
+    /// asked of strangers, checked again. Without `per_author_mb` or `stranger_work_bits` the
+    /// saved value is kept.
     SetKeepOutSettings {
         muted_words: Vec<String>,
         per_author_per_day: u32,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         per_author_mb: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stranger_work_bits: Option<u8>,
     },
     /// Asks for [`Push`]es on these topics for as long as the port is open.
     Subscribe {
@@ -286,6 +301,17 @@ pub enum Response {
     Blob(BlobData),
     /// The blob is not held yet; it is being fetched (a [`Push::BlobStored`] says when).
     BlobPending(BlobHash),
+    /// The event asked for reaches someone who does not follow the user, so it needs proof of
+    /// work (docs/protocol.md §8.9): find `bits` over `prefix` (standard base64 of the event's
+    /// canonical encoding up to its work, `phemossa_core::event::canonical_prefix`) and send the request again in
+    /// request again with `work` for this `timestamp`. Nothing was stored or sent yet.
+    WorkNeeded {
+        prefix: String,
+        bits: u8,
+        timestamp: u64,
+        /// How many of the people it addresses are not known to follow the user.
+        strangers: u32,
+    },
     /// A picture for a post is stored under this name.
     ImageStored(BlobHash),
     BackupStatus(BackupStatus),
@@ -433,6 +459,15 @@ pub struct ThreadReply {
     pub item: FeedItem,
     /// 1 for a reply to the root, 2 for a reply to one of those, and so on.
     pub depth: u32,
+}
+
+/// Proof of work a page found for an event the background described in
+/// [`Response::WorkNeeded`]: the timestamp it gave, and the work's bits and nonce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FoundWork {
+    pub timestamp: u64,
+    pub bits: u8,
+    pub nonce: u64,
 }
 
 /// One image of a post in the feed: its blob and its description (the `img` element's alt).
@@ -742,6 +777,7 @@ mod tests {
                 reply_to: None,
                 images: Vec::new(),
                 mentions: vec![],
+                work: None,
             },
         };
         let json = message.to_json();
@@ -758,6 +794,30 @@ mod tests {
             unit.to_json(),
             r#"{"id":1,"request":{"method":"get_identity"}}"#
         );
+    }
+
+    #[test]
+    fn a_post_with_work_carries_it_beside_its_fields() {
+        let message = ClientMessage {
+            id: 3,
+            request: Request::Post {
+                text: "hi".into(),
+                reply_to: None,
+                images: Vec::new(),
+                mentions: vec![],
+                work: Some(FoundWork {
+                    timestamp: 1_767_225_600_000,
+                    bits: 20,
+                    nonce: 9_007_199_254_740_991,
+                }),
+            },
+        };
+        let json = message.to_json();
+        assert_eq!(
+            json,
+            r#"{"id":3,"request":{"method":"post","params":{"text":"hi","reply_to":null,"work":{"timestamp":1767225600000,"bits":20,"nonce":9007199254740991}}}}"#
+        );
+        assert_eq!(ClientMessage::from_json(&json).unwrap(), message);
     }
 
     #[test]

@@ -22,10 +22,19 @@ pub struct NetworkStatus {
     /// Malformed messages and invalid events received from all peers (as the peers table
     /// counts them).
     pub invalid_total: u64,
+    /// Valid events from people the user does not follow, addressed to the user, dropped
+    /// because they carried less proof of work than the user asks of strangers
+    /// (docs/protocol.md §8.9; nobody is blamed for them).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub held_for_work: u64,
     /// Why events received from peers could not be stored, in words, until a later store
     /// succeeds (typically: the browser's storage is full). Nothing stored before is lost.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_problem: Option<String>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl NetworkStatus {

@@ -244,15 +244,16 @@ impl App {
             Request::MarkNotificationsRead => {
                 notifications::mark_read(user, storage, changes).await
             }
-            Request::React { id, emoji } => {
-                reactions::react(user, storage, changes, &id, &emoji).await
+            Request::React { id, emoji, work } => {
+                reactions::react(user, storage, changes, &id, &emoji, work).await
             }
-            Request::Repost { id } => post::repost(user, storage, changes, &id).await,
+            Request::Repost { id, work } => post::repost(user, storage, changes, &id, work).await,
             Request::Post {
                 text,
                 reply_to,
                 images,
                 mentions,
+                work,
             } => {
                 let post = post::Draft {
                     text,
@@ -260,7 +261,7 @@ impl App {
                     images,
                     mentions,
                 };
-                post::publish(user, storage, changes, post).await
+                post::publish(user, storage, changes, post, work).await
             }
             Request::StoreImage { base64 } => post::store_image(storage, &base64).await,
             Request::Follow { public_key } => {
@@ -299,17 +300,15 @@ impl App {
                 muted_words,
                 per_author_per_day,
                 per_author_mb,
+                stranger_work_bits,
             } => {
-                keep_out::set_settings(
-                    user,
-                    storage,
-                    changes,
-                    &self.ingest,
-                    muted_words,
+                let limits = keep_out::Limits {
                     per_author_per_day,
                     per_author_mb,
-                )
-                .await
+                    stranger_work_bits,
+                };
+                keep_out::set_settings(user, storage, changes, &self.ingest, muted_words, limits)
+                    .await
             }
             Request::ReadInvite { text } => follows::read_invite(&text),
             Request::GetStats => stats::stats(storage).await,

@@ -42,6 +42,11 @@ impl Changes {
         self.node.send(Command::Publish(event.clone()));
     }
 
+    /// Tells the node how much work the user now asks of strangers' events in their inbox.
+    pub fn stranger_work(&self, bits: u8) {
+        self.node.send(Command::StrangerWork(bits));
+    }
+
     /// Tells subscribers the following list and so the feed changed, and the node whom to
     /// follow now.
     pub fn following_changed(&self) {

@@ -147,6 +147,7 @@ async fn retention_prunes_only_old_events_of_authors_not_followed() {
                 reply_to: None,
                 images: Vec::new(),
                 mentions: vec![],
+                work: None,
             },
             &port(),
         )

@@ -87,6 +87,7 @@ async fn posts_are_validated_stored_answered_and_pushed() {
         reply_to: None,
         images: Vec::new(),
         mentions: vec![],
+        work: None,
     };
     assert_eq!(
         ask(&background, &port, post("  \n")).await,
@@ -104,6 +105,7 @@ async fn posts_are_validated_stored_answered_and_pushed() {
         reply_to: Some("not an id".into()),
         images: Vec::new(),
         mentions: vec![],
+        work: None,
     };
     assert!(matches!(
         ask(&background, &port, bad_reply).await,
@@ -128,6 +130,7 @@ async fn posts_are_validated_stored_answered_and_pushed() {
         reply_to: Some(item.id.to_hex()),
         images: Vec::new(),
         mentions: vec![],
+        work: None,
     };
     let Ok(Response::Posted(reply)) = ask(&background, &port, reply).await else {
         panic!("reply refused");
@@ -157,6 +160,7 @@ async fn feed_limit_is_clamped_to_one_through_the_maximum() {
             reply_to: None,
             images: Vec::new(),
             mentions: vec![],
+            work: None,
         };
         ask(&background, &port, request).await.unwrap();
     }
@@ -458,6 +462,7 @@ async fn backups_export_inspect_and_restore() {
             reply_to: None,
             images: Vec::new(),
             mentions: vec![],
+            work: None,
         },
     )
     .await;

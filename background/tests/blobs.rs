@@ -280,6 +280,7 @@ async fn a_post_names_its_stored_images_and_keeps_them_from_the_sweep() {
                 reply_to: None,
                 images: images.clone(),
                 mentions: vec![],
+                work: None,
             },
             &port,
         )
@@ -344,6 +345,7 @@ async fn a_post_names_its_stored_images_and_keeps_them_from_the_sweep() {
                     reply_to: None,
                     images,
                     mentions: vec![],
+                    work: None,
                 },
                 &port,
             )

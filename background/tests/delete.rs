@@ -38,6 +38,7 @@ async fn post_text(app: &App, port: &Rc<dyn PushSink>, text: &str) -> FeedItem {
         reply_to: None,
         images: vec![],
         mentions: vec![],
+        work: None,
     };
     match app.handle(request, port).await {
         Ok(Response::Posted(item)) => item,

@@ -67,6 +67,7 @@ async fn the_first_page_is_kept_until_something_changes_and_is_never_stale() {
         reply_to: None,
         images: vec![],
         mentions: vec![],
+        work: None,
     };
     let Response::Posted(mine) = ask(&app, &port, own).await else {
         panic!("expected the post")
@@ -78,6 +79,7 @@ async fn the_first_page_is_kept_until_something_changes_and_is_never_stale() {
         muted_words: vec!["second".into()],
         per_author_per_day: phemossa_core::keep_out::DEFAULT_PER_AUTHOR_PER_DAY,
         per_author_mb: None,
+        stranger_work_bits: None,
     };
     ask(&app, &port, words).await;
     let shown = feed(&app, &port).await;

@@ -75,6 +75,7 @@ fn settings(muted_words: &[&str], per_author_per_day: u32) -> Request {
         muted_words: muted_words.iter().map(|w| (*w).to_owned()).collect(),
         per_author_per_day,
         per_author_mb: None,
+        stranger_work_bits: None,
     }
 }
 
@@ -83,6 +84,7 @@ fn stored_limit(per_author_mb: u32) -> Request {
         muted_words: Vec::new(),
         per_author_per_day: DEFAULT_PER_AUTHOR_PER_DAY,
         per_author_mb: Some(per_author_mb),
+        stranger_work_bits: None,
     }
 }
 
@@ -311,6 +313,7 @@ async fn muted_words_mark_others_posts_but_never_the_users_own() {
                 reply_to: None,
                 images: vec![],
                 mentions: vec![],
+                work: None,
             },
             &port,
         )

@@ -73,6 +73,7 @@ async fn news_for_the_user_is_listed_counted_and_read_once() {
         reply_to: None,
         images: vec![],
         mentions: vec![],
+        work: None,
     };
     let Ok(Response::Posted(mine)) = app.handle(request, &port).await else {
         panic!("not posted");
@@ -203,6 +204,7 @@ async fn news_for_the_user_is_listed_counted_and_read_once() {
         reply_to: Some(mine.id.to_hex()),
         images: vec![],
         mentions: vec![],
+        work: None,
     };
     app.handle(request, &port).await.unwrap();
     assert_eq!(notifications(&app, &port).await.unread, 0);

@@ -29,8 +29,10 @@ async fn react(app: &App, port: &Rc<dyn PushSink>, id: EventId, emoji: &str) -> 
     let request = Request::React {
         id: id.to_hex(),
         emoji: emoji.into(),
+        work: None,
     };
-    match app.handle(request, port).await {
+    // Proof of work where the post's author does not follow the user, as the popup finds it.
+    match with_work(app, port, request).await {
         Ok(Response::Reactions(reactions)) => reactions,
         other => panic!("expected the post's reactions, got {other:?}"),
     }
@@ -69,6 +71,25 @@ async fn a_tap_toggles_and_counts_are_of_people_on_every_page() {
     app.ingest(std::slice::from_ref(&root)).await.unwrap();
     recorder.take_pushes();
 
+    // Ada does not follow the user: the tap is first answered with the work it needs, and
+    // nothing is stored until it comes back with it.
+    let unproven = Request::React {
+        id: root.id.to_hex(),
+        emoji: "👍".into(),
+        work: None,
+    };
+    let asked = app.handle(unproven, &port).await;
+    assert!(
+        matches!(
+            asked,
+            Ok(Response::WorkNeeded {
+                bits: 20,
+                strangers: 1,
+                ..
+            })
+        ),
+        "{asked:?}"
+    );
     // The user's tap: a reaction, counted as theirs.
     let first = react(&app, &port, root.id, "👍").await;
     assert_eq!(first.post, root.id);
@@ -159,6 +180,7 @@ async fn a_bad_emoji_or_an_unknown_post_is_refused_in_words_and_nothing_is_store
         reply_to: None,
         images: vec![],
         mentions: vec![],
+        work: None,
     };
     let Ok(Response::Posted(mine)) = app.handle(request, &port).await else {
         panic!("not posted");
@@ -170,6 +192,7 @@ async fn a_bad_emoji_or_an_unknown_post_is_refused_in_words_and_nothing_is_store
                 Request::React {
                     id: mine.id.to_hex(),
                     emoji: emoji.into(),
+                    work: None,
                 },
                 &port,
             )
@@ -186,6 +209,7 @@ async fn a_bad_emoji_or_an_unknown_post_is_refused_in_words_and_nothing_is_store
             Request::React {
                 id: EventId::from_bytes([5; 32]).to_hex(),
                 emoji: "👍".into(),
+                work: None,
             },
             &port,
         )
@@ -196,6 +220,7 @@ async fn a_bad_emoji_or_an_unknown_post_is_refused_in_words_and_nothing_is_store
             Request::React {
                 id: "post".into(),
                 emoji: "👍".into(),
+                work: None,
             },
             &port,
         )

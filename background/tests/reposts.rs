@@ -131,8 +131,20 @@ async fn the_user_reposts_undoes_it_and_hears_of_reposts_of_their_posts() {
 
     let request = Request::Repost {
         id: original.id.to_hex(),
+        work: None,
     };
-    let Ok(Response::Posted(item)) = app.handle(request, &port).await else {
+    // Ada does not follow the user: the repost carries proof of work.
+    let asked = app.handle(request.clone(), &port).await;
+    assert!(
+        matches!(asked, Ok(Response::WorkNeeded { bits: 20, .. })),
+        "{asked:?}"
+    );
+    assert_eq!(
+        feed(&app, &port).await.len(),
+        1,
+        "nothing stored without it"
+    );
+    let Ok(Response::Posted(item)) = with_work(&app, &port, request).await else {
         panic!("the repost is posted");
     };
     assert!(item.own);
@@ -148,7 +160,10 @@ async fn the_user_reposts_undoes_it_and_hears_of_reposts_of_their_posts() {
     assert_eq!(marked, [(original.id, Some(item.id)); 2]);
     // Once per post: reposting it again, or its repost (which reposts its original), is refused.
     for id in [original.id, item.id] {
-        let again = Request::Repost { id: id.to_hex() };
+        let again = Request::Repost {
+            id: id.to_hex(),
+            work: None,
+        };
         assert!(matches!(
             app.handle(again, &port).await,
             Err(ApiError::InvalidRequest { .. })
@@ -171,6 +186,7 @@ async fn the_user_reposts_undoes_it_and_hears_of_reposts_of_their_posts() {
         .handle(
             Request::Repost {
                 id: follow.id.to_hex(),
+                work: None,
             },
             &port,
         )
@@ -181,12 +197,16 @@ async fn the_user_reposts_undoes_it_and_hears_of_reposts_of_their_posts() {
     );
     let missing = Request::Repost {
         id: EventId::from_bytes([9; 32]).to_hex(),
+        work: None,
     };
     assert_eq!(
         app.handle(missing, &port).await,
         Err(ApiError::PostNotFound)
     );
-    let malformed = Request::Repost { id: "abc".into() };
+    let malformed = Request::Repost {
+        id: "abc".into(),
+        work: None,
+    };
     assert!(matches!(
         app.handle(malformed, &port).await,
         Err(ApiError::InvalidRequest { .. })
@@ -200,6 +220,7 @@ async fn the_user_reposts_undoes_it_and_hears_of_reposts_of_their_posts() {
                 reply_to: None,
                 images: vec![],
                 mentions: vec![],
+                work: None,
             },
             &port,
         )

@@ -1,16 +1,19 @@
 //! Browser tests of threads (`get_thread`) and reply counts through the request API: a thread
 //! opens from any of its posts as the same tree, in time order, with counts; a muted person's
 //! replies leave it with what hangs under them; a reply whose parent is not stored starts its
-//! own thread; unknown and malformed ids are refused in words.
+//! own thread; unknown and malformed ids are refused in words. A reply mentions the author it
+//! answers, and one to someone who does not follow the user is signed only with proof of work
+//! that holds, found for a timestamp the background gave a moment ago.
 
 mod common;
 
 use std::rc::Rc;
 
 use common::*;
-use phemossa_api::{ApiError, Request, Response, ThreadPage};
+use phemossa_api::{ApiError, FoundWork, Request, Response, ThreadPage};
 use phemossa_background::{App, PushSink};
 use phemossa_core::keep_out::Standing;
+use phemossa_core::work::{WorkSearch, DEFAULT_STRANGER_WORK_BITS, MAX_NONCE};
 use phemossa_core::{Content, Event, EventId, Identity, Post};
 use wasm_bindgen_test::*;
 
@@ -125,8 +128,10 @@ async fn a_thread_is_one_tree_in_time_order_from_any_of_its_posts() {
         reply_to: Some(from_cy.id.to_hex()),
         images: vec![],
         mentions: vec![],
+        work: None,
     };
-    app.handle(request, &port).await.unwrap();
+    // Cy does not follow the user: the reply carries proof of work.
+    with_work(&app, &port, request).await.unwrap();
     let with_mine = thread(&app, &port, &root.id.to_hex()).await.unwrap();
     assert_eq!(
         shape(&with_mine)[..2],
@@ -190,4 +195,124 @@ async fn a_reply_to_a_post_not_held_starts_the_thread_and_bad_ids_are_refused() 
     );
     app.close();
     delete_config(&config).await;
+}
+
+fn reply_request(parent: EventId, text: &str, work: Option<FoundWork>) -> Request {
+    Request::Post {
+        text: text.into(),
+        reply_to: Some(parent.to_hex()),
+        images: vec![],
+        mentions: vec![],
+        work,
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_reply_to_someone_who_does_not_follow_the_user_is_signed_only_with_work_that_holds() {
+    let app = App::start(&unique_config("thread-work")).await.unwrap();
+    let port = Rc::new(Recorder::new(1)) as Rc<dyn PushSink>;
+    let me = app.public_key();
+    let (ada, bob) = (identity(1), identity(2));
+    let from_ada = post(&ada, T0, "who planted the oaks?");
+    let from_bob = post(&bob, T0 + 1, "the jays did");
+    // Bob follows the user; Ada does not.
+    let bob_follows = follow(&bob, T0 + 2, me, true);
+    app.ingest(&[from_ada.clone(), from_bob.clone(), bob_follows])
+        .await
+        .unwrap();
+
+    // To a follower: signed at once, mentioning the author it answers.
+    let Ok(Response::Posted(to_bob)) = app
+        .handle(reply_request(from_bob.id, "thanks", None), &port)
+        .await
+    else {
+        panic!("a reply to a follower needs no work");
+    };
+    assert_eq!(to_bob.mentions, vec![bob.public_key()]);
+
+    // To a stranger: the default work is asked for, and nothing is stored meanwhile.
+    let to_ada = |work| reply_request(from_ada.id, "the jays, mostly", work);
+    let answer = app.handle(to_ada(None), &port).await.unwrap();
+    let Response::WorkNeeded {
+        prefix,
+        bits,
+        timestamp,
+        strangers,
+    } = answer
+    else {
+        panic!("expected work to be asked for, got {answer:?}");
+    };
+    assert_eq!((bits, strangers), (DEFAULT_STRANGER_WORK_BITS, 1));
+    let unanswered = thread(&app, &port, &from_ada.id.to_hex()).await.unwrap();
+    assert!(
+        unanswered.replies.is_empty(),
+        "nothing stored before the work"
+    );
+
+    // Work that does not hold over this post, or found for another time, is refused.
+    use base64::Engine as _;
+    let prefix = base64::engine::general_purpose::STANDARD
+        .decode(prefix)
+        .unwrap();
+    let search = WorkSearch::new(&prefix, bits).unwrap();
+    let short = (0..)
+        .find(|nonce| search.try_nonces(*nonce, 1).is_none())
+        .unwrap();
+    let found = search.try_nonces(0, MAX_NONCE).unwrap();
+    let sent = |timestamp: u64, nonce: u64| {
+        to_ada(Some(FoundWork {
+            timestamp,
+            bits,
+            nonce,
+        }))
+    };
+    for (request, says) in [
+        (sent(timestamp, short), "does not hold"),
+        (
+            sent(timestamp - 2 * 60 * 60 * 1000, found.nonce),
+            "another time",
+        ),
+    ] {
+        match app.handle(request, &port).await {
+            Err(ApiError::InvalidRequest { reason }) => {
+                assert!(reason.contains(says), "{says}: {reason}")
+            }
+            other => panic!("{says}: expected a refusal, got {other:?}"),
+        }
+    }
+    assert!(thread(&app, &port, &from_ada.id.to_hex())
+        .await
+        .unwrap()
+        .replies
+        .is_empty());
+
+    // With the work found: signed at that time, carrying it, and in the thread.
+    let Ok(Response::Posted(item)) = app.handle(sent(timestamp, found.nonce), &port).await else {
+        panic!("the reply with its work is posted");
+    };
+    assert_eq!(item.mentions, vec![ada.public_key()]);
+    assert_eq!(item.timestamp, timestamp);
+    let Ok(Response::Events(page)) = app
+        .handle(
+            Request::ExportEvents {
+                after: None,
+                limit: 100,
+            },
+            &port,
+        )
+        .await
+    else {
+        panic!("export");
+    };
+    let stored = page
+        .events
+        .iter()
+        .map(|json| Event::from_json(json.as_bytes(), u64::MAX).unwrap())
+        .find(|event| event.id == item.id)
+        .expect("the reply is stored");
+    let work = stored.work.expect("the stored reply carries its work");
+    assert_eq!(work.bits, DEFAULT_STRANGER_WORK_BITS);
+    work.check(&stored.id).unwrap();
+    let answered = thread(&app, &port, &from_ada.id.to_hex()).await.unwrap();
+    assert_eq!(answered.replies.len(), 1);
 }

@@ -473,6 +473,7 @@ async fn an_upgraded_database_keeps_every_record_and_answer_of_the_previous_rele
             reply_to: None,
             images: vec![],
             mentions: vec![],
+            work: None,
         },
     )
     .await;

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::search::words;
 use crate::settings::whole_number;
+use crate::work::{DEFAULT_STRANGER_WORK_BITS, MAX_WORK_BITS};
 use crate::{Error, PublicKey};
 
 /// The daily limit unless the person sets another: about one event every 90 s around the
@@ -48,6 +49,7 @@ const DAY_MS: u64 = 24 * 60 * 60 * 1000;
 const MUTED_WORDS: &str = "Muted words";
 const PER_DAY: &str = "Most events per author per day";
 const PER_AUTHOR_MB: &str = "Most megabytes stored per author";
+const STRANGER_WORK: &str = "Proof of work required from strangers (bits)";
 const MB: u64 = 1_000_000;
 
 /// How the user stands towards one person they keep out.
@@ -75,6 +77,11 @@ pub struct KeepOut {
     /// never limited. Absent from records saved before it existed.
     #[serde(default = "default_per_author_mb")]
     pub per_author_mb: u32,
+    /// The proof of work, in bits, a stranger's event needs to reach the user's inbox
+    /// (docs/protocol.md §5.5, §8.9; 0 lets every stranger's event in). Absent from records
+    /// saved before it existed.
+    #[serde(default = "default_stranger_work_bits")]
+    pub stranger_work_bits: u8,
 }
 
 /// One person kept out, and since when.
@@ -92,6 +99,10 @@ fn default_per_author_mb() -> u32 {
     DEFAULT_PER_AUTHOR_MB
 }
 
+fn default_stranger_work_bits() -> u8 {
+    DEFAULT_STRANGER_WORK_BITS
+}
+
 impl Default for KeepOut {
     fn default() -> Self {
         Self {
@@ -99,6 +110,7 @@ impl Default for KeepOut {
             muted_words: Vec::new(),
             per_author_per_day: DEFAULT_PER_AUTHOR_PER_DAY,
             per_author_mb: DEFAULT_PER_AUTHOR_MB,
+            stranger_work_bits: DEFAULT_STRANGER_WORK_BITS,
         }
     }
 }
@@ -176,6 +188,7 @@ impl KeepOut {
         out.muted_words = parse_muted_words(&self.muted_words.join("\n"))?;
         out.per_author_per_day = parse_per_day(&self.per_author_per_day.to_string())?;
         out.per_author_mb = parse_per_author_mb(&self.per_author_mb.to_string())?;
+        out.stranger_work_bits = parse_stranger_work_bits(&self.stranger_work_bits.to_string())?;
         if out.people.len() > MAX_KEPT_OUT_PEOPLE {
             return Err(Error::InvalidSetting {
                 setting: "Muted and blocked",
@@ -240,6 +253,14 @@ pub fn day_of(timestamp_ms: u64) -> (u64, u64) {
 /// "Most megabytes stored per author".
 pub fn parse_per_author_mb(text: &str) -> Result<u32, Error> {
     whole_number(text, PER_AUTHOR_MB, 1..=MAX_PER_AUTHOR_MB)
+}
+
+/// The "Proof of work required from strangers (bits)" field: 0 to
+/// [`crate::work::MAX_WORK_BITS`].
+pub fn parse_stranger_work_bits(text: &str) -> Result<u8, Error> {
+    // Read as the other fields' u32, so the wasm carries one copy of the parser.
+    let bits = whole_number(text, STRANGER_WORK, 0..=u32::from(MAX_WORK_BITS))?;
+    Ok(u8::try_from(bits).unwrap_or(MAX_WORK_BITS))
 }
 
 /// One new event offered to the store, as the limits see it.
@@ -481,6 +502,27 @@ mod tests {
         assert_eq!(parse_per_author_mb(" 50 ").unwrap(), 50);
         let old: KeepOut = serde_json::from_str(r#"{"per_author_per_day":20}"#).unwrap();
         assert_eq!(old.per_author_mb, DEFAULT_PER_AUTHOR_MB);
+        assert_eq!(old.stranger_work_bits, DEFAULT_STRANGER_WORK_BITS);
+    }
+
+    #[test]
+    fn the_work_asked_of_strangers_is_0_to_32_bits() {
+        assert_eq!(parse_stranger_work_bits("0").unwrap(), 0);
+        assert_eq!(parse_stranger_work_bits(" 24 ").unwrap(), 24);
+        for bad in ["33", "-1", "twenty", ""] {
+            let error = parse_stranger_work_bits(bad).unwrap_err();
+            assert!(
+                error
+                    .to_string()
+                    .contains("Proof of work required from strangers"),
+                "{bad}: {error}"
+            );
+        }
+        let too_much = KeepOut {
+            stranger_work_bits: 40,
+            ..KeepOut::default()
+        };
+        assert!(too_much.validated().is_err());
     }
 
     proptest! {

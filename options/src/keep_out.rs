@@ -11,6 +11,7 @@ use phemossa_core::keep_out::{
     Standing, DEFAULT_PER_AUTHOR_MB, DEFAULT_PER_AUTHOR_PER_DAY, MAX_PER_AUTHOR_MB,
     MAX_PER_AUTHOR_PER_DAY, MIN_PER_AUTHOR_PER_DAY,
 };
+use phemossa_core::work::{DEFAULT_STRANGER_WORK_BITS, MAX_WORK_BITS};
 use phemossa_ui::format::{group_digits, plural};
 use phemossa_ui::people::Directory;
 use phemossa_ui::{failure_text, use_client, Alert, KeepOutButtons, PersonName, Status};
@@ -33,6 +34,8 @@ pub fn KeepOutSection(pushed: Signal<Option<KeepOutStatus>>) -> Element {
     let mut per_day_invalid = use_signal(|| false);
     let mut per_author_mb = use_signal(|| DEFAULT_PER_AUTHOR_MB.to_string());
     let mut mb_invalid = use_signal(|| false);
+    let mut work_bits = use_signal(|| DEFAULT_STRANGER_WORK_BITS.to_string());
+    let mut work_invalid = use_signal(|| false);
 
     // Fills the form from what the background keeps: at load, and when a save answers.
     let mut show = move |next: KeepOutStatus, fill_form: bool| {
@@ -41,6 +44,7 @@ pub fn KeepOutSection(pushed: Signal<Option<KeepOutStatus>>) -> Element {
             words.set(next.settings.muted_words.join("\n"));
             per_day.set(next.settings.per_author_per_day.to_string());
             per_author_mb.set(next.settings.per_author_mb.to_string());
+            work_bits.set(next.settings.stranger_work_bits.to_string());
         }
         status.set(Some(next));
     };
@@ -79,6 +83,7 @@ pub fn KeepOutSection(pushed: Signal<Option<KeepOutStatus>>) -> Element {
         saved.set(None);
         per_day_invalid.set(false);
         mb_invalid.set(false);
+        work_invalid.set(false);
         let muted_words: Vec<String> = words().lines().map(str::to_owned).collect();
         let Ok(per_author_per_day) = per_day().trim().parse::<u32>() else {
             per_day_invalid.set(true);
@@ -95,6 +100,12 @@ pub fn KeepOutSection(pushed: Signal<Option<KeepOutStatus>>) -> Element {
                 group_digits(u64::from(MAX_PER_AUTHOR_MB)),
             )));
         };
+        let Ok(bits) = work_bits().trim().parse::<u8>() else {
+            work_invalid.set(true);
+            return error.set(Some(format!(
+                "Proof of work required from strangers must be a whole number of bits from 0 to {MAX_WORK_BITS}."
+            )));
+        };
         error.set(None);
         busy.set(true);
         let client = client.clone();
@@ -103,6 +114,7 @@ pub fn KeepOutSection(pushed: Signal<Option<KeepOutStatus>>) -> Element {
                 muted_words,
                 per_author_per_day,
                 per_author_mb: Some(mb),
+                stranger_work_bits: Some(bits),
             };
             match client.request(request).await {
                 Ok(Response::KeepOut(next)) => {
@@ -115,6 +127,7 @@ pub fn KeepOutSection(pushed: Signal<Option<KeepOutStatus>>) -> Element {
                     let limit = matches!(refused, ApiError::InvalidKeepOut { .. });
                     per_day_invalid.set(limit && text.contains("per day"));
                     mb_invalid.set(limit && text.contains("megabytes"));
+                    work_invalid.set(limit && text.contains("Proof of work"));
                     error.set(Some(text));
                 }
                 other => error.set(Some(failure_text(other))),
@@ -238,6 +251,22 @@ pub fn KeepOutSection(pushed: Signal<Option<KeepOutStatus>>) -> Element {
                     error_id: ERROR_ID,
                     on_edit: move |()| {
                         mb_invalid.set(false);
+                        error.set(None);
+                    },
+                }
+                NumberField {
+                    id: "stranger-work-bits",
+                    label: "Proof of work required from strangers (bits)",
+                    hint: format!(
+                        "A reply, mention, reaction or repost from someone you do not follow reaches you only if its sender's browser spent this much work on it: each bit doubles it, and {DEFAULT_STRANGER_WORK_BITS} bits cost a sender about a second. People you follow never need any. 0 lets every stranger in; at most {MAX_WORK_BITS}."
+                    ),
+                    min: 0,
+                    max: u32::from(MAX_WORK_BITS),
+                    value: work_bits,
+                    invalid: work_invalid(),
+                    error_id: ERROR_ID,
+                    on_edit: move |()| {
+                        work_invalid.set(false);
                         error.set(None);
                     },
                 }

@@ -96,6 +96,12 @@ fn NetworkDetails(status: NetworkStatus, received_at: u64, people: People) -> El
                     dd { "{group_digits(status.invalid_total)}" }
                 }
             }
+            if status.held_for_work > 0 {
+                div {
+                    dt { "Events from strangers without enough proof of work" }
+                    dd { "{group_digits(status.held_for_work)}" }
+                }
+            }
         }
     }
 }

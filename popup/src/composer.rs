@@ -14,6 +14,7 @@ use phemossa_core::{EventId, PublicKey};
 use phemossa_ui::feed::{check_post, counter, merge_feed, CounterLevel};
 use phemossa_ui::mentions;
 use phemossa_ui::picture::{chosen_files, pasted_files, reencode, Fit};
+use phemossa_ui::work::{request_with_work, WorkCancel, WorkFailure, WorkProgress, WorkShown};
 use phemossa_ui::{failure_text, focus_later, use_client, Alert, People, PersonName, Status};
 
 use crate::feed::FeedState;
@@ -70,15 +71,29 @@ async fn add_images(
     preparing.set(false);
 }
 
-/// Stores each picture, then signs the post naming them.
-async fn send(
-    client: &phemossa_webext::PortClient,
+/// A post as the composer hands it over.
+struct Outgoing {
     text: String,
     reply_to: Option<EventId>,
     images: Vec<DraftImage>,
     mentions: Vec<PublicKey>,
+}
+
+/// Stores each picture, then signs the post naming them, with the proof of work it needs when
+/// it reaches someone who does not follow the user (`work` shows how that search goes).
+async fn send(
+    client: &phemossa_webext::PortClient,
+    outgoing: Outgoing,
     mut progress: Signal<Option<String>>,
-) -> Result<Response, phemossa_api::ApiError> {
+    work: Signal<Option<WorkProgress>>,
+    cancel: &WorkCancel,
+) -> Result<Response, WorkFailure> {
+    let Outgoing {
+        text,
+        reply_to,
+        images,
+        mentions,
+    } = outgoing;
     let mut named = Vec::with_capacity(images.len());
     let total = images.len();
     for (n, image) in images.into_iter().enumerate() {
@@ -86,27 +101,33 @@ async fn send(
         let request = Request::StoreImage {
             base64: STANDARD.encode(&image.bytes),
         };
-        match client.request(request).await? {
+        match client
+            .request(request)
+            .await
+            .map_err(WorkFailure::Refused)?
+        {
             Response::ImageStored(blob) => named.push(FeedImage {
                 blob,
                 alt: image.alt,
             }),
             other => {
-                return Err(phemossa_api::ApiError::Internal {
+                return Err(WorkFailure::Refused(phemossa_api::ApiError::Internal {
                     reason: format!("unexpected answer to a picture: {other:?}"),
-                })
+                }))
             }
         }
     }
     progress.set(None);
-    client
-        .request(Request::Post {
-            text,
-            reply_to: reply_to.map(|id| id.to_hex()),
-            images: named,
-            mentions: mentions.iter().map(ToString::to_string).collect(),
-        })
-        .await
+    let reply_to = reply_to.map(|id| id.to_hex());
+    let mentions: Vec<String> = mentions.iter().map(ToString::to_string).collect();
+    let request = |found| Request::Post {
+        text: text.clone(),
+        reply_to: reply_to.clone(),
+        images: named.clone(),
+        mentions: mentions.clone(),
+        work: found,
+    };
+    request_with_work(client, &request, cancel, work).await
 }
 
 /// The "New post" box, or with `reply` the reply box; a post that the background takes is added
@@ -139,9 +160,13 @@ pub fn Composer(
     let mut images = use_signal(Vec::<DraftImage>::new);
     let preparing = use_signal(|| false);
     let mut progress = use_signal(|| None::<String>);
+    // The proof of work being found for a post that reaches a stranger, and its Cancel.
+    let work = use_signal(|| None::<WorkProgress>);
+    let cancel = use_hook(WorkCancel::default);
     // People picked from the "@" suggestions, with the name written for them.
     let mut chosen = use_signal(Vec::<(PublicKey, String)>::new);
 
+    let cancel_search = cancel.clone();
     let submit = use_callback(move |()| {
         if posting() {
             return;
@@ -175,8 +200,16 @@ pub fn Composer(
         posting.set(true);
         let client = client.clone();
         let mentions = mentions::still_named(&text, &chosen.peek());
+        let cancel = cancel_search.clone();
         spawn(async move {
-            match send(&client, text, reply_to, pictures, mentions, progress).await {
+            let outgoing = Outgoing {
+                text,
+                reply_to,
+                images: pictures,
+                mentions,
+            };
+            let sent = send(&client, outgoing, progress, work, &cancel).await;
+            match sent {
                 Ok(Response::Posted(item)) => {
                     draft.set(String::new());
                     images.set(Vec::new());
@@ -186,7 +219,9 @@ pub fn Composer(
                         on_posted.call(item);
                     }
                 }
-                other => error.set(Some(failure_text(other))),
+                // The draft stays as it was, to post again.
+                Err(failure) => error.set(Some(failure.text("your post"))),
+                Ok(other) => error.set(Some(failure_text(Ok(other)))),
             }
             progress.set(None);
             posting.set(false);
@@ -329,6 +364,7 @@ pub fn Composer(
                 if let Some(message) = progress() {
                     Status { message, busy: true }
                 }
+                WorkShown { id: "{part}-work", progress: work(), cancel: cancel.clone() }
                 div { class: "compose-footer",
                     label { class: "button secondary file-button",
                         r#for: "{image_input}",

@@ -7,6 +7,7 @@ use phemossa_api::{BlobPurpose, FeedImage, FeedItem, Request, Response};
 use phemossa_core::keys::BlobHash;
 use phemossa_core::{EventId, PublicKey};
 use phemossa_ui::feed::merge_feed;
+use phemossa_ui::work::{request_with_work, WorkCancel, WorkProgress, WorkShown};
 use phemossa_ui::{
     ask_picture, failure_text, use_client, Alert, KeepOutButtons, People, PersonName, RetryAlert,
     Status, TimeAgo,
@@ -337,6 +338,10 @@ fn RepostButton(id: EventId, reposted: Option<EventId>) -> Element {
     let client = use_client();
     let mut sending = use_signal(|| false);
     let mut error = use_signal(|| None::<String>);
+    // A repost of someone who does not follow the user is sent with proof of work.
+    let work = use_signal(|| None::<WorkProgress>);
+    let cancel = use_hook(WorkCancel::default);
+    let cancel_search = cancel.clone();
     let toggle = move |_| {
         if sending() {
             return;
@@ -344,13 +349,21 @@ fn RepostButton(id: EventId, reposted: Option<EventId>) -> Element {
         sending.set(true);
         error.set(None);
         let client = client.clone();
+        let cancel = cancel_search.clone();
         spawn(async move {
             let outcome = match reposted {
                 Some(repost) => delete_own(client, repost).await,
-                None => match client.request(Request::Repost { id: id.to_hex() }).await {
-                    Ok(Response::Posted(_)) => Ok(()),
-                    other => Err(failure_text(other)),
-                },
+                None => {
+                    let request = |work| Request::Repost {
+                        id: id.to_hex(),
+                        work,
+                    };
+                    match request_with_work(&client, &request, &cancel, work).await {
+                        Ok(Response::Posted(_)) => Ok(()),
+                        Ok(other) => Err(failure_text(Ok(other))),
+                        Err(failure) => Err(failure.text("your repost")),
+                    }
+                }
             };
             if let Err(reason) = outcome {
                 error.set(Some(reason));
@@ -368,6 +381,7 @@ fn RepostButton(id: EventId, reposted: Option<EventId>) -> Element {
             onclick: toggle,
             "Repost"
         }
+        WorkShown { id: "repost-work-{id}", progress: work(), cancel: cancel.clone() }
         Alert { message: error() }
     }
 }

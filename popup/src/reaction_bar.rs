@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use dioxus::prelude::*;
 use phemossa_api::{FeedItem, Request, Response};
 use phemossa_ui::reactions::{count_label, count_title, ReactionOverlay, CHOICES};
+use phemossa_ui::work::{request_with_work, WorkCancel, WorkProgress, WorkShown};
 use phemossa_ui::{failure_text, focus_later, use_client};
 
 #[component]
@@ -17,6 +18,10 @@ pub fn ReactionBar(item: FeedItem) -> Element {
     let mut picking = use_signal(|| false);
     let mut busy = use_signal(|| false);
     let mut error = use_signal(|| None::<String>);
+    // A reaction to someone who does not follow the user is sent with proof of work.
+    let work = use_signal(|| None::<WorkProgress>);
+    let cancel = use_hook(WorkCancel::default);
+    let cancel_search = cancel.clone();
     let id = item.id;
     // Unique per bar: the same post may be shown twice (the feed and search results).
     let first_choice = use_hook(|| {
@@ -31,19 +36,22 @@ pub fn ReactionBar(item: FeedItem) -> Element {
         busy.set(true);
         error.set(None);
         let client = client.clone();
+        let cancel = cancel_search.clone();
         spawn(async move {
-            let request = Request::React {
+            let request = |work| Request::React {
                 id: id.to_hex(),
-                emoji,
+                emoji: emoji.clone(),
+                work,
             };
-            match client.request(request).await {
+            match request_with_work(&client, &request, &cancel, work).await {
                 Ok(Response::Reactions(post)) => {
                     if let Some(mut overlay) = overlay {
                         overlay.with_mut(|o| o.apply(vec![post]));
                     }
                     picking.set(false);
                 }
-                other => error.set(Some(failure_text(other))),
+                Ok(other) => error.set(Some(failure_text(Ok(other)))),
+                Err(failure) => error.set(Some(failure.text("your reaction"))),
             }
             busy.set(false);
         });
@@ -104,6 +112,7 @@ pub fn ReactionBar(item: FeedItem) -> Element {
                 }
             }
         }
+        WorkShown { id: "{first_choice}-work", progress: work(), cancel: cancel.clone() }
         if let Some(error) = error() {
             p { class: "error small", role: "alert", "Could not react: {error}" }
         }

@@ -4,7 +4,8 @@
 //! the network status and sync progress, and helpers around the background's port client. Pure
 //! rules (formatting, post checks, feed merging, the network in words, event archives, how people
 //! are named, reaction counts) live in [`format`], [`feed`], [`network`], [`archive`],
-//! [`people`] and [`reactions`] and are tested natively.
+//! [`people`] and [`reactions`] and are tested natively. [`work`] finds a post's proof of work
+//! in the proof-of-work worker when the background asks for it.
 
 pub mod archive;
 pub mod feed;
@@ -16,6 +17,7 @@ pub mod people;
 pub mod picture;
 pub mod popup_snapshot;
 pub mod reactions;
+pub mod work;
 
 mod client;
 mod components;

@@ -97,32 +97,44 @@ pub async fn set_standing(
     answer(user, storage, changes, ingest, changed).await
 }
 
-/// Saves new muted words and limits, checked again as if typed. A request without the stored
-/// limit (from before it existed) keeps the one saved.
+/// The numbers of the keep-out form; `None`: a request from before the field existed, which
+/// keeps the saved value.
+pub struct Limits {
+    pub per_author_per_day: u32,
+    pub per_author_mb: Option<u32>,
+    pub stranger_work_bits: Option<u8>,
+}
+
+/// Saves new muted words and limits, checked again as if typed; the node hears the work asked
+/// of strangers at once.
 pub async fn set_settings(
     user: &User,
     storage: &Storage,
     changes: &Changes,
     ingest: &Ingest,
     muted_words: Vec<String>,
-    per_author_per_day: u32,
-    per_author_mb: Option<u32>,
+    limits: Limits,
 ) -> Result<Response, ApiError> {
     let writes = ingest.writes().await;
     let mut next = user.keep_out().borrow().clone();
     next.muted_words = muted_words;
-    next.per_author_per_day = per_author_per_day;
-    if let Some(per_author_mb) = per_author_mb {
+    next.per_author_per_day = limits.per_author_per_day;
+    if let Some(per_author_mb) = limits.per_author_mb {
         next.per_author_mb = per_author_mb;
+    }
+    if let Some(bits) = limits.stranger_work_bits {
+        next.stranger_work_bits = bits;
     }
     let next = next.validated().map_err(|error| ApiError::InvalidKeepOut {
         reason: error.to_string(),
     })?;
     let changed = next != *user.keep_out().borrow();
     if changed {
+        let bits = next.stranger_work_bits;
         save(user, storage, next).await?;
         // A raised limit lets held events in: syncs may fetch them again.
         ingest.forget_held();
+        changes.stranger_work(bits);
     }
     drop(writes);
     answer(user, storage, changes, ingest, changed).await

@@ -16,3 +16,4 @@ pub mod reactions;
 pub mod retention;
 pub mod stats;
 pub mod thread;
+pub mod work;

@@ -2,8 +2,9 @@
 //! StoreImage) as a post of theirs, stores it, gossips it and shows it in every open feed; and
 //! Repost, which does the same with a repost embedding a stored post (protocol.md §5.4).
 
-use phemossa_api::{ApiError, FeedImage, Push, Response};
+use phemossa_api::{ApiError, FeedImage, FoundWork, Push, Response};
 use phemossa_core::blob::BlobKind;
+use phemossa_core::limits::MAX_MENTIONS;
 use phemossa_core::{
     Content, Error, Event, EventId, ImagePost, Post, PostImage, PublicKey, Repost,
 };
@@ -12,6 +13,7 @@ use crate::changes::Changes;
 use crate::clock;
 use crate::feed_items::item_of_event;
 use crate::handlers::blobs::store_own_picture;
+use crate::handlers::work;
 use crate::storage::Storage;
 use crate::user::User;
 
@@ -23,12 +25,14 @@ pub struct Draft {
     pub mentions: Vec<String>,
 }
 
-/// Signs, stores and announces a post by the user.
+/// Signs, stores and announces a post by the user; or, for one addressing someone not known to
+/// follow the user without `work`, answers `WorkNeeded` (`handlers/work.rs`).
 pub async fn publish(
     user: &User,
     storage: &Storage,
     changes: &Changes,
     draft: Draft,
+    work: Option<FoundWork>,
 ) -> Result<Response, ApiError> {
     let Draft {
         text,
@@ -50,7 +54,21 @@ pub async fn publish(
             mentions.push(key);
         }
     }
-    let identity = user.identity();
+    // A reply mentions the author of the post it answers (protocol.md §8.9), so it reaches
+    // them by their inbox even when they do not follow the user; never the user themselves.
+    if let Some(parent) = reply_to {
+        let author = storage.authors_of(&[parent]).await?.remove(&parent);
+        if let Some(author) = author {
+            if author != user.public_key() && !mentions.contains(&author) {
+                if mentions.len() >= MAX_MENTIONS {
+                    return Err(ApiError::InvalidRequest {
+                        reason: format!("a reply names the author it answers, so it can mention at most {} others", MAX_MENTIONS - 1),
+                    });
+                }
+                mentions.insert(0, author);
+            }
+        }
+    }
     let post = Post {
         text,
         mentions,
@@ -77,8 +95,19 @@ pub async fn publish(
                 .collect(),
         })
     };
-    let event = Event::create(&identity, clock::now_ms(), content)?;
-    shown(user, storage, changes, &event).await
+    let signed = work::sign(
+        user,
+        storage,
+        content,
+        clock::now_ms(),
+        work,
+        ApiError::from,
+    )
+    .await?;
+    match signed {
+        Ok(event) => shown(user, storage, changes, &event).await,
+        Err(work_needed) => Ok(work_needed),
+    }
 }
 
 /// Stores and gossips the user's new post or repost `event`, and shows it in every open feed.
@@ -101,12 +130,13 @@ async fn shown(
 }
 
 /// Signs, stores and announces the user's repost of the stored post `id_text` (hex), or of the
-/// original of a stored repost.
+/// original of a stored repost; or answers `WorkNeeded`, as a post does.
 pub async fn repost(
     user: &User,
     storage: &Storage,
     changes: &Changes,
     id_text: &str,
+    work: Option<FoundWork>,
 ) -> Result<Response, ApiError> {
     let id =
         EventId::from_hex(id_text.trim(), "post id").map_err(|error| ApiError::InvalidRequest {
@@ -144,13 +174,19 @@ pub async fn repost(
     let content = Content::Repost(Repost {
         original: Box::new(original),
     });
-    let event = Event::create(&user.identity(), timestamp, content).map_err(|error| match error {
+    let too_large = |error| {
+        match error {
         Error::EventTooLarge { .. } => ApiError::InvalidRequest {
             reason: "this post is too long to repost: with it, the repost would be over the 8 KiB every event must fit".into(),
         },
         other => other.into(),
-    })?;
-    shown(user, storage, changes, &event).await
+    }
+    };
+    // A repost addresses the original's author (protocol.md §8.9): work when they are a stranger.
+    match work::sign(user, storage, content, timestamp, work, too_large).await? {
+        Ok(event) => shown(user, storage, changes, &event).await,
+        Err(work_needed) => Ok(work_needed),
+    }
 }
 
 /// Withdraws posts of the user's: signs a delete naming `ids` (1 to 100, each a stored event

@@ -1,24 +1,26 @@
 //! React: the user's tap on an emoji under a post, toggled: a reaction signed, or the user's
 //! reactions with that emoji withdrawn by a delete (protocol.md §5.3).
 
-use phemossa_api::{ApiError, PostReactions, Push, Response};
+use phemossa_api::{ApiError, FoundWork, PostReactions, Push, Response};
 use phemossa_core::reactions::{toggle, Toggle};
-use phemossa_core::{Content, Event, EventId, Reaction};
+use phemossa_core::{Content, Error, EventId, Reaction};
 
 use crate::changes::Changes;
 use crate::clock;
+use crate::handlers::work::sign;
 use crate::reaction_counts::of_posts;
 use crate::storage::Storage;
 use crate::user::User;
 
 /// Toggles the user's `emoji` on the stored post `id_text` (hex), then answers its reactions and
-/// pushes them to every page.
+/// pushes them to every page; or answers `WorkNeeded`, as a post does.
 pub async fn react(
     user: &User,
     storage: &Storage,
     changes: &Changes,
     id_text: &str,
     emoji: &str,
+    work: Option<FoundWork>,
 ) -> Result<Response, ApiError> {
     let invalid = |reason: String| ApiError::InvalidRequest { reason };
     let id = EventId::from_hex(id_text.trim(), "post id").map_err(|e| invalid(e.to_string()))?;
@@ -35,9 +37,17 @@ pub async fn react(
         }),
         Toggle::Remove(mine) => Content::Delete { targets: mine },
     };
-    // The emoji is checked here, by the same grammar every node applies (protocol.md §5.3).
-    let event = Event::create(&user.identity(), clock::now_ms(), content)
-        .map_err(|e| invalid(e.to_string()))?;
+    // The emoji is checked here, by the same grammar every node applies (protocol.md §5.3). A
+    // reaction addresses the post's author (§8.9): it needs work when they are a stranger; a
+    // withdrawal (a delete) addresses nobody.
+    let refused = |e: Error| ApiError::InvalidRequest {
+        reason: e.to_string(),
+    };
+    let signed = sign(user, storage, content, clock::now_ms(), work, refused).await?;
+    let event = match signed {
+        Ok(event) => event,
+        Err(work_needed) => return Ok(work_needed),
+    };
     storage.insert(&event).await?;
     changes.announce(&event);
     changes.stored();

@@ -194,6 +194,7 @@ impl Driver {
                 self.changed = true;
                 self.on_tick();
             }
+            Command::StrangerWork(bits) => self.handle(Input::StrangerWork { bits }, now),
             Command::WantBlob { hash, kind } => {
                 let peers = self.blob_peers();
                 self.blobs.want(hash, kind, None, &peers);
@@ -278,8 +279,10 @@ impl Driver {
     fn follows_changed(&mut self) {
         let now = clock::now_ms();
         let followed = followed_by(&self.user);
-        // New topics and new pulls.
+        // New topics and new pulls; and, as at the start, the work the inbox asks of strangers.
         self.handle(Input::Follows { followed }, now);
+        let bits = self.user.keep_out().borrow().stranger_work_bits;
+        self.handle(Input::StrangerWork { bits }, now);
     }
 
     /// Tells the node's machine what happened, and carries out what it asks.
@@ -324,6 +327,7 @@ impl Driver {
             now,
         );
         status.storage_problem = self.storage_problem.clone();
+        status.held_for_work = self.node.held_back_for_work();
         *self.status.borrow_mut() = status.clone();
         self.subscribers.push(Push::Network(status));
     }

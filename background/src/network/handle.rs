@@ -26,6 +26,8 @@ pub enum Command {
     Settings(NetworkSettings),
     /// A page wants this picture and it is not held: fetch it from peers.
     WantBlob { hash: BlobHash, kind: BlobKind },
+    /// The user changed the work asked of strangers' events in their inbox (§8.9).
+    StrangerWork(u8),
 }
 
 /// The background's way to the node; commands are dropped if the node is not running.

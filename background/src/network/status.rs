@@ -45,6 +45,7 @@ pub fn build(local_peer_id: &str, relays: &Relays, peers: &Peers, now: u64) -> N
         relays: relays.infos(now),
         invalid_total: peers.by_id.values().map(|p| p.invalid()).sum(),
         storage_problem: None,
+        held_for_work: 0,
         peers: listed
             .into_iter()
             .take(MAX_PEERS_SHOWN)

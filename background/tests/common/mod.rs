@@ -150,3 +150,45 @@ pub async fn feed(
         other => panic!("expected a feed page, got {other:?}"),
     }
 }
+
+/// Sends `request` as a page does: when the background answers `WorkNeeded` (a post, reaction
+/// or repost reaching someone who does not follow the user), finds the work here, as the
+/// page's worker would, and sends it again with it.
+pub async fn with_work(
+    app: &phemossa_background::App,
+    port: &std::rc::Rc<dyn PushSink>,
+    request: phemossa_api::Request,
+) -> Result<phemossa_api::Response, phemossa_api::ApiError> {
+    use base64::Engine as _;
+    use phemossa_api::{FoundWork, Request, Response};
+    let answer = app.handle(request.clone(), port).await?;
+    let Response::WorkNeeded {
+        prefix,
+        bits,
+        timestamp,
+        ..
+    } = answer
+    else {
+        return Ok(answer);
+    };
+    let prefix = base64::engine::general_purpose::STANDARD
+        .decode(prefix)
+        .expect("the prefix is base64");
+    let found = phemossa_core::work::WorkSearch::new(&prefix, bits)
+        .expect("the background asks for work in range")
+        .try_nonces(0, phemossa_core::work::MAX_NONCE)
+        .expect("some nonce does the work");
+    let found = Some(FoundWork {
+        timestamp,
+        bits: found.bits,
+        nonce: found.nonce,
+    });
+    let mut request = request;
+    match &mut request {
+        Request::Post { work, .. } | Request::React { work, .. } | Request::Repost { work, .. } => {
+            *work = found
+        }
+        other => panic!("work asked for {other:?}"),
+    }
+    app.handle(request, port).await
+}
