@@ -83,7 +83,7 @@ async fn a_tap_toggles_and_counts_are_of_people_on_every_page() {
         matches!(
             asked,
             Ok(Response::WorkNeeded {
-                bits: 20,
+                bits: phemossa_core::work::DEFAULT_STRANGER_WORK_BITS,
                 strangers: 1,
                 ..
             })

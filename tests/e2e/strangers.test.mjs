@@ -2,7 +2,7 @@
 // §8.9), in real browsers through a relay in the network namespace. B follows A; A does not
 // follow B, so nothing of B's reaches A by A's pulls or author topics: only A's inbox. A asks 32
 // bits of work of strangers in the options page's "Proof of work required from strangers
-// (bits)"; B's reply carries the default 20, found in B's proof-of-work worker, so A drops it,
+// (bits)"; B's reply carries the default 22, found in B's proof-of-work worker, so A drops it,
 // counts it in the Network section and blames nobody. A lowers the setting to 20: B's next reply
 // reaches A live, is listed in A's "Notifications" and shows in A's thread, and so does B's 🎉
 // on A's post; the first reply never does, and B's browser is neither banned nor counted

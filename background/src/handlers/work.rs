@@ -2,7 +2,7 @@
 //! needs it, and signing one with the work a page found. The search itself runs in the page's
 //! Web Worker (`work-worker/`), never here: the offscreen document keeps syncing meanwhile.
 //!
-//! An event addressing someone not known to follow the user needs the default work, 20 bits: a
+//! An event addressing someone not known to follow the user needs the default work, 22 bits: a
 //! sender cannot know what the addressee asks (§8.9). "Known to follow" is by the follow events
 //! stored here, so it errs towards doing the work, which only costs the sender time.
 
@@ -18,7 +18,7 @@ use crate::clock;
 use crate::storage::Storage;
 use crate::user::User;
 
-/// How old a timestamp the page may bring back with its work: a search at 20 bits takes about a
+/// How old a timestamp the page may bring back with its work: a search at 22 bits takes about a
 /// second, so an hour is room for a slow machine and a person who looked away, while a post
 /// still never appears dated long before it was sent.
 const MAX_WORK_AGE_MS: u64 = 60 * 60 * 1000;
