@@ -136,7 +136,13 @@ async fn the_user_reposts_undoes_it_and_hears_of_reposts_of_their_posts() {
     // Ada does not follow the user: the repost carries proof of work.
     let asked = app.handle(request.clone(), &port).await;
     assert!(
-        matches!(asked, Ok(Response::WorkNeeded { bits: phemossa_core::work::DEFAULT_STRANGER_WORK_BITS, .. })),
+        matches!(
+            asked,
+            Ok(Response::WorkNeeded {
+                bits: phemossa_core::work::DEFAULT_STRANGER_WORK_BITS,
+                ..
+            })
+        ),
         "{asked:?}"
     );
     assert_eq!(
