@@ -411,11 +411,11 @@ export async function portClient(session) {
 }
 
 /**
- * A relay and two browsers, A and B, with it as their bootstrap address, each following the
- * other from its popup: the start of the conversation tests. Resolves with { relay, a, b,
- * aPopup, bPopup, aKey, bKey, tag }, `tag` five digits that keep this run's texts apart.
+ * A relay and two browsers, A and B, with it as their bootstrap address and each one's popup
+ * open, following nobody. Resolves with { relay, a, b, aPopup, bPopup, aKey, bKey, tag }, `tag`
+ * five digits that keep this run's texts apart.
  */
-export async function mutualPair(t) {
+export async function popupPair(t) {
   const relay = await startRelay(t);
   const a = await launchBrowser(t, 'A');
   const b = await launchBrowser(t, 'B');
@@ -424,9 +424,17 @@ export async function mutualPair(t) {
   const bPopup = await b.popup();
   const aKey = await readPublicKey(aPopup);
   const bKey = await readPublicKey(bPopup);
-  await follow(aPopup, bKey);
-  await follow(bPopup, aKey);
   return { relay, a, b, aPopup, bPopup, aKey, bKey, tag: String(Date.now()).slice(-5) };
+}
+
+/**
+ * As popupPair, each following the other from its popup: the start of the conversation tests.
+ */
+export async function mutualPair(t) {
+  const pair = await popupPair(t);
+  await follow(pair.aPopup, pair.bKey);
+  await follow(pair.bPopup, pair.aKey);
+  return pair;
 }
 
 /**
