@@ -170,6 +170,25 @@ impl<M: Request> Requester<M> {
         }
     }
 
+    /// As [`Self::due`] until nothing is due, for a session: each request whose wait ran out
+    /// sent again into `outputs`, or `sync_timeout` when one has had all its sends, which ends
+    /// the pull (both versions handle their timeouts so).
+    pub fn resend_due(
+        &mut self,
+        now_ms: u64,
+        base_timeout_ms: u64,
+        max_attempts: u32,
+        outputs: &mut VecDeque<Output>,
+    ) -> Result<(), Error> {
+        loop {
+            match self.due(now_ms, base_timeout_ms, max_attempts) {
+                Due::Nothing => return Ok(()),
+                Due::Resend(bytes) => outputs.push_back(Output::Request(bytes)),
+                Due::GiveUp { attempts } => return Err(Error::SyncTimeout { attempts }),
+            }
+        }
+    }
+
     /// As [`Self::answer`], for a session: the request answered, if the answer is one to take,
     /// and an unexpected one reported into `outputs` as the peer's fault, as both versions
     /// count it.

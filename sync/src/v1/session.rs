@@ -10,7 +10,7 @@
 
 use crate::fetched::{take_fetched, Judge};
 use crate::flight::Spent;
-use crate::requester::{Due, Request, Requester};
+use crate::requester::{Request, Requester};
 use std::collections::{HashMap, VecDeque};
 
 pub(crate) mod respond;
@@ -214,14 +214,11 @@ impl Session {
             return self.stop(Error::PullDeadline { max_ms });
         }
         let (timeout_ms, attempts) = (self.config.request_timeout_ms, self.config.max_attempts);
-        loop {
-            match self.requester.due(now_ms, timeout_ms, attempts) {
-                Due::Nothing => return,
-                Due::Resend(bytes) => self.outputs.push_back(Output::Request(bytes)),
-                Due::GiveUp { attempts } => {
-                    return self.finish(Err(Error::SyncTimeout { attempts }))
-                }
-            }
+        let resent = self
+            .requester
+            .resend_due(now_ms, timeout_ms, attempts, &mut self.outputs);
+        if let Err(timeout) = resent {
+            self.finish(Err(timeout));
         }
     }
 

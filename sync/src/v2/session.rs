@@ -24,7 +24,7 @@ use crate::limits::{
 use crate::message::Cursor;
 use crate::output::Fault;
 use crate::output::{Output, QueryId};
-use crate::requester::{Due, Request, Requester};
+use crate::requester::{Request, Requester};
 use initiator::{is_fetch, is_round, Pull};
 use phemossa_core::event::VerifiedIds;
 use phemossa_core::Error;
@@ -192,14 +192,11 @@ impl Reconciler {
             });
         }
         let (timeout_ms, attempts) = (self.config.request_timeout_ms, self.config.max_attempts);
-        loop {
-            match self.requester.due(now_ms, timeout_ms, attempts) {
-                Due::Nothing => return,
-                Due::Resend(bytes) => self.outputs.push_back(Output::Request(bytes)),
-                Due::GiveUp { attempts } => {
-                    return self.finish(Err(Error::SyncTimeout { attempts }))
-                }
-            }
+        let resent = self
+            .requester
+            .resend_due(now_ms, timeout_ms, attempts, &mut self.outputs);
+        if let Err(timeout) = resent {
+            self.finish(Err(timeout));
         }
     }
 
