@@ -43,10 +43,7 @@ impl Storage {
                 // every write queued meanwhile (the search indexer's after an import), and a
                 // page over 100 authors took 11 s to start answering.
                 let cap = per_author_cap(limit, authors.len());
-                let index = self
-                    .read_only(EVENTS, LIST_OP)?
-                    .index(AUTHOR_TIMESTAMP)
-                    .map_err(db::failed(LIST_OP))?;
+                let index = self.listing_index(AUTHOR_TIMESTAMP)?;
                 let mut reads = Vec::with_capacity(authors.len());
                 for author in authors {
                     let range = author_range(author, from, None, LIST_OP)?;
@@ -73,11 +70,14 @@ impl Storage {
         after: Option<Cursor>,
         limit: usize,
     ) -> Result<Vec<Cursor>, BackgroundError> {
-        let index = self
-            .read_only(EVENTS, LIST_OP)?
+        scan_in(&self.listing_index(index)?, range, after, limit).await
+    }
+
+    /// The events store's `index`, in a read-only transaction of its own.
+    fn listing_index(&self, index: &str) -> Result<Index, BackgroundError> {
+        self.read_only(EVENTS, LIST_OP)?
             .index(index)
-            .map_err(db::failed(LIST_OP))?;
-        scan_in(&index, range, after, limit).await
+            .map_err(db::failed(LIST_OP))
     }
 }
 
