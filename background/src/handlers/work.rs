@@ -64,14 +64,15 @@ pub async fn sign(
                 other => refused(other),
             });
     }
-    let prefix = STANDARD.encode(canonical_prefix(&identity.public_key(), at, &content));
     let event = Event::create(&identity, at, content).map_err(refused)?;
     let strangers = strangers_addressed(user, storage, &event).await?;
     if strangers == 0 {
         return Ok(Ok(event));
     }
+    // Only now encoded for the page: most events address nobody, or only followers.
+    let prefix = canonical_prefix(&event.author, event.timestamp, &event.content);
     Ok(Err(Response::WorkNeeded {
-        prefix,
+        prefix: STANDARD.encode(prefix),
         bits: DEFAULT_STRANGER_WORK_BITS,
         timestamp: at,
         strangers,
