@@ -215,7 +215,7 @@ pub(crate) fn scope_value(scope: &Scope) -> Value {
     ])
 }
 
-fn id_list(ids: &[EventId]) -> Value {
+pub(crate) fn id_list(ids: &[EventId]) -> Value {
     Value::Array(
         ids.iter()
             .map(|id| Value::Bytes(id.as_bytes().to_vec()))
@@ -223,11 +223,11 @@ fn id_list(ids: &[EventId]) -> Value {
     )
 }
 
-fn event_list(events: &[Vec<u8>]) -> Value {
+pub(crate) fn event_list(events: &[Vec<u8>]) -> Value {
     Value::Array(events.iter().map(|e| Value::Bytes(e.clone())).collect())
 }
 
-fn cursor_value(cursor: &Option<Cursor>) -> Value {
+pub(crate) fn cursor_value(cursor: &Option<Cursor>) -> Value {
     match cursor {
         None => Value::Null,
         Some(c) => Value::Array(vec![
@@ -269,7 +269,7 @@ pub(crate) fn take_uint(
     as_uint(next_item(items, field)?, field)
 }
 
-fn bytes32(value: Value, field: &str) -> Result<[u8; 32], Error> {
+pub(crate) fn bytes32(value: Value, field: &str) -> Result<[u8; 32], Error> {
     match value {
         Value::Bytes(b) => b
             .try_into()
@@ -292,7 +292,7 @@ fn ids_from(value: Value) -> Result<Vec<EventId>, Error> {
         .collect()
 }
 
-fn events_from(value: Value) -> Result<Vec<Vec<u8>>, Error> {
+pub(crate) fn events_from(value: Value) -> Result<Vec<Vec<u8>>, Error> {
     let items = array(value, "event list")?;
     if items.len() > MAX_EVENTS_PER_MESSAGE {
         return Err(Error::TooManyEvents {
@@ -309,7 +309,7 @@ fn events_from(value: Value) -> Result<Vec<Vec<u8>>, Error> {
         .collect()
 }
 
-fn cursor_from(value: Value) -> Result<Option<Cursor>, Error> {
+pub(crate) fn cursor_from(value: Value) -> Result<Option<Cursor>, Error> {
     if value.is_null() {
         return Ok(None);
     }
