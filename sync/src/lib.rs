@@ -12,7 +12,8 @@
 //! - [`blob`]: blob transfer (§12): its messages and [`blob::BlobFetch`], one blob from one peer.
 //! - [`owner`]: who runs a peer (§13): the owner protocol's messages and checking a claim.
 //! - [`replies`]: thread fetch (§8.10): asking peers for the replies to a thread's posts, its
-//!   messages, the responder's answer and judging an answer.
+//!   two messages (v2's minor version `/phemossa/sync/2.1.0`), the responder's answer and
+//!   judging an answer.
 //! - [`machine`]: [`SyncMachine`], one interface over both, so a driver holds either.
 //! - `fetched`: the fetch stage both versions share (taking the events a pull asked for).
 //! - [`peer_score`]: counting a peer's bad input and deciding when to disconnect.

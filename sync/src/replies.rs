@@ -1,6 +1,10 @@
-//! Thread fetch (`/phemossa/replies/1.0.0`, docs/protocol.md §8.10): asking a peer for its
-//! stored replies to some posts, so a thread shows replies by authors the user does not follow.
-//! The protocol's two messages and their one CBOR encoding (§8.2's, with its helpers), the
+//! Thread fetch (docs/protocol.md §8.10): asking a peer for its stored replies to some posts,
+//! so a thread shows replies by authors the user does not follow. Its two messages are sync
+//! v2's minor version `/phemossa/sync/2.1.0` ([`REPLIES_PROTOCOL`]), kinds 8 and 9 beside v2's
+//! 2, 3, 5, 6 and 7, so they travel on v2's request-response streams rather than a protocol of
+//! their own (each protocol of its own is a behaviour in the browser's swarm, about 27 KB of
+//! its wasm). Here: the two messages and their one CBOR encoding (§8.2's, with its helpers),
+//! telling them from v2's messages by their first two bytes ([`is_replies_message`]), the
 //! answer a responder gives from its store ([`response_from`]), and judging an answer against
 //! the request it answers ([`take_response`]). Which peers to ask, and when, is the node's.
 
@@ -18,14 +22,32 @@ use phemossa_core::event::VerifiedIds;
 use phemossa_core::keys::EventId;
 use phemossa_core::{Error, Event};
 
-/// The request-response protocol id of thread fetch.
-pub const REPLIES_PROTOCOL: &str = "/phemossa/replies/1.0.0";
+/// The protocol id that carries thread fetch: sync v2 (`/phemossa/sync/2.0.0`, §9) plus the
+/// replies-request and replies-response (kinds 8 and 9), a minor version of v2. A node lists it
+/// beside `/phemossa/sync/2.0.0` and offers it first, and sends a replies-request only to a
+/// peer whose identify lists it (§9.1).
+pub const REPLIES_PROTOCOL: &str = "/phemossa/sync/2.1.0";
 
 /// Parents one request names at most.
 pub const MAX_PARENTS_PER_REQUEST: usize = 128;
 
-const REQUEST: u64 = 0;
-const RESPONSE: u64 = 1;
+/// Kinds apart from every sync kind (v1's 0–4, v2's 2, 3, 5, 6, 7), so both messages share
+/// v2's streams.
+const REQUEST: u64 = 8;
+const RESPONSE: u64 = 9;
+
+/// A CBOR array head of 3 items, as both replies messages start.
+const ARRAY_OF_3: u8 = 0x83;
+
+/// Whether `bytes` are a replies message rather than a v2 one, from their first two bytes
+/// alone: a CBOR array head of 3 items (`0x83`) then the unsigned integer 8 or 9 (`0x08`,
+/// `0x09`), the replies-request's or replies-response's kind. A v2 message never starts so (its
+/// kinds are 2, 3, 5, 6 and 7), so a driver routes an inbound request on a v2 stream by this
+/// before anything decodes it. It checks nothing else: [`RepliesMessage::decode`] does.
+pub fn is_replies_message(bytes: &[u8]) -> bool {
+    // An unsigned integer below 24 is one byte, its own value (CBOR major type 0).
+    matches!(bytes, [ARRAY_OF_3, kind, ..] if [REQUEST, RESPONSE].contains(&u64::from(*kind)))
+}
 
 /// A response's framing besides its events, with room to spare: the array head, the kind, the
 /// events list head (at most 3 bytes for 256 events) and a `next` cursor (at most 44 bytes).
@@ -68,8 +90,8 @@ impl RepliesMessage {
     /// Decodes and checks one message from a peer; never panics on any input. Input over
     /// [`MAX_SYNC_MESSAGE_BYTES`] is refused unparsed (`sync_message_too_large`); more than
     /// [`MAX_PARENTS_PER_REQUEST`] parents is `too_many_ids`, more than
-    /// [`MAX_EVENTS_PER_MESSAGE`] events `too_many_events`, a kind other than 0 or 1
-    /// `unknown_sync_message`; everything else refused (no parent, a parent named twice, a
+    /// [`MAX_EVENTS_PER_MESSAGE`] events `too_many_events`, a kind other than 8 or 9 (v2's
+    /// included) `unknown_sync_message`; everything else refused (no parent, a parent named twice, a
     /// wrong shape, input that does not re-encode to exactly its bytes) is
     /// `malformed_sync_message`.
     pub fn decode(bytes: &[u8]) -> Result<RepliesMessage, Error> {
@@ -275,6 +297,7 @@ fn unexpected(reason: &str) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{ReconcileMessage, Scope};
     use phemossa_core::limits::MAX_EVENT_BYTES;
     use phemossa_core::{Content, Identity, Post};
     use proptest::prelude::*;
@@ -350,6 +373,17 @@ mod tests {
         assert_eq!(code(&request(over)), "too_many_ids");
         // [2]: an unknown kind.
         assert_eq!(code(&[0x81, 0x02]), "unknown_sync_message");
+        // Kinds 0 and 1 shaped like a request and a response: sync's, not ours.
+        let mut kind_0 = request(vec![id(1)]);
+        kind_0[1] = 0x00;
+        assert_eq!(code(&kind_0), "unknown_sync_message");
+        let mut kind_1 = RepliesMessage::Response {
+            events: vec![],
+            next: None,
+        }
+        .encode();
+        kind_1[1] = 0x01;
+        assert_eq!(code(&kind_1), "unknown_sync_message");
         let mut trailing = request(vec![id(1)]);
         trailing.push(0);
         assert_eq!(code(&trailing), "malformed_sync_message");
@@ -360,6 +394,79 @@ mod tests {
         let events = vec![vec![]; MAX_EVENTS_PER_MESSAGE + 1];
         let too_many = RepliesMessage::Response { events, next: None }.encode();
         assert_eq!(code(&too_many), "too_many_events");
+    }
+
+    /// One message of each v2 kind (2, 3, 5, 6, 7), encoded.
+    fn v2_messages() -> Vec<Vec<u8>> {
+        let key = Identity::from_seed([1; 32]).public_key();
+        let scope = Scope {
+            authors: Some(vec![key]),
+            since: Some(5),
+        };
+        [
+            ReconcileMessage::EventRequest {
+                req: 1,
+                ids: vec![id(7)],
+            },
+            ReconcileMessage::EventResponse {
+                req: 2,
+                events: vec![b"{}".to_vec()],
+                unknown: vec![id(7)],
+            },
+            ReconcileMessage::Open {
+                req: 3,
+                scope,
+                negentropy: vec![0x61],
+            },
+            ReconcileMessage::Next {
+                req: 4,
+                negentropy: vec![0x61, 0],
+            },
+            ReconcileMessage::Response {
+                req: 5,
+                negentropy: None,
+            },
+            ReconcileMessage::Response {
+                req: 6,
+                negentropy: Some(vec![0x61]),
+            },
+        ]
+        .iter()
+        .map(ReconcileMessage::encode)
+        .collect()
+    }
+
+    #[test]
+    fn replies_messages_are_told_from_v2_messages_by_their_first_bytes() {
+        let request = RepliesMessage::Request {
+            parents: vec![id(1)],
+            after: None,
+        }
+        .encode();
+        let response = RepliesMessage::Response {
+            events: vec![b"{}".to_vec()],
+            next: None,
+        }
+        .encode();
+        assert_eq!(&request[..2], [0x83, 0x08]);
+        assert_eq!(&response[..2], [0x83, 0x09]);
+        assert!(is_replies_message(&request));
+        assert!(is_replies_message(&response));
+        for v2 in v2_messages() {
+            assert!(!is_replies_message(&v2), "{v2:02x?}");
+            // And our decoder refuses each v2 message by its kind.
+            assert_eq!(code(&v2), "unknown_sync_message", "{v2:02x?}");
+        }
+        assert!(!is_replies_message(&[]));
+        assert!(!is_replies_message(&[0x83]));
+        assert!(!is_replies_message(&[0x82, 0x08]), "an array of 2");
+        assert!(!is_replies_message(&[0x83, 0x0a]), "kind 10");
+        assert!(
+            !is_replies_message(&[0x83, 0x18, 0x08]),
+            "kind 8 not canonical"
+        );
+        // Only the first two bytes: what follows is the decoder's to judge.
+        assert!(is_replies_message(&[0x83, 0x08]));
     }
 
     #[test]
@@ -632,6 +739,22 @@ mod tests {
             }
             let page = take(&bytes, &[id(1)], None);
             prop_assert!(page.replies.is_empty());
+        }
+
+        #[test]
+        fn telling_any_bytes_apart_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let expected = bytes.len() >= 2 && bytes[0] == 0x83 && matches!(bytes[1], 8 | 9);
+            prop_assert_eq!(is_replies_message(&bytes), expected);
+            if RepliesMessage::decode(&bytes).is_ok() {
+                prop_assert!(is_replies_message(&bytes));
+            }
+        }
+
+        #[test]
+        fn every_encoded_message_is_told_apart(message in any_message(), req in any::<u64>()) {
+            prop_assert!(is_replies_message(&message.encode()));
+            let v2 = ReconcileMessage::Next { req, negentropy: vec![0x61] }.encode();
+            prop_assert!(!is_replies_message(&v2));
         }
 
         #[test]

@@ -1,12 +1,13 @@
-//! Checks the replies protocol against docs/replies-test-vectors.json, the file other
-//! implementations use (docs/protocol.md §8.10). Its CBOR was assembled byte by byte in Python,
-//! not by this codec: every `valid` message must encode to its bytes and decode from them,
+//! Checks thread fetch's messages (kinds 8 and 9 of `/phemossa/sync/2.1.0`) against
+//! docs/replies-test-vectors.json, the file other implementations use (docs/protocol.md §8.10).
+//! Its CBOR was assembled byte by byte in Python, not by this codec: every `valid` message must
+//! encode to its bytes and decode from them (and be told from a v2 message by its first bytes),
 //! every `invalid` input must be refused with its code, and every `judged` response must give
 //! the replies, next cursor and faults listed.
 
 use phemossa_core::event::VerifiedIds;
 use phemossa_core::keys::EventId;
-use phemossa_sync::replies::{take_response, RepliesMessage};
+use phemossa_sync::replies::{is_replies_message, take_response, RepliesMessage};
 use phemossa_sync::Cursor;
 use serde_json::Value;
 
@@ -90,6 +91,10 @@ fn valid_vectors_encode_and_decode_exactly() {
         assert_eq!(hex::encode(expected.encode()), hex_text, "{name}: encoding");
         let decoded = RepliesMessage::decode(&bytes(&vector["hex"]));
         assert_eq!(decoded, Ok(expected), "{name}: decoding");
+        assert!(
+            is_replies_message(&bytes(&vector["hex"])),
+            "{name}: routing"
+        );
     }
 }
 
