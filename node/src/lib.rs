@@ -28,6 +28,8 @@
 //!   the gossip side composed.
 //! - `sim` (feature `sim`): a deterministic many-node simulator over the real
 //!   [`state::NodeState`], with in-memory stores and links.
+//! - [`thread_fetches`]: asking connected peers for the replies of a thread the user opened,
+//!   level by level, and when to stop (§8.10).
 //! - [`rotation`]: rotating windows over lists too long to name at once (the authors a pull
 //!   names, the author namespaces), so every item takes its turn.
 
@@ -46,6 +48,7 @@ pub mod rotation;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod state;
+pub mod thread_fetches;
 
 pub use direct::{ConnectionKind, DirectAttempts, DirectState, Links};
 pub use pulls::PullScheduler;

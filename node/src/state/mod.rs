@@ -95,6 +95,10 @@ pub enum Input<P, C, R> {
     /// `peer` answered a blob request with a malformed message or bytes that are not the blob
     /// (`blob_fetches::BlobAction::Fault`): counted with its other invalid input.
     BlobFault { peer: P },
+    /// `peer` answered a thread's replies-request with a malformed message or an event that is
+    /// invalid or no reply to what was asked, or sent a malformed request
+    /// (`thread_fetches::ThreadAction::Fault`, §8.10): counted with its other invalid input.
+    RepliesFault { peer: P },
     /// What `peer` said on the owner protocol (§13): its answer to [`Action::AskOwner`], who
     /// runs it, checked against its peer id (`phemossa_sync::owner::owner_of`); or why its
     /// answer or request was refused, which counts with its other invalid input. A request
@@ -324,7 +328,9 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
                     entry.links.failed(None, error, now);
                 }
             }
-            Input::SignalingFault { peer } | Input::BlobFault { peer } => {
+            Input::SignalingFault { peer }
+            | Input::BlobFault { peer }
+            | Input::RepliesFault { peer } => {
                 if let Some(entry) = self.peers.get_mut(&peer) {
                     entry.side_fault();
                 }
