@@ -524,4 +524,85 @@ mod tests {
         fetches.on_response(&7, &root.id, &answer(&[&reply], None), NOW, &verified);
         assert!(drain(&mut fetches).is_empty());
     }
+
+    /// A random tree of replies; an honest peer that holds it all answers in pages of a random
+    /// size. The walk takes every reply exactly once, within its bounds, and then ends.
+    mod walks {
+        use super::*;
+        use proptest::prelude::*;
+        use std::collections::BTreeSet;
+
+        fn honest_answer(tree: &[Event], request: &RepliesMessage, page: usize) -> Vec<u8> {
+            let RepliesMessage::Request { parents, after } = request else {
+                panic!("a request");
+            };
+            let mut found: Vec<&Event> = tree
+                .iter()
+                .filter(|e| {
+                    e.as_post()
+                        .and_then(|p| p.reply_to)
+                        .is_some_and(|parent| parents.contains(&parent))
+                })
+                .filter(|e| after.is_none_or(|after| cursor(e) > after))
+                .collect();
+            found.sort_by_key(|e| cursor(e));
+            let more = found.len() > page;
+            found.truncate(page);
+            let next = more.then(|| cursor(found[found.len() - 1]));
+            answer(&found, next)
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(24))]
+            #[test]
+            fn an_honest_peer_gives_the_whole_thread(
+                parents in proptest::collection::vec(0usize..1_000, 1..40),
+                page in 1usize..20,
+            ) {
+                let root = post(1, NOW - 100_000, None);
+                let mut tree: Vec<Event> = Vec::new();
+                for (n, pick) in parents.iter().enumerate() {
+                    // Each reply answers the root or an earlier reply.
+                    let parent = match pick % (tree.len() + 1) {
+                        0 => root.id,
+                        k => tree[k - 1].id,
+                    };
+                    tree.push(post(2 + (n % 5) as u8, NOW - 90_000 + n as u64, Some(parent)));
+                }
+                let verified = VerifiedIds::default();
+                let mut fetches = ThreadFetches::default();
+                fetches.open(root.id, &[], &[7u8], NOW);
+                let mut stored = Vec::new();
+                let mut requests = 0;
+                for _ in 0..1_000 {
+                    let actions = drain(&mut fetches);
+                    if actions.is_empty() {
+                        break;
+                    }
+                    for action in actions {
+                        match action {
+                            ThreadAction::Request { bytes, .. } => {
+                                requests += 1;
+                                let request = RepliesMessage::decode(&bytes).expect("decodes");
+                                let reply = honest_answer(&tree, &request, page);
+                                fetches.on_response(&7, &root.id, &reply, NOW, &verified);
+                            }
+                            ThreadAction::Store { replies, .. } => stored.extend(replies),
+                            ThreadAction::Fault { error, .. } => {
+                                prop_assert!(false, "an honest peer was blamed: {error}");
+                            }
+                        }
+                    }
+                }
+                prop_assert!(!fetches.is_fetching(&root.id), "the walk ended");
+                prop_assert!(requests <= MAX_REQUESTS_PER_PEER);
+                let ids: BTreeSet<EventId> = stored.iter().map(|e| e.id).collect();
+                prop_assert_eq!(ids.len(), stored.len(), "each reply taken once");
+                if requests < MAX_REQUESTS_PER_PEER {
+                    let all: BTreeSet<EventId> = tree.iter().map(|e| e.id).collect();
+                    prop_assert_eq!(ids, all, "the whole thread");
+                }
+            }
+        }
+    }
 }
