@@ -74,7 +74,7 @@ pub struct InboxGate<'a> {
 
 impl InboxGate<'_> {
     /// Whether `event`, addressed to the owner, gets through.
-    fn admits(&self, event: &Event) -> bool {
+    pub fn admits(&self, event: &Event) -> bool {
         let claimed = event.work.map_or(0, |work| work.bits);
         (self.follows)(&event.author) || claimed >= self.required_bits
     }

@@ -1,13 +1,16 @@
-//! Checks thread fetch's messages (kinds 8 and 9 of `/phemossa/sync/2.1.0`) against
-//! docs/replies-test-vectors.json, the file other implementations use (docs/protocol.md §8.10).
-//! Its CBOR was assembled byte by byte in Python, not by this codec: every `valid` message must
-//! encode to its bytes and decode from them (and be told from a v2 message by its first bytes),
-//! every `invalid` input must be refused with its code, and every `judged` response must give
-//! the replies, next cursor and faults listed.
+//! Checks the messages `/phemossa/sync/2.1.0` adds to sync v2, thread fetch's (kinds 8 and 9)
+//! and inbox catch-up's (kinds 10 and 11), against docs/replies-test-vectors.json, the file
+//! other implementations use (docs/protocol.md §8.10, §8.9). Its CBOR was assembled byte by
+//! byte in Python, not by this codec: every `valid` message must encode to its bytes and decode
+//! from them (and be told from a v2 message by its first bytes), every `invalid` input must be
+//! refused with its code, and every `judged` replies-response and `judged_inbox` inbox-response
+//! must give the events, next cursor and faults listed.
 
 use phemossa_core::event::VerifiedIds;
-use phemossa_core::keys::EventId;
-use phemossa_sync::replies::{is_replies_message, take_response, RepliesMessage};
+use phemossa_core::keys::{EventId, PublicKey};
+use phemossa_sync::replies::{
+    is_replies_message, take_inbox_response, take_response, RepliesMessage, RepliesPage,
+};
 use phemossa_sync::Cursor;
 use serde_json::Value;
 
@@ -46,6 +49,19 @@ fn cursor(v: &Value) -> Option<Cursor> {
     })
 }
 
+fn key(v: &Value) -> PublicKey {
+    PublicKey::from_bytes(bytes(v).try_into().expect("a 32-byte key"), "addressee")
+        .expect("a valid key")
+}
+
+fn events(v: &Value) -> Vec<Vec<u8>> {
+    v.as_array()
+        .expect("events")
+        .iter()
+        .map(|e| e.as_str().expect("event JSON text").as_bytes().to_vec())
+        .collect()
+}
+
 fn message(m: &Value) -> RepliesMessage {
     match m["kind"].as_str().expect("a kind") {
         "replies-request" => RepliesMessage::Request {
@@ -53,12 +69,15 @@ fn message(m: &Value) -> RepliesMessage {
             after: cursor(&m["after"]),
         },
         "replies-response" => RepliesMessage::Response {
-            events: m["events"]
-                .as_array()
-                .expect("events")
-                .iter()
-                .map(|e| e.as_str().expect("event JSON text").as_bytes().to_vec())
-                .collect(),
+            events: events(&m["events"]),
+            next: cursor(&m["next"]),
+        },
+        "inbox-request" => RepliesMessage::InboxRequest {
+            addressee: key(&m["addressee"]),
+            after: cursor(&m["after"]).expect("an inbox-request's after is never null"),
+        },
+        "inbox-response" => RepliesMessage::InboxResponse {
+            events: events(&m["events"]),
             next: cursor(&m["next"]),
         },
         other => panic!("unknown kind {other}"),
@@ -83,7 +102,19 @@ fn input(v: &Value) -> Vec<u8> {
 fn valid_vectors_encode_and_decode_exactly() {
     let doc = vectors();
     let valid = doc["valid"].as_array().expect("valid");
-    assert!(valid.len() >= 4);
+    assert!(valid.len() >= 11);
+    let kinds: Vec<&str> = valid
+        .iter()
+        .map(|v| v["message"]["kind"].as_str().expect("kind"))
+        .collect();
+    for kind in [
+        "replies-request",
+        "replies-response",
+        "inbox-request",
+        "inbox-response",
+    ] {
+        assert!(kinds.contains(&kind), "no valid {kind}");
+    }
     for vector in valid {
         let name = vector["name"].as_str().expect("name");
         let expected = message(&vector["message"]);
@@ -102,7 +133,7 @@ fn valid_vectors_encode_and_decode_exactly() {
 fn invalid_vectors_are_refused_with_their_code() {
     let doc = vectors();
     let invalid = doc["invalid"].as_array().expect("invalid");
-    assert!(invalid.len() >= 10);
+    assert!(invalid.len() >= 30);
     for vector in invalid {
         let name = vector["name"].as_str().expect("name");
         let error = RepliesMessage::decode(&input(vector))
@@ -131,16 +162,40 @@ fn judged_responses_give_their_replies_next_and_faults() {
             now,
             &VerifiedIds::default(),
         );
-        let taken: Vec<EventId> = page.replies.iter().map(|e| e.id).collect();
-        assert_eq!(taken, ids(&vector["replies"]), "{name}: replies");
-        assert_eq!(page.next, cursor(&vector["next"]), "{name}: next");
-        let faults: Vec<&str> = page.faults.iter().map(|e| e.code()).collect();
-        let expected: Vec<&str> = vector["faults"]
-            .as_array()
-            .expect("faults")
-            .iter()
-            .map(|c| c.as_str().expect("a code"))
-            .collect();
-        assert_eq!(faults, expected, "{name}: faults");
+        check_page(&page, vector, "replies", name);
     }
+}
+
+#[test]
+fn judged_inbox_responses_give_their_events_next_and_faults() {
+    let doc = vectors();
+    let now = doc["now_ms"].as_u64().expect("now_ms");
+    let judged = doc["judged_inbox"].as_array().expect("judged_inbox");
+    assert!(judged.len() >= 10);
+    for vector in judged {
+        let name = vector["name"].as_str().expect("name");
+        let page = take_inbox_response(
+            &bytes(&vector["hex"]),
+            &key(&vector["addressee"]),
+            cursor(&vector["after"]).expect("an inbox-request's after is never null"),
+            now,
+            &VerifiedIds::default(),
+        );
+        check_page(&page, vector, "events", name);
+    }
+}
+
+/// `page` took the ids listed under `taken`, and the `next` and `faults` listed.
+fn check_page(page: &RepliesPage, vector: &Value, taken: &str, name: &str) {
+    let got: Vec<EventId> = page.replies.iter().map(|e| e.id).collect();
+    assert_eq!(got, ids(&vector[taken]), "{name}: {taken}");
+    assert_eq!(page.next, cursor(&vector["next"]), "{name}: next");
+    let faults: Vec<&str> = page.faults.iter().map(|e| e.code()).collect();
+    let expected: Vec<&str> = vector["faults"]
+        .as_array()
+        .expect("faults")
+        .iter()
+        .map(|c| c.as_str().expect("a code"))
+        .collect();
+    assert_eq!(faults, expected, "{name}: faults");
 }
