@@ -11,6 +11,9 @@
 //! - [`discovery`]: the rendezvous namespaces a node registers in and looks up.
 //! - [`gossip`]: the node's side of gossip: subscriptions, the user's posts batched, the
 //!   seen-cache, and what a message's verdict waits for.
+//! - [`inbox_catch_up`]: asking each peer, once per connection, for the events addressed to
+//!   the user over the last week, so a stranger's reply sent while the browser was closed
+//!   still arrives (§8.9), judged as the inbox topic judges it.
 //! - [`direct`]: when to try a direct WebRTC connection to a relayed peer, and again after one
 //!   failed, and how that stands for the pages ([`direct::DirectState`]).
 //! - [`peer_table`]: every peer seen: its two sync machines and one score, its connections,
@@ -39,6 +42,7 @@ pub mod blob_fetches;
 pub mod direct;
 pub mod discovery;
 pub mod gossip;
+pub mod inbox_catch_up;
 pub mod limits;
 pub mod peer_sync;
 pub mod peer_table;

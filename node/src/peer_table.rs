@@ -86,6 +86,9 @@ pub struct Peer<C, R, D> {
     pub owner: Option<PublicKey>,
     /// Its owner was asked on the current connections: asked again after it reconnects.
     pub owner_asked: bool,
+    /// It was asked for the user's inbox on the current connections (§8.9 "Catch-up"): asked
+    /// again after it reconnects.
+    pub inbox_asked: bool,
     pub last_seen: u64,
     pub banned: bool,
     /// When the ban lapses (`limits::BAN_MS` after it began), kept across restarts.
@@ -126,6 +129,7 @@ impl<C: Copy + Eq + Hash, R, D> Peer<C, R, D> {
             side_faults: 0,
             owner: None,
             owner_asked: false,
+            inbox_asked: false,
             last_seen: 0,
             banned: false,
             banned_until: None,
@@ -238,6 +242,7 @@ impl<C: Copy + Eq + Hash, R, D> Peer<C, R, D> {
         self.generation += 1;
         self.pull_pending = false;
         self.owner_asked = false;
+        self.inbox_asked = false;
         self.channels.clear();
         self.progress = None;
         self.unsaved = true;

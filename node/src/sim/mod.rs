@@ -633,6 +633,7 @@ impl Sim {
                     // Simulated nodes have no users' keys to claim with: who runs a peer is
                     // tested in the state's own tests.
                     owner: false,
+                    replies: false,
                 };
                 self.input(to, input);
             }
@@ -724,9 +725,11 @@ impl Sim {
                 self.connect(node, peer, link);
             }
             // No direct connections in the simulator (identify says no signaling), no owner
-            // claims (identify says no owner protocol), and records are not saved anywhere.
+            // claims or inbox catch-ups (identify says no owner protocol nor sync 2.1), and
+            // records are not saved anywhere.
             Action::DialDirect { .. }
             | Action::AskOwner { .. }
+            | Action::AskInbox { .. }
             | Action::Save { .. }
             | Action::CatchingUp { .. }
             | Action::Unbanned { .. } => {}

@@ -112,6 +112,8 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
         let banned = peer.banned;
         if remaining == 0 {
             self.sessions_ended(&peer_id);
+            // Its catch-up's request fails with the connection; the next era asks again.
+            self.catch_ups.on_failure(&peer_id);
             if let Some(peer) = self.peers.get_mut(&peer_id) {
                 peer.unsaved = false;
             }

@@ -20,6 +20,7 @@ pub use connections::HOUSEKEEPING_MS;
 use std::collections::VecDeque;
 use std::hash::Hash;
 
+use phemossa_core::notices::addressees;
 use phemossa_core::settings::NetworkSettings;
 use phemossa_core::work::DEFAULT_STRANGER_WORK_BITS;
 use phemossa_core::{Error, Event, PublicKey};
@@ -29,6 +30,7 @@ use phemossa_sync::{Progress, QueryId, Scope};
 
 use crate::direct::ConnectionKind;
 use crate::gossip::{Acceptance, GossipAction, GossipSide, Gossiped};
+use crate::inbox_catch_up::InboxCatchUps;
 use crate::peer_sync::{Asker, StoreAnswer, SyncAction};
 use crate::peer_table::{NodeShared, Peers, Version};
 use crate::pulls::{PullScheduler, ANTI_ENTROPY_RECENT_MS, STALL_MS};
@@ -65,13 +67,15 @@ pub enum Input<P, C, R> {
         remaining: usize,
     },
     /// Identify ran on `connection`: whether `peer` speaks sync v2, the direct signaling
-    /// protocol and the owner protocol (docs/protocol.md §13).
+    /// protocol, the owner protocol (docs/protocol.md §13), and sync 2.1's inbox catch-up and
+    /// thread replies (`replies`, §8.9, §8.10).
     Identified {
         peer: P,
         connection: C,
         speaks_v2: bool,
         signaling: bool,
         owner: bool,
+        replies: bool,
     },
     /// Discovery listed `peer`, in one of our author namespaces (`follows_ours`) or only the
     /// general one.
@@ -108,6 +112,16 @@ pub enum Input<P, C, R> {
         peer: P,
         said: Result<PublicKey, Error>,
     },
+    /// `peer` answered the inbox catch-up request of [`Action::AskInbox`] with these bytes, or
+    /// the request failed (`Err` says why: nobody's fault, the catch-up ends).
+    InboxAnswer {
+        peer: P,
+        answer: Result<Vec<u8>, String>,
+    },
+    /// A thread's walk (`thread_fetches`, §8.10) brought these valid replies from `peer`: those
+    /// addressed to the user pass the inbox's gate first, so asking for a thread is no way
+    /// round the work asked of strangers (§8.9); the rest are stored.
+    Replies { peer: P, events: Vec<Event> },
     /// The network settings changed: the connection cap, and whether direct connections are
     /// allowed (switched off, every direct connection closes).
     Settings { max_peers: u16, direct: bool },
@@ -172,6 +186,9 @@ pub enum Action<P, C, R> {
     Dial { peer: P },
     /// Ask `peer` who runs it, on the owner protocol (§13); answer with [`Input::Owner`].
     AskOwner { peer: P },
+    /// Send `peer` this inbox catch-up request on sync v2's streams (`/phemossa/sync/2.1.0`,
+    /// §8.9); answer with [`Input::InboxAnswer`].
+    AskInbox { peer: P, bytes: Vec<u8> },
     /// Start a direct connection attempt to `peer`, over the relayed connection's signaling;
     /// answer with [`Input::DirectDialed`].
     DialDirect { peer: P },
@@ -211,6 +228,8 @@ pub struct NodeState<P, C, R, D> {
     stranger_work_bits: u8,
     /// Strangers' events addressed to the user that came with too little work, since start.
     held_back_for_work: u64,
+    /// What each peer is asked for the user's inbox, once per connection era.
+    catch_ups: InboxCatchUps<P>,
     /// Pull rounds started: which window of the followed authors the next pulls name.
     pull_round: u64,
     gossip: GossipSide,
@@ -243,6 +262,7 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
             followed: Vec::new(),
             stranger_work_bits: DEFAULT_STRANGER_WORK_BITS,
             held_back_for_work: 0,
+            catch_ups: InboxCatchUps::default(),
             pull_round: 0,
             gossip: GossipSide::default(),
             actions: VecDeque::new(),
@@ -291,6 +311,7 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
                 speaks_v2,
                 signaling,
                 owner,
+                replies,
             } => {
                 let Some(entry) = self.peers.get_mut(&peer) else {
                     return;
@@ -301,6 +322,17 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
                 // one asked again at each reconnection picks up an identity restored since.
                 let ask_owner =
                     owner && !entry.banned && !std::mem::replace(&mut entry.owner_asked, true);
+                // Likewise the inbox: what arrived for the user while away, once per era.
+                let ask_inbox =
+                    replies && !entry.banned && !std::mem::replace(&mut entry.inbox_asked, true);
+                if ask_inbox {
+                    if let Some(bytes) = self.catch_ups.start(peer.clone(), self.user, now) {
+                        self.actions.push_back(Action::AskInbox {
+                            peer: peer.clone(),
+                            bytes,
+                        });
+                    }
+                }
                 let pull = std::mem::take(&mut entry.pull_pending);
                 if ask_owner {
                     self.actions
@@ -344,6 +376,29 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
                         }
                         Err(_) => entry.side_fault(),
                     }
+                }
+            }
+            Input::InboxAnswer { peer, answer } => self.inbox_answer(peer, answer, now),
+            Input::Replies { peer, events } => {
+                let followed = &self.followed;
+                let follows = |author: &PublicKey| followed.contains(author);
+                let gate = InboxGate {
+                    follows: &follows,
+                    required_bits: self.stranger_work_bits,
+                };
+                let user = self.user;
+                let before = events.len();
+                let events: Vec<Event> = events
+                    .into_iter()
+                    .filter(|event| !addressees(event).contains(&user) || gate.admits(event))
+                    .collect();
+                self.held_back_for_work += (before - events.len()) as u64;
+                if !events.is_empty() {
+                    self.actions.push_back(Action::StoreGossiped {
+                        peer,
+                        events,
+                        gossiped: None,
+                    });
                 }
             }
             Input::Settings { max_peers, direct } => {
@@ -452,6 +507,47 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
         let mut authors = vec![self.user];
         authors.extend(self.followed.iter().copied());
         authors
+    }
+
+    /// Takes a peer's answer to the inbox catch-up: events past the gate are stored as if they
+    /// came on the inbox topic, those held back for work counted for the user, faults counted
+    /// with the peer's invalid input; the next page is asked for while the catch-up goes on.
+    fn inbox_answer(&mut self, peer: P, answer: Result<Vec<u8>, String>, now: u64) {
+        let bytes = match answer {
+            Ok(bytes) => bytes,
+            Err(_) => return self.catch_ups.on_failure(&peer),
+        };
+        let verified = self.peers.shared.verified.clone();
+        let followed = &self.followed;
+        let follows = |author: &PublicKey| followed.contains(author);
+        let gate = InboxGate {
+            follows: &follows,
+            required_bits: self.stranger_work_bits,
+        };
+        let Some(answer) = self
+            .catch_ups
+            .on_response(&peer, &bytes, now, &verified, &gate)
+        else {
+            return;
+        };
+        self.held_back_for_work += answer.held_for_work as u64;
+        if !answer.faults.is_empty() {
+            if let Some(entry) = self.peers.get_mut(&peer) {
+                for _ in &answer.faults {
+                    entry.side_fault();
+                }
+            }
+        }
+        if !answer.events.is_empty() {
+            self.actions.push_back(Action::StoreGossiped {
+                peer: peer.clone(),
+                events: answer.events,
+                gossiped: None,
+            });
+        }
+        if let Some(bytes) = answer.next {
+            self.actions.push_back(Action::AskInbox { peer, bytes });
+        }
     }
 
     /// Judges a gossip message: its new valid events go to the store, and the verdict waits
@@ -775,6 +871,7 @@ mod tests {
                 speaks_v2: true,
                 signaling: false,
                 owner: false,
+                replies: false,
             },
             100,
         );
@@ -803,6 +900,7 @@ mod tests {
                 speaks_v2: false,
                 signaling: false,
                 owner: false,
+                replies: false,
             };
             node.handle(identified, 0);
         }
@@ -833,6 +931,7 @@ mod tests {
             speaks_v2: true,
             signaling: false,
             owner,
+            replies: false,
         }
     }
 
@@ -874,6 +973,138 @@ mod tests {
         node.handle(opened(1), 40);
         node.handle(identified(1, true), 50);
         assert_eq!(owners_asked(&mut node), vec![1]);
+    }
+
+    /// The inbox catch-up requests asked since the last call, and the events sent to the
+    /// store.
+    fn inbox_traffic(node: &mut Node) -> (Vec<u8>, Vec<Event>) {
+        let (mut asked, mut stored) = (Vec::new(), Vec::new());
+        while let Some(action) = node.poll_action() {
+            match action {
+                Action::AskInbox { peer, .. } => asked.push(peer),
+                Action::StoreGossiped { events, .. } => stored.extend(events),
+                _ => {}
+            }
+        }
+        (asked, stored)
+    }
+
+    #[test]
+    fn the_inbox_is_caught_up_once_per_connection_and_judged_as_the_inbox_topic() {
+        use phemossa_core::event::{Content, Post};
+        use phemossa_sync::replies::RepliesMessage;
+        let user = Identity::from_seed([3; 32]).public_key();
+        let mut node = node();
+        node.handle(Input::StrangerWork { bits: 30 }, 0);
+        node.handle(opened(1), 0);
+        node.handle(opened(2), 0);
+        let mut speaks = identified(1, false);
+        if let Input::Identified { replies, .. } = &mut speaks {
+            *replies = true;
+        }
+        node.handle(speaks, 10);
+        node.handle(identified(2, false), 10);
+        assert_eq!(
+            inbox_traffic(&mut node).0,
+            vec![1],
+            "peer 2 does not speak 2.1"
+        );
+        // A stranger's reply without work: held back, counted, nobody blamed.
+        let stranger = Event::create(
+            &Identity::from_seed([9; 32]),
+            1_767_225_600_000,
+            Content::Post(Post {
+                text: "sent while you were away".into(),
+                mentions: vec![user],
+                reply_to: None,
+            }),
+        )
+        .expect("a valid post");
+        let answer = RepliesMessage::InboxResponse {
+            events: vec![stranger.to_json().into_bytes()],
+            next: None,
+        }
+        .encode();
+        node.handle(
+            Input::InboxAnswer {
+                peer: 1,
+                answer: Ok(answer.clone()),
+            },
+            1_767_225_600_000,
+        );
+        assert_eq!(inbox_traffic(&mut node), (vec![], vec![]));
+        assert_eq!(node.held_back_for_work(), 1);
+        assert_eq!(node.peers.get_mut(&1).map(|p| p.invalid()), Some(0));
+        // Followed, the same author's event is taken as it is (on the next era's catch-up).
+        node.handle(
+            Input::Follows {
+                followed: vec![stranger.author],
+            },
+            1_767_225_600_000,
+        );
+        node.handle(
+            Input::Closed {
+                peer: 1,
+                connection: 1,
+                remaining: 0,
+            },
+            1_767_225_600_000,
+        );
+        node.handle(opened(1), 1_767_225_600_000);
+        let mut speaks = identified(1, false);
+        if let Input::Identified { replies, .. } = &mut speaks {
+            *replies = true;
+        }
+        node.handle(speaks, 1_767_225_600_000);
+        assert_eq!(
+            inbox_traffic(&mut node).0,
+            vec![1],
+            "asked again in a new era"
+        );
+        node.handle(
+            Input::InboxAnswer {
+                peer: 1,
+                answer: Ok(answer),
+            },
+            1_767_225_600_000,
+        );
+        assert_eq!(inbox_traffic(&mut node).1, vec![stranger]);
+    }
+
+    #[test]
+    fn a_threads_replies_to_the_user_pass_the_inbox_gate_and_others_are_stored() {
+        use phemossa_core::event::{Content, Post};
+        let user = Identity::from_seed([3; 32]).public_key();
+        let someone = Identity::from_seed([4; 32]).public_key();
+        let reply_to = |to: PublicKey, seed: u8| {
+            Event::create(
+                &Identity::from_seed([seed; 32]),
+                1_767_225_600_000,
+                Content::Post(Post {
+                    text: format!("a reply from {seed}"),
+                    mentions: vec![to],
+                    reply_to: Some(phemossa_core::EventId::from_bytes([7; 32])),
+                }),
+            )
+            .expect("a valid post")
+        };
+        let mut node = node();
+        node.handle(Input::StrangerWork { bits: 30 }, 0);
+        let to_user = reply_to(user, 9);
+        let to_someone = reply_to(someone, 9);
+        node.handle(
+            Input::Replies {
+                peer: 1,
+                events: vec![to_user, to_someone.clone()],
+            },
+            10,
+        );
+        assert_eq!(inbox_traffic(&mut node).1, vec![to_someone]);
+        assert_eq!(
+            node.held_back_for_work(),
+            1,
+            "the stranger's reply to the user"
+        );
     }
 
     #[test]
