@@ -352,6 +352,10 @@ pub enum Push {
     Reactions(Vec<PostReactions>),
     /// How many notifications are unread changed (new ones arrived, or they were read).
     Unread(u32),
+    /// Replies to these posts arrived that the feed does not show (their authors are not
+    /// followed: fetched for an open thread, §8.10, or sent to the user's inbox, §8.9): an
+    /// open thread holding one of them loads again.
+    Replies(Vec<EventId>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -238,7 +238,9 @@ impl App {
             Request::SearchPosts { query, limit } => {
                 feed::search_posts(user, storage, &query, limit).await
             }
-            Request::GetThread { id, limit } => thread::thread(user, storage, &id, limit).await,
+            Request::GetThread { id, limit } => {
+                thread::thread(user, storage, &self.node, &id, limit).await
+            }
             Request::DeletePosts { ids } => post::delete(user, storage, changes, &ids).await,
             Request::GetNotifications { limit } => notifications::get(user, storage, limit).await,
             Request::MarkNotificationsRead => {

@@ -495,6 +495,8 @@ impl Ingest {
         report.held_back = sifted.held_back;
         report.blocked = sifted.blocked;
         let mut added = Vec::new();
+        // Parents of new replies the feed does not show, for an open thread to load again.
+        let mut replied = Vec::new();
         let mut following_changed = false;
         // A delete of someone in the feed took posts out of it: pages load it again.
         let mut feed_withdrawn = false;
@@ -555,6 +557,8 @@ impl Ingest {
                         && !self.user.keep_out().borrow().hides(&event.author))
                 {
                     added.extend(item_of_event(event, &me, &self.user.keep_out().borrow()));
+                } else if let Some(parent) = event.as_post().and_then(|post| post.reply_to) {
+                    replied.push(parent);
                 }
             }
             // What of it is news for the user: a failure costs the notifications, not the events.
@@ -566,6 +570,9 @@ impl Ingest {
         if !added.is_empty() {
             added.sort_by_key(|item| Reverse(item.feed_key()));
             self.changes.push(Push::FeedAdded(added));
+        }
+        if !replied.is_empty() {
+            self.changes.push(Push::Replies(replied));
         }
         if report.stored > 0 {
             self.changes.stored();

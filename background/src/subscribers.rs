@@ -75,7 +75,11 @@ impl Subscribers {
 
 fn topic_of(push: &Push) -> Topic {
     match push {
-        Push::FeedAdded(_) | Push::FeedReset | Push::Reactions(_) | Push::Unread(_) => Topic::Feed,
+        Push::FeedAdded(_)
+        | Push::FeedReset
+        | Push::Reactions(_)
+        | Push::Unread(_)
+        | Push::Replies(_) => Topic::Feed,
         Push::Following(_) => Topic::Following,
         Push::Identity(_) => Topic::Identity,
         Push::Network(_) => Topic::Network,

@@ -36,12 +36,15 @@ pub fn sync_config() -> request_response::Config {
         .with_max_concurrent_streams(MAX_SYNC_STREAMS)
 }
 
-/// The behaviour for one sync protocol (`/phemossa/sync/1.0.0` or `/phemossa/sync/2.0.0`),
-/// requesting and answering.
-pub fn sync_behaviour(protocol: &'static str) -> request_response::Behaviour<SyncCodec> {
+/// The behaviour for sync protocols, requesting and answering: one protocol
+/// (`/phemossa/sync/1.0.0`), or the versions of one, newest first (`/phemossa/sync/2.1.0`, then
+/// `/phemossa/sync/2.0.0`: multistream-select settles on the first both sides speak, §9.1).
+pub fn sync_behaviour(protocols: &[&'static str]) -> request_response::Behaviour<SyncCodec> {
     request_response::Behaviour::with_codec(
         SyncCodec,
-        [(StreamProtocol::new(protocol), ProtocolSupport::Full)],
+        protocols
+            .iter()
+            .map(|protocol| (StreamProtocol::new(protocol), ProtocolSupport::Full)),
         sync_config(),
     )
 }
@@ -49,12 +52,12 @@ pub fn sync_behaviour(protocol: &'static str) -> request_response::Behaviour<Syn
 #[cfg(test)]
 mod tests {
     use super::*;
+    use phemossa_sync::replies::REPLIES_PROTOCOL;
     use phemossa_sync::{SYNC_PROTOCOL, SYNC_V2_PROTOCOL};
 
     #[test]
-    fn both_protocols_build() {
-        for protocol in [SYNC_PROTOCOL, SYNC_V2_PROTOCOL] {
-            let _ = sync_behaviour(protocol);
-        }
+    fn every_protocol_builds() {
+        let _ = sync_behaviour(&[SYNC_PROTOCOL]);
+        let _ = sync_behaviour(&[REPLIES_PROTOCOL, SYNC_V2_PROTOCOL]);
     }
 }

@@ -23,7 +23,7 @@ mod thread_view;
 use dioxus::prelude::*;
 use phemossa_api::{FollowerEntry, FollowingEntry, Push, Topic};
 use phemossa_core::PublicKey;
-use phemossa_ui::feed::merge_feed;
+use phemossa_ui::feed::{count_replies, merge_feed};
 use phemossa_ui::notifications::{button_label, unread_badge};
 use phemossa_ui::people::Directory;
 use phemossa_ui::reactions::ReactionOverlay;
@@ -145,6 +145,14 @@ fn App() -> Element {
                 Push::BlobStored(hash) => picture_stored(client, people, hash),
                 Push::Reactions(posts) => reactions.with_mut(|overlay| overlay.apply(posts)),
                 Push::Unread(count) => unread.set(count),
+                // Replies by people not followed (a thread's fetch, the inbox): an open thread
+                // may hold their parent.
+                Push::Replies(parents) => {
+                    if thread.peek().is_some() {
+                        arrived += 1;
+                    }
+                    feed.with_mut(|f| count_replies(&mut f.items, &parents))
+                }
             }
         }
     });

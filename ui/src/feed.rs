@@ -5,6 +5,7 @@ use std::cmp::Reverse;
 
 use phemossa_api::{ApiError, FeedItem};
 use phemossa_core::limits::MAX_POST_CHARS;
+use phemossa_core::EventId;
 
 /// Characters as the core counts them (Unicode scalar values).
 pub fn post_chars(text: &str) -> usize {
@@ -115,10 +116,20 @@ pub fn merge_feed(items: &mut Vec<FeedItem>, new: impl IntoIterator<Item = FeedI
     items.sort_by_key(|item| Reverse((item.timestamp, item.id)));
 }
 
+/// Replies the feed does not show arrived (`Push::Replies`, by people the user does not
+/// follow): each adds one to its parent's count of replies, where the page shows the parent.
+pub fn count_replies(items: &mut [FeedItem], parents: &[EventId]) {
+    for parent in parents {
+        if let Some(item) = items.iter_mut().find(|item| item.id == *parent) {
+            item.replies += 1;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use phemossa_core::{EventId, Identity};
+    use phemossa_core::Identity;
 
     fn item(timestamp: u64, id: u8, text: &str) -> FeedItem {
         let author = Identity::from_seed([1; 32]).public_key();
@@ -154,6 +165,25 @@ mod tests {
             "a repeat is not a new reply; a push keeps the count"
         );
         assert_eq!(items.len(), 2);
+    }
+
+    #[test]
+    fn replies_from_outside_the_feed_count_on_the_posts_shown() {
+        let mut items = vec![item(2, 2, "shown"), item(1, 1, "also shown")];
+        let elsewhere = EventId::from_bytes([9; 32]);
+        count_replies(
+            &mut items,
+            &[
+                EventId::from_bytes([1; 32]),
+                EventId::from_bytes([1; 32]),
+                elsewhere,
+            ],
+        );
+        assert_eq!(
+            items.iter().map(|i| i.replies).collect::<Vec<_>>(),
+            vec![0, 2],
+            "each reply counts once on its parent; a parent not shown is skipped"
+        );
     }
 
     #[test]

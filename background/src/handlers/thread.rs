@@ -1,6 +1,8 @@
 //! GetThread: the conversation a post is part of, from the highest ancestor this browser holds
 //! down through every stored reply, as a tree in time order. Replies by people the user muted or
-//! blocked are left out with everything under them, and counted.
+//! blocked are left out with everything under them, and counted. Opening it also asks connected
+//! peers for replies not held (§8.10): those arriving are pushed as `Replies`, and the page
+//! loads the thread again.
 
 use std::collections::{HashMap, HashSet};
 
@@ -8,6 +10,7 @@ use phemossa_api::{ApiError, FeedItem, Response, ThreadPage, ThreadReply, MAX_TH
 use phemossa_core::EventId;
 
 use crate::feed_items::feed_item;
+use crate::network::handle::{Command, NodeLink};
 use crate::reaction_counts::with_reactions;
 use crate::storage::{Storage, StoredPost};
 use crate::user::User;
@@ -15,6 +18,7 @@ use crate::user::User;
 pub async fn thread(
     user: &User,
     storage: &Storage,
+    node: &NodeLink,
     id_text: &str,
     limit: Option<u32>,
 ) -> Result<Response, ApiError> {
@@ -29,6 +33,12 @@ pub async fn thread(
         .thread(&id, limit)
         .await?
         .ok_or(ApiError::PostNotFound)?;
+    // Every post held is asked about, even those a keep-out hides: what they hide is the
+    // user's choice of what to see, not of what peers may hold.
+    node.send(Command::OpenThread {
+        root: stored.root.id,
+        held: stored.replies.iter().map(|reply| reply.id).collect(),
+    });
     let me = user.public_key();
     let root_is_reply = stored.root_is_reply;
     let cut_short = stored.cut_short;

@@ -19,6 +19,7 @@ use phemossa_net::PROTOCOL_VERSION;
 use phemossa_node::limits::ConnectionCaps;
 use phemossa_sync::blob::BLOB_PROTOCOL;
 use phemossa_sync::owner::OWNER_PROTOCOL;
+use phemossa_sync::replies::REPLIES_PROTOCOL;
 use phemossa_sync::{SYNC_PROTOCOL, SYNC_V2_PROTOCOL};
 
 use crate::error::BackgroundError;
@@ -43,8 +44,10 @@ pub struct Node {
     pub gossipsub: gossipsub::Behaviour,
     /// Sync v1, the plain id exchange: still answered, and used with peers without v2.
     pub sync: request_response::Behaviour<SyncCodec>,
-    /// Sync v2, set reconciliation. A behaviour of its own, so each stream's protocol is known
-    /// from the behaviour it arrives on.
+    /// Sync v2, set reconciliation, and its minor version 2.1 with a thread's replies (§8.10),
+    /// offered first. A behaviour of its own, so each stream's protocol is known from the
+    /// behaviour it arrives on. (The replies are not a protocol of their own: each
+    /// request-response behaviour costs this wasm about 27 KB.)
     pub sync_v2: request_response::Behaviour<SyncCodec>,
     /// Blob transfer (docs/protocol.md §12): the pictures events name, in 32 KiB chunks.
     pub blob: request_response::Behaviour<SyncCodec>,
@@ -128,10 +131,10 @@ pub fn build_swarm(key: Keypair, caps: ConnectionCaps) -> Result<Swarm<Node>, Ba
                 ping: ping::Behaviour::new(ping::Config::new()),
                 rendezvous: rendezvous::client::Behaviour::new(key.clone()),
                 gossipsub: phemossa_net::gossipsub(key)?,
-                sync: phemossa_net::sync_behaviour(SYNC_PROTOCOL),
-                sync_v2: phemossa_net::sync_behaviour(SYNC_V2_PROTOCOL),
-                blob: phemossa_net::sync_behaviour(BLOB_PROTOCOL),
-                owner: phemossa_net::sync_behaviour(OWNER_PROTOCOL),
+                sync: phemossa_net::sync_behaviour(&[SYNC_PROTOCOL]),
+                sync_v2: phemossa_net::sync_behaviour(&[REPLIES_PROTOCOL, SYNC_V2_PROTOCOL]),
+                blob: phemossa_net::sync_behaviour(&[BLOB_PROTOCOL]),
+                owner: phemossa_net::sync_behaviour(&[OWNER_PROTOCOL]),
             })
         })
         .map_err(|e| failed(format!("behaviour: {e}")))?

@@ -27,6 +27,7 @@ use phemossa_node::limits::{ConnectionCaps, MAX_KNOWN_PEERS};
 use phemossa_node::peer_sync::{StoreAnswer, SyncAction};
 use phemossa_node::{Action, Input, RelayAction};
 use phemossa_sync::owner::{self, OwnerMessage, OWNER_PROTOCOL};
+use phemossa_sync::replies::REPLIES_PROTOCOL;
 use phemossa_sync::SYNC_V2_PROTOCOL;
 use web_sys::console;
 use webrtc_b2b::address::{is_direct, webrtc_peer};
@@ -42,6 +43,7 @@ use super::relays::Relays;
 use super::services::Services;
 use super::status;
 use super::store_work::{Done, StoreWork};
+use super::threads::{Outcome as ThreadOutcome, Routed, Threads};
 use crate::clock;
 use crate::storage::PeerRecord;
 use crate::subscribers::Subscribers;
@@ -84,6 +86,8 @@ pub struct Driver {
     paths_read_at: u64,
     /// Pictures wanted from peers and requests for ours (`blobs.rs`).
     blobs: Blobs,
+    /// Threads' replies asked of peers and peers' requests for ours (`threads.rs`).
+    threads: Threads,
 }
 
 impl Driver {
@@ -136,6 +140,7 @@ impl Driver {
             paths: Rc::default(),
             paths_read_at: 0,
             blobs: Blobs::default(),
+            threads: Threads::default(),
         }
     }
 
@@ -200,6 +205,11 @@ impl Driver {
                 self.blobs.want(hash, kind, None, &peers);
                 self.carry_out_blobs(now);
             }
+            Command::OpenThread { root, held } => {
+                let peers = self.blob_peers();
+                self.threads.open(root, &held, &peers, now);
+                self.carry_out_threads(now);
+            }
         }
     }
 
@@ -260,7 +270,27 @@ impl Driver {
         self.handle(Input::Owner { peer, said }, clock::now_ms());
     }
 
-    /// Sends the fetcher's requests and counts the faults it found.
+    /// Carries out what the thread walks decided (`threads.rs`), counting the faults found.
+    fn carry_out_threads(&mut self, now: u64) {
+        let outcomes = self
+            .threads
+            .carry_out(&mut self.swarm.behaviour_mut().sync_v2);
+        for outcome in outcomes {
+            match outcome {
+                ThreadOutcome::Fault(peer, error) => self.replies_fault(peer, &error, now),
+                ThreadOutcome::Replies(peer, events) => {
+                    self.handle(Input::Replies { peer, events }, now)
+                }
+            }
+        }
+    }
+
+    /// A peer broke the replies messages (§8.10): counted with its invalid input.
+    fn replies_fault(&mut self, peer: PeerId, error: &phemossa_core::Error, now: u64) {
+        console::info_1(&format!("phemossa: {peer} on the replies protocol: {error}").into());
+        self.handle(Input::RepliesFault { peer }, now);
+    }
+
     fn carry_out_blobs(&mut self, now: u64) {
         let outcomes = self
             .blobs
@@ -463,6 +493,9 @@ impl Driver {
                         self.relay_lost(peer_id, "the connection to the relay closed", now);
                     }
                     return;
+                }
+                if num_established == 0 {
+                    self.threads.disconnected(&peer_id);
                 }
                 let closed = Input::Closed {
                     peer: peer_id,
@@ -684,18 +717,39 @@ impl Driver {
             return;
         }
         let speaks = |protocol: &str| info.protocols.iter().any(|p| p.as_ref() == protocol);
+        self.threads.identified(peer_id, speaks(REPLIES_PROTOCOL));
         let identified = Input::Identified {
             peer: peer_id,
             connection: connection_id,
             speaks_v2: speaks(SYNC_V2_PROTOCOL),
             signaling: speaks(webrtc_b2b::signal::PROTOCOL),
             owner: speaks(OWNER_PROTOCOL),
+            replies: speaks(REPLIES_PROTOCOL),
         };
         self.handle(identified, clock::now_ms());
     }
 
     fn on_sync(&mut self, event: request_response::Event<Vec<u8>, Vec<u8>>, version: Version) {
         let now = clock::now_ms();
+        // A thread's replies travel on v2's streams (§8.10): what is theirs goes to the walks.
+        let event = if version == Version::V2 {
+            let verified = self.work.ingest.verified();
+            match self.threads.on_event(event, &self.work, verified, now) {
+                Routed::Other(event) => event,
+                Routed::CatchUp(peer, answer) => {
+                    return self.handle(Input::InboxAnswer { peer, answer }, now);
+                }
+                Routed::Taken(fault) => {
+                    if let Some((peer, error)) = fault {
+                        self.replies_fault(peer, &error, now);
+                    }
+                    self.carry_out_threads(now);
+                    return;
+                }
+            }
+        } else {
+            event
+        };
         let request_response::Event::Message { peer, message, .. } = event else {
             return;
         };
@@ -746,6 +800,15 @@ impl Driver {
                     .swarm
                     .behaviour_mut()
                     .blob
+                    .send_response(channel, bytes);
+                return;
+            }
+            Done::RepliesAnswer { channel, bytes } => {
+                // Fails only if the peer gave up on the request; it asks again.
+                let _ = self
+                    .swarm
+                    .behaviour_mut()
+                    .sync_v2
                     .send_response(channel, bytes);
                 return;
             }
@@ -834,6 +897,14 @@ impl Driver {
                     .behaviour_mut()
                     .owner
                     .send_request(&peer, request);
+            }
+            Action::AskInbox { peer, bytes } => {
+                let id = self
+                    .swarm
+                    .behaviour_mut()
+                    .sync_v2
+                    .send_request(&peer, bytes);
+                self.threads.catching_up(id, peer);
             }
             Action::Save { peer } => {
                 if let Some(record) = self.node.peers.by_id.get(&peer).map(|p| p.record(&peer)) {

@@ -11,7 +11,7 @@ use phemossa_api::{NetworkState, NetworkStatus};
 use phemossa_core::blob::BlobKind;
 use phemossa_core::keys::BlobHash;
 use phemossa_core::settings::NetworkSettings;
-use phemossa_core::Event;
+use phemossa_core::{Event, EventId};
 
 /// What the rest of the background asks of the running node.
 pub enum Command {
@@ -28,6 +28,9 @@ pub enum Command {
     WantBlob { hash: BlobHash, kind: BlobKind },
     /// The user changed the work asked of strangers' events in their inbox (§8.9).
     StrangerWork(u8),
+    /// The user opened `root`'s thread, holding `held` of its posts: ask peers for the
+    /// replies not held (§8.10).
+    OpenThread { root: EventId, held: Vec<EventId> },
 }
 
 /// The background's way to the node; commands are dropped if the node is not running.

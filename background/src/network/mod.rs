@@ -13,6 +13,7 @@ mod relays;
 pub mod services;
 mod status;
 mod store_work;
+mod threads;
 
 use std::cell::RefCell;
 use std::rc::Rc;

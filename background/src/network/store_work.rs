@@ -9,8 +9,10 @@ use futures::channel::mpsc::UnboundedSender;
 use libp2p::PeerId;
 use phemossa_core::blob::BlobKind;
 use phemossa_core::keys::BlobHash;
-use phemossa_core::{Content, Event, EventId};
+use phemossa_core::{Content, Event, EventId, PublicKey};
 use phemossa_sync::blob::answer;
+use phemossa_sync::limits::MAX_EVENTS_PER_MESSAGE;
+use phemossa_sync::replies::{inbox_response_from, response_from};
 use phemossa_sync::{Cursor, QueryId, Scope};
 use web_sys::console;
 
@@ -49,6 +51,8 @@ pub enum Done {
     },
     /// The answer to a peer's blob request, read from the store.
     BlobAnswer { channel: Channel, bytes: Vec<u8> },
+    /// The answer to a peer's replies-request (§8.10), read from the store.
+    RepliesAnswer { channel: Channel, bytes: Vec<u8> },
     /// A fetched blob is stored.
     BlobStored { hash: BlobHash },
     /// Events from `peer` could not be stored; `problem` says why, for the person.
@@ -241,6 +245,53 @@ impl StoreWork {
                 w.served.borrow_mut().keep(hash, Rc::new(held));
             }
             Some(Done::BlobAnswer { channel, bytes })
+        });
+    }
+
+    /// Answers a peer's request for the stored replies to `parents` after `after` (§8.10). A
+    /// store that fails leaves it unanswered: the stream closes, the peer's walk ends, and
+    /// nobody is counted.
+    pub fn serve_replies(&self, channel: Channel, parents: Vec<EventId>, after: Option<Cursor>) {
+        self.spawn(async move |w: &StoreWork| {
+            match w
+                .storage
+                .replies_after(&parents, after, MAX_EVENTS_PER_MESSAGE)
+                .await
+            {
+                Ok(page) => Some(Done::RepliesAnswer {
+                    channel,
+                    bytes: response_from(page.replies, page.more).encode(),
+                }),
+                Err(error) => {
+                    console::warn_1(
+                        &format!("phemossa: reading replies for a peer: {error}").into(),
+                    );
+                    None
+                }
+            }
+        });
+    }
+
+    /// Answers a peer's inbox catch-up: the stored events addressed to `person` after `after`
+    /// (§8.9). A store that fails leaves it unanswered, as for replies.
+    pub fn serve_inbox(&self, channel: Channel, person: PublicKey, after: Cursor) {
+        self.spawn(async move |w: &StoreWork| {
+            match w
+                .storage
+                .addressed_after(&person, after, MAX_EVENTS_PER_MESSAGE)
+                .await
+            {
+                Ok(page) => Some(Done::RepliesAnswer {
+                    channel,
+                    bytes: inbox_response_from(page.replies, page.more).encode(),
+                }),
+                Err(error) => {
+                    console::warn_1(
+                        &format!("phemossa: reading an inbox for a peer: {error}").into(),
+                    );
+                    None
+                }
+            }
         });
     }
 

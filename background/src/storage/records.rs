@@ -3,6 +3,7 @@
 //! re-parsing the JSON through `Event::from_json` would re-verify every signature on every page.
 
 use phemossa_api::{FeedImage, StorageStats};
+use phemossa_core::notices::addressees;
 use phemossa_core::{search, BlobHash, Content, Event, EventId, Profile, PublicKey};
 use serde::{Deserialize, Serialize};
 
@@ -53,6 +54,18 @@ pub struct EventRecord {
     /// `post`: the original's `reply_to` would count the repost as a reply in `replies`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repost: Option<RepostFields>,
+    /// Whom the event addresses (`core::notices::addressees`), each as [`addressed_key`] with
+    /// the event's timestamp, keyed by the multi-entry `addressed` index: what a peer's inbox
+    /// catch-up is answered from (protocol.md §8.9).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub to: Vec<String>,
+}
+
+/// The `addressed` index's key of an event at `timestamp` addressed to `person`: the key's
+/// base64, a separator below every base64 character, then the timestamp as 16 hex digits, so
+/// a person's entries sort by time and stay inside their range (as search terms do).
+pub fn addressed_key(person: &PublicKey, timestamp: u64) -> String {
+    format!("{}\u{1}{timestamp:016x}", person.to_base64())
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -131,6 +144,10 @@ impl EventRecord {
                 emoji: reaction.emoji.clone(),
             }),
             repost,
+            to: addressees(event)
+                .iter()
+                .map(|person| addressed_key(person, event.timestamp))
+                .collect(),
         }
     }
 

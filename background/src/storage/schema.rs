@@ -9,7 +9,9 @@ pub const DATABASE: &str = "phemossa";
 /// 6: author_totals. 7: the `events` index `replies`. 8: deleted. 9: the `events` index
 /// `reactions` (reactions stored by a version-8 build, a few development commits, are not
 /// counted: it did not record their target). 10: notifications. 11: the `events` index `reposts`.
-pub const VERSION: u32 = 11;
+/// 12: the `events` index `addressed` (events stored before it are not in it: a peer's inbox
+/// catch-up is not answered with them).
+pub const VERSION: u32 = 12;
 
 pub const EVENTS: &str = "events";
 pub const FOLLOWS: &str = "follows";
@@ -37,6 +39,9 @@ pub const TERMS: &str = "terms";
 /// `events` index of the posts whose terms the search indexer has still to write (sparse: only
 /// records with the `unindexed` field are in it).
 pub const UNINDEXED: &str = "unindexed";
+/// `events` multi-entry index of whom each event addresses (`EventRecord::to`): a person's
+/// entries in time order, for peers' inbox catch-ups (protocol.md §8.9).
+pub const ADDRESSED: &str = "addressed";
 /// `events` multi-entry index of the blobs each event names (a post's images): while one is
 /// stored, the sweep keeps the blob.
 pub const EVENT_BLOBS: &str = "blobs";
@@ -122,6 +127,11 @@ pub static STORES: [StoreSpec; 11] = [
                 name: REPOSTS,
                 key_path: &["repost.id", "author"],
                 multi_entry: false,
+            },
+            IndexSpec {
+                name: ADDRESSED,
+                key_path: &["to"],
+                multi_entry: true,
             },
         ],
     },

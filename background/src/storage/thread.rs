@@ -7,17 +7,21 @@ use std::collections::HashSet;
 
 use idb::{KeyRange, Query};
 use js_sys::Array;
-use phemossa_core::EventId;
+use phemossa_core::{EventId, PublicKey};
+use phemossa_sync::Cursor;
 use wasm_bindgen::JsValue;
 
 use super::connection::Storage;
 use super::feed::StoredPost;
-use super::schema::{EVENTS, REPLIES};
+use super::records::{addressed_key, EventRecord};
+use super::schema::{ADDRESSED, EVENTS, REPLIES};
 use crate::db;
 use crate::error::BackgroundError;
 
 const COUNT_OP: &str = "counting replies";
 const THREAD_OP: &str = "reading a thread";
+const SERVE_OP: &str = "reading replies for a peer";
+const INBOX_OP: &str = "reading a person's inbox for a peer";
 
 /// Deepest climb from a post to its thread's root: deeper chains are shown from this far up.
 pub const MAX_THREAD_CLIMB: usize = 64;
@@ -37,10 +41,32 @@ pub struct StoredThread {
 /// The `replies` index's keys of the replies to `id`: `[id] ..= [id, []]` (an array sorts after
 /// every number, so this spans every timestamp).
 fn replies_range(id: &EventId, op: &'static str) -> Result<KeyRange, BackgroundError> {
+    replies_from(id, None, op)
+}
+
+/// The `replies` index's keys of the replies to `id` from timestamp `from` on (all if `None`):
+/// `[id, from] ..= [id, []]`. Timestamps are at most 2^53 - 1, so the f64 is exact.
+fn replies_from(
+    id: &EventId,
+    from: Option<u64>,
+    op: &'static str,
+) -> Result<KeyRange, BackgroundError> {
     let id = JsValue::from_str(&id.to_hex());
-    let lower = Array::of1(&id);
+    let lower = match from {
+        Some(from) => Array::of2(&id, &JsValue::from_f64(from as f64)),
+        None => Array::of1(&id),
+    };
     let upper = Array::of2(&id, &Array::new());
     KeyRange::bound(&lower, &upper, Some(false), Some(false)).map_err(db::failed(op))
+}
+
+/// A page of stored events for a peer's sync 2.1 request: the replies to some posts
+/// (docs/protocol.md §8.10), or what addresses someone (§8.9).
+pub struct RepliesPage {
+    /// Each event's place in (timestamp, id) order and its wire JSON.
+    pub replies: Vec<(Cursor, Vec<u8>)>,
+    /// More replies to the parents are stored after the page.
+    pub more: bool,
 }
 
 impl Storage {
@@ -67,6 +93,98 @@ impl Storage {
             counts.push(request.await.map_err(db::failed(COUNT_OP))?);
         }
         Ok(counts)
+    }
+
+    /// The stored replies to any of `parents` strictly after `after` in (timestamp, id) order,
+    /// in no particular order: what a peer's replies-request is answered from (§8.10). Each
+    /// parent's replies are read from `after`'s timestamp on, `limit + 1` at most (all a page
+    /// can use, and one to know more follow), every read made before the first is awaited. The
+    /// `limit` smallest of them are the page's, whichever parents they answer: a parent whose
+    /// read was cut holds nothing before its last one read, so nothing before the page's end.
+    pub async fn replies_after(
+        &self,
+        parents: &[EventId],
+        after: Option<Cursor>,
+        limit: usize,
+    ) -> Result<RepliesPage, BackgroundError> {
+        let index = self
+            .read_only(EVENTS, SERVE_OP)?
+            .index(REPLIES)
+            .map_err(db::failed(SERVE_OP))?;
+        let wanted = u32::try_from(limit + 1).unwrap_or(u32::MAX);
+        let mut requests = Vec::with_capacity(parents.len());
+        for parent in parents {
+            let range = replies_from(parent, after.map(|c| c.timestamp), SERVE_OP)?;
+            requests.push(
+                index
+                    .get_all(Some(Query::KeyRange(range)), Some(wanted))
+                    .map_err(db::failed(SERVE_OP))?,
+            );
+        }
+        let mut replies = Vec::new();
+        // A parent whose read filled its count may hold more than were read. (Replies of one
+        // parent sharing `after`'s millisecond and ordered before it are read and dropped, so
+        // a page may come out short of `limit`; `next` then still says more follow.)
+        let mut more = false;
+        for request in requests {
+            let values = request.await.map_err(db::failed(SERVE_OP))?;
+            more |= values.len() >= wanted as usize;
+            for value in values {
+                let record: EventRecord = db::from_js(&value, EVENTS)?;
+                let at = Cursor {
+                    timestamp: record.timestamp,
+                    id: record.id,
+                };
+                if after.is_none_or(|after| at > after) {
+                    replies.push((at, record.json.into_bytes()));
+                }
+            }
+        }
+        // Left unsorted and uncut: `phemossa_sync::replies::response_from` orders them and keeps
+        // what fits, one copy of that rule for every responder.
+        Ok(RepliesPage { replies, more })
+    }
+
+    /// The stored events addressed to `person` strictly after `after` in (timestamp, id) order,
+    /// at most `limit` of them: what a peer's inbox catch-up is answered from (§8.9). Entries
+    /// with `after`'s timestamp that come before it are read and dropped.
+    pub async fn addressed_after(
+        &self,
+        person: &PublicKey,
+        after: Cursor,
+        limit: usize,
+    ) -> Result<RepliesPage, BackgroundError> {
+        let index = self
+            .read_only(EVENTS, INBOX_OP)?
+            .index(ADDRESSED)
+            .map_err(db::failed(INBOX_OP))?;
+        let lower = JsValue::from_str(&addressed_key(person, after.timestamp));
+        // The separator is \u{1}: \u{2} after the key sorts above every entry of it.
+        let upper = JsValue::from_str(&format!("{}\u{2}", person.to_base64()));
+        let range = KeyRange::bound(&lower, &upper, Some(false), Some(false))
+            .map_err(db::failed(INBOX_OP))?;
+        let wanted = u32::try_from(limit + 1).unwrap_or(u32::MAX);
+        let values = index
+            .get_all(Some(Query::KeyRange(range)), Some(wanted))
+            .map_err(db::failed(INBOX_OP))?
+            .await
+            .map_err(db::failed(INBOX_OP))?;
+        let more = values.len() >= wanted as usize;
+        let mut events = Vec::with_capacity(values.len());
+        for value in values {
+            let record: EventRecord = db::from_js(&value, EVENTS)?;
+            let at = Cursor {
+                timestamp: record.timestamp,
+                id: record.id,
+            };
+            if at > after {
+                events.push((at, record.json.into_bytes()));
+            }
+        }
+        Ok(RepliesPage {
+            replies: events,
+            more,
+        })
     }
 
     /// The thread `id` is part of, with at most `limit` replies; `None` if `id` is not a stored
