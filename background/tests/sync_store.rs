@@ -8,7 +8,8 @@ use common::*;
 use phemossa_background::storage::PeerRecord;
 use phemossa_background::Storage;
 use phemossa_core::settings::NetworkSettings;
-use phemossa_core::{Event, EventId};
+use phemossa_core::{Content, Event, EventId, Post, PublicKey};
+use phemossa_sync::replies::{response_from, RepliesMessage};
 use phemossa_sync::testing::v1::MemoryStore;
 use phemossa_sync::{Cursor, Scope};
 use wasm_bindgen_test::*;
@@ -194,5 +195,158 @@ async fn network_settings_device_key_and_peers_persist() {
     storage.forget_peers(&[]).await.unwrap();
     assert_eq!(storage.peer_records().await.unwrap(), vec![banned]);
     storage.close();
+    delete_database(&name).await;
+}
+
+/// A post by `author` at `at` that replies to `parent` (if any) and mentions `to`.
+fn addressed(author: u8, at: u64, parent: Option<EventId>, to: &[PublicKey], text: &str) -> Event {
+    let content = Content::Post(Post {
+        text: text.into(),
+        mentions: to.to_vec(),
+        reply_to: parent,
+    });
+    Event::create(&identity(author), at, content).expect("a valid post")
+}
+
+/// Pages through a sync 2.1 answer as a requester would: each page through the one responder
+/// rule (`response_from`), each next request from the last page's `next`.
+async fn pages<F, Fut>(mut read: F, first: Option<Cursor>) -> Vec<Cursor>
+where
+    F: FnMut(Option<Cursor>) -> Fut,
+    Fut: std::future::Future<Output = phemossa_background::storage::RepliesPage>,
+{
+    let (mut got, mut after) = (Vec::new(), first);
+    for _ in 0..100 {
+        let page = read(after).await;
+        let RepliesMessage::Response { events, next } = response_from(page.replies, page.more)
+        else {
+            panic!("a response");
+        };
+        for json in events {
+            let event = Event::from_json(&json, T0 + 1_000_000).expect("stored events are valid");
+            got.push(Cursor {
+                timestamp: event.timestamp,
+                id: event.id,
+            });
+        }
+        match next {
+            Some(next) => after = Some(next),
+            None => return got,
+        }
+    }
+    panic!("paging must end");
+}
+
+#[wasm_bindgen_test]
+async fn replies_to_several_posts_page_in_order_with_ties() {
+    let name = unique_name("sync-replies");
+    let storage = Storage::open(&name).await.unwrap();
+    let root = post(&identity(1), T0, "root");
+    let other = post(&identity(1), T0 + 1, "another root");
+    storage.insert(&root).await.unwrap();
+    storage.insert(&other).await.unwrap();
+    let mut wanted = Vec::new();
+    for i in 0..14u64 {
+        let parent = if i % 2 == 0 { root.id } else { other.id };
+        // Four replies share each millisecond: the id breaks the tie.
+        let reply = addressed(
+            2 + (i % 4) as u8,
+            T0 + 10 + i / 4,
+            Some(parent),
+            &[],
+            &format!("r{i}"),
+        );
+        storage.insert(&reply).await.unwrap();
+        wanted.push(Cursor {
+            timestamp: reply.timestamp,
+            id: reply.id,
+        });
+    }
+    // A reply to a post not asked about is not listed.
+    let elsewhere = addressed(
+        5,
+        T0 + 12,
+        Some(EventId::from_bytes([7; 32])),
+        &[],
+        "elsewhere",
+    );
+    storage.insert(&elsewhere).await.unwrap();
+    wanted.sort();
+    let parents = [root.id, other.id];
+    for limit in [1, 3, 256] {
+        let got = pages(
+            |after| {
+                let storage = &storage;
+                async move { storage.replies_after(&parents, after, limit).await.unwrap() }
+            },
+            None,
+        )
+        .await;
+        assert_eq!(got, wanted, "pages of {limit}");
+    }
+    delete_database(&name).await;
+}
+
+#[wasm_bindgen_test]
+async fn what_addresses_a_person_pages_in_order_from_a_time() {
+    let name = unique_name("sync-addressed");
+    let storage = Storage::open(&name).await.unwrap();
+    let (ada, bob) = (identity(1).public_key(), identity(2).public_key());
+    let mut to_ada = Vec::new();
+    for i in 0..12u64 {
+        // Ada is mentioned in some, Bob in others, both in a few, nobody in the rest.
+        let to: Vec<PublicKey> = match i % 4 {
+            0 => vec![ada],
+            1 => vec![bob],
+            2 => vec![ada, bob],
+            _ => vec![],
+        };
+        let event = addressed(3 + (i % 3) as u8, T0 + i / 3, None, &to, &format!("m{i}"));
+        storage.insert(&event).await.unwrap();
+        if to.contains(&ada) {
+            to_ada.push(Cursor {
+                timestamp: event.timestamp,
+                id: event.id,
+            });
+        }
+    }
+    // Ada's own post mentioning herself addresses nobody.
+    storage
+        .insert(&addressed(1, T0 + 2, None, &[ada], "note to self"))
+        .await
+        .unwrap();
+    to_ada.sort();
+    let from = |timestamp| Cursor {
+        timestamp,
+        id: EventId::from_bytes([0; 32]),
+    };
+    for limit in [1, 2, 256] {
+        let got = pages(
+            |after| {
+                let storage = &storage;
+                let after = after.unwrap_or(from(0));
+                async move { storage.addressed_after(&ada, after, limit).await.unwrap() }
+            },
+            Some(from(0)),
+        )
+        .await;
+        assert_eq!(got, to_ada, "pages of {limit}");
+    }
+    // From a time on: only what came then or later.
+    let got = pages(
+        |after| {
+            let storage = &storage;
+            let after = after.unwrap_or(from(T0 + 2));
+            async move { storage.addressed_after(&ada, after, 2).await.unwrap() }
+        },
+        Some(from(T0 + 2)),
+    )
+    .await;
+    let later: Vec<Cursor> = to_ada
+        .iter()
+        .copied()
+        .filter(|c| c.timestamp >= T0 + 2)
+        .collect();
+    assert_eq!(got, later);
     delete_database(&name).await;
 }

@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 
-use idb::{KeyRange, Query};
+use idb::{Index, KeyRange, Query};
 use js_sys::Array;
 use phemossa_core::{EventId, PublicKey};
 use phemossa_sync::Cursor;
@@ -97,10 +97,10 @@ impl Storage {
 
     /// The stored replies to any of `parents` strictly after `after` in (timestamp, id) order,
     /// in no particular order: what a peer's replies-request is answered from (§8.10). Each
-    /// parent's replies are read from `after`'s timestamp on, `limit + 1` at most (all a page
-    /// can use, and one to know more follow), every read made before the first is awaited. The
-    /// `limit` smallest of them are the page's, whichever parents they answer: a parent whose
-    /// read was cut holds nothing before its last one read, so nothing before the page's end.
+    /// parent's replies are read from `after` on, `limit + 1` at most (all a page can use, and
+    /// one to know more follow), all parents at once. The `limit` smallest of them are the page's, whichever parents
+    /// they answer: a parent whose read was cut holds nothing before its last one read, so
+    /// nothing before the page's end.
     pub async fn replies_after(
         &self,
         parents: &[EventId],
@@ -111,43 +111,23 @@ impl Storage {
             .read_only(EVENTS, SERVE_OP)?
             .index(REPLIES)
             .map_err(db::failed(SERVE_OP))?;
-        let wanted = u32::try_from(limit + 1).unwrap_or(u32::MAX);
-        let mut requests = Vec::with_capacity(parents.len());
+        let mut reads = Vec::with_capacity(parents.len());
         for parent in parents {
+            let at = after.map(|after| {
+                let parent = JsValue::from_str(&parent.to_hex());
+                Array::of2(&parent, &JsValue::from_f64(after.timestamp as f64)).into()
+            });
             let range = replies_from(parent, after.map(|c| c.timestamp), SERVE_OP)?;
-            requests.push(
-                index
-                    .get_all(Some(Query::KeyRange(range)), Some(wanted))
-                    .map_err(db::failed(SERVE_OP))?,
-            );
-        }
-        let mut replies = Vec::new();
-        // A parent whose read filled its count may hold more than were read. (Replies of one
-        // parent sharing `after`'s millisecond and ordered before it are read and dropped, so
-        // a page may come out short of `limit`; `next` then still says more follow.)
-        let mut more = false;
-        for request in requests {
-            let values = request.await.map_err(db::failed(SERVE_OP))?;
-            more |= values.len() >= wanted as usize;
-            for value in values {
-                let record: EventRecord = db::from_js(&value, EVENTS)?;
-                let at = Cursor {
-                    timestamp: record.timestamp,
-                    id: record.id,
-                };
-                if after.is_none_or(|after| at > after) {
-                    replies.push((at, record.json.into_bytes()));
-                }
-            }
+            reads.push((range, at));
         }
         // Left unsorted and uncut: `phemossa_sync::replies::response_from` orders them and keeps
         // what fits, one copy of that rule for every responder.
-        Ok(RepliesPage { replies, more })
+        read_pages(&index, reads, after, limit, SERVE_OP).await
     }
 
-    /// The stored events addressed to `person` strictly after `after` in (timestamp, id) order,
-    /// at most `limit` of them: what a peer's inbox catch-up is answered from (§8.9). Entries
-    /// with `after`'s timestamp that come before it are read and dropped.
+    /// The stored events addressed to `person` strictly after `after`, read in (timestamp, id)
+    /// order, `limit + 1` at most (one to know more follow): what a peer's inbox catch-up is
+    /// answered from (§8.9).
     pub async fn addressed_after(
         &self,
         person: &PublicKey,
@@ -158,33 +138,19 @@ impl Storage {
             .read_only(EVENTS, INBOX_OP)?
             .index(ADDRESSED)
             .map_err(db::failed(INBOX_OP))?;
-        let lower = JsValue::from_str(&addressed_key(person, after.timestamp));
+        let at = JsValue::from_str(&addressed_key(person, after.timestamp));
         // The separator is \u{1}: \u{2} after the key sorts above every entry of it.
         let upper = JsValue::from_str(&format!("{}\u{2}", person.to_base64()));
-        let range = KeyRange::bound(&lower, &upper, Some(false), Some(false))
-            .map_err(db::failed(INBOX_OP))?;
-        let wanted = u32::try_from(limit + 1).unwrap_or(u32::MAX);
-        let values = index
-            .get_all(Some(Query::KeyRange(range)), Some(wanted))
-            .map_err(db::failed(INBOX_OP))?
-            .await
-            .map_err(db::failed(INBOX_OP))?;
-        let more = values.len() >= wanted as usize;
-        let mut events = Vec::with_capacity(values.len());
-        for value in values {
-            let record: EventRecord = db::from_js(&value, EVENTS)?;
-            let at = Cursor {
-                timestamp: record.timestamp,
-                id: record.id,
-            };
-            if at > after {
-                events.push((at, record.json.into_bytes()));
-            }
-        }
-        Ok(RepliesPage {
-            replies: events,
-            more,
-        })
+        let range =
+            KeyRange::bound(&at, &upper, Some(false), Some(false)).map_err(db::failed(INBOX_OP))?;
+        read_pages(
+            &index,
+            vec![(range, Some(at))],
+            Some(after),
+            limit,
+            INBOX_OP,
+        )
+        .await
     }
 
     /// The thread `id` is part of, with at most `limit` replies; `None` if `id` is not a stored
@@ -273,4 +239,67 @@ impl Storage {
             cut_short,
         }))
     }
+}
+
+/// Reads pages for a peer, from `after`'s timestamp on, several ranges at once: first how many
+/// entries of each share that timestamp (those before `after` are read and dropped, so each
+/// read asks for that many more: however many events share a millisecond, a page never comes
+/// out empty while more follow), then the entries. Every request of a phase is made before the
+/// first is awaited, so the transaction stays active between them.
+async fn read_pages(
+    index: &Index,
+    reads: Vec<(KeyRange, Option<JsValue>)>,
+    after: Option<Cursor>,
+    limit: usize,
+    op: &'static str,
+) -> Result<RepliesPage, BackgroundError> {
+    let mut counts = Vec::with_capacity(reads.len());
+    for (_, at) in &reads {
+        counts.push(match at {
+            Some(at) => {
+                let only = KeyRange::only(at).map_err(db::failed(op))?;
+                Some(
+                    index
+                        .count(Some(Query::KeyRange(only)))
+                        .map_err(db::failed(op))?,
+                )
+            }
+            None => None,
+        });
+    }
+    let mut wanted = Vec::with_capacity(counts.len());
+    for count in counts {
+        let ties = match count {
+            Some(count) => count.await.map_err(db::failed(op))? as usize,
+            None => 0,
+        };
+        wanted.push(u32::try_from(limit + 1 + ties).unwrap_or(u32::MAX));
+    }
+    let mut requests = Vec::with_capacity(reads.len());
+    for ((range, _), wanted) in reads.into_iter().zip(&wanted) {
+        requests.push(
+            index
+                .get_all(Some(Query::KeyRange(range)), Some(*wanted))
+                .map_err(db::failed(op))?,
+        );
+    }
+    let mut page = RepliesPage {
+        replies: Vec::new(),
+        more: false,
+    };
+    for (request, wanted) in requests.into_iter().zip(wanted) {
+        let values = request.await.map_err(db::failed(op))?;
+        page.more |= values.len() >= wanted as usize;
+        for value in values {
+            let record: EventRecord = db::from_js(&value, EVENTS)?;
+            let at = Cursor {
+                timestamp: record.timestamp,
+                id: record.id,
+            };
+            if after.is_none_or(|after| at > after) {
+                page.replies.push((at, record.json.into_bytes()));
+            }
+        }
+    }
+    Ok(page)
 }
