@@ -183,3 +183,54 @@ fn a_strangers_reply_reaches_the_inbox_only_with_enough_work_and_nobody_is_blame
     sim.run_for(5 * SECOND);
     assert!(sim.node(author).store.contains(&free));
 }
+
+#[test]
+fn a_strangers_reply_sent_while_the_addressee_was_away_arrives_by_catch_up() {
+    let mut sim = Sim::new(23);
+    let author = sim.add(Role::Honest);
+    let stranger = sim.add(Role::Honest);
+    sim.follow(author, &[]);
+    sim.follow(stranger, &[]);
+    sim.ask_work_of_strangers(author, 10);
+    sim.connect(author, stranger, LinkConfig::default());
+    sim.run_for(MINUTE);
+    let parent = sim
+        .publish(author, "a post anyone may answer")
+        .expect("signed");
+    sim.run_for(5 * SECOND);
+
+    // The author goes away; the stranger answers twice, once without enough work.
+    sim.disconnect(author, stranger);
+    let lazy = sim
+        .reply(stranger, author, Some(parent), 6)
+        .expect("signed");
+    let worked = sim
+        .reply(stranger, author, Some(parent), 10)
+        .expect("signed");
+    sim.run_for(5 * SECOND);
+    assert!(
+        !sim.node(author).store.contains(&worked),
+        "away: nothing live"
+    );
+
+    // Back: the catch-up brings what addressed the author, through the same gate.
+    sim.connect(author, stranger, LinkConfig::default());
+    sim.run_for(10 * SECOND);
+    assert!(
+        sim.node(author).store.contains(&worked),
+        "caught up on the reply with enough work"
+    );
+    assert!(
+        !sim.node(author).store.contains(&lazy),
+        "6 bits are less than 10"
+    );
+    let held_back = sim
+        .node(author)
+        .state
+        .as_ref()
+        .unwrap()
+        .held_back_for_work();
+    assert_eq!(held_back, 1, "counted for the author to see");
+    assert_eq!(sim.blamed(stranger), vec![]);
+    assert_eq!(sim.blamed(author), vec![]);
+}

@@ -24,8 +24,10 @@ mod scripted;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use phemossa_core::notices::addressees;
 use phemossa_core::{Content, Event, Identity, Post, PublicKey};
 use phemossa_gossip::{author_topic, message_id};
+use phemossa_sync::replies::{inbox_response_from, is_replies_message, RepliesMessage};
 use phemossa_sync::testing::v1::MemoryStore;
 use phemossa_sync::{Fault, Message};
 use rand::rngs::StdRng;
@@ -187,6 +189,13 @@ enum Due {
         from: NodeId,
         topic: String,
         data: Vec<u8>,
+    },
+    /// The answer to an inbox catch-up request (sync 2.1), which the browser's driver routes to
+    /// the node by its request id.
+    InboxAnswer {
+        to: NodeId,
+        from: NodeId,
+        bytes: Vec<u8>,
     },
     Tick {
         node: NodeId,
@@ -584,6 +593,7 @@ impl Sim {
                 version,
                 bytes,
             } => match self.node(to).role {
+                Role::Honest if is_replies_message(&bytes) => self.answer_inbox(to, from, &bytes),
                 Role::Honest => {
                     let channel = Channel { from, version };
                     let input = Input::Request {
@@ -633,7 +643,8 @@ impl Sim {
                     // Simulated nodes have no users' keys to claim with: who runs a peer is
                     // tested in the state's own tests.
                     owner: false,
-                    replies: false,
+                    // Inbox catch-ups are answered from the store (`answer_inbox`).
+                    replies: true,
                 };
                 self.input(to, input);
             }
@@ -673,6 +684,13 @@ impl Sim {
                 topic,
                 data,
             } => self.gossip_arrived(to, from, topic, data),
+            Due::InboxAnswer { to, from, bytes } => {
+                let input = Input::InboxAnswer {
+                    peer: from,
+                    answer: Ok(bytes),
+                };
+                self.input(to, input);
+            }
             Due::Tick { node } => {
                 let now = self.now;
                 let n = self.node_mut(node);
@@ -725,11 +743,12 @@ impl Sim {
                 self.connect(node, peer, link);
             }
             // No direct connections in the simulator (identify says no signaling), no owner
-            // claims or inbox catch-ups (identify says no owner protocol nor sync 2.1), and
-            // records are not saved anywhere.
+            // claims (identify says no owner protocol), and records are not saved anywhere.
+            Action::AskInbox { peer, bytes } => {
+                self.send_at(self.now, node, peer, Version::V2, bytes, true)
+            }
             Action::DialDirect { .. }
             | Action::AskOwner { .. }
-            | Action::AskInbox { .. }
             | Action::Save { .. }
             | Action::CatchingUp { .. }
             | Action::Unbanned { .. } => {}
@@ -900,6 +919,34 @@ impl Sim {
                 self.disconnect(node, peer);
             }
         }
+    }
+
+    /// Answers an inbox catch-up request from `from` out of `node`'s store, as the browser's
+    /// driver does (`StoreWork::serve_inbox`); anything else of sync 2.1 goes unanswered.
+    fn answer_inbox(&mut self, node: NodeId, from: NodeId, bytes: &[u8]) {
+        let Ok(RepliesMessage::InboxRequest { addressee, after }) = RepliesMessage::decode(bytes)
+        else {
+            return;
+        };
+        let (page, more) = self.node(node).store.matching_after(
+            Some(after),
+            phemossa_sync::limits::MAX_EVENTS_PER_MESSAGE,
+            |event| addressees(event).contains(&addressee),
+        );
+        let answer = inbox_response_from(page, more).encode();
+        let at = self.now + STORE_MS;
+        let Some(arrives) = self
+            .links
+            .carry(node, from, at, answer.len(), &mut self.rng)
+        else {
+            return;
+        };
+        let due = Due::InboxAnswer {
+            to: from,
+            from: node,
+            bytes: answer,
+        };
+        self.schedule(arrives, due);
     }
 
     /// Answers a read from `node`'s store, or fails it while reads are set to fail.

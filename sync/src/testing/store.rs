@@ -37,6 +37,31 @@ impl MemoryStore {
         self.by_id.contains_key(id)
     }
 
+    /// The events after `after` in (timestamp, id) order that `belongs` keeps, as their place
+    /// and wire JSON, `limit` at most, and whether more follow: what a sync 2.1 answer (a
+    /// thread's replies, what addresses someone) is made from.
+    pub fn matching_after(
+        &self,
+        after: Option<Cursor>,
+        limit: usize,
+        belongs: impl Fn(&Event) -> bool,
+    ) -> (Vec<(Cursor, Vec<u8>)>, bool) {
+        let start = match after {
+            None => std::ops::Bound::Unbounded,
+            Some(c) => std::ops::Bound::Excluded(c),
+        };
+        let mut found = self
+            .events
+            .range((start, std::ops::Bound::Unbounded))
+            .filter(|(_, event)| belongs(event));
+        let page: Vec<(Cursor, Vec<u8>)> = found
+            .by_ref()
+            .take(limit)
+            .map(|(key, event)| (*key, event.to_json().into_bytes()))
+            .collect();
+        (page, found.next().is_some())
+    }
+
     /// The ids in `scope`, in (timestamp, id) order.
     pub fn ids_in(&self, scope: &Scope) -> Vec<EventId> {
         self.events
