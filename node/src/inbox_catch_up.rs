@@ -142,11 +142,10 @@ impl<P: PartialEq> InboxCatchUps<P> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_events::{cursor, post, NOW};
     use phemossa_core::event::{canonical_prefix, Content, Post};
     use phemossa_core::work::WorkSearch;
     use phemossa_core::Identity;
-
-    const NOW: u64 = 1_767_225_600_000;
 
     fn user() -> PublicKey {
         Identity::from_seed([1; 32]).public_key()
@@ -154,12 +153,7 @@ mod tests {
 
     /// A post by the identity of `seed` at `at` mentioning the user.
     fn mention(seed: u8, at: u64) -> Event {
-        let content = Content::Post(Post {
-            text: format!("hello from {seed} at {at}"),
-            mentions: vec![user()],
-            reply_to: None,
-        });
-        Event::create(&Identity::from_seed([seed; 32]), at, content).expect("a valid post")
+        post(seed, at, None, &[user()])
     }
 
     fn answer(events: &[&Event], next: Option<Cursor>) -> Vec<u8> {
@@ -168,13 +162,6 @@ mod tests {
             next,
         }
         .encode()
-    }
-
-    fn cursor(event: &Event) -> Cursor {
-        Cursor {
-            timestamp: event.timestamp,
-            id: event.id,
-        }
     }
 
     fn following(followed: PublicKey) -> impl Fn(&PublicKey) -> bool {

@@ -52,6 +52,8 @@ pub mod rotation;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod state;
+#[cfg(test)]
+mod test_events;
 pub mod thread_fetches;
 
 pub use direct::{ConnectionKind, DirectAttempts, DirectState, Links};

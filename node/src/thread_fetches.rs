@@ -285,18 +285,10 @@ impl Walk {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use phemossa_core::event::{Content, Post};
-    use phemossa_core::Identity;
-
-    const NOW: u64 = 1_767_225_600_000;
+    use crate::test_events::{cursor, NOW};
 
     fn post(seed: u8, at: u64, reply_to: Option<EventId>) -> Event {
-        let content = Content::Post(Post {
-            text: format!("post {seed} at {at}"),
-            mentions: Vec::new(),
-            reply_to,
-        });
-        Event::create(&Identity::from_seed([seed; 32]), at, content).expect("a valid post")
+        crate::test_events::post(seed, at, reply_to, &[])
     }
 
     fn answer(events: &[&Event], next: Option<Cursor>) -> Vec<u8> {
@@ -305,13 +297,6 @@ mod tests {
             next,
         }
         .encode()
-    }
-
-    fn cursor(event: &Event) -> Cursor {
-        Cursor {
-            timestamp: event.timestamp,
-            id: event.id,
-        }
     }
 
     /// The actions due, drained.
