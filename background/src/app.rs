@@ -10,6 +10,7 @@ use phemossa_core::{Event, PublicKey};
 use crate::changes::Changes;
 use crate::error::BackgroundError;
 use crate::first_page::FirstPage;
+use crate::follow_announce::FollowAnnouncer;
 use crate::follow_state::FollowState;
 use crate::handlers::{
     archive, backup, blobs, feed, follows, keep_out, network, notifications, people, post,
@@ -51,6 +52,8 @@ pub struct App {
     ingest: Rc<Ingest>,
     pruner: Rc<Pruner>,
     first_page: Rc<FirstPage>,
+    /// Follows of people who do not follow the user, announced to them with proof of work.
+    announcer: Rc<FollowAnnouncer>,
 }
 
 impl App {
@@ -84,7 +87,10 @@ impl App {
             Rc::clone(&storage),
             Rc::clone(&subscribers),
         ));
+        let announcer =
+            FollowAnnouncer::new(Rc::clone(&user), Rc::clone(&storage), Rc::clone(&changes));
         Ok(Rc::new(Self {
+            announcer,
             user,
             storage,
             subscribers,
@@ -267,10 +273,18 @@ impl App {
             }
             Request::StoreImage { base64 } => post::store_image(storage, &base64).await,
             Request::Follow { public_key } => {
-                follows::set_following(user, storage, changes, &public_key, true).await
+                follows::set_following(
+                    user,
+                    storage,
+                    changes,
+                    Some(&self.announcer),
+                    &public_key,
+                    true,
+                )
+                .await
             }
             Request::Unfollow { public_key } => {
-                follows::set_following(user, storage, changes, &public_key, false).await
+                follows::set_following(user, storage, changes, None, &public_key, false).await
             }
             Request::GetFollowing => Ok(follows::following(user)),
             Request::GetPeople => {

@@ -66,6 +66,30 @@ impl FollowState {
         timestamp
     }
 
+    /// The timestamp a new event on the edge to `followee` would get now, without reserving it:
+    /// now, or just after the edge's newest record.
+    pub fn next_timestamp(&self, followee: &PublicKey, now: u64) -> u64 {
+        let newest = self.newest.get(followee).copied().unwrap_or_default();
+        now.max(newest.saturating_add(1))
+    }
+
+    /// Reserves exactly `timestamp` for a follow of `followee` whom `me` follows (the edge
+    /// signed again, with proof of work, `follow_announce.rs`): only if `me` still follows them
+    /// and it is after every record of the edge, so the edge is never reordered. Whether it was
+    /// reserved; if so, [`FollowState::settle`] it once stored.
+    pub fn reserve_exact(&mut self, me: &PublicKey, followee: PublicKey, timestamp: u64) -> bool {
+        if !self.will_follow(me, &followee) {
+            return false;
+        }
+        let newest = self.newest.entry(followee).or_default();
+        if timestamp <= *newest {
+            return false;
+        }
+        *newest = timestamp;
+        self.in_flight.insert(followee, (timestamp, true));
+        true
+    }
+
     /// The write reserved at `timestamp` is stored (or failed): stop deciding against it, unless
     /// a later request has reserved the edge since.
     pub fn settle(&mut self, followee: PublicKey, timestamp: u64) {

@@ -12,6 +12,7 @@ mod db;
 mod error;
 mod feed_items;
 mod first_page;
+mod follow_announce;
 mod follow_state;
 mod handlers;
 pub mod identity;

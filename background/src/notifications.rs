@@ -5,7 +5,9 @@
 
 use phemossa_api::{Notification, NotificationKind, NotificationsPage, Push};
 use phemossa_core::notices::{notice_of, parent_needed, Notice};
-use phemossa_core::Event;
+use std::collections::HashSet;
+
+use phemossa_core::{Event, EventId, FollowGraph};
 
 use crate::badge;
 use crate::changes::Changes;
@@ -29,13 +31,33 @@ pub async fn record(
         .filter_map(|event| parent_needed(event))
         .collect();
     let authors = storage.authors_of(&parents).await?;
-    let records: Vec<NotificationRecord> = events
+    let mut notices: Vec<(&Event, Notice)> = events
         .iter()
         .filter_map(|event| {
             let parent = parent_needed(event).and_then(|id| authors.get(&id));
-            let notice = notice_of(event, &me, parent)?;
-            Some(record_of(event, notice))
+            Some((*event, notice_of(event, &me, parent)?))
         })
+        .collect();
+    if notices.iter().any(|(_, notice)| *notice == Notice::Follow) {
+        // A new follower is news once: not a follow of someone who already followed the user
+        // (the same edge signed again, as a follow announced with proof of work is, §8.9).
+        let batch: HashSet<EventId> = events.iter().map(|event| event.id).collect();
+        let before = FollowGraph::from_records(
+            storage
+                .records_following(&me)
+                .await?
+                .into_iter()
+                .filter(|record| !batch.contains(&record.id)),
+        );
+        let mut told = HashSet::new();
+        notices.retain(|(event, notice)| {
+            *notice != Notice::Follow
+                || (!before.is_following(&event.author, &me) && told.insert(event.author))
+        });
+    }
+    let records: Vec<NotificationRecord> = notices
+        .into_iter()
+        .map(|(event, notice)| record_of(event, notice))
         .collect();
     storage.add_notifications(&records).await?;
     Ok(!records.is_empty())

@@ -211,3 +211,32 @@ async fn news_for_the_user_is_listed_counted_and_read_once() {
     app.close();
     delete_config(&config).await;
 }
+
+#[wasm_bindgen_test]
+async fn a_new_follower_is_news_once_however_often_the_follow_is_signed() {
+    let config = unique_config("notifications-follow-once");
+    let app = App::start(&config).await.unwrap();
+    let port = Rc::new(Recorder::new(1)) as Rc<dyn PushSink>;
+    let me = app.public_key();
+    let ada = identity(1);
+    let follows = |page: &NotificationsPage| {
+        page.items
+            .iter()
+            .filter(|item| item.kind == NotificationKind::Follow)
+            .count()
+    };
+    // The follow, then the same edge signed again (as a follow announced with proof of work
+    // is), in one batch and in the next: one notification.
+    app.ingest(&[follow(&ada, T0, me, true), follow(&ada, T0 + 1, me, true)])
+        .await
+        .unwrap();
+    app.ingest(&[follow(&ada, T0 + 2, me, true)]).await.unwrap();
+    assert_eq!(follows(&notifications(&app, &port).await), 1);
+    // Unfollowed, then followed again: news again.
+    app.ingest(&[follow(&ada, T0 + 3, me, false)])
+        .await
+        .unwrap();
+    app.ingest(&[follow(&ada, T0 + 4, me, true)]).await.unwrap();
+    assert_eq!(follows(&notifications(&app, &port).await), 2);
+    delete_config(&config).await;
+}

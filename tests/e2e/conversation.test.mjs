@@ -1,8 +1,10 @@
 // conversation.test.mjs: a conversation among three browsers through a relay in the network
 // namespace (issue 14's "done when"). B and C follow A; A follows nobody, and C does not follow
-// B. B replies to A's post and mentions A in a post of its own; both are addressed to A, a
+// B. Each follow is announced to A with proof of work, since A follows neither (§8.9). B
+// replies to A's post and mentions A in a post of its own; both are addressed to A, a
 // stranger to B, so B's browser does the proof of work and they reach A's inbox: A's toolbar
-// badge says 2 and A's "Notifications" names B for each, and A's thread shows B's reply. C,
+// badge says 4 and A's "Notifications" names B and C for what each did, and A's thread shows
+// B's reply. C,
 // who never pulls anything of B's, opens A's thread and sees B's reply there, asked of its
 // peers (docs/protocol.md §8.10), while C's feed still shows only A's posts. A reacts 👍 to B's
 // reply: its count shows on all three. Nobody is blamed for any of it.
@@ -41,7 +43,7 @@ test("a stranger's reply reaches its addressee, and a follower of the author see
     const cPopup = await c.popup();
     const aKey = await readPublicKey(aPopup);
     const bKey = await readPublicKey(bPopup);
-    await readPublicKey(cPopup);
+    const cKey = await readPublicKey(cPopup);
     await follow(bPopup, aKey);
     await follow(cPopup, aKey);
 
@@ -68,15 +70,19 @@ test("a stranger's reply reaches its addressee, and a follower of the author see
     await bPopup.getByRole('button', { name: 'Post', exact: true }).click();
     await feedHas(bPopup, [`about swifts ${tag}`], 60_000);
 
-    // A: the badge counts both (B's follow carried no work and was held back, §8.9), and the
-    // list names B for each.
-    await until("A's badge to say 2", () => badge(aPopup), (text) => text === '2', 90_000);
-    await aPopup.getByRole('button', { name: 'Notifications, 2 unread' }).click();
-    const items = await until("A's two notifications", () => listItems(aPopup, 'Notifications'), (l) => l.length === 2);
+    // A: the badge counts all four, and the list names who did what, newest first.
+    await until("A's badge to say 4", () => badge(aPopup), (text) => text === '4', 90_000);
+    await aPopup.getByRole('button', { name: 'Notifications, 4 unread' }).click();
+    const items = await until("A's four notifications", () => listItems(aPopup, 'Notifications'), (l) => l.length === 4);
     assert.match(items[0], /mentioned you/);
     assert.match(items[1], /replied to your post/);
     assert.ok(items[1].includes(answer), `the reply's words: ${items[1]}`);
-    for (const item of items) assert.ok(item.includes(bKey.slice(0, 8)), `B's fingerprint in "${item}"`);
+    for (const item of items.slice(0, 2)) assert.ok(item.includes(bKey.slice(0, 8)), `B's fingerprint in "${item}"`);
+    const followed = items.slice(2);
+    assert.ok(followed.every((item) => /started following you/.test(item)), `two new followers: ${followed}`);
+    for (const key of [bKey, cKey]) {
+      assert.ok(followed.some((item) => item.includes(key.slice(0, 8))), `${key.slice(0, 8)} named as a follower`);
+    }
     await aPopup.getByRole('list', { name: 'Notifications' }).getByRole('listitem')
       .filter({ hasText: 'replied' }).getByRole('button').first().click();
     await until("A's thread with B's reply", () => listItems(aPopup, 'Thread'),

@@ -3,8 +3,9 @@
 // relay in the network namespace. B follows A; A does not follow B, so nothing of B's reaches
 // A by A's pulls or author topics, and the inbox topic only delivers live. A closes its
 // browser; B replies to A's post (with the proof of work a stranger's reply needs). When A
-// comes back, it asks B for what addresses A: A's badge says 1 and "Notifications" names B's
-// reply, and nobody is blamed.
+// comes back, it asks B for what addresses A: A's badge says 2 (B's follow, announced with
+// proof of work before A left, and the reply) and "Notifications" lists B's reply first, and
+// nobody is blamed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -39,13 +40,14 @@ test("a stranger's reply sent while the addressee was away arrives when they com
     // A comes back: the reply arrives by catch-up, and notifies.
     await a.launch();
     const back = await a.popup();
-    await until("A's badge to say 1", () => badge(back), (text) => text === '1', 90_000);
-    await back.getByRole('button', { name: 'Notifications, 1 unread' }).click();
+    await until("A's badge to say 2", () => badge(back), (text) => text === '2', 90_000);
+    await back.getByRole('button', { name: 'Notifications, 2 unread' }).click();
     const items = await until("B's reply in A's notifications", () => listItems(back, 'Notifications'),
-      (l) => l.length === 1);
+      (l) => l.length === 2);
     assert.match(items[0], /replied to your post/);
     assert.ok(items[0].includes(answer), `the reply's words: ${items[0]}`);
     assert.ok(items[0].includes(bKey.slice(0, 8)), `B's fingerprint in "${items[0]}"`);
+    assert.match(items[1], /started following you/);
 
     // Nobody was counted for it.
     const status = await (await portClient(a)).request({ method: 'get_network' });

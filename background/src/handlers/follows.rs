@@ -1,12 +1,15 @@
 //! Follow, Unfollow and GetFollowing: sign, store and apply a follow event of the user's, and
 //! answer the following list.
 
+use std::rc::Rc;
+
 use phemossa_api::{ApiError, InviteInfo, Response};
 use phemossa_core::invite::parse_person;
 use phemossa_core::{Content, Event, FollowRecord};
 
 use crate::changes::Changes;
 use crate::clock;
+use crate::follow_announce::FollowAnnouncer;
 use crate::storage::Storage;
 use crate::user::User;
 
@@ -26,11 +29,14 @@ pub fn read_invite(text: &str) -> Result<Response, ApiError> {
 }
 
 /// Follows (`follows`) or unfollows the key typed or pasted as `text`, a bare key or an invite
-/// (protocol.md §11); answers the new following list.
+/// (protocol.md §11); answers the new following list. A new follow is then announced to its
+/// followee with proof of work if they do not follow the user (`announcer`, §8.9; an unfollow
+/// needs none).
 pub async fn set_following(
     user: &User,
     storage: &Storage,
     changes: &Changes,
+    announcer: Option<&Rc<FollowAnnouncer>>,
     text: &str,
     follows: bool,
 ) -> Result<Response, ApiError> {
@@ -73,6 +79,9 @@ pub async fn set_following(
     // A restore may have swapped the identity while the event was being stored.
     if user.public_key() == me && user.follows().borrow_mut().apply(record) {
         changes.following_changed();
+    }
+    if let (true, Some(announcer)) = (follows, announcer) {
+        announcer.followed(followee);
     }
     Ok(following(user))
 }

@@ -66,7 +66,7 @@ pub async fn set_standing(
         });
     }
     if standing == Some(Standing::Blocked) && user.follows().borrow().will_follow(&me, &person) {
-        set_following(user, storage, changes, key_text, false).await?;
+        set_following(user, storage, changes, None, key_text, false).await?;
     }
     // Changes wait for any ingest under way, and one another: an ingest that read the old
     // standing must not store a just-blocked person's events after they were listed for

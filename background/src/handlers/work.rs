@@ -80,7 +80,7 @@ pub async fn sign(
 }
 
 /// How many of the people `event` addresses have no stored follow of the user.
-async fn strangers_addressed(
+pub(crate) async fn strangers_addressed(
     user: &User,
     storage: &Storage,
     event: &Event,
