@@ -188,9 +188,12 @@ test('a peer replaying real events on gossip gets nothing stored twice and nobod
   t.diagnostic(`replay messages sent: ${hostile.lines.filter((l) => l.sent === 'replay').length}`);
 
   // Nothing stored twice, nothing new stored, nobody blamed, and A keeps working: B's live
-  // post reaches A by gossip.
+  // post reaches A by gossip. (Posts, not all events: A's own follow of B, announced to B with
+  // proof of work a moment after the follow, protocol.md §8.9, may be stored meanwhile; that
+  // nothing replayed was new to A is the replaying peer's events_received below.)
   const after = await ca.request({ method: 'get_stats' });
-  assert.equal(after.events, stored.events, `A stored nothing from the replays: ${JSON.stringify({ stored, after })}`);
+  assert.equal(after.posts, stored.posts, `A stored no post from the replays: ${JSON.stringify({ stored, after })}`);
+  assert.ok(after.events - stored.events <= 1, `nor any other event but its own follow: ${JSON.stringify({ stored, after })}`);
   await eachOnce(ca, early);
   await honestPeersUnblamed(ca, cb, aId, bId);
   const peer = await peerEntry(ca, hostile.peerId);
