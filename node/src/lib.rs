@@ -33,6 +33,8 @@
 //!   [`state::NodeState`], with in-memory stores and links.
 //! - [`thread_fetches`]: asking connected peers for the replies of a thread the user opened,
 //!   level by level, and when to stop (§8.10).
+//! - [`serve_limits`]: how many of peers' sync 2.1 requests are served at once, two a peer
+//!   and four in all.
 //! - [`rotation`]: rotating windows over lists too long to name at once (the authors a pull
 //!   names, the author namespaces), so every item takes its turn.
 
@@ -49,6 +51,7 @@ pub mod peer_table;
 pub mod pulls;
 pub mod relay_slots;
 pub mod rotation;
+pub mod serve_limits;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod state;

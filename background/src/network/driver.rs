@@ -803,13 +803,21 @@ impl Driver {
                     .send_response(channel, bytes);
                 return;
             }
-            Done::RepliesAnswer { channel, bytes } => {
-                // Fails only if the peer gave up on the request; it asks again.
-                let _ = self
-                    .swarm
-                    .behaviour_mut()
-                    .sync_v2
-                    .send_response(channel, bytes);
+            Done::Asked {
+                peer,
+                channel,
+                bytes,
+            } => {
+                self.threads.served(&peer);
+                // Unanswered when the store failed: the stream closes with the channel. A send
+                // fails only if the peer gave up on the request.
+                if let Some(bytes) = bytes {
+                    let _ = self
+                        .swarm
+                        .behaviour_mut()
+                        .sync_v2
+                        .send_response(channel, bytes);
+                }
                 return;
             }
             Done::BlobStored { hash } => {

@@ -24,6 +24,17 @@ use crate::storage::{PeerRecord, Storage};
 /// Which machine of which peer asked: the peer, its session generation, and the protocol.
 pub type Asker = phemossa_node::peer_sync::Asker<PeerId>;
 
+/// What a peer's sync 2.1 request asks of the store.
+pub enum Asked {
+    /// The replies to `parents` after `after` (§8.10).
+    Replies {
+        parents: Vec<EventId>,
+        after: Option<Cursor>,
+    },
+    /// What addresses `person` after `after` (§8.9).
+    Inbox { person: PublicKey, after: Cursor },
+}
+
 pub enum Done {
     Ids {
         peer: Asker,
@@ -51,8 +62,13 @@ pub enum Done {
     },
     /// The answer to a peer's blob request, read from the store.
     BlobAnswer { channel: Channel, bytes: Vec<u8> },
-    /// The answer to a peer's replies-request (§8.10), read from the store.
-    RepliesAnswer { channel: Channel, bytes: Vec<u8> },
+    /// The answer to `peer`'s sync 2.1 request (§8.9, §8.10), read from the store; `None` if
+    /// the store could not be read.
+    Asked {
+        peer: PeerId,
+        channel: Channel,
+        bytes: Option<Vec<u8>>,
+    },
     /// A fetched blob is stored.
     BlobStored { hash: BlobHash },
     /// Events from `peer` could not be stored; `problem` says why, for the person.
@@ -248,50 +264,37 @@ impl StoreWork {
         });
     }
 
-    /// Answers a peer's request for the stored replies to `parents` after `after` (§8.10). A
-    /// store that fails leaves it unanswered: the stream closes, the peer's walk ends, and
-    /// nobody is counted.
-    pub fn serve_replies(&self, channel: Channel, parents: Vec<EventId>, after: Option<Cursor>) {
+    /// Answers `peer`'s sync 2.1 request from the store: the replies to some posts (§8.10) or
+    /// what addresses someone (§8.9). Always reports back (`Done::Asked`), so the request stops
+    /// counting among those served; a store that fails leaves it unanswered (the stream closes,
+    /// the asker's walk or catch-up ends) and nobody is counted.
+    pub fn serve_asked(&self, peer: PeerId, channel: Channel, asked: Asked) {
         self.spawn(async move |w: &StoreWork| {
-            match w
-                .storage
-                .replies_after(&parents, after, MAX_EVENTS_PER_MESSAGE)
-                .await
-            {
-                Ok(page) => Some(Done::RepliesAnswer {
-                    channel,
-                    bytes: response_from(page.replies, page.more).encode(),
-                }),
+            let limit = MAX_EVENTS_PER_MESSAGE;
+            let answer = match asked {
+                Asked::Replies { parents, after } => w
+                    .storage
+                    .replies_after(&parents, after, limit)
+                    .await
+                    .map(|page| response_from(page.replies, page.more)),
+                Asked::Inbox { person, after } => w
+                    .storage
+                    .addressed_after(&person, after, limit)
+                    .await
+                    .map(|page| inbox_response_from(page.replies, page.more)),
+            };
+            let bytes = match answer {
+                Ok(answer) => Some(answer.encode()),
                 Err(error) => {
-                    console::warn_1(
-                        &format!("phemossa: reading replies for a peer: {error}").into(),
-                    );
+                    console::warn_1(&format!("phemossa: reading for {peer}: {error}").into());
                     None
                 }
-            }
-        });
-    }
-
-    /// Answers a peer's inbox catch-up: the stored events addressed to `person` after `after`
-    /// (§8.9). A store that fails leaves it unanswered, as for replies.
-    pub fn serve_inbox(&self, channel: Channel, person: PublicKey, after: Cursor) {
-        self.spawn(async move |w: &StoreWork| {
-            match w
-                .storage
-                .addressed_after(&person, after, MAX_EVENTS_PER_MESSAGE)
-                .await
-            {
-                Ok(page) => Some(Done::RepliesAnswer {
-                    channel,
-                    bytes: inbox_response_from(page.replies, page.more).encode(),
-                }),
-                Err(error) => {
-                    console::warn_1(
-                        &format!("phemossa: reading an inbox for a peer: {error}").into(),
-                    );
-                    None
-                }
-            }
+            };
+            Some(Done::Asked {
+                peer,
+                channel,
+                bytes,
+            })
         });
     }
 

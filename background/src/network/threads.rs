@@ -10,11 +10,12 @@ use libp2p::PeerId;
 use phemossa_core::event::VerifiedIds;
 use phemossa_core::{Error, Event, EventId};
 use phemossa_net::SyncCodec;
+use phemossa_node::serve_limits::ServeLimits;
 use phemossa_node::thread_fetches::{ThreadAction, ThreadFetches};
 use phemossa_sync::replies::{is_replies_message, RepliesMessage};
 use web_sys::console;
 
-use super::store_work::StoreWork;
+use super::store_work::{Asked, StoreWork};
 
 /// What the walks decided that the node must hear.
 pub enum Outcome {
@@ -35,6 +36,8 @@ pub struct Threads {
     catching_up: Vec<(OutboundRequestId, PeerId)>,
     /// Peers whose identify listed `/phemossa/sync/2.1.0`, until their last connection closes.
     speakers: Vec<PeerId>,
+    /// Peers' requests being served, two a peer and four in all.
+    serving: ServeLimits<PeerId>,
 }
 
 /// Whose a v2 event was.
@@ -71,6 +74,11 @@ impl Threads {
             .copied()
             .collect();
         self.fetches.open(root, held, &peers, now);
+    }
+
+    /// A request of `peer` was answered from the store, or could not be.
+    pub fn served(&mut self, peer: &PeerId) {
+        self.serving.done(peer);
     }
 
     /// The node sent `peer` an inbox catch-up request as `id`.
@@ -110,24 +118,38 @@ impl Threads {
                     },
                 ..
             } if is_replies_message(&request) => {
-                Routed::Taken(match RepliesMessage::decode(&request) {
+                let asked = match RepliesMessage::decode(&request) {
                     Ok(RepliesMessage::Request { parents, after }) => {
-                        work.serve_replies(channel, parents, after);
+                        Ok(Asked::Replies { parents, after })
+                    }
+                    Ok(RepliesMessage::InboxRequest { addressee, after }) => Ok(Asked::Inbox {
+                        person: addressee,
+                        after,
+                    }),
+                    Ok(other) => Err(other),
+                    Err(error) => return Routed::Taken(Some((peer, error))),
+                };
+                Routed::Taken(match asked {
+                    Ok(asked) => {
+                        // Past the limits the request is dropped unanswered: its stream
+                        // closes and the asker's walk or catch-up ends; nobody is counted.
+                        if self.serving.admit(&peer) {
+                            work.serve_asked(peer, channel, asked);
+                        } else {
+                            console::debug_1(
+                                &format!("phemossa: {peer} asked more than is served at once")
+                                    .into(),
+                            );
+                        }
                         None
                     }
-                    Ok(RepliesMessage::InboxRequest { addressee, after }) => {
-                        work.serve_inbox(channel, addressee, after);
-                        None
-                    }
-                    Ok(RepliesMessage::Response { .. } | RepliesMessage::InboxResponse { .. }) => {
-                        Some((
-                            peer,
-                            Error::UnexpectedSyncMessage {
-                                reason: "a response where a request goes".into(),
-                            },
-                        ))
-                    }
-                    Err(error) => Some((peer, error)),
+                    // A response where a request goes.
+                    Err(_) => Some((
+                        peer,
+                        Error::UnexpectedSyncMessage {
+                            reason: "a response where a request goes".into(),
+                        },
+                    )),
                 })
             }
             request_response::Event::Message {
