@@ -1,0 +1,89 @@
+// thread-fetch.bench.mjs: how long opening a thread takes to bring its replies from a peer
+// (issue 14, docs/protocol.md §8.10). Two browsers through a relay in the network namespace: A
+// holds a thread (core/examples/gen_thread.rs: a tree by 8 authors, each reply answering the
+// root or an earlier reply, a third the root); C holds only its root, follows none of its
+// repliers, and opens it (`get_thread`). Measured from the opening to C storing every reply,
+// for a 10-reply and a 1,000-reply thread, with how many levels deep each is. Prints figures;
+// asserts nothing (docs/benchmarks.md keeps them).
+//
+//   ./build.sh && cargo build --release -p phemossa-core --example gen_thread
+//   tests/netns/run.sh node tests/bench/thread-fetch.bench.mjs [rounds=3]
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startPair } from '../e2e/p2p-harness.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const GEN_THREAD = path.join(path.resolve(ROOT, process.env.CARGO_TARGET_DIR || 'target'), 'release/examples/gen_thread');
+const ROUNDS = Number(process.argv[2] || 3);
+
+const generate = (...args) => new Promise((resolve, reject) => {
+  execFile(GEN_THREAD, args.map(String), { maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
+    if (error) return reject(new Error(`${GEN_THREAD} failed (build it first): ${error.message}\n${stderr}`));
+    return resolve(stdout.split('\n').filter((l) => l.trim()));
+  });
+});
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+/** A stand-in for node:test's context: the harness registers its clean-ups here. */
+function context() {
+  const cleanups = [];
+  return { after: (fn) => cleanups.push(fn), passed: true, cleanup: async () => { for (const fn of cleanups) await fn(); } };
+}
+
+async function waitFor(read, accept, timeoutMs) {
+  const start = Date.now();
+  for (;;) {
+    const value = await read();
+    if (accept(value)) return value;
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out; last ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** How many levels below the root the thread's replies go. */
+function depth(lines) {
+  const events = lines.map((line) => JSON.parse(line));
+  const level = new Map([[events[0].id, 0]]);
+  for (const event of events.slice(1)) level.set(event.id, level.get(event.content.reply_to) + 1);
+  return Math.max(...level.values());
+}
+
+async function importAll(client, lines) {
+  for (let i = 0; i < lines.length; i += 500) {
+    await client.request({ method: 'import_events', params: { events: lines.slice(i, i + 500), first_line: i + 1 } });
+  }
+}
+
+const results = { 10: [], 1000: [] };
+for (let round = 0; round < ROUNDS; round++) {
+  for (const size of [10, 1000]) {
+    const t = context();
+    try {
+      const { ca, cb, aId } = await startPair(t, { direct: 'off' });
+      const lines = await generate(size, 8, 100 + round * 2 + (size > 10 ? 1 : 0));
+      for (const client of [ca, cb]) {
+        await client.request({ method: 'set_keep_out_settings', params: { muted_words: [], per_author_per_day: 100000 } });
+      }
+      await importAll(ca, lines);
+      await importAll(cb, lines.slice(0, 1));
+      // C (here B's browser) must be connected to A, and A must have said it speaks 2.1.
+      await waitFor(() => cb.request({ method: 'get_network' }),
+        (s) => s.peers.some((p) => p.peer_id === aId && p.connected), 60_000);
+      const before = (await cb.request({ method: 'get_stats' })).events;
+      const root = JSON.parse(lines[0]).id;
+      const t0 = Date.now();
+      await cb.request({ method: 'get_thread', params: { id: root, limit: 50 } });
+      await waitFor(() => cb.request({ method: 'get_stats' }), (s) => s.events >= before + size, 120_000);
+      const ms = Date.now() - t0;
+      results[size].push(ms);
+      console.log(`round ${round + 1}: ${size} replies, ${depth(lines)} levels deep: all stored ${ms} ms after opening`);
+    } finally {
+      await t.cleanup();
+    }
+  }
+}
+for (const size of [10, 1000]) {
+  console.log(`${size}-reply thread: median ${median(results[size])} ms over ${results[size].length} openings`);
+}
+console.log(`ratio 1,000 to 10: ${(median(results[1000]) / median(results[10])).toFixed(1)}`);
