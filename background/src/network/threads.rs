@@ -15,6 +15,7 @@ use phemossa_node::thread_fetches::{ThreadAction, ThreadFetches};
 use phemossa_sync::replies::{is_replies_message, RepliesMessage};
 use web_sys::console;
 
+use super::peers::Channel;
 use super::store_work::{Asked, StoreWork};
 
 /// What the walks decided that the node must hear.
@@ -25,15 +26,21 @@ pub enum Outcome {
     Replies(PeerId, Vec<Event>),
 }
 
-/// The walks under way, the requests they sent, and which peers speak the replies messages.
+/// Whose request this node sent on a v2 stream was a 2.1 one.
+enum Sent {
+    /// A walk down `root`'s thread asked `peer`.
+    Walk { peer: PeerId, root: EventId },
+    /// The node's inbox catch-up asked `peer`.
+    CatchUp { peer: PeerId },
+}
+
+/// The walks under way, the 2.1 requests sent, and which peers speak the replies messages.
 /// Lists rather than maps: they hold a few entries (three peers an opening), and each map type
 /// is code of its own in the wasm.
 #[derive(Default)]
 pub struct Threads {
     fetches: ThreadFetches<PeerId>,
-    asked: Vec<(OutboundRequestId, PeerId, EventId)>,
-    /// The node's inbox catch-up requests in flight.
-    catching_up: Vec<(OutboundRequestId, PeerId)>,
+    sent: Vec<(OutboundRequestId, Sent)>,
     /// Peers whose identify listed `/phemossa/sync/2.1.0`, until their last connection closes.
     speakers: Vec<PeerId>,
     /// Peers' requests being served, two a peer and four in all.
@@ -83,25 +90,17 @@ impl Threads {
 
     /// The node sent `peer` an inbox catch-up request as `id`.
     pub fn catching_up(&mut self, id: OutboundRequestId, peer: PeerId) {
-        self.catching_up.push((id, peer));
+        self.sent.push((id, Sent::CatchUp { peer }));
     }
 
-    fn take_catch_up(&mut self, request_id: OutboundRequestId) -> Option<PeerId> {
-        let at = self
-            .catching_up
-            .iter()
-            .position(|(id, _)| *id == request_id)?;
-        Some(self.catching_up.swap_remove(at).1)
+    /// The 2.1 request `id` was, if it was one, no longer in flight.
+    fn take_sent(&mut self, id: OutboundRequestId) -> Option<Sent> {
+        let at = self.sent.iter().position(|(sent, _)| *sent == id)?;
+        Some(self.sent.swap_remove(at).1)
     }
 
-    fn take_asked(&mut self, request_id: OutboundRequestId) -> Option<(PeerId, EventId)> {
-        let at = self.asked.iter().position(|(id, _, _)| *id == request_id)?;
-        let (_, peer, root) = self.asked.swap_remove(at);
-        Some((peer, root))
-    }
-
-    /// Takes an event of the v2 behaviour if it is a replies message or the answer to one of
-    /// ours (or its failure); anything else is sync's.
+    /// Takes an event of the v2 behaviour if it is a 2.1 request, or the answer to one this
+    /// node sent (or its failure); anything else is sync's.
     pub fn on_event(
         &mut self,
         event: request_response::Event<Vec<u8>, Vec<u8>>,
@@ -109,6 +108,42 @@ impl Threads {
         verified: &VerifiedIds,
         now: u64,
     ) -> Routed {
+        let answers = match &event {
+            request_response::Event::Message {
+                message: request_response::Message::Response { request_id, .. },
+                ..
+            }
+            | request_response::Event::OutboundFailure { request_id, .. } => Some(*request_id),
+            _ => None,
+        };
+        if let Some(sent) = answers.and_then(|id| self.take_sent(id)) {
+            let answer = match event {
+                request_response::Event::Message {
+                    message: request_response::Message::Response { response, .. },
+                    ..
+                } => Ok(response),
+                request_response::Event::OutboundFailure { error, .. } => Err(error.to_string()),
+                // Only answers and failures name a request sent.
+                _ => return Routed::Taken(None),
+            };
+            return match sent {
+                Sent::Walk { peer, root } => {
+                    match answer {
+                        Ok(bytes) => self
+                            .fetches
+                            .on_response(&peer, &root, &bytes, now, verified),
+                        Err(error) => {
+                            console::debug_1(
+                                &format!("phemossa: replies request to {peer}: {error}").into(),
+                            );
+                            self.fetches.on_failure(&peer, &root);
+                        }
+                    }
+                    Routed::Taken(None)
+                }
+                Sent::CatchUp { peer } => Routed::CatchUp(peer, answer),
+            };
+        }
         match event {
             request_response::Event::Message {
                 peer,
@@ -118,91 +153,41 @@ impl Threads {
                     },
                 ..
             } if is_replies_message(&request) => {
-                let asked = match RepliesMessage::decode(&request) {
-                    Ok(RepliesMessage::Request { parents, after }) => {
-                        Ok(Asked::Replies { parents, after })
-                    }
-                    Ok(RepliesMessage::InboxRequest { addressee, after }) => Ok(Asked::Inbox {
-                        person: addressee,
-                        after,
-                    }),
-                    Ok(other) => Err(other),
-                    Err(error) => return Routed::Taken(Some((peer, error))),
-                };
-                Routed::Taken(match asked {
-                    Ok(asked) => {
-                        // Past the limits the request is dropped unanswered: its stream
-                        // closes and the asker's walk or catch-up ends; nobody is counted.
-                        if self.serving.admit(&peer) {
-                            work.serve_asked(peer, channel, asked);
-                        } else {
-                            console::debug_1(
-                                &format!("phemossa: {peer} asked more than is served at once")
-                                    .into(),
-                            );
-                        }
-                        None
-                    }
-                    // A response where a request goes.
-                    Err(_) => Some((
-                        peer,
-                        Error::UnexpectedSyncMessage {
-                            reason: "a response where a request goes".into(),
-                        },
-                    )),
-                })
+                Routed::Taken(self.serve(peer, channel, &request, work))
             }
-            request_response::Event::Message {
-                peer,
-                connection_id,
-                message:
-                    request_response::Message::Response {
-                        request_id,
-                        response,
-                    },
-            } => match self.take_asked(request_id) {
-                Some((asked, root)) => {
-                    self.fetches
-                        .on_response(&asked, &root, &response, now, verified);
-                    Routed::Taken(None)
-                }
-                None if self.take_catch_up(request_id).is_some() => {
-                    Routed::CatchUp(peer, Ok(response))
-                }
-                None => Routed::Other(request_response::Event::Message {
-                    peer,
-                    connection_id,
-                    message: request_response::Message::Response {
-                        request_id,
-                        response,
-                    },
-                }),
-            },
-            request_response::Event::OutboundFailure {
-                peer,
-                connection_id,
-                request_id,
-                error,
-            } => match self.take_asked(request_id) {
-                Some((asked, root)) => {
-                    console::debug_1(
-                        &format!("phemossa: replies request to {asked}: {error}").into(),
-                    );
-                    self.fetches.on_failure(&asked, &root);
-                    Routed::Taken(None)
-                }
-                None if self.take_catch_up(request_id).is_some() => {
-                    Routed::CatchUp(peer, Err(error.to_string()))
-                }
-                None => Routed::Other(request_response::Event::OutboundFailure {
-                    peer,
-                    connection_id,
-                    request_id,
-                    error,
-                }),
-            },
             other => Routed::Other(other),
         }
+    }
+
+    /// Serves `peer`'s 2.1 request from the store, within the serving limits; what the peer did
+    /// wrong if it is no request.
+    fn serve(
+        &mut self,
+        peer: PeerId,
+        channel: Channel,
+        request: &[u8],
+        work: &StoreWork,
+    ) -> Option<(PeerId, Error)> {
+        let asked = match RepliesMessage::decode(request) {
+            Ok(RepliesMessage::Request { parents, after }) => Asked::Replies { parents, after },
+            Ok(RepliesMessage::InboxRequest { addressee, after }) => Asked::Inbox {
+                person: addressee,
+                after,
+            },
+            Ok(RepliesMessage::Response { .. } | RepliesMessage::InboxResponse { .. }) => {
+                let reason = "a response where a request goes".into();
+                return Some((peer, Error::UnexpectedSyncMessage { reason }));
+            }
+            Err(error) => return Some((peer, error)),
+        };
+        // Past the limits the request is dropped unanswered: its stream closes and the asker's
+        // walk or catch-up ends; nobody is counted.
+        if self.serving.admit(&peer) {
+            work.serve_asked(peer, channel, asked);
+        } else {
+            console::debug_1(&format!("phemossa: {peer} asked more than is served at once").into());
+        }
+        None
     }
 
     /// Carries out what the walks decided: requests sent; the replies and faults found are
@@ -216,7 +201,7 @@ impl Threads {
             match action {
                 ThreadAction::Request { peer, root, bytes } => {
                     let id = behaviour.send_request(&peer, bytes);
-                    self.asked.push((id, peer, root));
+                    self.sent.push((id, Sent::Walk { peer, root }));
                 }
                 ThreadAction::Store { peer, replies } => {
                     outcomes.push(Outcome::Replies(peer, replies))
