@@ -19,7 +19,7 @@ use web_sys::console;
 
 use crate::changes::Changes;
 use crate::clock;
-use crate::handlers::work::strangers_addressed;
+use crate::handlers::work::strangers_among;
 use crate::storage::Storage;
 use crate::user::User;
 
@@ -92,8 +92,7 @@ impl FollowAnnouncer {
             }
             follows.next_timestamp(&followee, clock::now_ms())
         };
-        let plain = Event::create(&identity, at, content.clone()).map_err(|e| e.to_string())?;
-        if strangers_addressed(&self.user, &self.storage, &plain)
+        if strangers_among(&self.user, &self.storage, &[followee])
             .await
             .map_err(|e| e.to_string())?
             == 0

@@ -12,7 +12,7 @@ use phemossa_api::{ApiError, FoundWork, Response};
 use phemossa_core::event::canonical_prefix;
 use phemossa_core::notices::addressees;
 use phemossa_core::work::{Work, DEFAULT_STRANGER_WORK_BITS};
-use phemossa_core::{Content, Error, Event, FollowGraph};
+use phemossa_core::{Content, Error, Event, FollowGraph, PublicKey};
 
 use crate::clock;
 use crate::storage::Storage;
@@ -80,12 +80,20 @@ pub async fn sign(
 }
 
 /// How many of the people `event` addresses have no stored follow of the user.
-pub(crate) async fn strangers_addressed(
+async fn strangers_addressed(
     user: &User,
     storage: &Storage,
     event: &Event,
 ) -> Result<u32, ApiError> {
-    let addressed = addressees(event);
+    strangers_among(user, storage, &addressees(event)).await
+}
+
+/// How many of `addressed` have no stored follow of the user.
+pub(crate) async fn strangers_among(
+    user: &User,
+    storage: &Storage,
+    addressed: &[PublicKey],
+) -> Result<u32, ApiError> {
     if addressed.is_empty() {
         return Ok(0);
     }
