@@ -213,12 +213,12 @@ fn addressed(author: u8, at: u64, parent: Option<EventId>, to: &[PublicKey], tex
 async fn pages<F, Fut>(mut read: F, first: Option<Cursor>) -> Vec<Cursor>
 where
     F: FnMut(Option<Cursor>) -> Fut,
-    Fut: std::future::Future<Output = phemossa_background::storage::RepliesPage>,
+    Fut: std::future::Future<Output = phemossa_background::storage::PeerPage>,
 {
     let (mut got, mut after) = (Vec::new(), first);
     for _ in 0..100 {
         let page = read(after).await;
-        let RepliesMessage::Response { events, next } = response_from(page.replies, page.more)
+        let RepliesMessage::Response { events, next } = response_from(page.events, page.more)
         else {
             panic!("a response");
         };

@@ -276,12 +276,12 @@ impl StoreWork {
                     .storage
                     .replies_after(&parents, after, limit)
                     .await
-                    .map(|page| response_from(page.replies, page.more)),
+                    .map(|page| response_from(page.events, page.more)),
                 Asked::Inbox { person, after } => w
                     .storage
                     .addressed_after(&person, after, limit)
                     .await
-                    .map(|page| inbox_response_from(page.replies, page.more)),
+                    .map(|page| inbox_response_from(page.events, page.more)),
             };
             let bytes = match answer {
                 Ok(answer) => Some(answer.encode()),

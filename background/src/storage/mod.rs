@@ -31,4 +31,4 @@ pub use meta::{BackupRecord, PeerRecord};
 pub use records::{EventRecord, NicknameRecord, NotificationRecord, ProfileRecord, Terms};
 pub use schema::{DATABASE, STORES, VERSION};
 pub use search::{Found, INDEX_OP, MAX_SEARCH_SCAN};
-pub use thread::{RepliesPage, StoredThread};
+pub use thread::{PeerPage, StoredThread};

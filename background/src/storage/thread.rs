@@ -62,10 +62,10 @@ fn replies_from(
 
 /// A page of stored events for a peer's sync 2.1 request: the replies to some posts
 /// (docs/protocol.md §8.10), or what addresses someone (§8.9).
-pub struct RepliesPage {
+pub struct PeerPage {
     /// Each event's place in (timestamp, id) order and its wire JSON.
-    pub replies: Vec<(Cursor, Vec<u8>)>,
-    /// More replies to the parents are stored after the page.
+    pub events: Vec<(Cursor, Vec<u8>)>,
+    /// More are stored after the page.
     pub more: bool,
 }
 
@@ -106,7 +106,7 @@ impl Storage {
         parents: &[EventId],
         after: Option<Cursor>,
         limit: usize,
-    ) -> Result<RepliesPage, BackgroundError> {
+    ) -> Result<PeerPage, BackgroundError> {
         let index = self
             .read_only(EVENTS, SERVE_OP)?
             .index(REPLIES)
@@ -133,7 +133,7 @@ impl Storage {
         person: &PublicKey,
         after: Cursor,
         limit: usize,
-    ) -> Result<RepliesPage, BackgroundError> {
+    ) -> Result<PeerPage, BackgroundError> {
         let index = self
             .read_only(EVENTS, INBOX_OP)?
             .index(ADDRESSED)
@@ -252,7 +252,7 @@ async fn read_pages(
     after: Option<Cursor>,
     limit: usize,
     op: &'static str,
-) -> Result<RepliesPage, BackgroundError> {
+) -> Result<PeerPage, BackgroundError> {
     let mut counts = Vec::with_capacity(reads.len());
     for (_, at) in &reads {
         counts.push(match at {
@@ -283,8 +283,8 @@ async fn read_pages(
                 .map_err(db::failed(op))?,
         );
     }
-    let mut page = RepliesPage {
-        replies: Vec::new(),
+    let mut page = PeerPage {
+        events: Vec::new(),
         more: false,
     };
     for (request, wanted) in requests.into_iter().zip(wanted) {
@@ -297,7 +297,7 @@ async fn read_pages(
                 id: record.id,
             };
             if after.is_none_or(|after| at > after) {
-                page.replies.push((at, record.json.into_bytes()));
+                page.events.push((at, record.json.into_bytes()));
             }
         }
     }
