@@ -66,8 +66,8 @@ fn topic_key(topic: &str, prefix: &str) -> Option<PublicKey> {
 /// people the owner follows as they are, and from anyone else with at least `required_bits`
 /// of work claimed (and, as every event, done).
 pub struct InboxGate<'a> {
-    /// Whether the owner follows this author.
-    pub follows: &'a dyn Fn(&PublicKey) -> bool,
+    /// Whom the owner follows.
+    pub followed: &'a [PublicKey],
     /// The work the owner asks of strangers, in bits (0: none).
     pub required_bits: u8,
 }
@@ -76,7 +76,7 @@ impl InboxGate<'_> {
     /// Whether `event`, addressed to the owner, gets through.
     pub fn admits(&self, event: &Event) -> bool {
         let claimed = event.work.map_or(0, |work| work.bits);
-        (self.follows)(&event.author) || claimed >= self.required_bits
+        self.followed.contains(&event.author) || claimed >= self.required_bits
     }
 }
 
@@ -558,9 +558,8 @@ pub(crate) mod tests {
             "an inbox is not an author topic"
         );
         let friend = Identity::from_seed([1; 32]).public_key();
-        let follows = |author: &PublicKey| *author == friend;
         let gate = InboxGate {
-            follows: &follows,
+            followed: &[friend],
             required_bits: 8,
         };
         let (mut seen, mut score) = (SeenCache::default(), PeerScore::default());

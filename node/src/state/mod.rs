@@ -380,10 +380,8 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
             }
             Input::InboxAnswer { peer, answer } => self.inbox_answer(peer, answer, now),
             Input::Replies { peer, events } => {
-                let followed = &self.followed;
-                let follows = |author: &PublicKey| followed.contains(author);
                 let gate = InboxGate {
-                    follows: &follows,
+                    followed: &self.followed,
                     required_bits: self.stranger_work_bits,
                 };
                 let user = self.user;
@@ -518,10 +516,8 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
             Err(_) => return self.catch_ups.on_failure(&peer),
         };
         let verified = self.peers.shared.verified.clone();
-        let followed = &self.followed;
-        let follows = |author: &PublicKey| followed.contains(author);
         let gate = InboxGate {
-            follows: &follows,
+            followed: &self.followed,
             required_bits: self.stranger_work_bits,
         };
         let Some(answer) = self
@@ -558,10 +554,8 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
         let peer = self.peers.entry(from.clone());
         peer.last_seen = now;
         let received = if topic_inbox(topic).is_some() {
-            let followed = &self.followed;
-            let follows = |author: &PublicKey| followed.contains(author);
             let gate = InboxGate {
-                follows: &follows,
+                followed: &self.followed,
                 required_bits: self.stranger_work_bits,
             };
             receive_inbox(
