@@ -8,26 +8,11 @@
 //   ./build.sh && tests/netns/run.sh node tests/bench/blob.bench.mjs [size-bytes=1000000] [samples=3]
 import { createHash, randomBytes } from 'node:crypto';
 import { startPair } from '../e2e/p2p-harness.mjs';
+import { benchContext, waitFor } from './bench-harness.mjs';
 
 const SIZE = Number(process.argv[2] || 1_000_000);
 const SAMPLES = Number(process.argv[3] || 3);
 const PNG_MAGIC = Buffer.from('89504e470d0a1a0a', 'hex');
-
-/** A stand-in for node:test's context: the harness registers its clean-ups here. */
-function context() {
-  const cleanups = [];
-  return { after: (fn) => cleanups.push(fn), passed: true, cleanup: async () => { for (const fn of cleanups.reverse()) await fn(); } };
-}
-
-async function waitFor(read, accept, timeoutMs) {
-  const start = Date.now();
-  for (;;) {
-    const value = await read();
-    if (accept(value)) return value;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out; last ${JSON.stringify(value)?.slice(0, 200)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** Bytes a node stores as a picture: PNG's first bytes, then noise (nothing decodes them). */
 const picture = () => Buffer.concat([PNG_MAGIC, randomBytes(SIZE - PNG_MAGIC.length)]);
@@ -84,11 +69,11 @@ async function rawDataChannel(pageA, pageB, bytes) {
 
 const rows = [];
 for (const [path, direct] of [['relayed', 'off'], ['direct', 'allowed']]) {
-  const t = context();
+  const t = benchContext();
   try {
     const { ca, cb } = await startPair(t, { direct });
     await waitFor(() => cb.request({ method: 'get_network' }),
-      (s) => s.peers.some((p) => p.connected && p.connection === path), 60_000);
+      (s) => s.peers.some((p) => p.connected && p.connection === path), 60_000, 20);
     await cb.request({ method: 'subscribe', params: { topics: ['people'] } });
     const raw = await rawDataChannel(ca.page, cb.page, 4 * SIZE);
     const times = [];
@@ -100,7 +85,7 @@ for (const [path, direct] of [['relayed', 'off'], ['direct', 'allowed']]) {
       const start = Date.now();
       const first = await cb.request({ method: 'get_blob', params: { hash, purpose: 'image' } });
       if (first !== hash) throw new Error(`B held the picture already: ${JSON.stringify(first).slice(0, 80)}`);
-      await waitFor(cb.pushes, (pushes) => pushes.some((p) => p.push.type === 'blob_stored' && p.push.data === hash), 120_000);
+      await waitFor(cb.pushes, (pushes) => pushes.some((p) => p.push.type === 'blob_stored' && p.push.data === hash), 120_000, 20);
       times.push(Date.now() - start);
       const got = await cb.request({ method: 'get_blob', params: { hash, purpose: 'image' } });
       const whole = Buffer.from(got.base64, 'base64');

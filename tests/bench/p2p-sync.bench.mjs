@@ -26,6 +26,7 @@
 //   PHEMOSSA_BENCH_TRACE=FILE  a Chrome trace of B's whole browser (every process and thread).
 import { readFile, writeFile } from 'node:fs/promises';
 import { generateEvents, startPair } from '../e2e/p2p-harness.mjs';
+import { benchContext, waitFor } from './bench-harness.mjs';
 
 const IMPORTED = process.argv[2] === 'imported';
 const sizes = process.argv.slice(IMPORTED ? 3 : 2).map(Number).filter((n) => n > 0);
@@ -36,22 +37,6 @@ const LIVE_SAMPLES = 10;
 async function bytesSent() {
   const lines = (await readFile('/proc/net/dev', 'utf8')).split('\n').slice(2).filter((l) => l.includes(':'));
   return lines.reduce((sum, line) => sum + Number(line.split(':')[1].trim().split(/\s+/)[8]), 0);
-}
-
-/** A stand-in for node:test's context: the harness registers its clean-ups here. */
-function context() {
-  const cleanups = [];
-  return { after: (fn) => cleanups.push(fn), passed: true, cleanup: async () => { for (const fn of cleanups) await fn(); } };
-}
-
-async function waitFor(read, accept, timeoutMs) {
-  const start = Date.now();
-  for (;;) {
-    const value = await read();
-    if (accept(value)) return value;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out; last ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const PATHS = [['relayed', 'off'], ['direct', 'allowed']];
@@ -115,7 +100,7 @@ async function logOffscreen(session, name, start) {
 
 /** The first sync of `n` imported events of 100 authors, from A to B through the relay. */
 async function firstSync(n) {
-  const t = context();
+  const t = benchContext();
   try {
     const { a, b, ca, cb, connect } = await startPair(t, { direct: 'off', connect: false });
     const { lines, authors } = await generateEvents(n, { authors: 100, seed: 31 });
@@ -186,7 +171,7 @@ if (IMPORTED) {
 
 const rows = [];
 for (const n of SIZES) for (const [path, direct] of PATHS) {
-  const t = context();
+  const t = benchContext();
   try {
     const { ca, cb } = await startPair(t, { direct });
     const aKey = (await ca.request({ method: 'get_identity' })).public_key;

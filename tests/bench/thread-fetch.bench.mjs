@@ -12,6 +12,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPair } from '../e2e/p2p-harness.mjs';
+import { benchContext, waitFor } from './bench-harness.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const GEN_THREAD = path.join(path.resolve(ROOT, process.env.CARGO_TARGET_DIR || 'target'), 'release/examples/gen_thread');
@@ -24,22 +25,6 @@ const generate = (...args) => new Promise((resolve, reject) => {
   });
 });
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-
-/** A stand-in for node:test's context: the harness registers its clean-ups here. */
-function context() {
-  const cleanups = [];
-  return { after: (fn) => cleanups.push(fn), passed: true, cleanup: async () => { for (const fn of cleanups) await fn(); } };
-}
-
-async function waitFor(read, accept, timeoutMs) {
-  const start = Date.now();
-  for (;;) {
-    const value = await read();
-    if (accept(value)) return value;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out; last ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** How many levels below the root the thread's replies go. */
 function depth(lines) {
@@ -58,7 +43,7 @@ async function importAll(client, lines) {
 const results = { 10: [], 1000: [] };
 for (let round = 0; round < ROUNDS; round++) {
   for (const size of [10, 1000]) {
-    const t = context();
+    const t = benchContext();
     try {
       const { ca, cb, aId } = await startPair(t, { direct: 'off' });
       const lines = await generate(size, 8, 100 + round * 2 + (size > 10 ? 1 : 0));
@@ -67,14 +52,14 @@ for (let round = 0; round < ROUNDS; round++) {
       }
       await importAll(ca, lines);
       await importAll(cb, lines.slice(0, 1));
-      // C (here B's browser) must be connected to A, and A must have said it speaks 2.1.
+      // C (here B's browser) must be connected to A.
       await waitFor(() => cb.request({ method: 'get_network' }),
-        (s) => s.peers.some((p) => p.peer_id === aId && p.connected), 60_000);
+        (s) => s.peers.some((p) => p.peer_id === aId && p.connected), 60_000, 20);
       const before = (await cb.request({ method: 'get_stats' })).events;
       const root = JSON.parse(lines[0]).id;
       const t0 = Date.now();
       await cb.request({ method: 'get_thread', params: { id: root, limit: 50 } });
-      await waitFor(() => cb.request({ method: 'get_stats' }), (s) => s.events >= before + size, 120_000);
+      await waitFor(() => cb.request({ method: 'get_stats' }), (s) => s.events >= before + size, 120_000, 20);
       const ms = Date.now() - t0;
       results[size].push(ms);
       console.log(`round ${round + 1}: ${size} replies, ${depth(lines)} levels deep: all stored ${ms} ms after opening`);
