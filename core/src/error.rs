@@ -172,6 +172,10 @@ pub enum Error {
     /// A picture a person chose that is not a PNG, JPEG, WebP or GIF image (crate::blob).
     #[error("{what} is not a PNG, JPEG, WebP or GIF image")]
     NotAnImage { what: &'static str },
+    /// A batch of events or of checked pairs between the background and a signature worker
+    /// (`event::check_batch`) that does not decode: cut short, or over its limits.
+    #[error("signature-check batch is malformed: {reason}")]
+    MalformedCheckBatch { reason: String },
 }
 
 impl Error {
@@ -243,6 +247,7 @@ impl Error {
             Error::BlobTooLarge { .. } => "blob_too_large",
             Error::BlobHashMismatch { .. } => "blob_hash_mismatch",
             Error::NotAnImage { .. } => "not_an_image",
+            Error::MalformedCheckBatch { .. } => "malformed_check_batch",
         }
     }
 }

@@ -4,6 +4,7 @@
 //! ([`Event::create`]), so holding one proves its id, signature and limits were checked.
 
 mod canonical;
+pub mod check_batch;
 mod create;
 mod validate;
 mod verified;
