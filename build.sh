@@ -18,7 +18,7 @@ if [[ -z "$WASM_BINDGEN_VERSION" ]]; then
   exit 1
 fi
 TARGET=wasm32-unknown-unknown
-CRATES=(phemossa_background phemossa_popup phemossa_options phemossa_work_worker)   # cdylib lib names
+CRATES=(phemossa_background phemossa_popup phemossa_options phemossa_work_worker phemossa_verify_worker)   # cdylib lib names
 DIST="$ROOT/dist"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -67,7 +67,7 @@ done
 # One invocation so shared dependencies compile once.
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${REMAP[*]}" \
   cargo build --release --target "$TARGET" -p phemossa-background -p phemossa-popup -p phemossa-options \
-    -p phemossa-work-worker
+    -p phemossa-work-worker -p phemossa-verify-worker
 
 say "Assembling $DIST"
 rm -rf "$DIST"
@@ -104,6 +104,9 @@ cp popup/static/snapshot.js "$DIST/"
 # The proof-of-work Web Worker, a module worker: its script imports pkg/phemossa_work_worker.js
 # (wasm-bindgen's --target web glue, as the pages'), under the extension pages' CSP.
 cp work-worker/static/work_worker.js "$DIST/"
+# The signature-check workers (issue 16), started by the offscreen document, one per core; the
+# same kind of module worker.
+cp verify-worker/static/verify_worker.js "$DIST/"
 for page in popup options; do
   cp "$page/static/$page.html" "$page/static/$page.js" "$DIST/"
   if [[ -f "$page/static/$page.css" ]]; then

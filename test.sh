@@ -129,7 +129,8 @@ step "no import loops between files"    module_loops
 # peer (native-only, empty on wasm32). Every other crate (webext, ui, background, popup, options) is
 # wasm. phemossa-webrtc-b2b is both: its sans-IO core and tests run natively (proptest needs an OS
 # random source), its library runs in the browser. So is phemossa-work-worker: its search's tests
-# run natively, its wasm is linted in build.sh's release build.
+# run natively, its wasm is linted in build.sh's release build. phemossa-verify-worker's logic is
+# phemossa-core's (event::check_batch, tested with it); its wasm is linted in the same build.
 PURE_CRATES=(-p phemossa-core -p phemossa-sync -p phemossa-gossip -p phemossa-node -p phemossa-api -p phemossa-net)
 # The node's many-node simulator and its scenarios (node/src/sim/, node/tests/sim_*.rs).
 NODE_SIM=(--features phemossa-node/sim)
@@ -141,7 +142,7 @@ NATIVE_TOOLS=(-p phemossa-relay -p phemossa-hostile-peer)
 # once more for nothing but metadata (about 9 minutes of a clean-clone run). What they compile:
 # natively, every target of the native crates (lib, tests, examples, bins); for wasm, the
 # background and every workspace crate it uses in the browser test build, and the popup, the
-# options page, the ui and the work worker in build.sh's release build.
+# options page, the ui and both workers in build.sh's release build.
 LINT=(RUSTC_WORKSPACE_WRAPPER=clippy-driver CLIPPY_ARGS=-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__)
 # Every native test in one invocation, in the dev profile (dependencies at opt-level 2): the relay
 # and the hostile peer share the pure crates' compiled dependencies instead of a second, release

@@ -50,6 +50,9 @@
 # - work worker (issue 14's proof of work, work-worker/): loaded each time a post needs work,
 #   so it carries the search and its messages only (no web-sys, no futures, no formatting of
 #   errors). A ratchet at the first measured size plus 3 %: 23,507 bytes, so 24,300.
+# - verify worker (issue 16's signature checks, verify-worker/): one per core, each holding the
+#   event validation of phemossa-core (serde_json, ed25519 and SHA-256 at opt-level 3). A
+#   ratchet at the first measured size plus 3 %: 178,635 bytes, so 184,000.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -60,12 +63,13 @@ declare -A BUDGET=(
   [phemossa_popup_bg.wasm]=928700
   [phemossa_options_bg.wasm]=1067700
   [phemossa_work_worker_bg.wasm]=24300
+  [phemossa_verify_worker_bg.wasm]=184000
 )
 
 failed=0
 printf '%-30s %12s %12s\n' "wasm" "bytes" "budget"
 for name in phemossa_background_bg.wasm phemossa_popup_bg.wasm phemossa_options_bg.wasm \
-  phemossa_work_worker_bg.wasm; do
+  phemossa_work_worker_bg.wasm phemossa_verify_worker_bg.wasm; do
   file="$PKG/$name"
   if [[ ! -f "$file" ]]; then
     echo "wasm-budgets: $file is missing (run ./build.sh first)" >&2
