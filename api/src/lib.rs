@@ -554,6 +554,13 @@ pub struct StorageStats {
     /// them a moment after storing pauses (filled in by the background when asked).
     #[serde(default)]
     pub search_pending: u64,
+    /// Bytes of the signature-check workers' WebAssembly memory, all of them together (filled
+    /// in by the background when asked; 0 before the first bulk ingest starts them).
+    #[serde(default)]
+    pub worker_memory_bytes: u64,
+    /// Signatures the workers found valid since the background started.
+    #[serde(default)]
+    pub worker_checked: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -327,7 +327,7 @@ impl App {
                     .await
             }
             Request::ReadInvite { text } => follows::read_invite(&text),
-            Request::GetStats => stats::stats(storage).await,
+            Request::GetStats => stats::stats(storage, self.ingest.pool()).await,
             Request::ExportBackup { passphrase } => {
                 backup::export(user, storage, &passphrase).await
             }

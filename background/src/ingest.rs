@@ -24,6 +24,7 @@ use crate::reaction_counts;
 use crate::search_indexer::SearchIndexer;
 use crate::storage::{Storage, Terms};
 use crate::user::User;
+use crate::verify_pool::VerifyPool;
 
 /// Events stored in one IndexedDB transaction: large enough that commits do not dominate,
 /// small enough that a page's feed push is not held up long behind a big sync.
@@ -126,6 +127,8 @@ pub struct Ingest {
     indexer: Rc<SearchIndexer>,
     /// Signatures already checked, shared by imports, every sync session and gossip.
     verified: VerifiedIds,
+    /// Checks the signatures of large batches off this thread, into `verified`.
+    pool: VerifyPool,
     rejected: Cell<u64>,
     kept_out: RefCell<KeptOutSinceStart>,
     /// Page requests being answered now.
@@ -151,6 +154,7 @@ impl Ingest {
             changes,
             indexer,
             verified: VerifiedIds::default(),
+            pool: VerifyPool::default(),
             rejected: Cell::new(0),
             kept_out: RefCell::default(),
             pages: Rc::default(),
@@ -189,6 +193,11 @@ impl Ingest {
     /// The signatures already checked, for the node's sync sessions and gossip to share.
     pub fn verified(&self) -> &VerifiedIds {
         &self.verified
+    }
+
+    /// The signature-check workers that fill [`Ingest::verified`] ahead of validation.
+    pub fn pool(&self) -> &VerifyPool {
+        &self.pool
     }
 
     /// How many events from elsewhere failed validation since start.
@@ -441,8 +450,11 @@ impl Ingest {
 
     /// Validates each event's JSON bytes against the clock (skipping signature checks the
     /// node's memory already holds), counts the refusals (see [`Ingest::rejected`]) and
-    /// ingests the valid ones.
+    /// ingests the valid ones. The worker pool checks the signatures first, off this thread;
+    /// a caller with more to ingest keeps a second call going (the options page's import
+    /// does), so the workers check one while this thread writes the other.
     pub async fn ingest_json(&self, messages: &[Vec<u8>]) -> Result<IngestReport, BackgroundError> {
+        self.pool.check(messages, &self.verified).await;
         let now = clock::now_ms();
         let (mut valid, mut rejected) = (Vec::new(), Vec::new());
         let mut index_of = HashMap::new();

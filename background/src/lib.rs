@@ -30,6 +30,7 @@ mod startup;
 pub mod storage;
 mod subscribers;
 mod user;
+mod verify_pool;
 
 use wasm_bindgen::prelude::*;
 

@@ -45,6 +45,69 @@ fn now() -> u64 {
     js_sys::Date::now() as u64
 }
 
+/// The worker pool (src/verify_pool.rs) sends batches of 16 events or more to its workers. This
+/// runner does not serve their script, so the pool turns itself off at the first batch, and the
+/// document checks every signature itself: the verdicts are those of the workers' end-to-end
+/// test (tests/e2e/archive.test.mjs), by the same lines, and nothing is counted as checked by a
+/// worker that never ran.
+#[wasm_bindgen_test]
+async fn an_import_without_its_signature_workers_gives_the_same_verdicts() {
+    let config = unique_config("import-no-workers");
+    let background = App::start(&config).await.unwrap();
+    let alice = identity(1);
+    let events: Vec<Event> = (0..40)
+        .map(|n| post(&alice, T0 + n, &format!("post {n}")))
+        .collect();
+    let forged_at = [4, 16, 32];
+    let lines: Vec<String> = events
+        .iter()
+        .enumerate()
+        .map(|(index, event)| {
+            let json = event.to_json();
+            if !forged_at.contains(&index) {
+                return json;
+            }
+            let signature = event.signature.to_base64();
+            let flipped = if signature.as_bytes()[10] == b'A' {
+                "B"
+            } else {
+                "A"
+            };
+            let forged = format!("{}{flipped}{}", &signature[..10], &signature[11..]);
+            json.replace(&signature, &forged)
+        })
+        .collect();
+    for round in 0..2 {
+        let request = Request::ImportEvents {
+            events: lines.clone(),
+            first_line: 1,
+        };
+        let report = match background.handle(request, &port()).await {
+            Ok(Response::Imported(report)) => report,
+            other => panic!("expected an import report, got {other:?}"),
+        };
+        let expected: Vec<String> = forged_at
+            .iter()
+            .map(|index| {
+                format!(
+                    "line {}: signature does not verify against the author's key",
+                    index + 1
+                )
+            })
+            .collect();
+        assert_eq!(report.reasons, expected, "round {round}");
+        let stored = if round == 0 { (37, 0) } else { (0, 37) };
+        assert_eq!((report.stored, report.duplicates), stored, "round {round}");
+    }
+    let stats = stats(&background).await;
+    assert_eq!(stats.events, 37, "forged lines are never stored");
+    assert_eq!(
+        (stats.worker_checked, stats.worker_memory_bytes),
+        (0, 0),
+        "no worker ran here"
+    );
+}
+
 #[wasm_bindgen_test]
 async fn imports_store_valid_lines_name_refused_ones_and_count_duplicates() {
     let config = unique_config("import");

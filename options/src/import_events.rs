@@ -1,8 +1,9 @@
 //! The Storage section's "Import events" part: a JSON Lines file read, cut into requests that
-//! fit the port (`phemossa_ui::archive::plan_import`), sent one after another with progress
-//! shown, and what came of them summed up.
+//! fit the port (`phemossa_ui::archive::plan_import`), sent two at a time with progress shown,
+//! and what came of them summed up in the file's order.
 
 use dioxus::prelude::*;
+use futures_util::stream::{self, StreamExt as _};
 use phemossa_api::{Request, Response};
 use phemossa_ui::archive::{plan_import, ImportStep, ImportTally};
 use phemossa_ui::format::group_digits;
@@ -11,6 +12,16 @@ use phemossa_webext::PortClient;
 
 use crate::file_input::{chosen_file, read_text};
 use crate::import_summary::{outcome, ImportSummary};
+
+/// Import requests sent before the first is answered.
+const IN_FLIGHT: usize = 2;
+
+/// What became of one step of the plan.
+enum Step {
+    Refused(String),
+    /// First line, lines, and the answer (boxed: it is large, and only two are ever held).
+    Answered(u64, u64, Box<Result<Response, phemossa_api::ApiError>>),
+}
 
 /// The element id of the file input.
 const INPUT_ID: &str = "import-events-file";
@@ -121,26 +132,37 @@ async fn import_file(
     }
     let mut sum = ImportTally::new(&steps);
     tally.set(Some(sum.clone()));
-    for step in steps {
-        match step {
-            ImportStep::Refuse { reason, .. } => sum.refused_here(reason),
-            ImportStep::Send { first_line, events } => {
-                let lines = events.len() as u64;
-                let request = Request::ImportEvents {
-                    events: events.into_iter().map(str::to_owned).collect(),
-                    first_line,
-                };
-                match client.request(request).await {
-                    Ok(Response::Imported(report)) => sum.answered(lines, report),
-                    other => {
-                        return Err(format!(
-                            "The import stopped at line {}: {} The lines before it were imported; import the file again to add the rest (events already stored are skipped).",
-                            group_digits(first_line),
-                            failure_text(other)
-                        ))
-                    }
+    // Two requests in flight, answered in order: the background's workers check the
+    // signatures of one while it writes the other (background/src/ingest.rs), and the port's
+    // round trip is hidden. More would only queue behind the one write at a time.
+    let mut answers = stream::iter(steps)
+        .map(|step| async move {
+            match step {
+                ImportStep::Refuse { reason, .. } => Step::Refused(reason),
+                ImportStep::Send { first_line, events } => {
+                    let lines = events.len() as u64;
+                    let request = Request::ImportEvents {
+                        events: events.into_iter().map(str::to_owned).collect(),
+                        first_line,
+                    };
+                    Step::Answered(first_line, lines, Box::new(client.request(request).await))
                 }
             }
+        })
+        .buffered(IN_FLIGHT);
+    while let Some(step) = answers.next().await {
+        match step {
+            Step::Refused(reason) => sum.refused_here(reason),
+            Step::Answered(first_line, lines, answer) => match *answer {
+                Ok(Response::Imported(report)) => sum.answered(lines, report),
+                other => {
+                    return Err(format!(
+                        "The import stopped at line {}: {} The lines before it were imported; import the file again to add the rest (events already stored are skipped).",
+                        group_digits(first_line),
+                        failure_text(other)
+                    ))
+                }
+            },
         }
         tally.set(Some(sum.clone()));
     }

@@ -123,7 +123,14 @@ pub fn StorageSection() -> Element {
                     if s.wasm_memory_bytes > 0 {
                         div {
                             dt { "Memory in use" }
-                            dd { "{human_bytes(s.wasm_memory_bytes)}" }
+                            dd {
+                                "{human_bytes(s.wasm_memory_bytes + s.worker_memory_bytes)}"
+                                if s.worker_memory_bytes > 0 {
+                                    span { class: "exact",
+                                        "{human_bytes(s.worker_memory_bytes)} of it in the workers that check signatures"
+                                    }
+                                }
+                            }
                         }
                     }
                 }

@@ -183,6 +183,33 @@ test('an import refuses bad lines by number and stores the good ones; a file tha
     assert.equal(after.events, start.events + 3, 'nothing stored from the junk file');
   }));
 
+test('an import\'s signatures are checked in the signature workers, with the verdicts the document would give',
+  { timeout: TEST_TIMEOUT }, () => withSession(async (session) => {
+    // 40 lines, enough for the pool (background/src/verify_pool.rs sends batches of 16 or more):
+    // lines 5, 17 and 33 carry another valid base64 signature of the right length over the same
+    // id, so only the signature check itself can refuse them.
+    const forgedLines = [5, 17, 33];
+    const lines = others.slice(100, 140).map((line, i) => {
+      if (!forgedLines.includes(i + 1)) return line;
+      const signature = JSON.parse(line).signature;
+      const flipped = signature[10] === 'A' ? 'B' : 'A';
+      return line.replace(signature, signature.slice(0, 10) + flipped + signature.slice(11));
+    });
+    const file = path.join(session.profileDir, 'forged.jsonl');
+    await writeFile(file, lines.join('\n') + '\n');
+
+    const page = await session.options();
+    const start = await statsUntil(page, 'the fresh profile\'s counts', (s) => Number.isFinite(s.events));
+    const summary = await importFile(page, file, (s) => s.stored + s.refused === 40, 'forty lines handled');
+    assert.deepEqual([summary.stored, summary.refused], [37, 3], summary.text);
+    assert.deepEqual(summary.reasons, forgedLines.map((n) => `line ${n}: signature does not verify against the author's key`));
+    await statsUntil(page, 'the 37 counted', (s) => s.events === start.events + 37);
+    // The workers ran: the Storage section counts their memory apart.
+    const storage = await region(page, 'Storage').innerText();
+    assert.match(storage, /Memory in use\s+[\d.]+ (KB|MB)\s*[\d.]+ (KB|MB) of it in the workers that check signatures/, storage);
+    assert.deepEqual(session.errors.filter((e) => /panic|unreachable|RuntimeError/i.test(e)), [], 'no crash');
+  }));
+
 test('retention limits are checked in words, saved, and kept after the page and browser reopen',
   { timeout: TEST_TIMEOUT }, () => withSession(async (session) => {
     let page = await session.options();

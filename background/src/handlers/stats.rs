@@ -1,15 +1,19 @@
 //! GetStats: what this browser holds (from the storage totals), how much memory the background's
-//! WebAssembly uses, and how many posts wait for their search terms.
+//! WebAssembly and its signature-check workers use, and how many posts wait for their search
+//! terms.
 
 use phemossa_api::{ApiError, Response};
 use wasm_bindgen::JsCast as _;
 
 use crate::storage::Storage;
+use crate::verify_pool::VerifyPool;
 
-/// The storage totals, with the module's memory and the posts waiting for search filled in.
-pub async fn stats(storage: &Storage) -> Result<Response, ApiError> {
+/// The storage totals, with the memory in use and the posts waiting for search filled in.
+pub async fn stats(storage: &Storage, pool: &VerifyPool) -> Result<Response, ApiError> {
     let mut stats = storage.stats().await?;
     stats.wasm_memory_bytes = wasm_memory_bytes();
+    stats.worker_memory_bytes = pool.memory_bytes();
+    stats.worker_checked = pool.counts().verified;
     stats.search_pending = storage.deferred_terms().await?;
     Ok(Response::Stats(stats))
 }

@@ -320,6 +320,8 @@ impl StatsRecord {
             pruned: self.pruned,
             wasm_memory_bytes: 0,
             search_pending: 0,
+            worker_memory_bytes: 0,
+            worker_checked: 0,
         }
     }
 }
