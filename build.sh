@@ -88,9 +88,20 @@ for lib in "${CRATES[@]}"; do
     # The background runs the -Oz pipeline twice: the second pass finds 2.5 KB more
     # (2,619,922 to 2,617,494 bytes) for about 18 s, room under its 2.5 MiB budget
     # (tests/wasm-budgets.sh); the pages gain too little from it to wait for.
-    passes=(-Oz)
+    # --strip-producers and --strip-target-features drop two custom sections nothing reads at
+    # run time (260 bytes of the background).
+    #
+    # The background also gets --ignore-implicit-traps: wasm-opt may then treat a load, a
+    # division or a float-to-int conversion as free of side effects (drop it when its result is
+    # unused, move it). Rust never relies on such a trap: it checks divisors and bounds with
+    # explicit branches before the instruction, converts floats with the saturating
+    # (non-trapping) instructions enabled below, and safe code never loads out of bounds. So an
+    # instruction that would trap is behind a check that panics first, or is a bug that aborts
+    # either way. 4 KB of the background (2,621,536 to 2,617,502 bytes, with the signature pool
+    # and its sync hook), room under its 2.5 MiB budget.
+    passes=(-Oz --strip-producers --strip-target-features)
     if [[ "$lib" == phemossa_background ]]; then
-      passes=(-Oz -Oz)
+      passes=(--ignore-implicit-traps -Oz -Oz --strip-producers --strip-target-features)
     fi
     tests/node_modules/.bin/wasm-opt "${passes[@]}" --low-memory-unused --enable-bulk-memory \
       --enable-reference-types --enable-nontrapping-float-to-int --enable-sign-ext \
