@@ -87,8 +87,10 @@ impl VerifyPool {
         let counts = Rc::clone(&self.counts);
         async move {
             for answer in answers {
+                let answer = answer.await;
+                // Read after the wait: other batches' waits update the counts meanwhile.
                 let mut now = counts.get();
-                match answer.await.map(|pairs| pairs.dyn_into::<Uint8Array>()) {
+                match answer.map(|pairs| pairs.dyn_into::<Uint8Array>()) {
                     Ok(Ok(pairs)) => match remember_pairs(&pairs.to_vec(), &verified) {
                         Ok(count) => now.verified += count as u64,
                         Err(_) => now.failed += 1,
