@@ -36,6 +36,7 @@ use super::behaviour::{connection_limits, Node, NodeEvent};
 use super::blobs::{Blobs, Outcome};
 use super::gossip;
 use super::handle::Command;
+use super::in_order::InOrder;
 use super::peers::{
     Channel, FromRecords as _, NodeShared, Peers, SyncNode, Translate as _, Version,
 };
@@ -88,6 +89,10 @@ pub struct Driver {
     blobs: Blobs,
     /// Threads' replies asked of peers and peers' requests for ours (`threads.rs`).
     threads: Threads,
+    /// Sync responses waiting for the worker pool to check their events' signatures
+    /// (`crate::verify_pool`): the machine gets each when it and every one before it are
+    /// checked.
+    checking: InOrder<Input<PeerId, ConnectionId, Channel>>,
 }
 
 impl Driver {
@@ -141,6 +146,7 @@ impl Driver {
             paths_read_at: 0,
             blobs: Blobs::default(),
             threads: Threads::default(),
+            checking: InOrder::default(),
         }
     }
 
@@ -762,13 +768,41 @@ impl Driver {
                 bytes: request,
                 channel,
             },
-            request_response::Message::Response { response, .. } => Input::Response {
-                peer,
-                version,
-                bytes: response,
-            },
+            request_response::Message::Response { response, .. } => {
+                return self.check_then_handle(Input::Response {
+                    peer,
+                    version,
+                    bytes: response,
+                });
+            }
         };
         self.handle(input, now);
+    }
+
+    /// Hands a sync response to the machine once the worker pool has checked the signatures of
+    /// the events it carries, keeping the order responses arrived in. The machine validates
+    /// everything again (the pool only fills the memory of checked signatures), so a response
+    /// is judged as it would be without the pool, only with less work on this thread.
+    fn check_then_handle(&mut self, input: Input<PeerId, ConnectionId, Channel>) {
+        let events = match &input {
+            Input::Response { bytes, .. } => match phemossa_sync::message::Message::decode(bytes) {
+                Ok(phemossa_sync::message::Message::EventResponse { events, .. }) => events,
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
+        if events.len() < crate::verify_pool::MIN_POOLED && self.checking.is_empty() {
+            return self.handle(input, clock::now_ms());
+        }
+        let number = self.checking.push(input);
+        self.work.check_signatures(number, events);
+    }
+
+    /// The responses now checked, in the order they arrived, go to the machine.
+    fn on_checked(&mut self, number: u64) {
+        for input in self.checking.finished(number) {
+            self.handle(input, clock::now_ms());
+        }
     }
 
     fn on_done(&mut self, done: Done) {
@@ -824,6 +858,7 @@ impl Driver {
                 self.subscribers.push(Push::BlobStored(hash));
                 return;
             }
+            Done::Checked(number) => return self.on_checked(number),
         };
         let answer = answer.map_err(|error| {
             log_store_error(&error);

@@ -8,6 +8,7 @@ mod blobs;
 mod driver;
 mod gossip;
 pub mod handle;
+mod in_order;
 mod peers;
 mod relays;
 pub mod services;

@@ -71,6 +71,9 @@ pub enum Done {
     },
     /// A fetched blob is stored.
     BlobStored { hash: BlobHash },
+    /// The worker pool has checked the signatures of the sync response the driver numbered
+    /// so (`StoreWork::check_signatures`).
+    Checked(u64),
     /// Events from `peer` could not be stored; `problem` says why, for the person.
     StoreFailed {
         peer: PeerId,
@@ -125,6 +128,15 @@ impl StoreWork {
                 // The loop is gone only if the node stopped; the answer is moot then.
                 let _ = this.done.unbounded_send(done);
             }
+        });
+    }
+
+    /// Has the worker pool check `events`' signatures into the node's memory of checked ones,
+    /// then answers `Checked(number)`.
+    pub fn check_signatures(&self, number: u64, events: Vec<Vec<u8>>) {
+        self.spawn(async move |w: &StoreWork| {
+            w.ingest.pool().check(&events, w.ingest.verified()).await;
+            Some(Done::Checked(number))
         });
     }
 
