@@ -24,9 +24,13 @@ fn port() -> Rc<dyn PushSink> {
 async fn import(background: &App, events: &[&Event], extra: &[&str]) -> ImportReport {
     let mut lines: Vec<String> = events.iter().map(|e| e.to_json()).collect();
     lines.extend(extra.iter().map(|s| s.to_string()));
+    import_lines(background, lines, 10).await
+}
+
+async fn import_lines(background: &App, lines: Vec<String>, first_line: u64) -> ImportReport {
     let request = Request::ImportEvents {
         events: lines,
-        first_line: 10,
+        first_line,
     };
     match background.handle(request, &port()).await {
         Ok(Response::Imported(report)) => report,
@@ -78,14 +82,7 @@ async fn an_import_without_its_signature_workers_gives_the_same_verdicts() {
         })
         .collect();
     for round in 0..2 {
-        let request = Request::ImportEvents {
-            events: lines.clone(),
-            first_line: 1,
-        };
-        let report = match background.handle(request, &port()).await {
-            Ok(Response::Imported(report)) => report,
-            other => panic!("expected an import report, got {other:?}"),
-        };
+        let report = import_lines(&background, lines.clone(), 1).await;
         let expected: Vec<String> = forged_at
             .iter()
             .map(|index| {
