@@ -26,7 +26,7 @@
 //   PHEMOSSA_BENCH_TRACE=FILE  a Chrome trace of B's whole browser (every process and thread).
 import { readFile, writeFile } from 'node:fs/promises';
 import { generateEvents, startPair } from '../e2e/p2p-harness.mjs';
-import { benchContext, waitFor } from './bench-harness.mjs';
+import { benchContext, profiled, waitFor } from './bench-harness.mjs';
 
 const IMPORTED = process.argv[2] === 'imported';
 const sizes = process.argv.slice(IMPORTED ? 3 : 2).map(Number).filter((n) => n > 0);
@@ -40,47 +40,6 @@ async function bytesSent() {
 }
 
 const PATHS = [['relayed', 'off'], ['direct', 'allowed']];
-
-/**
- * PHEMOSSA_BENCH_PROFILE=DIR: CPU profiles of every extension document of `session` (the
- * offscreen document and the options page the port client runs in) while `body` runs, written to
- * DIR as `<name>-<n>-<document>.cpuprofile` for Chrome DevTools' Performance panel.
- */
-async function profiled(session, name, n, body) {
-  const dir = process.env.PHEMOSSA_BENCH_PROFILE;
-  if (!dir) return body();
-  const page = session.context.pages()[0] ?? (await session.context.newPage());
-  const cdp = await session.context.newCDPSession(page);
-  const waiting = new Map();
-  let next = 1;
-  cdp.on('Target.receivedMessageFromTarget', ({ sessionId, message }) => {
-    const { id, result } = JSON.parse(message);
-    waiting.get(`${sessionId}/${id}`)?.(result);
-  });
-  const send = (sessionId, method, params = {}) => new Promise((resolve) => {
-    const id = next++;
-    waiting.set(`${sessionId}/${id}`, resolve);
-    cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) });
-  });
-  const { targetInfos } = await cdp.send('Target.getTargets');
-  const targets = [];
-  for (const info of targetInfos.filter((i) => i.url.startsWith(`chrome-extension://${session.extensionId}/`))) {
-    const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: info.targetId, flatten: false });
-    await send(sessionId, 'Profiler.enable');
-    await send(sessionId, 'Profiler.setSamplingInterval', { interval: 200 });
-    await send(sessionId, 'Profiler.start');
-    targets.push({ sessionId, what: info.url.split('/').pop().replace(/\W+/g, '_') });
-  }
-  try {
-    return await body();
-  } finally {
-    for (const { sessionId, what } of targets) {
-      const { profile } = await send(sessionId, 'Profiler.stop');
-      await writeFile(`${dir}/${name}-${n}-${what}.cpuprofile`, JSON.stringify(profile));
-    }
-    await cdp.detach().catch(() => {});
-  }
-}
 
 /** Prints the offscreen document's console lines with the time since `start`, for the timeline. */
 async function logOffscreen(session, name, start) {

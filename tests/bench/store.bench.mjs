@@ -6,8 +6,12 @@
 //
 //   ./build.sh && cargo build --release -p phemossa-core --example gen_events
 //   node tests/bench/store.bench.mjs [total=100000] [ingest-measured=50000]
+//
+// PHEMOSSA_BENCH_PROFILE=DIR writes CPU profiles of the extension's documents during the
+// measured import (bench-harness.mjs).
 import { generateEvents, portClient } from '../e2e/p2p-harness.mjs';
 import { withSession } from '../e2e/helpers.mjs';
+import { profiled } from './bench-harness.mjs';
 
 const TOTAL = Number(process.argv[2] || 100_000);
 const MEASURED = Number(process.argv[3] || 50_000);
@@ -34,12 +38,6 @@ await withSession(async (session) => {
   // One event a second per author is over the default daily limit per author (core::keep_out),
   // which would hold most of them back: this measures storing, so the limit is raised.
   await request({ method: 'set_keep_out_settings', params: { muted_words: [], per_author_per_day: 100000 } });
-  // Timed inside the page, so Playwright's own round trip is not counted.
-  const timedImport = (events, first) => page.evaluate(async ({ events, first }) => {
-    const t0 = performance.now();
-    const result = await window.phemossaRequest({ method: 'import_events', params: { events, first_line: first + 1 } });
-    return { ms: performance.now() - t0, result };
-  }, { events, first });
   const feedMs = () => page.evaluate(async ({ samples, limit }) => {
     const times = [];
     for (let i = 0; i < samples; i++) {
@@ -77,49 +75,72 @@ await withSession(async (session) => {
 
   for (const key of keys) await request({ method: 'follow', params: { public_key: key } });
 
-  // Each chunk's signatures are timed alone (measure_verification) right before the same
-  // chunk is imported, so the two rates share the machine's load at every moment.
-  const importRange = async (from, to, { timeVerify = false } = {}) => {
-    let ms = 0;
-    let verifyMicros = 0;
-    let insideMicros = 0;
-    for (const [first, events] of chunks(from, to)) {
-      if (timeVerify) {
-        const timing = await request({ method: 'measure_verification', params: { events } });
-        if (timing.valid !== events.length) throw new Error(`only ${timing.valid} of ${events.length} verified`);
-        verifyMicros += timing.micros;
-      }
-      const { ms: took, result } = await timedImport(events, first);
-      if (!result.Ok || result.Ok.data.stored !== events.length) throw new Error(`import at ${first}: ${JSON.stringify(result).slice(0, 300)}`);
-      ms += took;
-      insideMicros += result.Ok.data.micros;
+  // The raw rate: every chunk's signatures timed alone (measure_verification, the background's
+  // own wasm on the document's thread), with nothing else running, before it is imported.
+  const rawMicros = async (from, to) => {
+    let micros = 0;
+    for (const [, events] of chunks(from, to)) {
+      const timing = await request({ method: 'measure_verification', params: { events } });
+      if (timing.valid !== events.length) throw new Error(`only ${timing.valid} of ${events.length} verified`);
+      micros += timing.micros;
     }
-    return { ms, verifyMicros, insideMicros };
+    return micros;
+  };
+  // Imports [from, to) as the options page's Import does: 500 events a request, `inFlight`
+  // requests sent before the first is answered (the page keeps 2), answered in order. The chunks
+  // are handed to the page first, so the time (taken inside the page) counts neither
+  // Playwright's round trips nor its copying.
+  const importRange = async (from, to, { inFlight = 2 } = {}) => {
+    await page.evaluate(() => { window.benchChunks = []; });
+    for (const part of chunks(from, to)) {
+      await page.evaluate((part) => { window.benchChunks.push(part); }, part);
+    }
+    const { ms, failed } = await page.evaluate(async (inFlight) => {
+      const t0 = performance.now();
+      const waiting = [];
+      let failed = null;
+      const answered = async () => {
+        const { events, answer } = await waiting.shift();
+        if (!answer.Ok || answer.Ok.data.stored !== events.length) failed ??= JSON.stringify(answer).slice(0, 300);
+      };
+      for (const [first, events] of window.benchChunks) {
+        const answer = window.phemossaRequest({ method: 'import_events', params: { events, first_line: first + 1 } });
+        waiting.push(answer.then((answer) => ({ events, answer })));
+        if (waiting.length >= inFlight) await answered();
+      }
+      while (waiting.length) await answered();
+      window.benchChunks = [];
+      return { ms: performance.now() - t0, failed };
+    }, inFlight);
+    if (failed) throw new Error(`import: ${failed}`);
+    return ms;
   };
 
   await importRange(0, SMALL);
   await termsWritten();
   const feedSmall = await feedMs();
   const searchSmall = await searches();
-  const measured = await importRange(SMALL, SMALL + MEASURED, { timeVerify: true });
-  const ingestRate = (MEASURED * 1000) / measured.ms;
-  const rawRate = (MEASURED * 1e6) / measured.verifyMicros;
-  const insideRate = (MEASURED * 1e6) / measured.insideMicros;
-  const rest = await importRange(SMALL + MEASURED, TOTAL);
-  const restMs = rest.ms;
+  const verifyMicros = await rawMicros(SMALL, SMALL + MEASURED);
+  const measuredMs = await profiled(session, 'import', MEASURED, () => importRange(SMALL, SMALL + MEASURED));
+  const ingestRate = (MEASURED * 1000) / measuredMs;
+  const rawRate = (MEASURED * 1e6) / verifyMicros;
+  // The rest one request at a time, as the options page sent them before: the same run's
+  // figure for what the second request in flight is worth.
+  const restMs = await importRange(SMALL + MEASURED, TOTAL, { inFlight: 1 });
   const stats = await request({ method: 'get_stats' });
-  if (stats.events !== TOTAL + keys.length) throw new Error(`stored ${stats.events}, expected ${TOTAL + keys.length}`);
+  // Besides the imported events: the user's follow of each author, and (issue 14) the same follow
+  // announced with proof of work, signed in the background while the import runs.
+  const own = stats.events - TOTAL;
+  if (own < keys.length || own > 2 * keys.length) throw new Error(`stored ${stats.events}, expected ${TOTAL} and ${keys.length} to ${2 * keys.length} follows`);
   const indexMs = await termsWritten();
   const feedLarge = await feedMs();
   const searchLarge = await searches();
 
   const rows = [
     [`raw signature checks (measure_verification, the same ${MEASURED} events)`, `${Math.round(rawRate)} events/s`],
-    [`ingest: import_events, ${MEASURED} events after ${SMALL} (verify + store, port included)`, `${Math.round(ingestRate)} events/s`],
-    ['ingest / raw verification', `${((100 * ingestRate) / rawRate).toFixed(0)} % (target ≥ 50 %)`],
-    ['ingest inside the offscreen document (the request\'s own time, port excluded)', `${Math.round(insideRate)} events/s`],
-    ['ingest inside / raw verification', `${((100 * insideRate) / rawRate).toFixed(0)} %`],
-    [`rest of the import, ${TOTAL - SMALL - MEASURED} events`, `${Math.round(((TOTAL - SMALL - MEASURED) * 1000) / restMs)} events/s`],
+    [`ingest: import_events, ${MEASURED} events after ${SMALL}, two requests in flight (verify + store, port included)`, `${Math.round(ingestRate)} events/s (target ≥ 5,000)`],
+    ['ingest / raw verification', `${((100 * ingestRate) / rawRate).toFixed(0)} %`],
+    [`rest of the import, ${TOTAL - SMALL - MEASURED} events, one request at a time`, `${Math.round(((TOTAL - SMALL - MEASURED) * 1000) / restMs)} events/s`],
     [`feed page of ${FEED_PAGE}, ${SMALL} events stored (median of ${FEED_SAMPLES})`, `${median(feedSmall).toFixed(1)} ms`],
     [`feed page of ${FEED_PAGE}, ${stats.events} events stored (median of ${FEED_SAMPLES})`, `${median(feedLarge).toFixed(1)} ms`],
     ['feed ratio, large / small', `${(median(feedLarge) / median(feedSmall)).toFixed(2)} (target ≤ 2)`],
@@ -130,7 +151,9 @@ await withSession(async (session) => {
     [`search "archived 777" (one post), ${SMALL} events stored`, `${median(searchSmall.rare).toFixed(1)} ms`],
     [`search "archived 777", ${stats.events} events stored`, `${median(searchLarge.rare).toFixed(1)} ms`],
     ['rare-word search ratio, large / small', `${(median(searchLarge.rare) / median(searchSmall.rare)).toFixed(2)}`],
-    [`wasm memory after ${stats.events} events`, `${mb(stats.wasm_memory_bytes)} MiB (target ≤ 64)`],
+    [`wasm memory after ${stats.events} events, the document and its signature workers`, `${mb(stats.wasm_memory_bytes + stats.worker_memory_bytes)} MiB (target ≤ 64)`],
+    ['of it, the signature workers', `${mb(stats.worker_memory_bytes)} MiB`],
+    ['signatures the workers found valid', `${stats.worker_checked}`],
     ['stored event JSON', `${mb(stats.bytes)} MiB`],
   ];
   console.log('| measure | figure |');
