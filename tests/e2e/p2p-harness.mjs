@@ -379,27 +379,46 @@ export function setBootstrap(session, addr) {
 export async function portClient(session) {
   const page = await session.options();
   await page.evaluate(async () => {
-    // As the pages do (webext/src/ensure.rs): the background must be up before a port reaches it.
-    let reply;
-    for (let attempt = 0; attempt < 10 && !reply?.ok; attempt++) {
-      if (attempt) await new Promise((r) => setTimeout(r, 200 * attempt));
-      reply = await chrome.runtime.sendMessage({ type: 'phemossa/ensure-offscreen' }).catch((e) => ({ error: e.message }));
-    }
-    if (!reply?.ok) throw new Error(`the background did not start: ${JSON.stringify(reply)}`);
-    const port = chrome.runtime.connect({ name: 'phemossa-ui' });
     const waiting = new Map();
     let next = 1;
+    let port = null;
     window.phemossaPushes = [];
-    port.onMessage.addListener((text) => {
-      const message = JSON.parse(text);
-      if (message.kind === 'response') waiting.get(message.id)?.(message.result);
-      else if (message.kind === 'push') window.phemossaPushes.push({ at: Date.now(), push: message.push });
-    });
-    window.phemossaRequest = (request) => new Promise((resolve) => {
-      const id = next++;
-      waiting.set(id, resolve);
-      port.postMessage(JSON.stringify({ id, request }));
-    });
+    // As the pages do (webext/src/ensure.rs): the background must be up before a port reaches
+    // it. Again after a disconnect: the service worker replaces a document that failed (a fatal
+    // storage error, a panic), and a request then goes to the new one.
+    const connect = async () => {
+      let reply;
+      for (let attempt = 0; attempt < 10 && !reply?.ok; attempt++) {
+        if (attempt) await new Promise((r) => setTimeout(r, 200 * attempt));
+        reply = await chrome.runtime.sendMessage({ type: 'phemossa/ensure-offscreen' }).catch((e) => ({ error: e.message }));
+      }
+      if (!reply?.ok) throw new Error(`the background did not start: ${JSON.stringify(reply)}`);
+      const opened = chrome.runtime.connect({ name: 'phemossa-ui' });
+      opened.onMessage.addListener((text) => {
+        const message = JSON.parse(text);
+        if (message.kind === 'response') {
+          const answered = waiting.get(message.id);
+          waiting.delete(message.id);
+          answered?.(message.result);
+        } else if (message.kind === 'push') window.phemossaPushes.push({ at: Date.now(), push: message.push });
+      });
+      opened.onDisconnect.addListener(() => {
+        if (port === opened) port = null;
+        // Asked of a document that is gone: answered as a failure, so a caller may ask again.
+        for (const [id, resolve] of waiting) resolve({ Err: { code: 'disconnected', id } });
+        waiting.clear();
+      });
+      port = opened;
+    };
+    await connect();
+    window.phemossaRequest = async (request) => {
+      if (!port) await connect();
+      return new Promise((resolve) => {
+        const id = next++;
+        waiting.set(id, resolve);
+        port.postMessage(JSON.stringify({ id, request }));
+      });
+    };
   });
   const request = async (request) => {
     const result = await page.evaluate((r) => window.phemossaRequest(r), request);
