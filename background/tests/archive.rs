@@ -103,6 +103,8 @@ async fn an_import_without_its_signature_workers_gives_the_same_verdicts() {
         (0, 0),
         "no worker ran here"
     );
+    background.close();
+    delete_config(&config).await;
 }
 
 #[wasm_bindgen_test]
