@@ -87,7 +87,17 @@ impl Storage {
             deleted: open(DELETED)?,
         };
         let (author_totals, meta) = (open(AUTHOR_TOTALS)?, open(META)?);
+        // Whether any tombstone is stored at all (one key read, whatever their number): with
+        // none, as in most stores and every first sync, no id of the batch is looked up among
+        // them, which halves the batch's reads (two per event: 27 µs of its ~100 µs here).
         let mut stats = StatsRecord::read(&meta, OP).await?;
+        let tombstones_stored = !stores
+            .deleted
+            .get_all_keys(None, Some(1))
+            .map_err(db::failed(OP))?
+            .await
+            .map_err(db::failed(OP))?
+            .is_empty();
         // Every request of a step is queued before the first is awaited: the transaction runs
         // them in order anyway, and awaiting each alone costs a trip through the event loop.
         // Each id: whether it is stored, and whether a delete withdrew it.
@@ -97,10 +107,16 @@ impl Storage {
             // A repeated id within the batch is stored once, as the first copy.
             let lookup = if seen.insert(event.id) {
                 let key = JsValue::from_str(&event.id.to_hex());
-                Some((
-                    stores.events.get_key(key.clone()).map_err(db::failed(OP))?,
-                    stores.deleted.get(key).map_err(db::failed(OP))?,
-                ))
+                // Made in the order they are awaited below: idb listens for a request's
+                // success only once it is awaited, so one that finished before an earlier
+                // one was awaited would never be heard of, and the batch would wait for good.
+                let stored = stores.events.get_key(key.clone()).map_err(db::failed(OP))?;
+                let withdrawn = if tombstones_stored {
+                    Some(stores.deleted.get(key).map_err(db::failed(OP))?)
+                } else {
+                    None
+                };
+                Some((stored, withdrawn))
             } else {
                 None
             };
@@ -115,7 +131,11 @@ impl Storage {
                 continue;
             };
             let stored = stored.await.map_err(db::failed(OP))?.is_some();
-            let withdrawn = match deleted.await.map_err(db::failed(OP))? {
+            let tombstone = match deleted {
+                Some(deleted) => deleted.await.map_err(db::failed(OP))?,
+                None => None,
+            };
+            let withdrawn = match tombstone {
                 Some(value) => {
                     let record: DeletedRecord = db::from_js(&value, DELETED)?;
                     let mine = record.author == event.author;
