@@ -71,6 +71,15 @@ const EVENT_REQUEST: u64 = 2;
 const EVENT_RESPONSE: u64 = 3;
 const NEW_EVENT: u64 = 4;
 
+/// Whether `bytes` start as an event-response (kind 3, §8.2, the same in v1 and v2) does: a
+/// look at two bytes, for a caller that wants a response's events before the machine sees it
+/// and should not decode every other message (a negentropy message is up to 64 KiB) to learn
+/// it is not one. `Message::decode` still judges the whole message.
+pub fn is_event_response(bytes: &[u8]) -> bool {
+    // An array of 4 items, then the kind: an unsigned integer below 24 is one byte, its value.
+    matches!(bytes, [0x84, kind, ..] if u64::from(*kind) == EVENT_RESPONSE)
+}
+
 impl Message {
     /// The CBOR bytes of this message.
     pub fn encode(&self) -> Vec<u8> {
@@ -395,7 +404,13 @@ mod tests {
                 events: vec![b"x".to_vec()],
             },
         ] {
-            assert_eq!(Message::decode(&message.encode()), Ok(message));
+            let bytes = message.encode();
+            assert_eq!(
+                is_event_response(&bytes),
+                matches!(message, Message::EventResponse { .. }),
+                "{message:?}"
+            );
+            assert_eq!(Message::decode(&bytes), Ok(message));
         }
     }
 

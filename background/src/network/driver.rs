@@ -26,6 +26,7 @@ use phemossa_node::gossip::Acceptance;
 use phemossa_node::limits::{ConnectionCaps, MAX_KNOWN_PEERS};
 use phemossa_node::peer_sync::{StoreAnswer, SyncAction};
 use phemossa_node::{Action, Input, RelayAction};
+use phemossa_sync::message::{is_event_response, Message};
 use phemossa_sync::owner::{self, OwnerMessage, OWNER_PROTOCOL};
 use phemossa_sync::replies::REPLIES_PROTOCOL;
 use phemossa_sync::SYNC_V2_PROTOCOL;
@@ -769,11 +770,7 @@ impl Driver {
                 channel,
             },
             request_response::Message::Response { response, .. } => {
-                return self.check_then_handle(Input::Response {
-                    peer,
-                    version,
-                    bytes: response,
-                });
+                return self.check_then_handle(peer, version, response);
             }
         };
         self.handle(input, now);
@@ -782,14 +779,21 @@ impl Driver {
     /// Hands a sync response to the machine once the worker pool has checked the signatures of
     /// the events it carries, keeping the order responses arrived in. The machine validates
     /// everything again (the pool only fills the memory of checked signatures), so a response
-    /// is judged as it would be without the pool, only with less work on this thread.
-    fn check_then_handle(&mut self, input: Input<PeerId, ConnectionId, Channel>) {
-        let events = match &input {
-            Input::Response { bytes, .. } => match phemossa_sync::message::Message::decode(bytes) {
-                Ok(phemossa_sync::message::Message::EventResponse { events, .. }) => events,
+    /// is judged as it would be without the pool, only with less work on this thread. Only an
+    /// event-response is decoded here (a look at its first two bytes tells it).
+    fn check_then_handle(&mut self, peer: PeerId, version: Version, bytes: Vec<u8>) {
+        let events = if is_event_response(&bytes) {
+            match Message::decode(&bytes) {
+                Ok(Message::EventResponse { events, .. }) => events,
                 _ => Vec::new(),
-            },
-            _ => Vec::new(),
+            }
+        } else {
+            Vec::new()
+        };
+        let input = Input::Response {
+            peer,
+            version,
+            bytes,
         };
         if events.len() < crate::verify_pool::MIN_POOLED && self.checking.is_empty() {
             return self.handle(input, clock::now_ms());

@@ -223,7 +223,13 @@ mod tests {
                 unknown: vec![id],
             },
         ] {
-            assert_eq!(ReconcileMessage::decode(&message.encode()), Ok(message));
+            let bytes = message.encode();
+            assert_eq!(
+                crate::message::is_event_response(&bytes),
+                matches!(message, ReconcileMessage::EventResponse { .. }),
+                "{message:?}"
+            );
+            assert_eq!(ReconcileMessage::decode(&bytes), Ok(message));
         }
     }
 
