@@ -45,20 +45,12 @@ pub const MIN_POOLED: usize = 16;
 /// messages than the parallel checks save.
 const MIN_PER_WORKER: usize = 32;
 
-/// What the pool did since start, for the options page and the benchmarks.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct PoolCounts {
-    /// Pairs the workers found valid.
-    pub verified: u64,
-    /// Shares that came back with an error, malformed, or not within 10 s.
-    pub failed: u64,
-}
-
-/// The pool's counts; the workers start at the first batch large enough, not before, so a
-/// document that never ingests in bulk never pays for them.
+/// The pool, as the document sees it: how many signatures its workers found valid. The
+/// workers start at the first batch large enough, not before, so a document that never ingests
+/// in bulk never pays for them.
 #[derive(Clone, Default)]
 pub struct VerifyPool {
-    counts: Rc<Cell<PoolCounts>>,
+    verified: Rc<Cell<u64>>,
 }
 
 impl VerifyPool {
@@ -84,27 +76,24 @@ impl VerifyPool {
             }
         }
         let verified = verified.clone();
-        let counts = Rc::clone(&self.counts);
+        let checked = Rc::clone(&self.verified);
         async move {
             for answer in answers {
-                let answer = answer.await;
-                // Read after the wait: other batches' waits update the counts meanwhile.
-                let mut now = counts.get();
-                match answer.map(|pairs| pairs.dyn_into::<Uint8Array>()) {
-                    Ok(Ok(pairs)) => match remember_pairs(&pairs.to_vec(), &verified) {
-                        Ok(count) => now.verified += count as u64,
-                        Err(_) => now.failed += 1,
-                    },
-                    _ => now.failed += 1,
+                // A share that failed, timed out or came back malformed is left to the
+                // caller's own thread: nothing of it is remembered.
+                let Ok(Ok(pairs)) = answer.await.map(|pairs| pairs.dyn_into::<Uint8Array>()) else {
+                    continue;
+                };
+                if let Ok(count) = remember_pairs(&pairs.to_vec(), &verified) {
+                    checked.set(checked.get() + count as u64);
                 }
-                counts.set(now);
             }
         }
     }
 
-    /// What the pool did since start.
-    pub fn counts(&self) -> PoolCounts {
-        self.counts.get()
+    /// Signatures the workers found valid since start.
+    pub fn verified(&self) -> u64 {
+        self.verified.get()
     }
 
     /// The workers' wasm memory in bytes, as each last said.

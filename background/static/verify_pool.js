@@ -44,10 +44,15 @@ function answered(lane, data) {
   else entry.reject(new Error(String(data.error || 'the worker answered something unexpected')));
 }
 
-function start() {
+/** One worker per core, at most MAX_WORKERS. */
+function workerCount() {
   const cores = Math.floor(Number(navigator.hardwareConcurrency)) || 1;
+  return Math.min(Math.max(cores, 1), MAX_WORKERS);
+}
+
+function start() {
   lanes = [];
-  for (let i = 0; i < Math.min(Math.max(cores, 1), MAX_WORKERS); i++) {
+  for (let i = 0; i < workerCount(); i++) {
     let worker;
     try {
       worker = new Worker('/verify_worker.js', { type: 'module' });
@@ -64,9 +69,7 @@ function start() {
 
 /** How many workers the pool runs (or would run); 0 once it is off. */
 export function poolSize() {
-  if (off) return 0;
-  const cores = Math.floor(Number(navigator.hardwareConcurrency)) || 1;
-  return Math.min(Math.max(cores, 1), MAX_WORKERS);
+  return off ? 0 : workerCount();
 }
 
 /** Bytes of the workers' wasm memory, as each last said. */

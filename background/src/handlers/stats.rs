@@ -13,7 +13,7 @@ pub async fn stats(storage: &Storage, pool: &VerifyPool) -> Result<Response, Api
     let mut stats = storage.stats().await?;
     stats.wasm_memory_bytes = wasm_memory_bytes();
     stats.worker_memory_bytes = pool.memory_bytes();
-    stats.worker_checked = pool.counts().verified;
+    stats.worker_checked = pool.verified();
     stats.search_pending = storage.deferred_terms().await?;
     Ok(Response::Stats(stats))
 }
