@@ -1,7 +1,27 @@
 // bench-harness.mjs: what the benchmarks share besides the e2e harness: a stand-in for
-// node:test's context, polling until a value is as wanted, and CPU profiles of the extension's
-// documents.
+// node:test's context, polling until a value is as wanted, CPU profiles of the extension's
+// documents, generated threads, and the median.
+import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const GEN_THREAD = path.join(path.resolve(ROOT, process.env.CARGO_TARGET_DIR || 'target'), 'release/examples/gen_thread');
+
+/** The upper median of `xs` (the middle one of an odd count). */
+export const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+/**
+ * The lines `core/examples/gen_thread.rs` writes for `args`: a thread's root, then its replies,
+ * one event's JSON each (`cargo build --release -p phemossa-core --example gen_thread` first).
+ */
+export const generateThread = (...args) => new Promise((resolve, reject) => {
+  execFile(GEN_THREAD, args.map(String), { maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
+    if (error) return reject(new Error(`${GEN_THREAD} failed (build it first): ${error.message}\n${stderr}`));
+    return resolve(stdout.split('\n').filter((l) => l.trim()));
+  });
+});
 
 /**
  * A stand-in for node:test's context: the e2e harness registers its clean-ups here, and

@@ -19,12 +19,12 @@
 //   node tests/bench/popup.bench.mjs stored 1000,100000 [opens=10]
 import { withSession } from '../e2e/helpers.mjs';
 import { generateEvents, portClient } from '../e2e/p2p-harness.mjs';
+import { median } from './bench-harness.mjs';
 
 const STORED = process.argv[2] === 'stored';
 const POSTS = STORED ? 0 : Number(process.argv[2] || 30);
 const SIZES = STORED ? (process.argv[3] || '1000,100000').split(',').map(Number) : [];
 const OPENS = Number(process.argv[STORED ? 4 : 3] || 10);
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /** A 256×256 WebP drawn in `page`, as the options page would save one. */
 const avatar = (page) => page.evaluate(async () => {

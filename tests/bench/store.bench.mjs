@@ -11,7 +11,7 @@
 // measured import (bench-harness.mjs).
 import { generateEvents, portClient } from '../e2e/p2p-harness.mjs';
 import { withSession } from '../e2e/helpers.mjs';
-import { profiled } from './bench-harness.mjs';
+import { median, profiled } from './bench-harness.mjs';
 
 const TOTAL = Number(process.argv[2] || 100_000);
 const MEASURED = Number(process.argv[3] || 50_000);
@@ -30,7 +30,6 @@ const chunks = (from, to) => {
   for (let i = from; i < to; i += CHUNK) out.push([i, lines.slice(i, Math.min(to, i + CHUNK))]);
   return out;
 };
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const mb = (bytes) => (bytes / (1024 * 1024)).toFixed(1);
 
 await withSession(async (session) => {

@@ -8,23 +8,10 @@
 //
 //   ./build.sh && cargo build --release -p phemossa-core --example gen_thread
 //   tests/netns/run.sh node tests/bench/thread-fetch.bench.mjs [rounds=3]
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startPair } from '../e2e/p2p-harness.mjs';
-import { benchContext, waitFor } from './bench-harness.mjs';
+import { benchContext, generateThread, median, waitFor } from './bench-harness.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const GEN_THREAD = path.join(path.resolve(ROOT, process.env.CARGO_TARGET_DIR || 'target'), 'release/examples/gen_thread');
 const ROUNDS = Number(process.argv[2] || 3);
-
-const generate = (...args) => new Promise((resolve, reject) => {
-  execFile(GEN_THREAD, args.map(String), { maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
-    if (error) return reject(new Error(`${GEN_THREAD} failed (build it first): ${error.message}\n${stderr}`));
-    return resolve(stdout.split('\n').filter((l) => l.trim()));
-  });
-});
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /** How many levels below the root the thread's replies go. */
 function depth(lines) {
@@ -46,7 +33,7 @@ for (let round = 0; round < ROUNDS; round++) {
     const t = benchContext();
     try {
       const { ca, cb, aId } = await startPair(t, { direct: 'off' });
-      const lines = await generate(size, 8, 100 + round * 2 + (size > 10 ? 1 : 0));
+      const lines = await generateThread(size, 8, 100 + round * 2 + (size > 10 ? 1 : 0));
       for (const client of [ca, cb]) {
         await client.request({ method: 'set_keep_out_settings', params: { muted_words: [], per_author_per_day: 100000 } });
       }

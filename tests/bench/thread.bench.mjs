@@ -10,23 +10,12 @@
 //
 //   ./build.sh && cargo build --release -p phemossa-core --example gen_thread
 //   node tests/bench/thread.bench.mjs [samples=30]
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { portClient } from '../e2e/p2p-harness.mjs';
 import { withSession } from '../e2e/helpers.mjs';
+import { generateThread, median } from './bench-harness.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const GEN_THREAD = path.join(path.resolve(ROOT, process.env.CARGO_TARGET_DIR || 'target'), 'release/examples/gen_thread');
 const SAMPLES = Number(process.argv[2] || 30);
 
-const generate = (...args) => new Promise((resolve, reject) => {
-  execFile(GEN_THREAD, args.map(String), { maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
-    if (error) return reject(new Error(`${GEN_THREAD} failed (build it first): ${error.message}\n${stderr}`));
-    return resolve(stdout.split('\n').filter((l) => l.trim()));
-  });
-});
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const rootId = (lines) => JSON.parse(lines[0]).id;
 
 await withSession(async (session) => {
@@ -34,8 +23,8 @@ await withSession(async (session) => {
   const me = (await request({ method: 'get_identity' })).public_key;
   await request({ method: 'set_keep_out_settings', params: { muted_words: [], per_author_per_day: 100000 } });
   await request({ method: 'subscribe', params: { topics: ['feed'] } });
-  const small = await generate(10, 8, 21);
-  const large = await generate(1000, 8, 22);
+  const small = await generateThread(10, 8, 21);
+  const large = await generateThread(1000, 8, 22);
   for (const lines of [small, large]) {
     for (let i = 0; i < lines.length; i += 500) {
       await request({ method: 'import_events', params: { events: lines.slice(i, i + 500), first_line: i + 1 } });
@@ -73,7 +62,7 @@ await withSession(async (session) => {
   // Notifications: one post mentioning the user at a time.
   const latencies = [];
   for (let n = 0; n < 10; n++) {
-    const [, mention] = await generate(1, 1, 40 + n, me);
+    const [, mention] = await generateThread(1, 1, 40 + n, me);
     const result = await page.evaluate(async ({ line }) => {
       const before = window.phemossaPushes.length;
       const badge = async () => chrome.action.getBadgeText({});
