@@ -196,85 +196,89 @@ pub fn KeepOutSection(pushed: Signal<Option<KeepOutStatus>>) -> Element {
                     }
                 }
             }
-            // The page says what is wrong in words (the background's refusal), not the browser's
-            // own bubble, as the Retention form does.
-            form { class: "settings-form", novalidate: true, onsubmit: save,
-                div { class: "field",
-                    label { r#for: "muted-words", class: "field-label", "Muted words" }
-                    textarea {
-                        id: "muted-words",
-                        rows: "3",
-                        spellcheck: "false",
-                        autocomplete: "off",
-                        value: "{words}",
-                        aria_describedby: "muted-words-hint {ERROR_ID}",
-                        oninput: move |event: FormEvent| {
-                            words.set(event.value());
+            // No form until the saved limits are known: a box typed into before they load would
+            // be overwritten by them (and saved as such).
+            if status.read().is_some() {
+                // The page says what is wrong in words (the background's refusal), not the browser's
+                // own bubble, as the Retention form does.
+                form { class: "settings-form", novalidate: true, onsubmit: save,
+                    div { class: "field",
+                        label { r#for: "muted-words", class: "field-label", "Muted words" }
+                        textarea {
+                            id: "muted-words",
+                            rows: "3",
+                            spellcheck: "false",
+                            autocomplete: "off",
+                            value: "{words}",
+                            aria_describedby: "muted-words-hint {ERROR_ID}",
+                            oninput: move |event: FormEvent| {
+                                words.set(event.value());
+                                error.set(None);
+                            },
+                        }
+                        p { id: "muted-words-hint", class: "hint",
+                            "One word or phrase per line. A post holding every word of a line is hidden behind “Show anyway”. Your own posts are never hidden."
+                        }
+                    }
+                    NumberField {
+                        id: "per-author-per-day",
+                        label: "Most events per author per day",
+                        hint: format!(
+                            "Events one person may add to this browser for any one day, by the date their events carry, even someone you follow ({} to {}; {} unless you change it). Past it their events are held back and not stored; raising the limit lets them in at the next sync.",
+                            group_digits(u64::from(MIN_PER_AUTHOR_PER_DAY)),
+                            group_digits(u64::from(MAX_PER_AUTHOR_PER_DAY)),
+                            group_digits(u64::from(DEFAULT_PER_AUTHOR_PER_DAY)),
+                        ),
+                        min: MIN_PER_AUTHOR_PER_DAY,
+                        max: MAX_PER_AUTHOR_PER_DAY,
+                        value: per_day,
+                        invalid: per_day_invalid(),
+                        error_id: ERROR_ID,
+                        on_edit: move |()| {
+                            per_day_invalid.set(false);
                             error.set(None);
                         },
                     }
-                    p { id: "muted-words-hint", class: "hint",
-                        "One word or phrase per line. A post holding every word of a line is hidden behind “Show anyway”. Your own posts are never hidden."
+                    NumberField {
+                        id: "per-author-mb",
+                        label: "Most megabytes stored per author",
+                        hint: format!(
+                            "How much of one person's posts and other events this browser keeps, even someone you follow (1 to {}; {} unless you change it). Past it their new events are held back and not stored. Your own are never limited.",
+                            group_digits(u64::from(MAX_PER_AUTHOR_MB)),
+                            group_digits(u64::from(DEFAULT_PER_AUTHOR_MB)),
+                        ),
+                        min: 1,
+                        max: MAX_PER_AUTHOR_MB,
+                        value: per_author_mb,
+                        invalid: mb_invalid(),
+                        error_id: ERROR_ID,
+                        on_edit: move |()| {
+                            mb_invalid.set(false);
+                            error.set(None);
+                        },
                     }
-                }
-                NumberField {
-                    id: "per-author-per-day",
-                    label: "Most events per author per day",
-                    hint: format!(
-                        "Events one person may add to this browser for any one day, by the date their events carry, even someone you follow ({} to {}; {} unless you change it). Past it their events are held back and not stored; raising the limit lets them in at the next sync.",
-                        group_digits(u64::from(MIN_PER_AUTHOR_PER_DAY)),
-                        group_digits(u64::from(MAX_PER_AUTHOR_PER_DAY)),
-                        group_digits(u64::from(DEFAULT_PER_AUTHOR_PER_DAY)),
-                    ),
-                    min: MIN_PER_AUTHOR_PER_DAY,
-                    max: MAX_PER_AUTHOR_PER_DAY,
-                    value: per_day,
-                    invalid: per_day_invalid(),
-                    error_id: ERROR_ID,
-                    on_edit: move |()| {
-                        per_day_invalid.set(false);
-                        error.set(None);
-                    },
-                }
-                NumberField {
-                    id: "per-author-mb",
-                    label: "Most megabytes stored per author",
-                    hint: format!(
-                        "How much of one person's posts and other events this browser keeps, even someone you follow (1 to {}; {} unless you change it). Past it their new events are held back and not stored. Your own are never limited.",
-                        group_digits(u64::from(MAX_PER_AUTHOR_MB)),
-                        group_digits(u64::from(DEFAULT_PER_AUTHOR_MB)),
-                    ),
-                    min: 1,
-                    max: MAX_PER_AUTHOR_MB,
-                    value: per_author_mb,
-                    invalid: mb_invalid(),
-                    error_id: ERROR_ID,
-                    on_edit: move |()| {
-                        mb_invalid.set(false);
-                        error.set(None);
-                    },
-                }
-                NumberField {
-                    id: "stranger-work-bits",
-                    label: "Proof of work required from strangers (bits)",
-                    hint: format!(
-                        "A reply, mention, reaction or repost from someone you do not follow reaches you only if its sender's browser spent this much work on it: each bit doubles it, and {DEFAULT_STRANGER_WORK_BITS} bits cost a sender about a second. People you follow never need any. 0 lets every stranger in; at most {MAX_WORK_BITS}."
-                    ),
-                    min: 0,
-                    max: u32::from(MAX_WORK_BITS),
-                    value: work_bits,
-                    invalid: work_invalid(),
-                    error_id: ERROR_ID,
-                    on_edit: move |()| {
-                        work_invalid.set(false);
-                        error.set(None);
-                    },
-                }
-                button {
-                    r#type: "submit",
-                    class: "button primary",
-                    disabled: busy() || status.read().is_none(),
-                    "Save filters"
+                    NumberField {
+                        id: "stranger-work-bits",
+                        label: "Proof of work required from strangers (bits)",
+                        hint: format!(
+                            "A reply, mention, reaction or repost from someone you do not follow reaches you only if its sender's browser spent this much work on it: each bit doubles it, and {DEFAULT_STRANGER_WORK_BITS} bits cost a sender about a second. People you follow never need any. 0 lets every stranger in; at most {MAX_WORK_BITS}."
+                        ),
+                        min: 0,
+                        max: u32::from(MAX_WORK_BITS),
+                        value: work_bits,
+                        invalid: work_invalid(),
+                        error_id: ERROR_ID,
+                        on_edit: move |()| {
+                            work_invalid.set(false);
+                            error.set(None);
+                        },
+                    }
+                    button {
+                        r#type: "submit",
+                        class: "button primary",
+                        disabled: busy(),
+                        "Save filters"
+                    }
                 }
             }
             Alert { message: error(), id: ERROR_ID.to_string() }
