@@ -23,6 +23,7 @@ static SCHEMA: [StoreSpec; 1] = [StoreSpec {
     name: STORE,
     key_path: "id",
     indexes: &[],
+    retired: &[],
 }];
 
 pub struct IdentityStore {

@@ -1,6 +1,7 @@
-//! Opening a database at a version with a declared schema. The upgrade only ever adds what is
-//! missing (stores, then indexes): it never deletes a store or an index, unlike the builders of
-//! `rexie` and `idb`, which drop every store a version does not list. A connection closes
+//! Opening a database at a version with a declared schema. The upgrade adds what is missing
+//! (stores, then indexes) and deletes only the indexes a spec names as retired: never a store,
+//! never an index it does not name, unlike the builders of `rexie` and `idb`, which drop every
+//! store a version does not list. A connection closes
 //! itself when a newer version is asked for, so it never blocks that upgrade.
 
 use std::cell::RefCell;
@@ -21,6 +22,9 @@ pub struct StoreSpec {
     pub name: &'static str,
     pub key_path: &'static str,
     pub indexes: &'static [IndexSpec],
+    /// Indexes an older version made that this one no longer keeps: deleted at the upgrade, so
+    /// no write pays for them any more. Only these are ever deleted.
+    pub retired: &'static [&'static str],
 }
 
 /// An index; a one-element key path is a plain (non-array) key path.
@@ -113,6 +117,11 @@ fn upgrade(event: &VersionChangeEvent, stores: &[StoreSpec]) -> Result<(), idb::
             database.create_object_store(spec.name, params)?
         };
         let indexes = store.index_names();
+        for retired in spec.retired {
+            if indexes.iter().any(|name| name == retired) {
+                store.delete_index(retired)?;
+            }
+        }
         for index in spec.indexes {
             if indexes.iter().any(|name| name == index.name) {
                 continue;

@@ -10,8 +10,9 @@ pub const DATABASE: &str = "phemossa";
 /// `reactions` (reactions stored by a version-8 build, a few development commits, are not
 /// counted: it did not record their target). 10: notifications. 11: the `events` index `reposts`.
 /// 12: the `events` index `addressed` (events stored before it are not in it: a peer's inbox
-/// catch-up is not answered with them).
-pub const VERSION: u32 = 12;
+/// catch-up is not answered with them). 13: the `events` index `author` deleted (see
+/// [`RETIRED_BY_AUTHOR`]).
+pub const VERSION: u32 = 13;
 
 pub const EVENTS: &str = "events";
 pub const FOLLOWS: &str = "follows";
@@ -25,8 +26,9 @@ pub const AUTHOR_TOTALS: &str = "author_totals";
 pub const DELETED: &str = "deleted";
 pub const NOTIFICATIONS: &str = "notifications";
 
-/// `events` index of each author's events.
-pub const BY_AUTHOR: &str = "author";
+/// `events` index of each author's events, until version 13: nothing read it (a range of
+/// `author_timestamp` from `[author]` serves any such read), and every event paid for its entry.
+pub const RETIRED_BY_AUTHOR: &str = "author";
 /// `events` index (author, type, timestamp, id): an author's posts in feed order.
 pub const FEED: &str = "feed";
 /// `events` index (timestamp): every event in (timestamp, id) order, for unscoped syncs.
@@ -79,11 +81,6 @@ pub static STORES: [StoreSpec; 11] = [
         key_path: "id",
         indexes: &[
             IndexSpec {
-                name: BY_AUTHOR,
-                key_path: &["author"],
-                multi_entry: false,
-            },
-            IndexSpec {
                 name: TIMESTAMP,
                 key_path: &["timestamp"],
                 multi_entry: false,
@@ -134,6 +131,7 @@ pub static STORES: [StoreSpec; 11] = [
                 multi_entry: true,
             },
         ],
+        retired: &[RETIRED_BY_AUTHOR],
     },
     StoreSpec {
         name: FOLLOWS,
@@ -155,6 +153,7 @@ pub static STORES: [StoreSpec; 11] = [
                 multi_entry: false,
             },
         ],
+        retired: &[],
     },
     // Peers the node has met, kept across restarts (`network/store_work.rs` saves them,
     // `network::start` reads them back), by when they were last seen.
@@ -166,6 +165,7 @@ pub static STORES: [StoreSpec; 11] = [
             key_path: &["lastSeen"],
             multi_entry: false,
         }],
+        retired: &[],
     },
     // Running totals (one record, key "stats"), updated in each insert's transaction, and the
     // named records of `storage/meta.rs`: network and retention settings, the device key.
@@ -173,6 +173,7 @@ pub static STORES: [StoreSpec; 11] = [
         name: META,
         key_path: "key",
         indexes: &[],
+        retired: &[],
     },
     // Each author's current profile (protocol.md §5.1), decoded for display; its event is in
     // `events` too, where syncs list and serve it.
@@ -180,6 +181,7 @@ pub static STORES: [StoreSpec; 11] = [
         name: PROFILES,
         key_path: "author",
         indexes: &[],
+        retired: &[],
     },
     // Ids of profiles a newer one of their author superseded: counted as held when a sync asks
     // what is missing, so no peer's listing makes them fetched again (§5.1).
@@ -191,12 +193,14 @@ pub static STORES: [StoreSpec; 11] = [
             key_path: &["author"],
             multi_entry: false,
         }],
+        retired: &[],
     },
     // Names the user gave people, by key; kept here only, never published.
     StoreSpec {
         name: NICKNAMES,
         key_path: "author",
         indexes: &[],
+        retired: &[],
     },
     // Pictures events name by SHA-256 (protocol.md §12), by hash, each stored only after its
     // hash checked (`storage/blobs.rs`); by when they were stored, for the sweep that removes
@@ -209,6 +213,7 @@ pub static STORES: [StoreSpec; 11] = [
             key_path: &["stored"],
             multi_entry: false,
         }],
+        retired: &[],
     },
     // Each author's stored events and bytes, kept exact with every insert and delete
     // (`storage/author_totals.rs`): the stored limit per author reads one record, not every event.
@@ -216,6 +221,7 @@ pub static STORES: [StoreSpec; 11] = [
         name: AUTHOR_TOTALS,
         key_path: "author",
         indexes: &[],
+        retired: &[],
     },
     // Ids withdrawn by a delete of their author (protocol.md §5.2), each with that author and
     // the delete that named it (`storage/write.rs`): an event arriving later under such an id
@@ -229,6 +235,7 @@ pub static STORES: [StoreSpec; 11] = [
             key_path: &["by"],
             multi_entry: false,
         }],
+        retired: &[],
     },
     // What is news for the user (`core::notices`), by the event that is the news, written as
     // events are stored (`storage/notifications.rs`); the newest 1,000 are kept.
@@ -247,5 +254,6 @@ pub static STORES: [StoreSpec; 11] = [
                 multi_entry: false,
             },
         ],
+        retired: &[],
     },
 ];
