@@ -27,8 +27,12 @@ use crate::user::User;
 use crate::verify_pool::VerifyPool;
 
 /// Events stored in one IndexedDB transaction: large enough that commits do not dominate,
-/// small enough that a page's feed push is not held up long behind a big sync.
-pub const INGEST_BATCH: usize = 256;
+/// small enough that a page's feed push is not held up long behind a big sync. 512 (one
+/// transaction per import request of 500) stored 2,840 events/s in the store bench where 256
+/// stored 2,540 (means of three alternating runs; 3,600 with the `author` index retired too,
+/// docs/benchmarks.md); a batch takes 130–200 ms here, which `PAGES_FIRST_MAX_MS` lets pages
+/// go before.
+pub const INGEST_BATCH: usize = 512;
 
 /// Batches up to this size (a gossip message, a small page of a sync) have their posts' search
 /// terms written with them, so what arrives live is found at once; larger ones (a catch-up, an
@@ -59,8 +63,9 @@ pub struct IngestReport {
 }
 
 /// Longest a batch write waits for page requests to be answered first: a page's read waits for
-/// any write transaction begun before it (IndexedDB orders them), and a batch of 256 takes about
-/// 70 ms to commit here, so letting pages go first keeps the popup quick during a large sync.
+/// any write transaction begun before it (IndexedDB orders them), and a batch of
+/// [`INGEST_BATCH`] takes 130–200 ms to store here, so letting pages go first keeps the popup
+/// quick during a large sync.
 /// Bounded, so a page asking without pause cannot starve storing.
 const PAGES_FIRST_MAX_MS: f64 = 200.0;
 /// How often a waiting batch looks again.

@@ -17,9 +17,9 @@ use crate::peer_table::{Peer, Peers, Version};
 /// browser), so IndexedDB sees a few large transactions rather than one per event. The browser
 /// writes one batch at a time, each with a few reads before its transaction (room, who is kept
 /// out, what deletes name), so the batch size bounds a first sync: at 64 a browser stored about
-/// 1,100 events/s while its pull received them faster (issue 16). 256 is the browser's own
+/// 1,100 events/s while its pull received them faster (issue 16). 512 is the browser's own
 /// transaction size (`INGEST_BATCH` in `background/src/ingest.rs`).
-pub const STORE_BATCH: usize = 256;
+pub const STORE_BATCH: usize = 512;
 
 /// Which machine of which peer asked the store: the peer, its session generation (a store
 /// answer for an earlier connection's session is dropped, since a new session reuses query
