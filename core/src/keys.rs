@@ -7,6 +7,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::event::VerifiedIds;
 use crate::Error;
 
 /// An ed25519 public key: the canonical encoding of a curve point of large order.
@@ -118,12 +119,39 @@ impl PublicKey {
     pub(crate) const RANGE_MIN: PublicKey = PublicKey([0; 32]);
 
     pub fn from_base64(text: &str, field: &'static str) -> Result<Self, Error> {
+        Self::from_base64_remembering(text, field, None)
+    }
+
+    /// As [`PublicKey::from_base64`], skipping the point checks for bytes `verified` knows as a
+    /// valid key and remembering the key otherwise. The same verdict and error either way.
+    pub(crate) fn from_base64_remembering(
+        text: &str,
+        field: &'static str,
+        verified: Option<&VerifiedIds>,
+    ) -> Result<Self, Error> {
         let bytes = decode_base64(text, field)?;
         let len = bytes.len();
         let bytes: [u8; 32] = bytes
             .try_into()
             .map_err(|_| Error::WrongKeyLength { field, len })?;
-        Self::from_bytes(bytes, field)
+        Self::from_bytes_remembering(bytes, field, verified)
+    }
+
+    /// As [`PublicKey::from_bytes`], with `verified`'s memory of keys that passed.
+    pub(crate) fn from_bytes_remembering(
+        bytes: [u8; 32],
+        field: &'static str,
+        verified: Option<&VerifiedIds>,
+    ) -> Result<Self, Error> {
+        match verified {
+            Some(verified) if verified.knows_key(&bytes) => Ok(Self(bytes)),
+            Some(verified) => {
+                let key = Self::from_bytes(bytes, field)?;
+                verified.remember_key(&key);
+                Ok(key)
+            }
+            None => Self::from_bytes(bytes, field),
+        }
     }
 
     pub fn to_base64(&self) -> String {

@@ -1,6 +1,9 @@
 //! Property tests for the codecs and the derived views: round trips, tamper detection, no panics
 //! on arbitrary input, and order independence.
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use phemossa_core::event::VerifiedIds;
 use phemossa_core::feed::page_in_memory;
 use phemossa_core::{
     backup, BlobHash, Content, Event, FollowGraph, FollowRecord, Identity, ImagePost, Post,
@@ -105,6 +108,42 @@ proptest! {
         bytes[i] = byte;
         if let Ok(accepted) = Event::from_json(&bytes, NOW) {
             prop_assert_eq!(accepted, event);
+        }
+    }
+
+    /// The memory of checked signatures and keys never changes a verdict or its error: a run of
+    /// events, some with their author replaced by arbitrary bytes (mostly not a valid key) or a
+    /// byte changed, checked in order against one shared memory, each as it would be alone.
+    #[test]
+    fn the_memory_of_checks_never_changes_a_verdict(
+        events in proptest::collection::vec(
+            (arb_content(), 1u8..4, any::<[u8; 32]>(), any::<bool>(), any::<prop::sample::Index>(), any::<u8>()),
+            1..12,
+        ),
+    ) {
+        let verified = VerifiedIds::default();
+        for (content, who, author, replace_author, index, byte) in events {
+            // Content arb_content makes for identity 1 may be refused for another (a follow of
+            // itself): nothing to check then.
+            let Ok(event) = Event::create(&identity(who), NOW - 1, content) else {
+                continue;
+            };
+            let mut json: serde_json::Value = serde_json::from_str(&event.to_json()).unwrap();
+            if replace_author {
+                json["author"] = STANDARD.encode(author).into();
+            }
+            let mut bytes = json.to_string().into_bytes();
+            if !replace_author {
+                let i = index.index(bytes.len());
+                bytes[i] = byte;
+            }
+            // Twice: the second time the memory holds what the first remembered.
+            for _ in 0..2 {
+                prop_assert_eq!(
+                    Event::from_json_remembering(&bytes, NOW, &verified),
+                    Event::from_json(&bytes, NOW)
+                );
+            }
         }
     }
 

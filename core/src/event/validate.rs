@@ -76,7 +76,7 @@ impl RawEvent {
     }
 
     fn validate_with(&self, now_ms: u64, verified: Option<&VerifiedIds>) -> Result<Event, Error> {
-        let event = self.decode_unverified(now_ms)?;
+        let event = self.decode_unverified(now_ms, verified)?;
         let computed = compute_id(&event.author, event.timestamp, &event.content, event.work);
         if computed != event.id {
             return Err(Error::IdMismatch {
@@ -97,12 +97,16 @@ impl RawEvent {
     }
 
     /// Decodes every field and checks every rule except the id hash and the signature.
-    fn decode_unverified(&self, now_ms: u64) -> Result<Event, Error> {
+    fn decode_unverified(
+        &self,
+        now_ms: u64,
+        verified: Option<&VerifiedIds>,
+    ) -> Result<Event, Error> {
         if self.v != EVENT_VERSION {
             return Err(Error::UnsupportedVersion { version: self.v });
         }
         let content = parse_content(&self.kind, self.content.get())?;
-        let author = PublicKey::from_base64(&self.author, "author")?;
+        let author = PublicKey::from_base64_remembering(&self.author, "author", verified)?;
         let signature = Signature::from_base64(&self.signature)?;
         let id = EventId::from_hex(&self.id, "id")?;
         check_content(&author, &content)?;
@@ -163,7 +167,9 @@ fn read_original(json: &str) -> Result<Event, Error> {
             type_name: raw.kind.chars().take(64).collect(),
         });
     }
-    let original = raw.decode_unverified(u64::MAX).map_err(original_invalid)?;
+    let original = raw
+        .decode_unverified(u64::MAX, None)
+        .map_err(original_invalid)?;
     let computed = compute_id(
         &original.author,
         original.timestamp,

@@ -3,14 +3,24 @@
 //! skips the signature check, which costs nearly all of validation. The id is still recomputed
 //! every time: with the same id the content is the same, and with the same signature bytes the
 //! strict check would give the same answer.
+//!
+//! It also remembers the author keys that passed `PublicKey::from_bytes` (a valid curve point in
+//! its canonical encoding, not of small order): that check is a point decompression and a
+//! compression, about 20 µs in the browser's wasm, which every event of an author paid again
+//! once the signature workers had taken the signature itself off the document's thread. Whether
+//! 32 bytes are a valid key never changes, so the memory cannot change a verdict.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::keys::{EventId, Signature};
+use crate::keys::{EventId, PublicKey, Signature};
 
 /// Remembered pairs unless told otherwise: about 1 MB, a few syncs' worth of new events.
 pub const DEFAULT_VERIFIED_CAPACITY: usize = 8_192;
+
+/// Author keys remembered as valid, at most: 128 KB. Past it the memory starts again empty,
+/// which costs each author's next event one check.
+pub const KEY_CAPACITY: usize = 4_096;
 
 /// A handle on one shared memory; clones share it (every session and gossip of a node).
 #[derive(Debug, Clone)]
@@ -22,6 +32,7 @@ struct Memory {
     signatures: HashMap<EventId, Signature>,
     order: VecDeque<EventId>,
     hits: u64,
+    keys: HashSet<[u8; 32]>,
 }
 
 impl Default for VerifiedIds {
@@ -37,6 +48,7 @@ impl VerifiedIds {
             signatures: HashMap::new(),
             order: VecDeque::new(),
             hits: 0,
+            keys: HashSet::new(),
         })))
     }
 
@@ -68,6 +80,20 @@ impl VerifiedIds {
                 memory.signatures.remove(&oldest);
             }
         }
+    }
+
+    /// Whether `bytes` passed `PublicKey::from_bytes` before.
+    pub fn knows_key(&self, bytes: &[u8; 32]) -> bool {
+        self.memory().keys.contains(bytes)
+    }
+
+    /// Remembers a key that passed its checks (only a `PublicKey` can be one).
+    pub fn remember_key(&self, key: &PublicKey) {
+        let mut memory = self.memory();
+        if memory.keys.len() >= KEY_CAPACITY {
+            memory.keys.clear();
+        }
+        memory.keys.insert(*key.as_bytes());
     }
 
     /// Signature checks skipped so far.
@@ -119,6 +145,31 @@ mod tests {
             verified.contains(&id(4), &signature),
             "clones share one memory"
         );
+    }
+
+    #[test]
+    fn only_keys_that_passed_are_known_and_the_memory_stays_bounded() {
+        use crate::{Error, Identity};
+        let verified = VerifiedIds::with_capacity(4);
+        let key = Identity::from_seed([9; 32]).public_key();
+        assert!(!verified.knows_key(key.as_bytes()));
+        verified.remember_key(&key);
+        assert!(
+            verified.clone().knows_key(key.as_bytes()),
+            "clones share it"
+        );
+        // A remembered key is never one that fails: the identity point is of small order.
+        let mut small = [0u8; 32];
+        small[0] = 1;
+        let refused = PublicKey::from_bytes_remembering(small, "author", Some(&verified));
+        assert_eq!(refused, Err(Error::InvalidKey { field: "author" }));
+        assert!(!verified.knows_key(&small));
+        for seed in 0..=KEY_CAPACITY as u32 {
+            let mut bytes = [0u8; 32];
+            bytes[..4].copy_from_slice(&seed.to_le_bytes());
+            verified.remember_key(&Identity::from_seed(bytes).public_key());
+        }
+        assert!(verified.memory().keys.len() <= KEY_CAPACITY);
     }
 
     #[test]
