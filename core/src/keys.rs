@@ -7,12 +7,19 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::event::VerifiedIds;
 use crate::Error;
 
 /// An ed25519 public key: the canonical encoding of a curve point of large order.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PublicKey([u8; 32]);
+
+/// A key is looked up by its bytes in a set of keys (`event::VerifiedIds`): the derived `Hash`
+/// and `Eq` are those of the bytes.
+impl std::borrow::Borrow<[u8; 32]> for PublicKey {
+    fn borrow(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
 
 /// A SHA-256 digest written as 64 lowercase hex characters: the one form of every hash that
 /// names something (an event by its canonical encoding, a blob by its bytes). One macro, so the
@@ -119,39 +126,16 @@ impl PublicKey {
     pub(crate) const RANGE_MIN: PublicKey = PublicKey([0; 32]);
 
     pub fn from_base64(text: &str, field: &'static str) -> Result<Self, Error> {
-        Self::from_base64_remembering(text, field, None)
+        Self::from_bytes(Self::bytes_from_base64(text, field)?, field)
     }
 
-    /// As [`PublicKey::from_base64`], skipping the point checks for bytes `verified` knows as a
-    /// valid key and remembering the key otherwise. The same verdict and error either way.
-    pub(crate) fn from_base64_remembering(
-        text: &str,
-        field: &'static str,
-        verified: Option<&VerifiedIds>,
-    ) -> Result<Self, Error> {
+    /// The 32 bytes `text` encodes, before any check that they are a key.
+    pub(crate) fn bytes_from_base64(text: &str, field: &'static str) -> Result<[u8; 32], Error> {
         let bytes = decode_base64(text, field)?;
         let len = bytes.len();
-        let bytes: [u8; 32] = bytes
+        bytes
             .try_into()
-            .map_err(|_| Error::WrongKeyLength { field, len })?;
-        Self::from_bytes_remembering(bytes, field, verified)
-    }
-
-    /// As [`PublicKey::from_bytes`], with `verified`'s memory of keys that passed.
-    pub(crate) fn from_bytes_remembering(
-        bytes: [u8; 32],
-        field: &'static str,
-        verified: Option<&VerifiedIds>,
-    ) -> Result<Self, Error> {
-        match verified {
-            Some(verified) if verified.knows_key(&bytes) => Ok(Self(bytes)),
-            Some(verified) => {
-                let key = Self::from_bytes(bytes, field)?;
-                verified.remember_key(&key);
-                Ok(key)
-            }
-            None => Self::from_bytes(bytes, field),
-        }
+            .map_err(|_| Error::WrongKeyLength { field, len })
     }
 
     pub fn to_base64(&self) -> String {

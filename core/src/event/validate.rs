@@ -106,7 +106,11 @@ impl RawEvent {
             return Err(Error::UnsupportedVersion { version: self.v });
         }
         let content = parse_content(&self.kind, self.content.get())?;
-        let author = PublicKey::from_base64_remembering(&self.author, "author", verified)?;
+        let author = PublicKey::bytes_from_base64(&self.author, "author")?;
+        let author = match verified {
+            Some(verified) => verified.key(author, "author")?,
+            None => PublicKey::from_bytes(author, "author")?,
+        };
         let signature = Signature::from_base64(&self.signature)?;
         let id = EventId::from_hex(&self.id, "id")?;
         check_content(&author, &content)?;

@@ -14,6 +14,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::keys::{EventId, PublicKey, Signature};
+use crate::Error;
 
 /// Remembered pairs unless told otherwise: about 1 MB, a few syncs' worth of new events.
 pub const DEFAULT_VERIFIED_CAPACITY: usize = 8_192;
@@ -32,7 +33,7 @@ struct Memory {
     signatures: HashMap<EventId, Signature>,
     order: VecDeque<EventId>,
     hits: u64,
-    keys: HashSet<[u8; 32]>,
+    keys: HashSet<PublicKey>,
 }
 
 impl Default for VerifiedIds {
@@ -82,18 +83,29 @@ impl VerifiedIds {
         }
     }
 
-    /// Whether `bytes` passed `PublicKey::from_bytes` before.
-    pub fn knows_key(&self, bytes: &[u8; 32]) -> bool {
-        self.memory().keys.contains(bytes)
+    /// The key `bytes` are, if they passed `PublicKey::from_bytes` before.
+    pub fn known_key(&self, bytes: &[u8; 32]) -> Option<PublicKey> {
+        self.memory().keys.get(bytes).copied()
     }
 
     /// Remembers a key that passed its checks (only a `PublicKey` can be one).
-    pub fn remember_key(&self, key: &PublicKey) {
+    pub fn remember_key(&self, key: PublicKey) {
         let mut memory = self.memory();
         if memory.keys.len() >= KEY_CAPACITY {
             memory.keys.clear();
         }
-        memory.keys.insert(*key.as_bytes());
+        memory.keys.insert(key);
+    }
+
+    /// `PublicKey::from_bytes`, skipping the point checks for bytes remembered as a key and
+    /// remembering the key otherwise: the same verdict and error either way.
+    pub(crate) fn key(&self, bytes: [u8; 32], field: &'static str) -> Result<PublicKey, Error> {
+        if let Some(key) = self.known_key(&bytes) {
+            return Ok(key);
+        }
+        let key = PublicKey::from_bytes(bytes, field)?;
+        self.remember_key(key);
+        Ok(key)
     }
 
     /// Signature checks skipped so far.
@@ -149,25 +161,28 @@ mod tests {
 
     #[test]
     fn only_keys_that_passed_are_known_and_the_memory_stays_bounded() {
-        use crate::{Error, Identity};
+        use crate::Identity;
         let verified = VerifiedIds::with_capacity(4);
         let key = Identity::from_seed([9; 32]).public_key();
-        assert!(!verified.knows_key(key.as_bytes()));
-        verified.remember_key(&key);
-        assert!(
-            verified.clone().knows_key(key.as_bytes()),
+        assert_eq!(verified.known_key(key.as_bytes()), None);
+        assert_eq!(verified.key(*key.as_bytes(), "author"), Ok(key));
+        assert_eq!(
+            verified.clone().known_key(key.as_bytes()),
+            Some(key),
             "clones share it"
         );
-        // A remembered key is never one that fails: the identity point is of small order.
+        // A key that fails is never remembered: the identity point is of small order.
         let mut small = [0u8; 32];
         small[0] = 1;
-        let refused = PublicKey::from_bytes_remembering(small, "author", Some(&verified));
-        assert_eq!(refused, Err(Error::InvalidKey { field: "author" }));
-        assert!(!verified.knows_key(&small));
+        for _ in 0..2 {
+            let refused = verified.key(small, "author");
+            assert_eq!(refused, Err(Error::InvalidKey { field: "author" }));
+        }
+        assert_eq!(verified.known_key(&small), None);
         for seed in 0..=KEY_CAPACITY as u32 {
             let mut bytes = [0u8; 32];
             bytes[..4].copy_from_slice(&seed.to_le_bytes());
-            verified.remember_key(&Identity::from_seed(bytes).public_key());
+            verified.remember_key(Identity::from_seed(bytes).public_key());
         }
         assert!(verified.memory().keys.len() <= KEY_CAPACITY);
     }
