@@ -73,6 +73,8 @@ say "Assembling $DIST"
 rm -rf "$DIST"
 mkdir -p "$DIST/pkg"
 
+WASM_OPT_CACHE="$TARGET_DIR/wasm-opt-cache"
+mkdir -p "$WASM_OPT_CACHE"
 for lib in "${CRATES[@]}"; do
   wasm-bindgen --target web --no-typescript --out-dir "$DIST/pkg" "$TARGET_DIR/$TARGET/release/$lib.wasm"
   if [[ "${PHEMOSSA_SKIP_WASM_OPT:-0}" == "1" ]]; then
@@ -103,9 +105,24 @@ for lib in "${CRATES[@]}"; do
     if [[ "$lib" == phemossa_background ]]; then
       passes=(--ignore-implicit-traps -Oz -Oz --strip-producers --strip-target-features)
     fi
-    tests/node_modules/.bin/wasm-opt "${passes[@]}" --low-memory-unused --enable-bulk-memory \
-      --enable-reference-types --enable-nontrapping-float-to-int --enable-sign-ext \
-      --enable-multivalue "$DIST/pkg/${lib}_bg.wasm" -o "$DIST/pkg/${lib}_bg.wasm"
+    passes+=(--low-memory-unused --enable-bulk-memory --enable-reference-types
+      --enable-nontrapping-float-to-int --enable-sign-ext --enable-multivalue)
+    # wasm-opt's output depends only on its input, its flags and its version, so an output is
+    # kept under a hash of the three and reused while they stay the same: a build of an unchanged
+    # tree (./test.sh again, or ./build.sh after it) skips the ~50 s wasm-opt takes here. Only
+    # the last output of each wasm is kept.
+    input="$DIST/pkg/${lib}_bg.wasm"
+    key="$( { sha256sum < "$input"; echo "${passes[*]}"; tests/node_modules/.bin/wasm-opt --version; } \
+      | sha256sum | cut -c1-32)"
+    cached="$WASM_OPT_CACHE/$lib-$key.wasm"
+    if [[ -f "$cached" ]]; then
+      echo "wasm-opt: $lib unchanged since its last build, its output reused"
+      cp "$cached" "$input"
+    else
+      tests/node_modules/.bin/wasm-opt "${passes[@]}" "$input" -o "$input"
+      rm -f "$WASM_OPT_CACHE/$lib"-*.wasm
+      cp "$input" "$cached.partial" && mv "$cached.partial" "$cached"
+    fi
   fi
 done
 
