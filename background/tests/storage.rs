@@ -181,6 +181,48 @@ async fn a_batch_stores_each_new_event_once_in_one_transaction() {
     delete_database(&name).await;
 }
 
+/// Batches are written without looking their ids up while none held a stored one
+/// (`storage/write.rs`): an id stored after all aborts that try, and the batch is written again
+/// looking each up, as are the next until one holds nothing stored. Whatever the order, every
+/// flag and total comes out as with lookups throughout.
+#[wasm_bindgen_test]
+async fn batches_written_without_lookups_fall_back_when_an_id_was_stored() {
+    let name = unique_name("assume-new");
+    let storage = Storage::open(&name).await.unwrap();
+    let alice = identity(1);
+    let posts: Vec<Event> = (0..8)
+        .map(|n| post(&alice, T0 + n, &format!("post {n}")))
+        .collect();
+    let insert = |range: std::ops::Range<usize>| storage.insert_all(&posts[range]);
+    assert_eq!(insert(0..2).await.unwrap(), [true, true], "new");
+    assert_eq!(
+        insert(1..4).await.unwrap(),
+        [false, true, true],
+        "one stored"
+    );
+    assert_eq!(insert(0..4).await.unwrap(), [false; 4], "all stored");
+    assert_eq!(insert(4..6).await.unwrap(), [true, true], "new again");
+    assert_eq!(insert(6..8).await.unwrap(), [true, true], "and again");
+    assert_eq!(insert(5..7).await.unwrap(), [false, false], "stored again");
+    let stats = storage.stats().await.unwrap();
+    assert_eq!((stats.events, stats.posts, stats.authors), (8, 8, 1));
+    assert_eq!(storage.count_events().await.unwrap(), 8);
+    assert_author_totals_exact(&storage).await;
+
+    // A stored current profile among new events stays the current profile, counted once.
+    let own = profile(&alice, T0 + 20, "Alice");
+    assert!(storage.insert(&own).await.unwrap());
+    let next = post(&alice, T0 + 21, "after the profile");
+    let stored = storage.insert_all(&[own.clone(), next]).await.unwrap();
+    assert_eq!(stored, [false, true]);
+    let current = storage.profiles_of(&[alice.public_key()]).await.unwrap();
+    assert_eq!(current[0].id, own.id);
+    assert_eq!(storage.stats().await.unwrap().events, 10);
+    assert_author_totals_exact(&storage).await;
+    storage.close();
+    delete_database(&name).await;
+}
+
 #[wasm_bindgen_test]
 async fn follow_records_are_stored_with_their_event_and_read_by_follower() {
     let name = unique_name("follows");

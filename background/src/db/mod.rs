@@ -8,4 +8,4 @@ mod request;
 
 pub use convert::{from_js, to_js};
 pub use open::{open, IndexSpec, StoreSpec};
-pub use request::{commit, failed};
+pub use request::{commit, failed, is_key_already_stored};

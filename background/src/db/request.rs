@@ -27,7 +27,16 @@ pub async fn commit(
     operation: &'static str,
 ) -> Result<(), BackgroundError> {
     let raw: IdbTransaction = JsValue::from(transaction).unchecked_into();
-    let outcome = Transaction::from(raw.clone()).await;
+    let mut outcome = Transaction::from(raw.clone()).await;
+    if outcome.is_err() && raw.error().is_none() {
+        // A request of it failed (an `add` of a stored key, a write past the quota): idb ends
+        // the wait at that request's error event, whose target it cannot read as a transaction,
+        // and before the abort that follows the event, which sets the transaction's error. The
+        // abort has not happened yet (its event is still to come: this runs as a microtask of
+        // the error event's dispatch, and nothing runs between the check above and the
+        // listeners set here), so waiting once more ends at it, with the reason.
+        outcome = Transaction::from(raw.clone()).await;
+    }
     match (outcome, raw.error()) {
         (Ok(TransactionResult::Committed), _) => Ok(()),
         (_, Some(dom)) => Err(from_dom(operation, &dom)),
@@ -42,6 +51,16 @@ pub async fn commit(
 /// How Chrome words a write that failed because the disk is full: not a QuotaExceededError but
 /// an UnknownError whose message carries LevelDB's reason.
 const NO_SPACE: &str = "FILE_ERROR_NO_SPACE";
+
+/// The name of the error an `add` of a key already stored fails with, which aborts its
+/// transaction.
+const CONSTRAINT: &str = "ConstraintError";
+
+/// Whether `error` is a transaction's abort by an `add` of a key already stored.
+pub fn is_key_already_stored(error: &BackgroundError) -> bool {
+    matches!(error, BackgroundError::Database { reason, .. }
+        if reason.strip_prefix(CONSTRAINT).is_some_and(|rest| rest.starts_with(':')))
+}
 
 fn from_dom(operation: &'static str, dom: &DomException) -> BackgroundError {
     if dom.name() == QUOTA_EXCEEDED || dom.message().contains(NO_SPACE) {

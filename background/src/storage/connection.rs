@@ -19,6 +19,9 @@ pub struct Storage {
     /// Read-write transactions opened so far: what lets a reader kept in memory (the feed's
     /// ready first page, `first_page.rs`) tell that what it read may have changed.
     writes: Cell<u64>,
+    /// Whether the next batch of events is written without first looking each id up
+    /// (`write.rs`): true while batches have held nothing stored already.
+    pub(super) assume_new: Cell<bool>,
 }
 
 impl Storage {
@@ -30,6 +33,7 @@ impl Storage {
             db: db::open(name, VERSION, &STORES).await?,
             room: Cell::new(Room::default()),
             writes: Cell::new(0),
+            assume_new: Cell::new(true),
         };
         storage.index_old_posts().await?;
         storage.count_author_totals().await?;
