@@ -27,16 +27,20 @@ pub async fn commit(
     operation: &'static str,
 ) -> Result<(), BackgroundError> {
     let raw: IdbTransaction = JsValue::from(transaction).unchecked_into();
-    let mut outcome = Transaction::from(raw.clone()).await;
-    if outcome.is_err() && raw.error().is_none() {
-        // A request of it failed (an `add` of a stored key, a write past the quota): idb ends
-        // the wait at that request's error event, whose target it cannot read as a transaction,
-        // and before the abort that follows the event, which sets the transaction's error. The
-        // abort has not happened yet (its event is still to come: this runs as a microtask of
-        // the error event's dispatch, and nothing runs between the check above and the
-        // listeners set here), so waiting once more ends at it, with the reason.
-        outcome = Transaction::from(raw.clone()).await;
-    }
+    // A request of it failed (an `add` of a stored key, a write past the quota): idb ends the
+    // wait at that request's error event, whose target it cannot read as a transaction, and
+    // before the abort that follows the event, which sets the transaction's error. The abort
+    // has not happened yet then (its event is still to come: this runs as a microtask of the
+    // error event's dispatch, and nothing runs between the check and the listeners set by the
+    // next wait), so waiting once more ends at it, with the reason.
+    let mut waits = 0;
+    let outcome = loop {
+        let outcome = Transaction::from(raw.clone()).await;
+        waits += 1;
+        if waits == 2 || outcome.is_ok() || raw.error().is_some() {
+            break outcome;
+        }
+    };
     match (outcome, raw.error()) {
         (Ok(TransactionResult::Committed), _) => Ok(()),
         (_, Some(dom)) => Err(from_dom(operation, &dom)),

@@ -85,15 +85,24 @@ impl Storage {
         if events.is_empty() {
             return Ok(Vec::new());
         }
-        if self.assume_new.get() && !events.iter().any(|event| event.as_profile().is_some()) {
-            match self.write_batch(events, terms, false).await {
-                Err(error) if db::is_key_already_stored(&error) => self.assume_new.set(false),
-                written => return written.map(|(new, _)| new),
+        let mut look_up =
+            !self.assume_new.get() || events.iter().any(|event| event.as_profile().is_some());
+        // One call site, so the write's future is compiled once.
+        loop {
+            match self.write_batch(events, terms, look_up).await {
+                Err(error) if !look_up && db::is_key_already_stored(&error) => {
+                    self.assume_new.set(false);
+                    look_up = true;
+                }
+                written => {
+                    let (new, already_stored) = written?;
+                    if look_up {
+                        self.assume_new.set(already_stored == 0);
+                    }
+                    return Ok(new);
+                }
             }
         }
-        let (new, already_stored) = self.write_batch(events, terms, true).await?;
-        self.assume_new.set(already_stored == 0);
-        Ok(new)
     }
 
     /// One try at writing the batch, looking each id up among stored events first if
