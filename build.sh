@@ -124,6 +124,9 @@ for lib in "${CRATES[@]}"; do
       cp "$input" "$cached.partial" && mv "$cached.partial" "$cached"
     fi
   fi
+  # wasm-bindgen's hashed import names, each with its module's name again, are about 14 KB of
+  # the background's wasm; short names in the wasm and its glue alike (the script says why).
+  node tests/short-wasm-imports.mjs "$DIST/pkg" "$lib"
 done
 
 cp manifest.json "$DIST/"
