@@ -1,19 +1,15 @@
 //! Browser tests of the event archive (import, export) and of retention, through the
 //! background's request API against a real IndexedDB.
 
-mod common;
-
 use std::collections::HashSet;
 use std::rc::Rc;
 
-use common::*;
+use crate::common::*;
 use phemossa_api::{ApiError, ImportReport, Request, Response, StorageStats};
 use phemossa_background::{App, PushSink};
 use phemossa_core::retention::RetentionSettings;
 use phemossa_core::Event;
 use wasm_bindgen_test::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 const DAY_MS: u64 = 24 * 60 * 60 * 1000;
 

@@ -1,17 +1,13 @@
 //! Browser tests of the running background through its request API: identity, posts, follows,
 //! feed, ingest of events from elsewhere, stats and backups.
 
-mod common;
-
 use std::rc::Rc;
 
-use common::*;
+use crate::common::*;
 use phemossa_api::{ApiError, FeedItem, FeedPage, IdentityInfo, Push, Request, Response, Topic};
 use phemossa_background::{App, PushSink};
 use phemossa_core::{backup, Event, PublicKey};
 use wasm_bindgen_test::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 fn sink(recorder: &Rc<Recorder>) -> Rc<dyn PushSink> {
     Rc::clone(recorder) as Rc<dyn PushSink>

@@ -3,13 +3,11 @@
 //! picture, too large, or not the blob its hash names is refused and nothing is stored; the
 //! sweep removes pictures only superseded profiles named.
 
-mod common;
-
 use std::rc::Rc;
 
+use crate::common::*;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use common::*;
 use phemossa_api::{ApiError, AvatarEdit, BlobPurpose, FeedImage, Person, Request, Response};
 use phemossa_background::{App, PushSink};
 use phemossa_core::blob::{hash_of, BlobKind};
@@ -17,8 +15,6 @@ use phemossa_core::keys::BlobHash;
 use phemossa_core::limits::MAX_AVATAR_BYTES;
 use phemossa_core::{Content, Event, Identity, Profile};
 use wasm_bindgen_test::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 /// A 1×1 PNG: the smallest real picture.
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\0\x05\0\x01\xff\x89\x99=\x1d\0\0\0\0IEND\xaeB`\x82";

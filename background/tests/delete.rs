@@ -4,17 +4,13 @@
 //! that arrives first stops its target without stopping anyone else's event of that id; a
 //! delete or reaction naming someone else's stored event is refused in words and blames no one.
 
-mod common;
-
 use std::rc::Rc;
 
-use common::*;
+use crate::common::*;
 use phemossa_api::{ApiError, FeedItem, Request, Response};
 use phemossa_background::{App, PushSink};
 use phemossa_core::{Content, Event, EventId, Identity, Reaction};
 use wasm_bindgen_test::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 fn delete(author: &Identity, timestamp: u64, targets: &[EventId]) -> Event {
     let content = Content::Delete {

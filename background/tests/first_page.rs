@@ -3,18 +3,14 @@
 //! own post, a mute, a muted word and a delete each show in the very next page, a page read
 //! while a write lands is not kept, and pages asked for during a read share it.
 
-mod common;
-
 use std::rc::Rc;
 
-use common::*;
+use crate::common::*;
 use phemossa_api::{Request, Response};
 use phemossa_background::{App, PushSink};
 use phemossa_core::keep_out::Standing;
 use phemossa_core::Identity;
 use wasm_bindgen_test::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 /// A started background whose user follows Bob, with Bob's post `text` stored: the page port,
 /// and Bob.

@@ -3,18 +3,14 @@
 //! and refused, muted words mark posts, the daily limit holds a flood to exactly the limit
 //! without fetching the rest again, and all of it outlives a restart.
 
-mod common;
-
 use std::rc::Rc;
 
-use common::*;
+use crate::common::*;
 use phemossa_api::{ApiError, FeedItem, KeepOutStatus, Push, Request, Response, Topic};
 use phemossa_background::{App, PushSink};
 use phemossa_core::keep_out::{Standing, DEFAULT_PER_AUTHOR_PER_DAY};
 use phemossa_core::Event;
 use wasm_bindgen_test::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 const DAY_MS: u64 = 24 * 60 * 60 * 1000;
 

@@ -3,18 +3,14 @@
 //! and pushed; people the user mutes and events since deleted are left out; opening the view
 //! marks them read, which holds after a restart; the user's own events and repeats never notify.
 
-mod common;
-
 use std::rc::Rc;
 
-use common::*;
+use crate::common::*;
 use phemossa_api::{NotificationKind, NotificationsPage, Push, Request, Response, Topic};
 use phemossa_background::{App, PushSink};
 use phemossa_core::keep_out::Standing;
 use phemossa_core::{Content, Event, EventId, Identity, Post, Reaction};
 use wasm_bindgen_test::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 fn reply(
     author: &Identity,

@@ -2,16 +2,12 @@
 //! held so no sync fetches them again, pruning forgets them, and the people requests (profile,
 //! nickname, followers) answer and push what changed.
 
-mod common;
-
 use std::rc::Rc;
 
-use common::*;
+use crate::common::*;
 use phemossa_api::{ApiError, AvatarEdit, Person, Push, Request, Response, Topic};
 use phemossa_background::{App, PushSink, Storage};
 use wasm_bindgen_test::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 fn sink(recorder: &Rc<Recorder>) -> Rc<dyn PushSink> {
     Rc::clone(recorder) as Rc<dyn PushSink>

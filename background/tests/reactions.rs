@@ -3,18 +3,14 @@
 //! thread pages and pushed when a peer's reaction arrives; muted people are not counted; an
 //! emoji the grammar refuses and a post not stored are said in words, with nothing stored.
 
-mod common;
-
 use std::rc::Rc;
 
-use common::*;
+use crate::common::*;
 use phemossa_api::{ApiError, PostReactions, Push, ReactionCount, Request, Response};
 use phemossa_background::{App, PushSink};
 use phemossa_core::keep_out::Standing;
 use phemossa_core::{Content, Event, EventId, Identity, Reaction};
 use wasm_bindgen_test::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 fn reaction(author: &Identity, timestamp: u64, target: &Event, emoji: &str) -> Event {
     let content = Content::Reaction(Reaction {

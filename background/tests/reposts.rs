@@ -4,19 +4,15 @@
 //! shown and undone; a repost of the user's post is news; reposts of muted people and of deleted
 //! posts are left out; and a repost whose original does not hold is refused, nothing stored.
 
-mod common;
-
 use std::rc::Rc;
 
-use common::*;
+use crate::common::*;
 use phemossa_api::{ApiError, NotificationKind, Request, Response};
 use phemossa_background::{App, PushSink};
 use phemossa_core::keep_out::Standing;
 use phemossa_core::{Content, Event, EventId, Identity, Reaction, Repost};
 use serde_json::Value;
 use wasm_bindgen_test::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 fn repost(author: &Identity, timestamp: u64, original: &Event) -> Event {
     let content = Content::Repost(Repost {

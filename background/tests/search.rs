@@ -2,15 +2,11 @@
 //! posts stored before search existed are indexed when the database opens, and terms a bulk
 //! write left for later are written by the search indexer.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use phemossa_background::Storage;
 use phemossa_core::search::words;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 async fn texts(storage: &Storage, query: &str, limit: usize) -> Vec<String> {
     storage

@@ -1,16 +1,12 @@
 //! Browser tests of the IndexedDB layer: the identity store and the event storage.
 
-mod common;
-
 use std::collections::HashSet;
 
-use common::*;
+use crate::common::*;
 use phemossa_background::{IdentityStore, Storage};
 use phemossa_core::feed::{feed_authors, page_in_memory};
 use phemossa_core::{Event, FeedCursor, FollowGraph, FollowRecord};
 use wasm_bindgen_test::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 /// Every object store of the schema, as the browser lists them (sorted).
 const STORE_NAMES: [&str; 11] = [

@@ -2,9 +2,7 @@
 //! core's in-memory reference store; missing ids; event JSON; and the settings, device key and
 //! peers kept for the network.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use phemossa_background::storage::PeerRecord;
 use phemossa_background::Storage;
 use phemossa_core::settings::NetworkSettings;
@@ -13,8 +11,6 @@ use phemossa_sync::replies::{response_from, RepliesMessage};
 use phemossa_sync::testing::v1::MemoryStore;
 use phemossa_sync::{Cursor, Scope};
 use wasm_bindgen_test::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 /// Posts by three authors, with timestamp ties inside and across authors, so the id cursor's
 /// tie-break is exercised.

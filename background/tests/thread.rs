@@ -5,19 +5,15 @@
 //! answers, and one to someone who does not follow the user is signed only with proof of work
 //! that holds, found for a timestamp the background gave a moment ago.
 
-mod common;
-
 use std::rc::Rc;
 
-use common::*;
+use crate::common::*;
 use phemossa_api::{ApiError, FoundWork, Request, Response, ThreadPage};
 use phemossa_background::{App, PushSink};
 use phemossa_core::keep_out::Standing;
 use phemossa_core::work::{WorkSearch, DEFAULT_STRANGER_WORK_BITS, MAX_NONCE};
 use phemossa_core::{Content, Event, EventId, Identity, Post};
 use wasm_bindgen_test::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 fn reply(author: &Identity, timestamp: u64, text: &str, parent: EventId) -> Event {
     let content = Content::Post(Post {

@@ -6,13 +6,11 @@
 //! An upgrade waits for a connection of the old version still open, and proceeds once it closes;
 //! today's connections close themselves when a newer version is asked for.
 
-mod common;
-
 use std::future::IntoFuture;
 use std::rc::Rc;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use futures::future::{select, Either};
 use idb::{
     Database, DatabaseEvent, Factory, IndexParams, KeyPath, ObjectStoreParams, TransactionMode,
@@ -24,8 +22,6 @@ use phemossa_background::{storage, App, Config, PushSink};
 use serde_json::{json, Map, Value};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 const FIXTURE: &str = include_str!("fixtures/schema-v4.json");
 
