@@ -2,7 +2,7 @@
 //! operation, and a quota failure often shows only as the transaction's `error` after an abort
 //! at commit time, so every transaction is committed through [`commit`], which reads it.
 
-use idb::{Transaction, TransactionResult};
+use idb::Transaction;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{DomException, IdbTransaction};
 
@@ -22,34 +22,32 @@ pub fn failed(operation: &'static str) -> impl Fn(idb::Error) -> BackgroundError
 }
 
 /// Waits for `transaction` to commit; an abort is an error carrying the transaction's reason.
+///
+/// Not through idb's wait: it ends at the first error event of any request (an `add` of a
+/// stored key, a write past the quota), before the abort that follows and sets the reason, and
+/// dropping it leaves the transaction calling its dropped closures when the abort comes
+/// ("closure invoked recursively or after being dropped"). The browser's own resolve and
+/// reject functions are the handlers here instead: they outlive any wait, and nothing but the
+/// end of the transaction settles them.
 pub async fn commit(
     transaction: Transaction,
     operation: &'static str,
 ) -> Result<(), BackgroundError> {
     let raw: IdbTransaction = JsValue::from(transaction).unchecked_into();
-    // A request of it failed (an `add` of a stored key, a write past the quota): idb ends the
-    // wait at that request's error event, whose target it cannot read as a transaction, and
-    // before the abort that follows the event, which sets the transaction's error. The abort
-    // has not happened yet then (its event is still to come: this runs as a microtask of the
-    // error event's dispatch, and nothing runs between the check and the listeners set by the
-    // next wait), so waiting once more ends at it, with the reason.
-    let mut waits = 0;
-    let outcome = loop {
-        let outcome = Transaction::from(raw.clone()).await;
-        waits += 1;
-        if waits == 2 || outcome.is_ok() || raw.error().is_some() {
-            break outcome;
-        }
-    };
-    match (outcome, raw.error()) {
-        (Ok(TransactionResult::Committed), _) => Ok(()),
-        (_, Some(dom)) => Err(from_dom(operation, &dom)),
-        (Ok(TransactionResult::Aborted), None) => Err(BackgroundError::Database {
+    let ended = js_sys::Promise::new(&mut |committed, aborted| {
+        raw.set_oncomplete(Some(&committed));
+        raw.set_onabort(Some(&aborted));
+    });
+    if wasm_bindgen_futures::JsFuture::from(ended).await.is_ok() {
+        return Ok(());
+    }
+    Err(match raw.error() {
+        Some(dom) => from_dom(operation, &dom),
+        None => BackgroundError::Database {
             operation,
             reason: "the transaction was aborted".into(),
-        }),
-        (Err(error), None) => Err(failed(operation)(error)),
-    }
+        },
+    })
 }
 
 /// How Chrome words a write that failed because the disk is full: not a QuotaExceededError but
