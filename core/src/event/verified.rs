@@ -84,12 +84,12 @@ impl VerifiedIds {
     }
 
     /// The key `bytes` are, if they passed `PublicKey::from_bytes` before.
-    pub fn known_key(&self, bytes: &[u8; 32]) -> Option<PublicKey> {
+    fn known_key(&self, bytes: &[u8; 32]) -> Option<PublicKey> {
         self.memory().keys.get(bytes).copied()
     }
 
     /// Remembers a key that passed its checks (only a `PublicKey` can be one).
-    pub fn remember_key(&self, key: PublicKey) {
+    fn remember_key(&self, key: PublicKey) {
         let mut memory = self.memory();
         if memory.keys.len() >= KEY_CAPACITY {
             memory.keys.clear();
