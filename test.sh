@@ -7,7 +7,12 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$ROOT"
 export PATH="$HOME/.cargo/bin:$PATH"
 export CI="${CI:-true}"
+# No incremental compilation: a clean clone gains nothing from it, and its caches were 5.6 GB of
+# the 17 GB a warm target/ held (target/debug/incremental 3.7 GB, the browser tests' 1.9 GB). A CI
+# machine with a small disk ran out of space in the native step because of them.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 STEP_NAMES=()
 STEP_TIMES=()
 TOTAL_START=$SECONDS
@@ -24,6 +29,9 @@ summary() {
     printf '  FAILED: %s (exit %d)\n' "$CURRENT" "$rc"
   fi
   printf '  %-42s %5s s\n' "total" "$((SECONDS - TOTAL_START))"
+  # What the run left on disk, so a growing footprint is seen before a small disk fills.
+  printf '  target/ holds %s; %s free on its disk\n' \
+    "$(du -sh "$TARGET" 2>/dev/null | cut -f1)" "$(df -h --output=avail "$TARGET" 2>/dev/null | tail -1 | tr -d ' ')"
   [[ $rc -eq 0 ]] && echo "All tests passed."
 }
 trap summary EXIT
@@ -63,6 +71,12 @@ install_missing() {
 }
 
 wasm_browser_tests() {
+  # ChromeDriver makes a fresh profile (about 57 MB) under TMPDIR for every session and, when the
+  # runner ends it, leaves it behind: 486 of them had filled 25 GB of /tmp here. This folder is
+  # the run's own and goes when the step ends, passed or failed.
+  local profiles="$TARGET/tmp/chromedriver-profiles"
+  rm -rf "$profiles" && mkdir -p "$profiles"
+  local rc=0
   # wasm-bindgen-test-runner (0.2.108 and 0.2.130 alike) reads Chrome capabilities from this file (it adds
   # headless, no-sandbox and disable-dev-shm-usage itself). Linted as it compiles (LINT, below).
   env "${LINT[@]}" \
@@ -71,7 +85,10 @@ wasm_browser_tests() {
   WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/tests/webdriver.json" \
   WASM_BINDGEN_TEST_DRIVER_TIMEOUT=30 \
   WASM_BINDGEN_TEST_TIMEOUT=120 \
-    cargo test --target wasm32-unknown-unknown -p phemossa-background
+  TMPDIR="$profiles" \
+    cargo test --target wasm32-unknown-unknown -p phemossa-background || rc=$?
+  rm -rf "$profiles"
+  return "$rc"
 }
 
 fuzz_smoke() {
@@ -163,7 +180,7 @@ step "web-ext lint"                     tests/node_modules/.bin/web-ext lint --s
 # Each file in a network namespace of its own (root needed), so browser traffic never leaves this
 # machine, two files at a time (tests/run-e2e.mjs says why that is safe, and which run alone).
 # The binaries are the ones the native tests built (target/debug/).
-BIN_DIR="${CARGO_TARGET_DIR:-$ROOT/target}/debug"
+BIN_DIR="$TARGET/debug"
 step "end-to-end tests (Playwright)"    env PHEMOSSA_RELAY_BIN="$BIN_DIR/phemossa-relay" \
                                           PHEMOSSA_HOSTILE_BIN="$BIN_DIR/phemossa-hostile-peer" \
                                           PHEMOSSA_GEN_EVENTS_BIN="$BIN_DIR/examples/gen_events" \

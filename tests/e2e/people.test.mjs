@@ -11,7 +11,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { TEST_TIMEOUT, expectAlert, feedHas, follow, listItems, post, readPublicKey, until } from './helpers.mjs';
@@ -110,7 +110,9 @@ test('people are shown by name and picture, told apart, nicknamed, found and fol
     const photo = await jpegWithGps(aOptions);
     assert.ok(photo.bytes.includes(Buffer.from('Exif\0\0', 'latin1')) && photo.bytes.includes(photo.gpsMarker),
       'the test photo carries EXIF GPS tags');
-    const photoPath = path.join(await mkdtemp(path.join(os.tmpdir(), 'phemossa-photo-')), 'holiday.jpg');
+    const photoDir = await mkdtemp(path.join(os.tmpdir(), 'phemossa-photo-'));
+    t.after(() => rm(photoDir, { recursive: true, force: true }));
+    const photoPath = path.join(photoDir, 'holiday.jpg');
     await writeFile(photoPath, photo.bytes);
     await aOptions.getByLabel('Avatar', { exact: true }).setInputFiles(photoPath);
     await until('the avatar to be prepared', () => aOptions.getByRole('status').allInnerTexts(),
