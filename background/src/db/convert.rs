@@ -21,6 +21,21 @@ pub fn from_js<T: DeserializeOwned>(
     serde_json::from_str(&text).map_err(|e| corrupt(store, e.to_string()))
 }
 
+/// The text in field `field` of a JS object read from `store`, leaving the rest of the record
+/// alone: a sync's event-response and a single event's read need only a record's wire JSON,
+/// which [`from_js`] would have JSON.stringify escape and serde read back with every other field.
+/// Anything but text there is a corrupt record.
+pub fn text_field(
+    value: &JsValue,
+    field: &str,
+    store: &'static str,
+) -> Result<String, BackgroundError> {
+    js_sys::Reflect::get(value, &JsValue::from_str(field))
+        .map_err(|e| corrupt(store, crate::error::js_reason(&e)))?
+        .as_string()
+        .ok_or_else(|| corrupt(store, format!("no text in `{field}`")))
+}
+
 // What does not depend on the record's type is kept out of the generic functions above, which
 // are compiled once per record type (16 of them): this saves several KB of the background's wasm.
 

@@ -9,7 +9,7 @@ use phemossa_core::{EventId, FollowRecord, PublicKey};
 use wasm_bindgen::JsValue;
 
 use super::connection::Storage;
-use super::records::{EventRecord, StatsRecord, STATS_KEY};
+use super::records::{EventRecord, StatsRecord, JSON_FIELD, STATS_KEY};
 use super::schema::{BY_FOLLOWEE, BY_FOLLOWER, EVENTS, FOLLOWS, META};
 use crate::db;
 use crate::error::BackgroundError;
@@ -25,7 +25,7 @@ impl Storage {
             .await
             .map_err(db::failed(OP))?;
         match value {
-            Some(value) => Ok(Some(db::from_js::<EventRecord>(&value, EVENTS)?.json)),
+            Some(value) => Ok(Some(db::text_field(&value, JSON_FIELD, EVENTS)?)),
             None => Ok(None),
         }
     }

@@ -18,6 +18,10 @@ pub enum Terms {
     Later,
 }
 
+/// The name of [`EventRecord::json`] in a stored record, for reads that take only that field
+/// (`db::text_field`).
+pub const JSON_FIELD: &str = "json";
+
 /// One row of `events`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EventRecord {

@@ -12,7 +12,7 @@ use phemossa_sync::{Cursor, Scope};
 use wasm_bindgen::{JsCast as _, JsValue};
 
 use super::connection::Storage;
-use super::records::{DeletedRecord, EventRecord};
+use super::records::{DeletedRecord, JSON_FIELD};
 use super::schema::{AUTHOR_TIMESTAMP, DELETED, EVENTS, SUPERSEDED, TIMESTAMP};
 use crate::db;
 use crate::error::BackgroundError;
@@ -184,8 +184,7 @@ impl Storage {
         let mut found = Vec::new();
         for (id, request) in requests {
             if let Some(value) = request.await.map_err(db::failed(LOAD_OP))? {
-                let record: EventRecord = db::from_js(&value, EVENTS)?;
-                found.push((id, record.json.into_bytes()));
+                found.push((id, db::text_field(&value, JSON_FIELD, EVENTS)?.into_bytes()));
             }
         }
         Ok(found)
