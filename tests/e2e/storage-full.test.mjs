@@ -43,12 +43,15 @@ test('a full disk stops storing in words, corrupts nothing, and storing resumes 
   { timeout: 3 * TEST_TIMEOUT }, async (t) => {
     const mount = await mkdtemp(path.join(os.tmpdir(), 'phemossa-full-'));
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=160m', 'tmpfs', mount]);
+    // The browser is closed before the disk goes: closing, it writes its profile again, making
+    // every folder above it, and so left an empty phemossa-full-* behind in /tmp every run.
+    let session = null;
     t.after(async () => {
+      await session?.close();
       execFileSync('umount', ['-l', mount]);
       await rm(mount, { recursive: true, force: true });
     });
-    const session = await Session.start(path.join(mount, 'profile'));
-    t.after(() => session.close());
+    session = await Session.start(path.join(mount, 'profile'));
     const client = await portClient(session);
     const identity = (await client.request({ method: 'get_identity' })).public_key;
     await client.request({ method: 'set_keep_out_settings', params: { muted_words: [], per_author_per_day: 100000 } });
