@@ -1,6 +1,6 @@
 // bench-harness.mjs: what the benchmarks share besides the e2e harness: a stand-in for
 // node:test's context, polling until a value is as wanted, CPU profiles of the extension's
-// documents, generated threads, and the median.
+// documents, generated threads, the raw signature-check rate, and the median.
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -8,6 +8,26 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const GEN_THREAD = path.join(path.resolve(ROOT, process.env.CARGO_TARGET_DIR || 'target'), 'release/examples/gen_thread');
+
+/** Events one `import_events` or `measure_verification` request may carry (`api/src/archive.rs`). */
+export const MAX_IMPORT_EVENTS = 500;
+
+/**
+ * Microseconds the background's own wasm takes to check the signatures of `lines` on the
+ * offscreen document's thread, one thread and nothing else running (`measure_verification`, in
+ * requests of [`MAX_IMPORT_EVENTS`]): the raw rate ingest is compared with. Throws unless every one
+ * verifies.
+ */
+export async function verificationMicros(request, lines) {
+  let micros = 0;
+  for (let i = 0; i < lines.length; i += MAX_IMPORT_EVENTS) {
+    const events = lines.slice(i, i + MAX_IMPORT_EVENTS);
+    const timing = await request({ method: 'measure_verification', params: { events } });
+    if (timing.valid !== events.length) throw new Error(`only ${timing.valid} of ${events.length} verified`);
+    micros += timing.micros;
+  }
+  return micros;
+}
 
 /** The upper median of `xs` (the middle one of an odd count). */
 export const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];

@@ -15,12 +15,11 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generateEvents, portClient } from '../e2e/p2p-harness.mjs';
 import { region, until, withSession } from '../e2e/helpers.mjs';
-import { median, profiled } from './bench-harness.mjs';
+import { median, profiled, verificationMicros } from './bench-harness.mjs';
 
 const EVENTS = Number(process.argv[2] || 20_000);
 const RUNS = Number(process.argv[3] || 1);
 const AUTHORS = 8;
-const CHUNK = 500; // MAX_IMPORT_EVENTS: what one measure_verification request may carry
 
 const rates = [];
 const raws = [];
@@ -33,14 +32,7 @@ for (let run = 0; run < RUNS; run++) {
     // hold most of them back: this measures storing, so the limit is raised, as store.bench does.
     await request({ method: 'set_keep_out_settings', params: { muted_words: [], per_author_per_day: 100000 } });
     for (const key of authors) await request({ method: 'follow', params: { public_key: key } });
-    let micros = 0;
-    for (let i = 0; i < lines.length; i += CHUNK) {
-      const events = lines.slice(i, i + CHUNK);
-      const timing = await request({ method: 'measure_verification', params: { events } });
-      if (timing.valid !== events.length) throw new Error(`only ${timing.valid} of ${events.length} verified`);
-      micros += timing.micros;
-    }
-    const raw = (EVENTS * 1e6) / micros;
+    const raw = (EVENTS * 1e6) / (await verificationMicros(request, lines));
 
     const file = path.join(session.profileDir, 'events.jsonl');
     await writeFile(file, lines.join('\n') + '\n');

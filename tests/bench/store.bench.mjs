@@ -11,13 +11,12 @@
 // measured import (bench-harness.mjs).
 import { generateEvents, portClient } from '../e2e/p2p-harness.mjs';
 import { withSession } from '../e2e/helpers.mjs';
-import { median, profiled } from './bench-harness.mjs';
+import { MAX_IMPORT_EVENTS as CHUNK, median, profiled, verificationMicros } from './bench-harness.mjs';
 
 const TOTAL = Number(process.argv[2] || 100_000);
 const MEASURED = Number(process.argv[3] || 50_000);
 const SMALL = 1_000;
 const AUTHORS = 8;
-const CHUNK = 500; // MAX_IMPORT_EVENTS
 const FEED_SAMPLES = 30;
 const FEED_PAGE = 30; // what the popup asks for
 
@@ -76,15 +75,7 @@ await withSession(async (session) => {
 
   // The raw rate: every chunk's signatures timed alone (measure_verification, the background's
   // own wasm on the document's thread), with nothing else running, before it is imported.
-  const rawMicros = async (from, to) => {
-    let micros = 0;
-    for (const [, events] of chunks(from, to)) {
-      const timing = await request({ method: 'measure_verification', params: { events } });
-      if (timing.valid !== events.length) throw new Error(`only ${timing.valid} of ${events.length} verified`);
-      micros += timing.micros;
-    }
-    return micros;
-  };
+  const rawMicros = (from, to) => verificationMicros(request, lines.slice(from, to));
   // Imports [from, to) as the options page's Import does: 500 events a request, `inFlight`
   // requests sent before the first is answered (the page keeps 2), answered in order. The chunks
   // are handed to the page first, so the time (taken inside the page) counts neither
