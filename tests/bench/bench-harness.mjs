@@ -1,7 +1,9 @@
 // bench-harness.mjs: what the benchmarks share besides the e2e harness: a stand-in for
 // node:test's context, polling until a value is as wanted, CPU profiles of the extension's
-// documents, generated threads, the raw signature-check rate, and the median.
+// documents, generated threads, the raw signature-check rate, the median, and the CPU each Chromium
+// process used.
 import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -110,4 +112,52 @@ export async function profiled(session, name, n, body) {
     }
     await cdp.detach().catch(() => {});
   }
+}
+
+/**
+ * CPU seconds used so far by the Chromium processes of the browser whose profile is
+ * `profileDir`, by kind: `browser` (its main process, where IndexedDB's backend runs), `renderer`
+ * (pages, the extension's documents and their workers) and `other` (the zygotes, GPU, network and
+ * the other utility processes). Read from Linux's /proc; null where there is none. Two reads
+ * around a measurement say where its CPU went, which a profile of the documents cannot:
+ * IndexedDB's work happens outside them.
+ */
+export function chromiumCpuSeconds(profileDir) {
+  let entries;
+  try { entries = readdirSync('/proc'); } catch { return null; }
+  const ticksPerSecond = 100; // USER_HZ, 100 on every Linux this project runs on
+  const processes = new Map();
+  for (const pid of entries.filter((e) => /^\d+$/.test(e))) {
+    try {
+      // Split at spaces too: Chromium's child processes rewrite their title into one string.
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/);
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      processes.set(pid, {
+        cmdline,
+        parent: fields[1],
+        used: (Number(fields[11]) + Number(fields[12])) / ticksPerSecond, // utime + stime
+      });
+    } catch { /* ended between the listing and the read */ }
+  }
+  // The browser process names the profile; every other process of that browser descends from it
+  // (not every child repeats the flag).
+  const browser = [...processes].find(([, p]) => p.cmdline.includes(`--user-data-dir=${profileDir}`)
+    && !p.cmdline.some((arg) => arg.startsWith('--type=')));
+  if (!browser) return null;
+  const ofBrowser = (pid) => {
+    for (let at = pid, hops = 0; at && hops < 8; at = processes.get(at)?.parent, hops++) {
+      if (at === browser[0]) return true;
+    }
+    return false;
+  };
+  const seconds = { browser: 0, renderer: 0, other: 0 };
+  for (const [pid, p] of processes) {
+    if (!ofBrowser(pid)) continue;
+    const type = p.cmdline.find((arg) => arg.startsWith('--type='));
+    if (pid === browser[0]) seconds.browser += p.used;
+    else if (type === '--type=renderer') seconds.renderer += p.used;
+    else seconds.other += p.used;
+  }
+  return seconds;
 }

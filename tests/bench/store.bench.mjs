@@ -11,7 +11,7 @@
 // measured import (bench-harness.mjs).
 import { generateEvents, portClient } from '../e2e/p2p-harness.mjs';
 import { withSession } from '../e2e/helpers.mjs';
-import { MAX_IMPORT_EVENTS as CHUNK, median, profiled, verificationMicros } from './bench-harness.mjs';
+import { MAX_IMPORT_EVENTS as CHUNK, chromiumCpuSeconds, median, profiled, verificationMicros } from './bench-harness.mjs';
 
 const TOTAL = Number(process.argv[2] || 100_000);
 const MEASURED = Number(process.argv[3] || 50_000);
@@ -111,7 +111,11 @@ await withSession(async (session) => {
   const feedSmall = await feedMs();
   const searchSmall = await searches();
   const verifyMicros = await rawMicros(SMALL, SMALL + MEASURED);
+  // Where the import's CPU goes, by process: IndexedDB's backend runs in the browser process,
+  // outside every document a CPU profile sees.
+  const cpuBefore = chromiumCpuSeconds(session.profileDir);
   const measuredMs = await profiled(session, 'import', MEASURED, () => importRange(SMALL, SMALL + MEASURED));
+  const cpuAfter = chromiumCpuSeconds(session.profileDir);
   const ingestRate = (MEASURED * 1000) / measuredMs;
   const rawRate = (MEASURED * 1e6) / verifyMicros;
   // The rest one request at a time, as the options page sent them before: the same run's
@@ -126,10 +130,23 @@ await withSession(async (session) => {
   const feedLarge = await feedMs();
   const searchLarge = await searches();
 
+  const cpuRows = cpuBefore && cpuAfter
+    ? ['browser', 'renderer', 'other'].map((kind) => {
+      const used = cpuAfter[kind] - cpuBefore[kind];
+      const what = {
+        browser: 'the browser process (IndexedDB\'s backend)',
+        renderer: 'the extension\'s renderer (documents and workers)',
+        other: 'other Chromium processes',
+      }[kind];
+      return [`CPU of ${what} during the measured ingest, per event (and cores busy)`,
+        `${((used * 1e6) / MEASURED).toFixed(0)} µs (${((used * 1000) / measuredMs).toFixed(2)})`];
+    })
+    : [];
   const rows = [
     [`raw signature checks (measure_verification, the same ${MEASURED} events)`, `${Math.round(rawRate)} events/s`],
     [`ingest: import_events, ${MEASURED} events after ${SMALL}, two requests in flight (verify + store, port included)`, `${Math.round(ingestRate)} events/s (target ≥ 5,000)`],
     ['ingest / raw verification', `${((100 * ingestRate) / rawRate).toFixed(0)} %`],
+    ...cpuRows,
     [`rest of the import, ${TOTAL - SMALL - MEASURED} events, one request at a time`, `${Math.round(((TOTAL - SMALL - MEASURED) * 1000) / restMs)} events/s`],
     [`feed page of ${FEED_PAGE}, ${SMALL} events stored (median of ${FEED_SAMPLES})`, `${median(feedSmall).toFixed(1)} ms`],
     [`feed page of ${FEED_PAGE}, ${stats.events} events stored (median of ${FEED_SAMPLES})`, `${median(feedLarge).toFixed(1)} ms`],
