@@ -117,23 +117,38 @@ fuzz_smoke() {
     for target in $(cd "$crate" && cargo fuzz list); do targets+=("$crate:$target"); done
   done
   # One fixed budget for the whole smoke, shared evenly, so a new target does not lengthen the
-  # suite; at least 5 s each, enough for libFuzzer to get past the seed inputs.
+  # suite; at least 5 s each, enough for libFuzzer to get past the seed inputs. A libFuzzer run
+  # uses one core, so the targets run one per core at a time: each gets the same seconds, and the
+  # smoke takes the budget divided by the cores (32 s, not 64, on the 2-core machine).
   seconds=$(( FUZZ_BUDGET / ${#targets[@]} ))
   (( seconds >= 5 )) || seconds=5
-  for entry in "${targets[@]}"; do
-    crate="${entry%%:*}" target="${entry#*:}"
-    echo "-- $crate/$target: ${seconds}s"
-    (
+  local jobs running=0 i logs
+  jobs=$(nproc 2>/dev/null || echo 1)
+  logs=$(mktemp -d)
+  for i in "${!targets[@]}"; do
+    crate="${targets[$i]%%:*}" target="${targets[$i]#*:}"
+    ( (
+      echo "-- $crate/$target: ${seconds}s"
       cd "$crate"
       RUSTC_BOOTSTRAP=1 cargo fuzz run -s none "$target" -- -max_total_time="$seconds" -max_len=8192 2>&1 \
         | grep -E '^(Done|#[0-9]+ +DONE)|ERROR|panicked' || true
       # libFuzzer leaves a crash-* or leak-* file in artifacts/ for every failure it finds.
       if compgen -G "fuzz/artifacts/$target/*" >/dev/null; then
-        echo "fuzz target $target found a failing input: $crate/fuzz/artifacts/$target/" >&2
+        echo "fuzz target $target found a failing input: $crate/fuzz/artifacts/$target/"
         exit 1
       fi
-    ) || return 1
+    ) >"$logs/$i.log" 2>&1; echo "$?" >"$logs/$i.rc" ) &
+    # Each target's lines are printed whole once all have run, so two targets' never interleave.
+    if (( ++running >= jobs )); then wait -n; running=$(( running - 1 )); fi
   done
+  wait
+  local failed=0
+  for i in "${!targets[@]}"; do
+    cat "$logs/$i.log"
+    [[ "$(cat "$logs/$i.rc" 2>/dev/null)" == 0 ]] || failed=1
+  done
+  rm -rf "$logs"
+  return "$failed"
 }
 FUZZ_BUDGET="${PHEMOSSA_FUZZ_BUDGET:-64}"
 run_in_subshell() ( "$@" )
