@@ -203,7 +203,8 @@ step "clippy + build dist/"             env PHEMOSSA_SKIP_NATIVE=1 "${LINT[@]}" 
 step "wasm size budgets"               tests/wasm-budgets.sh
 step "web-ext lint"                     tests/node_modules/.bin/web-ext lint --source-dir dist --no-config-discovery
 # Each file in a network namespace of its own (root needed), so browser traffic never leaves this
-# machine, two files at a time (tests/run-e2e.mjs says why that is safe, and which run alone).
+# machine, one more file at a time than there are cores (tests/run-e2e.mjs says why that is safe,
+# and which run alone).
 # The binaries are the ones the native tests built (target/debug/).
 BIN_DIR="$TARGET/debug"
 step "end-to-end tests (Playwright)"    env PHEMOSSA_RELAY_BIN="$BIN_DIR/phemossa-relay" \
