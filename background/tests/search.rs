@@ -134,6 +134,47 @@ async fn terms_left_for_later_are_found_once_written() {
 }
 
 #[wasm_bindgen_test]
+async fn a_post_deleted_before_its_terms_are_written_is_skipped_and_not_counted() {
+    let name = unique_name("search-deleted");
+    let storage = Storage::open(&name).await.unwrap();
+    let alice = identity(1);
+    let posts: Vec<_> = (0..3)
+        .map(|n| post(&alice, T0 + n, &format!("waiting lichen {n}")))
+        .collect();
+    storage
+        .insert_all_with(&posts, phemossa_background::storage::Terms::Later)
+        .await
+        .unwrap();
+    let withdrawn = phemossa_core::Event::create(
+        &alice,
+        T0 + 10,
+        phemossa_core::Content::Delete {
+            targets: vec![posts[1].id],
+        },
+    )
+    .unwrap();
+    storage.insert_all(&[withdrawn]).await.unwrap();
+    assert_eq!(
+        storage.count_events().await.unwrap(),
+        3,
+        "two posts and the delete"
+    );
+    // The deleted post stays listed until the indexer reaches it, which takes all three.
+    assert_eq!(storage.deferred_terms().await.unwrap(), 3);
+    assert_eq!(storage.index_deferred(500).await.unwrap(), 3);
+    assert_eq!(storage.deferred_terms().await.unwrap(), 0);
+    assert_eq!(storage.index_deferred(500).await.unwrap(), 0);
+    assert_eq!(
+        texts(&storage, "lichen", 20).await,
+        ["waiting lichen 2", "waiting lichen 0"],
+        "the deleted post is not written back"
+    );
+    assert_eq!(storage.count_events().await.unwrap(), 3);
+    storage.close();
+    delete_database(&name).await;
+}
+
+#[wasm_bindgen_test]
 async fn a_bulk_ingest_is_searchable_once_the_indexer_has_run() {
     let config = unique_config("search-indexer");
     let background = phemossa_background::App::start(&config).await.unwrap();

@@ -9,7 +9,7 @@ use phemossa_core::{Event, FeedCursor, FollowGraph, FollowRecord};
 use wasm_bindgen_test::*;
 
 /// Every object store of the schema, as the browser lists them (sorted).
-const STORE_NAMES: [&str; 11] = [
+const STORE_NAMES: [&str; 12] = [
     "author_totals",
     "blobs",
     "deleted",
@@ -21,6 +21,7 @@ const STORE_NAMES: [&str; 11] = [
     "peers",
     "profiles",
     "superseded",
+    "terms_pending",
 ];
 
 #[wasm_bindgen_test]

@@ -12,9 +12,9 @@ use serde::{Deserialize, Serialize};
 pub enum Terms {
     /// With the post: it is found at once. For the user's own posts and small batches.
     Now,
-    /// By the search indexer once storing has paused: a post costs one index entry on the write
-    /// path instead of one per word (a quarter to 40 % of the ingest rate, docs/benchmarks.md).
-    /// For a sync's or an import's bulk writes.
+    /// By the search indexer once storing has paused: a batch's posts cost one `terms_pending`
+    /// record on the write path instead of an index entry per word (a quarter to 40 % of the
+    /// ingest rate, docs/benchmarks.md). For a sync's or an import's bulk writes.
     Later,
 }
 
@@ -47,8 +47,10 @@ pub struct EventRecord {
     /// `blobs` index, so the sweep keeps them while the event is stored.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub blobs: Vec<String>,
-    /// Present (1) on a post whose terms are still to be written: the sparse `unindexed` index
-    /// lists exactly these, for the search indexer (`search_indexer.rs`). Absent otherwise.
+    /// Present (1) on a post whose terms are still to be written, as versions before schema 14
+    /// stored it: the sparse `unindexed` index lists these for the search indexer
+    /// (`search_indexer.rs`). Never written now (posts wait in `terms_pending`); absent
+    /// otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unindexed: Option<u8>,
     /// A reaction's target and emoji, keyed by the `reactions` index.
@@ -127,10 +129,10 @@ impl EventRecord {
             Content::ImagePost(_) | Content::Repost(_) => "post",
             other => other.type_name(),
         };
-        let (terms, unindexed) = match (&post, terms) {
-            (Some(post), Terms::Now) => (search::terms(&post.text, event.timestamp), None),
-            (Some(_), Terms::Later) => (Vec::new(), Some(1)),
-            (None, _) => (Vec::new(), None),
+        // With `Terms::Later` a post's terms wait: the batch's writer lists it in `terms_pending`.
+        let terms = match (&post, terms) {
+            (Some(post), Terms::Now) => search::terms(&post.text, event.timestamp),
+            _ => Vec::new(),
         };
         Self {
             id: event.id,
@@ -142,7 +144,7 @@ impl EventRecord {
             post,
             terms,
             blobs: shown.images().iter().map(|i| i.blob.to_hex()).collect(),
-            unindexed,
+            unindexed: None,
             reaction: event.as_reaction().map(|reaction| ReactionFields {
                 target: reaction.target,
                 emoji: reaction.emoji.clone(),
@@ -283,6 +285,21 @@ pub struct StatsRecord {
     /// Events removed by retention, ever (records from before retention existed have none).
     #[serde(default)]
     pub pruned: u64,
+    /// Post ids listed in `terms_pending`, so that how many posts wait for search terms is
+    /// read here rather than counted (records from before schema 14 have none).
+    #[serde(default)]
+    pub terms_pending: u64,
+    /// The sequence number of the last `terms_pending` record written.
+    #[serde(default)]
+    pub terms_batches: u64,
+}
+
+/// One row of `terms_pending`: posts of one bulk write whose search terms are still to be
+/// written, in the order stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TermsPendingRecord {
+    pub seq: u64,
+    pub ids: Vec<EventId>,
 }
 
 pub const STATS_KEY: &str = "stats";
@@ -323,7 +340,7 @@ impl StatsRecord {
             bytes: self.bytes,
             pruned: self.pruned,
             wasm_memory_bytes: 0,
-            search_pending: 0,
+            search_pending: self.terms_pending,
             worker_memory_bytes: 0,
             worker_checked: 0,
         }

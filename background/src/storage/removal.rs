@@ -11,14 +11,15 @@ use wasm_bindgen::JsValue;
 use super::records::EventRecord;
 use super::schema::{
     AUTHOR_TOTALS, DELETED, DELETED_BY, EVENTS, FOLLOWS, META, PROFILES, SUPERSEDED,
-    SUPERSEDED_BY_AUTHOR,
+    SUPERSEDED_BY_AUTHOR, TERMS_PENDING,
 };
 use crate::db;
 use crate::error::BackgroundError;
 
 /// The stores of a transaction that stores or removes events (`write.rs`, `prune.rs`): what a
-/// removal touches, and the running totals beside them.
-pub(super) const WRITING_STORES: [&str; 7] = [
+/// removal touches, the running totals beside them, and the posts a bulk write leaves for the
+/// search indexer.
+pub(super) const WRITING_STORES: [&str; 8] = [
     EVENTS,
     FOLLOWS,
     META,
@@ -26,6 +27,7 @@ pub(super) const WRITING_STORES: [&str; 7] = [
     SUPERSEDED,
     AUTHOR_TOTALS,
     DELETED,
+    TERMS_PENDING,
 ];
 
 /// The stores a removal touches, from one read-write transaction.

@@ -11,8 +11,9 @@ pub const DATABASE: &str = "phemossa";
 /// counted: it did not record their target). 10: notifications. 11: the `events` index `reposts`.
 /// 12: the `events` index `addressed` (events stored before it are not in it: a peer's inbox
 /// catch-up is not answered with them). 13: the `events` index `author` deleted (see
-/// [`RETIRED_BY_AUTHOR`]).
-pub const VERSION: u32 = 13;
+/// [`RETIRED_BY_AUTHOR`]). 14: terms_pending (posts stored from then on wait for their search
+/// terms there, not in the `events` index `unindexed`, which keeps what older versions left).
+pub const VERSION: u32 = 14;
 
 pub const EVENTS: &str = "events";
 pub const FOLLOWS: &str = "follows";
@@ -25,6 +26,7 @@ pub const BLOBS: &str = "blobs";
 pub const AUTHOR_TOTALS: &str = "author_totals";
 pub const DELETED: &str = "deleted";
 pub const NOTIFICATIONS: &str = "notifications";
+pub const TERMS_PENDING: &str = "terms_pending";
 
 /// `events` index of each author's events, until version 13: nothing read it (a range of
 /// `author_timestamp` from `[author]` serves any such read), and every event paid for its entry.
@@ -39,7 +41,9 @@ pub const AUTHOR_TIMESTAMP: &str = "author_timestamp";
 /// keyed once per word, with its timestamp, so a word's posts read newest first.
 pub const TERMS: &str = "terms";
 /// `events` index of the posts whose terms the search indexer has still to write (sparse: only
-/// records with the `unindexed` field are in it).
+/// records with the `unindexed` field are in it), as versions before 14 stored them: an index
+/// entry per post cost about 25 µs of the browser process's CPU at every bulk write
+/// (`tests/bench/idb-floor.bench.mjs`); [`TERMS_PENDING`] costs one record per batch.
 pub const UNINDEXED: &str = "unindexed";
 /// `events` multi-entry index of whom each event addresses (`EventRecord::to`): a person's
 /// entries in time order, for peers' inbox catch-ups (protocol.md §8.9).
@@ -75,7 +79,7 @@ pub const DELETED_BY: &str = "by";
 /// `superseded` index of the ids each author's profiles superseded.
 pub const SUPERSEDED_BY_AUTHOR: &str = "author";
 
-pub static STORES: [StoreSpec; 11] = [
+pub static STORES: [StoreSpec; 12] = [
     StoreSpec {
         name: EVENTS,
         key_path: "id",
@@ -254,6 +258,16 @@ pub static STORES: [StoreSpec; 11] = [
                 multi_entry: false,
             },
         ],
+        retired: &[],
+    },
+    // Posts whose search terms a bulk write left for the search indexer
+    // (`storage::Terms::Later`): one record per batch, its ids in the order stored, by a
+    // sequence number the stats record counts (`storage/search.rs`). A post's id stays listed
+    // if the post is removed before its terms are written; the indexer then skips it.
+    StoreSpec {
+        name: TERMS_PENDING,
+        key_path: "seq",
+        indexes: &[],
         retired: &[],
     },
 ];

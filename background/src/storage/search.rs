@@ -10,8 +10,8 @@ use wasm_bindgen::JsValue;
 
 use super::connection::Storage;
 use super::feed::StoredPost;
-use super::records::EventRecord;
-use super::schema::{EVENTS, META, TERMS, UNINDEXED};
+use super::records::{EventRecord, StatsRecord, TermsPendingRecord, STATS_KEY};
+use super::schema::{EVENTS, META, TERMS, TERMS_PENDING, UNINDEXED};
 use crate::db;
 use crate::error::BackgroundError;
 
@@ -122,35 +122,96 @@ impl Storage {
         Ok(found)
     }
 
-    /// Writes the terms of up to `limit` posts whose terms were left for later; says how many.
-    /// The records are read in one request and written back without awaiting each write (a
-    /// failed one aborts the transaction, which the commit reports), as `insert_all` writes: a
-    /// cursor's two round trips per record made it 2 ms a post.
+    /// Writes the terms of up to `limit` posts whose terms were left for later; says how many
+    /// waiting posts it took (some perhaps removed meanwhile), 0 when none wait. First those an
+    /// older version marked in the `unindexed` index, then those of the oldest `terms_pending`
+    /// record, whose rest stays there for the next call. The records are read in one step and
+    /// written back without awaiting each write (a failed one aborts the transaction, which the
+    /// commit reports), as `insert_all` writes: a cursor's two round trips per record made it
+    /// 2 ms a post.
     pub async fn index_deferred(&self, limit: usize) -> Result<usize, BackgroundError> {
-        let transaction = self.writing(&[EVENTS], INDEX_OP)?;
-        let events = transaction
-            .object_store(EVENTS)
-            .map_err(db::failed(INDEX_OP))?;
-        let values = events
+        let transaction = self.writing(&[EVENTS, META, TERMS_PENDING], INDEX_OP)?;
+        let open = |name| transaction.object_store(name).map_err(db::failed(INDEX_OP));
+        let events = open(EVENTS)?;
+        let older = events
             .index(UNINDEXED)
             .map_err(db::failed(INDEX_OP))?
             .get_all(None, Some(limit as u32))
             .map_err(db::failed(INDEX_OP))?
             .await
             .map_err(db::failed(INDEX_OP))?;
-        for value in &values {
+        if !older.is_empty() {
+            for value in &older {
+                let record = db::from_js::<EventRecord>(value, EVENTS)?.with_terms();
+                events
+                    .put(&db::to_js(&record, EVENTS)?, None)
+                    .map_err(db::failed(INDEX_OP))?;
+            }
+            db::commit(transaction, INDEX_OP).await?;
+            return Ok(older.len());
+        }
+        let pending_store = open(TERMS_PENDING)?;
+        let oldest = pending_store
+            .get_all(None, Some(1))
+            .map_err(db::failed(INDEX_OP))?
+            .await
+            .map_err(db::failed(INDEX_OP))?;
+        let Some(value) = oldest.first() else {
+            db::commit(transaction, INDEX_OP).await?;
+            return Ok(0);
+        };
+        let mut pending: TermsPendingRecord = db::from_js(value, TERMS_PENDING)?;
+        let rest = pending.ids.split_off(pending.ids.len().min(limit.max(1)));
+        // Made in the order they are awaited (idb hears a request only once it is awaited).
+        let mut reads = Vec::with_capacity(pending.ids.len());
+        for id in &pending.ids {
+            reads.push(
+                events
+                    .get(JsValue::from_str(&id.to_hex()))
+                    .map_err(db::failed(INDEX_OP))?,
+            );
+        }
+        let mut stored = Vec::with_capacity(reads.len());
+        for read in reads {
+            // A post removed since (deleted, pruned, its author blocked) has nothing to index.
+            if let Some(value) = read.await.map_err(db::failed(INDEX_OP))? {
+                stored.push(value);
+            }
+        }
+        for value in &stored {
             let record = db::from_js::<EventRecord>(value, EVENTS)?.with_terms();
             events
                 .put(&db::to_js(&record, EVENTS)?, None)
                 .map_err(db::failed(INDEX_OP))?;
         }
+        let taken = pending.ids.len();
+        if rest.is_empty() {
+            pending_store
+                .delete(Query::Key(JsValue::from_f64(pending.seq as f64)))
+                .map_err(db::failed(INDEX_OP))?;
+        } else {
+            pending.ids = rest;
+            pending_store
+                .put(&db::to_js(&pending, TERMS_PENDING)?, None)
+                .map_err(db::failed(INDEX_OP))?;
+        }
+        let meta = open(META)?;
+        let mut stats = StatsRecord::read(&meta, INDEX_OP).await?;
+        stats.key = STATS_KEY.to_owned();
+        stats.terms_pending = stats.terms_pending.saturating_sub(taken as u64);
+        meta.put(&db::to_js(&stats, META)?, None)
+            .map_err(db::failed(INDEX_OP))?;
         db::commit(transaction, INDEX_OP).await?;
-        Ok(values.len())
+        // A record listing no post (none is written so) is gone now: 1, so the indexer goes on.
+        Ok(taken.max(1))
     }
 
-    /// How many posts still wait for their terms.
+    /// How many posts still wait for their terms: the running count of `terms_pending`, and
+    /// the posts an older version left in the `unindexed` index (none in a database created
+    /// since, where counting that index costs nothing; it used to be counted whole at every
+    /// `get_stats`, 100,000 entries during a first sync).
     pub async fn deferred_terms(&self) -> Result<u64, BackgroundError> {
-        let count = self
+        let older = self
             .read_only(EVENTS, INDEX_OP)?
             .index(UNINDEXED)
             .map_err(db::failed(INDEX_OP))?
@@ -158,7 +219,7 @@ impl Storage {
             .map_err(db::failed(INDEX_OP))?
             .await
             .map_err(db::failed(INDEX_OP))?;
-        Ok(u64::from(count))
+        Ok(u64::from(older) + self.stats().await?.search_pending)
     }
 
     /// Gives every stored post without terms its terms, once per database: posts stored before

@@ -16,10 +16,12 @@ use super::author_totals::{read_totals, write_totals};
 use super::connection::Storage;
 use super::records::{
     AuthorTotalsRecord, DeletedRecord, EventRecord, ProfileRecord, StatsRecord, SupersededRecord,
-    Terms, STATS_KEY,
+    Terms, TermsPendingRecord, STATS_KEY,
 };
 use super::removal::{RemovalStores, WRITING_STORES};
-use super::schema::{AUTHOR_TOTALS, DELETED, EVENTS, FOLLOWS, META, PROFILES, SUPERSEDED};
+use super::schema::{
+    AUTHOR_TOTALS, DELETED, EVENTS, FOLLOWS, META, PROFILES, SUPERSEDED, TERMS_PENDING,
+};
 use crate::db;
 use crate::error::BackgroundError;
 
@@ -282,6 +284,8 @@ impl Storage {
                 .put(&db::to_js(record, DELETED)?, None)
                 .map_err(db::failed(OP))?;
         }
+        // Posts whose terms wait for the search indexer (`Terms::Later`): one record lists them.
+        let mut terms_pending = Vec::new();
         for (event, new) in events.iter().zip(new.iter_mut()).filter(|(_, new)| **new) {
             let record = EventRecord::from_event(event, terms);
             // Asked before a replaced profile is taken off: its author keeps an event.
@@ -332,6 +336,20 @@ impl Storage {
                 .or_insert_with(|| AuthorTotalsRecord::empty(event.author));
             stats.add(&record, new_author);
             author.add(record.size);
+            if terms == Terms::Later && record.post.is_some() {
+                terms_pending.push(event.id);
+            }
+        }
+        if !terms_pending.is_empty() {
+            stats.terms_batches += 1;
+            stats.terms_pending += terms_pending.len() as u64;
+            let pending = TermsPendingRecord {
+                seq: stats.terms_batches,
+                ids: terms_pending,
+            };
+            open(TERMS_PENDING)?
+                .put(&db::to_js(&pending, TERMS_PENDING)?, None)
+                .map_err(db::failed(OP))?;
         }
         write_totals(&author_totals, &totals, OP)?;
         meta.put(&db::to_js(&stats, META)?, None)
