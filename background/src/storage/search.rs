@@ -4,7 +4,7 @@
 //! in batches the search indexer runs once storing pauses, and once for posts stored before
 //! search existed.
 
-use idb::{CursorDirection, KeyRange, Query};
+use idb::{CursorDirection, KeyRange, ObjectStore, Query};
 use phemossa_core::search::{matches, term_range};
 use wasm_bindgen::JsValue;
 
@@ -141,12 +141,7 @@ impl Storage {
             .await
             .map_err(db::failed(INDEX_OP))?;
         if !older.is_empty() {
-            for value in &older {
-                let record = db::from_js::<EventRecord>(value, EVENTS)?.with_terms();
-                events
-                    .put(&db::to_js(&record, EVENTS)?, None)
-                    .map_err(db::failed(INDEX_OP))?;
-            }
+            put_with_terms(&events, &older)?;
             db::commit(transaction, INDEX_OP).await?;
             return Ok(older.len());
         }
@@ -178,12 +173,7 @@ impl Storage {
                 stored.push(value);
             }
         }
-        for value in &stored {
-            let record = db::from_js::<EventRecord>(value, EVENTS)?.with_terms();
-            events
-                .put(&db::to_js(&record, EVENTS)?, None)
-                .map_err(db::failed(INDEX_OP))?;
-        }
+        put_with_terms(&events, &stored)?;
         let taken = pending.ids.len();
         if rest.is_empty() {
             pending_store
@@ -276,4 +266,17 @@ impl Storage {
             .map_err(db::failed(INDEX_OP))?;
         db::commit(transaction, INDEX_OP).await
     }
+}
+
+/// Writes each of `values`, event records read in `events`' transaction, back with its search
+/// terms. The writes are not awaited: a failed one aborts the transaction, which the commit
+/// reports.
+fn put_with_terms(events: &ObjectStore, values: &[JsValue]) -> Result<(), BackgroundError> {
+    for value in values {
+        let record = db::from_js::<EventRecord>(value, EVENTS)?.with_terms();
+        events
+            .put(&db::to_js(&record, EVENTS)?, None)
+            .map_err(db::failed(INDEX_OP))?;
+    }
+    Ok(())
 }
