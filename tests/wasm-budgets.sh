@@ -22,7 +22,9 @@
 #   wasm-opt's `--low-memory-unused` (build.sh) brought it to 2,609,511 with the first page's
 #   shared read (docs/benchmarks.md, "Extension size"). Issue 16's ingest work left test.sh's
 #   build 177 bytes under (2,621,263); short names for wasm-bindgen's imports
-#   (tests/short-wasm-imports.mjs, run by build.sh) took 14,332 bytes off, 2,605,963.
+#   (tests/short-wasm-imports.mjs, run by build.sh) took 14,332 bytes off, 2,605,963. Schema
+#   14's terms_pending (one record per batch of posts waiting for search terms, instead of an
+#   index entry each) took test.sh's build to 2,613,738.
 # - popup: issue 16 asks for 450 KB so the popup paints at once; that work has not landed, and
 #   until it does the budget is a ratchet at the last measured size plus 3 %, so the popup
 #   cannot grow unnoticed. Lower it as the popup shrinks. Raised once, by issue 13 (people:
