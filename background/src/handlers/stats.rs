@@ -14,7 +14,8 @@ pub async fn stats(storage: &Storage, pool: &VerifyPool) -> Result<Response, Api
     stats.wasm_memory_bytes = wasm_memory_bytes();
     stats.worker_memory_bytes = pool.memory_bytes();
     stats.worker_checked = pool.verified();
-    stats.search_pending = storage.deferred_terms().await?;
+    // The stats record counts what waits in `terms_pending`; what older versions left is added.
+    stats.search_pending += storage.older_deferred_terms().await?;
     Ok(Response::Stats(stats))
 }
 

@@ -196,11 +196,16 @@ impl Storage {
         Ok(taken.max(1))
     }
 
-    /// How many posts still wait for their terms: the running count of `terms_pending`, and
-    /// the posts an older version left in the `unindexed` index (none in a database created
-    /// since, where counting that index costs nothing; it used to be counted whole at every
-    /// `get_stats`, 100,000 entries during a first sync).
+    /// How many posts still wait for their terms: the running count of `terms_pending` (which
+    /// [`Storage::stats`] also reports) and [`Storage::older_deferred_terms`].
     pub async fn deferred_terms(&self) -> Result<u64, BackgroundError> {
+        Ok(self.older_deferred_terms().await? + self.stats().await?.search_pending)
+    }
+
+    /// How many posts an older version left waiting in the `unindexed` index: none in a
+    /// database created since, where counting that index costs nothing (it used to be counted
+    /// whole at every `get_stats`, 100,000 entries during a first sync).
+    pub async fn older_deferred_terms(&self) -> Result<u64, BackgroundError> {
         let older = self
             .read_only(EVENTS, INDEX_OP)?
             .index(UNINDEXED)
@@ -209,7 +214,7 @@ impl Storage {
             .map_err(db::failed(INDEX_OP))?
             .await
             .map_err(db::failed(INDEX_OP))?;
-        Ok(u64::from(older) + self.stats().await?.search_pending)
+        Ok(u64::from(older))
     }
 
     /// Gives every stored post without terms its terms, once per database: posts stored before
