@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TEST_TIMEOUT, feedHas, follow, listItems, post, readPublicKey, unfollow, until } from './helpers.mjs';
-import { launchBrowser, setBootstrap, startHostilePeer, startRelay } from './p2p-harness.mjs';
+import { exportedLines, launchBrowser, portClient, setBootstrap, startHostilePeer, startRelay } from './p2p-harness.mjs';
 
 const HEAL_TIMEOUT = 60_000; // relay restart: backoff, new slot, rediscovery, resync
 
@@ -81,7 +81,7 @@ test('three browsers follow and read each other through a relay', { timeout: 6 *
   await withPeersShown(feedHas(bAgain, [cLater], HEAL_TIMEOUT), b, c);
 
   // A hostile peer sends B garbage and forged events on C's topic: counted, dropped, cut off.
-  const eventsBefore = await storedEvents(b);
+  const storedBefore = new Set(await storedIds(b));
   const bPeerId = await ownPeerId(b);
   const hostile = await startHostilePeer(t, { relay, victimAuthor: cKey, target: bPeerId });
   await hostile.disconnected;
@@ -97,8 +97,31 @@ test('three browsers follow and read each other through a relay', { timeout: 6 *
   assert.ok(invalid >= 10, `B counted ${invalid} invalid messages from the hostile peer, expected at least 10`);
   const feed = await listItems(bAgain, 'Feed');
   assert.ok(!feed.some((x) => x.includes('forged')), `no forged post may reach B's feed: ${JSON.stringify(feed)}`);
-  assert.equal(await storedEvents(b), eventsBefore, 'B stored nothing the hostile peer sent');
+  // Nothing forged is stored, and nothing stored before is lost. Not a comparison of totals: a
+  // legitimate event may still reach B during this phase (C's follow announcement waits for its
+  // proof of work), and did in 2 of about 60 runs.
+  // Every forged event's text names its maker (relay/hostile-peer/src/forge.rs); the gossiped
+  // ones are also reported by id.
+  const forgedIds = new Set(hostile.lines.filter((l) => l.sent === 'forged_gossip').map((l) => l.id));
+  const { lines: storedAfter, ids: idsAfter } = await storedEventsOf(b);
+  const forgedStored = storedAfter.filter((line) => forgedIds.has(JSON.parse(line).id) || line.includes('forged by phemossa-hostile-peer'));
+  assert.deepEqual(forgedStored, [], 'B stored nothing the hostile peer forged');
+  const lost = [...storedBefore].filter((id) => !idsAfter.has(id));
+  assert.deepEqual(lost, [], 'B lost none of the events it stored before the hostile peer came');
 });
+
+/** Every event `session` stores: its wire JSON lines and their ids, through the export request. */
+async function storedEventsOf(session) {
+  const client = await portClient(session);
+  const lines = await exportedLines(client);
+  await client.page.close();
+  return { lines, ids: new Set(lines.map((line) => JSON.parse(line).id)) };
+}
+
+/** The ids of every event `session` stores. */
+async function storedIds(session) {
+  return (await storedEventsOf(session)).ids;
+}
 
 /** `promise`, with each session's Peers section added to its failure message. */
 async function withPeersShown(promise, ...sessions) {
@@ -124,13 +147,4 @@ async function ownPeerId(session) {
     (text) => /^12D3KooW\w{44}$/.test(text.trim()));
   await options.close();
   return id.trim();
-}
-
-/** Events in B's store, from the options page's storage section. */
-async function storedEvents(session) {
-  const options = await session.options();
-  const text = await until('the storage counts', () => options.getByRole('region', { name: 'Storage' }).innerText().catch(() => ''),
-    (x) => /Events\s+[\d,]+/i.test(x));
-  await options.close();
-  return Number(text.match(/Events\s+([\d,]+)/i)[1].replaceAll(',', ''));
 }
