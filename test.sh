@@ -186,10 +186,11 @@ NATIVE_TOOLS=(-p phemossa-relay -p phemossa-hostile-peer)
 # background and every workspace crate it uses in the browser test build, and the popup, the
 # options page, the ui and both workers in build.sh's release build.
 LINT=(RUSTC_WORKSPACE_WRAPPER=clippy-driver CLIPPY_ARGS=-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__)
-# Every native test in one invocation, in the dev profile (dependencies at opt-level 2): the relay
-# and the hostile peer share the pure crates' compiled dependencies instead of a second, release
-# build of them. This also builds what the end-to-end tests run: both binaries (the relay's and
-# the hostile peer's integration tests need them) and phemossa-core's example gen_events.
+# Every native test in one invocation, in the dev profile (dependencies unoptimised but for the
+# few the tests need: Cargo.toml says which): the relay and the hostile peer share the pure
+# crates' compiled dependencies instead of a second, release build of them. This also builds
+# what the end-to-end tests run: both binaries (the relay's and the hostile peer's integration
+# tests need them) and phemossa-core's example gen_events.
 step "clippy + cargo test (native crates)" env "${LINT[@]}" cargo test --locked "${PURE_CRATES[@]}" "${NODE_SIM[@]}" \
                                           -p phemossa-ui -p phemossa-webrtc-b2b -p phemossa-work-worker \
                                           "${NATIVE_TOOLS[@]}"
