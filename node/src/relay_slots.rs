@@ -27,6 +27,15 @@ pub const RENEW_REGISTRATION_MS: u64 = REGISTRATION_TTL_S * 1000 / 2;
 /// two lookups per node per 10 s however many authors the node follows.
 pub const DISCOVER_EVERY_MS: u64 = 10_000;
 
+/// The gaps between the first lookups once a slot is granted, before they settle at
+/// [`DISCOVER_EVERY_MS`]: lookups 1, 3 and 7 s after the first. Browsers that reach a relay
+/// together (a laptop waking, two people opening the extension after an invite) register
+/// together, and a lookup finds only who registered before it: the first two-browser sync in
+/// tests/bench/p2p-sync.bench.mjs spent its first 10 s waiting for the second lookup, when A and
+/// B had missed each other by a moment. Three lookups more per slot granted, to a relay that
+/// answers each from memory.
+pub const FIRST_LOOKUP_GAPS_MS: [u64; 3] = [1_000, 2_000, 4_000];
+
 /// After a relay refused a registration, registering at all relays is tried again this much
 /// later (not on the next tick: a relay that refuses one namespace would otherwise be asked
 /// for all of them four times a second).
@@ -76,6 +85,8 @@ struct Slot<L> {
     /// When registration is next due, and the next lookup (0: at once).
     register_at: u64,
     discover_at: u64,
+    /// Lookups made since the slot was granted, up to past [`FIRST_LOOKUP_GAPS_MS`].
+    lookups: usize,
 }
 
 impl<L> Slot<L> {
@@ -90,6 +101,7 @@ impl<L> Slot<L> {
             asked_at: 0,
             register_at: 0,
             discover_at: 0,
+            lookups: 0,
         }
     }
 
@@ -177,7 +189,12 @@ impl<L: Clone + PartialEq> RelaySlots<L> {
                 });
             }
             if now >= slot.discover_at {
-                slot.discover_at = now.saturating_add(DISCOVER_EVERY_MS);
+                let gap = FIRST_LOOKUP_GAPS_MS
+                    .get(slot.lookups)
+                    .copied()
+                    .unwrap_or(DISCOVER_EVERY_MS);
+                slot.lookups = (slot.lookups + 1).min(FIRST_LOOKUP_GAPS_MS.len());
+                slot.discover_at = now.saturating_add(gap);
                 let window = window.get_or_insert_with(|| author_namespaces(round));
                 let mut namespaces = vec![GENERAL_NAMESPACE.to_owned()];
                 if !window.is_empty() {
@@ -207,13 +224,14 @@ impl<L: Clone + PartialEq> RelaySlots<L> {
     }
 
     /// Relay `relay` granted the slot: the failures are forgotten, and registration and a
-    /// lookup are due at once.
+    /// lookup are due at once, with the next lookups soon after ([`FIRST_LOOKUP_GAPS_MS`]).
     pub fn reserved(&mut self, relay: usize) {
         if let Some(slot) = self.slots.get_mut(relay) {
             slot.state = SlotState::Reserved;
             slot.retry.succeeded();
             slot.register_at = 0;
             slot.discover_at = 0;
+            slot.lookups = 0;
         }
     }
 
@@ -406,6 +424,38 @@ mod tests {
             .filter(|a| matches!(a, RelayAction::Discover { .. }))
             .count();
         assert_eq!(discovers, 0);
+    }
+
+    /// When `slots` looks peers up at relay 0, ticked every 250 ms (the node's tick) from
+    /// `from` to `to`.
+    fn lookup_times(slots: &mut RelaySlots<u32>, from: u64, to: u64) -> Vec<u64> {
+        (from / 250..=to / 250)
+            .map(|n| n * 250)
+            .filter(|&now| {
+                slots
+                    .tick(now, window)
+                    .iter()
+                    .any(|a| matches!(a, RelayAction::Discover { relay: 0, .. }))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn lookups_come_quickly_after_a_slot_is_granted_then_every_ten_seconds() {
+        let mut slots = RelaySlots::<u32>::new(1);
+        slots.reserved(0);
+        assert_eq!(
+            lookup_times(&mut slots, 0, 40_000),
+            [0, 1_000, 3_000, 7_000, 17_000, 27_000, 37_000]
+        );
+        // A slot lost and granted again starts quickly again: the relay may have restarted
+        // and forgotten every registration.
+        slots.lost(0, "closed".into(), 40_100);
+        slots.reserved(0);
+        assert_eq!(
+            lookup_times(&mut slots, 41_000, 60_000),
+            [41_000, 42_000, 44_000, 48_000, 58_000]
+        );
     }
 
     #[test]
