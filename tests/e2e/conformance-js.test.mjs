@@ -58,8 +58,19 @@ test('case 0: two js-libp2p nodes meet over /webrtc through the Phemossa relay',
   assert.ok(bAddrs.some((x) => x.includes('/p2p-circuit/webrtc/p2p/')),
     `js B announces a /p2p-circuit/webrtc address: ${bAddrs.join(', ')}`);
 
-  const conn = await a.dial(target, { timeoutMs: DIAL_TIMEOUT }).catch((error) => explain(error, async () =>
-    `\ndialing ${target}\njs A: ${await a.describe()}\njs B: ${await b.describe()}`));
+  // js-libp2p's own dial can give up although the connection reached B: on 2026-12-07, with
+  // nothing beside this file, B accepted A's /webrtc connection 0.1 s after the relay opened the
+  // circuit, and A's dial still timed out 10 s later inside js-libp2p. What this case checks is
+  // the relay's part, so A dials once more, and the first failure is reported as a diagnostic.
+  const dial = () => a.dial(target, { timeoutMs: DIAL_TIMEOUT });
+  let conn;
+  try {
+    conn = await dial();
+  } catch (first) {
+    t.diagnostic(`js A's first dial failed, dialing once more: ${first.message.split('\n')[0]}`);
+    conn = await dial().catch((error) => explain(error, async () =>
+      `\nthe first dial failed too: ${first.message.split('\n')[0]}\ndialing ${target}\njs A: ${await a.describe()}\njs B: ${await b.describe()}`));
+  }
   assert.ok(isWebrtc(conn), `A's connection to B is a /webrtc one: ${JSON.stringify(conn)}`);
   assert.equal(conn.limits, null, `A's /webrtc connection to B is not limited (not the relayed one): ${JSON.stringify(conn)}`);
   assert.equal(conn.remotePeer, b.peerId);
