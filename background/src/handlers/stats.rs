@@ -10,12 +10,10 @@ use crate::verify_pool::VerifyPool;
 
 /// The storage totals, with the memory in use and the posts waiting for search filled in.
 pub async fn stats(storage: &Storage, pool: &VerifyPool) -> Result<Response, ApiError> {
-    let mut stats = storage.stats().await?;
+    let mut stats = storage.stats_with_deferred_terms().await?;
     stats.wasm_memory_bytes = wasm_memory_bytes();
     stats.worker_memory_bytes = pool.memory_bytes();
     stats.worker_checked = pool.verified();
-    // The stats record counts what waits in `terms_pending`; what older versions left is added.
-    stats.search_pending += storage.older_deferred_terms().await?;
     Ok(Response::Stats(stats))
 }
 

@@ -5,6 +5,7 @@
 //! search existed.
 
 use idb::{CursorDirection, KeyRange, ObjectStore, Query};
+use phemossa_api::StorageStats;
 use phemossa_core::search::{matches, term_range};
 use wasm_bindgen::JsValue;
 
@@ -196,16 +197,13 @@ impl Storage {
         Ok(taken.max(1))
     }
 
-    /// How many posts still wait for their terms: the running count of `terms_pending` (which
-    /// [`Storage::stats`] also reports) and [`Storage::older_deferred_terms`].
-    pub async fn deferred_terms(&self) -> Result<u64, BackgroundError> {
-        Ok(self.older_deferred_terms().await? + self.stats().await?.search_pending)
-    }
-
-    /// How many posts an older version left waiting in the `unindexed` index: none in a
-    /// database created since, where counting that index costs nothing (it used to be counted
-    /// whole at every `get_stats`, 100,000 entries during a first sync).
-    pub async fn older_deferred_terms(&self) -> Result<u64, BackgroundError> {
+    /// The storage totals ([`Storage::stats`]), with `search_pending` counting every post that
+    /// still waits for its terms: the running count of `terms_pending`, and what an older
+    /// version left in the `unindexed` index (none in a database created since, where counting
+    /// that index costs nothing; it used to be counted whole at every `get_stats`, 100,000
+    /// entries during a first sync).
+    pub async fn stats_with_deferred_terms(&self) -> Result<StorageStats, BackgroundError> {
+        let mut stats = self.stats().await?;
         let older = self
             .read_only(EVENTS, INDEX_OP)?
             .index(UNINDEXED)
@@ -214,7 +212,13 @@ impl Storage {
             .map_err(db::failed(INDEX_OP))?
             .await
             .map_err(db::failed(INDEX_OP))?;
-        Ok(u64::from(older))
+        stats.search_pending += u64::from(older);
+        Ok(stats)
+    }
+
+    /// How many posts still wait for their terms ([`Storage::stats_with_deferred_terms`]).
+    pub async fn deferred_terms(&self) -> Result<u64, BackgroundError> {
+        Ok(self.stats_with_deferred_terms().await?.search_pending)
     }
 
     /// Gives every stored post without terms its terms, once per database: posts stored before
