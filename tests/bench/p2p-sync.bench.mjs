@@ -64,9 +64,9 @@ async function logOffscreen(session, name, start) {
  * How often B's count is read during a first sync. Each read is a `get_stats`, which, as a
  * request from a page, has B's batch writes wait while it is answered (before schema 14 it also
  * counted the posts waiting for search terms, an index walk 100,000 entries long by the end of a
- * 100,000 sync; now a running count). Read every 50 ms, the 30,000 sync took 21.1 s (mean of 3) against 18.8 s read every
- * 1,000 ms, in alternation; later runs spread from 19 to 27 s, so that is a hint, not a
- * measurement. Every 250 ms reads a twentieth as often and costs the figure at most a quarter
+ * 100,000 sync; now a running count). Read every 50 ms, the 30,000 sync took 21.1 s (mean of
+ * 3) against 18.8 s read every 1,000 ms, in alternation; later runs spread from 19 to 27 s, so
+ * that is a hint, not a measurement. Every 250 ms reads a twentieth as often and costs the figure at most a quarter
  * of a second.
  */
 const POLL_MS = Number(process.env.PHEMOSSA_BENCH_POLL_MS ?? 250);
