@@ -1,12 +1,15 @@
 //! Catching up on the user's inbox (docs/protocol.md §8.9, "Catch-up"): events addressed to the
-//! user that arrived while the user was away. The inbox topic delivers only live, and pulls
-//! name only the authors the user follows, so a stranger's reply sent while this browser was
-//! closed would otherwise never reach it. Once per connection era, each peer that speaks
-//! `/phemossa/sync/2.1.0` is asked for the events addressed to the user over the last week,
-//! page by page; what comes is judged as on the inbox topic, past the same gate.
+//! user that arrived while the user was away, or that gossip lost. The inbox topic delivers only
+//! live, and pulls name only the authors the user follows, so a stranger's reply sent while this
+//! browser was closed, or handed to a connection that then closed, would otherwise never reach
+//! it. Once per connection era, each peer that speaks `/phemossa/sync/2.1.0` is asked for the
+//! events addressed to the user over the last week, page by page; with each catch-up pull after
+//! one of its connections closed (§8.8) it is asked again, from where its catch-ups reached.
+//! What comes is judged as on the inbox topic, past the same gate.
 //!
-//! Sans-IO: [`InboxCatchUps::start`] gives the first request's bytes, each answer gives what to
-//! store, what the gate held back, the peer's faults and the next request, if any.
+//! Sans-IO: [`InboxCatchUps::start`] and [`InboxCatchUps::again`] give the first request's
+//! bytes, each answer gives what to store, what the gate held back, the peer's faults and the
+//! next request, if any.
 
 use phemossa_core::event::VerifiedIds;
 use phemossa_core::keys::EventId;
@@ -31,8 +34,13 @@ struct Run<P> {
     peer: P,
     addressee: PublicKey,
     after: Cursor,
+    /// The greatest (timestamp, id) of the events taken so far, or where the run started.
+    reached: Cursor,
     requests: usize,
     taken: usize,
+    /// A connection closed while this run was under way ([`InboxCatchUps::again`]): once it
+    /// ends, another starts from where it reached.
+    again: bool,
 }
 
 /// What one answer brought.
@@ -44,41 +52,70 @@ pub struct CatchUpAnswer {
     pub held_for_work: usize,
     /// What the peer did wrong, each counted with its invalid input; any ends its catch-up.
     pub faults: Vec<Error>,
-    /// The next page's request, if the catch-up goes on.
+    /// The next request, if the catch-up goes on (its next page, or the catch-up owed since a
+    /// connection closed).
     pub next: Option<Vec<u8>>,
 }
 
-/// The catch-ups under way, one per peer at most.
+/// The catch-ups under way, one per peer at most, and how far each connected peer's reached.
 #[derive(Debug)]
 pub struct InboxCatchUps<P> {
     runs: Vec<Run<P>>,
+    /// Per peer, in its current connection era: the greatest cursor its finished catch-ups
+    /// took. A catch-up asked again starts there, so what the user already has (or had held
+    /// back for work, and counted) is not sent and counted again.
+    reached: Vec<(P, Cursor)>,
 }
 
 impl<P> Default for InboxCatchUps<P> {
     fn default() -> Self {
-        Self { runs: Vec::new() }
+        Self {
+            runs: Vec::new(),
+            reached: Vec::new(),
+        }
     }
 }
 
-impl<P: PartialEq> InboxCatchUps<P> {
+impl<P: PartialEq + Clone> InboxCatchUps<P> {
     /// Starts catching up from `peer` on what addresses `addressee` (the user): the first
-    /// request's bytes, or `None` if one is already under way with that peer.
+    /// request's bytes, or `None` if one is already under way with that peer. It asks from a
+    /// week ago, or from where this era's catch-ups with the peer reached if that is later.
     pub fn start(&mut self, peer: P, addressee: PublicKey, now_ms: u64) -> Option<Vec<u8>> {
-        if self.runs.iter().any(|run| run.peer == peer) {
+        if self.is_running(&peer) {
             return None;
         }
-        let after = Cursor {
+        let window = Cursor {
             timestamp: now_ms.saturating_sub(CATCH_UP_WINDOW_MS),
             id: EventId::from_bytes([0; 32]),
         };
+        let after = self
+            .reached
+            .iter()
+            .find(|(known, _)| *known == peer)
+            .map_or(window, |(_, reached)| (*reached).max(window));
         self.runs.push(Run {
             peer,
             addressee,
             after,
+            reached: after,
             requests: 1,
             taken: 0,
+            again: false,
         });
         Some(RepliesMessage::InboxRequest { addressee, after }.encode())
+    }
+
+    /// One of `peer`'s connections closed while another stays, and a catch-up pull is due
+    /// (docs/protocol.md §8.8): what gossipsub had handed the closed connection is lost, and a
+    /// stranger's event for the user among it is repaired only here. Asks from where this
+    /// era's catch-ups reached: the request's bytes now, or, with a catch-up under way, once it
+    /// ends (its last answer's `next`).
+    pub fn again(&mut self, peer: P, addressee: PublicKey, now_ms: u64) -> Option<Vec<u8>> {
+        if let Some(run) = self.runs.iter_mut().find(|run| run.peer == peer) {
+            run.again = true;
+            return None;
+        }
+        self.start(peer, addressee, now_ms)
     }
 
     /// Whether a catch-up with `peer` is under way.
@@ -106,6 +143,12 @@ impl<P: PartialEq> InboxCatchUps<P> {
         let full = page.replies.len() >= room;
         for event in page.replies.into_iter().take(room) {
             run.taken += 1;
+            // Ascending after the request's cursor (take_inbox_response checks), so the last
+            // taken is the greatest.
+            run.reached = Cursor {
+                timestamp: event.timestamp,
+                id: event.id,
+            };
             if gate.admits(&event) {
                 answer.events.push(event);
             } else {
@@ -125,17 +168,43 @@ impl<P: PartialEq> InboxCatchUps<P> {
                     .encode(),
                 );
             }
-            _ => {
-                self.runs.swap_remove(at);
-            }
+            _ => answer.next = self.end(at, now_ms),
         }
         Some(answer)
     }
 
-    /// The request to `peer` failed (timed out, the connection closed): nobody's fault; the
-    /// catch-up ends, and the next connection era asks again.
-    pub fn on_failure(&mut self, peer: &P) {
+    /// The request to `peer` failed (timed out, the stream or a connection closed): nobody's
+    /// fault, and the catch-up ends. The next request if one is owed since a connection closed
+    /// ([`InboxCatchUps::again`]); otherwise the next catch-up pull or era asks again.
+    pub fn on_failure(&mut self, peer: &P, now_ms: u64) -> Option<Vec<u8>> {
+        let at = self.runs.iter().position(|run| run.peer == *peer)?;
+        self.end(at, now_ms)
+    }
+
+    /// `peer`'s last connection closed: its catch-up ends, and the next era asks from a week
+    /// ago again.
+    pub fn forget(&mut self, peer: &P) {
         self.runs.retain(|run| run.peer != *peer);
+        self.reached.retain(|(known, _)| known != peer);
+    }
+
+    /// Ends the run at `at`, keeping how far it reached; the request of the catch-up owed
+    /// after it, if any.
+    fn end(&mut self, at: usize, now_ms: u64) -> Option<Vec<u8>> {
+        let run = self.runs.swap_remove(at);
+        match self
+            .reached
+            .iter_mut()
+            .find(|(known, _)| *known == run.peer)
+        {
+            Some((_, reached)) => *reached = (*reached).max(run.reached),
+            None => self.reached.push((run.peer.clone(), run.reached)),
+        }
+        if run.again {
+            self.start(run.peer, run.addressee, now_ms)
+        } else {
+            None
+        }
     }
 }
 
@@ -320,11 +389,89 @@ mod tests {
     fn a_failure_ends_the_catch_up_without_blame() {
         let mut catch_ups = InboxCatchUps::default();
         catch_ups.start(7u8, user(), NOW);
-        catch_ups.on_failure(&7);
+        assert!(catch_ups.on_failure(&7, NOW).is_none(), "nothing owed");
         assert!(!catch_ups.is_running(&7));
+        catch_ups.forget(&7);
         assert!(
             catch_ups.start(7, user(), NOW).is_some(),
             "a new era asks again"
         );
+    }
+
+    /// The cursor an inbox request asks after.
+    fn asked_after(request: &[u8]) -> Cursor {
+        match RepliesMessage::decode(request).expect("decodes") {
+            RepliesMessage::InboxRequest { after, .. } => after,
+            other => panic!("not an inbox request: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn asked_again_after_a_lost_connection_it_starts_where_it_reached() {
+        // Work asked of strangers: what was held back must not come, and count, again.
+        let gate = InboxGate {
+            followed: &[],
+            required_bits: 8,
+        };
+        let verified = VerifiedIds::default();
+        let mut catch_ups = InboxCatchUps::default();
+        let window = asked_after(&catch_ups.start(7u8, user(), NOW).expect("asked"));
+        let held = mention(3, NOW - 4_000);
+        let got = catch_ups
+            .on_response(&7, &answer(&[&held], None), NOW, &verified, &gate)
+            .expect("a run");
+        assert_eq!((got.held_for_work, got.next.is_none()), (1, true));
+        // A connection closed: asked again at once, after the event it already took.
+        let again = catch_ups
+            .again(7, user(), NOW + 2_000)
+            .expect("asked again");
+        assert_eq!(asked_after(&again), cursor(&held));
+        let got = catch_ups
+            .on_response(&7, &answer(&[], None), NOW + 2_000, &verified, &gate)
+            .expect("a run");
+        assert_eq!(got.held_for_work, 0, "not counted twice");
+        // An empty catch-up leaves the cursor where it was; a new era starts from the window.
+        let again = catch_ups
+            .again(7, user(), NOW + 4_000)
+            .expect("asked again");
+        assert_eq!(asked_after(&again), cursor(&held));
+        catch_ups.on_failure(&7, NOW + 4_000);
+        catch_ups.forget(&7);
+        let fresh = catch_ups.start(7, user(), NOW).expect("a new era");
+        assert_eq!(asked_after(&fresh), window);
+    }
+
+    #[test]
+    fn asked_again_while_a_catch_up_runs_it_follows_once_that_ends() {
+        let gate = InboxGate {
+            followed: &[],
+            required_bits: 0,
+        };
+        let verified = VerifiedIds::default();
+        let mut catch_ups = InboxCatchUps::default();
+        catch_ups.start(7u8, user(), NOW);
+        assert!(
+            catch_ups.again(7, user(), NOW).is_none(),
+            "one request in flight per peer"
+        );
+        let first = mention(2, NOW - 5_000);
+        let got = catch_ups
+            .on_response(&7, &answer(&[&first], None), NOW, &verified, &gate)
+            .expect("a run");
+        assert_eq!(got.events, vec![first.clone()]);
+        let next = got.next.expect("the catch-up owed follows at once");
+        assert_eq!(asked_after(&next), cursor(&first));
+        // The lost event, stored by the peer before it gossiped it, comes now.
+        let lost = mention(3, NOW - 1_000);
+        let got = catch_ups
+            .on_response(&7, &answer(&[&lost], None), NOW, &verified, &gate)
+            .expect("a run");
+        assert_eq!(got.events, vec![lost]);
+        assert!(got.next.is_none(), "owed once only");
+        // Owed while a request failed: the failure gives the next request.
+        catch_ups.again(7, user(), NOW);
+        assert!(catch_ups.again(7, user(), NOW).is_none());
+        assert!(catch_ups.on_failure(&7, NOW).is_some());
+        assert!(catch_ups.is_running(&7));
     }
 }

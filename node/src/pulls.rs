@@ -266,6 +266,13 @@ impl<P: Ord + Clone> PullScheduler<P> {
         }
     }
 
+    /// Whether `peer`'s pull under way is a catch-up after a lost connection (§8.8).
+    pub fn catching_up(&self, peer: &P) -> bool {
+        self.peers
+            .get(peer)
+            .is_some_and(|entry| entry.pulling_catch_up)
+    }
+
     /// The peers whose pull starts now, each given a slot, while slots are free: first one
     /// peer owed a catch-up (the one waiting longest), unless a catch-up already holds a slot;
     /// then those waiting longest (ties by peer id). The driver starts each one's pull (v1 or

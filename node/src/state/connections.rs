@@ -112,8 +112,9 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
         let banned = peer.banned;
         if remaining == 0 {
             self.sessions_ended(&peer_id);
-            // Its catch-up's request fails with the connection; the next era asks again.
-            self.catch_ups.on_failure(&peer_id);
+            // Its catch-up's request fails with the connection; the next era asks again,
+            // from a week ago.
+            self.catch_ups.forget(&peer_id);
             if let Some(peer) = self.peers.get_mut(&peer_id) {
                 peer.unsaved = false;
             }

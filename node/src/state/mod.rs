@@ -513,7 +513,12 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
     fn inbox_answer(&mut self, peer: P, answer: Result<Vec<u8>, String>, now: u64) {
         let bytes = match answer {
             Ok(bytes) => bytes,
-            Err(_) => return self.catch_ups.on_failure(&peer),
+            Err(_) => {
+                if let Some(bytes) = self.catch_ups.on_failure(&peer, now) {
+                    self.actions.push_back(Action::AskInbox { peer, bytes });
+                }
+                return;
+            }
         };
         let verified = self.peers.shared.verified.clone();
         let gate = InboxGate {
@@ -717,6 +722,18 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
                 self.pulls.disconnected(&peer_id);
                 continue;
             };
+            // A catch-up after a lost connection (§8.8) repairs the user's inbox too: pulls
+            // name only followed authors, and a stranger's event for the user that gossipsub
+            // had handed the closed connection would be lost otherwise. Only with a peer asked
+            // for the inbox in this era, which speaks sync 2.1.
+            if self.pulls.catching_up(&peer_id) && peer.inbox_asked {
+                if let Some(bytes) = self.catch_ups.again(peer_id.clone(), self.user, now) {
+                    self.actions.push_back(Action::AskInbox {
+                        peer: peer_id.clone(),
+                        bytes,
+                    });
+                }
+            }
             let version = peer.pull_version();
             // False only if a pull already runs on it, which then holds the slot.
             if peer.machine(version).start(scope.clone(), now) {
@@ -1063,6 +1080,89 @@ mod tests {
             1_767_225_600_000,
         );
         assert_eq!(inbox_traffic(&mut node).1, vec![stranger]);
+    }
+
+    #[test]
+    fn a_lost_connection_asks_the_inbox_again_with_its_catch_up_pull() {
+        use phemossa_core::event::{Content, Post};
+        use phemossa_sync::replies::RepliesMessage;
+        let user = Identity::from_seed([3; 32]).public_key();
+        let mut node = node();
+        node.handle(Input::StrangerWork { bits: 0 }, 0);
+        // A relayed connection, then a direct one beside it.
+        node.handle(opened(1), 0);
+        let direct = Input::Opened {
+            peer: 1,
+            connection: 11,
+            kind: ConnectionKind::Direct,
+            dialer: true,
+            address: "/test/1/direct".into(),
+        };
+        node.handle(direct, 500);
+        let mut speaks = identified(1, false);
+        if let Input::Identified { replies, .. } = &mut speaks {
+            *replies = true;
+        }
+        node.handle(speaks, 1_000);
+        assert_eq!(inbox_traffic(&mut node).0, vec![1], "the era's catch-up");
+        let empty = RepliesMessage::InboxResponse {
+            events: vec![],
+            next: None,
+        }
+        .encode();
+        node.handle(
+            Input::InboxAnswer {
+                peer: 1,
+                answer: Ok(empty),
+            },
+            1_500,
+        );
+        // The relayed connection closes, and a stranger's reply gossiped into it is lost; the
+        // peer stored it before it gossiped it.
+        node.handle(
+            Input::Closed {
+                peer: 1,
+                connection: 1,
+                remaining: 1,
+            },
+            2_000,
+        );
+        let mut asked = Vec::new();
+        let mut now = 2_000;
+        while asked.is_empty() && now < 600_000 {
+            now += TICK_MS;
+            node.handle(Input::Tick, now);
+            asked = inbox_traffic(&mut node).0;
+        }
+        assert_eq!(asked, vec![1], "asked again by {now} ms");
+        assert!(
+            now >= 2_000 + crate::pulls::CATCH_UP_AFTER_MS[0],
+            "with the catch-up pull, not before: {now}"
+        );
+        let reply = Event::create(
+            &Identity::from_seed([9; 32]),
+            now - 1_000,
+            Content::Post(Post {
+                text: "sent into the closed connection".into(),
+                mentions: vec![user],
+                reply_to: None,
+            }),
+        )
+        .expect("a valid post");
+        let answer = RepliesMessage::InboxResponse {
+            events: vec![reply.to_json().into_bytes()],
+            next: None,
+        }
+        .encode();
+        node.handle(
+            Input::InboxAnswer {
+                peer: 1,
+                answer: Ok(answer),
+            },
+            now,
+        );
+        assert_eq!(inbox_traffic(&mut node), (vec![], vec![reply]));
+        assert_eq!(node.peers.get_mut(&1).map(|p| p.invalid()), Some(0));
     }
 
     #[test]
