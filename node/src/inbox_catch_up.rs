@@ -225,6 +225,14 @@ mod tests {
         post(seed, at, None, &[user()])
     }
 
+    /// The gate of a user who follows nobody and asks `bits` of work (0: takes everyone's).
+    fn gate(bits: u8) -> InboxGate<'static> {
+        InboxGate {
+            followed: &[],
+            required_bits: bits,
+        }
+    }
+
     fn answer(events: &[&Event], next: Option<Cursor>) -> Vec<u8> {
         RepliesMessage::InboxResponse {
             events: events.iter().map(|e| e.to_json().into_bytes()).collect(),
@@ -324,11 +332,7 @@ mod tests {
 
     #[test]
     fn an_event_for_someone_else_is_a_fault_and_ends_the_catch_up() {
-        // No work asked: the gate takes everyone's.
-        let gate = InboxGate {
-            followed: &[],
-            required_bits: 0,
-        };
+        let gate = gate(0);
         let verified = VerifiedIds::default();
         let mut catch_ups = InboxCatchUps::default();
         catch_ups.start(7u8, user(), NOW);
@@ -358,11 +362,7 @@ mod tests {
 
     #[test]
     fn a_peer_paging_forever_is_stopped_at_the_request_limit() {
-        // No work asked: the gate takes everyone's.
-        let gate = InboxGate {
-            followed: &[],
-            required_bits: 0,
-        };
+        let gate = gate(0);
         let verified = VerifiedIds::default();
         let mut catch_ups = InboxCatchUps::default();
         catch_ups.start(7u8, user(), NOW);
@@ -409,10 +409,7 @@ mod tests {
     #[test]
     fn asked_again_after_a_lost_connection_it_starts_where_it_reached() {
         // Work asked of strangers: what was held back must not come, and count, again.
-        let gate = InboxGate {
-            followed: &[],
-            required_bits: 8,
-        };
+        let gate = gate(8);
         let verified = VerifiedIds::default();
         let mut catch_ups = InboxCatchUps::default();
         let window = asked_after(&catch_ups.start(7u8, user(), NOW).expect("asked"));
@@ -443,10 +440,7 @@ mod tests {
 
     #[test]
     fn asked_again_while_a_catch_up_runs_it_follows_once_that_ends() {
-        let gate = InboxGate {
-            followed: &[],
-            required_bits: 0,
-        };
+        let gate = gate(0);
         let verified = VerifiedIds::default();
         let mut catch_ups = InboxCatchUps::default();
         catch_ups.start(7u8, user(), NOW);

@@ -1000,20 +1000,51 @@ mod tests {
         (asked, stored)
     }
 
+    /// Peer `peer`'s identify, saying it speaks sync 2.1's inbox catch-up.
+    fn speaks_replies(peer: u8) -> Input<u8, u8, u64> {
+        let mut speaks = identified(peer, false);
+        if let Input::Identified { replies, .. } = &mut speaks {
+            *replies = true;
+        }
+        speaks
+    }
+
+    /// A stranger's post at `at` that mentions the user (seed 3).
+    fn strangers_mention(at: u64, text: &str) -> Event {
+        use phemossa_core::event::{Content, Post};
+        Event::create(
+            &Identity::from_seed([9; 32]),
+            at,
+            Content::Post(Post {
+                text: text.into(),
+                mentions: vec![Identity::from_seed([3; 32]).public_key()],
+                reply_to: None,
+            }),
+        )
+        .expect("a valid post")
+    }
+
+    /// A last inbox-response page holding `events`.
+    fn inbox_page(events: &[&Event]) -> Input<u8, u8, u64> {
+        use phemossa_sync::replies::RepliesMessage;
+        let answer = RepliesMessage::InboxResponse {
+            events: events.iter().map(|e| e.to_json().into_bytes()).collect(),
+            next: None,
+        }
+        .encode();
+        Input::InboxAnswer {
+            peer: 1,
+            answer: Ok(answer),
+        }
+    }
+
     #[test]
     fn the_inbox_is_caught_up_once_per_connection_and_judged_as_the_inbox_topic() {
-        use phemossa_core::event::{Content, Post};
-        use phemossa_sync::replies::RepliesMessage;
-        let user = Identity::from_seed([3; 32]).public_key();
         let mut node = node();
         node.handle(Input::StrangerWork { bits: 30 }, 0);
         node.handle(opened(1), 0);
         node.handle(opened(2), 0);
-        let mut speaks = identified(1, false);
-        if let Input::Identified { replies, .. } = &mut speaks {
-            *replies = true;
-        }
-        node.handle(speaks, 10);
+        node.handle(speaks_replies(1), 10);
         node.handle(identified(2, false), 10);
         assert_eq!(
             inbox_traffic(&mut node).0,
@@ -1021,28 +1052,8 @@ mod tests {
             "peer 2 does not speak 2.1"
         );
         // A stranger's reply without work: held back, counted, nobody blamed.
-        let stranger = Event::create(
-            &Identity::from_seed([9; 32]),
-            1_767_225_600_000,
-            Content::Post(Post {
-                text: "sent while you were away".into(),
-                mentions: vec![user],
-                reply_to: None,
-            }),
-        )
-        .expect("a valid post");
-        let answer = RepliesMessage::InboxResponse {
-            events: vec![stranger.to_json().into_bytes()],
-            next: None,
-        }
-        .encode();
-        node.handle(
-            Input::InboxAnswer {
-                peer: 1,
-                answer: Ok(answer.clone()),
-            },
-            1_767_225_600_000,
-        );
+        let stranger = strangers_mention(1_767_225_600_000, "sent while you were away");
+        node.handle(inbox_page(&[&stranger]), 1_767_225_600_000);
         assert_eq!(inbox_traffic(&mut node), (vec![], vec![]));
         assert_eq!(node.held_back_for_work(), 1);
         assert_eq!(node.peers.get_mut(&1).map(|p| p.invalid()), Some(0));
@@ -1062,31 +1073,18 @@ mod tests {
             1_767_225_600_000,
         );
         node.handle(opened(1), 1_767_225_600_000);
-        let mut speaks = identified(1, false);
-        if let Input::Identified { replies, .. } = &mut speaks {
-            *replies = true;
-        }
-        node.handle(speaks, 1_767_225_600_000);
+        node.handle(speaks_replies(1), 1_767_225_600_000);
         assert_eq!(
             inbox_traffic(&mut node).0,
             vec![1],
             "asked again in a new era"
         );
-        node.handle(
-            Input::InboxAnswer {
-                peer: 1,
-                answer: Ok(answer),
-            },
-            1_767_225_600_000,
-        );
+        node.handle(inbox_page(&[&stranger]), 1_767_225_600_000);
         assert_eq!(inbox_traffic(&mut node).1, vec![stranger]);
     }
 
     #[test]
     fn a_lost_connection_asks_the_inbox_again_with_its_catch_up_pull() {
-        use phemossa_core::event::{Content, Post};
-        use phemossa_sync::replies::RepliesMessage;
-        let user = Identity::from_seed([3; 32]).public_key();
         let mut node = node();
         node.handle(Input::StrangerWork { bits: 0 }, 0);
         // A relayed connection, then a direct one beside it.
@@ -1099,24 +1097,9 @@ mod tests {
             address: "/test/1/direct".into(),
         };
         node.handle(direct, 500);
-        let mut speaks = identified(1, false);
-        if let Input::Identified { replies, .. } = &mut speaks {
-            *replies = true;
-        }
-        node.handle(speaks, 1_000);
+        node.handle(speaks_replies(1), 1_000);
         assert_eq!(inbox_traffic(&mut node).0, vec![1], "the era's catch-up");
-        let empty = RepliesMessage::InboxResponse {
-            events: vec![],
-            next: None,
-        }
-        .encode();
-        node.handle(
-            Input::InboxAnswer {
-                peer: 1,
-                answer: Ok(empty),
-            },
-            1_500,
-        );
+        node.handle(inbox_page(&[]), 1_500);
         // The relayed connection closes, and a stranger's reply gossiped into it is lost; the
         // peer stored it before it gossiped it.
         node.handle(
@@ -1139,28 +1122,8 @@ mod tests {
             now >= 2_000 + crate::pulls::CATCH_UP_AFTER_MS[0],
             "with the catch-up pull, not before: {now}"
         );
-        let reply = Event::create(
-            &Identity::from_seed([9; 32]),
-            now - 1_000,
-            Content::Post(Post {
-                text: "sent into the closed connection".into(),
-                mentions: vec![user],
-                reply_to: None,
-            }),
-        )
-        .expect("a valid post");
-        let answer = RepliesMessage::InboxResponse {
-            events: vec![reply.to_json().into_bytes()],
-            next: None,
-        }
-        .encode();
-        node.handle(
-            Input::InboxAnswer {
-                peer: 1,
-                answer: Ok(answer),
-            },
-            now,
-        );
+        let reply = strangers_mention(now - 1_000, "sent into the closed connection");
+        node.handle(inbox_page(&[&reply]), now);
         assert_eq!(inbox_traffic(&mut node), (vec![], vec![reply]));
         assert_eq!(node.peers.get_mut(&1).map(|p| p.invalid()), Some(0));
     }
