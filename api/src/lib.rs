@@ -328,6 +328,45 @@ pub enum Response {
     Subscribed,
 }
 
+impl Response {
+    /// The variant's name as the code spells it (`"FeedPage"`), for messages about an answer of
+    /// the wrong kind. Not `format!("{:?}")`, which would keep the `Debug` of every type a
+    /// response holds in each page's wasm.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Identity(_) => "Identity",
+            Self::FeedPage(_) => "FeedPage",
+            Self::Posted(_) => "Posted",
+            Self::Following(_) => "Following",
+            Self::People(_) => "People",
+            Self::Followers(_) => "Followers",
+            Self::Invite(_) => "Invite",
+            Self::Found(_) => "Found",
+            Self::Thread(_) => "Thread",
+            Self::Deleted(_) => "Deleted",
+            Self::Reactions(_) => "Reactions",
+            Self::Notifications(_) => "Notifications",
+            Self::KeepOut(_) => "KeepOut",
+            Self::Blob(_) => "Blob",
+            Self::BlobPending(_) => "BlobPending",
+            Self::WorkNeeded { .. } => "WorkNeeded",
+            Self::ImageStored(_) => "ImageStored",
+            Self::BackupStatus(_) => "BackupStatus",
+            Self::Stats(_) => "Stats",
+            Self::Backup(_) => "Backup",
+            Self::BackupInspected(_) => "BackupInspected",
+            Self::Restored(_) => "Restored",
+            Self::Network(_) => "Network",
+            Self::NetworkSettings(_) => "NetworkSettings",
+            Self::Retention(_) => "Retention",
+            Self::Imported(_) => "Imported",
+            Self::Events(_) => "Events",
+            Self::VerificationTiming(_) => "VerificationTiming",
+            Self::Subscribed => "Subscribed",
+        }
+    }
+}
+
 /// Unrequested news for subscribed pages. On the wire as [`Response`] is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -778,6 +817,31 @@ impl ServerMessage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_responses_kind_is_the_name_its_debug_starts_with() {
+        let hash = BlobHash::from_bytes([3; 32]);
+        for response in [
+            Response::Subscribed,
+            Response::Deleted(vec![EventId::from_bytes([1; 32])]),
+            Response::BlobPending(hash),
+            Response::ImageStored(hash),
+            Response::Following(vec![]),
+            Response::WorkNeeded {
+                prefix: "AA==".into(),
+                bits: 8,
+                timestamp: 1,
+                strangers: 2,
+            },
+        ] {
+            let debug = format!("{response:?}");
+            assert_eq!(
+                debug.split(['(', ' ', '{']).next(),
+                Some(response.kind()),
+                "{debug}"
+            );
+        }
+    }
 
     #[test]
     fn requests_round_trip_as_documented_json() {

@@ -112,7 +112,7 @@ async fn send(
             }),
             other => {
                 return Err(WorkFailure::Refused(phemossa_api::ApiError::Internal {
-                    reason: format!("unexpected answer to a picture: {other:?}"),
+                    reason: format!("unexpected answer to a picture: {}", other.kind()),
                 }))
             }
         }

@@ -46,10 +46,11 @@ pub async fn request_when_ready(
 
 /// The error for a response of the wrong kind (a background of another version, or a bug).
 pub fn unexpected(response: Response) -> ApiError {
-    let kind = format!("{response:?}");
-    let kind = kind.split(['(', ' ', '{']).next().unwrap_or("unknown");
     ApiError::Internal {
-        reason: format!("the background gave an unexpected answer ({kind})"),
+        reason: format!(
+            "the background gave an unexpected answer ({})",
+            response.kind()
+        ),
     }
 }
 
