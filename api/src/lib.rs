@@ -9,6 +9,7 @@ mod archive;
 mod keep_out;
 mod network;
 mod notifications;
+mod pages;
 mod people;
 mod wire;
 
@@ -26,6 +27,7 @@ pub use network::{
 pub use notifications::{
     Notification, NotificationKind, NotificationsPage, MAX_NOTIFICATIONS_PAGE,
 };
+pub use pages::PopupResponse;
 pub use people::{
     AvatarEdit, BlobData, BlobPurpose, FollowerEntry, InviteInfo, Person, MAX_NICKNAME_CHARS,
 };
@@ -798,7 +800,16 @@ impl ServerMessage {
     }
 
     pub fn from_json(text: &str) -> Result<Self, Error> {
-        decode(text, MAX_SERVER_MESSAGE_BYTES)
+        Self::from_json_as::<Response>(text)
+    }
+
+    /// As [`ServerMessage::from_json`], with the response read as `R`: a page's subset of
+    /// [`Response`] ([`PopupResponse`]), which refuses answers of any other kind as unreadable.
+    pub fn from_json_as<R>(text: &str) -> Result<Self, Error>
+    where
+        R: serde::de::DeserializeOwned + Into<Response>,
+    {
+        decode::<wire::Reading<R>>(text, MAX_SERVER_MESSAGE_BYTES).map(|reading| reading.0)
     }
 
     /// The `id` of a response that could not be decoded whole, so the page can fail that one

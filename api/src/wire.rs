@@ -10,6 +10,8 @@
 //! content are read as they come with the content kept raw, and the two are joined into that
 //! form, so each type is read once, straight from the text.
 
+use std::marker::PhantomData;
+
 use serde::de::{DeserializeOwned, Error as _};
 use serde::ser::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -192,26 +194,38 @@ impl Serialize for ServerMessage {
 
 impl<'de> Deserialize<'de> for ServerMessage {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Reading::<Response>::deserialize(deserializer).map(|reading| reading.0)
+    }
+}
+
+/// A server message whose response is read as `R`: [`Response`] itself, or a page's subset of
+/// it (`crate::pages`), so that a page's wasm holds the readers of the answers it can get and
+/// no others. A response of a variant `R` lacks is refused as unreadable.
+pub(crate) struct Reading<R>(pub(crate) ServerMessage, PhantomData<R>);
+
+impl<'de, R: DeserializeOwned + Into<Response>> Deserialize<'de> for Reading<R> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let message = Message::deserialize(deserializer)?;
-        match message.kind {
+        let message = match message.kind {
             Kind::Response => {
                 let id = message.id.ok_or_else(|| D::Error::missing_field("id"))?;
                 let result = match message.result {
-                    Some(Ok(tagged)) => Ok(tagged.read::<Response>().map_err(D::Error::custom)?),
+                    Some(Ok(tagged)) => Ok(tagged.read::<R>().map_err(D::Error::custom)?.into()),
                     Some(Err(coded)) => Err(coded.read().map_err(D::Error::custom)?),
                     None => return Err(D::Error::missing_field("result")),
                 };
-                Ok(ServerMessage::Response { id, result })
+                ServerMessage::Response { id, result }
             }
             Kind::Push => {
                 let push = message
                     .push
                     .ok_or_else(|| D::Error::missing_field("push"))?;
-                Ok(ServerMessage::Push {
+                ServerMessage::Push {
                     push: push.read::<Push>().map_err(D::Error::custom)?,
-                })
+                }
             }
-        }
+        };
+        Ok(Reading(message, PhantomData))
     }
 }
 

@@ -21,7 +21,7 @@ mod reaction_bar;
 mod thread_view;
 
 use dioxus::prelude::*;
-use phemossa_api::{FollowerEntry, FollowingEntry, Push, Topic};
+use phemossa_api::{FollowerEntry, FollowingEntry, PopupResponse, Push, ServerMessage, Topic};
 use phemossa_core::PublicKey;
 use phemossa_ui::feed::{count_replies, merge_feed};
 use phemossa_ui::notifications::{button_label, unread_badge};
@@ -64,7 +64,8 @@ fn start() {
 
 #[component]
 fn App() -> Element {
-    let client = use_client_provider();
+    // The popup reads only the answers to the requests it sends (api/src/pages.rs).
+    let client = use_client_provider(ServerMessage::from_json_as::<PopupResponse>);
     phemossa_ui::use_clock_provider();
     let mut feed = use_signal(FeedState::default);
     let mut following = use_signal(|| None::<Vec<FollowingEntry>>);

@@ -10,15 +10,16 @@ use dioxus::prelude::*;
 use futures_channel::mpsc::{unbounded, UnboundedReceiver};
 use futures_util::StreamExt;
 use phemossa_api::{ApiError, Push, Request, Response};
-use phemossa_webext::PortClient;
+use phemossa_webext::{PortClient, Reader};
 
 /// How long a page keeps asking while the background answers "not ready", in total.
 const READY_WAIT: Duration = Duration::from_secs(20);
 const READY_POLL: Duration = Duration::from_millis(250);
 
-/// Creates the page's one port client; call in the root component.
-pub fn use_client_provider() -> PortClient {
-    use_context_provider(PortClient::new)
+/// Creates the page's one port client, which reads the background's messages with `read`
+/// (`ServerMessage::from_json_as` with the page's answers); call in the root component.
+pub fn use_client_provider(read: Reader) -> PortClient {
+    use_context_provider(|| PortClient::new(read))
 }
 
 /// The port client the root component provided.

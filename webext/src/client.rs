@@ -36,15 +36,18 @@ const RECONNECT_DELAYS: [Duration; 3] = [
 type Pending = HashMap<u64, oneshot::Sender<Result<Response, ApiError>>>;
 type PushHandler = Rc<dyn Fn(Push)>;
 type ReconnectHandler = Rc<dyn Fn()>;
+/// How a page reads the background's messages: `ServerMessage::from_json_as` with the page's
+/// answers ([`Response`] or a subset of it).
+pub type Reader = fn(&str) -> Result<ServerMessage, phemossa_core::Error>;
 
 /// A cheap, clonable handle; clones share one port.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct PortClient {
     inner: Rc<RefCell<Inner>>,
 }
 
-#[derive(Default)]
 struct Inner {
+    read: Reader,
     connection: Option<Connection>,
     next_id: u64,
     pending: Pending,
@@ -65,8 +68,22 @@ struct Connection {
 }
 
 impl PortClient {
-    pub fn new() -> Self {
-        Self::default()
+    /// A client that reads the background's messages with `read`: the page names the answers
+    /// it can get, so its wasm holds the readers of those only.
+    pub fn new(read: Reader) -> Self {
+        Self {
+            inner: Rc::new(RefCell::new(Inner {
+                read,
+                connection: None,
+                next_id: 0,
+                pending: Pending::new(),
+                push_handlers: Vec::new(),
+                reconnect_handlers: Vec::new(),
+                topics: Vec::new(),
+                connected_before: false,
+                reconnecting: false,
+            })),
+        }
     }
 
     /// Calls `handler` with every push for the topics this page subscribed to.
@@ -247,7 +264,8 @@ fn deliver(inner: &Rc<RefCell<Inner>>, message: JsValue) {
         web_sys::console::warn_1(&"phemossa: ignored a non-text port message".into());
         return;
     };
-    match ServerMessage::from_json(&text) {
+    let read = inner.borrow().read;
+    match read(&text) {
         Ok(ServerMessage::Response { id, result }) => {
             let sender = inner.borrow_mut().pending.remove(&id);
             if let Some(sender) = sender {

@@ -10,6 +10,6 @@ pub mod error;
 pub mod server;
 pub mod work_search;
 
-pub use client::PortClient;
+pub use client::{PortClient, Reader};
 pub use error::WebextError;
 pub use server::{listen, PortConnection};
