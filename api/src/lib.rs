@@ -27,7 +27,7 @@ pub use network::{
 pub use notifications::{
     Notification, NotificationKind, NotificationsPage, MAX_NOTIFICATIONS_PAGE,
 };
-pub use pages::PopupResponse;
+pub use pages::{OptionsPush, OptionsResponse, PopupResponse};
 pub use people::{
     AvatarEdit, BlobData, BlobPurpose, FollowerEntry, InviteInfo, Person, MAX_NICKNAME_CHARS,
 };
@@ -800,16 +800,18 @@ impl ServerMessage {
     }
 
     pub fn from_json(text: &str) -> Result<Self, Error> {
-        Self::from_json_as::<Response>(text)
+        Self::from_json_as::<Response, Push>(text)
     }
 
-    /// As [`ServerMessage::from_json`], with the response read as `R`: a page's subset of
-    /// [`Response`] ([`PopupResponse`]), which refuses answers of any other kind as unreadable.
-    pub fn from_json_as<R>(text: &str) -> Result<Self, Error>
+    /// As [`ServerMessage::from_json`], with a response read as `R` and a push as `P`: a page's
+    /// subsets of [`Response`] and [`Push`] (`pages.rs`: [`PopupResponse`], [`OptionsResponse`]
+    /// and [`OptionsPush`]), which refuse messages of any other kind as unreadable.
+    pub fn from_json_as<R, P>(text: &str) -> Result<Self, Error>
     where
         R: serde::de::DeserializeOwned + Into<Response>,
+        P: serde::de::DeserializeOwned + Into<Push>,
     {
-        decode::<wire::Reading<R>>(text, MAX_SERVER_MESSAGE_BYTES).map(|reading| reading.0)
+        decode::<wire::Reading<R, P>>(text, MAX_SERVER_MESSAGE_BYTES).map(|reading| reading.0)
     }
 
     /// The `id` of a response that could not be decoded whole, so the page can fail that one

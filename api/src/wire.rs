@@ -194,16 +194,21 @@ impl Serialize for ServerMessage {
 
 impl<'de> Deserialize<'de> for ServerMessage {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Reading::<Response>::deserialize(deserializer).map(|reading| reading.0)
+        Reading::<Response, Push>::deserialize(deserializer).map(|reading| reading.0)
     }
 }
 
-/// A server message whose response is read as `R`: [`Response`] itself, or a page's subset of
-/// it (`crate::pages`), so that a page's wasm holds the readers of the answers it can get and
-/// no others. A response of a variant `R` lacks is refused as unreadable.
-pub(crate) struct Reading<R>(pub(crate) ServerMessage, PhantomData<R>);
+/// A server message whose response is read as `R` and push as `P`: [`Response`] and [`Push`]
+/// themselves, or a page's subsets of them (`crate::pages`), so that a page's wasm holds the
+/// readers of what it can be sent and no others. A variant the subset lacks is refused as
+/// unreadable.
+pub(crate) struct Reading<R, P>(pub(crate) ServerMessage, PhantomData<(R, P)>);
 
-impl<'de, R: DeserializeOwned + Into<Response>> Deserialize<'de> for Reading<R> {
+impl<'de, R, P> Deserialize<'de> for Reading<R, P>
+where
+    R: DeserializeOwned + Into<Response>,
+    P: DeserializeOwned + Into<Push>,
+{
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let message = Message::deserialize(deserializer)?;
         let message = match message.kind {
@@ -221,7 +226,7 @@ impl<'de, R: DeserializeOwned + Into<Response>> Deserialize<'de> for Reading<R> 
                     .push
                     .ok_or_else(|| D::Error::missing_field("push"))?;
                 ServerMessage::Push {
-                    push: push.read::<Push>().map_err(D::Error::custom)?,
+                    push: push.read::<P>().map_err(D::Error::custom)?.into(),
                 }
             }
         };

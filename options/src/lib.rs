@@ -32,7 +32,7 @@ mod settings_form;
 mod storage;
 
 use dioxus::prelude::*;
-use phemossa_api::{KeepOutStatus, Push, ServerMessage, Topic};
+use phemossa_api::{KeepOutStatus, OptionsPush, OptionsResponse, Push, ServerMessage, Topic};
 use phemossa_ui::people::Directory;
 use phemossa_ui::{
     picture_stored, use_client_provider, use_connection, use_network_watch, use_pushes,
@@ -60,7 +60,9 @@ fn start() {
 
 #[component]
 fn App() -> Element {
-    let client = use_client_provider(ServerMessage::from_json);
+    // The options page reads only the answers to the requests it sends and the pushes of its
+    // topics (api/src/pages.rs).
+    let client = use_client_provider(ServerMessage::from_json_as::<OptionsResponse, OptionsPush>);
     phemossa_ui::use_clock_provider();
     let network = use_network_watch();
     // On connect and after every reconnect (pushes sent while the port was down are lost).

@@ -65,7 +65,7 @@ fn start() {
 #[component]
 fn App() -> Element {
     // The popup reads only the answers to the requests it sends (api/src/pages.rs).
-    let client = use_client_provider(ServerMessage::from_json_as::<PopupResponse>);
+    let client = use_client_provider(ServerMessage::from_json_as::<PopupResponse, Push>);
     phemossa_ui::use_clock_provider();
     let mut feed = use_signal(FeedState::default);
     let mut following = use_signal(|| None::<Vec<FollowingEntry>>);
