@@ -44,7 +44,11 @@ impl NetworkStatus {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[serde(
+    tag = "state",
+    rename_all = "snake_case",
+    try_from = "NetworkStateJson"
+)]
 pub enum NetworkState {
     /// No bootstrap address is set: there is nobody to meet peers through.
     #[default]
@@ -65,7 +69,7 @@ pub struct RelayInfo {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[serde(tag = "state", rename_all = "snake_case", try_from = "RelayStateJson")]
 pub enum RelayState {
     Connecting,
     /// A slot is reserved: other browsers can reach this one through the relay.
@@ -75,6 +79,74 @@ pub enum RelayState {
         reason: String,
         retry_in_ms: u64,
     },
+}
+
+// [`NetworkState`] and [`RelayState`] as read: the same JSON as serde's internally tagged
+// form, read as plain structs (as `people::AvatarEdit`). The tagged form buffers each object
+// through serde's `Content` first, which cost each page's wasm about 12 KB for these two.
+
+#[derive(Deserialize)]
+struct NetworkStateJson {
+    state: NetworkStateName,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum NetworkStateName {
+    NoBootstrap,
+    Connecting,
+    Online,
+    Failed,
+}
+
+impl TryFrom<NetworkStateJson> for NetworkState {
+    type Error = &'static str;
+
+    fn try_from(json: NetworkStateJson) -> Result<Self, Self::Error> {
+        match (json.state, json.reason) {
+            (NetworkStateName::NoBootstrap, _) => Ok(Self::NoBootstrap),
+            (NetworkStateName::Connecting, _) => Ok(Self::Connecting),
+            (NetworkStateName::Online, _) => Ok(Self::Online),
+            (NetworkStateName::Failed, Some(reason)) => Ok(Self::Failed { reason }),
+            (NetworkStateName::Failed, None) => Err("missing field `reason`"),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct RelayStateJson {
+    state: RelayStateName,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    retry_in_ms: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum RelayStateName {
+    Connecting,
+    Reserved,
+    Waiting,
+}
+
+impl TryFrom<RelayStateJson> for RelayState {
+    type Error = &'static str;
+
+    fn try_from(json: RelayStateJson) -> Result<Self, Self::Error> {
+        match (json.state, json.reason, json.retry_in_ms) {
+            (RelayStateName::Connecting, ..) => Ok(Self::Connecting),
+            (RelayStateName::Reserved, ..) => Ok(Self::Reserved),
+            (RelayStateName::Waiting, Some(reason), Some(retry_in_ms)) => Ok(Self::Waiting {
+                reason,
+                retry_in_ms,
+            }),
+            (RelayStateName::Waiting, None, _) => Err("missing field `reason`"),
+            (RelayStateName::Waiting, _, None) => Err("missing field `retry_in_ms`"),
+        }
+    }
 }
 
 /// The kind of an ICE candidate, as WebRTC's `RTCIceCandidateStats.candidateType` names it.
@@ -201,6 +273,56 @@ impl SyncProgress {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn states_travel_internally_tagged_and_read_back_in_any_key_order() {
+        let network = [
+            (NetworkState::NoBootstrap, r#"{"state":"no_bootstrap"}"#),
+            (NetworkState::Online, r#"{"state":"online"}"#),
+            (
+                NetworkState::Failed {
+                    reason: "no".into(),
+                },
+                r#"{"state":"failed","reason":"no"}"#,
+            ),
+        ];
+        for (state, json) in network {
+            assert_eq!(serde_json::to_string(&state).unwrap(), json);
+            assert_eq!(serde_json::from_str::<NetworkState>(json).unwrap(), state);
+        }
+        let waiting = RelayState::Waiting {
+            reason: "refused".into(),
+            retry_in_ms: 500,
+        };
+        assert_eq!(
+            serde_json::to_string(&waiting).unwrap(),
+            r#"{"state":"waiting","reason":"refused","retry_in_ms":500}"#
+        );
+        for json in [
+            r#"{"state":"waiting","reason":"refused","retry_in_ms":500}"#,
+            r#"{"retry_in_ms":500,"reason":"refused","state":"waiting"}"#,
+        ] {
+            assert_eq!(serde_json::from_str::<RelayState>(json).unwrap(), waiting);
+        }
+        assert_eq!(
+            serde_json::from_str::<RelayState>(r#"{"state":"reserved","extra":1}"#).unwrap(),
+            RelayState::Reserved
+        );
+        for bad in [
+            r#"{"state":"failed"}"#,
+            r#"{"state":"sleeping"}"#,
+            r#"{"reason":"no"}"#,
+        ] {
+            assert!(serde_json::from_str::<NetworkState>(bad).is_err(), "{bad}");
+        }
+        for bad in [
+            r#"{"state":"waiting","reason":"refused"}"#,
+            r#"{"state":"waiting","retry_in_ms":500}"#,
+            r#"{"state":"waiting","reason":"a","reason":"b","retry_in_ms":1}"#,
+        ] {
+            assert!(serde_json::from_str::<RelayState>(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn a_storage_problem_is_sent_only_when_there_is_one() {
