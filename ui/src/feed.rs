@@ -113,7 +113,9 @@ pub fn merge_feed(items: &mut Vec<FeedItem>, new: impl IntoIterator<Item = FeedI
             }
         }
     }
-    items.sort_by_key(|item| Reverse((item.timestamp, item.id)));
+    // Ids are unique here, so no two keys are equal and the unstable sort gives the one order
+    // a stable sort would, with 2 KB less of sorting code in the popup.
+    items.sort_unstable_by_key(|item| Reverse((item.timestamp, item.id)));
 }
 
 /// Replies the feed does not show arrived (`Push::Replies`, by people the user does not

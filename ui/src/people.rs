@@ -163,7 +163,10 @@ impl Directory {
                 name_hit || person.short.to_lowercase().contains(&query)
             })
             .collect();
-        found.sort_by_key(|person| (shown_name(person).map(|n| fold(&n)), person.public_key));
+        // Each person has their own key, so no two keys are equal: unstable sorts the same.
+        found.sort_unstable_by_key(|person| {
+            (shown_name(person).map(|n| fold(&n)), person.public_key)
+        });
         found
     }
 }
