@@ -9,6 +9,7 @@ mod archive;
 mod keep_out;
 mod network;
 mod notifications;
+mod objects;
 mod pages;
 mod people;
 mod wire;
@@ -770,12 +771,21 @@ fn first_line() -> u64 {
 
 /// Parses one message from its JSON text, refusing oversized or malformed input.
 fn decode<T: serde::de::DeserializeOwned>(text: &str, max_bytes: usize) -> Result<T, Error> {
+    decode_with(text, max_bytes, |text| serde_json::from_str(text))
+}
+
+/// As [`decode`], reading with `read`.
+fn decode_with<T>(
+    text: &str,
+    max_bytes: usize,
+    read: impl FnOnce(&str) -> Result<T, serde_json::Error>,
+) -> Result<T, Error> {
     if text.len() > max_bytes {
         return Err(Error::MalformedMessage {
             reason: format!("{} bytes, more than the {max_bytes}-byte limit", text.len()),
         });
     }
-    serde_json::from_str(text).map_err(|e| Error::MalformedMessage {
+    read(text).map_err(|e| Error::MalformedMessage {
         reason: e.to_string(),
     })
 }
@@ -811,7 +821,13 @@ impl ServerMessage {
         R: serde::de::DeserializeOwned + Into<Response>,
         P: serde::de::DeserializeOwned + Into<Push>,
     {
-        decode::<wire::Reading<R, P>>(text, MAX_SERVER_MESSAGE_BYTES).map(|reading| reading.0)
+        // Structs as objects only, which is all the background writes (`objects.rs`).
+        decode_with(
+            text,
+            MAX_SERVER_MESSAGE_BYTES,
+            objects::from_str::<wire::Reading<R, P>>,
+        )
+        .map(|reading| reading.0)
     }
 
     /// The `id` of a response that could not be decoded whole, so the page can fail that one
@@ -822,7 +838,7 @@ impl ServerMessage {
             kind: String,
             id: u64,
         }
-        let head: IdOnly = serde_json::from_str(text).ok()?;
+        let head: IdOnly = objects::from_str(text).ok()?;
         (head.kind == "response").then_some(head.id)
     }
 }

@@ -49,13 +49,25 @@ fn join<T: DeserializeOwned>(
     name: &str,
     content: Option<&RawValue>,
 ) -> Result<T, serde_json::Error> {
+    serde_json::from_str(&joined(name, content)?)
+}
+
+/// As [`join`], for the pages: structs as objects only (`crate::objects`).
+fn join_objects<T: DeserializeOwned>(
+    name: &str,
+    content: Option<&RawValue>,
+) -> Result<T, serde_json::Error> {
+    crate::objects::from_str(&joined(name, content)?)
+}
+
+/// The externally tagged text of the variant `name` with `content`.
+fn joined(name: &str, content: Option<&RawValue>) -> Result<String, serde_json::Error> {
     // The name goes in as a JSON string, escaped: it cannot close the object early.
     let name = serde_json::to_string(name)?;
-    let text = match content {
+    Ok(match content {
         None => name,
         Some(content) => format!("{{{name}:{}}}", content.get()),
-    };
-    serde_json::from_str(&text)
+    })
 }
 
 /// Reads a present content as it is, `null` included (an `Option<Box<RawValue>>` would read
@@ -116,7 +128,7 @@ impl Tagged {
     }
 
     fn read<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
-        join(&self.name, self.data.as_deref())
+        join_objects(&self.name, self.data.as_deref())
     }
 }
 
@@ -162,10 +174,10 @@ impl Coded {
         struct Code {
             code: String,
         }
-        let code = serde_json::from_str::<Code>(self.0.get())?.code;
+        let code = crate::objects::from_str::<Code>(self.0.get())?.code;
         // A struct variant reads its fields from the whole object (its own `code` ignored, as
         // any unknown field); a unit variant has none.
-        join(&code, Some(&self.0)).or_else(|_| join(&code, None))
+        join_objects(&code, Some(&self.0)).or_else(|_| join_objects(&code, None))
     }
 }
 
