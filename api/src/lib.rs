@@ -771,21 +771,27 @@ fn first_line() -> u64 {
 
 /// Parses one message from its JSON text, refusing oversized or malformed input.
 fn decode<T: serde::de::DeserializeOwned>(text: &str, max_bytes: usize) -> Result<T, Error> {
-    decode_with(text, max_bytes, |text| serde_json::from_str(text))
+    if text.len() > max_bytes {
+        return Err(Error::MalformedMessage {
+            reason: format!("{} bytes, more than the {max_bytes}-byte limit", text.len()),
+        });
+    }
+    serde_json::from_str(text).map_err(|e| Error::MalformedMessage {
+        reason: e.to_string(),
+    })
 }
 
-/// As [`decode`], reading with `read`.
-fn decode_with<T>(
+/// As [`decode`], for the pages: structs as objects only (`objects.rs`).
+fn decode_objects<T: serde::de::DeserializeOwned>(
     text: &str,
     max_bytes: usize,
-    read: impl FnOnce(&str) -> Result<T, serde_json::Error>,
 ) -> Result<T, Error> {
     if text.len() > max_bytes {
         return Err(Error::MalformedMessage {
             reason: format!("{} bytes, more than the {max_bytes}-byte limit", text.len()),
         });
     }
-    read(text).map_err(|e| Error::MalformedMessage {
+    objects::from_str(text).map_err(|e| Error::MalformedMessage {
         reason: e.to_string(),
     })
 }
@@ -822,12 +828,8 @@ impl ServerMessage {
         P: serde::de::DeserializeOwned + Into<Push>,
     {
         // Structs as objects only, which is all the background writes (`objects.rs`).
-        decode_with(
-            text,
-            MAX_SERVER_MESSAGE_BYTES,
-            objects::from_str::<wire::Reading<R, P>>,
-        )
-        .map(|reading| reading.0)
+        decode_objects::<wire::Reading<R, P>>(text, MAX_SERVER_MESSAGE_BYTES)
+            .map(|reading| reading.0)
     }
 
     /// The `id` of a response that could not be decoded whole, so the page can fail that one

@@ -49,25 +49,28 @@ fn join<T: DeserializeOwned>(
     name: &str,
     content: Option<&RawValue>,
 ) -> Result<T, serde_json::Error> {
-    serde_json::from_str(&joined(name, content)?)
+    // The name goes in as a JSON string, escaped: it cannot close the object early.
+    let name = serde_json::to_string(name)?;
+    let text = match content {
+        None => name,
+        Some(content) => format!("{{{name}:{}}}", content.get()),
+    };
+    serde_json::from_str(&text)
 }
 
-/// As [`join`], for the pages: structs as objects only (`crate::objects`).
+/// As [`join`], for the pages: structs as objects only (`crate::objects`). Its own copy of the
+/// joining, which keeps the background's `join` as it was compiled (a shared helper changed
+/// its inlining and cost the background 459 bytes).
 fn join_objects<T: DeserializeOwned>(
     name: &str,
     content: Option<&RawValue>,
 ) -> Result<T, serde_json::Error> {
-    crate::objects::from_str(&joined(name, content)?)
-}
-
-/// The externally tagged text of the variant `name` with `content`.
-fn joined(name: &str, content: Option<&RawValue>) -> Result<String, serde_json::Error> {
-    // The name goes in as a JSON string, escaped: it cannot close the object early.
     let name = serde_json::to_string(name)?;
-    Ok(match content {
+    let text = match content {
         None => name,
         Some(content) => format!("{{{name}:{}}}", content.get()),
-    })
+    };
+    crate::objects::from_str(&text)
 }
 
 /// Reads a present content as it is, `null` included (an `Option<Box<RawValue>>` would read
