@@ -809,10 +809,9 @@ impl ClientMessage {
 }
 
 impl ServerMessage {
+    /// The message's JSON, as its `Serialize` writes it, put together as text (`wire.rs`).
     pub fn to_json(&self) -> String {
-        // Not `expect`, as `ClientMessage::to_json`.
-        serde_json::to_string(self)
-            .unwrap_or_else(|_| unreachable!("server messages always serialise"))
+        wire::server_message_json(self)
     }
 
     pub fn from_json(text: &str) -> Result<Self, Error> {

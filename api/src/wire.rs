@@ -184,6 +184,60 @@ impl Coded {
     }
 }
 
+/// The externally tagged JSON of `value` split into its variant's name and its content's JSON
+/// text, as [`split`] without the content's second parse into a `RawValue`.
+fn split_text<T: Serialize>(value: &T) -> (String, Option<String>) {
+    let text = serde_json::to_string(value)
+        .unwrap_or_else(|_| unreachable!("responses, pushes and errors always serialise"));
+    // `"name"`, or `{"name":content}`: variant names are snake_case, never escaped.
+    match text.strip_prefix("{\"") {
+        Some(rest) => {
+            let (name, content) = rest
+                .strip_suffix('}')
+                .and_then(|rest| rest.split_once("\":"))
+                .unwrap_or_else(|| unreachable!("one externally tagged variant"));
+            (name.to_owned(), Some(content.to_owned()))
+        }
+        None => (text.trim_matches('"').to_owned(), None),
+    }
+}
+
+/// `{"type": name, "data": content}`, as [`Tagged`] serialises.
+fn tagged_json<T: Serialize>(value: &T) -> String {
+    match split_text(value) {
+        (name, None) => format!("{{\"type\":\"{name}\"}}"),
+        (name, Some(data)) => format!("{{\"type\":\"{name}\",\"data\":{data}}}"),
+    }
+}
+
+/// `{"code": name, ...fields}`, as [`Coded::of`] writes it.
+fn coded_json(error: &ApiError) -> String {
+    let (name, fields) = split_text(error);
+    match fields {
+        Some(fields) if fields.len() > 2 => format!("{{\"code\":\"{name}\",{}", &fields[1..]),
+        _ => format!("{{\"code\":\"{name}\"}}"),
+    }
+}
+
+/// A server message's JSON, exactly as its `Serialize` (through [`Message`]) writes it, but
+/// put together as text: the background sends every response and push this way, and the
+/// serialisers of `Message`, `Tagged` and `RawValue`, and the second parse of each content
+/// into a `RawValue`, are not in its wasm (a test compares the two).
+pub(crate) fn server_message_json(message: &ServerMessage) -> String {
+    match message {
+        ServerMessage::Response { id, result } => {
+            let result = match result {
+                Ok(response) => format!("{{\"Ok\":{}}}", tagged_json(response)),
+                Err(error) => format!("{{\"Err\":{}}}", coded_json(error)),
+            };
+            format!("{{\"kind\":\"response\",\"id\":{id},\"result\":{result}}}")
+        }
+        ServerMessage::Push { push } => {
+            format!("{{\"kind\":\"push\",\"push\":{}}}", tagged_json(push))
+        }
+    }
+}
+
 impl Serialize for ServerMessage {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let message = match self {
@@ -255,6 +309,62 @@ mod tests {
 
     fn read(text: &str) -> ServerMessage {
         ServerMessage::from_json(text).unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    #[test]
+    fn to_json_writes_what_serialize_writes() {
+        use crate::{ApiError, Response};
+        let hash = phemossa_core::BlobHash::from_bytes([3; 32]);
+        let messages = [
+            ServerMessage::Response {
+                id: 1,
+                result: Ok(Response::Subscribed),
+            },
+            ServerMessage::Response {
+                id: u64::MAX,
+                result: Ok(Response::WorkNeeded {
+                    prefix: "a\"b\\c\u{1}é".into(),
+                    bits: 9,
+                    timestamp: 7,
+                    strangers: 2,
+                }),
+            },
+            ServerMessage::Response {
+                id: 2,
+                result: Ok(Response::Deleted(vec![])),
+            },
+            ServerMessage::Response {
+                id: 3,
+                result: Err(ApiError::PostNotFound),
+            },
+            ServerMessage::Response {
+                id: 4,
+                result: Err(ApiError::PostTooLong {
+                    chars: 1001,
+                    max: 1000,
+                }),
+            },
+            ServerMessage::Response {
+                id: 5,
+                result: Err(ApiError::Internal {
+                    reason: "}\"{".into(),
+                }),
+            },
+            ServerMessage::Push {
+                push: Push::FeedReset,
+            },
+            ServerMessage::Push {
+                push: Push::BlobStored(hash),
+            },
+            ServerMessage::Push {
+                push: Push::Unread(0),
+            },
+        ];
+        for message in messages {
+            let serialized = serde_json::to_string(&message).unwrap();
+            assert_eq!(message.to_json(), serialized);
+            assert_eq!(read(&message.to_json()), message);
+        }
     }
 
     #[test]
