@@ -234,3 +234,41 @@ fn a_strangers_reply_sent_while_the_addressee_was_away_arrives_by_catch_up() {
     assert_eq!(sim.blamed(stranger), vec![]);
     assert_eq!(sim.blamed(author), vec![]);
 }
+
+#[test]
+fn a_strangers_reply_lost_with_a_closed_connection_arrives_by_the_catch_up_after_it() {
+    let mut sim = Sim::new(29);
+    let author = sim.add(Role::Honest);
+    let stranger = sim.add(Role::Honest);
+    sim.follow(author, &[]);
+    sim.follow(stranger, &[]);
+    sim.ask_work_of_strangers(author, 10);
+    sim.connect(author, stranger, LinkConfig::default());
+    sim.run_for(MINUTE);
+    let parent = sim
+        .publish(author, "a post anyone may answer")
+        .expect("signed");
+    sim.run_for(5 * SECOND);
+
+    // The reply goes to the author's inbox on gossip, into a connection that then closes
+    // while another stays: the message is lost with it, and the author follows nobody, so no
+    // pull names the stranger.
+    let reply = sim
+        .reply(stranger, author, Some(parent), 10)
+        .expect("signed");
+    sim.hand_over(author, stranger);
+    sim.run_for(SECOND);
+    assert!(
+        !sim.node(author).store.contains(&reply),
+        "lost with the connection"
+    );
+
+    // The catch-up pull 2 s after the close asks the author's inbox again.
+    sim.run_for(5 * SECOND);
+    assert!(
+        sim.node(author).store.contains(&reply),
+        "repaired by the inbox catch-up"
+    );
+    assert_eq!(sim.blamed(stranger), vec![]);
+    assert_eq!(sim.blamed(author), vec![]);
+}

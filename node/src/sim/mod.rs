@@ -71,6 +71,10 @@ fn connection_of(a: NodeId, b: NodeId) -> u32 {
     a.min(b) * 65_536 + a.max(b)
 }
 
+/// Marks the id of a second connection between two nodes ([`Sim::hand_over`]), which opens and
+/// closes at once beside their one connection.
+const SECOND_CONNECTION: u32 = 1 << 31;
+
 /// How a simulated node behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -507,6 +511,39 @@ impl Sim {
         }
     }
 
+    /// A second connection between `a` and `b` opens and closes again while their connection
+    /// stays, as when a relayed connection gives way to a direct one (docs/protocol.md §8.8).
+    /// What gossipsub had handed the closed one is lost: every gossip message in flight between
+    /// them is dropped, both ways. Nothing if they are not connected.
+    pub fn hand_over(&mut self, a: NodeId, b: NodeId) {
+        if !self.node(a).peers.contains(&b) {
+            return;
+        }
+        let second = connection_of(a, b) | SECOND_CONNECTION;
+        for (me, other) in [(a, b), (b, a)] {
+            let opened = Input::Opened {
+                peer: other,
+                connection: second,
+                kind: ConnectionKind::Relayed,
+                dialer: me == a,
+                address: format!("/sim/{other}/second"),
+            };
+            self.input(me, opened);
+        }
+        self.queue.retain(|_, due| {
+            !matches!(due, Due::Gossip { to, from, .. }
+                if (*to, *from) == (a, b) || (*to, *from) == (b, a))
+        });
+        for (me, other) in [(a, b), (b, a)] {
+            let closed = Input::Closed {
+                peer: other,
+                connection: second,
+                remaining: 1,
+            };
+            self.input(me, closed);
+        }
+    }
+
     /// Runs until virtual time `end`.
     pub fn run_until(&mut self, end: u64) {
         while let Some(entry) = self.queue.first_entry() {
@@ -734,6 +771,8 @@ impl Sim {
     fn carry_out(&mut self, node: NodeId, action: Action<NodeId, u32, Channel>) {
         match action {
             Action::Sync(action) => self.carry_out_sync(node, action),
+            // A second connection closes as it opens (`hand_over`): nothing is left to close.
+            Action::Close(connection) if connection & SECOND_CONNECTION != 0 => {}
             Action::Close(connection) => {
                 let (a, b) = (connection / 65_536, connection % 65_536);
                 self.disconnect(a, b);
