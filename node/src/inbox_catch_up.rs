@@ -105,11 +105,12 @@ impl<P: PartialEq + Clone> InboxCatchUps<P> {
         Some(RepliesMessage::InboxRequest { addressee, after }.encode())
     }
 
-    /// One of `peer`'s connections closed while another stays, and a catch-up pull is due
-    /// (docs/protocol.md §8.8): what gossipsub had handed the closed connection is lost, and a
-    /// stranger's event for the user among it is repaired only here. Asks from where this
-    /// era's catch-ups reached: the request's bytes now, or, with a catch-up under way, once it
-    /// ends (its last answer's `next`).
+    /// As [`InboxCatchUps::start`], but with a catch-up under way, one more follows once it
+    /// ends (its last answer's `next`, or [`InboxCatchUps::on_failure`]'s). For a catch-up pull
+    /// after one of `peer`'s connections closed while another stays (docs/protocol.md §8.8):
+    /// what gossipsub had handed the closed connection is lost, and a stranger's event for the
+    /// user among it is repaired only here. And for a new era's first ask, whose peer's earlier
+    /// catch-up may still wait on a connection found stale.
     pub fn again(&mut self, peer: P, addressee: PublicKey, now_ms: u64) -> Option<Vec<u8>> {
         if let Some(run) = self.runs.iter_mut().find(|run| run.peer == peer) {
             run.again = true;

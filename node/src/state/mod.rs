@@ -326,7 +326,10 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
                 let ask_inbox =
                     replies && !entry.banned && !std::mem::replace(&mut entry.inbox_asked, true);
                 if ask_inbox {
-                    if let Some(bytes) = self.catch_ups.start(peer.clone(), self.user, now) {
+                    // `again`: a catch-up still under way when a new connection replaced a
+                    // stale one (§8.8) may have its request on the dead connection; this era's
+                    // follows once it ends.
+                    if let Some(bytes) = self.catch_ups.again(peer.clone(), self.user, now) {
                         self.actions.push_back(Action::AskInbox {
                             peer: peer.clone(),
                             bytes,
@@ -1125,6 +1128,43 @@ mod tests {
         let reply = strangers_mention(now - 1_000, "sent into the closed connection");
         node.handle(inbox_page(&[&reply]), now);
         assert_eq!(inbox_traffic(&mut node), (vec![], vec![reply]));
+        assert_eq!(node.peers.get_mut(&1).map(|p| p.invalid()), Some(0));
+    }
+
+    #[test]
+    fn a_catch_up_on_a_stale_connection_is_followed_by_the_new_eras() {
+        let mut node = node();
+        let direct = Input::Opened {
+            peer: 1,
+            connection: 11,
+            kind: ConnectionKind::Direct,
+            dialer: true,
+            address: "/test/1/direct".into(),
+        };
+        node.handle(direct, 0);
+        node.handle(speaks_replies(1), 100);
+        assert_eq!(inbox_traffic(&mut node).0, vec![1]);
+        // The peer restarted: a relayed connection beside the direct one makes that stale, and
+        // the catch-up's request is on it.
+        node.handle(opened(1), 1_000);
+        node.handle(speaks_replies(1), 1_100);
+        assert_eq!(
+            inbox_traffic(&mut node).0,
+            Vec::<u8>::new(),
+            "one request in flight"
+        );
+        node.handle(
+            Input::InboxAnswer {
+                peer: 1,
+                answer: Err("the connection closed".into()),
+            },
+            1_200,
+        );
+        assert_eq!(
+            inbox_traffic(&mut node).0,
+            vec![1],
+            "asked over the new connection"
+        );
         assert_eq!(node.peers.get_mut(&1).map(|p| p.invalid()), Some(0));
     }
 
