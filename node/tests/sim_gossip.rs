@@ -1,8 +1,10 @@
 //! The simulator's gossip scenarios (issue 12, holes 4 and 5, and scale): a forged copy racing
-//! the real event, replays of old valid events, and many nodes with churn and loss. Run with
+//! the real event, replays of old valid events, many nodes with churn and loss, and a stranger's
+//! reply reaching an inbox live, by catch-up, and after a hand-over lost it. Run with
 //! `cargo test -p phemossa-node --features sim`.
 
-use phemossa_node::sim::{run_scale, LinkConfig, Role, ScaleConfig, Sim};
+use phemossa_core::EventId;
+use phemossa_node::sim::{run_scale, LinkConfig, NodeId, Role, ScaleConfig, Sim};
 
 const SECOND: u64 = 1_000;
 const MINUTE: u64 = 60 * SECOND;
@@ -122,12 +124,13 @@ fn at_scale_with_churn_and_loss_every_post_reaches_every_follower() {
     assert_eq!(report.honest_blamed, 0, "{report:?}");
 }
 
-#[test]
-fn a_strangers_reply_reaches_the_inbox_only_with_enough_work_and_nobody_is_blamed() {
-    let mut sim = Sim::new(17);
+/// Two connected strangers (`seed`): neither follows the other, so no pull and no author topic
+/// carries the replies, and the author asks 10 bits of work of strangers. The author has posted
+/// `parent`, which the stranger answers. Returns the sim, the author, the stranger and `parent`.
+fn strangers_thread(seed: u64) -> (Sim, NodeId, NodeId, EventId) {
+    let mut sim = Sim::new(seed);
     let author = sim.add(Role::Honest);
     let stranger = sim.add(Role::Honest);
-    // Neither follows the other, so no pull and no author topic carries the replies.
     sim.follow(author, &[]);
     sim.follow(stranger, &[]);
     sim.ask_work_of_strangers(author, 10);
@@ -137,6 +140,12 @@ fn a_strangers_reply_reaches_the_inbox_only_with_enough_work_and_nobody_is_blame
         .publish(author, "a post anyone may answer")
         .expect("signed");
     sim.run_for(5 * SECOND);
+    (sim, author, stranger, parent)
+}
+
+#[test]
+fn a_strangers_reply_reaches_the_inbox_only_with_enough_work_and_nobody_is_blamed() {
+    let (mut sim, author, stranger, parent) = strangers_thread(17);
 
     let lazy = sim
         .reply(stranger, author, Some(parent), 6)
@@ -186,18 +195,7 @@ fn a_strangers_reply_reaches_the_inbox_only_with_enough_work_and_nobody_is_blame
 
 #[test]
 fn a_strangers_reply_sent_while_the_addressee_was_away_arrives_by_catch_up() {
-    let mut sim = Sim::new(23);
-    let author = sim.add(Role::Honest);
-    let stranger = sim.add(Role::Honest);
-    sim.follow(author, &[]);
-    sim.follow(stranger, &[]);
-    sim.ask_work_of_strangers(author, 10);
-    sim.connect(author, stranger, LinkConfig::default());
-    sim.run_for(MINUTE);
-    let parent = sim
-        .publish(author, "a post anyone may answer")
-        .expect("signed");
-    sim.run_for(5 * SECOND);
+    let (mut sim, author, stranger, parent) = strangers_thread(23);
 
     // The author goes away; the stranger answers twice, once without enough work.
     sim.disconnect(author, stranger);
@@ -237,18 +235,7 @@ fn a_strangers_reply_sent_while_the_addressee_was_away_arrives_by_catch_up() {
 
 #[test]
 fn a_strangers_reply_lost_with_a_closed_connection_arrives_by_the_catch_up_after_it() {
-    let mut sim = Sim::new(29);
-    let author = sim.add(Role::Honest);
-    let stranger = sim.add(Role::Honest);
-    sim.follow(author, &[]);
-    sim.follow(stranger, &[]);
-    sim.ask_work_of_strangers(author, 10);
-    sim.connect(author, stranger, LinkConfig::default());
-    sim.run_for(MINUTE);
-    let parent = sim
-        .publish(author, "a post anyone may answer")
-        .expect("signed");
-    sim.run_for(5 * SECOND);
+    let (mut sim, author, stranger, parent) = strangers_thread(29);
 
     // The reply goes to the author's inbox on gossip, into a connection that then closes
     // while another stays: the message is lost with it, and the author follows nobody, so no

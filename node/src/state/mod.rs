@@ -849,6 +849,17 @@ mod tests {
         }
     }
 
+    /// Peer `peer`'s direct connection, numbered as the peer plus 10.
+    fn opened_direct(peer: u8) -> Input<u8, u8, u64> {
+        Input::Opened {
+            peer,
+            connection: peer + 10,
+            kind: ConnectionKind::Direct,
+            dialer: true,
+            address: format!("/test/{peer}/direct"),
+        }
+    }
+
     /// The pulls started since the last call, each with the version it runs on.
     fn started(node: &mut Node) -> Vec<(u8, Version)> {
         let mut peers = Vec::new();
@@ -1092,14 +1103,7 @@ mod tests {
         node.handle(Input::StrangerWork { bits: 0 }, 0);
         // A relayed connection, then a direct one beside it.
         node.handle(opened(1), 0);
-        let direct = Input::Opened {
-            peer: 1,
-            connection: 11,
-            kind: ConnectionKind::Direct,
-            dialer: true,
-            address: "/test/1/direct".into(),
-        };
-        node.handle(direct, 500);
+        node.handle(opened_direct(1), 500);
         node.handle(speaks_replies(1), 1_000);
         assert_eq!(inbox_traffic(&mut node).0, vec![1], "the era's catch-up");
         node.handle(inbox_page(&[]), 1_500);
@@ -1134,14 +1138,7 @@ mod tests {
     #[test]
     fn a_catch_up_on_a_stale_connection_is_followed_by_the_new_eras() {
         let mut node = node();
-        let direct = Input::Opened {
-            peer: 1,
-            connection: 11,
-            kind: ConnectionKind::Direct,
-            dialer: true,
-            address: "/test/1/direct".into(),
-        };
-        node.handle(direct, 0);
+        node.handle(opened_direct(1), 0);
         node.handle(speaks_replies(1), 100);
         assert_eq!(inbox_traffic(&mut node).0, vec![1]);
         // The peer restarted: a relayed connection beside the direct one makes that stale, and
