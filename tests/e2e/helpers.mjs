@@ -37,7 +37,7 @@ export class Session {
     this.extraArgs = extraArgs;
     this.context = null;
     this.extensionId = null;
-    this.errors = []; // console errors and uncaught exceptions from every page
+    this.errors = []; // console errors, uncaught exceptions and phemossa's warnings from every page
   }
 
   /** Launches Chromium on a new (or the given) profile directory; `options` as the constructor's. */
@@ -63,6 +63,11 @@ export class Session {
     this.context.setDefaultTimeout(TIMEOUT);
     this.context.on('console', (msg) => {
       if (msg.type() === 'error') this.errors.push(`[console.error ${msg.page()?.url() ?? 'worker'}] ${msg.text()}`);
+      // The pages' own warnings too: a message from the background a page could not read is
+      // one (webext/src/client.rs), and it fails or drops what it carried.
+      if (msg.type() === 'warning' && msg.text().startsWith('phemossa:')) {
+        this.errors.push(`[console.warn ${msg.page()?.url() ?? 'worker'}] ${msg.text()}`);
+      }
     });
     this.context.on('weberror', (err) => this.errors.push(`[uncaught ${err.page()?.url() ?? ''}] ${err.error()}`));
     let [worker] = this.context.serviceWorkers();
@@ -222,9 +227,21 @@ export function region(page, name) {
 export const SYNC_TIMEOUT = 10_000;
 
 export async function post(page, text) {
-  await page.getByRole('textbox', { name: 'New post' }).fill(text);
+  const box = page.getByRole('textbox', { name: 'New post' });
+  await box.fill(text);
   await page.getByRole('button', { name: 'Post', exact: true }).click();
-  await until(`own feed to show "${text}"`, () => listItems(page, 'Feed'), (l) => l.some((t) => t.includes(text)));
+  try {
+    await until(`own feed to show "${text}"`, () => listItems(page, 'Feed'), (l) => l.some((t) => t.includes(text)));
+  } catch (error) {
+    // What the popup said and still held: an alert, the draft kept after a failure, the
+    // network's status (a post that never shows once failed this way without a trace).
+    const alerts = await texts(page.getByRole('alert')).catch((e) => [`(unreadable: ${e.message})`]);
+    const draft = await box.inputValue({ timeout: 1000 }).catch((e) => `(unreadable: ${e.message})`);
+    const status = await page.getByRole('status', { name: 'Network' }).innerText({ timeout: 1000 })
+      .catch((e) => `(unreadable: ${e.message})`);
+    error.message += `\nalerts: ${JSON.stringify(alerts)}; the post box holds: ${JSON.stringify(draft)}; network: ${JSON.stringify(status)}`;
+    throw error;
+  }
 }
 
 export async function follow(page, key) {
