@@ -771,14 +771,7 @@ fn first_line() -> u64 {
 
 /// Parses one message from its JSON text, refusing oversized or malformed input.
 fn decode<T: serde::de::DeserializeOwned>(text: &str, max_bytes: usize) -> Result<T, Error> {
-    if text.len() > max_bytes {
-        return Err(Error::MalformedMessage {
-            reason: format!("{} bytes, more than the {max_bytes}-byte limit", text.len()),
-        });
-    }
-    serde_json::from_str(text).map_err(|e| Error::MalformedMessage {
-        reason: e.to_string(),
-    })
+    decode_with(text, max_bytes, |text| serde_json::from_str(text))
 }
 
 /// As [`decode`], for the pages: structs as objects only (`objects.rs`).
@@ -786,12 +779,21 @@ fn decode_objects<T: serde::de::DeserializeOwned>(
     text: &str,
     max_bytes: usize,
 ) -> Result<T, Error> {
+    decode_with(text, max_bytes, |text| objects::from_str(text))
+}
+
+/// Refuses `text` past `max_bytes` unread, else reads it with `read`.
+fn decode_with<T>(
+    text: &str,
+    max_bytes: usize,
+    read: impl FnOnce(&str) -> Result<T, serde_json::Error>,
+) -> Result<T, Error> {
     if text.len() > max_bytes {
         return Err(Error::MalformedMessage {
             reason: format!("{} bytes, more than the {max_bytes}-byte limit", text.len()),
         });
     }
-    objects::from_str(text).map_err(|e| Error::MalformedMessage {
+    read(text).map_err(|e| Error::MalformedMessage {
         reason: e.to_string(),
     })
 }

@@ -19,28 +19,30 @@ use serde_json::value::RawValue;
 
 use crate::{ApiError, Push, Response, ServerMessage};
 
+/// The externally tagged JSON of one variant, `"name"` or `{"name":content}`, as the variant's
+/// name and its content's JSON text (none for a unit variant); `None` if it is neither form.
+/// Variant names are snake_case, never escaped.
+fn variant_parts(text: &str) -> Option<(&str, Option<&str>)> {
+    match text.strip_prefix("{\"") {
+        Some(rest) => {
+            let (name, content) = rest.strip_suffix('}')?.split_once("\":")?;
+            Some((name, Some(content)))
+        }
+        None => Some((text.trim_matches('"'), None)),
+    }
+}
+
 /// The externally tagged JSON of `value`, split into its variant's name and its content (none
 /// for a unit variant).
 fn split<T: Serialize>(value: &T) -> Result<(String, Option<Box<RawValue>>), serde_json::Error> {
     let text = serde_json::to_string(value)?;
-    // `"name"`, or `{"name":content}`: variant names are snake_case, never escaped.
-    match text.strip_prefix("{\"") {
-        Some(rest) => {
-            let (name, content) = rest
-                .strip_suffix('}')
-                .and_then(|rest| rest.split_once("\":"))
-                .ok_or_else(|| {
-                    <serde_json::Error as serde::ser::Error>::custom(
-                        "not one externally tagged variant",
-                    )
-                })?;
-            Ok((
-                name.to_owned(),
-                Some(RawValue::from_string(content.to_owned())?),
-            ))
-        }
-        None => Ok((text.trim_matches('"').to_owned(), None)),
-    }
+    let (name, content) = variant_parts(&text).ok_or_else(|| {
+        <serde_json::Error as serde::ser::Error>::custom("not one externally tagged variant")
+    })?;
+    let content = content
+        .map(|content| RawValue::from_string(content.to_owned()))
+        .transpose()?;
+    Ok((name.to_owned(), content))
 }
 
 /// Reads the variant `name` with `content`: none for a unit variant; a JSON `null` reads as a
@@ -49,28 +51,30 @@ fn join<T: DeserializeOwned>(
     name: &str,
     content: Option<&RawValue>,
 ) -> Result<T, serde_json::Error> {
+    join_with(name, content, |text| serde_json::from_str(text))
+}
+
+/// As [`join`], for the pages: structs as objects only (`crate::objects`).
+fn join_objects<T: DeserializeOwned>(
+    name: &str,
+    content: Option<&RawValue>,
+) -> Result<T, serde_json::Error> {
+    join_with(name, content, |text| crate::objects::from_str(text))
+}
+
+/// The externally tagged JSON of variant `name` with `content`, read with `read`.
+fn join_with<T>(
+    name: &str,
+    content: Option<&RawValue>,
+    read: impl FnOnce(&str) -> Result<T, serde_json::Error>,
+) -> Result<T, serde_json::Error> {
     // The name goes in as a JSON string, escaped: it cannot close the object early.
     let name = serde_json::to_string(name)?;
     let text = match content {
         None => name,
         Some(content) => format!("{{{name}:{}}}", content.get()),
     };
-    serde_json::from_str(&text)
-}
-
-/// As [`join`], for the pages: structs as objects only (`crate::objects`). Its own copy of the
-/// joining, which keeps the background's `join` as it was compiled (a shared helper changed
-/// its inlining and cost the background 459 bytes).
-fn join_objects<T: DeserializeOwned>(
-    name: &str,
-    content: Option<&RawValue>,
-) -> Result<T, serde_json::Error> {
-    let name = serde_json::to_string(name)?;
-    let text = match content {
-        None => name,
-        Some(content) => format!("{{{name}:{}}}", content.get()),
-    };
-    crate::objects::from_str(&text)
+    read(&text)
 }
 
 /// Reads a present content as it is, `null` included (an `Option<Box<RawValue>>` would read
@@ -111,67 +115,49 @@ pub mod request {
     }
 }
 
-/// A response or a push as it travels: `{"type", "data"}`.
-#[derive(Serialize, Deserialize)]
+/// A response or a push as it travels: `{"type", "data"}` (written by [`tagged_json`]).
+#[derive(Deserialize)]
 struct Tagged {
     #[serde(rename = "type")]
     name: String,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "present"
-    )]
+    #[serde(default, deserialize_with = "present")]
     data: Option<Box<RawValue>>,
 }
 
 impl Tagged {
-    fn of<T: Serialize>(value: &T) -> Result<Self, serde_json::Error> {
-        let (name, data) = split(value)?;
-        Ok(Self { name, data })
-    }
-
     fn read<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
         join_objects(&self.name, self.data.as_deref())
     }
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 #[serde(rename_all = "snake_case")]
 enum Kind {
     Response,
     Push,
 }
 
-/// A server message as it travels; `result` holds `{"Ok": tagged}` or `{"Err": error}`.
-#[derive(Serialize, Deserialize)]
+/// A server message as it is read; `result` holds `{"Ok": tagged}` or `{"Err": error}`
+/// (written by [`server_message_json`]).
+#[derive(Deserialize)]
 struct Message {
     kind: Kind,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     id: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     result: Option<Result<Tagged, Coded>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     push: Option<Tagged>,
 }
 
 /// An error as it travels: `{"code": name, ...fields}`, the fields of a struct variant beside
-/// its name (serde's internally tagged form, read here without its buffering).
-#[derive(Serialize, Deserialize)]
+/// its name (serde's internally tagged form, read here without its buffering; written by
+/// [`coded_json`]).
+#[derive(Deserialize)]
 #[serde(transparent)]
 struct Coded(Box<RawValue>);
 
 impl Coded {
-    fn of(error: &ApiError) -> Result<Self, serde_json::Error> {
-        let (name, fields) = split(error)?;
-        let name = serde_json::to_string(&name)?;
-        // `{"a":1}` → `{"code":name,"a":1}`; a unit variant has no fields.
-        let text = match fields.as_deref().map(RawValue::get) {
-            Some(fields) if fields.len() > 2 => format!("{{\"code\":{name},{}", &fields[1..]),
-            _ => format!("{{\"code\":{name}}}"),
-        };
-        Ok(Self(RawValue::from_string(text)?))
-    }
-
     fn read(&self) -> Result<ApiError, serde_json::Error> {
         #[derive(Deserialize)]
         struct Code {
@@ -189,20 +175,12 @@ impl Coded {
 fn split_text<T: Serialize>(value: &T) -> (String, Option<String>) {
     let text = serde_json::to_string(value)
         .unwrap_or_else(|_| unreachable!("responses, pushes and errors always serialise"));
-    // `"name"`, or `{"name":content}`: variant names are snake_case, never escaped.
-    match text.strip_prefix("{\"") {
-        Some(rest) => {
-            let (name, content) = rest
-                .strip_suffix('}')
-                .and_then(|rest| rest.split_once("\":"))
-                .unwrap_or_else(|| unreachable!("one externally tagged variant"));
-            (name.to_owned(), Some(content.to_owned()))
-        }
-        None => (text.trim_matches('"').to_owned(), None),
-    }
+    let (name, content) =
+        variant_parts(&text).unwrap_or_else(|| unreachable!("one externally tagged variant"));
+    (name.to_owned(), content.map(str::to_owned))
 }
 
-/// `{"type": name, "data": content}`, as [`Tagged`] serialises.
+/// `{"type": name, "data": content}`, as [`Tagged`] reads it.
 fn tagged_json<T: Serialize>(value: &T) -> String {
     match split_text(value) {
         (name, None) => format!("{{\"type\":\"{name}\"}}"),
@@ -210,7 +188,8 @@ fn tagged_json<T: Serialize>(value: &T) -> String {
     }
 }
 
-/// `{"code": name, ...fields}`, as [`Coded::of`] writes it.
+/// `{"code": name, ...fields}`, as [`Coded`] reads it: `{"a":1}` → `{"code":name,"a":1}`; a
+/// unit variant has no fields.
 fn coded_json(error: &ApiError) -> String {
     let (name, fields) = split_text(error);
     match fields {
@@ -219,10 +198,10 @@ fn coded_json(error: &ApiError) -> String {
     }
 }
 
-/// A server message's JSON, exactly as its `Serialize` (through [`Message`]) writes it, but
-/// put together as text: the background sends every response and push this way, and the
-/// serialisers of `Message`, `Tagged` and `RawValue`, and the second parse of each content
-/// into a `RawValue`, are not in its wasm (a test compares the two).
+/// A server message's JSON (docs/api.md §2), put together as text: the one writer of server
+/// messages, which the background sends and `Serialize` writes. Serialisers of a `Message`,
+/// `Tagged` and `RawValue`, and a second parse of each content into a `RawValue`, would cost
+/// the background's wasm more (tests compare it with the documented form).
 pub(crate) fn server_message_json(message: &ServerMessage) -> String {
     match message {
         ServerMessage::Response { id, result } => {
@@ -239,25 +218,11 @@ pub(crate) fn server_message_json(message: &ServerMessage) -> String {
 }
 
 impl Serialize for ServerMessage {
+    /// As [`ServerMessage::to_json`] writes it, spliced in whole.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let message = match self {
-            ServerMessage::Response { id, result } => Message {
-                kind: Kind::Response,
-                id: Some(*id),
-                result: Some(match result {
-                    Ok(response) => Ok(Tagged::of(response).map_err(S::Error::custom)?),
-                    Err(error) => Err(Coded::of(error).map_err(S::Error::custom)?),
-                }),
-                push: None,
-            },
-            ServerMessage::Push { push } => Message {
-                kind: Kind::Push,
-                id: None,
-                result: None,
-                push: Some(Tagged::of(push).map_err(S::Error::custom)?),
-            },
-        };
-        message.serialize(serializer)
+        RawValue::from_string(server_message_json(self))
+            .map_err(S::Error::custom)?
+            .serialize(serializer)
     }
 }
 
@@ -312,7 +277,7 @@ mod tests {
     }
 
     #[test]
-    fn to_json_writes_what_serialize_writes() {
+    fn server_messages_are_written_as_docs_api_says() {
         use crate::{ApiError, Response};
         let hash = phemossa_core::BlobHash::from_bytes([3; 32]);
         let messages = [
@@ -360,9 +325,21 @@ mod tests {
                 push: Push::Unread(0),
             },
         ];
-        for message in messages {
-            let serialized = serde_json::to_string(&message).unwrap();
-            assert_eq!(message.to_json(), serialized);
+        // The form docs/api.md §2 gives, escapes as serde_json writes them.
+        let expected = [
+            r#"{"kind":"response","id":1,"result":{"Ok":{"type":"subscribed"}}}"#,
+            r#"{"kind":"response","id":18446744073709551615,"result":{"Ok":{"type":"work_needed","data":{"prefix":"a\"b\\c\u0001é","bits":9,"timestamp":7,"strangers":2}}}}"#,
+            r#"{"kind":"response","id":2,"result":{"Ok":{"type":"deleted","data":[]}}}"#,
+            r#"{"kind":"response","id":3,"result":{"Err":{"code":"post_not_found"}}}"#,
+            r#"{"kind":"response","id":4,"result":{"Err":{"code":"post_too_long","chars":1001,"max":1000}}}"#,
+            r#"{"kind":"response","id":5,"result":{"Err":{"code":"internal","reason":"}\"{"}}}"#,
+            r#"{"kind":"push","push":{"type":"feed_reset"}}"#,
+            r#"{"kind":"push","push":{"type":"blob_stored","data":"0303030303030303030303030303030303030303030303030303030303030303"}}"#,
+            r#"{"kind":"push","push":{"type":"unread","data":0}}"#,
+        ];
+        for (message, expected) in messages.into_iter().zip(expected) {
+            assert_eq!(message.to_json(), expected);
+            assert_eq!(serde_json::to_string(&message).unwrap(), expected);
             assert_eq!(read(&message.to_json()), message);
         }
     }
