@@ -7,9 +7,8 @@
 //! one of its connections closed (§8.8) it is asked again, from where its catch-ups reached.
 //! What comes is judged as on the inbox topic, past the same gate.
 //!
-//! Sans-IO: [`InboxCatchUps::start`] and [`InboxCatchUps::again`] give the first request's
-//! bytes, each answer gives what to store, what the gate held back, the peer's faults and the
-//! next request, if any.
+//! Sans-IO: [`InboxCatchUps::ask`] gives the first request's bytes, each answer gives what to
+//! store, what the gate held back, the peer's faults and the next request, if any.
 
 use phemossa_core::event::VerifiedIds;
 use phemossa_core::keys::EventId;
@@ -38,7 +37,7 @@ struct Run<P> {
     reached: Cursor,
     requests: usize,
     taken: usize,
-    /// A connection closed while this run was under way ([`InboxCatchUps::again`]): once it
+    /// Asked again while this run was under way ([`InboxCatchUps::ask`]): once it
     /// ends, another starts from where it reached.
     again: bool,
 }
@@ -80,7 +79,7 @@ impl<P: PartialEq + Clone> InboxCatchUps<P> {
     /// Starts catching up from `peer` on what addresses `addressee` (the user): the first
     /// request's bytes, or `None` if one is already under way with that peer. It asks from a
     /// week ago, or from where this era's catch-ups with the peer reached if that is later.
-    pub fn start(&mut self, peer: P, addressee: PublicKey, now_ms: u64) -> Option<Vec<u8>> {
+    fn start(&mut self, peer: P, addressee: PublicKey, now_ms: u64) -> Option<Vec<u8>> {
         if self.is_running(&peer) {
             return None;
         }
@@ -105,13 +104,15 @@ impl<P: PartialEq + Clone> InboxCatchUps<P> {
         Some(RepliesMessage::InboxRequest { addressee, after }.encode())
     }
 
-    /// As [`InboxCatchUps::start`], but with a catch-up under way, one more follows once it
-    /// ends (its last answer's `next`, or [`InboxCatchUps::on_failure`]'s). For a catch-up pull
-    /// after one of `peer`'s connections closed while another stays (docs/protocol.md §8.8):
-    /// what gossipsub had handed the closed connection is lost, and a stranger's event for the
-    /// user among it is repaired only here. And for a new era's first ask, whose peer's earlier
-    /// catch-up may still wait on a connection found stale.
-    pub fn again(&mut self, peer: P, addressee: PublicKey, now_ms: u64) -> Option<Vec<u8>> {
+    /// Asks `peer` for what addresses `addressee` (the user), from a week ago or from where this
+    /// era's catch-ups with the peer reached if that is later: the request's bytes now, or, with
+    /// a catch-up under way, once that ends (its last answer's `next`, or
+    /// [`InboxCatchUps::on_failure`]'s). Asked at a new era's start, whose peer's earlier
+    /// catch-up may still wait on a connection found stale; and with each catch-up pull after
+    /// one of `peer`'s connections closed while another stays (docs/protocol.md §8.8): what
+    /// gossipsub had handed the closed connection is lost, and a stranger's event for the user
+    /// among it is repaired only here.
+    pub fn ask(&mut self, peer: P, addressee: PublicKey, now_ms: u64) -> Option<Vec<u8>> {
         if let Some(run) = self.runs.iter_mut().find(|run| run.peer == peer) {
             run.again = true;
             return None;
@@ -120,7 +121,7 @@ impl<P: PartialEq + Clone> InboxCatchUps<P> {
     }
 
     /// Whether a catch-up with `peer` is under way.
-    pub fn is_running(&self, peer: &P) -> bool {
+    fn is_running(&self, peer: &P) -> bool {
         self.runs.iter().any(|run| run.peer == *peer)
     }
 
@@ -176,7 +177,7 @@ impl<P: PartialEq + Clone> InboxCatchUps<P> {
 
     /// The request to `peer` failed (timed out, the stream or a connection closed): nobody's
     /// fault, and the catch-up ends. The next request if one is owed since a connection closed
-    /// ([`InboxCatchUps::again`]); otherwise the next catch-up pull or era asks again.
+    /// ([`InboxCatchUps::ask`]); otherwise the next catch-up pull or era asks again.
     pub fn on_failure(&mut self, peer: &P, now_ms: u64) -> Option<Vec<u8>> {
         let at = self.runs.iter().position(|run| run.peer == *peer)?;
         self.end(at, now_ms)
@@ -420,18 +421,14 @@ mod tests {
             .expect("a run");
         assert_eq!((got.held_for_work, got.next.is_none()), (1, true));
         // A connection closed: asked again at once, after the event it already took.
-        let again = catch_ups
-            .again(7, user(), NOW + 2_000)
-            .expect("asked again");
+        let again = catch_ups.ask(7, user(), NOW + 2_000).expect("asked again");
         assert_eq!(asked_after(&again), cursor(&held));
         let got = catch_ups
             .on_response(&7, &answer(&[], None), NOW + 2_000, &verified, &gate)
             .expect("a run");
         assert_eq!(got.held_for_work, 0, "not counted twice");
         // An empty catch-up leaves the cursor where it was; a new era starts from the window.
-        let again = catch_ups
-            .again(7, user(), NOW + 4_000)
-            .expect("asked again");
+        let again = catch_ups.ask(7, user(), NOW + 4_000).expect("asked again");
         assert_eq!(asked_after(&again), cursor(&held));
         catch_ups.on_failure(&7, NOW + 4_000);
         catch_ups.forget(&7);
@@ -446,7 +443,7 @@ mod tests {
         let mut catch_ups = InboxCatchUps::default();
         catch_ups.start(7u8, user(), NOW);
         assert!(
-            catch_ups.again(7, user(), NOW).is_none(),
+            catch_ups.ask(7, user(), NOW).is_none(),
             "one request in flight per peer"
         );
         let first = mention(2, NOW - 5_000);
@@ -464,8 +461,8 @@ mod tests {
         assert_eq!(got.events, vec![lost]);
         assert!(got.next.is_none(), "owed once only");
         // Owed while a request failed: the failure gives the next request.
-        catch_ups.again(7, user(), NOW);
-        assert!(catch_ups.again(7, user(), NOW).is_none());
+        catch_ups.ask(7, user(), NOW);
+        assert!(catch_ups.ask(7, user(), NOW).is_none());
         assert!(catch_ups.on_failure(&7, NOW).is_some());
         assert!(catch_ups.is_running(&7));
     }

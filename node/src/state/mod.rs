@@ -326,10 +326,10 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
                 let ask_inbox =
                     replies && !entry.banned && !std::mem::replace(&mut entry.inbox_asked, true);
                 if ask_inbox {
-                    // `again`: a catch-up still under way when a new connection replaced a
-                    // stale one (§8.8) may have its request on the dead connection; this era's
-                    // follows once it ends.
-                    if let Some(bytes) = self.catch_ups.again(peer.clone(), self.user, now) {
+                    // A catch-up still under way when a new connection replaced a stale one
+                    // (§8.8) may have its request on the dead connection: this era's follows
+                    // once it ends.
+                    if let Some(bytes) = self.catch_ups.ask(peer.clone(), self.user, now) {
                         self.actions.push_back(Action::AskInbox {
                             peer: peer.clone(),
                             bytes,
@@ -730,7 +730,7 @@ impl<P: Clone + Eq + Hash + Ord, C: Copy + Eq + Hash, R, D> NodeState<P, C, R, D
             // had handed the closed connection would be lost otherwise. Only with a peer asked
             // for the inbox in this era, which speaks sync 2.1.
             if self.pulls.catching_up(&peer_id) && peer.inbox_asked {
-                if let Some(bytes) = self.catch_ups.again(peer_id.clone(), self.user, now) {
+                if let Some(bytes) = self.catch_ups.ask(peer_id.clone(), self.user, now) {
                     self.actions.push_back(Action::AskInbox {
                         peer: peer_id.clone(),
                         bytes,
