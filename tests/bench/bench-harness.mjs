@@ -1,7 +1,7 @@
 // bench-harness.mjs: what the benchmarks share besides the e2e harness: a stand-in for
 // node:test's context, polling until a value is as wanted, CPU profiles of the extension's
 // documents, generated threads, the raw signature-check rate, the median, and the CPU each Chromium
-// process used.
+// process, each named process and the whole machine used.
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -160,6 +160,35 @@ export function chromiumCpuSeconds(profileDir) {
     else seconds.other += p.used;
   }
   return seconds;
+}
+
+/**
+ * CPU seconds the machine has spent so far, busy and in all (every core's jiffies from
+ * /proc/stat, idle and iowait counted as not busy); null where there is none. Two reads around a
+ * measurement say how many of the machine's cores it kept busy, whoever used them.
+ */
+export function machineCpuSeconds() {
+  let line;
+  try { line = readFileSync('/proc/stat', 'utf8').split('\n')[0]; } catch { return null; }
+  const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = ticks.reduce((sum, t) => sum + t, 0) / 100;
+  return { busy: total - (ticks[3] + ticks[4]) / 100, total };
+}
+
+/** CPU seconds used so far by the processes whose executable's path ends in `name`, summed. */
+export function processCpuSeconds(name) {
+  let used = 0;
+  let entries;
+  try { entries = readdirSync('/proc'); } catch { return null; }
+  for (const pid of entries.filter((e) => /^\d+$/.test(e))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0].endsWith(name)) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      used += (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch { /* ended between the listing and the read */ }
+  }
+  return used;
 }
 
 /**

@@ -27,9 +27,14 @@
 //                              offscreen document shares its thread with the options page);
 //   PHEMOSSA_BENCH_TRACE=FILE  a Chrome trace of B's whole browser (every process and thread).
 //   PHEMOSSA_BENCH_POLL_MS=MS  how often B's count is read (250 by default; see POLL_MS).
+//   PHEMOSSA_BENCH_DIRECT=1    direct connections allowed (see FIRST_SYNC_DIRECT).
+// Each size also prints where the CPU went during the sync: how busy the machine's cores were,
+// and each browser's processes' and the relay's share, per synced event.
 import { readFile, writeFile } from 'node:fs/promises';
 import { generateEvents, startPair } from '../e2e/p2p-harness.mjs';
-import { benchContext, profiled, waitFor } from './bench-harness.mjs';
+import {
+  benchContext, chromiumCpuSeconds, machineCpuSeconds, processCpuSeconds, profiled, waitFor,
+} from './bench-harness.mjs';
 
 const IMPORTED = process.argv[2] === 'imported';
 const sizes = process.argv.slice(IMPORTED ? 3 : 2).map(Number).filter((n) => n > 0);
@@ -71,14 +76,48 @@ async function logOffscreen(session, name, start) {
  */
 const POLL_MS = Number(process.env.PHEMOSSA_BENCH_POLL_MS ?? 250);
 
+/**
+ * The first sync's direct connections setting: "off" (everything through the relay's circuit) by
+ * default; PHEMOSSA_BENCH_DIRECT=1 allows them, so the pair meets through the relay and goes on
+ * over WebRTC once that is up, as two browsers that can reach each other do.
+ */
+const FIRST_SYNC_DIRECT = process.env.PHEMOSSA_BENCH_DIRECT ? 'allowed' : 'off';
+
 /** Whether the clock waits for A's search terms (see `firstSync`); PHEMOSSA_BENCH_UNSETTLED=1 does not. */
 const SETTLE = !process.env.PHEMOSSA_BENCH_UNSETTLED;
+
+/** CPU used so far by each browser's processes, the relay and the whole machine (seconds). */
+function cpuNow(a, b) {
+  return {
+    a: chromiumCpuSeconds(a.profileDir),
+    b: chromiumCpuSeconds(b.profileDir),
+    relay: processCpuSeconds('phemossa-relay'),
+    machine: machineCpuSeconds(),
+  };
+}
+
+/**
+ * Where a first sync's CPU went, from two [`cpuNow`] readings: seconds of each browser's browser
+ * process (IndexedDB's backend), its renderers (the extension's documents and workers) and its
+ * other processes, the relay's, the machine's busy total, and the wall time in all cores.
+ */
+function cpuSpent(before, after) {
+  if (!before.a || !after.a || !before.b || !after.b || !before.machine || !after.machine) return null;
+  const part = (side, kind) => after[side][kind] - before[side][kind];
+  return {
+    aBrowser: part('a', 'browser'), aRenderer: part('a', 'renderer'), aOther: part('a', 'other'),
+    bBrowser: part('b', 'browser'), bRenderer: part('b', 'renderer'), bOther: part('b', 'other'),
+    relay: after.relay - before.relay,
+    busy: after.machine.busy - before.machine.busy,
+    total: after.machine.total - before.machine.total,
+  };
+}
 
 /** The first sync of `n` imported events of 100 authors, from A to B through the relay. */
 async function firstSync(n) {
   const t = benchContext();
   try {
-    const { a, b, ca, cb, connect } = await startPair(t, { direct: 'off', connect: false });
+    const { a, b, ca, cb, connect } = await startPair(t, { direct: FIRST_SYNC_DIRECT, connect: false });
     const { lines, authors } = await generateEvents(n, { authors: 100, seed: 31 });
     // Events a second apart from 100 authors are over the default daily limit per author
     // (core::keep_out) on both sides: raised, as the store and popup benches do.
@@ -102,6 +141,7 @@ async function firstSync(n) {
     const settleMs = Date.now() - settleStart;
     for (const key of authors) await cb.request({ method: 'follow', params: { public_key: key } });
     const sentBefore = await bytesSent();
+    const cpuBefore = cpuNow(a, b);
     const syncStart = Date.now();
     if (process.env.PHEMOSSA_BENCH_TIMELINE) {
       for (const [name, session] of [['A', a], ['B', b]]) await logOffscreen(session, name, syncStart);
@@ -121,7 +161,7 @@ async function firstSync(n) {
         // PHEMOSSA_BENCH_TIMELINE=1: B's count once a second, to see where the time goes.
         if (process.env.PHEMOSSA_BENCH_TIMELINE && Date.now() - last >= 1000) {
           last = Date.now();
-          console.error(`${last - syncStart} ms: B holds ${s.posts}`);
+          console.error(`${last - syncStart} ms: B holds ${s.posts}, ${s.search_pending} waiting for search terms`);
         }
         return s.posts >= n;
       }, 900_000, POLL_MS);
@@ -133,12 +173,13 @@ async function firstSync(n) {
       await writeFile(process.env.PHEMOSSA_BENCH_TRACE, JSON.stringify({ traceEvents: tracer.events }));
     }
     const syncMs = Date.now() - syncStart;
+    const cpu = cpuSpent(cpuBefore, cpuNow(a, b));
     const sent = (await bytesSent()) - sentBefore;
     // B's WebAssembly memory, its own and its signature-check workers' (memory only grows, so
     // this is the most the sync needed).
     const stats = await cb.request({ method: 'get_stats' });
     const memoryMiB = ((stats.wasm_memory_bytes + stats.worker_memory_bytes) / 2 ** 20).toFixed(1);
-    return { n, importMs, settleMs, syncMs, perSecond: Math.round((n * 1000) / syncMs), sent, memoryMiB };
+    return { n, importMs, settleMs, syncMs, perSecond: Math.round((n * 1000) / syncMs), sent, memoryMiB, cpu };
   } finally {
     await t.cleanup();
   }
@@ -155,6 +196,19 @@ if (IMPORTED) {
   for (const r of results) {
     const settled = SETTLE ? `${r.settleMs} ms` : 'not waited for';
     console.log(`| ${r.n.toLocaleString('en')} | ${r.importMs} ms | ${settled} | ${r.syncMs} ms | ${r.perSecond} | ${r.sent.toLocaleString('en')} | ${Math.round(r.sent / r.n)} | ${r.memoryMiB} MiB |`);
+  }
+  // Where the CPU went meanwhile: whether the machine's cores were the limit, and whose work
+  // filled them (µs per synced event; "rest" is the busy time no process above accounts for:
+  // the bench's own node process, the kernel's network stack, anything else running).
+  console.log('');
+  console.log('| events n | cores busy of all (busy ÷ wall) | A: browser process, renderers, other (µs/event) | B: browser process, renderers, other (µs/event) | relay (µs/event) | rest (µs/event) |');
+  console.log('|---:|---:|---|---|---:|---:|');
+  for (const { n, cpu: c } of results) {
+    if (!c) { console.log(`| ${n.toLocaleString('en')} | no /proc here | | | | |`); continue; }
+    const us = (seconds) => Math.round((seconds * 1e6) / n);
+    const named = c.aBrowser + c.aRenderer + c.aOther + c.bBrowser + c.bRenderer + c.bOther + c.relay;
+    const busy = c.total ? c.busy / c.total : 0;
+    console.log(`| ${n.toLocaleString('en')} | ${(busy * 100).toFixed(0)} % | ${us(c.aBrowser)}, ${us(c.aRenderer)}, ${us(c.aOther)} | ${us(c.bBrowser)}, ${us(c.bRenderer)}, ${us(c.bOther)} | ${us(c.relay)} | ${us(c.busy - named)} |`);
   }
   process.exit(0);
 }
