@@ -95,6 +95,62 @@ async fn id_pages_equal_the_reference_store_for_every_scope_and_cursor() {
     delete_database(&name).await;
 }
 
+fn delete(author: &phemossa_core::Identity, timestamp: u64, targets: &[EventId]) -> Event {
+    let content = Content::Delete {
+        targets: targets.to_vec(),
+    };
+    Event::create(author, timestamp, content).expect("valid delete")
+}
+
+/// A superseded profile and a confirmed tombstone count as held and an unconfirmed tombstone
+/// does not (protocol.md §5.1, §5.2), both when `missing_ids` reads those stores whole (a few
+/// entries) and when it looks each id up in them (more than
+/// `READ_WHOLE_PER_ID` per id asked).
+#[wasm_bindgen_test]
+async fn missing_ids_holds_superseded_and_withdrawn_ids_read_whole_or_per_id() {
+    use phemossa_background::storage::READ_WHOLE_PER_ID;
+    let asked_count = 4;
+    for extra in [0, asked_count * READ_WHOLE_PER_ID + 1] {
+        let name = unique_name("sync-missing-held");
+        let storage = Storage::open(&name).await.unwrap();
+        let (alice, bob) = (identity(1), identity(2));
+        // Alice's profile changed `extra + 1` times: each older one is superseded.
+        let profiles: Vec<Event> = (0..=extra as u64 + 1)
+            .map(|i| profile(&alice, T0 + i, &format!("Alice {i}")))
+            .collect();
+        storage.insert_all(&profiles).await.unwrap();
+        // Bob's post, stored and then deleted by Bob: a confirmed tombstone.
+        let gone = post(&bob, T0, "gone");
+        storage.insert(&gone).await.unwrap();
+        storage
+            .insert(&delete(&bob, T0 + 1, &[gone.id]))
+            .await
+            .unwrap();
+        // Bob deletes ids never seen: unconfirmed tombstones, which may be anyone's.
+        let unseen = post(&alice, T0 + 2, "Alice's, never stored").id;
+        let strays: Vec<EventId> = (0..extra as u64)
+            .map(|i| post(&bob, T0 + 10 + i, "never stored either").id)
+            .collect();
+        for (i, targets) in std::iter::once(&[unseen][..])
+            .chain(strays.chunks(8))
+            .enumerate()
+        {
+            let at = T0 + 100 + i as u64;
+            storage.insert(&delete(&bob, at, targets)).await.unwrap();
+        }
+        let unknown = post(&bob, T0 + 50, "not here").id;
+        let asked = [profiles[0].id, gone.id, unseen, unknown];
+        assert_eq!(asked.len(), asked_count);
+        assert_eq!(
+            storage.missing_ids(&asked).await.unwrap(),
+            [unseen, unknown],
+            "with {extra} more superseded profiles and unconfirmed tombstones"
+        );
+        storage.close();
+        delete_database(&name).await;
+    }
+}
+
 #[wasm_bindgen_test]
 async fn missing_ids_and_event_json_answer_for_stored_ids_only() {
     let name = unique_name("sync-load");

@@ -31,4 +31,5 @@ pub use meta::{BackupRecord, PeerRecord};
 pub use records::{EventRecord, NicknameRecord, NotificationRecord, ProfileRecord, Terms};
 pub use schema::{DATABASE, STORES, VERSION};
 pub use search::{Found, INDEX_OP, MAX_SEARCH_SCAN};
+pub use sync::READ_WHOLE_PER_ID;
 pub use thread::{PeerPage, StoredThread};
