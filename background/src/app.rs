@@ -7,6 +7,7 @@ use std::rc::Rc;
 use phemossa_api::{ApiError, IdentityInfo, Request, Response};
 use phemossa_core::{Event, PublicKey};
 
+use crate::bulk_writes::BulkWrites;
 use crate::changes::Changes;
 use crate::error::BackgroundError;
 use crate::first_page::FirstPage;
@@ -73,7 +74,8 @@ impl App {
             Rc::clone(&node),
         ));
         // Terms a previous run left unwritten are written once the node has settled.
-        let indexer = SearchIndexer::new(Rc::clone(&storage));
+        let bulk = Rc::new(BulkWrites::default());
+        let indexer = SearchIndexer::new(Rc::clone(&storage), Rc::clone(&bulk));
         indexer.deferred();
         let ingest = Rc::new(Ingest::new(
             Rc::clone(&storage),
@@ -87,8 +89,12 @@ impl App {
             Rc::clone(&storage),
             Rc::clone(&subscribers),
         ));
-        let announcer =
-            FollowAnnouncer::new(Rc::clone(&user), Rc::clone(&storage), Rc::clone(&changes));
+        let announcer = FollowAnnouncer::new(
+            Rc::clone(&user),
+            Rc::clone(&storage),
+            Rc::clone(&changes),
+            bulk,
+        );
         Ok(Rc::new(Self {
             announcer,
             user,

@@ -4,8 +4,10 @@
 //! (`handlers/follows.rs`); then, if the followee is not known to follow the user, the same edge
 //! is signed again here with the default work, found in the proof-of-work Web Worker so the
 //! document keeps syncing meanwhile, and published, so the followee hears of it. A courtesy,
-//! so it never holds anything up: one search at a time, at most [`MAX_PENDING`] waiting, and a
-//! follow that changed meanwhile (unfollowed, followed again) is not announced.
+//! so it never holds anything up: one search at a time, at most [`MAX_PENDING`] waiting, each
+//! begun only once bulk writes have paused (`bulk_writes.rs`), and a follow that changed
+//! meanwhile (unfollowed, followed again) is not announced. A search is about a second of one of
+//! the machine's two cores: eight of them beside a first sync took that core from storing it.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -17,6 +19,7 @@ use phemossa_core::{Content, Event, FollowRecord, PublicKey};
 use phemossa_webext::work_search::{search, WorkCancel};
 use web_sys::console;
 
+use crate::bulk_writes::BulkWrites;
 use crate::changes::Changes;
 use crate::clock;
 use crate::handlers::work::strangers_among;
@@ -32,16 +35,23 @@ pub struct FollowAnnouncer {
     user: Rc<User>,
     storage: Rc<Storage>,
     changes: Rc<Changes>,
+    bulk: Rc<BulkWrites>,
     pending: RefCell<VecDeque<PublicKey>>,
     running: Cell<bool>,
 }
 
 impl FollowAnnouncer {
-    pub fn new(user: Rc<User>, storage: Rc<Storage>, changes: Rc<Changes>) -> Rc<Self> {
+    pub fn new(
+        user: Rc<User>,
+        storage: Rc<Storage>,
+        changes: Rc<Changes>,
+        bulk: Rc<BulkWrites>,
+    ) -> Rc<Self> {
         Rc::new(Self {
             user,
             storage,
             changes,
+            bulk,
             pending: RefCell::default(),
             running: Cell::new(false),
         })
@@ -82,6 +92,8 @@ impl FollowAnnouncer {
     /// Signs the follow of `followee` again with proof of work and publishes it, if they are
     /// not known to follow the user and the user still follows them.
     async fn announce(&self, followee: PublicKey) -> Result<(), String> {
+        // Before anything is read: the edge and the user are as they are once the wait is over.
+        self.bulk.paused().await;
         let me = self.user.public_key();
         let identity = self.user.identity();
         let content = Content::Follow { followee };

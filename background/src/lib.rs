@@ -6,6 +6,7 @@
 
 mod app;
 mod badge;
+pub mod bulk_writes;
 mod changes;
 mod clock;
 mod db;

@@ -1,5 +1,5 @@
 //! The search indexer: writes the search terms of posts a bulk write left for later
-//! (`storage::Terms::Later`), once storing has paused for a second and while storage has room
+//! (`storage::Terms::Later`), once bulk writes have paused (`bulk_writes.rs`) and while storage has room
 //! (`storage/room.rs`), 500 posts a transaction. A sync's or an import's writes then cost one
 //! `terms_pending` record per batch instead of an index entry per word (a quarter to 40 % of the
 //! ingest rate, docs/benchmarks.md), and search catches up right after.
@@ -10,11 +10,9 @@ use std::time::Duration;
 
 use web_sys::console;
 
+use crate::bulk_writes::BulkWrites;
 use crate::clock;
 use crate::storage::{Storage, INDEX_OP};
-
-/// How long storing must pause before terms are written.
-const QUIET_MS: u64 = 1_000;
 
 /// Posts whose terms one transaction writes.
 const BATCH: usize = 500;
@@ -24,18 +22,18 @@ const ROOM_RETRY_MS: u64 = 30_000;
 
 pub struct SearchIndexer {
     storage: Rc<Storage>,
-    /// When a bulk write last deferred terms, ms since the epoch.
-    last_deferred: Cell<u64>,
+    /// When a bulk write last deferred terms.
+    bulk: Rc<BulkWrites>,
     running: Cell<bool>,
     /// Storage had no room at the last look: said in the console once, not every retry.
     waiting_for_room: Cell<bool>,
 }
 
 impl SearchIndexer {
-    pub fn new(storage: Rc<Storage>) -> Rc<Self> {
+    pub fn new(storage: Rc<Storage>, bulk: Rc<BulkWrites>) -> Rc<Self> {
         Rc::new(Self {
             storage,
-            last_deferred: Cell::new(0),
+            bulk,
             running: Cell::new(false),
             waiting_for_room: Cell::new(false),
         })
@@ -44,7 +42,7 @@ impl SearchIndexer {
     /// A write left terms for later (or the node just started, with some perhaps left by the
     /// last run): write them once storing pauses.
     pub fn deferred(self: &Rc<Self>) {
-        self.last_deferred.set(clock::now_ms());
+        self.bulk.noted();
         if !self.running.replace(true) {
             wasm_bindgen_futures::spawn_local(Rc::clone(self).run());
         }
@@ -52,11 +50,7 @@ impl SearchIndexer {
 
     async fn run(self: Rc<Self>) {
         loop {
-            let quiet_for = clock::now_ms().saturating_sub(self.last_deferred.get());
-            if quiet_for < QUIET_MS {
-                futures_timer::Delay::new(Duration::from_millis(QUIET_MS - quiet_for)).await;
-                continue;
-            }
+            self.bulk.paused().await;
             // Terms are an index entry per word, several times a post's size on disk: written
             // into the room storing keeps free, they would fill the disk that storing stopped
             // short of (tests/e2e/storage-full.test.mjs saw the browser abort the database
@@ -77,7 +71,7 @@ impl SearchIndexer {
                     self.running.set(false);
                     // A write that deferred terms after the last batch was read, while this
                     // task still counted as running, would otherwise wait for the next one.
-                    if self.last_deferred.get() >= checked_at {
+                    if self.bulk.last() >= checked_at {
                         self.deferred();
                     }
                     return;

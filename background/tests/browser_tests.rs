@@ -8,6 +8,7 @@ wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 mod archive;
 mod background;
 mod blobs;
+mod bulk_writes;
 mod common;
 mod delete;
 mod first_page;
