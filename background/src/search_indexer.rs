@@ -1,8 +1,8 @@
 //! The search indexer: writes the search terms of posts a bulk write left for later
-//! (`storage::Terms::Later`), once bulk writes have paused (`bulk_writes.rs`) and while storage has room
-//! (`storage/room.rs`), 500 posts a transaction. A sync's or an import's writes then cost one
-//! `terms_pending` record per batch instead of an index entry per word (a quarter to 40 % of the
-//! ingest rate, docs/benchmarks.md), and search catches up right after.
+//! (`storage::Terms::Later`), once bulk writes have paused (`bulk_writes.rs`) and while storage
+//! has room (`storage/room.rs`), 500 posts a transaction. A sync's or an import's writes then
+//! cost one `terms_pending` record per batch instead of an index entry per word (a quarter to
+//! 40 % of the ingest rate, docs/benchmarks.md), and search catches up right after.
 
 use std::cell::Cell;
 use std::rc::Rc;
