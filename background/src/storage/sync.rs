@@ -209,18 +209,17 @@ impl Storage {
         let mut missing = Vec::new();
         for (id, stored, replaced_request, withdrawn_request) in requests {
             let stored = stored.await.map_err(db::failed(FIND_OP))?.is_some();
-            let is_replaced = match (&replaced, replaced_request) {
-                (Some(set), _) => set.contains(&id),
-                (None, Some(request)) => request.await.map_err(db::failed(FIND_OP))?.is_some(),
-                (None, None) => false,
+            // A request was made exactly where the store was not read whole.
+            let is_replaced = match replaced_request {
+                Some(request) => request.await.map_err(db::failed(FIND_OP))?.is_some(),
+                None => replaced.as_ref().is_some_and(|set| set.contains(&id)),
             };
-            let is_withdrawn = match (&withdrawn, withdrawn_request) {
-                (Some(set), _) => set.contains(&id),
-                (None, Some(request)) => match request.await.map_err(db::failed(FIND_OP))? {
+            let is_withdrawn = match withdrawn_request {
+                Some(request) => match request.await.map_err(db::failed(FIND_OP))? {
                     Some(value) => db::from_js::<DeletedRecord>(&value, DELETED)?.confirmed,
                     None => false,
                 },
-                (None, None) => false,
+                None => withdrawn.as_ref().is_some_and(|set| set.contains(&id)),
             };
             if !stored && !is_replaced && !is_withdrawn {
                 missing.push(id);
