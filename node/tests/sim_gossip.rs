@@ -143,6 +143,16 @@ fn strangers_thread(seed: u64) -> (Sim, NodeId, NodeId, EventId) {
     (sim, author, stranger, parent)
 }
 
+/// How many events `node` has held back for too little work.
+fn held_back_for_work(sim: &Sim, node: NodeId) -> u64 {
+    let state = sim
+        .node(node)
+        .state
+        .as_ref()
+        .expect("an honest node has a state");
+    state.held_back_for_work()
+}
+
 #[test]
 fn a_strangers_reply_reaches_the_inbox_only_with_enough_work_and_nobody_is_blamed() {
     let (mut sim, author, stranger, parent) = strangers_thread(17);
@@ -155,14 +165,11 @@ fn a_strangers_reply_reaches_the_inbox_only_with_enough_work_and_nobody_is_blame
         !sim.node(author).store.contains(&lazy),
         "6 bits are less than the 10 asked"
     );
-    let held_back = |sim: &Sim| {
-        sim.node(author)
-            .state
-            .as_ref()
-            .unwrap()
-            .held_back_for_work()
-    };
-    assert_eq!(held_back(&sim), 1, "counted for the author to see");
+    assert_eq!(
+        held_back_for_work(&sim, author),
+        1,
+        "counted for the author to see"
+    );
     let worked = sim
         .reply(stranger, author, Some(parent), 10)
         .expect("signed");
@@ -222,13 +229,11 @@ fn a_strangers_reply_sent_while_the_addressee_was_away_arrives_by_catch_up() {
         !sim.node(author).store.contains(&lazy),
         "6 bits are less than 10"
     );
-    let held_back = sim
-        .node(author)
-        .state
-        .as_ref()
-        .unwrap()
-        .held_back_for_work();
-    assert_eq!(held_back, 1, "counted for the author to see");
+    assert_eq!(
+        held_back_for_work(&sim, author),
+        1,
+        "counted for the author to see"
+    );
     assert_eq!(sim.blamed(stranger), vec![]);
     assert_eq!(sim.blamed(author), vec![]);
 }
