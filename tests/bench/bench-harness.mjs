@@ -114,32 +114,44 @@ export async function profiled(session, name, n, body) {
   }
 }
 
+/** USER_HZ, the ticks a second of /proc's CPU times: 100 on every Linux this project runs on. */
+const TICKS_PER_SECOND = 100;
+
 /**
- * CPU seconds used so far by the Chromium processes of the browser whose profile is
- * `profileDir`, by kind: `browser` (its main process, where IndexedDB's backend runs), `renderer`
- * (pages, the extension's documents and their workers) and `other` (the zygotes, GPU, network and
- * the other utility processes). Read from Linux's /proc; null where there is none. Two reads
- * around a measurement say where its CPU went, which a profile of the documents cannot:
- * IndexedDB's work happens outside them.
+ * Every process running now, by pid: its command line (split at spaces too: Chromium's child
+ * processes rewrite their title into one string), its parent's pid and the CPU seconds it has
+ * used (utime + stime). Read from Linux's /proc; null where there is none.
  */
-export function chromiumCpuSeconds(profileDir) {
+function runningProcesses() {
   let entries;
   try { entries = readdirSync('/proc'); } catch { return null; }
-  const ticksPerSecond = 100; // USER_HZ, 100 on every Linux this project runs on
   const processes = new Map();
   for (const pid of entries.filter((e) => /^\d+$/.test(e))) {
     try {
-      // Split at spaces too: Chromium's child processes rewrite their title into one string.
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/);
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       processes.set(pid, {
         cmdline,
         parent: fields[1],
-        used: (Number(fields[11]) + Number(fields[12])) / ticksPerSecond, // utime + stime
+        used: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND,
       });
     } catch { /* ended between the listing and the read */ }
   }
+  return processes;
+}
+
+/**
+ * CPU seconds used so far by the Chromium processes of the browser whose profile is
+ * `profileDir`, by kind: `browser` (its main process, where IndexedDB's backend runs), `renderer`
+ * (pages, the extension's documents and their workers) and `other` (the zygotes, GPU, network and
+ * the other utility processes). Null where there is no /proc. Two reads
+ * around a measurement say where its CPU went, which a profile of the documents cannot:
+ * IndexedDB's work happens outside them.
+ */
+export function chromiumCpuSeconds(profileDir) {
+  const processes = runningProcesses();
+  if (!processes) return null;
   // The browser process names the profile; every other process of that browser descends from it
   // (not every child repeats the flag).
   const browser = [...processes].find(([, p]) => p.cmdline.includes(`--user-data-dir=${profileDir}`)
@@ -171,23 +183,16 @@ export function machineCpuSeconds() {
   let line;
   try { line = readFileSync('/proc/stat', 'utf8').split('\n')[0]; } catch { return null; }
   const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
-  const total = ticks.reduce((sum, t) => sum + t, 0) / 100;
-  return { busy: total - (ticks[3] + ticks[4]) / 100, total };
+  const total = ticks.reduce((sum, t) => sum + t, 0) / TICKS_PER_SECOND;
+  return { busy: total - (ticks[3] + ticks[4]) / TICKS_PER_SECOND, total };
 }
 
 /** CPU seconds used so far by the processes whose executable's path ends in `name`, summed. */
 export function processCpuSeconds(name) {
+  const processes = runningProcesses();
+  if (!processes) return null;
   let used = 0;
-  let entries;
-  try { entries = readdirSync('/proc'); } catch { return null; }
-  for (const pid of entries.filter((e) => /^\d+$/.test(e))) {
-    try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0].endsWith(name)) continue;
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      used += (Number(fields[11]) + Number(fields[12])) / 100;
-    } catch { /* ended between the listing and the read */ }
-  }
+  for (const p of processes.values()) if (p.cmdline[0].endsWith(name)) used += p.used;
   return used;
 }
 
