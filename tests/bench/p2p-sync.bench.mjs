@@ -25,12 +25,14 @@
 //                              lines (pulls ending, and why), timed from the start;
 //   PHEMOSSA_BENCH_PROFILE=DIR CPU profiles of both browsers' extension documents (the
 //                              offscreen document shares its thread with the options page);
-//   PHEMOSSA_BENCH_TRACE=FILE  a Chrome trace of B's whole browser (every process and thread).
+//   PHEMOSSA_BENCH_TRACE=FILE  a Chrome trace of B's whole browser (every process and thread);
+//   PHEMOSSA_BENCH_TRACE_CATEGORIES=a,b  more trace categories than the default ones.
 //   PHEMOSSA_BENCH_POLL_MS=MS  how often B's count is read (250 by default; see POLL_MS).
 //   PHEMOSSA_BENCH_DIRECT=1    direct connections allowed (see FIRST_SYNC_DIRECT).
 // Each size also prints where the CPU went during the sync: how busy the machine's cores were,
 // and each browser's processes' and the relay's share, per synced event.
-import { readFile, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { generateEvents, startPair } from '../e2e/p2p-harness.mjs';
 import {
   benchContext, chromiumCpuSeconds, machineCpuSeconds, processCpuSeconds, profiled, waitFor,
@@ -152,7 +154,11 @@ async function firstSync(n) {
       tracer = await b.context.newCDPSession(page);
       tracer.events = [];
       tracer.on('Tracing.dataCollected', ({ value }) => tracer.events.push(...value));
-      await tracer.send('Tracing.start', { traceConfig: { includedCategories: ['toplevel', 'ipc', 'mojom', 'disabled-by-default-ipc.flow', 'extensions', 'IndexedDB', 'navigation'] }, transferMode: 'ReportEvents' });
+      // PHEMOSSA_BENCH_TRACE_CATEGORIES adds categories (comma-separated), such as the storage
+      // backend's own, to see inside the browser process's otherwise unnamed tasks.
+      const extra = (process.env.PHEMOSSA_BENCH_TRACE_CATEGORIES ?? '').split(',').filter(Boolean);
+      const includedCategories = ['toplevel', 'ipc', 'mojom', 'disabled-by-default-ipc.flow', 'extensions', 'IndexedDB', 'navigation', ...extra];
+      await tracer.send('Tracing.start', { traceConfig: { includedCategories }, transferMode: 'ReportEvents' });
     }
     await profiled(a, 'A', n, () => profiled(b, 'B', n, async () => {
       await connect();
@@ -170,7 +176,12 @@ async function firstSync(n) {
       const done = new Promise((r) => tracer.once('Tracing.tracingComplete', r));
       await tracer.send('Tracing.end');
       await done;
-      await writeFile(process.env.PHEMOSSA_BENCH_TRACE, JSON.stringify({ traceEvents: tracer.events }));
+      // Written an event a line: a whole trace can exceed the longest string V8 makes.
+      const out = createWriteStream(process.env.PHEMOSSA_BENCH_TRACE);
+      out.write('{"traceEvents":[\n');
+      tracer.events.forEach((event, i) => out.write(`${i ? ',' : ''}${JSON.stringify(event)}\n`));
+      out.write(']}\n');
+      await new Promise((resolve, reject) => out.end((error) => (error ? reject(error) : resolve())));
     }
     const syncMs = Date.now() - syncStart;
     const cpu = cpuSpent(cpuBefore, cpuNow(a, b));
