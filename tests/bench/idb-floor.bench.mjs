@@ -19,7 +19,11 @@
 // - two in flight: as stored, each transaction begun before the last one's commit is heard of
 //   (IndexedDB still runs them one after the other; the page's work overlaps the backend's);
 // - terms written: as stored, then each record written again with 12 search terms and without
-//   `unindexed`, as the search indexer does (timed: the second write only).
+//   `unindexed`, as the search indexer does (timed: the second write only);
+// - binary keys: as stored, with the id and the author as 32-byte Uint8Arrays instead of
+//   strings. IndexedDB encodes a string key two bytes a character (UTF-16), and every index
+//   entry holds its record's primary key again, so a 64-character hex id is about 130 bytes
+//   each of the five or so times an event's writes hold it; as bytes, 33.
 import http from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -31,7 +35,7 @@ import { chromiumCpuSeconds, median } from './bench-harness.mjs';
 const RECORDS = Number(process.argv[2] || 10_000);
 const ROUNDS = Number(process.argv[3] || 3);
 const PER_TRANSACTION = 512; // ingest.rs's INGEST_BATCH
-const VARIANTS = ['as stored', 'no indexes', 'id and json only', 'small json', 'two in flight', 'terms written'];
+const VARIANTS = ['as stored', 'no indexes', 'id and json only', 'small json', 'two in flight', 'terms written', 'binary keys'];
 
 const server = http.createServer((_, res) => {
   res.setHeader('content-type', 'text/html');
@@ -68,11 +72,17 @@ const write = (page, variant) => page.evaluate(async ({ variant, records, perTra
   });
   const id = (i) => i.toString(16).padStart(8, '0').repeat(8);
   const text = 'word '.repeat(variant === 'small json' ? 4 : 180);
+  const author = (i) => `${'A'.repeat(42)}${i % 8}=`;
+  // The same id and author as bytes: the id's 32 bytes from its hex, the author's from its base64.
+  const bytesOf = (hex) => Uint8Array.from(hex.match(/../g), (pair) => parseInt(pair, 16));
+  const binary = variant === 'binary keys';
   const record = (i) => {
     const json = `{"id":"${id(i)}","type":"post","content":{"text":"${text}"}}`;
     if (variant === 'id and json only') return { id: id(i), json };
     return {
-      id: id(i), author: `${'A'.repeat(42)}${i % 8}=`, type: 'post', timestamp: 1_700_000_000_000 + i,
+      id: binary ? bytesOf(id(i)) : id(i),
+      author: binary ? Uint8Array.from(atob(author(i)), (c) => c.charCodeAt(0)) : author(i),
+      type: 'post', timestamp: 1_700_000_000_000 + i,
       json, size: json.length, post: { reply_to: null, text: text.slice(0, 40) }, unindexed: 1,
     };
   };
