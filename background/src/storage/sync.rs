@@ -1,19 +1,17 @@
 //! The three store queries a sync session asks for: a page of ids in (timestamp, id) order
 //! within a scope, which of some ids are missing, and the wire JSON of some events. Ids are read
-//! through key cursors on the `author_timestamp` and `timestamp` indexes (stepped in
-//! `static/key_walk.js`), never by loading records; a page over many authors reads a share of its limit per author
+//! through key cursors on the `author_timestamp` and `timestamp` indexes, never by loading
+//! records; a page over many authors reads a share of its limit per author
 //! ([`phemossa_sync::listing`]), so listing a scope reads each entry about once.
 
 use std::collections::HashSet;
 
-use idb::{Index, KeyRange};
-use js_sys::{Array, Float64Array, Promise, Reflect};
+use idb::{CursorDirection, Index, KeyRange, Query};
+use js_sys::Array;
 use phemossa_core::{EventId, PublicKey};
 use phemossa_sync::listing::{merge_author_reads, per_author_cap};
 use phemossa_sync::{Cursor, Scope};
-use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{IdbIndex, IdbKeyRange};
+use wasm_bindgen::{JsCast as _, JsValue};
 
 use super::connection::Storage;
 use super::records::{DeletedRecord, JSON_FIELD};
@@ -91,78 +89,41 @@ impl Storage {
     }
 }
 
-#[wasm_bindgen(module = "/static/key_walk.js")]
-extern "C" {
-    #[wasm_bindgen(js_name = walkKeys)]
-    fn walk_keys(
-        index: &IdbIndex,
-        range: &IdbKeyRange,
-        after_timestamp: f64,
-        after_id: JsValue,
-        limit: u32,
-    ) -> Promise;
-}
-
 /// As [`Storage::scan`], in a transaction the caller holds (so several reads wait once for
-/// the writes queued before them, not once each). The cursor is stepped in JavaScript
-/// (`static/key_walk.js`): only the walk's result crosses into wasm, once, where each step
-/// had crossed several times (a responder's listing of 100,000 took about 10 s). Every
-/// timestamp and id is checked here, as a corrupt store's error.
+/// the writes queued before them, not once each).
 async fn scan_in(
     index: &Index,
     range: KeyRange,
     after: Option<Cursor>,
     limit: usize,
 ) -> Result<Vec<Cursor>, BackgroundError> {
-    let index = IdbIndex::from(index.clone());
-    let range = IdbKeyRange::from(range);
-    let (after_timestamp, after_id) = match after {
-        // Timestamps are at most 2^53 - 1, so the f64 is exact.
-        Some(cursor) => (
-            cursor.timestamp as f64,
-            JsValue::from_str(&cursor.id.to_hex()),
-        ),
-        None => (0.0, JsValue::NULL),
-    };
-    let limit = u32::try_from(limit).unwrap_or(u32::MAX - 1);
-    let walked = JsFuture::from(walk_keys(&index, &range, after_timestamp, after_id, limit))
+    let opened = index
+        .open_key_cursor(Some(Query::KeyRange(range)), Some(CursorDirection::Next))
+        .map_err(db::failed(LIST_OP))?
         .await
-        .map_err(|error| BackgroundError::Database {
-            operation: LIST_OP,
-            reason: format!("{error:?}"),
-        })?;
-    let field = |name: &str| {
-        Reflect::get(&walked, &JsValue::from_str(name))
-            .map_err(|_| corrupt(format!("a key walk answered without {name}")))
+        .map_err(db::failed(LIST_OP))?;
+    let mut out = Vec::new();
+    let Some(cursor) = opened else {
+        return Ok(out);
     };
-    let timestamps = field("timestamps")?
-        .dyn_into::<Float64Array>()
-        .map_err(|_| corrupt("a key walk's timestamps are not numbers".into()))?
-        .to_vec();
-    let ids = field("ids")?
-        .as_string()
-        .ok_or_else(|| corrupt("a key walk's ids are not text".into()))?;
-    const HEX: usize = 64;
-    if ids.len() != timestamps.len() * HEX {
-        return Err(corrupt(format!(
-            "a key walk gave {} timestamps and {} characters of ids, not 64 an id",
-            timestamps.len(),
-            ids.len()
-        )));
+    let mut cursor = cursor.into_managed();
+    while let (Some(key), Some(primary)) = (
+        cursor.key().map_err(db::failed(LIST_OP))?,
+        cursor.primary_key().map_err(db::failed(LIST_OP))?,
+    ) {
+        let entry = Cursor {
+            timestamp: timestamp_of(&key)?,
+            id: id_of(&primary)?,
+        };
+        if after.is_none_or(|after| entry > after) {
+            out.push(entry);
+            if out.len() > limit {
+                break;
+            }
+        }
+        cursor.next(None).await.map_err(db::failed(LIST_OP))?;
     }
-    timestamps
-        .iter()
-        .enumerate()
-        .map(|(at, timestamp)| {
-            let id = ids
-                .get(at * HEX..(at + 1) * HEX)
-                .ok_or_else(|| corrupt(format!("stored event id {at} of a walk is not hex")))?;
-            Ok(Cursor {
-                timestamp: timestamp_of(&JsValue::from_f64(*timestamp))?,
-                id: EventId::from_hex(id, "stored event id").map_err(|e| corrupt(e.to_string()))?,
-            })
-        })
-        .collect()
+    Ok(out)
 }
 
 impl Storage {
