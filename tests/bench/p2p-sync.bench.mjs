@@ -26,7 +26,8 @@
 //                              lines (pulls ending, and why), timed from the start;
 //   PHEMOSSA_BENCH_PROFILE=DIR CPU profiles of both browsers' extension documents (the
 //                              offscreen document shares its thread with the options page);
-//   PHEMOSSA_BENCH_TRACE=FILE  a Chrome trace of B's whole browser (every process and thread);
+//   PHEMOSSA_BENCH_TRACE=FILE  a Chrome trace of B's whole browser (every process and thread),
+//                              or A's with PHEMOSSA_BENCH_TRACE_SIDE=A;
 //   PHEMOSSA_BENCH_TRACE_CATEGORIES=a,b  more trace categories than the default ones.
 //   PHEMOSSA_BENCH_POLL_MS=MS  how often B's count is read (250 by default; see POLL_MS).
 //   PHEMOSSA_BENCH_DIRECT=1    direct connections allowed (see FIRST_SYNC_DIRECT).
@@ -168,8 +169,10 @@ async function firstSync(n) {
     }
     let tracer = null;
     if (process.env.PHEMOSSA_BENCH_TRACE) {
-      const page = b.context.pages()[0];
-      tracer = await b.context.newCDPSession(page);
+      // PHEMOSSA_BENCH_TRACE_SIDE=A traces A's browser instead (the responder's listing).
+      const side = process.env.PHEMOSSA_BENCH_TRACE_SIDE === 'A' ? a : b;
+      const page = side.context.pages()[0];
+      tracer = await side.context.newCDPSession(page);
       tracer.events = [];
       tracer.on('Tracing.dataCollected', ({ value }) => tracer.events.push(...value));
       // PHEMOSSA_BENCH_TRACE_CATEGORIES adds categories (comma-separated), such as the storage
