@@ -1,7 +1,7 @@
 //! What keeping people out needs of the events store: how many events an author has stored on a
 //! day (the daily limit, `core::keep_out::admit_daily`) and every id of an author (dropped when
-//! they are blocked). Both read the `author_timestamp` index through the sync listing's range and
-//! scan (`sync.rs`), so neither touches other authors.
+//! they are blocked). Both read the `author_timestamp` index through the sync listing's range
+//! (`sync.rs`), so neither touches other authors.
 
 use idb::Query;
 use phemossa_core::keep_out::day_of;
@@ -9,7 +9,7 @@ use phemossa_core::{EventId, PublicKey};
 
 use super::connection::Storage;
 use super::schema::{AUTHOR_TIMESTAMP, EVENTS};
-use super::sync::author_range;
+use super::sync::{author_range, id_of};
 use crate::db;
 use crate::error::BackgroundError;
 
@@ -43,10 +43,18 @@ impl Storage {
         Ok(counts)
     }
 
-    /// Every stored event id of `author`.
+    /// Every stored event id of `author`: the primary keys of the author's range of the
+    /// `author_timestamp` index, in one request.
     pub async fn ids_of_author(&self, author: &PublicKey) -> Result<Vec<EventId>, BackgroundError> {
         let range = author_range(author, 0, None, IDS_OP)?;
-        let found = self.scan(AUTHOR_TIMESTAMP, range, None, usize::MAX).await?;
-        Ok(found.into_iter().map(|entry| entry.id).collect())
+        let keys = self
+            .read_only(EVENTS, IDS_OP)?
+            .index(AUTHOR_TIMESTAMP)
+            .map_err(db::failed(IDS_OP))?
+            .get_all_keys(Some(Query::KeyRange(range)), None)
+            .map_err(db::failed(IDS_OP))?
+            .await
+            .map_err(db::failed(IDS_OP))?;
+        keys.iter().map(id_of).collect()
     }
 }
