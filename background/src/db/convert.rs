@@ -21,19 +21,26 @@ pub fn from_js<T: DeserializeOwned>(
     serde_json::from_str(&text).map_err(|e| corrupt(store, e.to_string()))
 }
 
-/// The text in field `field` of a JS object read from `store`, leaving the rest of the record
-/// alone: a sync's event-response and a single event's read need only a record's wire JSON,
-/// which [`from_js`] would have JSON.stringify escape and serde read back with every other field.
-/// Anything but text there is a corrupt record.
+/// Field `name` of a JS object read from `store`, leaving the rest of the record alone
+/// (undefined if absent): what a reader that needs one or two fields of many records reads
+/// instead of converting each whole with [`from_js`].
+pub fn field(value: &JsValue, name: &str, store: &'static str) -> Result<JsValue, BackgroundError> {
+    js_sys::Reflect::get(value, &JsValue::from_str(name))
+        .map_err(|e| corrupt(store, crate::error::js_reason(&e)))
+}
+
+/// The text in field `name` of a JS object read from `store`: a sync's event-response and a
+/// single event's read need only a record's wire JSON, which [`from_js`] would have
+/// JSON.stringify escape and serde read back with every other field. Anything but text there is
+/// a corrupt record.
 pub fn text_field(
     value: &JsValue,
-    field: &str,
+    name: &str,
     store: &'static str,
 ) -> Result<String, BackgroundError> {
-    js_sys::Reflect::get(value, &JsValue::from_str(field))
-        .map_err(|e| corrupt(store, crate::error::js_reason(&e)))?
+    field(value, name, store)?
         .as_string()
-        .ok_or_else(|| corrupt(store, format!("no text in `{field}`")))
+        .ok_or_else(|| corrupt(store, format!("no text in `{name}`")))
 }
 
 // What does not depend on the record's type is kept out of the generic functions above, which

@@ -6,6 +6,6 @@ mod convert;
 mod open;
 mod request;
 
-pub use convert::{from_js, text_field, to_js};
+pub use convert::{field, from_js, text_field, to_js};
 pub use open::{open, IndexSpec, StoreSpec};
 pub use request::{commit, failed, is_key_already_stored};

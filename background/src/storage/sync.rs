@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 
 use idb::{Index, KeyRange, Query};
-use js_sys::{Array, Reflect};
+use js_sys::Array;
 use phemossa_core::{EventId, PublicKey};
 use phemossa_sync::listing::{merge_author_reads, per_author_cap};
 use phemossa_sync::{Cursor, Scope};
@@ -118,13 +118,9 @@ async fn scan_in(
         let mut out = Vec::with_capacity(wanted.min(records.len()));
         let mut skipped = 0;
         for record in &records {
-            let field = |name: &str| {
-                Reflect::get(record, &JsValue::from_str(name))
-                    .map_err(|_| corrupt(format!("an event record has no {name}")))
-            };
             let entry = Cursor {
-                timestamp: timestamp_of(&field("timestamp")?)?,
-                id: id_of(&field("id")?)?,
+                timestamp: timestamp_of(&db::field(record, "timestamp", EVENTS)?)?,
+                id: id_of(&db::field(record, "id", EVENTS)?)?,
             };
             if after.is_some_and(|after| entry <= after) {
                 skipped += 1;
