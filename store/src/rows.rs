@@ -1,0 +1,30 @@
+//! Converting between the store's columns and core's types: timestamps as SQLite's signed
+//! integers, ids as their 32 bytes. A stored value that does not convert back is a damaged row.
+
+use phemossa_core::EventId;
+
+use crate::StoreError;
+
+/// A timestamp as SQLite's signed integer.
+pub(crate) fn to_sql_timestamp(timestamp: u64) -> Result<i64, StoreError> {
+    i64::try_from(timestamp).map_err(|_| StoreError::TimestampOutOfRange(timestamp))
+}
+
+/// A stored timestamp; a negative one is a damaged row.
+pub(crate) fn from_sql_timestamp(timestamp: i64, table: &'static str) -> Result<u64, StoreError> {
+    u64::try_from(timestamp).map_err(|_| StoreError::CorruptRow {
+        table,
+        reason: format!("timestamp {timestamp}"),
+    })
+}
+
+/// A stored id; anything but 32 bytes is a damaged row.
+pub(crate) fn event_id(bytes: Vec<u8>, table: &'static str) -> Result<EventId, StoreError> {
+    let bytes: [u8; 32] = bytes
+        .try_into()
+        .map_err(|bytes: Vec<u8>| StoreError::CorruptRow {
+            table,
+            reason: format!("an id of {} bytes", bytes.len()),
+        })?;
+    Ok(EventId::from_bytes(bytes))
+}

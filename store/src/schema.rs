@@ -1,0 +1,85 @@
+//! The store's schema and its migrations, by SQLite's `user_version`: each version's statements
+//! run once, in order, in one transaction, so a store is always at exactly one version.
+
+use rusqlite::Connection;
+
+use crate::StoreError;
+
+/// The schema version this build writes.
+pub const VERSION: i64 = 1;
+
+/// Version 1: events, with the ids of profiles a newer one superseded (§5.1) and the tombstones
+/// deletes left (§5.2). Ids and keys are their 32 bytes, not text: every index entry holds them,
+/// and as hex and base64 text they were most of an IndexedDB index entry's bytes
+/// (docs/benchmarks.md, "binary keys").
+const V1: &str = "
+CREATE TABLE events (
+    seq INTEGER PRIMARY KEY,
+    id BLOB NOT NULL UNIQUE,
+    author BLOB NOT NULL,
+    type TEXT NOT NULL,
+    timestamp INTEGER NOT NULL,
+    json TEXT NOT NULL
+);
+-- A sync's listing of a scope: each author's ids in (timestamp, id) order, read from the index
+-- alone (it covers the query).
+CREATE INDEX events_by_author ON events (author, timestamp, id);
+-- An unscoped sync's listing: every id in (timestamp, id) order.
+CREATE INDEX events_by_time ON events (timestamp, id);
+-- Ids of profiles that a newer profile of their author superseded: held, never stored, never
+-- fetched again.
+CREATE TABLE superseded (
+    id BLOB PRIMARY KEY,
+    author BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX superseded_by_author ON superseded (author);
+-- What deletes named: the target, the delete's author and id, and whether the target was seen
+-- to be that author's (only then does it count as withdrawn for anyone who asks).
+CREATE TABLE deleted (
+    id BLOB PRIMARY KEY,
+    author BLOB NOT NULL,
+    by BLOB NOT NULL,
+    confirmed INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX deleted_by ON deleted (by);
+";
+
+/// Each version's statements; `MIGRATIONS[n]` takes a store from version `n` to `n + 1`.
+const MIGRATIONS: [&str; VERSION as usize] = [V1];
+
+/// Brings the store at `connection` up to [`VERSION`]; refuses a newer one.
+pub(crate) fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
+    let found: i64 = connection
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .map_err(StoreError::sqlite("reading the store's schema version"))?;
+    if found < 0 {
+        return Err(StoreError::CorruptRow {
+            table: "user_version",
+            reason: format!("schema version {found}"),
+        });
+    }
+    if found > VERSION {
+        return Err(StoreError::NewerSchema {
+            found,
+            supported: VERSION,
+        });
+    }
+    if found == VERSION {
+        return Ok(());
+    }
+    let transaction = connection
+        .transaction()
+        .map_err(StoreError::sqlite("upgrading the store's schema"))?;
+    // `found` is 0 ..= VERSION here, so the conversion cannot fail.
+    for statements in MIGRATIONS.iter().skip(usize::try_from(found).unwrap_or(0)) {
+        transaction
+            .execute_batch(statements)
+            .map_err(StoreError::sqlite("upgrading the store's schema"))?;
+    }
+    transaction
+        .pragma_update(None, "user_version", VERSION)
+        .map_err(StoreError::sqlite("upgrading the store's schema"))?;
+    transaction
+        .commit()
+        .map_err(StoreError::sqlite("upgrading the store's schema"))
+}
