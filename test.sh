@@ -96,7 +96,7 @@ wasm_browser_tests() {
   WASM_BINDGEN_TEST_DRIVER_TIMEOUT=30 \
   WASM_BINDGEN_TEST_TIMEOUT=120 \
   TMPDIR="$profiles" \
-    cargo test --target wasm32-unknown-unknown -p phemossa-background || rc=$?
+    cargo test --target wasm32-unknown-unknown -p phemossa-background -p phemossa-store || rc=$?
   rm -rf "$profiles"
   return "$rc"
 }
@@ -196,7 +196,7 @@ step "clippy + cargo test (native crates)" env "${LINT[@]}" cargo test --locked 
                                           "${NATIVE_TOOLS[@]}"
 # In a subshell, so the fuzz smoke's target folder stays its own.
 step "fuzz smoke (peer-input decoders)" run_in_subshell fuzz_smoke
-step "clippy + wasm tests (background, Chromium)" wasm_browser_tests
+step "clippy + wasm tests (background, store; Chromium)" wasm_browser_tests
 # Without build.sh's release build of the relay and the hostile peer: the native tests built
 # both. That build compiles ~200 dependencies again (6.5 min here), because a cargo command's
 # package set decides its dependencies' features; its two packages are linted and tested above.

@@ -17,6 +17,10 @@ pub enum StoreError {
     /// timestamps far below that, so only a caller that skipped it can meet this.
     #[error("timestamp {0} is past the largest the store can hold (2^63 - 1)")]
     TimestampOutOfRange(u64),
+    /// The origin private file system could not be opened for the store (not in a dedicated
+    /// worker, no room, or its files held by another worker still).
+    #[error("the store's files in the origin private file system could not be opened: {0}")]
+    Opfs(String),
     /// The file was written by a newer version, whose schema this one does not know.
     #[error("the store is at schema version {found}, newer than this version's {supported}")]
     NewerSchema { found: i64, supported: i64 },

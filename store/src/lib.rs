@@ -11,6 +11,8 @@
 
 mod error;
 mod insert;
+#[cfg(target_arch = "wasm32")]
+mod opfs;
 mod rows;
 mod schema;
 mod sync_queries;

@@ -2,6 +2,8 @@
 //! the stored set, seen through the store's own questions (`missing_ids`, `load_json`,
 //! `list_ids`), as a peer's sync would see it.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use common::*;

@@ -2,6 +2,8 @@
 //! which the sync crate's own sessions run against): every scope, cursor and page size lists
 //! the same ids in the same pages.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use common::*;
