@@ -196,7 +196,7 @@ step "clippy + cargo test (native crates)" env "${LINT[@]}" cargo test --locked 
                                           "${NATIVE_TOOLS[@]}"
 # In a subshell, so the fuzz smoke's target folder stays its own.
 step "fuzz smoke (peer-input decoders)" run_in_subshell fuzz_smoke
-step "clippy + wasm tests (background, store; Chromium)" wasm_browser_tests
+step "clippy + wasm tests (Chromium)" wasm_browser_tests
 # Without build.sh's release build of the relay and the hostile peer: the native tests built
 # both. That build compiles ~200 dependencies again (6.5 min here), because a cargo command's
 # package set decides its dependencies' features; its two packages are linted and tested above.

@@ -7,6 +7,18 @@
 //!   tombstone for every target, confirmed once the target is seen to be the delete's author's;
 //! - a profile is stored only if it supersedes its author's current one, which it replaces; the
 //!   replaced one's id, or the older newcomer's, is remembered as superseded.
+//!
+//! Two things differ from `write.rs`, which keeps one tombstone per target and builds the
+//! batch's tombstones before it knows which of the batch's deletes are withdrawn:
+//! - a tombstone is kept per target, author *and delete*, so another author's delete naming the
+//!   same id can neither replace nor undo it (there, it overwrote it, and the withdrawn event
+//!   could be stored again), and removing one of two deletes of a target keeps the other's;
+//! - a delete that another delete of its author in the same batch withdraws does nothing, as it
+//!   would have done nothing had the two come in separate batches.
+//!
+//! One order effect is left: an event withdrawn by a stored delete that the same batch removes
+//! is not stored by that batch, though it would be if the removal had come first. Nothing
+//! withdraws it any more, so the next sync fetches and stores it.
 
 use std::collections::{HashMap, HashSet};
 
@@ -19,12 +31,11 @@ use crate::{Store, StoreError};
 
 const OP: &str = "storing events";
 
-/// A tombstone as the `deleted` table holds it.
-struct Tombstone {
-    author: [u8; 32],
-    by: EventId,
-    confirmed: bool,
-}
+/// An author's 32 key bytes, as the tables hold them.
+type Author = [u8; 32];
+
+/// A tombstone's key: its target, the delete's author and the delete.
+type TombstoneKey = (EventId, Author, EventId);
 
 impl Store {
     /// Stores every event of `events` not stored yet, in one transaction, and says for each
@@ -43,73 +54,32 @@ impl Store {
 
 fn write_batch(transaction: &Transaction<'_>, events: &[Event]) -> Result<Vec<bool>, StoreError> {
     let sql = |e| StoreError::sqlite(OP)(e);
-    let mut new = vec![false; events.len()];
-    // Unconfirmed tombstones whose target arrived as its deleter's: confirmed below.
-    let mut confirmed = Vec::new();
+    // Arriving events that stored tombstones of their author withdraw: those are confirmed.
+    let (mut new, confirmed) = new_and_withdrawn(transaction, events)?;
+    // The batch's acting deletes' tombstones, and whether each target was seen to be theirs.
+    let acting = acting_deletes(events, &new);
+    let mut tombstones: HashMap<TombstoneKey, bool> = HashMap::new();
+    // Each target and author the batch's tombstones name, with their keys.
+    let mut named: HashMap<(EventId, Author), Vec<TombstoneKey>> = HashMap::new();
+    for event in events
+        .iter()
+        .zip(&acting)
+        .filter_map(|(e, a)| a.then_some(e))
     {
-        let mut stored = transaction
-            .prepare_cached("SELECT 1 FROM events WHERE id = ?1")
-            .map_err(sql)?;
-        let mut tombstone = transaction
-            .prepare_cached("SELECT author, by, confirmed FROM deleted WHERE id = ?1")
-            .map_err(sql)?;
-        let mut seen = HashSet::new();
-        for (event, new) in events.iter().zip(new.iter_mut()) {
-            // A repeated id within the batch is stored once, as the first copy.
-            if !seen.insert(event.id) {
-                continue;
-            }
-            let id = event.id.as_bytes().as_slice();
-            let is_stored = stored.exists([id]).map_err(sql)?;
-            let withdrawn = match tombstone
-                .query_row([id], |row| {
-                    Ok((
-                        row.get::<_, Vec<u8>>(0)?,
-                        row.get::<_, Vec<u8>>(1)?,
-                        row.get::<_, bool>(2)?,
-                    ))
-                })
-                .optional()
-                .map_err(sql)?
-            {
-                Some((author, by, was_confirmed)) if author == event.author.as_bytes() => {
-                    if !was_confirmed {
-                        confirmed.push((
-                            event.id,
-                            Tombstone {
-                                author: *event.author.as_bytes(),
-                                by: event_id(by, "deleted")?,
-                                confirmed: true,
-                            },
-                        ));
-                    }
-                    true
-                }
-                _ => false,
-            };
-            *new = !is_stored && !withdrawn;
-        }
-    }
-    // The batch's own deletes: each target's tombstone, the last delete naming it winning.
-    let mut tombstones: HashMap<EventId, Tombstone> = HashMap::new();
-    for (event, _) in events.iter().zip(&new).filter(|(_, new)| **new) {
+        let author = *event.author.as_bytes();
         for target in event.deleted() {
-            tombstones.insert(
-                *target,
-                Tombstone {
-                    author: *event.author.as_bytes(),
-                    by: event.id,
-                    confirmed: false,
-                },
-            );
+            let key = (*target, author, event.id);
+            if tombstones.insert(key, false).is_none() {
+                named.entry((*target, author)).or_default().push(key);
+            }
         }
     }
     // An event of the batch that a delete of its author in the batch withdraws is not stored.
     for (event, new) in events.iter().zip(new.iter_mut()) {
-        if let Some(tombstone) = tombstones.get_mut(&event.id) {
-            if tombstone.author == *event.author.as_bytes() {
-                *new = false;
-                tombstone.confirmed = true;
+        if let Some(keys) = named.get(&(event.id, *event.author.as_bytes())) {
+            *new = false;
+            for key in keys {
+                tombstones.insert(*key, true);
             }
         }
     }
@@ -119,17 +89,19 @@ fn write_batch(transaction: &Transaction<'_>, events: &[Event]) -> Result<Vec<bo
         let mut stored = transaction
             .prepare_cached("SELECT author, type FROM events WHERE id = ?1")
             .map_err(sql)?;
-        for (target, tombstone) in tombstones.iter_mut() {
+        for ((target, author), keys) in &named {
             let row = stored
                 .query_row([target.as_bytes().as_slice()], |row| {
                     Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, String>(1)?))
                 })
                 .optional()
                 .map_err(sql)?;
-            if let Some((author, kind)) = row {
-                if author == tombstone.author {
-                    tombstone.confirmed = true;
-                    removed.push((*target, author, kind));
+            if let Some((stored_author, kind)) = row {
+                if stored_author == author {
+                    for key in keys {
+                        tombstones.insert(*key, true);
+                    }
+                    removed.push((*target, stored_author, kind));
                 }
             }
         }
@@ -137,36 +109,140 @@ fn write_batch(transaction: &Transaction<'_>, events: &[Event]) -> Result<Vec<bo
     for (id, author, kind) in &removed {
         remove(transaction, id, author, kind)?;
     }
-    // Written whole, after the removals, as `write.rs` puts them: one whose delete was just
-    // removed is written again, so what it withdrew stays withdrawn.
-    let mut written = Vec::new();
-    for (id, tombstone) in confirmed {
-        match tombstones.get_mut(&id) {
-            // Named again by a delete of the batch: that one is written, confirmed.
-            Some(again) => again.confirmed = true,
-            None => written.push((id, tombstone)),
-        }
-    }
-    for (target, tombstone) in written.iter().map(|(id, t)| (id, t)).chain(&tombstones) {
+    for (target, author) in confirmed {
         transaction
             .execute(
-                "INSERT OR REPLACE INTO deleted (id, author, by, confirmed) VALUES (?1, ?2, ?3, ?4)",
+                "UPDATE deleted SET confirmed = 1 WHERE id = ?1 AND author = ?2",
+                params![target.as_bytes().as_slice(), author.as_slice()],
+            )
+            .map_err(sql)?;
+    }
+    for ((target, author, by), confirmed) in &tombstones {
+        // A confirmation is never taken back by the same delete arriving again.
+        transaction
+            .execute(
+                "INSERT INTO deleted (id, author, by, confirmed) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id, author, by) DO UPDATE
+                 SET confirmed = max(confirmed, excluded.confirmed)",
                 params![
                     target.as_bytes().as_slice(),
-                    tombstone.author.as_slice(),
-                    tombstone.by.as_bytes().as_slice(),
-                    tombstone.confirmed
+                    author.as_slice(),
+                    by.as_bytes().as_slice(),
+                    confirmed
                 ],
             )
             .map_err(sql)?;
     }
+    store_new(transaction, events, &mut new)?;
+    Ok(new)
+}
+
+/// For each event, whether it is new: not stored, not a repeat within the batch, and not
+/// withdrawn by a stored tombstone of its author. Also the (target, author) of each such
+/// withdrawal, whose tombstones the arrival confirms.
+#[allow(clippy::type_complexity)]
+fn new_and_withdrawn(
+    transaction: &Transaction<'_>,
+    events: &[Event],
+) -> Result<(Vec<bool>, Vec<(EventId, Author)>), StoreError> {
+    let sql = |e| StoreError::sqlite(OP)(e);
+    let mut new = vec![false; events.len()];
+    let mut confirmed = Vec::new();
+    let mut stored = transaction
+        .prepare_cached("SELECT 1 FROM events WHERE id = ?1")
+        .map_err(sql)?;
+    let mut withdrawn = transaction
+        .prepare_cached("SELECT 1 FROM deleted WHERE id = ?1 AND author = ?2")
+        .map_err(sql)?;
+    let mut seen = HashSet::new();
+    for (event, new) in events.iter().zip(new.iter_mut()) {
+        // A repeated id within the batch is stored once, as the first copy.
+        if !seen.insert(event.id) {
+            continue;
+        }
+        let id = event.id.as_bytes().as_slice();
+        let author = event.author.as_bytes();
+        let is_stored = stored.exists([id]).map_err(sql)?;
+        let is_withdrawn = withdrawn
+            .exists(params![id, author.as_slice()])
+            .map_err(sql)?;
+        if is_withdrawn {
+            confirmed.push((event.id, *author));
+        }
+        *new = !is_stored && !is_withdrawn;
+    }
+    Ok((new, confirmed))
+}
+
+/// Which of the batch's new events are deletes that act: a delete withdrawn by an acting delete
+/// of its author in the same batch does not. Ids are hashes of what they name, so deletes of
+/// deletes form chains, never cycles (were one met, a delete on it would count as not acting).
+fn acting_deletes(events: &[Event], new: &[bool]) -> Vec<bool> {
+    // For each new delete's id, the batch's new deletes of its author that name it.
+    let mut deleters: HashMap<(EventId, Author), Vec<usize>> = HashMap::new();
+    for (at, event) in events.iter().enumerate().filter(|(at, _)| new[*at]) {
+        for target in event.deleted() {
+            deleters
+                .entry((*target, *event.author.as_bytes()))
+                .or_default()
+                .push(at);
+        }
+    }
+    // 0: not decided, 1: deciding (on the stack), 2: acts, 3: withdrawn.
+    let mut state = vec![0u8; events.len()];
+    for start in 0..events.len() {
+        if !new[start] || events[start].deleted().is_empty() || state[start] != 0 {
+            continue;
+        }
+        // Depth-first, with an explicit stack: a chain as long as the batch must not overflow.
+        let mut stack = vec![start];
+        while let Some(&at) = stack.last() {
+            let key = (events[at].id, *events[at].author.as_bytes());
+            let named_by = deleters.get(&key).map(Vec::as_slice).unwrap_or(&[]);
+            if state[at] == 0 {
+                state[at] = 1;
+                let undecided: Vec<usize> = named_by
+                    .iter()
+                    .copied()
+                    .filter(|by| state[*by] == 0)
+                    .collect();
+                if !undecided.is_empty() {
+                    stack.extend(undecided);
+                    continue;
+                }
+            }
+            // Every deleter naming it is decided, or on the stack (a cycle: it does not count).
+            let withdrawn = named_by.iter().any(|by| state[*by] == 2);
+            state[at] = if withdrawn { 3 } else { 2 };
+            stack.pop();
+        }
+    }
+    events
+        .iter()
+        .enumerate()
+        .map(|(at, event)| new[at] && !event.deleted().is_empty() && state[at] == 2)
+        .collect()
+}
+
+/// Adds the batch's new events, in order; a profile only if it supersedes its author's current
+/// one, which it then replaces (§5.1).
+fn store_new(
+    transaction: &Transaction<'_>,
+    events: &[Event],
+    new: &mut [bool],
+) -> Result<(), StoreError> {
+    let sql = |e| StoreError::sqlite(OP)(e);
     let mut add = transaction
         .prepare_cached(
             "INSERT INTO events (id, author, type, timestamp, json) VALUES (?1, ?2, ?3, ?4, ?5)",
         )
         .map_err(sql)?;
+    // Through the partial index of profiles: one entry per author, not every event of theirs.
     let mut current_profile = transaction
-        .prepare_cached("SELECT id, timestamp FROM events WHERE author = ?1 AND type = 'profile'")
+        .prepare_cached(
+            "SELECT id, timestamp FROM events INDEXED BY events_profile
+             WHERE author = ?1 AND type = 'profile'",
+        )
         .map_err(sql)?;
     for (event, new) in events.iter().zip(new.iter_mut()).filter(|(_, new)| **new) {
         let timestamp = to_sql_timestamp(event.timestamp)?;
@@ -207,7 +283,7 @@ fn write_batch(transaction: &Transaction<'_>, events: &[Event]) -> Result<Vec<bo
         ])
         .map_err(sql)?;
     }
-    Ok(new)
+    Ok(())
 }
 
 /// Removes the stored event `id` with what was derived from it: the ids its author's profiles

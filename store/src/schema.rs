@@ -26,6 +26,9 @@ CREATE TABLE events (
 CREATE INDEX events_by_author ON events (author, timestamp, id);
 -- An unscoped sync's listing: every id in (timestamp, id) order.
 CREATE INDEX events_by_time ON events (timestamp, id);
+-- Each author's current profile (the only profile of theirs stored), found without reading
+-- their other events.
+CREATE INDEX events_profile ON events (author) WHERE type = 'profile';
 -- Ids of profiles that a newer profile of their author superseded: held, never stored, never
 -- fetched again.
 CREATE TABLE superseded (
@@ -34,12 +37,14 @@ CREATE TABLE superseded (
 ) WITHOUT ROWID;
 CREATE INDEX superseded_by_author ON superseded (author);
 -- What deletes named: the target, the delete's author and id, and whether the target was seen
--- to be that author's (only then does it count as withdrawn for anyone who asks).
+-- to be that author's (only then does it count as withdrawn for anyone who asks). One row per
+-- delete, so another author's delete of the same id neither replaces nor undoes it.
 CREATE TABLE deleted (
-    id BLOB PRIMARY KEY,
+    id BLOB NOT NULL,
     author BLOB NOT NULL,
     by BLOB NOT NULL,
-    confirmed INTEGER NOT NULL
+    confirmed INTEGER NOT NULL,
+    PRIMARY KEY (id, author, by)
 ) WITHOUT ROWID;
 CREATE INDEX deleted_by ON deleted (by);
 ";

@@ -47,9 +47,15 @@ impl Store {
             Some((timestamp, id)) => (timestamp, id.as_bytes().to_vec()),
             None => (-1, Vec::new()),
         };
+        // One lower bound on the timestamp, the larger of the scope's and the cursor's: given
+        // both, SQLite seeks to whichever its statistics favour, and seeking to `since` would
+        // read an author's whole history again on every page.
+        let from = since.max(after_time);
         match &scope.authors {
             Some(authors) => {
-                // An author named twice is read once.
+                // An author named twice is read once, and the page shared among distinct
+                // authors (the IndexedDB store reads such an author twice and shares the page
+                // among every name; the ids listed are the same, only where pages end differs).
                 let mut seen = HashSet::new();
                 let authors: Vec<_> = authors.iter().filter(|a| seen.insert(**a)).collect();
                 let cap = per_author_cap(limit, authors.len());
@@ -68,7 +74,7 @@ impl Store {
                         &mut statement,
                         params![
                             author.as_bytes().as_slice(),
-                            since,
+                            from,
                             after_time,
                             after_id,
                             row_limit(cap)
@@ -89,7 +95,7 @@ impl Store {
                     .map_err(sql)?;
                 let mut found = cursors(
                     &mut statement,
-                    params![since, after_time, after_id, row_limit(limit)],
+                    params![from, after_time, after_id, row_limit(limit)],
                 )?;
                 let more = found.len() > limit;
                 found.truncate(limit);

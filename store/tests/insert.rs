@@ -270,3 +270,126 @@ fn rusqlite_user_version(path: &std::path::Path, version: i64) -> rusqlite::Conn
         .unwrap();
     connection
 }
+
+#[test]
+fn another_authors_delete_cannot_bring_back_what_its_author_withdrew() {
+    let (alice, mallory) = (identity(1), identity(2));
+    let target = post(&alice, 10, "regretted");
+    let withdrawal = delete(&alice, 20, &[target.id]);
+    // Confirmed: the target came and was seen to be Alice's.
+    let mut store = Store::open_in_memory().unwrap();
+    store
+        .insert_batch(std::slice::from_ref(&withdrawal))
+        .unwrap();
+    store.insert_batch(std::slice::from_ref(&target)).unwrap();
+    store
+        .insert_batch(&[delete(&mallory, 30, &[target.id])])
+        .unwrap();
+    assert!(store.missing_ids(&[target.id]).unwrap().is_empty());
+    assert_eq!(
+        store.insert_batch(std::slice::from_ref(&target)).unwrap(),
+        vec![false]
+    );
+    // Unconfirmed: Alice's delete came, the target not yet; Mallory's names it too.
+    let mut store = Store::open_in_memory().unwrap();
+    store
+        .insert_batch(std::slice::from_ref(&withdrawal))
+        .unwrap();
+    store
+        .insert_batch(&[delete(&mallory, 30, &[target.id])])
+        .unwrap();
+    assert_eq!(
+        store.insert_batch(std::slice::from_ref(&target)).unwrap(),
+        vec![false],
+        "Alice's delete still withdraws her post"
+    );
+    assert!(!is_stored(&store, &target));
+}
+
+#[test]
+fn a_delete_withdrawn_in_its_own_batch_does_nothing_as_it_would_in_separate_batches() {
+    let alice = identity(1);
+    let target = post(&alice, 10, "kept after all");
+    let first = delete(&alice, 20, &[target.id]);
+    let second = delete(&alice, 30, &[first.id]);
+    let mut together = Store::open_in_memory().unwrap();
+    together
+        .insert_batch(std::slice::from_ref(&target))
+        .unwrap();
+    assert_eq!(
+        together
+            .insert_batch(&[first.clone(), second.clone()])
+            .unwrap(),
+        vec![false, true]
+    );
+    let mut apart = Store::open_in_memory().unwrap();
+    apart.insert_batch(std::slice::from_ref(&target)).unwrap();
+    apart.insert_batch(std::slice::from_ref(&second)).unwrap();
+    assert_eq!(
+        apart.insert_batch(std::slice::from_ref(&first)).unwrap(),
+        vec![false]
+    );
+    for store in [&together, &apart] {
+        assert!(
+            is_stored(store, &target),
+            "the withdrawn delete removed nothing"
+        );
+        assert!(!is_stored(store, &first));
+        assert_eq!(store.missing_ids(&[target.id, first.id]).unwrap(), vec![]);
+    }
+    // A chain: the third withdraws the second, so the first acts.
+    let third = delete(&alice, 40, &[second.id]);
+    let mut chain = Store::open_in_memory().unwrap();
+    chain.insert_batch(std::slice::from_ref(&target)).unwrap();
+    assert_eq!(
+        chain
+            .insert_batch(&[second.clone(), first.clone(), third.clone()])
+            .unwrap(),
+        vec![false, true, true]
+    );
+    assert!(!is_stored(&chain, &target));
+    assert!(is_stored(&chain, &first));
+}
+
+#[test]
+fn removing_one_of_two_deletes_of_a_target_keeps_the_other() {
+    let alice = identity(1);
+    let target = post(&alice, 10, "deleted twice");
+    let (first, again) = (
+        delete(&alice, 20, &[target.id]),
+        delete(&alice, 21, &[target.id]),
+    );
+    let mut store = Store::open_in_memory().unwrap();
+    store
+        .insert_batch(&[target.clone(), first.clone(), again.clone()])
+        .unwrap();
+    store
+        .insert_batch(&[delete(&alice, 30, &[again.id])])
+        .unwrap();
+    assert!(!is_stored(&store, &again));
+    assert!(
+        store.missing_ids(&[target.id]).unwrap().is_empty(),
+        "the first delete still withdraws it"
+    );
+    assert_eq!(
+        store.insert_batch(std::slice::from_ref(&target)).unwrap(),
+        vec![false]
+    );
+}
+
+#[test]
+fn a_new_profile_in_the_batch_that_deletes_the_current_one_becomes_current() {
+    let alice = identity(1);
+    let current = profile(&alice, 100, "Current");
+    let newer = profile(&alice, 50, "Older than the deleted one, but all she has");
+    let mut store = Store::open_in_memory().unwrap();
+    store.insert_batch(std::slice::from_ref(&current)).unwrap();
+    assert_eq!(
+        store
+            .insert_batch(&[delete(&alice, 200, &[current.id]), newer.clone()])
+            .unwrap(),
+        vec![true, true]
+    );
+    assert!(is_stored(&store, &newer));
+    assert!(!is_stored(&store, &current));
+}

@@ -82,6 +82,30 @@ proptest! {
         prop_assert_eq!(flat(ours), flat(theirs));
     }
 
+    /// Pages larger than an author's share (at least `MIN_PER_AUTHOR`, 64, of a page), so a
+    /// page stops where the first author with more does and the merge is exercised.
+    #[test]
+    fn pages_larger_than_an_authors_share_list_the_reference_stores_ids(
+        spec in prop::collection::vec((1u8..=3, 0u64..40), 150..400),
+        limit in 65usize..300,
+        since in prop::option::of(0u64..40),
+    ) {
+        let events = events(&spec);
+        let mut store = Store::open_in_memory().unwrap();
+        let mut reference = MemoryStore::default();
+        for chunk in events.chunks(512) {
+            store.insert_batch(chunk).unwrap();
+        }
+        for event in events {
+            reference.insert(event);
+        }
+        let scope = scope(Some(vec![1, 2, 3]), since);
+        let ours = pages(|after| store.list_ids(&scope, after, limit).unwrap(), limit);
+        let theirs = pages(|after| reference.list(&scope, after, limit), limit);
+        let flat = |pages: Vec<Vec<Cursor>>| pages.into_iter().flatten().collect::<Vec<_>>();
+        prop_assert_eq!(flat(ours), flat(theirs));
+    }
+
     #[test]
     fn missing_and_loaded_ids_are_exactly_the_unstored_and_the_stored(
         stored in prop::collection::vec((1u8..=3, 0u64..20), 0..20),
