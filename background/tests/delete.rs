@@ -198,3 +198,39 @@ async fn a_delete_works_in_any_order_and_only_on_its_authors_events() {
     app.close();
     delete_config(&config).await;
 }
+
+#[wasm_bindgen_test]
+async fn another_authors_delete_cannot_undo_a_withdrawal_its_target_confirmed() {
+    let config = unique_config("delete-undo");
+    let app = App::start(&config).await.unwrap();
+    let (ada, bob) = (identity(1), identity(2));
+    let regretted = post(&ada, T0, "regretted");
+    // Ada's delete first, then her post: withdrawn, and now known to be hers.
+    app.ingest(&[delete(&ada, T0 + 10, &[regretted.id])])
+        .await
+        .unwrap();
+    let report = app.ingest(std::slice::from_ref(&regretted)).await.unwrap();
+    assert_eq!(report.stored, 0);
+    assert!(app
+        .missing_for_sync(&[regretted.id])
+        .await
+        .unwrap()
+        .is_empty());
+    // Bob's delete of the same id is not refused (nothing of that id is stored to own), but it
+    // must not take Ada's delete back: the post stays held, and is not stored if it comes again.
+    app.ingest(&[delete(&bob, T0 + 20, &[regretted.id])])
+        .await
+        .unwrap();
+    assert!(
+        app.missing_for_sync(&[regretted.id])
+            .await
+            .unwrap()
+            .is_empty(),
+        "Ada's withdrawal still holds the id"
+    );
+    let report = app.ingest(std::slice::from_ref(&regretted)).await.unwrap();
+    assert_eq!(report.stored, 0, "the deleted post does not come back");
+    assert_eq!(app.storage().event_json(&regretted.id).await.unwrap(), None);
+    app.close();
+    delete_config(&config).await;
+}

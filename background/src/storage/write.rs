@@ -254,6 +254,30 @@ impl Storage {
             .chain(removed.iter().map(|record| record.author))
             .collect();
         let mut totals = read_totals(&author_totals, authors, OP).await?;
+        // A confirmed tombstone of another author stays as it is: its target is known to be
+        // that author's, so this delete cannot be its author's, and writing over it (one
+        // tombstone per target) would let the withdrawn event be fetched and stored again
+        // (§5.2: a delete is never taken back). `phemossa-store` keeps one per delete instead.
+        let mut kept = HashSet::new();
+        if tombstones_stored && !tombstones.is_empty() {
+            let mut held = Vec::with_capacity(tombstones.len());
+            for target in tombstones.keys() {
+                let key = JsValue::from_str(&target.to_hex());
+                held.push((*target, stores.deleted.get(key).map_err(db::failed(OP))?));
+            }
+            for (target, read) in held {
+                let Some(value) = read.await.map_err(db::failed(OP))? else {
+                    continue;
+                };
+                let held: DeletedRecord = db::from_js(&value, DELETED)?;
+                let other = tombstones
+                    .get(&target)
+                    .is_some_and(|new| new.author != held.author);
+                if held.confirmed && other {
+                    kept.insert(target);
+                }
+            }
+        }
         // The writes are not awaited one by one: a failed one aborts the transaction with its
         // error, which the commit reports; awaiting each would cost a wake-up per event.
         // Removals first, so nothing the batch adds is removed after it.
@@ -278,7 +302,10 @@ impl Storage {
                 }
             }
         }
-        for record in tombstones.values() {
+        for record in tombstones
+            .values()
+            .filter(|record| !kept.contains(&record.id))
+        {
             stores
                 .deleted
                 .put(&db::to_js(record, DELETED)?, None)
