@@ -53,6 +53,32 @@ fn scope(authors: Option<Vec<u8>>, since: Option<u64>) -> Scope {
     }
 }
 
+/// Every id of `scope`, paged at `limit` by a store that got `events` in batches of `batch`.
+/// Pages may split differently from the reference store's (ours stops where an author's share
+/// ends); the ids listed, in order, must be the same.
+fn listed(events: &[Event], batch: usize, scope: &Scope, limit: usize) -> Vec<Cursor> {
+    let mut store = Store::open_in_memory().unwrap();
+    for chunk in events.chunks(batch) {
+        store.insert_batch(chunk).unwrap();
+    }
+    pages(|after| store.list_ids(scope, after, limit).unwrap(), limit)
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// The same, from the reference store.
+fn reference_listed(events: &[Event], scope: &Scope, limit: usize) -> Vec<Cursor> {
+    let mut reference = MemoryStore::default();
+    for event in events {
+        reference.insert(event.clone());
+    }
+    pages(|after| reference.list(scope, after, limit), limit)
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
@@ -64,22 +90,9 @@ proptest! {
         since in prop::option::of(0u64..12),
         limit in 1usize..9,
     ) {
-        let events = events(&spec);
-        let mut store = Store::open_in_memory().unwrap();
-        let mut reference = MemoryStore::default();
-        for chunk in events.chunks(batch) {
-            store.insert_batch(chunk).unwrap();
-        }
-        for event in events {
-            reference.insert(event);
-        }
         let scope = scope(authors, since);
-        let ours = pages(|after| store.list_ids(&scope, after, limit).unwrap(), limit);
-        let theirs = pages(|after| reference.list(&scope, after, limit), limit);
-        // Pages may split differently (ours stops where an author's share ends); the ids listed,
-        // in order, must be the same.
-        let flat = |pages: Vec<Vec<Cursor>>| pages.into_iter().flatten().collect::<Vec<_>>();
-        prop_assert_eq!(flat(ours), flat(theirs));
+        let events = events(&spec);
+        prop_assert_eq!(listed(&events, batch, &scope, limit), reference_listed(&events, &scope, limit));
     }
 
     /// Pages larger than an author's share (at least `MIN_PER_AUTHOR`, 64, of a page), so a
@@ -90,20 +103,9 @@ proptest! {
         limit in 65usize..300,
         since in prop::option::of(0u64..40),
     ) {
-        let events = events(&spec);
-        let mut store = Store::open_in_memory().unwrap();
-        let mut reference = MemoryStore::default();
-        for chunk in events.chunks(512) {
-            store.insert_batch(chunk).unwrap();
-        }
-        for event in events {
-            reference.insert(event);
-        }
         let scope = scope(Some(vec![1, 2, 3]), since);
-        let ours = pages(|after| store.list_ids(&scope, after, limit).unwrap(), limit);
-        let theirs = pages(|after| reference.list(&scope, after, limit), limit);
-        let flat = |pages: Vec<Vec<Cursor>>| pages.into_iter().flatten().collect::<Vec<_>>();
-        prop_assert_eq!(flat(ours), flat(theirs));
+        let events = events(&spec);
+        prop_assert_eq!(listed(&events, 512, &scope, limit), reference_listed(&events, &scope, limit));
     }
 
     #[test]
