@@ -234,3 +234,27 @@ async fn another_authors_delete_cannot_undo_a_withdrawal_its_target_confirmed() 
     app.close();
     delete_config(&config).await;
 }
+
+#[wasm_bindgen_test]
+async fn a_delete_withdrawn_in_its_own_batch_removes_nothing() {
+    let config = unique_config("delete-of-delete");
+    let app = App::start(&config).await.unwrap();
+    let ada = identity(1);
+    let kept = post(&ada, T0, "kept after all");
+    app.ingest(std::slice::from_ref(&kept)).await.unwrap();
+    let first = delete(&ada, T0 + 10, &[kept.id]);
+    let second = delete(&ada, T0 + 20, &[first.id]);
+    // Together, as a sync may bring them: the second withdraws the first, which does nothing,
+    // as when the second comes first.
+    let report = app.ingest(&[first.clone(), second.clone()]).await.unwrap();
+    assert_eq!(report.stored, 1, "only the second delete");
+    assert!(app.storage().event_json(&kept.id).await.unwrap().is_some());
+    assert_eq!(app.storage().event_json(&first.id).await.unwrap(), None);
+    assert!(app
+        .missing_for_sync(&[kept.id, first.id])
+        .await
+        .unwrap()
+        .is_empty());
+    app.close();
+    delete_config(&config).await;
+}

@@ -11,6 +11,7 @@
 
 pub mod backup;
 pub mod blob;
+pub mod deletes;
 pub mod device_owner;
 pub mod error;
 pub mod event;

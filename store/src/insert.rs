@@ -8,13 +8,12 @@
 //! - a profile is stored only if it supersedes its author's current one, which it replaces; the
 //!   replaced one's id, or the older newcomer's, is remembered as superseded.
 //!
-//! Two things differ from `write.rs`, which keeps one tombstone per target and builds the
-//! batch's tombstones before it knows which of the batch's deletes are withdrawn:
-//! - a tombstone is kept per target, author *and delete*, so another author's delete naming the
-//!   same id can neither replace nor undo it (there, it overwrote it, and the withdrawn event
-//!   could be stored again), and removing one of two deletes of a target keeps the other's;
-//! - a delete that another delete of its author in the same batch withdraws does nothing, as it
-//!   would have done nothing had the two come in separate batches.
+//! One thing differs from `write.rs`, which keeps one tombstone per target: here a tombstone
+//! is kept per target, author *and delete*, so another author's delete naming the same id can
+//! neither replace nor undo it, and removing one of two deletes of a target keeps the other's.
+//! (`write.rs` leaves a confirmed tombstone of another author alone, but two unconfirmed ones of
+//! different authors still replace each other there.) Which of a batch's deletes act is
+//! `phemossa_core::deletes::acting_deletes`, in both.
 //!
 //! One order effect is left: an event withdrawn by a stored delete that the same batch removes
 //! is not stored by that batch, though it would be if the removal had come first. Nothing
@@ -22,6 +21,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use phemossa_core::deletes::acting_deletes;
 use phemossa_core::profile::supersedes;
 use phemossa_core::{Event, EventId};
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -172,56 +172,6 @@ fn new_and_withdrawn(
         *new = !is_stored && !is_withdrawn;
     }
     Ok((new, confirmed))
-}
-
-/// Which of the batch's new events are deletes that act: a delete withdrawn by an acting delete
-/// of its author in the same batch does not. Ids are hashes of what they name, so deletes of
-/// deletes form chains, never cycles (were one met, a delete on it would count as not acting).
-fn acting_deletes(events: &[Event], new: &[bool]) -> Vec<bool> {
-    // For each new delete's id, the batch's new deletes of its author that name it.
-    let mut deleters: HashMap<(EventId, Author), Vec<usize>> = HashMap::new();
-    for (at, event) in events.iter().enumerate().filter(|(at, _)| new[*at]) {
-        for target in event.deleted() {
-            deleters
-                .entry((*target, *event.author.as_bytes()))
-                .or_default()
-                .push(at);
-        }
-    }
-    // 0: not decided, 1: deciding (on the stack), 2: acts, 3: withdrawn.
-    let mut state = vec![0u8; events.len()];
-    for start in 0..events.len() {
-        if !new[start] || events[start].deleted().is_empty() || state[start] != 0 {
-            continue;
-        }
-        // Depth-first, with an explicit stack: a chain as long as the batch must not overflow.
-        let mut stack = vec![start];
-        while let Some(&at) = stack.last() {
-            let key = (events[at].id, *events[at].author.as_bytes());
-            let named_by = deleters.get(&key).map(Vec::as_slice).unwrap_or(&[]);
-            if state[at] == 0 {
-                state[at] = 1;
-                let undecided: Vec<usize> = named_by
-                    .iter()
-                    .copied()
-                    .filter(|by| state[*by] == 0)
-                    .collect();
-                if !undecided.is_empty() {
-                    stack.extend(undecided);
-                    continue;
-                }
-            }
-            // Every deleter naming it is decided, or on the stack (a cycle: it does not count).
-            let withdrawn = named_by.iter().any(|by| state[*by] == 2);
-            state[at] = if withdrawn { 3 } else { 2 };
-            stack.pop();
-        }
-    }
-    events
-        .iter()
-        .enumerate()
-        .map(|(at, event)| new[at] && !event.deleted().is_empty() && state[at] == 2)
-        .collect()
 }
 
 /// Adds the batch's new events, in order; a profile only if it supersedes its author's current

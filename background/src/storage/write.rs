@@ -8,6 +8,7 @@
 use std::collections::{HashMap, HashSet};
 
 use idb::{ObjectStore, Query};
+use phemossa_core::deletes::acting_deletes;
 use phemossa_core::profile::supersedes;
 use phemossa_core::{Event, EventId, FollowRecord, PublicKey};
 use wasm_bindgen::JsValue;
@@ -196,10 +197,17 @@ impl Storage {
             };
             new.push(!stored && !withdrawn);
         }
-        // Deletes in the batch: what they withdraw, and by whom. An event of the batch they
-        // withdraw is not stored, whatever the order.
+        // The batch's deletes that act (`phemossa_core::deletes`: one that another delete of
+        // its author in the batch withdraws does nothing, as in separate batches): what they
+        // withdraw, and by whom. An event of the batch they withdraw is not stored, whatever
+        // the order.
+        let acting = acting_deletes(events, &new);
         let mut tombstones: HashMap<EventId, DeletedRecord> = HashMap::new();
-        for (event, _) in events.iter().zip(&new).filter(|(_, new)| **new) {
+        for event in events
+            .iter()
+            .zip(&acting)
+            .filter_map(|(e, acts)| acts.then_some(e))
+        {
             for target in event.deleted() {
                 let record = DeletedRecord {
                     id: *target,
