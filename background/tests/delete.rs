@@ -258,3 +258,34 @@ async fn a_delete_withdrawn_in_its_own_batch_removes_nothing() {
     app.close();
     delete_config(&config).await;
 }
+
+#[wasm_bindgen_test]
+async fn another_authors_delete_beside_the_post_it_names_is_refused_and_takes_nothing_back() {
+    let config = unique_config("delete-undo-batch");
+    let app = App::start(&config).await.unwrap();
+    let (ada, bob) = (identity(1), identity(2));
+    let regretted = post(&ada, T0, "regretted");
+    app.ingest(&[delete(&ada, T0 + 10, &[regretted.id])])
+        .await
+        .unwrap();
+    // Ada's post arrives, confirming her delete, in the same batch as Bob's delete of it: the
+    // batch shows whose post it is, so Bob's delete is refused before anything is written
+    // (ingest's `check_named`), and his tombstone never meets hers.
+    let report = app
+        .ingest(&[regretted.clone(), delete(&bob, T0 + 20, &[regretted.id])])
+        .await
+        .unwrap();
+    assert_eq!(report.stored, 0);
+    assert_eq!(report.refused.len(), 1);
+    assert_eq!(report.refused[0].1.code(), "delete_not_own");
+    assert!(app
+        .missing_for_sync(&[regretted.id])
+        .await
+        .unwrap()
+        .is_empty());
+    let report = app.ingest(std::slice::from_ref(&regretted)).await.unwrap();
+    assert_eq!(report.stored, 0, "Ada's withdrawal still holds");
+    assert_eq!(app.storage().event_json(&regretted.id).await.unwrap(), None);
+    app.close();
+    delete_config(&config).await;
+}
