@@ -96,7 +96,7 @@ wasm_browser_tests() {
   WASM_BINDGEN_TEST_DRIVER_TIMEOUT=30 \
   WASM_BINDGEN_TEST_TIMEOUT=120 \
   TMPDIR="$profiles" \
-    cargo test --target wasm32-unknown-unknown -p phemossa-background -p phemossa-store || rc=$?
+    cargo test --target wasm32-unknown-unknown -p phemossa-background -p phemossa-store -p phemossa-store-worker || rc=$?
   rm -rf "$profiles"
   return "$rc"
 }
@@ -167,13 +167,15 @@ step "Install missing tools"            install_missing
 step "cargo fmt --check"                cargo fmt --all -- --check
 step "docs name only paths that exist"   tests/docs-paths.sh
 step "no import loops between files"    module_loops
-# The pure crates (core, sync, store, gossip, node, api, net) are native; so are the relay and the
+# The pure crates (core, sync, store, store-protocol, gossip, node, api, net) are native; so are the relay and the
 # hostile peer (native-only, empty on wasm32). Every other crate (webext, ui, background, popup,
 # options) is wasm. phemossa-webrtc-b2b is both: its sans-IO core and tests run natively (proptest needs an OS
 # random source), its library runs in the browser. So is phemossa-work-worker: its search's tests
 # run natively, its wasm is linted in build.sh's release build. phemossa-verify-worker's logic is
 # phemossa-core's (event::check_batch, tested with it); its wasm is linted in the same build.
-PURE_CRATES=(-p phemossa-core -p phemossa-sync -p phemossa-store -p phemossa-gossip -p phemossa-node -p phemossa-api -p phemossa-net)
+# phemossa-store-worker is both: `serve` is tested natively, its exports in the browser step.
+PURE_CRATES=(-p phemossa-core -p phemossa-sync -p phemossa-store -p phemossa-store-protocol -p phemossa-store-worker
+             -p phemossa-gossip -p phemossa-node -p phemossa-api -p phemossa-net)
 # The node's many-node simulator and its scenarios (node/src/sim/, node/tests/sim_*.rs).
 NODE_SIM=(--features phemossa-node/sim)
 NATIVE_TOOLS=(-p phemossa-relay -p phemossa-hostile-peer)
