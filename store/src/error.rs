@@ -24,6 +24,10 @@ pub enum StoreError {
     /// The file was written by a newer version, whose schema this one does not know.
     #[error("the store is at schema version {found}, newer than this version's {supported}")]
     NewerSchema { found: i64, supported: i64 },
+    /// A blob whose bytes are not what its name says (`phemossa_core::blob::check`: too large
+    /// for its kind, or not hashing to its name) was refused, and nothing was stored.
+    #[error("a picture was refused: {0}")]
+    BlobRefused(#[source] phemossa_core::Error),
 }
 
 impl StoreError {

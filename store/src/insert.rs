@@ -23,16 +23,14 @@ use std::collections::{HashMap, HashSet};
 
 use phemossa_core::deletes::acting_deletes;
 use phemossa_core::profile::supersedes;
-use phemossa_core::{Event, EventId};
+use phemossa_core::{Content, Event, EventId};
 use rusqlite::{params, OptionalExtension, Transaction};
 
-use crate::rows::{event_id, from_sql_timestamp, to_sql_timestamp};
+use crate::derived::{self, Batch, StoredRow};
+use crate::rows::{author_key, event_id, from_sql_timestamp, to_sql_timestamp, Author};
 use crate::{Store, StoreError};
 
 const OP: &str = "storing events";
-
-/// An author's 32 key bytes, as the tables hold them.
-type Author = [u8; 32];
 
 /// A tombstone's key: its target, the delete's author and the delete.
 type TombstoneKey = (EventId, Author, EventId);
@@ -85,29 +83,19 @@ fn write_batch(transaction: &Transaction<'_>, events: &[Event]) -> Result<Vec<bo
     }
     // Stored targets of those deletes that are their deleter's: removed.
     let mut removed = Vec::new();
-    {
-        let mut stored = transaction
-            .prepare_cached("SELECT author, type FROM events WHERE id = ?1")
-            .map_err(sql)?;
-        for ((target, author), keys) in &named {
-            let row = stored
-                .query_row([target.as_bytes().as_slice()], |row| {
-                    Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, String>(1)?))
-                })
-                .optional()
-                .map_err(sql)?;
-            if let Some((stored_author, kind)) = row {
-                if stored_author == author {
-                    for key in keys {
-                        tombstones.insert(*key, true);
-                    }
-                    removed.push((*target, stored_author, kind));
+    for ((target, author), keys) in &named {
+        if let Some(row) = stored_row(transaction, target)? {
+            if row.author == *author {
+                for key in keys {
+                    tombstones.insert(*key, true);
                 }
+                removed.push(row);
             }
         }
     }
-    for (id, author, kind) in &removed {
-        remove(transaction, id, author, kind)?;
+    let mut batch = Batch::default();
+    for row in &removed {
+        remove(transaction, &mut batch, row)?;
     }
     for (target, author) in confirmed {
         transaction
@@ -133,7 +121,8 @@ fn write_batch(transaction: &Transaction<'_>, events: &[Event]) -> Result<Vec<bo
             )
             .map_err(sql)?;
     }
-    store_new(transaction, events, &mut new)?;
+    store_new(transaction, &mut batch, events, &mut new)?;
+    batch.finish(transaction)?;
     Ok(new)
 }
 
@@ -178,97 +167,180 @@ fn new_and_withdrawn(
 /// one, which it then replaces (§5.1).
 fn store_new(
     transaction: &Transaction<'_>,
+    batch: &mut Batch,
     events: &[Event],
     new: &mut [bool],
 ) -> Result<(), StoreError> {
     let sql = |e| StoreError::sqlite(OP)(e);
+    derived::storing(transaction)?;
     let mut add = transaction
         .prepare_cached(
-            "INSERT INTO events (id, author, type, timestamp, json) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO events (id, author, type, timestamp, json, size, in_feed, reply_to,
+                                 reaction_target, repost_of)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )
         .map_err(sql)?;
     // Through the partial index of profiles: one entry per author, not every event of theirs.
     let mut current_profile = transaction
         .prepare_cached(
-            "SELECT id, timestamp FROM events INDEXED BY events_profile
+            "SELECT id FROM events INDEXED BY events_profile
              WHERE author = ?1 AND type = 'profile'",
         )
         .map_err(sql)?;
     for (event, new) in events.iter().zip(new.iter_mut()).filter(|(_, new)| **new) {
-        let timestamp = to_sql_timestamp(event.timestamp)?;
         let author = event.author.as_bytes().as_slice();
         if event.as_profile().is_some() {
             // Only an author's current profile is stored, so at most one row answers. Asked per
             // event: an earlier profile of the batch may be it.
             let held = current_profile
-                .query_row([author], |row| {
-                    Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, i64>(1)?))
-                })
+                .query_row([author], |row| row.get::<_, Vec<u8>>(0))
                 .optional()
                 .map_err(sql)?;
-            if let Some((held_id, held_timestamp)) = held {
-                let held_id = event_id(held_id, "events")?;
-                let held_timestamp = from_sql_timestamp(held_timestamp, "events")?;
-                if !supersedes((event.timestamp, event.id), (held_timestamp, held_id)) {
+            let held = match held {
+                Some(id) => stored_row(transaction, &event_id(id, "events")?)?,
+                None => None,
+            };
+            if let Some(held) = held {
+                if !supersedes((event.timestamp, event.id), (held.timestamp, held.id)) {
                     // Valid but older than what is held: remembered, never stored.
                     put_superseded(transaction, &event.id, author)?;
                     *new = false;
                     continue;
                 }
+                // Replaced, not removed: the ids its author's profiles superseded stay held.
                 transaction
-                    .execute(
-                        "DELETE FROM events WHERE id = ?1",
-                        [held_id.as_bytes().as_slice()],
-                    )
+                    .execute("DELETE FROM events WHERE seq = ?1", [held.seq])
                     .map_err(sql)?;
-                put_superseded(transaction, &held_id, author)?;
+                derived::removed(transaction, batch, &held)?;
+                put_superseded(transaction, &held.id, author)?;
             }
         }
+        let columns = EventColumns::of(event)?;
         add.execute(params![
             event.id.as_bytes().as_slice(),
             author,
             event.content.type_name(),
-            timestamp,
-            event.to_json()
+            columns.timestamp,
+            columns.json,
+            columns.size,
+            columns.in_feed,
+            columns.reply_to.as_ref().map(|id| id.as_bytes().as_slice()),
+            columns
+                .reaction_target
+                .as_ref()
+                .map(|id| id.as_bytes().as_slice()),
+            columns
+                .repost_of
+                .as_ref()
+                .map(|id| id.as_bytes().as_slice()),
         ])
         .map_err(sql)?;
+        let seq = transaction.last_insert_rowid();
+        derived::added(transaction, batch, event, seq, columns.size)?;
     }
     Ok(())
 }
 
-/// Removes the stored event `id` with what was derived from it: the ids its author's profiles
-/// superseded if it is the current profile (§5.1), the tombstones it wrote if it is a delete
-/// (§5.2). Shared by deletes now, and by retention and blocks when they move here.
-fn remove(
+/// The fields of an event's row besides its id, author and type (see `schema::EVENTS`).
+struct EventColumns {
+    timestamp: i64,
+    json: String,
+    size: i64,
+    in_feed: bool,
+    reply_to: Option<EventId>,
+    reaction_target: Option<EventId>,
+    repost_of: Option<EventId>,
+}
+
+impl EventColumns {
+    fn of(event: &Event) -> Result<Self, StoreError> {
+        let json = event.to_json();
+        // A validated event's JSON is at most 64 KiB (core's limits), far inside an i64.
+        let size = i64::try_from(json.len()).unwrap_or(i64::MAX);
+        Ok(Self {
+            timestamp: to_sql_timestamp(event.timestamp)?,
+            json,
+            size,
+            in_feed: matches!(
+                event.content,
+                Content::Post(_) | Content::ImagePost(_) | Content::Repost(_)
+            ),
+            reply_to: event.as_post().and_then(|post| post.reply_to),
+            reaction_target: event.as_reaction().map(|reaction| reaction.target),
+            repost_of: event.as_repost().map(|original| original.id),
+        })
+    }
+}
+
+/// The stored row of `id`, as removals need it.
+pub(crate) fn stored_row(
     transaction: &Transaction<'_>,
     id: &EventId,
-    author: &[u8],
-    kind: &str,
+) -> Result<Option<StoredRow>, StoreError> {
+    let mut read = transaction
+        .prepare_cached("SELECT seq, author, type, timestamp, size FROM events WHERE id = ?1")
+        .map_err(StoreError::sqlite(OP))?;
+    let row = read
+        .query_row([id.as_bytes().as_slice()], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, Vec<u8>>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, i64>(3)?,
+                row.get::<_, i64>(4)?,
+            ))
+        })
+        .optional()
+        .map_err(StoreError::sqlite(OP))?;
+    let Some((seq, author, kind, timestamp, size)) = row else {
+        return Ok(None);
+    };
+    Ok(Some(StoredRow {
+        seq,
+        id: *id,
+        author: author_key(author, "events")?,
+        kind,
+        timestamp: from_sql_timestamp(timestamp, "events")?,
+        size: u64::try_from(size).map_err(|_| StoreError::CorruptRow {
+            table: "events",
+            reason: format!("size {size}"),
+        })?,
+    }))
+}
+
+/// Removes the stored event `row` with what was derived from it: the ids its author's profiles
+/// superseded if it is the current profile (§5.1), the tombstones it wrote if it is a delete
+/// (§5.2), and each concern's rows (`derived::removed`). Shared by deletes now, and by retention
+/// and blocks when they move here.
+pub(crate) fn remove(
+    transaction: &Transaction<'_>,
+    batch: &mut Batch,
+    row: &StoredRow,
 ) -> Result<(), StoreError> {
     let sql = |e| StoreError::sqlite("removing events")(e);
     transaction
-        .execute(
-            "DELETE FROM events WHERE id = ?1",
-            [id.as_bytes().as_slice()],
-        )
+        .execute("DELETE FROM events WHERE seq = ?1", [row.seq])
         .map_err(sql)?;
-    match kind {
+    match row.kind.as_str() {
         "profile" => {
             transaction
-                .execute("DELETE FROM superseded WHERE author = ?1", [author])
+                .execute(
+                    "DELETE FROM superseded WHERE author = ?1",
+                    [row.author.as_slice()],
+                )
                 .map_err(sql)?;
         }
         "delete" => {
             transaction
                 .execute(
                     "DELETE FROM deleted WHERE by = ?1",
-                    [id.as_bytes().as_slice()],
+                    [row.id.as_bytes().as_slice()],
                 )
                 .map_err(sql)?;
         }
         _ => {}
     }
-    Ok(())
+    derived::removed(transaction, batch, row)
 }
 
 fn put_superseded(

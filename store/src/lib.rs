@@ -1,24 +1,49 @@
 //! Phemossa's event store on SQLite: the schema (`schema`), storing validated events with what
-//! profiles and deletes mean for the stored set (`insert`), and the three queries a sync session
-//! asks of the store (`sync_queries`). Pure Rust over `rusqlite`, so every rule is tested
-//! natively; in the browser the same code would run in a worker over SQLite in the origin
-//! private file system (`docs/design/storage-engine.md`, whose first step this crate is).
+//! profiles and deletes mean for the stored set (`insert`), what each stored or removed event
+//! writes besides its row (`derived`), and every query the background asks of its store: a
+//! sync's (`sync_queries`), the feed and the pages of every event (`feed`, `pages`), threads
+//! and the inbox (`thread`), reactions and reposts (`reactions`), follows, profiles and
+//! nicknames (`people`), running totals (`totals`), notifications (`notifications`), pictures
+//! (`blobs`), settings and peers (`meta`), search on FTS5 (`search`), keeping people out
+//! (`keep_out`) and retention (`retention`). Pure Rust over `rusqlite`, so every rule is tested
+//! natively; in the browser the same code runs in the store worker over SQLite in the origin
+//! private file system (`phemossa-store-worker`; `docs/design/storage-engine.md`, whose first
+//! two steps this crate is).
 //!
-//! The background still stores events in IndexedDB (`background/src/storage/`); nothing links
-//! this crate yet. What it holds now is the events with their superseded profiles and
-//! tombstones, which is what a sync's questions depend on. Follow records, profiles decoded for
-//! display, running totals and the rest are the design record's second step.
+//! The background still stores events in IndexedDB (`background/src/storage/`): moving it here
+//! is the design record's third step.
 
+mod blobs;
+mod derived;
 mod error;
+mod feed;
 mod insert;
+mod keep_out;
+mod meta;
+mod notifications;
 #[cfg(target_arch = "wasm32")]
 mod opfs;
+mod pages;
+mod people;
+mod reactions;
+mod retention;
 mod rows;
 mod schema;
+mod search;
 mod sync_queries;
+mod thread;
+mod totals;
 
 pub use error::StoreError;
+pub use feed::StoredPost;
+pub use meta::{BackupRecord, PeerRecord, Setting};
+pub use notifications::{Notification, NotificationKind, MAX_NOTIFICATIONS, SNIPPET_CHARS};
+pub use pages::PagedEvent;
+pub use people::{Nickname, StoredProfile};
+pub use retention::PRUNE_BATCH;
 pub use schema::VERSION;
+pub use thread::{PeerPage, StoredThread, MAX_THREAD_CLIMB};
+pub use totals::{AuthorTotals, Totals};
 
 use std::path::Path;
 

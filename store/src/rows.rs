@@ -1,7 +1,7 @@
 //! Converting between the store's columns and core's types: timestamps as SQLite's signed
 //! integers, ids as their 32 bytes. A stored value that does not convert back is a damaged row.
 
-use phemossa_core::EventId;
+use phemossa_core::{EventId, PublicKey};
 
 use crate::StoreError;
 
@@ -27,4 +27,27 @@ pub(crate) fn event_id(bytes: Vec<u8>, table: &'static str) -> Result<EventId, S
             reason: format!("an id of {} bytes", bytes.len()),
         })?;
     Ok(EventId::from_bytes(bytes))
+}
+
+/// An author's 32 key bytes, as the tables hold them.
+pub(crate) type Author = [u8; 32];
+
+/// A stored author key; anything but 32 bytes is a damaged row.
+pub(crate) fn author_key(bytes: Vec<u8>, table: &'static str) -> Result<Author, StoreError> {
+    bytes
+        .try_into()
+        .map_err(|bytes: Vec<u8>| StoreError::CorruptRow {
+            table,
+            reason: format!("a key of {} bytes", bytes.len()),
+        })
+}
+
+/// A stored key, checked (a point on the curve); anything else is a damaged row.
+pub(crate) fn public_key(bytes: Vec<u8>, table: &'static str) -> Result<PublicKey, StoreError> {
+    PublicKey::from_bytes(author_key(bytes, table)?, "stored key").map_err(|error| {
+        StoreError::CorruptRow {
+            table,
+            reason: error.to_string(),
+        }
+    })
 }

@@ -8,18 +8,32 @@ use crate::StoreError;
 /// The schema version this build writes.
 pub const VERSION: i64 = 1;
 
-/// Version 1: events, with the ids of profiles a newer one superseded (§5.1) and the tombstones
-/// deletes left (§5.2). Ids and keys are their 32 bytes, not text: every index entry holds them,
-/// and as hex and base64 text they were most of an IndexedDB index entry's bytes
+/// Version 1's events, with the ids of profiles a newer one superseded (§5.1) and the
+/// tombstones deletes left (§5.2). Ids and keys are their 32 bytes, not text: every index entry
+/// holds them, and as hex and base64 text they were most of an IndexedDB index entry's bytes
 /// (docs/benchmarks.md, "binary keys").
-const V1: &str = "
+///
+/// Besides the wire JSON, a row keeps the few fields that queries select or order by, decoded
+/// once at insert (`insert::EventColumns`): `seq` is the order stored in, AUTOINCREMENT so a
+/// removed row's number is never given again (side tables keyed by it, and a batch's first
+/// `seq`, rely on that; it costs one update of `sqlite_sequence` a row); `type` is the wire type ("image_post" and "repost"
+/// included); `size` is the JSON's bytes, which totals count; `in_feed` is 1 for what shows in
+/// its author's feed (posts, with or without images, and reposts); `reply_to`,
+/// `reaction_target` and `repost_of` are the ids a post replies to, a reaction reacts to and a
+/// repost repeats, NULL otherwise. The indexes over them belong to the modules that read them.
+const EVENTS: &str = "
 CREATE TABLE events (
-    seq INTEGER PRIMARY KEY,
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id BLOB NOT NULL UNIQUE,
     author BLOB NOT NULL,
     type TEXT NOT NULL,
     timestamp INTEGER NOT NULL,
-    json TEXT NOT NULL
+    json TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    in_feed INTEGER NOT NULL,
+    reply_to BLOB,
+    reaction_target BLOB,
+    repost_of BLOB
 );
 -- A sync's listing of a scope: each author's ids in (timestamp, id) order, read from the index
 -- alone (it covers the query).
@@ -49,8 +63,23 @@ CREATE TABLE deleted (
 CREATE INDEX deleted_by ON deleted (by);
 ";
 
+/// Version 1, each part owned by the module whose queries use it: its tables, and its indexes
+/// over `events`. Run in this order, in one transaction.
+const V1: &[&str] = &[
+    EVENTS,
+    crate::people::SCHEMA,
+    crate::totals::SCHEMA,
+    crate::search::SCHEMA,
+    crate::feed::SCHEMA,
+    crate::thread::SCHEMA,
+    crate::reactions::SCHEMA,
+    crate::notifications::SCHEMA,
+    crate::blobs::SCHEMA,
+    crate::meta::SCHEMA,
+];
+
 /// Each version's statements; `MIGRATIONS[n]` takes a store from version `n` to `n + 1`.
-const MIGRATIONS: [&str; VERSION as usize] = [V1];
+const MIGRATIONS: [&[&str]; VERSION as usize] = [V1];
 
 /// Brings the store at `connection` up to [`VERSION`]; refuses a newer one.
 pub(crate) fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
@@ -76,7 +105,11 @@ pub(crate) fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
         .transaction()
         .map_err(StoreError::sqlite("upgrading the store's schema"))?;
     // `found` is 0 ..= VERSION here, so the conversion cannot fail.
-    for statements in MIGRATIONS.iter().skip(usize::try_from(found).unwrap_or(0)) {
+    for statements in MIGRATIONS
+        .iter()
+        .skip(usize::try_from(found).unwrap_or(0))
+        .flat_map(|parts| parts.iter())
+    {
         transaction
             .execute_batch(statements)
             .map_err(StoreError::sqlite("upgrading the store's schema"))?;
