@@ -95,3 +95,107 @@ impl<'de> Visitor<'de> for ByteStringVisitor {
         Ok(ByteString(bytes))
     }
 }
+
+/// Core's 32-byte values (ids, keys, blob hashes) as a [`Bytes32`] each on the wire, for
+/// `#[serde(with = ...)]` on the records' fields: the records keep core's types, and the wire
+/// keeps one byte string per value rather than core's hex or base64 text.
+pub(crate) trait Fixed32: Sized {
+    fn fixed_bytes(&self) -> [u8; 32];
+    /// The value these bytes are; a key that is not one (`PublicKey::from_bytes`) fails the
+    /// message's decoding, so a record never holds an unchecked key.
+    fn from_fixed(bytes: [u8; 32]) -> Result<Self, String>;
+}
+
+impl Fixed32 for EventId {
+    fn fixed_bytes(&self) -> [u8; 32] {
+        *self.as_bytes()
+    }
+    fn from_fixed(bytes: [u8; 32]) -> Result<Self, String> {
+        Ok(EventId::from_bytes(bytes))
+    }
+}
+
+impl Fixed32 for phemossa_core::BlobHash {
+    fn fixed_bytes(&self) -> [u8; 32] {
+        *self.as_bytes()
+    }
+    fn from_fixed(bytes: [u8; 32]) -> Result<Self, String> {
+        Ok(phemossa_core::BlobHash::from_bytes(bytes))
+    }
+}
+
+impl Fixed32 for PublicKey {
+    fn fixed_bytes(&self) -> [u8; 32] {
+        *self.as_bytes()
+    }
+    fn from_fixed(bytes: [u8; 32]) -> Result<Self, String> {
+        PublicKey::from_bytes(bytes, "key").map_err(|error| error.to_string())
+    }
+}
+
+/// One [`Fixed32`] value.
+pub(crate) mod fixed {
+    use super::{Bytes32, Fixed32};
+    use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<T: Fixed32, S: Serializer>(
+        value: &T,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        Bytes32(value.fixed_bytes()).serialize(serializer)
+    }
+
+    pub fn deserialize<'de, T: Fixed32, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<T, D::Error> {
+        T::from_fixed(Bytes32::deserialize(deserializer)?.0).map_err(de::Error::custom)
+    }
+}
+
+/// An optional [`Fixed32`] value.
+pub(crate) mod fixed_option {
+    use super::{Bytes32, Fixed32};
+    use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<T: Fixed32, S: Serializer>(
+        value: &Option<T>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        value
+            .as_ref()
+            .map(|value| Bytes32(value.fixed_bytes()))
+            .serialize(serializer)
+    }
+
+    pub fn deserialize<'de, T: Fixed32, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<T>, D::Error> {
+        Option::<Bytes32>::deserialize(deserializer)?
+            .map(|bytes| T::from_fixed(bytes.0))
+            .transpose()
+            .map_err(de::Error::custom)
+    }
+}
+
+/// A list of [`Fixed32`] values.
+pub(crate) mod fixed_vec {
+    use super::{Bytes32, Fixed32};
+    use serde::{de, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<T: Fixed32, S: Serializer>(
+        values: &[T],
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(values.iter().map(|value| Bytes32(value.fixed_bytes())))
+    }
+
+    pub fn deserialize<'de, T: Fixed32, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Vec<T>, D::Error> {
+        Vec::<Bytes32>::deserialize(deserializer)?
+            .into_iter()
+            .map(|bytes| T::from_fixed(bytes.0))
+            .collect::<Result<_, _>>()
+            .map_err(de::Error::custom)
+    }
+}

@@ -10,14 +10,23 @@
 //!
 //! Ids, keys and signatures travel as CBOR byte strings ([`Bytes32`]), not as core's text
 //! forms: a page of 1,000 ids is then 35 KB, not 67 KB of hex.
+//!
+//! The plain records the store answers with ([`StoredPost`], [`Notification`], ...) are
+//! defined here, once (`records`): `phemossa-store` builds them and re-exports them, and the
+//! document reads them without linking SQLite.
 
 mod bytes;
 mod error;
 mod messages;
+mod records;
 
 pub use bytes::{ByteString, Bytes32};
 pub use error::ProtocolError;
 pub use messages::{scope_of, Answer, Failure, FailureKind, Request};
+pub use records::{
+    AuthorTotals, BackupRecord, Nickname, Notification, NotificationKind, PagedEvent, PeerPage,
+    PeerRecord, Setting, StoredPost, StoredProfile, StoredThread, Totals,
+};
 
 /// The largest message either end decodes: a batch of 512 events of at most 64 KiB each, with
 /// room for their pairs. Bigger input is refused before it is parsed.

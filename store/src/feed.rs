@@ -10,13 +10,13 @@
 
 use std::collections::{HashMap, HashSet};
 
-use phemossa_core::feed::{merge_page, FeedOrdered, Page};
-use phemossa_core::{BlobHash, Event, EventId, FeedCursor, PostImage, PublicKey};
+use phemossa_core::feed::{merge_page, Page};
+use phemossa_core::{BlobHash, EventId, FeedCursor, PostImage, PublicKey};
 use rusqlite::types::ValueRef;
 use rusqlite::{params, Row};
 
 use crate::rows::{from_sql_timestamp, to_sql_timestamp};
-use crate::{Store, StoreError};
+use crate::{Store, StoreError, StoredPost};
 
 const OP: &str = "reading a feed page";
 const WITHDRAWN_OP: &str = "reading which reposted posts were deleted";
@@ -30,67 +30,6 @@ const POST_OP: &str = "reading a post";
 pub(crate) const SCHEMA: &str = "
 CREATE INDEX events_feed ON events (author, timestamp, id) WHERE in_feed = 1;
 ";
-
-/// A stored post, as the feed, threads and search show it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredPost {
-    pub id: EventId,
-    pub author: PublicKey,
-    pub timestamp: u64,
-    pub text: String,
-    pub mentions: Vec<PublicKey>,
-    pub reply_to: Option<EventId>,
-    /// An `image_post`'s images, in the event's order; none for a plain post.
-    pub images: Vec<PostImage>,
-    /// On a repost (whose own text and fields are empty): the post it passes on.
-    pub original: Option<Box<StoredPost>>,
-}
-
-impl FeedOrdered for StoredPost {
-    fn feed_key(&self) -> (u64, EventId) {
-        (self.timestamp, self.id)
-    }
-}
-
-impl StoredPost {
-    /// The post `event` is or reposts, as the store reads it back; `None` for every other kind
-    /// of event. For an event just signed or received, which is not read from the store.
-    pub fn of_event(event: &Event) -> Option<StoredPost> {
-        if let Some(original) = event.as_repost() {
-            let original = Self::of_event(original)?;
-            return Some(Self::repost(
-                event.id,
-                event.author,
-                event.timestamp,
-                original,
-            ));
-        }
-        let post = event.as_post()?;
-        Some(StoredPost {
-            id: event.id,
-            author: event.author,
-            timestamp: event.timestamp,
-            text: post.text.clone(),
-            mentions: post.mentions.clone(),
-            reply_to: post.reply_to,
-            images: event.images().to_vec(),
-            original: None,
-        })
-    }
-
-    fn repost(id: EventId, author: PublicKey, timestamp: u64, original: StoredPost) -> StoredPost {
-        StoredPost {
-            id,
-            author,
-            timestamp,
-            text: String::new(),
-            mentions: Vec::new(),
-            reply_to: None,
-            images: Vec::new(),
-            original: Some(Box::new(original)),
-        }
-    }
-}
 
 impl Store {
     /// The page of posts by `authors` strictly older than `before`, newest first, at most

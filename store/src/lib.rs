@@ -35,15 +35,16 @@ mod thread;
 mod totals;
 
 pub use error::StoreError;
-pub use feed::StoredPost;
-pub use meta::{BackupRecord, PeerRecord, Setting};
-pub use notifications::{Notification, NotificationKind, MAX_NOTIFICATIONS, SNIPPET_CHARS};
-pub use pages::PagedEvent;
-pub use people::{Nickname, StoredProfile};
+pub use notifications::{MAX_NOTIFICATIONS, SNIPPET_CHARS};
 pub use retention::PRUNE_BATCH;
 pub use schema::VERSION;
-pub use thread::{PeerPage, StoredThread, MAX_THREAD_CLIMB};
-pub use totals::{AuthorTotals, Totals};
+pub use thread::MAX_THREAD_CLIMB;
+// The plain records the queries answer with are defined once, in `phemossa-store-protocol`,
+// so that the background reads them from the store worker's answers without linking SQLite.
+pub use phemossa_store_protocol::{
+    AuthorTotals, BackupRecord, Nickname, Notification, NotificationKind, PagedEvent, PeerPage,
+    PeerRecord, Setting, StoredPost, StoredProfile, StoredThread, Totals,
+};
 
 use std::path::Path;
 

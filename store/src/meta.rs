@@ -4,13 +4,13 @@
 //!
 //! The settings are kept as the JSON text the caller gives (serde's, of `phemossa_core`'s
 //! `NetworkSettings`, `RetentionSettings` and `KeepOut`): their shape and defaults are core's,
-//! and this crate has no serde. The rest are the store's own types, a column per field.
+//! and the store does not read them. The rest are records defined in `phemossa-store-protocol`
+//! (so the document reads them from the worker's answers), stored a column per field.
 
-use phemossa_core::PublicKey;
 use rusqlite::{params, OptionalExtension, Row};
 
 use crate::rows::{from_sql_timestamp, public_key, to_sql_timestamp};
-use crate::{Store, StoreError};
+use crate::{BackupRecord, PeerRecord, Setting, Store, StoreError};
 
 const READ_OP: &str = "reading a setting";
 const SAVE_OP: &str = "saving a setting";
@@ -52,62 +52,25 @@ CREATE TABLE peers (
 ) WITHOUT ROWID;
 ";
 
-/// A setting kept as JSON text, by its key in `meta` (the background's keys).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Setting {
-    /// `phemossa_core::settings::NetworkSettings`.
-    Network,
-    /// `phemossa_core::retention::RetentionSettings`.
-    Retention,
-    /// `phemossa_core::keep_out::KeepOut`.
-    KeepOut,
-}
-
-impl Setting {
-    fn key(self) -> &'static str {
-        match self {
-            Setting::Network => "network",
-            Setting::Retention => "retention",
-            Setting::KeepOut => "keep_out",
-        }
+/// A setting's key in `meta` (the background's keys).
+fn key(setting: Setting) -> &'static str {
+    match setting {
+        Setting::Network => "network",
+        Setting::Retention => "retention",
+        Setting::KeepOut => "keep_out",
     }
-}
-
-/// Whether and when the identity `public_key` was backed up, and until when the person put off
-/// being reminded (ms since the epoch). Keyed to the identity: a restored or new one starts
-/// afresh. The background's `BackupRecord`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BackupRecord {
-    pub public_key: PublicKey,
-    pub exported_at: Option<u64>,
-    pub snoozed_until: u64,
-}
-
-/// What is remembered of a peer between runs. The background's `PeerRecord`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PeerRecord {
-    pub peer_id: String,
-    pub address: Option<String>,
-    pub events_received: u64,
-    pub invalid_messages: u64,
-    /// Ms since the epoch.
-    pub last_seen: u64,
-    /// Until when (ms since the epoch) the peer is banned, if it is.
-    pub banned_until: Option<u64>,
-    /// Who runs the peer, from its checked owner claim (docs/protocol.md §13).
-    pub owner: Option<PublicKey>,
 }
 
 impl Store {
     /// The JSON text saved for `setting`, if it was ever saved (the caller then uses its
     /// defaults, as the background does).
     pub fn setting(&self, setting: Setting) -> Result<Option<String>, StoreError> {
-        let value = self.named(setting.key())?;
+        let value = self.named(key(setting))?;
         value
             .map(|bytes| {
                 String::from_utf8(bytes).map_err(|_| StoreError::CorruptRow {
                     table: "meta",
-                    reason: format!("setting {:?} is not text", setting.key()),
+                    reason: format!("setting {:?} is not text", key(setting)),
                 })
             })
             .transpose()
@@ -116,7 +79,7 @@ impl Store {
     /// Saves `json` as `setting`, in place of what was saved. The caller serialises and
     /// validates it (core's `validated`), as before IndexedDB.
     pub fn save_setting(&mut self, setting: Setting, json: &str) -> Result<(), StoreError> {
-        self.put_named(setting.key(), json.as_bytes())
+        self.put_named(key(setting), json.as_bytes())
     }
 
     /// The device's libp2p key, protobuf-encoded, if one was made.

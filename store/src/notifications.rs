@@ -29,7 +29,7 @@ use rusqlite::{params, OptionalExtension, Row, Transaction};
 
 use crate::derived::StoredRow;
 use crate::rows::{event_id, from_sql_timestamp, public_key, to_sql_timestamp};
-use crate::{Store, StoreError};
+use crate::{Notification, NotificationKind, Store, StoreError};
 
 const ADD_OP: &str = "storing notifications";
 const READ_OP: &str = "reading notifications";
@@ -83,86 +83,30 @@ CREATE TABLE notice_told (
 ) WITHOUT ROWID;
 ";
 
-/// Why an event is news for the user: the background's `NotificationRecord::kind`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum NotificationKind {
-    Reply,
-    Mention,
-    Reaction,
-    Repost,
-    Follow,
-}
-
-impl NotificationKind {
-    /// Its name in the table, as the background stores it.
-    pub fn name(self) -> &'static str {
-        match self {
-            NotificationKind::Reply => "reply",
-            NotificationKind::Mention => "mention",
-            NotificationKind::Reaction => "reaction",
-            NotificationKind::Repost => "repost",
-            NotificationKind::Follow => "follow",
-        }
-    }
-
-    fn of_name(name: &str) -> Option<Self> {
-        Some(match name {
-            "reply" => NotificationKind::Reply,
-            "mention" => NotificationKind::Mention,
-            "reaction" => NotificationKind::Reaction,
-            "repost" => NotificationKind::Repost,
-            "follow" => NotificationKind::Follow,
-            _ => return None,
-        })
-    }
-}
-
-/// One stored notification: the background's `NotificationRecord`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notification {
-    /// The event that is the news.
-    pub id: EventId,
-    pub kind: NotificationKind,
-    pub from: PublicKey,
-    /// The event's timestamp.
-    pub timestamp: u64,
-    /// The post it concerns: the reply or mention itself, or the post reacted to or reposted.
-    pub post: Option<EventId>,
-    /// The first [`SNIPPET_CHARS`] characters of a reply's or mention's text.
-    pub text: Option<String>,
-    pub emoji: Option<String>,
-    /// Until the user opens the view ([`Store::mark_notifications_read`]).
-    pub unread: bool,
-}
-
-impl Notification {
-    /// The notification `notice` about `event` makes, unread (`background/src/notifications.rs`'
-    /// `record_of`).
-    fn of(event: &Event, notice: Notice) -> Self {
-        let snippet = || {
-            event
-                .as_post()
-                .map(|post| post.text.chars().take(SNIPPET_CHARS).collect::<String>())
-        };
-        let (kind, post, text, emoji) = match notice {
-            Notice::Reply { .. } => (NotificationKind::Reply, Some(event.id), snippet(), None),
-            Notice::Mention => (NotificationKind::Mention, Some(event.id), snippet(), None),
-            Notice::Reaction { to, emoji } => {
-                (NotificationKind::Reaction, Some(to), None, Some(emoji))
-            }
-            Notice::Repost { of } => (NotificationKind::Repost, Some(of), None, None),
-            Notice::Follow => (NotificationKind::Follow, None, None, None),
-        };
-        Self {
-            id: event.id,
-            kind,
-            from: event.author,
-            timestamp: event.timestamp,
-            post,
-            text,
-            emoji,
-            unread: true,
-        }
+/// The notification `notice` about `event` makes, unread (`background/src/notifications.rs`'
+/// `record_of`).
+fn notification_of(event: &Event, notice: Notice) -> Notification {
+    let snippet = || {
+        event
+            .as_post()
+            .map(|post| post.text.chars().take(SNIPPET_CHARS).collect::<String>())
+    };
+    let (kind, post, text, emoji) = match notice {
+        Notice::Reply { .. } => (NotificationKind::Reply, Some(event.id), snippet(), None),
+        Notice::Mention => (NotificationKind::Mention, Some(event.id), snippet(), None),
+        Notice::Reaction { to, emoji } => (NotificationKind::Reaction, Some(to), None, Some(emoji)),
+        Notice::Repost { of } => (NotificationKind::Repost, Some(of), None, None),
+        Notice::Follow => (NotificationKind::Follow, None, None, None),
+    };
+    Notification {
+        id: event.id,
+        kind,
+        from: event.author,
+        timestamp: event.timestamp,
+        post,
+        text,
+        emoji,
+        unread: true,
     }
 }
 
@@ -342,13 +286,13 @@ pub(crate) fn added(
             {
                 return Ok(());
             }
-            return put(transaction, &Notification::of(event, Notice::Follow));
+            return put(transaction, &notification_of(event, Notice::Follow));
         }
         return Ok(());
     }
     // A parent stored but not the user's decides nothing `None` does not.
     match notice_of(event, &me, parent_is_mine.then_some(&me)) {
-        Some(notice) => put(transaction, &Notification::of(event, notice)),
+        Some(notice) => put(transaction, &notification_of(event, notice)),
         None => Ok(()),
     }
 }
@@ -555,7 +499,7 @@ fn replies_before(
     let me = public_key(me.to_vec(), "store_user")?;
     for reply in replies {
         if let Some(notice) = notice_of(&reply, &me, Some(&me)) {
-            put(transaction, &Notification::of(&reply, notice))?;
+            put(transaction, &notification_of(&reply, notice))?;
         }
     }
     Ok(())

@@ -3,28 +3,14 @@
 //! `background/src/storage/pages.rs`, through the `events.id` column's unique index (no index
 //! of its own).
 
-use phemossa_core::{EventId, PublicKey};
+use phemossa_core::EventId;
 use rusqlite::params;
 
 use crate::feed::{Columns, Keys};
 use crate::rows::from_sql_timestamp;
-use crate::{Store, StoreError};
+use crate::{PagedEvent, Store, StoreError};
 
 const OP: &str = "reading stored events";
-
-/// One stored event as a page of every event gives it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PagedEvent {
-    pub id: EventId,
-    pub author: PublicKey,
-    /// The wire type ("image_post" and "repost" as they are, unlike the IndexedDB record's).
-    pub kind: String,
-    pub timestamp: u64,
-    /// Bytes of `json`.
-    pub size: u64,
-    /// The event's wire JSON, `Event::to_json()`.
-    pub json: String,
-}
 
 /// Events with ids strictly after ?1, in id order, ?2 at most.
 pub(crate) const EVENTS_AFTER_SQL: &str = "

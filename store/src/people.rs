@@ -8,7 +8,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 
 use crate::derived::StoredRow;
 use crate::rows::{event_id, from_sql_timestamp, public_key, to_sql_timestamp};
-use crate::{Store, StoreError};
+use crate::{Nickname, Store, StoreError, StoredProfile};
 
 /// Version 1's follow records, decoded profiles and nicknames (appended to `schema::V1`).
 ///
@@ -51,28 +51,6 @@ const PROFILES_OP: &str = "reading profiles";
 const NICKNAMES_OP: &str = "reading nicknames";
 const SET_NICKNAME_OP: &str = "saving a nickname";
 const WRITE_OP: &str = "storing follow records and profiles";
-
-/// An author's current profile (protocol.md §5.1), decoded for display: the background's
-/// `ProfileRecord`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredProfile {
-    pub author: PublicKey,
-    /// The profile event's id.
-    pub id: EventId,
-    pub timestamp: u64,
-    pub name: String,
-    pub about: String,
-    pub avatar: Option<BlobHash>,
-    /// Bytes of the event's wire JSON.
-    pub size: u64,
-}
-
-/// A name the user gave a person.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Nickname {
-    pub author: PublicKey,
-    pub nickname: String,
-}
 
 impl Store {
     /// Every follow and unfollow record `follower` wrote, in id order: what

@@ -36,9 +36,9 @@ use phemossa_core::EventId;
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use crate::derived::StoredRow;
-use crate::feed::{read_post_by_id, Keys, StoredPost};
+use crate::feed::{read_post_by_id, Keys};
 use crate::rows::{event_id, from_sql_timestamp};
-use crate::{Store, StoreError};
+use crate::{Store, StoreError, StoredPost};
 
 /// Version 1's search tables (appended to `schema::V1`).
 ///

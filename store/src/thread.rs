@@ -15,9 +15,9 @@ use phemossa_sync::Cursor;
 use rusqlite::{params, Statement, Transaction};
 
 use crate::derived::StoredRow;
-use crate::feed::{feed_post, read_post_by_id, row_limit, Columns, Keys, StoredPost, POST_COLUMNS};
+use crate::feed::{feed_post, read_post_by_id, row_limit, Columns, Keys, POST_COLUMNS};
 use crate::rows::{from_sql_timestamp, to_sql_timestamp};
-use crate::{Store, StoreError};
+use crate::{PeerPage, Store, StoreError, StoredPost, StoredThread};
 
 const COUNT_OP: &str = "counting replies";
 const THREAD_OP: &str = "reading a thread";
@@ -48,31 +48,6 @@ CREATE TABLE addressed (
 ) WITHOUT ROWID;
 CREATE INDEX addressed_by_person ON addressed (person, timestamp, id);
 ";
-
-/// A thread as stored: its root (the highest ancestor held) and its replies, each with its
-/// parent, in levels (every reply of the root, then theirs, ...); within a level, each parent's
-/// replies in (timestamp, id) order, the parents in the order of the level above.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredThread {
-    pub root: StoredPost,
-    /// The root replies to a post this store does not hold.
-    pub root_is_reply: bool,
-    pub replies: Vec<StoredPost>,
-    /// More replies are stored than `limit` allowed.
-    pub cut_short: bool,
-}
-
-/// A page of stored events for a peer's sync 2.1 request: the replies to some posts (§8.10), or
-/// what addresses someone (§8.9). For `phemossa_sync::replies::response_from` and
-/// `inbox_response_from`, which order them and keep what fits.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PeerPage {
-    /// Each event's place in (timestamp, id) order and its wire JSON, each strictly after the
-    /// request's cursor.
-    pub events: Vec<(Cursor, Vec<u8>)>,
-    /// More are stored after the page.
-    pub more: bool,
-}
 
 impl Store {
     /// How many stored replies each of `ids` has, in the order given.

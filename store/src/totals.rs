@@ -13,7 +13,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 
 use crate::derived::StoredRow;
 use crate::rows::Author;
-use crate::{Store, StoreError};
+use crate::{AuthorTotals, Store, StoreError, Totals};
 
 /// Version 1's totals (appended to `schema::V1`).
 ///
@@ -43,29 +43,6 @@ CREATE TABLE author_totals (
 
 const READ_OP: &str = "reading storage totals";
 const WRITE_OP: &str = "updating storage totals";
-
-/// Totals over the stored events (the background's `StorageStats`, less what is measured when
-/// asked and the search indexer's backlog).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Totals {
-    pub events: u64,
-    /// Posts, with or without images (not reposts), as the background counts them.
-    pub posts: u64,
-    /// Authors with at least one event stored.
-    pub authors: u64,
-    /// Bytes of the stored events' wire JSON.
-    pub bytes: u64,
-    /// Events removed by retention, ever.
-    pub pruned: u64,
-}
-
-/// What the store holds of one author.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AuthorTotals {
-    pub author: PublicKey,
-    pub events: u64,
-    pub bytes: u64,
-}
 
 impl Store {
     /// The running totals, from their one row (`Storage::stats`, less `wasm_memory_bytes` and
