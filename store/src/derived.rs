@@ -38,7 +38,8 @@ impl Batch {
     /// Writes what the transaction's stores and removals gathered. Every transaction that stores
     /// or removes events ends with it, before its commit.
     pub(crate) fn finish(self, transaction: &Transaction<'_>) -> Result<(), StoreError> {
-        crate::totals::flush(transaction, self.totals)
+        crate::totals::flush(transaction, self.totals)?;
+        crate::notifications::cap(transaction)
     }
 }
 

@@ -317,10 +317,8 @@ fn remove(transaction: &Transaction<'_>, id: &EventId) -> Result<(), StoreError>
     Ok(())
 }
 
-/// Stores `notification` (in place of one of the same event), then drops the oldest past
-/// [`MAX_NOTIFICATIONS`]. One at a time keeps exactly the newest 1,000 the background keeps by
-/// dropping the oldest after a batch: a notification dropped here has 1,000 newer ones, which
-/// the rest of the batch can only add to.
+/// Stores `notification` (in place of one of the same event); the oldest past
+/// [`MAX_NOTIFICATIONS`] go when the transaction ends ([`cap`]).
 fn put(transaction: &Transaction<'_>, notification: &Notification) -> Result<(), StoreError> {
     let sql = |e| StoreError::sqlite(ADD_OP)(e);
     transaction
@@ -344,7 +342,16 @@ fn put(transaction: &Transaction<'_>, notification: &Notification) -> Result<(),
             i64::from(notification.unread),
         ])
         .map_err(sql)?;
-    // The count of a table of at most 1,001 rows, then the oldest by (timestamp, id) if over.
+    Ok(())
+}
+
+/// Drops the oldest notifications past [`MAX_NOTIFICATIONS`], by (timestamp, id), once per
+/// transaction that stores or removes events (`derived::Batch::finish`), as the background caps
+/// after each batch: once per notification counted the table each time, about 20 us each
+/// (8,000 reactions to the user took 270 ms to store, against 108 ms for a store with no user).
+pub(crate) fn cap(transaction: &Transaction<'_>) -> Result<(), StoreError> {
+    let sql = |e| StoreError::sqlite(ADD_OP)(e);
+    // The count of a small table (1,000 rows and a batch's notices), then the oldest if over.
     transaction
         .prepare_cached(
             "DELETE FROM notifications WHERE id IN (
@@ -420,6 +427,15 @@ fn batch_first(transaction: &Transaction<'_>) -> Result<i64, StoreError> {
 /// Whether `follower` followed `me` by the follow records of events stored before this batch
 /// (rows before `first`): the deciding record of the edge is its last by (timestamp, id)
 /// (`core::follow_graph`). The records are `people`'s `follows` table.
+/// The deciding record of one edge among those stored before the batch: a seek of
+/// `follows_by_followee` to (followee, follower), newest first, so it reads that edge's few
+/// records, not every follow of the user (a first sync of a user with n followers would be
+/// quadratic in n: 2.2-3.5 s for 8,000 natively, against 0.6 s).
+const FOLLOWED_BEFORE_SQL: &str =
+    "SELECT f.follows FROM follows AS f JOIN events AS e ON e.id = f.id
+     WHERE f.followee = ?2 AND f.follower = ?1 AND e.seq < ?3
+     ORDER BY f.timestamp DESC, f.id DESC LIMIT 1";
+
 fn followed_before(
     transaction: &Transaction<'_>,
     follower: &PublicKey,
@@ -427,11 +443,7 @@ fn followed_before(
     first: i64,
 ) -> Result<bool, StoreError> {
     let follows: Option<bool> = transaction
-        .prepare_cached(
-            "SELECT f.follows FROM follows AS f JOIN events AS e ON e.id = f.id
-             WHERE f.follower = ?1 AND f.followee = ?2 AND e.seq < ?3
-             ORDER BY f.timestamp DESC, f.id DESC LIMIT 1",
-        )
+        .prepare_cached(FOLLOWED_BEFORE_SQL)
         .and_then(|mut statement| {
             statement
                 .query_row(
@@ -483,15 +495,13 @@ fn replies_before(
     let mut replies = Vec::new();
     for json in rows {
         let json = json.map_err(sql)?;
-        // Stored events were validated; one that no longer parses is a damaged row. Dated by no
-        // clock: any timestamp the store holds passes.
-        let reply = Event::from_json(json.as_bytes(), u64::MAX).map_err(|error| {
-            StoreError::CorruptRow {
-                table: "events",
-                reason: error.to_string(),
-            }
-        })?;
-        replies.push(reply);
+        // Stored events were validated; one that no longer parses (a damaged row, or a rule a
+        // later version made stricter) costs its notification, never the batch being stored, as
+        // in the background, where a failure costs the notifications and not the events. Dated
+        // by no clock: any timestamp the store holds passes.
+        if let Ok(reply) = Event::from_json(json.as_bytes(), u64::MAX) {
+            replies.push(reply);
+        }
     }
     if replies.is_empty() {
         return Ok(());
@@ -503,4 +513,33 @@ fn replies_before(
         }
     }
     Ok(())
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+
+    /// Whether a follow's author followed the user before: one seek to the edge, never a read
+    /// of every follow naming the user (the review that found it measured 2.2–3.5 s for a first
+    /// sync's 8,000 follows of the user).
+    #[test]
+    fn a_follow_of_the_user_seeks_its_edge_alone() {
+        let store = Store::open_in_memory().unwrap();
+        let mut statement = store
+            .connection
+            .prepare(&format!("EXPLAIN QUERY PLAN {FOLLOWED_BEFORE_SQL}"))
+            .unwrap();
+        let steps: Vec<String> = statement
+            .query_map(params![vec![0u8; 32], vec![1u8; 32], 0], |row| row.get(3))
+            .unwrap()
+            .map(|step| step.unwrap())
+            .collect();
+        assert!(
+            steps
+                .iter()
+                .any(|s| s.contains("follows_by_followee (followee=? AND follower=?)")),
+            "{steps:?}"
+        );
+        assert!(!steps.iter().any(|s| s.starts_with("SCAN")), "{steps:?}");
+    }
 }

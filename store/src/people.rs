@@ -15,9 +15,11 @@ use crate::{Nickname, Store, StoreError, StoredProfile};
 /// - `follows` is keyed (follower, id): a key's own records, the one read at every start
 ///   (`follow_records`), are one range of the table itself, in id order as IndexedDB's
 ///   `follower` index gave them, and a removed event's record is found by its author and id.
-///   `follows_by_followee` holds every other column after (followee, id), so who follows a key
-///   (read at every notice of a follow and every post addressing people) is read from the
-///   index alone. Two b-trees per follow event, where IndexedDB wrote the record and three index
+///   `follows_by_followee` holds every other column after (followee, follower), so who follows
+///   a key (read at every notice of a follow and every post addressing people) is read from the
+///   index alone, in the order `followers` wants, and one edge's records are one seek (a follow
+///   of the user asks whether its author followed before: `notifications::followed_before`).
+///   Its readers in id order sort one key's records. Two b-trees per follow event, where IndexedDB wrote the record and three index
 ///   entries (its `timestamp` index had no reader).
 /// - `profiles` holds only what the event row lacks (name, about, avatar), under the profile
 ///   event's `seq`: an author's current profile is found through `events_profile` (one entry
@@ -33,7 +35,7 @@ CREATE TABLE follows (
     follows INTEGER NOT NULL,
     PRIMARY KEY (follower, id)
 ) WITHOUT ROWID;
-CREATE INDEX follows_by_followee ON follows (followee, id, timestamp, follows);
+CREATE INDEX follows_by_followee ON follows (followee, follower, timestamp, id, follows);
 CREATE TABLE profiles (
     seq INTEGER PRIMARY KEY,
     name TEXT NOT NULL,
@@ -418,9 +420,12 @@ mod tests {
             "SELECT id, follower, timestamp, follows FROM follows INDEXED BY follows_by_followee
              WHERE followee = ?1 ORDER BY id",
         );
+        // One key's records, sorted: the index is in (follower, timestamp) order within a key,
+        // for `followers` and for one edge's seek.
         assert_eq!(
             by_followee,
-            "SEARCH follows USING COVERING INDEX follows_by_followee (followee=?)"
+            "SEARCH follows USING COVERING INDEX follows_by_followee (followee=?); \
+             USE TEMP B-TREE FOR ORDER BY"
         );
         let profile = plan(
             &store,

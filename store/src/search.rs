@@ -308,10 +308,17 @@ impl Store {
         if query_words.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
-        if query_words
-            .iter()
-            .any(|word| words(word) != [word.as_str()])
-        {
+        // A word FTS5's `ascii` tokenizer would split or read as syntax (an ASCII character
+        // that is not a lower-case letter or a digit: "Moss", "moss*", a quote) is held by no
+        // post, so it finds nothing. Not `words(word) == [word]`: a word `words` gives need not
+        // give itself again ("İstanbul" gives "i̇stanbul", whose U+0307 is not alphanumeric),
+        // and such words are indexed whole, as the posts' own.
+        if query_words.iter().any(|word| {
+            word.is_empty()
+                || !word
+                    .bytes()
+                    .all(|b| !b.is_ascii() || b.is_ascii_lowercase() || b.is_ascii_digit())
+        }) {
             return Ok(Vec::new());
         }
         let sql = |e| StoreError::sqlite(SEARCH_OP)(e);

@@ -433,3 +433,35 @@ fn insert_cost() {
         );
     }
 }
+
+/// A word `core::search::words` gives need not give itself again: "İ" lower-cases to "i" and a
+/// combining dot (U+0307), so `words("İstanbul")` is `["i̇stanbul"]` while `words` of that is
+/// `["stanbul"]`. The post is found, as `core::search::matches` (the background's rule) finds it.
+#[test]
+fn a_word_with_a_dotted_capital_i_is_found_as_the_background_finds_it() {
+    let alice = Identity::from_seed([1; 32]);
+    let text = "Greetings from İstanbul";
+    let post = Event::create(
+        &alice,
+        1_767_225_600_000,
+        Content::Post(Post {
+            text: text.into(),
+            mentions: vec![],
+            reply_to: None,
+        }),
+    )
+    .unwrap();
+    let mut store = Store::open_in_memory().unwrap();
+    store.insert_batch(std::slice::from_ref(&post)).unwrap();
+    index_all(&mut store, 100);
+
+    let query = words("İstanbul");
+    assert_eq!(query.len(), 1);
+    assert!(matches(text, &query));
+    assert_eq!(
+        store.search_post_ids(&query, 20).unwrap(),
+        vec![post.id],
+        "query words {query:?}; words of the word: {:?}",
+        words(&query[0])
+    );
+}
