@@ -12,8 +12,8 @@ use phemossa_core::keys::BlobHash;
 use phemossa_core::Event;
 use rusqlite::{params, OptionalExtension, Transaction};
 
-use crate::derived::StoredRow;
 use crate::rows::to_sql_timestamp;
+use crate::rows::StoredRow;
 use crate::{Store, StoreError};
 
 const PUT_OP: &str = "storing a picture";

@@ -7,25 +7,11 @@
 //! each concern's module says what it does with them. Side tables keyed by `events.seq` can
 //! trust it: it is AUTOINCREMENT, never given twice.
 
-use phemossa_core::{Event, EventId};
+use phemossa_core::Event;
 use rusqlite::Transaction;
 
-use crate::rows::Author;
+use crate::rows::StoredRow;
 use crate::StoreError;
-
-/// A stored event's row, as a removal sees it.
-#[derive(Debug, Clone)]
-pub(crate) struct StoredRow {
-    /// The row's `events.seq`.
-    pub seq: i64,
-    pub id: EventId,
-    pub author: Author,
-    /// The wire type.
-    pub kind: String,
-    pub timestamp: u64,
-    /// Bytes of its wire JSON.
-    pub size: u64,
-}
 
 /// What a transaction's hooks gather to write once, when it has stored and removed all it will
 /// (see [`Batch::finish`]), rather than once per event.

@@ -134,7 +134,7 @@ pub(crate) fn read_post_by_id(
 }
 
 /// One author's posts strictly older than (?2, ?3), newest first, ?4 at most.
-fn feed_sql() -> String {
+pub(crate) fn feed_sql() -> String {
     format!(
         "SELECT {POST_COLUMNS} FROM events e INDEXED BY events_feed
          WHERE e.author = ?1 AND e.in_feed = 1
@@ -145,10 +145,10 @@ fn feed_sql() -> String {
 
 /// Whether a delete of its author withdrew event ?1 of author ?2: the `deleted` table's key
 /// begins with (id, author).
-const WITHDRAWN_SQL: &str = "SELECT 1 FROM deleted WHERE id = ?1 AND author = ?2";
+pub(crate) const WITHDRAWN_SQL: &str = "SELECT 1 FROM deleted WHERE id = ?1 AND author = ?2";
 
 /// The event ?1, as a post.
-fn post_sql() -> String {
+pub(crate) fn post_sql() -> String {
     format!("SELECT {POST_COLUMNS} FROM events e WHERE e.id = ?1")
 }
 
@@ -398,99 +398,6 @@ impl Columns<'_, '_> {
 
     pub fn id(&self, at: usize) -> Result<EventId, StoreError> {
         event_id(self.blob(at)?)
-    }
-}
-
-#[cfg(test)]
-mod plans {
-    //! The query plans of this module's and its siblings' reads (feed, thread, reactions,
-    //! pages): each reads its own index, and none scans `events` or `addressed`.
-
-    use crate::Store;
-
-    fn plan(store: &Store, sql: &str) -> Vec<String> {
-        let mut statement = store
-            .connection
-            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-            .expect("a plan");
-        // Unbound parameters read as NULL; the plan is made before any value is known.
-        let mut rows = statement.raw_query();
-        let mut steps = Vec::new();
-        while let Some(row) = rows.next().expect("a plan's row") {
-            steps.push(row.get::<_, String>(3).expect("a plan's step"));
-        }
-        steps
-    }
-
-    #[test]
-    fn every_read_seeks_its_index_and_scans_no_table() {
-        use crate::{pages, reactions, thread};
-        let store = Store::open_in_memory().expect("a store");
-        let cases: &[(String, &str)] = &[
-            (
-                super::feed_sql(),
-                "USING INDEX events_feed (author=? AND timestamp<?)",
-            ),
-            (
-                super::post_sql(),
-                "USING INDEX sqlite_autoindex_events_1 (id=?)",
-            ),
-            (
-                super::WITHDRAWN_SQL.into(),
-                "USING PRIMARY KEY (id=? AND author=?)",
-            ),
-            (
-                thread::COUNT_SQL.into(),
-                "USING COVERING INDEX events_replies (reply_to=?)",
-            ),
-            (
-                thread::REPLIES_AFTER_SQL.into(),
-                "USING INDEX events_replies (reply_to=? AND timestamp>?)",
-            ),
-            (
-                thread::ADDRESSED_AFTER_SQL.into(),
-                "USING COVERING INDEX addressed_by_person (person=? AND timestamp>?)",
-            ),
-            (
-                thread::level_sql(),
-                "USING INDEX events_replies (reply_to=?)",
-            ),
-            (
-                thread::REMOVE_ADDRESSED_SQL.into(),
-                "USING PRIMARY KEY (seq=?)",
-            ),
-            (
-                reactions::REACTIONS_SQL.into(),
-                "USING INDEX events_reactions (reaction_target=?)",
-            ),
-            (
-                reactions::REPOSTS_SQL.into(),
-                "USING COVERING INDEX events_reposts (repost_of=? AND author=?)",
-            ),
-            (
-                pages::EVENTS_AFTER_SQL.into(),
-                "USING INDEX sqlite_autoindex_events_1 (id>?)",
-            ),
-        ];
-        for (sql, expected) in cases {
-            let plan = plan(&store, sql);
-            assert!(
-                plan.iter().any(|step| step.contains(expected)),
-                "{sql}\nplanned as {plan:?}"
-            );
-            // The JSON functions' table-valued `json_each` scans one row's JSON, nothing else.
-            for step in &plan {
-                assert!(
-                    !step.starts_with("SCAN") || step.contains("json_each"),
-                    "{sql}\nscans: {plan:?}"
-                );
-                // Rows come in index order: only a post's few mentions or images are sorted.
-                assert!(
-                    !step.contains("TEMP B-TREE") || step.contains("group_concat"),
-                    "{sql}\nsorts: {plan:?}"
-                );
-            }
-        }
     }
 }
 

@@ -26,7 +26,8 @@ use phemossa_core::profile::supersedes;
 use phemossa_core::{Content, Event, EventId};
 use rusqlite::{params, OptionalExtension, Transaction};
 
-use crate::derived::{self, Batch, StoredRow};
+use crate::derived::{self, Batch};
+use crate::rows::StoredRow;
 use crate::rows::{author_key, event_id, from_sql_timestamp, to_sql_timestamp, Author};
 use crate::{Store, StoreError};
 

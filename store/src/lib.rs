@@ -25,6 +25,8 @@ mod notifications;
 mod opfs;
 mod pages;
 mod people;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod query_plans;
 mod reactions;
 mod retention;
 mod rows;

@@ -27,7 +27,7 @@ use phemossa_core::notices::{addressees, notice_of, parent_needed, Notice};
 use phemossa_core::{Content, Event, EventId, FollowRecord, PublicKey};
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 
-use crate::derived::StoredRow;
+use crate::rows::StoredRow;
 use crate::rows::{event_id, from_sql_timestamp, public_key, to_sql_timestamp};
 use crate::{Notification, NotificationKind, Store, StoreError};
 

@@ -6,7 +6,7 @@
 use phemossa_core::{BlobHash, Event, EventId, FollowRecord, PublicKey};
 use rusqlite::{params, OptionalExtension, Transaction};
 
-use crate::derived::StoredRow;
+use crate::rows::StoredRow;
 use crate::rows::{event_id, from_sql_timestamp, public_key, to_sql_timestamp};
 use crate::{Nickname, Store, StoreError, StoredProfile};
 

@@ -145,3 +145,73 @@ impl Store {
         Ok(room.has_room(quota.saturating_sub(usage), stored))
     }
 }
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use phemossa_core::{Content, Event, Identity, Post};
+
+    use crate::derived::Batch;
+    use crate::insert::{remove, stored_row};
+    use crate::totals::count_pruned;
+    use crate::{AuthorTotals, Store, Totals};
+
+    fn post(author: &Identity, timestamp: u64) -> Event {
+        let content = Content::Post(Post {
+            text: format!("at {timestamp}"),
+            mentions: vec![],
+            reply_to: None,
+        });
+        Event::create(author, timestamp, content).unwrap()
+    }
+
+    /// Retention and blocks take an author's last events off, which a
+    /// delete never does (the delete itself stays): the author then no longer counts, and
+    /// retention's removals count as pruned.
+    #[test]
+    fn removing_an_authors_last_events_takes_them_off_the_authors() {
+        let (alice, bob) = (Identity::from_seed([1; 32]), Identity::from_seed([2; 32]));
+        let alices = [post(&alice, 1), post(&alice, 2)];
+        let bobs = post(&bob, 3);
+        let mut store = Store::open_in_memory().unwrap();
+        store.insert_batch(&alices).unwrap();
+        store.insert_batch(std::slice::from_ref(&bobs)).unwrap();
+        assert_eq!(store.totals().unwrap().authors, 2);
+        let transaction = store.connection.transaction().unwrap();
+        let mut batch = Batch::default();
+        for event in &alices {
+            let row = stored_row(&transaction, &event.id).unwrap().unwrap();
+            remove(&transaction, &mut batch, &row).unwrap();
+        }
+        batch.finish(&transaction).unwrap();
+        count_pruned(&transaction, 2).unwrap();
+        transaction.commit().unwrap();
+        let size = bobs.to_json().len() as u64;
+        assert_eq!(
+            store.totals().unwrap(),
+            Totals {
+                events: 1,
+                posts: 1,
+                authors: 1,
+                bytes: size,
+                pruned: 2,
+            }
+        );
+        assert_eq!(
+            store.author_totals().unwrap(),
+            [AuthorTotals {
+                author: bob.public_key(),
+                events: 1,
+                bytes: size,
+            }]
+        );
+        assert_eq!(
+            store
+                .stored_bytes_of(&[alice.public_key(), bob.public_key()])
+                .unwrap(),
+            [0, size]
+        );
+        // Alice back: counted as a new author again.
+        store.insert_batch(&[post(&alice, 4)]).unwrap();
+        assert_eq!(store.totals().unwrap().authors, 2);
+    }
+}

@@ -51,3 +51,17 @@ pub(crate) fn public_key(bytes: Vec<u8>, table: &'static str) -> Result<PublicKe
         }
     })
 }
+
+/// A stored event's row, as a removal sees it.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredRow {
+    /// The row's `events.seq`.
+    pub seq: i64,
+    pub id: EventId,
+    pub author: Author,
+    /// The wire type.
+    pub kind: String,
+    pub timestamp: u64,
+    /// Bytes of its wire JSON.
+    pub size: u64,
+}

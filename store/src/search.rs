@@ -35,8 +35,8 @@ use phemossa_core::search::words;
 use phemossa_core::EventId;
 use rusqlite::{params, OptionalExtension, Transaction};
 
-use crate::derived::StoredRow;
 use crate::feed::{read_post_by_id, Keys};
+use crate::rows::StoredRow;
 use crate::rows::{event_id, from_sql_timestamp};
 use crate::{Store, StoreError, StoredPost};
 

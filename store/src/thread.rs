@@ -14,8 +14,8 @@ use phemossa_core::{Event, EventId, PublicKey};
 use phemossa_sync::Cursor;
 use rusqlite::{params, Statement, Transaction};
 
-use crate::derived::StoredRow;
 use crate::feed::{feed_post, read_post_by_id, row_limit, Columns, Keys, POST_COLUMNS};
+use crate::rows::StoredRow;
 use crate::rows::{from_sql_timestamp, to_sql_timestamp};
 use crate::{PeerPage, Store, StoreError, StoredPost, StoredThread};
 
