@@ -1,8 +1,9 @@
 //! What the store worker adds to storing a batch, natively: validating each event again with
 //! the document's signature pairs (`Event::from_json_remembering`), against a full validation
-//! and against the store's insert alone, then whole insert messages through `serve`. Prints µs
-//! an event for each, measured in one run so they compare as ratios (docs/benchmarks.md, "The
-//! store worker's messages").
+//! and against the store's insert alone, then whole insert messages through `serve`, and what
+//! the document pays to encode the requests and decode the answers. Prints µs an event for
+//! each, measured in one run so they compare as ratios (docs/benchmarks.md, "The store with
+//! every query, and the store worker's messages").
 //!
 //! cargo run --release -p phemossa-store-worker --example serve_cost [events]
 
@@ -12,7 +13,7 @@ use phemossa_core::event::check_batch::{check_batch, pack_batch, remember_pairs,
 use phemossa_core::event::VerifiedIds;
 use phemossa_core::{Content, Event, Identity, Post};
 use phemossa_store::Store;
-use phemossa_store_protocol::{encode, ByteString, Request};
+use phemossa_store_protocol::{decode, encode, Answer, ByteString, Request};
 use phemossa_store_worker::serve;
 
 const NOW: u64 = 1_800_000_000_000;
@@ -76,6 +77,9 @@ fn main() {
     }
     let inserted = per_event(started, count);
 
+    // The document's side of a message: the request encoded from each event's JSON and the
+    // batch's pairs (the copy into the message included), timed as the document would pay it.
+    let started = Instant::now();
     let requests: Vec<Vec<u8>> = jsons
         .chunks(BATCH)
         .zip(&pairs)
@@ -87,12 +91,24 @@ fn main() {
             })
         })
         .collect();
+    let encoded = per_event(started, count);
     let mut store = Store::open_in_memory().expect("a store");
     let started = Instant::now();
+    let mut answers = Vec::with_capacity(requests.len());
     for request in &requests {
-        serve(&mut store, request);
+        answers.push(serve(&mut store, request));
     }
     let served = per_event(started, count);
+    // And the answers read back, as the document reads which events were new.
+    let started = Instant::now();
+    let mut new = 0;
+    for answer in &answers {
+        if let Ok(Answer::Inserted { new: flags }) = decode::<Answer>(answer) {
+            new += flags.iter().filter(|new| **new).count();
+        }
+    }
+    let answered = per_event(started, count);
+    assert_eq!(new, count, "every event was new");
     assert_eq!(store.event_count().expect("a count"), count as u64);
 
     println!("{count} posts of 100 authors, {BATCH} a batch, a store in memory:");
@@ -100,6 +116,8 @@ fn main() {
     println!("  validation with the document's pairs   {remembered:7.1} µs an event");
     println!("  Store::insert_batch alone              {inserted:7.1} µs an event");
     println!("  serve(Insert) messages                 {served:7.1} µs an event");
+    println!("  the document: encoding the requests    {encoded:7.1} µs an event");
+    println!("  the document: decoding the answers     {answered:7.2} µs an event");
     println!(
         "  serve / insert alone: {:.2}; revalidation / full validation: {:.3}",
         served / inserted,
