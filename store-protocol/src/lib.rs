@@ -22,7 +22,7 @@ mod records;
 
 pub use bytes::{ByteString, Bytes32};
 pub use error::ProtocolError;
-pub use messages::{scope_of, Answer, Failure, FailureKind, Request};
+pub use messages::{Answer, Failure, FailureKind, Request};
 pub use records::{
     AuthorTotals, BackupRecord, Nickname, Notification, NotificationKind, PagedEvent, PeerPage,
     PeerRecord, Setting, StoredPost, StoredProfile, StoredThread, Totals,

@@ -247,24 +247,6 @@ impl Request {
     }
 }
 
-/// A listing's scope back in sync's types, or a [`Failure`] naming the key that is not one.
-pub fn scope_of(authors: &Option<Vec<Bytes32>>, since: Option<u64>) -> Result<Scope, Failure> {
-    let authors = match authors {
-        Some(keys) => Some(
-            keys.iter()
-                .map(|key| {
-                    PublicKey::from_bytes(key.0, "author").map_err(|error| Failure {
-                        kind: FailureKind::BadRequest,
-                        message: error.to_string(),
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()?,
-        ),
-        None => None,
-    };
-    Ok(Scope { authors, since })
-}
-
 /// The store worker's answer to one [`Request`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Answer {

@@ -11,7 +11,7 @@ use phemossa_core::event::VerifiedIds;
 use phemossa_core::{BlobHash, Event, EventId, FeedCursor, PublicKey};
 use phemossa_store::{Store, StoreError};
 use phemossa_store_protocol::{
-    decode, encode, scope_of, Answer, ByteString, Bytes32, Failure, FailureKind, Request,
+    decode, encode, Answer, ByteString, Bytes32, Failure, FailureKind, Request,
 };
 use phemossa_sync::Cursor;
 
@@ -47,7 +47,10 @@ fn answer(store: &mut Store, request: Request) -> Result<Answer, Failure> {
             after,
             limit,
         } => {
-            let scope = scope_of(&authors, since)?;
+            let scope = phemossa_sync::Scope {
+                authors: authors.as_deref().map(keys).transpose()?,
+                since,
+            };
             let after = after.map(|(timestamp, id)| phemossa_sync::Cursor {
                 timestamp,
                 id: id.into(),

@@ -1,5 +1,5 @@
 //! The worker's exports in a dedicated worker of headless Chromium, over SQLite in the origin
-//! private file system, as `static/store_worker.js` drives them: requests before the store is
+//! private file system, as the worker's script is to drive them: requests before the store is
 //! open are answered `Unavailable`; once open, a first sync's batches are stored through
 //! messages, listed and loaded. It prints what a batch cost through the messages (encoding,
 //! validation without the signatures, the insert and the answer); no timing is asserted.

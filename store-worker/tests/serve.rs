@@ -39,6 +39,18 @@ fn insert(events: &[Event]) -> Request {
     }
 }
 
+/// An insert request naming no signature as checked: the worker checks every one itself.
+fn unpaired(jsons: Vec<String>) -> Request {
+    Request::Insert {
+        events: jsons
+            .into_iter()
+            .map(|json| ByteString(json.into_bytes()))
+            .collect(),
+        verified: ByteString(Vec::new()),
+        now_ms: NOW,
+    }
+}
+
 fn ask(store: &mut Store, request: &Request) -> Answer {
     decode(&serve(store, &encode(request))).unwrap()
 }
@@ -125,11 +137,7 @@ fn signatures_the_document_did_not_name_are_checked_in_the_worker() {
     let ada = Identity::from_seed([1; 32]);
     let event = post(&ada, 10, "checked here");
     let mut store = Store::open_in_memory().unwrap();
-    let request = Request::Insert {
-        events: vec![ByteString(event.to_json().into_bytes())],
-        verified: ByteString(Vec::new()),
-        now_ms: NOW,
-    };
+    let request = unpaired(vec![event.to_json()]);
     assert_eq!(
         ask(&mut store, &request),
         Answer::Inserted { new: vec![true] }
@@ -143,14 +151,7 @@ fn a_batch_with_an_event_that_does_not_validate_stores_nothing() {
     let mut forged = post(&ada, 20, "forged").to_json();
     forged = forged.replace("forged", "FORGED");
     let mut store = Store::open_in_memory().unwrap();
-    let request = Request::Insert {
-        events: vec![
-            ByteString(good.to_json().into_bytes()),
-            ByteString(forged.into_bytes()),
-        ],
-        verified: ByteString(Vec::new()),
-        now_ms: NOW,
-    };
+    let request = unpaired(vec![good.to_json(), forged]);
     assert_eq!(
         failure_kind(ask(&mut store, &request)),
         FailureKind::Refused
@@ -163,11 +164,7 @@ fn an_event_dated_past_the_documents_clock_is_refused_as_the_document_would() {
     let ada = Identity::from_seed([1; 32]);
     let event = post(&ada, NOW + 24 * 3_600_000, "from the future");
     let mut store = Store::open_in_memory().unwrap();
-    let request = Request::Insert {
-        events: vec![ByteString(event.to_json().into_bytes())],
-        verified: ByteString(Vec::new()),
-        now_ms: NOW,
-    };
+    let request = unpaired(vec![event.to_json()]);
     assert_eq!(
         failure_kind(ask(&mut store, &request)),
         FailureKind::Refused

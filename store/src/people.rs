@@ -3,12 +3,19 @@
 //! queries are `background/src/storage/people.rs`'s and the follow reads of `read.rs`; follow
 //! records and profiles are written and removed with their events (`derived`), nicknames here.
 
-use phemossa_core::{BlobHash, Event, EventId, FollowRecord, PublicKey};
+use phemossa_core::{BlobHash, Event, FollowRecord, PublicKey};
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use crate::rows::StoredRow;
 use crate::rows::{event_id, from_sql_timestamp, public_key, to_sql_timestamp};
 use crate::{Nickname, Store, StoreError, StoredProfile};
+
+/// Which end of the follow edges a read is asked by.
+#[derive(Clone, Copy)]
+enum Asked {
+    Follower,
+    Followee,
+}
 
 /// Version 1's follow records, decoded profiles and nicknames (appended to `schema::V1`).
 ///
@@ -58,71 +65,23 @@ impl Store {
     /// Every follow and unfollow record `follower` wrote, in id order: what
     /// `FollowGraph::from_records` builds the user's follow state from (`Storage::follow_records`).
     pub fn follow_records(&self, follower: &PublicKey) -> Result<Vec<FollowRecord>, StoreError> {
-        let sql = |e| StoreError::sqlite(FOLLOWS_OP)(e);
-        let mut statement = self
-            .connection
-            .prepare_cached(
-                "SELECT id, followee, timestamp, follows FROM follows
-                 WHERE follower = ?1 ORDER BY id",
-            )
-            .map_err(sql)?;
-        let rows = statement
-            .query_map([follower.as_bytes().as_slice()], |row| {
-                Ok((
-                    row.get::<_, Vec<u8>>(0)?,
-                    row.get::<_, Vec<u8>>(1)?,
-                    row.get::<_, i64>(2)?,
-                    row.get::<_, bool>(3)?,
-                ))
-            })
-            .map_err(sql)?;
-        let mut records = Vec::new();
-        for row in rows {
-            let (id, followee, timestamp, follows) = row.map_err(sql)?;
-            records.push(FollowRecord {
-                id: event_id(id, "follows")?,
-                follower: *follower,
-                followee: public_key(followee, "follows")?,
-                timestamp: from_sql_timestamp(timestamp, "follows")?,
-                follows,
-            });
-        }
-        Ok(records)
+        self.records(
+            "SELECT id, followee, timestamp, follows FROM follows
+             WHERE follower = ?1 ORDER BY id",
+            follower,
+            Asked::Follower,
+        )
     }
 
     /// Every follow and unfollow record naming `followee`, by anyone, in id order
     /// (`Storage::records_following`): who follows a key, once `FollowGraph` has applied them.
     pub fn records_following(&self, followee: &PublicKey) -> Result<Vec<FollowRecord>, StoreError> {
-        let sql = |e| StoreError::sqlite(FOLLOWS_OP)(e);
-        let mut statement = self
-            .connection
-            .prepare_cached(
-                "SELECT id, follower, timestamp, follows FROM follows INDEXED BY follows_by_followee
-                 WHERE followee = ?1 ORDER BY id",
-            )
-            .map_err(sql)?;
-        let rows = statement
-            .query_map([followee.as_bytes().as_slice()], |row| {
-                Ok((
-                    row.get::<_, Vec<u8>>(0)?,
-                    row.get::<_, Vec<u8>>(1)?,
-                    row.get::<_, i64>(2)?,
-                    row.get::<_, bool>(3)?,
-                ))
-            })
-            .map_err(sql)?;
-        let mut records = Vec::new();
-        for row in rows {
-            let (id, follower, timestamp, follows) = row.map_err(sql)?;
-            records.push(FollowRecord {
-                id: event_id(id, "follows")?,
-                follower: public_key(follower, "follows")?,
-                followee: *followee,
-                timestamp: from_sql_timestamp(timestamp, "follows")?,
-                follows,
-            });
-        }
-        Ok(records)
+        self.records(
+            "SELECT id, follower, timestamp, follows FROM follows INDEXED BY follows_by_followee
+             WHERE followee = ?1 ORDER BY id",
+            followee,
+            Asked::Followee,
+        )
     }
 
     /// The deciding record of each edge from `follower` that is a follow, in followee key
@@ -131,54 +90,41 @@ impl Store {
     /// sending every record to the caller.
     pub fn following(&self, follower: &PublicKey) -> Result<Vec<FollowRecord>, StoreError> {
         // An edge's deciding record is its last by (timestamp, id) (`core::follow_graph`).
-        let sql = "SELECT id, followee, timestamp FROM (
-                       SELECT id, followee, timestamp, follows, row_number() OVER (
-                           PARTITION BY followee ORDER BY timestamp DESC, id DESC) AS n
-                       FROM follows WHERE follower = ?1)
-                   WHERE n = 1 AND follows ORDER BY followee";
-        let rows = self.deciding(sql, follower)?;
-        rows.into_iter()
-            .map(|(id, followee, timestamp)| {
-                Ok(FollowRecord {
-                    id,
-                    follower: *follower,
-                    followee: public_key(followee, "follows")?,
-                    timestamp,
-                    follows: true,
-                })
-            })
-            .collect()
+        self.records(
+            "SELECT id, followee, timestamp, follows FROM (
+                 SELECT id, followee, timestamp, follows, row_number() OVER (
+                     PARTITION BY followee ORDER BY timestamp DESC, id DESC) AS n
+                 FROM follows WHERE follower = ?1)
+             WHERE n = 1 AND follows ORDER BY followee",
+            follower,
+            Asked::Follower,
+        )
     }
 
     /// The deciding record of each edge into `followee` that is a follow, in follower key
     /// order: who follows the key and since when, as
     /// `FollowGraph::from_records(records_following(k)).follower_records(k)` gives them.
     pub fn followers(&self, followee: &PublicKey) -> Result<Vec<FollowRecord>, StoreError> {
-        let sql = "SELECT id, follower, timestamp FROM (
-                       SELECT id, follower, timestamp, follows, row_number() OVER (
-                           PARTITION BY follower ORDER BY timestamp DESC, id DESC) AS n
-                       FROM follows INDEXED BY follows_by_followee WHERE followee = ?1)
-                   WHERE n = 1 AND follows ORDER BY follower";
-        let rows = self.deciding(sql, followee)?;
-        rows.into_iter()
-            .map(|(id, follower, timestamp)| {
-                Ok(FollowRecord {
-                    id,
-                    follower: public_key(follower, "follows")?,
-                    followee: *followee,
-                    timestamp,
-                    follows: true,
-                })
-            })
-            .collect()
+        self.records(
+            "SELECT id, follower, timestamp, follows FROM (
+                 SELECT id, follower, timestamp, follows, row_number() OVER (
+                     PARTITION BY follower ORDER BY timestamp DESC, id DESC) AS n
+                 FROM follows INDEXED BY follows_by_followee WHERE followee = ?1)
+             WHERE n = 1 AND follows ORDER BY follower",
+            followee,
+            Asked::Followee,
+        )
     }
 
-    /// The (id, other key, timestamp) rows of a deciding-record query `sql` about `key`.
-    fn deciding(
+    /// The follow records a query `sql` about `key` selects as (id, the other end's key,
+    /// timestamp, follows), `key` being the end `asked` says. The key asked by is taken as
+    /// asked, not decoded again; the other end's is checked.
+    fn records(
         &self,
         sql: &str,
         key: &PublicKey,
-    ) -> Result<Vec<(EventId, Vec<u8>, u64)>, StoreError> {
+        asked: Asked,
+    ) -> Result<Vec<FollowRecord>, StoreError> {
         let map = |e| StoreError::sqlite(FOLLOWS_OP)(e);
         let mut statement = self.connection.prepare_cached(sql).map_err(map)?;
         let rows = statement
@@ -187,19 +133,27 @@ impl Store {
                     row.get::<_, Vec<u8>>(0)?,
                     row.get::<_, Vec<u8>>(1)?,
                     row.get::<_, i64>(2)?,
+                    row.get::<_, bool>(3)?,
                 ))
             })
             .map_err(map)?;
-        let mut out = Vec::new();
+        let mut records = Vec::new();
         for row in rows {
-            let (id, other, timestamp) = row.map_err(map)?;
-            out.push((
-                event_id(id, "follows")?,
-                other,
-                from_sql_timestamp(timestamp, "follows")?,
-            ));
+            let (id, other, timestamp, follows) = row.map_err(map)?;
+            let other = public_key(other, "follows")?;
+            let (follower, followee) = match asked {
+                Asked::Follower => (*key, other),
+                Asked::Followee => (other, *key),
+            };
+            records.push(FollowRecord {
+                id: event_id(id, "follows")?,
+                follower,
+                followee,
+                timestamp: from_sql_timestamp(timestamp, "follows")?,
+                follows,
+            });
         }
-        Ok(out)
+        Ok(records)
     }
 
     /// The current profile of each of `authors` that has one, in the order given (an author
