@@ -3,7 +3,7 @@
 //! dials A through the circuit, and they ping each other over it.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+use crate::common;
 
 use common::{client, init_logging, is_relayed, ClientEvent, RunningRelay, TIMEOUT};
 use libp2p::{

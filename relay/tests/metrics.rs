@@ -3,7 +3,7 @@
 //! its TTL; then a plain HTTP GET of /metrics must name every promised series with the values
 //! this traffic implies.
 
-mod common;
+use crate::common;
 
 use common::{
     ip_client::{self, loopback, Outcome, Plan},

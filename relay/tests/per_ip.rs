@@ -3,7 +3,7 @@
 //! still get theirs. Clients leave from 127.0.0.2, 127.0.0.3, … (all loopback on Linux). No
 //! timing is asserted; every wait is bounded by `common::TIMEOUT`.
 
-mod common;
+use crate::common;
 
 use std::{net::IpAddr, time::Duration};
 

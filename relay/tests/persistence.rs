@@ -2,7 +2,7 @@
 //! the same across two starts; the address file holds what the relay advertises.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+use crate::common;
 
 use common::{init_logging, RunningRelay};
 use libp2p::multiaddr::Protocol;

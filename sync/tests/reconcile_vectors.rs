@@ -2,8 +2,9 @@
 //! known messages encode to the listed bytes, bad inputs get their error codes, and a full
 //! reconciliation of two fixed item sets exchanges exactly the listed messages.
 //!
-//! `PHEMOSSA_BLESS=1 cargo test -p phemossa-core --test reconcile_vectors` rewrites the file
-//! from this implementation (then review the diff: a change is a protocol change).
+//! `PHEMOSSA_BLESS=1 cargo test -p phemossa-sync --test integration reconcile_vectors::`
+//! rewrites the file from this implementation (then review the diff: a change is a protocol
+//! change).
 
 use phemossa_core::{EventId, Identity, PublicKey};
 use phemossa_sync::{Cursor, Output, ReconcileMessage, Reconciler, Scope};

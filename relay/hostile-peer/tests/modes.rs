@@ -20,7 +20,7 @@ use phemossa_hostile_peer::replay::list_everything as pull;
 use phemossa_sync::{Cursor, Message, PeerScore};
 use serde_json::Value;
 
-mod common;
+use crate::common;
 use common::{mode_args, now_ms, victim_with_timeout, Hostile, TestRelay, Victim, VictimEvent};
 
 /// The victim's own request timeout: short, so `--silent` is seen to time it out.

@@ -21,7 +21,7 @@ use phemossa_sync::{Message, PeerScore, Scope};
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
-mod common;
+use crate::common;
 use common::{now_ms, victim, VictimEvent, TIMEOUT};
 
 /// What the victim has judged bad, by where it came from.
