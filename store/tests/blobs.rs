@@ -3,11 +3,7 @@
 //! and keeps those a post, a repost of it or a current profile still names, and what removing
 //! or replacing those events takes back.
 
-#![cfg(not(target_arch = "wasm32"))]
-
-mod common;
-
-use common::{delete, identity, post, repost};
+use crate::common::{delete, identity, post, repost};
 use phemossa_core::blob::{hash_of, BlobKind};
 use phemossa_core::limits::MAX_AVATAR_BYTES;
 use phemossa_core::{BlobHash, Content, Event, Identity, ImagePost, Post, PostImage, Profile};

@@ -2,11 +2,7 @@
 //! (deletes by their authors, retention, blocks, profiles replaced), with the user set so
 //! notifications are written. Reads the tables with rusqlite over a file store.
 
-#![cfg(not(target_arch = "wasm32"))]
-
-mod common;
-
-use common::*;
+use crate::common::*;
 use phemossa_core::retention::RetentionSettings;
 use phemossa_core::{BlobHash, Content, Event, ImagePost, Post, PostImage, Profile};
 use phemossa_store::Store;

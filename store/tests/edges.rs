@@ -1,11 +1,7 @@
 //! Edge inputs on every public read and write: empty lists, limits of 0 and
 //! `usize::MAX`, cursors and times past `i64::MAX`. None may panic or fail.
 
-#![cfg(not(target_arch = "wasm32"))]
-
-mod common;
-
-use common::*;
+use crate::common::*;
 use phemossa_core::retention::RetentionSettings;
 use phemossa_core::{EventId, FeedCursor};
 use phemossa_store::Store;

@@ -2,14 +2,10 @@
 //! what a post reads back as (every kind, against `StoredPost::of_event`), paging across equal
 //! timestamps, what deletes take out, and a proptest of paging against a model of the feed.
 
-#![cfg(not(target_arch = "wasm32"))]
-
-mod common;
-
 use std::cmp::Reverse;
 use std::collections::HashSet;
 
-use common::{delete, identity, post, profile, reaction, repost, store_with};
+use crate::common::{delete, identity, post, profile, reaction, repost, store_with};
 use phemossa_core::feed::Page;
 use phemossa_core::{
     BlobHash, Content, Event, EventId, FeedCursor, Identity, ImagePost, Post, PostImage, PublicKey,

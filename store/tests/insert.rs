@@ -2,11 +2,7 @@
 //! the stored set, seen through the store's own questions (`missing_ids`, `load_json`,
 //! `list_ids`), as a peer's sync would see it.
 
-#![cfg(not(target_arch = "wasm32"))]
-
-mod common;
-
-use common::*;
+use crate::common::*;
 use phemossa_core::Event;
 use phemossa_store::{Store, StoreError, VERSION};
 use phemossa_sync::Scope;

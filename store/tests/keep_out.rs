@@ -1,11 +1,7 @@
 //! Keeping people out: counting an author's events of a day (the daily limit), listing an
 //! author's events, and removing a blocked person's with what was derived from them.
 
-#![cfg(not(target_arch = "wasm32"))]
-
-mod common;
-
-use common::*;
+use crate::common::*;
 use phemossa_core::keep_out::day_of;
 use phemossa_core::search::words;
 use phemossa_core::{Event, EventId};

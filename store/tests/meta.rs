@@ -3,13 +3,9 @@
 //! listed by id and forgotten, all kept in the file; values that do not convert back are
 //! damaged rows, and times past what the store holds are refused.
 
-#![cfg(not(target_arch = "wasm32"))]
-
-mod common;
-
 use std::path::PathBuf;
 
-use common::identity;
+use crate::common::identity;
 use phemossa_store::{BackupRecord, PeerRecord, Setting, Store, StoreError};
 
 /// A fresh file for one test.

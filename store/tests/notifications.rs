@@ -4,14 +4,10 @@
 //! later in it, a follow of someone who already followed) against a model of the background's
 //! `notifications::record` under proptest.
 
-#![cfg(not(target_arch = "wasm32"))]
-
-mod common;
-
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use common::{delete, identity, post, profile, reaction, repost};
+use crate::common::{delete, identity, post, profile, reaction, repost};
 use phemossa_core::notices::{notice_of, parent_needed, Notice};
 use phemossa_core::{
     Content, Event, EventId, FollowGraph, FollowRecord, Identity, Post, PublicKey,

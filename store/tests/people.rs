@@ -3,11 +3,7 @@
 //! reads them (`background/src/storage/people.rs`, `read.rs`), and the deciding follow records
 //! against core's `FollowGraph` under proptest.
 
-#![cfg(not(target_arch = "wasm32"))]
-
-mod common;
-
-use common::*;
+use crate::common::*;
 use phemossa_core::{BlobHash, Content, Event, FollowGraph, FollowRecord, Identity, Profile};
 use phemossa_core::{EventId, PublicKey};
 use phemossa_store::{Nickname, Store};

@@ -1,11 +1,7 @@
 //! Reactions and reposts as pages mark them, through the store's public API: each post's
 //! reactions oldest first, whose repost of a post is stored, and what deletes take back.
 
-#![cfg(not(target_arch = "wasm32"))]
-
-mod common;
-
-use common::{delete, identity, post, reaction, repost, store_with};
+use crate::common::{delete, identity, post, reaction, repost, store_with};
 use phemossa_core::reactions::{tally, StoredReaction, Tally};
 use phemossa_core::{Event, EventId};
 

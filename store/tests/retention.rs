@@ -2,11 +2,7 @@
 //! `phemossa_core::retention::plan_prune` over every stored event), removing them counted as
 //! pruned with what was derived from them, and the room check over the stored bytes.
 
-#![cfg(not(target_arch = "wasm32"))]
-
-mod common;
-
-use common::*;
+use crate::common::*;
 use phemossa_core::retention::{plan_prune, RetentionSettings, StoredEvent};
 use phemossa_core::room::{Room, RESERVE_BYTES};
 use phemossa_core::search::words;

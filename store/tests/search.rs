@@ -3,11 +3,7 @@
 //! deleted and replaced; hostile queries; and what the index costs an insert (`insert_cost`,
 //! ignored: run it with `--release -- --ignored --nocapture`).
 
-#![cfg(not(target_arch = "wasm32"))]
-
-mod common;
-
-use common::*;
+use crate::common::*;
 use phemossa_core::search::{matches, words};
 use phemossa_core::{BlobHash, Content, Event, EventId, Identity, ImagePost, Post, PostImage};
 use phemossa_store::Store;
@@ -366,7 +362,7 @@ proptest! {
 /// in batches of 512, then their words written 500 posts a call, as the search indexer does;
 /// against the same posts with no word in them (dots where the letters were: the same JSON
 /// length, and no search rows), alternating in one run. Run: `cargo test -p phemossa-store
-/// --profile native --test search -- --ignored --nocapture insert_cost`.
+/// --profile native --test integration -- --ignored --nocapture search::insert_cost`.
 #[test]
 #[ignore]
 fn insert_cost() {

@@ -2,11 +2,7 @@
 //! which the sync crate's own sessions run against): every scope, cursor and page size lists
 //! the same ids in the same pages.
 
-#![cfg(not(target_arch = "wasm32"))]
-
-mod common;
-
-use common::*;
+use crate::common::*;
 use phemossa_core::{Event, PublicKey};
 use phemossa_store::Store;
 use phemossa_sync::testing::v1::MemoryStore;

@@ -3,14 +3,10 @@
 //! take out, and pages across equal timestamps against a model, answered as a responder would
 //! (`phemossa_sync::replies`).
 
-#![cfg(not(target_arch = "wasm32"))]
-
-mod common;
-
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use common::{delete, identity, post, reaction, repost, store_with};
+use crate::common::{delete, identity, post, reaction, repost, store_with};
 use phemossa_core::{Content, Event, EventId, Identity, Post, PublicKey};
 use phemossa_store::{PeerPage, StoredPost, StoredThread, MAX_THREAD_CLIMB};
 use phemossa_sync::limits::MAX_EVENTS_PER_MESSAGE;

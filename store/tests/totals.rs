@@ -2,13 +2,9 @@
 //! of event counts for, that repeats, profile replacement and deletes keep them exact, and,
 //! under proptest, that after any history they equal a recount of the stored events.
 
-#![cfg(not(target_arch = "wasm32"))]
-
-mod common;
-
 use std::collections::{BTreeMap, HashMap};
 
-use common::*;
+use crate::common::*;
 use phemossa_core::{
     BlobHash, Content, Event, EventId, Identity, ImagePost, Post, PostImage, PublicKey,
 };

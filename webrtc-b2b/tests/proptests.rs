@@ -1,7 +1,5 @@
 //! Properties: encode → decode round-trips in any chunking, and no input, however arbitrary,
 //! makes a decoder or a state machine panic or break its own rules.
-// Native only, like its dev-dependencies (proptest needs an OS random source); on wasm32 this file is empty.
-#![cfg(not(target_arch = "wasm32"))]
 
 use proptest::prelude::*;
 use webrtc_b2b::frame::{

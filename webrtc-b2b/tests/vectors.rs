@@ -1,7 +1,5 @@
 //! Checks the codecs against `vectors.json`: bytes written from the spec text by an encoder of
 //! its own (`make_vectors.py`), not by this crate.
-// Native only, like its dev-dependencies (proptest needs an OS random source); on wasm32 this file is empty.
-#![cfg(not(target_arch = "wasm32"))]
 
 use serde_json::Value;
 use webrtc_b2b::frame::{self, Flag, Frame, FrameDecoder, MAX_FRAME_LEN};

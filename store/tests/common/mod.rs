@@ -1,7 +1,5 @@
 //! Signed events for the store's tests.
 
-#![allow(dead_code)] // each test file uses its own share
-
 use phemossa_core::{Content, Event, EventId, Identity, Post, Profile, Reaction, Repost};
 use phemossa_store::Store;
 
