@@ -2,14 +2,18 @@
 //! the request API and the store: a deleted post leaves feed and store and never comes back
 //! (from a peer that missed the delete, after a restart, in any order of arrival); a delete
 //! that arrives first stops its target without stopping anyone else's event of that id; a
-//! delete or reaction naming someone else's stored event is refused in words and blames no one.
+//! delete or reaction naming someone else's stored event is refused in words and blames no one;
+//! and deletes of several authors naming one id the node does not hold are all kept, so a
+//! forger's cannot take the real author's back.
 
 use std::rc::Rc;
 
 use crate::common::*;
 use phemossa_api::{ApiError, FeedItem, Request, Response};
-use phemossa_background::{App, PushSink};
+use phemossa_background::{App, Config, PushSink};
 use phemossa_core::{Content, Event, EventId, Identity, Reaction};
+use serde_json::{json, Value};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
 fn delete(author: &Identity, timestamp: u64, targets: &[EventId]) -> Event {
@@ -286,6 +290,322 @@ async fn another_authors_delete_beside_the_post_it_names_is_refused_and_takes_no
     let report = app.ingest(std::slice::from_ref(&regretted)).await.unwrap();
     assert_eq!(report.stored, 0, "Ada's withdrawal still holds");
     assert_eq!(app.storage().event_json(&regretted.id).await.unwrap(), None);
+    app.close();
+    delete_config(&config).await;
+}
+
+// ---- Deletes of several authors naming one id the node does not hold (§5.2). The node cannot
+// tell whose the id is until an event under it comes, so every author's claim is kept: one
+// replacing another would let anyone undo a delete by naming its target too. ----
+
+/// The `deleted` store's record of `id` as stored (JSON), read through a connection of its own.
+async fn tombstone(config: &Config, id: &EventId) -> Option<Value> {
+    let db = idb::Factory::new()
+        .unwrap()
+        .open(&config.storage_db, None)
+        .unwrap()
+        .await
+        .unwrap();
+    let transaction = db
+        .transaction(&["deleted"], idb::TransactionMode::ReadOnly)
+        .unwrap();
+    let value = transaction
+        .object_store("deleted")
+        .unwrap()
+        .get(JsValue::from_str(&id.to_hex()))
+        .unwrap()
+        .await
+        .unwrap();
+    db.close();
+    let text = js_sys::JSON::stringify(&value?)
+        .unwrap()
+        .as_string()
+        .unwrap();
+    Some(serde_json::from_str(&text).unwrap())
+}
+
+/// Writes `record` into the `deleted` store as is, through a connection of its own.
+async fn put_tombstone(config: &Config, record: &Value) {
+    let db = idb::Factory::new()
+        .unwrap()
+        .open(&config.storage_db, None)
+        .unwrap()
+        .await
+        .unwrap();
+    let transaction = db
+        .transaction(&["deleted"], idb::TransactionMode::ReadWrite)
+        .unwrap();
+    let value = js_sys::JSON::parse(&record.to_string()).unwrap();
+    transaction
+        .object_store("deleted")
+        .unwrap()
+        .put(&value, None)
+        .unwrap()
+        .await
+        .unwrap();
+    transaction.commit().unwrap().await.unwrap();
+    db.close();
+}
+
+/// A tombstone of `target` as the store writes it: `by`'s claim first, then `others'`.
+fn tombstone_json(target: &Event, by: &Event, confirmed: bool, others: &[&Event]) -> Value {
+    let mut record = json!({
+        "id": target.id.to_hex(),
+        "author": by.author.to_base64(),
+        "by": by.id.to_hex(),
+        "confirmed": confirmed,
+    });
+    if !others.is_empty() {
+        let claimants = others
+            .iter()
+            .map(|by| by.author.to_base64().into())
+            .collect();
+        let claims = others.iter().map(|by| by.id.to_hex().into()).collect();
+        record["claimants"] = Value::Array(claimants);
+        record["claims"] = Value::Array(claims);
+    }
+    record
+}
+
+#[wasm_bindgen_test]
+async fn a_forged_delete_cannot_undo_an_unconfirmed_one() {
+    let config = unique_config("delete-forged");
+    let app = App::start(&config).await.unwrap();
+    let (ada, bob) = (identity(1), identity(2));
+    let regretted = post(&ada, T0, "regretted");
+    let also = post(&ada, T0 + 1, "also regretted");
+    // Ada deletes her post before it reached this node; then Bob's delete names it too (he
+    // cannot own it, but a node that does not hold it cannot tell). In one batch as well.
+    let withdraw = delete(&ada, T0 + 10, &[regretted.id]);
+    let forged = delete(&bob, T0 + 20, &[regretted.id]);
+    app.ingest(std::slice::from_ref(&withdraw)).await.unwrap();
+    app.ingest(std::slice::from_ref(&forged)).await.unwrap();
+    let withdraw_also = delete(&ada, T0 + 11, &[also.id]);
+    let forged_also = delete(&bob, T0 + 21, &[also.id]);
+    let report = app
+        .ingest(&[withdraw_also.clone(), forged_also.clone()])
+        .await
+        .unwrap();
+    assert_eq!(report.stored, 2, "both deletes are kept");
+    // Neither id is known to be anyone's yet: both are still fetched.
+    assert_eq!(
+        app.missing_for_sync(&[regretted.id, also.id])
+            .await
+            .unwrap(),
+        [regretted.id, also.id]
+    );
+
+    // Ada's posts come: her deletes still withdraw them, now known to be hers.
+    let report = app
+        .ingest(&[regretted.clone(), also.clone()])
+        .await
+        .unwrap();
+    assert_eq!(report.stored, 0, "the deleted posts are not stored again");
+    assert_eq!(app.storage().event_json(&regretted.id).await.unwrap(), None);
+    assert_eq!(app.storage().event_json(&also.id).await.unwrap(), None);
+    assert!(app
+        .missing_for_sync(&[regretted.id, also.id])
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        tombstone(&config, &regretted.id).await,
+        Some(tombstone_json(&regretted, &withdraw, true, &[])),
+        "confirmed as Ada's; Bob's claim, which cannot be the post's, is dropped"
+    );
+    assert_eq!(
+        tombstone(&config, &also.id).await,
+        Some(tombstone_json(&also, &withdraw_also, true, &[]))
+    );
+    assert_eq!(
+        app.ingest(std::slice::from_ref(&regretted))
+            .await
+            .unwrap()
+            .stored,
+        0
+    );
+    assert_author_totals_exact(app.storage()).await;
+    app.close();
+    delete_config(&config).await;
+}
+
+#[wasm_bindgen_test]
+async fn deletes_of_several_authors_withdraw_in_either_order() {
+    let config = unique_config("delete-either-order");
+    let app = App::start(&config).await.unwrap();
+    let (ada, bob) = (identity(1), identity(2));
+    let regretted = post(&ada, T0, "regretted");
+    // Bob's delete first, Ada's after: hers joins his, it does not replace it.
+    let forged = delete(&bob, T0 + 10, &[regretted.id]);
+    let withdraw = delete(&ada, T0 + 20, &[regretted.id]);
+    app.ingest(std::slice::from_ref(&forged)).await.unwrap();
+    app.ingest(std::slice::from_ref(&withdraw)).await.unwrap();
+    assert_eq!(
+        tombstone(&config, &regretted.id).await,
+        Some(tombstone_json(&regretted, &forged, false, &[&withdraw]))
+    );
+    // An author claims an id once, by their latest delete of it.
+    let forged_again = delete(&bob, T0 + 30, &[regretted.id]);
+    app.ingest(std::slice::from_ref(&forged_again))
+        .await
+        .unwrap();
+    assert_eq!(
+        tombstone(&config, &regretted.id).await,
+        Some(tombstone_json(
+            &regretted,
+            &forged_again,
+            false,
+            &[&withdraw]
+        ))
+    );
+
+    let report = app.ingest(std::slice::from_ref(&regretted)).await.unwrap();
+    assert_eq!(report.stored, 0, "Ada's delete withdraws her post");
+    assert!(app
+        .missing_for_sync(&[regretted.id])
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        tombstone(&config, &regretted.id).await,
+        Some(tombstone_json(&regretted, &withdraw, true, &[])),
+        "Ada's claim, confirmed, is the record's now"
+    );
+    app.close();
+    delete_config(&config).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_forged_delete_alone_stops_nothing() {
+    let config = unique_config("delete-forged-alone");
+    let app = App::start(&config).await.unwrap();
+    let (ada, bob) = (identity(1), identity(2));
+    let kept = post(&ada, T0, "mine to keep");
+    let forged = delete(&bob, T0 + 10, &[kept.id]);
+    app.ingest(std::slice::from_ref(&forged)).await.unwrap();
+    let report = app.ingest(std::slice::from_ref(&kept)).await.unwrap();
+    assert_eq!(
+        report.stored, 1,
+        "Bob's delete does not withdraw Ada's post"
+    );
+    // His tombstone stays as it was, unconfirmed: it stops no event of Ada's.
+    assert_eq!(
+        tombstone(&config, &kept.id).await,
+        Some(tombstone_json(&kept, &forged, false, &[]))
+    );
+    // Ada's own delete still removes it, confirmed as hers.
+    let withdraw = delete(&ada, T0 + 20, &[kept.id]);
+    app.ingest(std::slice::from_ref(&withdraw)).await.unwrap();
+    assert_eq!(app.storage().event_json(&kept.id).await.unwrap(), None);
+    assert_eq!(
+        tombstone(&config, &kept.id).await,
+        Some(tombstone_json(&kept, &withdraw, true, &[]))
+    );
+    assert_author_totals_exact(app.storage()).await;
+    app.close();
+    delete_config(&config).await;
+}
+
+#[wasm_bindgen_test]
+async fn removing_a_delete_forgets_only_its_own_claims() {
+    let config = unique_config("delete-forget-claim");
+    let app = App::start(&config).await.unwrap();
+    let (ada, bob) = (identity(1), identity(2));
+    let first = post(&ada, T0, "first");
+    let second = post(&ada, T0 + 1, "second");
+    let third = post(&ada, T0 + 2, "third");
+    let withdraw = delete(&ada, T0 + 10, &[first.id, second.id, third.id]);
+    let forged_first = delete(&bob, T0 + 20, &[first.id]);
+    let forged_second = delete(&bob, T0 + 21, &[second.id]);
+    let forged_third = delete(&bob, T0 + 22, &[third.id]);
+    for event in [&withdraw, &forged_first, &forged_second, &forged_third] {
+        app.ingest(std::slice::from_ref(event)).await.unwrap();
+    }
+    // Retention takes Bob's delete of `first`: his claim goes, Ada's stays, and so does her
+    // delete's hold on her post.
+    assert_eq!(
+        app.storage()
+            .delete_events(&[forged_first.id])
+            .await
+            .unwrap(),
+        1
+    );
+    let report = app.ingest(std::slice::from_ref(&first)).await.unwrap();
+    assert_eq!(
+        report.stored, 0,
+        "Ada's delete still stands when Bob's goes"
+    );
+    assert_eq!(
+        tombstone(&config, &first.id).await,
+        Some(tombstone_json(&first, &withdraw, true, &[]))
+    );
+    assert_eq!(
+        tombstone(&config, &second.id).await,
+        Some(tombstone_json(&second, &withdraw, false, &[&forged_second]))
+    );
+    // Then Ada's delete, with Bob's of `third` in the same removal: what they withdrew is
+    // forgotten (§5.2). `first` and `third` have no claim left, so their records go; Bob's
+    // claim on `second` is kept and becomes the record's (an event of his under that id would
+    // still be withdrawn).
+    assert_eq!(
+        app.storage()
+            .delete_events(&[withdraw.id, forged_third.id])
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(tombstone(&config, &first.id).await, None);
+    assert_eq!(tombstone(&config, &third.id).await, None);
+    assert_eq!(
+        tombstone(&config, &second.id).await,
+        Some(tombstone_json(&second, &forged_second, false, &[]))
+    );
+    // No delete of Ada's stands: her posts are stored when they come.
+    let report = app
+        .ingest(&[first.clone(), second.clone(), third.clone()])
+        .await
+        .unwrap();
+    assert_eq!(report.stored, 3);
+    assert_author_totals_exact(app.storage()).await;
+    app.close();
+    delete_config(&config).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_tombstone_stored_before_claims_reads_as_it_was() {
+    let config = unique_config("delete-old-record");
+    let app = App::start(&config).await.unwrap();
+    let (ada, bob) = (identity(1), identity(2));
+    let regretted = post(&ada, T0, "regretted");
+    let withdraw = delete(&ada, T0 + 10, &[regretted.id]);
+    app.ingest(std::slice::from_ref(&withdraw)).await.unwrap();
+    // The record as releases before claims wrote it: this one writes a lone claim the same way.
+    let old = json!({
+        "id": regretted.id.to_hex(),
+        "author": ada.public_key().to_base64(),
+        "by": withdraw.id.to_hex(),
+        "confirmed": false,
+    });
+    assert_eq!(tombstone(&config, &regretted.id).await.as_ref(), Some(&old));
+    put_tombstone(&config, &old).await;
+    // Read by a sync's lookup (the store read whole) and by a write, which adds Bob's claim.
+    assert_eq!(
+        app.missing_for_sync(&[regretted.id]).await.unwrap(),
+        [regretted.id]
+    );
+    let forged = delete(&bob, T0 + 20, &[regretted.id]);
+    app.ingest(std::slice::from_ref(&forged)).await.unwrap();
+    assert_eq!(
+        tombstone(&config, &regretted.id).await,
+        Some(tombstone_json(&regretted, &withdraw, false, &[&forged]))
+    );
+    let report = app.ingest(std::slice::from_ref(&regretted)).await.unwrap();
+    assert_eq!(report.stored, 0);
+    assert!(app
+        .missing_for_sync(&[regretted.id])
+        .await
+        .unwrap()
+        .is_empty());
     app.close();
     delete_config(&config).await;
 }

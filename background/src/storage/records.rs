@@ -230,11 +230,13 @@ impl AuthorTotalsRecord {
     }
 }
 
-/// One row of `deleted`: an id a delete withdrew (protocol.md §5.2).
+/// One row of `deleted`: an id a delete withdrew (protocol.md §5.2), with every author's claim
+/// on it while it is not known whose the id is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeletedRecord {
     pub id: EventId,
-    /// The delete's author: only an event of theirs under `id` is refused.
+    /// The delete's author: only an event of theirs (or of one of `claimants`) under `id` is
+    /// refused.
     pub author: PublicKey,
     /// The delete event that named it.
     pub by: EventId,
@@ -242,6 +244,84 @@ pub struct DeletedRecord {
     /// really theirs: syncs count it as held. Until then a delete naming someone else's id
     /// (which a node that does not hold it cannot tell) stops nothing from being fetched.
     pub confirmed: bool,
+    /// Other authors whose deletes name `id` while it is unconfirmed, each claim kept beside
+    /// `author`'s: a node that does not hold the id cannot tell whose it is, and keeping one
+    /// claim only would let anyone undo a delete by naming its target too (the real author's
+    /// claim replaced by theirs, the deleted event would be stored when it came). Empty once
+    /// confirmed, and then absent, as in records written before claims were kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub claimants: Vec<PublicKey>,
+    /// Their deletes, in the order of `claimants`. Two lists rather than one of pairs: the
+    /// background has their serde code already, where a list of pairs cost 1.7 KB more of its
+    /// wasm, and one of structs 3.5 KB.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub claims: Vec<EventId>,
+}
+
+impl DeletedRecord {
+    /// Whether a delete of `author` names the id: an event of theirs under it is withdrawn.
+    pub fn claimed_by(&self, author: &PublicKey) -> bool {
+        self.author == *author || self.claimants.contains(author)
+    }
+
+    /// Adds the claim of `author`'s delete `by`. An author claims an id once, by their latest
+    /// delete of it; another author's claim is kept beside the others while the id is
+    /// unconfirmed, never in place of one, and not at all once it is known whose the id is.
+    pub fn claim(&mut self, author: PublicKey, by: EventId) {
+        if self.author == author {
+            self.by = by;
+            return;
+        }
+        let at = self.claimants.iter().position(|a| *a == author);
+        match at.and_then(|at| self.claims.get_mut(at)) {
+            Some(claim) => *claim = by,
+            None if !self.confirmed => {
+                self.claimants.push(author);
+                self.claims.push(by);
+            }
+            None => {}
+        }
+    }
+
+    /// An event of `author` under the id was seen: if they claim it, the id is known to be
+    /// theirs, their claim becomes the record's, confirmed, and the others go (they cannot be
+    /// the id's author). Says whether they claim it, that is whether the event is withdrawn.
+    pub fn confirm(&mut self, author: &PublicKey) -> bool {
+        if self.author != *author {
+            let at = self.claimants.iter().position(|a| a == author);
+            let Some(by) = at.and_then(|at| self.claims.get(at)) else {
+                return false;
+            };
+            (self.author, self.by) = (*author, *by);
+        }
+        self.claimants.clear();
+        self.claims.clear();
+        self.confirmed = true;
+        true
+    }
+
+    /// Takes off the claim of the delete `by`, removed (what it withdrew is forgotten, §5.2);
+    /// another claim takes the record's place if it was the record's. Says whether a claim is
+    /// left: if not, the record goes.
+    pub fn forget(&mut self, by: &EventId) -> bool {
+        let at = self.claims.iter().position(|claim| claim == by);
+        if at.is_none() && self.by != *by {
+            return true;
+        }
+        // The last claim takes the place of the one forgotten (which, if it was the last, is
+        // gone with it).
+        let (Some(author), Some(last)) = (self.claimants.pop(), self.claims.pop()) else {
+            return false;
+        };
+        let place = match at {
+            Some(at) => self.claimants.get_mut(at).zip(self.claims.get_mut(at)),
+            None => Some((&mut self.author, &mut self.by)),
+        };
+        if let Some((place_author, place_by)) = place {
+            (*place_author, *place_by) = (author, last);
+        }
+        true
+    }
 }
 
 /// One row of `notifications`: an event that is news for the user (`core::notices`).

@@ -1,17 +1,18 @@
 //! Removing stored events with what was derived from them, inside a caller's read-write
 //! transaction: each event's record and follow record, the profile it was (and the ids that
-//! profile superseded), and the tombstones a removed delete wrote. Shared by retention and
-//! blocks (`prune.rs`) and by deletes (`write.rs`), so an event leaves the same way whoever
+//! profile superseded), and the claims a removed delete made on tombstones. Shared by retention
+//! and blocks (`prune.rs`) and by deletes (`write.rs`), so an event leaves the same way whoever
 //! removes it. The running totals are the caller's, who knows why the events go.
 
 use idb::request::DeleteStoreRequest;
 use idb::{ObjectStore, Query};
+use phemossa_core::Event;
 use wasm_bindgen::JsValue;
 
-use super::records::EventRecord;
+use super::records::{DeletedRecord, EventRecord};
 use super::schema::{
-    AUTHOR_TOTALS, DELETED, DELETED_BY, EVENTS, FOLLOWS, META, PROFILES, SUPERSEDED,
-    SUPERSEDED_BY_AUTHOR, TERMS_PENDING,
+    AUTHOR_TOTALS, DELETED, EVENTS, FOLLOWS, META, PROFILES, SUPERSEDED, SUPERSEDED_BY_AUTHOR,
+    TERMS_PENDING,
 };
 use crate::db;
 use crate::error::BackgroundError;
@@ -43,14 +44,22 @@ pub(super) struct RemovalStores {
 pub(super) struct Forgotten {
     /// Each removed current profile's author, with the ids that profile superseded.
     profiles: Vec<(JsValue, Vec<JsValue>)>,
-    /// The targets each removed delete tombstoned.
-    tombstones: Vec<JsValue>,
 }
 
 impl RemovalStores {
     /// What removing `records` must also forget. Read first: idb listens to a request only once
     /// it is awaited, so the removals queued after must be awaited in order with no other
     /// await between (or not at all).
+    ///
+    /// A removed delete's claims are taken off here (the ids it withdrew are remembered as
+    /// long as it is stored, §5.2): each tombstone it names is read, loses its claim, and is
+    /// written back, or removed with no claim left. One at a time, each read after the writes
+    /// before it, as deletes of several authors may claim one id; the writes are not awaited
+    /// (a failed one aborts the transaction, whose commit reports it), so call this after the
+    /// caller's last read that may fail. The targets are read from the delete, not the `by`
+    /// index, which lists a tombstone's first claim only. A stored delete reads as an event
+    /// (it was valid when stored; were a rule made stricter since, its claims would stay,
+    /// erring towards the delete).
     pub async fn forgotten(
         &self,
         records: &[EventRecord],
@@ -58,7 +67,6 @@ impl RemovalStores {
     ) -> Result<Forgotten, BackgroundError> {
         let mut forgotten = Forgotten {
             profiles: Vec::new(),
-            tombstones: Vec::new(),
         };
         for record in records {
             match record.kind.as_str() {
@@ -76,18 +84,27 @@ impl RemovalStores {
                         .map_err(db::failed(op))?;
                     forgotten.profiles.push((author, replaced));
                 }
-                // The deleted ids are remembered as long as the tombstone is stored (§5.2).
                 "delete" => {
-                    let by = JsValue::from_str(&record.id.to_hex());
-                    let targets = self
-                        .deleted
-                        .index(DELETED_BY)
-                        .map_err(db::failed(op))?
-                        .get_all_keys(Some(Query::Key(by)), None)
-                        .map_err(db::failed(op))?
-                        .await
-                        .map_err(db::failed(op))?;
-                    forgotten.tombstones.extend(targets);
+                    let Ok(event) = Event::from_json(record.json.as_bytes(), u64::MAX) else {
+                        continue;
+                    };
+                    for target in event.deleted() {
+                        let key = JsValue::from_str(&target.to_hex());
+                        let read = self.deleted.get(key.clone()).map_err(db::failed(op))?;
+                        let Some(value) = read.await.map_err(db::failed(op))? else {
+                            continue;
+                        };
+                        let mut held: DeletedRecord = db::from_js(&value, DELETED)?;
+                        if held.forget(&record.id) {
+                            self.deleted
+                                .put(&db::to_js(&held, DELETED)?, None)
+                                .map_err(db::failed(op))?;
+                        } else {
+                            self.deleted
+                                .delete(Query::Key(key))
+                                .map_err(db::failed(op))?;
+                        }
+                    }
                 }
                 _ => {}
             }
@@ -132,13 +149,6 @@ impl RemovalStores {
                         .map_err(db::failed(op))?,
                 );
             }
-        }
-        for target in forgotten.tombstones {
-            deletes.push(
-                self.deleted
-                    .delete(Query::Key(target))
-                    .map_err(db::failed(op))?,
-            );
         }
         Ok(deletes)
     }

@@ -186,9 +186,10 @@ impl Storage {
             };
             let withdrawn = match tombstone {
                 Some(value) => {
-                    let record: DeletedRecord = db::from_js(&value, DELETED)?;
-                    let mine = record.author == event.author;
-                    if mine && !record.confirmed {
+                    let mut record: DeletedRecord = db::from_js(&value, DELETED)?;
+                    let was_confirmed = record.confirmed;
+                    let mine = record.confirm(&event.author);
+                    if mine && !was_confirmed {
                         confirmed.push(record);
                     }
                     mine
@@ -202,28 +203,56 @@ impl Storage {
         // withdraw, and by whom. An event of the batch they withdraw is not stored, whatever
         // the order.
         let acting = acting_deletes(events, &new);
+        // Each target's tombstone as stored, if one is, which these deletes add their claims to.
+        // A node that does not hold an id cannot tell whose it is, so every author's claim on
+        // it is kept until an event under it shows whose it is (`DeletedRecord::claim`): were
+        // one replaced, anyone could undo a delete by naming its target too (the real author's
+        // delete first, a forger's after: the deleted event would be stored when it came,
+        // though a delete is never taken back, §5.2). A confirmed tombstone of another author
+        // stays as it is: its target is known to be that author's. `phemossa-store` keeps one
+        // tombstone per delete.
+        let mut held = Vec::new();
+        if tombstones_stored {
+            for (event, _) in events.iter().zip(&acting).filter(|(_, acts)| **acts) {
+                for target in event.deleted() {
+                    let key = JsValue::from_str(&target.to_hex());
+                    held.push(stores.deleted.get(key).map_err(db::failed(OP))?);
+                }
+            }
+        }
+        // Read in the order made: one per target, as the loop below meets them.
+        let mut held = held.into_iter();
         let mut tombstones: HashMap<EventId, DeletedRecord> = HashMap::new();
-        for event in events
-            .iter()
-            .zip(&acting)
-            .filter_map(|(e, acts)| acts.then_some(e))
-        {
+        for (event, _) in events.iter().zip(&acting).filter(|(_, acts)| **acts) {
             for target in event.deleted() {
-                let record = DeletedRecord {
+                let stored = match held.next() {
+                    Some(read) => read.await.map_err(db::failed(OP))?,
+                    None => None,
+                };
+                if let Some(record) = tombstones.get_mut(target) {
+                    record.claim(event.author, event.id);
+                    continue;
+                }
+                let mut record = DeletedRecord {
                     id: *target,
                     author: event.author,
                     by: event.id,
                     confirmed: false,
+                    claimants: Vec::new(),
+                    claims: Vec::new(),
                 };
+                if let Some(value) = stored {
+                    record = db::from_js(&value, DELETED)?;
+                    record.claim(event.author, event.id);
+                }
                 tombstones.insert(*target, record);
             }
         }
         if !tombstones.is_empty() {
             for (event, new) in events.iter().zip(new.iter_mut()) {
                 if let Some(tombstone) = tombstones.get_mut(&event.id) {
-                    if tombstone.author == event.author {
+                    if tombstone.confirm(&event.author) {
                         *new = false;
-                        tombstone.confirmed = true;
                     }
                 }
             }
@@ -239,14 +268,12 @@ impl Storage {
             if let Some(value) = read.await.map_err(db::failed(OP))? {
                 let record: EventRecord = db::from_js(&value, EVENTS)?;
                 if let Some(tombstone) = tombstones.get_mut(&record.id) {
-                    if tombstone.author == record.author {
-                        tombstone.confirmed = true;
+                    if tombstone.confirm(&record.author) {
                         removed.push(record);
                     }
                 }
             }
         }
-        let forgotten = stores.forgotten(&removed, OP).await?;
         let mut current = current_profiles(&stores.profiles, events, &new).await?;
         for record in removed.iter().filter(|record| record.kind == "profile") {
             // Removed below: a new profile of the batch is the author's first again.
@@ -262,33 +289,11 @@ impl Storage {
             .chain(removed.iter().map(|record| record.author))
             .collect();
         let mut totals = read_totals(&author_totals, authors, OP).await?;
-        // A confirmed tombstone of another author stays as it is: its target is known to be
-        // that author's, so this delete cannot be its author's, and writing over it (one
-        // tombstone per target) would let the withdrawn event be fetched and stored again
-        // (§5.2: a delete is never taken back). `phemossa-store` keeps one per delete instead.
-        let mut kept = HashSet::new();
-        if tombstones_stored && !tombstones.is_empty() {
-            let mut held = Vec::with_capacity(tombstones.len());
-            for target in tombstones.keys() {
-                let key = JsValue::from_str(&target.to_hex());
-                held.push((*target, stores.deleted.get(key).map_err(db::failed(OP))?));
-            }
-            for (target, read) in held {
-                let Some(value) = read.await.map_err(db::failed(OP))? else {
-                    continue;
-                };
-                let held: DeletedRecord = db::from_js(&value, DELETED)?;
-                let other = tombstones
-                    .get(&target)
-                    .is_some_and(|new| new.author != held.author);
-                if held.confirmed && other {
-                    kept.insert(target);
-                }
-            }
-        }
         // The writes are not awaited one by one: a failed one aborts the transaction with its
         // error, which the commit reports; awaiting each would cost a wake-up per event.
-        // Removals first, so nothing the batch adds is removed after it.
+        // Removals first, so nothing the batch adds is removed after it; what they forget is
+        // read here, after every other read, as `RemovalStores::forgotten` writes as it reads.
+        let forgotten = stores.forgotten(&removed, OP).await?;
         stores.queue(&removed, forgotten, OP)?;
         for record in &removed {
             let emptied = totals.get_mut(&record.author).is_some_and(|author| {
@@ -297,23 +302,9 @@ impl Storage {
             });
             stats.remove(record, emptied, false);
         }
-        for mut record in confirmed {
-            match tombstones.get_mut(&record.id) {
-                // Named again by a delete of the batch: that one is kept, confirmed.
-                Some(again) => again.confirmed = true,
-                None => {
-                    record.confirmed = true;
-                    stores
-                        .deleted
-                        .put(&db::to_js(&record, DELETED)?, None)
-                        .map_err(db::failed(OP))?;
-                }
-            }
-        }
-        for record in tombstones
-            .values()
-            .filter(|record| !kept.contains(&record.id))
-        {
+        // One a delete of the batch names again is in `tombstones` too, confirmed there, and
+        // written after.
+        for record in confirmed.iter().chain(tombstones.values()) {
             stores
                 .deleted
                 .put(&db::to_js(record, DELETED)?, None)
