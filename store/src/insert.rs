@@ -8,12 +8,12 @@
 //! - a profile is stored only if it supersedes its author's current one, which it replaces; the
 //!   replaced one's id, or the older newcomer's, is remembered as superseded.
 //!
-//! One thing differs from `write.rs`, which keeps one tombstone per target: here a tombstone
-//! is kept per target, author *and delete*, so another author's delete naming the same id can
-//! neither replace nor undo it, and removing one of two deletes of a target keeps the other's.
-//! (`write.rs` leaves a confirmed tombstone of another author alone, but two unconfirmed ones of
-//! different authors still replace each other there.) Which of a batch's deletes act is
-//! `phemossa_core::deletes::acting_deletes`, in both.
+//! One thing differs from `write.rs`, which keeps one tombstone record per target with every
+//! author's claim on it (the delete of each that came last): here a tombstone is kept per target,
+//! author *and delete*, so another author's delete naming the same id can neither replace nor
+//! undo it (as in `write.rs`), and removing one of an author's two deletes of a target keeps
+//! the other's (`write.rs` forgets the target when that author's latest delete goes). Which of
+//! a batch's deletes act is `phemossa_core::deletes::acting_deletes`, in both.
 //!
 //! One order effect is left: an event withdrawn by a stored delete that the same batch removes
 //! is not stored by that batch, though it would be if the removal had come first. Nothing
