@@ -17,12 +17,12 @@ use phemossa_core::{Event, EventId, FollowRecord, PublicKey};
 use crate::changes::Changes;
 use crate::clock;
 use crate::error::BackgroundError;
-use crate::feed_items::item_of_event;
+use crate::feed_items::{feed_item, hidden};
 use crate::notifications;
 use crate::people::{followers_of, people_of};
 use crate::reaction_counts;
 use crate::search_indexer::SearchIndexer;
-use crate::storage::{Storage, Terms};
+use crate::storage::{Storage, StoredPost, Terms};
 use crate::user::User;
 use crate::verify_pool::VerifyPool;
 
@@ -281,6 +281,7 @@ impl Ingest {
                 events
                     .iter()
                     .map(|event| Offered {
+                        id: event.id,
                         author: event.author,
                         timestamp: event.timestamp,
                         size: if near(&event.author) {
@@ -487,9 +488,10 @@ impl Ingest {
     }
 
     /// Stores the validated `events` that are new, [`INGEST_BATCH`] to a transaction; pushes
-    /// `FeedAdded` for new posts in the user's feed, and `Following` + `FeedReset` when the
-    /// user's own follow events (made on another device) change whom they follow. A storage
-    /// failure stops at its batch; the batches stored before it stay stored and are announced.
+    /// `FeedAdded` for new posts in the user's feed (but reposts of deleted originals),
+    /// `Following` + `FeedReset` when the user's own follow events (made on another device)
+    /// change whom they follow, and `FeedReset` when a delete is stored. A storage failure
+    /// stops at its batch; the batches stored before it stay stored and are announced.
     pub async fn ingest(&self, events: &[Event]) -> Result<IngestReport, BackgroundError> {
         let _writing = self.writing.lock().await;
         let mut report = IngestReport::default();
@@ -511,11 +513,14 @@ impl Ingest {
         }
         report.held_back = sifted.held_back;
         report.blocked = sifted.blocked;
+        let me = self.user.public_key();
+        // The feed's new posts, pushed once reposts of deleted originals are left out.
         let mut added = Vec::new();
         // Parents of new replies the feed does not show, for an open thread to load again.
         let mut replied = Vec::new();
         let mut following_changed = false;
-        // A delete of someone in the feed took posts out of it: pages load it again.
+        // A delete may have taken posts out of the feed, or the original out of a repost in
+        // it: pages load it again.
         let mut feed_withdrawn = false;
         let mut followers_changed = false;
         let mut profiles = Vec::new();
@@ -537,7 +542,6 @@ impl Ingest {
                     break;
                 }
             };
-            let me = self.user.public_key();
             let mut fresh = Vec::new();
             for (event, new) in batch.iter().zip(stored) {
                 if !new {
@@ -550,14 +554,8 @@ impl Ingest {
                 if let Some(reaction) = event.as_reaction() {
                     reacted.push(reaction.target);
                 }
-                if !event.deleted().is_empty() {
-                    feed_withdrawn |= event.author == me
-                        || self
-                            .user
-                            .follows()
-                            .borrow()
-                            .is_following(&me, &event.author);
-                }
+                // Whoever it is by: it may withdraw the original of a repost in the feed.
+                feed_withdrawn |= !event.deleted().is_empty();
                 if let Some(record) = FollowRecord::from_event(event) {
                     if record.follower == me {
                         following_changed |= self.user.follows().borrow_mut().apply(record);
@@ -573,7 +571,7 @@ impl Ingest {
                         .is_following(&me, &event.author)
                         && !self.user.keep_out().borrow().hides(&event.author))
                 {
-                    added.extend(item_of_event(event, &me, &self.user.keep_out().borrow()));
+                    added.extend(StoredPost::of_event(event));
                 } else if let Some(parent) = event.as_post().and_then(|post| post.reply_to) {
                     replied.push(parent);
                 }
@@ -585,8 +583,22 @@ impl Ingest {
             }
         }
         if !added.is_empty() {
-            added.sort_by_key(|item| Reverse(item.feed_key()));
-            self.changes.push(Push::FeedAdded(added));
+            // As on feed pages (`handlers/feed.rs`): a repost whose original was deleted is not.
+            match self.storage.without_withdrawn(added).await {
+                Ok(mut posts) => {
+                    let keep_out = self.user.keep_out().borrow();
+                    posts.retain(|post| !hidden(post, &me, &keep_out));
+                    posts.sort_by_key(|post| Reverse(post.feed_key()));
+                    let items: Vec<_> = posts
+                        .into_iter()
+                        .map(|post| feed_item(post, &me, &keep_out))
+                        .collect();
+                    if !items.is_empty() {
+                        self.changes.push(Push::FeedAdded(items));
+                    }
+                }
+                Err(error) => log_push_failure(&error),
+            }
         }
         if !replied.is_empty() {
             self.changes.push(Push::Replies(replied));

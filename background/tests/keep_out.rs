@@ -1,7 +1,8 @@
 //! Browser tests of what the user keeps out (`core::keep_out`) through the request API: a muted
 //! person leaves the feed and search and comes back whole, a blocked person's events are dropped
 //! and refused, muted words mark posts, the daily limit holds a flood to exactly the limit
-//! without fetching the rest again, and all of it outlives a restart.
+//! without fetching the rest again and counts an original carried by several reposts once, and
+//! all of it outlives a restart.
 
 use std::rc::Rc;
 
@@ -528,6 +529,57 @@ async fn backdated_events_are_held_to_the_stored_limit_and_the_totals_stay_exact
         [0]
     );
     assert_author_totals_exact(background.storage()).await;
+    background.close();
+    delete_config(&config).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_reposted_original_counts_once_against_its_authors_daily_limit() {
+    let config = unique_config("limit-reposts");
+    let background = App::start(&config).await.unwrap();
+    let port = sink(&Rc::new(Recorder::new(1)));
+    let (xena, bob) = (identity(8), identity(9));
+    follow_key(&background, &port, &bob).await;
+    keep_out(&background, &port, settings(&[], 10))
+        .await
+        .unwrap();
+    let stored: Vec<Event> = (0..7)
+        .map(|n| post(&xena, T0 + n, &format!("xena {n}")))
+        .collect();
+    assert_eq!(background.ingest(&stored).await.unwrap().stored, 7);
+    // One response: three reposts of one new post of hers, each carrying it, and two more new
+    // events of hers. Her 3 new events fit the 3 left of her day.
+    let original = post(&xena, T0 + 100, "worth passing on");
+    let mut batch: Vec<Event> = (0..3)
+        .map(|n| {
+            let content = phemossa_core::Content::Repost(phemossa_core::Repost {
+                original: Box::new(original.clone()),
+            });
+            Event::create(&bob, T0 + 200 + n, content).expect("valid repost")
+        })
+        .collect();
+    let more = [
+        post(&xena, T0 + 300, "xena later"),
+        post(&xena, T0 + 301, "xena last"),
+    ];
+    batch.extend(more.iter().cloned());
+    let report = background.ingest(&batch).await.unwrap();
+    assert_eq!(
+        (report.stored, report.held_back),
+        (3 + 1 + 2, 0),
+        "the original counted once: her other events are not held back"
+    );
+    for event in more.iter().chain([&original]) {
+        assert!(background
+            .storage()
+            .event_json(&event.id)
+            .await
+            .unwrap()
+            .is_some());
+    }
+    // Her day is full now: one more is held back.
+    let over = post(&xena, T0 + 400, "one too many");
+    assert_eq!(background.ingest(&[over]).await.unwrap().held_back, 1);
     background.close();
     delete_config(&config).await;
 }

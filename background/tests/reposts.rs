@@ -2,12 +2,13 @@
 //! from someone the user follows shows the original of someone they do not, with the original's
 //! counts, and stores the original as an event of its own; the user's own repost is signed,
 //! shown and undone; a repost of the user's post is news; reposts of muted people and of deleted
-//! posts are left out; and a repost whose original does not hold is refused, nothing stored.
+//! posts are left out, of live feed pushes too; and a repost whose original does not hold is
+//! refused, nothing stored.
 
 use std::rc::Rc;
 
 use crate::common::*;
-use phemossa_api::{ApiError, NotificationKind, Request, Response};
+use phemossa_api::{ApiError, NotificationKind, Push, Request, Response, Topic};
 use phemossa_background::{App, PushSink};
 use phemossa_core::keep_out::Standing;
 use phemossa_core::{Content, Event, EventId, Identity, Reaction, Repost};
@@ -115,6 +116,63 @@ async fn a_deleted_original_takes_its_reposts_out_of_the_feed() {
     app.ingest(std::slice::from_ref(&shared)).await.unwrap();
     assert!(!stored(&app, original.id).await);
     assert!(feed(&app, &port).await.is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn a_live_feed_leaves_out_reposts_of_deleted_originals_and_reloads_for_a_delete() {
+    let app = App::start(&unique_config("reposts-live")).await.unwrap();
+    let recorder = Rc::new(Recorder::new(1));
+    let port = Rc::clone(&recorder) as Rc<dyn PushSink>;
+    let topics = vec![Topic::Feed];
+    app.handle(Request::Subscribe { topics }, &port)
+        .await
+        .unwrap();
+    let (ada, bob) = (identity(1), identity(2));
+    follow_key(&app, &port, &bob).await;
+    let pushed = |pushes: Vec<Push>| -> Vec<EventId> {
+        pushes
+            .into_iter()
+            .flat_map(|push| match push {
+                Push::FeedAdded(items) => items.into_iter().map(|item| item.id).collect(),
+                _ => Vec::new(),
+            })
+            .collect()
+    };
+
+    // Ada (not followed) deleted her post before it came; bob's repost of it arrives while the
+    // popup is open, with another of his posts: only that one is pushed.
+    let gone = post(&ada, T0, "taken back before it came");
+    let withdraw = Content::Delete {
+        targets: vec![gone.id],
+    };
+    let withdraw = Event::create(&ada, T0 + 1_000, withdraw).unwrap();
+    app.ingest(std::slice::from_ref(&withdraw)).await.unwrap();
+    recorder.take_pushes();
+    let late = repost(&bob, T0 + 2_000, &gone);
+    let own = post(&bob, T0 + 3_000, "bob's own words");
+    let report = app.ingest(&[late.clone(), own.clone()]).await.unwrap();
+    assert_eq!(
+        report.stored, 2,
+        "the repost and his post; the original stays out"
+    );
+    assert_eq!(pushed(recorder.take_pushes()), [own.id]);
+    assert_eq!(feed(&app, &port).await.len(), 1);
+
+    // A repost on screen whose original ada now deletes: pages load the feed again.
+    let original = post(&ada, T0 + 4_000, "I will take this back");
+    let shared = repost(&bob, T0 + 5_000, &original);
+    app.ingest(std::slice::from_ref(&shared)).await.unwrap();
+    assert_eq!(pushed(recorder.take_pushes()), [shared.id]);
+    let withdraw = Content::Delete {
+        targets: vec![original.id],
+    };
+    let withdraw = Event::create(&ada, T0 + 6_000, withdraw).unwrap();
+    app.ingest(std::slice::from_ref(&withdraw)).await.unwrap();
+    assert!(
+        recorder.take_pushes().contains(&Push::FeedReset),
+        "the shown repost goes"
+    );
+    assert_eq!(feed(&app, &port).await.len(), 1);
 }
 
 #[wasm_bindgen_test]

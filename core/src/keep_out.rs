@@ -16,14 +16,14 @@
 //!
 //! Events held back are valid: the peers that carried them are never blamed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
 use crate::search::words;
 use crate::settings::whole_number;
 use crate::work::{DEFAULT_STRANGER_WORK_BITS, MAX_WORK_BITS};
-use crate::{Error, PublicKey};
+use crate::{Error, EventId, PublicKey};
 
 /// The daily limit unless the person sets another: about one event every 90 s around the
 /// clock, far above what a person writes by hand, far below a script's flood.
@@ -266,6 +266,8 @@ pub fn parse_stranger_work_bits(text: &str) -> Result<u8, Error> {
 /// One new event offered to the store, as the limits see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Offered {
+    /// Its id: an id offered again in the batch is judged once.
+    pub id: EventId,
     pub author: PublicKey,
     /// Ms since the epoch: which UTC day it counts against.
     pub timestamp: u64,
@@ -316,7 +318,9 @@ pub struct Held<D, B> {
 /// Which of a batch of new events fit the `limits` (the daily and the stored limit);
 /// `exempt` authors (the user) have none. Returns, per event in the batch's order, whether it
 /// is admitted: within one author, earlier in the batch wins, and an event held back uses up
-/// nothing, so a smaller one after it may still fit.
+/// nothing, so a smaller one after it may still fit. An id offered more than once (a repost's
+/// original comes with each repost of it; a peer may send an event twice) counts once: its
+/// later copies take its first copy's verdict and use up nothing.
 pub fn admit<D, B>(
     events: &[Offered],
     limits: Limits,
@@ -330,30 +334,40 @@ where
     let max_bytes = limits.max_bytes();
     let mut days: BTreeMap<(PublicKey, u64), u64> = BTreeMap::new();
     let mut bytes: BTreeMap<PublicKey, u64> = BTreeMap::new();
-    events
-        .iter()
-        .map(|offered| {
-            if exempt(&offered.author) {
-                return Admission::Admitted;
-            }
-            let day = day_of(offered.timestamp).0;
-            let count = days
-                .entry((offered.author, day))
-                .or_insert_with(|| (held.day)(&offered.author, day));
-            if *count >= u64::from(limits.per_day) {
-                return Admission::OverDaily;
-            }
-            let stored = bytes
-                .entry(offered.author)
-                .or_insert_with(|| (held.bytes)(&offered.author));
-            if stored.saturating_add(offered.size) > max_bytes {
-                return Admission::OverStored;
-            }
-            *count += 1;
-            *stored += offered.size;
-            Admission::Admitted
-        })
-        .collect()
+    let mut judge = |offered: &Offered| {
+        if exempt(&offered.author) {
+            return Admission::Admitted;
+        }
+        let day = day_of(offered.timestamp).0;
+        let count = days
+            .entry((offered.author, day))
+            .or_insert_with(|| (held.day)(&offered.author, day));
+        if *count >= u64::from(limits.per_day) {
+            return Admission::OverDaily;
+        }
+        let stored = bytes
+            .entry(offered.author)
+            .or_insert_with(|| (held.bytes)(&offered.author));
+        if stored.saturating_add(offered.size) > max_bytes {
+            return Admission::OverStored;
+        }
+        *count += 1;
+        *stored += offered.size;
+        Admission::Admitted
+    };
+    // Where each id was first offered.
+    let mut first: HashMap<EventId, usize> = HashMap::new();
+    let mut verdicts: Vec<Admission> = Vec::with_capacity(events.len());
+    for (index, offered) in events.iter().enumerate() {
+        let at = *first.entry(offered.id).or_insert(index);
+        let verdict = if at < index {
+            verdicts[at]
+        } else {
+            judge(offered)
+        };
+        verdicts.push(verdict);
+    }
+    verdicts
 }
 
 #[cfg(test)]
@@ -427,8 +441,18 @@ mod tests {
         assert_eq!(back, KeepOut::default(), "older records read with defaults");
     }
 
+    /// An id no other offered event of the tests has.
+    fn fresh_id() -> EventId {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut bytes = [0; 32];
+        bytes[..8].copy_from_slice(&n.to_le_bytes());
+        EventId::from_bytes(bytes)
+    }
+
     fn offered(author: PublicKey, timestamp: u64, size: u64) -> Offered {
         Offered {
+            id: fresh_id(),
             author,
             timestamp,
             size,
@@ -506,6 +530,57 @@ mod tests {
     }
 
     #[test]
+    fn a_repeated_id_counts_once_and_its_copies_share_its_verdict() {
+        let (author, reposter) = (key(1), key(2));
+        let day = 1_767_225_600_000;
+        // Three reposts of one new post of the author's, each carrying it, then two more of
+        // their events: 7 stored, a limit of 10 leaves room for all three events.
+        let original = offered(author, day, 100);
+        let mut events = Vec::new();
+        for n in 0..3 {
+            events.push(original);
+            events.push(offered(reposter, day + 10 + n, 100));
+        }
+        events.push(offered(author, day + 20, 100));
+        events.push(offered(author, day + 21, 100));
+        let held = Held {
+            day: |author: &PublicKey, _| if *author == key(1) { 7 } else { 0 },
+            bytes: |_: &PublicKey| 0,
+        };
+        let verdicts = admit(&events, limits(10, 1), held, |_| false);
+        assert_eq!(
+            verdicts,
+            [Admission::Admitted; 8],
+            "the original counted once"
+        );
+
+        // A copy of an event held back is held back too, and leaves no room taken.
+        let full = Held {
+            day: |_: &PublicKey, _| 0,
+            bytes: |_: &PublicKey| 999_000,
+        };
+        let big = offered(author, day, 2_000);
+        let small = offered(author, day + 1, 600);
+        let verdicts = admit(
+            &[big, small, big, small, small],
+            limits(10, 1),
+            full,
+            |_| false,
+        );
+        assert_eq!(
+            verdicts,
+            [
+                Admission::OverStored,
+                Admission::Admitted,
+                Admission::OverStored,
+                Admission::Admitted,
+                Admission::Admitted,
+            ],
+            "600 bytes fit once in the 1,000 left, and its copies take no more"
+        );
+    }
+
+    #[test]
     fn the_work_asked_of_strangers_is_0_to_32_bits() {
         assert_eq!(parse_stranger_work_bits("0").unwrap(), 0);
         assert_eq!(parse_stranger_work_bits(" 24 ").unwrap(), 24);
@@ -550,6 +625,36 @@ mod tests {
             for (offered, taken) in totals.values() {
                 let room = u64::from(limit).saturating_sub(stored);
                 prop_assert_eq!(*taken, (*offered).min(room));
+            }
+        }
+
+        /// A batch with ids offered again is judged as the batch of its first copies alone,
+        /// each copy taking its first copy's verdict.
+        #[test]
+        fn a_repeated_id_is_judged_as_its_first_copy(
+            picks in proptest::collection::vec((0u8..3, 0u64..2, 0usize..8), 0..80),
+            stored in 0u64..6,
+            limit in 1u32..8,
+        ) {
+            // Up to 8 distinct events; each pick offers one of them again or a new one.
+            let mut distinct: Vec<Offered> = Vec::new();
+            let events: Vec<Offered> = picks
+                .iter()
+                .map(|(a, d, again)| match distinct.get(*again) {
+                    Some(earlier) => *earlier,
+                    None => {
+                        let new = offered(key(*a), d * DAY_MS, 1);
+                        distinct.push(new);
+                        new
+                    }
+                })
+                .collect();
+            let held = || Held { day: |_: &PublicKey, _| stored, bytes: |_: &PublicKey| 0 };
+            let verdicts = admit(&events, limits(limit, 1), held(), |_| false);
+            let alone = admit(&distinct, limits(limit, 1), held(), |_| false);
+            for (event, verdict) in events.iter().zip(&verdicts) {
+                let first = distinct.iter().position(|d| d.id == event.id).unwrap();
+                prop_assert_eq!(*verdict, alone[first]);
             }
         }
 
