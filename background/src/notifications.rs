@@ -18,7 +18,9 @@ use crate::user::User;
 /// Characters of a reply's or mention's text a notification carries.
 const SNIPPET_CHARS: usize = 140;
 
-/// Writes the notifications `events` (just stored, new) make for the user; whether any.
+/// Writes the notifications `events` (just stored, new) make for the user; whether the unread
+/// count may have changed: a notification was written, or another's delete may have removed
+/// an event one was of (its notification goes with it, `storage/removal.rs`).
 pub async fn record(
     user: &User,
     storage: &Storage,
@@ -60,7 +62,10 @@ pub async fn record(
         .map(|(event, notice)| record_of(event, notice))
         .collect();
     storage.add_notifications(&records).await?;
-    Ok(!records.is_empty())
+    Ok(!records.is_empty()
+        || events
+            .iter()
+            .any(|event| event.author != me && !event.deleted().is_empty()))
 }
 
 fn record_of(event: &Event, notice: Notice) -> NotificationRecord {
@@ -112,7 +117,8 @@ pub async fn announce_unread(user: &User, storage: &Storage, changes: &Changes) 
 }
 
 /// The newest `limit` notifications the user sees, and the unread count. Those whose event is
-/// no longer stored (deleted by its author, or pruned) are dropped from the store here.
+/// no longer stored are dropped from the store here: an event's removal takes its notification
+/// with it, but versions before that left them.
 pub async fn page(
     user: &User,
     storage: &Storage,

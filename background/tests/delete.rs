@@ -3,8 +3,9 @@
 //! (from a peer that missed the delete, after a restart, in any order of arrival); a delete
 //! that arrives first stops its target without stopping anyone else's event of that id; a
 //! delete or reaction naming someone else's stored event is refused in words and blames no one;
-//! and deletes of several authors naming one id the node does not hold are all kept, so a
-//! forger's cannot take the real author's back.
+//! deletes of several authors naming one id the node does not hold are all kept, so a
+//! forger's cannot take the real author's back; and a delete's removal forgets what it
+//! withdrew, in one batch with what it withdrew as in separate ones.
 
 use std::rc::Rc;
 
@@ -566,6 +567,100 @@ async fn removing_a_delete_forgets_only_its_own_claims() {
         .await
         .unwrap();
     assert_eq!(report.stored, 3);
+    assert_author_totals_exact(app.storage()).await;
+    app.close();
+    delete_config(&config).await;
+}
+
+#[wasm_bindgen_test]
+async fn an_event_beside_the_delete_of_its_delete_is_stored_as_in_separate_batches() {
+    let config = unique_config("delete-undone-batch");
+    let app = App::start(&config).await.unwrap();
+    let ada = identity(1);
+    let regretted = post(&ada, T0, "regretted, then not");
+    let withdraw = delete(&ada, T0 + 10, &[regretted.id]);
+    let undo = delete(&ada, T0 + 20, &[withdraw.id]);
+    let other = post(&ada, T0 + 1, "the same, in separate batches");
+    let withdraw_other = delete(&ada, T0 + 11, &[other.id]);
+    let undo_other = delete(&ada, T0 + 21, &[withdraw_other.id]);
+    app.ingest(&[withdraw.clone(), withdraw_other.clone()])
+        .await
+        .unwrap();
+    // Ada's delete of her delete withdraws it, and what it withdrew is forgotten (§5.2): in
+    // separate batches her post is then stored when it comes ...
+    app.ingest(std::slice::from_ref(&undo_other)).await.unwrap();
+    let report = app.ingest(std::slice::from_ref(&other)).await.unwrap();
+    assert_eq!(report.stored, 1);
+    // ... and in one batch with it as well, leaving no tombstone to hold its id.
+    let report = app
+        .ingest(&[regretted.clone(), undo.clone()])
+        .await
+        .unwrap();
+    assert_eq!(report.stored, 2, "the post and the delete of its delete");
+    for (post, withdraw) in [(&regretted, &withdraw), (&other, &withdraw_other)] {
+        assert!(app.storage().event_json(&post.id).await.unwrap().is_some());
+        assert_eq!(app.storage().event_json(&withdraw.id).await.unwrap(), None);
+        assert_eq!(tombstone(&config, &post.id).await, None);
+    }
+    // Pruned, the post is fetched again: nothing withdraws it any more.
+    app.storage()
+        .delete_events(&[regretted.id, other.id])
+        .await
+        .unwrap();
+    assert_eq!(
+        app.missing_for_sync(&[regretted.id, other.id])
+            .await
+            .unwrap(),
+        [regretted.id, other.id]
+    );
+    assert_author_totals_exact(app.storage()).await;
+    app.close();
+    delete_config(&config).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_forged_delete_beside_the_delete_of_a_delete_brings_no_claim_back() {
+    let config = unique_config("delete-undone-forged");
+    let app = App::start(&config).await.unwrap();
+    let (ada, bob) = (identity(1), identity(2));
+    let regretted = post(&ada, T0, "regretted, then not");
+    let also = post(&ada, T0 + 1, "also regretted, then not");
+    let withdraw = delete(&ada, T0 + 10, &[regretted.id]);
+    let withdraw_also = delete(&ada, T0 + 11, &[also.id]);
+    app.ingest(&[withdraw.clone(), withdraw_also.clone()])
+        .await
+        .unwrap();
+    // Ada withdraws her delete in the batch that brings Bob's delete of her first post: his
+    // claim stays, alone, and hers is not written back beside it.
+    let undo = delete(&ada, T0 + 20, &[withdraw.id]);
+    let forged = delete(&bob, T0 + 30, &[regretted.id]);
+    let report = app.ingest(&[undo.clone(), forged.clone()]).await.unwrap();
+    assert_eq!(report.stored, 2);
+    assert_eq!(
+        tombstone(&config, &regretted.id).await,
+        Some(tombstone_json(&regretted, &forged, false, &[]))
+    );
+    assert_eq!(
+        app.missing_for_sync(&[regretted.id]).await.unwrap(),
+        [regretted.id]
+    );
+    let report = app.ingest(std::slice::from_ref(&regretted)).await.unwrap();
+    assert_eq!(report.stored, 1, "no delete of Ada's stands");
+    // The same with her post in that batch too, written straight to the store (ingest would
+    // refuse Bob's delete of a post the batch shows to be Ada's).
+    let undo_also = delete(&ada, T0 + 21, &[withdraw_also.id]);
+    let forged_also = delete(&bob, T0 + 31, &[also.id]);
+    let stored = app
+        .storage()
+        .insert_all(&[also.clone(), undo_also, forged_also.clone()])
+        .await
+        .unwrap();
+    assert_eq!(stored, [true, true, true]);
+    assert!(app.storage().event_json(&also.id).await.unwrap().is_some());
+    assert_eq!(
+        tombstone(&config, &also.id).await,
+        Some(tombstone_json(&also, &forged_also, false, &[]))
+    );
     assert_author_totals_exact(app.storage()).await;
     app.close();
     delete_config(&config).await;

@@ -1,6 +1,7 @@
 //! Browser tests of notifications through the request API: replies to the user's posts,
 //! mentions, reactions and new followers become notifications, newest first, counted unread
-//! and pushed; people the user mutes and events since deleted are left out; opening the view
+//! and pushed; people the user mutes and events since deleted are left out, and a deleted or
+//! pruned event's notification goes with it, the count pushed at once; opening the view
 //! marks them read, which holds after a restart; the user's own events and repeats never notify.
 
 use std::rc::Rc;
@@ -234,5 +235,77 @@ async fn a_new_follower_is_news_once_however_often_the_follow_is_signed() {
         .unwrap();
     app.ingest(&[follow(&ada, T0 + 4, me, true)]).await.unwrap();
     assert_eq!(follows(&notifications(&app, &port).await), 2);
+    delete_config(&config).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_withdrawn_or_pruned_events_notification_goes_with_it() {
+    let config = unique_config("notifications-removed");
+    let app = App::start(&config).await.unwrap();
+    let recorder = Rc::new(Recorder::new(1));
+    let port = recorder.clone() as Rc<dyn PushSink>;
+    app.handle(
+        Request::Subscribe {
+            topics: vec![Topic::Feed],
+        },
+        &port,
+    )
+    .await
+    .unwrap();
+    let me = app.public_key();
+    let (ada, cy) = (identity(1), identity(3));
+    let request = Request::Post {
+        text: "mine".into(),
+        reply_to: None,
+        images: vec![],
+        mentions: vec![],
+        work: None,
+    };
+    let Ok(Response::Posted(mine)) = app.handle(request, &port).await else {
+        panic!("not posted");
+    };
+    let reaction = Event::create(
+        &cy,
+        T0 + 1,
+        Content::Reaction(Reaction {
+            target: mine.id,
+            target_author: me,
+            emoji: "🎉".into(),
+        }),
+    )
+    .unwrap();
+    let answer = reply(&ada, T0 + 2, mine.id, vec![], "an answer");
+    app.ingest(&[reaction.clone(), answer.clone()])
+        .await
+        .unwrap();
+    assert_eq!(unread_pushes(&recorder), [2]);
+
+    // Cy takes the reaction back: its notification goes with it, and the count that pages and
+    // the badge show drops at once, without the view opened.
+    let withdraw = Event::create(
+        &cy,
+        T0 + 10,
+        Content::Delete {
+            targets: vec![reaction.id],
+        },
+    )
+    .unwrap();
+    assert_eq!(app.ingest(&[withdraw]).await.unwrap().stored, 1);
+    assert_eq!(unread_pushes(&recorder), [1]);
+    let left = app.storage().notifications(50).await.unwrap();
+    assert_eq!(left.iter().map(|n| n.id).collect::<Vec<_>>(), [answer.id]);
+
+    // Retention prunes Ada's reply: its notification goes too.
+    assert_eq!(app.storage().delete_events(&[answer.id]).await.unwrap(), 1);
+    assert!(app.storage().notifications(50).await.unwrap().is_empty());
+    assert!(app
+        .storage()
+        .unread_notifications()
+        .await
+        .unwrap()
+        .is_empty());
+    let page = notifications(&app, &port).await;
+    assert_eq!((page.unread, page.items.len()), (0, 0));
+    app.close();
     delete_config(&config).await;
 }

@@ -1,7 +1,6 @@
-//! Deleting the events a retention pass chose, with their follow records, the profile they were
-//! (and the ids it superseded) and the running totals (the store's and each author's), in one
-//! transaction: a failure leaves
-//! everything as it was.
+//! Deleting the events a retention pass chose, with their follow records, their notifications,
+//! the profile they were (and the ids it superseded) and the running totals (the store's and
+//! each author's), in one transaction: a failure leaves everything as it was.
 
 use phemossa_core::EventId;
 use wasm_bindgen::JsValue;
@@ -10,7 +9,9 @@ use super::author_totals::{read_totals, write_totals};
 use super::connection::Storage;
 use super::records::{EventRecord, StatsRecord};
 use super::removal::{RemovalStores, WRITING_STORES};
-use super::schema::{AUTHOR_TOTALS, DELETED, EVENTS, FOLLOWS, META, PROFILES, SUPERSEDED};
+use super::schema::{
+    AUTHOR_TOTALS, DELETED, EVENTS, FOLLOWS, META, NOTIFICATIONS, PROFILES, SUPERSEDED,
+};
 use crate::db;
 use crate::error::BackgroundError;
 
@@ -38,6 +39,7 @@ impl Storage {
         let stores = RemovalStores {
             events: store(EVENTS)?,
             follows: store(FOLLOWS)?,
+            notifications: store(NOTIFICATIONS)?,
             profiles: store(PROFILES)?,
             superseded: store(SUPERSEDED)?,
             deleted: store(DELETED)?,

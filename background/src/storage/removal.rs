@@ -1,8 +1,8 @@
 //! Removing stored events with what was derived from them, inside a caller's read-write
-//! transaction: each event's record and follow record, the profile it was (and the ids that
-//! profile superseded), and the claims a removed delete made on tombstones. Shared by retention
-//! and blocks (`prune.rs`) and by deletes (`write.rs`), so an event leaves the same way whoever
-//! removes it. The running totals are the caller's, who knows why the events go.
+//! transaction: each event's record, follow record and notification, the profile it was (and
+//! the ids that profile superseded), and the claims a removed delete made on tombstones. Shared
+//! by retention and blocks (`prune.rs`) and by deletes (`write.rs`), so an event leaves the same
+//! way whoever removes it. The running totals are the caller's, who knows why the events go.
 
 use idb::request::DeleteStoreRequest;
 use idb::{ObjectStore, Query};
@@ -11,8 +11,8 @@ use wasm_bindgen::JsValue;
 
 use super::records::{DeletedRecord, EventRecord};
 use super::schema::{
-    AUTHOR_TOTALS, DELETED, EVENTS, FOLLOWS, META, PROFILES, SUPERSEDED, SUPERSEDED_BY_AUTHOR,
-    TERMS_PENDING,
+    AUTHOR_TOTALS, DELETED, EVENTS, FOLLOWS, META, NOTIFICATIONS, PROFILES, SUPERSEDED,
+    SUPERSEDED_BY_AUTHOR, TERMS_PENDING,
 };
 use crate::db;
 use crate::error::BackgroundError;
@@ -20,9 +20,10 @@ use crate::error::BackgroundError;
 /// The stores of a transaction that stores or removes events (`write.rs`, `prune.rs`): what a
 /// removal touches, the running totals beside them, and the posts a bulk write leaves for the
 /// search indexer.
-pub(super) const WRITING_STORES: [&str; 8] = [
+pub(super) const WRITING_STORES: [&str; 9] = [
     EVENTS,
     FOLLOWS,
+    NOTIFICATIONS,
     META,
     PROFILES,
     SUPERSEDED,
@@ -35,6 +36,7 @@ pub(super) const WRITING_STORES: [&str; 8] = [
 pub(super) struct RemovalStores {
     pub events: ObjectStore,
     pub follows: ObjectStore,
+    pub notifications: ObjectStore,
     pub profiles: ObjectStore,
     pub superseded: ObjectStore,
     pub deleted: ObjectStore,
@@ -132,9 +134,14 @@ impl RemovalStores {
             // deletes nothing.
             deletes.push(
                 self.follows
-                    .delete(Query::Key(key))
+                    .delete(Query::Key(key.clone()))
                     .map_err(db::failed(op))?,
             );
+            // So does the notification it made, if any: one whose event is gone would be
+            // counted unread, and keep a place among those kept, for good. Left to the commit.
+            self.notifications
+                .delete(Query::Key(key))
+                .map_err(db::failed(op))?;
         }
         for (author, replaced) in forgotten.profiles {
             deletes.push(

@@ -21,7 +21,8 @@ use super::records::{
 };
 use super::removal::{RemovalStores, WRITING_STORES};
 use super::schema::{
-    AUTHOR_TOTALS, DELETED, EVENTS, FOLLOWS, META, PROFILES, SUPERSEDED, TERMS_PENDING,
+    AUTHOR_TOTALS, DELETED, EVENTS, FOLLOWS, META, NOTIFICATIONS, PROFILES, SUPERSEDED,
+    TERMS_PENDING,
 };
 use crate::db;
 use crate::error::BackgroundError;
@@ -122,6 +123,7 @@ impl Storage {
         let stores = RemovalStores {
             events: open(EVENTS)?,
             follows: open(FOLLOWS)?,
+            notifications: open(NOTIFICATIONS)?,
             profiles: open(PROFILES)?,
             superseded: open(SUPERSEDED)?,
             deleted: open(DELETED)?,
@@ -168,9 +170,13 @@ impl Storage {
         }
         let mut new = Vec::with_capacity(events.len());
         let mut already_stored = 0;
-        // Tombstones an arriving event met, to mark as confirmed (§5.2).
-        let mut confirmed: Vec<DeletedRecord> = Vec::new();
-        for (event, lookup) in events.iter().zip(lookups) {
+        // The tombstones of targets (§5.2) as this batch leaves them, by id. First the stored ones
+        // whose claim withdraws an arriving event, with the places of those events: whether the
+        // event is withdrawn is decided below, once the claims of the stored deletes this batch
+        // removes are off them.
+        let mut tombstones: HashMap<EventId, DeletedRecord> = HashMap::new();
+        let mut claimed = Vec::new();
+        for (at, (event, lookup)) in events.iter().zip(lookups).enumerate() {
             let Some((stored, deleted)) = lookup else {
                 new.push(false);
                 continue;
@@ -184,18 +190,15 @@ impl Storage {
                 Some(deleted) => deleted.await.map_err(db::failed(OP))?,
                 None => None,
             };
-            let withdrawn = match tombstone {
-                Some(value) => {
-                    let mut record: DeletedRecord = db::from_js(&value, DELETED)?;
-                    let was_confirmed = record.confirmed;
-                    let mine = record.confirm(&event.author);
-                    if mine && !was_confirmed {
-                        confirmed.push(record);
-                    }
-                    mine
+            let mut withdrawn = false;
+            if let Some(value) = tombstone {
+                let record: DeletedRecord = db::from_js(&value, DELETED)?;
+                withdrawn = record.claimed_by(&event.author);
+                if withdrawn && !stored {
+                    claimed.push(at);
+                    tombstones.insert(event.id, record);
                 }
-                None => false,
-            };
+            }
             new.push(!stored && !withdrawn);
         }
         // The batch's deletes that act (`phemossa_core::deletes`: one that another delete of
@@ -203,7 +206,8 @@ impl Storage {
         // withdraw, and by whom. An event of the batch they withdraw is not stored, whatever
         // the order.
         let acting = acting_deletes(events, &new);
-        // Each target's tombstone as stored, if one is, which these deletes add their claims to.
+        // Then the tombstone of each of their targets, as stored if one is, which these deletes
+        // add their claims to.
         // A node that does not hold an id cannot tell whose it is, so every author's claim on
         // it is kept until an event under it shows whose it is (`DeletedRecord::claim`): were
         // one replaced, anyone could undo a delete by naming its target too (the real author's
@@ -222,7 +226,6 @@ impl Storage {
         }
         // Read in the order made: one per target, as the loop below meets them.
         let mut held = held.into_iter();
-        let mut tombstones: HashMap<EventId, DeletedRecord> = HashMap::new();
         for (event, _) in events.iter().zip(&acting).filter(|(_, acts)| **acts) {
             for target in event.deleted() {
                 let stored = match held.next() {
@@ -248,15 +251,6 @@ impl Storage {
                 tombstones.insert(*target, record);
             }
         }
-        if !tombstones.is_empty() {
-            for (event, new) in events.iter().zip(new.iter_mut()) {
-                if let Some(tombstone) = tombstones.get_mut(&event.id) {
-                    if tombstone.confirm(&event.author) {
-                        *new = false;
-                    }
-                }
-            }
-        }
         // Stored targets of those deletes, and which of them are their author's to remove.
         let mut reads = Vec::new();
         for target in tombstones.keys() {
@@ -270,6 +264,25 @@ impl Storage {
                 if let Some(tombstone) = tombstones.get_mut(&record.id) {
                     if tombstone.confirm(&record.author) {
                         removed.push(record);
+                    }
+                }
+            }
+        }
+        // What the removed deletes withdrew is forgotten (§5.2): their claims come off these
+        // tombstones (as `forgotten` below takes them off the stored ones, which these overwrite)
+        // before any withdraws an event, so that an event coming with the delete of the delete
+        // that withdrew it is stored, as in separate batches. One with no claim left is not
+        // written back. (Only a delete's id is a claim's.)
+        tombstones.retain(|_, record| removed.iter().all(|gone| record.forget(&gone.id)));
+        for at in claimed {
+            // A delete so freed is left to the next sync: its claims were not made above.
+            new[at] = events[at].deleted().is_empty();
+        }
+        if !tombstones.is_empty() {
+            for (event, new) in events.iter().zip(new.iter_mut()) {
+                if let Some(tombstone) = tombstones.get_mut(&event.id) {
+                    if tombstone.confirm(&event.author) {
+                        *new = false;
                     }
                 }
             }
@@ -302,9 +315,7 @@ impl Storage {
             });
             stats.remove(record, emptied, false);
         }
-        // One a delete of the batch names again is in `tombstones` too, confirmed there, and
-        // written after.
-        for record in confirmed.iter().chain(tombstones.values()) {
+        for record in tombstones.values() {
             stores
                 .deleted
                 .put(&db::to_js(record, DELETED)?, None)
