@@ -73,7 +73,9 @@ pub const NOTIFICATIONS_BY_TIME: &str = "timestamp";
 /// `notifications` index of the unread ones (sparse: only records with `unread`).
 pub const NOTIFICATIONS_UNREAD: &str = "unread";
 
-/// `deleted` index of the targets each delete event tombstoned.
+/// `deleted` index of each tombstone's first claim (`DeletedRecord::by`). Nothing reads it since
+/// tombstones keep every author's claim (`removal.rs` finds a removed delete's targets from its
+/// JSON): it stays until a schema version drops it, costing an index entry per tombstone write.
 pub const DELETED_BY: &str = "by";
 
 /// `superseded` index of the ids each author's profiles superseded.
